@@ -1,0 +1,148 @@
+# Least privilege per function: each role names its actions and the exact resources.
+# SendMessageBatch, DeleteMessageBatch and ChangeMessageVisibilityBatch are authorised by
+# their single-message actions. Neither function may Scan, DeleteItem or touch another queue.
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+# ---- ingest: enqueue, read back a tenant's logs, write its own logs ----------------
+
+resource "aws_iam_role" "ingest" {
+  name               = "${var.name_prefix}-ingest"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "ingest" {
+  statement {
+    sid = "EnqueueLogs"
+    # GetQueueAttributes: /readyz and the queue-depth backpressure check.
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.main.arn]
+  }
+
+  statement {
+    sid       = "ReadLogs"
+    actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.ingest.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "ingest" {
+  name   = "tenantlog-ingest"
+  role   = aws_iam_role.ingest.id
+  policy = data.aws_iam_policy_document.ingest.json
+}
+
+# ---- worker: consume the main queue, dead-letter, write each log once -------------
+
+resource "aws_iam_role" "worker" {
+  name               = "${var.name_prefix}-worker"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "worker" {
+  statement {
+    sid = "ConsumeQueue"
+    # ReceiveMessage/DeleteMessage/GetQueueAttributes: the event source mapping polls with
+    # this role. ChangeMessageVisibility: release with backoff, extend long jobs.
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [aws_sqs_queue.main.arn]
+  }
+
+  statement {
+    sid = "DeadLetter"
+    # The worker dead-letters a message itself, with the reason of its last failure.
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
+    sid = "StoreLogs"
+    # PutItem with attribute_not_exists; GetItem to tell a duplicate from a conflict.
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid       = "WriteOwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.worker.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "worker" {
+  name   = "tenantlog-worker"
+  role   = aws_iam_role.worker.id
+  policy = data.aws_iam_policy_document.worker.json
+}
+
+# X-Ray's write actions support no resource-level permissions, so they come from AWS's
+# managed policy rather than a "*" statement of ours.
+resource "aws_iam_role_policy_attachment" "xray" {
+  for_each   = var.enable_xray_tracing ? { ingest = aws_iam_role.ingest.name, worker = aws_iam_role.worker.name } : {}
+  role       = each.value
+  policy_arn = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+}
+
+# ---- example: a per-tenant reader -------------------------------------------------
+# Attach this policy to a role or user tagged tenant_id=<tenant>: DynamoDB then only
+# serves items whose partition key is that tenant (dynamodb:LeadingKeys), and only the
+# redacted attributes (original_text holds the unredacted PII). An untagged principal
+# gets nothing. The policy is created unattached; see docs/aws.md.
+
+data "aws_iam_policy_document" "tenant_reader" {
+  statement {
+    sid       = "ReadOwnTenantRedactedLogs"
+    actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.logs.arn]
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["$${aws:PrincipalTag/tenant_id}"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "aws:PrincipalTag/tenant_id"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:Attributes"
+      values   = ["tenant_id", "log_id", "source", "modified_data", "received_at", "processed_at", "attempts"]
+    }
+
+    condition {
+      test     = "StringEqualsIfExists"
+      variable = "dynamodb:Select"
+      values   = ["SPECIFIC_ATTRIBUTES"]
+    }
+  }
+}
+
+resource "aws_iam_policy" "tenant_reader" {
+  name        = "${var.name_prefix}-tenant-reader"
+  description = "Read one tenant's redacted logs: the tenant is the principal's tenant_id tag."
+  policy      = data.aws_iam_policy_document.tenant_reader.json
+}

@@ -1,0 +1,59 @@
+# tenantlog on AWS (DESIGN §9):
+#   API Gateway HTTP API -> ingest Lambda -> SQS (+ DLQ) -> event source mapping
+#   -> worker Lambda -> DynamoDB.
+# One file per concern: sqs.tf, dynamodb.tf, lambda.tf, api.tf, iam.tf, monitoring.tf.
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = merge({ Project = "tenantlog", ManagedBy = "terraform" }, var.tags)
+  }
+}
+
+locals {
+  ingest_function_name = "${var.name_prefix}-ingest"
+  worker_function_name = "${var.name_prefix}-worker"
+
+  # Both functions run the same package (one core, several shells); only the handler differs.
+  ingest_handler = "tenantlog.aws.ingest_handler.handler"
+  worker_handler = "tenantlog.aws.worker_handler.handler"
+
+  # Environment variable names are the ones tenantlog.settings and Powertools read
+  # (tests/infra/test_terraform.py holds every name here to that list).
+  # AWS_REGION is set by Lambda itself.
+  shared_environment = {
+    TENANTLOG_BACKEND            = "aws"
+    SQS_QUEUE_URL                = aws_sqs_queue.main.url
+    TENANTLOG_SQS_DLQ_URL        = aws_sqs_queue.dlq.url
+    DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
+    TENANTLOG_MAX_TEXT_BYTES     = var.max_text_bytes
+    TENANTLOG_MAX_BODY_BYTES     = var.max_body_bytes
+    POWERTOOLS_SERVICE_NAME      = "tenantlog"
+    POWERTOOLS_METRICS_NAMESPACE = "tenantlog"
+    LOG_LEVEL                    = var.log_level
+  }
+
+  worker_only_environment = {
+    TENANTLOG_CRASH_PROBABILITY         = var.crash_probability
+    TENANTLOG_PROCESSING_DELAY_PER_CHAR = var.processing_delay_per_char
+    # The worker computes backoff and visibility extensions against the queue's real settings.
+    TENANTLOG_VISIBILITY_TIMEOUT = aws_sqs_queue.main.visibility_timeout_seconds
+    TENANTLOG_MAX_RECEIVE_COUNT  = var.max_receive_count
+    TENANTLOG_BACKOFF_BASE       = var.backoff_base_seconds
+    TENANTLOG_BACKOFF_MAX        = var.backoff_max_seconds
+    TENANTLOG_REDACTION_STYLE    = var.redaction_style
+  }
+
+  worker_environment = merge(local.shared_environment, local.worker_only_environment)
+
+  api_route_keys = [
+    "POST /ingest",
+    "GET /tenants/{tenant_id}/logs",
+    "GET /tenants/{tenant_id}/logs/{log_id}",
+    "GET /healthz",
+    "GET /readyz",
+    "GET /openapi.json",
+    "GET /docs",
+  ]
+}

@@ -1,0 +1,37 @@
+output "api_invoke_url" {
+  description = "Base URL of the HTTP API (no trailing slash): POST $API/ingest."
+  value       = aws_apigatewayv2_api.http.api_endpoint
+}
+
+output "queue_url" {
+  description = "Main queue (SQS_QUEUE_URL for the CLI's aws backend)."
+  value       = aws_sqs_queue.main.url
+}
+
+output "dlq_url" {
+  description = "Dead-letter queue (TENANTLOG_SQS_DLQ_URL)."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "table_name" {
+  description = "DynamoDB table (DYNAMODB_TABLE_NAME)."
+  value       = aws_dynamodb_table.logs.name
+}
+
+output "aws_region" {
+  description = "Region of the deployment (AWS_REGION for the CLI)."
+  value       = var.aws_region
+}
+
+output "ingest_function_name" {
+  value = aws_lambda_function.ingest.function_name
+}
+
+output "worker_function_name" {
+  value = aws_lambda_function.worker.function_name
+}
+
+output "tenant_reader_policy_arn" {
+  description = "Example per-tenant read policy; attach it to a principal tagged tenant_id=<tenant>."
+  value       = aws_iam_policy.tenant_reader.arn
+}

@@ -1,0 +1,229 @@
+"""Build the Lambda deployment zip: tenantlog plus its ``lambda`` dependencies.
+
+One zip serves both functions (infra/lambda.tf): they run the same package and differ
+only in their handler, so building once keeps them on identical code and halves the
+build. Dependencies are the ``lambda`` optional-dependency group of pyproject.toml,
+installed as binary wheels for the Lambda platform (arm64 by default, as in
+Terraform), never the dev tools. The zip is reproducible: entries sorted, fixed
+timestamps and permissions, no bytecode, so the same inputs give the same bytes and
+Terraform's source_code_hash only changes when the code or a dependency does.
+
+    .venv/bin/python packaging/build_lambda.py                      # dist/lambda.zip, arm64
+    .venv/bin/python packaging/build_lambda.py --platform x86_64 --python-version 3.11
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = REPO_ROOT / "dist" / "lambda.zip"
+DEFAULT_PLATFORM = "aarch64"  # Terraform's architectures = ["arm64"]
+DEFAULT_PYTHON_VERSION = "3.12"  # Terraform's lambda_runtime default, python3.12
+EXTRA = "lambda"
+
+#: Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), 3.11 on Amazon
+#: Linux 2 (glibc 2.26): wheels for any manylinux up to that glibc load there.
+_GLIBC_MINOR = {"3.11": 26}
+_GLIBC_MINOR_DEFAULT = 34
+_OLDEST_GLIBC_MINOR = 17  # manylinux2014
+
+#: Never shipped: finding one means the requirement list pulled in a dev tool.
+FORBIDDEN_DISTRIBUTIONS = frozenset({"pytest", "moto", "hypothesis", "mypy", "ruff", "checkov"})
+
+# 1980-01-01 is the earliest time a zip entry can hold.
+_ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+#: Lambda's hard limits: 250 MB unzipped, 50 MB for a zip uploaded directly (as Terraform does).
+MAX_UNZIPPED_BYTES = 250 * 1000 * 1000
+MAX_ZIPPED_BYTES = 50 * 1000 * 1000
+
+
+class BuildError(RuntimeError):
+    """The Lambda package could not be built."""
+
+
+def platform_tags(platform: str, python_version: str) -> list[str]:
+    """Manylinux tags the Lambda runtime accepts, newest first (pip prefers earlier tags)."""
+    newest = _GLIBC_MINOR.get(python_version, _GLIBC_MINOR_DEFAULT)
+    tags = [f"manylinux_2_{minor}_{platform}" for minor in range(newest, _OLDEST_GLIBC_MINOR, -1)]
+    return [*tags, f"manylinux2014_{platform}"]
+
+
+def lambda_requirements(
+    pyproject: Path, python_version: str, platform: str, extra: str = EXTRA
+) -> list[str]:
+    """The ``extra`` group of ``pyproject``, self-references expanded, markers evaluated.
+
+    Markers are evaluated for the Lambda platform, not this machine, and dropped, because
+    pip would evaluate them against the interpreter that runs it.
+    """
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    groups: dict[str, list[str]] = project.get("optional-dependencies", {})
+    if extra not in groups:
+        raise BuildError(f"{pyproject} has no [project.optional-dependencies] group {extra!r}")
+    own_name = canonicalize_name(project["name"])
+    environment = {
+        "python_version": python_version,
+        "python_full_version": f"{python_version}.0",
+        "platform_machine": platform,
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "os_name": "posix",
+        "implementation_name": "cpython",
+        "platform_python_implementation": "CPython",
+    }
+    seen_groups: set[str] = set()
+    requirements: list[str] = []
+
+    def expand(group: str) -> None:
+        if group in seen_groups:
+            return
+        seen_groups.add(group)
+        for line in groups.get(group, []):
+            requirement = Requirement(line)
+            if requirement.marker and not requirement.marker.evaluate(environment):
+                continue
+            if canonicalize_name(requirement.name) == own_name:
+                # "tenantlog[aws]": the project itself is installed from source separately.
+                for nested in sorted(requirement.extras):
+                    expand(nested)
+                continue
+            requirement.marker = None
+            requirements.append(str(requirement))
+
+    expand(extra)
+    return sorted(set(requirements))
+
+
+def _pip(*args: str) -> None:
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-input", *args]
+    completed = subprocess.run(command, check=False)
+    if completed.returncode != 0:
+        raise BuildError(f"pip failed ({completed.returncode}): {' '.join(command)}")
+
+
+def install(
+    staging: Path, project_dir: Path, requirements: Sequence[str], platform: str, python_version: str
+) -> None:
+    """Install the dependencies as Lambda-platform wheels, then tenantlog itself from source."""
+    platform_args = [arg for tag in platform_tags(platform, python_version) for arg in ("--platform", tag)]
+    _pip(
+        "--target",
+        str(staging),
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--only-binary=:all:",
+        *platform_args,
+        *requirements,
+    )
+    _pip("--target", str(staging), "--no-deps", str(project_dir))
+
+
+def installed_distributions(staging: Path) -> set[str]:
+    """Canonical names of the distributions installed in ``staging``."""
+    names = set()
+    for dist_info in staging.glob("*.dist-info"):
+        name = dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        names.add(canonicalize_name(name))
+    return names
+
+
+def _is_shipped(relative: PurePosixPath) -> bool:
+    parts = relative.parts
+    if parts[0] == "bin":  # console scripts, with this machine's interpreter in their shebang
+        return False
+    if "__pycache__" in parts or relative.suffix in {".pyc", ".pyo"}:
+        return False
+    # direct_url.json records the absolute path of the source tree it was installed from.
+    return relative.name != "direct_url.json"
+
+
+def shipped_files(staging: Path) -> Iterator[tuple[str, Path]]:
+    """(name in the zip, file) for everything that goes into the package, sorted by name."""
+    entries = []
+    for path in staging.rglob("*"):
+        if path.is_file():
+            relative = PurePosixPath(path.relative_to(staging).as_posix())
+            if _is_shipped(relative):
+                entries.append((str(relative), path))
+    yield from sorted(entries)
+
+
+def write_zip(files: Iterable[tuple[str, Path]], destination: Path) -> int:
+    """Write a reproducible zip of ``files`` to ``destination``; return the unzipped size."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".partial")
+    unzipped = 0
+    with zipfile.ZipFile(partial, "w") as archive:
+        for name, path in files:
+            data = path.read_bytes()
+            unzipped += len(data)
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # Unix, so that the permission bits below are honoured
+            mode = 0o755 if path.stat().st_mode & 0o111 else 0o644
+            info.external_attr = (0o100000 | mode) << 16
+            archive.writestr(info, data, compresslevel=9)
+    partial.replace(destination)
+    return unzipped
+
+
+def build(
+    output: Path, platform: str, python_version: str, project_dir: Path = REPO_ROOT
+) -> Path:
+    requirements = lambda_requirements(project_dir / "pyproject.toml", python_version, platform)
+    with tempfile.TemporaryDirectory(prefix="tenantlog-lambda-") as tmp:
+        staging = Path(tmp)
+        install(staging, project_dir, requirements, platform, python_version)
+        dev_tools = sorted(installed_distributions(staging) & FORBIDDEN_DISTRIBUTIONS)
+        if dev_tools:
+            raise BuildError(f"dev tools would be shipped: {', '.join(dev_tools)}")
+        unzipped = write_zip(shipped_files(staging), output)
+    if unzipped > MAX_UNZIPPED_BYTES:
+        raise BuildError(f"{output}: {unzipped} bytes unzipped, over Lambda's 250 MB limit")
+    if output.stat().st_size > MAX_ZIPPED_BYTES:
+        raise BuildError(f"{output}: over the 50 MB Lambda accepts as a direct upload")
+    return output
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--platform",
+        choices=["aarch64", "x86_64"],
+        default=DEFAULT_PLATFORM,
+        help="CPU of the Lambda functions (aarch64 = arm64, as in infra/); x86_64 for a "
+        "build that also imports on this machine",
+    )
+    parser.add_argument(
+        "--python-version",
+        default=DEFAULT_PYTHON_VERSION,
+        choices=["3.11", "3.12"],
+        help="Python of the Lambda runtime (infra's lambda_runtime)",
+    )
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="zip to write")
+    args = parser.parse_args(argv)
+    try:
+        output = build(args.output, args.platform, args.python_version)
+    except BuildError as exc:
+        print(f"build_lambda: {exc}", file=sys.stderr)
+        return 1
+    size_mb = output.stat().st_size / 1e6
+    print(f"{output} ({size_mb:.1f} MB, {args.platform}, Python {args.python_version})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

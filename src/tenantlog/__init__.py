@@ -1,0 +1,5 @@
+"""tenantlog: multi-tenant log ingestion with PII redaction and exactly-once storage."""
+
+from tenantlog.redaction import redact
+
+__all__ = ["redact"]

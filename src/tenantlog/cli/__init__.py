@@ -1,0 +1,1 @@
+"""The ``tenantlog`` command line: thin commands over the core and the backends."""

@@ -1,0 +1,57 @@
+"""Commands that inspect or repair the queue and the store: logs, dlq, stats."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from tenantlog.backends import Backends, open_backends
+from tenantlog.core.models import LogRecord
+from tenantlog.queue.base import DeadLetterEntry, QueueStats
+from tenantlog.settings import Settings
+
+T = TypeVar("T")
+
+
+def with_backends(settings: Settings, action: Callable[[Backends], Awaitable[T]]) -> T:
+    async def main() -> T:
+        backends = await open_backends(settings)
+        try:
+            return await action(backends)
+        finally:
+            await backends.close()
+
+    return asyncio.run(main())
+
+
+async def fetch_logs(
+    backends: Backends, tenant_id: str, limit: int, cursor: str | None, every_page: bool
+) -> tuple[list[LogRecord], str | None]:
+    records: list[LogRecord] = []
+    while True:
+        page = await backends.store.list(tenant_id, min(limit - len(records), 1000), cursor)
+        records += page.items
+        cursor = page.next_cursor
+        if cursor is None or (not every_page and len(records) >= limit):
+            return records, cursor
+
+
+def stats_dict(stats: QueueStats) -> dict[str, int]:
+    return {
+        "visible": stats.visible,
+        "in_flight": stats.in_flight,
+        "depth": stats.depth,
+        "dead_letters": stats.dead_letters,
+    }
+
+
+def dead_letter_dict(entry: DeadLetterEntry) -> dict[str, Any]:
+    """A DLQ entry for humans and scripts; the body is shown as text (it is JSON)."""
+    return {
+        "message_id": entry.message_id,
+        "reason": entry.reason,
+        "receive_count": entry.receive_count,
+        "dead_at": entry.dead_at,
+        "body": entry.body.decode("utf-8", "replace"),
+    }

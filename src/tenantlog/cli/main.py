@@ -1,0 +1,246 @@
+"""``tenantlog``: serve, api, worker, logs, dlq, stats, send, bench (DESIGN §8).
+
+Tables for humans, ``--json`` for scripts. Every command reads its settings
+from the environment (DESIGN §7); flags override them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tenantlog.cli import admin
+from tenantlog.settings import Settings, SettingsError, env_name, load_settings
+
+app = typer.Typer(
+    help="Multi-tenant log ingestion: 202 at once, durable queue, PII redaction.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+dlq_app = typer.Typer(help="Inspect and repair the dead-letter queue.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+console = Console()
+
+Backend = Annotated[
+    str | None, typer.Option(help="sqlite or aws [env TENANTLOG_BACKEND]", show_default=False)
+]
+DataDir = Annotated[
+    Path | None, typer.Option(help="SQLite data directory [env TENANTLOG_DATA_DIR]")
+]
+Host = Annotated[str | None, typer.Option(help="listen address [env TENANTLOG_HOST]")]
+Port = Annotated[int | None, typer.Option(help="listen port [env TENANTLOG_PORT]")]
+Json = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+
+
+def settings_or_exit(**overrides: Any) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command()
+def serve(
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    host: Host = None,
+    port: Port = None,
+    crash_probability: Annotated[float | None, typer.Option()] = None,
+    processing_delay_per_char: Annotated[float | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option()] = None,
+    worker_concurrency: Annotated[
+        int | None, typer.Option(help="batches in flight at once")
+    ] = None,
+) -> None:
+    """API and worker in one process. SIGTERM/SIGINT drains and exits 0."""
+    settings = settings_or_exit(**locals())
+    from tenantlog.cli.running import run
+
+    run(settings)
+
+
+@app.command()
+def api(
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    host: Host = None,
+    port: Port = None,
+    workers: Annotated[
+        int | None, typer.Option(help="API processes on one port [env TENANTLOG_API_WORKERS]")
+    ] = None,
+) -> None:
+    """Only the HTTP API (run workers separately, on the same data dir or AWS)."""
+    from tenantlog.cli.running import run, run_api_processes
+
+    overrides = {"backend": backend, "data_dir": data_dir, "host": host, "port": port}
+    settings = settings_or_exit(api_workers=workers, **overrides)
+    if settings.api_workers == 1:
+        run(settings, with_worker=False)
+        return
+    # uvicorn's worker processes read their settings from the environment.
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[env_name(name)] = str(value)
+    run_api_processes(settings)
+
+
+@app.command()
+def worker(
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    crash_probability: Annotated[float | None, typer.Option()] = None,
+    processing_delay_per_char: Annotated[float | None, typer.Option()] = None,
+    batch_size: Annotated[int | None, typer.Option()] = None,
+    worker_concurrency: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Only the worker. Start several on one data dir to use more cores."""
+    settings = settings_or_exit(**locals())
+    from tenantlog.cli.running import run
+
+    run(settings, with_api=False)
+
+
+@app.command()
+def logs(
+    tenant_id: str,
+    limit: Annotated[int, typer.Option(min=1, help="records to show")] = 20,
+    cursor: Annotated[str | None, typer.Option(help="continue after this page")] = None,
+    every: Annotated[bool, typer.Option("--all", help="every record of the tenant")] = False,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """A tenant's stored logs, in log_id order."""
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    records, next_cursor = admin.with_backends(
+        settings, lambda b: admin.fetch_logs(b, tenant_id, limit, cursor, every)
+    )
+    if json:
+        print_json({"items": [r.to_dict() for r in records], "next_cursor": next_cursor})
+        return
+    table = Table("log_id", "source", "received_at", "attempts", "modified_data")
+    for r in records:
+        table.add_row(r.log_id, r.source, r.received_at, str(r.attempts), r.modified_data)
+    console.print(table)
+    if next_cursor:
+        console.print(f"more: --cursor {next_cursor}")
+
+
+@app.command()
+def stats(backend: Backend = None, data_dir: DataDir = None, json: Json = False) -> None:
+    """Queue depth, in-flight and dead-letter counts."""
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    counts = admin.stats_dict(admin.with_backends(settings, lambda b: b.queue.stats()))
+    if json:
+        print_json(counts)
+        return
+    table = Table("queue", "messages")
+    for name, value in counts.items():
+        table.add_row(name, str(value))
+    console.print(table)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """Dead letters with the reason of their last failure."""
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    entries = admin.with_backends(settings, lambda b: b.queue.list_dead_letters(limit))
+    rows = [admin.dead_letter_dict(e) for e in entries]
+    if json:
+        print_json(rows)
+        return
+    table = Table("message_id", "receives", "dead_at", "reason")
+    for row in rows:
+        table.add_row(row["message_id"], str(row["receive_count"]), row["dead_at"], row["reason"])
+    console.print(table)
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(backend: Backend = None, data_dir: DataDir = None, json: Json = False) -> None:
+    """Move every dead letter back to the main queue with a fresh receive count."""
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    moved = admin.with_backends(settings, lambda b: b.queue.redrive())
+    print_json({"redriven": moved}) if json else console.print(f"redriven: {moved}")
+
+
+@dlq_app.command("purge")
+def dlq_purge(
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask")] = False,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """Delete every dead letter for good."""
+    if not yes and not typer.confirm("Delete every dead letter for good?"):
+        raise typer.Exit(1)
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    purged = admin.with_backends(settings, lambda b: b.queue.purge_dead_letters())
+    print_json({"purged": purged}) if json else console.print(f"purged: {purged}")
+
+
+@app.command()
+def send(
+    text: Annotated[str | None, typer.Argument(help="the log text; stdin when omitted")] = None,
+    tenant: Annotated[str, typer.Option("--tenant", "-t", help="tenant id")] = "default",
+    log_id: Annotated[str | None, typer.Option(help="log id (generated when omitted)")] = None,
+    url: Annotated[str, typer.Option(help="the service's base URL")] = "http://127.0.0.1:8000",
+    json: Json = False,
+) -> None:
+    """POST one log to a running service, as JSON."""
+    import httpx
+
+    payload: dict[str, str] = {"tenant_id": tenant, "text": text or sys.stdin.read()}
+    if log_id is not None:
+        payload["log_id"] = log_id
+    try:
+        response = httpx.post(f"{url.rstrip('/')}/ingest", json=payload, timeout=30)
+    except httpx.HTTPError as exc:
+        typer.echo(f"error: cannot reach {url}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if json:
+        print_json({"status_code": response.status_code, "body": response.json()})
+    else:
+        console.print(f"{response.status_code} {response.text}")
+    if response.status_code != 202:
+        raise typer.Exit(1)
+
+
+@app.command()
+def bench(
+    url: Annotated[str, typer.Option(help="the service's base URL")] = "http://127.0.0.1:8000",
+    requests: Annotated[int, typer.Option(min=1, help="requests to send")] = 10_000,
+    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight")] = 64,
+    lines: Annotated[
+        int, typer.Option(min=0, help="NDJSON lines per request; 0 sends single JSON logs")
+    ] = 0,
+    tenants: Annotated[int, typer.Option(min=1, help="distinct tenants")] = 10,
+    json: Json = False,
+) -> None:
+    """Load generator: posts logs with a progress bar, then prints a summary table."""
+    from tenantlog.cli.loadgen import LoadPlan, print_summary, run_load
+
+    plan = LoadPlan(url, requests, concurrency, lines, tenants)
+    summary = run_load(plan, show_progress=not json)
+    if json:
+        print_json(summary.as_dict())
+    else:
+        print_summary(console, summary)
+    if summary.errors:
+        raise typer.Exit(1)

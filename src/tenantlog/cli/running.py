@@ -1,0 +1,140 @@
+"""Running the API and the worker: together (``serve``) or as separate processes.
+
+Signals are handled here rather than by uvicorn, so that SIGTERM and SIGINT
+mean one thing in every mode: stop taking work, finish or release what is in
+flight, close the database, and exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+from collections.abc import Iterator
+
+import uvicorn
+
+from tenantlog.backends import Backends, open_backends
+from tenantlog.core.processing import ProcessingPolicy, Processor
+from tenantlog.http.app import create_app
+from tenantlog.settings import Settings
+from tenantlog.worker import Worker
+
+log = logging.getLogger("tenantlog")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server without its own signal handling (ours stops API and worker together)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def uvicorn_config(settings: Settings, app: object, **extra: object) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=settings.shutdown_grace,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def make_worker(settings: Settings, backends: Backends) -> Worker:
+    policy = ProcessingPolicy(
+        crash_probability=settings.crash_probability,
+        processing_delay_per_char=settings.processing_delay_per_char,
+        max_receive_count=settings.max_receive_count,
+        backoff_base=settings.backoff_base,
+        backoff_max=settings.backoff_max,
+        store_original_text=settings.store_original_text,
+    )
+    return Worker(
+        backends.queue,
+        Processor(backends.store, settings.redactor(), policy, rng=random.Random()),
+        batch_size=settings.batch_size,
+        max_batches=settings.worker_concurrency,
+        visibility_timeout=settings.visibility_timeout,
+        shutdown_grace=settings.shutdown_grace,
+    )
+
+
+def _stop_on_signals(stopping: asyncio.Event, on_stop: list[_Server]) -> None:
+    loop = asyncio.get_running_loop()
+
+    def stop(signame: str) -> None:
+        log.info("%s received: draining", signame)
+        stopping.set()
+        for server in on_stop:
+            server.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop, sig.name)
+
+
+async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool = True) -> None:
+    """Run the API, the worker, or both in this process until SIGTERM/SIGINT."""
+    backends = await open_backends(settings)
+    stopping = asyncio.Event()
+    servers: list[_Server] = []
+    if with_api:
+        app = create_app(settings, backends)
+        servers.append(_Server(uvicorn_config(settings, app, lifespan="off")))
+    _stop_on_signals(stopping, servers)
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    if with_worker:
+        tasks.append(asyncio.create_task(make_worker(settings, backends).run(stopping)))
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        stopping.set()
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await backends.close()
+    log.info("stopped cleanly")
+
+
+def run(settings: Settings, *, with_api: bool = True, with_worker: bool = True) -> None:
+    configure_logging(settings)
+    import uvloop
+
+    uvloop.run(serve(settings, with_api=with_api, with_worker=with_worker))
+
+
+def run_api_processes(settings: Settings) -> None:
+    """Several API processes on one port (uvicorn's supervisor), each with its own backends.
+
+    The worker processes import the app by name and read their settings from
+    the environment, so the caller exports any CLI overrides first.
+    """
+    configure_logging(settings)
+    uvicorn.run(
+        "tenantlog.http.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.api_workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        lifespan="on",
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=int(settings.shutdown_grace),
+    )

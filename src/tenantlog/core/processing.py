@@ -1,0 +1,149 @@
+"""What happens to one delivered message, and the one place that decides its fate.
+
+The local worker and the Lambda SQS handler both call ``Processor.process``
+and only apply the Outcome it returns: ack, retry after a delay, or
+dead-letter with a reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from tenantlog.core.backoff import backoff_delay
+from tenantlog.core.models import InternalMessage, LogRecord, MessageDecodeError, utc_now
+from tenantlog.queue.base import Delivery
+from tenantlog.redaction import Redactor
+from tenantlog.store.base import Store
+
+
+class SimulatedCrash(Exception):
+    """simulated worker crash"""
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    """Done: delete the message. ``stored`` is False when a copy was already stored."""
+
+    stored: bool
+    redactions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Failed this time: make the message visible again after ``delay`` seconds."""
+
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """Give up: move the message to the dead-letter queue with ``reason``."""
+
+    reason: str
+
+
+Outcome = Ack | Retry | DeadLetter
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingPolicy:
+    crash_probability: float = 0.05
+    processing_delay_per_char: float = 0.05
+    max_receive_count: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    store_original_text: bool = True
+
+    def work_seconds(self, text: str) -> float:
+        """The simulated heavy work a text costs."""
+        return self.processing_delay_per_char * len(text)
+
+
+class Processor:
+    """Simulated crash → simulated heavy work → redact → conditional write (DESIGN §5)."""
+
+    def __init__(
+        self,
+        store: Store,
+        redactor: Redactor,
+        policy: ProcessingPolicy,
+        *,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], str] = utc_now,
+    ) -> None:
+        self._store = store
+        self._redactor = redactor
+        self._policy = policy
+        self._rng = rng or random.Random()
+        self._sleep = sleep
+        self._now = now
+
+    @property
+    def policy(self) -> ProcessingPolicy:
+        return self._policy
+
+    async def process(self, delivery: Delivery, time_left: float | None = None) -> Outcome:
+        """Process one delivery; never raises except on cancellation.
+
+        ``time_left`` is the seconds the caller can still wait (a Lambda's
+        remaining time): work that cannot finish in it fails at once rather
+        than being cut off, and with it its whole batch, again and again.
+        """
+        try:
+            message = InternalMessage.decode(delivery.body)
+        except MessageDecodeError as exc:
+            return DeadLetter(str(exc))
+        try:
+            return await self._handle(message, delivery.receive_count, time_left)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return self.failed(delivery.receive_count, _describe(exc))
+
+    def failed(self, receive_count: int, reason: str) -> Retry | DeadLetter:
+        """Retry with jittered backoff, or dead-letter once the last receive has failed."""
+        if receive_count >= self._policy.max_receive_count:
+            return DeadLetter(reason)
+        delay = backoff_delay(
+            receive_count, self._policy.backoff_base, self._policy.backoff_max, self._rng
+        )
+        return Retry(delay, reason)
+
+    async def _handle(
+        self, message: InternalMessage, receive_count: int, time_left: float | None
+    ) -> Outcome:
+        work = self._policy.work_seconds(message.text)
+        if time_left is not None and work > time_left:
+            return self.failed(
+                receive_count,
+                f"processing needs {work:.1f}s but only {time_left:.1f}s remain",
+            )
+        if self._rng.random() < self._policy.crash_probability:
+            raise SimulatedCrash
+        if work > 0:
+            await self._sleep(work)
+        redaction = self._redactor.redact_counted(message.text)
+        record = LogRecord(
+            tenant_id=message.tenant_id,
+            log_id=message.log_id,
+            source=message.source,
+            original_text=message.text if self._policy.store_original_text else None,
+            modified_data=redaction.text,
+            received_at=message.received_at,
+            processed_at=self._now(),
+            attempts=receive_count,
+            redactions=dict(redaction.counts),
+        )
+        stored = await self._store.put_if_absent(record)
+        return Ack(stored, dict(redaction.counts) if stored else {})
+
+
+def _describe(exc: BaseException) -> str:
+    """A failure reason for the DLQ: the exception's type and message, never the log text."""
+    detail = str(exc) or (exc.__doc__ or "").strip()
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__

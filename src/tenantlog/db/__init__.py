@@ -1,0 +1,1 @@
+"""Shared SQLite plumbing for the embedded backends."""

@@ -1,0 +1,124 @@
+"""The ASGI app: the same object runs under uvicorn and, on Lambda, under Mangum."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tenantlog import metrics
+from tenantlog.backends import Backends, open_backends
+from tenantlog.core.validation import Limits
+from tenantlog.http.ingest import Backpressure, IngestEndpoint
+from tenantlog.http.operations import Operations
+from tenantlog.http.reads import Reads
+from tenantlog.http.responses import error
+from tenantlog.settings import Settings, load_settings
+
+
+def create_app(settings: Settings, backends: Backends) -> Starlette:
+    """The app over already-open backends (the caller owns and closes them)."""
+    limits = Limits(settings.max_text_bytes, settings.max_body_bytes)
+    ingest = IngestEndpoint(
+        backends.queue, limits, Backpressure(backends.queue, settings.max_queue_depth)
+    )
+    reads = Reads(backends.store)
+    ops = Operations(backends.queue, backends.store)
+    routes = [
+        Route("/ingest", ingest.handle, methods=["POST"]),
+        Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
+        Route("/tenants/{tenant_id}/logs/{log_id:path}", reads.get_log, methods=["GET"]),
+        Route("/healthz", ops.healthz, methods=["GET"]),
+        Route("/readyz", ops.readyz, methods=["GET"]),
+        Route("/metrics", ops.metrics, methods=["GET"]),
+        Route("/openapi.json", ops.openapi, methods=["GET"]),
+        Route("/docs", ops.docs, methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.add_middleware(CountRequests)
+    return app
+
+
+def app_from_environment() -> ASGIApp:
+    """An app that opens its own backends from the environment (``tenantlog api`` workers)."""
+    return SelfOpeningApp(load_settings())
+
+
+class SelfOpeningApp:
+    """Opens the backends at ASGI lifespan start-up and closes them at shutdown.
+
+    Used where the server, not tenantlog, creates the app: uvicorn's worker
+    processes import it by name, each opening its own connections.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._app: Starlette | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            assert self._app is not None, "the server must run the ASGI lifespan"
+            await self._app(scope, receive, send)
+            return
+        await receive()  # lifespan.startup
+        try:
+            backends = await open_backends(self._settings)
+        except Exception as exc:
+            await send({"type": "lifespan.startup.failed", "message": str(exc)})
+            return
+        self._app = create_app(self._settings, backends)
+        await send({"type": "lifespan.startup.complete"})
+        await receive()  # lifespan.shutdown
+        await backends.close()
+        await send({"type": "lifespan.shutdown.complete"})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, exc.detail)
+    return error(exc.status_code, message, dict(exc.headers or {}))
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return error(500, "internal error")
+
+
+class CountRequests:
+    """Counts answers by route and status without touching bodies (pure ASGI: cheap)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = _route_label(scope["path"])
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                metrics.HTTP_REQUESTS.labels(route, str(message["status"])).inc()
+            await send(message)
+
+        await self.app(scope, receive, counting_send)
+
+
+_KNOWN = frozenset(("/ingest", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"))
+
+
+def _route_label(path: str) -> str:
+    if path in _KNOWN:
+        return path
+    if path.startswith("/tenants/"):
+        return (
+            "/tenants/{tenant_id}/logs/{log_id}"
+            if path.count("/") > 3
+            else "/tenants/{tenant_id}/logs"
+        )
+    return "other"

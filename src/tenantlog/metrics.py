@@ -1,0 +1,30 @@
+"""Prometheus metrics of the API and the worker, defined once for every shell."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter(
+    "tenantlog_http_requests", "HTTP requests answered, by route and status", ["route", "status"]
+)
+ENQUEUE_SECONDS = Histogram(
+    "tenantlog_enqueue_seconds",
+    "Time to durably enqueue one request's logs (includes waiting for the group commit)",
+    buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+LOGS_ACCEPTED = Counter("tenantlog_logs_accepted", "Logs accepted with 202, by source", ["source"])
+MESSAGES_PROCESSED = Counter(
+    "tenantlog_messages_processed",
+    "Messages processed and acked; result=stored, or duplicate when a copy was already stored",
+    ["result"],
+)
+MESSAGES_FAILED = Counter(
+    "tenantlog_messages_failed", "Processing attempts that failed and were released for a retry"
+)
+MESSAGES_DEAD_LETTERED = Counter(
+    "tenantlog_messages_dead_lettered", "Messages the worker moved to the dead-letter queue"
+)
+REDACTIONS = Counter("tenantlog_redactions", "PII values redacted, by type", ["type"])
+QUEUE_VISIBLE = Gauge("tenantlog_queue_visible", "Messages waiting to be received")
+QUEUE_IN_FLIGHT = Gauge("tenantlog_queue_in_flight", "Messages received and not yet acked")
+QUEUE_DEAD_LETTERS = Gauge("tenantlog_queue_dead_letters", "Messages in the dead-letter queue")

@@ -1,0 +1,88 @@
+"""The Queue interface: SQS's model, which every backend follows (DESIGN §4).
+
+At-least-once delivery: a received message is hidden for the visibility
+timeout and comes back unless it is acked. Each receive counts; a message
+received more than ``max_receive_count`` times goes to the dead-letter queue
+with the reason of its last failure, so nothing is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+#: Reason recorded when a message exhausts its receives without any worker
+#: reporting a result: the process died or the work outlived its visibility.
+NO_RESULT_REASON = "received {count} times without a result (worker died or timed out)"
+
+
+class QueueUnavailable(Exception):
+    """The queue cannot be reached or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One received message. ``receipt`` names this receive, not the message."""
+
+    message_id: str
+    body: bytes
+    receipt: str
+    receive_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterEntry:
+    message_id: str
+    body: bytes
+    reason: str
+    receive_count: int
+    dead_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    """Approximate counts, as SQS gives them: visible, hidden (in flight or backing off), DLQ."""
+
+    visible: int
+    in_flight: int
+    dead_letters: int
+
+    @property
+    def depth(self) -> int:
+        """Messages accepted and not yet acked; what backpressure limits."""
+        return self.visible + self.in_flight
+
+
+class Queue(Protocol):
+    async def send(self, bodies: Sequence[bytes]) -> None:
+        """Durably enqueue; returns only once every body is committed.
+
+        Raises QueueUnavailable when the queue cannot take them.
+        """
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
+        """Up to ``max_messages`` visible messages, waiting up to ``wait_seconds`` for one."""
+
+    async def ack(self, receipt: str) -> None:
+        """Delete a processed message. A stale receipt (re-delivered since) is ignored."""
+
+    async def release(self, receipt: str, delay: float, reason: str) -> None:
+        """Make a failed message visible again after ``delay`` seconds, recording why."""
+
+    async def extend(self, receipt: str, seconds: float) -> None:
+        """Keep a message hidden for ``seconds`` more from now (heartbeat of a long job)."""
+
+    async def dead_letter(self, receipt: str, reason: str) -> None:
+        """Move a message to the dead-letter queue now, with its reason."""
+
+    async def stats(self) -> QueueStats: ...
+
+    async def list_dead_letters(self, limit: int) -> list[DeadLetterEntry]: ...
+
+    async def redrive(self) -> int:
+        """Move every dead letter back to the main queue with a fresh receive count."""
+
+    async def purge_dead_letters(self) -> int: ...
+
+    async def close(self) -> None: ...

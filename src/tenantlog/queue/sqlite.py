@@ -1,0 +1,210 @@
+"""The embedded queue: SQS's semantics on a table of the shared SQLite database.
+
+Receives claim rows inside a write transaction, so several worker processes
+on one data directory never receive the same message at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
+from tenantlog.queue.base import (
+    NO_RESULT_REASON,
+    DeadLetterEntry,
+    Delivery,
+    QueueStats,
+    QueueUnavailable,
+)
+
+T = TypeVar("T")
+
+#: How often a waiting receive looks for messages sent by other processes;
+#: messages sent by this process wake it at once.
+POLL_INTERVAL = 0.05
+
+_CLAIM = """
+UPDATE queue_messages
+   SET visible_at = :hidden_until, receive_count = receive_count + 1
+ WHERE id IN (SELECT id FROM queue_messages WHERE visible_at <= :now
+              ORDER BY visible_at, id LIMIT :limit)
+RETURNING id, body, receive_count, last_error
+"""
+_BURY = """
+INSERT INTO dead_letters (message_id, body, sent_at, receive_count, reason, dead_at)
+SELECT id, body, sent_at, receive_count, :reason, :now FROM queue_messages
+ WHERE id = :id AND receive_count = :count
+"""
+
+
+def _parse_receipt(receipt: str) -> dict[str, int]:
+    message_id, _, count = receipt.partition(".")
+    return {"id": int(message_id), "count": int(count)}
+
+
+class SqliteQueue:
+    def __init__(
+        self,
+        database: SqliteDatabase,
+        *,
+        visibility_timeout: float = 300,
+        max_receive_count: int = 5,
+    ) -> None:
+        self._db = database
+        self._visibility = visibility_timeout
+        self._max_receives = max_receive_count
+        self._arrived = asyncio.Event()
+
+    async def _write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return await self._db.write(operation)
+        except DatabaseError as exc:
+            raise QueueUnavailable(str(exc)) from exc
+
+    async def send(self, bodies: Sequence[bytes]) -> None:
+        now = time.time()
+        rows = [(body, now, now) for body in bodies]
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.executemany(
+                "INSERT INTO queue_messages (body, sent_at, visible_at) VALUES (?, ?, ?)",
+                rows,
+            )
+
+        await self._write(insert)
+        self._arrived.set()
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            self._arrived.clear()
+            deliveries = await self._claim(max_messages)
+            remaining = deadline - time.monotonic()
+            if deliveries or remaining <= 0:
+                return deliveries
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=min(remaining, POLL_INTERVAL))
+            except TimeoutError:
+                pass
+
+    async def _claim(self, max_messages: int) -> list[Delivery]:
+        max_receives = self._max_receives
+        visibility = self._visibility
+
+        def claim(conn: sqlite3.Connection) -> list[Delivery]:
+            now = time.time()
+            rows = conn.execute(
+                _CLAIM, {"now": now, "hidden_until": now + visibility, "limit": max_messages}
+            ).fetchall()
+            deliveries = []
+            for message_id, body, count, last_error in sorted(rows):
+                if count > max_receives:
+                    reason = last_error or NO_RESULT_REASON.format(count=max_receives)
+                    _bury(conn, message_id, count, reason, now)
+                else:
+                    deliveries.append(
+                        Delivery(str(message_id), bytes(body), f"{message_id}.{count}", count)
+                    )
+            return deliveries
+
+        return await self._write(claim)
+
+    async def ack(self, receipt: str) -> None:
+        params = _parse_receipt(receipt)
+        await self._write(
+            lambda conn: conn.execute(
+                "DELETE FROM queue_messages WHERE id = :id AND receive_count = :count", params
+            )
+        )
+
+    async def release(self, receipt: str, delay: float, reason: str) -> None:
+        params = {**_parse_receipt(receipt), "delay": delay, "reason": reason}
+        await self._write(
+            lambda conn: conn.execute(
+                "UPDATE queue_messages SET visible_at = :now + :delay, last_error = :reason"
+                " WHERE id = :id AND receive_count = :count",
+                {**params, "now": time.time()},
+            )
+        )
+
+    async def extend(self, receipt: str, seconds: float) -> None:
+        params = {**_parse_receipt(receipt), "seconds": seconds}
+        await self._write(
+            lambda conn: conn.execute(
+                "UPDATE queue_messages SET visible_at = :now + :seconds"
+                " WHERE id = :id AND receive_count = :count",
+                {**params, "now": time.time()},
+            )
+        )
+
+    async def dead_letter(self, receipt: str, reason: str) -> None:
+        params = _parse_receipt(receipt)
+        await self._write(
+            lambda conn: _bury(conn, params["id"], params["count"], reason, time.time())
+        )
+
+    async def stats(self) -> QueueStats:
+        def count(conn: sqlite3.Connection) -> QueueStats:
+            visible, total = conn.execute(
+                "SELECT count(*) FILTER (WHERE visible_at <= ?), count(*) FROM queue_messages",
+                (time.time(),),
+            ).fetchone()
+            (dead,) = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
+            return QueueStats(visible, total - visible, dead)
+
+        try:
+            return await self._db.read(count)
+        except DatabaseError as exc:
+            raise QueueUnavailable(str(exc)) from exc
+
+    async def list_dead_letters(self, limit: int) -> list[DeadLetterEntry]:
+        def select(conn: sqlite3.Connection) -> list[DeadLetterEntry]:
+            rows = conn.execute(
+                "SELECT message_id, body, reason, receive_count, dead_at FROM dead_letters"
+                " ORDER BY id LIMIT ?",
+                (limit,),
+            ).fetchall()
+            return [
+                DeadLetterEntry(
+                    str(message_id),
+                    bytes(body),
+                    reason,
+                    count,
+                    datetime.fromtimestamp(dead_at, UTC).isoformat().replace("+00:00", "Z"),
+                )
+                for message_id, body, reason, count, dead_at in rows
+            ]
+
+        return await self._db.read(select)
+
+    async def redrive(self) -> int:
+        def move(conn: sqlite3.Connection) -> int:
+            now = time.time()
+            moved = conn.execute(
+                "INSERT INTO queue_messages (body, sent_at, visible_at)"
+                " SELECT body, sent_at, ? FROM dead_letters ORDER BY id",
+                (now,),
+            ).rowcount
+            conn.execute("DELETE FROM dead_letters")
+            return moved
+
+        moved = await self._write(move)
+        self._arrived.set()
+        return moved
+
+    async def purge_dead_letters(self) -> int:
+        return await self._write(lambda conn: conn.execute("DELETE FROM dead_letters").rowcount)
+
+    async def close(self) -> None:
+        return None
+
+
+def _bury(conn: sqlite3.Connection, message_id: int, count: int, reason: str, now: float) -> None:
+    params = {"id": message_id, "count": count, "reason": reason, "now": now}
+    conn.execute(_BURY, params)
+    conn.execute("DELETE FROM queue_messages WHERE id = :id AND receive_count = :count", params)

@@ -1,0 +1,45 @@
+"""What the words around a candidate say about it.
+
+Some shapes are PII only when the log says so: ``4155550199`` is a phone
+number after ``phone=`` but a byte count after ``bytes=``; ``10.2.3.4`` is an
+address after ``client`` but a version after ``version``. These look-behind
+checks run on candidates only, over a short window before them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WINDOW = 32
+
+_PHONE_WORDS = re.compile(
+    r"(?:phone|tel\b|tel:|telephone|mobile|cell|fax|sms|msisdn|whatsapp|call(?:er|ed|ing)?\b"
+    r"|contact|dial)",
+    re.IGNORECASE,
+)
+_SSN_WORDS = re.compile(r"(?:ssn|social[ _-]?security|tax[ _-]?id)", re.IGNORECASE)
+
+# "version 1.2.3.4", "ver=1.2.3.4", "Chrome/112.0.5615.4", "build: 10.0.19041.1".
+_VERSION_BEFORE = re.compile(
+    r"(?:\b(?:v|ver|version|release|build|rev|revision|firmware|fw|os|sdk|api)\s*[:=]?\s*"
+    r"|[A-Za-z][\w.\-]*/)$",
+    re.IGNORECASE,
+)
+_VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
+
+
+def says_phone(text: str, start: int) -> bool:
+    """True when a phone-related word appears shortly before ``start``."""
+    return _PHONE_WORDS.search(text, max(0, start - _WINDOW), start) is not None
+
+
+def says_ssn(text: str, start: int) -> bool:
+    """True when an SSN-related word appears shortly before ``start``."""
+    return _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None
+
+
+def says_version(text: str, start: int, end: int) -> bool:
+    """True when a dotted quad is introduced or followed like a version string."""
+    if _VERSION_BEFORE.search(text, max(0, start - 16), start) is not None:
+        return True
+    return _VERSION_AFTER.match(text, end) is not None

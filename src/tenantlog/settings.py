@@ -1,0 +1,114 @@
+"""Every setting, read from the environment (and CLI overrides) in this one module.
+
+Names are fixed by the design contract: the seed's AWS_REGION, SQS_QUEUE_URL
+and DYNAMODB_TABLE_NAME, and TENANTLOG_* for the rest. Settings are validated
+at start-up; ``load_settings`` turns a bad value into SettingsError naming the
+environment variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tenantlog.redaction import DETECTORS, Redactor
+
+ENV_PREFIX = "TENANTLOG_"
+#: Settings whose environment variable is not TENANTLOG_<NAME> (the seed's names).
+UNPREFIXED = {
+    "aws_region": "AWS_REGION",
+    "sqs_queue_url": "SQS_QUEUE_URL",
+    "dynamodb_table_name": "DYNAMODB_TABLE_NAME",
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value tenantlog cannot run with."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    backend: Literal["sqlite", "aws"] = "sqlite"
+    data_dir: Path = Path("./data")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+
+    crash_probability: float = Field(0.05, ge=0, le=1)
+    processing_delay_per_char: float = Field(0.05, ge=0)
+    batch_size: int = Field(5, ge=1, le=10)
+    worker_concurrency: int = Field(256, ge=1, description="batches in flight per worker process")
+    visibility_timeout: float = Field(300, gt=0, le=43200)
+    max_receive_count: int = Field(5, ge=1, le=1000)
+    backoff_base: float = Field(1.0, ge=0)
+    backoff_max: float = Field(60.0, ge=0, le=43200)
+    shutdown_grace: float = Field(10.0, ge=0)
+    store_original_text: bool = True
+
+    max_text_bytes: int = Field(65536, ge=1, le=190_000)
+    max_body_bytes: int = Field(5 * 1024 * 1024, ge=1, le=10 * 1024 * 1024)
+    max_queue_depth: int = Field(1_000_000, ge=1)
+
+    redaction_detectors: Annotated[tuple[str, ...], NoDecode] = DETECTORS
+    redaction_style: Literal["plain", "typed"] = "plain"
+
+    sqlite_busy_timeout: float = Field(5.0, gt=0)
+    api_workers: int = Field(1, ge=1, le=64)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    aws_region: str | None = Field(None, validation_alias=AliasChoices("AWS_REGION", "aws_region"))
+    sqs_queue_url: str | None = Field(
+        None, validation_alias=AliasChoices("SQS_QUEUE_URL", "sqs_queue_url")
+    )
+    sqs_dlq_url: str | None = None
+    dynamodb_table_name: str | None = Field(
+        None, validation_alias=AliasChoices("DYNAMODB_TABLE_NAME", "dynamodb_table_name")
+    )
+
+    @field_validator("redaction_detectors", mode="before")
+    @classmethod
+    def _split_detectors(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("redaction_detectors")
+    @classmethod
+    def _known_detectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(DETECTORS))
+        if unknown:
+            raise ValueError(f"unknown detector(s) {unknown}; choose from {list(DETECTORS)}")
+        return value
+
+    def redactor(self) -> Redactor:
+        return Redactor(self.redaction_detectors, self.redaction_style)
+
+
+def env_name(field: str) -> str:
+    return UNPREFIXED.get(field, ENV_PREFIX + field.upper())
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with non-None ``overrides`` (CLI flags) taking priority."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        settings = Settings(**given)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            source = f"--{field.replace('_', '-')}" if field in given else env_name(field)
+            problems.append(f"{source}: {error['msg']}")
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None
+    if settings.backend == "aws":
+        missing = [
+            env_name(name)
+            for name in ("sqs_queue_url", "dynamodb_table_name")
+            if not getattr(settings, name)
+        ]
+        if missing:
+            raise SettingsError(f"invalid setting: the aws backend needs {', '.join(missing)}")
+    return settings

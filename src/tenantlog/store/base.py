@@ -1,0 +1,38 @@
+"""The Store interface: records keyed (tenant_id, log_id), first write wins.
+
+Every read names a tenant, so no query can return another tenant's data.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tenantlog.core.models import LogRecord, Page
+
+MAX_PAGE_SIZE = 1000
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached or written."""
+
+
+class Store(Protocol):
+    async def put_if_absent(self, record: LogRecord) -> bool:
+        """Store the record unless (tenant_id, log_id) exists; True if this call wrote it.
+
+        An existing record is never changed: this is what makes redelivery
+        after a crash harmless.
+        """
+
+    async def get(self, tenant_id: str, log_id: str) -> LogRecord | None: ...
+
+    async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        """A tenant's records in log_id order, ``limit`` at a time (at most MAX_PAGE_SIZE).
+
+        Raises tenantlog.core.cursor.InvalidCursor for a cursor it did not issue.
+        """
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,176 @@
+"""The local worker loop (DESIGN §5).
+
+Receives up to ``max_batches`` batches at a time and processes every message
+of every batch concurrently: the heavy work is simulated time, so one process
+keeps hundreds of messages in flight. The fate of a message is decided by
+``Processor.process``; this loop only applies it, keeps long jobs hidden
+(heartbeat), and on shutdown finishes or releases what it holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tenantlog import metrics
+from tenantlog.core.processing import Ack, DeadLetter, Outcome, Processor, Retry
+from tenantlog.queue.base import Delivery, Queue, QueueUnavailable
+
+log = logging.getLogger("tenantlog.worker")
+
+SHUTDOWN_REASON = "worker shut down before finishing"
+#: Most messages asked for in one receive; more batches are received in turn.
+MAX_RECEIVE = 100
+
+
+@dataclass(slots=True)
+class _Job:
+    delivery: Delivery
+    hidden_until: float
+
+
+class Worker:
+    def __init__(
+        self,
+        queue: Queue,
+        processor: Processor,
+        *,
+        batch_size: int = 5,
+        max_batches: int = 256,
+        visibility_timeout: float = 300,
+        shutdown_grace: float = 10,
+        receive_wait: float = 1.0,
+    ) -> None:
+        self._queue = queue
+        self._processor = processor
+        self._batch_size = batch_size
+        self._max_batches = max_batches
+        self._visibility = visibility_timeout
+        self._grace = shutdown_grace
+        self._receive_wait = receive_wait
+        self._jobs: dict[str, _Job] = {}
+        self._batches: set[asyncio.Task[None]] = set()
+        self._slot_freed = asyncio.Event()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._jobs)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Work until ``stopping`` is set, then drain; returns once nothing is held."""
+        heartbeat = asyncio.create_task(self._heartbeat())
+        try:
+            await self._receive_until(stopping)
+        finally:
+            await self._drain()
+            heartbeat.cancel()
+
+    async def _receive_until(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            free = self._max_batches - len(self._batches)
+            if free <= 0:
+                self._slot_freed.clear()
+                await _first(self._slot_freed.wait(), stopping.wait())
+                continue
+            try:
+                deliveries = await self._queue.receive(
+                    min(free * self._batch_size, MAX_RECEIVE), self._receive_wait
+                )
+            except QueueUnavailable as exc:
+                log.error("receive failed, retrying in 1s: %s", exc)
+                await _first(asyncio.sleep(1), stopping.wait())
+                continue
+            if stopping.is_set():
+                await asyncio.gather(*(self._give_back(d) for d in deliveries))
+                return
+            for start in range(0, len(deliveries), self._batch_size):
+                self._start_batch(deliveries[start : start + self._batch_size])
+
+    def _start_batch(self, batch: Sequence[Delivery]) -> None:
+        task = asyncio.create_task(self._run_batch(batch))
+        self._batches.add(task)
+        task.add_done_callback(self._batch_done)
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        self._batches.discard(task)
+        self._slot_freed.set()
+
+    async def _run_batch(self, batch: Sequence[Delivery]) -> None:
+        # One message's failure never touches its batch-mates: each is applied on its own.
+        await asyncio.gather(*(self._run_one(d) for d in batch))
+
+    async def _run_one(self, delivery: Delivery) -> None:
+        self._jobs[delivery.receipt] = _Job(delivery, time.monotonic() + self._visibility)
+        try:
+            outcome = await self._processor.process(delivery)
+            await self._apply(delivery, outcome)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._give_back(delivery))
+            raise
+        except QueueUnavailable as exc:
+            # The message stays hidden and comes back after its visibility timeout.
+            log.error("could not settle message %s: %s", delivery.message_id, exc)
+        finally:
+            self._jobs.pop(delivery.receipt, None)
+
+    async def _apply(self, delivery: Delivery, outcome: Outcome) -> None:
+        if isinstance(outcome, Ack):
+            await self._queue.ack(delivery.receipt)
+            metrics.MESSAGES_PROCESSED.labels("stored" if outcome.stored else "duplicate").inc()
+            for kind, count in outcome.redactions.items():
+                metrics.REDACTIONS.labels(kind).inc(count)
+        elif isinstance(outcome, Retry):
+            await self._queue.release(delivery.receipt, outcome.delay, outcome.reason)
+            metrics.MESSAGES_FAILED.inc()
+            log.info(
+                "message %s failed (receive %d): %s; retry in %.1fs",
+                delivery.message_id,
+                delivery.receive_count,
+                outcome.reason,
+                outcome.delay,
+            )
+        elif isinstance(outcome, DeadLetter):
+            await self._queue.dead_letter(delivery.receipt, outcome.reason)
+            metrics.MESSAGES_DEAD_LETTERED.inc()
+            log.warning("message %s dead-lettered: %s", delivery.message_id, outcome.reason)
+
+    async def _give_back(self, delivery: Delivery) -> None:
+        try:
+            await self._queue.release(delivery.receipt, 0, SHUTDOWN_REASON)
+        except QueueUnavailable as exc:
+            log.error("could not release message %s: %s", delivery.message_id, exc)
+
+    async def _heartbeat(self) -> None:
+        """Extend jobs about to outlive their visibility timeout, so no one else receives them."""
+        period = max(min(self._visibility / 4, 30.0), 0.05)
+        while True:
+            await asyncio.sleep(period)
+            due = time.monotonic() + self._visibility / 2
+            for job in [j for j in self._jobs.values() if j.hidden_until <= due]:
+                try:
+                    await self._queue.extend(job.delivery.receipt, self._visibility)
+                except QueueUnavailable as exc:
+                    log.error("could not extend message %s: %s", job.delivery.message_id, exc)
+                    continue
+                job.hidden_until = time.monotonic() + self._visibility
+
+    async def _drain(self) -> None:
+        """Let in-flight work finish for the grace period, then release the rest at once."""
+        if self._batches:
+            log.info("draining %d in-flight messages", len(self._jobs))
+            await asyncio.wait(set(self._batches), timeout=self._grace)
+        for task in set(self._batches):
+            task.cancel()
+        if self._batches:
+            await asyncio.wait(set(self._batches))
+
+
+async def _first(*waits: object) -> None:
+    """Wait until the first of several awaitables completes; cancel the others."""
+    tasks = [asyncio.ensure_future(w) for w in waits]  # type: ignore[call-overload]
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()

@@ -1,0 +1,487 @@
+"""infra/ wiring (DESIGN §9), checked on the parsed Terraform since it cannot be applied here."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from terraform_config import (
+    INFRA_DIR,
+    Body,
+    TerraformConfig,
+    block,
+    blocks,
+    expression,
+    jsonencode_object,
+    load,
+)
+
+from tenantlog.settings import Settings, env_name, load_settings
+
+REPO_ROOT = INFRA_DIR.parent
+
+#: Read by Powertools for AWS Lambda, not by tenantlog.settings.
+POWERTOOLS_ENVIRONMENT = frozenset(
+    {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+)
+SHARED_ENVIRONMENT = frozenset(
+    {
+        "TENANTLOG_BACKEND",
+        "SQS_QUEUE_URL",
+        "TENANTLOG_SQS_DLQ_URL",
+        "DYNAMODB_TABLE_NAME",
+        "TENANTLOG_MAX_TEXT_BYTES",
+        "TENANTLOG_MAX_BODY_BYTES",
+        "POWERTOOLS_SERVICE_NAME",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "LOG_LEVEL",
+    }
+)
+WORKER_ONLY_ENVIRONMENT = frozenset(
+    {
+        "TENANTLOG_CRASH_PROBABILITY",
+        "TENANTLOG_PROCESSING_DELAY_PER_CHAR",
+        "TENANTLOG_VISIBILITY_TIMEOUT",
+        "TENANTLOG_MAX_RECEIVE_COUNT",
+        "TENANTLOG_BACKOFF_BASE",
+        "TENANTLOG_BACKOFF_MAX",
+        "TENANTLOG_REDACTION_STYLE",
+    }
+)
+API_ROUTES = frozenset(
+    {
+        "POST /ingest",
+        "GET /tenants/{tenant_id}/logs",
+        "GET /tenants/{tenant_id}/logs/{log_id}",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /openapi.json",
+        "GET /docs",
+    }
+)
+HANDLERS = {
+    "ingest": "tenantlog.aws.ingest_handler.handler",
+    "worker": "tenantlog.aws.worker_handler.handler",
+}
+
+
+@pytest.fixture(scope="module")
+def tf() -> TerraformConfig:
+    return load()
+
+
+def environment(tf: TerraformConfig, function: str) -> dict[str, Any]:
+    body = tf.resource("aws_lambda_function", function)
+    variables = tf.resolve(block(body, "environment")["variables"])
+    assert isinstance(variables, dict), f"{function}'s environment does not resolve to a map"
+    return variables
+
+
+def role_statements(tf: TerraformConfig, role: str) -> list[Body]:
+    """Every statement granted to aws_iam_role.<role> by an inline policy of infra/."""
+    statements: list[Body] = []
+    for policy in tf.resources.get("aws_iam_role_policy", {}).values():
+        if expression(policy["role"]) != f"aws_iam_role.{role}.id":
+            continue
+        document = re.fullmatch(r"data\.aws_iam_policy_document\.(\w+)\.json", expression(policy["policy"]) or "")
+        assert document, f"the policy of role {role} is not an aws_iam_policy_document"
+        statements.extend(blocks(tf.data_source("aws_iam_policy_document", document.group(1)), "statement"))
+    assert statements, f"role {role} has no inline policy"
+    return statements
+
+
+def granted(statements: list[Body]) -> dict[str, set[str]]:
+    """action -> resources it is allowed on."""
+    grants: dict[str, set[str]] = {}
+    for statement in statements:
+        assert statement.get("effect", "Allow") == "Allow"
+        assert "not_actions" not in statement and "not_resources" not in statement
+        for action in statement["actions"]:
+            grants.setdefault(action, set()).update(statement["resources"])
+    return grants
+
+
+def all_policy_statements(tf: TerraformConfig) -> list[Body]:
+    return [
+        statement
+        for document in tf.data.get("aws_iam_policy_document", {}).values()
+        for statement in blocks(document, "statement")
+    ]
+
+
+# ---- files -------------------------------------------------------------------------
+
+
+def test_infra_files_parse_and_pin_the_aws_provider(tf: TerraformConfig) -> None:
+    assert {"main.tf", "variables.tf", "outputs.tf", "versions.tf"} <= {
+        path.name for path in INFRA_DIR.glob("*.tf")
+    }
+    provider = block(tf.terraform[0], "required_providers")
+    assert provider["aws"]["source"] == "hashicorp/aws"
+    assert provider["aws"]["version"].startswith(">= 6.")
+
+
+def test_provider_tags_every_resource_by_default(tf: TerraformConfig) -> None:
+    tags = expression(block(tf.providers["aws"], "default_tags")["tags"])
+    assert tags is not None
+    assert 'Project = "tenantlog"' in tags
+    assert "var.tags" in tags
+
+
+# ---- SQS ---------------------------------------------------------------------------
+
+
+def test_sqs_redrive_policy_targets_the_dlq_after_five_receives(tf: TerraformConfig) -> None:
+    main = tf.resource("aws_sqs_queue", "main")
+    redrive = jsonencode_object(main["redrive_policy"])
+    assert redrive["deadLetterTargetArn"] == "aws_sqs_queue.dlq.arn"
+    assert tf.number("${" + redrive["maxReceiveCount"] + "}") == 5
+
+
+def test_sqs_main_queue_visibility_and_message_size(tf: TerraformConfig) -> None:
+    main = tf.resource("aws_sqs_queue", "main")
+    assert tf.number(main["visibility_timeout_seconds"]) == 300
+    assert main["max_message_size"] == 1048576
+
+
+def test_sqs_both_queues_are_encrypted(tf: TerraformConfig) -> None:
+    for name in ("main", "dlq"):
+        queue = tf.resource("aws_sqs_queue", name)
+        assert queue.get("sqs_managed_sse_enabled") is True or queue.get("kms_master_key_id"), name
+
+
+def test_sqs_dlq_keeps_messages_longer_than_the_main_queue(tf: TerraformConfig) -> None:
+    # A standard queue's message keeps its first enqueue time in the DLQ, so the DLQ's
+    # retention must be longer or dead letters could expire on arrival.
+    dlq = tf.resource("aws_sqs_queue", "dlq")
+    main = tf.resource("aws_sqs_queue", "main")
+    assert dlq["message_retention_seconds"] == 14 * 24 * 3600
+    assert dlq["max_message_size"] == 1048576
+    assert tf.number(main["message_retention_seconds"]) < dlq["message_retention_seconds"]
+
+
+def test_sqs_dlq_accepts_dead_letters_from_the_main_queue_only(tf: TerraformConfig) -> None:
+    allow = tf.resource("aws_sqs_queue_redrive_allow_policy", "dlq")
+    assert expression(allow["queue_url"]) == "aws_sqs_queue.dlq.id"
+    policy = jsonencode_object(allow["redrive_allow_policy"])
+    assert policy == {"redrivePermission": '"byQueue"', "sourceQueueArns": "[aws_sqs_queue.main.arn]"}
+
+
+# ---- Lambda ------------------------------------------------------------------------
+
+
+def test_event_source_mapping_feeds_the_worker_batches_of_five(tf: TerraformConfig) -> None:
+    mapping = tf.resource("aws_lambda_event_source_mapping", "worker")
+    assert expression(mapping["event_source_arn"]) == "aws_sqs_queue.main.arn"
+    assert expression(mapping["function_name"]) == "aws_lambda_function.worker.arn"
+    assert tf.number(mapping["batch_size"]) == 5
+    assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
+    assert 2 <= tf.number(block(mapping, "scaling_config")["maximum_concurrency"]) <= 1000
+
+
+def test_lambda_functions_run_python_on_arm64(tf: TerraformConfig) -> None:
+    for name in ("ingest", "worker"):
+        function = tf.resource("aws_lambda_function", name)
+        assert function["architectures"] == ["arm64"], name
+        assert tf.resolve(function["runtime"]) in {"python3.11", "python3.12"}, name
+        assert expression(function["filename"]) == "var.lambda_zip_path", name
+        assert expression(function["source_code_hash"]) == "filebase64sha256(var.lambda_zip_path)"
+        assert expression(function["role"]) == f"aws_iam_role.{name}.arn", name
+        assert tf.number(function["reserved_concurrent_executions"]) >= 1, name
+
+
+@pytest.mark.parametrize(("function", "handler"), sorted(HANDLERS.items()))
+def test_lambda_handler_names_a_handler_defined_in_the_package(
+    tf: TerraformConfig, function: str, handler: str
+) -> None:
+    # Checked on the source, without importing it: an import needs the Lambda environment.
+    # tests/infra/test_package.py imports the handlers from the built zip.
+    configured = tf.resolve(tf.resource("aws_lambda_function", function)["handler"])
+    assert configured == handler
+    module, _, attribute = handler.rpartition(".")
+    source = REPO_ROOT / "src" / Path(*module.split(".")).with_suffix(".py")
+    assert source.is_file(), f"{handler}: {source.relative_to(REPO_ROOT)} does not exist"
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    defined = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Assign):
+            defined.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            defined.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom | ast.Import):
+            defined.update(alias.asname or alias.name for alias in node.names)
+    assert attribute in defined, f"{source.relative_to(REPO_ROOT)} defines no top-level {attribute}"
+
+
+def test_lambda_environments_set_exactly_the_documented_names(tf: TerraformConfig) -> None:
+    ingest = environment(tf, "ingest")
+    worker = environment(tf, "worker")
+    assert set(ingest) == SHARED_ENVIRONMENT
+    assert set(worker) == SHARED_ENVIRONMENT | WORKER_ONLY_ENVIRONMENT
+    assert ingest["TENANTLOG_BACKEND"] == worker["TENANTLOG_BACKEND"] == "aws"
+    assert ingest["POWERTOOLS_SERVICE_NAME"] == "tenantlog"
+    assert ingest["POWERTOOLS_METRICS_NAMESPACE"] == "tenantlog"
+
+
+def test_lambda_environment_names_are_all_read_by_the_code(tf: TerraformConfig) -> None:
+    # A misspelt name would be ignored silently by pydantic-settings.
+    read_by_settings = {env_name(field) for field in Settings.model_fields}
+    for function in ("ingest", "worker"):
+        unknown = set(environment(tf, function)) - read_by_settings - POWERTOOLS_ENVIRONMENT
+        assert not unknown, f"{function} sets variables nothing reads: {sorted(unknown)}"
+        # Lambda sets AWS_REGION itself; setting it is an error at deploy time.
+        assert "AWS_REGION" not in environment(tf, function)
+
+
+def test_lambda_worker_environment_matches_the_queue(tf: TerraformConfig) -> None:
+    worker = environment(tf, "worker")
+    main = tf.resource("aws_sqs_queue", "main")
+    assert expression(worker["TENANTLOG_VISIBILITY_TIMEOUT"]) == (
+        "aws_sqs_queue.main.visibility_timeout_seconds"
+    )
+    redrive = jsonencode_object(main["redrive_policy"])
+    assert worker["TENANTLOG_MAX_RECEIVE_COUNT"] == "${" + redrive["maxReceiveCount"] + "}"
+    shared = environment(tf, "ingest")
+    assert expression(shared["SQS_QUEUE_URL"]) == "aws_sqs_queue.main.url"
+    assert expression(shared["TENANTLOG_SQS_DLQ_URL"]) == "aws_sqs_queue.dlq.url"
+    assert expression(shared["DYNAMODB_TABLE_NAME"]) == "aws_dynamodb_table.logs.name"
+
+
+def test_lambda_environment_defaults_are_valid_settings(
+    tf: TerraformConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the worker's environment with every variable at its default
+    attributes_known_after_apply = {
+        "aws_sqs_queue.main.url": "https://sqs.us-east-1.amazonaws.com/123456789012/tenantlog-queue",
+        "aws_sqs_queue.dlq.url": "https://sqs.us-east-1.amazonaws.com/123456789012/tenantlog-dlq",
+        "aws_dynamodb_table.logs.name": "tenantlog-logs",
+        "aws_sqs_queue.main.visibility_timeout_seconds": str(
+            tf.resolve(tf.resource("aws_sqs_queue", "main")["visibility_timeout_seconds"])
+        ),
+    }
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(env_name(name), raising=False)
+    for name, value in environment(tf, "worker").items():
+        resolved = attributes_known_after_apply.get(expression(value) or "", value)
+        assert "${" not in str(resolved), f"{name} = {value} is not resolved"
+        # Terraform renders numbers in an environment map as their decimal text.
+        monkeypatch.setenv(name, str(resolved))
+    # WHEN tenantlog reads it
+    settings = load_settings()
+    # THEN it starts with the design's values
+    assert settings.backend == "aws"
+    assert settings.visibility_timeout == 300
+    assert settings.max_receive_count == 5
+    assert settings.max_text_bytes == 65536
+    assert settings.max_body_bytes == 5 * 1024 * 1024
+    assert settings.sqs_dlq_url == attributes_known_after_apply["aws_sqs_queue.dlq.url"]
+
+
+def test_worker_timeout_fits_six_times_in_the_visibility_timeout(tf: TerraformConfig) -> None:
+    worker = tf.resource("aws_lambda_function", "worker")
+    visibility = tf.number(tf.resource("aws_sqs_queue", "main")["visibility_timeout_seconds"])
+    assert visibility >= 6 * tf.number(worker["timeout"])
+    # and Terraform refuses a plan that breaks it
+    conditions = [
+        expression(precondition["condition"])
+        for lifecycle in blocks(worker, "lifecycle")
+        for precondition in blocks(lifecycle, "precondition")
+    ]
+    assert (
+        "var.queue_visibility_timeout_seconds >= 6 * var.worker_timeout_seconds" in conditions
+    )
+    assert expression(worker["timeout"]) == "var.worker_timeout_seconds"
+
+
+def test_ingest_timeout_fits_the_api_gateway_integration_timeout(tf: TerraformConfig) -> None:
+    ingest = tf.resource("aws_lambda_function", "ingest")
+    integration = tf.resource("aws_apigatewayv2_integration", "ingest")
+    assert tf.number(ingest["timeout"]) * 1000 < integration["timeout_milliseconds"] <= 30000
+
+
+# ---- IAM ---------------------------------------------------------------------------
+
+
+def test_iam_ingest_role_only_enqueues_and_reads(tf: TerraformConfig) -> None:
+    grants = granted(role_statements(tf, "ingest"))
+    assert grants == {
+        "sqs:SendMessage": {"${aws_sqs_queue.main.arn}"},
+        "sqs:GetQueueAttributes": {"${aws_sqs_queue.main.arn}"},
+        "dynamodb:GetItem": {"${aws_dynamodb_table.logs.arn}"},
+        "dynamodb:Query": {"${aws_dynamodb_table.logs.arn}"},
+        "logs:CreateLogStream": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
+        "logs:PutLogEvents": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
+    }
+    assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage", "dynamodb:PutItem"} & set(grants)
+
+
+def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConfig) -> None:
+    grants = granted(role_statements(tf, "worker"))
+    main, dlq, table = "${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}", "${aws_dynamodb_table.logs.arn}"
+    assert grants == {
+        "sqs:ReceiveMessage": {main},
+        "sqs:DeleteMessage": {main},
+        "sqs:ChangeMessageVisibility": {main},
+        "sqs:GetQueueAttributes": {main},
+        "sqs:SendMessage": {dlq},
+        "dynamodb:PutItem": {table},
+        "dynamodb:GetItem": {table},
+        "logs:CreateLogStream": {"${aws_cloudwatch_log_group.worker.arn}:*"},
+        "logs:PutLogEvents": {"${aws_cloudwatch_log_group.worker.arn}:*"},
+    }
+    assert not {"dynamodb:Scan", "dynamodb:DeleteItem"} & set(grants)
+    assert not [action for action in grants if "*" in action]
+
+
+def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: TerraformConfig) -> None:
+    ours = {"${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}", "${aws_dynamodb_table.logs.arn}"}
+    statements = all_policy_statements(tf)
+    checked = 0
+    for statement in statements:
+        if any(action.split(":")[0] in {"sqs", "dynamodb"} for action in statement["actions"]):
+            assert set(statement["resources"]) <= ours, statement
+            checked += 1
+        assert not [action for action in statement["actions"] if "*" in action], statement
+    assert checked >= 5
+
+
+def test_iam_roles_can_only_be_assumed_by_lambda(tf: TerraformConfig) -> None:
+    for role in ("ingest", "worker"):
+        assume = expression(tf.resource("aws_iam_role", role)["assume_role_policy"])
+        assert assume == "data.aws_iam_policy_document.lambda_assume.json"
+    (statement,) = blocks(tf.data_source("aws_iam_policy_document", "lambda_assume"), "statement")
+    assert statement["actions"] == ["sts:AssumeRole"]
+    assert block(statement, "principals") == {
+        "type": "Service",
+        "identifiers": ["lambda.amazonaws.com"],
+    }
+
+
+def test_iam_tenant_reader_example_is_limited_by_leading_keys(tf: TerraformConfig) -> None:
+    policy = tf.resource("aws_iam_policy", "tenant_reader")
+    assert expression(policy["policy"]) == "data.aws_iam_policy_document.tenant_reader.json"
+    (statement,) = blocks(tf.data_source("aws_iam_policy_document", "tenant_reader"), "statement")
+    assert set(statement["actions"]) == {"dynamodb:GetItem", "dynamodb:Query"}
+    conditions = {c["variable"]: c for c in blocks(statement, "condition")}
+    leading = conditions["dynamodb:LeadingKeys"]
+    assert leading["test"] == "ForAllValues:StringEquals"
+    # "$${...}" is HCL's escape for a literal IAM policy variable "${...}".
+    assert leading["values"] == ["$${aws:PrincipalTag/tenant_id}"]
+    assert conditions["aws:PrincipalTag/tenant_id"]["test"] == "Null"
+    assert "original_text" not in conditions["dynamodb:Attributes"]["values"]
+    assert "modified_data" in conditions["dynamodb:Attributes"]["values"]
+
+
+# ---- DynamoDB ----------------------------------------------------------------------
+
+
+def test_dynamodb_table_is_keyed_by_tenant_then_log_id(tf: TerraformConfig) -> None:
+    table = tf.resource("aws_dynamodb_table", "logs")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert (table["hash_key"], table["range_key"]) == ("tenant_id", "log_id")
+    assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {
+        ("tenant_id", "S"),
+        ("log_id", "S"),
+    }
+
+
+def test_dynamodb_table_is_protected_and_expires_items(tf: TerraformConfig) -> None:
+    table = tf.resource("aws_dynamodb_table", "logs")
+    assert block(table, "point_in_time_recovery")["enabled"] is True
+    assert block(table, "server_side_encryption")["enabled"] is True
+    assert block(table, "ttl") == {"attribute_name": "expires_at", "enabled": True}
+    assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
+    assert tf.default("table_deletion_protection") is True
+
+
+# ---- API Gateway -------------------------------------------------------------------
+
+
+def test_api_routes_all_reach_the_ingest_function(tf: TerraformConfig) -> None:
+    api = tf.resource("aws_apigatewayv2_api", "http")
+    assert api["protocol_type"] == "HTTP"
+    route = tf.resource("aws_apigatewayv2_route", "ingest")
+    assert expression(route["for_each"]) == "toset(local.api_route_keys)"
+    assert set(tf.resolve("${local.api_route_keys}")) == API_ROUTES
+    assert route["route_key"] == "${each.value}"
+    assert route["target"] == "integrations/${aws_apigatewayv2_integration.ingest.id}"
+    integration = tf.resource("aws_apigatewayv2_integration", "ingest")
+    assert integration["integration_type"] == "AWS_PROXY"
+    assert integration["payload_format_version"] == "2.0"
+    assert expression(integration["integration_uri"]) == "aws_lambda_function.ingest.invoke_arn"
+
+
+def test_api_may_invoke_the_ingest_function(tf: TerraformConfig) -> None:
+    permission = tf.resource("aws_lambda_permission", "api")
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert expression(permission["function_name"]) == "aws_lambda_function.ingest.function_name"
+    assert permission["source_arn"] == "${aws_apigatewayv2_api.http.execution_arn}/*/*"
+
+
+def test_api_stage_deploys_throttles_and_logs(tf: TerraformConfig) -> None:
+    stage = tf.resource("aws_apigatewayv2_stage", "default")
+    assert stage["name"] == "$default"
+    assert stage["auto_deploy"] is True
+    throttling = block(stage, "default_route_settings")
+    assert expression(throttling["throttling_burst_limit"]) == "var.api_throttling_burst_limit"
+    assert expression(throttling["throttling_rate_limit"]) == "var.api_throttling_rate_limit"
+    assert tf.number(throttling["throttling_burst_limit"]) > 0
+    assert tf.number(throttling["throttling_rate_limit"]) > 0
+    logging = block(stage, "access_log_settings")
+    assert expression(logging["destination_arn"]) == "aws_cloudwatch_log_group.api.arn"
+    assert "$context.requestId" in logging["format"]
+
+
+# ---- monitoring and outputs --------------------------------------------------------
+
+
+def test_log_groups_have_a_retention_and_match_the_functions(tf: TerraformConfig) -> None:
+    groups = tf.resources["aws_cloudwatch_log_group"]
+    assert set(groups) == {"ingest", "worker", "api"}
+    for group in groups.values():
+        assert expression(group["retention_in_days"]) == "var.log_retention_days"
+    assert tf.default("log_retention_days") == 30
+    for function in ("ingest", "worker"):
+        name = tf.resolve(tf.resource("aws_lambda_function", function)["function_name"])
+        assert groups[function]["name"] == f"/aws/lambda/{name}".replace(
+            tf.resolve("${var.name_prefix}"), "${var.name_prefix}"
+        ) or groups[function]["name"] == f"/aws/lambda/${{local.{function}_function_name}}"
+
+
+def test_dlq_alarm_fires_on_any_visible_message(tf: TerraformConfig) -> None:
+    alarm = tf.resource("aws_cloudwatch_metric_alarm", "dlq_not_empty")
+    assert (alarm["namespace"], alarm["metric_name"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert alarm["dimensions"] == {"QueueName": "${aws_sqs_queue.dlq.name}"}
+    assert alarm["comparison_operator"] == "GreaterThanThreshold"
+    assert alarm["threshold"] == 0
+    assert alarm["alarm_actions"] == "${local.alarm_actions}"
+    assert "var.alarm_sns_topic_arn" in (expression(tf.locals["alarm_actions"]) or "")
+    assert tf.default("alarm_sns_topic_arn") is None
+
+
+def test_outputs_expose_the_endpoints(tf: TerraformConfig) -> None:
+    expected = {
+        "api_invoke_url": "aws_apigatewayv2_api.http.api_endpoint",
+        "queue_url": "aws_sqs_queue.main.url",
+        "dlq_url": "aws_sqs_queue.dlq.url",
+        "table_name": "aws_dynamodb_table.logs.name",
+    }
+    for output, value in expected.items():
+        assert expression(tf.outputs[output]["value"]) == value
+
+
+def test_lambda_xray_tracing_is_optional(tf: TerraformConfig) -> None:
+    for name in ("ingest", "worker"):
+        mode = expression(block(tf.resource("aws_lambda_function", name), "tracing_config")["mode"])
+        assert mode == 'var.enable_xray_tracing ? "Active" : "PassThrough"'
+    attachment = tf.resource("aws_iam_role_policy_attachment", "xray")
+    assert "var.enable_xray_tracing" in (expression(attachment["for_each"]) or "")

@@ -1,0 +1,27 @@
+"""Factories for the records and queue bodies that tests build."""
+
+from __future__ import annotations
+
+from tenantlog.core.models import InternalMessage, LogRecord
+
+
+def make_record(tenant_id: str = "acme", log_id: str = "123", text: str = "hello") -> LogRecord:
+    return LogRecord(
+        tenant_id=tenant_id,
+        log_id=log_id,
+        source="json_upload",
+        original_text=text,
+        modified_data=text,
+        received_at="2024-01-01T00:00:00.000Z",
+        processed_at="2024-01-01T00:00:01.000Z",
+        attempts=1,
+        redactions={"PHONE": 1},
+    )
+
+
+def message_body(
+    tenant_id: str = "acme", log_id: str = "123", text: str = "User 555-0199 accessed system"
+) -> bytes:
+    return InternalMessage(
+        tenant_id, log_id, "json_upload", text, "2024-01-01T00:00:00.000Z"
+    ).encode()
