@@ -57,7 +57,7 @@ def make_client(service: str, region: str | None, connections: int) -> Any:
     return boto3.session.Session().client(service, region_name=region, config=config)  # type: ignore[call-overload]
 
 
-def error_code(exc: BaseException) -> str:
+def error_code(exc: BaseException | None) -> str:
     """The AWS error code of a ClientError ('' for anything else)."""
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
@@ -65,18 +65,33 @@ def error_code(exc: BaseException) -> str:
 
 
 class Blocking:
-    """A thread pool for one kind of blocking call."""
+    """A thread pool for one kind of blocking call, turning AWS errors into ``unavailable``.
 
-    def __init__(self, threads: int, name: str) -> None:
+    The botocore error stays attached as ``__cause__`` for callers that must
+    tell one error code from another.
+    """
+
+    def __init__(self, threads: int, name: str, unavailable: type[Exception]) -> None:
         self.threads = threads
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix=name)
+        self._name = name
+        self._unavailable = unavailable
 
     async def run(self, call: Callable[[], T]) -> T:
-        return await asyncio.wrap_future(self._pool.submit(call))
+        return await self.wait(self.submit(call))
+
+    async def wait(self, future: Future[T]) -> T:
+        try:
+            return await asyncio.wrap_future(future)
+        except AWS_ERRORS as exc:
+            raise self._unavailable(f"{self._name}: {exc}") from exc
 
     def submit(self, call: Callable[[], T]) -> Future[T]:
         """The concurrent future itself, for callers that must act after a cancellation."""
-        return self._pool.submit(call)
+        try:
+            return self._pool.submit(call)
+        except RuntimeError as exc:  # the pool is shut down: the backend is closed
+            raise self._unavailable(f"{self._name}: closed") from exc
 
     def shutdown(self, *, wait: bool) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=True)

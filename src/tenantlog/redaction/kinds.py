@@ -1,13 +1,20 @@
-"""The vocabulary shared by the detector table and the engine.
+"""The vocabulary shared by the detector modules and the engine.
 
-A *kind* is one shape of one PII type (a dashed SSN, a parenthesised NANP
-number...). Kinds are grouped into *scans*: one compiled regex each, run only
-when a cheap trigger says the text may hold one of its kinds.
+A *kind* is what one named regex group finds: its detector (the setting
+name), its label (the placeholder and count key) and the checker that
+confirms a candidate. A *scan* is one compiled regex holding several kinds,
+run only when a cheap trigger says the text may hold one of them.
+
+Scan patterns start with a single character class, then negative
+look-behinds for what may not precede a value: the one pattern shape for
+which CPython's ``re`` skips non-candidate characters in C instead of
+attempting a full match at every position. Branches after the first
+character are told apart by look-behinds such as ``(?<=\\+)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # Given the text and a candidate's span, return the span of the confirmed value
@@ -22,36 +29,23 @@ def accept(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """One shape of a PII type.
+    """What a named group of a scan finds, and how a candidate is confirmed."""
 
-    ``first`` is the body of a character class for the value's first
-    character and ``rest`` the regex for everything after it. Splitting them
-    lets a scan start with a single character class, the one pattern shape
-    for which CPython's ``re`` skips non-candidate characters in C instead of
-    attempting a full match at every position (see ``engine``).
-    """
-
-    group: str
     detector: str
     label: str
-    first: str
-    rest: str
     check: Checker = accept
-    # True when the checker consults words around the candidate; the engine
-    # then re-checks a redacted text, since placeholders move those words.
-    contextual: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """Kinds compiled into one regex, guarded by a cheap whole-text trigger.
+    """One regex over the text; each named group in ``pattern`` is a key of ``kinds``.
 
-    ``boundary`` is a two-character negative look-behind class: the value may
-    not be preceded by one of these characters (checked right after the first
-    character is consumed, so the scan keeps its fast first-character skip).
+    The whole match (not the group) is the candidate span, so a group may sit
+    at the end of a shared prefix. ``trigger`` is a whole-text test that must
+    pass before the regex runs; None means always run.
     """
 
-    kinds: tuple[Kind, ...]
+    pattern: str
+    kinds: Mapping[str, Kind]
     trigger: Callable[[str], bool] | None = None
-    boundary: str = ""
     flags: int = 0

@@ -7,9 +7,8 @@ in C is what keeps the redactor faster than a single naive phone regex.
 Hand-written patterns rather than a library's: Presidio-style recognisers
 miss the seven-digit ``555-0199`` form and match inside timestamps and ids,
 because they do not know which neighbouring characters make a number part of
-a larger token. Here every kind refuses to start after a letter or digit
-(the scan boundary) and most also after ``.`` or ``-`` (``STRICT``), and
-refuses to end before one.
+a larger token. Here no value starts right after a letter or digit, or
+after a "." or "-" glued to one, and none ends where a word or number goes on.
 """
 
 from __future__ import annotations
@@ -19,15 +18,11 @@ import re
 from tenantlog.redaction import context, validators
 from tenantlog.redaction.kinds import Kind, Scan
 
-# After the first character: the one before it must not be "." or "-" either
-# (``ORD-555-0199``, ``1.555.0199``), for the weaker numeric shapes.
-STRICT = r"(?<![.\-].)"
 # The value must not run on into a word, an id or a decimal.
 _END = r"(?![0-9A-Za-z_\-])(?!\.[0-9])"
 _EXT = r"(?:[ ]?(?:ext\.?|x)[ ]?[0-9]{1,6})?"
 _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
-_EXTENSION = re.compile(r"[ ]?(?:ext\.?|x)[ ]?[0-9]+$")
 
 
 def _digits(text: str) -> str:
@@ -59,29 +54,7 @@ def _check_ipv4(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
-    value = text[start:end]
-    if not validators.ssn_ok(_digits(value)):
-        return None
-    # Only the dashed form is distinctive; "123 45 6789" or nine bare digits
-    # are SSNs only when the log says so.
-    if value.count("-") != 2 and not context.says_ssn(text, start):
-        return None
-    return start, end
-
-
-def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
-    value = _EXTENSION.sub("", text[start:end])
-    digits = _digits(value)
-    if digits[0] == "1" and len(digits) == 11:
-        digits = digits[1:]
-    if not validators.nanp_ok(digits):
-        return None
-    # Ten bare digits or space-separated groups are as often byte counts or
-    # columns of a table as phones: need a phone word nearby.
-    distinctive = "(" in value or "-" in value or "." in value
-    if not distinctive and not context.says_phone(text, start):
-        return None
-    return start, end
+    return (start, end) if validators.ssn_ok(_digits(text[start:end])) else None
 
 
 def _check_international(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -95,85 +68,57 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
     return None
 
 
-_NANP_BODY = r"[2-9][0-9]{2}[ \-.]?[0-9]{4}" + _EXT + _END
+# Ten-digit NANP numbers need a "-" or "." before the last four digits here:
+# bare or space-separated digits are too often counts and table columns, and
+# are redacted only after a phone word (see ``contextual``).
+# A value may not start inside a word or number, nor glued to one by "." or
+# "-" ("ORD-555-0199", "v1.2.3.4"), nor after "12:" (times, "host:port").
+_BOUNDARY = r"(?<![0-9A-Za-z].)(?<![0-9A-Za-z][.\-].)(?<![0-9]:.)"
+_EXT = r"(?:[ ]?(?:ext\.?|x)[ ]?[0-9]{1,6})?"
+_LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
 _AREA = r"(?:\([2-9][0-9]{2}\)|[2-9][0-9]{2})"
 
-KINDS: tuple[Kind, ...] = (
-    # Longest shapes first: at one position the first matching branch wins.
-    Kind(
-        "card_groups",
-        "card",
-        "CARD",
-        "2-6",
-        r"[0-9]{3}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?(?![0-9A-Za-z])",
-        _check_card,
-    ),
-    Kind(
-        "card_amex",
-        "card",
-        "CARD",
-        "3",
-        r"[0-9]{3}[ \-]?[0-9]{6}[ \-]?[0-9]{4,5}(?![0-9A-Za-z])",
-        _check_card,
-    ),
-    Kind("card_plain", "card", "CARD", "2-6", r"[0-9]{12,18}(?![0-9A-Za-z])", _check_card),
-    Kind(
-        "ipv4",
-        "ip",
-        "IP",
-        "0-9",
-        STRICT + r"[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])(?!\.?[0-9])",
-        _check_ipv4,
-        contextual=True,
-    ),
-    Kind(
-        "phone_intl",
-        "phone",
-        "PHONE",
-        r"+",
-        r"[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5})){1,6}(?![0-9A-Za-z_])",
-        _check_international,
-    ),
-    Kind("phone_paren", "phone", "PHONE", r"(", r"[2-9][0-9]{2}\)[ \-.]?" + _NANP_BODY),
-    Kind(
-        "phone_nanp1",
-        "phone",
-        "PHONE",
-        "1",
-        STRICT + r"[ \-.]?" + _AREA + r"[ \-.]?" + _NANP_BODY,
-        _check_nanp,
-        contextual=True,
-    ),
-    Kind(
-        "phone_nanp",
-        "phone",
-        "PHONE",
-        "2-9",
-        STRICT + r"[0-9]{2}[ \-.]?" + _NANP_BODY,
-        _check_nanp,
-        contextual=True,
-    ),
-    Kind(
-        "ssn",
-        "ssn",
-        "SSN",
-        "0-8",
-        STRICT + r"[0-9]{2}[ \-][0-9]{2}[ \-][0-9]{4}" + _END,
-        _check_ssn,
-        contextual=True,
-    ),
-    Kind(
-        "ssn_plain",
-        "ssn",
-        "SSN",
-        "0-8",
-        STRICT + r"[0-9]{8}" + _END,
-        _check_ssn,
-        contextual=True,
-    ),
-    # The seed's seven-digit local number. The exchange cannot start with 0/1
-    # in NANP, which keeps "100-2000" style ranges out.
-    Kind("phone_local", "phone", "PHONE", "2-9", STRICT + r"[0-9]{2}-[0-9]{4}" + _END),
+# The digit-led branches share their first three digits and then branch on
+# the fourth character, so "2024-05-01" or "1048576" is dismissed after a few
+# steps. Order matters where shapes overlap: the first matching branch wins.
+PATTERN = (
+    "[0-9+(]" + _BOUNDARY + "(?:"
+    r"(?<=\+)(?P<phone_intl>[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5})){1,6}"
+    r"(?![0-9A-Za-z_]))"
+    r"|(?<=\()(?P<phone_paren>[2-9][0-9]{2}\)[ \-.]?[2-9][0-9]{2}[ \-.]?" + _LAST4 + ")"
+    r"|(?<=[0-9])(?:"
+    r"(?P<ipv4>[0-9]{0,2}+\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])(?!\.?[0-9]))"
+    r"|(?<=1)(?P<phone_1>[ \-.]?" + _AREA + r"[ \-.]?[2-9][0-9]{2}[\-.]" + _LAST4 + ")"
+    r"|[0-9]{2}(?:"
+    # Cards: groups of four (16-19 digits), Amex/Diners 4-6-5/4, or 13-19 plain.
+    r"(?<=[2-6][0-9]{2})(?P<card>(?:[0-9](?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?"
+    r"|[0-9][ \-]?[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{10,16})(?![0-9A-Za-z]))"
+    r"|-(?:(?<=[0-8][0-9]{2}-)(?P<ssn>[0-9]{2}-[0-9]{4}" + _END + ")"
+    # The seed's seven-digit "555-0199"; NANP exchanges never start with 0
+    # or 1, which keeps ranges such as "100-2000" out.
+    r"|(?<=[2-9][0-9]{2}-)(?:(?P<phone_local>[0-9]{4}" + _END + ")"
+    r"|(?P<phone_dash>[2-9][0-9]{2}[\-.]" + _LAST4 + ")))"
+    # Ten-digit NANP numbers need a "-" or "." before the last four digits:
+    # bare or space-separated digits are too often counts or table columns,
+    # and are redacted only after a phone word (see ``contextual``).
+    r"|(?<=[2-9][0-9]{2})[. ](?P<phone_sep>[2-9][0-9]{2}[\-.]" + _LAST4 + ")"
+    "))"
+    ")"
 )
 
-SCAN = Scan(KINDS, trigger=None, boundary="[0-9A-Za-z].", flags=re.ASCII)
+_PHONE = Kind("phone", "PHONE")
+SCAN = Scan(
+    PATTERN,
+    {
+        "phone_intl": Kind("phone", "PHONE", _check_international),
+        "phone_paren": _PHONE,
+        "ipv4": Kind("ip", "IP", _check_ipv4),
+        "phone_1": _PHONE,
+        "card": Kind("card", "CARD", _check_card),
+        "ssn": Kind("ssn", "SSN", _check_ssn),
+        "phone_local": _PHONE,
+        "phone_dash": _PHONE,
+        "phone_sep": _PHONE,
+    },
+    flags=re.ASCII,
+)

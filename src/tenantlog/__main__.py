@@ -1,0 +1,5 @@
+"""``python -m tenantlog`` is the ``tenantlog`` command."""
+
+from tenantlog.cli.main import app
+
+app()

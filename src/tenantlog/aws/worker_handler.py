@@ -1,0 +1,164 @@
+"""The worker Lambda: SQS event source mapping batches, with partial batch responses.
+
+Every record of a batch is processed concurrently by ``Processor.process``,
+the same function the local worker calls; this handler only applies the
+Outcome it returns:
+
+- Ack: reported as a success. The event source mapping deletes the records
+  not listed in ``batchItemFailures``; deleting them here as well would cost
+  one more call per message for nothing.
+- Retry(delay): ChangeMessageVisibility(delay), so the message comes back after
+  the jittered backoff instead of the whole visibility timeout, and reported in
+  ``batchItemFailures``.
+- DeadLetter(reason): the message is copied to the DLQ with its reason and
+  deleted, then reported as a success so that the mapping does not retry it.
+
+The time budget is the Lambda's remaining time less a safety margin kept for
+applying the outcomes; work that cannot finish in it fails at once (a Retry)
+instead of being cut off with the whole batch. Visibility is never extended
+here: SQS requires the queue's visibility timeout to be at least the
+function's timeout, so a running invocation always outlives its messages'
+invisibility.
+
+Written directly rather than with Powertools' BatchProcessor: its record
+handlers succeed or raise, while an outcome here has three forms (a dead
+letter is a success that still needs work), and its async variant runs its
+own event loop, where the backends live on the container's one loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tenantlog.aws import runtime
+from tenantlog.aws.sqs_messages import string_attributes
+from tenantlog.backends import open_backends
+from tenantlog.core.processing import (
+    Ack,
+    DeadLetter,
+    Outcome,
+    ProcessingPolicy,
+    Processor,
+    Retry,
+)
+from tenantlog.queue.base import QueueUnavailable
+from tenantlog.queue.sqs import SqsQueue
+from tenantlog.settings import Settings, load_settings
+
+#: Seconds of the invocation kept back for applying outcomes and answering.
+SAFETY_MARGIN = 3.0
+
+logger = Logger(service="tenantlog")
+metrics = Metrics(namespace="tenantlog", service="tenantlog")
+
+
+class LambdaContext(Protocol):
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+class WorkerFunction:
+    """The queue and processor of one container, and how one batch is handled."""
+
+    def __init__(self, queue: SqsQueue, processor: Processor) -> None:
+        self._queue = queue
+        self._processor = processor
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WorkerFunction:
+        backends = runtime.run(open_backends(settings))
+        if not isinstance(backends.queue, SqsQueue):
+            raise TypeError("the worker Lambda consumes SQS: set TENANTLOG_BACKEND=aws")
+        policy = ProcessingPolicy(
+            crash_probability=settings.crash_probability,
+            processing_delay_per_char=settings.processing_delay_per_char,
+            max_receive_count=settings.max_receive_count,
+            backoff_base=settings.backoff_base,
+            backoff_max=settings.backoff_max,
+            store_original_text=settings.store_original_text,
+        )
+        return cls(backends.queue, Processor(backends.store, settings.redactor(), policy))
+
+    def __call__(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        records: list[dict[str, Any]] = event.get("Records", [])
+        budget = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN
+        done = runtime.run(self._handle_all(records, budget))
+        metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(records))
+        failures = [
+            {"itemIdentifier": record["messageId"]}
+            for record, ok in zip(records, done, strict=True)
+            if not ok
+        ]
+        return {"batchItemFailures": failures}
+
+    async def _handle_all(self, records: list[dict[str, Any]], budget: float) -> list[bool]:
+        return await asyncio.gather(*(self._handle(record, budget) for record in records))
+
+    async def _handle(self, record: dict[str, Any], budget: float) -> bool:
+        """Process and apply one record's outcome; True when the mapping may delete it."""
+        delivery = self._queue.hold(
+            record["messageId"],
+            record["body"],
+            record["receiptHandle"],
+            int(record.get("attributes", {}).get("ApproximateReceiveCount", "1")),
+            string_attributes(record.get("messageAttributes", {})),
+        )
+        try:
+            outcome = await asyncio.wait_for(
+                self._processor.process(delivery, time_left=budget),
+                timeout=max(budget + SAFETY_MARGIN / 2, 0.1),
+            )
+        except TimeoutError:
+            outcome = self._processor.failed(
+                delivery.receive_count, "processing outlived the Lambda's remaining time"
+            )
+        try:
+            return await self._apply(delivery.message_id, delivery.receipt, outcome)
+        finally:
+            self._queue.forget(delivery.receipt)
+
+    async def _apply(self, message_id: str, receipt: str, outcome: Outcome) -> bool:
+        log = {"message_id": message_id}
+        if isinstance(outcome, Ack):
+            metrics.add_metric(
+                name="LogsStored" if outcome.stored else "LogsDuplicate",
+                unit=MetricUnit.Count,
+                value=1,
+            )
+            for kind, count in outcome.redactions.items():
+                metrics.add_metric(name=f"Redactions{kind}", unit=MetricUnit.Count, value=count)
+            logger.info("message processed", extra={**log, "stored": outcome.stored})
+            return True
+        try:
+            if isinstance(outcome, Retry):
+                metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=1)
+                logger.warning(
+                    "message failed; retrying",
+                    extra={**log, "reason": outcome.reason, "delay": outcome.delay},
+                )
+                await self._queue.release(receipt, outcome.delay, outcome.reason)
+                return False
+            assert isinstance(outcome, DeadLetter)
+            metrics.add_metric(name="MessagesDeadLettered", unit=MetricUnit.Count, value=1)
+            logger.error("message dead-lettered", extra={**log, "reason": outcome.reason})
+            await self._queue.dead_letter(receipt, outcome.reason)
+            return True
+        except QueueUnavailable as exc:
+            # Reported as failed: it comes back after the visibility timeout.
+            logger.error("could not apply outcome", extra={**log, "error": str(exc)})
+            return False
+
+
+_current: WorkerFunction | None = None
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _current
+    if _current is None:
+        _current = WorkerFunction.from_settings(load_settings())
+    return _current(event, context)

@@ -1,0 +1,151 @@
+"""The aws store: one DynamoDB item per log, partition key ``tenant_id``, sort key ``log_id``.
+
+- ``put_if_absent`` is a PutItem conditioned on ``attribute_not_exists(log_id)``:
+  the seed's conditional write, so the first write wins under any race.
+- ``get`` reads consistently (a client that just saw its log processed finds it).
+- ``list`` is a Query on one partition, in sort-key (log_id) order, resuming
+  from the cursor's log_id with ExclusiveStartKey. Never a Scan: a read only
+  ever touches the named tenant's partition. Query pages are eventually
+  consistent (half the read cost); a record written a moment ago may show
+  up on the next call.
+
+Item attributes are the LogRecord fields (DESIGN §3): strings, ``attempts`` a
+number, ``redactions`` a map of numbers; ``original_text`` is left out when the
+deployment does not keep it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
+
+from tenantlog.aws.clients import Blocking, error_code, make_client
+from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
+from tenantlog.core.models import LogRecord, Page, Source
+from tenantlog.store.base import MAX_PAGE_SIZE, StoreUnavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
+
+    from tenantlog.settings import Settings
+
+#: DynamoDB's limit on a sort key value; a longer cursor cannot be one we issued.
+MAX_SORT_KEY_BYTES = 1024
+
+
+class DynamoDbStore:
+    def __init__(self, client: DynamoDBClient, table_name: str, *, threads: int = 32) -> None:
+        """``client`` should have ≥ ``threads`` pooled connections."""
+        self._client = client
+        self._table = table_name
+        self._calls = Blocking(threads, "DynamoDB", StoreUnavailable)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DynamoDbStore:
+        if not settings.dynamodb_table_name:
+            raise ValueError("the aws backend needs DYNAMODB_TABLE_NAME")
+        threads = 32
+        client = make_client("dynamodb", settings.aws_region, threads)
+        return cls(client, settings.dynamodb_table_name, threads=threads)
+
+    async def put_if_absent(self, record: LogRecord) -> bool:
+        try:
+            await self._calls.run(
+                partial(
+                    self._client.put_item,
+                    TableName=self._table,
+                    Item=to_item(record),
+                    ConditionExpression="attribute_not_exists(log_id)",
+                )
+            )
+        except StoreUnavailable as exc:
+            if error_code(exc.__cause__) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
+        response = await self._calls.run(
+            partial(
+                self._client.get_item,
+                TableName=self._table,
+                Key={"tenant_id": {"S": tenant_id}, "log_id": {"S": log_id}},
+                ConsistentRead=True,
+            )
+        )
+        item = response.get("Item")
+        return None if item is None else from_item(item)
+
+    async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        query: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": "tenant_id = :t",
+            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
+            "ScanIndexForward": True,
+        }
+        if cursor is not None:
+            after = decode_cursor(cursor)
+            if len(after.encode()) > MAX_SORT_KEY_BYTES:
+                raise InvalidCursor("invalid cursor")
+            query["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "log_id": {"S": after}}
+        records: list[LogRecord] = []
+        # One more than asked, to know whether a next page exists. A Query page
+        # stops at 1 MB, so it may take several to gather them.
+        while len(records) <= limit:
+            query["Limit"] = limit + 1 - len(records)
+            response = await self._calls.run(partial(self._client.query, **query))
+            records += [from_item(item) for item in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            query["ExclusiveStartKey"] = last
+        if len(records) > limit:
+            return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
+        return Page(records, None)
+
+    async def ping(self) -> None:
+        await self._calls.run(partial(self._client.describe_table, TableName=self._table))
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._calls.shutdown, wait=True)
+        self._client.close()
+
+
+def to_item(record: LogRecord) -> dict[str, AttributeValueTypeDef]:
+    item: dict[str, AttributeValueTypeDef] = {
+        "tenant_id": {"S": record.tenant_id},
+        "log_id": {"S": record.log_id},
+        "source": {"S": record.source},
+        "modified_data": {"S": record.modified_data},
+        "received_at": {"S": record.received_at},
+        "processed_at": {"S": record.processed_at},
+        "attempts": {"N": str(record.attempts)},
+        "redactions": {"M": {kind: {"N": str(n)} for kind, n in record.redactions.items()}},
+    }
+    if record.original_text is not None:
+        item["original_text"] = {"S": record.original_text}
+    return item
+
+
+def from_item(item: Mapping[str, Any]) -> LogRecord:
+    def text(name: str) -> str:
+        return str(item[name]["S"])
+
+    original = item.get("original_text")
+    redactions = item.get("redactions", {}).get("M", {})
+    return LogRecord(
+        tenant_id=text("tenant_id"),
+        log_id=text("log_id"),
+        source=cast(Source, text("source")),
+        original_text=None if original is None else str(original["S"]),
+        modified_data=text("modified_data"),
+        received_at=text("received_at"),
+        processed_at=text("processed_at"),
+        attempts=int(item["attempts"]["N"]),
+        redactions={str(kind): int(value["N"]) for kind, value in redactions.items()},
+    )

@@ -1,0 +1,70 @@
+"""The command line as a user runs it: settings errors, logs, stats, dlq, send."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import tenantlog, tenantlog_json
+from tests.support.server import ServerProcess, wait_until
+
+
+def test_cli_bad_setting_names_the_variable(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tenantlog", "stats"],
+        capture_output=True,
+        text=True,
+        env={"TENANTLOG_CRASH_PROBABILITY": "1.5", "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert "TENANTLOG_CRASH_PROBABILITY" in result.stderr
+    assert "less than or equal to 1" in result.stderr
+
+
+def test_cli_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
+    result = tenantlog("serve", "--batch-size", "0", data_dir=tmp_path, check=False)
+
+    assert result.returncode == 2
+    assert "--batch-size" in result.stderr
+
+
+@pytest.mark.slow
+def test_cli_send_logs_stats_and_dead_letter_repair(tmp_path: Path) -> None:
+    # GIVEN a running server whose worker always crashes, with one receive allowed
+    data_dir = tmp_path / "data"
+    env = {"TENANTLOG_CRASH_PROBABILITY": "1", "TENANTLOG_MAX_RECEIVE_COUNT": "1"}
+    with ServerProcess(data_dir, env=env) as server:
+        # WHEN a log is sent with `tenantlog send`
+        sent = subprocess.run(
+            [sys.executable, "-m", "tenantlog", "send", "call 555-0100", "--tenant", "acme",
+             "--log-id", "L1", "--url", server.url, "--json"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        assert '"status_code": 202' in sent.stdout
+        # THEN it ends in the DLQ with its reason, visible in stats and dlq list
+        wait_until(lambda: tenantlog_json("stats", data_dir=data_dir)["dead_letters"] == 1)
+    [dead] = tenantlog_json("dlq", "list", data_dir=data_dir)
+    assert dead["reason"] == "SimulatedCrash: simulated worker crash"
+    assert '"log_id":"L1"' in dead["body"]
+    # WHEN it is redriven and a healthy server runs
+    assert tenantlog_json("dlq", "redrive", data_dir=data_dir) == {"redriven": 1}
+    with ServerProcess(data_dir):
+        wait_until(lambda: tenantlog_json("stats", data_dir=data_dir)["depth"] == 0)
+    # THEN it is stored, and `logs` shows it redacted
+    logs = tenantlog_json("logs", "acme", data_dir=data_dir)
+    assert [(r["log_id"], r["modified_data"]) for r in logs["items"]] == [("L1", "call [REDACTED]")]
+    human = tenantlog("logs", "acme", data_dir=data_dir).stdout
+    assert "call [REDACTED]" in human
+
+
+def test_cli_dlq_purge_needs_yes(tmp_path: Path) -> None:
+    refused = tenantlog("dlq", "purge", data_dir=tmp_path, check=False)
+    purged = tenantlog_json("dlq", "purge", "--yes", data_dir=tmp_path)
+
+    assert refused.returncode == 1
+    assert purged == {"purged": 0}

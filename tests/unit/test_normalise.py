@@ -1,0 +1,278 @@
+"""The meaning of an /ingest request: content types, fields, limits and error messages."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tenantlog.core.normalise import Ingested, IngestRequest, normalise
+from tenantlog.core.validation import IngestError, Limits
+
+LIMITS = Limits(max_text_bytes=100, max_body_bytes=1000)
+NOW = "2024-01-01T00:00:00.000Z"
+
+
+def run(request: IngestRequest, limits: Limits = LIMITS) -> Ingested:
+    ids = (f"gen-{n}" for n in itertools.count(1))
+    return normalise(request, limits, now=lambda: NOW, new_log_id=lambda: next(ids))
+
+
+def refused(request: IngestRequest, limits: Limits = LIMITS) -> tuple[int, str]:
+    with pytest.raises(IngestError) as caught:
+        run(request, limits)
+    return caught.value.status, caught.value.message
+
+
+def json_request(payload: object, content_type: str = "application/json") -> IngestRequest:
+    return IngestRequest(content_type, orjson.dumps(payload))
+
+
+def test_normalise_seed_json_example() -> None:
+    ingested = run(
+        json_request(
+            {"tenant_id": "acme", "log_id": "123", "text": "User 555-0199 accessed system"}
+        )
+    )
+
+    [message] = ingested.messages
+    assert (message.tenant_id, message.log_id, message.source) == ("acme", "123", "json_upload")
+    assert message.text == "User 555-0199 accessed system"
+    assert message.received_at == NOW
+    assert ingested.response() == {"status": "enqueued", "tenant_id": "acme", "log_id": "123"}
+
+
+def test_normalise_seed_text_example_generates_log_id() -> None:
+    request = IngestRequest("text/plain", b"Server restarted at 555-1234", tenant_header="acme")
+
+    [message] = run(request).messages
+
+    assert (message.tenant_id, message.log_id, message.source) == ("acme", "gen-1", "text_upload")
+    assert message.text == "Server restarted at 555-1234"
+
+
+def test_normalise_text_takes_log_id_header() -> None:
+    request = IngestRequest("text/plain", b"x", tenant_header="acme", log_id_header="abc/1")
+
+    assert run(request).messages[0].log_id == "abc/1"
+
+
+def test_normalise_json_without_log_id_generates_one() -> None:
+    [message] = run(json_request({"tenant_id": "acme", "text": "hi"})).messages
+
+    assert message.log_id == "gen-1"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "Application/JSON", 'application/json;charset="UTF-8"'],
+)
+def test_normalise_accepts_content_type_variants(content_type: str) -> None:
+    run(json_request({"tenant_id": "acme", "text": "hi"}, content_type))
+
+
+@pytest.mark.parametrize(
+    ("request_", "expected"),
+    [
+        (IngestRequest("application/json", b"nope"), (400, "invalid JSON payload")),
+        (IngestRequest("application/json", b"[1, 2]"), (400, "invalid JSON payload")),
+        (IngestRequest("application/json", b""), (400, "invalid JSON payload")),
+        (IngestRequest("text/plain", b"hi"), (400, "missing X-Tenant-ID header")),
+        (
+            IngestRequest("application/xml", b"<a/>"),
+            (400, "unsupported Content-Type. Use application/json or text/plain."),
+        ),
+        (
+            IngestRequest(None, b"{}"),
+            (400, "unsupported Content-Type. Use application/json or text/plain."),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"text": "hi"})),
+            (400, "missing required field: tenant_id"),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"tenant_id": "", "text": "hi"})),
+            (400, "tenant_id must not be empty"),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"tenant_id": 7, "text": "hi"})),
+            (400, "tenant_id must be a string"),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"tenant_id": "a b", "text": "hi"})),
+            (400, "invalid tenant_id: use 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'"),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"tenant_id": "acme"})),
+            (400, "missing required field: text"),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"tenant_id": "acme", "text": ""})),
+            (400, "text must not be empty"),
+        ),
+        (
+            IngestRequest("application/json", orjson.dumps({"tenant_id": "acme", "text": 5})),
+            (400, "text must be a string"),
+        ),
+        (
+            IngestRequest(
+                "application/json", orjson.dumps({"tenant_id": "acme", "text": "x", "log_id": 5})
+            ),
+            (400, "log_id must be a string"),
+        ),
+        (
+            IngestRequest(
+                "application/json",
+                orjson.dumps({"tenant_id": "acme", "text": "x", "log_id": "has space"}),
+            ),
+            (400, "invalid log_id: use 1-128 printable characters without whitespace"),
+        ),
+        (
+            IngestRequest("text/plain", b"\xff\xfe", tenant_header="acme"),
+            (400, "body is not valid UTF-8 (byte 0)"),
+        ),
+        (
+            IngestRequest("application/json", b'{"tenant_id": "acme", "text": "\xff"}'),
+            (400, "body is not valid UTF-8 (byte 31)"),
+        ),
+        (
+            IngestRequest("text/plain", b"x", tenant_header="bad tenant"),
+            (
+                400,
+                "invalid X-Tenant-ID header: use 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'",
+            ),
+        ),
+        (
+            IngestRequest("text/plain; charset=latin-1", b"x", tenant_header="acme"),
+            (400, "unsupported charset: latin-1. Use utf-8."),
+        ),
+    ],
+)
+def test_normalise_refuses_with_a_message_naming_the_problem(
+    request_: IngestRequest, expected: tuple[int, str]
+) -> None:
+    assert refused(request_) == expected
+
+
+def test_normalise_text_over_limit_is_413() -> None:
+    request = IngestRequest("text/plain", b"x" * 101, tenant_header="acme")
+
+    assert refused(request) == (413, "text is larger than 100 bytes")
+
+
+def test_normalise_text_limit_counts_utf8_bytes() -> None:
+    # 34 three-byte characters = 102 bytes > 100, though only 34 characters
+    request = IngestRequest("text/plain", ("€" * 34).encode(), tenant_header="acme")
+
+    assert refused(request)[0] == 413
+
+
+def test_normalise_body_over_limit_is_413() -> None:
+    request = IngestRequest("text/plain", b"x" * 1001, tenant_header="acme")
+
+    assert refused(request) == (413, "payload too large")
+
+
+def test_normalise_gzip_body_is_decoded() -> None:
+    body = gzip.compress(orjson.dumps({"tenant_id": "acme", "text": "zipped"}))
+
+    [message] = run(IngestRequest("application/json", body, content_encoding="gzip")).messages
+
+    assert message.text == "zipped"
+
+
+def test_normalise_gzip_limit_applies_to_decoded_size() -> None:
+    # GIVEN a tiny gzip body that inflates past the body limit (a zip bomb in small)
+    body = gzip.compress(b"x" * 5000)
+    assert len(body) < 1000
+    # THEN it is refused as too large
+    request = IngestRequest("text/plain", body, tenant_header="acme", content_encoding="gzip")
+    assert refused(request) == (413, "payload too large")
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "message"),
+    [
+        (b"not gzip", "gzip", "body is not valid gzip data"),
+        (gzip.compress(b"hello")[:-6], "gzip", "body is not valid gzip data (truncated)"),
+        (b"x", "br", "unsupported Content-Encoding: br. Use gzip or identity."),
+    ],
+)
+def test_normalise_bad_encodings_are_400(body: bytes, encoding: str, message: str) -> None:
+    request = IngestRequest("text/plain", body, tenant_header="acme", content_encoding=encoding)
+
+    assert refused(request) == (400, message)
+
+
+def ndjson(*lines: object) -> bytes:
+    return b"\n".join(line if isinstance(line, bytes) else orjson.dumps(line) for line in lines)
+
+
+def test_normalise_ndjson_batch() -> None:
+    body = ndjson(
+        {"tenant_id": "acme", "log_id": "1", "text": "a"},
+        b"",
+        {"text": "b"},
+        {"tenant_id": "globex", "text": "c"},
+    )
+
+    ingested = run(IngestRequest("application/x-ndjson", body, tenant_header="dflt"))
+
+    assert [(m.tenant_id, m.log_id, m.text) for m in ingested.messages] == [
+        ("acme", "1", "a"),
+        ("dflt", "gen-1", "b"),
+        ("globex", "gen-2", "c"),
+    ]
+    assert {m.source for m in ingested.messages} == {"json_upload"}
+    assert ingested.response() == {
+        "status": "enqueued",
+        "count": 3,
+        "items": [
+            {"tenant_id": "acme", "log_id": "1"},
+            {"tenant_id": "dflt", "log_id": "gen-1"},
+            {"tenant_id": "globex", "log_id": "gen-2"},
+        ],
+    }
+
+
+def test_normalise_ndjson_error_names_the_line_and_refuses_all() -> None:
+    body = ndjson({"tenant_id": "acme", "text": "ok"}, {"tenant_id": "acme", "text": "ok"}, b"{x")
+
+    assert refused(IngestRequest("application/x-ndjson", body)) == (
+        400,
+        "line 3: invalid JSON payload",
+    )
+
+
+def test_normalise_ndjson_without_tenant_names_the_line() -> None:
+    body = ndjson({"tenant_id": "acme", "text": "ok"}, {"text": "orphan"})
+
+    assert refused(IngestRequest("application/x-ndjson", body)) == (
+        400,
+        "line 2: missing required field: tenant_id",
+    )
+
+
+def test_normalise_ndjson_empty_body_is_400() -> None:
+    assert refused(IngestRequest("application/x-ndjson", b"\n\n")) == (
+        400,
+        "NDJSON body has no log lines",
+    )
+
+
+@given(
+    tenant=st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True),
+    text=st.text(min_size=1, max_size=30).filter(lambda t: "\x00" not in t),
+)
+def test_normalise_any_valid_json_log_round_trips(tenant: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # lone surrogates cannot be sent as UTF-8 JSON at all
+    [message] = run(json_request({"tenant_id": tenant, "text": text})).messages
+
+    assert (message.tenant_id, message.text) == (tenant, text)

@@ -1,0 +1,167 @@
+"""The local worker loop over the in-memory fakes: throughput shape, faults, heartbeat, drain."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+
+import pytest
+
+from tenantlog.core.processing import ProcessingPolicy, Processor
+from tenantlog.queue.memory import MemoryQueue
+from tenantlog.redaction import Redactor
+from tenantlog.store.memory import MemoryStore
+from tenantlog.worker import Worker
+from tenantlog.worker.runner import SHUTDOWN_REASON
+from tests.support.factories import message_body
+
+pytestmark = pytest.mark.anyio
+
+
+class CountingStore(MemoryStore):
+    """Counts write attempts, to tell a redelivery from a first delivery."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: Counter[str] = Counter()
+
+    async def put_if_absent(self, record: object) -> bool:  # type: ignore[override]
+        self.writes[record.log_id] += 1  # type: ignore[attr-defined]
+        return await super().put_if_absent(record)  # type: ignore[arg-type]
+
+
+def make_worker(
+    queue: MemoryQueue,
+    store: MemoryStore,
+    *,
+    crash_probability: float = 0.0,
+    delay_per_char: float = 0.0,
+    visibility_timeout: float = 30,
+    shutdown_grace: float = 5,
+) -> Worker:
+    policy = ProcessingPolicy(
+        crash_probability=crash_probability,
+        processing_delay_per_char=delay_per_char,
+        max_receive_count=5,
+        backoff_base=0.001,
+        backoff_max=0.01,
+    )
+    processor = Processor(store, Redactor(), policy, rng=random.Random(3))
+    return Worker(
+        queue,
+        processor,
+        batch_size=5,
+        max_batches=20,
+        visibility_timeout=visibility_timeout,
+        shutdown_grace=shutdown_grace,
+        receive_wait=0.05,
+    )
+
+
+async def run_to_empty(worker: Worker, queue: MemoryQueue, seconds: float = 10) -> None:
+    """Run the worker until the queue is empty, then stop it and wait for its drain."""
+    stopping = asyncio.Event()
+    task = asyncio.create_task(worker.run(stopping))
+    for _ in range(int(seconds / 0.02)):
+        if (await queue.stats()).depth == 0:
+            break
+        await asyncio.sleep(0.02)
+    stopping.set()
+    await asyncio.wait_for(task, 10)
+    assert (await queue.stats()).depth == 0, "queue not drained"
+
+
+async def test_worker_stores_every_message_and_empties_the_queue() -> None:
+    queue, store = MemoryQueue(), MemoryStore()
+    await queue.send([message_body(log_id=str(n)) for n in range(200)])
+    worker = make_worker(queue, store)
+
+    await run_to_empty(worker, queue)
+
+    page = await store.list("acme", 1000, None)
+    assert sorted(r.log_id for r in page.items) == sorted(str(n) for n in range(200))
+    assert {r.modified_data for r in page.items} == {"User [REDACTED] accessed system"}
+
+
+async def test_worker_with_crashes_stores_each_log_once_or_dead_letters_it() -> None:
+    # GIVEN 300 logs and a worker that crashes on half of its attempts
+    queue, store = MemoryQueue(max_receive_count=5), CountingStore()
+    ids = [str(n) for n in range(300)]
+    await queue.send([message_body(log_id=i) for i in ids])
+    worker = make_worker(queue, store, crash_probability=0.5)
+    # WHEN it runs until the queue is empty
+    await run_to_empty(worker, queue)
+    # THEN each log is stored exactly once or is in the DLQ with a reason; none is both or lost
+    stored = {r.log_id for r in (await store.list("acme", 1000, None)).items}
+    dead = await queue.list_dead_letters(1000)
+    dead_ids = {d.body.decode().split('"log_id":"')[1].split('"')[0] for d in dead}
+    assert stored | dead_ids == set(ids)
+    assert not stored & dead_ids
+    assert all(d.reason == "SimulatedCrash: simulated worker crash" for d in dead)
+    assert dead  # with p=0.5 and 5 receives, about 1 in 32 logs exhausts them
+    assert max(store.writes.values()) == 1
+
+
+async def test_worker_heartbeat_keeps_long_jobs_from_being_redelivered() -> None:
+    # GIVEN a job of 1.5 s and a visibility timeout of 0.4 s
+    queue, store = MemoryQueue(visibility_timeout=0.4), CountingStore()
+    await queue.send([message_body(text="x" * 150)])
+    worker = make_worker(queue, store, delay_per_char=0.01, visibility_timeout=0.4)
+    # WHEN the worker runs it to the end
+    await run_to_empty(worker, queue)
+    # THEN it was processed once, on its first receive
+    record = await store.get("acme", "123")
+    assert record is not None
+    assert record.attempts == 1
+    assert store.writes["123"] == 1
+
+
+async def test_worker_shutdown_releases_unfinished_work_at_once() -> None:
+    # GIVEN a worker in the middle of a 100 s job, with a 0.1 s shutdown grace
+    queue, store = MemoryQueue(visibility_timeout=300), MemoryStore()
+    await queue.send([message_body(text="x" * 100)])
+    worker = make_worker(queue, store, delay_per_char=1.0, shutdown_grace=0.1)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(worker.run(stopping))
+    while worker.in_flight == 0:
+        await asyncio.sleep(0.01)
+    # WHEN it is told to stop
+    stopping.set()
+    await asyncio.wait_for(task, 5)
+    # THEN the message is visible again at once (not after 300 s), nothing stored
+    [again] = await queue.receive(1, 0)
+    assert again.receive_count == 2
+    assert await store.get("acme", "123") is None
+    assert worker.in_flight == 0
+
+
+async def test_worker_shutdown_records_why_it_gave_work_back() -> None:
+    # GIVEN a queue allowing one receive, and a worker stopped mid-job
+    queue = MemoryQueue(max_receive_count=1)
+    await queue.send([message_body(text="x" * 100)])
+    worker = make_worker(queue, MemoryStore(), delay_per_char=1.0, shutdown_grace=0)
+    stopping = asyncio.Event()
+    task = asyncio.create_task(worker.run(stopping))
+    while worker.in_flight == 0:
+        await asyncio.sleep(0.01)
+    stopping.set()
+    await asyncio.wait_for(task, 5)
+    # WHEN the message is received again, past its receive limit
+    assert await queue.receive(1, 0) == []
+    # THEN it is dead-lettered with the shutdown as its reason
+    [dead] = await queue.list_dead_letters(1)
+    assert dead.reason == SHUTDOWN_REASON
+
+
+async def test_worker_dead_letters_undecodable_messages() -> None:
+    queue, store = MemoryQueue(), MemoryStore()
+    await queue.send([b"garbage", message_body()])
+    worker = make_worker(queue, store)
+
+    await run_to_empty(worker, queue)
+
+    [dead] = await queue.list_dead_letters(10)
+    assert dead.body == b"garbage"
+    assert dead.reason.startswith("message body is not JSON")
+    assert await store.get("acme", "123") is not None
