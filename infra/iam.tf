@@ -22,15 +22,28 @@ resource "aws_iam_role" "ingest" {
 
 data "aws_iam_policy_document" "ingest" {
   statement {
-    sid = "EnqueueLogs"
-    # GetQueueAttributes: /readyz and the queue-depth backpressure check.
-    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    sid       = "EnqueueLogs"
+    actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.main.arn]
+  }
+
+  statement {
+    sid = "QueueDepths"
+    # Queue statistics for /readyz and the backpressure check; they count the DLQ too.
+    actions   = ["sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.main.arn, aws_sqs_queue.dlq.arn]
   }
 
   statement {
     sid       = "ReadLogs"
     actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid = "TableReadiness"
+    # /readyz checks the store with DescribeTable (table metadata, no items).
+    actions   = ["dynamodb:DescribeTable"]
     resources = [aws_dynamodb_table.logs.arn]
   }
 
@@ -98,7 +111,10 @@ resource "aws_iam_role_policy" "worker" {
 # X-Ray's write actions support no resource-level permissions, so they come from AWS's
 # managed policy rather than a "*" statement of ours.
 resource "aws_iam_role_policy_attachment" "xray" {
-  for_each   = var.enable_xray_tracing ? { ingest = aws_iam_role.ingest.name, worker = aws_iam_role.worker.name } : {}
+  for_each = {
+    for name, role in { ingest = aws_iam_role.ingest.name, worker = aws_iam_role.worker.name } :
+    name => role if var.enable_xray_tracing
+  }
   role       = each.value
   policy_arn = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
 }

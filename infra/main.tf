@@ -50,7 +50,7 @@ locals {
   api_route_keys = [
     "POST /ingest",
     "GET /tenants/{tenant_id}/logs",
-    "GET /tenants/{tenant_id}/logs/{log_id}",
+    "GET /tenants/{tenant_id}/logs/{log_id+}", # greedy: a log_id may contain "/"
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",

@@ -5,8 +5,8 @@ terraform {
   required_providers {
     aws = {
       source = "hashicorp/aws"
-      # 6.x accepts max_message_size up to 1 MiB (SQS raised its limit in August 2025;
-      # 5.x providers still reject anything above 256 KiB).
+      # A provider that accepts max_message_size up to 1 MiB: SQS raised its limit in
+      # August 2025 and 5.x providers still reject anything above 256 KiB.
       version = ">= 6.14, < 7.0"
     }
   }

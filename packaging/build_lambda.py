@@ -106,17 +106,32 @@ def lambda_requirements(
 
 
 def _pip(*args: str) -> None:
-    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-input", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--no-input",
+        *args,
+    ]
     completed = subprocess.run(command, check=False)
     if completed.returncode != 0:
         raise BuildError(f"pip failed ({completed.returncode}): {' '.join(command)}")
 
 
 def install(
-    staging: Path, project_dir: Path, requirements: Sequence[str], platform: str, python_version: str
+    staging: Path,
+    project_dir: Path,
+    requirements: Sequence[str],
+    platform: str,
+    python_version: str,
 ) -> None:
     """Install the dependencies as Lambda-platform wheels, then tenantlog itself from source."""
-    platform_args = [arg for tag in platform_tags(platform, python_version) for arg in ("--platform", tag)]
+    platform_args = [
+        arg for tag in platform_tags(platform, python_version) for arg in ("--platform", tag)
+    ]
     _pip(
         "--target",
         str(staging),
@@ -128,12 +143,14 @@ def install(
         *platform_args,
         *requirements,
     )
-    _pip("--target", str(staging), "--no-deps", str(project_dir))
+    # --upgrade: the project's console script may replace a dependency's in bin/, which is
+    # left out of the zip anyway; without it pip warns that bin/ exists.
+    _pip("--target", str(staging), "--no-deps", "--upgrade", str(project_dir))
 
 
 def installed_distributions(staging: Path) -> set[str]:
     """Canonical names of the distributions installed in ``staging``."""
-    names = set()
+    names: set[str] = set()
     for dist_info in staging.glob("*.dist-info"):
         name = dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
         names.add(canonicalize_name(name))
@@ -180,9 +197,7 @@ def write_zip(files: Iterable[tuple[str, Path]], destination: Path) -> int:
     return unzipped
 
 
-def build(
-    output: Path, platform: str, python_version: str, project_dir: Path = REPO_ROOT
-) -> Path:
+def build(output: Path, platform: str, python_version: str, project_dir: Path = REPO_ROOT) -> Path:
     requirements = lambda_requirements(project_dir / "pyproject.toml", python_version, platform)
     with tempfile.TemporaryDirectory(prefix="tenantlog-lambda-") as tmp:
         staging = Path(tmp)

@@ -17,10 +17,9 @@ import hcl2
 
 INFRA_DIR = Path(__file__).resolve().parents[2] / "infra"
 
-_OPTIONS = hcl2.SerializationOptions(
+OPTIONS = hcl2.SerializationOptions(
     strip_string_quotes=True, explicit_blocks=False, with_comments=False
 )
-_REFERENCE = re.compile(r"^\$\{([^{}]*)\}$")
 _MERGE = re.compile(r"^merge\(((?:local\.\w+)(?:,\s*local\.\w+)*)\)$")
 _JSONENCODE_OBJECT = re.compile(r"^jsonencode\(\{(.*)\}\)$", re.DOTALL)
 
@@ -28,11 +27,17 @@ Body = dict[str, Any]
 
 
 def expression(value: object) -> str | None:
-    """``"${expr}"`` -> ``"expr"``; None for a literal."""
-    if isinstance(value, str):
-        match = _REFERENCE.match(value)
-        if match:
-            return match.group(1).strip()
+    """``"${expr}"`` -> ``"expr"``; None for a literal or a template such as ``"${a}-b"``."""
+    if not isinstance(value, str) or not value.startswith("${") or not value.endswith("}"):
+        return None
+    depth = 0
+    for index, char in enumerate(value[1:], start=1):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return value[2:-1].strip() if index == len(value) - 1 else None
     return None
 
 
@@ -54,7 +59,9 @@ def blocks(body: Body, name: str) -> list[Body]:
 
 def _split_top_level(text: str) -> list[str]:
     """Split ``a = 1, b = [x, y], c = f(p, q)`` on the commas outside brackets."""
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char in "([{":
             depth += 1
@@ -106,21 +113,26 @@ class TerraformConfig:
         assert "default" in self.variables[variable], f"variable {variable} has no default"
         return self.variables[variable]["default"]
 
-    def resolve(self, value: Any) -> Any:
-        """``var.x`` -> its default, ``local.x`` -> its value (recursively), merge of locals."""
+    def resolve(self, value: Any, defaults: bool = True) -> Any:
+        """``local.x`` -> its value (recursively), ``merge`` of locals, and ``var.x`` -> its
+        default unless ``defaults`` is false."""
+        if isinstance(value, dict):
+            return {key: self.resolve(item, defaults) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(item, defaults) for item in value]
         text = expression(value)
         if text is None:
             return value
-        if text.startswith("var.") and text[4:].isidentifier():
+        if defaults and text.startswith("var.") and text[4:].isidentifier():
             return self.default(text[4:])
         if text.startswith("local.") and text[6:].isidentifier():
             assert text[6:] in self.locals, f"local {text[6:]} is not defined"
-            return self.resolve(self.locals[text[6:]])
+            return self.resolve(self.locals[text[6:]], defaults)
         merge = _MERGE.match(text)
         if merge:
             merged: dict[str, Any] = {}
             for name in _split_top_level(merge.group(1)):
-                part = self.resolve("${" + name + "}")
+                part = self.resolve("${" + name + "}", defaults)
                 assert isinstance(part, dict), f"{name} is not a map"
                 merged.update(part)
             return merged
@@ -157,7 +169,7 @@ def load(directory: Path = INFRA_DIR) -> TerraformConfig:
     assert files, f"no .tf files in {directory}"
     for path in files:
         with path.open(encoding="utf-8") as handle:
-            document = hcl2.load(handle, serialization_options=_OPTIONS)
+            document = hcl2.load(handle, serialization_options=OPTIONS)
         for key, entries in document.items():
             parsed.setdefault(key, []).extend(entries)
     local_values: dict[str, Any] = {}

@@ -7,9 +7,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import hcl2
 import pytest
-from terraform_config import (
+
+from tenantlog.settings import Settings, env_name, load_settings
+from tests.infra.terraform_config import (
     INFRA_DIR,
+    OPTIONS,
     Body,
     TerraformConfig,
     block,
@@ -18,8 +22,6 @@ from terraform_config import (
     jsonencode_object,
     load,
 )
-
-from tenantlog.settings import Settings, env_name, load_settings
 
 REPO_ROOT = INFRA_DIR.parent
 
@@ -55,7 +57,7 @@ API_ROUTES = frozenset(
     {
         "POST /ingest",
         "GET /tenants/{tenant_id}/logs",
-        "GET /tenants/{tenant_id}/logs/{log_id}",
+        "GET /tenants/{tenant_id}/logs/{log_id+}",
         "GET /healthz",
         "GET /readyz",
         "GET /openapi.json",
@@ -73,9 +75,10 @@ def tf() -> TerraformConfig:
     return load()
 
 
-def environment(tf: TerraformConfig, function: str) -> dict[str, Any]:
+def environment(tf: TerraformConfig, function: str, defaults: bool = True) -> dict[str, Any]:
+    """The function's environment; variables at their defaults unless ``defaults`` is false."""
     body = tf.resource("aws_lambda_function", function)
-    variables = tf.resolve(block(body, "environment")["variables"])
+    variables = tf.resolve(block(body, "environment")["variables"], defaults)
     assert isinstance(variables, dict), f"{function}'s environment does not resolve to a map"
     return variables
 
@@ -86,9 +89,13 @@ def role_statements(tf: TerraformConfig, role: str) -> list[Body]:
     for policy in tf.resources.get("aws_iam_role_policy", {}).values():
         if expression(policy["role"]) != f"aws_iam_role.{role}.id":
             continue
-        document = re.fullmatch(r"data\.aws_iam_policy_document\.(\w+)\.json", expression(policy["policy"]) or "")
+        document = re.fullmatch(
+            r"data\.aws_iam_policy_document\.(\w+)\.json", expression(policy["policy"]) or ""
+        )
         assert document, f"the policy of role {role} is not an aws_iam_policy_document"
-        statements.extend(blocks(tf.data_source("aws_iam_policy_document", document.group(1)), "statement"))
+        statements.extend(
+            blocks(tf.data_source("aws_iam_policy_document", document.group(1)), "statement")
+        )
     assert statements, f"role {role} has no inline policy"
     return statements
 
@@ -167,7 +174,10 @@ def test_sqs_dlq_accepts_dead_letters_from_the_main_queue_only(tf: TerraformConf
     allow = tf.resource("aws_sqs_queue_redrive_allow_policy", "dlq")
     assert expression(allow["queue_url"]) == "aws_sqs_queue.dlq.id"
     policy = jsonencode_object(allow["redrive_allow_policy"])
-    assert policy == {"redrivePermission": '"byQueue"', "sourceQueueArns": "[aws_sqs_queue.main.arn]"}
+    assert policy == {
+        "redrivePermission": '"byQueue"',
+        "sourceQueueArns": "[aws_sqs_queue.main.arn]",
+    }
 
 
 # ---- Lambda ------------------------------------------------------------------------
@@ -239,7 +249,7 @@ def test_lambda_environment_names_are_all_read_by_the_code(tf: TerraformConfig) 
 
 
 def test_lambda_worker_environment_matches_the_queue(tf: TerraformConfig) -> None:
-    worker = environment(tf, "worker")
+    worker = environment(tf, "worker", defaults=False)
     main = tf.resource("aws_sqs_queue", "main")
     assert expression(worker["TENANTLOG_VISIBILITY_TIMEOUT"]) == (
         "aws_sqs_queue.main.visibility_timeout_seconds"
@@ -292,9 +302,7 @@ def test_worker_timeout_fits_six_times_in_the_visibility_timeout(tf: TerraformCo
         for lifecycle in blocks(worker, "lifecycle")
         for precondition in blocks(lifecycle, "precondition")
     ]
-    assert (
-        "var.queue_visibility_timeout_seconds >= 6 * var.worker_timeout_seconds" in conditions
-    )
+    assert "var.queue_visibility_timeout_seconds >= 6 * var.worker_timeout_seconds" in conditions
     assert expression(worker["timeout"]) == "var.worker_timeout_seconds"
 
 
@@ -309,11 +317,18 @@ def test_ingest_timeout_fits_the_api_gateway_integration_timeout(tf: TerraformCo
 
 def test_iam_ingest_role_only_enqueues_and_reads(tf: TerraformConfig) -> None:
     grants = granted(role_statements(tf, "ingest"))
+    main, dlq, table = (
+        "${aws_sqs_queue.main.arn}",
+        "${aws_sqs_queue.dlq.arn}",
+        "${aws_dynamodb_table.logs.arn}",
+    )
     assert grants == {
-        "sqs:SendMessage": {"${aws_sqs_queue.main.arn}"},
-        "sqs:GetQueueAttributes": {"${aws_sqs_queue.main.arn}"},
-        "dynamodb:GetItem": {"${aws_dynamodb_table.logs.arn}"},
-        "dynamodb:Query": {"${aws_dynamodb_table.logs.arn}"},
+        "sqs:SendMessage": {main},
+        # queue stats (/readyz, backpressure) count both queues; /readyz describes the table
+        "sqs:GetQueueAttributes": {main, dlq},
+        "dynamodb:DescribeTable": {table},
+        "dynamodb:GetItem": {table},
+        "dynamodb:Query": {table},
         "logs:CreateLogStream": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
         "logs:PutLogEvents": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
     }
@@ -322,7 +337,11 @@ def test_iam_ingest_role_only_enqueues_and_reads(tf: TerraformConfig) -> None:
 
 def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConfig) -> None:
     grants = granted(role_statements(tf, "worker"))
-    main, dlq, table = "${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}", "${aws_dynamodb_table.logs.arn}"
+    main, dlq, table = (
+        "${aws_sqs_queue.main.arn}",
+        "${aws_sqs_queue.dlq.arn}",
+        "${aws_dynamodb_table.logs.arn}",
+    )
     assert grants == {
         "sqs:ReceiveMessage": {main},
         "sqs:DeleteMessage": {main},
@@ -339,7 +358,11 @@ def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConf
 
 
 def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: TerraformConfig) -> None:
-    ours = {"${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}", "${aws_dynamodb_table.logs.arn}"}
+    ours = {
+        "${aws_sqs_queue.main.arn}",
+        "${aws_sqs_queue.dlq.arn}",
+        "${aws_dynamodb_table.logs.arn}",
+    }
     statements = all_policy_statements(tf)
     checked = 0
     for statement in statements:
@@ -348,6 +371,19 @@ def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: Terrafor
             checked += 1
         assert not [action for action in statement["actions"] if "*" in action], statement
     assert checked >= 5
+
+
+def test_iam_roles_get_no_permission_outside_these_policies(tf: TerraformConfig) -> None:
+    # The inline policies checked above, plus AWS's X-Ray write policy when tracing is on.
+    assert set(tf.resources["aws_iam_role_policy"]) == {"ingest", "worker"}
+    assert set(tf.resources["aws_iam_role_policy_attachment"]) == {"xray"}
+    xray = tf.resource("aws_iam_role_policy_attachment", "xray")
+    assert xray["policy_arn"] == "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    for kind in ("aws_iam_policy_attachment", "aws_iam_role_policies_exclusive"):
+        assert kind not in tf.resources
+    for role in ("ingest", "worker"):
+        body = tf.resource("aws_iam_role", role)
+        assert "inline_policy" not in body and "managed_policy_arns" not in body
 
 
 def test_iam_roles_can_only_be_assumed_by_lambda(tf: TerraformConfig) -> None:
@@ -448,10 +484,10 @@ def test_log_groups_have_a_retention_and_match_the_functions(tf: TerraformConfig
         assert expression(group["retention_in_days"]) == "var.log_retention_days"
     assert tf.default("log_retention_days") == 30
     for function in ("ingest", "worker"):
-        name = tf.resolve(tf.resource("aws_lambda_function", function)["function_name"])
-        assert groups[function]["name"] == f"/aws/lambda/{name}".replace(
-            tf.resolve("${var.name_prefix}"), "${var.name_prefix}"
-        ) or groups[function]["name"] == f"/aws/lambda/${{local.{function}_function_name}}"
+        # Lambda writes to /aws/lambda/<function name>: the group must be that one.
+        local_name = f"${{local.{function}_function_name}}"
+        assert tf.resource("aws_lambda_function", function)["function_name"] == local_name
+        assert groups[function]["name"] == f"/aws/lambda/{local_name}"
 
 
 def test_dlq_alarm_fires_on_any_visible_message(tf: TerraformConfig) -> None:
@@ -485,3 +521,14 @@ def test_lambda_xray_tracing_is_optional(tf: TerraformConfig) -> None:
         assert mode == 'var.enable_xray_tracing ? "Active" : "PassThrough"'
     attachment = tf.resource("aws_iam_role_policy_attachment", "xray")
     assert "var.enable_xray_tracing" in (expression(attachment["for_each"]) or "")
+
+
+def test_example_tfvars_sets_only_declared_variables(tf: TerraformConfig) -> None:
+    example = INFRA_DIR / "examples" / "example.tfvars"
+    with example.open(encoding="utf-8") as handle:
+        values = hcl2.load(handle, serialization_options=OPTIONS)
+    assert values, f"{example} sets nothing"
+    assert set(values) <= set(tf.variables), sorted(set(values) - set(tf.variables))
+    # the example is the deployment docs/aws.md describes: no simulated failures
+    assert values["crash_probability"] == 0
+    assert values["processing_delay_per_char"] == 0

@@ -150,9 +150,10 @@ def test_unwritable_queue_answers_500_and_recovers(tmp_path: Path) -> None:
     # GIVEN a running API whose database another process has locked
     data_dir = tmp_path / "data"
     env = {"TENANTLOG_SQLITE_BUSY_TIMEOUT": "0.2"}
-    with ServerProcess(data_dir, command="api", env=env) as server, httpx.Client(
-        base_url=server.url
-    ) as client:
+    with (
+        ServerProcess(data_dir, command="api", env=env) as server,
+        httpx.Client(base_url=server.url) as client,
+    ):
         locker = sqlite3.connect(data_dir / "tenantlog.db", isolation_level=None)
         locker.execute("BEGIN EXCLUSIVE")
         # WHEN a log is posted

@@ -126,9 +126,7 @@ def test_tenants_with_the_same_log_id_stay_apart(client: httpx.Client) -> None:
     # THEN each sees only its own
     assert one["modified_data"] == "first [REDACTED]"
     assert two["modified_data"] == "second"
-    assert [r["tenant_id"] for r in client.get(f"/tenants/{first}/logs").json()["items"]] == [
-        first
-    ]
+    assert [r["tenant_id"] for r in client.get(f"/tenants/{first}/logs").json()["items"]] == [first]
 
 
 def test_same_log_id_five_times_stores_one_record(client: httpx.Client) -> None:
@@ -166,7 +164,9 @@ def test_ndjson_batch_and_default_tenant(client: httpx.Client) -> None:
 def test_ndjson_error_names_the_line(client: httpx.Client) -> None:
     body = b'{"tenant_id":"acme","text":"ok"}\n{"tenant_id":"acme","text":""}\n'
 
-    response = client.post("/ingest", content=body, headers={"Content-Type": "application/x-ndjson"})
+    response = client.post(
+        "/ingest", content=body, headers={"Content-Type": "application/x-ndjson"}
+    )
 
     assert response.status_code == 400
     assert response.json() == {"error": "line 2: text must not be empty"}

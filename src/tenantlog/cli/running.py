@@ -19,6 +19,7 @@ import uvicorn
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.processing import ProcessingPolicy, Processor
 from tenantlog.http.app import create_app
+from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings
 from tenantlog.worker import Worker
 
@@ -95,6 +96,7 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
         app = create_app(settings, backends)
         servers.append(_Server(uvicorn_config(settings, app, lifespan="off")))
     _stop_on_signals(stopping, servers)
+    freeze_startup_heap()
     tasks = [asyncio.create_task(server.serve()) for server in servers]
     if with_worker:
         tasks.append(asyncio.create_task(make_worker(settings, backends).run(stopping)))

@@ -12,23 +12,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tenantlog import metrics
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.validation import Limits
-from tenantlog.http.ingest import Backpressure, IngestEndpoint
+from tenantlog.http import ingest
 from tenantlog.http.operations import Operations
 from tenantlog.http.reads import Reads
 from tenantlog.http.responses import error
+from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings, load_settings
 
 
-def create_app(settings: Settings, backends: Backends) -> Starlette:
+def create_app(settings: Settings, backends: Backends) -> ASGIApp:
     """The app over already-open backends (the caller owns and closes them)."""
     limits = Limits(settings.max_text_bytes, settings.max_body_bytes)
-    ingest = IngestEndpoint(
-        backends.queue, limits, Backpressure(backends.queue, settings.max_queue_depth)
+    ingest_app = ingest.IngestApp(
+        backends.queue, limits, ingest.Backpressure(backends.queue, settings.max_queue_depth)
     )
     reads = Reads(backends.store)
     ops = Operations(backends.queue, backends.store)
     routes = [
-        Route("/ingest", ingest.handle, methods=["POST"]),
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs/{log_id:path}", reads.get_log, methods=["GET"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
@@ -41,8 +41,21 @@ def create_app(settings: Settings, backends: Backends) -> Starlette:
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
-    app.add_middleware(CountRequests)
-    return app
+    return CountRequests(IngestFirst(ingest_app, app))
+
+
+class IngestFirst:
+    """Sends ``/ingest`` straight to its ASGI app and everything else to the router."""
+
+    def __init__(self, ingest_app: ASGIApp, router: ASGIApp) -> None:
+        self.ingest_app = ingest_app
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == ingest.PATH:
+            await self.ingest_app(scope, receive, send)
+        else:
+            await self.router(scope, receive, send)
 
 
 def app_from_environment() -> ASGIApp:
@@ -59,7 +72,7 @@ class SelfOpeningApp:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._app: Starlette | None = None
+        self._app: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "lifespan":
@@ -73,6 +86,7 @@ class SelfOpeningApp:
             await send({"type": "lifespan.startup.failed", "message": str(exc)})
             return
         self._app = create_app(self._settings, backends)
+        freeze_startup_heap()
         await send({"type": "lifespan.startup.complete"})
         await receive()  # lifespan.shutdown
         await backends.close()

@@ -1,8 +1,9 @@
 """POST /ingest: validate, enqueue durably, answer 202 (DESIGN §2).
 
-The route is a plain Starlette endpoint rather than a framework-validated one:
-ingest is the hot path, and the request's meaning is decided by the core's
-``normalise`` anyway.
+Ingest is the hot path, so it is a plain ASGI app mounted in front of the
+Starlette router rather than a routed endpoint: routing, middleware and
+Request/Response objects cost as much as the rest of the request put
+together. What a request means is decided by the core's ``normalise``.
 """
 
 from __future__ import annotations
@@ -10,20 +11,22 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+import orjson
+from starlette.types import Receive, Scope, Send
 
 from tenantlog import metrics
 from tenantlog.core.ids import new_log_id
 from tenantlog.core.models import utc_now
 from tenantlog.core.normalise import PAYLOAD_TOO_LARGE, IngestRequest, normalise
 from tenantlog.core.validation import IngestError, Limits
-from tenantlog.http.responses import JSON, error
 from tenantlog.queue.base import Queue, QueueUnavailable
 
+PATH = "/ingest"
 ENQUEUE_FAILED = "failed to enqueue message"
 BACKPRESSURE_RETRY_AFTER = "5"
+_JSON = (b"content-type", b"application/json")
 
 
 class Backpressure:
@@ -57,20 +60,33 @@ class Backpressure:
             self._refreshing = None
 
 
+class ClientGone(Exception):
+    """The client disconnected before its body arrived."""
+
+
 @dataclass(frozen=True, slots=True)
-class IngestEndpoint:
+class IngestApp:
     queue: Queue
     limits: Limits
     backpressure: Backpressure
 
-    async def handle(self, request: Request) -> Response:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await _answer(send, 405, {"error": "method not allowed"}, [(b"allow", b"POST")])
+            return
+        status, body, extra = await self._ingest(scope, receive)
+        await _answer(send, status, body, extra)
+
+    async def _ingest(
+        self, scope: Scope, receive: Receive
+    ) -> tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]:
+        headers = _headers(scope)
         try:
-            body = await _read_body(request, self.limits.max_body_bytes)
-            headers = request.headers
+            raw = await _read_body(receive, headers.get("content-length"), self.limits)
             ingested = normalise(
                 IngestRequest(
                     content_type=headers.get("content-type"),
-                    body=body,
+                    body=raw,
                     tenant_header=headers.get("x-tenant-id"),
                     log_id_header=headers.get("x-log-id"),
                     content_encoding=headers.get("content-encoding"),
@@ -80,39 +96,53 @@ class IngestEndpoint:
                 new_log_id=new_log_id,
             )
         except IngestError as exc:
-            return error(exc.status, exc.message)
-        except ClientDisconnect:
-            return Response(status_code=400)
+            return exc.status, {"error": exc.message}, []
+        except ClientGone:
+            return 400, {"error": "client disconnected"}, []
         if self.backpressure.over_limit():
-            return error(
-                503,
-                "queue is over its depth limit; retry later",
-                {"Retry-After": BACKPRESSURE_RETRY_AFTER},
-            )
+            message = "queue is over its depth limit; retry later"
+            return 503, {"error": message}, [(b"retry-after", BACKPRESSURE_RETRY_AFTER.encode())]
         started = time.perf_counter()
         try:
             await self.queue.send([m.encode() for m in ingested.messages])
         except QueueUnavailable:
-            return error(500, ENQUEUE_FAILED)
+            return 500, {"error": ENQUEUE_FAILED}, []
         metrics.ENQUEUE_SECONDS.observe(time.perf_counter() - started)
         metrics.LOGS_ACCEPTED.labels(ingested.messages[0].source).inc(len(ingested.messages))
-        return JSON(ingested.response(), status_code=202)
+        return 202, ingested.response(), []
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused with 413 as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length")
+def _headers(scope: Scope) -> dict[str, str]:
+    """The headers /ingest reads, by lower-case name (ASGI already lower-cases them)."""
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+async def _read_body(receive: Receive, declared: str | None, limits: Limits) -> bytes:
+    """The raw body, refused with 413 as soon as it passes the body limit."""
     if declared is not None:
         if not declared.isdigit():
             raise IngestError(400, "invalid Content-Length header")
-        if int(declared) > limit:
+        if int(declared) > limits.max_body_bytes:
             raise IngestError(413, PAYLOAD_TOO_LARGE)
-        return await request.body()
-    chunks = []
+    chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
+        if size > limits.max_body_bytes:
             raise IngestError(413, PAYLOAD_TOO_LARGE)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _answer(
+    send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]]
+) -> None:
+    content = orjson.dumps(body)
+    headers = [_JSON, (b"content-length", str(len(content)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
