@@ -119,8 +119,12 @@ def main() -> None:
         (work / "base").mkdir()
         base = baseline(work / "base", messages)
         print(f"queue -> store, crash 0, delay 0, {args.logs:,} logs")
-        print(f"  tenantlog worker (fsync'd receive, insert, ack) {args.logs / ours:>10,.0f} logs/s")
-        print(f"  baseline: one loop, raw sqlite3, 100 per commit {args.logs / base:>10,.0f} logs/s")
+        print(
+            f"  tenantlog worker (fsync'd receive, insert, ack) {args.logs / ours:>10,.0f} logs/s"
+        )
+        print(
+            f"  baseline: one loop, raw sqlite3, 100 per commit {args.logs / base:>10,.0f} logs/s"
+        )
         print(f"  ratio: {base / ours:.0%} of the baseline (target >= 10,000 logs/s)")
 
         seed = ProcessingPolicy()  # the seed's defaults: 0.05 s/char, crash 0.05

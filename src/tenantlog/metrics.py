@@ -28,3 +28,8 @@ REDACTIONS = Counter("tenantlog_redactions", "PII values redacted, by type", ["t
 QUEUE_VISIBLE = Gauge("tenantlog_queue_visible", "Messages waiting to be received")
 QUEUE_IN_FLIGHT = Gauge("tenantlog_queue_in_flight", "Messages received and not yet acked")
 QUEUE_DEAD_LETTERS = Gauge("tenantlog_queue_dead_letters", "Messages in the dead-letter queue")
+SQLITE_COMMIT_OPERATIONS = Histogram(
+    "tenantlog_sqlite_commit_operations",
+    "Operations (sends, receives, writes, acks) sharing one SQLite transaction (group commit)",
+    buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+)

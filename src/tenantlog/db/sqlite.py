@@ -20,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tenantlog import metrics
+
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
 
@@ -40,6 +42,7 @@ class SqliteDatabase:
         self._pending: list[tuple[Operation, asyncio.Future[Any]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
+        self.commits = 0  # transactions committed by this process, for tests and benchmarks
 
     @classmethod
     async def open(cls, data_dir: Path, *, busy_timeout: float = 5.0) -> SqliteDatabase:
@@ -96,6 +99,8 @@ class SqliteDatabase:
                     results = await self._in_thread(self._writer, partial(self._commit, batch))
                 except Exception as exc:  # any failure fails the whole transaction
                     results = [exc] * len(batch)
+                self.commits += 1
+                metrics.SQLITE_COMMIT_OPERATIONS.observe(len(batch))
                 for (_, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue

@@ -1,0 +1,114 @@
+"""Properties that hold for any text, checked with hypothesis."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tenantlog.redaction import Redactor, redact
+from tenantlog.redaction.validators import luhn_ok
+
+_TYPED = Redactor(style="typed")
+_PLACEHOLDER = "[REDACTED]"
+
+# Log-like text: digits and separators are over-represented so that
+# number-shaped candidates actually occur.
+_LOGGY = st.text(
+    alphabet=st.sampled_from(
+        string.ascii_letters + string.digits * 3 + " .-:/+()@=_,;[]\"'%" + "éß€\t"
+    ),
+    max_size=120,
+)
+_ANY = st.one_of(_LOGGY, st.text(max_size=80))
+_WORDS = st.lists(st.text(alphabet=string.ascii_letters, min_size=1, max_size=12), max_size=30)
+# Punctuation a card may sit between. "." and "-" are left out: a number glued
+# to a word by them is part of that token ("ORD-4111...", "v4.111...").
+_SEPARATORS = st.sampled_from(list(" \t\n,;:=/()[]{}<>\"'|!?*&#_~^`$"))
+
+
+@st.composite
+def _luhn_card(draw: st.DrawFn) -> str:
+    """A card number with a real network prefix and a valid check digit."""
+    prefix, length = draw(
+        st.sampled_from(
+            [
+                ("4", 16),
+                ("4", 13),
+                ("51", 16),
+                ("55", 16),
+                ("2221", 16),
+                ("34", 15),
+                ("37", 15),
+                ("6011", 16),
+                ("65", 16),
+            ]
+        )  # fmt: skip
+    )
+    body = prefix + "".join(
+        draw(
+            st.lists(
+                st.sampled_from(string.digits),
+                min_size=length - len(prefix) - 1,
+                max_size=length - len(prefix) - 1,
+            )
+        )  # fmt: skip
+    )
+    check = next(d for d in string.digits if luhn_ok(body + d))
+    return body + check
+
+
+def _format_card(number: str, style: str) -> str:
+    if style == "plain" or len(number) != 16:
+        return number
+    sep = " " if style == "spaced" else "-"
+    return sep.join(number[i : i + 4] for i in range(0, 16, 4))
+
+
+@settings(max_examples=300)
+@given(_ANY)
+def test_redact_is_idempotent(text: str) -> None:
+    once = _TYPED.redact(text)
+    assert _TYPED.redact(once) == once
+
+
+@settings(max_examples=300)
+@given(_ANY)
+def test_redact_grows_text_only_by_placeholders(text: str) -> None:
+    # GIVEN a text redacted with the plain placeholder
+    result = Redactor().redact_counted(text)
+    replaced = sum(result.counts.values())
+    # WHEN the placeholders are taken out again
+    remainder = result.text.replace(_PLACEHOLDER, "")
+    # THEN what is left is never longer than the input, and each value removed
+    # at least one character
+    assert result.text.count(_PLACEHOLDER) >= replaced
+    assert len(remainder) <= len(text) - replaced
+
+
+@given(_WORDS)
+def test_redact_leaves_plain_prose_unchanged(words: list[str]) -> None:
+    text = " ".join(words)
+    assert redact(text) == text
+
+
+@settings(max_examples=300)
+@given(
+    _luhn_card(),
+    st.sampled_from(["plain", "spaced", "dashed"]),
+    st.text(alphabet=string.ascii_letters + " ", max_size=30),
+    _SEPARATORS,
+    _SEPARATORS,
+    st.text(alphabet=string.ascii_letters + " ", max_size=30),
+)
+def test_redact_removes_luhn_valid_card_anywhere(
+    number: str, style: str, before: str, left: str, right: str, after: str
+) -> None:
+    # GIVEN a valid card number between punctuation inside other text
+    text = before + left + _format_card(number, style) + right + after
+    # WHEN redacted
+    result = _TYPED.redact_counted(text)
+    # THEN its digits are gone and it was counted as a card
+    assert number not in result.text.replace(" ", "").replace("-", "")
+    assert result.counts.get("CARD") == 1

@@ -1,0 +1,79 @@
+"""Settings: defaults from the design contract, and errors that name the bad variable."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tenantlog.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test sees only the variables it sets itself."""
+    for name in list(os.environ):
+        if name.startswith("TENANTLOG_") or name in ("SQS_QUEUE_URL", "DYNAMODB_TABLE_NAME"):
+            monkeypatch.delenv(name)
+
+
+def test_settings_defaults_match_the_design() -> None:
+    settings = load_settings()
+
+    assert settings.backend == "sqlite"
+    assert (settings.host, settings.port) == ("127.0.0.1", 8000)
+    assert (settings.crash_probability, settings.processing_delay_per_char) == (0.05, 0.05)
+    assert (settings.batch_size, settings.visibility_timeout, settings.max_receive_count) == (
+        5,
+        300,
+        5,
+    )
+    assert (settings.max_text_bytes, settings.max_body_bytes) == (65536, 5 * 1024 * 1024)
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENANTLOG_PORT", "9000")
+    monkeypatch.setenv("SQS_QUEUE_URL", "http://queue")
+    monkeypatch.setenv("TENANTLOG_REDACTION_DETECTORS", "phone, email")
+
+    settings = load_settings()
+
+    assert settings.port == 9000
+    assert settings.sqs_queue_url == "http://queue"
+    assert settings.redaction_detectors == ("phone", "email")
+
+
+def test_settings_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENANTLOG_PORT", "9000")
+
+    assert load_settings(port=9100, host=None).port == 9100
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("TENANTLOG_PORT", "eighty", "TENANTLOG_PORT: Input should be a valid integer"),
+        ("TENANTLOG_BACKEND", "redis", "TENANTLOG_BACKEND: Input should be 'sqlite' or 'aws'"),
+        ("TENANTLOG_CRASH_PROBABILITY", "-1", "TENANTLOG_CRASH_PROBABILITY"),
+        ("TENANTLOG_REDACTION_DETECTORS", "phone,dna", "TENANTLOG_REDACTION_DETECTORS"),
+    ],
+)
+def test_settings_errors_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(SettingsError, match=expected):
+        load_settings()
+
+
+def test_settings_aws_backend_needs_its_resources(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TENANTLOG_BACKEND", "aws")
+
+    with pytest.raises(SettingsError, match="SQS_QUEUE_URL, DYNAMODB_TABLE_NAME"):
+        load_settings()
+
+
+def test_settings_flag_error_names_the_flag() -> None:
+    with pytest.raises(SettingsError, match="--batch-size"):
+        load_settings(batch_size=0)
