@@ -68,3 +68,17 @@ def test_cli_dlq_purge_needs_yes(tmp_path: Path) -> None:
 
     assert refused.returncode == 1
     assert purged == {"purged": 0}
+
+
+@pytest.mark.slow
+def test_cli_bench_posts_and_summarises(tmp_path: Path) -> None:
+    with ServerProcess(tmp_path / "data", command="api") as server:
+        summary = tenantlog_json(
+            "bench", "--url", server.url, "--requests", "300", "--concurrency", "8",
+            "--lines", "10", data_dir=None,
+        )  # fmt: skip
+
+    assert summary["statuses"] == {"202": 300}
+    assert summary["logs_accepted"] == 3000
+    assert summary["errors"] == 0
+    assert summary["latency_ms"]["p99"] > 0

@@ -10,9 +10,13 @@ from typing import Any
 import orjson
 
 
-def tenantlog(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def tenantlog(
+    *args: str, data_dir: Path | None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; ``data_dir`` is passed as --data-dir unless None."""
+    where = [] if data_dir is None else ["--data-dir", str(data_dir)]
     result = subprocess.run(
-        [sys.executable, "-m", "tenantlog", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "tenantlog", *args, *where],
         capture_output=True,
         text=True,
         timeout=60,
@@ -22,5 +26,5 @@ def tenantlog(*args: str, data_dir: Path, check: bool = True) -> subprocess.Comp
     return result
 
 
-def tenantlog_json(*args: str, data_dir: Path) -> Any:
+def tenantlog_json(*args: str, data_dir: Path | None) -> Any:
     return orjson.loads(tenantlog(*args, "--json", data_dir=data_dir).stdout)

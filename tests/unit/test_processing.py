@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tenantlog.core.backoff import backoff_delay
+from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
 from tenantlog.queue.base import Delivery
 from tenantlog.redaction import Redactor
@@ -126,7 +127,7 @@ async def test_processor_simulates_work_per_character() -> None:
         delivery(message_body(text="x" * 100))
     )
 
-    assert sleeps == [pytest.approx(5.0)]
+    assert list(sleeps) == [pytest.approx(5.0)]
 
 
 async def test_processor_work_longer_than_time_left_fails_at_once() -> None:
@@ -143,7 +144,7 @@ async def test_processor_work_longer_than_time_left_fails_at_once() -> None:
 
 async def test_processor_store_failure_is_retried() -> None:
     class BrokenStore(MemoryStore):
-        async def put_if_absent(self, record: object) -> bool:  # type: ignore[override]
+        async def put_if_absent(self, record: LogRecord) -> bool:
             raise OSError("disk full")
 
     outcome = await processor(BrokenStore()).process(delivery())

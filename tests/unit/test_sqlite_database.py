@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ async def test_failed_operation_does_not_undo_its_batch_mates(tmp_path: Path) ->
     database = await SqliteDatabase.open(tmp_path)
     await database.write(lambda conn: conn.execute("CREATE TABLE t (k TEXT PRIMARY KEY)"))
 
-    def insert(key: str) -> object:
+    def insert(key: str) -> Callable[[sqlite3.Connection], sqlite3.Cursor]:
         return lambda conn: conn.execute("INSERT INTO t VALUES (?)", (key,))
 
     # WHEN three writes share a transaction and the middle one breaks the rule

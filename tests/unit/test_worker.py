@@ -8,6 +8,7 @@ from collections import Counter
 
 import pytest
 
+from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import ProcessingPolicy, Processor
 from tenantlog.queue.memory import MemoryQueue
 from tenantlog.redaction import Redactor
@@ -26,9 +27,9 @@ class CountingStore(MemoryStore):
         super().__init__()
         self.writes: Counter[str] = Counter()
 
-    async def put_if_absent(self, record: object) -> bool:  # type: ignore[override]
-        self.writes[record.log_id] += 1  # type: ignore[attr-defined]
-        return await super().put_if_absent(record)  # type: ignore[arg-type]
+    async def put_if_absent(self, record: LogRecord) -> bool:
+        self.writes[record.log_id] += 1
+        return await super().put_if_absent(record)
 
 
 def make_worker(

@@ -50,7 +50,7 @@ def uvicorn_config(settings: Settings, app: object, **extra: object) -> uvicorn.
         http="httptools",
         access_log=False,
         log_level=settings.log_level,
-        timeout_graceful_shutdown=settings.shutdown_grace,
+        timeout_graceful_shutdown=int(settings.shutdown_grace),
         **extra,  # type: ignore[arg-type]
     )
 
