@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tenantlog.core.processing import ProcessingPolicy
 from tenantlog.redaction import DETECTORS, Redactor
 
 ENV_PREFIX = "TENANTLOG_"
@@ -85,6 +86,16 @@ class Settings(BaseSettings):
 
     def redactor(self) -> Redactor:
         return Redactor(self.redaction_detectors, self.redaction_style)
+
+    def processing_policy(self) -> ProcessingPolicy:
+        return ProcessingPolicy(
+            crash_probability=self.crash_probability,
+            processing_delay_per_char=self.processing_delay_per_char,
+            max_receive_count=self.max_receive_count,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+            store_original_text=self.store_original_text,
+        )
 
 
 def env_name(field: str) -> str:

@@ -93,5 +93,5 @@ class Blocking:
         except RuntimeError as exc:  # the pool is shut down: the backend is closed
             raise self._unavailable(f"{self._name}: closed") from exc
 
-    def shutdown(self, *, wait: bool) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+    def shutdown(self, *, wait: bool, cancel_pending: bool) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_pending)

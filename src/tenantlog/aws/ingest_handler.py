@@ -10,29 +10,44 @@ on, Mangum would run start-up and shut-down around every single request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from mangum import Mangum
 
 from tenantlog.aws import runtime
 from tenantlog.backends import open_backends
 from tenantlog.http.app import create_app
-from tenantlog.settings import load_settings
+from tenantlog.settings import Settings, load_settings
 
-_adapter: Mangum | None = None
+if TYPE_CHECKING:
+    from mangum.types import ASGI
 
 
-def _build() -> Mangum:
-    settings = load_settings()
-    backends = runtime.run(open_backends(settings))
-    runtime.use_loop()  # before Mangum, which otherwise makes (and warns about) a loop of its own
-    return Mangum(create_app(settings, backends), lifespan="off")
+class IngestFunction:
+    """The app of one container over its backends."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.backends = runtime.run(open_backends(settings))
+        runtime.use_loop()  # before Mangum, which otherwise makes (and warns about) its own
+        app = create_app(settings, self.backends)
+        # Starlette's ASGIApp returns an Awaitable where Mangum's protocol says Coroutine.
+        self._adapter = Mangum(cast("ASGI", app), lifespan="off")
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        runtime.use_loop()
+        response: dict[str, Any] = self._adapter(event, context)
+        return response
+
+    def close(self) -> None:
+        """Lambda never calls it (a container is frozen, then dropped); tests and tools do."""
+        runtime.run(self.backends.close())
+
+
+_current: IngestFunction | None = None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _adapter
-    if _adapter is None:
-        _adapter = _build()
-    runtime.use_loop()
-    response: dict[str, Any] = _adapter(event, context)
-    return response
+    global _current
+    if _current is None:
+        _current = IngestFunction(load_settings())
+    return _current(event, context)

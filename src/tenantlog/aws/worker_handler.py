@@ -36,16 +36,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tenantlog.aws import runtime
 from tenantlog.aws.sqs_messages import string_attributes
-from tenantlog.backends import open_backends
+from tenantlog.backends import Backends, open_backends
 from tenantlog.core.processing import (
     Ack,
     DeadLetter,
     Outcome,
-    ProcessingPolicy,
     Processor,
     Retry,
 )
-from tenantlog.queue.base import QueueUnavailable
+from tenantlog.queue.base import Delivery, QueueUnavailable
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import Settings, load_settings
 
@@ -63,7 +62,8 @@ class LambdaContext(Protocol):
 class WorkerFunction:
     """The queue and processor of one container, and how one batch is handled."""
 
-    def __init__(self, queue: SqsQueue, processor: Processor) -> None:
+    def __init__(self, backends: Backends, queue: SqsQueue, processor: Processor) -> None:
+        self.backends = backends
         self._queue = queue
         self._processor = processor
 
@@ -72,15 +72,8 @@ class WorkerFunction:
         backends = runtime.run(open_backends(settings))
         if not isinstance(backends.queue, SqsQueue):
             raise TypeError("the worker Lambda consumes SQS: set TENANTLOG_BACKEND=aws")
-        policy = ProcessingPolicy(
-            crash_probability=settings.crash_probability,
-            processing_delay_per_char=settings.processing_delay_per_char,
-            max_receive_count=settings.max_receive_count,
-            backoff_base=settings.backoff_base,
-            backoff_max=settings.backoff_max,
-            store_original_text=settings.store_original_text,
-        )
-        return cls(backends.queue, Processor(backends.store, settings.redactor(), policy))
+        processor = Processor(backends.store, settings.redactor(), settings.processing_policy())
+        return cls(backends, backends.queue, processor)
 
     def __call__(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         records: list[dict[str, Any]] = event.get("Records", [])
@@ -93,6 +86,10 @@ class WorkerFunction:
             if not ok
         ]
         return {"batchItemFailures": failures}
+
+    def close(self) -> None:
+        """Lambda never calls it (a container is frozen, then dropped); tests and tools do."""
+        runtime.run(self.backends.close())
 
     async def _handle_all(self, records: list[dict[str, Any]], budget: float) -> list[bool]:
         return await asyncio.gather(*(self._handle(record, budget) for record in records))
@@ -116,12 +113,14 @@ class WorkerFunction:
                 delivery.receive_count, "processing outlived the Lambda's remaining time"
             )
         try:
-            return await self._apply(delivery.message_id, delivery.receipt, outcome)
+            return await self._apply(delivery, outcome)
         finally:
             self._queue.forget(delivery.receipt)
 
-    async def _apply(self, message_id: str, receipt: str, outcome: Outcome) -> bool:
-        log = {"message_id": message_id}
+    async def _apply(self, delivery: Delivery, outcome: Outcome) -> bool:
+        # Ids and counts only: never the text, original or redacted.
+        log = {"message_id": delivery.message_id, "receive_count": delivery.receive_count}
+        receipt = delivery.receipt
         if isinstance(outcome, Ack):
             metrics.add_metric(
                 name="LogsStored" if outcome.stored else "LogsDuplicate",

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import signal
 from collections.abc import Iterator
 
 import uvicorn
 
 from tenantlog.backends import Backends, open_backends
-from tenantlog.core.processing import ProcessingPolicy, Processor
+from tenantlog.core.processing import Processor
 from tenantlog.http.app import create_app
 from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings
@@ -56,17 +55,9 @@ def uvicorn_config(settings: Settings, app: object, **extra: object) -> uvicorn.
 
 
 def make_worker(settings: Settings, backends: Backends) -> Worker:
-    policy = ProcessingPolicy(
-        crash_probability=settings.crash_probability,
-        processing_delay_per_char=settings.processing_delay_per_char,
-        max_receive_count=settings.max_receive_count,
-        backoff_base=settings.backoff_base,
-        backoff_max=settings.backoff_max,
-        store_original_text=settings.store_original_text,
-    )
     return Worker(
         backends.queue,
-        Processor(backends.store, settings.redactor(), policy, rng=random.Random()),
+        Processor(backends.store, settings.redactor(), settings.processing_policy()),
         batch_size=settings.batch_size,
         max_batches=settings.worker_concurrency,
         visibility_timeout=settings.visibility_timeout,

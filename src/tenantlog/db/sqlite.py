@@ -15,6 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -39,7 +40,7 @@ class SqliteDatabase:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="tenantlog-sqlite-write")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="tenantlog-sqlite-read")
         self._local = threading.local()
-        self._pending: list[tuple[Operation, asyncio.Future[Any]]] = []
+        self._pending: list[_Pending] = []
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
         self.commits = 0  # transactions committed by this process, for tests and benchmarks
@@ -78,12 +79,20 @@ class SqliteDatabase:
         except sqlite3.Error as exc:
             raise DatabaseError(str(exc)) from exc
 
-    async def write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``operation`` in the next group transaction; return once it is committed."""
+    async def write(
+        self, operation: Callable[[sqlite3.Connection], T], *, several_statements: bool = False
+    ) -> T:
+        """Run ``operation`` in the next group transaction; return once it is committed.
+
+        An operation that fails is undone without touching the others in its
+        transaction. SQLite undoes a failed statement by itself; an operation
+        of ``several_statements`` is wrapped in a savepoint for the same
+        guarantee (that costs two more statements, so it is opt-in).
+        """
         if self._closed:
             raise DatabaseError("database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((operation, future))
+        self._pending.append(_Pending(operation, several_statements, future))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -101,26 +110,23 @@ class SqliteDatabase:
                     results = [exc] * len(batch)
                 self.commits += 1
                 metrics.SQLITE_COMMIT_OPERATIONS.observe(len(batch))
-                for (_, future), result in zip(batch, results, strict=True):
-                    if future.done():
+                for pending, result in zip(batch, results, strict=True):
+                    if pending.future.done():
                         continue
                     if isinstance(result, BaseException):
-                        future.set_exception(result)
+                        pending.future.set_exception(result)
                     else:
-                        future.set_result(result)
+                        pending.future.set_result(result)
         finally:
             self._flusher = None
 
-    def _commit(self, batch: list[tuple[Operation, asyncio.Future[Any]]]) -> list[Any]:
+    def _commit(self, batch: list[_Pending]) -> list[Any]:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         results: list[Any] = []
         try:
-            if len(batch) == 1:
-                results.append(batch[0][0](conn))
-            else:
-                for operation, _ in batch:
-                    results.append(_isolated(conn, operation))
+            for pending in batch:
+                results.append(_run(conn, pending))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -143,14 +149,26 @@ class SqliteDatabase:
             self._local.conn = None
 
 
-def _isolated(conn: sqlite3.Connection, operation: Operation) -> Any:
-    """Run one operation of a shared transaction so that its failure undoes only itself."""
-    conn.execute("SAVEPOINT op")
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    operation: Operation
+    several_statements: bool
+    future: asyncio.Future[Any]
+
+
+def _run(conn: sqlite3.Connection, pending: _Pending) -> Any:
+    """One operation of a shared transaction: its failure is its result, not the batch's."""
+    if pending.several_statements:
+        conn.execute("SAVEPOINT op")
     try:
-        result = operation(conn)
+        result = pending.operation(conn)
     except sqlite3.Error as exc:
-        conn.execute("ROLLBACK TO op")
-        conn.execute("RELEASE op")
+        if not conn.in_transaction:
+            raise  # SQLite gave up the whole transaction (disk full, I/O error)
+        if pending.several_statements:
+            conn.execute("ROLLBACK TO op")
+            conn.execute("RELEASE op")
         return DatabaseError(str(exc))
-    conn.execute("RELEASE op")
+    if pending.several_statements:
+        conn.execute("RELEASE op")
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from prometheus_client import Counter
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -108,6 +109,8 @@ class CountRequests:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # prometheus_client's labels() lookup costs as much as the increment; keep the children.
+        self._counters: dict[tuple[str, int], Counter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,7 +120,12 @@ class CountRequests:
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                metrics.HTTP_REQUESTS.labels(route, str(message["status"])).inc()
+                key = (route, message["status"])
+                counter = self._counters.get(key)
+                if counter is None:
+                    counter = metrics.HTTP_REQUESTS.labels(route, str(key[1]))
+                    self._counters[key] = counter
+                counter.inc()
             await send(message)
 
         await self.app(scope, receive, counting_send)

@@ -60,9 +60,11 @@ class SqliteQueue:
         self._max_receives = max_receive_count
         self._arrived = asyncio.Event()
 
-    async def _write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(
+        self, operation: Callable[[sqlite3.Connection], T], *, several_statements: bool = False
+    ) -> T:
         try:
-            return await self._db.write(operation)
+            return await self._db.write(operation, several_statements=several_statements)
         except DatabaseError as exc:
             raise QueueUnavailable(str(exc)) from exc
 
@@ -76,7 +78,7 @@ class SqliteQueue:
                 rows,
             )
 
-        await self._write(insert)
+        await self._write(insert, several_statements=len(rows) > 1)
         self._arrived.set()
 
     async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
@@ -112,7 +114,7 @@ class SqliteQueue:
                     )
             return deliveries
 
-        return await self._write(claim)
+        return await self._write(claim, several_statements=True)
 
     async def ack(self, receipt: str) -> None:
         params = _parse_receipt(receipt)
@@ -145,7 +147,8 @@ class SqliteQueue:
     async def dead_letter(self, receipt: str, reason: str) -> None:
         params = _parse_receipt(receipt)
         await self._write(
-            lambda conn: _bury(conn, params["id"], params["count"], reason, time.time())
+            lambda conn: _bury(conn, params["id"], params["count"], reason, time.time()),
+            several_statements=True,
         )
 
     async def stats(self) -> QueueStats:
@@ -193,7 +196,7 @@ class SqliteQueue:
             conn.execute("DELETE FROM dead_letters")
             return moved
 
-        moved = await self._write(move)
+        moved = await self._write(move, several_statements=True)
         self._arrived.set()
         return moved
 

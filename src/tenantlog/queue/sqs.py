@@ -305,8 +305,10 @@ class SqsQueue:
     async def close(self) -> None:
         """Finish pending sends and in-flight long polls (≤ 20 s), then close the client."""
         await self._batcher.drain()
-        await asyncio.to_thread(self._polls.shutdown, wait=True)
-        await asyncio.to_thread(self._calls.shutdown, wait=True)
+        # Polls not yet started are dropped; started ones finish and hand back what
+        # they received through the call pool, whose queued calls all still run.
+        await asyncio.to_thread(self._polls.shutdown, wait=True, cancel_pending=True)
+        await asyncio.to_thread(self._calls.shutdown, wait=True, cancel_pending=False)
         self._client.close()
 
 

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 
-_WINDOW = 32
+_WINDOW = 48
 
+# The word must be followed by nothing but punctuation and filler ("is",
+# "no.", "at") up to the number: a redacted value in between (a placeholder
+# has letters) then never brings a word into reach on a second pass.
 _PHONE_WORDS = re.compile(
-    r"(?:phone|tel\b|tel:|telephone|mobile|cell|fax|sms|msisdn|whatsapp|call(?:er|ed|ing)?\b"
-    r"|contact|dial)",
+    r"(?:phone|tel|mobile|cell|fax|sms|msisdn|whatsapp|contact|call(?:er|ed|ing)?)\w{0,12}"
+    r"[\"']?\s*[:=#]?\s*[\"'(]?\s*(?:(?:is|no\.?|number|num|nr|me|at|on)\s*[:=#]?\s*){0,3}\Z",
     re.IGNORECASE,
 )
-_SSN_WORDS = re.compile(r"(?:ssn|social[ _-]?security|tax[ _-]?id)", re.IGNORECASE)
+_SSN_WORDS = re.compile(
+    r"(?:ssn|social[ _\-]?security(?:[ _\-]?(?:number|no))?|tax[ _\-]?id)\w{0,8}"
+    r"[\"']?\s*[:=#]?\s*[\"']?\s*(?:is\s*)?\Z",
+    re.IGNORECASE,
+)
 
 # "version 1.2.3.4", "ver=1.2.3.4", "Chrome/112.0.5615.4", "build: 10.0.19041.1".
 _VERSION_BEFORE = re.compile(

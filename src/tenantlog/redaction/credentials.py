@@ -2,6 +2,8 @@
 
 Only the secret is replaced: ``Authorization: Bearer [REDACTED]`` and
 ``access_token=[REDACTED]`` keep the log readable and say what was there.
+Key ids, JWTs and auth schemes are branches of the combined scan; secrets
+known only by their parameter name have scans of their own.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import re
 from tenantlog.redaction.kinds import Kind, Scan
 
 _QUOTES_AND_SPACE = " \t\"'"
+_TOKEN_VALUE = r"[A-Za-z0-9\-._~+/%]{8,}=*(?![A-Za-z0-9\-._~+/%=])"
 
 
 def _looks_secret(value: str) -> bool:
@@ -35,73 +38,52 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
     return _value_after(text, start, end, scheme_length)
 
 
+# Branches of the combined scan (see ``scans``), which starts them after a
+# delimiter, so a key id or JWT inside a longer token is not one.
+BRANCHES = (
+    # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
+    r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
+    r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-])(?P<jwt>)",
+    r"[Bb](?i:earer|asic)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme>)",
+)
+KINDS = {
+    "aws_key_id": Kind("aws_key", "AWS_KEY"),
+    "jwt": Kind("token", "TOKEN"),
+    "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
+}
+
+
+# Names whose value is a credential: "access_token=", "api-key:",
+# "aws_secret_access_key=", JSON "client_secret": ... Checked backwards from
+# the delimiter, so only delimiters followed by a long value pay for it.
+_SECRET_NAME = re.compile(
+    r"(?:token|api[_\-]?key|client[_\-]?secret|secret[_\-]?access[_\-]?key|aws[_\-]?secret"
+    r"(?:[_\-]?key)?)[\"']?\Z",
+    re.IGNORECASE,
+)
+
+
 def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if _SECRET_NAME.search(text, max(0, start - 32), start) is None:
+        return None
     return _value_after(text, start, end, 1)
 
 
-def _check_aws_secret(text: str, start: int, end: int) -> tuple[int, int] | None:
-    return end - 40, end
+def _parameter_scan(delimiter: str) -> Scan:
+    """Secrets known only by their parameter name, found from ``delimiter``.
+
+    A single literal first character is the cheapest scan ``re`` can run; the
+    look-behind dismisses delimiters whose name cannot end in "token", "key"
+    or "secret" before any value is read.
+    """
+    return Scan(
+        re.escape(delimiter)
+        + r"(?:(?<=[nNyYtT].)|(?<=[nNyYtT][\"'].))\s*[\"']?"
+        + _TOKEN_VALUE
+        + "(?P<token_param>)",
+        {"token_param": Kind("token", "TOKEN", _check_parameter)},
+        flags=re.ASCII,
+    )
 
 
-def _key_names(*names: str) -> str:
-    """Look-behinds for ``name=``, ``name:``, ``"name":`` after the delimiter is consumed."""
-    options = [f"(?<={re.escape(n)}{q}.)" for n in names for q in ("", '"', "'")]
-    return "(?i:" + "|".join(options) + ")"
-
-
-_TOKEN_VALUE = r"[A-Za-z0-9\-._~+/%]{8,}=*(?![A-Za-z0-9\-._~+/%=])"
-
-KINDS: tuple[Kind, ...] = (
-    # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
-    Kind("aws_key_id", "aws_key", "AWS_KEY", "A", r"(?<![A-Za-z0-9].)(?:KIA|SIA)[A-Z0-9]{16}"
-         r"(?![A-Za-z0-9])"),  # fmt: skip
-    # A 40-character secret has no prefix of its own: only its parameter name tells.
-    Kind(
-        "aws_secret",
-        "aws_key",
-        "AWS_KEY",
-        "=:",
-        _key_names("aws_secret_access_key", "secret_access_key", "secretaccesskey",
-                   "aws_secret_key", "aws_secret")  # fmt: skip
-        + r"\s*[\"']?[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
-        _check_aws_secret,
-    ),
-    Kind(
-        "jwt",
-        "token",
-        "TOKEN",
-        "e",
-        r"(?<![A-Za-z0-9_\-].)yJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"
-        r"(?![A-Za-z0-9_\-])",
-    ),
-    Kind(
-        "auth_scheme",
-        "token",
-        "TOKEN",
-        "bB",
-        r"(?<![A-Za-z0-9].)(?i:earer|asic)[ \t]+" + _TOKEN_VALUE,
-        _check_auth_scheme,
-    ),
-    Kind(
-        "token_param",
-        "token",
-        "TOKEN",
-        "=:",
-        _key_names("token", "api_key", "apikey", "api-key", "client_secret")
-        + r"\s*[\"']?"
-        + _TOKEN_VALUE,
-        _check_parameter,
-    ),
-)
-
-# Substrings without which no credential kind can match; ``in`` on a str runs
-# at memory speed, far cheaper than letting the scan try every letter.
-_HINTS = ("AKIA", "ASIA", "eyJ", "earer", "EARER", "asic", "ASIC", "oken", "OKEN", "ecret",
-          "ECRET", "pi_key", "PI_KEY", "pikey", "PIKEY", "pi-key", "PI-KEY")  # fmt: skip
-
-
-def _may_hold_credential(text: str) -> bool:
-    return any(hint in text for hint in _HINTS)
-
-
-SCAN = Scan(KINDS, trigger=_may_hold_credential, flags=re.ASCII)
+PARAMETER_SCANS = (_parameter_scan("="), _parameter_scan(":"))

@@ -8,7 +8,6 @@ rejected by its checker does not hide a value starting inside it; see
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,8 +16,9 @@ from tenantlog.redaction.kinds import Kind, Scan
 Span = tuple[int, int, str]  # start, end, label
 
 # A redacted value next to one of these may have been what kept a neighbour
-# from matching (``a@b.com555-0199``): such texts get one more pass.
-_GLUE_AFTER = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+(:@%./")
+# from matching (``a@b.com555-0199``, ``a@b.com/1.2.3.4`` read as a version):
+# such texts get one more pass.
+_GLUE_AFTER = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+(:@%/")
 _GLUE_BEFORE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@%.-:")
 
 
@@ -27,6 +27,7 @@ class CompiledScan:
     """One scan restricted to the enabled kinds, ready to run."""
 
     search: Callable[[str, int], re.Match[str] | None]
+    head: Callable[[str], re.Match[str] | None] | None
     kinds: dict[str, Kind]
     trigger: Callable[[str], bool] | None
 
@@ -42,7 +43,11 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     pattern = scan.pattern
     for group in scan.kinds.keys() - kinds.keys():
         pattern = pattern.replace(f"(?P<{group}>", f"(?P<{group}>(?!)")
-    return CompiledScan(re.compile(pattern, scan.flags).search, kinds, scan.trigger)
+    if not scan.lead:
+        return CompiledScan(re.compile(pattern, scan.flags).search, None, kinds, scan.trigger)
+    search = re.compile(f"{scan.lead}(?:{pattern})", scan.flags).search
+    head = re.compile(pattern, scan.flags).match
+    return CompiledScan(search, head, kinds, scan.trigger)
 
 
 def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
@@ -53,16 +58,23 @@ def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
         if scan.trigger is not None and not scan.trigger(text):
             continue
         found_before = len(spans)
-        pos = 0
-        while (match := scan.search(text, pos)) is not None:
+        # A led scan's matches start on the delimiter before the value; only
+        # a value at the very start of the text has none.
+        match = scan.head(text) if scan.head is not None else None
+        skip = 0 if match is not None or scan.head is None else 1
+        if match is None:
+            match = scan.search(text, 0)
+        while match is not None:
             kind = scan.kinds[match.lastgroup or ""]
-            start = match.start()
+            start = match.start() + skip
             confirmed = kind.check(text, start, match.end())
             if confirmed is None:
                 pos = start + 1
-                continue
-            spans.append((confirmed[0], confirmed[1], kind.label))
-            pos = max(confirmed[1], start + 1)
+            else:
+                spans.append((confirmed[0], confirmed[1], kind.label))
+                pos = max(confirmed[1], start + 1)
+            match = scan.search(text, pos)
+            skip = 0 if scan.head is None else 1
         scans_with_hits += len(spans) > found_before
     if scans_with_hits > 1:
         spans = _keep_longest(spans)
@@ -80,19 +92,18 @@ def _keep_longest(spans: list[Span]) -> list[Span]:
 
 
 def render(
-    text: str, spans: list[Span], placeholder: Callable[[str], str]
-) -> tuple[str, Counter[str], bool]:
-    """The text with each span replaced, counts per label, and whether to re-scan."""
+    text: str, spans: list[Span], placeholder: Callable[[str], str], counts: dict[str, int]
+) -> tuple[str, bool]:
+    """The text with each span replaced, and whether to re-scan; adds to ``counts``."""
     parts: list[str] = []
-    counts: Counter[str] = Counter()
     glued = False
     prev = 0
     for start, end, label in spans:
         parts.append(text[prev:start])
         parts.append(placeholder(label))
-        counts[label] += 1
+        counts[label] = counts.get(label, 0) + 1
         glued = glued or (end < len(text) and text[end] in _GLUE_AFTER)
         glued = glued or (start > 0 and text[start - 1] in _GLUE_BEFORE)
         prev = end
     parts.append(text[prev:])
-    return "".join(parts), counts, glued
+    return "".join(parts), glued

@@ -1,15 +1,16 @@
-"""The vocabulary shared by the detector modules and the engine.
+r"""The vocabulary shared by the detector modules and the engine.
 
 A *kind* is what one named regex group finds: its detector (the setting
 name), its label (the placeholder and count key) and the checker that
-confirms a candidate. A *scan* is one compiled regex holding several kinds,
-run only when a cheap trigger says the text may hold one of them.
+confirms a candidate. A *scan* is one compiled regex holding several kinds.
 
-Scan patterns start with a single character class, then negative
-look-behinds for what may not precede a value: the one pattern shape for
-which CPython's ``re`` skips non-candidate characters in C instead of
-attempting a full match at every position. Branches after the first
-character are told apart by look-behinds such as ``(?<=\\+)``.
+Why the patterns look the way they do: CPython's ``re`` skips to candidates
+in C only when a pattern starts with a literal (fastest) or one character
+class; anything else (a leading look-behind, ``\b``) costs a full match
+attempt at every position, which is why a naive ``\b\d{3}-\d{4}\b`` is
+slow. Inside a scan, alternatives start with a literal or a class too, so
+``re`` rejects them without entering them, and each ends with an empty
+named group that only says which kind matched.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 # Given the text and a candidate's span, return the span of the confirmed value
-# (possibly trimmed, never widened) or None to reject it.
+# (usually trimmed; an email's grows back to its local part) or None to reject it.
 Checker = Callable[[str, int, int], "tuple[int, int] | None"]
 
 
@@ -49,3 +50,7 @@ class Scan:
     kinds: Mapping[str, Kind]
     trigger: Callable[[str], bool] | None = None
     flags: int = 0
+    # A character class the value must follow. The scan then starts on that
+    # delimiter (rarer than the values' own first characters), and a value
+    # at the very start of the text is tried separately.
+    lead: str = ""

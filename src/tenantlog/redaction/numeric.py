@@ -1,8 +1,8 @@
-"""Kinds that start with a digit, ``+`` or ``(``: phones, SSNs, cards, IPv4.
+"""Values that start with a digit, ``+`` or ``(``: phones, SSNs, cards, IPv4.
 
-These share one scan because they share their first characters, and logs are
-dense with digits: one pass whose regex rejects timestamps, ids and versions
-in C is what keeps the redactor faster than a single naive phone regex.
+Logs are dense with digits, so this part of the combined scan must reject
+timestamps, ids and versions in C, after a few steps each: that is what
+keeps the redactor faster than even a naive phone-only regex.
 
 Hand-written patterns rather than a library's: Presidio-style recognisers
 miss the seven-digit ``555-0199`` form and match inside timestamps and ids,
@@ -16,13 +16,13 @@ from __future__ import annotations
 import re
 
 from tenantlog.redaction import context, validators
-from tenantlog.redaction.kinds import Kind, Scan
+from tenantlog.redaction.kinds import Kind
 
 # The value must not run on into a word, an id or a decimal.
 _END = r"(?![0-9A-Za-z_\-])(?!\.[0-9])"
-_EXT = r"(?:[ ]?(?:ext\.?|x)[ ]?[0-9]{1,6})?"
 _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
+_EXTENSION = re.compile(r"[ ]?(?:ext\.?|x)[ ]?[0-9]+$")
 
 
 def _digits(text: str) -> str:
@@ -31,11 +31,14 @@ def _digits(text: str) -> str:
 
 def _group_ends(text: str, start: int, end: int) -> list[int]:
     """Ends of separator-delimited digit groups in a candidate, last first."""
-    ends = [start + m.start() for m in _GROUP_GAP.finditer(text, start, end)]
+    ends = [m.start() for m in _GROUP_GAP.finditer(text, start, end)]
     return [end, *(e for e in reversed(ends) if e > start)]
 
 
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
+    candidate = text[start:end]
+    if candidate.isdigit():
+        return (start, end) if validators.card_ok(candidate) else None
     # A trailing group may be a CVV or an unrelated number ("4111 ... 1111 123"):
     # try the whole candidate, then without its last groups.
     for stop in _group_ends(text, start, end):
@@ -57,6 +60,38 @@ def _check_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if validators.ssn_ok(_digits(text[start:end])) else None
 
 
+def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # Punctuated ten-digit numbers are phones even in the fictional ranges
+    # logs and test data use ("(555) 123-4567", "123-456-7890"). A seven-digit
+    # number needs a real exchange (2-9): "100-2000" is a range. "1" may only
+    # lead as the country code of an eleven-digit number.
+    digits = _digits(_EXTENSION.sub("", text[start:end]))
+    if len(digits) == 11:
+        ok = digits[0] == "1"
+    else:
+        ok = len(digits) == 10 or (len(digits) == 7 and digits[0] >= "2")
+    return (start, end) if ok else None
+
+
+def _check_paren_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # The value includes the "(" the scan used as its delimiter, so that no
+    # "(415)" is left behind when a word is glued to it.
+    if start == 0 or text[start - 1] != "(":
+        return None
+    return _check_nanp(text, start - 1, end)
+
+
+def _check_phone_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # Bare or space-separated digits are as often byte counts or table columns.
+    if not context.says_phone(text, start):
+        return None
+    return _check_nanp(text, start, end)
+
+
+def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
+    return _check_ssn(text, start, end) if context.says_ssn(text, start) else None
+
+
 def _check_international(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The regex is greedy across spaces ("+44 20 7946 0958 200 OK"); the
     # longest prefix that is a possible number for its country wins.
@@ -68,57 +103,94 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
     return None
 
 
-# Ten-digit NANP numbers need a "-" or "." before the last four digits here:
-# bare or space-separated digits are too often counts and table columns, and
-# are redacted only after a phone word (see ``contextual``).
-# A value may not start inside a word or number, nor glued to one by "." or
-# "-" ("ORD-555-0199", "v1.2.3.4"), nor after "12:" (times, "host:port").
-_BOUNDARY = r"(?<![0-9A-Za-z].)(?<![0-9A-Za-z][.\-].)(?<![0-9]:.)"
 _EXT = r"(?:[ ]?(?:ext\.?|x)[ ]?[0-9]{1,6})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
-_AREA = r"(?:\([2-9][0-9]{2}\)|[2-9][0-9]{2})"
+_CARD_END = r"(?![0-9A-Za-z])"
 
-# The digit-led branches share their first three digits and then branch on
-# the fourth character, so "2024-05-01" or "1048576" is dismissed after a few
-# steps. Order matters where shapes overlap: the first matching branch wins.
-PATTERN = (
-    "[0-9+(]" + _BOUNDARY + "(?:"
-    r"(?<=\+)(?P<phone_intl>[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5})){1,6}"
-    r"(?![0-9A-Za-z_]))"
-    r"|(?<=\()(?P<phone_paren>[2-9][0-9]{2}\)[ \-.]?[2-9][0-9]{2}[ \-.]?" + _LAST4 + ")"
-    r"|(?<=[0-9])(?:"
-    r"(?P<ipv4>[0-9]{0,2}+\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])(?!\.?[0-9]))"
-    r"|(?<=1)(?P<phone_1>[ \-.]?" + _AREA + r"[ \-.]?[2-9][0-9]{2}[\-.]" + _LAST4 + ")"
-    r"|[0-9]{2}(?:"
-    # Cards: groups of four (16-19 digits), Amex/Diners 4-6-5/4, or 13-19 plain.
-    r"(?<=[2-6][0-9]{2})(?P<card>(?:[0-9](?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?"
-    r"|[0-9][ \-]?[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{10,16})(?![0-9A-Za-z]))"
-    r"|-(?:(?<=[0-8][0-9]{2}-)(?P<ssn>[0-9]{2}-[0-9]{4}" + _END + ")"
-    # The seed's seven-digit "555-0199"; NANP exchanges never start with 0
-    # or 1, which keeps ranges such as "100-2000" out.
-    r"|(?<=[2-9][0-9]{2}-)(?:(?P<phone_local>[0-9]{4}" + _END + ")"
-    r"|(?P<phone_dash>[2-9][0-9]{2}[\-.]" + _LAST4 + ")))"
-    # Ten-digit NANP numbers need a "-" or "." before the last four digits:
-    # bare or space-separated digits are too often counts or table columns,
-    # and are redacted only after a phone word (see ``contextual``).
-    r"|(?<=[2-9][0-9]{2})[. ](?P<phone_sep>[2-9][0-9]{2}[\-.]" + _LAST4 + ")"
-    "))"
-    ")"
+
+def _ipv4_rest(group: str) -> str:
+    """The three octets after the first octet's dot."""
+    return r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])(?!\.?[0-9])" + f"(?P<{group}>)"
+
+
+# Branches of the combined scan (see ``scans``) for values that start with
+# "+", "(" or a digit. Each alternative starts with a literal or a character
+# class, which ``re`` rejects without entering it; the named group closing an
+# alternative only says which kind matched. The digits branch on the fourth
+# character, so "2024-05-01" or "1048576" is dismissed in a few steps; digit
+# rules (card prefixes, SSN areas, seven-digit exchanges) are left to the checkers.
+# Where shapes overlap, the first matching alternative wins.
+_PHONE_TAIL = r"[0-9]{3}[\-.]" + _LAST4  # "555-0199" after the area code
+# After the first three digits, by fourth character.
+_AFTER_3_DIGITS = "|".join(
+    (
+        r"\." + _ipv4_rest("ipv4_3"),
+        # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-19 plain.
+        r"[0-9](?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]{4}(?:[ \-]?[0-9]{1,3})?"
+        r"|[0-9]{6}[ \-]?[0-9]{4,5})" + _CARD_END + "(?P<card_groups>)"
+        r"|[0-9]{9,15}" + _CARD_END + "(?P<card_plain>)"
+        # Bare ten-digit phones and nine-digit SSNs count only after a word
+        # saying so: otherwise they are byte counts and ids.
+        r"|[0-9]{6}(?<=[2-9][0-9]{9})" + _END + "(?P<phone_bare>)"
+        r"|[0-9]{5}" + _END + "(?P<ssn_bare>))",
+        r"-(?:[0-9][0-9]-[0-9]{4}" + _END + "(?P<ssn>)"
+        r"|[0-9]{4}" + _END + "(?P<phone_local>)"  # the seed's seven-digit "555-0199"
+        r"|" + _PHONE_TAIL + "(?P<phone_dash>))",
+        r"\." + _PHONE_TAIL + "(?P<phone_dot>)",
+        # "x(415) 555-0199": the "(" was taken as the delimiter; see the checker.
+        r"\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren_glued>)",
+        r" (?:" + _PHONE_TAIL + "(?P<phone_space>)"
+        # All-space groups ("415 555 0199", "123 45 6789") also need a word.
+        r"|[0-9]{3} [0-9]{4}" + _END + "(?P<phone_spaced>)"
+        r"|[0-9]{2} [0-9]{4}" + _END + "(?P<ssn_spaced>))",
+    )
 )
 
-_PHONE = Kind("phone", "PHONE")
-SCAN = Scan(
-    PATTERN,
-    {
-        "phone_intl": Kind("phone", "PHONE", _check_international),
-        "phone_paren": _PHONE,
-        "ipv4": Kind("ip", "IP", _check_ipv4),
-        "phone_1": _PHONE,
-        "card": Kind("card", "CARD", _check_card),
-        "ssn": Kind("ssn", "SSN", _check_ssn),
-        "phone_local": _PHONE,
-        "phone_dash": _PHONE,
-        "phone_sep": _PHONE,
-    },
-    flags=re.ASCII,
+# Branches of the combined scan (see ``scans``) for values that start with
+# "+", "(" or a digit. Each alternative starts with a literal or a character
+# class, which ``re`` rejects without entering it; the named group closing an
+# alternative only says which kind matched. The digits branch on the fourth
+# character, so "2024-05-01" or "1048576" is dismissed in a few steps; digit
+# rules (card prefixes, SSN areas, seven-digit exchanges) are left to the checkers.
+# Where shapes overlap, the first matching alternative wins. Ten-digit NANP
+# numbers need a "-" or "." before the last four digits, or a phone word.
+BRANCHES = (
+    r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5})){1,6}(?![0-9A-Za-z_])"
+    r"(?P<phone_intl>)",
+    r"\([0-9]{3}\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren>)",
+    r"[0-9](?:\."
+    + _ipv4_rest("ipv4_1")
+    + r"|[0-9](?:\."
+    + _ipv4_rest("ipv4_2")
+    + "|[0-9](?:"
+    + _AFTER_3_DIGITS
+    + "))"
+    # "1-800-555-0199", "1 (800) 555-0199": the checker makes sure the "1" leads.
+    + r"|[ \-.]\(?[0-9]{3}\)?[ \-.]?"
+    + _PHONE_TAIL
+    + "(?P<phone_1>))",
 )
+
+_PHONE = Kind("phone", "PHONE", _check_nanp)
+_IPV4 = Kind("ip", "IP", _check_ipv4)
+_CARD = Kind("card", "CARD", _check_card)
+KINDS: dict[str, Kind] = {
+    "phone_intl": Kind("phone", "PHONE", _check_international),
+    "phone_paren": _PHONE,
+    "ipv4_1": _IPV4,
+    "ipv4_2": _IPV4,
+    "ipv4_3": _IPV4,
+    "card_groups": _CARD,
+    "card_plain": _CARD,
+    "ssn": Kind("ssn", "SSN", _check_ssn),
+    "phone_local": _PHONE,
+    "phone_dash": _PHONE,
+    "phone_dot": _PHONE,
+    "phone_paren_glued": Kind("phone", "PHONE", _check_paren_glued),
+    "phone_space": _PHONE,
+    "phone_bare": Kind("phone", "PHONE", _check_phone_by_word),
+    "phone_spaced": Kind("phone", "PHONE", _check_phone_by_word),
+    "ssn_bare": Kind("ssn", "SSN", _check_ssn_by_word),
+    "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word),
+    "phone_1": _PHONE,
+}

@@ -8,6 +8,7 @@ only, never on whole texts, so they may be a little slower than a regex.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 import phonenumbers
 
@@ -49,17 +50,18 @@ IBAN_LENGTHS: dict[str, int] = {
 }  # fmt: skip
 
 
+_LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # 2*d with its digits summed
+
+
+# ISO 13616 turns A..Z into 10..35 before the mod-97 check.
+_IBAN_LETTERS = str.maketrans({chr(ord("A") + i): str(10 + i) for i in range(26)})
+
+
 def luhn_ok(digits: str) -> bool:
     """Luhn (mod 10) check of a string of ASCII digits."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    odd = sum(map(int, digits[-1::-2]))
+    even = sum(_LUHN_DOUBLED[int(ch)] for ch in digits[-2::-2])
+    return (odd + even) % 10 == 0
 
 
 def card_ok(digits: str) -> bool:
@@ -75,9 +77,7 @@ def iban_ok(compact: str) -> bool:
     """Country length and ISO 7064 mod-97 check of an upper-case IBAN without spaces."""
     if IBAN_LENGTHS.get(compact[:2]) != len(compact):
         return False
-    rearranged = compact[4:] + compact[:4]
-    # int(ch, 36) maps 0-9 to 0-9 and A-Z to 10-35, exactly the IBAN letter encoding.
-    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+    return int((compact[4:] + compact[:4]).translate(_IBAN_LETTERS)) % 97 == 1
 
 
 def ssn_ok(digits: str) -> bool:
@@ -100,11 +100,7 @@ def ipv6_ok(candidate: str) -> bool:
     return True
 
 
-def nanp_ok(digits: str) -> bool:
-    """Ten NANP digits: area code and exchange both start with 2-9."""
-    return len(digits) == 10 and digits[0] >= "2" and digits[3] >= "2"
-
-
+@lru_cache(maxsize=4096)  # parsing costs ~15 µs; the same callers recur across logs
 def international_phone_ok(candidate: str) -> bool:
     """An E.164 number whose length fits its country's numbering plan.
 
@@ -116,8 +112,4 @@ def international_phone_ok(candidate: str) -> bool:
         number = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
         return False
-    if not phonenumbers.is_possible_number(number):
-        return False
-    if number.country_code == 1:
-        return nanp_ok(str(number.national_number))
-    return True
+    return bool(phonenumbers.is_possible_number(number))

@@ -112,7 +112,7 @@ class DynamoDbStore:
         await self._calls.run(partial(self._client.describe_table, TableName=self._table))
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._calls.shutdown, wait=True)
+        await asyncio.to_thread(self._calls.shutdown, wait=True, cancel_pending=False)
         self._client.close()
 
 

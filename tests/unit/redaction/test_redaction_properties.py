@@ -44,7 +44,7 @@ def _luhn_card(draw: st.DrawFn) -> str:
                 ("6011", 16),
                 ("65", 16),
             ]
-        )  # fmt: skip
+        )
     )
     body = prefix + "".join(
         draw(
@@ -53,7 +53,7 @@ def _luhn_card(draw: st.DrawFn) -> str:
                 min_size=length - len(prefix) - 1,
                 max_size=length - len(prefix) - 1,
             )
-        )  # fmt: skip
+        )
     )
     check = next(d for d in string.digits if luhn_ok(body + d))
     return body + check

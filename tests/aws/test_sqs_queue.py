@@ -1,0 +1,245 @@
+"""What the SQS queue does beyond the shared contract: batching, SQS's limits, endpoints.
+
+The contract itself (tests/contract) runs against SqsQueue too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tenantlog.aws import sqs_dead_letters
+from tenantlog.aws.clients import make_client
+from tenantlog.aws.sqs_messages import REDRIVE_POLICY_REASON
+from tenantlog.queue.base import Delivery, QueueUnavailable
+from tenantlog.queue.sqs import SqsQueue
+from tenantlog.settings import load_settings
+from tests.aws.conftest import CallLog
+from tests.support.aws_emulator import REGION, create_queues
+from tests.support.factories import message_body
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+pytestmark = pytest.mark.anyio
+
+#: Nothing listens on the discard port of the loopback: connections are refused at once.
+DEAD_ENDPOINT = "http://127.0.0.1:9"
+
+OpenQueue = Callable[..., tuple[SqsQueue, CallLog]]
+
+
+@pytest.fixture
+async def open_queue(moto_server: str) -> AsyncIterator[OpenQueue]:
+    """Fresh queues behind an SqsQueue whose API calls are recorded."""
+    made: list[SqsQueue] = []
+
+    def open_queue(
+        *, visibility_timeout: int = 30, max_receive_count: int = 5
+    ) -> tuple[SqsQueue, CallLog]:
+        url, _ = create_queues(
+            visibility_timeout=visibility_timeout, max_receive_count=max_receive_count
+        )
+        client = make_client("sqs", REGION, 48)
+        log = CallLog(client)
+        queue = SqsQueue(
+            client, url, visibility_timeout=visibility_timeout, max_receive_count=max_receive_count
+        )
+        made.append(queue)
+        return queue, log
+
+    yield open_queue
+    for queue in made:
+        await queue.close()
+
+
+def reject_entries(client: Any, rejected: Callable[[str, int], bool]) -> None:
+    """Make SQS itself fail chosen entries of SendMessageBatch.
+
+    moto accepts every body that real SQS rejects entry by entry (invalid
+    characters), so the entry is given a DelaySeconds over SQS's 900 s
+    maximum, which moto does check per entry: the failure comes from the
+    server, and the code under test sees a real partial batch failure.
+    ``rejected(body, call_number)`` picks the entries.
+    """
+    calls = 0
+
+    def corrupt(params: dict[str, Any], **_: Any) -> None:
+        nonlocal calls
+        calls += 1
+        for entry in params["Entries"]:
+            if rejected(entry["MessageBody"], calls):
+                entry["DelaySeconds"] = 901
+
+    client.meta.events.register("before-parameter-build.sqs.SendMessageBatch", corrupt)
+
+
+async def test_sqs_queue_coalesces_concurrent_sends_into_batches(open_queue: OpenQueue) -> None:
+    # GIVEN 50 requests that each send one log at the same moment
+    queue, log = open_queue()
+    bodies = [message_body(log_id=str(n)) for n in range(50)]
+    # WHEN they are sent concurrently
+    await asyncio.gather(*(queue.send([body]) for body in bodies))
+    # THEN they went out in five full SendMessageBatch calls, and all arrived
+    assert [len(call["Entries"]) for call in log.named("SendMessageBatch")] == [10] * 5
+    received: list[Delivery] = []
+    while len(received) < 50 and (batch := await queue.receive(10, 1)):
+        received += batch
+    assert sorted(d.body for d in received) == sorted(bodies)
+
+
+async def test_sqs_queue_send_retries_entries_the_batch_reports_failed(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN SQS fails one entry of the first batch call
+    queue, log = open_queue()
+    reject_entries(queue._client, lambda body, call: call == 1 and '"log_id":"b"' in body)
+    # WHEN two logs are sent together
+    await queue.send([message_body(log_id="a"), message_body(log_id="b")])
+    # THEN the failed entry alone was sent again, and both are on the queue
+    assert [len(call["Entries"]) for call in log.named("SendMessageBatch")] == [2, 1]
+    got = await queue.receive(10, 1)
+    assert sorted(d.body for d in got) == [message_body(log_id="a"), message_body(log_id="b")]
+
+
+async def test_sqs_queue_send_fails_only_the_callers_whose_entries_never_go(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN SQS refuses one body every time
+    queue, _ = open_queue()
+    reject_entries(queue._client, lambda body, _: "poison" in body)
+    # WHEN it is sent together with another caller's log
+    results = await asyncio.gather(
+        queue.send([message_body(log_id="poison")]),
+        queue.send([message_body(log_id="fine")]),
+        return_exceptions=True,
+    )
+    # THEN its caller hears of the failure, the other is sent
+    assert isinstance(results[0], QueueUnavailable)
+    assert results[1] is None
+    [delivery] = await queue.receive(10, 1)
+    assert delivery.body == message_body(log_id="fine")
+
+
+async def test_sqs_queue_carries_bodies_sqs_cannot_hold_as_text(open_queue: OpenQueue) -> None:
+    # GIVEN bodies SQS refuses as text: a noncharacter, and bytes that are not UTF-8
+    queue, _ = open_queue()
+    odd = [message_body(text="User \uffff 555-0199"), b"\xff\xfe not utf-8"]
+    # WHEN they are sent, received and one is dead-lettered
+    await queue.send(odd)
+    got = await queue.receive(10, 1)
+    await queue.dead_letter(got[0].receipt, "broken")
+    # THEN each round-trips byte for byte
+    assert sorted(d.body for d in got) == sorted(odd)
+    [dead] = await queue.list_dead_letters(10)
+    assert dead.body == got[0].body
+
+
+async def test_sqs_queue_reports_redrive_policy_moves_without_a_reason(
+    open_queue: OpenQueue, sqs: SQSClient
+) -> None:
+    # GIVEN a queue allowing one receive, whose message a worker received and never answered
+    queue, _ = open_queue(max_receive_count=1)
+    await queue.send([message_body(log_id="orphan")])
+    sqs.receive_message(QueueUrl=queue._url, VisibilityTimeout=0, WaitTimeSeconds=1)
+    # WHEN it is received again
+    assert await queue.receive(1, 1) == []
+    # THEN SQS moved it to the DLQ, where it is listed with the redrive policy as reason
+    [dead] = await queue.list_dead_letters(10)
+    assert dead.body == message_body(log_id="orphan")
+    assert dead.reason == REDRIVE_POLICY_REASON
+
+
+async def test_sqs_queue_release_on_the_last_receive_dead_letters_with_the_reason(
+    open_queue: OpenQueue,
+) -> None:
+    queue, _ = open_queue(max_receive_count=1)
+    await queue.send([message_body()])
+    [delivery] = await queue.receive(1, 1)
+
+    await queue.release(delivery.receipt, 5, "StoreUnavailable: throttled")
+
+    [dead] = await queue.list_dead_letters(10)
+    assert (dead.reason, dead.receive_count, dead.message_id) == (
+        "StoreUnavailable: throttled",
+        1,
+        delivery.message_id,
+    )
+
+
+@pytest.mark.slow
+async def test_sqs_queue_redrive_falls_back_once_move_tasks_are_refused(
+    open_queue: OpenQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN dead letters on two queues, and an endpoint (moto) without StartMessageMoveTask
+    monkeypatch.setattr(sqs_dead_letters, "_NO_MOVE_TASKS", set())
+    opened = [open_queue(), open_queue()]
+    for queue, _ in opened:
+        await queue.send([message_body(log_id="a"), message_body(log_id="b")])
+        for delivery in await queue.receive(10, 1):
+            await queue.dead_letter(delivery.receipt, "broken")
+    # WHEN both are redriven
+    moved = [await queue.redrive() for queue, _ in opened]
+    # THEN both moved by hand, and the move task was tried only once for the endpoint
+    assert moved == [2, 2]
+    tries = [len(log.named("StartMessageMoveTask")) for _, log in opened]
+    assert tries == [1, 0]
+    for queue, _ in opened:
+        assert {d.receive_count for d in await queue.receive(10, 1)} == {1}
+
+
+async def test_sqs_queue_honours_aws_endpoint_url_sqs(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the general endpoint points nowhere and the SQS one at the emulator
+    url, _ = create_queues(visibility_timeout=30, max_receive_count=5)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", DEAD_ENDPOINT)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_server)
+    settings = load_settings(backend="aws", sqs_queue_url=url, dynamodb_table_name="unused")
+    queue = SqsQueue.from_settings(settings)
+    try:
+        # WHEN the queue is used, THEN it reaches the emulator
+        await queue.send([message_body()])
+        assert len(await queue.receive(1, 1)) == 1
+    finally:
+        await queue.close()
+
+
+async def test_sqs_queue_unreachable_endpoint_is_queue_unavailable(
+    moto_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", DEAD_ENDPOINT)
+    settings = load_settings(
+        backend="aws", sqs_queue_url=f"{DEAD_ENDPOINT}/1/q", dynamodb_table_name="t"
+    )
+    queue = SqsQueue.from_settings(settings)
+    try:
+        with pytest.raises(QueueUnavailable):
+            await queue.send([message_body()])
+        with pytest.raises(QueueUnavailable):
+            await queue.stats()
+    finally:
+        await queue.close()
+
+
+@pytest.mark.slow
+async def test_sqs_queue_cancelled_receive_gives_back_what_it_gets(
+    open_queue: OpenQueue, sqs: SQSClient
+) -> None:
+    # GIVEN a long poll that is cancelled while SQS is still waiting for a message
+    queue, _ = open_queue()
+    poll = asyncio.create_task(queue.receive(1, 3))
+    await asyncio.sleep(0.2)
+    poll.cancel()
+    # WHEN a message arrives before the abandoned poll ends, and the queue is closed
+    await queue.send([message_body()])
+    await queue.close()
+    # THEN the abandoned poll received it and made it visible again at once
+    response = sqs.receive_message(
+        QueueUrl=queue._url, WaitTimeSeconds=1, MessageSystemAttributeNames=["All"]
+    )
+    [message] = response["Messages"]
+    assert message["Attributes"]["ApproximateReceiveCount"] == "2"

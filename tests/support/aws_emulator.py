@@ -1,0 +1,136 @@
+"""A local AWS (moto's server mode) for tests, and fresh SQS queues and DynamoDB tables on it.
+
+Real boto3 calls over HTTP to a real server: the aws backend is tested as it
+runs, endpoint resolution included. The server is one per test session,
+started lazily by the first helper that needs it (so the contract tests'
+conftest need not know about it) and stopped at exit. Starting it points
+boto3 at it for the whole process through ``AWS_ENDPOINT_URL`` and fake
+credentials, which is exactly how a user points tenantlog at an emulator.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from tenantlog.aws.clients import make_client
+from tenantlog.queue.sqs import SqsQueue
+from tenantlog.store.dynamodb import DynamoDbStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+REGION = "us-east-1"
+FAKE_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    # AWS_DEFAULT_REGION, not AWS_REGION: the latter is a tenantlog setting, and
+    # tests of the settings' defaults must not see it change under them.
+    "AWS_DEFAULT_REGION": REGION,
+}
+
+_lock = threading.Lock()
+_endpoint: str | None = None
+
+
+def emulator_endpoint() -> str:
+    """The URL of the session's moto server, starting it (and pointing boto3 at it) once."""
+    global _endpoint
+    with _lock:
+        if _endpoint is None:
+            # moto logs every request through werkzeug; keep test output for failures.
+            logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server.start()
+            atexit.register(server.stop)
+            host, port = server.get_host_and_port()
+            _endpoint = f"http://{host}:{port}"
+            os.environ.update(FAKE_ENVIRONMENT)
+            os.environ["AWS_ENDPOINT_URL"] = _endpoint
+        return _endpoint
+
+
+def sqs_client() -> SQSClient:
+    """A plain client for arranging and inspecting queues behind the backend's back."""
+    emulator_endpoint()
+    return boto3.session.Session().client("sqs", region_name=REGION)
+
+
+def dynamodb_client() -> DynamoDBClient:
+    emulator_endpoint()
+    return boto3.session.Session().client("dynamodb", region_name=REGION)
+
+
+def create_queues(*, visibility_timeout: int, max_receive_count: int) -> tuple[str, str]:
+    """A fresh, uniquely named main queue and its DLQ (via RedrivePolicy): their URLs."""
+    client = sqs_client()
+    name = f"tenantlog-{uuid.uuid4().hex[:12]}"
+    try:
+        dlq_url = client.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = client.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        policy = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+        url = client.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": str(visibility_timeout),
+                "RedrivePolicy": json.dumps(policy),
+            },
+        )["QueueUrl"]
+    finally:
+        client.close()
+    return url, dlq_url
+
+
+def create_table() -> str:
+    """A fresh table with tenantlog's key schema (DESIGN §7): its name."""
+    client = dynamodb_client()
+    name = f"tenantlog-{uuid.uuid4().hex[:12]}"
+    try:
+        client.create_table(
+            TableName=name,
+            KeySchema=[
+                {"AttributeName": "tenant_id", "KeyType": "HASH"},
+                {"AttributeName": "log_id", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "tenant_id", "AttributeType": "S"},
+                {"AttributeName": "log_id", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    finally:
+        client.close()
+    return name
+
+
+async def make_sqs_queue(*, visibility_timeout: int, max_receive_count: int) -> SqsQueue:
+    """An SqsQueue on fresh queues.
+
+    Its DLQ is found through the RedrivePolicy, as in production when
+    TENANTLOG_SQS_DLQ_URL is unset.
+    """
+    url, _ = create_queues(
+        visibility_timeout=visibility_timeout, max_receive_count=max_receive_count
+    )
+    return SqsQueue(
+        make_client("sqs", REGION, 48),
+        url,
+        visibility_timeout=visibility_timeout,
+        max_receive_count=max_receive_count,
+    )
+
+
+async def make_dynamodb_store() -> DynamoDbStore:
+    return DynamoDbStore(make_client("dynamodb", REGION, 32), create_table())
