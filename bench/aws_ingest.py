@@ -44,6 +44,7 @@ from tenantlog.backends import open_backends
 from tenantlog.http.app import create_app
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import Settings, load_settings
+from tenantlog.store.dynamodb import create_table
 
 REGION = "us-east-1"
 BODY = {"tenant_id": "bench", "text": "User 555-0199 accessed system"}
@@ -99,18 +100,7 @@ def create_resources() -> tuple[str, str, str]:
     policy = {"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"], "maxReceiveCount": 5}
     url = sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(policy)})
     dynamodb = boto3.session.Session().client("dynamodb", region_name=REGION)
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "tenant_id", "KeyType": "HASH"},
-            {"AttributeName": "log_id", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "tenant_id", "AttributeType": "S"},
-            {"AttributeName": "log_id", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(dynamodb, name)
     sqs.close()
     dynamodb.close()
     return url["QueueUrl"], dlq_url, name

@@ -24,6 +24,7 @@ from moto.server import ThreadedMotoServer
 from tenantlog.aws.clients import make_client
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.store.dynamodb import DynamoDbStore
+from tenantlog.store.dynamodb import create_table as create_dynamodb_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -98,18 +99,7 @@ def create_table() -> str:
     client = dynamodb_client()
     name = f"tenantlog-{uuid.uuid4().hex[:12]}"
     try:
-        client.create_table(
-            TableName=name,
-            KeySchema=[
-                {"AttributeName": "tenant_id", "KeyType": "HASH"},
-                {"AttributeName": "log_id", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "tenant_id", "AttributeType": "S"},
-                {"AttributeName": "log_id", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_dynamodb_table(client, name)
     finally:
         client.close()
     return name

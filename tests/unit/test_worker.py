@@ -73,6 +73,16 @@ async def run_to_empty(worker: Worker, queue: MemoryQueue, seconds: float = 10) 
     assert (await queue.stats()).depth == 0, "queue not drained"
 
 
+async def stop_mid_job(worker: Worker) -> None:
+    """Start the worker, stop it as soon as it holds a message, wait for its drain."""
+    stopping = asyncio.Event()
+    task = asyncio.create_task(worker.run(stopping))
+    while worker.in_flight == 0:
+        await asyncio.sleep(0.01)
+    stopping.set()
+    await asyncio.wait_for(task, 5)
+
+
 async def test_worker_stores_every_message_and_empties_the_queue() -> None:
     queue, store = MemoryQueue(), MemoryStore()
     await queue.send([message_body(log_id=str(n)) for n in range(200)])
@@ -123,13 +133,8 @@ async def test_worker_shutdown_releases_unfinished_work_at_once() -> None:
     queue, store = MemoryQueue(visibility_timeout=300), MemoryStore()
     await queue.send([message_body(text="x" * 100)])
     worker = make_worker(queue, store, delay_per_char=1.0, shutdown_grace=0.1)
-    stopping = asyncio.Event()
-    task = asyncio.create_task(worker.run(stopping))
-    while worker.in_flight == 0:
-        await asyncio.sleep(0.01)
     # WHEN it is told to stop
-    stopping.set()
-    await asyncio.wait_for(task, 5)
+    await stop_mid_job(worker)
     # THEN the message is visible again at once (not after 300 s), nothing stored
     [again] = await queue.receive(1, 0)
     assert again.receive_count == 2
@@ -141,13 +146,7 @@ async def test_worker_shutdown_records_why_it_gave_work_back() -> None:
     # GIVEN a queue allowing one receive, and a worker stopped mid-job
     queue = MemoryQueue(max_receive_count=1)
     await queue.send([message_body(text="x" * 100)])
-    worker = make_worker(queue, MemoryStore(), delay_per_char=1.0, shutdown_grace=0)
-    stopping = asyncio.Event()
-    task = asyncio.create_task(worker.run(stopping))
-    while worker.in_flight == 0:
-        await asyncio.sleep(0.01)
-    stopping.set()
-    await asyncio.wait_for(task, 5)
+    await stop_mid_job(make_worker(queue, MemoryStore(), delay_per_char=1.0, shutdown_grace=0))
     # WHEN the message is received again, past its receive limit
     assert await queue.receive(1, 0) == []
     # THEN it is dead-lettered with the shutdown as its reason

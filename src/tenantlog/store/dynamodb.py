@@ -149,3 +149,22 @@ def from_item(item: Mapping[str, Any]) -> LogRecord:
         attempts=int(item["attempts"]["N"]),
         redactions={str(kind): int(value["N"]) for kind, value in redactions.items()},
     )
+
+
+def create_table(client: DynamoDBClient, name: str) -> None:
+    """Create a table with tenantlog's keys (DESIGN §7), for emulators and tests.
+
+    Production tables come from infra/dynamodb.tf, which declares the same keys.
+    """
+    client.create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "tenant_id", "KeyType": "HASH"},
+            {"AttributeName": "log_id", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "tenant_id", "AttributeType": "S"},
+            {"AttributeName": "log_id", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
