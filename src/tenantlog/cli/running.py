@@ -48,6 +48,7 @@ def uvicorn_config(settings: Settings, app: object, **extra: object) -> uvicorn.
         loop="uvloop",
         http="httptools",
         access_log=False,
+        proxy_headers=False,  # tenantlog never reads the client address
         log_level=settings.log_level,
         timeout_graceful_shutdown=int(settings.shutdown_grace),
         **extra,  # type: ignore[arg-type]
@@ -127,6 +128,7 @@ def run_api_processes(settings: Settings) -> None:
         loop="uvloop",
         http="httptools",
         access_log=False,
+        proxy_headers=False,
         lifespan="on",
         log_level=settings.log_level,
         timeout_graceful_shutdown=int(settings.shutdown_grace),

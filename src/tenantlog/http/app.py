@@ -42,11 +42,12 @@ def create_app(settings: Settings, backends: Backends) -> ASGIApp:
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
-    return CountRequests(IngestFirst(ingest_app, app))
+    return IngestFirst(ingest_app, CountRequests(app))
 
 
 class IngestFirst:
-    """Sends ``/ingest`` straight to its ASGI app and everything else to the router."""
+    """Sends ``/ingest`` straight to its ASGI app (which counts its own answers) and
+    everything else to the router."""
 
     def __init__(self, ingest_app: ASGIApp, router: ASGIApp) -> None:
         self.ingest_app = ingest_app

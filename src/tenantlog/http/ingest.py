@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 
 from tenantlog import metrics
@@ -69,6 +70,9 @@ class IngestApp:
     queue: Queue
     limits: Limits
     backpressure: Backpressure
+    # Metric children by status and source: labels() costs as much as the increment.
+    _answers: dict[int, Counter] = field(default_factory=dict)
+    _accepted: dict[str, Counter] = field(default_factory=dict)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -76,6 +80,10 @@ class IngestApp:
             return
         status, body, extra = await self._ingest(scope, receive)
         await _answer(send, status, body, extra)
+        counter = self._answers.get(status)
+        if counter is None:
+            counter = self._answers[status] = metrics.HTTP_REQUESTS.labels(PATH, str(status))
+        counter.inc()
 
     async def _ingest(
         self, scope: Scope, receive: Receive
@@ -108,7 +116,11 @@ class IngestApp:
         except QueueUnavailable:
             return 500, {"error": ENQUEUE_FAILED}, []
         metrics.ENQUEUE_SECONDS.observe(time.perf_counter() - started)
-        metrics.LOGS_ACCEPTED.labels(ingested.messages[0].source).inc(len(ingested.messages))
+        source = ingested.messages[0].source
+        accepted = self._accepted.get(source)
+        if accepted is None:
+            accepted = self._accepted[source] = metrics.LOGS_ACCEPTED.labels(source)
+        accepted.inc(len(ingested.messages))
         return 202, ingested.response(), []
 
 
