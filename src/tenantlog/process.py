@@ -8,8 +8,8 @@ def freeze_startup_heap() -> None:
 
     A full (generation 2) collection walks every live object; with the
     libraries loaded that is a pause of tens of milliseconds, which showed up
-    as the p99 latency of /ingest (33 ms → 11 ms at 64 connections once
-    frozen). Objects made later are collected as usual.
+    as most of the p99 latency of /ingest in bench/ingest.py. Objects made
+    later are collected as usual.
     """
     gc.collect()
     gc.freeze()

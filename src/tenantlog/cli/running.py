@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 
@@ -40,19 +41,18 @@ def configure_logging(settings: Settings) -> None:
     )
 
 
-def uvicorn_config(settings: Settings, app: object, **extra: object) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        proxy_headers=False,  # tenantlog never reads the client address
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=int(settings.shutdown_grace),
-        **extra,  # type: ignore[arg-type]
-    )
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's settings for every way tenantlog serves HTTP."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "proxy_headers": False,  # tenantlog never reads the client address
+        "log_level": settings.log_level,
+        "timeout_graceful_shutdown": int(settings.shutdown_grace),
+    }
 
 
 def make_worker(settings: Settings, backends: Backends) -> Worker:
@@ -86,7 +86,7 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
     servers: list[_Server] = []
     if with_api:
         app = create_app(settings, backends)
-        servers.append(_Server(uvicorn_config(settings, app, lifespan="off")))
+        servers.append(_Server(uvicorn.Config(app, lifespan="off", **server_options(settings))))
     _stop_on_signals(stopping, servers)
     freeze_startup_heap()
     tasks = [asyncio.create_task(server.serve()) for server in servers]
@@ -122,14 +122,7 @@ def run_api_processes(settings: Settings) -> None:
     uvicorn.run(
         "tenantlog.http.app:app_from_environment",
         factory=True,
-        host=settings.host,
-        port=settings.port,
         workers=settings.api_workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        proxy_headers=False,
         lifespan="on",
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=int(settings.shutdown_grace),
+        **server_options(settings),
     )

@@ -132,7 +132,7 @@ class CountRequests:
         await self.app(scope, receive, counting_send)
 
 
-_KNOWN = frozenset(("/ingest", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"))
+_KNOWN = frozenset(("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"))
 
 
 def _route_label(path: str) -> str:

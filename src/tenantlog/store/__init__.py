@@ -1,5 +1,2 @@
-"""Tenant-partitioned log storage: one interface, one module per backend."""
-
-from tenantlog.store.base import Store, StoreUnavailable
-
-__all__ = ["Store", "StoreUnavailable"]
+"""Tenant-partitioned log storage: the interface in ``base``, one module per backend
+(``memory``, ``sqlite``, ``dynamodb``)."""

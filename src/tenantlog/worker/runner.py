@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tenantlog import metrics
 from tenantlog.core.processing import Ack, DeadLetter, Outcome, Processor, Retry
@@ -168,9 +169,9 @@ class Worker:
             await asyncio.wait(set(self._batches))
 
 
-async def _first(*waits: object) -> None:
-    """Wait until the first of several awaitables completes; cancel the others."""
-    tasks = [asyncio.ensure_future(w) for w in waits]  # type: ignore[call-overload]
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until the first of several coroutines completes; cancel the others."""
+    tasks = [asyncio.create_task(w) for w in waits]
     _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
