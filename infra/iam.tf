@@ -13,7 +13,7 @@ data "aws_iam_policy_document" "lambda_assume" {
   }
 }
 
-# ---- ingest: enqueue, read back a tenant's logs, write its own logs ----------------
+# ---- ingest: enqueue, read back a tenant's logs, verify API keys, audit ---------------
 
 resource "aws_iam_role" "ingest" {
   name               = "${var.name_prefix}-ingest"
@@ -45,6 +45,50 @@ data "aws_iam_policy_document" "ingest" {
     # /readyz checks the store with DescribeTable (table metadata, no items).
     actions   = ["dynamodb:DescribeTable"]
     resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid = "VerifyApiKeys"
+    # A secret names its key: one GetItem verifies it (on a miss of the in-memory cache).
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.keys.arn]
+  }
+
+  statement {
+    sid = "RecordApiKeyUse"
+    # UpdateItem, but only of a key's last_used_at: the request may name no attribute but
+    # the key and last_used_at, and may not ask for the item back. Creating, changing or
+    # revoking keys is left to operators' credentials (`tenantlog keys`).
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.keys.arn]
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:Attributes"
+      values   = ["key_id", "last_used_at"]
+    }
+
+    # ForAllValues holds for a request that names no attribute at all: require some.
+    condition {
+      test     = "Null"
+      variable = "dynamodb:Attributes"
+      values   = ["false"]
+    }
+
+    # tenantlog sends ReturnValues NONE explicitly, so the condition need not allow its absence.
+    condition {
+      test     = "StringEquals"
+      variable = "dynamodb:ReturnValues"
+      values   = ["NONE"]
+    }
+  }
+
+  statement {
+    sid = "AuditTrail"
+    # Append events (reads of unredacted original_text; the CLI records key changes with
+    # the operator's credentials) and list them for GET /audit. Never UpdateItem or DeleteItem.
+    actions   = ["dynamodb:PutItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.audit.arn]
   }
 
   statement {

@@ -1,6 +1,7 @@
 # tenantlog on AWS (DESIGN §9):
 #   API Gateway HTTP API -> ingest Lambda -> SQS (+ DLQ) -> event source mapping
-#   -> worker Lambda -> DynamoDB.
+#   -> worker Lambda -> DynamoDB; the ingest function checks tenant API keys (keys table)
+#   and records the audit trail (audit table).
 # One file per concern: sqs.tf, dynamodb.tf, lambda.tf, api.tf, iam.tf, monitoring.tf.
 
 provider "aws" {
@@ -16,8 +17,8 @@ locals {
   worker_function_name = "${var.name_prefix}-worker"
 
   # Both functions run the same package (one core, several shells); only the handler differs.
-  ingest_handler = "tenantlog.aws.ingest_handler.handler"
-  worker_handler = "tenantlog.aws.worker_handler.handler"
+  ingest_handler = "tenantlog.lambdas.ingest.handler"
+  worker_handler = "tenantlog.lambdas.worker.handler"
 
   # Environment variable names are the ones tenantlog.settings and Powertools read
   # (tests/infra/test_terraform.py holds every name here to that list).
@@ -45,12 +46,22 @@ locals {
     TENANTLOG_REDACTION_STYLE    = var.redaction_style
   }
 
+  ingest_only_environment = {
+    # Every tenant route needs the tenant's API key (DESIGN §2a); the keys and the audit
+    # trail have tables of their own. The worker needs neither.
+    TENANTLOG_AUTH                 = var.auth_mode
+    TENANTLOG_DYNAMODB_KEYS_TABLE  = aws_dynamodb_table.keys.name
+    TENANTLOG_DYNAMODB_AUDIT_TABLE = aws_dynamodb_table.audit.name
+  }
+
+  ingest_environment = merge(local.shared_environment, local.ingest_only_environment)
   worker_environment = merge(local.shared_environment, local.worker_only_environment)
 
   api_route_keys = [
     "POST /ingest",
     "GET /tenants/{tenant_id}/logs",
     "GET /tenants/{tenant_id}/logs/{log_id+}", # greedy: a log_id may contain "/"
+    "GET /audit",                              # the audit trail, for admin keys
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",

@@ -18,6 +18,16 @@ output "table_name" {
   value       = aws_dynamodb_table.logs.name
 }
 
+output "keys_table_name" {
+  description = "DynamoDB table of the tenants' API keys (TENANTLOG_DYNAMODB_KEYS_TABLE for `tenantlog keys`)."
+  value       = aws_dynamodb_table.keys.name
+}
+
+output "audit_table_name" {
+  description = "DynamoDB table of the audit trail (TENANTLOG_DYNAMODB_AUDIT_TABLE for `tenantlog keys` and `tenantlog audit`)."
+  value       = aws_dynamodb_table.audit.name
+}
+
 output "aws_region" {
   description = "Region of the deployment (AWS_REGION for the CLI)."
   value       = var.aws_region

@@ -164,12 +164,23 @@ variable "queue_retention_seconds" {
 # ---- table -----------------------------------------------------------------------
 
 variable "table_deletion_protection" {
-  description = "DynamoDB deletion protection. Set false (and apply) before `terraform destroy`."
+  description = "DynamoDB deletion protection of the logs, keys and audit tables. Set false (and apply) before `terraform destroy`."
   type        = bool
   default     = true
 }
 
 # ---- application settings (TENANTLOG_*, see DESIGN §7) ----------------------------
+
+variable "auth_mode" {
+  description = "TENANTLOG_AUTH of the ingest function: keys (every tenant route needs the tenant's API key; see docs/aws.md, The first admin key) or off (no key check, so no tenant isolation: never on a stack anyone else can reach)."
+  type        = string
+  default     = "keys"
+
+  validation {
+    condition     = contains(["keys", "off"], var.auth_mode)
+    error_message = "auth_mode must be keys or off."
+  }
+}
 
 variable "max_text_bytes" {
   description = "Largest accepted text. Two copies (original and redacted) must fit one 400 KB DynamoDB item."

@@ -25,5 +25,9 @@ api_throttling_burst_limit = 1000
 log_retention_days = 30
 # alarm_sns_topic_arn = "arn:aws:sns:eu-west-1:123456789012:ops-alerts"
 
+# Every tenant route needs the tenant's API key (docs/aws.md, The first admin key).
+# "off" removes the key check and with it all tenant isolation.
+auth_mode = "keys"
+
 # Keep true in production; set false and apply before `terraform destroy`.
 table_deletion_protection = true

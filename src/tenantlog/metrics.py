@@ -7,6 +7,12 @@ from prometheus_client import Counter, Gauge, Histogram
 HTTP_REQUESTS = Counter(
     "tenantlog_http_requests", "HTTP requests answered, by route and status", ["route", "status"]
 )
+AUTH_FAILURES = Counter(
+    "tenantlog_auth_failures",
+    "Requests refused before authentication succeeded, by reason"
+    " (missing, malformed, unknown, revoked, expired, throttled)",
+    ["reason"],
+)
 ENQUEUE_SECONDS = Histogram(
     "tenantlog_enqueue_seconds",
     "Time to durably enqueue one request's logs (includes waiting for the group commit)",

@@ -8,6 +8,7 @@ environment variable.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -56,6 +57,12 @@ class Settings(BaseSettings):
     redaction_detectors: Annotated[tuple[str, ...], NoDecode] = DETECTORS
     redaction_style: Literal["plain", "typed"] = "plain"
 
+    auth: Literal["keys", "off"] | None = None
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    key_cache_seconds: float = Field(5.0, ge=0, le=10)
+    auth_failure_limit: int = Field(30, ge=0, description="failed attempts per address a minute")
+
     sqlite_busy_timeout: float = Field(5.0, gt=0)
     api_workers: int = Field(1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -68,12 +75,24 @@ class Settings(BaseSettings):
     dynamodb_table_name: str | None = Field(
         None, validation_alias=AliasChoices("DYNAMODB_TABLE_NAME", "dynamodb_table_name")
     )
+    dynamodb_keys_table: str | None = None
+    dynamodb_audit_table: str | None = None
 
-    @field_validator("redaction_detectors", mode="before")
+    @field_validator("redaction_detectors", "trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
-    def _split_detectors(cls, value: Any) -> Any:
+    def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP address or CIDR network") from None
         return value
 
     @field_validator("redaction_detectors")
@@ -83,6 +102,16 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown detector(s) {unknown}; choose from {list(DETECTORS)}")
         return value
+
+    def auth_enabled(self, *, behind_api_gateway: bool = False) -> bool:
+        """Keys unless switched off; unset means off only on a loopback-only listen address.
+
+        The Lambda handlers are reachable from the internet whatever ``host``
+        says, so for them unset always means keys.
+        """
+        if self.auth is not None:
+            return self.auth == "keys"
+        return behind_api_gateway or not is_loopback_host(self.host)
 
     def redactor(self) -> Redactor:
         return Redactor(self.redaction_detectors, self.redaction_style)
@@ -96,6 +125,17 @@ class Settings(BaseSettings):
             backoff_max=self.backoff_max,
             store_original_text=self.store_original_text,
         )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for a name or address only this machine can reach (``localhost``, 127/8, ::1)."""
+    name = host.strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def env_name(field: str) -> str:

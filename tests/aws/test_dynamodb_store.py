@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tenantlog.aws.clients import make_client
+from tenantlog.backends import dynamodb_store
 from tenantlog.core.cursor import InvalidCursor, encode_cursor
+from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
 from tenantlog.settings import load_settings
-from tenantlog.store.base import MAX_PAGE_SIZE, StoreUnavailable
 from tenantlog.store.dynamodb import DynamoDbStore, to_item
 from tests.aws.conftest import CallLog
 from tests.support.aws_emulator import REGION, create_table
@@ -147,7 +148,7 @@ async def test_dynamodb_store_honours_aws_endpoint_url_dynamodb(
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", moto_server)
     settings = load_settings(backend="aws", sqs_queue_url="unused", dynamodb_table_name=table)
-    store = DynamoDbStore.from_settings(settings)
+    store = dynamodb_store(settings)
     try:
         # WHEN the store is used, THEN it reaches the emulator
         await store.ping()
@@ -160,14 +161,14 @@ async def test_dynamodb_store_unreachable_or_missing_table_is_store_unavailable(
     moto_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     missing = load_settings(backend="aws", sqs_queue_url="unused", dynamodb_table_name="missing")
-    store = DynamoDbStore.from_settings(missing)
+    store = dynamodb_store(missing)
     try:
         with pytest.raises(StoreUnavailable):
             await store.ping()
     finally:
         await store.close()
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-    store = DynamoDbStore.from_settings(missing)
+    store = dynamodb_store(missing)
     try:
         with pytest.raises(StoreUnavailable):
             await store.put_if_absent(make_record())

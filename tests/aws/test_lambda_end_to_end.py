@@ -9,6 +9,7 @@ does.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hashlib
 import json
@@ -19,8 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tenantlog.aws import ingest_handler, worker_handler
-from tests.support.aws_emulator import create_queues, create_table
+from tenantlog.audit.dynamodb import DynamoDbAuditLog, create_audit_table
+from tenantlog.aws.clients import make_client
+from tenantlog.core.key_admin import create_key, revoke_key
+from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
+from tenantlog.lambdas import ingest as ingest_handler
+from tenantlog.lambdas import worker as worker_handler
+from tests.support.aws_emulator import REGION, create_identity_table, create_queues, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -51,12 +57,22 @@ class FakeLambdaContext:
 
 @dataclass
 class Deployment:
-    """Fresh queues and table, and the handlers' environment pointing at them."""
+    """Fresh queues and tables, the handlers' environment pointing at them, an admin key."""
 
     queue_url: str
     dlq_url: str
     table: str
+    keys_table: str
+    audit_table: str
+    admin_secret: str
     monkeypatch: pytest.MonkeyPatch
+
+    def new_key(self, tenant: str, *scopes: str) -> tuple[str, str]:
+        """A key made the way ``tenantlog keys create`` makes it: (key_id, secret)."""
+        return asyncio.run(_new_key(self.keys_table, self.audit_table, tenant, scopes))
+
+    def revoke(self, key_id: str) -> None:
+        asyncio.run(_revoke(self.keys_table, self.audit_table, key_id))
 
     def configure(self, **environment: str) -> None:
         """Change settings before the handlers' first (cold-start) invocation."""
@@ -70,11 +86,16 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
     # worker gives up on is dead-lettered by the handler, with its reason.
     queue_url, dlq_url = create_queues(visibility_timeout=30, max_receive_count=5)
     table = create_table()
+    keys_table = create_identity_table(create_keys_table)
+    audit_table = create_identity_table(create_audit_table)
+    _, admin = asyncio.run(_new_key(keys_table, audit_table, "ops", ("admin",)))
     for name, value in {
         "TENANTLOG_BACKEND": "aws",
         "SQS_QUEUE_URL": queue_url,
         "TENANTLOG_SQS_DLQ_URL": dlq_url,
         "DYNAMODB_TABLE_NAME": table,
+        "TENANTLOG_DYNAMODB_KEYS_TABLE": keys_table,
+        "TENANTLOG_DYNAMODB_AUDIT_TABLE": audit_table,
         "TENANTLOG_CRASH_PROBABILITY": "0",
         "TENANTLOG_PROCESSING_DELAY_PER_CHAR": "0",
         "TENANTLOG_VISIBILITY_TIMEOUT": "30",
@@ -83,21 +104,56 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(ingest_handler, "_current", None)
     monkeypatch.setattr(worker_handler, "_current", None)
-    yield Deployment(queue_url, dlq_url, table, monkeypatch)
+    monkeypatch.delenv("TENANTLOG_AUTH", raising=False)  # the handlers' own default: keys
+    yield Deployment(queue_url, dlq_url, table, keys_table, audit_table, admin, monkeypatch)
     for function in (ingest_handler._current, worker_handler._current):
         if function is not None:
             function.close()
 
 
-def ingest(body: str | None = None, name: str = "apigw_v2_ingest_json.json") -> dict[str, Any]:
-    """POST /ingest through the ingest handler; the JSON response body."""
-    request = event(name)
+async def _new_key(
+    keys_table: str, audit_table: str, tenant: str, scopes: tuple[str, ...]
+) -> tuple[str, str]:
+    keys = DynamoDbKeyStore(make_client("dynamodb", REGION, 2), keys_table, threads=2)
+    audit = DynamoDbAuditLog(make_client("dynamodb", REGION, 2), audit_table, threads=2)
+    try:
+        key, secret = await create_key(keys, audit, tenant_id=tenant, scopes=scopes, actor="test")
+    finally:
+        await keys.close()
+        await audit.close()
+    return key.key_id, secret
+
+
+async def _revoke(keys_table: str, audit_table: str, key_id: str) -> None:
+    keys = DynamoDbKeyStore(make_client("dynamodb", REGION, 2), keys_table, threads=2)
+    audit = DynamoDbAuditLog(make_client("dynamodb", REGION, 2), audit_table, threads=2)
+    try:
+        assert await revoke_key(keys, audit, key_id, actor="test") is not None
+    finally:
+        await keys.close()
+        await audit.close()
+
+
+def call(
+    request: dict[str, Any], secret: str | None, body: str | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """One API Gateway event through the ingest handler: status, JSON body, headers."""
+    request = copy.deepcopy(request)
     if body is not None:
         request["body"] = body
         request["headers"]["content-length"] = str(len(body.encode()))
+    if secret is not None:
+        request["headers"]["authorization"] = f"Bearer {secret}"
     response = ingest_handler.handler(request, FakeLambdaContext(function_name="ingest"))
-    assert response["statusCode"] == 202, response
-    answer: dict[str, Any] = json.loads(response["body"])
+    return response["statusCode"], json.loads(response["body"]), response.get("headers", {})
+
+
+def ingest(
+    deployment: Deployment, body: str | None = None, name: str = "apigw_v2_ingest_json.json"
+) -> dict[str, Any]:
+    """POST /ingest through the ingest handler with the admin key; the JSON response body."""
+    status, answer, _ = call(event(name), deployment.admin_secret, body)
+    assert status == 202, answer
     return answer
 
 
@@ -164,8 +220,8 @@ def test_lambda_ingest_to_dynamodb_end_to_end(
 ) -> None:
     # GIVEN the seed's two requests, JSON and text/plain with X-Tenant-ID, as API Gateway events
     # WHEN the ingest handler serves them
-    json_answer = ingest()
-    text_answer = ingest(name="apigw_v2_ingest_text.json")
+    json_answer = ingest(deployment)
+    text_answer = ingest(deployment, name="apigw_v2_ingest_text.json")
     # THEN both are accepted with the seed's body
     assert json_answer == {"status": "enqueued", "tenant_id": "acme", "log_id": "123"}
     assert text_answer["status"] == "enqueued"
@@ -199,8 +255,11 @@ def test_lambda_worker_reports_only_the_failed_records_of_a_batch(
     deployment.configure(TENANTLOG_PROCESSING_DELAY_PER_CHAR="0.01")
     context = FakeLambdaContext(remaining_ms=int((worker_handler.SAFETY_MARGIN + 1) * 1000))
     # AND a batch of a short log, a log too long for the budget, and an undecodable body
-    ingest(json.dumps({"tenant_id": "acme", "log_id": "short", "text": "User 555-0199 here"}))
-    ingest(json.dumps({"tenant_id": "acme", "log_id": "long", "text": "x" * 400}))
+    ingest(
+        deployment,
+        json.dumps({"tenant_id": "acme", "log_id": "short", "text": "User 555-0199 here"}),
+    )
+    ingest(deployment, json.dumps({"tenant_id": "acme", "log_id": "long", "text": "x" * 400}))
     sqs.send_message(QueueUrl=deployment.queue_url, MessageBody="not json")
     # WHEN the worker handler gets the batch
     failed, batch = deliver(sqs, deployment, context)
@@ -232,7 +291,7 @@ def test_lambda_worker_dead_letters_a_message_that_fails_every_receive(
         TENANTLOG_BACKOFF_BASE="0",
         TENANTLOG_MAX_RECEIVE_COUNT="2",
     )
-    ingest()
+    ingest(deployment)
     # WHEN the message is delivered twice
     first_failed, [message] = deliver(sqs, deployment, FakeLambdaContext())
     second_failed, _ = deliver(sqs, deployment, FakeLambdaContext())
@@ -250,3 +309,28 @@ def test_lambda_worker_dead_letters_a_message_that_fails_every_receive(
         == []
     )
     assert stored(dynamodb, deployment.table, "acme") == []
+
+
+def test_lambda_ingest_authenticates_against_the_keys_table(
+    deployment: Deployment, dynamodb: DynamoDBClient
+) -> None:
+    # GIVEN the ingest function with its default (keys), a tenant key and a cache of 0 s
+    deployment.configure(TENANTLOG_KEY_CACHE_SECONDS="0")
+    key_id, secret = deployment.new_key("acme", "ingest")
+    request = event("apigw_v2_ingest_json.json")
+    mine = json.dumps({"log_id": "k1", "text": "hello"})
+    # WHEN requests come without a key, with the key, naming another tenant, and after revocation
+    anonymous = call(request, None, mine)
+    good = call(request, secret, mine)
+    foreign = call(request, secret, json.dumps({"tenant_id": "victim", "text": "x"}))
+    deployment.revoke(key_id)
+    revoked = call(request, secret, mine)
+    # THEN only the key's own tenant is written, and only while the key is valid
+    assert anonymous[:2] == (401, {"error": "missing or invalid API key"})
+    assert anonymous[2]["www-authenticate"].startswith("Bearer")
+    assert good[:2] == (202, {"status": "enqueued", "tenant_id": "acme", "log_id": "k1"})
+    assert foreign[:2] == (403, {"error": "this API key may not write to tenant 'victim'"})
+    assert revoked[0] == 401
+    # AND the key's last use was written back to its table
+    item = dynamodb.get_item(TableName=deployment.keys_table, Key={"key_id": {"S": key_id}})
+    assert "last_used_at" in item["Item"]

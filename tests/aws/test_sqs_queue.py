@@ -14,7 +14,8 @@ import pytest
 from tenantlog.aws import sqs_dead_letters
 from tenantlog.aws.clients import make_client
 from tenantlog.aws.sqs_messages import REDRIVE_POLICY_REASON
-from tenantlog.queue.base import Delivery, QueueUnavailable
+from tenantlog.backends import sqs_queue
+from tenantlog.core.queue import Delivery, QueueUnavailable
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import load_settings
 from tests.aws.conftest import CallLog
@@ -199,7 +200,7 @@ async def test_sqs_queue_honours_aws_endpoint_url_sqs(
     monkeypatch.setenv("AWS_ENDPOINT_URL", DEAD_ENDPOINT)
     monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", moto_server)
     settings = load_settings(backend="aws", sqs_queue_url=url, dynamodb_table_name="unused")
-    queue = SqsQueue.from_settings(settings)
+    queue = sqs_queue(settings)
     try:
         # WHEN the queue is used, THEN it reaches the emulator
         await queue.send([message_body()])
@@ -215,7 +216,7 @@ async def test_sqs_queue_unreachable_endpoint_is_queue_unavailable(
     settings = load_settings(
         backend="aws", sqs_queue_url=f"{DEAD_ENDPOINT}/1/q", dynamodb_table_name="t"
     )
-    queue = SqsQueue.from_settings(settings)
+    queue = sqs_queue(settings)
     try:
         with pytest.raises(QueueUnavailable):
             await queue.send([message_body()])

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tenantlog.core.queue import Queue
+from tenantlog.core.store import Store
 from tenantlog.db.sqlite import SqliteDatabase
-from tenantlog.queue.base import Queue
 from tenantlog.queue.memory import MemoryQueue
 from tenantlog.queue.sqlite import SqliteQueue
-from tenantlog.store.base import Store
 from tenantlog.store.memory import MemoryStore
 from tenantlog.store.sqlite import SqliteStore
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tenantlog.queue.base import Delivery, Queue
+from tenantlog.core.queue import Delivery, Queue
 from tests.contract.conftest import QueueFactory
 from tests.support.factories import message_body
 

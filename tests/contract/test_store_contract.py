@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tenantlog.core.cursor import InvalidCursor, encode_cursor
-from tenantlog.store.base import Store
+from tenantlog.core.store import Store
 from tests.support.factories import make_record
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.infra.terraform_config import INFRA_DIR
+from tests.infra.terraform_config import INFRA_DIR, block, load
 
 CHECKOV = INFRA_DIR.parent / ".venv-checkov" / "bin" / "checkov"
 _SKIP = re.compile(r"#\s*checkov:skip=(?P<check>CKV2?_AWS_\d+):(?P<reason>.*)$")
@@ -22,7 +22,7 @@ EXPECTED_SKIPS = {
     "CKV_AWS_158": "Log group CMK: CloudWatch Logs' own encryption at rest",
     "CKV_AWS_173": "Lambda env CMK: no secrets in the environment",
     "CKV_AWS_272": "Lambda code signing: no Signer pipeline",
-    "CKV_AWS_309": "Route authorizer: the public ingest contract; auth is in the app",
+    "CKV_AWS_309": "Route authorizer: the app checks the tenant's API key (TENANTLOG_AUTH=keys)",
     "CKV_AWS_338": "Log retention of a year: operational logs, 30 days by default",
 }
 
@@ -39,6 +39,20 @@ def test_checkov_skips_each_have_a_written_reason() -> None:
             assert len(match["reason"].split()) >= 8, f"{where}: the reason is too short to judge"
             skipped.add(match["check"])
     assert skipped == set(EXPECTED_SKIPS)
+
+
+def test_checkov_route_authorizer_skip_holds_because_terraform_turns_keys_on() -> None:
+    # GIVEN the reason given for API routes without an API Gateway authorizer
+    (reason,) = [
+        match["reason"]
+        for line in (INFRA_DIR / "api.tf").read_text(encoding="utf-8").splitlines()
+        if (match := _SKIP.search(line)) and match["check"] == "CKV_AWS_309"
+    ]
+    assert "TENANTLOG_AUTH=keys" in reason
+    # THEN the ingest function, which serves every route, does get TENANTLOG_AUTH=keys
+    tf = load()
+    ingest = tf.resource("aws_lambda_function", "ingest")
+    assert tf.resolve(block(ingest, "environment")["variables"])["TENANTLOG_AUTH"] == "keys"
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from tests.infra.terraform_config import INFRA_DIR, block, load
 
 REPO_ROOT = INFRA_DIR.parent
-HANDLER_MODULES = ("tenantlog.aws.ingest_handler", "tenantlog.aws.worker_handler")
+HANDLER_MODULES = ("tenantlog.lambdas.ingest", "tenantlog.lambdas.worker")
 DEV_TOOLS = ("pytest", "moto", "hypothesis", "mypy", "ruff")
 ELF_MACHINE = {"aarch64": 183, "x86_64": 62}
 
@@ -56,7 +56,7 @@ def test_build_lambda_zip_is_reproducible_and_leaves_out_build_litter(tmp_path: 
     staging = tmp_path / "staging"
     files = {
         "tenantlog/__init__.py": b"",
-        "tenantlog/aws/worker_handler.py": b"def handler(event, context): ...\n",
+        "tenantlog/lambdas/worker.py": b"def handler(event, context): ...\n",
         "tenantlog/__pycache__/__init__.cpython-312.pyc": b"bytecode",
         "tenantlog-0.1.0.dist-info/direct_url.json": b'{"url": "file:///somewhere"}',
         "tenantlog-0.1.0.dist-info/METADATA": b"Name: tenantlog\n",
@@ -82,7 +82,7 @@ def test_build_lambda_zip_is_reproducible_and_leaves_out_build_litter(tmp_path: 
         "orjson/orjson.so",
         "tenantlog-0.1.0.dist-info/METADATA",
         "tenantlog/__init__.py",
-        "tenantlog/aws/worker_handler.py",
+        "tenantlog/lambdas/worker.py",
     ]
     assert {info.date_time for info in infos.values()} == {(1980, 1, 1, 0, 0, 0)}
     assert infos["orjson/orjson.so"].external_attr >> 16 == 0o100755

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import hcl2
 import pytest
@@ -42,6 +42,10 @@ SHARED_ENVIRONMENT = frozenset(
         "LOG_LEVEL",
     }
 )
+#: Tenant identity (DESIGN §2a): only the ingest function checks keys and writes the audit trail.
+INGEST_ONLY_ENVIRONMENT = frozenset(
+    {"TENANTLOG_AUTH", "TENANTLOG_DYNAMODB_KEYS_TABLE", "TENANTLOG_DYNAMODB_AUDIT_TABLE"}
+)
 WORKER_ONLY_ENVIRONMENT = frozenset(
     {
         "TENANTLOG_CRASH_PROBABILITY",
@@ -58,15 +62,21 @@ API_ROUTES = frozenset(
         "POST /ingest",
         "GET /tenants/{tenant_id}/logs",
         "GET /tenants/{tenant_id}/logs/{log_id+}",
+        "GET /audit",
         "GET /healthz",
         "GET /readyz",
         "GET /openapi.json",
         "GET /docs",
     }
 )
+LOGS, KEYS, AUDIT = (
+    "${aws_dynamodb_table.logs.arn}",
+    "${aws_dynamodb_table.keys.arn}",
+    "${aws_dynamodb_table.audit.arn}",
+)
 HANDLERS = {
-    "ingest": "tenantlog.aws.ingest_handler.handler",
-    "worker": "tenantlog.aws.worker_handler.handler",
+    "ingest": "tenantlog.lambdas.ingest.handler",
+    "worker": "tenantlog.lambdas.worker.handler",
 }
 
 
@@ -231,7 +241,7 @@ def test_lambda_handler_names_a_handler_defined_in_the_package(
 def test_lambda_environments_set_exactly_the_documented_names(tf: TerraformConfig) -> None:
     ingest = environment(tf, "ingest")
     worker = environment(tf, "worker")
-    assert set(ingest) == SHARED_ENVIRONMENT
+    assert set(ingest) == SHARED_ENVIRONMENT | INGEST_ONLY_ENVIRONMENT
     assert set(worker) == SHARED_ENVIRONMENT | WORKER_ONLY_ENVIRONMENT
     assert ingest["TENANTLOG_BACKEND"] == worker["TENANTLOG_BACKEND"] == "aws"
     assert ingest["POWERTOOLS_SERVICE_NAME"] == "tenantlog"
@@ -260,6 +270,26 @@ def test_lambda_worker_environment_matches_the_queue(tf: TerraformConfig) -> Non
     assert expression(shared["SQS_QUEUE_URL"]) == "aws_sqs_queue.main.url"
     assert expression(shared["TENANTLOG_SQS_DLQ_URL"]) == "aws_sqs_queue.dlq.url"
     assert expression(shared["DYNAMODB_TABLE_NAME"]) == "aws_dynamodb_table.logs.name"
+
+
+def test_lambda_ingest_environment_names_the_identity_tables_and_auth_mode(
+    tf: TerraformConfig,
+) -> None:
+    ingest = environment(tf, "ingest", defaults=False)
+    assert expression(ingest["TENANTLOG_DYNAMODB_KEYS_TABLE"]) == "aws_dynamodb_table.keys.name"
+    assert expression(ingest["TENANTLOG_DYNAMODB_AUDIT_TABLE"]) == "aws_dynamodb_table.audit.name"
+    assert expression(ingest["TENANTLOG_AUTH"]) == "var.auth_mode"
+
+
+def test_auth_mode_defaults_to_keys_and_accepts_only_the_settings_values(
+    tf: TerraformConfig,
+) -> None:
+    assert tf.default("auth_mode") == "keys"
+    (validation,) = blocks(tf.variables["auth_mode"], "validation")
+    assert expression(validation["condition"]) == 'contains(["keys", "off"], var.auth_mode)'
+    # the values tenantlog.settings accepts for TENANTLOG_AUTH (Literal["keys", "off"] | None)
+    literal, _ = get_args(Settings.model_fields["auth"].annotation)
+    assert set(get_args(literal)) == {"keys", "off"}
 
 
 def test_lambda_environment_defaults_are_valid_settings(
@@ -292,6 +322,32 @@ def test_lambda_environment_defaults_are_valid_settings(
     assert settings.sqs_dlq_url == attributes_known_after_apply["aws_sqs_queue.dlq.url"]
 
 
+def test_lambda_ingest_environment_defaults_turn_keys_on(
+    tf: TerraformConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the ingest function's environment with every variable at its default
+    attributes_known_after_apply = {
+        "aws_sqs_queue.main.url": "https://sqs.us-east-1.amazonaws.com/123456789012/tenantlog-queue",
+        "aws_sqs_queue.dlq.url": "https://sqs.us-east-1.amazonaws.com/123456789012/tenantlog-dlq",
+        "aws_dynamodb_table.logs.name": "tenantlog-logs",
+        "aws_dynamodb_table.keys.name": "tenantlog-keys",
+        "aws_dynamodb_table.audit.name": "tenantlog-audit",
+    }
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(env_name(name), raising=False)
+    for name, value in environment(tf, "ingest").items():
+        resolved = attributes_known_after_apply.get(expression(value) or "", value)
+        assert "${" not in str(resolved), f"{name} = {value} is not resolved"
+        monkeypatch.setenv(name, str(resolved))
+    # WHEN tenantlog reads it
+    settings = load_settings()
+    # THEN keys are required, and the key store and audit trail are the new tables
+    assert settings.auth == "keys"
+    assert settings.auth_enabled(behind_api_gateway=True)
+    assert settings.dynamodb_keys_table == "tenantlog-keys"
+    assert settings.dynamodb_audit_table == "tenantlog-audit"
+
+
 def test_worker_timeout_fits_six_times_in_the_visibility_timeout(tf: TerraformConfig) -> None:
     worker = tf.resource("aws_lambda_function", "worker")
     visibility = tf.number(tf.resource("aws_sqs_queue", "main")["visibility_timeout_seconds"])
@@ -315,24 +371,49 @@ def test_ingest_timeout_fits_the_api_gateway_integration_timeout(tf: TerraformCo
 # ---- IAM ---------------------------------------------------------------------------
 
 
-def test_iam_ingest_role_only_enqueues_and_reads(tf: TerraformConfig) -> None:
+def test_iam_ingest_role_only_enqueues_reads_checks_keys_and_audits(tf: TerraformConfig) -> None:
     grants = granted(role_statements(tf, "ingest"))
-    main, dlq, table = (
-        "${aws_sqs_queue.main.arn}",
-        "${aws_sqs_queue.dlq.arn}",
-        "${aws_dynamodb_table.logs.arn}",
-    )
+    main, dlq = "${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}"
     assert grants == {
         "sqs:SendMessage": {main},
         # queue stats (/readyz, backpressure) count both queues; /readyz describes the table
         "sqs:GetQueueAttributes": {main, dlq},
-        "dynamodb:DescribeTable": {table},
-        "dynamodb:GetItem": {table},
-        "dynamodb:Query": {table},
+        "dynamodb:DescribeTable": {LOGS},
+        # read logs; verify a key
+        "dynamodb:GetItem": {LOGS, KEYS},
+        # read logs; list the audit trail
+        "dynamodb:Query": {LOGS, AUDIT},
+        # a key's last_used_at only (see the next test)
+        "dynamodb:UpdateItem": {KEYS},
+        # append to the audit trail, and nowhere else
+        "dynamodb:PutItem": {AUDIT},
         "logs:CreateLogStream": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
         "logs:PutLogEvents": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
     }
-    assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage", "dynamodb:PutItem"} & set(grants)
+    assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage", "dynamodb:Scan"} & set(grants)
+    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & set(grants)
+
+
+def test_iam_ingest_role_may_update_only_a_keys_last_used_at(tf: TerraformConfig) -> None:
+    # GIVEN the ingest role's statements that touch the keys table
+    statements = [s for s in role_statements(tf, "ingest") if KEYS in s["resources"]]
+    updates = [s for s in statements if "dynamodb:UpdateItem" in s["actions"]]
+    # THEN GetItem and UpdateItem are all it may do there, each in its own statement,
+    assert sorted(action for s in statements for action in s["actions"]) == [
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+    ]
+    (update,) = updates
+    assert update["resources"] == [KEYS]
+    # AND the update may name only the key and last_used_at, and return nothing
+    # (the request DynamoDbKeyStore.touch makes; tests/aws/test_dynamodb_identity.py)
+    conditions = {(c["test"], c["variable"]): c["values"] for c in blocks(update, "condition")}
+    assert conditions == {
+        ("ForAllValues:StringEquals", "dynamodb:Attributes"): ["key_id", "last_used_at"],
+        # ForAllValues alone would also hold for a request naming no attribute
+        ("Null", "dynamodb:Attributes"): ["false"],
+        ("StringEquals", "dynamodb:ReturnValues"): ["NONE"],
+    }
 
 
 def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConfig) -> None:
@@ -343,6 +424,7 @@ def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConf
         "${aws_dynamodb_table.logs.arn}",
     )
     assert grants == {
+        # nothing on the keys or audit tables
         "sqs:ReceiveMessage": {main},
         "sqs:DeleteMessage": {main},
         "sqs:ChangeMessageVisibility": {main},
@@ -358,11 +440,7 @@ def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConf
 
 
 def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: TerraformConfig) -> None:
-    ours = {
-        "${aws_sqs_queue.main.arn}",
-        "${aws_sqs_queue.dlq.arn}",
-        "${aws_dynamodb_table.logs.arn}",
-    }
+    ours = {"${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}", LOGS, KEYS, AUDIT}
     statements = all_policy_statements(tf)
     checked = 0
     for statement in statements:
@@ -433,6 +511,39 @@ def test_dynamodb_table_is_protected_and_expires_items(tf: TerraformConfig) -> N
     assert block(table, "ttl") == {"attribute_name": "expires_at", "enabled": True}
     assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
     assert tf.default("table_deletion_protection") is True
+
+
+def test_dynamodb_keys_table_is_keyed_by_key_id(tf: TerraformConfig) -> None:
+    # A secret carries its key id: verifying one is a GetItem, so no sort key and no index.
+    table = tf.resource("aws_dynamodb_table", "keys")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["hash_key"] == "key_id"
+    assert "range_key" not in table
+    assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {("key_id", "S")}
+    assert not blocks(table, "global_secondary_index")
+
+
+def test_dynamodb_audit_table_is_one_trail_sorted_by_event_id(tf: TerraformConfig) -> None:
+    table = tf.resource("aws_dynamodb_table", "audit")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert (table["hash_key"], table["range_key"]) == ("trail", "event_id")
+    assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {
+        ("trail", "S"),
+        ("event_id", "S"),
+    }
+
+
+@pytest.mark.parametrize("name", ["keys", "audit"])
+def test_dynamodb_identity_tables_are_protected(tf: TerraformConfig, name: str) -> None:
+    table = tf.resource("aws_dynamodb_table", name)
+    assert block(table, "point_in_time_recovery")["enabled"] is True
+    # encrypted the same way as the logs table: the AWS-managed key, no CMK to grant
+    assert block(table, "server_side_encryption") == block(
+        tf.resource("aws_dynamodb_table", "logs"), "server_side_encryption"
+    )
+    assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
+    # neither expires anything: keys end by revocation or expires_at, the trail is kept
+    assert "ttl" not in table
 
 
 # ---- API Gateway -------------------------------------------------------------------
@@ -510,6 +621,9 @@ def test_outputs_expose_the_endpoints(tf: TerraformConfig) -> None:
         "queue_url": "aws_sqs_queue.main.url",
         "dlq_url": "aws_sqs_queue.dlq.url",
         "table_name": "aws_dynamodb_table.logs.name",
+        # the CLI's aws backend (`tenantlog keys create`) needs the identity tables
+        "keys_table_name": "aws_dynamodb_table.keys.name",
+        "audit_table_name": "aws_dynamodb_table.audit.name",
     }
     for output, value in expected.items():
         assert expression(tf.outputs[output]["value"]) == value

@@ -82,3 +82,43 @@ def test_cli_bench_posts_and_summarises(tmp_path: Path) -> None:
     assert summary["logs_accepted"] == 3000
     assert summary["errors"] == 0
     assert summary["latency_ms"]["p99"] > 0
+
+
+def test_cli_keys_refuse_bad_input_with_a_named_reason(tmp_path: Path) -> None:
+    bad_scope = tenantlog(
+        "keys", "create", "acme", "--scope", "root", data_dir=tmp_path, check=False
+    )
+    assert bad_scope.returncode == 2
+    assert "unknown scope(s) ['root']" in bad_scope.stderr
+    bad_tenant = tenantlog("keys", "create", "a b", data_dir=tmp_path, check=False)
+    assert bad_tenant.returncode == 2
+    assert "invalid tenant" in bad_tenant.stderr
+    bad_duration = tenantlog(
+        "keys", "create", "acme", "--expires-in", "soon", data_dir=tmp_path, check=False
+    )
+    assert bad_duration.returncode == 2
+    assert "invalid duration 'soon'" in bad_duration.stderr
+    unknown = tenantlog("keys", "revoke", "nosuchkey", data_dir=tmp_path, check=False)
+    assert unknown.returncode == 1
+    assert "no key 'nosuchkey'" in unknown.stderr
+
+
+def test_cli_keys_create_list_revoke_and_audit(tmp_path: Path) -> None:
+    created = tenantlog_json("keys", "create", "acme", "--name", "ship", data_dir=tmp_path)
+    assert created["scopes"] == ["ingest"]
+    assert created["secret"].startswith(f"tlk_{created['key_id']}_")
+    human = tenantlog("keys", "list", data_dir=tmp_path).stdout
+    assert created["key_id"] in human
+    assert created["secret"] not in human
+    revoked = tenantlog_json("keys", "revoke", created["key_id"], data_dir=tmp_path)
+    assert revoked["revoked_at"] is not None
+    [listed] = tenantlog_json("keys", "list", "acme", data_dir=tmp_path)
+    assert listed["revoked_at"] == revoked["revoked_at"]
+    assert set(listed) == {
+        "key_id", "tenant_id", "scopes", "name", "created_at", "expires_at", "revoked_at",
+        "last_used_at",
+    }  # fmt: skip
+    trail = tenantlog_json("audit", data_dir=tmp_path)["items"]
+    assert [e["action"] for e in trail] == ["key.revoke", "key.create"]
+    assert all(e["actor"].startswith("cli:") for e in trail)
+    assert created["secret"] not in tenantlog("audit", data_dir=tmp_path).stdout

@@ -21,12 +21,16 @@ from typing import TYPE_CHECKING
 import boto3
 from moto.server import ThreadedMotoServer
 
+from tenantlog.audit.dynamodb import DynamoDbAuditLog, create_audit_table
 from tenantlog.aws.clients import make_client
+from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.store.dynamodb import DynamoDbStore
 from tenantlog.store.dynamodb import create_table as create_dynamodb_table
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -123,4 +127,28 @@ async def make_sqs_queue(*, visibility_timeout: int, max_receive_count: int) -> 
 
 
 async def make_dynamodb_store() -> DynamoDbStore:
-    return DynamoDbStore(make_client("dynamodb", REGION, 32), create_table())
+    table = create_table()  # first: it starts the emulator the client resolves against
+    return DynamoDbStore(make_client("dynamodb", REGION, 32), table)
+
+
+def create_identity_table(create: Callable[[DynamoDBClient, str], None]) -> str:
+    """A fresh, uniquely named table made by ``create`` (the keys' or the audit trail's)."""
+    client = dynamodb_client()
+    name = f"tenantlog-{uuid.uuid4().hex[:12]}"
+    try:
+        create(client, name)
+    finally:
+        client.close()
+    return name
+
+
+async def make_dynamodb_key_store() -> DynamoDbKeyStore:
+    # The table first: making it starts the emulator, which the client's endpoint and
+    # credentials are resolved against.
+    table = create_identity_table(create_keys_table)
+    return DynamoDbKeyStore(make_client("dynamodb", REGION, 8), table)
+
+
+async def make_dynamodb_audit_log() -> DynamoDbAuditLog:
+    table = create_identity_table(create_audit_table)
+    return DynamoDbAuditLog(make_client("dynamodb", REGION, 4), table)

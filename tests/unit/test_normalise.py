@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tenantlog.core.identity import Principal
 from tenantlog.core.normalise import Ingested, IngestRequest, normalise
 from tenantlog.core.validation import IngestError, Limits
 
@@ -276,3 +277,46 @@ def test_normalise_any_valid_json_log_round_trips(tenant: str, text: str) -> Non
     [message] = run(json_request({"tenant_id": tenant, "text": text})).messages
 
     assert (message.tenant_id, message.text) == (tenant, text)
+
+
+KEY_OF_ACME = Principal(actor="k1", tenant_id="acme", scopes=frozenset({"ingest"}))
+ADMIN_OF_OPS = Principal(actor="k2", tenant_id="ops", scopes=frozenset({"admin"}))
+
+
+def keyed(content_type: str, body: bytes, principal: Principal, **headers: str) -> IngestRequest:
+    return IngestRequest(content_type, body, principal=principal, **headers)
+
+
+def test_normalise_logs_without_a_tenant_take_the_keys() -> None:
+    json_log = run(keyed("application/json", b'{"text":"a"}', KEY_OF_ACME))
+    text_log = run(keyed("text/plain", b"b", KEY_OF_ACME))
+    lines = run(keyed("application/x-ndjson", b'{"text":"c"}\n{"text":"d"}', KEY_OF_ACME))
+    tenants = {m.tenant_id for m in json_log.messages + text_log.messages + lines.messages}
+    assert tenants == {"acme"}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "headers", "message"),
+    [
+        ("application/json", b'{"tenant_id":"evil","text":"a"}', {}, ""),
+        ("text/plain", b"a", {"tenant_header": "evil"}, ""),
+        ("application/x-ndjson", b'{"text":"a"}\n{"tenant_id":"evil","text":"b"}', {}, "line 2: "),
+        ("application/x-ndjson", b'{"text":"a"}', {"tenant_header": "evil"}, ""),
+    ],
+)
+def test_normalise_a_key_naming_another_tenant_is_refused_whole(
+    content_type: str, body: bytes, headers: dict[str, str], message: str
+) -> None:
+    status, text = refused(keyed(content_type, body, KEY_OF_ACME, **headers))
+    assert (status, text) == (403, f"{message}this API key may not write to tenant 'evil'")
+
+
+def test_normalise_an_admin_key_may_name_any_tenant_and_defaults_to_its_own() -> None:
+    named = run(keyed("application/json", b'{"tenant_id":"acme","text":"a"}', ADMIN_OF_OPS))
+    unnamed = run(keyed("text/plain", b"b", ADMIN_OF_OPS))
+    assert [named.messages[0].tenant_id, unnamed.messages[0].tenant_id] == ["acme", "ops"]
+
+
+def test_normalise_without_a_key_still_needs_a_tenant() -> None:
+    assert refused(json_request({"text": "a"})) == (400, "missing required field: tenant_id")
+    assert refused(IngestRequest("text/plain", b"a")) == (400, "missing X-Tenant-ID header")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tenantlog.core.backoff import backoff_delay
 from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
-from tenantlog.queue.base import Delivery
+from tenantlog.core.queue import Delivery
 from tenantlog.redaction import Redactor
 from tenantlog.store.memory import MemoryStore
 from tests.support.factories import message_body

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tenantlog.settings import SettingsError, load_settings
+from tenantlog.settings import SettingsError, is_loopback_host, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +56,9 @@ def test_settings_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch
         ("TENANTLOG_BACKEND", "redis", "TENANTLOG_BACKEND: Input should be 'sqlite' or 'aws'"),
         ("TENANTLOG_CRASH_PROBABILITY", "-1", "TENANTLOG_CRASH_PROBABILITY"),
         ("TENANTLOG_REDACTION_DETECTORS", "phone,dna", "TENANTLOG_REDACTION_DETECTORS"),
+        ("TENANTLOG_AUTH", "maybe", "TENANTLOG_AUTH: Input should be 'keys' or 'off'"),
+        ("TENANTLOG_KEY_CACHE_SECONDS", "60", "TENANTLOG_KEY_CACHE_SECONDS"),
+        ("TENANTLOG_TRUSTED_PROXIES", "10.0.0.0/8,proxy", "TENANTLOG_TRUSTED_PROXIES: .*'proxy'"),
     ],
 )
 def test_settings_errors_name_the_variable(
@@ -77,3 +80,41 @@ def test_settings_aws_backend_needs_its_resources(monkeypatch: pytest.MonkeyPatc
 def test_settings_flag_error_names_the_flag() -> None:
     with pytest.raises(SettingsError, match="--batch-size"):
         load_settings(batch_size=0)
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("api.localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("example.com", False),
+        ("localhost.example.com", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert is_loopback_host(host) is loopback
+
+
+@pytest.mark.parametrize(
+    ("auth", "host", "gateway", "enabled"),
+    [
+        (None, "127.0.0.1", False, False),
+        (None, "localhost", False, False),
+        (None, "0.0.0.0", False, True),
+        (None, "127.0.0.1", True, True),  # Lambda: keys whatever the host says
+        ("off", "0.0.0.0", True, False),
+        ("keys", "127.0.0.1", False, True),
+    ],
+)
+def test_auth_mode_defaults_to_keys_unless_only_loopback_listens(
+    auth: str | None, host: str, gateway: bool, enabled: bool
+) -> None:
+    settings = load_settings(auth=auth, host=host)
+    assert settings.auth_enabled(behind_api_gateway=gateway) is enabled

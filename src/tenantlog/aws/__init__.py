@@ -1,5 +1,5 @@
-"""The AWS shell: boto3 plumbing shared by the aws backend, and the two Lambda handlers.
+"""boto3 plumbing shared by the SQS and DynamoDB backends (clients, batching, message formats).
 
-Importing this package is cheap on purpose: ``tenantlog.queue.sqs`` and
-``tenantlog.store.dynamodb`` use its helpers without loading the handlers.
+Nothing here imports the HTTP app or the Lambda handlers (``tenantlog.lambdas``),
+so the backends can use it without loading a shell.
 """

@@ -43,7 +43,7 @@ from tenantlog.aws.sqs_messages import (
     send_entries,
     string_attributes,
 )
-from tenantlog.queue.base import DeadLetterEntry, QueueUnavailable
+from tenantlog.core.queue import DeadLetterEntry, QueueUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

@@ -1,14 +1,16 @@
-"""Commands that inspect or repair the queue and the store: logs, dlq, stats."""
+"""What the admin commands do against the backends: logs, dlq, stats, keys, audit."""
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from tenantlog.backends import Backends, open_backends
+from tenantlog.core.audit import ORIGINAL_READ, AuditEvent
 from tenantlog.core.models import LogRecord
-from tenantlog.queue.base import DeadLetterEntry, QueueStats
+from tenantlog.core.queue import DeadLetterEntry, QueueStats
 from tenantlog.settings import Settings
 
 T = TypeVar("T")
@@ -26,15 +28,35 @@ def with_backends(settings: Settings, action: Callable[[Backends], Awaitable[T]]
 
 
 async def fetch_logs(
-    backends: Backends, tenant_id: str, limit: int, cursor: str | None, every_page: bool
+    backends: Backends,
+    tenant_id: str,
+    limit: int,
+    cursor: str | None,
+    every_page: bool,
+    *,
+    shows_original_text: bool,
 ) -> tuple[list[LogRecord], str | None]:
+    """A tenant's records; showing their unredacted text is recorded in the audit trail."""
     records: list[LogRecord] = []
     while True:
         page = await backends.store.list(tenant_id, min(limit - len(records), 1000), cursor)
         records += page.items
         cursor = page.next_cursor
         if cursor is None or (not every_page and len(records) >= limit):
-            return records, cursor
+            break
+    shown = [r.log_id for r in records if r.original_text is not None]
+    if shows_original_text and shown:
+        detail = {"count": str(len(shown)), "first_log_id": shown[0], "last_log_id": shown[-1]}
+        await backends.audit.record(AuditEvent(ORIGINAL_READ, cli_actor(), tenant_id, detail))
+    return records, cursor
+
+
+def cli_actor() -> str:
+    """Who the audit trail names for a command run on this machine."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a minimal container
+        return "cli:unknown"
 
 
 def stats_dict(stats: QueueStats) -> dict[str, int]:

@@ -35,6 +35,13 @@ class LoadPlan:
     concurrency: int
     lines: int  # NDJSON lines per request; 0 = single JSON logs
     tenants: int
+    api_key: str | None = None  # with a key, every log goes to the key's tenant
+
+    def headers(self, content_type: str) -> dict[str, str]:
+        headers = {"content-type": content_type}
+        if self.api_key is not None:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        return headers
 
 
 @dataclass(slots=True)
@@ -79,24 +86,20 @@ class Summary:
 
 def _bodies(plan: LoadPlan) -> itertools.cycle[tuple[bytes, str]]:
     texts = itertools.cycle(SAMPLE_TEXTS)
-    tenants = [f"tenant-{n}" for n in range(plan.tenants)]
-    if plan.lines == 0:
-        return itertools.cycle(
-            [
-                (orjson.dumps({"tenant_id": t, "text": next(texts)}), "application/json")
-                for t in tenants
-            ]
+
+    def log(tenant: str | None) -> bytes:
+        body = (
+            {"text": next(texts)} if tenant is None else {"tenant_id": tenant, "text": next(texts)}
         )
+        return orjson.dumps(body)
+
+    tenants: list[str | None] = [f"tenant-{n}" for n in range(plan.tenants)]
+    if plan.api_key is not None:
+        tenants = [None]  # the key's own tenant
+    if plan.lines == 0:
+        return itertools.cycle([(log(t), "application/json") for t in tenants])
     return itertools.cycle(
-        [
-            (
-                b"\n".join(
-                    orjson.dumps({"tenant_id": t, "text": next(texts)}) for _ in range(plan.lines)
-                ),
-                "application/x-ndjson",
-            )
-            for t in tenants
-        ]
+        [(b"\n".join(log(t) for _ in range(plan.lines)), "application/x-ndjson") for t in tenants]
     )
 
 
@@ -114,7 +117,7 @@ async def _load(plan: LoadPlan, progress: Progress | None) -> Summary:
                 started = time.perf_counter()
                 try:
                     response = await client.post(
-                        "/ingest", content=body, headers={"content-type": content_type}
+                        "/ingest", content=body, headers=plan.headers(content_type)
                     )
                 except httpx.HTTPError:
                     summary.errors += 1

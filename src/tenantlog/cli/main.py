@@ -1,4 +1,4 @@
-"""``tenantlog``: serve, api, worker, logs, dlq, stats, send, bench (DESIGN §8).
+"""``tenantlog``: serve, api, worker, logs, dlq, stats, keys, audit, send, bench (DESIGN §8).
 
 Tables for humans, ``--json`` for scripts. Every command reads its settings
 from the environment (DESIGN §7); flags override them.
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from tenantlog.cli import admin
 from tenantlog.settings import Settings, SettingsError, env_name, load_settings
@@ -26,6 +26,11 @@ app = typer.Typer(
 )
 dlq_app = typer.Typer(help="Inspect and repair the dead-letter queue.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+keys_app = typer.Typer(
+    help="Tenant API keys: create (the secret is shown once), list, revoke.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 Backend = Annotated[
@@ -37,6 +42,15 @@ DataDir = Annotated[
 Host = Annotated[str | None, typer.Option(help="listen address [env TENANTLOG_HOST]")]
 Port = Annotated[int | None, typer.Option(help="listen port [env TENANTLOG_PORT]")]
 Json = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="TENANTLOG_API_KEY",
+        help="API key sent as a Bearer token [env TENANTLOG_API_KEY]",
+        show_default=False,
+    ),
+]
 
 
 def settings_or_exit(**overrides: Any) -> Settings:
@@ -125,7 +139,8 @@ def logs(
     """A tenant's stored logs, in log_id order."""
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
     records, next_cursor = admin.with_backends(
-        settings, lambda b: admin.fetch_logs(b, tenant_id, limit, cursor, every)
+        settings,
+        lambda b: admin.fetch_logs(b, tenant_id, limit, cursor, every, shows_original_text=json),
     )
     if json:
         print_json({"items": [r.to_dict() for r in records], "next_cursor": next_cursor})
@@ -198,19 +213,33 @@ def dlq_purge(
 @app.command()
 def send(
     text: Annotated[str | None, typer.Argument(help="the log text; stdin when omitted")] = None,
-    tenant: Annotated[str, typer.Option("--tenant", "-t", help="tenant id")] = "default",
+    tenant: Annotated[
+        str | None,
+        typer.Option("--tenant", "-t", help="tenant id [default: the key's, else 'default']"),
+    ] = None,
     log_id: Annotated[str | None, typer.Option(help="log id (generated when omitted)")] = None,
     url: Annotated[str, typer.Option(help="the service's base URL")] = "http://127.0.0.1:8000",
+    api_key: ApiKeyOption = None,
     json: Json = False,
 ) -> None:
-    """POST one log to a running service, as JSON."""
+    """POST one log to a running service, as JSON.
+
+    With --api-key and no --tenant, the log goes to the key's own tenant.
+    """
     import httpx
 
-    payload: dict[str, str] = {"tenant_id": tenant, "text": text or sys.stdin.read()}
+    payload: dict[str, str] = {"text": text or sys.stdin.read()}
+    if tenant is not None:
+        payload["tenant_id"] = tenant
+    elif api_key is None:
+        payload["tenant_id"] = "default"
     if log_id is not None:
         payload["log_id"] = log_id
+    headers = {} if api_key is None else {"Authorization": f"Bearer {api_key}"}
     try:
-        response = httpx.post(f"{url.rstrip('/')}/ingest", json=payload, timeout=30)
+        response = httpx.post(
+            f"{url.rstrip('/')}/ingest", json=payload, headers=headers, timeout=30
+        )
     except httpx.HTTPError as exc:
         typer.echo(f"error: cannot reach {url}: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -230,13 +259,16 @@ def bench(
     lines: Annotated[
         int, typer.Option(min=0, help="NDJSON lines per request; 0 sends single JSON logs")
     ] = 0,
-    tenants: Annotated[int, typer.Option(min=1, help="distinct tenants")] = 10,
+    tenants: Annotated[
+        int, typer.Option(min=1, help="distinct tenants (1 with --api-key: the key's)")
+    ] = 10,
+    api_key: ApiKeyOption = None,
     json: Json = False,
 ) -> None:
     """Load generator: posts logs with a progress bar, then prints a summary table."""
     from tenantlog.cli.loadgen import LoadPlan, print_summary, run_load
 
-    plan = LoadPlan(url, requests, concurrency, lines, tenants)
+    plan = LoadPlan(url, requests, concurrency, lines, tenants, api_key)
     summary = run_load(plan, show_progress=not json)
     if json:
         print_json(summary.as_dict())
@@ -244,3 +276,129 @@ def bench(
         print_summary(console, summary)
     if summary.errors:
         raise typer.Exit(1)
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant_id: Annotated[str, typer.Argument(metavar="TENANT")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="ingest, read, audit, delete or admin; repeat for several"),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="a label for people")] = None,
+    expires_in: Annotated[
+        str | None, typer.Option(help="e.g. 90d, 12h, 2w; never when omitted")
+    ] = None,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """Create a key. Its secret is printed now and never again (only a hash is kept)."""
+    from tenantlog.core.durations import parse_duration
+    from tenantlog.core.key_admin import create_key
+    from tenantlog.core.keys import DEFAULT_SCOPES
+
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    try:
+        lifetime = None if expires_in is None else parse_duration(expires_in)
+        key, secret = admin.with_backends(
+            settings,
+            lambda b: create_key(
+                b.keys,
+                b.audit,
+                tenant_id=tenant_id,
+                scopes=scope or DEFAULT_SCOPES,
+                actor=admin.cli_actor(),
+                name=name,
+                expires_in=lifetime,
+            ),
+        )
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if json:
+        print_json({**key.public_dict(), "secret": secret})
+        return
+    console.print(f"key {key.key_id} for tenant {key.tenant_id}: {', '.join(sorted(key.scopes))}")
+    console.print("secret (shown once, store it now):")
+    # Plain print: no wrapping or markup may alter the secret.
+    print(secret)
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant_id: Annotated[str | None, typer.Argument(metavar="[TENANT]")] = None,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """Every key (or one tenant's) with its state; never a secret."""
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    keys = admin.with_backends(settings, lambda b: b.keys.list(tenant_id))
+    rows = [k.public_dict() for k in keys]
+    if json:
+        print_json(rows)
+        return
+    table = Table(
+        Column("key_id", no_wrap=True, min_width=16),
+        *("tenant", "scopes", "name", "created", "expires", "revoked", "last used"),
+    )
+    for row in rows:
+        table.add_row(
+            row["key_id"],
+            row["tenant_id"],
+            ",".join(row["scopes"]),
+            row["name"] or "",
+            row["created_at"],
+            row["expires_at"] or "never",
+            row["revoked_at"] or "",
+            row["last_used_at"] or "never",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(metavar="KEY_ID")],
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """Revoke a key; running services refuse it within TENANTLOG_KEY_CACHE_SECONDS."""
+    from tenantlog.core.key_admin import revoke_key
+
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    key = admin.with_backends(
+        settings, lambda b: revoke_key(b.keys, b.audit, key_id, actor=admin.cli_actor())
+    )
+    if key is None:
+        typer.echo(f"error: no key {key_id!r}", err=True)
+        raise typer.Exit(1)
+    if json:
+        print_json(key.public_dict())
+    else:
+        console.print(f"revoked {key.key_id} (tenant {key.tenant_id}) at {key.revoked_at}")
+
+
+@app.command()
+def audit(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="events to show")] = 50,
+    cursor: Annotated[str | None, typer.Option(help="continue with older events")] = None,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """The audit trail, newest first: key changes and reads of unredacted text."""
+    settings = settings_or_exit(backend=backend, data_dir=data_dir)
+    page = admin.with_backends(settings, lambda b: b.audit.list(limit, cursor))
+    events = [e.to_dict() for e in page.events]
+    if json:
+        print_json({"items": events, "next_cursor": page.next_cursor})
+        return
+    table = Table("at", "actor", "action", "tenant", "detail")
+    for event in events:
+        detail = " ".join(f"{k}={v}" for k, v in event["detail"].items())
+        table.add_row(event["at"], event["actor"], event["action"], event["tenant_id"], detail)
+    console.print(table)
+    if page.next_cursor:
+        console.print(f"more: --cursor {page.next_cursor}")

@@ -18,7 +18,7 @@ import uvicorn
 
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.processing import Processor
-from tenantlog.http.app import create_app
+from tenantlog.http.app import UnsafeStart, check_reachable_auth, create_app
 from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings
 from tenantlog.worker import Worker
@@ -82,6 +82,12 @@ def _stop_on_signals(stopping: asyncio.Event, on_stop: list[_Server]) -> None:
 async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool = True) -> None:
     """Run the API, the worker, or both in this process until SIGTERM/SIGINT."""
     backends = await open_backends(settings)
+    if with_api:
+        try:
+            await check_reachable_auth(settings, backends)
+        except BaseException:
+            await backends.close()
+            raise
     stopping = asyncio.Event()
     servers: list[_Server] = []
     if with_api:
@@ -109,7 +115,18 @@ def run(settings: Settings, *, with_api: bool = True, with_worker: bool = True) 
     configure_logging(settings)
     import uvloop
 
-    uvloop.run(serve(settings, with_api=with_api, with_worker=with_worker))
+    try:
+        uvloop.run(serve(settings, with_api=with_api, with_worker=with_worker))
+    except UnsafeStart as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+async def _check_before_forking(settings: Settings) -> None:
+    backends = await open_backends(settings)
+    try:
+        await check_reachable_auth(settings, backends)
+    finally:
+        await backends.close()
 
 
 def run_api_processes(settings: Settings) -> None:
@@ -119,6 +136,10 @@ def run_api_processes(settings: Settings) -> None:
     the environment, so the caller exports any CLI overrides first.
     """
     configure_logging(settings)
+    try:  # here, once, rather than as a start-up failure in every worker process
+        asyncio.run(_check_before_forking(settings))
+    except UnsafeStart as exc:
+        raise SystemExit(f"error: {exc}") from None
     uvicorn.run(
         "tenantlog.http.app:app_from_environment",
         factory=True,

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from tenantlog.core.identity import ANONYMOUS, Principal, foreign_tenant
 from tenantlog.core.models import InternalMessage, Source
 from tenantlog.core.validation import (
     IngestError,
@@ -32,13 +33,18 @@ _UTF8_CHARSETS = frozenset(("utf-8", "utf8", "us-ascii", "ascii"))
 
 @dataclass(frozen=True, slots=True)
 class IngestRequest:
-    """The parts of an HTTP request that /ingest reads."""
+    """The parts of an HTTP request that /ingest reads, and who sent it.
+
+    A log without a tenant of its own takes the principal's; a log naming a
+    tenant the principal may not write to fails the whole request with 403.
+    """
 
     content_type: str | None
     body: bytes
     tenant_header: str | None = None
     log_id_header: str | None = None
     content_encoding: str | None = None
+    principal: Principal = ANONYMOUS
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,13 @@ def normalise(
     received_at = now()
     if media == "application/json":
         message = _from_object(
-            _parse_json_object(body), None, limits, received_at, new_log_id, "json_upload"
+            _parse_json_object(body),
+            request.principal,
+            request.principal.tenant_id,
+            limits,
+            received_at,
+            new_log_id,
+            "json_upload",
         )
         return Ingested([message], batch=False)
     if media == "text/plain":
@@ -136,8 +148,15 @@ def _raise_if_not_utf8(body: bytes) -> None:
         raise IngestError(400, f"body is not valid UTF-8 (byte {exc.start})") from None
 
 
+def _permitted(tenant_id: str, principal: Principal) -> str:
+    if not principal.may_use(tenant_id):
+        raise IngestError(403, foreign_tenant(tenant_id))
+    return tenant_id
+
+
 def _from_object(
     data: dict[str, Any],
+    principal: Principal,
     default_tenant: str | None,
     limits: Limits,
     received_at: str,
@@ -147,7 +166,7 @@ def _from_object(
     tenant = data.get("tenant_id", default_tenant)
     log_id = data.get("log_id")
     return InternalMessage(
-        tenant_id=check_tenant_id(tenant),
+        tenant_id=_permitted(check_tenant_id(tenant), principal),
         log_id=new_log_id() if log_id is None else check_log_id(log_id),
         source=source,
         text=check_text(data.get("text"), limits),
@@ -162,9 +181,9 @@ def _from_text(
     received_at: str,
     new_log_id: Callable[[], str],
 ) -> InternalMessage:
-    if request.tenant_header is None:
+    tenant = _header_tenant(request)
+    if tenant is None:
         raise IngestError(400, MISSING_TENANT_HEADER)
-    tenant = check_tenant_id(request.tenant_header, source="X-Tenant-ID header")
     log_id = (
         new_log_id()
         if request.log_id_header is None
@@ -183,6 +202,14 @@ def _from_text(
     )
 
 
+def _header_tenant(request: IngestRequest) -> str | None:
+    """X-Tenant-ID when given (and permitted), else the principal's own tenant, if any."""
+    if request.tenant_header is None:
+        return request.principal.tenant_id
+    tenant = check_tenant_id(request.tenant_header, source="X-Tenant-ID header")
+    return _permitted(tenant, request.principal)
+
+
 def _from_ndjson(
     request: IngestRequest,
     body: bytes,
@@ -190,9 +217,7 @@ def _from_ndjson(
     received_at: str,
     new_log_id: Callable[[], str],
 ) -> list[InternalMessage]:
-    default_tenant = None
-    if request.tenant_header is not None:
-        default_tenant = check_tenant_id(request.tenant_header, source="X-Tenant-ID header")
+    default_tenant = _header_tenant(request)
     messages: list[InternalMessage] = []
     for number, line in enumerate(body.split(b"\n"), start=1):
         if not line.strip():
@@ -200,7 +225,15 @@ def _from_ndjson(
         try:
             data = _parse_json_object(line)
             messages.append(
-                _from_object(data, default_tenant, limits, received_at, new_log_id, "json_upload")
+                _from_object(
+                    data,
+                    request.principal,
+                    default_tenant,
+                    limits,
+                    received_at,
+                    new_log_id,
+                    "json_upload",
+                )
             )
         except IngestError as exc:
             raise exc.on_line(number) from None

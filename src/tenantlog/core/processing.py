@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from tenantlog.core.backoff import backoff_delay
 from tenantlog.core.models import InternalMessage, LogRecord, MessageDecodeError, utc_now
-from tenantlog.queue.base import Delivery
+from tenantlog.core.queue import Delivery
+from tenantlog.core.store import Store
 from tenantlog.redaction import Redactor
-from tenantlog.store.base import Store
 
 
 class SimulatedCrash(Exception):

@@ -34,3 +34,27 @@ CREATE TABLE IF NOT EXISTS logs (
     redactions    TEXT    NOT NULL,  -- JSON object: type -> count
     PRIMARY KEY (tenant_id, log_id)
 ) WITHOUT ROWID;
+
+-- API keys (DESIGN §2a): only the SHA-256 digest of a secret is kept.
+CREATE TABLE IF NOT EXISTS api_keys (
+    key_id       TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL,
+    scopes       TEXT NOT NULL,  -- space-separated
+    secret_hash  TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    name         TEXT,
+    expires_at   TEXT,
+    revoked_at   TEXT,
+    last_used_at TEXT
+);
+
+-- The audit trail: who created or revoked a key, who read unredacted text.
+-- event_id is a UUIDv7, so its order is time order.
+CREATE TABLE IF NOT EXISTS audit_events (
+    event_id  TEXT PRIMARY KEY,
+    at        TEXT NOT NULL,
+    actor     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    detail    TEXT NOT NULL  -- JSON object of strings
+) WITHOUT ROWID;

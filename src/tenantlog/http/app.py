@@ -12,29 +12,35 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantlog import metrics
 from tenantlog.backends import Backends, open_backends
+from tenantlog.core.models import utc_now
 from tenantlog.core.validation import Limits
 from tenantlog.http import ingest
+from tenantlog.http.auth import Authenticator, FailureThrottle
 from tenantlog.http.operations import Operations
+from tenantlog.http.policy import ClientAddress, RequestPolicy, route_label
 from tenantlog.http.reads import Reads
 from tenantlog.http.responses import error
 from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings, load_settings
 
 
-def create_app(settings: Settings, backends: Backends) -> ASGIApp:
+def create_app(
+    settings: Settings, backends: Backends, *, behind_api_gateway: bool = False
+) -> ASGIApp:
     """The app over already-open backends (the caller owns and closes them)."""
     limits = Limits(settings.max_text_bytes, settings.max_body_bytes)
     ingest_app = ingest.IngestApp(
         backends.queue, limits, ingest.Backpressure(backends.queue, settings.max_queue_depth)
     )
-    reads = Reads(backends.store)
-    ops = Operations(backends.queue, backends.store)
+    reads = Reads(backends.store, backends.audit)
+    ops = Operations(backends.queue, backends.store, backends.audit)
     routes = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs/{log_id:path}", reads.get_log, methods=["GET"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),
         Route("/metrics", ops.metrics, methods=["GET"]),
+        Route("/audit", ops.audit_trail, methods=["GET"]),
         Route("/openapi.json", ops.openapi, methods=["GET"]),
         Route("/docs", ops.docs, methods=["GET"]),
     ]
@@ -42,7 +48,16 @@ def create_app(settings: Settings, backends: Backends) -> ASGIApp:
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
-    return IngestFirst(ingest_app, CountRequests(app))
+    authenticator = None
+    if settings.auth_enabled(behind_api_gateway=behind_api_gateway):
+        authenticator = Authenticator(backends.keys, cache_seconds=settings.key_cache_seconds)
+    return RequestPolicy(
+        IngestFirst(ingest_app, CountRequests(app)),
+        authenticator,
+        throttle=FailureThrottle(settings.auth_failure_limit),
+        addresses=ClientAddress(settings.trusted_proxies),
+        allowed_hosts=None if behind_api_gateway else settings.allowed_hosts,
+    )
 
 
 class IngestFirst:
@@ -60,6 +75,30 @@ class IngestFirst:
             await self.router(scope, receive, send)
 
 
+class UnsafeStart(Exception):
+    """Serving as configured would leave the service open, or unusable, beyond this machine."""
+
+
+async def check_reachable_auth(settings: Settings, backends: Backends) -> None:
+    """Refuse to listen beyond loopback with authentication merely defaulted and no key to use.
+
+    Unset ``TENANTLOG_AUTH`` on a non-loopback address means keys; with no key
+    in the store nobody could use the service, and the likely mistake is a
+    first start that expected the loopback behaviour. Say what to do instead.
+    """
+    if settings.auth is not None or not settings.auth_enabled():
+        return
+    now = utc_now()
+    if any(key.state(now) == "active" for key in await backends.keys.list()):
+        return
+    raise UnsafeStart(
+        f"TENANTLOG_HOST={settings.host} is reachable beyond this machine, so authentication"
+        " is on (TENANTLOG_AUTH unset means keys there), and no API key exists yet. Create one"
+        " with `tenantlog keys create TENANT --scope admin`, or set TENANTLOG_AUTH=off"
+        " explicitly to serve without authentication."
+    )
+
+
 def app_from_environment() -> ASGIApp:
     """An app that opens its own backends from the environment (``tenantlog api`` workers)."""
     return SelfOpeningApp(load_settings())
@@ -69,7 +108,8 @@ class SelfOpeningApp:
     """Opens the backends at ASGI lifespan start-up and closes them at shutdown.
 
     Used where the server, not tenantlog, creates the app: uvicorn's worker
-    processes import it by name, each opening its own connections.
+    processes import it by name, each opening its own connections. Their
+    parent has already run ``check_reachable_auth`` once for all of them.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -117,7 +157,7 @@ class CountRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        route = _route_label(scope["path"])
+        route = route_label(scope["path"])
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -130,18 +170,3 @@ class CountRequests:
             await send(message)
 
         await self.app(scope, receive, counting_send)
-
-
-_KNOWN = frozenset(("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"))
-
-
-def _route_label(path: str) -> str:
-    if path in _KNOWN:
-        return path
-    if path.startswith("/tenants/"):
-        return (
-            "/tenants/{tenant_id}/logs/{log_id}"
-            if path.count("/") > 3
-            else "/tenants/{tenant_id}/logs"
-        )
-    return "other"

@@ -21,8 +21,9 @@ from tenantlog import metrics
 from tenantlog.core.ids import new_log_id
 from tenantlog.core.models import utc_now
 from tenantlog.core.normalise import PAYLOAD_TOO_LARGE, IngestRequest, normalise
+from tenantlog.core.queue import Queue, QueueUnavailable
 from tenantlog.core.validation import IngestError, Limits
-from tenantlog.queue.base import Queue, QueueUnavailable
+from tenantlog.http.policy import principal_of
 
 PATH = "/ingest"
 ENQUEUE_FAILED = "failed to enqueue message"
@@ -98,6 +99,7 @@ class IngestApp:
                     tenant_header=headers.get("x-tenant-id"),
                     log_id_header=headers.get("x-log-id"),
                     content_encoding=headers.get("content-encoding"),
+                    principal=principal_of(scope),
                 ),
                 self.limits,
                 now=utc_now,

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from tenantlog import metrics
+from tenantlog.core.audit import MAX_AUDIT_PAGE, AuditLog, AuditUnavailable
+from tenantlog.core.cursor import InvalidCursor
+from tenantlog.core.queue import Queue, QueueUnavailable
+from tenantlog.core.store import Store, StoreUnavailable
 from tenantlog.http.responses import JSON, error
-from tenantlog.queue.base import Queue, QueueUnavailable
-from tenantlog.store.base import Store, StoreUnavailable
 
 SWAGGER_UI = """<!doctype html>
 <html><head><title>tenantlog API</title><meta charset="utf-8">
@@ -38,17 +40,37 @@ def openapi_document() -> dict[str, Any]:
 class Operations:
     queue: Queue
     store: Store
+    audit: AuditLog
 
     async def healthz(self, request: Request) -> Response:
         return JSON({"status": "ok"})
 
     async def readyz(self, request: Request) -> Response:
+        """Names the component that is not ready, never the reason: the route is open, and
+        exception text carries URLs, ARNs and paths."""
         try:
             stats = await self.queue.stats()
+        except QueueUnavailable:
+            return error(503, "not ready: queue")
+        try:
             await self.store.ping()
-        except (QueueUnavailable, StoreUnavailable) as exc:
-            return error(503, f"not ready: {type(exc).__name__}: {exc}")
+        except StoreUnavailable:
+            return error(503, "not ready: store")
         return JSON({"status": "ready", "queue_depth": stats.depth})
+
+    async def audit_trail(self, request: Request) -> Response:
+        """The audit trail, newest first (admin keys only: the policy seam checks)."""
+        raw_limit = request.query_params.get("limit", "100")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_AUDIT_PAGE:
+            return error(400, f"limit must be an integer from 1 to {MAX_AUDIT_PAGE}")
+        try:
+            page = await self.audit.list(int(raw_limit), request.query_params.get("cursor"))
+        except InvalidCursor:
+            return error(400, "invalid cursor")
+        except AuditUnavailable:
+            return error(503, "audit trail unavailable", {"Retry-After": "5"})
+        events = [e.to_dict() for e in page.events]
+        return JSON({"items": events, "next_cursor": page.next_cursor})
 
     async def metrics(self, request: Request) -> Response:
         try:

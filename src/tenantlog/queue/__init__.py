@@ -1,2 +1,2 @@
-"""The durable queue between the API and the workers: the interface in ``base``, one module per
-backend (``memory``, ``sqlite``, ``sqs``)."""
+"""The durable queue between the API and the workers: one module per backend (``memory``,
+``sqlite``, ``sqs``) implementing ``tenantlog.core.queue.Queue``."""

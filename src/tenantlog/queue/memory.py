@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tenantlog.core.models import utc_now
-from tenantlog.queue.base import (
+from tenantlog.core.queue import (
     NO_RESULT_REASON,
     DeadLetterEntry,
     Delivery,

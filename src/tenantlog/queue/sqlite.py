@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
-from tenantlog.queue.base import (
+from tenantlog.core.queue import (
     NO_RESULT_REASON,
     DeadLetterEntry,
     Delivery,
     QueueStats,
     QueueUnavailable,
 )
+from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
 
 T = TypeVar("T")
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from tenantlog.aws import sqs_dead_letters
 from tenantlog.aws.batching import SendBatcher
-from tenantlog.aws.clients import Blocking, error_code, make_client
+from tenantlog.aws.clients import Blocking, error_code
 from tenantlog.aws.sqs_messages import (
     DEAD_AT_ATTRIBUTE,
     ENCODING_ATTRIBUTE,
@@ -47,7 +47,7 @@ from tenantlog.aws.sqs_messages import (
     string_attributes,
 )
 from tenantlog.core.models import utc_now
-from tenantlog.queue.base import DeadLetterEntry, Delivery, QueueStats, QueueUnavailable
+from tenantlog.core.queue import DeadLetterEntry, Delivery, QueueStats, QueueUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
         ReceiveMessageResultTypeDef,
     )
 
-    from tenantlog.settings import Settings
 
 #: Errors of a receipt that is no longer current: the message was deleted or received
 #: again since. The interface says such a receipt is ignored.
@@ -116,21 +115,6 @@ class SqsQueue:
         self._held: dict[str, _Held] = {}
         self.dead_letters = sqs_dead_letters.DeadLetters(
             client, queue_url, dlq_url, self._calls, max_receive_count
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SqsQueue:
-        if not settings.sqs_queue_url:
-            raise ValueError("the aws backend needs SQS_QUEUE_URL")
-        call_threads, poll_threads = 32, 16
-        return cls(
-            make_client("sqs", settings.aws_region, call_threads + poll_threads),
-            settings.sqs_queue_url,
-            dlq_url=settings.sqs_dlq_url,
-            visibility_timeout=settings.visibility_timeout,
-            max_receive_count=settings.max_receive_count,
-            call_threads=call_threads,
-            poll_threads=poll_threads,
         )
 
     async def _call_with_receipt(self, call: Callable[[], object]) -> None:

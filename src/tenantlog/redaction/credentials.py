@@ -45,9 +45,12 @@ BRANCHES = (
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-])(?P<jwt>)",
     r"[Bb](?i:earer|asic)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme>)",
+    # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
+    r"tlk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)",
 )
 KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),
+    "tenantlog_key": Kind("token", "TOKEN"),
     "jwt": Kind("token", "TOKEN"),
     "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
 }

@@ -1,2 +1,2 @@
-"""Tenant-partitioned log storage: the interface in ``base``, one module per backend
-(``memory``, ``sqlite``, ``dynamodb``)."""
+"""Tenant-partitioned log storage: one module per backend (``memory``, ``sqlite``,
+``dynamodb``) implementing ``tenantlog.core.store.Store``."""

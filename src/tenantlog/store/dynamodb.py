@@ -20,10 +20,10 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from tenantlog.aws.clients import Blocking, error_code, make_client
+from tenantlog.aws.clients import Blocking, error_code
 from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
 from tenantlog.core.models import LogRecord, Page, Source
-from tenantlog.store.base import MAX_PAGE_SIZE, StoreUnavailable
+from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryInputTypeDef
 
-    from tenantlog.settings import Settings
 
 #: DynamoDB's limit on a sort key value; a longer cursor cannot be one we issued.
 MAX_SORT_KEY_BYTES = 1024
@@ -43,14 +42,6 @@ class DynamoDbStore:
         self._client = client
         self._table = table_name
         self._calls = Blocking(threads, "DynamoDB", StoreUnavailable)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DynamoDbStore:
-        if not settings.dynamodb_table_name:
-            raise ValueError("the aws backend needs DYNAMODB_TABLE_NAME")
-        threads = 32
-        client = make_client("dynamodb", settings.aws_region, threads)
-        return cls(client, settings.dynamodb_table_name, threads=threads)
 
     async def put_if_absent(self, record: LogRecord) -> bool:
         try:

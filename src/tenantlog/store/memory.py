@@ -6,7 +6,7 @@ import bisect
 
 from tenantlog.core.cursor import decode_cursor, encode_cursor
 from tenantlog.core.models import LogRecord, Page
-from tenantlog.store.base import MAX_PAGE_SIZE
+from tenantlog.core.store import MAX_PAGE_SIZE
 
 
 class MemoryStore:

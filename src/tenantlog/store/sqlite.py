@@ -10,8 +10,8 @@ import orjson
 
 from tenantlog.core.cursor import decode_cursor, encode_cursor
 from tenantlog.core.models import LogRecord, Page
+from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
 from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
-from tenantlog.store.base import MAX_PAGE_SIZE, StoreUnavailable
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from tenantlog import metrics
 from tenantlog.core.processing import Ack, DeadLetter, Outcome, Processor, Retry
-from tenantlog.queue.base import Delivery, Queue, QueueUnavailable
+from tenantlog.core.queue import Delivery, Queue, QueueUnavailable
 
 log = logging.getLogger("tenantlog.worker")
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 from mangum import Mangum
 
-from tenantlog.aws import runtime
 from tenantlog.backends import open_backends
 from tenantlog.http.app import create_app
+from tenantlog.lambdas import runtime
 from tenantlog.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ class IngestFunction:
     def __init__(self, settings: Settings) -> None:
         self.backends = runtime.run(open_backends(settings))
         runtime.use_loop()  # before Mangum, which otherwise makes (and warns about) its own
-        app = create_app(settings, self.backends)
+        # API Gateway makes the function reachable from anywhere: keys unless set to off.
+        app = create_app(settings, self.backends, behind_api_gateway=True)
         # Starlette's ASGIApp returns an Awaitable where Mangum's protocol says Coroutine.
         self._adapter = Mangum(cast("ASGI", app), lifespan="off")
 

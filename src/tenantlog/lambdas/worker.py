@@ -34,7 +34,6 @@ from typing import Any, Protocol
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from tenantlog.aws import runtime
 from tenantlog.aws.sqs_messages import string_attributes
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.processing import (
@@ -44,7 +43,8 @@ from tenantlog.core.processing import (
     Processor,
     Retry,
 )
-from tenantlog.queue.base import Delivery, QueueUnavailable
+from tenantlog.core.queue import Delivery, QueueUnavailable
+from tenantlog.lambdas import runtime
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import Settings, load_settings
 

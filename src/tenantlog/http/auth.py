@@ -1,0 +1,205 @@
+"""Verifying API keys fast: the secret from the request, a short-lived cache, failure throttling.
+
+Every request that takes or returns logs is verified, so the hot path must
+not call the key store: verified keys are cached per process for
+``cache_seconds`` (at most 10), which is therefore the bound on how long a
+revoked key keeps working. Expiry is checked on every request, cached or not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from tenantlog.core.identity import Principal
+from tenantlog.core.keys import ApiKey, KeyStore, KeyStoreUnavailable, key_id_of, secret_digest
+from tenantlog.core.models import utc_now
+
+log = logging.getLogger(__name__)
+
+Failure = Literal["missing", "malformed", "unknown", "revoked", "expired"]
+#: How often a key's last-used time is written back, at most (it is a hint, not a log).
+TOUCH_EVERY = 60.0
+#: Unknown key ids remembered at once; a flood of random ids only recycles this space.
+MAX_CACHED = 10_000
+
+
+def presented_secret(authorization: str | None, api_key: str | None) -> str | Failure:
+    """The secret of ``Authorization: Bearer``, ``Basic`` (the password) or ``X-API-Key``.
+
+    Basic is what Loki clients (Promtail, Alloy, Vector, Fluent Bit) send; its
+    user name is ignored, because the key alone names the tenant.
+    """
+    if authorization is not None:
+        scheme, _, value = authorization.strip().partition(" ")
+        scheme = scheme.lower()
+        if scheme == "bearer":
+            return value.strip() or "malformed"
+        if scheme == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return "malformed"
+            _, colon, password = decoded.partition(":")
+            return password if colon and password else "malformed"
+        return "malformed"
+    if api_key is not None:
+        return api_key.strip() or "malformed"
+    return "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    """A key as fetched, with what every request needs from it computed once."""
+
+    key: ApiKey | None
+    fetched_at: float
+    principal: Principal | None
+    expires: float | None  # Unix seconds
+
+    @classmethod
+    def of(cls, key: ApiKey | None, fetched_at: float) -> _Cached:
+        if key is None:
+            return cls(None, fetched_at, None, None)
+        expires = None
+        if key.expires_at is not None:
+            expires = datetime.fromisoformat(key.expires_at.replace("Z", "+00:00")).timestamp()
+        return cls(key, fetched_at, Principal.of_key(key), expires)
+
+
+class Authenticator:
+    """Turns a presented secret into the Principal of its active key, or why it is refused."""
+
+    def __init__(
+        self,
+        keys: KeyStore,
+        *,
+        cache_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._keys = keys
+        self._ttl = cache_seconds
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._cache: dict[str, _Cached] = {}
+        self._loading: dict[str, asyncio.Future[_Cached]] = {}
+        self._touched: dict[str, float] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    async def verify(self, secret: str) -> Principal | Failure:
+        """Raises KeyStoreUnavailable when the key is not cached and the store does not answer.
+
+        This runs on every request, so it does only string work, one SHA-256 and
+        a constant-time comparison (the cache is by key id: the secret is still checked).
+        """
+        key_id = key_id_of(secret)
+        if key_id is None:
+            return "malformed"
+        entry = await self._entry(key_id)
+        key = entry.key
+        if key is None or not hmac.compare_digest(key.secret_hash, secret_digest(secret)):
+            return "unknown"
+        if key.revoked_at is not None:
+            return "revoked"
+        if entry.expires is not None and self._wall_clock() >= entry.expires:
+            return "expired"
+        self._touch(key_id)
+        assert entry.principal is not None
+        return entry.principal
+
+    async def _entry(self, key_id: str) -> _Cached:
+        cached = self._cache.get(key_id)
+        if cached is not None and self._clock() - cached.fetched_at < self._ttl:
+            return cached
+        loading = self._loading.get(key_id)
+        if loading is not None:  # one store call however many requests miss at once
+            return await asyncio.shield(loading)
+        future: asyncio.Future[_Cached] = asyncio.get_running_loop().create_future()
+        self._loading[key_id] = future
+        try:
+            entry = _Cached.of(await self._keys.get(key_id), self._clock())
+        except KeyStoreUnavailable as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody else must log it
+            raise
+        finally:
+            del self._loading[key_id]
+        future.set_result(entry)
+        if len(self._cache) >= MAX_CACHED:
+            self._cache.clear()
+        self._cache[key_id] = entry
+        return entry
+
+    def _touch(self, key_id: str) -> None:
+        """Write the last-used time back in the background, at most once a minute per key."""
+        moment = self._clock()
+        if moment - self._touched.get(key_id, -TOUCH_EVERY) < TOUCH_EVERY:
+            return
+        if len(self._touched) >= MAX_CACHED:
+            self._touched.clear()
+        self._touched[key_id] = moment
+        task = asyncio.create_task(self._write_touch(key_id, utc_now()))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _write_touch(self, key_id: str, now: str) -> None:
+        try:
+            await self._keys.touch(key_id, now)
+        except KeyStoreUnavailable:
+            log.warning("could not record the last use of key %s", key_id)
+
+
+class FailureThrottle:
+    """Refuses an address that failed authentication ``limit`` times in the current minute.
+
+    A fixed one-minute window per address: cheap, and enough to turn online
+    guessing (already hopeless against 190-bit secrets) into a trickle. 0 turns it off.
+    """
+
+    WINDOW = 60.0
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = limit
+        self._clock = clock
+        self._windows: dict[str, tuple[float, int]] = {}
+
+    def retry_after(self, address: str) -> int | None:
+        """Seconds the address must wait, or None when it may try."""
+        if self._limit == 0:
+            return None
+        window = self._windows.get(address)
+        if window is None:
+            return None
+        started, failures = window
+        elapsed = self._clock() - started
+        if elapsed >= self.WINDOW:
+            del self._windows[address]
+            return None
+        return max(1, int(self.WINDOW - elapsed + 0.999)) if failures >= self._limit else None
+
+    def failed(self, address: str) -> None:
+        if self._limit == 0:
+            return
+        now = self._clock()
+        started, failures = self._windows.get(address, (now, 0))
+        if now - started >= self.WINDOW:
+            started, failures = now, 0
+        if len(self._windows) >= MAX_CACHED and address not in self._windows:
+            self._forget_expired(now)
+        self._windows[address] = (started, failures + 1)
+
+    def _forget_expired(self, now: float) -> None:
+        expired = [a for a, (s, _) in self._windows.items() if now - s >= self.WINDOW]
+        for address in expired:
+            del self._windows[address]
+        if len(self._windows) >= MAX_CACHED:  # a flood of fresh addresses: start over
+            self._windows.clear()

@@ -1,0 +1,245 @@
+"""The one request-policy seam (DESIGN §2a): who is calling, and may they use this route.
+
+Every request passes through here before any route, the raw ``/ingest`` app
+and the Starlette router alike, so identity, scopes and tenant checks are
+decided once. The result, a Principal, travels in the ASGI scope under
+``PRINCIPAL``; routes read it and never look at credentials themselves.
+
+Pure ASGI rather than Starlette middleware: it sits on the ingest hot path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+from prometheus_client import Counter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tenantlog import metrics
+from tenantlog.core.identity import ANONYMOUS, Principal
+from tenantlog.core.keys import KeyStoreUnavailable
+from tenantlog.http.auth import Authenticator, FailureThrottle, presented_secret
+from tenantlog.settings import is_loopback_host
+
+PRINCIPAL = "tenantlog.principal"
+INVALID_KEY = "missing or invalid API key"
+OPEN_PATHS = frozenset(("/healthz", "/readyz", "/docs", "/openapi.json"))
+ADMIN_PATHS = frozenset(("/metrics", "/audit"))
+_JSON = (b"content-type", b"application/json")
+
+
+def principal_of(scope: Scope) -> Principal:
+    """The caller the policy admitted (routes run only after it did)."""
+    principal: Principal = scope[PRINCIPAL]
+    return principal
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a route needs: a scope (None: any valid key) and, for tenant paths, the tenant."""
+
+    scope: str | None
+    tenant_id: str | None = None
+
+
+def rule_for(method: str, path: str) -> Rule | None:
+    """None for the open operations routes; unknown paths still need a valid key."""
+    if path in OPEN_PATHS:
+        return None
+    if path == "/ingest":
+        return Rule("ingest")
+    if path in ADMIN_PATHS:
+        return Rule("admin")
+    if path.startswith("/tenants/"):
+        tenant, _, rest = path[len("/tenants/") :].partition("/")
+        if rest == "logs" or rest.startswith("logs/"):
+            return Rule("delete" if method == "DELETE" else "read", tenant)
+    return Rule(None)
+
+
+class ClientAddress:
+    """The client's address: the socket peer, or X-Forwarded-For behind a trusted proxy.
+
+    The forwarded chain is read from the right, skipping trusted proxies, so a
+    client cannot pick its address by sending the header itself.
+    """
+
+    def __init__(self, trusted_proxies: Sequence[str]) -> None:
+        self._trusted = [ipaddress.ip_network(n, strict=False) for n in trusted_proxies]
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self._trusted)
+
+    def of(self, scope: Scope, forwarded_for: str | None) -> str:
+        client = scope.get("client")
+        peer = str(client[0]) if client else "unknown"
+        if not self._trusted or forwarded_for is None or not self._is_trusted(peer):
+            return peer
+        for hop in reversed([h.strip() for h in forwarded_for.split(",")]):
+            if hop and not self._is_trusted(hop):
+                return hop
+        return peer
+
+
+class RequestPolicy:
+    """Admits a request with its Principal, or answers 401/403/404/429/503 itself."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator | None,
+        *,
+        throttle: FailureThrottle,
+        addresses: ClientAddress,
+        allowed_hosts: Sequence[str] | None = (),
+    ) -> None:
+        """``authenticator`` None means authentication is off: everyone is ANONYMOUS, and only
+        requests addressed to a loopback name or one of ``allowed_hosts`` are served (None:
+        any host, for API Gateway, where DNS rebinding cannot reach a local service)."""
+        self.app = app
+        self._authenticator = authenticator
+        self._throttle = throttle
+        self._addresses = addresses
+        self._any_host = allowed_hosts is None
+        self._allowed_hosts = frozenset(h.lower() for h in allowed_hosts or ())
+        self._host_verdicts: dict[str, bool] = {}  # Host header -> served (parsing IPs is slow)
+        self._answers: dict[tuple[str, int], Counter] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self._authenticator is None:
+            await self._without_keys(scope, receive, send, _host(scope))
+            return
+        headers = _wanted_headers(scope)
+        rule = rule_for(scope["method"], scope["path"])
+        if rule is None:
+            scope[PRINCIPAL] = None
+            await self.app(scope, receive, send)
+            return
+        address = self._addresses.of(scope, headers.get("x-forwarded-for"))
+        wait = self._throttle.retry_after(address)
+        if wait is not None:
+            metrics.AUTH_FAILURES.labels("throttled").inc()
+            message = "too many failed authentication attempts; retry later"
+            await self._refuse(scope, send, 429, message, [(b"retry-after", str(wait).encode())])
+            return
+        secret = presented_secret(headers.get("authorization"), headers.get("x-api-key"))
+        try:
+            principal = (
+                await self._authenticator.verify(secret) if secret not in _FAILURES else secret
+            )
+        except KeyStoreUnavailable:
+            extra = [(b"retry-after", b"5")]
+            await self._refuse(scope, send, 503, "key store unavailable; retry later", extra)
+            return
+        if isinstance(principal, str):
+            metrics.AUTH_FAILURES.labels(principal).inc()
+            self._throttle.failed(address)
+            extra = [(b"www-authenticate", b'Bearer realm="tenantlog"')]
+            await self._refuse(scope, send, 401, INVALID_KEY, extra)
+            return
+        if rule.scope is not None and not principal.allows(rule.scope):
+            message = f"this API key lacks the '{rule.scope}' scope"
+            await self._refuse(scope, send, 403, message, [])
+            return
+        if rule.tenant_id is not None and not principal.may_use(rule.tenant_id):
+            await self._refuse(scope, send, 404, "not found", [])  # never disclose the tenant
+            return
+        scope[PRINCIPAL] = principal
+        await self.app(scope, receive, send)
+
+    async def _without_keys(
+        self, scope: Scope, receive: Receive, send: Send, host: str | None
+    ) -> None:
+        """Authentication off: refuse a foreign Host, so a web page cannot reach us (DNS
+        rebinding makes a browser send a local request with the attacker's host name)."""
+        if host is not None and not self._any_host and not self._serves_host(host):
+            message = (
+                f"Host '{_host_name(host)[:100]}' is not served: authentication is off, so"
+                " only loopback names are (set TENANTLOG_AUTH=keys or TENANTLOG_ALLOWED_HOSTS)"
+            )
+            await self._refuse(scope, send, 403, message, [])
+            return
+        scope[PRINCIPAL] = ANONYMOUS
+        await self.app(scope, receive, send)
+
+    def _serves_host(self, host: str) -> bool:
+        verdict = self._host_verdicts.get(host)
+        if verdict is None:
+            name = _host_name(host)
+            verdict = is_loopback_host(name) or name in self._allowed_hosts
+            if len(self._host_verdicts) >= 1000:  # arbitrary Host values must not grow it
+                self._host_verdicts.clear()
+            self._host_verdicts[host] = verdict
+        return verdict
+
+    async def _refuse(
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        message: str,
+        extra: list[tuple[bytes, bytes]],
+    ) -> None:
+        content = orjson.dumps({"error": message})
+        headers = [_JSON, (b"content-length", str(len(content)).encode()), *extra]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+        key = (route_label(scope["path"]), status)
+        counter = self._answers.get(key)
+        if counter is None:
+            counter = self._answers[key] = metrics.HTTP_REQUESTS.labels(key[0], str(status))
+        counter.inc()
+
+
+_FAILURES = frozenset(("missing", "malformed"))
+_WANTED = frozenset((b"authorization", b"x-api-key", b"host", b"x-forwarded-for"))
+
+
+def _wanted_headers(scope: Scope) -> dict[str, str]:
+    """The headers the policy reads (the first of each; ASGI names are lower-case)."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        if name in _WANTED:
+            found.setdefault(name.decode(), value.decode("latin-1"))
+    return found
+
+
+def _host(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header value, without its port (``[::1]:8000`` → ``::1``)."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+_KNOWN = frozenset(("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/audit"))
+
+
+def route_label(path: str) -> str:
+    """A bounded metric label for a path (never a tenant id or a log id)."""
+    if path in _KNOWN or path == "/ingest":
+        return path
+    if path.startswith("/tenants/"):
+        return (
+            "/tenants/{tenant_id}/logs/{log_id}"
+            if path.count("/") > 3
+            else "/tenants/{tenant_id}/logs"
+        )
+    return "other"

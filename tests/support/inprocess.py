@@ -1,0 +1,59 @@
+"""The ASGI app over in-memory backends, called in-process through httpx (no socket).
+
+For fast tests of the request policy and routes; the integration tests cover
+the same behaviour over a real server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tenantlog.audit.memory import MemoryAuditLog
+from tenantlog.backends import Backends
+from tenantlog.core.key_admin import create_key
+from tenantlog.http.app import create_app
+from tenantlog.keys.memory import MemoryKeyStore
+from tenantlog.queue.memory import MemoryQueue
+from tenantlog.settings import load_settings
+from tenantlog.store.memory import MemoryStore
+
+
+@dataclass
+class InProcess:
+    backends: Backends
+    client: httpx.AsyncClient
+
+    async def new_key(self, tenant: str, *scopes: str, **options: Any) -> str:
+        _, secret = await create_key(
+            self.backends.keys,
+            self.backends.audit,
+            tenant_id=tenant,
+            scopes=scopes or ("ingest",),
+            actor="test",
+            **options,
+        )
+        return secret
+
+
+@asynccontextmanager
+async def in_process(
+    client_address: tuple[str, int] = ("203.0.113.7", 1234),
+    headers: Iterable[tuple[str, str]] = (),
+    base_url: str = "http://tenantlog.test",
+    **settings: Any,
+) -> AsyncIterator[InProcess]:
+    """``settings`` override the defaults (auth on, no key cache, nothing slowed down)."""
+    chosen = {"auth": "keys", "key_cache_seconds": 0, **settings}
+    backends = Backends(MemoryQueue(), MemoryStore(), MemoryKeyStore(), MemoryAuditLog())
+    app = create_app(load_settings(**chosen), backends)
+    transport = httpx.ASGITransport(app=app, client=client_address)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=base_url, headers=list(headers)
+    ) as client:
+        yield InProcess(backends, client)
+    await backends.close()
