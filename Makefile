@@ -2,17 +2,31 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+# Every install takes its versions from constraints.txt, so runs are reproducible.
+CONSTRAINTS := constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS)
+# `make run` needs only the service's own dependencies; `make test` adds the dev
+# tools (moto, schemathesis, mypy, ...) on top. Each stamp records one layer, so
+# either command, in either order, installs only what is missing.
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/.installed
 
 .PHONY: install run test lint typecheck pytest package bench clean
 
-$(INSTALLED): pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tenantlog needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+# pip first: the pinned pip is the one that knows --build-constraint.
+$(RUNTIME): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP_INSTALL) --upgrade pip
+	$(PIP_INSTALL) --build-constraint $(CONSTRAINTS) --editable .
+	touch $@
+
+$(DEV): $(RUNTIME)
+	$(PIP_INSTALL) --build-constraint $(CONSTRAINTS) --editable '.[dev]'
 	touch $@
 
 # checkov lives in its own virtualenv: its pinned dependencies clash with the app's.
@@ -22,27 +36,27 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==3.3.30'
 	touch $@
 
-install: $(INSTALLED)
+install: $(DEV)
 
-run: $(INSTALLED)
+run: $(RUNTIME)
 	$(BIN)/tenantlog serve
 
-lint: $(INSTALLED)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(INSTALLED)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
-pytest: $(INSTALLED) $(CHECKOV)
+pytest: $(DEV) $(CHECKOV)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
-package: $(INSTALLED)
+package: $(DEV)
 	$(BIN)/python packaging/build_lambda.py
 
-bench: $(INSTALLED)
+bench: $(DEV)
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -1,12 +1,20 @@
-"""Throughput of ``tenantlog.redact`` against the naive phone-only redactor.
+"""Redaction: throughput against a naive redactor, growth with matches, worst-case logs.
 
-The naive baseline is what most services ship: a seven-digit pattern plus one
-NANP pattern, two ``re.sub`` calls, nothing else detected. Both run on the same
-deterministic mix of ~1 KB log lines (half of them carrying PII), in
-alternating rounds so that a noisy shared machine slows both alike; the
-median of the rounds is reported.
+1. Throughput: ``tenantlog.redact`` against the naive phone-only redactor
+   most services ship (a seven-digit pattern plus one NANP pattern, two
+   ``re.sub`` calls, nothing else detected), on the same deterministic mix
+   of ~1 KB log lines (half of them carrying PII), in alternating rounds so
+   that a noisy shared machine slows both alike; the median is reported.
+2. Scaling: the log of issue 8 (``555-0199 a@b.co 10.0.0.1`` repeated 650
+   to 5,200 times, three matches per repeat). Overlap resolution as it was
+   (every span compared with every kept one) and as it is, on the same
+   candidate spans, then the whole ``redact``; each row's growth over the
+   one before shows the order: x2 per doubling is linear, x4 quadratic.
+3. Worst case: 64 KiB logs (the default text cap) of hostile shapes, each
+   the best of a few rounds, and the slowest of them.
 
-    .venv/bin/python bench/redaction.py [--lines 2000] [--rounds 9] [--seed 7]
+    .venv/bin/python bench/redaction.py [--section all|throughput|scaling|worst]
+        [--lines 2000] [--rounds 9] [--seed 7]
 """
 
 from __future__ import annotations
@@ -18,8 +26,12 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 from tenantlog import redact
+from tenantlog.redaction import DETECTORS, Redactor
+from tenantlog.redaction.engine import Span, compile_scan, find_spans, keep_longest
+from tenantlog.redaction.scans import ALL
 
 _NAIVE_LOCAL = re.compile(r"\b\d{3}-\d{4}\b")
 _NAIVE_NANP = re.compile(r"\(?\b\d{3}\)?[-. ]?\d{3}[-. ]\d{4}\b")
@@ -128,15 +140,9 @@ def _throughput(fn: Callable[[str], str], lines: list[str], megabytes: float) ->
     return megabytes / (time.perf_counter() - started)
 
 
-def main() -> None:
-    """Run alternating rounds and print median MB/s for both redactors and their ratio."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-
-    lines = make_lines(args.lines, args.seed)
+def throughput(lines_count: int, rounds: int, seed: int) -> None:
+    """Median MB/s of both redactors over alternating rounds, and their ratio."""
+    lines = make_lines(lines_count, seed)
     megabytes = sum(len(line.encode()) for line in lines) / 1e6
     for line in lines[:50]:  # warm caches (phonenumbers metadata, regex compilation)
         redact(line)
@@ -144,14 +150,180 @@ def main() -> None:
 
     ours: list[float] = []
     naive: list[float] = []
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         ours.append(_throughput(redact, lines, megabytes))
         naive.append(_throughput(naive_redact, lines, megabytes))
     ours_mb, naive_mb = statistics.median(ours), statistics.median(naive)
-    print(f"lines: {len(lines)} ({megabytes:.2f} MB), rounds: {args.rounds}, seed: {args.seed}")
+    print(f"lines: {len(lines)} ({megabytes:.2f} MB), rounds: {rounds}, seed: {seed}")
     print(f"tenantlog.redact : {ours_mb:7.1f} MB/s (median)")
     print(f"naive phone regex: {naive_mb:7.1f} MB/s (median)")
     print(f"ratio            : {ours_mb / naive_mb:7.2f}x")
+
+
+def quadratic_keep_longest(spans: list[Span]) -> list[Span]:
+    """Overlap resolution before issue 8, the baseline: each span against every kept one."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        if all(span[1] <= other[0] or other[1] <= span[0] for other in kept):
+            kept.append(span)
+    kept.sort()
+    return kept
+
+
+_ISSUE_LINE = "555-0199 a@b.co 10.0.0.1 "
+
+
+def _best_seconds(run: Callable[[], object], rounds: int) -> float:
+    """The fastest of ``rounds`` runs: other work on a shared machine only ever adds time."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+_REPEATS = (650, 1300, 2600, 5200)
+
+
+def scaling(rounds: int) -> None:
+    """Old and new overlap resolution on the same spans, and ``redact``, as matches double.
+
+    The new resolution and ``redact`` take milliseconds, so their rounds go
+    round the sizes in turn: a slow spell of the machine then costs one
+    round of each size, not every round of one size.
+    """
+    scans = [s for s in (compile_scan(scan, frozenset(DETECTORS)) for scan in ALL) if s]
+    texts = {repeats: _ISSUE_LINE * repeats for repeats in _REPEATS}
+    # Every scan's candidates before resolution, as one pass of redact finds them.
+    spans = {
+        repeats: [span for scan in scans for span in find_spans([scan], text)]
+        for repeats, text in texts.items()
+    }
+    if any(keep_longest(found) != quadratic_keep_longest(found) for found in spans.values()):
+        raise SystemExit("the two resolutions disagree")
+    before = {
+        repeats: _best_seconds(partial(quadratic_keep_longest, found), 1 if repeats > 1300 else 3)
+        for repeats, found in spans.items()
+    }
+    after = {repeats: float("inf") for repeats in _REPEATS}
+    whole = {repeats: float("inf") for repeats in _REPEATS}
+    for _ in range(rounds):
+        for repeats in _REPEATS:
+            after[repeats] = min(
+                after[repeats], _best_seconds(partial(keep_longest, spans[repeats]), 1)
+            )
+            whole[repeats] = min(whole[repeats], _best_seconds(partial(redact, texts[repeats]), 1))
+
+    print("repeats   chars   spans | resolution before        after          | redact")
+    previous: tuple[float, float, float] | None = None
+    for repeats in _REPEATS:
+        figures = (before[repeats], after[repeats], whole[repeats])
+        cells = [f"{seconds * 1000:8.1f} ms" for seconds in figures]
+        if previous is not None:
+            cells = [
+                f"{cell} x{now / earlier:<4.1f}"
+                for cell, now, earlier in zip(cells, figures, previous, strict=True)
+            ]
+        else:
+            cells = [f"{cell}      " for cell in cells]
+        print(
+            f"{repeats:7,} {len(texts[repeats]):7,} {len(spans[repeats]):7,} | " + " ".join(cells)
+        )
+        previous = figures
+
+
+_CAP = 65536  # TENANTLOG_MAX_TEXT_BYTES' default; every shape below is ASCII
+
+
+def _fill(unit: str) -> str:
+    return (unit * (_CAP // len(unit) + 1))[:_CAP]
+
+
+def _random_text(rng: random.Random, alphabet: str) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(_CAP))
+
+
+def _random_groups(rng: random.Random, widths: tuple[int, ...]) -> str:
+    """Numbers after "+" of random digits in groups of ``widths``: no cache helps."""
+    parts: list[str] = []
+    size = 0
+    while size < _CAP:
+        part = "+" + " ".join(str(rng.randrange(10 ** (w - 1), 10**w)) for w in widths) + " "
+        parts.append(part)
+        size += len(part)
+    return "".join(parts)[:_CAP]
+
+
+def worst_case_logs(seed: int) -> dict[str, str]:
+    """64 KiB texts that are dense in values, or in near misses that make a check work."""
+    rng = random.Random(seed)
+    loggy = _random_text(rng, "0123456789" * 3 + " .-:/+()@=_,;[]\"'%abcdefABCDEF")
+    return {
+        "issue 8 line": _fill(_ISSUE_LINE),
+        "digit run": "1" * _CAP,
+        "+ and 40 digits": _fill("+1" + "2" * 40 + " "),
+        "+ numbers, random": _random_groups(rng, (3, 5, 5, 5, 5, 5)),
+        "+1 numbers, trailing": _random_groups(rng, (1, 3, 3, 4, 1, 1, 1)),
+        "+ numbers, seven stops": _random_groups(rng, (7, 1, 1, 1, 1, 1, 1)),
+        "card groups, bad Luhn": _fill("5550 "),
+        "cards": _fill("4111 1111 1111 1111 "),
+        "dots": "." * _CAP,
+        "dashes": "-" * _CAP,
+        "1.1.1.1...": _fill("1."),
+        "IPv4 glued by /": _fill("1.1.1.1/"),
+        "IPv4 after a word": _fill("x 1.1.1.1 "),
+        "IPv4-mapped IPv6": _fill("::ffff:1.2.3.4 "),
+        "compressed IPv6": _fill("1::1 "),
+        "a@ repeated": _fill("a@"),
+        "emails": _fill("a@b.co "),
+        "emails glued to IPv4": _fill("a@b.co/1.2.3.4 "),
+        "eyJ_ run, no dots": _fill("eyJ_"),
+        "JWTs": _fill(" eyJaaaa.eyJbbbb.cccc"),
+        "token parameters": _fill("token=abcDEF123456 "),
+        "phone word, bare digits": _fill("phone: 4155550199 "),
+        "bare digits, no word": _fill("x 4155550199 "),
+        "IBANs, bad checksum": _fill("DE89 3704 0044 0532 0130 01 "),
+        "random log characters": loggy,
+    }
+
+
+def worst_case(rounds: int, seed: int) -> None:
+    """Per-log time of each hostile 64 KiB shape (typed placeholders), and the slowest."""
+    redactor = Redactor(style="typed")
+    results: list[tuple[float, str]] = []
+    print(f"64 KiB shape (best of {rounds})        time   values")
+    for name, text in worst_case_logs(seed).items():
+        redacted = redactor.redact_counted(text)  # also warms caches for this shape
+        seconds = _best_seconds(partial(redactor.redact, text), rounds)
+        results.append((seconds, name))
+        values = sum(redacted.counts.values())
+        print(f"{name:30s} {seconds * 1000:7.1f} ms {values:7,}")
+    seconds, name = max(results)
+    print(f"slowest: {name}, {seconds * 1000:.1f} ms")
+
+
+def main() -> None:
+    """Run the chosen sections."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--section", choices=("all", "throughput", "scaling", "worst"), default="all"
+    )
+    parser.add_argument("--lines", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    sections = {
+        "throughput": lambda: throughput(args.lines, args.rounds, args.seed),
+        "scaling": lambda: scaling(args.rounds),
+        "worst": lambda: worst_case(args.rounds, args.seed),
+    }
+    chosen = list(sections) if args.section == "all" else [args.section]
+    for number, name in enumerate(chosen):
+        if number:
+            print()
+        sections[name]()
 
 
 if __name__ == "__main__":

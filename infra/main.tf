@@ -30,14 +30,17 @@ locals {
     DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
     TENANTLOG_MAX_TEXT_BYTES     = var.max_text_bytes
     TENANTLOG_MAX_BODY_BYTES     = var.max_body_bytes
+    # Both sides need the simulated work and the worker's budget: ingest refuses (413) a text
+    # no worker invocation could finish, the worker dead-letters one at once.
+    TENANTLOG_PROCESSING_DELAY_PER_CHAR = var.processing_delay_per_char
+    TENANTLOG_WORKER_TIME_BUDGET        = var.worker_timeout_seconds - 3 # the handler's SAFETY_MARGIN
     POWERTOOLS_SERVICE_NAME      = "tenantlog"
     POWERTOOLS_METRICS_NAMESPACE = "tenantlog"
     LOG_LEVEL                    = var.log_level
   }
 
   worker_only_environment = {
-    TENANTLOG_CRASH_PROBABILITY         = var.crash_probability
-    TENANTLOG_PROCESSING_DELAY_PER_CHAR = var.processing_delay_per_char
+    TENANTLOG_CRASH_PROBABILITY = var.crash_probability
     # The worker computes backoff and visibility extensions against the queue's real settings.
     TENANTLOG_VISIBILITY_TIMEOUT = aws_sqs_queue.main.visibility_timeout_seconds
     TENANTLOG_MAX_RECEIVE_COUNT  = var.max_receive_count

@@ -194,13 +194,13 @@ variable "max_text_bytes" {
 }
 
 variable "max_body_bytes" {
-  description = "Largest request body after decompression. On Lambda a request is also capped by the 6 MB synchronous invocation payload (see docs/aws.md)."
+  description = "Largest request body after decompression. 4 MiB so that any body tenantlog would accept still fits Lambda's 6 MB synchronous payload once API Gateway base64-encodes it (4/3 larger) inside the event; larger ones get tenantlog's own 413 (see docs/aws.md)."
   type        = number
-  default     = 5242880
+  default     = 4194304
 
   validation {
-    condition     = var.max_body_bytes >= 1 && var.max_body_bytes <= 10485760
-    error_message = "max_body_bytes must be 1-10485760 (API Gateway's own 10 MB cap)."
+    condition     = var.max_body_bytes >= 1 && var.max_body_bytes <= 4500000
+    error_message = "max_body_bytes must be 1-4500000: above it, a base64-encoded body no longer fits Lambda's 6 MB payload."
   }
 }
 

@@ -1,6 +1,23 @@
-"""Process-wide tuning shared by every long-running shell."""
+"""Process-wide choices and tuning shared by every long-running shell."""
 
+import asyncio
 import gc
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed, else asyncio's own.
+
+    uvloop has no Windows or PyPy builds, so the package installs it only on
+    CPython outside Windows (pyproject.toml's markers); elsewhere the service
+    runs on the standard loop, slower but otherwise the same. The import is
+    tried rather than looked up, so an installed but unloadable uvloop falls
+    back too.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def freeze_startup_heap() -> None:

@@ -49,10 +49,21 @@ class Settings(BaseSettings):
     backoff_max: float = Field(60.0, ge=0, le=43200)
     shutdown_grace: float = Field(10.0, ge=0)
     store_original_text: bool = True
+    worker_time_budget: float | None = Field(
+        None,
+        gt=0,
+        description="seconds a worker may spend on one message (Lambda: timeout less margin)",
+    )
 
     max_text_bytes: int = Field(65536, ge=1, le=190_000)
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1, le=10 * 1024 * 1024)
     max_queue_depth: int = Field(1_000_000, ge=1)
+    max_batch_lines: int = Field(10_000, ge=1, description="NDJSON lines per /ingest request")
+    request_timeout: float = Field(30.0, gt=0, description="seconds a request body may take")
+    max_connections: int = Field(4096, ge=1, description="connections held at once; 503 beyond")
+    max_page_bytes: int = Field(
+        4 * 1024 * 1024, ge=65536, description="bytes of records in one read page"
+    )
 
     redaction_detectors: Annotated[tuple[str, ...], NoDecode] = DETECTORS
     redaction_style: Literal["plain", "typed"] = "plain"
@@ -116,6 +127,12 @@ class Settings(BaseSettings):
     def redactor(self) -> Redactor:
         return Redactor(self.redaction_detectors, self.redaction_style)
 
+    def max_work_chars(self) -> int | None:
+        """The longest text whose simulated work fits the worker's time budget, if it has one."""
+        if self.worker_time_budget is None or self.processing_delay_per_char == 0:
+            return None
+        return int(self.worker_time_budget / self.processing_delay_per_char)
+
     def processing_policy(self) -> ProcessingPolicy:
         return ProcessingPolicy(
             crash_probability=self.crash_probability,
@@ -124,6 +141,7 @@ class Settings(BaseSettings):
             backoff_base=self.backoff_base,
             backoff_max=self.backoff_max,
             store_original_text=self.store_original_text,
+            time_budget=self.worker_time_budget,
         )
 
 

@@ -11,11 +11,11 @@ import pytest
 from tenantlog.aws.clients import make_client
 from tenantlog.backends import dynamodb_store
 from tenantlog.core.cursor import InvalidCursor, encode_cursor
-from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
+from tenantlog.core.store import MAX_PAGE_SIZE, RecordTooLarge, StoreUnavailable
 from tenantlog.settings import load_settings
 from tenantlog.store.dynamodb import DynamoDbStore, to_item
 from tests.aws.conftest import CallLog
-from tests.support.aws_emulator import REGION, create_table
+from tests.support.aws_emulator import REGION, create_table, make_dynamodb_store
 from tests.support.factories import make_record
 
 if TYPE_CHECKING:
@@ -172,5 +172,20 @@ async def test_dynamodb_store_unreachable_or_missing_table_is_store_unavailable(
     try:
         with pytest.raises(StoreUnavailable):
             await store.put_if_absent(make_record())
+    finally:
+        await store.close()
+
+
+async def test_dynamodb_store_record_over_the_item_size_is_record_too_large(
+    moto_server: str,
+) -> None:
+    # GIVEN a record whose two copies of the text cannot fit one 400 KB item
+    store = await make_dynamodb_store()
+    big = replace(make_record(), original_text="x" * 210_000, modified_data="y" * 210_000)
+    try:
+        # WHEN it is written, THEN the store says it can never hold it, with the size
+        with pytest.raises(RecordTooLarge, match=r"record of 420,\d{3} bytes is over"):
+            await store.put_if_absent(big)
+        assert await store.get(big.tenant_id, big.log_id) is None
     finally:
         await store.close()

@@ -1,21 +1,28 @@
 """What the SQS queue does beyond the shared contract: batching, SQS's limits, endpoints.
 
-The contract itself (tests/contract) runs against SqsQueue too.
+The contract itself (tests/contract) runs against SqsQueue too. Everything
+runs on the moto server; where a test needs an answer moto never gives (an
+SQS error text it does not produce, a move task it does not implement, a
+malformed batch result), that one answer is canned at the client (``answer``)
+and says so.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from tenantlog.aws import sqs_dead_letters
 from tenantlog.aws.clients import make_client
-from tenantlog.aws.sqs_messages import REDRIVE_POLICY_REASON
+from tenantlog.aws.sqs_messages import PRIOR_RECEIVES_ATTRIBUTE, REDRIVE_POLICY_REASON
 from tenantlog.backends import sqs_queue
-from tenantlog.core.queue import Delivery, QueueUnavailable
+from tenantlog.core.queue import Delivery, QueueUnavailable, VisibilityLimitReached
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import load_settings
 from tests.aws.conftest import CallLog
@@ -31,6 +38,8 @@ pytestmark = pytest.mark.anyio
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 
 OpenQueue = Callable[..., tuple[SqsQueue, CallLog]]
+#: An HTTP status and the parsed body botocore would have made of SQS's answer.
+Answer = tuple[int, dict[str, Any]]
 
 
 @pytest.fixture
@@ -39,7 +48,10 @@ async def open_queue(moto_server: str) -> AsyncIterator[OpenQueue]:
     made: list[SqsQueue] = []
 
     def open_queue(
-        *, visibility_timeout: int = 30, max_receive_count: int = 5
+        *,
+        visibility_timeout: int = 30,
+        max_receive_count: int = 5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> tuple[SqsQueue, CallLog]:
         url, _ = create_queues(
             visibility_timeout=visibility_timeout, max_receive_count=max_receive_count
@@ -47,7 +59,11 @@ async def open_queue(moto_server: str) -> AsyncIterator[OpenQueue]:
         client = make_client("sqs", REGION, 48)
         log = CallLog(client)
         queue = SqsQueue(
-            client, url, visibility_timeout=visibility_timeout, max_receive_count=max_receive_count
+            client,
+            url,
+            visibility_timeout=visibility_timeout,
+            max_receive_count=max_receive_count,
+            clock=clock,
         )
         made.append(queue)
         return queue, log
@@ -55,6 +71,28 @@ async def open_queue(moto_server: str) -> AsyncIterator[OpenQueue]:
     yield open_queue
     for queue in made:
         await queue.close()
+
+
+def answer(client: Any, operation: str, answers: Iterable[Answer]) -> None:
+    """Answer ``operation`` with the next of ``answers`` instead of asking moto, then as usual.
+
+    Only for answers moto never gives; botocore turns them into results and
+    ClientErrors exactly as it does SQS's own.
+    """
+    pending = iter(answers)
+
+    def respond(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        canned = next(pending, None)
+        if canned is None:
+            return None
+        status, parsed = canned
+        return AWSResponse("", status, HTTPHeaders(), None), parsed
+
+    client.meta.events.register(f"before-call.sqs.{operation}", respond)
+
+
+def sqs_error(code: str, message: str) -> Answer:
+    return 400, {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {}}
 
 
 def reject_entries(client: Any, rejected: Callable[[str, int], bool]) -> None:
@@ -125,6 +163,21 @@ async def test_sqs_queue_send_fails_only_the_callers_whose_entries_never_go(
     assert delivery.body == message_body(log_id="fine")
 
 
+async def test_sqs_queue_send_retries_entries_sqs_reports_neither_sent_nor_failed(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN a SendMessageBatch answer listing no entry at all (canned: moto lists every entry)
+    queue, log = open_queue()
+    answer(queue._client, "SendMessageBatch", [(200, {"Successful": [], "Failed": []})])
+    # WHEN a log is sent
+    await queue.send([message_body(log_id="a")])
+    # THEN it was not taken for sent: sent again, it is on the queue once
+    assert len(log.named("SendMessageBatch")) == 2
+    [delivery] = await queue.receive(10, 1)
+    assert delivery.body == message_body(log_id="a")
+    assert await queue.receive(10, 0) == []
+
+
 async def test_sqs_queue_carries_bodies_sqs_cannot_hold_as_text(open_queue: OpenQueue) -> None:
     # GIVEN bodies SQS refuses as text: a noncharacter, and bytes that are not UTF-8
     queue, _ = open_queue()
@@ -169,6 +222,146 @@ async def test_sqs_queue_release_on_the_last_receive_dead_letters_with_the_reaso
         1,
         delivery.message_id,
     )
+
+
+async def test_sqs_queue_extend_past_the_12h_ceiling_is_clamped_and_reported(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN a message received 43,000 s ago by the queue's clock
+    now = [0.0]
+    queue, log = open_queue(clock=lambda: now[0])
+    await queue.send([message_body()])
+    [delivery] = await queue.receive(1, 1)
+    now[0] = 43_000.0
+    # WHEN its job asks for 300 s more
+    with pytest.raises(VisibilityLimitReached, match="delivered again in 200s"):
+        await queue.extend(delivery.receipt, 300)
+    # THEN SQS was asked for the 200 s left, and granted them: the message stays hidden
+    [change] = log.named("ChangeMessageVisibility")
+    assert change["VisibilityTimeout"] == 200
+    assert await queue.receive(1, 0) == []
+
+
+async def test_sqs_queue_ceiling_refusal_is_not_taken_for_a_stale_receipt(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN a message the queue's (stopped) clock thinks it has 12 h left to hide
+    queue, log = open_queue(clock=lambda: 0.0)
+    await queue.send([message_body()])
+    [delivery] = await queue.receive(1, 1)
+    # WHEN its job asks for all of them: SQS (here moto, which counts from the send and
+    # answers with SQS's own words) refuses with InvalidParameterValue
+    with pytest.raises(VisibilityLimitReached, match="delivered again when they are up"):
+        await queue.extend(delivery.receipt, 43_200)
+    # THEN the caller heard of it; a release in the same state still succeeds (sooner, not never)
+    assert log.named("ChangeMessageVisibility")[0]["VisibilityTimeout"] == 43_200
+    await queue.release(delivery.receipt, 43_200, "StoreUnavailable: throttled")
+    assert len(log.named("ChangeMessageVisibility")) == 2
+
+
+async def test_sqs_queue_ignores_stale_receipts_sqs_calls_invalid_parameters(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN SQS's answers to receipts that are no longer current (canned: moto accepts them)
+    queue, _ = open_queue()
+    await queue.send([message_body()])
+    [delivery] = await queue.receive(1, 1)
+    invalid = "Value x for parameter ReceiptHandle is invalid. Reason: "
+    gone = sqs_error(
+        "InvalidParameterValue",
+        invalid + "Message does not exist or is not available for visibility timeout change.",
+    )
+    expired = sqs_error("InvalidParameterValue", invalid + "The receipt handle has expired.")
+    answer(queue._client, "ChangeMessageVisibility", [gone, gone])
+    answer(queue._client, "DeleteMessage", [expired])
+    # WHEN the receipt is extended, released and acked, THEN nothing is raised
+    await queue.extend(delivery.receipt, 60)
+    await queue.release(delivery.receipt, 5, "boom")
+    await queue.ack(delivery.receipt)
+
+
+async def test_sqs_queue_other_invalid_parameters_are_errors(open_queue: OpenQueue) -> None:
+    queue, _ = open_queue()
+    await queue.send([message_body()])
+    [delivery] = await queue.receive(1, 1)
+    bad_url = sqs_error("InvalidParameterValue", "Value x for parameter QueueUrl is invalid.")
+    answer(queue._client, "ChangeMessageVisibility", [bad_url])
+
+    with pytest.raises(QueueUnavailable, match="parameter QueueUrl"):
+        await queue.extend(delivery.receipt, 60)
+
+
+async def test_sqs_queue_give_back_replaces_the_message_with_an_uncounted_copy(
+    open_queue: OpenQueue, sqs: SQSClient
+) -> None:
+    # GIVEN a message on its third receive
+    queue, _ = open_queue()
+    await queue.send([message_body()])
+    for _ in range(2):
+        [delivery] = await queue.receive(1, 1)
+        await queue.release(delivery.receipt, 0, "boom")
+    [third] = await queue.receive(1, 1)
+    # WHEN it is given back
+    await queue.give_back(third.receipt)
+    # THEN one message is left: a copy, new to SQS, carrying the two receives that count
+    response = sqs.receive_message(
+        QueueUrl=queue._url,
+        WaitTimeSeconds=1,
+        MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        MessageAttributeNames=["All"],
+    )
+    [copy] = response["Messages"]
+    assert copy["MessageId"] != third.message_id
+    assert copy["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert copy["MessageAttributes"][PRIOR_RECEIVES_ATTRIBUTE]["StringValue"] == "2"
+    assert (await queue.stats()).depth == 1
+
+
+async def test_sqs_queue_counts_the_receives_a_lambda_record_carries(
+    open_queue: OpenQueue,
+) -> None:
+    queue, _ = open_queue()
+
+    delivery = queue.hold("m-1", "{}", "r-1", 1, {PRIOR_RECEIVES_ATTRIBUTE: "3"})
+
+    assert delivery.receive_count == 4
+
+
+async def test_sqs_queue_redrive_waits_for_a_move_task_not_listed_yet(
+    open_queue: OpenQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a dead letter, and an SQS whose move task is listed only on the second look
+    # (canned: moto has no move tasks)
+    monkeypatch.setattr(sqs_dead_letters, "_NO_MOVE_TASKS", set())
+    monkeypatch.setattr(sqs_dead_letters, "MOVE_TASK_POLL", 0.01)
+    queue, log = open_queue()
+    answer(queue._client, "StartMessageMoveTask", [(200, {"TaskHandle": "task-1"})])
+    done = {"Status": "COMPLETED", "ApproximateNumberOfMessagesMoved": 1}
+    answer(
+        queue._client, "ListMessageMoveTasks", [(200, {"Results": []}), (200, {"Results": [done]})]
+    )
+    # WHEN the DLQ is redriven
+    moved = await queue.redrive()
+    # THEN the empty listing was asked again, and the task's count reported
+    assert moved == 1
+    assert len(log.named("ListMessageMoveTasks")) == 2
+    assert "SendMessageBatch" not in log.operations
+
+
+async def test_sqs_queue_redrive_reports_a_move_task_never_listed(
+    open_queue: OpenQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an SQS that started a move task but never lists it (canned)
+    monkeypatch.setattr(sqs_dead_letters, "_NO_MOVE_TASKS", set())
+    monkeypatch.setattr(sqs_dead_letters, "MOVE_TASK_POLL", 0.01)
+    monkeypatch.setattr(sqs_dead_letters, "MOVE_TASK_WAIT", 0.1)
+    queue, log = open_queue()
+    answer(queue._client, "StartMessageMoveTask", [(200, {"TaskHandle": "task-1"})])
+    answer(queue._client, "ListMessageMoveTasks", itertools.repeat((200, {"Results": []})))
+    # WHEN the DLQ is redriven, THEN it says so rather than "0 moved", and moves nothing by hand
+    with pytest.raises(QueueUnavailable, match="has not listed it"):
+        await queue.redrive()
+    assert "SendMessageBatch" not in log.operations
 
 
 @pytest.mark.slow
@@ -230,17 +423,23 @@ async def test_sqs_queue_unreachable_endpoint_is_queue_unavailable(
 async def test_sqs_queue_cancelled_receive_gives_back_what_it_gets(
     open_queue: OpenQueue, sqs: SQSClient
 ) -> None:
-    # GIVEN a long poll that is cancelled while SQS is still waiting for a message
-    queue, _ = open_queue()
+    # GIVEN a queue allowing one receive, and a long poll cancelled while SQS still waits
+    queue, _ = open_queue(max_receive_count=1)
     poll = asyncio.create_task(queue.receive(1, 3))
     await asyncio.sleep(0.2)
     poll.cancel()
     # WHEN a message arrives before the abandoned poll ends, and the queue is closed
     await queue.send([message_body()])
     await queue.close()
-    # THEN the abandoned poll received it and made it visible again at once
+    # THEN the abandoned poll received it and gave it back at once, that receive not counted:
+    # received again, it is not moved to the DLQ by the redrive policy
     response = sqs.receive_message(
-        QueueUrl=queue._url, WaitTimeSeconds=1, MessageSystemAttributeNames=["All"]
+        QueueUrl=queue._url,
+        WaitTimeSeconds=1,
+        MessageSystemAttributeNames=["All"],
+        MessageAttributeNames=["All"],
     )
     [message] = response["Messages"]
-    assert message["Attributes"]["ApproximateReceiveCount"] == "2"
+    assert message["Body"].encode() == message_body()
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"
+    assert message["MessageAttributes"][PRIOR_RECEIVES_ATTRIBUTE]["StringValue"] == "0"

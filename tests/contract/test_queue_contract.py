@@ -146,6 +146,49 @@ async def test_queue_extend_keeps_message_hidden(queue_factory: QueueFactory) ->
     assert await queue.receive(1, 0) == []
 
 
+async def test_queue_give_back_is_visible_at_once_and_not_counted(
+    queue_factory: QueueFactory,
+) -> None:
+    # GIVEN a received message
+    queue = await queue_factory()
+    await queue.send([message_body()])
+    [first] = await queue.receive(1, 2)
+    # WHEN a stopping worker gives it back
+    await queue.give_back(first.receipt)
+    # THEN it is delivered again at once, as if that receive had not happened
+    [again] = await queue.receive(1, 2)
+    assert again.body == first.body
+    assert again.receive_count == 1
+    assert (await queue.stats()).depth == 1
+
+
+async def test_queue_give_back_on_the_last_receive_never_dead_letters(
+    queue_factory: QueueFactory,
+) -> None:
+    # GIVEN a queue allowing 2 receives, and a message that failed once and is on its last
+    queue = await queue_factory(max_receive_count=2)
+    await queue.send([message_body(log_id="healthy")])
+    [first] = await queue.receive(1, 2)
+    await queue.release(first.receipt, 0, "StoreUnavailable: throttled")
+    [last] = await queue.receive(1, 2)
+    assert last.receive_count == 2
+    # WHEN it is given back, and received again
+    await queue.give_back(last.receipt)
+    [again] = await queue.receive(1, 2)
+    # THEN it is still on its last receive, not dead-lettered
+    assert (again.body, again.receive_count) == (message_body(log_id="healthy"), 2)
+    assert await queue.list_dead_letters(10) == []
+    # AND a real failure now dead-letters it with that failure's reason
+    await queue.release(again.receipt, 0, "StoreUnavailable: still throttled")
+    assert await queue.receive(1, 1) == []
+    [dead] = await queue.list_dead_letters(10)
+    assert dead.reason == "StoreUnavailable: still throttled"
+    # AND once redriven it starts again at a receive count of 1
+    assert await queue.redrive() == 1
+    [redriven] = await queue.receive(1, 2)
+    assert redriven.receive_count == 1
+
+
 async def test_queue_too_many_receives_moves_to_dead_letters(queue_factory: QueueFactory) -> None:
     # GIVEN a queue that allows 2 receives, and a message that failed twice
     queue = await queue_factory(max_receive_count=2)

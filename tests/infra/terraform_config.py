@@ -114,8 +114,8 @@ class TerraformConfig:
         return self.variables[variable]["default"]
 
     def resolve(self, value: Any, defaults: bool = True) -> Any:
-        """``local.x`` -> its value (recursively), ``merge`` of locals, and ``var.x`` -> its
-        default unless ``defaults`` is false."""
+        """``local.x`` -> its value (recursively), ``merge`` of locals, ``var.x`` -> its
+        default unless ``defaults`` is false, and ``var.x - N`` with a number default."""
         if isinstance(value, dict):
             return {key: self.resolve(item, defaults) for key, item in value.items()}
         if isinstance(value, list):
@@ -125,6 +125,9 @@ class TerraformConfig:
             return value
         if defaults and text.startswith("var.") and text[4:].isidentifier():
             return self.default(text[4:])
+        difference = _DIFFERENCE.fullmatch(text)
+        if defaults and difference:
+            return self.default(difference.group(1)) - int(difference.group(2))
         if text.startswith("local.") and text[6:].isidentifier():
             assert text[6:] in self.locals, f"local {text[6:]} is not defined"
             return self.resolve(self.locals[text[6:]], defaults)
@@ -144,6 +147,9 @@ class TerraformConfig:
             f"{value!r} does not resolve to a number (got {resolved!r})"
         )
         return resolved
+
+
+_DIFFERENCE = re.compile(r"var\.([A-Za-z_][A-Za-z0-9_]*) - ([0-9]+)")
 
 
 def _labelled(entries: list[dict[str, Any]], depth: int) -> dict[str, Any]:

@@ -37,6 +37,8 @@ SHARED_ENVIRONMENT = frozenset(
         "DYNAMODB_TABLE_NAME",
         "TENANTLOG_MAX_TEXT_BYTES",
         "TENANTLOG_MAX_BODY_BYTES",
+        "TENANTLOG_PROCESSING_DELAY_PER_CHAR",
+        "TENANTLOG_WORKER_TIME_BUDGET",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "LOG_LEVEL",
@@ -49,7 +51,6 @@ INGEST_ONLY_ENVIRONMENT = frozenset(
 WORKER_ONLY_ENVIRONMENT = frozenset(
     {
         "TENANTLOG_CRASH_PROBABILITY",
-        "TENANTLOG_PROCESSING_DELAY_PER_CHAR",
         "TENANTLOG_VISIBILITY_TIMEOUT",
         "TENANTLOG_MAX_RECEIVE_COUNT",
         "TENANTLOG_BACKOFF_BASE",
@@ -318,7 +319,9 @@ def test_lambda_environment_defaults_are_valid_settings(
     assert settings.visibility_timeout == 300
     assert settings.max_receive_count == 5
     assert settings.max_text_bytes == 65536
-    assert settings.max_body_bytes == 5 * 1024 * 1024
+    # 4 MiB, base64-encoded (4/3) inside the event, stays under Lambda's 6 MB payload
+    assert settings.max_body_bytes == 4 * 1024 * 1024
+    assert settings.max_body_bytes * 4 / 3 + 64 * 1024 < 6 * 1024 * 1024
     assert settings.sqs_dlq_url == attributes_known_after_apply["aws_sqs_queue.dlq.url"]
 
 

@@ -2,66 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sqlite3
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.cli import tenantlog_json
+from tests.support.faults import outcome, payloads, post_many, queue_depth
 from tests.support.server import ServerProcess, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def post_many(url: str, payloads: list[dict[str, str]], workers: int = 16) -> set[tuple[str, str]]:
-    """POST every payload concurrently; the (tenant_id, log_id) of those answered 202."""
-    accepted: set[tuple[str, str]] = set()
-    lock = threading.Lock()
-
-    def post(client: httpx.Client, payload: dict[str, str]) -> None:
-        try:
-            response = client.post("/ingest", json=payload)
-        except httpx.HTTPError:
-            return  # no answer: not accepted
-        if response.status_code == 202:
-            with lock:
-                accepted.add((payload["tenant_id"], payload["log_id"]))
-
-    with httpx.Client(base_url=url, timeout=10) as client, ThreadPoolExecutor(workers) as pool:
-        list(pool.map(lambda p: post(client, p), payloads))
-    return accepted
-
-
-def payloads(count: int, text: str = "call 555-0100 now") -> list[dict[str, str]]:
-    return [
-        {"tenant_id": f"tenant-{n % 7}", "log_id": f"log-{n:05d}", "text": text}
-        for n in range(count)
-    ]
-
-
-def outcome(data_dir: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[str]]:
-    """Stored keys, dead-lettered keys and dead-letter reasons, read with the CLI."""
-    stored: list[tuple[str, str]] = []
-    for n in range(7):
-        page = tenantlog_json("logs", f"tenant-{n}", "--all", data_dir=data_dir)
-        stored += [(r["tenant_id"], r["log_id"]) for r in page["items"]]
-    dead = tenantlog_json("dlq", "list", "--limit", "100000", data_dir=data_dir)
-    bodies = [json.loads(d["body"]) for d in dead]
-    return (
-        stored,
-        [(b["tenant_id"], b["log_id"]) for b in bodies],
-        [d["reason"] for d in dead],
-    )
-
-
-def queue_depth(data_dir: Path) -> int:
-    depth: int = tenantlog_json("stats", data_dir=data_dir)["depth"]
-    return depth
 
 
 def test_crashing_workers_lose_and_duplicate_nothing(tmp_path: Path) -> None:

@@ -162,7 +162,7 @@ def test_normalise_refuses_with_a_message_naming_the_problem(
 def test_normalise_text_over_limit_is_413() -> None:
     request = IngestRequest("text/plain", b"x" * 101, tenant_header="acme")
 
-    assert refused(request) == (413, "text is larger than 100 bytes")
+    assert refused(request) == (413, "payload too large: text over 100 bytes")
 
 
 def test_normalise_text_limit_counts_utf8_bytes() -> None:
@@ -195,18 +195,36 @@ def test_normalise_gzip_limit_applies_to_decoded_size() -> None:
     assert refused(request) == (413, "payload too large")
 
 
-@pytest.mark.parametrize(
-    ("body", "encoding", "message"),
-    [
-        (b"not gzip", "gzip", "body is not valid gzip data"),
-        (gzip.compress(b"hello")[:-6], "gzip", "body is not valid gzip data (truncated)"),
-        (b"x", "br", "unsupported Content-Encoding: br. Use gzip or identity."),
-    ],
-)
-def test_normalise_bad_encodings_are_400(body: bytes, encoding: str, message: str) -> None:
-    request = IngestRequest("text/plain", body, tenant_header="acme", content_encoding=encoding)
+def test_normalise_every_gzip_member_of_an_ndjson_body_is_a_log() -> None:
+    # GIVEN two NDJSON lines gzipped apart and concatenated, as `cat a.gz b.gz` gives
+    body = gzip.compress(b'{"text":"first"}\n') + gzip.compress(b'{"text":"second"}\n')
+    # WHEN the body is normalised
+    request = IngestRequest(
+        "application/x-ndjson", body, tenant_header="acme", content_encoding="gzip"
+    )
+    # THEN both lines are logs
+    assert [m.text for m in run(request).messages] == ["first", "second"]
 
-    assert refused(request) == (400, message)
+
+def test_normalise_unsupported_encoding_is_415_with_accept_encoding() -> None:
+    request = IngestRequest("text/plain", b"x", tenant_header="acme", content_encoding="br")
+
+    with pytest.raises(IngestError) as caught:
+        run(request)
+
+    assert (caught.value.status, caught.value.message) == (
+        415,
+        "unsupported Content-Encoding: br; use gzip, deflate, zstd or identity",
+    )
+    assert caught.value.headers == {"accept-encoding": "gzip, deflate, zstd"}
+
+
+def test_normalise_bad_gzip_is_400_naming_the_coding() -> None:
+    request = IngestRequest(
+        "text/plain", b"not gzip", tenant_header="acme", content_encoding="gzip"
+    )
+
+    assert refused(request) == (400, "body is not valid gzip data: incorrect header check")
 
 
 def ndjson(*lines: object) -> bytes:
@@ -265,6 +283,72 @@ def test_normalise_ndjson_empty_body_is_400() -> None:
     )
 
 
+LINE_CAP = Limits(max_text_bytes=100, max_body_bytes=100_000, max_batch_lines=3)
+
+
+def test_normalise_ndjson_at_the_line_cap_is_accepted_and_blank_lines_do_not_count() -> None:
+    body = b'{"text":"a"}\n\n  \n{"text":"b"}\n\n{"text":"c"}\n'
+
+    ingested = run(IngestRequest("application/x-ndjson", body, tenant_header="acme"), LINE_CAP)
+
+    assert ingested.response()["count"] == 3
+
+
+def test_normalise_ndjson_over_the_line_cap_is_413_before_any_message_is_built() -> None:
+    # GIVEN four log lines against a cap of three, the last of them invalid
+    body = b'{"text":"a"}\n{"text":"b"}\n{"text":"c"}\n{"text":""}'
+    ids_made: list[str] = []
+
+    def new_log_id() -> str:
+        ids_made.append("id")
+        return "id"
+
+    # WHEN it is normalised
+    request = IngestRequest("application/x-ndjson", body, tenant_header="acme")
+    with pytest.raises(IngestError) as caught:
+        normalise(request, LINE_CAP, now=lambda: NOW, new_log_id=new_log_id)
+    # THEN the cap answers, not line 4, and no message was started
+    assert (caught.value.status, caught.value.message) == (
+        413,
+        "payload too large: more than 3 lines (TENANTLOG_MAX_BATCH_LINES)",
+    )
+    assert ids_made == []
+
+
+@given(
+    lines=st.lists(
+        st.sampled_from([b'{"text":"a"}', b"", b"  \t", b'\t{"text":"b"}\r']), max_size=30
+    ),
+    bad_at=st.integers(min_value=0),
+)
+def test_normalise_ndjson_names_the_line_counting_blank_ones(
+    lines: list[bytes], bad_at: int
+) -> None:
+    # GIVEN log and blank lines (CRLF endings, indentation) with an invalid one among them
+    bad = bad_at % (len(lines) + 1)
+    body = b"\n".join([*lines[:bad], b'{"text":""}', *lines[bad:]])
+    # THEN the error names its 1-based line, blank lines included
+    assert refused(IngestRequest("application/x-ndjson", body, tenant_header="acme")) == (
+        400,
+        f"line {bad + 1}: text must not be empty",
+    )
+    # AND without it, every line with a log on it is one
+    valid = b"\n".join(lines)
+    logs = sum(1 for line in lines if line.strip())
+    if logs:
+        request = IngestRequest("application/x-ndjson", valid, tenant_header="acme")
+        assert len(run(request).messages) == logs
+
+
+def test_normalise_ndjson_text_over_its_limit_names_the_line() -> None:
+    body = ndjson({"text": "ok"}, {"text": "x" * 101})
+
+    assert refused(IngestRequest("application/x-ndjson", body, tenant_header="acme")) == (
+        413,
+        "line 2: payload too large: text over 100 bytes",
+    )
+
+
 @given(
     tenant=st.from_regex(r"[A-Za-z0-9._-]{1,64}", fullmatch=True),
     text=st.text(min_size=1, max_size=30).filter(lambda t: "\x00" not in t),
@@ -320,3 +404,17 @@ def test_normalise_an_admin_key_may_name_any_tenant_and_defaults_to_its_own() ->
 def test_normalise_without_a_key_still_needs_a_tenant() -> None:
     assert refused(json_request({"text": "a"})) == (400, "missing required field: tenant_id")
     assert refused(IngestRequest("text/plain", b"a")) == (400, "missing X-Tenant-ID header")
+
+
+def test_normalise_text_the_worker_cannot_finish_in_its_budget_is_413() -> None:
+    # GIVEN a worker budget of 47 s at 0.05 s a character: at most 940 characters
+    limits = Limits(max_text_bytes=65536, max_body_bytes=100_000, max_work_chars=940)
+    fits = json_request({"tenant_id": "acme", "text": "x" * 940})
+    over = json_request({"tenant_id": "acme", "text": "x" * 941})
+
+    assert run(fits, limits).messages[0].text == "x" * 940
+    assert refused(over, limits) == (
+        413,
+        "payload too large: text over 940 characters, the most the worker can process"
+        " within its time budget (TENANTLOG_WORKER_TIME_BUDGET)",
+    )

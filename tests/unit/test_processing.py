@@ -12,6 +12,7 @@ from tenantlog.core.backoff import backoff_delay
 from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
 from tenantlog.core.queue import Delivery
+from tenantlog.core.store import RecordTooLarge
 from tenantlog.redaction import Redactor
 from tenantlog.store.memory import MemoryStore
 from tests.support.factories import message_body
@@ -37,11 +38,13 @@ def processor(
     crash_probability: float = 0.0,
     processing_delay_per_char: float = 0.0,
     store_original_text: bool = True,
+    time_budget: float | None = None,
 ) -> Processor:
     policy = ProcessingPolicy(
         crash_probability=crash_probability,
         processing_delay_per_char=processing_delay_per_char,
         store_original_text=store_original_text,
+        time_budget=time_budget,
     )
     return Processor(
         store,
@@ -140,6 +143,27 @@ async def test_processor_work_longer_than_time_left_fails_at_once() -> None:
     assert isinstance(outcome, Retry)
     assert outcome.reason == "processing needs 1000.0s but only 900.0s remain"
     assert sleeps == []
+
+
+async def test_processor_work_over_the_whole_budget_dead_letters_at_once() -> None:
+    # GIVEN a worker that may spend 47 s on a message, and 1,000 s of work
+    sleeps = Sleeps()
+    made = processor(MemoryStore(), sleeps, processing_delay_per_char=0.05, time_budget=47)
+    # WHEN it is received for the first time
+    outcome = await made.process(delivery(message_body(text="x" * 20_000)), time_left=47)
+    # THEN no receive could ever finish it: dead-lettered now, with the reason
+    assert outcome == DeadLetter("processing needs 1000.0s, over the worker's budget of 47.0s")
+    assert sleeps == []
+
+
+async def test_processor_record_the_store_can_never_hold_dead_letters_at_once() -> None:
+    class SmallStore(MemoryStore):
+        async def put_if_absent(self, record: LogRecord) -> bool:
+            raise RecordTooLarge("record of 512,000 bytes is over the item size")
+
+    outcome = await processor(SmallStore()).process(delivery(receive_count=1))
+
+    assert outcome == DeadLetter("record of 512,000 bytes is over the item size")
 
 
 async def test_processor_store_failure_is_retried() -> None:

@@ -118,3 +118,12 @@ def test_auth_mode_defaults_to_keys_unless_only_loopback_listens(
 ) -> None:
     settings = load_settings(auth=auth, host=host)
     assert settings.auth_enabled(behind_api_gateway=gateway) is enabled
+
+
+def test_settings_max_work_chars_follows_the_worker_budget() -> None:
+    assert load_settings().max_work_chars() is None
+    budget = load_settings(worker_time_budget=47, processing_delay_per_char=0.05)
+    assert budget.max_work_chars() == 940
+    assert (
+        load_settings(worker_time_budget=47, processing_delay_per_char=0).max_work_chars() is None
+    )

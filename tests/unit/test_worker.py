@@ -1,20 +1,28 @@
-"""The local worker loop over the in-memory fakes: throughput shape, faults, heartbeat, drain."""
+"""The local worker loop over the in-memory fakes: throughput shape, faults, heartbeat, drain.
+
+The shutdown tests also run over the SQLite queue (the SQS one: tests/aws/test_sqs_worker.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
 from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import ProcessingPolicy, Processor
+from tenantlog.core.queue import Queue, VisibilityLimitReached
+from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.queue.memory import MemoryQueue
+from tenantlog.queue.sqlite import SqliteQueue
 from tenantlog.redaction import Redactor
 from tenantlog.store.memory import MemoryStore
 from tenantlog.worker import Worker
-from tenantlog.worker.runner import SHUTDOWN_REASON
 from tests.support.factories import message_body
 
 pytestmark = pytest.mark.anyio
@@ -33,7 +41,7 @@ class CountingStore(MemoryStore):
 
 
 def make_worker(
-    queue: MemoryQueue,
+    queue: Queue,
     store: MemoryStore,
     *,
     crash_probability: float = 0.0,
@@ -60,7 +68,7 @@ def make_worker(
     )
 
 
-async def run_to_empty(worker: Worker, queue: MemoryQueue, seconds: float = 10) -> None:
+async def run_to_empty(worker: Worker, queue: Queue, seconds: float = 10) -> None:
     """Run the worker until the queue is empty, then stop it and wait for its drain."""
     stopping = asyncio.Event()
     task = asyncio.create_task(worker.run(stopping))
@@ -128,30 +136,95 @@ async def test_worker_heartbeat_keeps_long_jobs_from_being_redelivered() -> None
     assert store.writes["123"] == 1
 
 
-async def test_worker_shutdown_releases_unfinished_work_at_once() -> None:
+QueueMaker = Callable[..., Awaitable[Queue]]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def make_queue(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[QueueMaker]:
+    """The embedded queues, which count receives themselves."""
+    databases: list[SqliteDatabase] = []
+
+    async def make(*, visibility_timeout: float = 300, max_receive_count: int = 5) -> Queue:
+        if request.param == "memory":
+            return MemoryQueue(
+                visibility_timeout=visibility_timeout, max_receive_count=max_receive_count
+            )
+        databases.append(await SqliteDatabase.open(tmp_path))
+        return SqliteQueue(
+            databases[-1],
+            visibility_timeout=visibility_timeout,
+            max_receive_count=max_receive_count,
+        )
+
+    yield make
+    for database in databases:
+        await database.close()
+
+
+async def test_worker_shutdown_gives_back_unfinished_work_at_once(make_queue: QueueMaker) -> None:
     # GIVEN a worker in the middle of a 100 s job, with a 0.1 s shutdown grace
-    queue, store = MemoryQueue(visibility_timeout=300), MemoryStore()
+    queue, store = await make_queue(visibility_timeout=300), MemoryStore()
     await queue.send([message_body(text="x" * 100)])
     worker = make_worker(queue, store, delay_per_char=1.0, shutdown_grace=0.1)
     # WHEN it is told to stop
     await stop_mid_job(worker)
-    # THEN the message is visible again at once (not after 300 s), nothing stored
+    # THEN the message is visible again at once (not after 300 s), its receive not counted
     [again] = await queue.receive(1, 0)
-    assert again.receive_count == 2
+    assert again.receive_count == 1
     assert await store.get("acme", "123") is None
     assert worker.in_flight == 0
 
 
-async def test_worker_shutdown_records_why_it_gave_work_back() -> None:
-    # GIVEN a queue allowing one receive, and a worker stopped mid-job
-    queue = MemoryQueue(max_receive_count=1)
+async def test_worker_shutdown_on_the_last_receive_never_dead_letters(
+    make_queue: QueueMaker,
+) -> None:
+    # GIVEN a queue allowing one receive, and a worker stopped mid-job on it
+    queue = await make_queue(max_receive_count=1)
     await queue.send([message_body(text="x" * 100)])
     await stop_mid_job(make_worker(queue, MemoryStore(), delay_per_char=1.0, shutdown_grace=0))
-    # WHEN the message is received again, past its receive limit
-    assert await queue.receive(1, 0) == []
-    # THEN it is dead-lettered with the shutdown as its reason
-    [dead] = await queue.list_dead_letters(1)
-    assert dead.reason == SHUTDOWN_REASON
+    # WHEN another worker runs it to the end
+    store = MemoryStore()
+    await run_to_empty(make_worker(queue, store), queue)
+    # THEN it was delivered again, not dead-lettered, and stored as a first attempt
+    assert await queue.list_dead_letters(10) == []
+    record = await store.get("acme", "123")
+    assert record is not None
+    assert record.attempts == 1
+
+
+class CeilingQueue(MemoryQueue):
+    """A queue that, like SQS 12 h after a receive, will hide chosen messages no longer."""
+
+    def __init__(self, refused: set[str]) -> None:
+        super().__init__(visibility_timeout=300)
+        self.refused = refused
+        self.extensions: Counter[str] = Counter()
+
+    async def extend(self, receipt: str, seconds: float) -> None:
+        message_id = receipt.partition(".")[0]
+        self.extensions[message_id] += 1
+        if message_id in self.refused:
+            raise VisibilityLimitReached("it will be delivered again in 0s")
+        await super().extend(receipt, seconds)
+
+
+async def test_worker_heartbeat_stops_extending_what_the_queue_will_hide_no_longer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN two jobs of 0.6 s that the heartbeat extends every 0.1 s, one of them past its limit
+    queue, store = CeilingQueue(refused={"1"}), CountingStore()
+    await queue.send(
+        [message_body(log_id="a", text="x" * 60), message_body(log_id="b", text="y" * 60)]
+    )
+    worker = make_worker(queue, store, delay_per_char=0.01, visibility_timeout=0.2)
+    # WHEN the worker runs them to the end
+    with caplog.at_level(logging.WARNING, logger="tenantlog.worker"):
+        await run_to_empty(worker, queue)
+    # THEN it asked once for the refused one and said so, and went on extending the other
+    assert queue.extensions["1"] == 1
+    assert queue.extensions["2"] >= 2
+    assert "message 1 outlives its visibility: it will be delivered again in 0s" in caplog.text
+    assert store.writes == Counter({"a": 1, "b": 1})
 
 
 async def test_worker_dead_letters_undecodable_messages() -> None:

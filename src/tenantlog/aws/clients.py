@@ -64,6 +64,17 @@ def error_code(exc: BaseException | None) -> str:
     return ""
 
 
+def error_message(exc: BaseException | None) -> str:
+    """The service's message of a ClientError ('' for anything else).
+
+    For the cases where one code covers several causes, told apart only by
+    what the service says (SQS's InvalidParameterValue).
+    """
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Message", ""))
+    return ""
+
+
 class Blocking:
     """A thread pool for one kind of blocking call, turning AWS errors into ``unavailable``.
 

@@ -10,7 +10,8 @@ Choices, each forced by what SQS offers:
   redrive policy of its own), and for the moment of the listing the peeked
   messages are invisible to another lister.
 - Redrive uses StartMessageMoveTask and waits for the task (up to a minute;
-  it goes on in the background after that). Where the endpoint rejects it
+  it goes on in the background after that; one SQS has still not listed by
+  then is an error, not "0 moved"). Where the endpoint rejects it
   (moto does not implement it; an IAM policy may not grant it), it moves the
   messages by hand: receive from the DLQ, send to the main queue, delete from
   the DLQ, until the DLQ is empty. Either way a redriven message starts again
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
 HOLD_SECONDS = 60
 #: How long redrive waits for an SQS message move task before leaving it running.
 MOVE_TASK_WAIT = 60.0
+#: Seconds between two looks at a running message move task.
+MOVE_TASK_POLL = 1.0
 #: Endpoints that refused StartMessageMoveTask: redrive goes straight to the fallback.
 _NO_MOVE_TASKS: set[str] = set()
 
@@ -220,13 +223,24 @@ class DeadLetters:
             response = await self._calls.run(
                 partial(self._client.list_message_move_tasks, SourceArn=source, MaxResults=1)
             )
-            [task] = response.get("Results", [{}])
-            status = task.get("Status", "COMPLETED")
-            if status == "FAILED":
-                raise QueueUnavailable(f"SQS message move task failed: {task.get('FailureReason')}")
-            if status != "RUNNING" or time.monotonic() > deadline:
-                return int(task.get("ApproximateNumberOfMessagesMoved", 0))
-            await asyncio.sleep(1)
+            # A task just started may not be listed yet: no task means "ask again",
+            # not "nothing moved" (nor "failed": moving by hand now would move twice).
+            listed = response.get("Results", [])
+            if listed:
+                task = listed[0]
+                status = task.get("Status", "COMPLETED")
+                if status == "FAILED":
+                    reason = task.get("FailureReason")
+                    raise QueueUnavailable(f"SQS message move task failed: {reason}")
+                if status != "RUNNING" or time.monotonic() > deadline:
+                    return int(task.get("ApproximateNumberOfMessagesMoved", 0))
+            elif time.monotonic() > deadline:
+                raise QueueUnavailable(
+                    "SQS started a message move task but has not listed it in"
+                    f" {MOVE_TASK_WAIT:.0f}s: it may still be moving dead letters"
+                    " (see ListMessageMoveTasks)"
+                )
+            await asyncio.sleep(MOVE_TASK_POLL)
 
     async def _move_by_hand(self, url: str) -> int:
         moved = 0

@@ -6,8 +6,9 @@ one that does not (a log containing U+FFFF, or bytes that are not UTF-8) is
 sent base64-encoded with a ``body_encoding`` attribute instead of being
 refused, so a log the API accepted is never turned into a 500 by the queue.
 
-Dead-letter details travel as message attributes on the DLQ copy, because
-SQS cannot annotate a message in place.
+Dead-letter details travel as message attributes on the DLQ copy, and the
+receives that count travel as one on the copy that replaces a given-back
+message: SQS cannot annotate a message in place.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import (
         MessageAttributeValueTypeDef,
+        MessageTypeDef,
         SendMessageBatchRequestEntryTypeDef,
     )
 
@@ -36,6 +38,9 @@ REASON_ATTRIBUTE = "reason"
 RECEIVE_COUNT_ATTRIBUTE = "receive_count"
 MESSAGE_ID_ATTRIBUTE = "source_message_id"
 DEAD_AT_ATTRIBUTE = "dead_at"
+#: On a copy a stopping worker sent in place of a message it gave back: the
+#: receives of the original that count (SQS cannot take a receive back).
+PRIOR_RECEIVES_ATTRIBUTE = "prior_receives"
 
 #: Reason reported for a dead letter that SQS moved by itself: it carries no reason attribute.
 REDRIVE_POLICY_REASON = (
@@ -68,6 +73,49 @@ class Outgoing:
             name: {"DataType": "String", "StringValue": value}
             for name, value in self.attributes.items()
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A message as SQS delivered it, kept by the queue until its consumer is done with it."""
+
+    message_id: str
+    text: str
+    #: Only what a copy of it must carry (the body encoding): never ``prior_receives``,
+    #: so that a dead letter redriven later starts again at receive count 1.
+    attributes: dict[str, str]
+    #: SQS's count plus the receives a give-back carried over (``prior_receives``).
+    receive_count: int
+    #: The queue's clock just before the ReceiveMessage request: SQS's 12 h start later.
+    received_at: float
+
+    @classmethod
+    def of(
+        cls,
+        message_id: str,
+        text: str,
+        sqs_receive_count: int,
+        attributes: Mapping[str, str],
+        received_at: float,
+    ) -> Received:
+        """From what the message carries: a boto3 response's or a Lambda event's fields."""
+        kept = {k: v for k, v in attributes.items() if k == ENCODING_ATTRIBUTE}
+        try:
+            prior = max(0, int(attributes.get(PRIOR_RECEIVES_ATTRIBUTE, "0")))
+        except ValueError:  # not ours: a message that cannot be counted still gets processed
+            prior = 0
+        return cls(message_id, text, kept, sqs_receive_count + prior, received_at)
+
+    @classmethod
+    def of_message(cls, message: MessageTypeDef, received_at: float) -> Received:
+        """From a message of a ReceiveMessage response."""
+        return cls.of(
+            message["MessageId"],
+            message["Body"],
+            int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+            string_attributes(message.get("MessageAttributes", {})),
+            received_at,
+        )
 
 
 def outgoing(body: bytes, **attributes: str) -> Outgoing:
@@ -111,8 +159,12 @@ def string_attributes(raw: Mapping[str, Mapping[str, object]]) -> dict[str, str]
 async def send_entries(
     client: SQSClient, queue_url: str, items: Sequence[Outgoing], calls: Blocking
 ) -> list[Exception | None]:
-    """One SendMessageBatch of ≤ 10 items, retrying the entries SQS reports as failed.
+    """One SendMessageBatch of ≤ 10 items, retrying the entries SQS does not report sent.
 
+    Only an entry listed in ``Successful`` is sent: one in neither list (an
+    answer with both empty, from a faulty endpoint or proxy) is retried like a
+    failed one, since taking it for sent would be a 202 for a lost log; a
+    retry may only duplicate it, which the store's first write absorbs.
     Returns per item None (sent) or the QueueUnavailable it failed with.
     """
     unsent = {str(n): item for n, item in enumerate(items)}
@@ -131,12 +183,16 @@ async def send_entries(
         except QueueUnavailable as exc:
             problem = str(exc)
             break
-        failed = {entry["Id"]: entry for entry in response.get("Failed", [])}
-        unsent = {entry_id: item for entry_id, item in unsent.items() if entry_id in failed}
+        sent = {entry["Id"] for entry in response.get("Successful", [])}
+        unsent = {entry_id: item for entry_id, item in unsent.items() if entry_id not in sent}
         if not unsent:
             break
-        first = next(iter(failed.values()))
-        problem = f"{first.get('Code', '?')}: {first.get('Message', '')}"
+        failed = response.get("Failed", [])
+        problem = (
+            f"{failed[0].get('Code', '?')}: {failed[0].get('Message', '')}"
+            if failed
+            else "SQS reported neither success nor failure"
+        )
     return [
         QueueUnavailable(f"SQS did not take the message: {problem}") if str(n) in unsent else None
         for n in range(len(items))

@@ -19,7 +19,7 @@ import uvicorn
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.processing import Processor
 from tenantlog.http.app import UnsafeStart, check_reachable_auth, create_app
-from tenantlog.process import freeze_startup_heap
+from tenantlog.process import freeze_startup_heap, new_event_loop
 from tenantlog.settings import Settings
 from tenantlog.worker import Worker
 
@@ -46,12 +46,17 @@ def server_options(settings: Settings) -> dict[str, Any]:
     return {
         "host": settings.host,
         "port": settings.port,
-        "loop": "uvloop",
-        "http": "httptools",
+        "loop": "auto",  # uvloop where installed, else asyncio
+        "http": "auto",  # httptools where installed, else h11
         "access_log": False,
         "proxy_headers": False,  # tenantlog never reads the client address
         "log_level": settings.log_level,
         "timeout_graceful_shutdown": int(settings.shutdown_grace),
+        # A request arriving while this many connections (or requests) are open
+        # gets uvicorn's 503 and its connection closed. Idle keep-alive
+        # connections close after uvicorn's timeout_keep_alive (5 s); a body
+        # that is slow to arrive gets 408 from /ingest (request_timeout).
+        "limit_concurrency": settings.max_connections,
     }
 
 
@@ -76,7 +81,15 @@ def _stop_on_signals(stopping: asyncio.Event, on_stop: list[_Server]) -> None:
             server.should_exit = True
 
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop, sig.name)
+        try:
+            loop.add_signal_handler(sig, stop, sig.name)
+        except NotImplementedError:
+            # Windows' event loops have no signal handlers: a plain one hands
+            # the signal over to the loop, which is woken up to run stop.
+            signal.signal(
+                sig,
+                lambda signum, _: loop.call_soon_threadsafe(stop, signal.Signals(signum).name),
+            )
 
 
 async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool = True) -> None:
@@ -113,10 +126,9 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
 
 def run(settings: Settings, *, with_api: bool = True, with_worker: bool = True) -> None:
     configure_logging(settings)
-    import uvloop
-
     try:
-        uvloop.run(serve(settings, with_api=with_api, with_worker=with_worker))
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            runner.run(serve(settings, with_api=with_api, with_worker=with_worker))
     except UnsafeStart as exc:
         raise SystemExit(f"error: {exc}") from None
 

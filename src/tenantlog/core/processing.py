@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from tenantlog.core.backoff import backoff_delay
 from tenantlog.core.models import InternalMessage, LogRecord, MessageDecodeError, utc_now
 from tenantlog.core.queue import Delivery
-from tenantlog.core.store import Store
+from tenantlog.core.store import RecordTooLarge, Store
 from tenantlog.redaction import Redactor
 
 
@@ -57,6 +57,9 @@ class ProcessingPolicy:
     backoff_base: float = 1.0
     backoff_max: float = 60.0
     store_original_text: bool = True
+    #: Seconds one invocation may spend on a message (the worker Lambda's timeout less its
+    #: safety margin); None where a worker has no deadline.
+    time_budget: float | None = None
 
     def work_seconds(self, text: str) -> float:
         """The simulated heavy work a text costs."""
@@ -100,6 +103,8 @@ class Processor:
             return DeadLetter(str(exc))
         try:
             return await self._handle(message, delivery.receive_count, time_left)
+        except RecordTooLarge as exc:
+            return DeadLetter(str(exc))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -118,6 +123,11 @@ class Processor:
         self, message: InternalMessage, receive_count: int, time_left: float | None
     ) -> Outcome:
         work = self._policy.work_seconds(message.text)
+        budget = self._policy.time_budget
+        if budget is not None and work > budget:  # no receive can ever finish it
+            return DeadLetter(
+                f"processing needs {work:.1f}s, over the worker's budget of {budget:.1f}s"
+            )
         if time_left is not None and work > time_left:
             return self.failed(
                 receive_count,

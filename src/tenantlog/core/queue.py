@@ -1,9 +1,10 @@
 """The Queue interface: SQS's model, which every backend follows (DESIGN §4).
 
 At-least-once delivery: a received message is hidden for the visibility
-timeout and comes back unless it is acked. Each receive counts; a message
-received more than ``max_receive_count`` times goes to the dead-letter queue
-with the reason of its last failure, so nothing is ever dropped silently.
+timeout and comes back unless it is acked. Each receive counts, except one a
+stopping worker gives back; a message received more than ``max_receive_count``
+times goes to the dead-letter queue with the reason of its last failure, so
+nothing is ever dropped silently.
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ NO_RESULT_REASON = "received {count} times without a result (worker died or time
 
 class QueueUnavailable(Exception):
     """The queue cannot be reached or written."""
+
+
+class VisibilityLimitReached(Exception):
+    """The queue cannot hide the message that long: it will be delivered again.
+
+    SQS refuses to keep a message hidden past 12 hours from the receive that
+    got it. The embedded queues have no such limit.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +80,24 @@ class Queue(Protocol):
         """Make a failed message visible again after ``delay`` seconds, recording why."""
 
     async def extend(self, receipt: str, seconds: float) -> None:
-        """Keep a message hidden for ``seconds`` more from now (heartbeat of a long job)."""
+        """Keep a message hidden for ``seconds`` more from now (heartbeat of a long job).
+
+        Raises VisibilityLimitReached when the queue will not hide it that long:
+        it stays hidden as long as the queue allows, then comes back. A caller
+        must not go on believing it holds the message alone.
+        """
+
+    async def give_back(self, receipt: str) -> None:
+        """Hand back, visible at once, a message this consumer will not process (it is stopping).
+
+        This receive does not count towards ``max_receive_count`` and records no
+        failure: stopping a worker says nothing about the message, so a shutdown
+        never moves a healthy message closer to the dead-letter queue, let alone
+        into it on its last receive. The price: a job that never ends is not
+        dead-lettered by the shutdowns that interrupt it; bounding a job's time
+        is the processor's business (a timeout is a failure, and failures count).
+        A worker that dies without giving back still uses up the receive.
+        """
 
     async def dead_letter(self, receipt: str, reason: str) -> None:
         """Move a message to the dead-letter queue now, with its reason."""

@@ -16,6 +16,14 @@ class StoreUnavailable(Exception):
     """The store cannot be reached or written."""
 
 
+class RecordTooLarge(Exception):
+    """The store can never hold this record (over DynamoDB's 400 KB item size, say).
+
+    Retrying cannot help, so the worker dead-letters the message at once with
+    this reason instead of spending every receive on it.
+    """
+
+
 class Store(Protocol):
     async def put_if_absent(self, record: LogRecord) -> bool:
         """Store the record unless (tenant_id, log_id) exists; True if this call wrote it.

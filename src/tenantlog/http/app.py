@@ -28,11 +28,17 @@ def create_app(
     settings: Settings, backends: Backends, *, behind_api_gateway: bool = False
 ) -> ASGIApp:
     """The app over already-open backends (the caller owns and closes them)."""
-    limits = Limits(settings.max_text_bytes, settings.max_body_bytes)
+    limits = Limits(
+        settings.max_text_bytes,
+        settings.max_body_bytes,
+        settings.max_batch_lines,
+        settings.request_timeout,
+        settings.max_work_chars(),
+    )
     ingest_app = ingest.IngestApp(
         backends.queue, limits, ingest.Backpressure(backends.queue, settings.max_queue_depth)
     )
-    reads = Reads(backends.store, backends.audit)
+    reads = Reads(backends.store, backends.audit, settings.max_page_bytes)
     ops = Operations(backends.queue, backends.store, backends.audit)
     routes = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),

@@ -17,6 +17,7 @@ from tenantlog.core.audit import MAX_AUDIT_PAGE, AuditLog, AuditUnavailable
 from tenantlog.core.cursor import InvalidCursor
 from tenantlog.core.queue import Queue, QueueUnavailable
 from tenantlog.core.store import Store, StoreUnavailable
+from tenantlog.http.params import Refused, positive_int
 from tenantlog.http.responses import JSON, error
 
 SWAGGER_UI = """<!doctype html>
@@ -60,11 +61,12 @@ class Operations:
 
     async def audit_trail(self, request: Request) -> Response:
         """The audit trail, newest first (admin keys only: the policy seam checks)."""
-        raw_limit = request.query_params.get("limit", "100")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_AUDIT_PAGE:
-            return error(400, f"limit must be an integer from 1 to {MAX_AUDIT_PAGE}")
         try:
-            page = await self.audit.list(int(raw_limit), request.query_params.get("cursor"))
+            limit = positive_int(request.query_params, "limit", 100, MAX_AUDIT_PAGE)
+        except Refused as refused:
+            return refused.response()
+        try:
+            page = await self.audit.list(limit, request.query_params.get("cursor"))
         except InvalidCursor:
             return error(400, "invalid cursor")
         except AuditUnavailable:

@@ -3,50 +3,78 @@
 The policy seam has already checked that the caller may read this tenant.
 ``original_text`` (the unredacted audit copy) is returned only to callers
 with the ``audit`` scope, and only after the read is in the audit trail: if
-the trail cannot be written, the read fails rather than go unrecorded.
+the trail cannot be written, the read fails rather than go unrecorded. A
+read is audited exactly when its answer holds unredacted text, so a client
+that leaves the field out with ``fields=`` reads without an audit event.
+
+A page is bounded twice: by ``limit`` records and by ``max_page_bytes`` of
+serialised records, because one record can hold two copies of a 64 KiB text
+(more once JSON escapes it) and ``limit=1000`` of those would be a response of
+hundreds of megabytes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantlog.core.audit import ORIGINAL_READ, AuditEvent, AuditLog, AuditUnavailable
-from tenantlog.core.cursor import InvalidCursor
+from tenantlog.core.cursor import InvalidCursor, encode_cursor
 from tenantlog.core.identity import Principal
 from tenantlog.core.models import LogRecord
 from tenantlog.core.store import MAX_PAGE_SIZE, Store, StoreUnavailable
 from tenantlog.core.validation import is_valid_log_id, is_valid_tenant_id
+from tenantlog.http.params import Refused, positive_int
 from tenantlog.http.policy import principal_of
 from tenantlog.http.responses import JSON, error
 
 DEFAULT_PAGE_SIZE = 100
+
+#: The fields ``fields=`` may name, in the order a record is serialised.
+RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(LogRecord))
+#: Returned whatever ``fields=`` says: without them a record cannot be told apart.
+KEY_FIELDS = frozenset(("tenant_id", "log_id"))
+ORIGINAL_TEXT = "original_text"
 
 
 @dataclass(frozen=True, slots=True)
 class Reads:
     store: Store
     audit: AuditLog
+    max_page_bytes: int
 
     async def list_logs(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
         if not is_valid_tenant_id(tenant_id):
             return error(400, "invalid tenant_id in path")
-        raw_limit = request.query_params.get("limit", str(DEFAULT_PAGE_SIZE))
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_PAGE_SIZE:
-            return error(400, f"limit must be an integer from 1 to {MAX_PAGE_SIZE}")
         try:
-            page = await self.store.list(
-                tenant_id, int(raw_limit), request.query_params.get("cursor")
-            )
+            limit = positive_int(request.query_params, "limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+            shown = _shown_fields(request)
+        except Refused as refused:
+            return refused.response()
+        try:
+            page = await self.store.list(tenant_id, limit, request.query_params.get("cursor"))
         except InvalidCursor:
             return error(400, "invalid cursor")
         except StoreUnavailable:
             return error(503, "store unavailable", {"Retry-After": "5"})
-        return await self._answer(request, tenant_id, page.items, {"next_cursor": page.next_cursor})
+        records, parts = _fit(page.items, shown, self.max_page_bytes)
+        # A shortened page resumes right after its last record: every backend's
+        # cursor is the last log_id returned, and a list continues strictly after it.
+        next_cursor = (
+            page.next_cursor
+            if len(records) == len(page.items)
+            else encode_cursor(records[-1].log_id)
+        )
+        items = [orjson.Fragment(part) for part in parts]
+        return await self._answer(
+            request, tenant_id, records, shown, {"items": items, "next_cursor": next_cursor}
+        )
 
     async def get_log(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
@@ -56,37 +84,80 @@ class Reads:
         if not is_valid_log_id(log_id):
             return error(400, "invalid log_id in path")
         try:
+            shown = _shown_fields(request)
+        except Refused as refused:
+            return refused.response()
+        try:
             record = await self.store.get(tenant_id, log_id)
         except StoreUnavailable:
             return error(503, "store unavailable", {"Retry-After": "5"})
         if record is None:
             return error(404, "log not found")
-        return await self._answer(request, tenant_id, [record], None)
+        return await self._answer(request, tenant_id, [record], shown, _visible(record, shown))
 
     async def _answer(
         self,
         request: Request,
         tenant_id: str,
         records: list[LogRecord],
-        page: dict[str, Any] | None,
+        shown: tuple[str, ...],
+        content: dict[str, Any],
     ) -> Response:
-        """One record (``page`` None) or a page of them, as the caller may see them."""
-        principal = principal_of(request.scope)
-        originals = principal.sees_original_text
-        if originals and any(r.original_text is not None for r in records):
+        """``content`` (built from ``records`` with ``shown`` fields), once the audit trail
+        has every unredacted text in it."""
+        if ORIGINAL_TEXT in shown and any(r.original_text is not None for r in records):
             try:
-                await self.audit.record(_original_read(principal, tenant_id, records))
+                await self.audit.record(
+                    _original_read(principal_of(request.scope), tenant_id, records)
+                )
             except AuditUnavailable:
                 return error(503, "audit trail unavailable; retry later", {"Retry-After": "5"})
-        items = [_visible(r, originals) for r in records]
-        return JSON(items[0] if page is None else {"items": items, **page})
+        return JSON(content)
 
 
-def _visible(record: LogRecord, originals: bool) -> dict[str, Any]:
-    fields = record.to_dict()
-    if not originals:
-        del fields["original_text"]
-    return fields
+def _shown_fields(request: Request) -> tuple[str, ...]:
+    """The record fields this caller asked for (``fields=``, repeatable) and may see.
+
+    Without ``fields=`` a caller gets every field it may see. Naming
+    ``original_text`` without the ``audit`` scope is a 403 rather than a
+    silent omission, so a client does not mistake a missing field for an
+    absent audit copy.
+    """
+    sees_original = principal_of(request.scope).sees_original_text
+    values = request.query_params.getlist("fields")
+    if not values:
+        return tuple(f for f in RECORD_FIELDS if f != ORIGINAL_TEXT or sees_original)
+    asked = [name for value in values for name in value.split(",")]
+    for name in asked:
+        if name not in RECORD_FIELDS:
+            known = ", ".join(RECORD_FIELDS)
+            raise Refused(400, f"unknown field in fields: {name!r} (known: {known})")
+    if ORIGINAL_TEXT in asked and not sees_original:
+        raise Refused(403, "this API key lacks the 'audit' scope that original_text needs")
+    return tuple(f for f in RECORD_FIELDS if f in asked or f in KEY_FIELDS)
+
+
+def _visible(record: LogRecord, shown: tuple[str, ...]) -> dict[str, Any]:
+    everything = record.to_dict()
+    return {name: everything[name] for name in shown}
+
+
+def _fit(
+    records: list[LogRecord], shown: tuple[str, ...], budget: int
+) -> tuple[list[LogRecord], list[bytes]]:
+    """The leading records whose serialised forms total at most ``budget`` bytes (always
+    the first, however large: a page must make progress), with those serialised forms."""
+    kept: list[LogRecord] = []
+    parts: list[bytes] = []
+    used = 0
+    for record in records:
+        part = orjson.dumps(_visible(record, shown))
+        used += len(part)
+        if kept and used > budget:
+            break
+        kept.append(record)
+        parts.append(part)
+    return kept, parts
 
 
 def _original_read(principal: Principal, tenant_id: str, records: list[LogRecord]) -> AuditEvent:

@@ -121,6 +121,13 @@ class MemoryQueue:
         if message is not None:
             message.visible_at = self._clock() + seconds
 
+    async def give_back(self, receipt: str) -> None:
+        """Visible now, and the receive is taken back (see SqliteQueue.give_back)."""
+        message = self._current(receipt)
+        if message is not None:
+            message.visible_at = self._clock()
+            message.receive_count -= 1
+
     async def dead_letter(self, receipt: str, reason: str) -> None:
         message = self._current(receipt)
         if message is not None:

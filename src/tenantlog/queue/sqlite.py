@@ -144,6 +144,24 @@ class SqliteQueue:
             )
         )
 
+    async def give_back(self, receipt: str) -> None:
+        """Visible now, with the receive taken back: the count is what it was before it.
+
+        Receipts are ``id.count``, so until the next receive the receipt of the
+        receive before is current again: if its holder still works on the
+        message after its visibility ran out, its ack deletes a message it has
+        itself processed, which is what an ack is for. The next receive reuses
+        the given-back receipt, which its giver, stopping, uses no more.
+        """
+        params = _parse_receipt(receipt)
+        await self._write(
+            lambda conn: conn.execute(
+                "UPDATE queue_messages SET visible_at = :now, receive_count = receive_count - 1"
+                " WHERE id = :id AND receive_count = :count",
+                {**params, "now": time.time()},
+            )
+        )
+
     async def dead_letter(self, receipt: str, reason: str) -> None:
         params = _parse_receipt(receipt)
         await self._write(

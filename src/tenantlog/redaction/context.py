@@ -26,12 +26,14 @@ _SSN_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-# "version 1.2.3.4", "ver=1.2.3.4", "Chrome/112.0.5615.4", "build: 10.0.19041.1".
-_VERSION_BEFORE = re.compile(
-    r"(?:\b(?:v|ver|version|release|build|rev|revision|firmware|fw|os|sdk|api)\s*[:=]?\s*"
-    r"|[A-Za-z][\w.\-]*/)$",
-    re.IGNORECASE,
+# "version 1.2.3.4", "ver=1.2.3.4", "build: 10.0.19041.1"; the word ends where
+# the spaces and the one ":" or "=" before the number begin (see says_version).
+_VERSION_WORD = re.compile(
+    r"\b(?:v|ver|version|release|build|rev|revision|firmware|fw|os|sdk|api)$", re.IGNORECASE
 )
+_LONGEST_VERSION_WORD = len("firmware")
+# "Chrome/112.0.5615.4".
+_PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
 _VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
 
 
@@ -46,7 +48,22 @@ def says_ssn(text: str, start: int) -> bool:
 
 
 def says_version(text: str, start: int, end: int) -> bool:
-    """True when a dotted quad is introduced or followed like a version string."""
-    if _VERSION_BEFORE.search(text, max(0, start - 16), start) is not None:
+    """True when a dotted quad is introduced or followed like a version string.
+
+    Runs once per IPv4 candidate, so a log dense with addresses pays for it
+    thousands of times: the version word is looked for only where it would
+    have to end, not at each of the sixteen positions before the number.
+    """
+    window_start = max(0, start - 16)
+    window = text[window_start:start]
+    # "$" also matches before a final newline, hence "/\n".
+    if window.endswith(("/", "/\n")) and _PRODUCT_BEFORE.search(text, window_start, start):
+        return True
+    head = window.rstrip()
+    if head.endswith((":", "=")):
+        head = head[:-1].rstrip()
+    word_end = window_start + len(head)
+    word_start = max(window_start, word_end - _LONGEST_VERSION_WORD)
+    if _VERSION_WORD.search(text, word_start, word_end) is not None:
         return True
     return _VERSION_AFTER.match(text, end) is not None

@@ -2,7 +2,7 @@
 
 Only the secret is replaced: ``Authorization: Bearer [REDACTED]`` and
 ``access_token=[REDACTED]`` keep the log readable and say what was there.
-Key ids, JWTs and auth schemes are branches of the combined scan; secrets
+Key ids and auth schemes are branches of the combined scan; JWTs and secrets
 known only by their parameter name have scans of their own.
 """
 
@@ -43,7 +43,6 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
 BRANCHES = (
     # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
-    r"eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*(?![A-Za-z0-9_\-])(?P<jwt>)",
     r"[Bb](?i:earer|asic)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     r"tlk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)",
@@ -51,9 +50,36 @@ BRANCHES = (
 KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),
     "tenantlog_key": Kind("token", "TOKEN"),
-    "jwt": Kind("token", "TOKEN"),
     "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
 }
+
+_BASE64URL = r"[A-Za-z0-9_\-]"
+
+
+def _check_jwt(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # Without ".payload.signature" the candidate is the header's run alone.
+    return (start, end) if text.find(".", start, end) != -1 else None
+
+
+# A JWT ("eyJ" is base64 for '{"') starts where the combined scan's values
+# do: not right after a letter, digit, "." or "-" ("id_eyJ..." is one). It is
+# a scan of its own, not a branch of the combined one, because an "eyJ" after
+# each "_" of a long run without dots would otherwise re-read the rest of the
+# run from every "_": seconds for 64 KiB. A JWT starting later in the run
+# of a rejected candidate would end its header where the candidate does and
+# be rejected too, so the scan skips the whole run.
+JWT_SCAN = Scan(
+    r"eyJ(?<![0-9A-Za-z.\-]eyJ)"
+    + _BASE64URL
+    + r"{4,}+(?:\."
+    + _BASE64URL
+    + r"{4,}+\."
+    + _BASE64URL
+    + r"*+)?(?P<jwt>)",
+    {"jwt": Kind("token", "TOKEN", _check_jwt)},
+    flags=re.ASCII,
+    skip_rejected=True,
+)
 
 
 # Names whose value is a credential: "access_token=", "api-key:",

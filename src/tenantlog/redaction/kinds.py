@@ -54,3 +54,9 @@ class Scan:
     # delimiter (rarer than the values' own first characters), and a value
     # at the very start of the text is tried separately.
     lead: str = ""
+    # After a rejected candidate the search normally goes on one character
+    # later, so that the candidate does not hide a value starting inside it.
+    # A scan whose rejected candidates cannot hold one of its values sets
+    # this to go on after the candidate instead: re-reading a long candidate
+    # from each position inside it would make the scan quadratic.
+    skip_rejected: bool = False

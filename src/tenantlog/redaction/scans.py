@@ -3,9 +3,10 @@
 CPython's ``re`` skips non-candidate characters in C only when a pattern
 starts with a literal or one character class, and each class-started scan
 still costs a few microseconds per kilobyte just to skip. So values that
-follow a delimiter (numbers, IBANs, key ids, JWTs, auth schemes) share one
+follow a delimiter (numbers, IBANs, key ids, auth schemes) share one
 scan that starts on the delimiter; values with a rare literal of their own
-("@", "=", ":") get small literal-started scans; IPv6 runs behind a trigger.
+("@", "=", ":", "eyJ") get small literal-started scans; IPv6 runs behind a
+trigger.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ COMBINED = Scan(
 ALL: tuple[Scan, ...] = (
     COMBINED,
     addresses.EMAIL_SCAN,
+    credentials.JWT_SCAN,
     *credentials.PARAMETER_SCANS,
     addresses.IPV6_SCAN,
 )

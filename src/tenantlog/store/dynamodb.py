@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 from tenantlog.aws.clients import Blocking, error_code
 from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
 from tenantlog.core.models import LogRecord, Page, Source
-from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
+from tenantlog.core.store import MAX_PAGE_SIZE, RecordTooLarge, StoreUnavailable
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: DynamoDB's limit on a sort key value; a longer cursor cannot be one we issued.
 MAX_SORT_KEY_BYTES = 1024
+#: DynamoDB's item size limit (attribute names and values, UTF-8).
+MAX_ITEM_BYTES = 400 * 1024
 
 
 class DynamoDbStore:
@@ -54,8 +56,14 @@ class DynamoDbStore:
                 )
             )
         except StoreUnavailable as exc:
-            if error_code(exc.__cause__) == "ConditionalCheckFailedException":
+            code = error_code(exc.__cause__)
+            if code == "ConditionalCheckFailedException":
                 return False
+            if code == "ValidationException" and "size" in str(exc.__cause__).lower():
+                raise RecordTooLarge(
+                    f"record of {item_bytes(record):,} bytes is over DynamoDB's item size"
+                    f" ({MAX_ITEM_BYTES:,} bytes)"
+                ) from exc
             raise
         return True
 
@@ -105,6 +113,20 @@ class DynamoDbStore:
     async def close(self) -> None:
         await asyncio.to_thread(self._calls.shutdown, wait=True, cancel_pending=False)
         self._client.close()
+
+
+def item_bytes(record: LogRecord) -> int:
+    """The record's size as DynamoDB counts it, near enough to name in a reason."""
+    size = 0
+    for name, value in to_item(record).items():
+        size += len(name)
+        if "S" in value:
+            size += len(value["S"].encode("utf-8", "surrogatepass"))
+        elif "M" in value:
+            size += sum(len(k) + 8 for k in value["M"])
+        else:
+            size += 8
+    return size
 
 
 def to_item(record: LogRecord) -> dict[str, AttributeValueTypeDef]:

@@ -4,7 +4,7 @@ Receives up to ``max_batches`` batches at a time and processes every message
 of every batch concurrently: the heavy work is simulated time, so one process
 keeps hundreds of messages in flight. The fate of a message is decided by
 ``Processor.process``; this loop only applies it, keeps long jobs hidden
-(heartbeat), and on shutdown finishes or releases what it holds.
+(heartbeat), and on shutdown finishes or gives back what it holds.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from typing import Any
 
 from tenantlog import metrics
 from tenantlog.core.processing import Ack, DeadLetter, Outcome, Processor, Retry
-from tenantlog.core.queue import Delivery, Queue, QueueUnavailable
+from tenantlog.core.queue import Delivery, Queue, QueueUnavailable, VisibilityLimitReached
 
 log = logging.getLogger("tenantlog.worker")
 
-SHUTDOWN_REASON = "worker shut down before finishing"
 #: Most messages asked for in one receive; more batches are received in turn.
 MAX_RECEIVE = 100
 
@@ -31,6 +30,8 @@ MAX_RECEIVE = 100
 class _Job:
     delivery: Delivery
     hidden_until: float
+    #: False once the queue would hide the message no longer (SQS's 12 h).
+    extendable: bool = True
 
 
 class Worker:
@@ -139,10 +140,18 @@ class Worker:
             log.warning("message %s dead-lettered: %s", delivery.message_id, outcome.reason)
 
     async def _give_back(self, delivery: Delivery) -> None:
+        """Hand back a message this worker is stopping without finishing.
+
+        Not ``release``: a shutdown is no failure of the message, and a release
+        uses up a receive, on the last one sending a healthy message to the
+        dead-letter queue. ``give_back`` does not count the receive on any
+        backend (Queue.give_back says how, and what that costs).
+        """
         try:
-            await self._queue.release(delivery.receipt, 0, SHUTDOWN_REASON)
+            await self._queue.give_back(delivery.receipt)
         except QueueUnavailable as exc:
-            log.error("could not release message %s: %s", delivery.message_id, exc)
+            # It comes back after its visibility timeout, and that receive counts.
+            log.error("could not give back message %s: %s", delivery.message_id, exc)
 
     async def _heartbeat(self) -> None:
         """Extend jobs about to outlive their visibility timeout, so no one else receives them."""
@@ -150,16 +159,25 @@ class Worker:
         while True:
             await asyncio.sleep(period)
             due = time.monotonic() + self._visibility / 2
-            for job in [j for j in self._jobs.values() if j.hidden_until <= due]:
+            for job in [j for j in self._jobs.values() if j.extendable and j.hidden_until <= due]:
                 try:
                     await self._queue.extend(job.delivery.receipt, self._visibility)
+                except VisibilityLimitReached as exc:
+                    # Asking again would fail again. The job goes on: if the message is
+                    # delivered again before it ends, the store's first write wins and
+                    # the later ack of either run is harmless.
+                    job.extendable = False
+                    log.warning(
+                        "message %s outlives its visibility: %s", job.delivery.message_id, exc
+                    )
+                    continue
                 except QueueUnavailable as exc:
                     log.error("could not extend message %s: %s", job.delivery.message_id, exc)
                     continue
                 job.hidden_until = time.monotonic() + self._visibility
 
     async def _drain(self) -> None:
-        """Let in-flight work finish for the grace period, then release the rest at once."""
+        """Let in-flight work finish for the grace period, then give back the rest at once."""
         if self._batches:
             log.info("draining %d in-flight messages", len(self._jobs))
             await asyncio.wait(set(self._batches), timeout=self._grace)

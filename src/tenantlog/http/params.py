@@ -1,0 +1,39 @@
+"""Query parameters every route reads the same way, and the 4xx they raise."""
+
+from __future__ import annotations
+
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+
+from tenantlog.http.responses import error
+
+
+class Refused(Exception):
+    """A request a route answers with a 4xx; the message names what is wrong."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def response(self) -> Response:
+        return error(self.status, str(self))
+
+
+def positive_int(params: QueryParams, name: str, default: int, most: int) -> int:
+    """The query parameter ``name`` as an integer from 1 to ``most``, or ``default`` if absent.
+
+    Strictly ASCII digits: ``str.isdigit`` also accepts ``²`` (which ``int``
+    refuses) and ``int`` accepts ``٣``, ``+3``, `` 3`` and ``1_0``, none of
+    which a client means as a number here. Leading zeros are stripped before
+    converting so that a huge string never reaches ``int``'s digit limit.
+    """
+    raw = params.get(name)
+    if raw is None:
+        return default
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or len(digits) > len(str(most)):
+        raise Refused(400, f"{name} must be an integer from 1 to {most}")
+    value = int(digits or "0")
+    if not 1 <= value <= most:
+        raise Refused(400, f"{name} must be an integer from 1 to {most}")
+    return value

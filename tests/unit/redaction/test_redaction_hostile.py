@@ -1,0 +1,42 @@
+"""Logs shaped to make the redactor work hard (issue 8): what they come out as.
+
+Each shape once cost seconds or hundreds of milliseconds per 64 KiB; its time
+is measured by bench/redaction.py (tests never assert on time). These tests
+pin down that the faster patterns and checks still find the same values.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantlog.redaction import Redactor
+
+_TYPED = Redactor(style="typed")
+_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # JWT header starts after each "_" of a long run without dots
+        ("eyJ_" * 4000, "eyJ_" * 4000),
+        # ... the JWT starts at the first of them when the run has its dots
+        ("id " + "eyJ_" * 1000 + _JWT, "id [REDACTED:TOKEN]"),
+        # ... after an "_" even when the run follows a "." (no start before it)
+        ("x.abc_" + _JWT, "x.abc_[REDACTED:TOKEN]"),
+        # ... and a rejected run does not hide the next JWT
+        ("eyJabcd_eyJefgh nope " + _JWT, "eyJabcd_eyJefgh nope [REDACTED:TOKEN]"),
+        ("eyJabcd_eyJefgh.x.y " + _JWT, "eyJabcd_eyJefgh.x.y [REDACTED:TOKEN]"),
+        # "+" and more digits than any number has: no split of them ends a number
+        ("+1" + "2" * 40 + " ok", "+1" + "2" * 40 + " ok"),
+        # trailing groups after an international number are left out, not taken in
+        ("+44 20 7946 0958 200 OK", "[REDACTED:PHONE] 200 OK"),
+        ("phone +1 613 110 7491 6 6 6", "phone [REDACTED:PHONE] 6 6 6"),
+        # a card-shaped candidate at every group of four, none Luhn-valid
+        ("5550 " * 3000, "5550 " * 3000),
+        # compressed and IPv4-mapped IPv6 without ipaddress
+        ("peer ::ffff:192.0.2.1, host 1::1", "peer [REDACTED:IP], host [REDACTED:IP]"),
+    ],
+)
+def test_redact_handles_costly_shapes(text: str, expected: str) -> None:
+    assert _TYPED.redact(text) == expected
