@@ -19,7 +19,7 @@ from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tests.aws.conftest import CallLog
 from tests.contract.identity_fixtures import make_key
 from tests.infra.terraform_config import load
-from tests.support.aws_emulator import REGION, create_identity_table
+from tests.support.aws_emulator import REGION, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -40,7 +40,7 @@ async def open_key_store(moto_server: str) -> AsyncIterator[OpenKeyStore]:
     def open_key_store(table: str | None = None) -> tuple[DynamoDbKeyStore, CallLog]:
         client = make_client("dynamodb", REGION, 8)
         log = CallLog(client)
-        store = DynamoDbKeyStore(client, table or create_identity_table(create_keys_table))
+        store = DynamoDbKeyStore(client, table or create_table(create_keys_table))
         made.append(store)
         return store, log
 
@@ -57,7 +57,7 @@ async def open_audit_log(moto_server: str) -> AsyncIterator[OpenAuditLog]:
     def open_audit_log(table: str | None = None) -> tuple[DynamoDbAuditLog, CallLog]:
         client = make_client("dynamodb", REGION, 4)
         log = CallLog(client)
-        audit = DynamoDbAuditLog(client, table or create_identity_table(create_audit_table))
+        audit = DynamoDbAuditLog(client, table or create_table(create_audit_table))
         made.append(audit)
         return audit, log
 
@@ -76,7 +76,7 @@ def test_dynamodb_identity_tables_match_terraform(
     dynamodb: DynamoDBClient, terraform_name: str, create: Callable[[DynamoDBClient, str], None]
 ) -> None:
     # GIVEN a table made as the tests and the bench make it
-    described = dynamodb.describe_table(TableName=create_identity_table(create))["Table"]
+    described = dynamodb.describe_table(TableName=create_table(create))["Table"]
     # THEN infra/ declares the same keys, on demand
     table = load().resource("aws_dynamodb_table", terraform_name)
     schema = {key["KeyType"]: key["AttributeName"] for key in described["KeySchema"]}

@@ -26,7 +26,7 @@ from tenantlog.core.key_admin import create_key, revoke_key
 from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.lambdas import ingest as ingest_handler
 from tenantlog.lambdas import worker as worker_handler
-from tests.support.aws_emulator import REGION, create_identity_table, create_queues, create_table
+from tests.support.aws_emulator import REGION, create_queues, create_table
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -86,8 +86,8 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
     # worker gives up on is dead-lettered by the handler, with its reason.
     queue_url, dlq_url = create_queues(visibility_timeout=30, max_receive_count=5)
     table = create_table()
-    keys_table = create_identity_table(create_keys_table)
-    audit_table = create_identity_table(create_audit_table)
+    keys_table = create_table(create_keys_table)
+    audit_table = create_table(create_audit_table)
     _, admin = asyncio.run(_new_key(keys_table, audit_table, "ops", ("admin",)))
     for name, value in {
         "TENANTLOG_BACKEND": "aws",

@@ -98,12 +98,13 @@ def create_queues(*, visibility_timeout: int, max_receive_count: int) -> tuple[s
     return url, dlq_url
 
 
-def create_table() -> str:
-    """A fresh table with tenantlog's key schema (DESIGN §7): its name."""
+def create_table(create: Callable[[DynamoDBClient, str], None] = create_dynamodb_table) -> str:
+    """A fresh, uniquely named table made by ``create``: by default the logs table with
+    tenantlog's key schema (DESIGN §7); the keys' or the audit trail's when given."""
     client = dynamodb_client()
     name = f"tenantlog-{uuid.uuid4().hex[:12]}"
     try:
-        create_dynamodb_table(client, name)
+        create(client, name)
     finally:
         client.close()
     return name
@@ -131,24 +132,13 @@ async def make_dynamodb_store() -> DynamoDbStore:
     return DynamoDbStore(make_client("dynamodb", REGION, 32), table)
 
 
-def create_identity_table(create: Callable[[DynamoDBClient, str], None]) -> str:
-    """A fresh, uniquely named table made by ``create`` (the keys' or the audit trail's)."""
-    client = dynamodb_client()
-    name = f"tenantlog-{uuid.uuid4().hex[:12]}"
-    try:
-        create(client, name)
-    finally:
-        client.close()
-    return name
-
-
 async def make_dynamodb_key_store() -> DynamoDbKeyStore:
     # The table first: making it starts the emulator, which the client's endpoint and
     # credentials are resolved against.
-    table = create_identity_table(create_keys_table)
+    table = create_table(create_keys_table)
     return DynamoDbKeyStore(make_client("dynamodb", REGION, 8), table)
 
 
 async def make_dynamodb_audit_log() -> DynamoDbAuditLog:
-    table = create_identity_table(create_audit_table)
+    table = create_table(create_audit_table)
     return DynamoDbAuditLog(make_client("dynamodb", REGION, 4), table)
