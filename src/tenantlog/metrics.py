@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
@@ -39,3 +41,17 @@ SQLITE_COMMIT_OPERATIONS = Histogram(
     "Operations (sends, receives, writes, acks) sharing one SQLite transaction (group commit)",
     buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
 )
+
+
+# prometheus_client's labels() lookup costs as much as the increment, so the hot
+# path keeps the children; routes, statuses and sources are few, so the caches stay small.
+@functools.cache
+def answered(route: str, status: int) -> Counter:
+    """The child of HTTP_REQUESTS for one route label and status."""
+    return HTTP_REQUESTS.labels(route, str(status))
+
+
+@functools.cache
+def accepted(source: str) -> Counter:
+    """The child of LOGS_ACCEPTED for one source."""
+    return LOGS_ACCEPTED.labels(source)

@@ -127,12 +127,6 @@ class Settings(BaseSettings):
     def redactor(self) -> Redactor:
         return Redactor(self.redaction_detectors, self.redaction_style)
 
-    def max_work_chars(self) -> int | None:
-        """The longest text whose simulated work fits the worker's time budget, if it has one."""
-        if self.worker_time_budget is None or self.processing_delay_per_char == 0:
-            return None
-        return int(self.worker_time_budget / self.processing_delay_per_char)
-
     def processing_policy(self) -> ProcessingPolicy:
         return ProcessingPolicy(
             crash_probability=self.crash_probability,

@@ -6,6 +6,7 @@ the same behaviour over a real server.
 
 from __future__ import annotations
 
+import random
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,9 +17,11 @@ import httpx
 from tenantlog.audit.memory import MemoryAuditLog
 from tenantlog.backends import Backends
 from tenantlog.core.key_admin import create_key
+from tenantlog.core.processing import Ack, ProcessingPolicy, Processor
 from tenantlog.http.app import create_app
 from tenantlog.keys.memory import MemoryKeyStore
 from tenantlog.queue.memory import MemoryQueue
+from tenantlog.redaction import Redactor
 from tenantlog.settings import load_settings
 from tenantlog.store.memory import MemoryStore
 
@@ -38,6 +41,16 @@ class InProcess:
             **options,
         )
         return secret
+
+    async def drain(self) -> None:
+        """Process everything queued into the store, as the worker would (no crashes)."""
+        policy = ProcessingPolicy(crash_probability=0, processing_delay_per_char=0)
+        processor = Processor(self.backends.store, Redactor(), policy, rng=random.Random(1))
+        while deliveries := await self.backends.queue.receive(10, 0):
+            for delivery in deliveries:
+                outcome = await processor.process(delivery)
+                assert isinstance(outcome, Ack), outcome
+                await self.backends.queue.ack(delivery.receipt)
 
 
 @asynccontextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -12,11 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tenantlog.audit.memory import MemoryAuditLog
+from tenantlog.core.durations import parse_duration
 from tenantlog.core.identity import Principal
 from tenantlog.core.key_admin import create_key, revoke_key
 from tenantlog.core.keys import ApiKey, KeyStoreUnavailable, key_id_of, new_key_id, new_secret
 from tenantlog.http.auth import Authenticator, FailureThrottle, presented_secret
-from tenantlog.http.policy import ClientAddress, Rule, rule_for
+from tenantlog.http.policy import ClientAddress, Rule, _host_name, rule_for
 from tenantlog.keys.memory import MemoryKeyStore
 
 pytestmark = pytest.mark.anyio
@@ -238,4 +240,24 @@ def test_presented_secret_never_raises_on_hostile_headers(
 
 def test_presented_secret_of_a_huge_basic_header_is_quick_and_malformed() -> None:
     assert presented_secret("Basic " + "A" * 1_000_001, None) == "malformed"
-    assert presented_secret("Basic " + base64.b64encode(b"u:" + b"p" * 100_000).decode(), None)
+    huge = base64.b64encode(b"u:" + b"p" * 100_000).decode()
+    assert presented_secret("Basic " + huge, None) == "p" * 100_000
+
+
+@given(st.text(max_size=200))
+def test_durations_parse_or_refuse_with_the_accepted_forms(text: str) -> None:
+    if re.fullmatch(r"\s*[1-9][0-9]{0,5}[smhdw]\s*", text):
+        assert parse_duration(text).total_seconds() > 0
+    else:
+        with pytest.raises(ValueError, match=r"e\.g\. 30m, 12h, 90d, 2w"):
+            parse_duration(text)
+
+
+def test_duration_of_a_huge_number_is_refused_quickly() -> None:
+    with pytest.raises(ValueError, match="invalid duration"):
+        parse_duration("9" * 1_000_000 + "d")
+
+
+@given(st.text(max_size=300))
+def test_host_names_of_hostile_host_headers_never_raise(host: str) -> None:
+    assert isinstance(_host_name(host), str)

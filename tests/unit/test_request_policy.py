@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
-from tenantlog.core.processing import Ack, ProcessingPolicy, Processor
 from tenantlog.core.queue import QueueStats, QueueUnavailable
-from tenantlog.redaction import Redactor
-from tests.support.inprocess import InProcess, in_process
+from tests.support.inprocess import in_process
 
 pytestmark = pytest.mark.anyio
 
 INVALID = {"error": "missing or invalid API key"}
-
-
-async def drain(app: InProcess) -> None:
-    """Process everything queued, as the worker would, into the store."""
-    processor = Processor(
-        app.backends.store,
-        Redactor(),
-        ProcessingPolicy(crash_probability=0, processing_delay_per_char=0),
-        rng=random.Random(1),
-    )
-    while deliveries := await app.backends.queue.receive(10, 0):
-        for delivery in deliveries:
-            outcome = await processor.process(delivery)
-            assert isinstance(outcome, Ack)
-            await app.backends.queue.ack(delivery.receipt)
 
 
 def bearer(secret: str) -> dict[str, str]:
@@ -85,7 +66,7 @@ async def test_the_tenant_is_the_keys_for_json_text_and_ndjson() -> None:
         assert [r.status_code for r in (json_answer, text_answer, ndjson_answer)] == [202] * 3
         assert json_answer.json()["tenant_id"] == text_answer.json()["tenant_id"] == "acme"
         assert {i["tenant_id"] for i in ndjson_answer.json()["items"]} == {"acme"}
-        await drain(app)
+        await app.drain()
         listed = (await app.client.get("/tenants/acme/logs", headers=bearer(secret))).json()
         assert sorted(r["modified_data"] for r in listed["items"]) == ["a", "b", "c", "d"]
 
@@ -143,7 +124,7 @@ async def test_original_text_only_with_the_audit_scope_and_every_such_read_is_au
         assert (
             await app.client.post("/ingest", json=body, headers=bearer(writer))
         ).status_code == 202
-        await drain(app)
+        await app.drain()
         trail_before = len((await app.backends.audit.list(1000)).events)
 
         plain = (await app.client.get("/tenants/acme/logs/1", headers=bearer(reader))).json()
@@ -171,7 +152,7 @@ async def test_admin_keys_act_on_every_tenant() -> None:
         assert (
             await app.client.post("/ingest", json=body, headers=bearer(admin))
         ).status_code == 202
-        await drain(app)
+        await app.drain()
         assert (
             await app.client.get("/tenants/acme/logs/1", headers=bearer(admin))
         ).status_code == 200

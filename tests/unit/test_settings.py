@@ -121,9 +121,8 @@ def test_auth_mode_defaults_to_keys_unless_only_loopback_listens(
 
 
 def test_settings_max_work_chars_follows_the_worker_budget() -> None:
-    assert load_settings().max_work_chars() is None
+    assert load_settings().processing_policy().max_work_chars() is None
     budget = load_settings(worker_time_budget=47, processing_delay_per_char=0.05)
-    assert budget.max_work_chars() == 940
-    assert (
-        load_settings(worker_time_budget=47, processing_delay_per_char=0).max_work_chars() is None
-    )
+    assert budget.processing_policy().max_work_chars() == 940
+    no_work = load_settings(worker_time_budget=47, processing_delay_per_char=0)
+    assert no_work.processing_policy().max_work_chars() is None

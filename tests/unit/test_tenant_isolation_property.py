@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.inprocess import InProcess, in_process
-from tests.unit.test_request_policy import drain
 
 TENANTS = ("t0", "t1", "t2")
 SCOPE_SETS = (
@@ -90,12 +89,12 @@ async def _run(specs: list[KeySpec], ops: list[Write | Read | Drain]) -> None:
         written: dict[str, str] = {}  # log_id -> tenant of the key that wrote it
         for number, op in enumerate(ops):
             if isinstance(op, Drain):
-                await drain(app)
+                await app.drain()
             elif isinstance(op, Write):
                 await _write(app, specs[op.key], secrets[op.key], op, number, written)
             else:
                 await _read(app, specs[op.key], secrets[op.key], op, written)
-        await drain(app)
+        await app.drain()
         # Every stored record is in the tenant of the key that wrote it.
         for tenant in TENANTS:
             page = await app.backends.store.list(tenant, 1000, None)

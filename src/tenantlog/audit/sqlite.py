@@ -9,7 +9,7 @@ import orjson
 
 from tenantlog.core.audit import MAX_AUDIT_PAGE, AuditEvent, AuditPage, AuditUnavailable
 from tenantlog.core.cursor import decode_cursor, encode_cursor
-from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
+from tenantlog.db.sqlite import SqliteDatabase, raising
 
 _COLUMNS = "event_id, at, actor, action, tenant_id, detail"
 
@@ -39,10 +39,7 @@ class SqliteAuditLog:
             event.detail_json(),
         )
         sql = f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
-        try:
-            await self._db.write(lambda conn: conn.execute(sql, row))
-        except DatabaseError as exc:
-            raise AuditUnavailable(str(exc)) from exc
+        await raising(self._db.write(lambda conn: conn.execute(sql, row)), AuditUnavailable)
 
     async def list(self, limit: int, cursor: str | None = None) -> AuditPage:
         limit = max(1, min(limit, MAX_AUDIT_PAGE))
@@ -60,10 +57,7 @@ class SqliteAuditLog:
                 rows = conn.execute(sql, (before, limit + 1))
             return [_event(row) for row in rows]
 
-        try:
-            events = await self._db.read(select)
-        except DatabaseError as exc:
-            raise AuditUnavailable(str(exc)) from exc
+        events = await raising(self._db.read(select), AuditUnavailable)
         if len(events) > limit:
             return AuditPage(events[:limit], encode_cursor(events[limit - 1].event_id))
         return AuditPage(events, None)

@@ -48,17 +48,6 @@ class AuditEvent:
     def detail_json(self) -> str:
         return orjson.dumps(dict(self.detail)).decode()
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
-        return cls(
-            event_id=str(data["event_id"]),
-            at=str(data["at"]),
-            actor=str(data["actor"]),
-            action=str(data["action"]),
-            tenant_id=str(data["tenant_id"]),
-            detail={str(k): str(v) for k, v in (data.get("detail") or {}).items()},
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class AuditPage:

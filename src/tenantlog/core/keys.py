@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import secrets
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
@@ -103,9 +103,6 @@ class ApiKey:
             return "expired"
         return "active"
 
-    def allows(self, scope: str) -> bool:
-        return "admin" in self.scopes or scope in self.scopes
-
     def revoked(self, at: str) -> ApiKey:
         return self if self.revoked_at is not None else replace(self, revoked_at=at)
 
@@ -121,24 +118,6 @@ class ApiKey:
             "revoked_at": self.revoked_at,
             "last_used_at": self.last_used_at,
         }
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stored form (with the hash), for backends that keep JSON."""
-        return {**self.public_dict(), "secret_hash": self.secret_hash}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ApiKey:
-        return cls(
-            key_id=str(data["key_id"]),
-            tenant_id=str(data["tenant_id"]),
-            scopes=frozenset(data["scopes"]),
-            secret_hash=str(data["secret_hash"]),
-            created_at=str(data["created_at"]),
-            name=data.get("name"),
-            expires_at=data.get("expires_at"),
-            revoked_at=data.get("revoked_at"),
-            last_used_at=data.get("last_used_at"),
-        )
 
 
 class KeyStore(Protocol):

@@ -65,6 +65,13 @@ class ProcessingPolicy:
         """The simulated heavy work a text costs."""
         return self.processing_delay_per_char * len(text)
 
+    def max_work_chars(self) -> int | None:
+        """The longest text whose work fits the time budget, if there is one: ingest refuses
+        longer ones (413) by the same rule that makes the worker dead-letter them."""
+        if self.time_budget is None or self.processing_delay_per_char == 0:
+            return None
+        return int(self.time_budget / self.processing_delay_per_char)
+
 
 class Processor:
     """Simulated crash → simulated heavy work → redact → conditional write (DESIGN §5)."""

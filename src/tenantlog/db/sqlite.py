@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -31,6 +31,15 @@ DATABASE_FILE = "tenantlog.db"
 
 class DatabaseError(Exception):
     """The database cannot be opened, read or written."""
+
+
+async def raising(call: Awaitable[T], error: type[Exception]) -> T:
+    """Await a database call, turning DatabaseError into the backend's own "unavailable"
+    error (QueueUnavailable, StoreUnavailable, ...), which is what the core catches."""
+    try:
+        return await call
+    except DatabaseError as exc:
+        raise error(str(exc)) from exc
 
 
 class SqliteDatabase:

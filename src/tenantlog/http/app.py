@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -33,7 +32,7 @@ def create_app(
         settings.max_body_bytes,
         settings.max_batch_lines,
         settings.request_timeout,
-        settings.max_work_chars(),
+        settings.processing_policy().max_work_chars(),
     )
     ingest_app = ingest.IngestApp(
         backends.queue, limits, ingest.Backpressure(backends.queue, settings.max_queue_depth)
@@ -156,8 +155,6 @@ class CountRequests:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # prometheus_client's labels() lookup costs as much as the increment; keep the children.
-        self._counters: dict[tuple[str, int], Counter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,12 +164,7 @@ class CountRequests:
 
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                key = (route, message["status"])
-                counter = self._counters.get(key)
-                if counter is None:
-                    counter = metrics.HTTP_REQUESTS.labels(route, str(key[1]))
-                    self._counters[key] = counter
-                counter.inc()
+                metrics.answered(route, message["status"]).inc()
             await send(message)
 
         await self.app(scope, receive, counting_send)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hmac
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Literal
 
 from tenantlog.core.identity import Principal
-from tenantlog.core.keys import ApiKey, KeyStore, KeyStoreUnavailable, key_id_of, secret_digest
+from tenantlog.core.keys import ApiKey, KeyStore, KeyStoreUnavailable, key_id_of
 from tenantlog.core.models import utc_now
 
 log = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ class Authenticator:
             return "malformed"
         entry = await self._entry(key_id)
         key = entry.key
-        if key is None or not hmac.compare_digest(key.secret_hash, secret_digest(secret)):
+        if key is None or not key.matches(secret):
             return "unknown"
         if key.revoked_at is not None:
             return "revoked"
@@ -184,7 +184,7 @@ class FailureThrottle:
         if elapsed >= self.WINDOW:
             del self._windows[address]
             return None
-        return max(1, int(self.WINDOW - elapsed + 0.999)) if failures >= self._limit else None
+        return max(1, math.ceil(self.WINDOW - elapsed)) if failures >= self._limit else None
 
     def failed(self, address: str) -> None:
         if self._limit == 0:

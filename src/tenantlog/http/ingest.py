@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from prometheus_client import Counter
 from starlette.types import Receive, Scope, Send
 
 from tenantlog import metrics
@@ -30,6 +29,7 @@ from tenantlog.core.normalise import IngestRequest, normalise
 from tenantlog.core.queue import Queue, QueueUnavailable
 from tenantlog.core.validation import IngestError, Limits, body_too_large
 from tenantlog.http.policy import principal_of
+from tenantlog.http.responses import error_body, send_json
 
 PATH = "/ingest"
 ENQUEUE_FAILED = "failed to enqueue message"
@@ -39,7 +39,6 @@ BACKPRESSURE_RETRY_AFTER = "5"
 #: under about 3 ms, while the hop to a busy thread and back can cost a GIL
 #: switch interval (5 ms) each way.
 OFF_LOOP_BYTES = 256 * 1024
-_JSON = (b"content-type", b"application/json")
 #: The request headers /ingest reads (ASGI gives names in lower case), with
 #: the spelling an error message uses.
 _READ_HEADERS = {
@@ -174,22 +173,16 @@ class IngestApp:
     queue: Queue
     limits: Limits
     backpressure: Backpressure
-    # Metric children by status and source: labels() costs as much as the increment.
-    _answers: dict[int, Counter] = field(default_factory=dict)
-    _accepted: dict[str, Counter] = field(default_factory=dict)
     _parser: ThreadPoolExecutor = field(default_factory=_parsing_thread)
     _deadlines: BodyDeadlines = field(default_factory=BodyDeadlines)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
-            await _answer(send, 405, _error("method not allowed"), [(b"allow", b"POST")])
+            await send_json(send, 405, error_body("method not allowed"), [(b"allow", b"POST")])
             return
         status, body, extra = await self._ingest(scope, receive)
-        await _answer(send, status, body, extra)
-        counter = self._answers.get(status)
-        if counter is None:
-            counter = self._answers[status] = metrics.HTTP_REQUESTS.labels(PATH, str(status))
-        counter.inc()
+        await send_json(send, status, body, extra)
+        metrics.answered(PATH, status).inc()
 
     async def _ingest(
         self, scope: Scope, receive: Receive
@@ -213,24 +206,19 @@ class IngestApp:
                 accepted = prepare(request, self.limits)
         except IngestError as exc:
             extra = [(name.encode(), value.encode()) for name, value in exc.headers.items()]
-            return exc.status, _error(exc.message), extra
+            return exc.status, error_body(exc.message), extra
         except ClientGone:
-            return 400, _error("client disconnected"), []
+            return 400, error_body("client disconnected"), []
         if self.backpressure.over_limit():
             message = "queue is over its depth limit; retry later"
-            return 503, _error(message), [(b"retry-after", BACKPRESSURE_RETRY_AFTER.encode())]
+            return 503, error_body(message), [(b"retry-after", BACKPRESSURE_RETRY_AFTER.encode())]
         started = time.perf_counter()
         try:
             await self.queue.send(accepted.bodies)
         except QueueUnavailable:
-            return 500, _error(ENQUEUE_FAILED), []
+            return 500, error_body(ENQUEUE_FAILED), []
         metrics.ENQUEUE_SECONDS.observe(time.perf_counter() - started)
-        counter = self._accepted.get(accepted.source)
-        if counter is None:
-            counter = self._accepted[accepted.source] = metrics.LOGS_ACCEPTED.labels(
-                accepted.source
-            )
-        counter.inc(len(accepted.bodies))
+        metrics.accepted(accepted.source).inc(len(accepted.bodies))
         return 202, accepted.answer, []
 
 
@@ -276,15 +264,3 @@ async def _receive_body(receive: Receive, limits: Limits) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def _error(message: str) -> bytes:
-    return orjson.dumps({"error": message})
-
-
-async def _answer(
-    send: Send, status: int, content: bytes, extra: list[tuple[bytes, bytes]]
-) -> None:
-    headers = [_JSON, (b"content-length", str(len(content)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": content})

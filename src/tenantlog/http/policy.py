@@ -14,21 +14,19 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import orjson
-from prometheus_client import Counter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tenantlog import metrics
 from tenantlog.core.identity import ANONYMOUS, Principal
 from tenantlog.core.keys import KeyStoreUnavailable
 from tenantlog.http.auth import Authenticator, FailureThrottle, presented_secret
+from tenantlog.http.responses import error_body, send_json
 from tenantlog.settings import is_loopback_host
 
 PRINCIPAL = "tenantlog.principal"
 INVALID_KEY = "missing or invalid API key"
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/docs", "/openapi.json"))
 ADMIN_PATHS = frozenset(("/metrics", "/audit"))
-_JSON = (b"content-type", b"application/json")
 
 
 def principal_of(scope: Scope) -> Principal:
@@ -110,7 +108,6 @@ class RequestPolicy:
         self._any_host = allowed_hosts is None
         self._allowed_hosts = frozenset(h.lower() for h in allowed_hosts or ())
         self._host_verdicts: dict[str, bool] = {}  # Host header -> served (parsing IPs is slow)
-        self._answers: dict[tuple[str, int], Counter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -121,8 +118,7 @@ class RequestPolicy:
             return
         headers = _wanted_headers(scope)
         rule = rule_for(scope["method"], scope["path"])
-        if rule is None:
-            scope[PRINCIPAL] = None
+        if rule is None:  # the open operations routes read no tenant's data
             await self.app(scope, receive, send)
             return
         address = self._addresses.of(scope, headers.get("x-forwarded-for"))
@@ -190,19 +186,12 @@ class RequestPolicy:
         message: str,
         extra: list[tuple[bytes, bytes]],
     ) -> None:
-        content = orjson.dumps({"error": message})
-        headers = [_JSON, (b"content-length", str(len(content)).encode()), *extra]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
-        key = (route_label(scope["path"]), status)
-        counter = self._answers.get(key)
-        if counter is None:
-            counter = self._answers[key] = metrics.HTTP_REQUESTS.labels(key[0], str(status))
-        counter.inc()
+        await send_json(send, status, error_body(message), extra)
+        metrics.answered(route_label(scope["path"]), status).inc()
 
 
 _FAILURES = frozenset(("missing", "malformed"))
-_WANTED = frozenset((b"authorization", b"x-api-key", b"host", b"x-forwarded-for"))
+_WANTED = frozenset((b"authorization", b"x-api-key", b"x-forwarded-for"))
 
 
 def _wanted_headers(scope: Scope) -> dict[str, str]:
@@ -229,12 +218,14 @@ def _host_name(host: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-_KNOWN = frozenset(("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/audit"))
+_KNOWN = frozenset(
+    ("/ingest", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/audit")
+)
 
 
 def route_label(path: str) -> str:
     """A bounded metric label for a path (never a tenant id or a log id)."""
-    if path in _KNOWN or path == "/ingest":
+    if path in _KNOWN:
         return path
     if path.startswith("/tenants/"):
         return (

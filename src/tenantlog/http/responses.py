@@ -6,6 +6,9 @@ from typing import Any
 
 import orjson
 from starlette.responses import Response
+from starlette.types import Send
+
+_JSON = (b"content-type", b"application/json")
 
 
 class JSON(Response):
@@ -17,3 +20,17 @@ class JSON(Response):
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSON:
     return JSON({"error": message}, status_code=status, headers=headers)
+
+
+def error_body(message: str) -> bytes:
+    return orjson.dumps({"error": message})
+
+
+async def send_json(
+    send: Send, status: int, content: bytes, extra: list[tuple[bytes, bytes]]
+) -> None:
+    """A JSON answer straight on the ASGI channel, for the raw-ASGI paths (the request
+    policy and /ingest) where building a Response object would cost more than the answer."""
+    headers = [_JSON, (b"content-length", str(len(content)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from tenantlog.core.keys import ApiKey, DuplicateKey, KeyStoreUnavailable
-from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
+from tenantlog.db.sqlite import SqliteDatabase, raising
 
 T = TypeVar("T")
 
@@ -47,11 +46,13 @@ class SqliteKeyStore:
             key.revoked_at,
             key.last_used_at,
         )
-        sql = f"INSERT INTO api_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        inserted = await self._write(
-            lambda conn: conn.execute(sql + " ON CONFLICT DO NOTHING", row)
+        sql = (
+            f"INSERT INTO api_keys ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING"
         )
-        if inserted.rowcount != 1:
+        write = self._db.write(lambda conn: conn.execute(sql, row).rowcount)
+        inserted: int = await raising(write, KeyStoreUnavailable)
+        if inserted != 1:
             raise DuplicateKey(key.key_id)
 
     async def get(self, key_id: str) -> ApiKey | None:
@@ -60,7 +61,7 @@ class SqliteKeyStore:
             row = conn.execute(sql, (key_id,)).fetchone()
             return None if row is None else _key(row)
 
-        return await self._read(select)
+        return await raising(self._db.read(select), KeyStoreUnavailable)
 
     async def list(self, tenant_id: str | None = None) -> list[ApiKey]:
         def select(conn: sqlite3.Connection) -> list[ApiKey]:
@@ -71,28 +72,20 @@ class SqliteKeyStore:
                 rows = conn.execute(sql, (tenant_id,))
             return [_key(row) for row in rows]
 
-        return await self._read(select)
+        return await raising(self._db.read(select), KeyStoreUnavailable)
 
     async def revoke(self, key_id: str, at: str) -> ApiKey | None:
         sql = "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE key_id = ?"
-        await self._write(lambda conn: conn.execute(sql, (at, key_id)))
+        await raising(
+            self._db.write(lambda conn: conn.execute(sql, (at, key_id))), KeyStoreUnavailable
+        )
         return await self.get(key_id)
 
     async def touch(self, key_id: str, at: str) -> None:
         sql = "UPDATE api_keys SET last_used_at = ? WHERE key_id = ?"
-        await self._write(lambda conn: conn.execute(sql, (at, key_id)))
-
-    async def _write(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        try:
-            return await self._db.write(operation)
-        except DatabaseError as exc:
-            raise KeyStoreUnavailable(str(exc)) from exc
-
-    async def _read(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        try:
-            return await self._db.read(operation)
-        except DatabaseError as exc:
-            raise KeyStoreUnavailable(str(exc)) from exc
+        await raising(
+            self._db.write(lambda conn: conn.execute(sql, (at, key_id))), KeyStoreUnavailable
+        )
 
     async def close(self) -> None:
         return None

@@ -20,7 +20,7 @@ from tenantlog.core.queue import (
     QueueStats,
     QueueUnavailable,
 )
-from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
+from tenantlog.db.sqlite import SqliteDatabase, raising
 
 T = TypeVar("T")
 
@@ -63,10 +63,8 @@ class SqliteQueue:
     async def _write(
         self, operation: Callable[[sqlite3.Connection], T], *, several_statements: bool = False
     ) -> T:
-        try:
-            return await self._db.write(operation, several_statements=several_statements)
-        except DatabaseError as exc:
-            raise QueueUnavailable(str(exc)) from exc
+        write = self._db.write(operation, several_statements=several_statements)
+        return await raising(write, QueueUnavailable)
 
     async def send(self, bodies: Sequence[bytes]) -> None:
         now = time.time()
@@ -178,10 +176,7 @@ class SqliteQueue:
             (dead,) = conn.execute("SELECT count(*) FROM dead_letters").fetchone()
             return QueueStats(visible, total - visible, dead)
 
-        try:
-            return await self._db.read(count)
-        except DatabaseError as exc:
-            raise QueueUnavailable(str(exc)) from exc
+        return await raising(self._db.read(count), QueueUnavailable)
 
     async def list_dead_letters(self, limit: int) -> list[DeadLetterEntry]:
         def select(conn: sqlite3.Connection) -> list[DeadLetterEntry]:

@@ -11,7 +11,7 @@ import orjson
 from tenantlog.core.cursor import decode_cursor, encode_cursor
 from tenantlog.core.models import LogRecord, Page
 from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
-from tenantlog.db.sqlite import DatabaseError, SqliteDatabase
+from tenantlog.db.sqlite import SqliteDatabase, raising
 
 T = TypeVar("T")
 
@@ -57,10 +57,8 @@ class SqliteStore:
 
     async def put_if_absent(self, record: LogRecord) -> bool:
         row = _row(record)
-        try:
-            inserted: int = await self._db.write(lambda conn: conn.execute(_INSERT, row).rowcount)
-        except DatabaseError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        write = self._db.write(lambda conn: conn.execute(_INSERT, row).rowcount)
+        inserted: int = await raising(write, StoreUnavailable)
         return inserted == 1
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
@@ -94,10 +92,7 @@ class SqliteStore:
         await self._read(lambda conn: conn.execute("SELECT 1 FROM logs LIMIT 1").fetchall())
 
     async def _read(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        try:
-            return await self._db.read(operation)
-        except DatabaseError as exc:
-            raise StoreUnavailable(str(exc)) from exc
+        return await raising(self._db.read(operation), StoreUnavailable)
 
     async def close(self) -> None:
         return None
