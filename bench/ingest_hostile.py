@@ -2,7 +2,7 @@
 
 `tenantlog api` (SQLite backend, pinned to CPU 0 where taskset exists) gets
 single-log JSON requests from a few probe connections, each pausing a few
-milliseconds between requests, in three phases of the same run:
+milliseconds between requests, in four phases of the same run:
 
 1. alone: the baseline;
 2. while other connections post maximal NDJSON batches back to back
@@ -12,11 +12,12 @@ milliseconds between requests, in three phases of the same run:
 4. while they post 5 MiB of 30-byte lines, over the line cap (413s).
 
 It prints the probes' p50/p99 latency in each phase, what the batch
-connections got, and the server's peak RSS (VmHWM) after each phase. The
-batches come from a separate process, so building and sending them does not
-delay the probes' own event loop.
+connections got (for maximal batches also the logs/s accepted, over the
+seconds they were sending), and the server's peak RSS (VmHWM) after each
+phase. The batches come from a separate process, so building and sending
+them does not delay the probes' own event loop.
 
-    python bench/ingest_hostile.py [--seconds 10] [--batch-connections 3] [--probes 4]
+    python bench/ingest_hostile.py [--seconds 10] [--batch-connections 3] [--probes 2]
 """
 
 from __future__ import annotations
@@ -131,6 +132,10 @@ class Probed:
     unexpected: int = 0
 
 
+#: What the batch connections got: how many of each status, in how many seconds.
+Loaded = tuple[dict[int, int], float]
+
+
 async def probe(base: str, seconds: float, probes: int, pause: float) -> tuple[Probed, Probed]:
     """``probes`` connections posting single logs and as many asking GET /healthz.
 
@@ -168,12 +173,14 @@ async def probe(base: str, seconds: float, probes: int, pause: float) -> tuple[P
 
 
 def load(
-    url: str, body_kind: str, connections: int, stop_at: float, results: Queue[dict[int, int]]
+    url: str, body_kind: str, connections: int, stop_at: float, results: Queue[Loaded]
 ) -> None:
-    """Batches back to back until ``stop_at`` (a separate process); puts the statuses."""
+    """Batches back to back until ``stop_at`` (a separate process); puts the statuses, and
+    the seconds from the first batch sent to the last one answered."""
     body = {"maximal": maximal_batch, "refused": refused_at_the_end, "short": short_lines}[
         body_kind
     ]()
+    started = time.monotonic()
 
     async def one(client: httpx.AsyncClient, statuses: Counter[int]) -> None:
         while time.time() < stop_at:
@@ -186,17 +193,18 @@ def load(
             await asyncio.gather(*(one(client, statuses) for _ in range(connections)))
         return statuses
 
-    results.put(dict(asyncio.run(run())))
+    statuses = dict(asyncio.run(run()))
+    results.put((statuses, time.monotonic() - started))
 
 
 def phase(
     base: str, args: argparse.Namespace, body_kind: str | None
-) -> tuple[Probed, Probed, dict[int, int]]:
+) -> tuple[Probed, Probed, Loaded]:
     """Probes for ``args.seconds``, with batches of ``body_kind`` arriving meanwhile."""
     if body_kind is None:
-        return *asyncio.run(probe(base, args.seconds, args.probes, args.pause)), {}
+        return *asyncio.run(probe(base, args.seconds, args.probes, args.pause)), ({}, 0.0)
     spawn = multiprocessing.get_context("spawn")
-    results: Queue[dict[int, int]] = spawn.Queue()
+    results: Queue[Loaded] = spawn.Queue()
     warm_up = 3.0  # the loader builds its body and starts sending before probing begins
     stop_at = time.time() + warm_up + args.seconds
     loader = spawn.Process(
@@ -205,9 +213,9 @@ def phase(
     loader.start()
     time.sleep(warm_up)
     ingest, health = asyncio.run(probe(base, args.seconds, args.probes, args.pause))
-    statuses = results.get(timeout=args.seconds + 60)
+    loaded = results.get(timeout=args.seconds + 60)
     loader.join()
-    return ingest, health, statuses
+    return ingest, health, loaded
 
 
 def summary(probed: Probed) -> str:
@@ -233,12 +241,12 @@ def main() -> None:
         ("the same, last line bad", "refused"),
         ("5 MiB of 30-byte lines", "short"),
     )
-    rows: list[tuple[str, Probed, Probed, dict[int, int], float]] = []
+    rows: list[tuple[str, Probed, Probed, Loaded, float]] = []
     with tempfile.TemporaryDirectory() as tmp, api_server(Path(tmp) / "data", port) as server:
         asyncio.run(probe(base, 1, args.probes, args.pause))  # warm up
         for name, kind in phases:
-            ingest, health, statuses = phase(base, args, kind)
-            rows.append((name, ingest, health, statuses, peak_rss_mib(server.pid)))
+            ingest, health, loaded = phase(base, args, kind)
+            rows.append((name, ingest, health, loaded, peak_rss_mib(server.pid)))
             print(f"{name}: done", flush=True)
     print()
     print(
@@ -257,11 +265,11 @@ def main() -> None:
         )
     unexpected = sum(ingest.unexpected + health.unexpected for _, ingest, health, *_ in rows)
     print(f"  probes answered otherwise than 202/200: {unexpected}")
-    for name, *_, statuses, _ in rows[1:]:
+    for name, *_, (statuses, seconds), _ in rows[1:]:
         answered = ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items()))
         logs = statuses.get(202, 0) * MAX_LINES if name.startswith("maximal") else 0
-        rate = f", {logs / args.seconds:,.0f} logs/s" if logs else ""
-        print(f"  {name}: {answered}{rate}")
+        rate = f", {logs / seconds:,.0f} logs/s accepted" if logs else ""
+        print(f"  {name}: {answered} in {seconds:.1f} s{rate}")
     print("  peak RSS: the server's VmHWM after the phase (it only grows)")
 
 

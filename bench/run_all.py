@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["ingest.py", "ingest_hostile.py", "worker.py", "redaction.py", "aws_ingest.py"]
+BENCHMARKS = [
+    "ingest.py",
+    "ingest_hostile.py",
+    "rate_limit.py",
+    "worker.py",
+    "redaction.py",
+    "aws_ingest.py",
+]
 
 
 def main() -> None:

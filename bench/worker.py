@@ -89,7 +89,8 @@ def baseline(data_dir: Path, messages: list[bytes]) -> float:
         for offset, body in enumerate(messages[start : start + 100]):
             message = InternalMessage.decode(body)
             conn.execute(
-                "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, 1, '{}') ON CONFLICT DO NOTHING",
+                "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, 1, '{}', NULL)"
+                " ON CONFLICT DO NOTHING",
                 (
                     message.tenant_id,
                     message.log_id,

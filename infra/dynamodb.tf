@@ -1,4 +1,5 @@
-# Three tables: the logs, the tenants' API keys and the audit trail.
+# Seven tables: the logs, the tenants' API keys, the audit trail, the Idempotency-Keys, the
+# tenants' settings, their rate-limit buckets and their usage counts.
 
 # Logs: one item per (tenant_id, log_id): a tenant's logs share a partition and sort by
 # log_id (UUIDv7 ids sort by arrival). The worker writes with attribute_not_exists (first
@@ -84,6 +85,132 @@ resource "aws_dynamodb_table" "audit" {
   attribute {
     name = "event_id"
     type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Idempotency-Keys of ingest requests (DESIGN §2): one item per (tenant_id, key), written by
+# the ingest function with conditional requests only. Items expire after the idempotency
+# window through the TTL attribute expires_at; the code treats an expired item as absent, so
+# DynamoDB's lag in deleting them changes nothing.
+resource "aws_dynamodb_table" "idempotency" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); items hold a request's SHA-256 fingerprint and times, never log text, and a customer-managed CMK would add key cost and kms:* grants without a requirement for it
+  name                        = "${var.name_prefix}-idempotency"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "tenant_id"
+  range_key                   = "key"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  attribute {
+    name = "tenant_id"
+    type = "S"
+  }
+
+  attribute {
+    name = "key"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Per-tenant settings (DESIGN §2b): one item per tenant that an operator gave settings of its
+# own (`tenantlog tenants set`, with the operator's credentials); every other tenant has the
+# defaults. Both functions read a tenant's item with GetItem, at most every few seconds per
+# tenant (each process caches it), and may do nothing else here (iam.tf). Listing is the
+# CLI's Scan: one small item per tenant, so no index.
+resource "aws_dynamodb_table" "tenants" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); items hold limits and redaction choices, never secrets or log text, and a customer-managed CMK would add key cost and kms:* grants without a requirement for it
+  name                        = "${var.name_prefix}-tenants"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "tenant_id"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  attribute {
+    name = "tenant_id"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Rate-limit buckets (DESIGN §2b): one item per rate-limited tenant holding one number, tat
+# (GCRA's theoretical arrival time), shared by every ingest instance. An instance leases a
+# tenth of a second's tokens with one conditional UpdateItem, so a busy tenant costs about
+# ten writes a second per instance serving it.
+resource "aws_dynamodb_table" "rate_limits" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); items hold a tenant id and one timestamp, never secrets or log text, and a customer-managed CMK would add key cost and kms:* grants without a requirement for it
+  name                        = "${var.name_prefix}-rate-limits"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "tenant_id"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  attribute {
+    name = "tenant_id"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Usage per tenant and UTC day (DESIGN §2b): one item per (tenant_id, day), one Number per
+# count. Each function instance adds its in-memory counts with one UpdateItem ADD per tenant
+# and day at most every TENANTLOG_USAGE_FLUSH_SECONDS, never one per request. A tenant's days
+# are one Query; every tenant's days come from by_day (keys only, written once per tenant and
+# day, when the item is created) and BatchGetItem, so no Scan.
+resource "aws_dynamodb_table" "usage" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); items hold tenant ids and counts, never secrets or log text, and a customer-managed CMK would add key cost and kms:* grants without a requirement for it
+  name                        = "${var.name_prefix}-usage"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "tenant_id"
+  range_key                   = "day"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  attribute {
+    name = "tenant_id"
+    type = "S"
+  }
+
+  attribute {
+    name = "day"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "by_day"
+    hash_key        = "day"
+    range_key       = "tenant_id"
+    projection_type = "KEYS_ONLY"
   }
 
   point_in_time_recovery {

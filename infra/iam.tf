@@ -13,7 +13,8 @@ data "aws_iam_policy_document" "lambda_assume" {
   }
 }
 
-# ---- ingest: enqueue, read back a tenant's logs, verify API keys, audit ---------------
+# ---- ingest: enqueue, read back a tenant's logs, verify API keys, audit, idempotency,
+# ---- read tenant settings, count and read usage
 
 resource "aws_iam_role" "ingest" {
   name               = "${var.name_prefix}-ingest"
@@ -92,6 +93,57 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   statement {
+    sid = "ReadTenantSettings"
+    # A tenant's rate limit and burst, one GetItem per tenant every few seconds (cached);
+    # `tenantlog tenants set` writes them with the operator's credentials.
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.tenants.arn]
+  }
+
+  statement {
+    sid = "RateLimitBuckets"
+    # Lease a tenant's tokens: a conditional UpdateItem of its bucket's tat, which returns
+    # the item when the condition fails. Nothing else on this table.
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.rate_limits.arn]
+  }
+
+  statement {
+    sid = "IdempotencyKeys"
+    # Claim a key (a conditional PutItem), take over one whose lease ran out or mark it done
+    # (UpdateItem), release it after a failed enqueue (a conditional DeleteItem), and read
+    # it where a failed condition does not return it (GetItem).
+    actions = [
+      "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem"
+    ]
+    resources = [aws_dynamodb_table.idempotency.arn]
+  }
+
+  statement {
+    sid = "CountUsage"
+    # Add this instance's usage counts: one UpdateItem ADD per tenant and day with activity,
+    # at most every TENANTLOG_USAGE_FLUSH_SECONDS, never one per request.
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.usage.arn]
+  }
+
+  statement {
+    sid = "ReadUsage"
+    # GET /tenants/{tenant_id}/usage: one Query of the tenant's days. GET /tenants (admin
+    # keys): the counts of the tenants the by_day index names, by BatchGetItem.
+    actions   = ["dynamodb:Query", "dynamodb:BatchGetItem"]
+    resources = [aws_dynamodb_table.usage.arn]
+  }
+
+  statement {
+    sid = "ListUsageByDay"
+    # GET /tenants: which tenants had activity on a day, one Query per day of the window
+    # (a keys-only index), so that listing never Scans the table.
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.usage.arn}/index/by_day"]
+  }
+
+  statement {
     sid       = "WriteOwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.ingest.arn}:*"]
@@ -104,7 +156,8 @@ resource "aws_iam_role_policy" "ingest" {
   policy = data.aws_iam_policy_document.ingest.json
 }
 
-# ---- worker: consume the main queue, dead-letter, write each log once -------------
+# ---- worker: consume the main queue, dead-letter, write each log once, read tenant settings,
+# ---- count usage
 
 resource "aws_iam_role" "worker" {
   name               = "${var.name_prefix}-worker"
@@ -137,6 +190,22 @@ data "aws_iam_policy_document" "worker" {
     # PutItem with attribute_not_exists; GetItem to tell a duplicate from a conflict.
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem"]
     resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid = "ReadTenantSettings"
+    # A tenant's redaction and original-text choices, one GetItem per tenant every few
+    # seconds (cached). Nothing else on the tenants table.
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.tenants.arn]
+  }
+
+  statement {
+    sid = "CountUsage"
+    # Add this instance's stored and dead-lettered counts: one UpdateItem ADD per tenant and
+    # day with activity, at most every TENANTLOG_USAGE_FLUSH_SECONDS. Nothing else here.
+    actions   = ["dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.usage.arn]
   }
 
   statement {

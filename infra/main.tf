@@ -1,7 +1,7 @@
 # tenantlog on AWS (DESIGN §9):
 #   API Gateway HTTP API -> ingest Lambda -> SQS (+ DLQ) -> event source mapping
 #   -> worker Lambda -> DynamoDB; the ingest function checks tenant API keys (keys table)
-#   and records the audit trail (audit table).
+#   and records the audit trail (audit table); both read per-tenant settings (tenants table).
 # One file per concern: sqs.tf, dynamodb.tf, lambda.tf, api.tf, iam.tf, monitoring.tf.
 
 provider "aws" {
@@ -34,6 +34,12 @@ locals {
     # no worker invocation could finish, the worker dead-letters one at once.
     TENANTLOG_PROCESSING_DELAY_PER_CHAR = var.processing_delay_per_char
     TENANTLOG_WORKER_TIME_BUDGET        = var.worker_timeout_seconds - 3 # the handler's SAFETY_MARGIN
+    # Per-tenant settings: ingest applies the rate limits, the worker the redaction and
+    # original-text choices.
+    TENANTLOG_DYNAMODB_TENANTS_TABLE = aws_dynamodb_table.tenants.name
+    # Usage per tenant and day: ingest counts accepted and rate-limited logs (and serves the
+    # usage routes), the worker stored and dead-lettered ones.
+    TENANTLOG_DYNAMODB_USAGE_TABLE = aws_dynamodb_table.usage.name
     POWERTOOLS_SERVICE_NAME      = "tenantlog"
     POWERTOOLS_METRICS_NAMESPACE = "tenantlog"
     LOG_LEVEL                    = var.log_level
@@ -51,10 +57,14 @@ locals {
 
   ingest_only_environment = {
     # Every tenant route needs the tenant's API key (DESIGN §2a); the keys and the audit
-    # trail have tables of their own. The worker needs neither.
+    # trail have tables of their own. The worker needs none of them.
     TENANTLOG_AUTH                 = var.auth_mode
     TENANTLOG_DYNAMODB_KEYS_TABLE  = aws_dynamodb_table.keys.name
     TENANTLOG_DYNAMODB_AUDIT_TABLE = aws_dynamodb_table.audit.name
+    # Requests with an Idempotency-Key are remembered here for the idempotency window.
+    TENANTLOG_DYNAMODB_IDEMPOTENCY_TABLE = aws_dynamodb_table.idempotency.name
+    # Every ingest instance takes a rate-limited tenant's tokens from one shared bucket.
+    TENANTLOG_DYNAMODB_RATE_LIMITS_TABLE = aws_dynamodb_table.rate_limits.name
   }
 
   ingest_environment = merge(local.shared_environment, local.ingest_only_environment)
@@ -65,6 +75,8 @@ locals {
     "GET /tenants/{tenant_id}/logs",
     "GET /tenants/{tenant_id}/logs/{log_id+}", # greedy: a log_id may contain "/"
     "GET /audit",                              # the audit trail, for admin keys
+    "GET /tenants/{tenant_id}/usage",
+    "GET /tenants", # every tenant's usage totals, for admin keys
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",

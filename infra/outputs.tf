@@ -28,6 +28,26 @@ output "audit_table_name" {
   value       = aws_dynamodb_table.audit.name
 }
 
+output "idempotency_table_name" {
+  description = "DynamoDB table of the ingest requests' Idempotency-Keys (TENANTLOG_DYNAMODB_IDEMPOTENCY_TABLE)."
+  value       = aws_dynamodb_table.idempotency.name
+}
+
+output "tenants_table_name" {
+  description = "DynamoDB table of the per-tenant settings (TENANTLOG_DYNAMODB_TENANTS_TABLE for `tenantlog tenants`)."
+  value       = aws_dynamodb_table.tenants.name
+}
+
+output "rate_limits_table_name" {
+  description = "DynamoDB table of the tenants' shared rate-limit buckets (TENANTLOG_DYNAMODB_RATE_LIMITS_TABLE)."
+  value       = aws_dynamodb_table.rate_limits.name
+}
+
+output "usage_table_name" {
+  description = "DynamoDB table of the usage counts per tenant and day (TENANTLOG_DYNAMODB_USAGE_TABLE for `tenantlog tenants usage`)."
+  value       = aws_dynamodb_table.usage.name
+}
+
 output "aws_region" {
   description = "Region of the deployment (AWS_REGION for the CLI)."
   value       = var.aws_region

@@ -16,6 +16,13 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tenantlog.core.processing import ProcessingPolicy
+from tenantlog.core.tenants import (
+    TenantPolicy,
+    check_burst,
+    check_detectors,
+    check_rate_limit,
+    check_retention_days,
+)
 from tenantlog.redaction import DETECTORS, Redactor
 
 ENV_PREFIX = "TENANTLOG_"
@@ -24,6 +31,15 @@ UNPREFIXED = {
     "aws_region": "AWS_REGION",
     "sqs_queue_url": "SQS_QUEUE_URL",
     "dynamodb_table_name": "DYNAMODB_TABLE_NAME",
+}
+#: The setting that is the default of each per-tenant setting (``TenantPolicy`` field).
+TENANT_DEFAULTS = {
+    "rate_limit": "tenant_rate_limit",
+    "burst": "tenant_burst",
+    "retention_days": "retention_days",
+    "store_original": "store_original_text",
+    "redaction_detectors": "redaction_detectors",
+    "redaction_style": "redaction_style",
 }
 
 
@@ -60,13 +76,33 @@ class Settings(BaseSettings):
     max_queue_depth: int = Field(1_000_000, ge=1)
     max_batch_lines: int = Field(10_000, ge=1, description="NDJSON lines per /ingest request")
     request_timeout: float = Field(30.0, gt=0, description="seconds a request body may take")
+    header_timeout: float = Field(
+        10.0, gt=0, description="seconds a request line and headers may take; closed after"
+    )
     max_connections: int = Field(4096, ge=1, description="connections held at once; 503 beyond")
+    idempotency_window: float = Field(
+        86400, ge=60, le=7 * 86400, description="seconds an Idempotency-Key is remembered"
+    )
     max_page_bytes: int = Field(
         4 * 1024 * 1024, ge=65536, description="bytes of records in one read page"
     )
 
     redaction_detectors: Annotated[tuple[str, ...], NoDecode] = DETECTORS
     redaction_style: Literal["plain", "typed"] = "plain"
+
+    # Defaults of the per-tenant settings (DESIGN §2b); `tenantlog tenants set` overrides them
+    # per tenant, within the same bounds (tenantlog.core.tenants checks both).
+    tenant_rate_limit: float = Field(
+        0.0, ge=0, allow_inf_nan=False, description="logs per second; 0 = unlimited"
+    )
+    # The default line cap (max_batch_lines), so that agents' largest batches pass.
+    tenant_burst: int = Field(10_000, ge=1, description="logs a tenant may send at once")
+    retention_days: int = Field(0, ge=0, description="days a stored log is kept; 0 = forever")
+    # Usage counts wait in memory this long before they are written (DESIGN §2b): a crash
+    # loses at most this much counting; 0 writes them as soon as possible.
+    usage_flush_seconds: float = Field(
+        10.0, ge=0, le=3600, allow_inf_nan=False, description="seconds between usage flushes"
+    )
 
     auth: Literal["keys", "off"] | None = None
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
@@ -88,6 +124,10 @@ class Settings(BaseSettings):
     )
     dynamodb_keys_table: str | None = None
     dynamodb_audit_table: str | None = None
+    dynamodb_idempotency_table: str | None = None
+    dynamodb_rate_limits_table: str | None = None
+    dynamodb_tenants_table: str | None = None
+    dynamodb_usage_table: str | None = None
 
     @field_validator("redaction_detectors", "trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
@@ -109,10 +149,23 @@ class Settings(BaseSettings):
     @field_validator("redaction_detectors")
     @classmethod
     def _known_detectors(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(value) - set(DETECTORS))
-        if unknown:
-            raise ValueError(f"unknown detector(s) {unknown}; choose from {list(DETECTORS)}")
+        check_detectors(value)  # the order given is kept: only the tenant policy sorts
         return value
+
+    @field_validator("tenant_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: float) -> float:
+        return check_rate_limit(value)
+
+    @field_validator("tenant_burst")
+    @classmethod
+    def _burst(cls, value: int) -> int:
+        return check_burst(value)
+
+    @field_validator("retention_days")
+    @classmethod
+    def _retention_days(cls, value: int) -> int:
+        return check_retention_days(value)
 
     def auth_enabled(self, *, behind_api_gateway: bool = False) -> bool:
         """Keys unless switched off; unset means off only on a loopback-only listen address.
@@ -126,6 +179,17 @@ class Settings(BaseSettings):
 
     def redactor(self) -> Redactor:
         return Redactor(self.redaction_detectors, self.redaction_style)
+
+    def tenant_defaults(self) -> TenantPolicy:
+        """The policy of every tenant that set nothing of its own."""
+        return TenantPolicy(
+            rate_limit=self.tenant_rate_limit,
+            burst=self.tenant_burst,
+            retention_days=self.retention_days,
+            store_original=self.store_original_text,
+            redaction_detectors=check_detectors(self.redaction_detectors),
+            redaction_style=self.redaction_style,
+        )
 
     def processing_policy(self) -> ProcessingPolicy:
         return ProcessingPolicy(

@@ -1,6 +1,6 @@
-"""What the DynamoDB key store and audit log do beyond their contracts: the items, the
-requests IAM is written against (infra/iam.tf), and the faults they turn into
-KeyStoreUnavailable / AuditUnavailable."""
+"""What the DynamoDB key store, audit log and tenant settings do beyond their contracts: the
+items, the requests IAM is written against (infra/iam.tf), and the faults they turn into
+KeyStoreUnavailable / AuditUnavailable / TenantStoreUnavailable."""
 
 from __future__ import annotations
 
@@ -15,7 +15,12 @@ from tenantlog.aws.clients import make_client
 from tenantlog.core.audit import AuditEvent, AuditUnavailable
 from tenantlog.core.cursor import InvalidCursor, encode_cursor
 from tenantlog.core.keys import KeyStoreUnavailable
+from tenantlog.core.tenants import TenantSettings, TenantStoreUnavailable
+from tenantlog.idempotency.dynamodb import create_idempotency_table
 from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
+from tenantlog.ratelimit.dynamodb import create_rate_limits_table
+from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
+from tenantlog.usage.dynamodb import create_usage_table
 from tests.aws.conftest import CallLog
 from tests.contract.identity_fixtures import make_key
 from tests.infra.terraform_config import load
@@ -30,6 +35,7 @@ AT = "2024-01-02T00:00:00.000Z"
 
 OpenKeyStore = Callable[..., tuple[DynamoDbKeyStore, CallLog]]
 OpenAuditLog = Callable[..., tuple[DynamoDbAuditLog, CallLog]]
+OpenTenantStore = Callable[..., tuple[DynamoDbTenantStore, CallLog]]
 
 
 @pytest.fixture
@@ -66,11 +72,36 @@ async def open_audit_log(moto_server: str) -> AsyncIterator[OpenAuditLog]:
         await audit.close()
 
 
+@pytest.fixture
+async def open_tenant_store(moto_server: str) -> AsyncIterator[OpenTenantStore]:
+    """A DynamoDbTenantStore on a fresh table (or the named one), its API calls recorded."""
+    made: list[DynamoDbTenantStore] = []
+
+    def open_tenant_store(table: str | None = None) -> tuple[DynamoDbTenantStore, CallLog]:
+        client = make_client("dynamodb", REGION, 8)
+        log = CallLog(client)
+        store = DynamoDbTenantStore(client, table or create_table(create_tenants_table))
+        made.append(store)
+        return store, log
+
+    yield open_tenant_store
+    for store in made:
+        await store.close()
+
+
 # ---- tables --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("terraform_name", "create"), [("keys", create_keys_table), ("audit", create_audit_table)]
+    ("terraform_name", "create"),
+    [
+        ("keys", create_keys_table),
+        ("audit", create_audit_table),
+        ("idempotency", create_idempotency_table),
+        ("tenants", create_tenants_table),
+        ("rate_limits", create_rate_limits_table),
+        ("usage", create_usage_table),
+    ],
 )
 def test_dynamodb_identity_tables_match_terraform(
     dynamodb: DynamoDBClient, terraform_name: str, create: Callable[[DynamoDBClient, str], None]
@@ -89,6 +120,25 @@ def test_dynamodb_identity_tables_match_terraform(
         (a["AttributeName"], a["AttributeType"]) for a in described["AttributeDefinitions"]
     } == {(a["name"], a["type"]) for a in table["attribute"]}
     assert described["BillingModeSummary"]["BillingMode"] == table["billing_mode"]
+    # AND the same global secondary indexes (the usage table's by_day)
+    indexes = {
+        index["IndexName"]: (
+            {key["KeyType"]: key["AttributeName"] for key in index["KeySchema"]},
+            index["Projection"]["ProjectionType"],
+        )
+        for index in described.get("GlobalSecondaryIndexes", [])
+    }
+    assert indexes == {
+        index["name"]: (
+            {
+                kind: index[attribute]
+                for kind, attribute in (("HASH", "hash_key"), ("RANGE", "range_key"))
+                if attribute in index
+            },
+            index["projection_type"],
+        )
+        for index in table.get("global_secondary_index", [])
+    }
 
 
 # ---- keys ----------------------------------------------------------------------------
@@ -261,3 +311,125 @@ async def test_dynamodb_audit_log_closed_is_unavailable(open_audit_log: OpenAudi
 
     with pytest.raises(AuditUnavailable):
         await audit.record(AuditEvent("key.create", "cli:ops", "acme"))
+
+
+# ---- tenant settings -----------------------------------------------------------------
+
+
+async def test_dynamodb_tenant_item_holds_only_the_settings_that_are_set(
+    open_tenant_store: OpenTenantStore, dynamodb: DynamoDBClient
+) -> None:
+    store, _ = open_tenant_store()
+
+    await store.put(
+        TenantSettings(
+            "acme", rate_limit=2.5, burst=500, redaction_detectors=("phone",), updated_at=AT
+        )
+    )
+
+    item = dynamodb.get_item(TableName=store._table, Key={"tenant_id": {"S": "acme"}})["Item"]
+    assert item == {
+        "tenant_id": {"S": "acme"},
+        "rate_limit": {"N": "2.5"},
+        "burst": {"N": "500"},
+        "redaction_detectors": {"L": [{"S": "phone"}]},
+        "updated_at": {"S": AT},
+    }
+
+
+async def test_dynamodb_tenant_item_types_of_the_other_settings(
+    open_tenant_store: OpenTenantStore, dynamodb: DynamoDBClient
+) -> None:
+    store, _ = open_tenant_store()
+
+    await store.put(
+        TenantSettings(
+            "acme",
+            retention_days=0,
+            store_original=False,
+            redaction_detectors=(),
+            redaction_style="typed",
+        )
+    )
+
+    item = dynamodb.get_item(TableName=store._table, Key={"tenant_id": {"S": "acme"}})["Item"]
+    assert item == {
+        "tenant_id": {"S": "acme"},
+        "retention_days": {"N": "0"},
+        "store_original": {"BOOL": False},
+        "redaction_detectors": {"L": []},
+        "redaction_style": {"S": "typed"},
+    }
+
+
+async def test_dynamodb_tenant_get_is_the_one_consistent_get_item_the_functions_may_make(
+    open_tenant_store: OpenTenantStore,
+) -> None:
+    # The ingest and worker roles may only GetItem on the tenants table (infra/iam.tf).
+    store, log = open_tenant_store()
+
+    assert await store.get("acme") is None
+
+    (get,) = log.named("GetItem")
+    assert get["Key"] == {"tenant_id": {"S": "acme"}}
+    assert get["ConsistentRead"] is True
+    assert log.operations == {"GetItem"}
+
+
+async def test_dynamodb_tenant_list_scans_every_page(open_tenant_store: OpenTenantStore) -> None:
+    # GIVEN more tenants than one 1 MB Scan page holds (padded with a long updated_at)
+    store, log = open_tenant_store()
+    settings = [
+        TenantSettings(f"tenant-{n:02d}", burst=n + 1, updated_at="x" * 100_000) for n in range(12)
+    ]
+    for one in reversed(settings):
+        await store.put(one)
+    # WHEN they are listed
+    listed = await store.list()
+    # THEN several consistent Scans gathered all of them, in tenant order
+    assert listed == settings
+    assert len(log.named("Scan")) > 1
+    assert all(scan["ConsistentRead"] is True for scan in log.named("Scan"))
+
+
+async def test_dynamodb_tenant_item_edited_into_nonsense_is_unavailable(
+    open_tenant_store: OpenTenantStore, dynamodb: DynamoDBClient
+) -> None:
+    # GIVEN items no `tenants set` could write: a burst of 0, a rate that is a string
+    store, _ = open_tenant_store()
+    dynamodb.put_item(
+        TableName=store._table, Item={"tenant_id": {"S": "acme"}, "burst": {"N": "0"}}
+    )
+    dynamodb.put_item(
+        TableName=store._table, Item={"tenant_id": {"S": "beta"}, "rate_limit": {"S": "fast"}}
+    )
+    # THEN reading them fails as the store being unavailable, naming the tenant
+    with pytest.raises(TenantStoreUnavailable, match="'acme'"):
+        await store.get("acme")
+    with pytest.raises(TenantStoreUnavailable, match="'beta'"):
+        await store.get("beta")
+    with pytest.raises(TenantStoreUnavailable):
+        await store.list()
+
+
+async def test_dynamodb_tenant_store_missing_table_is_unavailable(
+    open_tenant_store: OpenTenantStore,
+) -> None:
+    store, _ = open_tenant_store("missing")
+
+    with pytest.raises(TenantStoreUnavailable):
+        await store.get("acme")
+    with pytest.raises(TenantStoreUnavailable):
+        await store.put(TenantSettings("acme", burst=1))
+    with pytest.raises(TenantStoreUnavailable):
+        await store.list()
+
+
+async def test_dynamodb_tenant_store_closed_is_unavailable(
+    open_tenant_store: OpenTenantStore,
+) -> None:
+    store, _ = open_tenant_store()
+    await store.close()
+
+    with pytest.raises(TenantStoreUnavailable):
+        await store.get("acme")

@@ -89,7 +89,7 @@ async def test_dynamodb_store_second_put_is_refused_by_the_condition(open_store:
     assert stored is False
     assert [name for name, _ in log.calls] == ["PutItem", "PutItem"]
     assert all(
-        call["ConditionExpression"] == "attribute_not_exists(log_id)"
+        call["ConditionExpression"].startswith("attribute_not_exists(log_id)")
         for call in log.named("PutItem")
     )
     assert await store.get("acme", "123") == first
@@ -114,7 +114,7 @@ async def test_dynamodb_store_lists_past_a_full_page_with_exclusive_start_key(
     # AND only Queries on the tenant's partition were sent, never a Scan
     assert log.operations == {"Query"}
     assert log.named("Query")[-1]["ExclusiveStartKey"]["log_id"] == {"S": f"{999:06d}"}
-    assert all(q["ExpressionAttributeValues"] == {":t": {"S": "acme"}} for q in log.named("Query"))
+    assert all(q["ExpressionAttributeValues"][":t"] == {"S": "acme"} for q in log.named("Query"))
 
 
 async def test_dynamodb_store_gathers_a_page_across_query_size_limits(

@@ -23,9 +23,13 @@ import pytest
 from tenantlog.audit.dynamodb import DynamoDbAuditLog, create_audit_table
 from tenantlog.aws.clients import make_client
 from tenantlog.core.key_admin import create_key, revoke_key
+from tenantlog.core.tenants import TenantSettings
+from tenantlog.idempotency.dynamodb import create_idempotency_table
 from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.lambdas import ingest as ingest_handler
 from tenantlog.lambdas import worker as worker_handler
+from tenantlog.ratelimit.dynamodb import create_rate_limits_table
+from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
 from tests.support.aws_emulator import REGION, create_queues, create_table
 
 if TYPE_CHECKING:
@@ -64,6 +68,8 @@ class Deployment:
     table: str
     keys_table: str
     audit_table: str
+    idempotency_table: str
+    tenants_table: str
     admin_secret: str
     monkeypatch: pytest.MonkeyPatch
 
@@ -88,6 +94,9 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
     table = create_table()
     keys_table = create_table(create_keys_table)
     audit_table = create_table(create_audit_table)
+    idempotency_table = create_table(create_idempotency_table)
+    tenants_table = create_table(create_tenants_table)
+    rate_limits_table = create_table(create_rate_limits_table)
     _, admin = asyncio.run(_new_key(keys_table, audit_table, "ops", ("admin",)))
     for name, value in {
         "TENANTLOG_BACKEND": "aws",
@@ -96,6 +105,9 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
         "DYNAMODB_TABLE_NAME": table,
         "TENANTLOG_DYNAMODB_KEYS_TABLE": keys_table,
         "TENANTLOG_DYNAMODB_AUDIT_TABLE": audit_table,
+        "TENANTLOG_DYNAMODB_IDEMPOTENCY_TABLE": idempotency_table,
+        "TENANTLOG_DYNAMODB_TENANTS_TABLE": tenants_table,
+        "TENANTLOG_DYNAMODB_RATE_LIMITS_TABLE": rate_limits_table,
         "TENANTLOG_CRASH_PROBABILITY": "0",
         "TENANTLOG_PROCESSING_DELAY_PER_CHAR": "0",
         "TENANTLOG_VISIBILITY_TIMEOUT": "30",
@@ -105,7 +117,17 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
     monkeypatch.setattr(ingest_handler, "_current", None)
     monkeypatch.setattr(worker_handler, "_current", None)
     monkeypatch.delenv("TENANTLOG_AUTH", raising=False)  # the handlers' own default: keys
-    yield Deployment(queue_url, dlq_url, table, keys_table, audit_table, admin, monkeypatch)
+    yield Deployment(
+        queue_url,
+        dlq_url,
+        table,
+        keys_table,
+        audit_table,
+        idempotency_table,
+        tenants_table,
+        admin,
+        monkeypatch,
+    )
     for function in (ingest_handler._current, worker_handler._current):
         if function is not None:
             function.close()
@@ -245,6 +267,55 @@ def test_lambda_ingest_to_dynamodb_end_to_end(
     assert text_item["log_id"] == {"S": text_answer["log_id"]}
     assert text_item["source"] == {"S": "text_upload"}
     assert text_item["modified_data"] == {"S": "User [REDACTED] accessed system"}
+
+
+def test_lambda_ingest_retry_with_an_idempotency_key_enqueues_nothing_new(
+    deployment: Deployment, sqs: SQSClient, dynamodb: DynamoDBClient
+) -> None:
+    # GIVEN an NDJSON batch sent with an Idempotency-Key, then sent again (a client retry)
+    request = event("apigw_v2_ingest_json.json")
+    request["headers"].update({"content-type": "application/x-ndjson", "idempotency-key": "b-1"})
+    body = '{"tenant_id":"acme","text":"a 555-0100"}\n{"tenant_id":"acme","text":"b"}\n'
+    first = call(request, deployment.admin_secret, body)
+    retry = call(request, deployment.admin_secret, body)
+    other = call(request, deployment.admin_secret, body + '{"tenant_id":"acme","text":"c"}\n')
+    # THEN the retry gets the first answer, marked as replayed; the changed body gets 422
+    assert (first[0], retry[0], other[0]) == (202, 202, 422)
+    assert retry[1] == first[1]
+    assert retry[2]["idempotent-replayed"] == "true"
+    # AND only the first attempt's two messages were enqueued, and are stored under its ids
+    failed, batch = deliver(sqs, deployment, FakeLambdaContext())
+    assert (failed, len(batch)) == ([], 2)
+    ids = sorted(item["log_id"]["S"] for item in stored(dynamodb, deployment.table, "acme"))
+    assert ids == sorted(item["log_id"] for item in first[1]["items"])
+
+
+def test_lambda_ingest_enforces_a_tenants_rate_limit_from_the_shared_tables(
+    deployment: Deployment,
+) -> None:
+    # GIVEN a tenant limited to 1 log/s with a burst of 5, set as `tenantlog tenants set` does
+    asyncio.run(_set_limit(deployment.tenants_table, "acme", rate=1, burst=5))
+    request = event("apigw_v2_ingest_json.json")
+    request["headers"]["content-type"] = "application/x-ndjson"
+    batch = '{"tenant_id":"acme","text":"a"}\n' * 4
+    # WHEN it sends 4 logs, then 4 more at once, then a batch over its burst
+    first = call(request, deployment.admin_secret, batch)
+    second = call(request, deployment.admin_secret, batch)
+    too_big = call(request, deployment.admin_secret, batch * 2)
+    # THEN the first passes with the headers, the second is 429 and the third 413
+    assert (first[0], second[0], too_big[0]) == (202, 429, 413)
+    assert first[2]["ratelimit-policy"] == '"tenant";q=5;w=5'
+    assert second[1] == {"error": "rate limit exceeded for tenant 'acme'"}
+    assert int(second[2]["retry-after"]) >= 1
+    assert "over its burst of 5" in too_big[1]["error"]
+
+
+async def _set_limit(table: str, tenant: str, *, rate: float, burst: int) -> None:
+    store = DynamoDbTenantStore(make_client("dynamodb", REGION, 2), table, threads=2)
+    try:
+        await store.put(TenantSettings(tenant, rate_limit=rate, burst=burst))
+    finally:
+        await store.close()
 
 
 @pytest.mark.slow

@@ -21,6 +21,28 @@ from tenantlog.store.sqlite import SqliteStore
 
 QueueFactory = Callable[..., Awaitable[Queue]]
 
+#: 2024-02-01T00:00:00Z: the stores' fake "now" when a test starts.
+START = 1_706_745_600.0
+
+
+class Clock:
+    """A clock the test moves by hand: records expire without anyone sleeping."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The clock every store of the test decides expiry by."""
+    return Clock()
+
 
 @pytest.fixture(params=["memory", "sqlite", "sqs"])
 async def queue_factory(
@@ -60,18 +82,23 @@ async def queue_factory(
 
 
 @pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
+) -> AsyncIterator[Store]:
     made: Store
     database = None
     if request.param == "memory":
-        made = MemoryStore()
+        made = MemoryStore(clock=clock)
     elif request.param == "sqlite":
         database = await SqliteDatabase.open(tmp_path)
-        made = SqliteStore(database)
+        made = SqliteStore(database, clock=clock)
     else:
-        from tests.support.aws_emulator import make_dynamodb_store
+        from tenantlog.aws.clients import make_client
+        from tenantlog.store.dynamodb import DynamoDbStore
+        from tests.support.aws_emulator import REGION, create_table
 
-        made = await make_dynamodb_store()
+        table = create_table()  # first: it starts the emulator the client resolves against
+        made = DynamoDbStore(make_client("dynamodb", REGION, 32), table, clock=clock)
     yield made
     await made.close()
     if database is not None:

@@ -39,6 +39,10 @@ SHARED_ENVIRONMENT = frozenset(
         "TENANTLOG_MAX_BODY_BYTES",
         "TENANTLOG_PROCESSING_DELAY_PER_CHAR",
         "TENANTLOG_WORKER_TIME_BUDGET",
+        # per-tenant settings: ingest applies rate limits, the worker redaction choices
+        "TENANTLOG_DYNAMODB_TENANTS_TABLE",
+        # usage: ingest counts accepted and rate-limited logs, the worker stored and dead ones
+        "TENANTLOG_DYNAMODB_USAGE_TABLE",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "LOG_LEVEL",
@@ -46,7 +50,13 @@ SHARED_ENVIRONMENT = frozenset(
 )
 #: Tenant identity (DESIGN §2a): only the ingest function checks keys and writes the audit trail.
 INGEST_ONLY_ENVIRONMENT = frozenset(
-    {"TENANTLOG_AUTH", "TENANTLOG_DYNAMODB_KEYS_TABLE", "TENANTLOG_DYNAMODB_AUDIT_TABLE"}
+    {
+        "TENANTLOG_AUTH",
+        "TENANTLOG_DYNAMODB_KEYS_TABLE",
+        "TENANTLOG_DYNAMODB_AUDIT_TABLE",
+        "TENANTLOG_DYNAMODB_IDEMPOTENCY_TABLE",
+        "TENANTLOG_DYNAMODB_RATE_LIMITS_TABLE",
+    }
 )
 WORKER_ONLY_ENVIRONMENT = frozenset(
     {
@@ -64,16 +74,25 @@ API_ROUTES = frozenset(
         "GET /tenants/{tenant_id}/logs",
         "GET /tenants/{tenant_id}/logs/{log_id+}",
         "GET /audit",
+        "GET /tenants/{tenant_id}/usage",
+        "GET /tenants",
         "GET /healthz",
         "GET /readyz",
         "GET /openapi.json",
         "GET /docs",
     }
 )
-LOGS, KEYS, AUDIT = (
+LOGS, KEYS, AUDIT, IDEMPOTENCY, TENANTS, RATE_LIMITS = (
     "${aws_dynamodb_table.logs.arn}",
     "${aws_dynamodb_table.keys.arn}",
     "${aws_dynamodb_table.audit.arn}",
+    "${aws_dynamodb_table.idempotency.arn}",
+    "${aws_dynamodb_table.tenants.arn}",
+    "${aws_dynamodb_table.rate_limits.arn}",
+)
+USAGE, USAGE_BY_DAY = (
+    "${aws_dynamodb_table.usage.arn}",
+    "${aws_dynamodb_table.usage.arn}/index/by_day",
 )
 HANDLERS = {
     "ingest": "tenantlog.lambdas.ingest.handler",
@@ -273,12 +292,26 @@ def test_lambda_worker_environment_matches_the_queue(tf: TerraformConfig) -> Non
     assert expression(shared["DYNAMODB_TABLE_NAME"]) == "aws_dynamodb_table.logs.name"
 
 
+def test_lambda_environments_both_name_the_tenants_table(tf: TerraformConfig) -> None:
+    # ingest reads a tenant's rate limit and burst, the worker its redaction choices
+    for function in ("ingest", "worker"):
+        variables = environment(tf, function, defaults=False)
+        assert (
+            expression(variables["TENANTLOG_DYNAMODB_TENANTS_TABLE"])
+            == "aws_dynamodb_table.tenants.name"
+        ), function
+
+
 def test_lambda_ingest_environment_names_the_identity_tables_and_auth_mode(
     tf: TerraformConfig,
 ) -> None:
     ingest = environment(tf, "ingest", defaults=False)
     assert expression(ingest["TENANTLOG_DYNAMODB_KEYS_TABLE"]) == "aws_dynamodb_table.keys.name"
     assert expression(ingest["TENANTLOG_DYNAMODB_AUDIT_TABLE"]) == "aws_dynamodb_table.audit.name"
+    assert (
+        expression(ingest["TENANTLOG_DYNAMODB_IDEMPOTENCY_TABLE"])
+        == "aws_dynamodb_table.idempotency.name"
+    )
     assert expression(ingest["TENANTLOG_AUTH"]) == "var.auth_mode"
 
 
@@ -301,6 +334,8 @@ def test_lambda_environment_defaults_are_valid_settings(
         "aws_sqs_queue.main.url": "https://sqs.us-east-1.amazonaws.com/123456789012/tenantlog-queue",
         "aws_sqs_queue.dlq.url": "https://sqs.us-east-1.amazonaws.com/123456789012/tenantlog-dlq",
         "aws_dynamodb_table.logs.name": "tenantlog-logs",
+        "aws_dynamodb_table.tenants.name": "tenantlog-tenants",
+        "aws_dynamodb_table.usage.name": "tenantlog-usage",
         "aws_sqs_queue.main.visibility_timeout_seconds": str(
             tf.resolve(tf.resource("aws_sqs_queue", "main")["visibility_timeout_seconds"])
         ),
@@ -335,6 +370,10 @@ def test_lambda_ingest_environment_defaults_turn_keys_on(
         "aws_dynamodb_table.logs.name": "tenantlog-logs",
         "aws_dynamodb_table.keys.name": "tenantlog-keys",
         "aws_dynamodb_table.audit.name": "tenantlog-audit",
+        "aws_dynamodb_table.idempotency.name": "tenantlog-idempotency",
+        "aws_dynamodb_table.rate_limits.name": "tenantlog-rate-limits",
+        "aws_dynamodb_table.tenants.name": "tenantlog-tenants",
+        "aws_dynamodb_table.usage.name": "tenantlog-usage",
     }
     for name in list(Settings.model_fields):
         monkeypatch.delenv(env_name(name), raising=False)
@@ -349,6 +388,10 @@ def test_lambda_ingest_environment_defaults_turn_keys_on(
     assert settings.auth_enabled(behind_api_gateway=True)
     assert settings.dynamodb_keys_table == "tenantlog-keys"
     assert settings.dynamodb_audit_table == "tenantlog-audit"
+    assert settings.dynamodb_idempotency_table == "tenantlog-idempotency"
+    assert settings.dynamodb_rate_limits_table == "tenantlog-rate-limits"
+    assert settings.dynamodb_tenants_table == "tenantlog-tenants"
+    assert settings.dynamodb_usage_table == "tenantlog-usage"
 
 
 def test_worker_timeout_fits_six_times_in_the_visibility_timeout(tf: TerraformConfig) -> None:
@@ -374,7 +417,9 @@ def test_ingest_timeout_fits_the_api_gateway_integration_timeout(tf: TerraformCo
 # ---- IAM ---------------------------------------------------------------------------
 
 
-def test_iam_ingest_role_only_enqueues_reads_checks_keys_and_audits(tf: TerraformConfig) -> None:
+def test_iam_ingest_role_only_enqueues_reads_checks_keys_audits_and_claims_keys(
+    tf: TerraformConfig,
+) -> None:
     grants = granted(role_statements(tf, "ingest"))
     main, dlq = "${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}"
     assert grants == {
@@ -382,19 +427,25 @@ def test_iam_ingest_role_only_enqueues_reads_checks_keys_and_audits(tf: Terrafor
         # queue stats (/readyz, backpressure) count both queues; /readyz describes the table
         "sqs:GetQueueAttributes": {main, dlq},
         "dynamodb:DescribeTable": {LOGS},
-        # read logs; verify a key
-        "dynamodb:GetItem": {LOGS, KEYS},
-        # read logs; list the audit trail
-        "dynamodb:Query": {LOGS, AUDIT},
-        # a key's last_used_at only (see the next test)
-        "dynamodb:UpdateItem": {KEYS},
-        # append to the audit trail, and nowhere else
-        "dynamodb:PutItem": {AUDIT},
+        # read logs; verify a key; read an idempotency key an emulator did not return;
+        # read a tenant's settings (rate limit and burst)
+        "dynamodb:GetItem": {LOGS, KEYS, IDEMPOTENCY, TENANTS},
+        # read logs; list the audit trail; a tenant's usage, and who had any on a day
+        "dynamodb:Query": {LOGS, AUDIT, USAGE, USAGE_BY_DAY},
+        # every tenant's usage of a window (GET /tenants), after the index named them
+        "dynamodb:BatchGetItem": {USAGE},
+        # a key's last_used_at only (see the next test); take over or complete an idempotency key
+        # ... and lease a rate-limited tenant's tokens from its shared bucket; add usage counts
+        "dynamodb:UpdateItem": {KEYS, IDEMPOTENCY, RATE_LIMITS, USAGE},
+        # append to the audit trail; claim an idempotency key; and nowhere else
+        "dynamodb:PutItem": {AUDIT, IDEMPOTENCY},
+        # release the idempotency key of a request that failed to enqueue
+        "dynamodb:DeleteItem": {IDEMPOTENCY},
         "logs:CreateLogStream": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
         "logs:PutLogEvents": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
     }
     assert not {"sqs:ReceiveMessage", "sqs:DeleteMessage", "dynamodb:Scan"} & set(grants)
-    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & set(grants)
+    assert "dynamodb:BatchWriteItem" not in grants
 
 
 def test_iam_ingest_role_may_update_only_a_keys_last_used_at(tf: TerraformConfig) -> None:
@@ -427,14 +478,16 @@ def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConf
         "${aws_dynamodb_table.logs.arn}",
     )
     assert grants == {
-        # nothing on the keys or audit tables
+        # nothing on the keys or audit tables; a tenant's settings are only read
         "sqs:ReceiveMessage": {main},
         "sqs:DeleteMessage": {main},
         "sqs:ChangeMessageVisibility": {main},
         "sqs:GetQueueAttributes": {main},
         "sqs:SendMessage": {dlq},
         "dynamodb:PutItem": {table},
-        "dynamodb:GetItem": {table},
+        "dynamodb:GetItem": {table, TENANTS},
+        # add the stored and dead-lettered counts
+        "dynamodb:UpdateItem": {USAGE},
         "logs:CreateLogStream": {"${aws_cloudwatch_log_group.worker.arn}:*"},
         "logs:PutLogEvents": {"${aws_cloudwatch_log_group.worker.arn}:*"},
     }
@@ -443,7 +496,18 @@ def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConf
 
 
 def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: TerraformConfig) -> None:
-    ours = {"${aws_sqs_queue.main.arn}", "${aws_sqs_queue.dlq.arn}", LOGS, KEYS, AUDIT}
+    ours = {
+        "${aws_sqs_queue.main.arn}",
+        "${aws_sqs_queue.dlq.arn}",
+        LOGS,
+        KEYS,
+        AUDIT,
+        IDEMPOTENCY,
+        TENANTS,
+        RATE_LIMITS,
+        USAGE,
+        USAGE_BY_DAY,
+    }
     statements = all_policy_statements(tf)
     checked = 0
     for statement in statements:
@@ -526,6 +590,22 @@ def test_dynamodb_keys_table_is_keyed_by_key_id(tf: TerraformConfig) -> None:
     assert not blocks(table, "global_secondary_index")
 
 
+def test_dynamodb_rate_limits_table_is_one_bucket_per_tenant(tf: TerraformConfig) -> None:
+    table = tf.resource("aws_dynamodb_table", "rate_limits")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["hash_key"] == "tenant_id"
+    assert "range_key" not in table
+    assert block(table, "server_side_encryption")["enabled"] is True
+
+
+def test_dynamodb_idempotency_table_expires_keys_per_tenant(tf: TerraformConfig) -> None:
+    table = tf.resource("aws_dynamodb_table", "idempotency")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert (table["hash_key"], table["range_key"]) == ("tenant_id", "key")
+    assert block(table, "ttl") == {"attribute_name": "expires_at", "enabled": True}
+    assert block(table, "server_side_encryption")["enabled"] is True
+
+
 def test_dynamodb_audit_table_is_one_trail_sorted_by_event_id(tf: TerraformConfig) -> None:
     table = tf.resource("aws_dynamodb_table", "audit")
     assert table["billing_mode"] == "PAY_PER_REQUEST"
@@ -536,7 +616,84 @@ def test_dynamodb_audit_table_is_one_trail_sorted_by_event_id(tf: TerraformConfi
     }
 
 
-@pytest.mark.parametrize("name", ["keys", "audit"])
+def test_dynamodb_tenants_table_is_keyed_by_tenant_id(tf: TerraformConfig) -> None:
+    # One item per tenant, read by GetItem; listed by a Scan (few items), so no index.
+    table = tf.resource("aws_dynamodb_table", "tenants")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["hash_key"] == "tenant_id"
+    assert "range_key" not in table
+    assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {("tenant_id", "S")}
+    assert not blocks(table, "global_secondary_index")
+
+
+def test_iam_both_roles_may_only_read_the_tenants_table(tf: TerraformConfig) -> None:
+    # `tenantlog tenants set` writes with the operator's credentials, never a function's.
+    for role in ("ingest", "worker"):
+        actions = [
+            action
+            for statement in role_statements(tf, role)
+            if TENANTS in statement["resources"]
+            for action in statement["actions"]
+        ]
+        assert actions == ["dynamodb:GetItem"], role
+
+
+def test_dynamodb_usage_table_is_one_item_per_tenant_and_day_listed_by_day(
+    tf: TerraformConfig,
+) -> None:
+    table = tf.resource("aws_dynamodb_table", "usage")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert (table["hash_key"], table["range_key"]) == ("tenant_id", "day")
+    assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {
+        ("tenant_id", "S"),
+        ("day", "S"),
+    }
+    # every tenant's days without a Scan; keys only, so an ADD to an item never writes it
+    (index,) = blocks(table, "global_secondary_index")
+    assert index == {
+        "name": "by_day",
+        "hash_key": "day",
+        "range_key": "tenant_id",
+        "projection_type": "KEYS_ONLY",
+    }
+    # protected as the other tables, and kept: usage is a record of the past
+    assert block(table, "point_in_time_recovery")["enabled"] is True
+    assert block(table, "server_side_encryption") == block(
+        tf.resource("aws_dynamodb_table", "logs"), "server_side_encryption"
+    )
+    assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
+    assert "ttl" not in table
+
+
+def test_lambda_environments_both_name_the_usage_table(tf: TerraformConfig) -> None:
+    for function in ("ingest", "worker"):
+        variables = environment(tf, function, defaults=False)
+        assert (
+            expression(variables["TENANTLOG_DYNAMODB_USAGE_TABLE"])
+            == "aws_dynamodb_table.usage.name"
+        ), function
+
+
+def test_iam_roles_add_usage_counts_and_only_ingest_reads_them(tf: TerraformConfig) -> None:
+    def on_usage(role: str) -> dict[str, set[str]]:
+        grants = granted(role_statements(tf, role))
+        return {
+            action: resources & {USAGE, USAGE_BY_DAY}
+            for action, resources in grants.items()
+            if resources & {USAGE, USAGE_BY_DAY}
+        }
+
+    # the worker only adds its counts; ingest adds, reads a tenant's days, and lists a
+    # window's tenants through the index: never a Scan, never a PutItem that could reset one
+    assert on_usage("worker") == {"dynamodb:UpdateItem": {USAGE}}
+    assert on_usage("ingest") == {
+        "dynamodb:UpdateItem": {USAGE},
+        "dynamodb:Query": {USAGE, USAGE_BY_DAY},
+        "dynamodb:BatchGetItem": {USAGE},
+    }
+
+
+@pytest.mark.parametrize("name", ["keys", "audit", "tenants"])
 def test_dynamodb_identity_tables_are_protected(tf: TerraformConfig, name: str) -> None:
     table = tf.resource("aws_dynamodb_table", name)
     assert block(table, "point_in_time_recovery")["enabled"] is True
@@ -545,7 +702,8 @@ def test_dynamodb_identity_tables_are_protected(tf: TerraformConfig, name: str) 
         tf.resource("aws_dynamodb_table", "logs"), "server_side_encryption"
     )
     assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
-    # neither expires anything: keys end by revocation or expires_at, the trail is kept
+    # none expires anything: keys end by revocation or expires_at, the trail is kept, and
+    # a tenant's settings last until changed
     assert "ttl" not in table
 
 
@@ -627,6 +785,12 @@ def test_outputs_expose_the_endpoints(tf: TerraformConfig) -> None:
         # the CLI's aws backend (`tenantlog keys create`) needs the identity tables
         "keys_table_name": "aws_dynamodb_table.keys.name",
         "audit_table_name": "aws_dynamodb_table.audit.name",
+        "idempotency_table_name": "aws_dynamodb_table.idempotency.name",
+        "rate_limits_table_name": "aws_dynamodb_table.rate_limits.name",
+        # `tenantlog tenants set` needs the tenants table
+        "tenants_table_name": "aws_dynamodb_table.tenants.name",
+        # `tenantlog tenants usage` needs the usage table
+        "usage_table_name": "aws_dynamodb_table.usage.name",
     }
     for output, value in expected.items():
         assert expression(tf.outputs[output]["value"]) == value

@@ -1,15 +1,21 @@
 """Slow and idle clients against a real ``tenantlog serve``: raw sockets that stall or trickle.
 
 A body not complete within TENANTLOG_REQUEST_TIMEOUT gets 408 and its
-connection closed; hundreds of such clients do not stop anyone else's ingest;
-beyond TENANTLOG_MAX_CONNECTIONS a request gets 503. Two quick tests of the
-deadline keeper itself come first: its 408 leaves the request's task usable,
-and any other cancellation goes through.
+connection closed; a connection whose request head is not complete within
+TENANTLOG_HEADER_TIMEOUT is closed (with a 408 if it had begun one); beyond
+TENANTLOG_MAX_CONNECTIONS a request gets a JSON 503; a thousand such clients
+do not stop anyone else's ingest. Two quick tests of the deadline keeper
+itself come first: its 408 leaves the request's task usable, and any other
+cancellation goes through. The head deadline with each HTTP parser is tested
+in tests/unit/test_connections.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
+import selectors
 import socket
 import threading
 import time
@@ -21,10 +27,17 @@ import orjson
 import pytest
 
 from tenantlog.core.validation import IngestError, Limits
+from tenantlog.http.connections import FILE_HEADROOM
 from tenantlog.http.ingest import BodyDeadlines
-from tests.support.server import ServerProcess, wait_until
+from tests.support.raw_http import closed_by_server, read_response
+from tests.support.server import ServerProcess
 
 REQUEST_TIMEOUT = 2.0
+HEADER_TIMEOUT = 3.0
+#: The start of a request head that never ends, for clients that trickle it.
+ENDLESS_HEAD = (
+    b"POST /ingest HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Tenant-ID: slow\r\nX-Pad: " + b"a" * 8192
+)
 #: How much later than the timeout a 408 may come on a shared, loaded machine.
 SLACK = 8.0
 CROWD = 300
@@ -76,30 +89,6 @@ def start_request(port: int, *, body_sent: bytes = b"", declared: int = 1000) ->
         b"X-Tenant-ID: slow\r\nContent-Length: %d\r\n\r\n%s" % (declared, body_sent)
     )
     return sock
-
-
-def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers (lower-case names) and body of one HTTP/1.1 response."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed before a response: {data!r}"
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
-    while len(body) < int(headers["content-length"]):
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed inside the response body"
-        body += chunk
-    return int(status_line.split()[1]), headers, body
-
-
-def closed_by_server(sock: socket.socket) -> bool:
-    try:
-        return sock.recv(1) == b""
-    except ConnectionResetError:
-        return True
 
 
 def assert_408_and_closed(sock: socket.socket) -> None:
@@ -169,30 +158,136 @@ def test_hundreds_of_idle_stalled_and_trickling_clients_do_not_stop_ingest(
             sock.close()
 
 
+def ingest(client: httpx.Client, text: str = "hello") -> httpx.Response:
+    return client.post("/ingest", json={"tenant_id": "busy", "text": text})
+
+
+def assert_head_408_and_closed(sock: socket.socket) -> None:
+    status, headers, body = read_response(sock)
+    assert status == 408
+    assert orjson.loads(body) == {
+        "error": f"request headers not received within {HEADER_TIMEOUT:g} s"
+    }
+    assert headers["connection"] == "close"
+    assert closed_by_server(sock)
+
+
+@contextlib.contextmanager
+def trickling_heads(socks: list[socket.socket], every: float) -> Iterator[None]:
+    """Each socket sends one more byte of ``ENDLESS_HEAD`` every ``every`` seconds."""
+    stop = threading.Event()
+    thread = threading.Thread(target=_trickle_heads, args=(socks, every, stop), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def connect(port: int) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", port), timeout=HEADER_TIMEOUT + SLACK)
+
+
 @pytest.mark.slow
-def test_beyond_max_connections_a_request_gets_503_until_connections_close(
+def test_idle_and_trickling_heads_beyond_the_cap_get_closed_and_ingest_resumes(
     tmp_path: Path,
 ) -> None:
-    env = {"TENANTLOG_MAX_CONNECTIONS": "50"}
+    env = {"TENANTLOG_MAX_CONNECTIONS": "200", "TENANTLOG_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}
     with ServerProcess(tmp_path / "data", env=env) as server:
-        # GIVEN 60 idle connections held open against a cap of 50
-        held = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(60)]
+        # GIVEN 250 connections that send nothing and 100 that trickle a request head,
+        # together well over the cap of 200
+        idle = [connect(server.port) for _ in range(250)]
+        trickling = [connect(server.port) for _ in range(100)]
         try:
-            with httpx.Client(base_url=server.url, timeout=10) as client:
-
-                def ingest() -> int:
-                    payload = {"tenant_id": "capped", "text": "hello"}
-                    return client.post("/ingest", json=payload).status_code
-
-                # THEN a new request is refused with 503
-                wait_until(lambda: ingest() == 503, seconds=10)
-                # WHEN the idle connections close, THEN requests are served again
-                for sock in held:
-                    sock.close()
-                wait_until(lambda: ingest() == 202, seconds=10)
+            with (
+                trickling_heads(trickling, every=0.1),
+                httpx.Client(base_url=server.url, timeout=10) as client,
+            ):
+                # THEN while they are held, a request gets a JSON 503 naming the cause (its
+                # connection is accepted after theirs: they all count by the time it asks)
+                refused = ingest(client)
+                assert refused.status_code == 503
+                assert refused.json() == {"error": "too many connections; retry later"}
+                assert refused.headers["retry-after"] == "5"
+                assert refused.headers["connection"] == "close"
+                # AND once the header timeout has passed, the idle ones are closed and
+                # the trickling ones are answered 408 and closed
+                for sock in idle:
+                    assert closed_by_server(sock)  # without a word: nothing was asked
+                for sock in trickling:
+                    assert_head_408_and_closed(sock)
+                # AND a normal client's ingest is accepted again
+                assert ingest(client).status_code == 202
         finally:
-            for sock in held:
+            for sock in idle + trickling:
                 sock.close()
+
+
+@contextlib.contextmanager
+def soft_open_file_limit(limit: int) -> Iterator[None]:
+    """This process's soft RLIMIT_NOFILE is ``limit`` (processes started meanwhile inherit it)."""
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def open_file_limit_of(pid: int) -> int | None:
+    """The soft open-file limit of another process, where /proc tells it."""
+    limits = Path(f"/proc/{pid}/limits")
+    if not limits.exists():
+        return None
+    found = re.search(r"^Max open files\s+(\d+)", limits.read_text(), re.MULTILINE)
+    return int(found.group(1)) if found else None
+
+
+@pytest.mark.slow
+def test_a_thousand_idle_and_trickling_connections_do_not_stop_ingest(tmp_path: Path) -> None:
+    resource = pytest.importorskip("resource")
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = 4096 + FILE_HEADROOM  # the default TENANTLOG_MAX_CONNECTIONS, and headroom
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        pytest.skip(f"the hard open-file limit here is {hard}")
+    env = {"TENANTLOG_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}
+    # GIVEN a server started with a soft open-file limit of 1,024, a common default
+    # that 1,000 connections and the database would exhaust, and the default cap
+    server = ServerProcess(tmp_path / "data", env=env)
+    with soft_open_file_limit(1024):
+        server.start()
+    try:
+        # THEN it has raised its own limit to what its connection cap needs
+        assert server.process is not None
+        assert open_file_limit_of(server.process.pid) in (None, needed)
+        # WHEN 500 clients connect and send nothing and 500 trickle a request head
+        idle = [connect(server.port) for _ in range(500)]
+        trickling = [connect(server.port) for _ in range(500)]
+        try:
+            with (
+                trickling_heads(trickling, every=0.2),
+                httpx.Client(base_url=server.url, timeout=10) as client,
+            ):
+                # THEN another client's ingest succeeds throughout, while they are held
+                # and after the header timeout has closed them
+                statuses: list[int] = []
+                until = time.monotonic() + HEADER_TIMEOUT + 2
+                while time.monotonic() < until:
+                    statuses.append(ingest(client, f"log {len(statuses)}").status_code)
+                    time.sleep(0.05)
+                assert statuses and set(statuses) == {202}
+                for sock in idle:
+                    assert closed_by_server(sock)  # without a word: nothing was asked
+                for sock in trickling:
+                    assert_head_408_and_closed(sock)
+        finally:
+            for sock in idle + trickling:
+                sock.close()
+    finally:
+        server.stop()
+    assert "Too many open files" not in server.output()
 
 
 def _trickle(socks: list[socket.socket], stop: threading.Event) -> None:
@@ -203,3 +298,26 @@ def _trickle(socks: list[socket.socket], stop: threading.Event) -> None:
                 sock.send(b"x")
             except OSError:
                 pass  # answered with 408 and closed: what the test waits for
+
+
+def _trickle_heads(socks: list[socket.socket], every: float, stop: threading.Event) -> None:
+    """One more byte of ``ENDLESS_HEAD`` to each socket every ``every`` seconds until told to stop.
+
+    A socket with something to read (its 408) gets no more: a byte arriving after
+    the server's close would draw a reset, which may discard the 408 unread.
+    """
+    live = set(socks)
+    sent = 0
+    with selectors.DefaultSelector() as answered:
+        for sock in socks:
+            answered.register(sock, selectors.EVENT_READ)
+        while not stop.wait(every) and live:
+            for key, _ in answered.select(0):
+                answered.unregister(key.fileobj)
+                live.discard(key.fileobj)
+            for sock in live:
+                try:
+                    sock.send(ENDLESS_HEAD[sent : sent + 1])
+                except OSError:
+                    pass  # closed by the server: what the test waits for
+            sent += 1

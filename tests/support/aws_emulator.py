@@ -23,10 +23,14 @@ from moto.server import ThreadedMotoServer
 
 from tenantlog.audit.dynamodb import DynamoDbAuditLog, create_audit_table
 from tenantlog.aws.clients import make_client
+from tenantlog.idempotency.dynamodb import DynamoDbIdempotencyKeys, create_idempotency_table
 from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.queue.sqs import SqsQueue
+from tenantlog.ratelimit.dynamodb import DynamoDbBuckets, create_rate_limits_table
 from tenantlog.store.dynamodb import DynamoDbStore
 from tenantlog.store.dynamodb import create_table as create_dynamodb_table
+from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
+from tenantlog.usage.dynamodb import DynamoDbUsageStore, create_usage_table
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -100,7 +104,7 @@ def create_queues(*, visibility_timeout: int, max_receive_count: int) -> tuple[s
 
 def create_table(create: Callable[[DynamoDBClient, str], None] = create_dynamodb_table) -> str:
     """A fresh, uniquely named table made by ``create``: by default the logs table with
-    tenantlog's key schema (DESIGN §7); the keys' or the audit trail's when given."""
+    tenantlog's key schema (DESIGN §7); another (keys, audit trail, ...) when given."""
     client = dynamodb_client()
     name = f"tenantlog-{uuid.uuid4().hex[:12]}"
     try:
@@ -142,3 +146,23 @@ async def make_dynamodb_key_store() -> DynamoDbKeyStore:
 async def make_dynamodb_audit_log() -> DynamoDbAuditLog:
     table = create_table(create_audit_table)
     return DynamoDbAuditLog(make_client("dynamodb", REGION, 4), table)
+
+
+async def make_dynamodb_idempotency_keys() -> DynamoDbIdempotencyKeys:
+    table = create_table(create_idempotency_table)
+    return DynamoDbIdempotencyKeys(make_client("dynamodb", REGION, 8), table)
+
+
+async def make_dynamodb_buckets() -> DynamoDbBuckets:
+    table = create_table(create_rate_limits_table)
+    return DynamoDbBuckets(make_client("dynamodb", REGION, 8), table)
+
+
+async def make_dynamodb_tenant_store() -> DynamoDbTenantStore:
+    table = create_table(create_tenants_table)
+    return DynamoDbTenantStore(make_client("dynamodb", REGION, 8), table)
+
+
+async def make_dynamodb_usage_store() -> DynamoDbUsageStore:
+    table = create_table(create_usage_table)
+    return DynamoDbUsageStore(make_client("dynamodb", REGION, 8), table)

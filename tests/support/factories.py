@@ -25,3 +25,16 @@ def message_body(
     return InternalMessage(
         tenant_id, log_id, "json_upload", text, "2024-01-01T00:00:00.000Z"
     ).encode()
+
+
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+def bearer(secret: str, **extra: str) -> dict[str, str]:
+    """Request headers presenting ``secret``, with any others given."""
+    return {"Authorization": f"Bearer {secret}", **extra}
+
+
+def ndjson_lines(n: int) -> bytes:
+    """An NDJSON body of ``n`` short logs without a tenant (the key's is used)."""
+    return b"".join(b'{"text":"line %d"}\n' % i for i in range(n))

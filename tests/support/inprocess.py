@@ -18,12 +18,17 @@ from tenantlog.audit.memory import MemoryAuditLog
 from tenantlog.backends import Backends
 from tenantlog.core.key_admin import create_key
 from tenantlog.core.processing import Ack, ProcessingPolicy, Processor
+from tenantlog.core.usage import UsageRecorder
 from tenantlog.http.app import create_app
+from tenantlog.idempotency.memory import MemoryIdempotencyKeys
 from tenantlog.keys.memory import MemoryKeyStore
 from tenantlog.queue.memory import MemoryQueue
+from tenantlog.ratelimit.memory import MemoryBuckets
 from tenantlog.redaction import Redactor
 from tenantlog.settings import load_settings
 from tenantlog.store.memory import MemoryStore
+from tenantlog.tenants.memory import MemoryTenantStore
+from tenantlog.usage.memory import MemoryUsageStore
 
 
 @dataclass
@@ -43,13 +48,15 @@ class InProcess:
         return secret
 
     async def drain(self) -> None:
-        """Process everything queued into the store, as the worker would (no crashes)."""
+        """Process everything queued into the store, as the worker would (no crashes), and
+        count it in the usage recorder (``backends.usage.flush()`` writes it)."""
         policy = ProcessingPolicy(crash_probability=0, processing_delay_per_char=0)
         processor = Processor(self.backends.store, Redactor(), policy, rng=random.Random(1))
         while deliveries := await self.backends.queue.receive(10, 0):
             for delivery in deliveries:
                 outcome = await processor.process(delivery)
                 assert isinstance(outcome, Ack), outcome
+                self.backends.usage.outcome(outcome)
                 await self.backends.queue.ack(delivery.receipt)
 
 
@@ -62,7 +69,16 @@ async def in_process(
 ) -> AsyncIterator[InProcess]:
     """``settings`` override the defaults (auth on, no key cache, nothing slowed down)."""
     chosen = {"auth": "keys", "key_cache_seconds": 0, **settings}
-    backends = Backends(MemoryQueue(), MemoryStore(), MemoryKeyStore(), MemoryAuditLog())
+    backends = Backends(
+        MemoryQueue(),
+        MemoryStore(),
+        keys=MemoryKeyStore(),
+        audit=MemoryAuditLog(),
+        idempotency=MemoryIdempotencyKeys(),
+        tenants=MemoryTenantStore(),
+        buckets=MemoryBuckets(),
+        usage=UsageRecorder(MemoryUsageStore()),
+    )
     app = create_app(load_settings(**chosen), backends)
     transport = httpx.ASGITransport(app=app, client=client_address)
     async with httpx.AsyncClient(

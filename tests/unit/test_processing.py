@@ -13,6 +13,7 @@ from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
 from tenantlog.core.queue import Delivery
 from tenantlog.core.store import RecordTooLarge
+from tenantlog.core.tenants import TenantPolicy
 from tenantlog.redaction import Redactor
 from tenantlog.store.memory import MemoryStore
 from tests.support.factories import message_body
@@ -84,9 +85,31 @@ async def test_processor_duplicate_is_success_and_changes_nothing() -> None:
     first = await store.get("acme", "123")
     # WHEN the same (tenant_id, log_id) arrives again with other text
     outcome = await processor(store).process(delivery(message_body(text="other 555-0100")))
-    # THEN it is acked as a duplicate and the stored record is untouched
-    assert outcome == Ack(stored=False)
+    # THEN it is acked as a conflicting duplicate and the stored record is untouched
+    assert outcome == Ack(stored=False, conflict=("acme", "123"))
     assert await store.get("acme", "123") == first
+
+
+async def test_processor_redelivery_of_the_same_text_is_no_conflict() -> None:
+    store = MemoryStore()
+    await processor(store).process(delivery())
+
+    outcome = await processor(store).process(delivery(receive_count=2))
+
+    assert outcome == Ack(stored=False)
+
+
+async def test_processor_conflict_is_judged_on_redacted_text_without_originals() -> None:
+    store = MemoryStore()
+    await processor(store, store_original_text=False).process(delivery())
+
+    same = await processor(store, store_original_text=False).process(delivery())
+    other = await processor(store, store_original_text=False).process(
+        delivery(message_body(text="User 555-0100 left"))
+    )
+
+    assert same == Ack(stored=False)
+    assert other == Ack(stored=False, conflict=("acme", "123"))
 
 
 async def test_processor_can_drop_the_original_text() -> None:
@@ -198,3 +221,32 @@ def test_backoff_grows_exponentially() -> None:
     ceilings = [backoff_delay(n, 1, 60, rng) for n in range(1, 8)]
 
     assert ceilings[0] <= 1 < ceilings[2] <= 4 < ceilings[5] <= 32 < ceilings[6]
+
+
+async def test_processor_applies_each_tenants_redaction_and_original_text_policy() -> None:
+    store = MemoryStore()
+    policies = {
+        "acme": TenantPolicy(0, 1, 0, False, ("email",), "typed"),
+        "globex": TenantPolicy(0, 1, 0, True, ("phone",), "plain"),
+    }
+
+    async def policy_of(tenant_id: str) -> TenantPolicy:
+        return policies[tenant_id]
+
+    processor = Processor(
+        store,
+        Redactor(),
+        ProcessingPolicy(crash_probability=0, processing_delay_per_char=0),
+        tenant_policy=policy_of,
+    )
+    text = "mail a@b.co or call 555-0199"
+    for tenant in policies:
+        await processor.process(delivery(message_body(tenant_id=tenant, text=text)))
+
+    acme, globex = await store.get("acme", "123"), await store.get("globex", "123")
+    assert acme is not None and globex is not None
+    assert (acme.modified_data, acme.original_text) == (
+        "mail [REDACTED:EMAIL] or call 555-0199",
+        None,
+    )
+    assert (globex.modified_data, globex.original_text) == ("mail a@b.co or call [REDACTED]", text)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 
 from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import ProcessingPolicy, Processor
@@ -238,3 +239,22 @@ async def test_worker_dead_letters_undecodable_messages() -> None:
     assert dead.body == b"garbage"
     assert dead.reason.startswith("message body is not JSON")
     assert await store.get("acme", "123") is not None
+
+
+async def test_worker_counts_and_logs_a_conflict_by_ids_only(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    queue, store = MemoryQueue(), MemoryStore()
+    await queue.send([message_body(log_id="dup", text="first 555-0100")])
+    await run_to_empty(make_worker(queue, store), queue)
+    before = REGISTRY.get_sample_value("tenantlog_conflicts_total") or 0.0
+    await queue.send([message_body(log_id="dup", text="second 555-0199")])
+
+    with caplog.at_level(logging.WARNING, logger="tenantlog"):
+        await run_to_empty(make_worker(queue, store), queue)
+
+    assert REGISTRY.get_sample_value("tenantlog_conflicts_total") == before + 1
+    assert "conflict: tenant 'acme' log_id 'dup'" in caplog.text
+    assert "555" not in caplog.text and "second" not in caplog.text
+    stored = await store.get("acme", "dup")
+    assert stored is not None and stored.original_text == "first 555-0100"

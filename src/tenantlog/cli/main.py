@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from tenantlog.cli import admin
+from tenantlog.cli.tenants import tenants_app
 from tenantlog.settings import Settings, SettingsError, env_name, load_settings
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ keys_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")
+app.add_typer(tenants_app, name="tenants")
 console = Console()
 
 Backend = Annotated[
@@ -61,6 +63,24 @@ def settings_or_exit(**overrides: Any) -> Settings:
         raise typer.Exit(2) from None
 
 
+def share_metrics(settings: Settings) -> None:
+    """Every local process on this data dir writes its metrics to ``<data dir>/metrics``, so
+    any API process's ``/metrics`` shows all of them (tenantlog.metrics_processes).
+
+    Called before anything imports tenantlog.metrics, whose metrics get their
+    (shared or in-memory) values when it is imported; child processes inherit
+    the choice through the environment.
+    """
+    from tenantlog.metrics_processes import FOLDER, share
+
+    try:
+        share(settings.data_dir / FOLDER)
+    except OSError as exc:
+        where = f"{env_name('data_dir')}: cannot create {exc.filename}: {exc.strerror}"
+        typer.echo(f"error: invalid setting {where}", err=True)
+        raise typer.Exit(2) from None
+
+
 def print_json(value: Any) -> None:
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n")
 
@@ -80,6 +100,7 @@ def serve(
 ) -> None:
     """API and worker in one process. SIGTERM/SIGINT drains and exits 0."""
     settings = settings_or_exit(**locals())
+    share_metrics(settings)
     from tenantlog.cli.running import run
 
     run(settings)
@@ -96,10 +117,11 @@ def api(
     ] = None,
 ) -> None:
     """Only the HTTP API (run workers separately, on the same data dir or AWS)."""
-    from tenantlog.cli.running import run, run_api_processes
-
     overrides = {"backend": backend, "data_dir": data_dir, "host": host, "port": port}
     settings = settings_or_exit(api_workers=workers, **overrides)
+    share_metrics(settings)
+    from tenantlog.cli.running import run, run_api_processes
+
     if settings.api_workers == 1:
         run(settings, with_worker=False)
         return
@@ -121,6 +143,7 @@ def worker(
 ) -> None:
     """Only the worker. Start several on one data dir to use more cores."""
     settings = settings_or_exit(**locals())
+    share_metrics(settings)
     from tenantlog.cli.running import run
 
     run(settings, with_api=False)

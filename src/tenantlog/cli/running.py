@@ -18,9 +18,12 @@ import uvicorn
 
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.processing import Processor
+from tenantlog.core.tenant_policies import TenantPolicies
 from tenantlog.http.app import UnsafeStart, check_reachable_auth, create_app
+from tenantlog.http.connections import http_protocol, raise_open_file_limit
 from tenantlog.process import freeze_startup_heap, new_event_loop
 from tenantlog.settings import Settings
+from tenantlog.store.sqlite import SqliteStore
 from tenantlog.worker import Worker
 
 log = logging.getLogger("tenantlog")
@@ -47,13 +50,17 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "loop": "auto",  # uvloop where installed, else asyncio
-        "http": "auto",  # httptools where installed, else h11
+        # httptools where installed, else h11, closing a connection whose request
+        # head is not in within header_timeout and answering JSON at the cap
+        "http": http_protocol(settings.header_timeout),
+        "ws": "none",  # no WebSocket routes: an Upgrade request is plain HTTP
         "access_log": False,
         "proxy_headers": False,  # tenantlog never reads the client address
         "log_level": settings.log_level,
         "timeout_graceful_shutdown": int(settings.shutdown_grace),
         # A request arriving while this many connections (or requests) are open
-        # gets uvicorn's 503 and its connection closed. Idle keep-alive
+        # gets a JSON 503 and its connection closed. A connection whose request
+        # head is not in within header_timeout is closed; idle keep-alive
         # connections close after uvicorn's timeout_keep_alive (5 s); a body
         # that is slow to arrive gets 408 from /ingest (request_timeout).
         "limit_concurrency": settings.max_connections,
@@ -63,11 +70,17 @@ def server_options(settings: Settings) -> dict[str, Any]:
 def make_worker(settings: Settings, backends: Backends) -> Worker:
     return Worker(
         backends.queue,
-        Processor(backends.store, settings.redactor(), settings.processing_policy()),
+        Processor(
+            backends.store,
+            settings.redactor(),
+            settings.processing_policy(),
+            tenant_policy=TenantPolicies(backends.tenants, settings.tenant_defaults()).policy,
+        ),
         batch_size=settings.batch_size,
         max_batches=settings.worker_concurrency,
         visibility_timeout=settings.visibility_timeout,
         shutdown_grace=settings.shutdown_grace,
+        usage=backends.usage,
     )
 
 
@@ -104,6 +117,7 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
     stopping = asyncio.Event()
     servers: list[_Server] = []
     if with_api:
+        raise_open_file_limit(settings.max_connections)
         app = create_app(settings, backends)
         servers.append(_Server(uvicorn.Config(app, lifespan="off", **server_options(settings))))
     _stop_on_signals(stopping, servers)
@@ -111,6 +125,8 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
     tasks = [asyncio.create_task(server.serve()) for server in servers]
     if with_worker:
         tasks.append(asyncio.create_task(make_worker(settings, backends).run(stopping)))
+        if isinstance(backends.store, SqliteStore):  # DynamoDB deletes expired logs by TTL
+            tasks.append(asyncio.create_task(backends.store.run_purge(stopping)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
@@ -152,6 +168,7 @@ def run_api_processes(settings: Settings) -> None:
         asyncio.run(_check_before_forking(settings))
     except UnsafeStart as exc:
         raise SystemExit(f"error: {exc}") from None
+    raise_open_file_limit(settings.max_connections)  # the worker processes inherit it
     uvicorn.run(
         "tenantlog.http.app:app_from_environment",
         factory=True,

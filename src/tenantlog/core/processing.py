@@ -10,12 +10,19 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tenantlog.core.backoff import backoff_delay
-from tenantlog.core.models import InternalMessage, LogRecord, MessageDecodeError, utc_now
+from tenantlog.core.models import (
+    InternalMessage,
+    LogRecord,
+    MessageDecodeError,
+    expires_after,
+    utc_now,
+)
 from tenantlog.core.queue import Delivery
 from tenantlog.core.store import RecordTooLarge, Store
+from tenantlog.core.tenants import RedactionStyle, TenantPolicy
 from tenantlog.redaction import Redactor
 
 
@@ -25,10 +32,16 @@ class SimulatedCrash(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Ack:
-    """Done: delete the message. ``stored`` is False when a copy was already stored."""
+    """Done: delete the message. ``stored`` is False when a copy was already stored;
+    ``conflict`` names the (tenant_id, log_id) when that copy has another text (the first
+    write stands; the shells count it and log the ids). ``tenant_id`` is the tenant the
+    message names, for its usage counts: not part of the decision, so outcomes compare
+    without it."""
 
     stored: bool
     redactions: dict[str, int] = field(default_factory=dict)
+    conflict: tuple[str, str] | None = None
+    tenant_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,9 +54,11 @@ class Retry:
 
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
-    """Give up: move the message to the dead-letter queue with ``reason``."""
+    """Give up: move the message to the dead-letter queue with ``reason``. ``tenant_id``
+    as for Ack; None for a message that cannot be decoded (it names no tenant)."""
 
     reason: str
+    tenant_id: str | None = field(default=None, compare=False)
 
 
 Outcome = Ack | Retry | DeadLetter
@@ -85,10 +100,16 @@ class Processor:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], str] = utc_now,
+        tenant_policy: Callable[[str], Awaitable[TenantPolicy]] | None = None,
     ) -> None:
+        """``tenant_policy`` gives each tenant's redaction, original-text and retention
+        policy; without it every tenant gets ``redactor`` and
+        ``policy.store_original_text``, and its logs are kept forever."""
         self._store = store
         self._redactor = redactor
         self._policy = policy
+        self._tenant_policy = tenant_policy
+        self._redactors: dict[tuple[tuple[str, ...], str], Redactor] = {}
         self._rng = rng or random.Random()
         self._sleep = sleep
         self._now = now
@@ -109,18 +130,23 @@ class Processor:
         except MessageDecodeError as exc:
             return DeadLetter(str(exc))
         try:
-            return await self._handle(message, delivery.receive_count, time_left)
+            outcome = await self._handle(message, delivery.receive_count, time_left)
         except RecordTooLarge as exc:
-            return DeadLetter(str(exc))
+            outcome = DeadLetter(str(exc))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return self.failed(delivery.receive_count, _describe(exc))
+            outcome = self.failed(delivery.receive_count, _describe(exc))
+        if isinstance(outcome, Retry):
+            return outcome
+        return replace(outcome, tenant_id=message.tenant_id)
 
-    def failed(self, receive_count: int, reason: str) -> Retry | DeadLetter:
+    def failed(
+        self, receive_count: int, reason: str, tenant_id: str | None = None
+    ) -> Retry | DeadLetter:
         """Retry with jittered backoff, or dead-letter once the last receive has failed."""
         if receive_count >= self._policy.max_receive_count:
-            return DeadLetter(reason)
+            return DeadLetter(reason, tenant_id)
         delay = backoff_delay(
             receive_count, self._policy.backoff_base, self._policy.backoff_max, self._rng
         )
@@ -144,20 +170,72 @@ class Processor:
             raise SimulatedCrash
         if work > 0:
             await self._sleep(work)
-        redaction = self._redactor.redact_counted(message.text)
+        redactor, keep_original = self._redactor, self._policy.store_original_text
+        retention_days = 0
+        if self._tenant_policy is not None:
+            tenant = await self._tenant_policy(message.tenant_id)
+            redactor = self._redactor_for(tenant.redaction_detectors, tenant.redaction_style)
+            keep_original = tenant.store_original
+            retention_days = tenant.retention_days
+        redaction = redactor.redact_counted(message.text)
+        processed_at = self._now()
         record = LogRecord(
             tenant_id=message.tenant_id,
             log_id=message.log_id,
             source=message.source,
-            original_text=message.text if self._policy.store_original_text else None,
+            original_text=message.text if keep_original else None,
             modified_data=redaction.text,
             received_at=message.received_at,
-            processed_at=self._now(),
+            processed_at=processed_at,
             attempts=receive_count,
             redactions=dict(redaction.counts),
+            expires_at=_expires_at(message.received_at, processed_at, retention_days),
         )
-        stored = await self._store.put_if_absent(record)
-        return Ack(stored, dict(redaction.counts) if stored else {})
+        if await self._store.put_if_absent(record):
+            return Ack(True, dict(redaction.counts))
+        if await self._conflicts(record):
+            return Ack(False, conflict=(record.tenant_id, record.log_id))
+        return Ack(False)
+
+    def _redactor_for(self, detectors: tuple[str, ...], style: RedactionStyle) -> Redactor:
+        """One Redactor per distinct tenant policy: building one compiles its detectors."""
+        redactor = self._redactors.get((detectors, style))
+        if redactor is None:
+            redactor = self._redactors[detectors, style] = Redactor(detectors, style)
+        return redactor
+
+    async def _conflicts(self, record: LogRecord) -> bool:
+        """Whether the record already stored under this id has another text.
+
+        A redelivered message finds its own copy; a different text means two
+        requests chose one log_id (a client's, or a reused one). Only
+        duplicates pay for this read, and they are rare.
+        """
+        stored = await self._store.get(record.tenant_id, record.log_id)
+        if stored is None:
+            return False
+        if stored.original_text is not None and record.original_text is not None:
+            return stored.original_text != record.original_text
+        return stored.modified_data != record.modified_data
+
+
+def _expires_at(received_at: str, processed_at: str, retention_days: int) -> str | None:
+    """When the record expires: ``retention_days`` after the log was received.
+
+    Counted from ``received_at`` rather than from processing, because that
+    is what a tenant is told ("kept N days after it was received") and
+    because it does not move when a message waits in the queue or is
+    redelivered: every copy of a log expires at the same moment. A log that
+    waited longer than its retention is stored already expired, so no read
+    returns it and the purge (or DynamoDB's TTL) deletes it; its message is
+    acked like any other. A ``received_at`` that is not RFC 3339 (our ingest
+    never writes one) counts from the processing time instead, so that the
+    log still expires.
+    """
+    try:
+        return expires_after(received_at, retention_days)
+    except ValueError:
+        return expires_after(processed_at, retention_days)
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,6 +1,9 @@
 """The Store interface: records keyed (tenant_id, log_id), first write wins.
 
 Every read names a tenant, so no query can return another tenant's data.
+``get`` and ``list`` never return a record whose ``expires_at`` has passed,
+deleted yet or not; so ``list`` may return a page shorter than ``limit``,
+even empty, with a ``next_cursor``: page until it is None.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ class Store(Protocol):
         """Store the record unless (tenant_id, log_id) exists; True if this call wrote it.
 
         An existing record is never changed: this is what makes redelivery
-        after a crash harmless.
+        after a crash harmless. An expired record counts as absent: it is replaced.
         """
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None: ...

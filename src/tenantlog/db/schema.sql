@@ -32,8 +32,12 @@ CREATE TABLE IF NOT EXISTS logs (
     processed_at  TEXT    NOT NULL,
     attempts      INTEGER NOT NULL,
     redactions    TEXT    NOT NULL,  -- JSON object: type -> count
+    expires_at    INTEGER,           -- unix seconds the tenant's retention ends; NULL: forever
     PRIMARY KEY (tenant_id, log_id)
 ) WITHOUT ROWID;
+-- The retention purge's way to the oldest expiries; logs kept forever stay out of it.
+-- (Files made before retention get expires_at from tenantlog.db.migrations, run first.)
+CREATE INDEX IF NOT EXISTS logs_by_expiry ON logs (expires_at) WHERE expires_at IS NOT NULL;
 
 -- API keys (DESIGN §2a): only the SHA-256 digest of a secret is kept.
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -58,3 +62,42 @@ CREATE TABLE IF NOT EXISTS audit_events (
     tenant_id TEXT NOT NULL,
     detail    TEXT NOT NULL  -- JSON object of strings
 ) WITHOUT ROWID;
+
+-- Idempotency-Keys of ingest requests (DESIGN §2), kept for the idempotency window.
+-- Times are unix seconds; first_attempt_ms seeds the request's derived log ids.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    tenant_id        TEXT    NOT NULL,
+    key              TEXT    NOT NULL,
+    fingerprint      TEXT    NOT NULL,
+    first_attempt_ms INTEGER NOT NULL,
+    done             INTEGER NOT NULL,
+    lease_until      REAL    NOT NULL,
+    expires_at       REAL    NOT NULL,
+    PRIMARY KEY (tenant_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_expiry ON idempotency_keys (expires_at);
+
+-- Per-tenant settings (DESIGN §2b): only what an operator set; the rest follows the
+-- defaults. settings is a JSON object (rate_limit, burst, ...), so a new setting needs no
+-- new column.
+CREATE TABLE IF NOT EXISTS tenants (
+    tenant_id  TEXT PRIMARY KEY,
+    settings   TEXT NOT NULL,
+    updated_at TEXT
+) WITHOUT ROWID;
+
+-- Usage per tenant and UTC day (DESIGN §2b), added to by each process's periodic flush of
+-- its in-memory counts (tenantlog.core.usage): one increment per (tenant, day) and flush,
+-- never a write per request. day is YYYY-MM-DD, so text order is day order.
+CREATE TABLE IF NOT EXISTS usage (
+    tenant_id          TEXT    NOT NULL,
+    day                TEXT    NOT NULL,
+    accepted_logs      INTEGER NOT NULL DEFAULT 0,
+    accepted_bytes     INTEGER NOT NULL DEFAULT 0,
+    rate_limited_logs  INTEGER NOT NULL DEFAULT 0,
+    stored_logs        INTEGER NOT NULL DEFAULT 0,
+    dead_lettered_logs INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, day)
+) WITHOUT ROWID;
+-- Every tenant's days of a window (the admin's listing) without reading older days.
+CREATE INDEX IF NOT EXISTS usage_by_day ON usage (day);

@@ -2,17 +2,37 @@
 
 Every write is an operation (a function of the connection) handed to one
 writer thread. Operations that arrive while a commit is in progress wait and
-then share the next transaction, so durability (synchronous=FULL: fsync on
+then share a following transaction, so durability (synchronous=FULL: fsync on
 every commit) costs one fsync per batch instead of one per request, and no
 caller is answered before its transaction is committed. Reads run on their own
 connection and thread, and WAL lets them proceed during writes.
+
+SQLite has one writer at a time, so a single log waits for whatever the writer
+does before its commit. Each write says about how many rows it writes: light
+operations (a single log, a receive, an ack: at most ``LIGHT_ROWS`` rows) must
+not queue behind heavy ones (NDJSON batches of up to 10,000 logs), and heavy
+ones must not starve.
+
+- Light operations go first, together (up to ``COMMIT_ROWS`` rows a commit).
+- Heavy operations that a light commit passed over go next: the oldest, up to
+  ``COMMIT_ROWS`` rows (a heavier one alone), with the light ones that fit.
+- A heavy commit leaves its WAL checkpoint (copying its pages into the
+  database file, which SQLite would do inside the commit) to a step of its
+  own after one light commit; light operations go first after it again.
+
+Under both kinds of load the writer goes round: heavy commit, light commit,
+checkpoint, light commit, heavy commit. So a light operation waits for at most
+one heavy commit or one checkpoint (and light commits), however many batches
+are queued, and every operation is still committed whole: all its rows or none.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,11 +42,20 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tenantlog import metrics
+from tenantlog.db.migrations import upgrade
 
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
 
 DATABASE_FILE = "tenantlog.db"
+
+#: Rows one commit holds at most (one maximal NDJSON request's worth): an
+#: operation of more rows commits alone.
+COMMIT_ROWS = 10_000
+#: Operations of at most this many rows are light and go first.
+LIGHT_ROWS = 100
+#: SQLite's default: a commit that leaves the WAL this long copies it into the database.
+AUTOCHECKPOINT_PAGES = 1000
 
 
 class DatabaseError(Exception):
@@ -49,7 +78,13 @@ class SqliteDatabase:
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="tenantlog-sqlite-write")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="tenantlog-sqlite-read")
         self._local = threading.local()
-        self._pending: list[_Pending] = []
+        self._light: deque[_Pending] = deque()
+        self._light_rows = 0
+        self._heavy: deque[_Pending] = deque()
+        self._heavy_due = False  # the last commit passed waiting heavy operations over
+        self._checkpoint_due = False  # a heavy commit's pages wait for their checkpoint
+        self._checkpoint_next = False  # and a light commit has had its turn since
+        self._autocheckpoint = True  # the writer connection checkpoints in its commits
         self._flusher: asyncio.Task[None] | None = None
         self._closed = False
         self.commits = 0  # transactions committed by this process, for tests and benchmarks
@@ -79,6 +114,7 @@ class SqliteDatabase:
     def _create_schema(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         schema = resources.files("tenantlog.db").joinpath("schema.sql").read_text()
+        upgrade(self._connection())  # first: the schema's indexes name columns added since
         self._connection().executescript(schema)
 
     async def _in_thread(self, executor: ThreadPoolExecutor, fn: Callable[[], T]) -> T:
@@ -89,19 +125,30 @@ class SqliteDatabase:
             raise DatabaseError(str(exc)) from exc
 
     async def write(
-        self, operation: Callable[[sqlite3.Connection], T], *, several_statements: bool = False
+        self,
+        operation: Callable[[sqlite3.Connection], T],
+        *,
+        several_statements: bool = False,
+        rows: int = 1,
     ) -> T:
-        """Run ``operation`` in the next group transaction; return once it is committed.
+        """Run ``operation`` in a group transaction; return once it is committed.
 
         An operation that fails is undone without touching the others in its
         transaction. SQLite undoes a failed statement by itself; an operation
         of ``several_statements`` is wrapped in a savepoint for the same
         guarantee (that costs two more statements, so it is opt-in).
+        ``rows``, about how many rows the operation writes, decides which
+        commit it joins (see the module's docstring).
         """
         if self._closed:
             raise DatabaseError("database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(operation, several_statements, future))
+        pending = _Pending(operation, several_statements, future, rows)
+        if rows <= LIGHT_ROWS:
+            self._light.append(pending)
+            self._light_rows += rows
+        else:
+            self._heavy.append(pending)
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -111,26 +158,63 @@ class SqliteDatabase:
 
     async def _flush(self) -> None:
         try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    results = await self._in_thread(self._writer, partial(self._commit, batch))
-                except Exception as exc:  # any failure fails the whole transaction
-                    results = [exc] * len(batch)
-                self.commits += 1
-                metrics.SQLITE_COMMIT_OPERATIONS.observe(len(batch))
-                for pending, result in zip(batch, results, strict=True):
-                    if pending.future.done():
-                        continue
-                    if isinstance(result, BaseException):
-                        pending.future.set_exception(result)
-                    else:
-                        pending.future.set_result(result)
+            while self._light or self._heavy or self._checkpoint_due:
+                if self._checkpoint_due and (self._checkpoint_next or not self._light):
+                    self._checkpoint_due = self._checkpoint_next = False
+                    self._heavy_due = False  # light ones go next
+                    with contextlib.suppress(DatabaseError):  # the WAL is valid uncopied too
+                        await self._in_thread(self._writer, self._checkpoint)
+                else:
+                    await self._commit_next()
         finally:
             self._flusher = None
 
-    def _commit(self, batch: list[_Pending]) -> list[Any]:
+    async def _commit_next(self) -> None:
+        batch, heavy = self._next_batch()
+        # SQLite's own checkpoint would copy a heavy commit's pages within it, or
+        # within the light commit after it: the checkpoint step does that instead.
+        commit = partial(self._commit, batch, not (heavy or self._checkpoint_due))
+        self._checkpoint_next = self._checkpoint_due
+        self._checkpoint_due |= heavy
+        try:
+            results = await self._in_thread(self._writer, commit)
+        except Exception as exc:  # any failure fails the whole transaction
+            results = [exc] * len(batch)
+        self.commits += 1
+        metrics.SQLITE_COMMIT_OPERATIONS.observe(len(batch))
+        for pending, result in zip(batch, results, strict=True):
+            if pending.future.done():
+                continue
+            if isinstance(result, BaseException):
+                pending.future.set_exception(result)
+            else:
+                pending.future.set_result(result)
+
+    def _next_batch(self) -> tuple[list[_Pending], bool]:
+        """The operations the next commit takes (the module's docstring says which), and
+        whether a heavy one is among them."""
+        heavy_turn = bool(self._heavy) and (self._heavy_due or not self._light)
+        self._heavy_due = bool(self._heavy) and not heavy_turn  # they wait their turn
+        batch: list[_Pending] = []
+        rows = _take(self._heavy, batch, 0) if heavy_turn else 0
+        if rows + self._light_rows <= COMMIT_ROWS:  # every light one fits: the usual case
+            batch.extend(self._light)
+            self._light.clear()
+            self._light_rows = 0
+        else:
+            taken = _take(self._light, batch, rows) - rows
+            self._light_rows -= taken
+        return batch, heavy_turn
+
+    def _checkpoint(self) -> None:
+        self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+    def _commit(self, batch: list[_Pending], autocheckpoint: bool) -> list[Any]:
         conn = self._connection()
+        if autocheckpoint != self._autocheckpoint:  # only this thread reads or sets it
+            pages = AUTOCHECKPOINT_PAGES if autocheckpoint else 0
+            conn.execute(f"PRAGMA wal_autocheckpoint={pages}")
+            self._autocheckpoint = autocheckpoint
         conn.execute("BEGIN IMMEDIATE")
         results: list[Any] = []
         try:
@@ -163,6 +247,17 @@ class _Pending:
     operation: Operation
     several_statements: bool
     future: asyncio.Future[Any]
+    rows: int
+
+
+def _take(waiting: deque[_Pending], batch: list[_Pending], rows: int) -> int:
+    """Move operations, oldest first, from ``waiting`` into ``batch`` (a commit of ``rows``
+    rows so far) while they fit, the first of a commit always; the commit's rows after."""
+    while waiting and (not batch or rows + waiting[0].rows <= COMMIT_ROWS):
+        pending = waiting.popleft()
+        batch.append(pending)
+        rows += pending.rows
+    return rows
 
 
 def _run(conn: sqlite3.Connection, pending: _Pending) -> Any:

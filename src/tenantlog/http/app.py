@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -12,15 +15,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tenantlog import metrics
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.models import utc_now
+from tenantlog.core.ratelimit import RateLimiter, RateLimitUnavailable
+from tenantlog.core.tenant_policies import TenantPolicies
 from tenantlog.core.validation import Limits
 from tenantlog.http import ingest
+from tenantlog.http.admission import Admission
 from tenantlog.http.auth import Authenticator, FailureThrottle
+from tenantlog.http.backpressure import Backpressure
 from tenantlog.http.operations import Operations
 from tenantlog.http.policy import ClientAddress, RequestPolicy, route_label
 from tenantlog.http.reads import Reads
 from tenantlog.http.responses import error
+from tenantlog.http.usage import Usage
 from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings, load_settings
+
+log = logging.getLogger("tenantlog")
 
 
 def create_app(
@@ -34,14 +44,25 @@ def create_app(
         settings.request_timeout,
         settings.processing_policy().max_work_chars(),
     )
-    ingest_app = ingest.IngestApp(
-        backends.queue, limits, ingest.Backpressure(backends.queue, settings.max_queue_depth)
+    policies = TenantPolicies(backends.tenants, settings.tenant_defaults())
+    admission = Admission(
+        backends.queue,
+        Backpressure(backends.queue, settings.max_queue_depth),
+        backends.idempotency,
+        settings.idempotency_window,
+        RateLimiter(backends.buckets, on_unavailable=_WarnAtMostOnceAMinute()),
+        policies.policy,
+        backends.usage,
     )
+    ingest_app = ingest.IngestApp(limits, admission)
     reads = Reads(backends.store, backends.audit, settings.max_page_bytes)
     ops = Operations(backends.queue, backends.store, backends.audit)
+    usage = Usage(backends.usage.store)
     routes = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs/{log_id:path}", reads.get_log, methods=["GET"]),
+        Route("/tenants/{tenant_id}/usage", usage.tenant, methods=["GET"]),
+        Route("/tenants", usage.tenants, methods=["GET"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),
         Route("/metrics", ops.metrics, methods=["GET"]),
@@ -168,3 +189,17 @@ class CountRequests:
             await send(message)
 
         await self.app(scope, receive, counting_send)
+
+
+class _WarnAtMostOnceAMinute:
+    """Says that the shared rate-limit buckets are unreachable (requests are admitted
+    meanwhile), without a line per request."""
+
+    def __init__(self) -> None:
+        self._warned_at = float("-inf")
+
+    def __call__(self, exc: RateLimitUnavailable) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning("rate limits not enforced: %s", exc)

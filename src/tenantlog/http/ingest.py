@@ -14,26 +14,27 @@ bodies are parsed on a thread of their own.
 from __future__ import annotations
 
 import asyncio
-import time
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
 from tenantlog import metrics
 from tenantlog.core.ids import new_log_id
-from tenantlog.core.models import Source, utc_now
+from tenantlog.core.models import utc_now
 from tenantlog.core.normalise import IngestRequest, normalise
-from tenantlog.core.queue import Queue, QueueUnavailable
 from tenantlog.core.validation import IngestError, Limits, body_too_large
+from tenantlog.http.admission import Accepted, Admission, Answer, Keyed, refused
 from tenantlog.http.policy import principal_of
 from tenantlog.http.responses import error_body, send_json
 
+T = TypeVar("T")
+
 PATH = "/ingest"
-ENQUEUE_FAILED = "failed to enqueue message"
-BACKPRESSURE_RETRY_AFTER = "5"
 #: Bodies larger than this, and every encoded body (which may decode to the
 #: whole body limit), are parsed off the event loop. Below it parsing takes
 #: under about 3 ms, while the hop to a busy thread and back can cost a GIL
@@ -47,38 +48,8 @@ _READ_HEADERS = {
     b"content-encoding": "Content-Encoding",
     b"x-tenant-id": "X-Tenant-ID",
     b"x-log-id": "X-Log-ID",
+    b"idempotency-key": "Idempotency-Key",
 }
-
-
-class Backpressure:
-    """Refuses new logs while the queue is over its depth limit.
-
-    The depth is refreshed in the background at most once a second, so the
-    check costs nothing on the hot path; the limit is approximate by design.
-    """
-
-    def __init__(self, queue: Queue, max_depth: int, refresh_every: float = 1.0) -> None:
-        self._queue = queue
-        self._max_depth = max_depth
-        self._refresh_every = refresh_every
-        self._depth = 0
-        self._checked_at = -refresh_every
-        self._refreshing: asyncio.Task[None] | None = None
-
-    def over_limit(self) -> bool:
-        now = time.monotonic()
-        if now - self._checked_at >= self._refresh_every and self._refreshing is None:
-            self._checked_at = now
-            self._refreshing = asyncio.create_task(self._refresh())
-        return self._depth >= self._max_depth
-
-    async def _refresh(self) -> None:
-        try:
-            self._depth = (await self._queue.stats()).depth
-        except QueueUnavailable:
-            pass  # keep the last known depth; sending will report the outage
-        finally:
-            self._refreshing = None
 
 
 class ClientGone(Exception):
@@ -141,25 +112,31 @@ class BodyDeadlines:
             self._sweep_later(loop, timeout)
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """A valid request: its messages encoded for the queue, and its 202 answer serialised."""
-
-    bodies: list[bytes]
-    source: Source
-    answer: bytes
-
-
-def prepare(request: IngestRequest, limits: Limits) -> Accepted:
-    """Everything /ingest does to a request before the queue, in one call a thread can run."""
-    ingested = normalise(request, limits, now=utc_now, new_log_id=new_log_id)
+def prepare(
+    request: IngestRequest, limits: Limits, log_ids: Callable[[], str] = new_log_id
+) -> Accepted:
+    """Everything /ingest does to a request before admission, in one call a thread can run."""
+    ingested = normalise(request, limits, now=utc_now, new_log_id=log_ids)
     return Accepted(
         # Copied to their size: orjson returns each in a buffer of at least 4 KiB,
         # and a batch's 10,000 would hold 80 MiB instead of 6 until the commit.
         [bytes(memoryview(m.encode())) for m in ingested.messages],
         ingested.messages[0].source,
+        Counter(m.tenant_id for m in ingested.messages),
         orjson.dumps(ingested.response()),
     )
+
+
+def _prepare_keyed(request: IngestRequest, limits: Limits, header: str) -> tuple[Accepted, Keyed]:
+    keyed = Keyed.of(  # hashing the body: off the loop with the parsing
+        header,
+        request.content_type,
+        request.content_encoding,
+        request.tenant_header,
+        request.log_id_header,
+        request.body,
+    )
+    return prepare(request, limits, keyed.log_ids()), keyed
 
 
 def _parsing_thread() -> ThreadPoolExecutor:
@@ -170,9 +147,8 @@ def _parsing_thread() -> ThreadPoolExecutor:
 
 @dataclass(frozen=True, slots=True)
 class IngestApp:
-    queue: Queue
     limits: Limits
-    backpressure: Backpressure
+    admission: Admission
     _parser: ThreadPoolExecutor = field(default_factory=_parsing_thread)
     _deadlines: BodyDeadlines = field(default_factory=BodyDeadlines)
 
@@ -184,9 +160,7 @@ class IngestApp:
         await send_json(send, status, body, extra)
         metrics.answered(PATH, status).inc()
 
-    async def _ingest(
-        self, scope: Scope, receive: Receive
-    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+    async def _ingest(self, scope: Scope, receive: Receive) -> Answer:
         try:
             headers = _headers(scope)
             _check_declared_length(headers.get("content-length"), self.limits)
@@ -199,27 +173,33 @@ class IngestApp:
                 content_encoding=headers.get("content-encoding"),
                 principal=principal_of(scope),
             )
-            if len(raw) > OFF_LOOP_BYTES or request.content_encoding is not None:
-                loop = asyncio.get_running_loop()
-                accepted = await loop.run_in_executor(self._parser, prepare, request, self.limits)
+            key_header = headers.get("idempotency-key")
+            keyed = None
+            if key_header is None:
+                accepted = await self._off_loop_if_large(prepare, request, self.limits)
             else:
-                accepted = prepare(request, self.limits)
+                accepted, keyed = await self._off_loop_if_large(
+                    _prepare_keyed, request, self.limits, key_header
+                )
         except IngestError as exc:
-            extra = [(name.encode(), value.encode()) for name, value in exc.headers.items()]
-            return exc.status, error_body(exc.message), extra
+            return refused(exc)
         except ClientGone:
             return 400, error_body("client disconnected"), []
-        if self.backpressure.over_limit():
-            message = "queue is over its depth limit; retry later"
-            return 503, error_body(message), [(b"retry-after", BACKPRESSURE_RETRY_AFTER.encode())]
-        started = time.perf_counter()
-        try:
-            await self.queue.send(accepted.bodies)
-        except QueueUnavailable:
-            return 500, error_body(ENQUEUE_FAILED), []
-        metrics.ENQUEUE_SECONDS.observe(time.perf_counter() - started)
-        metrics.accepted(accepted.source).inc(len(accepted.bodies))
-        return 202, accepted.answer, []
+
+        async def rebuild(first_attempt_ms: int) -> Accepted:
+            assert keyed is not None
+            ids = keyed.log_ids(first_attempt_ms)
+            return await self._off_loop_if_large(prepare, request, self.limits, ids)
+
+        return await self.admission.admit(accepted, keyed, rebuild)
+
+    async def _off_loop_if_large(
+        self, call: Callable[..., T], request: IngestRequest, *args: Any
+    ) -> T:
+        if len(request.body) > OFF_LOOP_BYTES or request.content_encoding is not None:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._parser, call, request, *args)
+        return call(request, *args)
 
 
 def _headers(scope: Scope) -> dict[str, str]:

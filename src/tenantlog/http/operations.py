@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from tenantlog import metrics
 from tenantlog.core.audit import MAX_AUDIT_PAGE, AuditLog, AuditUnavailable
 from tenantlog.core.cursor import InvalidCursor
-from tenantlog.core.queue import Queue, QueueUnavailable
+from tenantlog.core.queue import Queue, QueueStats, QueueUnavailable
 from tenantlog.core.store import Store, StoreUnavailable
 from tenantlog.http.params import Refused, positive_int
 from tenantlog.http.responses import JSON, error
@@ -75,15 +76,16 @@ class Operations:
         return JSON({"items": events, "next_cursor": page.next_cursor})
 
     async def metrics(self, request: Request) -> Response:
+        """Counters and histograms of every local process (whichever API process answers),
+        and the queue's counts read now by this one, so they are never added up."""
+        stats: QueueStats | None
         try:
             stats = await self.queue.stats()
         except QueueUnavailable:
-            pass  # the counters are still worth serving
-        else:
-            metrics.QUEUE_VISIBLE.set(stats.visible)
-            metrics.QUEUE_IN_FLIGHT.set(stats.in_flight)
-            metrics.QUEUE_DEAD_LETTERS.set(stats.dead_letters)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+            stats = None  # the counters are still worth serving
+        # In the shared mode rendering reads one file per process: off the event loop.
+        body = await asyncio.to_thread(metrics.exposition, stats)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     async def openapi(self, request: Request) -> Response:
         return JSON(openapi_document())

@@ -26,7 +26,7 @@ from tenantlog.settings import is_loopback_host
 PRINCIPAL = "tenantlog.principal"
 INVALID_KEY = "missing or invalid API key"
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/docs", "/openapi.json"))
-ADMIN_PATHS = frozenset(("/metrics", "/audit"))
+ADMIN_PATHS = frozenset(("/metrics", "/audit", "/tenants"))
 
 
 def principal_of(scope: Scope) -> Principal:
@@ -55,6 +55,8 @@ def rule_for(method: str, path: str) -> Rule | None:
         tenant, _, rest = path[len("/tenants/") :].partition("/")
         if rest == "logs" or rest.startswith("logs/"):
             return Rule("delete" if method == "DELETE" else "read", tenant)
+        if rest == "usage":
+            return Rule("read", tenant)
     return Rule(None)
 
 
@@ -219,7 +221,7 @@ def _host_name(host: str) -> str:
 
 
 _KNOWN = frozenset(
-    ("/ingest", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/audit")
+    ("/ingest", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/audit", "/tenants")
 )
 
 
@@ -227,6 +229,8 @@ def route_label(path: str) -> str:
     """A bounded metric label for a path (never a tenant id or a log id)."""
     if path in _KNOWN:
         return path
+    if path.startswith("/tenants/") and path.count("/") == 3 and path.endswith("/usage"):
+        return "/tenants/{tenant_id}/usage"
     if path.startswith("/tenants/"):
         return (
             "/tenants/{tenant_id}/logs/{log_id}"

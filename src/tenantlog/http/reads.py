@@ -138,8 +138,10 @@ def _shown_fields(request: Request) -> tuple[str, ...]:
 
 
 def _visible(record: LogRecord, shown: tuple[str, ...]) -> dict[str, Any]:
+    """The ``shown`` fields the record has: optional ones (``expires_at`` of a log kept
+    forever) are left out rather than shown as null, as ``LogRecord.to_dict`` does."""
     everything = record.to_dict()
-    return {name: everything[name] for name in shown}
+    return {name: everything[name] for name in shown if name in everything}
 
 
 def _fit(

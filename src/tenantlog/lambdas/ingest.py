@@ -28,6 +28,7 @@ class IngestFunction:
 
     def __init__(self, settings: Settings) -> None:
         self.backends = runtime.run(open_backends(settings))
+        self.backends.usage.flush_when_asked()  # at the end of an invocation, never frozen halfway
         runtime.use_loop()  # before Mangum, which otherwise makes (and warns about) its own
         # API Gateway makes the function reachable from anywhere: keys unless set to off.
         app = create_app(settings, self.backends, behind_api_gateway=True)
@@ -37,6 +38,9 @@ class IngestFunction:
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         runtime.use_loop()
         response: dict[str, Any] = self._adapter(event, context)
+        # Usage counts, before the container may be frozen for good: written now if the
+        # last flush is TENANTLOG_USAGE_FLUSH_SECONDS old, so not one write per request.
+        runtime.run(self.backends.usage.flush_if_due())
         return response
 
     def close(self) -> None:

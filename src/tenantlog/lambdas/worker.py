@@ -36,6 +36,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from tenantlog.aws.sqs_messages import string_attributes
 from tenantlog.backends import Backends, open_backends
+from tenantlog.core.models import InternalMessage, MessageDecodeError
 from tenantlog.core.processing import (
     Ack,
     DeadLetter,
@@ -44,6 +45,7 @@ from tenantlog.core.processing import (
     Retry,
 )
 from tenantlog.core.queue import Delivery, QueueUnavailable
+from tenantlog.core.tenant_policies import TenantPolicies
 from tenantlog.lambdas import runtime
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import Settings, load_settings
@@ -72,13 +74,21 @@ class WorkerFunction:
         backends = runtime.run(open_backends(settings))
         if not isinstance(backends.queue, SqsQueue):
             raise TypeError("the worker Lambda consumes SQS: set TENANTLOG_BACKEND=aws")
-        processor = Processor(backends.store, settings.redactor(), settings.processing_policy())
+        processor = Processor(
+            backends.store,
+            settings.redactor(),
+            settings.processing_policy(),
+            tenant_policy=TenantPolicies(backends.tenants, settings.tenant_defaults()).policy,
+        )
+        backends.usage.flush_when_asked()  # at the end of an invocation, never frozen halfway
         return cls(backends, backends.queue, processor)
 
     def __call__(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         records: list[dict[str, Any]] = event.get("Records", [])
         budget = context.get_remaining_time_in_millis() / 1000 - SAFETY_MARGIN
         done = runtime.run(self._handle_all(records, budget))
+        # The stored and dead-lettered counts, before the container may be frozen for good.
+        runtime.run(self.backends.usage.flush_if_due())
         metrics.add_metric(name="MessagesReceived", unit=MetricUnit.Count, value=len(records))
         failures = [
             {"itemIdentifier": record["messageId"]}
@@ -110,7 +120,9 @@ class WorkerFunction:
             )
         except TimeoutError:
             outcome = self._processor.failed(
-                delivery.receive_count, "processing outlived the Lambda's remaining time"
+                delivery.receive_count,
+                "processing outlived the Lambda's remaining time",
+                _tenant_of(delivery),
             )
         try:
             return await self._apply(delivery, outcome)
@@ -122,6 +134,7 @@ class WorkerFunction:
         log = {"message_id": delivery.message_id, "receive_count": delivery.receive_count}
         receipt = delivery.receipt
         if isinstance(outcome, Ack):
+            self.backends.usage.outcome(outcome)
             metrics.add_metric(
                 name="LogsStored" if outcome.stored else "LogsDuplicate",
                 unit=MetricUnit.Count,
@@ -130,6 +143,13 @@ class WorkerFunction:
             for kind, count in outcome.redactions.items():
                 metrics.add_metric(name=f"Redactions{kind}", unit=MetricUnit.Count, value=count)
             logger.info("message processed", extra={**log, "stored": outcome.stored})
+            if outcome.conflict is not None:
+                metrics.add_metric(name="LogsConflicting", unit=MetricUnit.Count, value=1)
+                tenant_id, log_id = outcome.conflict
+                logger.warning(
+                    "conflict: stored with another text; kept the first",
+                    extra={**log, "tenant_id": tenant_id, "log_id": log_id},
+                )
             return True
         try:
             if isinstance(outcome, Retry):
@@ -144,11 +164,21 @@ class WorkerFunction:
             metrics.add_metric(name="MessagesDeadLettered", unit=MetricUnit.Count, value=1)
             logger.error("message dead-lettered", extra={**log, "reason": outcome.reason})
             await self._queue.dead_letter(receipt, outcome.reason)
+            self.backends.usage.outcome(outcome)
             return True
         except QueueUnavailable as exc:
             # Reported as failed: it comes back after the visibility timeout.
             logger.error("could not apply outcome", extra={**log, "error": str(exc)})
             return False
+
+
+def _tenant_of(delivery: Delivery) -> str | None:
+    """The tenant a message names, for the usage count of one dead-lettered by a timeout
+    (the processor, which decodes it, did not get to say); None if it names none."""
+    try:
+        return InternalMessage.decode(delivery.body).tenant_id
+    except MessageDecodeError:
+        return None
 
 
 _current: WorkerFunction | None = None

@@ -12,17 +12,31 @@
 Item attributes are the LogRecord fields (DESIGN §3): strings, ``attempts`` a
 number, ``redactions`` a map of numbers; ``original_text`` is left out when the
 deployment does not keep it.
+
+Retention: ``expires_at`` is the table's TTL attribute (infra/dynamodb.tf), so
+it is a Number of whole Unix seconds (DynamoDB's TTL ignores a string); the
+record's RFC 3339 ``expires_at`` is derived from it on read. A log kept
+forever has no such attribute. DynamoDB deletes expired items itself, but up
+to about two days late, so reads filter them out: ``get`` in code, ``list``
+with a FilterExpression. A filtered Query still reads the expired items it
+skips, so one ``list`` call reads at most ``MAX_QUERIES_PER_PAGE`` Query pages:
+past a long run of expired items a page comes back short (even empty) with a
+``next_cursor`` that resumes after the last item read. ``put_if_absent``
+treats an expired item as absent, as the reads do.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
+import time
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from tenantlog.aws.clients import Blocking, error_code
 from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
-from tenantlog.core.models import LogRecord, Page, Source
+from tenantlog.core.models import LogRecord, Page, Source, expiry_timestamp
 from tenantlog.core.store import MAX_PAGE_SIZE, RecordTooLarge, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -36,14 +50,35 @@ if TYPE_CHECKING:
 MAX_SORT_KEY_BYTES = 1024
 #: DynamoDB's item size limit (attribute names and values, UTF-8).
 MAX_ITEM_BYTES = 400 * 1024
+#: Query calls one ``list`` makes at most (each reads up to 1 MB): bounds the time and
+#: read cost of a page when many expired items wait for DynamoDB's TTL deletion.
+MAX_QUERIES_PER_PAGE = 10
+#: Items a Query reads at a time once expired ones turned up (its Limit counts them).
+SKIP_STEP = MAX_PAGE_SIZE
+#: The TTL attribute infra/dynamodb.tf enables on the logs table.
+TTL_ATTRIBUTE = "expires_at"
+# Live: no TTL, a TTL that is not a Number (DynamoDB never expires it), or one still ahead.
+_LIVE = (
+    "attribute_not_exists(expires_at) OR NOT attribute_type(expires_at, :number)"
+    " OR expires_at > :now"
+)
 
 
 class DynamoDbStore:
-    def __init__(self, client: DynamoDBClient, table_name: str, *, threads: int = 32) -> None:
-        """``client`` should have ≥ ``threads`` pooled connections."""
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        threads: int = 32,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """``client`` should have ≥ ``threads`` pooled connections; ``clock`` gives the
+        Unix time that decides which records have expired."""
         self._client = client
         self._table = table_name
         self._calls = Blocking(threads, "DynamoDB", StoreUnavailable)
+        self._clock = clock
 
     async def put_if_absent(self, record: LogRecord) -> bool:
         try:
@@ -52,7 +87,9 @@ class DynamoDbStore:
                     self._client.put_item,
                     TableName=self._table,
                     Item=to_item(record),
-                    ConditionExpression="attribute_not_exists(log_id)",
+                    # An expired item awaiting TTL deletion counts as absent, as for reads.
+                    ConditionExpression="attribute_not_exists(log_id) OR expires_at <= :now",
+                    ExpressionAttributeValues={":now": _number(self._clock())},
                 )
             )
         except StoreUnavailable as exc:
@@ -77,14 +114,21 @@ class DynamoDbStore:
             )
         )
         item = response.get("Item")
-        return None if item is None else from_item(item)
+        if item is None or _expired(item, self._clock()):
+            return None
+        return from_item(item)
 
     async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         query: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "tenant_id = :t",
-            "ExpressionAttributeValues": {":t": {"S": tenant_id}},
+            "FilterExpression": _LIVE,
+            "ExpressionAttributeValues": {
+                ":t": {"S": tenant_id},
+                ":now": _number(self._clock()),
+                ":number": {"S": "N"},
+            },
             "ScanIndexForward": True,
         }
         if cursor is not None:
@@ -93,19 +137,26 @@ class DynamoDbStore:
                 raise InvalidCursor("invalid cursor")
             query["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "log_id": {"S": after}}
         records: list[LogRecord] = []
+        skipping = False  # expired items turned up: read in larger steps past them
         # One more than asked, to know whether a next page exists. A Query page
-        # stops at 1 MB, so it may take several to gather them.
-        while len(records) <= limit:
-            query["Limit"] = limit + 1 - len(records)
+        # stops at 1 MB, and its Limit counts the expired items it filters out,
+        # so it may take several to gather them.
+        for _ in range(MAX_QUERIES_PER_PAGE):
+            wanted = limit + 1 - len(records)
+            query["Limit"] = max(wanted, SKIP_STEP) if skipping else wanted
             response = await self._calls.run(partial(self._client.query, **query))
-            records += [from_item(item) for item in response.get("Items", [])]
+            items = response.get("Items", [])
+            records += [from_item(item) for item in items]
+            skipping |= response.get("ScannedCount", len(items)) > len(items)
             last = response.get("LastEvaluatedKey")
+            if len(records) > limit:
+                return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
             if not last:
-                break
+                return Page(records, None)
             query["ExclusiveStartKey"] = last
-        if len(records) > limit:
-            return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
-        return Page(records, None)
+            last_read = str(last["log_id"]["S"])
+        # Out of Query calls: everything up to the last item read has been seen.
+        return Page(records, encode_cursor(last_read))
 
     async def ping(self) -> None:
         await self._calls.run(partial(self._client.describe_table, TableName=self._table))
@@ -142,6 +193,9 @@ def to_item(record: LogRecord) -> dict[str, AttributeValueTypeDef]:
     }
     if record.original_text is not None:
         item["original_text"] = {"S": record.original_text}
+    expires = record.expires_at_seconds
+    if expires is not None:
+        item[TTL_ATTRIBUTE] = {"N": str(expires)}
     return item
 
 
@@ -151,6 +205,7 @@ def from_item(item: Mapping[str, Any]) -> LogRecord:
 
     original = item.get("original_text")
     redactions = item.get("redactions", {}).get("M", {})
+    expires = _expires_at(item)
     return LogRecord(
         tenant_id=text("tenant_id"),
         log_id=text("log_id"),
@@ -161,7 +216,26 @@ def from_item(item: Mapping[str, Any]) -> LogRecord:
         processed_at=text("processed_at"),
         attempts=int(item["attempts"]["N"]),
         redactions={str(kind): int(value["N"]) for kind, value in redactions.items()},
+        expires_at=None if expires is None else expiry_timestamp(math.ceil(expires)),
     )
+
+
+def _expires_at(item: Mapping[str, Any]) -> float | None:
+    """The item's TTL in Unix seconds; None when it has none (or not a Number, which
+    DynamoDB's TTL ignores too)."""
+    value = item.get(TTL_ATTRIBUTE)
+    if not isinstance(value, dict) or "N" not in value:
+        return None
+    return float(value["N"])
+
+
+def _expired(item: Mapping[str, Any], now: float) -> bool:
+    expires = _expires_at(item)
+    return expires is not None and expires <= now
+
+
+def _number(value: float) -> AttributeValueTypeDef:
+    return {"N": repr(float(value))}
 
 
 def create_table(client: DynamoDBClient, name: str) -> None:

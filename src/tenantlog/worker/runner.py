@@ -19,6 +19,7 @@ from typing import Any
 from tenantlog import metrics
 from tenantlog.core.processing import Ack, DeadLetter, Outcome, Processor, Retry
 from tenantlog.core.queue import Delivery, Queue, QueueUnavailable, VisibilityLimitReached
+from tenantlog.core.usage import UsageRecorder
 
 log = logging.getLogger("tenantlog.worker")
 
@@ -45,7 +46,9 @@ class Worker:
         visibility_timeout: float = 300,
         shutdown_grace: float = 10,
         receive_wait: float = 1.0,
+        usage: UsageRecorder | None = None,
     ) -> None:
+        """``usage`` counts the tenants' stored and dead-lettered logs (DESIGN §2b)."""
         self._queue = queue
         self._processor = processor
         self._batch_size = batch_size
@@ -53,6 +56,7 @@ class Worker:
         self._visibility = visibility_timeout
         self._grace = shutdown_grace
         self._receive_wait = receive_wait
+        self._usage = usage
         self._jobs: dict[str, _Job] = {}
         self._batches: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
@@ -120,8 +124,17 @@ class Worker:
 
     async def _apply(self, delivery: Delivery, outcome: Outcome) -> None:
         if isinstance(outcome, Ack):
+            # Counted before the ack: the log is stored whether or not the ack gets
+            # through, and a redelivery would find it stored already and not count it.
+            self._count(outcome)
             await self._queue.ack(delivery.receipt)
             metrics.MESSAGES_PROCESSED.labels("stored" if outcome.stored else "duplicate").inc()
+            if outcome.conflict is not None:
+                metrics.CONFLICTS.inc()
+                log.warning(
+                    "conflict: tenant %r log_id %r was stored with another text; kept the first",
+                    *outcome.conflict,
+                )
             for kind, count in outcome.redactions.items():
                 metrics.REDACTIONS.labels(kind).inc(count)
         elif isinstance(outcome, Retry):
@@ -137,7 +150,12 @@ class Worker:
         elif isinstance(outcome, DeadLetter):
             await self._queue.dead_letter(delivery.receipt, outcome.reason)
             metrics.MESSAGES_DEAD_LETTERED.inc()
+            self._count(outcome)  # after: a dead letter that failed comes back, and counts then
             log.warning("message %s dead-lettered: %s", delivery.message_id, outcome.reason)
+
+    def _count(self, outcome: Outcome) -> None:
+        if self._usage is not None:
+            self._usage.outcome(outcome)
 
     async def _give_back(self, delivery: Delivery) -> None:
         """Hand back a message this worker is stopping without finishing.

@@ -1,0 +1,374 @@
+"""Usage per tenant and UTC day (DESIGN §2b): logs and bytes accepted, logs refused by the
+rate limit, logs stored and logs dead-lettered.
+
+Counting must not cost a write per request, so every process counts in memory
+(``UsageRecorder``) and adds its counts to the backend (``UsageStore``) in one
+flush every ``flush_seconds``: one write per (tenant, day) that had activity,
+however many requests it was. The API's admission step counts accepted and
+rate-limited logs; the worker, once a message's outcome is applied, counts
+stored and dead-lettered ones.
+
+What the counts mean:
+
+- accepted: logs answered with a 202 and enqueued; their bytes are the size of
+  the messages as queued (each log's JSON message: its text, attributes and
+  ids), the same measure for every route whatever the request's encoding or
+  compression. A replayed Idempotency-Key request enqueues nothing and is not
+  counted again.
+- rate-limited: logs refused with a 429, counted for the tenant whose limit
+  refused them. A batch over the burst (413) is not a rate-limit refusal.
+- stored: logs written to the store; a redelivered copy of a stored log is not
+  counted again, since the store keeps the first.
+- dead-lettered: messages the worker moved to the dead-letter queue, counted
+  for the tenant their message names. A message that cannot be decoded names
+  no tenant it could be charged to and is counted by the dead-letter metrics
+  only, as are messages the queue itself moves after receives without a
+  result (a worker that died).
+
+Each count goes to the UTC day on which it happened: a log accepted just
+before midnight may be stored the next day.
+
+What a count may lose: a process that crashes loses what it counted since its
+last flush, at most ``flush_seconds`` of counts. A flush that fails keeps its
+counts for the next one. A flush whose write succeeded but whose answer was
+lost (a timeout, a retried request) may count them twice; usage is a meter,
+not a ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from tenantlog.core.processing import Ack, DeadLetter, Outcome
+
+log = logging.getLogger("tenantlog")
+
+#: ``?days=`` and ``--days``: today and the days before it, up to a year (a leap one).
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+#: (tenant, day) pairs a recorder holds before it drops new ones: a few MiB at most,
+#: whatever a flood of tenant ids or a long backend outage brings.
+MAX_PENDING = 10_000
+#: Writes one flush has in flight at once.
+FLUSH_CONCURRENCY = 32
+#: Seconds between two warnings about the same kind of trouble.
+WARN_EVERY = 60.0
+
+# Positions of the fields in a pending row (Counts' field order).
+_ACCEPTED_LOGS, _ACCEPTED_BYTES, _RATE_LIMITED, _STORED, _DEAD_LETTERED = range(5)
+
+
+class UsageUnavailable(Exception):
+    """Usage counts cannot be read or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """One tenant's counts for one day (or a sum of days)."""
+
+    accepted_logs: int = 0
+    accepted_bytes: int = 0
+    rate_limited_logs: int = 0
+    stored_logs: int = 0
+    dead_lettered_logs: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @property
+    def empty(self) -> bool:
+        return not any(astuple(self))
+
+    def to_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+#: The counted fields, in order: the JSON keys, the SQLite columns and the DynamoDB attributes.
+FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Counts))
+
+
+@dataclass(frozen=True, slots=True)
+class DayUsage:
+    tenant_id: str
+    day: str  # YYYY-MM-DD, UTC
+    counts: Counts
+
+
+class UsageStore(Protocol):
+    """Where the counts are kept; every call may raise UsageUnavailable."""
+
+    async def add(self, tenant_id: str, day: str, counts: Counts) -> None:
+        """Add ``counts`` to the tenant's day, every field or none (an increment: concurrent
+        adds from several processes all count)."""
+
+    async def tenant_days(self, tenant_id: str, first_day: str, last_day: str) -> list[DayUsage]:
+        """The tenant's days from ``first_day`` to ``last_day`` (inclusive) that have counts,
+        by day."""
+
+    async def all_days(self, first_day: str, last_day: str) -> list[DayUsage]:
+        """Every tenant's days in the range that have counts, by tenant, then day. The
+        range is at most ``MAX_DAYS`` days (DynamoDB asks its index once per day)."""
+
+    async def close(self) -> None: ...
+
+
+# ---- days ----------------------------------------------------------------------------
+
+
+def utc_day(at: float) -> str:
+    """The UTC day of a Unix time, ``YYYY-MM-DD`` (which sorts as the days do)."""
+    return datetime.fromtimestamp(at, UTC).date().isoformat()
+
+
+def day_range(first_day: str, last_day: str) -> list[str]:
+    """Every day from ``first_day`` to ``last_day``, inclusive, oldest first."""
+    first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
+    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+
+
+def window(now: float, days: int) -> tuple[str, str]:
+    """The first and last day of the ``days`` days up to and including today."""
+    today = datetime.fromtimestamp(now, UTC).date()
+    return (today - timedelta(days=days - 1)).isoformat(), today.isoformat()
+
+
+# ---- reading, for the API and the CLI (one shape each) -------------------------------
+
+
+async def tenant_usage(store: UsageStore, tenant_id: str, days: int, now: float) -> dict[str, Any]:
+    """``GET /tenants/{t}/usage`` and ``tenants usage TENANT --json``: every day of the
+    window, oldest first, a day without activity as zeros (so a chart needs no gaps
+    filled, and "nothing happened" reads the same as on a busy day)."""
+    first, last = window(now, days)
+    found = {u.day: u.counts for u in await store.tenant_days(tenant_id, first, last)}
+    return {
+        "tenant_id": tenant_id,
+        "days": [
+            {"day": day, **found.get(day, Counts()).to_dict()} for day in day_range(first, last)
+        ],
+    }
+
+
+async def tenants_usage(store: UsageStore, days: int, now: float) -> dict[str, Any]:
+    """``GET /tenants`` and ``tenants usage --json``: every tenant with counts in the window,
+    by tenant id, with its totals over the window."""
+    first, last = window(now, days)
+    totals: dict[str, Counts] = {}
+    for usage in await store.all_days(first, last):
+        totals[usage.tenant_id] = totals.get(usage.tenant_id, Counts()) + usage.counts
+    return {
+        "first_day": first,
+        "last_day": last,
+        "tenants": [
+            {"tenant_id": tenant, **counts.to_dict()} for tenant, counts in sorted(totals.items())
+        ],
+    }
+
+
+# ---- counting ------------------------------------------------------------------------
+
+
+class UsageRecorder:
+    """A process's usage counts, held in memory and added to the store in periodic flushes.
+
+    The counting methods are plain calls on the request and worker paths: a
+    dict update, no I/O. A background task, started by the first count,
+    flushes ``flush_seconds`` after the first count that is waiting, so a
+    count waits at most that long and an idle process never wakes up for
+    nothing. ``close`` flushes what is left. The Lambda handlers, whose
+    containers are frozen between invocations and may be dropped without
+    warning, use no timer (``flush_when_asked``) and call ``flush_if_due`` at
+    the end of each invocation instead.
+
+    A failed flush keeps its counts for the next one. Memory is bounded:
+    beyond ``max_pending`` distinct (tenant, day) pairs waiting, counts of a
+    new pair are dropped, with a warning at most once a minute.
+    """
+
+    def __init__(
+        self,
+        store: UsageStore,
+        *,
+        flush_seconds: float = 10.0,
+        max_pending: int = MAX_PENDING,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self._flush_seconds = flush_seconds
+        self._max_pending = max_pending
+        self._clock = clock
+        self._sleep = sleep
+        self._pending: dict[tuple[str, str], list[int]] = {}
+        self._day = ""
+        self._day_ends = float("-inf")  # when self._day stops being today
+        self._last_flush = float("-inf")  # when the last flush was tried
+        self._lock = asyncio.Lock()
+        self._counted = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
+        self._periodic = True
+        self._closed = False
+        self.dropped = 0  # counts of pairs over max_pending, for tests and the warning
+        self._warned: dict[str, float] = {}
+
+    # -- counting (hot paths: no I/O, no awaiting) --
+
+    def accepted(self, tenant_id: str, logs: int, size: int) -> None:
+        row = self._row(tenant_id)
+        if row is not None:
+            row[_ACCEPTED_LOGS] += logs
+            row[_ACCEPTED_BYTES] += size
+
+    def rate_limited(self, tenant_id: str, logs: int) -> None:
+        row = self._row(tenant_id)
+        if row is not None:
+            row[_RATE_LIMITED] += logs
+
+    def outcome(self, outcome: Outcome) -> None:
+        """Count what the worker did with a message: an Ack that stored a log, or a dead
+        letter of a message that names its tenant. Retries and duplicates count nothing."""
+        if isinstance(outcome, Ack) and outcome.stored:
+            tenant_id, index = outcome.tenant_id, _STORED
+        elif isinstance(outcome, DeadLetter):
+            tenant_id, index = outcome.tenant_id, _DEAD_LETTERED
+        else:
+            return
+        row = None if tenant_id is None else self._row(tenant_id)
+        if row is not None:
+            row[index] += 1
+
+    def _row(self, tenant_id: str) -> list[int] | None:
+        key = (tenant_id, self._today())
+        row = self._pending.get(key)
+        if row is None:
+            if len(self._pending) >= self._max_pending:
+                self.dropped += 1
+                self._warn("dropped", f"usage counts dropped: over {self._max_pending} pending")
+                return None
+            row = self._pending[key] = [0] * len(FIELDS)
+        if self._periodic and not self._counted.is_set():
+            self._counted.set()
+            self._start_timer()
+        return row
+
+    def _today(self) -> str:
+        """Today's UTC day, worked out again only when the day has changed."""
+        now = self._clock()
+        if not self._day_ends - 86400 <= now < self._day_ends:
+            self._day = utc_day(now)
+            midnight = datetime.fromisoformat(self._day).replace(tzinfo=UTC)
+            self._day_ends = midnight.timestamp() + 86400
+        return self._day
+
+    # -- flushing --
+
+    @property
+    def pending(self) -> dict[tuple[str, str], Counts]:
+        """The counts not yet written, by (tenant, day)."""
+        return {key: Counts(*row) for key, row in self._pending.items()}
+
+    def flush_when_asked(self) -> None:
+        """No timer: the owner calls ``flush_if_due`` (the Lambda handlers, where a timer
+        would fire in whichever later invocation happens to run, and a frozen container
+        could cut a flush off halfway)."""
+        self._periodic = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def flush_if_due(self) -> bool:
+        """Flush if ``flush_seconds`` have passed since the last flush was tried.
+
+        At the end of a Lambda invocation: a container that gets a request now
+        and then writes its counts at once, while a busy one writes at most one
+        flush per ``flush_seconds`` rather than one per request. What a dropped
+        container loses is what it counted since its last flush, as for a crash.
+        """
+        if self._clock() - self._last_flush < self._flush_seconds:
+            return True
+        return await self.flush()
+
+    async def flush(self) -> bool:
+        """Add every pending count to the store; False when some could not be (they are
+        kept for the next flush). Never raises but on cancellation."""
+        async with self._lock:
+            self._last_flush = self._clock()
+            if not self._pending:
+                return True
+            batch, self._pending = self._pending, {}
+            items = list(batch.items())
+            failed: list[tuple[tuple[str, str], list[int]]] = []
+            problem: BaseException | None = None
+            for start in range(0, len(items), FLUSH_CONCURRENCY):
+                chunk = items[start : start + FLUSH_CONCURRENCY]
+                results = await asyncio.gather(
+                    *(self.store.add(t, d, Counts(*row)) for (t, d), row in chunk),
+                    return_exceptions=True,
+                )
+                for item, result in zip(chunk, results, strict=True):
+                    if isinstance(result, BaseException):
+                        if not isinstance(result, Exception):
+                            raise result  # cancellation and the like are not our business
+                        failed.append(item)
+                        problem = result
+            if not failed:
+                return True
+            self._keep(failed)
+            if not isinstance(problem, UsageUnavailable):
+                log.error("usage flush failed", exc_info=problem)
+            self._warn("failed", f"usage counts not written, kept for the next flush: {problem}")
+            return False
+
+    def _keep(self, items: Iterable[tuple[tuple[str, str], Sequence[int]]]) -> None:
+        """Put the counts of a failed flush back, merged with those counted meanwhile."""
+        for key, row in items:
+            current = self._pending.get(key)
+            if current is None:
+                if len(self._pending) >= self._max_pending:
+                    self.dropped += 1
+                    continue
+                current = self._pending[key] = [0] * len(FIELDS)
+            for index, value in enumerate(row):
+                current[index] += value
+        if self._pending and self._periodic:
+            self._counted.set()
+            self._start_timer()
+
+    def _start_timer(self) -> None:
+        if self._timer is not None or self._closed:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # counted outside a loop: the owner flushes explicitly
+            return
+        self._timer = loop.create_task(self._flush_periodically(), name="tenantlog-usage-flush")
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await self._counted.wait()
+            await self._sleep(self._flush_seconds)
+            self._counted.clear()  # counts from here on wait for the next round
+            await self.flush()
+
+    async def close(self) -> None:
+        """Flush what is left and close the store; counting afterwards is dropped."""
+        self._closed = True
+        if self._timer is not None:
+            async with self._lock:  # never cut a flush off: it could count twice
+                self._timer.cancel()
+            await asyncio.wait([self._timer])
+            self._timer = None
+        await self.flush()
+        await self.store.close()
+
+    def _warn(self, kind: str, message: str) -> None:
+        now = time.monotonic()
+        if now - self._warned.get(kind, float("-inf")) >= WARN_EVERY:
+            self._warned[kind] = now
+            log.warning(message)

@@ -1,0 +1,47 @@
+"""Bringing a database file made by an older tenantlog up to the current schema.
+
+``schema.sql`` creates what is missing (``CREATE ... IF NOT EXISTS``), but it
+cannot add a column to a table an older release created, and an index on
+such a column would fail on that file. So the columns added since are listed
+here and added first, when a database is opened, before the schema runs.
+
+Several processes (``serve``'s API and worker, ``api --workers N``) may open
+one file at the same moment: a column is added inside a write transaction,
+after looking again, so exactly one of them adds it and the others find it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+#: (table, column, declaration) of every column added after its table first shipped.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # Retention (DESIGN §2b): unix seconds a log expires; NULL keeps it forever, which is
+    # what every log stored before retention existed gets.
+    ("logs", "expires_at", "INTEGER"),
+)
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Add the columns an existing file lacks; a table not there yet is left to the schema.
+
+    ``conn`` is in autocommit mode (``isolation_level=None``).
+    """
+    for table, column, declaration in ADDED_COLUMNS:
+        if not _lacks(conn, table, column):  # the common case costs one read, no lock
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if _lacks(conn, table, column):  # another process may have added it meanwhile
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def _lacks(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether ``table`` exists without ``column``."""
+    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    return bool(columns) and column not in columns

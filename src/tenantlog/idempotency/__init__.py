@@ -1,0 +1,1 @@
+"""Backends of the record of Idempotency-Keys (tenantlog.core.idempotency.IdempotencyKeys)."""

@@ -1,0 +1,66 @@
+"""Tenant settings in the ``tenants`` table of the embedded database.
+
+One row per tenant: what was set, as a JSON object, so that a setting added
+by a later release needs no schema change; an absent key is the default.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from tenantlog.core.tenants import TenantSettings, TenantStoreUnavailable
+from tenantlog.db.sqlite import SqliteDatabase, raising
+
+_SELECT = "SELECT tenant_id, settings, updated_at FROM tenants"
+
+
+def _settings(row: tuple[Any, ...]) -> TenantSettings:
+    try:
+        return TenantSettings.from_dict(
+            {**orjson.loads(row[1]), "tenant_id": row[0], "updated_at": row[2]}
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise TenantStoreUnavailable(
+            f"the stored settings of tenant {row[0]!r} cannot be read: {exc}"
+        ) from exc
+
+
+class SqliteTenantStore:
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+
+    async def get(self, tenant_id: str) -> TenantSettings | None:
+        def select(conn: sqlite3.Connection) -> tuple[Any, ...] | None:
+            row: tuple[Any, ...] | None = conn.execute(
+                f"{_SELECT} WHERE tenant_id = ?", (tenant_id,)
+            ).fetchone()
+            return row
+
+        row = await raising(self._db.read(select), TenantStoreUnavailable)
+        return None if row is None else _settings(row)
+
+    async def put(self, settings: TenantSettings) -> None:
+        row = (
+            settings.tenant_id,
+            orjson.dumps(settings.chosen()).decode(),  # orjson writes tuples as arrays
+            settings.updated_at,
+        )
+        sql = (
+            "INSERT INTO tenants (tenant_id, settings, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (tenant_id) DO UPDATE"
+            " SET settings = excluded.settings, updated_at = excluded.updated_at"
+        )
+        await raising(self._db.write(lambda conn: conn.execute(sql, row)), TenantStoreUnavailable)
+
+    async def list(self) -> list[TenantSettings]:
+        def select(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            return list(conn.execute(f"{_SELECT} ORDER BY tenant_id"))
+
+        rows = await raising(self._db.read(select), TenantStoreUnavailable)
+        return [_settings(row) for row in rows]
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,412 @@
+"""Usage counting (DESIGN §2b): the in-memory recorder and its flushes, with an injected
+clock; what the processor and the worker count; the routes' rules and metric labels."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from tenantlog.backends import UsageNotConfigured
+from tenantlog.core.models import LogRecord
+from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
+from tenantlog.core.queue import Delivery
+from tenantlog.core.usage import (
+    Counts,
+    DayUsage,
+    UsageRecorder,
+    UsageUnavailable,
+    day_range,
+    tenant_usage,
+    tenants_usage,
+    utc_day,
+    window,
+)
+from tenantlog.http.policy import Rule, route_label, rule_for
+from tenantlog.queue.memory import MemoryQueue
+from tenantlog.redaction import Redactor
+from tenantlog.store.memory import MemoryStore
+from tenantlog.usage.memory import MemoryUsageStore
+from tenantlog.worker import Worker
+from tests.support.factories import message_body
+
+pytestmark = pytest.mark.anyio
+
+NOON = datetime(2026, 12, 2, 12, tzinfo=UTC).timestamp()
+MIDNIGHT = datetime(2026, 12, 3, tzinfo=UTC).timestamp()
+
+
+class Clock:
+    def __init__(self, now: float = NOON) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FlakyStore(MemoryUsageStore):
+    """Records every add; refuses the adds of the tenants in ``refusing``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adds: list[tuple[str, str, Counts]] = []
+        self.refusing: set[str] = set()
+
+    async def add(self, tenant_id: str, day: str, counts: Counts) -> None:
+        if tenant_id in self.refusing:
+            raise UsageUnavailable("down")
+        self.adds.append((tenant_id, day, counts))
+        await super().add(tenant_id, day, counts)
+
+
+def recorder(
+    store: FlakyStore, clock: Clock, *, flush_seconds: float = 10.0, max_pending: int = 100
+) -> UsageRecorder:
+    made = UsageRecorder(store, clock=clock, flush_seconds=flush_seconds, max_pending=max_pending)
+    made.flush_when_asked()  # the tests flush themselves, unless they test the timer
+    return made
+
+
+# ---- the recorder --------------------------------------------------------------------
+
+
+async def test_counts_wait_in_memory_and_one_flush_writes_one_add_per_tenant_and_day() -> None:
+    # GIVEN many counts of two tenants
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock)
+    for _ in range(100):
+        usage.accepted("acme", 10, 2000)
+    usage.rate_limited("acme", 5)
+    usage.accepted("other", 1, 50)
+    # THEN nothing is written until a flush
+    assert store.adds == []
+    # WHEN it flushes
+    assert await usage.flush()
+    # THEN each (tenant, day) is one add of its sums
+    assert sorted(store.adds) == [
+        (
+            "acme",
+            "2026-12-02",
+            Counts(accepted_logs=1000, accepted_bytes=200_000, rate_limited_logs=5),
+        ),
+        ("other", "2026-12-02", Counts(accepted_logs=1, accepted_bytes=50)),
+    ]
+    assert usage.pending == {}
+    # AND a flush with nothing to write writes nothing
+    assert await usage.flush()
+    assert len(store.adds) == 2
+
+
+async def test_flush_if_due_waits_for_the_interval_since_the_last_flush() -> None:
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock, flush_seconds=10)
+    # a container's first invocation flushes at once: nothing flushed before
+    usage.accepted("acme", 1, 10)
+    await usage.flush_if_due()
+    assert len(store.adds) == 1
+    # within the interval, counts wait
+    clock.now += 9.9
+    usage.accepted("acme", 1, 10)
+    await usage.flush_if_due()
+    assert len(store.adds) == 1
+    assert usage.pending == {("acme", "2026-12-02"): Counts(accepted_logs=1, accepted_bytes=10)}
+    # once it has passed, they are written
+    clock.now += 0.1
+    await usage.flush_if_due()
+    assert len(store.adds) == 2
+    assert usage.pending == {}
+
+
+async def test_a_flush_interval_of_zero_flushes_every_time() -> None:
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock, flush_seconds=0)
+    for _ in range(3):
+        usage.accepted("acme", 1, 10)
+        await usage.flush_if_due()
+    assert len(store.adds) == 3
+
+
+async def test_a_failed_flush_keeps_the_counts_for_the_next_one() -> None:
+    # GIVEN counts of two tenants, and a store that refuses one of them
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock)
+    usage.accepted("acme", 2, 20)
+    usage.accepted("other", 3, 30)
+    store.refusing = {"acme"}
+    # WHEN a flush fails for that one
+    assert not await usage.flush()
+    # THEN the other's counts are written once, and the refused ones are kept...
+    assert store.adds == [("other", "2026-12-02", Counts(accepted_logs=3, accepted_bytes=30))]
+    assert usage.pending == {("acme", "2026-12-02"): Counts(accepted_logs=2, accepted_bytes=20)}
+    # ... merged with what is counted meanwhile, and written by the next flush
+    usage.accepted("acme", 1, 10)
+    store.refusing = set()
+    assert await usage.flush()
+    assert store.adds[-1] == ("acme", "2026-12-02", Counts(accepted_logs=3, accepted_bytes=30))
+    assert await store.all_days("2026-12-02", "2026-12-02") == [
+        DayUsage("acme", "2026-12-02", Counts(accepted_logs=3, accepted_bytes=30)),
+        DayUsage("other", "2026-12-02", Counts(accepted_logs=3, accepted_bytes=30)),
+    ]
+
+
+async def test_a_failed_flush_warns_at_most_once_a_minute(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock)
+    store.refusing = {"acme"}
+    with caplog.at_level(logging.WARNING, logger="tenantlog"):
+        for _ in range(5):
+            usage.accepted("acme", 1, 1)
+            await usage.flush()
+    assert [r.getMessage() for r in caplog.records] == [
+        "usage counts not written, kept for the next flush: down"
+    ]
+    assert usage.pending == {("acme", "2026-12-02"): Counts(accepted_logs=5, accepted_bytes=5)}
+
+
+async def test_counts_go_to_the_utc_day_on_which_they_happen() -> None:
+    store, clock = FlakyStore(), Clock(MIDNIGHT - 0.001)
+    usage = recorder(store, clock)
+    usage.accepted("acme", 1, 10)
+    clock.now = MIDNIGHT
+    usage.accepted("acme", 2, 20)
+    clock.now = MIDNIGHT - 1  # a clock stepped back is followed too
+    usage.rate_limited("acme", 4)
+
+    assert usage.pending == {
+        ("acme", "2026-12-02"): Counts(accepted_logs=1, accepted_bytes=10, rate_limited_logs=4),
+        ("acme", "2026-12-03"): Counts(accepted_logs=2, accepted_bytes=20),
+    }
+
+
+async def test_memory_is_bounded_new_pairs_beyond_the_limit_are_dropped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock, max_pending=2)
+    with caplog.at_level(logging.WARNING, logger="tenantlog"):
+        usage.accepted("a", 1, 1)
+        usage.accepted("b", 1, 1)
+        usage.accepted("c", 1, 1)  # a third pair: dropped
+        usage.accepted("a", 1, 1)  # a pair already held still counts
+    assert set(usage.pending) == {("a", "2026-12-02"), ("b", "2026-12-02")}
+    assert usage.pending["a", "2026-12-02"].accepted_logs == 2
+    assert usage.dropped == 1
+    assert "usage counts dropped" in caplog.text
+    # after a flush there is room again
+    await usage.flush()
+    usage.accepted("c", 1, 1)
+    assert set(usage.pending) == {("c", "2026-12-02")}
+
+
+async def test_the_timer_flushes_after_the_interval_and_close_flushes_the_rest() -> None:
+    # GIVEN a recorder with its timer (real time, a short interval)
+    store = FlakyStore()
+    usage = UsageRecorder(store, flush_seconds=0.05)
+    # WHEN something is counted
+    usage.accepted("acme", 1, 10)
+    # THEN it is written within the interval, without being asked
+    for _ in range(100):
+        if store.adds:
+            break
+        await asyncio.sleep(0.01)
+    assert [(t, c) for t, _, c in store.adds] == [
+        ("acme", Counts(accepted_logs=1, accepted_bytes=10))
+    ]
+    # AND what is counted after it is written by close, at once
+    usage.rate_limited("acme", 2)
+    await usage.close()
+    assert [(t, c) for t, _, c in store.adds][-1] == ("acme", Counts(rate_limited_logs=2))
+
+
+async def test_an_idle_recorder_starts_no_timer() -> None:
+    usage = UsageRecorder(FlakyStore(), flush_seconds=0.01)
+    await asyncio.sleep(0.05)
+    assert {t.get_name() for t in asyncio.all_tasks()}.isdisjoint({"tenantlog-usage-flush"})
+    await usage.close()
+
+
+async def test_outcomes_count_stored_logs_and_dead_letters_of_a_known_tenant() -> None:
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock)
+    usage.outcome(Ack(True, tenant_id="acme"))
+    usage.outcome(Ack(True, tenant_id="acme"))
+    usage.outcome(Ack(False, tenant_id="acme"))  # a duplicate: stored before
+    usage.outcome(Retry(1.0, "crash"))
+    usage.outcome(DeadLetter("too large", tenant_id="acme"))
+    usage.outcome(DeadLetter("not JSON"))  # names no tenant
+
+    assert usage.pending == {("acme", "2026-12-02"): Counts(stored_logs=2, dead_lettered_logs=1)}
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+
+def test_days_and_windows_are_utc_and_include_today() -> None:
+    assert utc_day(MIDNIGHT - 0.001) == "2026-12-02"
+    assert utc_day(MIDNIGHT) == "2026-12-03"
+    assert window(NOON, 1) == ("2026-12-02", "2026-12-02")
+    assert window(NOON, 7) == ("2026-11-26", "2026-12-02")
+    assert day_range("2024-02-28", "2024-03-01") == ["2024-02-28", "2024-02-29", "2024-03-01"]
+
+
+async def test_a_tenants_window_shows_every_day_oldest_first_with_zeros() -> None:
+    store = MemoryUsageStore()
+    await store.add("acme", "2026-12-01", Counts(accepted_logs=2, accepted_bytes=20))
+    await store.add("acme", "2026-11-01", Counts(accepted_logs=9))  # outside the window
+
+    shown = await tenant_usage(store, "acme", 3, NOON)
+
+    zero = Counts().to_dict()
+    assert shown == {
+        "tenant_id": "acme",
+        "days": [
+            {"day": "2026-11-30", **zero},
+            {"day": "2026-12-01", **zero, "accepted_logs": 2, "accepted_bytes": 20},
+            {"day": "2026-12-02", **zero},
+        ],
+    }
+
+
+async def test_every_tenants_window_shows_totals_of_tenants_with_activity() -> None:
+    store = MemoryUsageStore()
+    await store.add("zeta", "2026-12-02", Counts(stored_logs=1))
+    await store.add("acme", "2026-12-01", Counts(stored_logs=2))
+    await store.add("acme", "2026-12-02", Counts(stored_logs=3, dead_lettered_logs=1))
+
+    shown = await tenants_usage(store, 7, NOON)
+
+    zero = Counts().to_dict()
+    assert shown == {
+        "first_day": "2026-11-26",
+        "last_day": "2026-12-02",
+        "tenants": [
+            {"tenant_id": "acme", **zero, "stored_logs": 5, "dead_lettered_logs": 1},
+            {"tenant_id": "zeta", **zero, "stored_logs": 1},
+        ],
+    }
+
+
+async def test_without_its_table_usage_is_dropped_and_reading_names_the_variable(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = UsageNotConfigured("TENANTLOG_DYNAMODB_USAGE_TABLE")
+    with caplog.at_level(logging.WARNING, logger="tenantlog"):
+        await store.add("acme", "2026-12-02", Counts(accepted_logs=1))
+        await store.add("acme", "2026-12-02", Counts(accepted_logs=1))
+    assert caplog.text.count("TENANTLOG_DYNAMODB_USAGE_TABLE is not set") == 1
+    with pytest.raises(UsageUnavailable, match="TENANTLOG_DYNAMODB_USAGE_TABLE is not set"):
+        await store.tenant_days("acme", "2026-12-01", "2026-12-02")
+    with pytest.raises(UsageUnavailable, match="TENANTLOG_DYNAMODB_USAGE_TABLE"):
+        await store.all_days("2026-12-01", "2026-12-02")
+
+
+# ---- what the worker counts ------------------------------------------------------------
+
+
+def delivery(body: bytes, receive_count: int = 1) -> Delivery:
+    return Delivery("m1", body, "r1", receive_count)
+
+
+def processor(store: MemoryStore, max_receive_count: int = 5) -> Processor:
+    policy = ProcessingPolicy(
+        crash_probability=0,
+        processing_delay_per_char=0,
+        max_receive_count=max_receive_count,
+        backoff_base=0.001,
+        backoff_max=0.01,
+    )
+    return Processor(store, Redactor(), policy, rng=random.Random(1))
+
+
+async def test_the_processors_outcomes_name_the_tenant_of_the_message() -> None:
+    store = MemoryStore()
+    work = processor(store)
+
+    stored = await work.process(delivery(message_body("acme", "1")))
+    again = await work.process(delivery(message_body("acme", "1")))
+    undecodable = await work.process(delivery(b"not json"))
+
+    assert isinstance(stored, Ack) and stored.tenant_id == "acme" and stored.stored
+    assert isinstance(again, Ack) and again.tenant_id == "acme" and not again.stored
+    assert isinstance(undecodable, DeadLetter) and undecodable.tenant_id is None
+    # the tenant is accounting, not part of the decision
+    assert stored == Ack(True, stored.redactions)
+
+
+class BrokenStore(MemoryStore):
+    async def put_if_absent(self, record: LogRecord) -> bool:
+        raise RuntimeError("disk on fire")
+
+
+async def test_a_message_failing_its_last_receive_is_dead_lettered_for_its_tenant() -> None:
+    outcome = await processor(BrokenStore(), max_receive_count=2).process(
+        delivery(message_body("acme", "1"), receive_count=2)
+    )
+
+    assert isinstance(outcome, DeadLetter) and outcome.tenant_id == "acme"
+
+
+async def test_the_worker_counts_stored_and_dead_lettered_logs_once() -> None:
+    # GIVEN queued messages: three of two tenants, one sent twice, and one no tenant names
+    queue, store = MemoryQueue(), MemoryStore()
+    await queue.send(
+        [
+            message_body("acme", "1"),
+            message_body("acme", "2"),
+            message_body("acme", "2"),  # a duplicate: stored once
+            message_body("other", "1"),
+            b"not json",  # dead-lettered, names no tenant
+        ]
+    )
+    usage = UsageRecorder(FlakyStore(), flush_seconds=3600)
+    worker = Worker(queue, processor(store), batch_size=5, receive_wait=0.01, usage=usage)
+    # WHEN the worker has processed them all
+    stopping = asyncio.Event()
+    task = asyncio.create_task(worker.run(stopping))
+    for _ in range(200):
+        if (await queue.stats()).depth == 0:
+            break
+        await asyncio.sleep(0.01)
+    stopping.set()
+    await asyncio.wait_for(task, 5)
+    # THEN each stored log counts once, for its tenant (on whichever day it was stored)
+    by_tenant: dict[str, Counts] = {}
+    for (tenant, _), counts in usage.pending.items():
+        by_tenant[tenant] = by_tenant.get(tenant, Counts()) + counts
+    assert by_tenant == {"acme": Counts(stored_logs=2), "other": Counts(stored_logs=1)}
+    assert (await queue.stats()).dead_letters == 1
+    await usage.close()
+
+
+# ---- the routes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "rule"),
+    [
+        ("GET", "/tenants/acme/usage", Rule("read", "acme")),
+        ("GET", "/tenants", Rule("admin")),
+        ("GET", "/tenants/acme/usage/more", Rule(None)),
+    ],
+)
+def test_usage_routes_rules(method: str, path: str, rule: Rule) -> None:
+    assert rule_for(method, path) == rule
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("/tenants/acme/usage", "/tenants/{tenant_id}/usage"),
+        ("/tenants", "/tenants"),
+        ("/tenants/acme/logs", "/tenants/{tenant_id}/logs"),
+        ("/tenants/usage/logs", "/tenants/{tenant_id}/logs"),
+        ("/tenants/acme/logs/usage", "/tenants/{tenant_id}/logs/{log_id}"),
+    ],
+)
+def test_usage_routes_metric_labels_never_hold_a_tenant(path: str, label: str) -> None:
+    assert route_label(path) == label
