@@ -8,18 +8,17 @@ module reads ``Settings``.
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Protocol
 
 from tenantlog.core.audit import AuditEvent, AuditLog, AuditPage, AuditUnavailable
 from tenantlog.core.idempotency import Claim, IdempotencyKeys, IdempotencyUnavailable, KeyRecord
 from tenantlog.core.keys import ApiKey, KeyStore, KeyStoreUnavailable
 from tenantlog.core.queue import Queue
+from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.ratelimit import SharedBuckets
 from tenantlog.core.store import Store
 from tenantlog.core.tenants import TenantSettings, TenantStore, TenantStoreUnavailable
 from tenantlog.core.usage import (
-    WARN_EVERY,
     Counts,
     DayUsage,
     UsageRecorder,
@@ -295,13 +294,10 @@ class UsageNotConfigured:
 
     def __init__(self, variable: str) -> None:
         self._problem = f"{variable} is not set"
-        self._warned_at = float("-inf")
+        self._warnings = RareWarnings(log)
 
     async def add(self, tenant_id: str, day: str, counts: Counts) -> None:
-        now = time.monotonic()
-        if now - self._warned_at >= WARN_EVERY:
-            self._warned_at = now
-            log.warning("usage counts dropped: %s", self._problem)
+        self._warnings.warning("dropped", "usage counts dropped: %s", self._problem)
 
     async def tenant_days(self, tenant_id: str, first_day: str, last_day: str) -> list[DayUsage]:
         raise UsageUnavailable(self._problem)

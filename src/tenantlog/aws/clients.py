@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+#: DynamoDB's answer to a write whose ConditionExpression did not hold.
+CONDITION_FAILED = "ConditionalCheckFailedException"
 #: Errors meaning "the service did not do it": every botocore failure, mapped by
 #: the backends to QueueUnavailable / StoreUnavailable.
 AWS_ERRORS = (BotoCoreError, ClientError)
@@ -90,6 +92,16 @@ class Blocking:
 
     async def run(self, call: Callable[[], T]) -> T:
         return await self.wait(self.submit(call))
+
+    async def run_conditional(self, call: Callable[[], T]) -> T | None:
+        """The call's answer, or None when DynamoDB refused it for its ConditionExpression
+        (the conditional writes' "not this time", which is no failure of the service)."""
+        try:
+            return await self.run(call)
+        except self._unavailable as exc:
+            if error_code(exc.__cause__) == CONDITION_FAILED:
+                return None
+            raise
 
     async def wait(self, future: Future[T]) -> T:
         try:

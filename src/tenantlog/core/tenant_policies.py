@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.tenants import TenantPolicy, TenantStore, TenantStoreUnavailable
 
 log = logging.getLogger("tenantlog")
@@ -34,8 +35,6 @@ DEFAULT_TTL = 5.0
 MAX_TENANTS = 10_000
 #: Seconds a request waits for a slow store before going on with what is known.
 DEFAULT_WAIT = 1.0
-#: Seconds between two warnings about the store.
-WARN_EVERY = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +69,7 @@ class TenantPolicies:
         self._clock = clock
         self._entries: dict[str, _Entry] = {}
         self._reading: dict[str, asyncio.Task[TenantPolicy]] = {}
-        self._warned_at: float | None = None
+        self._warnings = RareWarnings(log, clock=clock)
 
     async def policy(self, tenant_id: str) -> TenantPolicy:
         """What applies to the tenant now. Never raises for a store outage."""
@@ -124,11 +123,8 @@ class TenantPolicies:
         self._entries[tenant_id] = _Entry(policy, self._clock())
 
     def _warn(self, problem: str) -> None:
-        now = self._clock()
-        if self._warned_at is not None and now - self._warned_at < WARN_EVERY:
-            return
-        self._warned_at = now
-        log.warning(
+        self._warnings.warning(
+            "store",
             "tenant settings unavailable (%s): the last known policies, or the defaults, "
             "stay in force",
             problem,

@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from tenantlog.core.processing import Ack, DeadLetter, Outcome
+from tenantlog.core.rare_warnings import RareWarnings
 
 log = logging.getLogger("tenantlog")
 
@@ -57,8 +58,6 @@ MAX_DAYS = 366
 MAX_PENDING = 10_000
 #: Writes one flush has in flight at once.
 FLUSH_CONCURRENCY = 32
-#: Seconds between two warnings about the same kind of trouble.
-WARN_EVERY = 60.0
 
 # Positions of the fields in a pending row (Counts' field order).
 _ACCEPTED_LOGS, _ACCEPTED_BYTES, _RATE_LIMITED, _STORED, _DEAD_LETTERED = range(5)
@@ -215,7 +214,7 @@ class UsageRecorder:
         self._periodic = True
         self._closed = False
         self.dropped = 0  # counts of pairs over max_pending, for tests and the warning
-        self._warned: dict[str, float] = {}
+        self._warnings = RareWarnings(log)
 
     # -- counting (hot paths: no I/O, no awaiting) --
 
@@ -249,7 +248,9 @@ class UsageRecorder:
         if row is None:
             if len(self._pending) >= self._max_pending:
                 self.dropped += 1
-                self._warn("dropped", f"usage counts dropped: over {self._max_pending} pending")
+                self._warnings.warning(
+                    "dropped", "usage counts dropped: over %d pending", self._max_pending
+                )
                 return None
             row = self._pending[key] = [0] * len(FIELDS)
         if self._periodic and not self._counted.is_set():
@@ -322,7 +323,9 @@ class UsageRecorder:
             self._keep(failed)
             if not isinstance(problem, UsageUnavailable):
                 log.error("usage flush failed", exc_info=problem)
-            self._warn("failed", f"usage counts not written, kept for the next flush: {problem}")
+            self._warnings.warning(
+                "failed", "usage counts not written, kept for the next flush: %s", problem
+            )
             return False
 
     def _keep(self, items: Iterable[tuple[tuple[str, str], Sequence[int]]]) -> None:
@@ -366,9 +369,3 @@ class UsageRecorder:
             self._timer = None
         await self.flush()
         await self.store.close()
-
-    def _warn(self, kind: str, message: str) -> None:
-        now = time.monotonic()
-        if now - self._warned.get(kind, float("-inf")) >= WARN_EVERY:
-            self._warned[kind] = now
-            log.warning(message)

@@ -25,14 +25,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import orjson
-
 from tenantlog import metrics
 from tenantlog.core import idempotency
 from tenantlog.core.idempotency import DerivedLogIds, IdempotencyKeys, IdempotencyUnavailable
 from tenantlog.core.models import Source
 from tenantlog.core.queue import Queue, QueueUnavailable
 from tenantlog.core.ratelimit import PolicyOf, RateLimiter, Verdict, headers
+from tenantlog.core.tenants import TenantPolicy
 from tenantlog.core.usage import UsageRecorder
 from tenantlog.core.validation import IngestError, too_large
 from tenantlog.http.backpressure import Backpressure
@@ -51,29 +50,18 @@ Answer = tuple[int, bytes, Headers]
 @dataclass(frozen=True, slots=True)
 class Accepted:
     """A valid batch: its messages encoded for the queue, its 202 answer serialised, and
-    how many logs each tenant sends in it (the first tenant scopes an Idempotency-Key)."""
+    how many logs and message bytes each tenant sends in it (the first tenant scopes an
+    Idempotency-Key; usage counts the bytes as accepted)."""
 
     bodies: list[bytes]
     source: Source
     tenants: Counter[str]
+    sizes: Counter[str]
     answer: bytes
 
     @property
     def tenant_id(self) -> str:
         return next(iter(self.tenants))
-
-    def sizes(self) -> dict[str, int]:
-        """Bytes of the queued messages per tenant: what usage counts as accepted bytes.
-
-        A batch of several tenants (authentication off) is the rare case that
-        reads each message's tenant back; every other batch is one sum.
-        """
-        if len(self.tenants) == 1:
-            return {self.tenant_id: sum(map(len, self.bodies))}
-        sizes: Counter[str] = Counter()
-        for body in self.bodies:
-            sizes[orjson.loads(body)["tenant_id"]] += len(body)
-        return dict(sizes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,26 +115,29 @@ class Admission:
         if self._backpressure.over_limit():
             message = "queue is over its depth limit; retry later"
             raise IngestError(503, message, {"retry-after": BACKPRESSURE_RETRY_AFTER})
-        await self._check_bursts(accepted)
+        policies = await self._policies_within_bursts(accepted)
         if keyed is None:
-            verdict = await self._spend(accepted)
+            verdict = await self._spend(accepted, policies)
             return await self._enqueue(accepted, verdict)
-        return await self._enqueue_once(accepted, keyed, rebuild)
+        return await self._enqueue_once(accepted, policies, keyed, rebuild)
 
-    async def _check_bursts(self, accepted: Accepted) -> None:
+    async def _policies_within_bursts(self, accepted: Accepted) -> dict[str, TenantPolicy]:
+        """Each tenant's policy; 413 for a tenant whose logs here could never pass."""
+        policies = {}
         for tenant, count in accepted.tenants.items():
-            policy = await self._policy_of(tenant)
+            policy = policies[tenant] = await self._policy_of(tenant)
             if policy.rate_limit > 0 and count > policy.burst:
                 raise too_large(
                     f"{count} logs for tenant '{tenant}', over its burst of {policy.burst}"
                     " (a request can never carry more)"
                 )
+        return policies
 
-    async def _spend(self, accepted: Accepted) -> Verdict | None:
+    async def _spend(self, accepted: Accepted, policies: dict[str, TenantPolicy]) -> Verdict | None:
         """Take each tenant's logs from its limit; raise 429 for the first over it."""
         first: Verdict | None = None
         for tenant, count in accepted.tenants.items():
-            verdict = await self._limiter.admit(tenant, count, await self._policy_of(tenant))
+            verdict = await self._limiter.admit(tenant, count, policies[tenant])
             if verdict is None:
                 continue
             if not verdict.allowed:
@@ -168,11 +159,17 @@ class Admission:
             return 500, error_body(ENQUEUE_FAILED), []
         metrics.ENQUEUE_SECONDS.observe(time.perf_counter() - started)
         metrics.accepted(accepted.source).inc(len(accepted.bodies))
-        for tenant, size in accepted.sizes().items():
+        for tenant, size in accepted.sizes.items():
             self._usage.accepted(tenant, accepted.tenants[tenant], size)
         return 202, accepted.answer, [] if verdict is None else headers(verdict)
 
-    async def _enqueue_once(self, accepted: Accepted, keyed: Keyed, rebuild: Rebuild) -> Answer:
+    async def _enqueue_once(
+        self,
+        accepted: Accepted,
+        policies: dict[str, TenantPolicy],
+        keyed: Keyed,
+        rebuild: Rebuild,
+    ) -> Answer:
         """Enqueue a keyed request unless its key has been seen: then answer as the first
         time (the same ids), or refuse a different request (422) or one in flight (409)."""
         now = time.time()
@@ -197,7 +194,7 @@ class Admission:
         if not claim.owned:
             return 202, accepted.answer, [idempotency.REPLAYED_HEADER]
         try:
-            verdict = await self._spend(accepted)
+            verdict = await self._spend(accepted, policies)
         except IngestError:
             await self._settle(tenant, keyed, enqueued=False)
             raise

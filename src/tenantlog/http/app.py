@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tenantlog import metrics
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.models import utc_now
+from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.ratelimit import RateLimiter, RateLimitUnavailable
 from tenantlog.core.tenant_policies import TenantPolicies
 from tenantlog.core.validation import Limits
@@ -50,7 +51,7 @@ def create_app(
         Backpressure(backends.queue, settings.max_queue_depth),
         backends.idempotency,
         settings.idempotency_window,
-        RateLimiter(backends.buckets, on_unavailable=_WarnAtMostOnceAMinute()),
+        RateLimiter(backends.buckets, on_unavailable=_rate_limits_not_enforced(RareWarnings(log))),
         policies.policy,
         backends.usage,
     )
@@ -191,15 +192,7 @@ class CountRequests:
         await self.app(scope, receive, counting_send)
 
 
-class _WarnAtMostOnceAMinute:
+def _rate_limits_not_enforced(warnings: RareWarnings) -> Callable[[RateLimitUnavailable], None]:
     """Says that the shared rate-limit buckets are unreachable (requests are admitted
     meanwhile), without a line per request."""
-
-    def __init__(self) -> None:
-        self._warned_at = float("-inf")
-
-    def __call__(self, exc: RateLimitUnavailable) -> None:
-        now = time.monotonic()
-        if now - self._warned_at >= 60:
-            self._warned_at = now
-            log.warning("rate limits not enforced: %s", exc)
+    return lambda exc: warnings.warning("buckets", "rate limits not enforced: %s", exc)

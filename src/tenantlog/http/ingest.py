@@ -117,12 +117,21 @@ def prepare(
 ) -> Accepted:
     """Everything /ingest does to a request before admission, in one call a thread can run."""
     ingested = normalise(request, limits, now=utc_now, new_log_id=log_ids)
-    return Accepted(
-        # Copied to their size: orjson returns each in a buffer of at least 4 KiB,
+    bodies: list[bytes] = []
+    tenants: Counter[str] = Counter()
+    sizes: Counter[str] = Counter()
+    for message in ingested.messages:
+        # Copied to its size: orjson returns each in a buffer of at least 4 KiB,
         # and a batch's 10,000 would hold 80 MiB instead of 6 until the commit.
-        [bytes(memoryview(m.encode())) for m in ingested.messages],
+        body = bytes(memoryview(message.encode()))
+        bodies.append(body)
+        tenants[message.tenant_id] += 1
+        sizes[message.tenant_id] += len(body)
+    return Accepted(
+        bodies,
         ingested.messages[0].source,
-        Counter(m.tenant_id for m in ingested.messages),
+        tenants,
+        sizes,
         orjson.dumps(ingested.response()),
     )
 

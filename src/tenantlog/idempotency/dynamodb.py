@@ -24,7 +24,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
-from tenantlog.aws.clients import Blocking, error_code
+from tenantlog.aws.clients import CONDITION_FAILED, Blocking, error_code
 from tenantlog.core.idempotency import Claim, IdempotencyUnavailable, KeyRecord, decide_claim
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class DynamoDbIdempotencyKeys:
@@ -59,7 +57,7 @@ class DynamoDbIdempotencyKeys:
                 )
             )
         except IdempotencyUnavailable as exc:
-            if error_code(exc.__cause__) != _CONDITION_FAILED:
+            if error_code(exc.__cause__) != CONDITION_FAILED:
                 raise
             item = getattr(exc.__cause__, "response", {}).get("Item") or await self._get(
                 tenant_id, key
@@ -87,63 +85,50 @@ class DynamoDbIdempotencyKeys:
         return response.get("Item")
 
     async def _take_over(self, tenant_id: str, key: str, record: KeyRecord, now: float) -> bool:
-        try:
-            await self._calls.run(
-                partial(
-                    self._client.update_item,
-                    TableName=self._table,
-                    Key=self._key(tenant_id, key),
-                    UpdateExpression="SET lease_until = :lease",
-                    ConditionExpression=(
-                        "done = :false AND fingerprint = :fp AND lease_until <= :now"
-                    ),
-                    ExpressionAttributeValues={
-                        ":lease": _number(record.lease_until),
-                        ":false": {"BOOL": False},
-                        ":fp": {"S": record.fingerprint},
-                        ":now": _number(now),
-                    },
-                )
+        taken = await self._calls.run_conditional(
+            partial(
+                self._client.update_item,
+                TableName=self._table,
+                Key=self._key(tenant_id, key),
+                UpdateExpression="SET lease_until = :lease",
+                ConditionExpression="done = :false AND fingerprint = :fp AND lease_until <= :now",
+                ExpressionAttributeValues={
+                    ":lease": _number(record.lease_until),
+                    ":false": {"BOOL": False},
+                    ":fp": {"S": record.fingerprint},
+                    ":now": _number(now),
+                },
             )
-        except IdempotencyUnavailable as exc:
-            if error_code(exc.__cause__) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        )
+        return taken is not None
 
     async def complete(self, tenant_id: str, key: str) -> None:
-        try:
-            await self._calls.run(
-                partial(
-                    self._client.update_item,
-                    TableName=self._table,
-                    Key=self._key(tenant_id, key),
-                    UpdateExpression="SET done = :true",
-                    ConditionExpression="attribute_exists(tenant_id)",
-                    ExpressionAttributeValues={":true": {"BOOL": True}},
-                )
+        # A failed condition means the key was released meanwhile: nothing to mark.
+        await self._calls.run_conditional(
+            partial(
+                self._client.update_item,
+                TableName=self._table,
+                Key=self._key(tenant_id, key),
+                UpdateExpression="SET done = :true",
+                ConditionExpression="attribute_exists(tenant_id)",
+                ExpressionAttributeValues={":true": {"BOOL": True}},
             )
-        except IdempotencyUnavailable as exc:
-            if error_code(exc.__cause__) != _CONDITION_FAILED:  # released meanwhile: nothing to do
-                raise
+        )
 
     async def release(self, tenant_id: str, key: str, fingerprint: str) -> None:
-        try:
-            await self._calls.run(
-                partial(
-                    self._client.delete_item,
-                    TableName=self._table,
-                    Key=self._key(tenant_id, key),
-                    ConditionExpression="done = :false AND fingerprint = :fp",
-                    ExpressionAttributeValues={
-                        ":false": {"BOOL": False},
-                        ":fp": {"S": fingerprint},
-                    },
-                )
+        # A failed condition means the key is done, or another request's: it stays.
+        await self._calls.run_conditional(
+            partial(
+                self._client.delete_item,
+                TableName=self._table,
+                Key=self._key(tenant_id, key),
+                ConditionExpression="done = :false AND fingerprint = :fp",
+                ExpressionAttributeValues={
+                    ":false": {"BOOL": False},
+                    ":fp": {"S": fingerprint},
+                },
             )
-        except IdempotencyUnavailable as exc:
-            if error_code(exc.__cause__) != _CONDITION_FAILED:
-                raise
+        )
 
     async def close(self) -> None:
         await asyncio.to_thread(self._calls.shutdown, wait=True, cancel_pending=False)

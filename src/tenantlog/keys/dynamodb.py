@@ -26,7 +26,7 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from tenantlog.aws.clients import Blocking, error_code
+from tenantlog.aws.clients import Blocking
 from tenantlog.core.keys import ApiKey, DuplicateKey, KeyStoreUnavailable, sort_keys
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, ScanInputTypeDef
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 _OPTIONAL = ("name", "expires_at", "revoked_at", "last_used_at")
 
 
@@ -47,19 +46,16 @@ class DynamoDbKeyStore:
         self._calls = Blocking(threads, "DynamoDB keys", KeyStoreUnavailable)
 
     async def add(self, key: ApiKey) -> None:
-        try:
-            await self._calls.run(
-                partial(
-                    self._client.put_item,
-                    TableName=self._table,
-                    Item=to_item(key),
-                    ConditionExpression="attribute_not_exists(key_id)",
-                )
+        added = await self._calls.run_conditional(
+            partial(
+                self._client.put_item,
+                TableName=self._table,
+                Item=to_item(key),
+                ConditionExpression="attribute_not_exists(key_id)",
             )
-        except KeyStoreUnavailable as exc:
-            if error_code(exc.__cause__) == _CONDITION_FAILED:
-                raise DuplicateKey(f"key {key.key_id} exists already") from None
-            raise
+        )
+        if added is None:
+            raise DuplicateKey(f"key {key.key_id} exists already")
 
     async def get(self, key_id: str) -> ApiKey | None:
         # Consistent: a key revoked a moment ago must not verify on a cache miss.
@@ -98,43 +94,34 @@ class DynamoDbKeyStore:
     async def revoke(self, key_id: str, at: str) -> ApiKey | None:
         # if_not_exists keeps the first revocation time when a key is revoked twice;
         # the condition stops UpdateItem from creating an item for an unknown id.
-        try:
-            response = await self._calls.run(
-                partial(
-                    self._client.update_item,
-                    TableName=self._table,
-                    Key={"key_id": {"S": key_id}},
-                    UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :at)",
-                    ConditionExpression="attribute_exists(key_id)",
-                    ExpressionAttributeValues={":at": {"S": at}},
-                    ReturnValues="ALL_NEW",
-                )
+        response = await self._calls.run_conditional(
+            partial(
+                self._client.update_item,
+                TableName=self._table,
+                Key={"key_id": {"S": key_id}},
+                UpdateExpression="SET revoked_at = if_not_exists(revoked_at, :at)",
+                ConditionExpression="attribute_exists(key_id)",
+                ExpressionAttributeValues={":at": {"S": at}},
+                ReturnValues="ALL_NEW",
             )
-        except KeyStoreUnavailable as exc:
-            if error_code(exc.__cause__) == _CONDITION_FAILED:
-                return None
-            raise
-        return from_item(response["Attributes"])
+        )
+        return None if response is None else from_item(response["Attributes"])
 
     async def touch(self, key_id: str, at: str) -> None:
         # The exact request infra/iam.tf lets the ingest function make: it names only
         # key_id and last_used_at, and returns nothing (ReturnValues NONE, sent explicitly).
-        try:
-            await self._calls.run(
-                partial(
-                    self._client.update_item,
-                    TableName=self._table,
-                    Key={"key_id": {"S": key_id}},
-                    UpdateExpression="SET last_used_at = :at",
-                    ConditionExpression="attribute_exists(key_id)",
-                    ExpressionAttributeValues={":at": {"S": at}},
-                    ReturnValues="NONE",
-                )
+        # A failed condition: a key deleted between its check and its touch, nothing to record.
+        await self._calls.run_conditional(
+            partial(
+                self._client.update_item,
+                TableName=self._table,
+                Key={"key_id": {"S": key_id}},
+                UpdateExpression="SET last_used_at = :at",
+                ConditionExpression="attribute_exists(key_id)",
+                ExpressionAttributeValues={":at": {"S": at}},
+                ReturnValues="NONE",
             )
-        except KeyStoreUnavailable as exc:
-            # A key deleted between its check and its touch: nothing to record.
-            if error_code(exc.__cause__) != _CONDITION_FAILED:
-                raise
+        )
 
     async def close(self) -> None:
         await asyncio.to_thread(self._calls.shutdown, wait=True, cancel_pending=False)

@@ -23,13 +23,12 @@ import asyncio
 from functools import partial
 from typing import TYPE_CHECKING
 
-from tenantlog.aws.clients import Blocking, error_code
+from tenantlog.aws.clients import CONDITION_FAILED, Blocking, error_code
 from tenantlog.core.ratelimit import Bucket, RateLimitUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 #: Rounds of the two conditional writes before a lease gives up on a contended bucket.
 ATTEMPTS = 3
 
@@ -75,7 +74,7 @@ class DynamoDbBuckets:
                 )
             )
         except RateLimitUnavailable as exc:
-            if error_code(exc.__cause__) != _CONDITION_FAILED:
+            if error_code(exc.__cause__) != CONDITION_FAILED:
                 raise
             item = getattr(exc.__cause__, "response", {}).get("Item") or {}
             return float(item["tat"]["N"]) if "tat" in item else None
@@ -83,25 +82,20 @@ class DynamoDbBuckets:
 
     async def _refill_and_spend(self, tenant_id: str, step: float, now: float) -> bool:
         """Take ``step`` seconds of tokens from a full (or new) bucket."""
-        try:
-            await self._calls.run(
-                partial(
-                    self._client.update_item,
-                    TableName=self._table,
-                    Key={"tenant_id": {"S": tenant_id}},
-                    UpdateExpression="SET tat = :after",
-                    ConditionExpression="attribute_not_exists(tat) OR tat < :now",
-                    ExpressionAttributeValues={
-                        ":after": _number(now + step),
-                        ":now": _number(now),
-                    },
-                )
+        answer = await self._calls.run_conditional(
+            partial(
+                self._client.update_item,
+                TableName=self._table,
+                Key={"tenant_id": {"S": tenant_id}},
+                UpdateExpression="SET tat = :after",
+                ConditionExpression="attribute_not_exists(tat) OR tat < :now",
+                ExpressionAttributeValues={
+                    ":after": _number(now + step),
+                    ":now": _number(now),
+                },
             )
-        except RateLimitUnavailable as exc:
-            if error_code(exc.__cause__) != _CONDITION_FAILED:
-                raise
-            return False
-        return True
+        )
+        return answer is not None
 
     async def close(self) -> None:
         await asyncio.to_thread(self._calls.shutdown, wait=True, cancel_pending=False)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from tenantlog.aws.clients import Blocking, error_code
+from tenantlog.aws.clients import CONDITION_FAILED, Blocking, error_code
 from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
 from tenantlog.core.models import LogRecord, Page, Source, expiry_timestamp
 from tenantlog.core.store import MAX_PAGE_SIZE, RecordTooLarge, StoreUnavailable
@@ -94,7 +94,7 @@ class DynamoDbStore:
             )
         except StoreUnavailable as exc:
             code = error_code(exc.__cause__)
-            if code == "ConditionalCheckFailedException":
+            if code == CONDITION_FAILED:
                 return False
             if code == "ValidationException" and "size" in str(exc.__cause__).lower():
                 raise RecordTooLarge(
