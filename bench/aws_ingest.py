@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +38,7 @@ from typing import Any
 
 import boto3
 import httpx
+from servers import free_port
 
 from tenantlog.backends import open_backends
 from tenantlog.http.app import create_app
@@ -50,13 +50,6 @@ REGION = "us-east-1"
 BODY = {"tenant_id": "bench", "text": "User 555-0199 accessed system"}
 #: Concurrent SendMessageBatch calls the backend makes (SqsQueue's default).
 SEND_CONCURRENCY = 8
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

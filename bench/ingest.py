@@ -33,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from servers import pinned
 
 HERE = Path(__file__).resolve().parent
 SEED = '{"tenant_id":"acme","log_id":"123","text":"User 555-0199 accessed system"}'
@@ -70,10 +71,6 @@ def create_key(data_dir: Path, tenant: str) -> str:
     ).stdout
     secret: str = json.loads(created)["secret"]
     return secret
-
-
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *command] if shutil.which("taskset") else command
 
 
 @contextmanager

@@ -26,12 +26,8 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -43,6 +39,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+from servers import free_port, running
 
 MAX_BODY = 5 * 1024 * 1024
 MAX_LINES = 10_000
@@ -74,46 +71,18 @@ def short_lines() -> bytes:
     return (line * (MAX_BODY // len(line)))[:MAX_BODY]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def pinned(cpu: str, command: list[str]) -> list[str]:
-    return ["taskset", "-c", cpu, *command] if shutil.which("taskset") else command
-
-
 @contextmanager
 def api_server(data_dir: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
     """``tenantlog api`` on CPU 0, healthy; the process, for its /proc status."""
-    process = subprocess.Popen(
-        pinned("0", [sys.executable, "-m", "tenantlog", "api"]),
-        env={
-            **os.environ,
-            "TENANTLOG_DATA_DIR": str(data_dir),
-            "TENANTLOG_PORT": str(port),
-            "TENANTLOG_LOG_LEVEL": "warning",
-            "TENANTLOG_MAX_QUEUE_DEPTH": str(10**9),
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).is_success:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    env = {
+        **os.environ,
+        "TENANTLOG_DATA_DIR": str(data_dir),
+        "TENANTLOG_PORT": str(port),
+        "TENANTLOG_LOG_LEVEL": "warning",
+        "TENANTLOG_MAX_QUEUE_DEPTH": str(10**9),
+    }
+    with running("api", env, port, cpu="0") as process:
         yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
 
 
 def peak_rss_mib(pid: int) -> float:

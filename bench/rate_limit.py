@@ -22,20 +22,17 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from multiprocessing.queues import Queue
 from pathlib import Path
 
 import httpx
+from servers import free_port, running
 
 PROBES = 4
 PROBE_PAUSE = 0.01
@@ -43,41 +40,10 @@ PROBE_PAUSE = 0.01
 Flooded = tuple[int, Counter[int], set[str]]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def tenantlog(*args: str, env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "-m", "tenantlog", *args], env=env, check=True, capture_output=True
     )
-
-
-@contextmanager
-def api(env: dict[str, str], port: int) -> Iterator[None]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tenantlog", "api"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).is_success:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
 
 
 async def quiet(base: str, seconds: float) -> tuple[list[float], int]:
@@ -188,7 +154,7 @@ def main() -> None:
         rate = str(args.rate)
         tenantlog("tenants", "set", "flood", "--rate-limit", rate, "--burst", rate, env=env)
         print(f"tenantlog api --workers 2; tenant flood limited to R = {args.rate} logs/s")
-        with api(env, port):
+        with running("api", env, port):
             asyncio.run(measure(f"http://127.0.0.1:{port}", args.seconds, args.rate, args.batch))
 
 

@@ -12,6 +12,9 @@ BENCHMARKS = [
     "ingest_hostile.py",
     "rate_limit.py",
     "worker.py",
+    "fairness.py",
+    "agents.py",
+    "protocols.py",
     "redaction.py",
     "aws_ingest.py",
 ]

@@ -4,12 +4,13 @@
    worker (receive, redact, conditional insert, ack; every step committed with
    fsync), next to a baseline run in the same process: the same rows written
    straight to SQLite by one loop in transactions of 100 — the storage
-   engine's ceiling without any queue semantics.
+   engine's ceiling without any queue semantics. The logs belong to
+   ``--tenants`` tenants in turn (10 by default), so receives go round them.
 2. The seed's defaults (0.05 s per character, crash probability 0.05):
    wall time until 1,000 logs of 100 characters are all stored by one
    process. The seed processes a Lambda batch serially: 5 s per such log.
 
-    python bench/worker.py [--logs 30000]
+    python bench/worker.py [--logs 30000] [--tenants 10]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from tenantlog.core.models import InternalMessage
 from tenantlog.core.processing import ProcessingPolicy, Processor
+from tenantlog.core.queue import Outgoing
 from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.queue.sqlite import SqliteQueue
 from tenantlog.redaction import Redactor
@@ -34,17 +36,20 @@ from tenantlog.worker import Worker
 TEXT = "User 555-0199 accessed system from 10.1.2.3 at 2024-01-01T00:00:00Z"
 
 
-def bodies(count: int, text: str = TEXT) -> list[bytes]:
-    return [
-        InternalMessage(
-            f"tenant-{n % 10}", f"log-{n:07d}", "json_upload", text, "2024-01-01T00:00:00.000Z"
+def bodies(count: int, text: str = TEXT, tenants: int = 10) -> list[Outgoing]:
+    """``count`` messages of ``tenants`` tenants in turn, each in its tenant's group."""
+    messages = []
+    for n in range(count):
+        tenant = f"tenant-{n % tenants}"
+        body = InternalMessage(
+            tenant, f"log-{n:07d}", "json_upload", text, "2024-01-01T00:00:00.000Z"
         ).encode()
-        for n in range(count)
-    ]
+        messages.append(Outgoing(tenant, body))
+    return messages
 
 
 async def drain(
-    data_dir: Path, messages: list[bytes], policy: ProcessingPolicy, expected: int
+    data_dir: Path, messages: list[Outgoing], policy: ProcessingPolicy, expected: int
 ) -> float:
     """Seconds for one worker to store ``expected`` records from a pre-filled queue."""
     database = await SqliteDatabase.open(data_dir)
@@ -71,7 +76,7 @@ async def drain(
     return elapsed
 
 
-def baseline(data_dir: Path, messages: list[bytes]) -> float:
+def baseline(data_dir: Path, messages: list[Outgoing]) -> float:
     """The same rows straight through sqlite3: insert log rows, delete queue rows, 100 a commit."""
     schema = resources.files("tenantlog.db").joinpath("schema.sql").read_text()
     conn = sqlite3.connect(data_dir / "baseline.db", isolation_level=None)
@@ -79,18 +84,19 @@ def baseline(data_dir: Path, messages: list[bytes]) -> float:
     conn.execute("PRAGMA synchronous=FULL")
     conn.executescript(schema)
     conn.executemany(
-        "INSERT INTO queue_messages (body, sent_at, visible_at) VALUES (?, 0, 0)",
-        [(m,) for m in messages],
+        "INSERT INTO queue_messages (tenant, body, sent_at, visible_at) VALUES (?, ?, 0, 0)",
+        messages,
     )
     redactor = Redactor()
     started = time.perf_counter()
     for start in range(0, len(messages), 100):
         conn.execute("BEGIN IMMEDIATE")
-        for offset, body in enumerate(messages[start : start + 100]):
+        for offset, (_, body) in enumerate(messages[start : start + 100]):
             message = InternalMessage.decode(body)
             conn.execute(
-                "INSERT INTO logs VALUES (?, ?, ?, ?, ?, ?, ?, 1, '{}', NULL)"
-                " ON CONFLICT DO NOTHING",
+                "INSERT INTO logs (tenant_id, log_id, source, original_text, modified_data,"
+                " received_at, processed_at, attempts, redactions)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 1, '{}') ON CONFLICT DO NOTHING",
                 (
                     message.tenant_id,
                     message.log_id,
@@ -111,15 +117,16 @@ def baseline(data_dir: Path, messages: list[bytes]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--logs", type=int, default=30_000)
+    parser.add_argument("--tenants", type=int, default=10, help="tenants the logs belong to")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        messages = bodies(args.logs)
+        messages = bodies(args.logs, tenants=args.tenants)
         fast = ProcessingPolicy(crash_probability=0, processing_delay_per_char=0)
         ours = asyncio.run(drain(work / "fast", messages, fast, args.logs))
         (work / "base").mkdir()
         base = baseline(work / "base", messages)
-        print(f"queue -> store, crash 0, delay 0, {args.logs:,} logs")
+        print(f"queue -> store, crash 0, delay 0, {args.logs:,} logs of {args.tenants} tenants")
         print(
             f"  tenantlog worker (fsync'd receive, insert, ack) {args.logs / ours:>10,.0f} logs/s"
         )

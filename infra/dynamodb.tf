@@ -1,5 +1,6 @@
-# Seven tables: the logs, the tenants' API keys, the audit trail, the Idempotency-Keys, the
-# tenants' settings, their rate-limit buckets and their usage counts.
+# Eight tables: the logs, the tenants' API keys, the audit trail, the Idempotency-Keys, the
+# tenants' settings, their rate-limit buckets, their usage counts and the erasures of their
+# logs.
 
 # Logs: one item per (tenant_id, log_id): a tenant's logs share a partition and sort by
 # log_id (UUIDv7 ids sort by arrival). The worker writes with attribute_not_exists (first
@@ -211,6 +212,38 @@ resource "aws_dynamodb_table" "usage" {
     hash_key        = "day"
     range_key       = "tenant_id"
     projection_type = "KEYS_ONLY"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+}
+
+# Erasures of a tenant's logs (DESIGN §2b): one item per (tenant_id, erasure_id), the id a
+# UUIDv7, so a tenant's latest erasure is one Query (newest first, Limit 1). The functions
+# read it strongly consistently around every conditional write and in every read: a log
+# received before an erasure is never written or read after it (tenantlog.store.dynamodb).
+# Items are kept: the latest erasure's time is what refuses a late redelivery.
+resource "aws_dynamodb_table" "erasures" {
+  #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); items hold tenant ids, times and counts, never secrets or log text, and a customer-managed CMK would add key cost and kms:* grants without a requirement for it
+  name                        = "${var.name_prefix}-erasures"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "tenant_id"
+  range_key                   = "erasure_id"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  attribute {
+    name = "tenant_id"
+    type = "S"
+  }
+
+  attribute {
+    name = "erasure_id"
+    type = "S"
   }
 
   point_in_time_recovery {

@@ -1,6 +1,8 @@
 # Least privilege per function: each role names its actions and the exact resources.
 # SendMessageBatch, DeleteMessageBatch and ChangeMessageVisibilityBatch are authorised by
-# their single-message actions. Neither function may Scan, DeleteItem or touch another queue.
+# their single-message actions. Neither function may Scan or touch another queue; only the
+# worker deletes logs (erasure), and the ingest function deletes nothing but its own
+# idempotency claims.
 
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
@@ -14,7 +16,7 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 # ---- ingest: enqueue, read back a tenant's logs, verify API keys, audit, idempotency,
-# ---- read tenant settings, count and read usage
+# ---- read tenant settings, count and read usage, erase a log, request and show erasures
 
 resource "aws_iam_role" "ingest" {
   name               = "${var.name_prefix}-ingest"
@@ -144,6 +146,22 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   statement {
+    sid = "EraseLog"
+    # DELETE /tenants/{tenant_id}/logs/{log_id}: a PutItem of a tombstone (the keys and
+    # erased_at) over the log, so that the id is never written again.
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid = "Erasures"
+    # Save an erasure (DELETE /tenants/{tenant_id}/logs), show it (GET .../erasures/{id}),
+    # and read a tenant's latest one (Query, Limit 1) to leave out the logs it covers.
+    actions   = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.erasures.arn]
+  }
+
+  statement {
     sid       = "WriteOwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.ingest.arn}:*"]
@@ -157,7 +175,7 @@ resource "aws_iam_role_policy" "ingest" {
 }
 
 # ---- worker: consume the main queue, dead-letter, write each log once, read tenant settings,
-# ---- count usage
+# ---- count usage, carry out erasures
 
 resource "aws_iam_role" "worker" {
   name               = "${var.name_prefix}-worker"
@@ -186,6 +204,27 @@ data "aws_iam_policy_document" "worker" {
   }
 
   statement {
+    sid = "HandBack"
+    # An erasure's message goes on a slice at a time: the worker sends an uncounted copy of
+    # it back to the main queue (give_back) and deletes the one it received.
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.main.arn]
+  }
+
+  statement {
+    sid = "EraseDeadLetters"
+    # An erasure deletes the tenant's dead letters: receive the DLQ's messages, delete the
+    # tenant's, make the others visible again at once.
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+
+  statement {
     sid = "StoreLogs"
     # PutItem with attribute_not_exists; GetItem to tell a duplicate from a conflict.
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem"]
@@ -206,6 +245,23 @@ data "aws_iam_policy_document" "worker" {
     # day with activity, at most every TENANTLOG_USAGE_FLUSH_SECONDS. Nothing else here.
     actions   = ["dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.usage.arn]
+  }
+
+  statement {
+    sid = "DeleteErasedLogs"
+    # Carry out an erasure: Query the tenant's partition for the logs it covers and delete
+    # them by BatchWriteItem; DeleteItem (conditioned on received_at) removes a log that an
+    # erasure begun during its write covers.
+    actions   = ["dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"]
+    resources = [aws_dynamodb_table.logs.arn]
+  }
+
+  statement {
+    sid = "Erasures"
+    # Read a tenant's latest erasure before and after each write (Query, Limit 1), read the
+    # erasure being carried out and save its progress.
+    actions   = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.erasures.arn]
   }
 
   statement {

@@ -40,9 +40,12 @@ locals {
     # Usage per tenant and day: ingest counts accepted and rate-limited logs (and serves the
     # usage routes), the worker stored and dead-lettered ones.
     TENANTLOG_DYNAMODB_USAGE_TABLE = aws_dynamodb_table.usage.name
-    POWERTOOLS_SERVICE_NAME      = "tenantlog"
-    POWERTOOLS_METRICS_NAMESPACE = "tenantlog"
-    LOG_LEVEL                    = var.log_level
+    # Erasures: ingest saves them (DELETE /tenants/{tenant_id}/logs) and both check every
+    # read and write against them; the worker carries them out.
+    TENANTLOG_DYNAMODB_ERASURES_TABLE = aws_dynamodb_table.erasures.name
+    POWERTOOLS_SERVICE_NAME           = "tenantlog"
+    POWERTOOLS_METRICS_NAMESPACE      = "tenantlog"
+    LOG_LEVEL                         = var.log_level
   }
 
   worker_only_environment = {
@@ -77,6 +80,9 @@ locals {
     "GET /audit",                              # the audit trail, for admin keys
     "GET /tenants/{tenant_id}/usage",
     "GET /tenants", # every tenant's usage totals, for admin keys
+    "DELETE /tenants/{tenant_id}/logs/{log_id+}",
+    "DELETE /tenants/{tenant_id}/logs", # erase the tenant's logs (202, done by the worker)
+    "GET /tenants/{tenant_id}/erasures/{erasure_id}",
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",

@@ -48,6 +48,11 @@ output "usage_table_name" {
   value       = aws_dynamodb_table.usage.name
 }
 
+output "erasures_table_name" {
+  description = "DynamoDB table of the erasures of tenants' logs (TENANTLOG_DYNAMODB_ERASURES_TABLE for `tenantlog tenants erase`)."
+  value       = aws_dynamodb_table.erasures.name
+}
+
 output "aws_region" {
   description = "Region of the deployment (AWS_REGION for the CLI)."
   value       = var.aws_region

@@ -146,7 +146,12 @@ def dynamodb_store(settings: Settings) -> DynamoDbStore:
     if not settings.dynamodb_table_name:
         raise ValueError("the aws backend needs DYNAMODB_TABLE_NAME")
     client = make_client("dynamodb", settings.aws_region, DYNAMODB_THREADS)
-    return DynamoDbStore(client, settings.dynamodb_table_name, threads=DYNAMODB_THREADS)
+    return DynamoDbStore(
+        client,
+        settings.dynamodb_table_name,
+        erasures_table=settings.dynamodb_erasures_table,
+        threads=DYNAMODB_THREADS,
+    )
 
 
 def _aws_backends(settings: Settings) -> Backends:

@@ -48,7 +48,8 @@ RATE_LIMITED = Counter(
 )
 MESSAGES_PROCESSED = Counter(
     "tenantlog_messages_processed",
-    "Messages processed and acked; result=stored, or duplicate when a copy was already stored",
+    "Messages processed and acked; result=stored, duplicate when a copy was already stored,"
+    " or erasure for an erasure carried out",
     ["result"],
 )
 CONFLICTS = Counter(

@@ -23,6 +23,7 @@ from tenantlog.core.tenants import (
     check_rate_limit,
     check_retention_days,
 )
+from tenantlog.core.validation import Limits
 from tenantlog.redaction import DETECTORS, Redactor
 
 ENV_PREFIX = "TENANTLOG_"
@@ -72,6 +73,12 @@ class Settings(BaseSettings):
     )
 
     max_text_bytes: int = Field(65536, ge=1, le=190_000)
+    # One log's text, attribute names and values together: a record holds them twice
+    # (redacted and audit copy), and two copies of 190,000 bytes fit a DynamoDB item.
+    max_record_bytes: int = Field(131072, ge=1, le=190_000)
+    max_attributes: int = Field(64, ge=0, le=1000, description="attributes one log may carry")
+    max_attribute_key_bytes: int = Field(128, ge=1, le=1024)
+    max_attribute_value_bytes: int = Field(4096, ge=1, le=190_000)
     max_body_bytes: int = Field(5 * 1024 * 1024, ge=1, le=10 * 1024 * 1024)
     max_queue_depth: int = Field(1_000_000, ge=1)
     max_batch_lines: int = Field(10_000, ge=1, description="NDJSON lines per /ingest request")
@@ -128,6 +135,8 @@ class Settings(BaseSettings):
     dynamodb_rate_limits_table: str | None = None
     dynamodb_tenants_table: str | None = None
     dynamodb_usage_table: str | None = None
+    # Erasures of tenants' logs (DESIGN §2b); without it the store checks none and saves none.
+    dynamodb_erasures_table: str | None = None
 
     @field_validator("redaction_detectors", "trusted_proxies", "allowed_hosts", mode="before")
     @classmethod
@@ -189,6 +198,20 @@ class Settings(BaseSettings):
             store_original=self.store_original_text,
             redaction_detectors=check_detectors(self.redaction_detectors),
             redaction_style=self.redaction_style,
+        )
+
+    def limits(self) -> Limits:
+        """What one request may cost (the ingest routes' refusals name these settings)."""
+        return Limits(
+            max_text_bytes=self.max_text_bytes,
+            max_body_bytes=self.max_body_bytes,
+            max_batch_lines=self.max_batch_lines,
+            request_timeout=self.request_timeout,
+            max_work_chars=self.processing_policy().max_work_chars(),
+            max_attributes=self.max_attributes,
+            max_attribute_key_bytes=self.max_attribute_key_bytes,
+            max_attribute_value_bytes=self.max_attribute_value_bytes,
+            max_record_bytes=self.max_record_bytes,
         )
 
     def processing_policy(self) -> ProcessingPolicy:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tenantlog.store.dynamodb import create_erasures_table
 from tests.support import aws_emulator
 from tests.support.aws_fixtures import moto_server
 
@@ -31,6 +32,12 @@ def dynamodb(moto_server: str) -> Iterator[DynamoDBClient]:
     client = aws_emulator.dynamodb_client()
     yield client
     client.close()
+
+
+@pytest.fixture
+def erasures_table(moto_server: str) -> str:
+    """A fresh erasures table, for a DynamoDbStore's ``erasures_table``."""
+    return aws_emulator.create_table(create_erasures_table)
 
 
 class CallLog:

@@ -20,14 +20,18 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from tenantlog.aws import sqs_dead_letters
 from tenantlog.aws.clients import make_client
-from tenantlog.aws.sqs_messages import PRIOR_RECEIVES_ATTRIBUTE, REDRIVE_POLICY_REASON
+from tenantlog.aws.sqs_messages import (
+    FIRST_SENT_ATTRIBUTE,
+    PRIOR_RECEIVES_ATTRIBUTE,
+    REDRIVE_POLICY_REASON,
+)
 from tenantlog.backends import sqs_queue
-from tenantlog.core.queue import Delivery, QueueUnavailable, VisibilityLimitReached
+from tenantlog.core.queue import Delivery, Outgoing, QueueUnavailable, VisibilityLimitReached
 from tenantlog.queue.sqs import SqsQueue
 from tenantlog.settings import load_settings
 from tests.aws.conftest import CallLog
 from tests.support.aws_emulator import REGION, create_queues
-from tests.support.factories import message_body
+from tests.support.factories import message, message_body
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -121,7 +125,7 @@ async def test_sqs_queue_coalesces_concurrent_sends_into_batches(open_queue: Ope
     queue, log = open_queue()
     bodies = [message_body(log_id=str(n)) for n in range(50)]
     # WHEN they are sent concurrently
-    await asyncio.gather(*(queue.send([body]) for body in bodies))
+    await asyncio.gather(*(queue.send([Outgoing("acme", body)]) for body in bodies))
     # THEN they went out in five full SendMessageBatch calls, and all arrived
     assert [len(call["Entries"]) for call in log.named("SendMessageBatch")] == [10] * 5
     received: list[Delivery] = []
@@ -137,7 +141,7 @@ async def test_sqs_queue_send_retries_entries_the_batch_reports_failed(
     queue, log = open_queue()
     reject_entries(queue._client, lambda body, call: call == 1 and '"log_id":"b"' in body)
     # WHEN two logs are sent together
-    await queue.send([message_body(log_id="a"), message_body(log_id="b")])
+    await queue.send([message(log_id="a"), message(log_id="b")])
     # THEN the failed entry alone was sent again, and both are on the queue
     assert [len(call["Entries"]) for call in log.named("SendMessageBatch")] == [2, 1]
     got = await queue.receive(10, 1)
@@ -152,8 +156,8 @@ async def test_sqs_queue_send_fails_only_the_callers_whose_entries_never_go(
     reject_entries(queue._client, lambda body, _: "poison" in body)
     # WHEN it is sent together with another caller's log
     results = await asyncio.gather(
-        queue.send([message_body(log_id="poison")]),
-        queue.send([message_body(log_id="fine")]),
+        queue.send([message(log_id="poison")]),
+        queue.send([message(log_id="fine")]),
         return_exceptions=True,
     )
     # THEN its caller hears of the failure, the other is sent
@@ -170,7 +174,7 @@ async def test_sqs_queue_send_retries_entries_sqs_reports_neither_sent_nor_faile
     queue, log = open_queue()
     answer(queue._client, "SendMessageBatch", [(200, {"Successful": [], "Failed": []})])
     # WHEN a log is sent
-    await queue.send([message_body(log_id="a")])
+    await queue.send([message(log_id="a")])
     # THEN it was not taken for sent: sent again, it is on the queue once
     assert len(log.named("SendMessageBatch")) == 2
     [delivery] = await queue.receive(10, 1)
@@ -183,7 +187,7 @@ async def test_sqs_queue_carries_bodies_sqs_cannot_hold_as_text(open_queue: Open
     queue, _ = open_queue()
     odd = [message_body(text="User \uffff 555-0199"), b"\xff\xfe not utf-8"]
     # WHEN they are sent, received and one is dead-lettered
-    await queue.send(odd)
+    await queue.send([Outgoing("acme", body) for body in odd])
     got = await queue.receive(10, 1)
     await queue.dead_letter(got[0].receipt, "broken")
     # THEN each round-trips byte for byte
@@ -197,7 +201,7 @@ async def test_sqs_queue_reports_redrive_policy_moves_without_a_reason(
 ) -> None:
     # GIVEN a queue allowing one receive, whose message a worker received and never answered
     queue, _ = open_queue(max_receive_count=1)
-    await queue.send([message_body(log_id="orphan")])
+    await queue.send([message(log_id="orphan")])
     sqs.receive_message(QueueUrl=queue._url, VisibilityTimeout=0, WaitTimeSeconds=1)
     # WHEN it is received again
     assert await queue.receive(1, 1) == []
@@ -211,7 +215,7 @@ async def test_sqs_queue_release_on_the_last_receive_dead_letters_with_the_reaso
     open_queue: OpenQueue,
 ) -> None:
     queue, _ = open_queue(max_receive_count=1)
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 1)
 
     await queue.release(delivery.receipt, 5, "StoreUnavailable: throttled")
@@ -230,7 +234,7 @@ async def test_sqs_queue_extend_past_the_12h_ceiling_is_clamped_and_reported(
     # GIVEN a message received 43,000 s ago by the queue's clock
     now = [0.0]
     queue, log = open_queue(clock=lambda: now[0])
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 1)
     now[0] = 43_000.0
     # WHEN its job asks for 300 s more
@@ -247,7 +251,7 @@ async def test_sqs_queue_ceiling_refusal_is_not_taken_for_a_stale_receipt(
 ) -> None:
     # GIVEN a message the queue's (stopped) clock thinks it has 12 h left to hide
     queue, log = open_queue(clock=lambda: 0.0)
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 1)
     # WHEN its job asks for all of them: SQS (here moto, which counts from the send and
     # answers with SQS's own words) refuses with InvalidParameterValue
@@ -264,7 +268,7 @@ async def test_sqs_queue_ignores_stale_receipts_sqs_calls_invalid_parameters(
 ) -> None:
     # GIVEN SQS's answers to receipts that are no longer current (canned: moto accepts them)
     queue, _ = open_queue()
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 1)
     invalid = "Value x for parameter ReceiptHandle is invalid. Reason: "
     gone = sqs_error(
@@ -282,7 +286,7 @@ async def test_sqs_queue_ignores_stale_receipts_sqs_calls_invalid_parameters(
 
 async def test_sqs_queue_other_invalid_parameters_are_errors(open_queue: OpenQueue) -> None:
     queue, _ = open_queue()
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 1)
     bad_url = sqs_error("InvalidParameterValue", "Value x for parameter QueueUrl is invalid.")
     answer(queue._client, "ChangeMessageVisibility", [bad_url])
@@ -296,7 +300,7 @@ async def test_sqs_queue_give_back_replaces_the_message_with_an_uncounted_copy(
 ) -> None:
     # GIVEN a message on its third receive
     queue, _ = open_queue()
-    await queue.send([message_body()])
+    await queue.send([message()])
     for _ in range(2):
         [delivery] = await queue.receive(1, 1)
         await queue.release(delivery.receipt, 0, "boom")
@@ -372,7 +376,7 @@ async def test_sqs_queue_redrive_falls_back_once_move_tasks_are_refused(
     monkeypatch.setattr(sqs_dead_letters, "_NO_MOVE_TASKS", set())
     opened = [open_queue(), open_queue()]
     for queue, _ in opened:
-        await queue.send([message_body(log_id="a"), message_body(log_id="b")])
+        await queue.send([message(log_id="a"), message(log_id="b")])
         for delivery in await queue.receive(10, 1):
             await queue.dead_letter(delivery.receipt, "broken")
     # WHEN both are redriven
@@ -396,7 +400,7 @@ async def test_sqs_queue_honours_aws_endpoint_url_sqs(
     queue = sqs_queue(settings)
     try:
         # WHEN the queue is used, THEN it reaches the emulator
-        await queue.send([message_body()])
+        await queue.send([message()])
         assert len(await queue.receive(1, 1)) == 1
     finally:
         await queue.close()
@@ -412,7 +416,7 @@ async def test_sqs_queue_unreachable_endpoint_is_queue_unavailable(
     queue = sqs_queue(settings)
     try:
         with pytest.raises(QueueUnavailable):
-            await queue.send([message_body()])
+            await queue.send([message()])
         with pytest.raises(QueueUnavailable):
             await queue.stats()
     finally:
@@ -429,7 +433,7 @@ async def test_sqs_queue_cancelled_receive_gives_back_what_it_gets(
     await asyncio.sleep(0.2)
     poll.cancel()
     # WHEN a message arrives before the abandoned poll ends, and the queue is closed
-    await queue.send([message_body()])
+    await queue.send([Outgoing("acme", message_body())])
     await queue.close()
     # THEN the abandoned poll received it and gave it back at once, that receive not counted:
     # received again, it is not moved to the DLQ by the redrive policy
@@ -443,3 +447,85 @@ async def test_sqs_queue_cancelled_receive_gives_back_what_it_gets(
     assert message["Body"].encode() == message_body()
     assert message["Attributes"]["ApproximateReceiveCount"] == "1"
     assert message["MessageAttributes"][PRIOR_RECEIVES_ATTRIBUTE]["StringValue"] == "0"
+
+
+async def test_sqs_queue_sends_each_message_in_its_tenants_group(
+    open_queue: OpenQueue, sqs: SQSClient
+) -> None:
+    # GIVEN logs of two tenants, and one whose group SQS would refuse (not printable ASCII)
+    queue, log = open_queue()
+    # WHEN they are sent
+    await queue.send([message("acme", "1"), message("globex", "2"), Outgoing("t é", b"{}")])
+    # THEN each tenant's is its MessageGroupId (a fair queue's tenant); the odd one has none
+    [call] = log.named("SendMessageBatch")
+    assert [entry.get("MessageGroupId") for entry in call["Entries"]] == ["acme", "globex", None]
+    response = sqs.receive_message(
+        QueueUrl=queue._url,
+        MaxNumberOfMessages=10,
+        WaitTimeSeconds=1,
+        MessageSystemAttributeNames=["MessageGroupId"],
+    )
+    groups = {
+        m["Body"]: m.get("Attributes", {}).get("MessageGroupId") for m in response["Messages"]
+    }
+    assert groups == {
+        message_body("acme", "1").decode(): "acme",
+        message_body("globex", "2").decode(): "globex",
+        "{}": None,
+    }
+
+
+async def test_sqs_queue_copies_keep_the_group_and_the_first_send_time(
+    open_queue: OpenQueue, sqs: SQSClient
+) -> None:
+    # GIVEN a message of tenant globex, received
+    queue, _ = open_queue()
+    await queue.send([message("globex", "1")])
+    [first] = await queue.receive(1, 1)
+    # WHEN it is given back, received again and dead-lettered
+    await queue.give_back(first.receipt)
+    [again] = await queue.receive(1, 1)
+    await queue.dead_letter(again.receipt, "broken")
+    # THEN the DLQ copy is in the group, and remembers when the original was sent
+    response = sqs.receive_message(
+        QueueUrl=await queue.dead_letters.url(),
+        WaitTimeSeconds=1,
+        MessageSystemAttributeNames=["MessageGroupId", "SentTimestamp"],
+        MessageAttributeNames=["All"],
+    )
+    [dead] = response["Messages"]
+    assert (first.group, again.group, dead["Attributes"]["MessageGroupId"]) == ("globex",) * 3
+    first_sent = int(dead["MessageAttributes"][FIRST_SENT_ATTRIBUTE]["StringValue"])
+    assert first_sent <= int(dead["Attributes"]["SentTimestamp"])
+
+
+async def test_sqs_queue_copies_of_a_lambda_record_take_the_group_from_the_body(
+    open_queue: OpenQueue,
+) -> None:
+    # GIVEN a record handed over without its system attributes (no MessageGroupId)
+    queue, _ = open_queue()
+    delivery = queue.hold("m-1", message_body("globex", "1").decode(), "r-1", 5, {})
+    # WHEN it is dead-lettered
+    await queue.dead_letter(delivery.receipt, "broken")
+    # THEN its DLQ copy is in the group of the tenant its body names
+    [dead] = await queue.list_dead_letters(10)
+    assert dead.group == "globex"
+
+
+async def test_sqs_queue_erase_tenant_reveals_the_other_dead_letters_at_once(
+    open_queue: OpenQueue, sqs: SQSClient
+) -> None:
+    # GIVEN dead letters of two tenants, one of them moved by SQS's redrive policy from a
+    # message sent without a group (so only its body names its tenant)
+    queue, _ = open_queue(max_receive_count=1)
+    sqs.send_message(QueueUrl=queue._url, MessageBody=message_body("acme", "old").decode())
+    sqs.receive_message(QueueUrl=queue._url, VisibilityTimeout=0, WaitTimeSeconds=1)
+    assert await queue.receive(1, 1) == []  # moved to the DLQ by the redrive policy
+    await queue.send([message("globex", "1")])
+    [delivery] = await queue.receive(1, 1)
+    await queue.dead_letter(delivery.receipt, "broken")
+    # WHEN acme's messages are erased
+    erased = await queue.erase_tenant("acme", time.time())
+    # THEN its dead letter is gone, and globex's is listed again at once (not held 60 s)
+    assert erased == 1
+    assert [d.body for d in await queue.list_dead_letters(10)] == [message_body("globex", "1")]

@@ -9,7 +9,7 @@ import pytest
 
 from tenantlog.store.memory import MemoryStore
 from tests.support.aws_emulator import make_sqs_queue
-from tests.support.factories import message_body
+from tests.support.factories import message
 from tests.unit.test_worker import make_worker, run_to_empty, stop_mid_job
 
 pytestmark = pytest.mark.anyio
@@ -21,7 +21,7 @@ async def test_worker_on_sqs_shutdown_on_the_last_receive_never_dead_letters(
     # GIVEN an SQS queue whose redrive policy allows one receive, and a worker stopped mid-job
     queue = await make_sqs_queue(visibility_timeout=300, max_receive_count=1)
     try:
-        await queue.send([message_body(text="x" * 100)])
+        await queue.send([message(text="x" * 100)])
         await stop_mid_job(make_worker(queue, MemoryStore(), delay_per_char=1.0, shutdown_grace=0))
         # WHEN another worker runs it to the end
         store = MemoryStore()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
-from tenantlog.core.queue import Delivery, Queue
+from tenantlog.core.queue import Delivery, Outgoing, Queue
 from tests.contract.conftest import QueueFactory
-from tests.support.factories import message_body
+from tests.support.factories import message, message_body
 
 pytestmark = pytest.mark.anyio
 
@@ -26,7 +27,7 @@ async def receive_all(queue: Queue, expected: int, wait: float = 2) -> list[Deli
 
 async def test_queue_send_then_receive_delivers_body_once(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
-    await queue.send([message_body(log_id="1")])
+    await queue.send([message(log_id="1")])
 
     [delivery] = await queue.receive(10, 2)
 
@@ -38,7 +39,7 @@ async def test_queue_send_then_receive_delivers_body_once(queue_factory: QueueFa
 async def test_queue_send_many_delivers_each_exactly_once(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
     bodies = [message_body(log_id=str(n)) for n in range(25)]
-    await queue.send(bodies)
+    await queue.send([Outgoing("acme", body) for body in bodies])
 
     deliveries = await receive_all(queue, 25)
 
@@ -48,7 +49,7 @@ async def test_queue_send_many_delivers_each_exactly_once(queue_factory: QueueFa
 
 async def test_queue_receive_respects_max_messages(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
-    await queue.send([message_body(log_id=str(n)) for n in range(8)])
+    await queue.send([message(log_id=str(n)) for n in range(8)])
 
     batch = await queue.receive(5, 2)
 
@@ -68,7 +69,7 @@ async def test_queue_receive_wakes_for_a_message_sent_while_waiting(
 
     async def send_later() -> None:
         await asyncio.sleep(0.3)
-        await queue.send([message_body()])
+        await queue.send([message()])
 
     sender = asyncio.create_task(send_later())
     got = await queue.receive(5, 5)
@@ -80,7 +81,7 @@ async def test_queue_receive_wakes_for_a_message_sent_while_waiting(
 async def test_queue_ack_deletes(queue_factory: QueueFactory) -> None:
     # GIVEN a received message with a 1 s visibility timeout
     queue = await queue_factory(visibility_timeout=1)
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 2)
     # WHEN it is acked and the visibility timeout passes
     await queue.ack(delivery.receipt)
@@ -96,7 +97,7 @@ async def test_queue_unacked_message_returns_after_visibility_timeout(
 ) -> None:
     # GIVEN a received, unacked message with a 1 s visibility timeout
     queue = await queue_factory(visibility_timeout=1)
-    await queue.send([message_body()])
+    await queue.send([message()])
     [first] = await queue.receive(1, 2)
     # WHEN nothing happens before the timeout
     assert await queue.receive(1, 0) == []
@@ -110,7 +111,7 @@ async def test_queue_unacked_message_returns_after_visibility_timeout(
 
 async def test_queue_release_zero_makes_visible_at_once(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
-    await queue.send([message_body()])
+    await queue.send([message()])
     [first] = await queue.receive(1, 2)
 
     await queue.release(first.receipt, 0, "boom")
@@ -123,7 +124,7 @@ async def test_queue_release_zero_makes_visible_at_once(queue_factory: QueueFact
 @pytest.mark.slow
 async def test_queue_release_with_delay_backs_off(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
-    await queue.send([message_body()])
+    await queue.send([message()])
     [first] = await queue.receive(1, 2)
 
     await queue.release(first.receipt, 1, "boom")
@@ -137,7 +138,7 @@ async def test_queue_release_with_delay_backs_off(queue_factory: QueueFactory) -
 async def test_queue_extend_keeps_message_hidden(queue_factory: QueueFactory) -> None:
     # GIVEN a received message with a 1 s visibility timeout
     queue = await queue_factory(visibility_timeout=1)
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 2)
     # WHEN its visibility is extended to 3 s from now
     await queue.extend(delivery.receipt, 3)
@@ -151,7 +152,7 @@ async def test_queue_give_back_is_visible_at_once_and_not_counted(
 ) -> None:
     # GIVEN a received message
     queue = await queue_factory()
-    await queue.send([message_body()])
+    await queue.send([message()])
     [first] = await queue.receive(1, 2)
     # WHEN a stopping worker gives it back
     await queue.give_back(first.receipt)
@@ -167,7 +168,7 @@ async def test_queue_give_back_on_the_last_receive_never_dead_letters(
 ) -> None:
     # GIVEN a queue allowing 2 receives, and a message that failed once and is on its last
     queue = await queue_factory(max_receive_count=2)
-    await queue.send([message_body(log_id="healthy")])
+    await queue.send([message(log_id="healthy")])
     [first] = await queue.receive(1, 2)
     await queue.release(first.receipt, 0, "StoreUnavailable: throttled")
     [last] = await queue.receive(1, 2)
@@ -192,7 +193,7 @@ async def test_queue_give_back_on_the_last_receive_never_dead_letters(
 async def test_queue_too_many_receives_moves_to_dead_letters(queue_factory: QueueFactory) -> None:
     # GIVEN a queue that allows 2 receives, and a message that failed twice
     queue = await queue_factory(max_receive_count=2)
-    await queue.send([message_body(log_id="doomed")])
+    await queue.send([message(log_id="doomed")])
     for _ in range(2):
         [delivery] = await queue.receive(1, 2)
         await queue.release(delivery.receipt, 0, "SimulatedCrash: simulated worker crash")
@@ -208,7 +209,7 @@ async def test_queue_too_many_receives_moves_to_dead_letters(queue_factory: Queu
 
 async def test_queue_dead_letter_records_reason(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
-    await queue.send([message_body(log_id="bad")])
+    await queue.send([message(log_id="bad")])
     [delivery] = await queue.receive(1, 2)
 
     await queue.dead_letter(delivery.receipt, "message body is not JSON")
@@ -224,7 +225,7 @@ async def test_queue_redrive_returns_dead_letters_with_fresh_count(
 ) -> None:
     # GIVEN two dead letters
     queue = await queue_factory()
-    await queue.send([message_body(log_id="a"), message_body(log_id="b")])
+    await queue.send([message(log_id="a"), message(log_id="b")])
     for delivery in await receive_all(queue, 2):
         await queue.dead_letter(delivery.receipt, "broken")
     # WHEN they are redriven
@@ -242,7 +243,7 @@ async def test_queue_redrive_returns_dead_letters_with_fresh_count(
 
 async def test_queue_purge_empties_dead_letters(queue_factory: QueueFactory) -> None:
     queue = await queue_factory()
-    await queue.send([message_body()])
+    await queue.send([message()])
     [delivery] = await queue.receive(1, 2)
     await queue.dead_letter(delivery.receipt, "broken")
 
@@ -254,7 +255,7 @@ async def test_queue_purge_empties_dead_letters(queue_factory: QueueFactory) -> 
 async def test_queue_stats_counts_visible_in_flight_and_dead(queue_factory: QueueFactory) -> None:
     # GIVEN three messages: one received, one dead-lettered, one waiting
     queue = await queue_factory()
-    await queue.send([message_body(log_id=str(n)) for n in range(3)])
+    await queue.send([message(log_id=str(n)) for n in range(3)])
     [_] = await queue.receive(1, 2)
     [second] = await queue.receive(1, 2)
     await queue.dead_letter(second.receipt, "broken")
@@ -263,3 +264,173 @@ async def test_queue_stats_counts_visible_in_flight_and_dead(queue_factory: Queu
     # THEN each state is counted once
     assert (stats.visible, stats.in_flight, stats.dead_letters) == (1, 1, 1)
     assert stats.depth == 2
+
+
+def on_sqs(queue: Queue) -> bool:
+    from tenantlog.queue.sqs import SqsQueue
+
+    return isinstance(queue, SqsQueue)
+
+
+def skip_sqs_order(queue: Queue) -> None:
+    if on_sqs(queue):
+        pytest.skip(
+            "SQS's fair queueing is not emulated: moto keeps a standard queue's"
+            " MessageGroupId and ignores it, delivering in send order"
+        )
+
+
+def tenant_of(delivery: Delivery) -> str:
+    return delivery.group
+
+
+async def test_queue_deliveries_carry_their_group(queue_factory: QueueFactory) -> None:
+    queue = await queue_factory()
+    await queue.send([message("acme", "1"), message("globex", "2")])
+
+    got = await receive_all(queue, 2)
+
+    assert sorted((d.group, d.body) for d in got) == [
+        ("acme", message_body("acme", "1")),
+        ("globex", message_body("globex", "2")),
+    ]
+
+
+async def test_queue_serves_a_tenant_behind_a_backlog_in_the_next_receives(
+    queue_factory: QueueFactory,
+) -> None:
+    # GIVEN tenant A's backlog of 500 visible messages, then tenant B's 10
+    queue = await queue_factory()
+    skip_sqs_order(queue)
+    for start in range(0, 500, 100):
+        await queue.send([message("A", str(n)) for n in range(start, start + 100)])
+    await queue.send([message("B", str(n)) for n in range(10)])
+    # WHEN a worker receives 10 at a time
+    receives = [[tenant_of(d) for d in await queue.receive(10, 1)] for _ in range(4)]
+    # THEN B gets half of each receive, interleaved with A, until it has had all of its 10
+    assert receives[0] == ["A", "B"] * 5 or receives[0] == ["B", "A"] * 5
+    assert receives[1].count("B") == 5
+    assert receives[2:] == [["A"] * 10, ["A"] * 10]
+
+
+async def test_queue_keeps_each_tenants_order(queue_factory: QueueFactory) -> None:
+    # GIVEN three tenants' messages, sent in several calls in a known order
+    queue = await queue_factory()
+    skip_sqs_order(queue)
+    for batch in range(3):
+        await queue.send(
+            [message(t, f"{batch}-{n}") for t in ("A", "B", "C") for n in range(7 - 2 * batch)]
+        )
+    # WHEN all are received, 4 at a time
+    got: list[Delivery] = []
+    while batch_ := await queue.receive(4, 0):
+        got += batch_
+    # THEN each tenant's came out in the order they were sent (the oldest first)
+    for tenant in ("A", "B", "C"):
+        sent = [message(tenant, f"{b}-{n}").body for b in range(3) for n in range(7 - 2 * b)]
+        assert [d.body for d in got if d.group == tenant] == sent
+
+
+async def test_queue_takes_turns_fairly_over_many_receives(queue_factory: QueueFactory) -> None:
+    # GIVEN three tenants with backlogs of 30 each
+    queue = await queue_factory()
+    skip_sqs_order(queue)
+    await queue.send([message(t, str(n)) for t in ("A", "B", "C") for n in range(30)])
+    # WHEN 10 are received at a time, 6 times (10 does not divide by 3)
+    counts = {"A": 0, "B": 0, "C": 0}
+    for _ in range(6):
+        for delivery in await queue.receive(10, 0):
+            counts[delivery.group] += 1
+    # THEN the odd one out went round: each tenant got 20
+    assert counts == {"A": 20, "B": 20, "C": 20}
+
+
+async def test_queue_dead_letters_and_redrive_keep_the_group(queue_factory: QueueFactory) -> None:
+    # GIVEN messages of two tenants, dead-lettered
+    queue = await queue_factory()
+    await queue.send([message("acme", "1"), message("globex", "2")])
+    for delivery in await receive_all(queue, 2):
+        await queue.dead_letter(delivery.receipt, "broken")
+    # WHEN they are listed and redriven
+    dead = await queue.list_dead_letters(10)
+    assert await queue.redrive() == 2
+    # THEN each keeps its group, in the DLQ and back in the queue
+    assert sorted((d.group, d.body) for d in dead) == [
+        ("acme", message_body("acme", "1")),
+        ("globex", message_body("globex", "2")),
+    ]
+    again = await receive_all(queue, 2)
+    assert sorted((d.group, d.body) for d in again) == sorted((d.group, d.body) for d in dead)
+
+
+async def test_queue_dead_letters_by_receive_count_keep_the_group(
+    queue_factory: QueueFactory,
+) -> None:
+    # GIVEN a queue allowing one receive, and a message that failed on it
+    queue = await queue_factory(max_receive_count=1)
+    await queue.send([message("globex", "doomed")])
+    [delivery] = await queue.receive(1, 2)
+    await queue.release(delivery.receipt, 0, "SimulatedCrash: simulated worker crash")
+    # WHEN it goes to the DLQ and is redriven
+    await queue.receive(1, 1)
+    [dead] = await queue.list_dead_letters(10)
+    await queue.redrive()
+    # THEN its group went with it
+    [again] = await queue.receive(1, 2)
+    assert (dead.group, again.group) == ("globex", "globex")
+
+
+async def test_queue_erase_tenant_deletes_its_queued_in_flight_and_dead_messages(
+    queue_factory: QueueFactory,
+) -> None:
+    # GIVEN tenant X's messages sent before the erasure: one queued, one in flight and one
+    # dead-lettered (after the erasure began); and tenant Y's, one queued and one dead
+    queue = await queue_factory()
+    await queue.send([message("X", "queued"), message("X", "held"), message("X", "dead")])
+    await queue.send([message("Y", "queued"), message("Y", "dead")])
+    await asyncio.sleep(0.02)
+    erased_up_to = time.time()
+    await asyncio.sleep(0.02)
+    # AND X's messages sent after it: one queued, one dead-lettered
+    await queue.send([message("X", "later"), message("X", "later-dead")])
+    held = None
+    for delivery in await receive_all(queue, 7):
+        log_id = delivery.body.split(b'"log_id":"')[1].split(b'"')[0]
+        if log_id in (b"dead", b"later-dead"):
+            await queue.dead_letter(delivery.receipt, "broken")
+        elif log_id == b"held" and delivery.group == "X":
+            held = delivery
+        else:
+            await queue.give_back(delivery.receipt)
+    assert held is not None
+    # WHEN X's messages up to then are erased
+    erased = await queue.erase_tenant("X", erased_up_to)
+    # THEN the dead letter is gone on every queue, and the queued and in-flight ones
+    # wherever the queue can delete them (not on SQS: the store refuses those logs)
+    dead = await queue.list_dead_letters(10)
+    assert sorted(d.body for d in dead) == sorted(
+        [message_body("Y", "dead"), message_body("X", "later-dead")]
+    )
+    left = sorted(d.body for d in await receive_all(queue, 5, wait=1))
+    if on_sqs(queue):
+        assert erased == 1
+        assert left == sorted(
+            message_body(t, i) for t, i in [("X", "queued"), ("Y", "queued"), ("X", "later")]
+        )
+    else:
+        assert erased == 3
+        assert left == sorted([message_body("Y", "queued"), message_body("X", "later")])
+        # AND the holder of the erased in-flight message finds nothing to settle
+        await queue.ack(held.receipt)
+        await queue.release(held.receipt, 0, "boom")
+        assert (await queue.stats()).depth == 2
+
+
+async def test_queue_erase_tenant_without_messages_erases_nothing(
+    queue_factory: QueueFactory,
+) -> None:
+    queue = await queue_factory()
+    await queue.send([message("Y", "1")])
+
+    assert await queue.erase_tenant("X", time.time()) == 0
+    assert (await queue.stats()).depth == 1

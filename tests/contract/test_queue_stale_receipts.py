@@ -17,7 +17,7 @@ import pytest
 
 from tenantlog.core.queue import Queue
 from tests.contract.conftest import QueueFactory
-from tests.support.factories import message_body
+from tests.support.factories import message
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -33,7 +33,7 @@ async def test_stale_ack_does_not_delete_the_new_delivery(queue_factory: QueueFa
     # GIVEN a message received by worker 1, expired, and re-received by worker 2
     queue = await queue_factory(visibility_timeout=1)
     skip_sqs(queue)
-    await queue.send([message_body(log_id="stale")])
+    await queue.send([message(log_id="stale")])
     [first] = await queue.receive(1, 2)
     await asyncio.sleep(1.2)
     [second] = await queue.receive(1, 2)
@@ -53,7 +53,7 @@ async def test_stale_release_and_dead_letter_leave_the_new_delivery_alone(
 ) -> None:
     queue = await queue_factory(visibility_timeout=1)
     skip_sqs(queue)
-    await queue.send([message_body(log_id="stale")])
+    await queue.send([message(log_id="stale")])
     [first] = await queue.receive(1, 2)
     await asyncio.sleep(1.2)
     [second] = await queue.receive(1, 2)

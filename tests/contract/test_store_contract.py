@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from tenantlog.core.cursor import InvalidCursor, encode_cursor
+from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, epoch_seconds
-from tenantlog.core.store import Store
+from tenantlog.core.store import Store, StoreUnavailable
+from tenantlog.db.sqlite import SqliteDatabase
+from tenantlog.store.sqlite import SqliteStore
 from tests.contract.conftest import Clock
 from tests.support.factories import make_record
 
@@ -21,12 +28,55 @@ SOON = "2024-02-02T00:00:00Z"
 LATER = "2024-03-01T00:00:00Z"
 
 
+@pytest.fixture
+async def store(store: Store, clock: Clock) -> AsyncIterator[Store]:
+    """The conftest's store; the DynamoDB one given an erasures table, which erasure needs
+    (the conftest's has none, as a deployment made before erasure has none)."""
+    from tenantlog.store.dynamodb import DynamoDbStore
+
+    if not isinstance(store, DynamoDbStore):
+        yield store
+        return
+    from tenantlog.aws.clients import make_client
+    from tenantlog.store.dynamodb import create_erasures_table
+    from tests.support.aws_emulator import REGION, create_table
+
+    erasing = DynamoDbStore(
+        make_client("dynamodb", REGION, 32),
+        store._table,
+        erasures_table=create_table(create_erasures_table),
+        clock=clock,
+    )
+    yield erasing
+    await erasing.close()
+
+
 async def test_store_put_if_absent_then_get_round_trips(store: Store) -> None:
     record = make_record(text="User [REDACTED] accessed system")
 
     assert await store.put_if_absent(record) is True
 
     assert await store.get("acme", "123") == record
+
+
+async def test_store_structured_fields_round_trip(store: Store) -> None:
+    # GIVEN a log with an event time, severity and attributes (values redacted, with their
+    # audit copy), and one with none of them
+    structured = replace(
+        make_record(log_id="structured", text="refund [REDACTED]"),
+        timestamp="2024-01-01T00:00:00.123456789Z",
+        severity="ERROR",
+        severity_number=17,
+        attributes={"service": "pay", "user": "[REDACTED]", "ünï": "cødé"},
+        original_attributes={"service": "pay", "user": "jane@example.com", "ünï": "cødé"},
+    )
+    plain = make_record(log_id="plain")
+    for record in (structured, plain):
+        assert await store.put_if_absent(record) is True
+    # THEN both read back exactly, by id and in a page
+    assert await store.get("acme", "structured") == structured
+    assert await store.get("acme", "plain") == plain
+    assert (await store.list("acme", 10, None)).items == [plain, structured]
 
 
 async def test_store_first_write_wins(store: Store) -> None:
@@ -239,3 +289,284 @@ async def test_store_only_expired_records_list_as_empty(store: Store) -> None:
     seen, _ = await list_all(store, "acme", 2)
 
     assert seen == []
+
+
+# ---- erasure: deleted and erased records are never written or read again ------------
+
+
+#: Times around an erasure requested at ERASED_AT (received_at is RFC 3339 with milliseconds).
+BEFORE_ERASURE = "2024-01-01T00:00:00.000Z"
+ERASED_AT = "2024-01-01T00:00:00.500Z"
+AFTER_ERASURE = "2024-01-01T00:00:00.501Z"
+
+
+def received(at: str, tenant_id: str = "acme", log_id: str = "123", text: str = "x") -> LogRecord:
+    return replace(make_record(tenant_id, log_id, text), received_at=at)
+
+
+def erasure_at(before: str, tenant_id: str = "acme", erasure_id: str = "e1") -> Erasure:
+    return Erasure(erasure_id, tenant_id, before, requested_by="key-1")
+
+
+async def test_store_delete_erases_a_record_and_says_whether_one_was_there(store: Store) -> None:
+    # GIVEN a stored record
+    await store.put_if_absent(make_record())
+    # WHEN it is deleted, THEN the store says it was there (204) and it is gone from reads
+    assert await store.delete("acme", "123") is True
+    assert await store.get("acme", "123") is None
+    assert (await store.list("acme", 10, None)).items == []
+    # AND deleting it again, or an id never stored, says nothing was there (404)
+    assert await store.delete("acme", "123") is False
+    assert await store.delete("acme", "never-stored") is False
+
+
+async def test_store_deleted_record_is_never_written_back(store: Store) -> None:
+    # GIVEN a deleted record
+    await store.put_if_absent(make_record(text="first"))
+    await store.delete("acme", "123")
+    # WHEN its message is delivered again, or a client reuses the id with other content
+    again = await store.put_if_absent(make_record(text="first"))
+    reused = await store.put_if_absent(received(AFTER_ERASURE, text="second"))
+    # THEN the tombstone refuses both: nothing is written, nothing is read
+    assert again is False and reused is False
+    assert await store.get("acme", "123") is None
+    assert (await store.list("acme", 10, None)).items == []
+
+
+async def test_store_deleting_an_id_not_stored_yet_keeps_its_log_out(store: Store) -> None:
+    # The DELETE of a log still in the queue answers 404, and the log never appears.
+    assert await store.delete("acme", "queued") is False
+
+    assert await store.put_if_absent(make_record(log_id="queued")) is False
+    assert await store.get("acme", "queued") is None
+
+
+async def test_store_deleting_touches_no_other_record(store: Store) -> None:
+    await store.put_if_absent(make_record(log_id="a"))
+    await store.put_if_absent(make_record(log_id="b"))
+    await store.put_if_absent(make_record(tenant_id="other", log_id="a"))
+
+    await store.delete("acme", "a")
+
+    assert [r.log_id for r in (await store.list("acme", 10, None)).items] == ["b"]
+    assert await store.get("other", "a") is not None
+
+
+async def test_store_delete_of_an_expired_record_says_none_was_there(
+    store: Store, clock: Clock
+) -> None:
+    await store.put_if_absent(expiring(SOON))
+    clock.now = epoch_seconds(SOON)
+
+    assert await store.delete("acme", "123") is False
+
+
+async def test_store_tombstones_are_skipped_by_list_pages(store: Store) -> None:
+    # GIVEN a tenant's records, every other one deleted
+    for n in range(10):
+        await store.put_if_absent(make_record(log_id=f"id-{n}"))
+    for n in range(0, 10, 2):
+        await store.delete("acme", f"id-{n}")
+    # WHEN they are listed in small pages, THEN only the live ones come, once each
+    seen, sizes = await list_all(store, "acme", 2)
+    assert seen == [f"id-{n}" for n in range(1, 10, 2)]
+    assert all(size <= 2 for size in sizes)
+
+
+async def test_store_erasure_refuses_records_received_until_its_time(store: Store) -> None:
+    # GIVEN an erasure of everything the tenant sent until ERASED_AT
+    await store.save_erasure(erasure_at(ERASED_AT))
+    # WHEN a worker that held logs received before (and at) that moment writes them
+    before = await store.put_if_absent(received(BEFORE_ERASURE, log_id="before"))
+    at = await store.put_if_absent(received(ERASED_AT, log_id="at"))
+    # THEN nothing is written
+    assert before is False and at is False
+    assert await store.get("acme", "before") is None
+    assert await store.get("acme", "at") is None
+    assert await store.delete_erased("acme", ERASED_AT, 10) == 0
+    # AND a log received after it, or another tenant's, is stored as usual
+    after = received(AFTER_ERASURE, log_id="after")
+    other = received(BEFORE_ERASURE, tenant_id="other")
+    assert await store.put_if_absent(after) is True
+    assert await store.put_if_absent(other) is True
+    assert await store.get("acme", "after") == after
+    assert await store.get("other", "123") == other
+
+
+async def test_store_erasure_hides_stored_records_at_once(store: Store) -> None:
+    # GIVEN a tenant's stored records, and another tenant's
+    for n in range(5):
+        await store.put_if_absent(received(BEFORE_ERASURE, log_id=f"id-{n}"))
+    await store.put_if_absent(received(BEFORE_ERASURE, tenant_id="other"))
+    # WHEN an erasure is saved, before anything is deleted
+    await store.save_erasure(erasure_at(ERASED_AT))
+    # THEN none of the tenant's records is read any more, nor deletable as a live one
+    assert await store.get("acme", "id-0") is None
+    seen, _ = await list_all(store, "acme", 2)
+    assert seen == []
+    assert await store.delete("acme", "id-1") is False
+    # AND the other tenant's record is untouched
+    assert await store.get("other", "123") is not None
+
+
+async def test_store_tenant_mark_is_the_latest_erasure(store: Store) -> None:
+    # GIVEN an erasure, then a record received after it, then a second erasure
+    await store.save_erasure(erasure_at(BEFORE_ERASURE, erasure_id="e1"))
+    await store.put_if_absent(received(ERASED_AT, log_id="between"))
+    assert await store.get("acme", "between") is not None
+    await store.save_erasure(erasure_at(AFTER_ERASURE, erasure_id="e2"))
+    # THEN the later erasure covers what the first did not
+    assert await store.get("acme", "between") is None
+    assert await store.put_if_absent(received(ERASED_AT, log_id="late")) is False
+    # AND saving the first one's progress does not move the mark back
+    await store.save_erasure(erasure_at(BEFORE_ERASURE, erasure_id="e1").progressed(records=1))
+    assert await store.put_if_absent(received(ERASED_AT, log_id="later")) is False
+
+
+@pytest.mark.parametrize("limit", [3, 7, 50])
+async def test_store_delete_erased_deletes_only_covered_records_in_chunks(
+    store: Store, limit: int
+) -> None:
+    # GIVEN 7 records received before an erasure, with client-chosen ids out of arrival order
+    covered = ["zebra-0", "apple-1", "mango-2", "kiwi-3", "fig-4", "date-5", "lime-6"]
+    for log_id in covered:
+        await store.put_if_absent(received(BEFORE_ERASURE, log_id=log_id))
+    await store.put_if_absent(received(BEFORE_ERASURE, tenant_id="other", log_id="apple-1"))
+    await store.save_erasure(erasure_at(ERASED_AT))
+    # AND records received after it, with ids sorting among the covered ones
+    later = ["banana-9", "zz-top"]
+    for log_id in later:
+        assert await store.put_if_absent(received(AFTER_ERASURE, log_id=log_id)) is True
+    # WHEN the erasure deletes ``limit`` at a time until a call deletes fewer
+    counts: list[int] = []
+    while True:
+        counts.append(await store.delete_erased("acme", ERASED_AT, limit))
+        if counts[-1] < limit:
+            break
+        assert len(counts) < 10, "the deletion does not end"
+    # THEN every covered record went, in chunks of at most ``limit``
+    assert sum(counts) == len(covered)
+    assert all(count <= limit for count in counts)
+    assert await store.delete_erased("acme", ERASED_AT, limit) == 0
+    # AND the later records and the other tenant's are still there
+    seen, _ = await list_all(store, "acme", 10)
+    assert seen == sorted(later)
+    assert await store.get("other", "apple-1") is not None
+
+
+async def test_store_delete_erased_leaves_tombstones_refusing(store: Store) -> None:
+    await store.put_if_absent(received(BEFORE_ERASURE, log_id="deleted"))
+    await store.delete("acme", "deleted")
+    await store.save_erasure(erasure_at(ERASED_AT))
+
+    await store.delete_erased("acme", ERASED_AT, 10)
+
+    # a client reusing the id after the erasure is still refused by the tombstone
+    assert await store.put_if_absent(received(AFTER_ERASURE, log_id="deleted")) is False
+
+
+async def test_store_erasure_round_trips_and_is_updated_whole(store: Store) -> None:
+    # GIVEN a new erasure, saved
+    erasure = Erasure.start("acme", "key-1")
+    await store.save_erasure(erasure)
+    assert await store.get_erasure("acme", erasure.erasure_id) == erasure
+    # WHEN its progress and its end are saved
+    progressed = erasure.progressed(records=500, messages=3)
+    await store.save_erasure(progressed)
+    assert await store.get_erasure("acme", erasure.erasure_id) == progressed
+    done = progressed.progressed(records=20).finished()
+    await store.save_erasure(done)
+    # THEN the last save is what is read, and only under its own tenant and id
+    assert await store.get_erasure("acme", erasure.erasure_id) == done
+    assert done.status == "done" and done.finished_at is not None
+    assert await store.get_erasure("other", erasure.erasure_id) is None
+    assert await store.get_erasure("acme", "unknown") is None
+
+
+# ---- SQLite: erased means gone from the files, not only unreadable -------------------
+
+
+def file_bytes(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""
+
+
+@pytest.mark.parametrize("size", ["small", "large"])
+async def test_sqlite_erased_text_is_in_neither_the_database_nor_the_wal_file(
+    tmp_path: Path, size: str
+) -> None:
+    # GIVEN records carrying a unique marker (a large one spans overflow pages): some
+    # checkpointed into the database file, some only in the WAL, around another tenant's
+    marker = f"erase-me-{uuid.uuid4().hex}"
+    text = f"user {marker} logged in" if size == "small" else f"{marker} " * 2000
+    database = await SqliteDatabase.open(tmp_path)
+    store = SqliteStore(database)
+    db_file, wal_file = database.path, database.path.with_name(database.path.name + "-wal")
+    try:
+        for n in range(20):
+            await store.put_if_absent(received(BEFORE_ERASURE, log_id=f"old-{n:02d}", text=text))
+            await store.put_if_absent(received(BEFORE_ERASURE, tenant_id="other", log_id=f"{n}"))
+        assert await database.checkpoint_wal("PASSIVE")
+        for n in range(20):
+            await store.put_if_absent(received(BEFORE_ERASURE, log_id=f"new-{n:02d}", text=text))
+        assert marker.encode() in file_bytes(db_file)  # the test can see it where it is
+        assert marker.encode() in file_bytes(wal_file)
+        # WHEN the tenant is erased, 7 rows a call until a call deletes fewer
+        await store.save_erasure(erasure_at(ERASED_AT))
+        deleted = [await store.delete_erased("acme", ERASED_AT, 7)]
+        while deleted[-1] == 7:
+            deleted.append(await store.delete_erased("acme", ERASED_AT, 7))
+        # THEN every row went, and no byte of the marker is left in either file
+        assert sum(deleted) == 40
+        assert marker.encode() not in file_bytes(db_file)
+        assert marker.encode() not in file_bytes(wal_file)
+        # AND the other tenant's records are intact
+        assert len((await store.list("other", 100, None)).items) == 20
+    finally:
+        await database.close()
+
+
+async def test_sqlite_deleted_text_is_in_neither_the_database_nor_the_wal_file(
+    tmp_path: Path,
+) -> None:
+    marker = f"delete-me-{uuid.uuid4().hex}"
+    database = await SqliteDatabase.open(tmp_path)
+    store = SqliteStore(database)
+    db_file, wal_file = database.path, database.path.with_name(database.path.name + "-wal")
+    try:
+        for n in range(5):
+            await store.put_if_absent(make_record(log_id=f"keep-{n}"))
+        await store.put_if_absent(make_record(log_id="gone", text=f"card {marker}"))
+        assert marker.encode() in file_bytes(wal_file)
+
+        assert await store.delete("acme", "gone") is True
+
+        assert marker.encode() not in file_bytes(db_file)
+        assert marker.encode() not in file_bytes(wal_file)
+        assert len((await store.list("acme", 10, None)).items) == 5
+    finally:
+        await database.close()
+
+
+async def test_sqlite_erasure_waits_for_the_wal_to_be_emptied_and_counts_every_row(
+    tmp_path: Path,
+) -> None:
+    # GIVEN covered records, and another connection holding a read transaction open
+    database = await SqliteDatabase.open(tmp_path, busy_timeout=0.1)
+    store = SqliteStore(database)
+    reader = sqlite3.connect(database.path, isolation_level=None)
+    try:
+        for n in range(5):
+            await store.put_if_absent(received(BEFORE_ERASURE, log_id=f"id-{n}"))
+        await store.save_erasure(erasure_at(ERASED_AT))
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM logs").fetchone()
+        # WHEN the finishing call cannot empty the WAL, THEN it fails (to be repeated)
+        with pytest.raises(StoreUnavailable, match="WAL"):
+            await store.delete_erased("acme", ERASED_AT, 10)
+        # AND once the reader is done, the repeat succeeds and counts the rows deleted before
+        reader.execute("COMMIT")
+        assert await store.delete_erased("acme", ERASED_AT, 10) == 5
+        assert await store.delete_erased("acme", ERASED_AT, 10) == 0
+    finally:
+        reader.close()
+        await database.close()

@@ -43,6 +43,8 @@ SHARED_ENVIRONMENT = frozenset(
         "TENANTLOG_DYNAMODB_TENANTS_TABLE",
         # usage: ingest counts accepted and rate-limited logs, the worker stored and dead ones
         "TENANTLOG_DYNAMODB_USAGE_TABLE",
+        # erasures: both check every read and write against them
+        "TENANTLOG_DYNAMODB_ERASURES_TABLE",
         "POWERTOOLS_SERVICE_NAME",
         "POWERTOOLS_METRICS_NAMESPACE",
         "LOG_LEVEL",
@@ -76,6 +78,9 @@ API_ROUTES = frozenset(
         "GET /audit",
         "GET /tenants/{tenant_id}/usage",
         "GET /tenants",
+        "DELETE /tenants/{tenant_id}/logs/{log_id+}",
+        "DELETE /tenants/{tenant_id}/logs",
+        "GET /tenants/{tenant_id}/erasures/{erasure_id}",
         "GET /healthz",
         "GET /readyz",
         "GET /openapi.json",
@@ -94,6 +99,7 @@ USAGE, USAGE_BY_DAY = (
     "${aws_dynamodb_table.usage.arn}",
     "${aws_dynamodb_table.usage.arn}/index/by_day",
 )
+ERASURES = "${aws_dynamodb_table.erasures.arn}"
 HANDLERS = {
     "ingest": "tenantlog.lambdas.ingest.handler",
     "worker": "tenantlog.lambdas.worker.handler",
@@ -336,6 +342,7 @@ def test_lambda_environment_defaults_are_valid_settings(
         "aws_dynamodb_table.logs.name": "tenantlog-logs",
         "aws_dynamodb_table.tenants.name": "tenantlog-tenants",
         "aws_dynamodb_table.usage.name": "tenantlog-usage",
+        "aws_dynamodb_table.erasures.name": "tenantlog-erasures",
         "aws_sqs_queue.main.visibility_timeout_seconds": str(
             tf.resolve(tf.resource("aws_sqs_queue", "main")["visibility_timeout_seconds"])
         ),
@@ -358,6 +365,7 @@ def test_lambda_environment_defaults_are_valid_settings(
     assert settings.max_body_bytes == 4 * 1024 * 1024
     assert settings.max_body_bytes * 4 / 3 + 64 * 1024 < 6 * 1024 * 1024
     assert settings.sqs_dlq_url == attributes_known_after_apply["aws_sqs_queue.dlq.url"]
+    assert settings.dynamodb_erasures_table == "tenantlog-erasures"
 
 
 def test_lambda_ingest_environment_defaults_turn_keys_on(
@@ -374,6 +382,7 @@ def test_lambda_ingest_environment_defaults_turn_keys_on(
         "aws_dynamodb_table.rate_limits.name": "tenantlog-rate-limits",
         "aws_dynamodb_table.tenants.name": "tenantlog-tenants",
         "aws_dynamodb_table.usage.name": "tenantlog-usage",
+        "aws_dynamodb_table.erasures.name": "tenantlog-erasures",
     }
     for name in list(Settings.model_fields):
         monkeypatch.delenv(env_name(name), raising=False)
@@ -392,6 +401,7 @@ def test_lambda_ingest_environment_defaults_turn_keys_on(
     assert settings.dynamodb_rate_limits_table == "tenantlog-rate-limits"
     assert settings.dynamodb_tenants_table == "tenantlog-tenants"
     assert settings.dynamodb_usage_table == "tenantlog-usage"
+    assert settings.dynamodb_erasures_table == "tenantlog-erasures"
 
 
 def test_worker_timeout_fits_six_times_in_the_visibility_timeout(tf: TerraformConfig) -> None:
@@ -428,17 +438,19 @@ def test_iam_ingest_role_only_enqueues_reads_checks_keys_audits_and_claims_keys(
         "sqs:GetQueueAttributes": {main, dlq},
         "dynamodb:DescribeTable": {LOGS},
         # read logs; verify a key; read an idempotency key an emulator did not return;
-        # read a tenant's settings (rate limit and burst)
-        "dynamodb:GetItem": {LOGS, KEYS, IDEMPOTENCY, TENANTS},
-        # read logs; list the audit trail; a tenant's usage, and who had any on a day
-        "dynamodb:Query": {LOGS, AUDIT, USAGE, USAGE_BY_DAY},
+        # read a tenant's settings (rate limit and burst); show an erasure
+        "dynamodb:GetItem": {LOGS, KEYS, IDEMPOTENCY, TENANTS, ERASURES},
+        # read logs; list the audit trail; a tenant's usage, and who had any on a day;
+        # a tenant's latest erasure, which reads leave out the logs of
+        "dynamodb:Query": {LOGS, AUDIT, USAGE, USAGE_BY_DAY, ERASURES},
         # every tenant's usage of a window (GET /tenants), after the index named them
         "dynamodb:BatchGetItem": {USAGE},
         # a key's last_used_at only (see the next test); take over or complete an idempotency key
         # ... and lease a rate-limited tenant's tokens from its shared bucket; add usage counts
         "dynamodb:UpdateItem": {KEYS, IDEMPOTENCY, RATE_LIMITS, USAGE},
-        # append to the audit trail; claim an idempotency key; and nowhere else
-        "dynamodb:PutItem": {AUDIT, IDEMPOTENCY},
+        # append to the audit trail; claim an idempotency key; put a tombstone over an
+        # erased log; save an erasure; and nowhere else
+        "dynamodb:PutItem": {AUDIT, IDEMPOTENCY, LOGS, ERASURES},
         # release the idempotency key of a request that failed to enqueue
         "dynamodb:DeleteItem": {IDEMPOTENCY},
         "logs:CreateLogStream": {"${aws_cloudwatch_log_group.ingest.arn}:*"},
@@ -479,19 +491,27 @@ def test_iam_worker_role_only_consumes_dead_letters_and_stores(tf: TerraformConf
     )
     assert grants == {
         # nothing on the keys or audit tables; a tenant's settings are only read
-        "sqs:ReceiveMessage": {main},
-        "sqs:DeleteMessage": {main},
-        "sqs:ChangeMessageVisibility": {main},
-        "sqs:GetQueueAttributes": {main},
-        "sqs:SendMessage": {dlq},
-        "dynamodb:PutItem": {table},
-        "dynamodb:GetItem": {table, TENANTS},
+        # consume the main queue; an erasure also deletes the tenant's dead letters
+        "sqs:ReceiveMessage": {main, dlq},
+        "sqs:DeleteMessage": {main, dlq},
+        "sqs:ChangeMessageVisibility": {main, dlq},
+        "sqs:GetQueueAttributes": {main, dlq},
+        # dead-letter; hand an erasure's message back to go on later
+        "sqs:SendMessage": {dlq, main},
+        # store logs; save an erasure's progress
+        "dynamodb:PutItem": {table, ERASURES},
+        "dynamodb:GetItem": {table, TENANTS, ERASURES},
         # add the stored and dead-lettered counts
         "dynamodb:UpdateItem": {USAGE},
+        # erasure: a tenant's latest erasure around each write; the logs it covers, deleted
+        # in batches, or one at a time when it began during their write
+        "dynamodb:Query": {table, ERASURES},
+        "dynamodb:BatchWriteItem": {table},
+        "dynamodb:DeleteItem": {table},
         "logs:CreateLogStream": {"${aws_cloudwatch_log_group.worker.arn}:*"},
         "logs:PutLogEvents": {"${aws_cloudwatch_log_group.worker.arn}:*"},
     }
-    assert not {"dynamodb:Scan", "dynamodb:DeleteItem"} & set(grants)
+    assert "dynamodb:Scan" not in grants
     assert not [action for action in grants if "*" in action]
 
 
@@ -507,6 +527,7 @@ def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: Terrafor
         RATE_LIMITS,
         USAGE,
         USAGE_BY_DAY,
+        ERASURES,
     }
     statements = all_policy_statements(tf)
     checked = 0
@@ -693,6 +714,60 @@ def test_iam_roles_add_usage_counts_and_only_ingest_reads_them(tf: TerraformConf
     }
 
 
+def test_dynamodb_erasures_table_is_keyed_by_tenant_then_erasure_id(tf: TerraformConfig) -> None:
+    # a tenant's latest erasure is one Query (UUIDv7 ids sort by time): no index
+    table = tf.resource("aws_dynamodb_table", "erasures")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert (table["hash_key"], table["range_key"]) == ("tenant_id", "erasure_id")
+    assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {
+        ("tenant_id", "S"),
+        ("erasure_id", "S"),
+    }
+    assert not blocks(table, "global_secondary_index")
+    # protected as the other tables, and kept: the latest erasure refuses late redeliveries
+    assert block(table, "point_in_time_recovery")["enabled"] is True
+    assert block(table, "server_side_encryption") == block(
+        tf.resource("aws_dynamodb_table", "logs"), "server_side_encryption"
+    )
+    assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
+    assert "ttl" not in table
+
+
+def test_lambda_environments_both_name_the_erasures_table(tf: TerraformConfig) -> None:
+    # ingest saves erasures and reads logs, the worker writes them: both check erasures
+    for function in ("ingest", "worker"):
+        variables = environment(tf, function, defaults=False)
+        assert (
+            expression(variables["TENANTLOG_DYNAMODB_ERASURES_TABLE"])
+            == "aws_dynamodb_table.erasures.name"
+        ), function
+
+
+def test_iam_roles_check_erasures_and_only_the_worker_deletes_logs(tf: TerraformConfig) -> None:
+    def on(role: str, resource: str) -> set[str]:
+        grants = granted(role_statements(tf, role))
+        return {action for action, resources in grants.items() if resource in resources}
+
+    # both read a tenant's latest erasure and save or show one; never delete or scan one
+    assert on("ingest", ERASURES) == {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
+    assert on("worker", ERASURES) == {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
+    # ingest writes a log only as a tombstone (DELETE of one log) and deletes none; the
+    # worker deletes erased logs, in batches or one at a time
+    assert on("ingest", LOGS) == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:DescribeTable",
+        "dynamodb:PutItem",
+    }
+    assert on("worker", LOGS) == {
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+    }
+
+
 @pytest.mark.parametrize("name", ["keys", "audit", "tenants"])
 def test_dynamodb_identity_tables_are_protected(tf: TerraformConfig, name: str) -> None:
     table = tf.resource("aws_dynamodb_table", name)
@@ -791,6 +866,8 @@ def test_outputs_expose_the_endpoints(tf: TerraformConfig) -> None:
         "tenants_table_name": "aws_dynamodb_table.tenants.name",
         # `tenantlog tenants usage` needs the usage table
         "usage_table_name": "aws_dynamodb_table.usage.name",
+        # `tenantlog tenants erase` needs the erasures table
+        "erasures_table_name": "aws_dynamodb_table.erasures.name",
     }
     for output, value in expected.items():
         assert expression(tf.outputs[output]["value"]) == value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenantlog.core.models import InternalMessage, LogRecord
+from tenantlog.core.queue import Outgoing
 
 
 def make_record(tenant_id: str = "acme", log_id: str = "123", text: str = "hello") -> LogRecord:
@@ -25,6 +26,13 @@ def message_body(
     return InternalMessage(
         tenant_id, log_id, "json_upload", text, "2024-01-01T00:00:00.000Z"
     ).encode()
+
+
+def message(
+    tenant_id: str = "acme", log_id: str = "123", text: str = "User 555-0199 accessed system"
+) -> Outgoing:
+    """A queue message as ingest sends it: ``message_body``, in its tenant's group."""
+    return Outgoing(tenant_id, message_body(tenant_id, log_id, text))
 
 
 NDJSON = {"Content-Type": "application/x-ndjson"}

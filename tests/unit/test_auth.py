@@ -216,6 +216,8 @@ def test_forwarded_for_is_used_only_behind_a_trusted_proxy() -> None:
         ("GET", "/tenants/acme/logs", Rule("read", "acme")),
         ("GET", "/tenants/acme/logs/a/b", Rule("read", "acme")),
         ("DELETE", "/tenants/acme/logs/1", Rule("delete", "acme")),
+        ("DELETE", "/tenants/acme/logs", Rule("delete", "acme")),
+        ("GET", "/tenants/acme/erasures/e1", Rule("delete", "acme")),
         ("GET", "/metrics", Rule("admin")),
         ("GET", "/audit", Rule("admin")),
         ("GET", "/healthz", None),

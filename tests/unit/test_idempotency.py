@@ -17,7 +17,7 @@ from tenantlog.core.idempotency import (
     fingerprint,
     parse_key,
 )
-from tenantlog.core.queue import QueueUnavailable
+from tenantlog.core.queue import Outgoing, QueueUnavailable
 from tenantlog.core.validation import IngestError
 from tests.support.inprocess import InProcess, in_process
 
@@ -241,12 +241,13 @@ def _fingerprint(body: bytes) -> str:
     return fingerprint("application/json", None, None, None, body)
 
 
-def _message(tenant: str, log_id: str) -> bytes:
+def _message(tenant: str, log_id: str) -> Outgoing:
     from tenantlog.core.models import InternalMessage, utc_now
 
-    return InternalMessage(
+    body = InternalMessage(
         tenant_id=tenant, log_id=log_id, source="json_upload", text="x", received_at=utc_now()
     ).encode()
+    return Outgoing(tenant, body)
 
 
 async def test_a_failed_enqueue_frees_the_key_for_an_immediate_retry(
@@ -256,7 +257,7 @@ async def test_a_failed_enqueue_frees_the_key_for_an_immediate_retry(
         secret = await app.new_key("acme")
         send = app.backends.queue.send
 
-        async def unreachable(bodies: list[bytes]) -> None:
+        async def unreachable(messages: list[Outgoing]) -> None:
             raise QueueUnavailable("down")
 
         monkeypatch.setattr(app.backends.queue, "send", unreachable)

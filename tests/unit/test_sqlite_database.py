@@ -13,7 +13,7 @@ import pytest
 
 from tenantlog.db.sqlite import COMMIT_ROWS, LIGHT_ROWS, DatabaseError, SqliteDatabase
 from tenantlog.queue.sqlite import SqliteQueue
-from tests.support.factories import message_body
+from tests.support.factories import message
 
 pytestmark = pytest.mark.anyio
 
@@ -23,7 +23,7 @@ async def test_concurrent_sends_share_commits(tmp_path: Path) -> None:
     database = await SqliteDatabase.open(tmp_path)
     queue = SqliteQueue(database)
     # WHEN each sends its own message
-    await asyncio.gather(*(queue.send([message_body(log_id=str(n))]) for n in range(500)))
+    await asyncio.gather(*(queue.send([message(log_id=str(n))]) for n in range(500)))
     # THEN all are stored, in far fewer transactions than messages
     assert (await queue.stats()).visible == 500
     assert database.commits < 50
@@ -68,7 +68,7 @@ async def test_locked_database_fails_the_write_with_database_error(tmp_path: Pat
 
 async def test_database_is_durable_across_reopen(tmp_path: Path) -> None:
     database = await SqliteDatabase.open(tmp_path)
-    await SqliteQueue(database).send([message_body()])
+    await SqliteQueue(database).send([message()])
     await database.close()
 
     reopened = await SqliteDatabase.open(tmp_path)

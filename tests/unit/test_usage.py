@@ -13,7 +13,7 @@ import pytest
 from tenantlog.backends import UsageNotConfigured
 from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
-from tenantlog.core.queue import Delivery
+from tenantlog.core.queue import Delivery, Outgoing
 from tenantlog.core.usage import (
     Counts,
     DayUsage,
@@ -31,7 +31,7 @@ from tenantlog.redaction import Redactor
 from tenantlog.store.memory import MemoryStore
 from tenantlog.usage.memory import MemoryUsageStore
 from tenantlog.worker import Worker
-from tests.support.factories import message_body
+from tests.support.factories import message, message_body
 
 pytestmark = pytest.mark.anyio
 
@@ -356,11 +356,11 @@ async def test_the_worker_counts_stored_and_dead_lettered_logs_once() -> None:
     queue, store = MemoryQueue(), MemoryStore()
     await queue.send(
         [
-            message_body("acme", "1"),
-            message_body("acme", "2"),
-            message_body("acme", "2"),  # a duplicate: stored once
-            message_body("other", "1"),
-            b"not json",  # dead-lettered, names no tenant
+            message("acme", "1"),
+            message("acme", "2"),
+            message("acme", "2"),  # a duplicate: stored once
+            message("other", "1"),
+            Outgoing("", b"not json"),  # dead-lettered, names no tenant
         ]
     )
     usage = UsageRecorder(FlakyStore(), flush_seconds=3600)

@@ -17,14 +17,14 @@ from prometheus_client import REGISTRY
 
 from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import ProcessingPolicy, Processor
-from tenantlog.core.queue import Queue, VisibilityLimitReached
+from tenantlog.core.queue import Outgoing, Queue, VisibilityLimitReached
 from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.queue.memory import MemoryQueue
 from tenantlog.queue.sqlite import SqliteQueue
 from tenantlog.redaction import Redactor
 from tenantlog.store.memory import MemoryStore
 from tenantlog.worker import Worker
-from tests.support.factories import message_body
+from tests.support.factories import message
 
 pytestmark = pytest.mark.anyio
 
@@ -94,7 +94,7 @@ async def stop_mid_job(worker: Worker) -> None:
 
 async def test_worker_stores_every_message_and_empties_the_queue() -> None:
     queue, store = MemoryQueue(), MemoryStore()
-    await queue.send([message_body(log_id=str(n)) for n in range(200)])
+    await queue.send([message(log_id=str(n)) for n in range(200)])
     worker = make_worker(queue, store)
 
     await run_to_empty(worker, queue)
@@ -108,7 +108,7 @@ async def test_worker_with_crashes_stores_each_log_once_or_dead_letters_it() -> 
     # GIVEN 300 logs and a worker that crashes on half of its attempts
     queue, store = MemoryQueue(max_receive_count=5), CountingStore()
     ids = [str(n) for n in range(300)]
-    await queue.send([message_body(log_id=i) for i in ids])
+    await queue.send([message(log_id=i) for i in ids])
     worker = make_worker(queue, store, crash_probability=0.5)
     # WHEN it runs until the queue is empty
     await run_to_empty(worker, queue)
@@ -126,7 +126,7 @@ async def test_worker_with_crashes_stores_each_log_once_or_dead_letters_it() -> 
 async def test_worker_heartbeat_keeps_long_jobs_from_being_redelivered() -> None:
     # GIVEN a job of 1.5 s and a visibility timeout of 0.4 s
     queue, store = MemoryQueue(visibility_timeout=0.4), CountingStore()
-    await queue.send([message_body(text="x" * 150)])
+    await queue.send([message(text="x" * 150)])
     worker = make_worker(queue, store, delay_per_char=0.01, visibility_timeout=0.4)
     # WHEN the worker runs it to the end
     await run_to_empty(worker, queue)
@@ -165,7 +165,7 @@ async def make_queue(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIte
 async def test_worker_shutdown_gives_back_unfinished_work_at_once(make_queue: QueueMaker) -> None:
     # GIVEN a worker in the middle of a 100 s job, with a 0.1 s shutdown grace
     queue, store = await make_queue(visibility_timeout=300), MemoryStore()
-    await queue.send([message_body(text="x" * 100)])
+    await queue.send([message(text="x" * 100)])
     worker = make_worker(queue, store, delay_per_char=1.0, shutdown_grace=0.1)
     # WHEN it is told to stop
     await stop_mid_job(worker)
@@ -181,7 +181,7 @@ async def test_worker_shutdown_on_the_last_receive_never_dead_letters(
 ) -> None:
     # GIVEN a queue allowing one receive, and a worker stopped mid-job on it
     queue = await make_queue(max_receive_count=1)
-    await queue.send([message_body(text="x" * 100)])
+    await queue.send([message(text="x" * 100)])
     await stop_mid_job(make_worker(queue, MemoryStore(), delay_per_char=1.0, shutdown_grace=0))
     # WHEN another worker runs it to the end
     store = MemoryStore()
@@ -214,9 +214,7 @@ async def test_worker_heartbeat_stops_extending_what_the_queue_will_hide_no_long
 ) -> None:
     # GIVEN two jobs of 0.6 s that the heartbeat extends every 0.1 s, one of them past its limit
     queue, store = CeilingQueue(refused={"1"}), CountingStore()
-    await queue.send(
-        [message_body(log_id="a", text="x" * 60), message_body(log_id="b", text="y" * 60)]
-    )
+    await queue.send([message(log_id="a", text="x" * 60), message(log_id="b", text="y" * 60)])
     worker = make_worker(queue, store, delay_per_char=0.01, visibility_timeout=0.2)
     # WHEN the worker runs them to the end
     with caplog.at_level(logging.WARNING, logger="tenantlog.worker"):
@@ -230,7 +228,7 @@ async def test_worker_heartbeat_stops_extending_what_the_queue_will_hide_no_long
 
 async def test_worker_dead_letters_undecodable_messages() -> None:
     queue, store = MemoryQueue(), MemoryStore()
-    await queue.send([b"garbage", message_body()])
+    await queue.send([Outgoing("acme", b"garbage"), message()])
     worker = make_worker(queue, store)
 
     await run_to_empty(worker, queue)
@@ -245,10 +243,10 @@ async def test_worker_counts_and_logs_a_conflict_by_ids_only(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     queue, store = MemoryQueue(), MemoryStore()
-    await queue.send([message_body(log_id="dup", text="first 555-0100")])
+    await queue.send([message(log_id="dup", text="first 555-0100")])
     await run_to_empty(make_worker(queue, store), queue)
     before = REGISTRY.get_sample_value("tenantlog_conflicts_total") or 0.0
-    await queue.send([message_body(log_id="dup", text="second 555-0199")])
+    await queue.send([message(log_id="dup", text="second 555-0199")])
 
     with caplog.at_level(logging.WARNING, logger="tenantlog"):
         await run_to_empty(make_worker(queue, store), queue)

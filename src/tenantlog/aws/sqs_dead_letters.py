@@ -19,6 +19,12 @@ Choices, each forced by what SQS offers:
 - Purge deletes message by message rather than calling PurgeQueue: PurgeQueue
   reports no count, takes up to 60 s to take effect and refuses a second call
   within 60 s. A DLQ is small (its depth raises an alarm), so the loop is cheap.
+- Erasing a tenant's dead letters receives the DLQ's messages as purge does,
+  deletes the tenant's, and makes the others visible again at once; it looks
+  at as many messages as the DLQ held when it started.
+- A message moved by hand keeps its group (MessageGroupId) and the time its
+  original was sent; so does one SQS moves, as a message move task moves the
+  message itself.
 """
 
 from __future__ import annotations
@@ -34,13 +40,15 @@ from botocore.exceptions import ClientError
 
 from tenantlog.aws.sqs_messages import (
     DEAD_AT_ATTRIBUTE,
-    ENCODING_ATTRIBUTE,
     MESSAGE_ID_ATTRIBUTE,
     REASON_ATTRIBUTE,
     RECEIVE_COUNT_ATTRIBUTE,
     REDRIVE_POLICY_REASON,
-    Outgoing,
+    SqsOutgoing,
     body_bytes,
+    first_sent_ms,
+    kept_attributes,
+    message_group,
     send_entries,
     string_attributes,
 )
@@ -133,7 +141,7 @@ class DeadLetters:
                 MaxNumberOfMessages=max(1, min(10, limit)),
                 WaitTimeSeconds=1,
                 VisibilityTimeout=HOLD_SECONDS,
-                MessageSystemAttributeNames=["SentTimestamp"],
+                MessageSystemAttributeNames=["SentTimestamp", "MessageGroupId"],
                 MessageAttributeNames=["All"],
             )
         )
@@ -167,6 +175,7 @@ class DeadLetters:
             reason=attributes.get(REASON_ATTRIBUTE, REDRIVE_POLICY_REASON),
             receive_count=int(attributes.get(RECEIVE_COUNT_ATTRIBUTE, self._max_receives)),
             dead_at=attributes.get(DEAD_AT_ATTRIBUTE, sent_at.replace("+00:00", "Z")),
+            group=message_group(message),
         )
 
     async def _reveal(self, url: str, receipts: list[str]) -> None:
@@ -196,6 +205,34 @@ class DeadLetters:
         while messages := await self._take(url, 10):
             purged += await self._delete(url, messages)
         return purged
+
+    async def erase(self, tenant_id: str, sent_before: float) -> int:
+        """Delete the dead letters of ``tenant_id`` sent at or before ``sent_before``.
+
+        A dead letter's tenant is its group (MessageGroupId, else its body's
+        ``tenant_id``); its send time, the original's (``first_sent_at``, else
+        SentTimestamp, milliseconds). The others are made visible again at once.
+        Looks at as many messages as the DLQ held when it started: one hidden
+        meanwhile by another reader is not waited for.
+        """
+        url = await self.url()
+        before_ms = sent_before * 1000
+        left = await self.count()
+        erased = 0
+        others: list[str] = []
+        try:
+            while left > 0 and (messages := await self._take(url, min(10, left))):
+                left -= len(messages)
+                doomed = []
+                for message in messages:
+                    if _erased(message, tenant_id, before_ms):
+                        doomed.append(message)
+                    else:
+                        others.append(message["ReceiptHandle"])
+                erased += await self._delete(url, doomed)
+        finally:
+            await self._reveal(url, others)
+        return erased
 
     async def redrive(self) -> int:
         url = await self.url()
@@ -248,8 +285,9 @@ class DeadLetters:
             copies = []
             for message in messages:
                 attributes = string_attributes(message.get("MessageAttributes", {}))
-                kept = {k: v for k, v in attributes.items() if k == ENCODING_ATTRIBUTE}
-                copies.append(Outgoing(message["Body"], kept))
+                system = message.get("Attributes", {})
+                kept = kept_attributes(attributes, system)  # type: ignore[arg-type]
+                copies.append(SqsOutgoing(message["Body"], kept, message_group(message)))
             errors = await send_entries(self._client, self._main_url, copies, self._calls)
             sent = [m for m, error in zip(messages, errors, strict=True) if error is None]
             moved += await self._delete(url, sent)
@@ -257,3 +295,12 @@ class DeadLetters:
             if failed is not None:  # the unsent stay in the DLQ, visible again after HOLD_SECONDS
                 raise failed
         return moved
+
+
+def _erased(message: MessageTypeDef, tenant_id: str, before_ms: float) -> bool:
+    """Whether an erasure of ``tenant_id`` up to ``before_ms`` covers this dead letter."""
+    if message_group(message) != tenant_id:
+        return False
+    attributes = string_attributes(message.get("MessageAttributes", {}))
+    sent = first_sent_ms(attributes, message.get("Attributes", {}))  # type: ignore[arg-type]
+    return sent is not None and sent <= before_ms

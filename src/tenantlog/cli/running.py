@@ -75,6 +75,7 @@ def make_worker(settings: Settings, backends: Backends) -> Worker:
             settings.redactor(),
             settings.processing_policy(),
             tenant_policy=TenantPolicies(backends.tenants, settings.tenant_defaults()).policy,
+            erase_messages=backends.queue.erase_tenant,
         ),
         batch_size=settings.batch_size,
         max_batches=settings.worker_concurrency,

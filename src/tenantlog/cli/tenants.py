@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -21,8 +22,12 @@ import typer
 from rich.console import Console
 from rich.table import Column, Table
 
+from tenantlog.backends import Backends
 from tenantlog.cli import admin
 from tenantlog.core.audit import AuditUnavailable
+from tenantlog.core.erasure import Erasure, request_erasure
+from tenantlog.core.queue import QueueUnavailable
+from tenantlog.core.store import StoreUnavailable
 from tenantlog.core.tenants import (
     SETTING_NAMES,
     InvalidTenantSetting,
@@ -45,7 +50,8 @@ from tenantlog.redaction import DETECTORS
 from tenantlog.settings import TENANT_DEFAULTS, Settings, SettingsError, env_name, load_settings
 
 tenants_app = typer.Typer(
-    help="Per-tenant settings: rate limit, burst, retention, original text, redaction.",
+    help="Per-tenant settings (rate limit, burst, retention, original text, redaction),"
+    " usage, and erasure of a tenant's logs.",
     no_args_is_help=True,
 )
 console = Console()
@@ -299,6 +305,70 @@ def tenants_usage_command(
     console.print(table)
     if tenant_id is None and not rows:
         console.print("no tenant had any activity in these days")
+
+
+@tenants_app.command("erase")
+def tenants_erase(
+    tenant_id: Tenant,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="follow the erasure until a worker has finished it")
+    ] = False,
+    backend: Backend = None,
+    data_dir: DataDir = None,
+    json: Json = False,
+) -> None:
+    """Erase every log the tenant sent until now: stored, queued, in flight, dead-lettered.
+
+    From the moment it returns no such log is written or returned; a worker
+    deletes them in the background (``--wait`` follows it). The tenant's
+    settings, keys and usage stay. The same as ``DELETE /tenants/TENANT/logs``.
+    """
+    settings = _settings_or_exit(backend=backend, data_dir=data_dir)
+    try:
+        check_change(tenant_id, {})
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if not yes:
+        if not sys.stdin.isatty():
+            _fail("erasing cannot be undone: add --yes to erase without a prompt", 2)
+        typer.confirm(f"Erase every log of tenant {tenant_id!r}? This cannot be undone", abort=True)
+    actor = admin.cli_actor()
+    try:
+        erasure = admin.with_backends(
+            settings,
+            lambda b: request_erasure(b.store, b.queue, b.audit, tenant_id, actor),
+        )
+    except (StoreUnavailable, QueueUnavailable, AuditUnavailable) as exc:
+        _fail(f"erasure failed: {exc}", 1)
+    while wait and erasure.status != "done":
+        if not json:
+            console.print(
+                f"erasing: {erasure.records_deleted:,} logs and"
+                f" {erasure.messages_deleted:,} messages deleted so far"
+            )
+        time.sleep(1)
+        found = admin.with_backends(settings, partial(_erasure, tenant_id, erasure.erasure_id))
+        if found is not None:
+            erasure = found
+    if json:
+        _print_json(erasure.to_dict())
+        return
+    if erasure.status == "done":
+        console.print(
+            f"erased tenant {tenant_id}: {erasure.records_deleted:,} logs and"
+            f" {erasure.messages_deleted:,} queued or dead-lettered messages deleted"
+        )
+    else:
+        console.print(
+            f"erasure {erasure.erasure_id} started: no log tenant {tenant_id} sent until now"
+            " will be returned; a worker deletes them now (GET"
+            f" /tenants/{tenant_id}/erasures/{erasure.erasure_id} shows its progress)"
+        )
+
+
+async def _erasure(tenant_id: str, erasure_id: str, backends: Backends) -> Erasure | None:
+    return await backends.store.get_erasure(tenant_id, erasure_id)
 
 
 def tenant_dict(

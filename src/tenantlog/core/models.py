@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,8 +12,8 @@ from typing import Any, Literal, cast
 
 import orjson
 
-Source = Literal["json_upload", "text_upload"]
-SOURCES: frozenset[str] = frozenset(("json_upload", "text_upload"))
+Source = Literal["json_upload", "text_upload", "otlp", "loki"]
+SOURCES: frozenset[str] = frozenset(("json_upload", "text_upload", "otlp", "loki"))
 
 
 class MessageDecodeError(ValueError):
@@ -60,26 +62,89 @@ def expires_after(start: str, retention_days: int) -> str | None:
     return expiry_timestamp(math.ceil(epoch_seconds(start) + retention_days * SECONDS_PER_DAY))
 
 
+#: Event times as tenantlog keeps them: RFC 3339 UTC with nanoseconds, fixed width, so
+#: that text order is time order (``2024-01-01T00:00:00.000000000Z``).
+_NS_PER_SECOND = 1_000_000_000
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+#: The event times a log may carry: Unix nanoseconds from 1970 up to 2262 (int64).
+MAX_TIMESTAMP_NS = 2**63 - 1
+
+
+def timestamp_from_ns(ns: int) -> str:
+    """The canonical event time of ``ns`` Unix nanoseconds (0 ≤ ns ≤ MAX_TIMESTAMP_NS)."""
+    seconds, fraction = divmod(ns, _NS_PER_SECOND)
+    moment = datetime.fromtimestamp(seconds, UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{fraction:09d}Z"
+
+
+def ns_from_rfc3339(text: str) -> int:
+    """Unix nanoseconds of an RFC 3339 time with an offset; ValueError naming the defect.
+
+    Written out rather than ``datetime.fromisoformat``, which drops digits
+    past the microsecond: agents send nanoseconds, and the canonical form
+    keeps them.
+    """
+    found = _RFC3339.fullmatch(text)
+    if found is None:
+        raise ValueError("not an RFC 3339 time with an offset, e.g. 2024-01-01T00:00:00Z")
+    year, month, day, hour, minute, second = (int(found.group(n)) for n in range(1, 7))
+    try:
+        moment = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(f"not a valid date or time ({exc})") from None
+    if second > 60:
+        raise ValueError("not a valid date or time (second must be in 0..60)")
+    offset = 0
+    if found.group(8) is None:
+        offset = (int(found.group(10)) * 60 + int(found.group(11))) * 60
+        offset = offset if found.group(9) == "+" else -offset
+    whole = calendar.timegm(moment.timetuple()) + (second - moment.second) - offset
+    fraction = int((found.group(7) or "0").ljust(9, "0"))
+    ns = whole * _NS_PER_SECOND + fraction
+    if not 0 <= ns <= MAX_TIMESTAMP_NS:
+        raise ValueError("out of range: from 1970 to 2262 (Unix nanoseconds in 64 bits)")
+    return ns
+
+
 @dataclass(frozen=True, slots=True)
 class InternalMessage:
-    """One accepted log on its way through the queue (DESIGN §3)."""
+    """One accepted log on its way through the queue (DESIGN §3).
+
+    ``timestamp`` (the event time the client gave, canonical: ``timestamp_from_ns``),
+    ``severity``, ``severity_number`` (OTLP's 1 to 24) and ``attributes`` are
+    optional, and a message without them encodes exactly as before they existed.
+    """
 
     tenant_id: str
     log_id: str
     source: Source
     text: str
     received_at: str
+    timestamp: str | None = None
+    severity: str | None = None
+    severity_number: int | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
 
     def encode(self) -> bytes:
-        return orjson.dumps(
-            {
-                "tenant_id": self.tenant_id,
-                "log_id": self.log_id,
-                "source": self.source,
-                "text": self.text,
-                "received_at": self.received_at,
-            }
-        )
+        data: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "log_id": self.log_id,
+            "source": self.source,
+            "text": self.text,
+            "received_at": self.received_at,
+        }
+        if self.timestamp is not None:
+            data["timestamp"] = self.timestamp
+        if self.severity is not None:
+            data["severity"] = self.severity
+        if self.severity_number is not None:
+            data["severity_number"] = self.severity_number
+        if self.attributes:
+            data["attributes"] = self.attributes
+        return orjson.dumps(data)
 
     @classmethod
     def decode(cls, body: bytes | str) -> InternalMessage:
@@ -88,6 +153,11 @@ class InternalMessage:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise MessageDecodeError(f"message body is not JSON: {exc.msg}") from None
+        return cls.from_data(data)
+
+    @classmethod
+    def from_data(cls, data: object) -> InternalMessage:
+        """The message a parsed queue body holds; MessageDecodeError naming any defect."""
         if not isinstance(data, dict):
             raise MessageDecodeError("message body is not a JSON object")
         values: dict[str, str] = {}
@@ -98,12 +168,28 @@ class InternalMessage:
             values[name] = value
         if values["source"] not in SOURCES:
             raise MessageDecodeError(f"message source {values['source']!r} is unknown")
+        timestamp, severity = data.get("timestamp"), data.get("severity")
+        number, attributes = data.get("severity_number"), data.get("attributes", {})
+        if timestamp is not None and not isinstance(timestamp, str):
+            raise MessageDecodeError("message field 'timestamp' is not a string")
+        if severity is not None and not isinstance(severity, str):
+            raise MessageDecodeError("message field 'severity' is not a string")
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+            raise MessageDecodeError("message field 'severity_number' is not an integer")
+        if not isinstance(attributes, dict) or not all(
+            isinstance(value, str) for value in attributes.values()
+        ):
+            raise MessageDecodeError("message field 'attributes' is not an object of strings")
         return cls(
             tenant_id=values["tenant_id"],
             log_id=values["log_id"],
             source=cast("Source", values["source"]),
             text=values["text"],
             received_at=values["received_at"],
+            timestamp=timestamp,
+            severity=severity,
+            severity_number=number,
+            attributes=attributes,
         )
 
 
@@ -117,6 +203,10 @@ class LogRecord:
     ``expires_at`` is when the tenant's retention ends (RFC 3339 UTC, whole
     seconds: ``expiry_timestamp``), None for a log kept forever; from then on
     no store returns the record, whether or not it is deleted yet.
+    ``timestamp``, ``severity``, ``severity_number`` are the client's, as in
+    InternalMessage; ``attributes`` are redacted like the text, and
+    ``original_attributes`` is their audit copy, None when the audit copy is
+    off or the log has no attributes.
     """
 
     tenant_id: str
@@ -129,6 +219,11 @@ class LogRecord:
     attempts: int
     redactions: Mapping[str, int] = field(default_factory=dict)
     expires_at: str | None = None
+    timestamp: str | None = None
+    severity: str | None = None
+    severity_number: int | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    original_attributes: Mapping[str, str] | None = None
 
     @property
     def expires_at_seconds(self) -> int | None:
@@ -143,8 +238,9 @@ class LogRecord:
         return expires is not None and expires <= now
 
     def to_dict(self) -> dict[str, Any]:
-        """The record as the API shows it; ``expires_at`` only when the log expires, so
-        records kept forever look exactly as they did before retention existed."""
+        """The record as the API shows it. The fields added since the seed (``expires_at``,
+        the event time, severity and attributes) only when the record has them, so a
+        plain log kept forever looks exactly as it did before they existed."""
         data: dict[str, Any] = {
             "tenant_id": self.tenant_id,
             "log_id": self.log_id,
@@ -158,6 +254,16 @@ class LogRecord:
         }
         if self.expires_at is not None:
             data["expires_at"] = self.expires_at
+        if self.timestamp is not None:
+            data["timestamp"] = self.timestamp
+        if self.severity is not None:
+            data["severity"] = self.severity
+        if self.severity_number is not None:
+            data["severity_number"] = self.severity_number
+        if self.attributes:
+            data["attributes"] = dict(self.attributes)
+        if self.original_attributes is not None:
+            data["original_attributes"] = dict(self.original_attributes)
         return data
 
     @classmethod
@@ -173,6 +279,11 @@ class LogRecord:
             attempts=int(data["attempts"]),
             redactions={str(k): int(v) for k, v in (data.get("redactions") or {}).items()},
             expires_at=None if data.get("expires_at") is None else str(data["expires_at"]),
+            timestamp=data.get("timestamp"),
+            severity=data.get("severity"),
+            severity_number=data.get("severity_number"),
+            attributes=dict(data.get("attributes") or {}),
+            original_attributes=data.get("original_attributes"),
         )
 
 

@@ -20,9 +20,13 @@ from tenantlog.core.models import InternalMessage, Source
 from tenantlog.core.validation import (
     IngestError,
     Limits,
+    check_attributes,
     check_log_id,
+    check_record_size,
+    check_severity,
     check_tenant_id,
     check_text,
+    check_timestamp,
     too_large,
 )
 
@@ -147,14 +151,28 @@ def _from_object(
     new_log_id: Callable[[], str],
     source: Source,
 ) -> InternalMessage:
-    tenant = data.get("tenant_id", default_tenant)
+    tenant = _permitted(check_tenant_id(data.get("tenant_id", default_tenant)), principal)
     log_id = data.get("log_id")
+    log_id = new_log_id() if log_id is None else check_log_id(log_id)
+    text = check_text(data.get("text"), limits)
+    timestamp, severity, attributes = (
+        data.get("timestamp"),
+        data.get("severity"),
+        data.get("attributes"),
+    )
+    checked: dict[str, str] = {}
+    if attributes is not None:
+        checked = check_attributes(attributes, limits)
+        check_record_size(text, checked, limits)
     return InternalMessage(
-        tenant_id=_permitted(check_tenant_id(tenant), principal),
-        log_id=new_log_id() if log_id is None else check_log_id(log_id),
+        tenant_id=tenant,
+        log_id=log_id,
         source=source,
-        text=check_text(data.get("text"), limits),
+        text=text,
         received_at=received_at,
+        timestamp=None if timestamp is None else check_timestamp(timestamp),
+        severity=None if severity is None else check_severity(severity),
+        attributes=checked,
     )
 
 

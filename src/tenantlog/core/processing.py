@@ -1,18 +1,32 @@
 """What happens to one delivered message, and the one place that decides its fate.
 
 The local worker and the Lambda SQS handler both call ``Processor.process``
-and only apply the Outcome it returns: ack, retry after a delay, or
-dead-letter with a reason.
+and only apply the Outcome it returns: ack, retry after a delay, dead-letter
+with a reason, or hand back a long job to go on with later.
+
+Most messages carry a log; an erasure's message carries the erasure to carry
+out (tenantlog.core.erasure), so that deleting a large tenant runs on the
+same durable machinery as the logs, locally and on Lambda.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+import orjson
+
 from tenantlog.core.backoff import backoff_delay
+from tenantlog.core.erasure import (
+    ERASE_SLICE_SECONDS,
+    ERASURE_KIND,
+    ErasureMessage,
+    ErasureNotFound,
+    carry_out,
+)
 from tenantlog.core.models import (
     InternalMessage,
     LogRecord,
@@ -42,6 +56,8 @@ class Ack:
     redactions: dict[str, int] = field(default_factory=dict)
     conflict: tuple[str, str] | None = None
     tenant_id: str | None = field(default=None, compare=False)
+    #: True when the message was an erasure's, now carried out (it stored no log).
+    erasure: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +77,16 @@ class DeadLetter:
     tenant_id: str | None = field(default=None, compare=False)
 
 
-Outcome = Ack | Retry | DeadLetter
+@dataclass(frozen=True, slots=True)
+class Continue:
+    """Not finished, and not failed: hand the message back, visible at once and without
+    counting the receive (``Queue.give_back``), for a later receive to go on with. Only
+    an erasure's message, whose work is done a slice at a time, ends this way."""
+
+    reason: str
+
+
+Outcome = Ack | Retry | DeadLetter | Continue
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +126,18 @@ class Processor:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         now: Callable[[], str] = utc_now,
         tenant_policy: Callable[[str], Awaitable[TenantPolicy]] | None = None,
+        erase_messages: Callable[[str, float], Awaitable[int]] | None = None,
     ) -> None:
         """``tenant_policy`` gives each tenant's redaction, original-text and retention
         policy; without it every tenant gets ``redactor`` and
-        ``policy.store_original_text``, and its logs are kept forever."""
+        ``policy.store_original_text``, and its logs are kept forever.
+        ``erase_messages`` is the queue's ``erase_tenant``, which an erasure calls
+        to delete the tenant's queued and dead-lettered messages."""
         self._store = store
         self._redactor = redactor
         self._policy = policy
         self._tenant_policy = tenant_policy
+        self._erase_messages = erase_messages
         self._redactors: dict[tuple[tuple[str, ...], str], Redactor] = {}
         self._rng = rng or random.Random()
         self._sleep = sleep
@@ -126,18 +155,21 @@ class Processor:
         than being cut off, and with it its whole batch, again and again.
         """
         try:
-            message = InternalMessage.decode(delivery.body)
+            message = _decode(delivery.body)
         except MessageDecodeError as exc:
             return DeadLetter(str(exc))
         try:
-            outcome = await self._handle(message, delivery.receive_count, time_left)
+            if isinstance(message, ErasureMessage):
+                outcome = await self._erase(message, time_left)
+            else:
+                outcome = await self._handle(message, delivery.receive_count, time_left)
         except RecordTooLarge as exc:
             outcome = DeadLetter(str(exc))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             outcome = self.failed(delivery.receive_count, _describe(exc))
-        if isinstance(outcome, Retry):
+        if isinstance(outcome, Retry | Continue):
             return outcome
         return replace(outcome, tenant_id=message.tenant_id)
 
@@ -178,6 +210,15 @@ class Processor:
             keep_original = tenant.store_original
             retention_days = tenant.retention_days
         redaction = redactor.redact_counted(message.text)
+        counts: Mapping[str, int] = redaction.counts
+        attributes: dict[str, str] = {}
+        if message.attributes:  # attribute values are redacted, and counted, like the text
+            added = Counter(counts)
+            for key, value in message.attributes.items():
+                redacted = redactor.redact_counted(value)
+                attributes[key] = redacted.text
+                added.update(redacted.counts)
+            counts = added
         processed_at = self._now()
         record = LogRecord(
             tenant_id=message.tenant_id,
@@ -188,14 +229,36 @@ class Processor:
             received_at=message.received_at,
             processed_at=processed_at,
             attempts=receive_count,
-            redactions=dict(redaction.counts),
+            redactions=dict(counts),
             expires_at=_expires_at(message.received_at, processed_at, retention_days),
+            timestamp=message.timestamp,
+            severity=message.severity,
+            severity_number=message.severity_number,
+            attributes=attributes,
+            original_attributes=dict(message.attributes)
+            if keep_original and message.attributes
+            else None,
         )
         if await self._store.put_if_absent(record):
-            return Ack(True, dict(redaction.counts))
+            return Ack(True, dict(counts))
         if await self._conflicts(record):
             return Ack(False, conflict=(record.tenant_id, record.log_id))
         return Ack(False)
+
+    async def _erase(self, message: ErasureMessage, time_left: float | None) -> Outcome:
+        """A slice of an erasure's work; Continue until it is done.
+
+        An erasure the store does not have is dead-lettered at once: its record
+        is saved before its message is sent, so no later receive would find it.
+        """
+        seconds = ERASE_SLICE_SECONDS if time_left is None else min(ERASE_SLICE_SECONDS, time_left)
+        try:
+            erasure = await carry_out(self._store, self._erase_messages, message, seconds)
+        except ErasureNotFound as exc:
+            return DeadLetter(str(exc))
+        if erasure.status == "done":
+            return Ack(False, erasure=True)
+        return Continue(f"erasure goes on: {erasure.records_deleted} records deleted so far")
 
     def _redactor_for(self, detectors: tuple[str, ...], style: RedactionStyle) -> Redactor:
         """One Redactor per distinct tenant policy: building one compiles its detectors."""
@@ -217,6 +280,17 @@ class Processor:
         if stored.original_text is not None and record.original_text is not None:
             return stored.original_text != record.original_text
         return stored.modified_data != record.modified_data
+
+
+def _decode(body: bytes) -> InternalMessage | ErasureMessage:
+    """A queue body as the message it is; any defect raises MessageDecodeError."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise MessageDecodeError(f"message body is not JSON: {exc.msg}") from None
+    if isinstance(data, dict) and data.get("kind") == ERASURE_KIND:
+        return ErasureMessage.from_dict(data)
+    return InternalMessage.from_data(data)
 
 
 def _expires_at(received_at: str, processed_at: str, retention_days: int) -> str | None:

@@ -5,13 +5,18 @@ timeout and comes back unless it is acked. Each receive counts, except one a
 stopping worker gives back; a message received more than ``max_receive_count``
 times goes to the dead-letter queue with the reason of its last failure, so
 nothing is ever dropped silently.
+
+Fairness: every message belongs to a group, its tenant, and a backlog of one
+group must not starve the others. The embedded queues serve the groups in
+turn; SQS is given the group as each message's MessageGroupId, which makes a
+standard queue a fair queue (it favours the groups without a backlog).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 #: Reason recorded when a message exhausts its receives without any worker
 #: reporting a result: the process died or the work outlived its visibility.
@@ -30,6 +35,19 @@ class VisibilityLimitReached(Exception):
     """
 
 
+class Outgoing(NamedTuple):
+    """One message to send: its group (the tenant id) and its body.
+
+    The queue serves groups in turn: a group with a backlog takes its share
+    of each receive, not all of it, so it does not hold back the messages of
+    the others. Within a group the oldest visible message comes first (on
+    SQS, roughly). A plain tuple, because ingest builds one per log.
+    """
+
+    group: str
+    body: bytes
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One received message. ``receipt`` names this receive, not the message."""
@@ -38,6 +56,8 @@ class Delivery:
     body: bytes
     receipt: str
     receive_count: int
+    #: The group it was sent with ("" when the queue does not know it).
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +67,8 @@ class DeadLetterEntry:
     reason: str
     receive_count: int
     dead_at: str
+    #: The group it was sent with, which a redrive sends it again with.
+    group: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +86,8 @@ class QueueStats:
 
 
 class Queue(Protocol):
-    async def send(self, bodies: Sequence[bytes]) -> None:
-        """Durably enqueue; returns only once every body is committed.
+    async def send(self, messages: Sequence[Outgoing]) -> None:
+        """Durably enqueue; returns only once every message is committed.
 
         Raises QueueUnavailable when the queue cannot take them.
         """
@@ -107,8 +129,23 @@ class Queue(Protocol):
     async def list_dead_letters(self, limit: int) -> list[DeadLetterEntry]: ...
 
     async def redrive(self) -> int:
-        """Move every dead letter back to the main queue with a fresh receive count."""
+        """Move every dead letter back to the main queue with a fresh receive count.
+
+        Each keeps its group.
+        """
 
     async def purge_dead_letters(self) -> int: ...
+
+    async def erase_tenant(self, tenant_id: str, sent_before: float) -> int:
+        """Delete the tenant's messages sent at or before ``sent_before`` (Unix seconds)
+        that are still queued, in flight or dead-lettered; how many.
+
+        The tenant is the message's group. A message deleted while in flight
+        is simply gone: its holder's ack, release or give-back then finds
+        nothing, as with a stale receipt. A queue that cannot delete from its
+        main queue selectively (SQS) deletes only what it can and counts
+        only that; the erasure does not depend on it, since the store refuses
+        every log the erasure covers when a worker brings it.
+        """
 
     async def close(self) -> None: ...

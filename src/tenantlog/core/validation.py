@@ -1,10 +1,13 @@
-"""Field rules for tenant ids, log ids and texts (DESIGN §2), with messages that name the field."""
+"""Field rules for tenant ids, log ids, texts, event times, severities and attributes
+(DESIGN §2, §3), with messages that name the field and the limit."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from tenantlog.core.models import MAX_TIMESTAMP_NS, ns_from_rfc3339, timestamp_from_ns
 
 _TENANT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 MAX_LOG_ID_CHARS = 128
@@ -58,6 +61,12 @@ class Limits:
     max_batch_lines: int = 10_000
     request_timeout: float = 30.0
     max_work_chars: int | None = None
+    max_attributes: int = 64
+    max_attribute_key_bytes: int = 128
+    max_attribute_value_bytes: int = 4096
+    #: The text and every attribute key and value of one log, in UTF-8 bytes: a stored
+    #: record holds all of it twice (redacted and audit copy), and must fit the backend.
+    max_record_bytes: int = 131072
 
 
 def is_valid_tenant_id(value: str) -> bool:
@@ -103,8 +112,7 @@ def check_text(value: object, limits: Limits) -> str:
         raise IngestError(400, "text must be a string")
     if not value:
         raise IngestError(400, "text must not be empty")
-    size = len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
-    if size > limits.max_text_bytes:
+    if utf8_size(value) > limits.max_text_bytes:
         raise too_large(f"text over {limits.max_text_bytes} bytes")
     if limits.max_work_chars is not None and len(value) > limits.max_work_chars:
         raise too_large(
@@ -122,3 +130,76 @@ def _has_lone_surrogate(value: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+#: The longest severity text kept ("INFO", "Warning", OTLP's "ERROR3", syslog names).
+MAX_SEVERITY_CHARS = 32
+
+
+def utf8_size(value: str) -> int:
+    return len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
+
+
+def check_timestamp(value: object) -> str:
+    """The event time in canonical form, from RFC 3339 text or integer Unix nanoseconds."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise IngestError(400, "timestamp must be an RFC 3339 string or integer Unix nanoseconds")
+    if isinstance(value, int):
+        if not 0 <= value <= MAX_TIMESTAMP_NS:
+            raise IngestError(400, "timestamp out of range: Unix nanoseconds from 0 to 2^63-1")
+        return timestamp_from_ns(value)
+    try:
+        return timestamp_from_ns(ns_from_rfc3339(value))
+    except ValueError as exc:
+        raise IngestError(400, f"invalid timestamp: {exc}") from None
+
+
+def check_severity(value: object) -> str:
+    if not isinstance(value, str):
+        raise IngestError(400, "severity must be a string")
+    if not 0 < len(value) <= MAX_SEVERITY_CHARS or not value.isprintable():
+        raise IngestError(400, f"invalid severity: use 1-{MAX_SEVERITY_CHARS} printable characters")
+    return value
+
+
+def check_attributes(value: object, limits: Limits) -> dict[str, str]:
+    """A map of strings; numbers and booleans are taken as their JSON text, so a client
+    sending ``{"status": 500}`` is not refused for it. Nested values are refused."""
+    if not isinstance(value, dict):
+        raise IngestError(400, "attributes must be an object of strings")
+    if len(value) > limits.max_attributes:
+        raise too_large(f"more than {limits.max_attributes} attributes (TENANTLOG_MAX_ATTRIBUTES)")
+    checked: dict[str, str] = {}
+    for key, item in value.items():
+        if not key or utf8_size(key) > limits.max_attribute_key_bytes or _has_lone_surrogate(key):
+            raise IngestError(
+                400,
+                f"invalid attribute name: use 1-{limits.max_attribute_key_bytes} bytes of UTF-8"
+                " (TENANTLOG_MAX_ATTRIBUTE_KEY_BYTES)",
+            )
+        if isinstance(item, str):
+            text = item
+        elif isinstance(item, bool | int | float) and item == item:  # not NaN
+            text = "true" if item is True else "false" if item is False else repr(item)
+        else:
+            raise IngestError(400, f"attribute {key!r} must be a string, number or boolean")
+        if utf8_size(text) > limits.max_attribute_value_bytes or _has_lone_surrogate(text):
+            raise too_large(
+                f"attribute {key!r} over {limits.max_attribute_value_bytes} bytes"
+                " (TENANTLOG_MAX_ATTRIBUTE_VALUE_BYTES)"
+            )
+        checked[key] = text
+    return checked
+
+
+def check_record_size(text: str, attributes: Mapping[str, str], limits: Limits) -> None:
+    """One budget for everything a record stores of a log (the text, attribute names and
+    values), so that both of its copies fit what the backend can store."""
+    if not attributes:
+        return  # the text alone is bounded by max_text_bytes, well within the budget
+    size = utf8_size(text) + sum(utf8_size(k) + utf8_size(v) for k, v in attributes.items())
+    if size > limits.max_record_bytes:
+        raise too_large(
+            f"log over {limits.max_record_bytes} bytes of text and attributes"
+            " (TENANTLOG_MAX_RECORD_BYTES)"
+        )

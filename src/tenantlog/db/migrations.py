@@ -19,6 +19,17 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # Retention (DESIGN §2b): unix seconds a log expires; NULL keeps it forever, which is
     # what every log stored before retention existed gets.
     ("logs", "expires_at", "INTEGER"),
+    # Fair queueing: each message's group (its tenant), served in turn. Messages queued
+    # or dead-lettered before get '', one group of their own.
+    ("queue_messages", "tenant", "TEXT NOT NULL DEFAULT ''"),
+    ("dead_letters", "tenant", "TEXT NOT NULL DEFAULT ''"),
+    # Structured logs (DESIGN §3): the client's event time, severity and attributes.
+    # Logs stored before have none: NULL.
+    ("logs", "timestamp", "TEXT"),
+    ("logs", "severity", "TEXT"),
+    ("logs", "severity_number", "INTEGER"),
+    ("logs", "attributes", "TEXT"),
+    ("logs", "original_attributes", "TEXT"),
 )
 
 

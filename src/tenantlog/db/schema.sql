@@ -7,9 +7,14 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     sent_at       REAL    NOT NULL,  -- unix seconds
     visible_at    REAL    NOT NULL,  -- hidden until then (visibility timeout, backoff)
     receive_count INTEGER NOT NULL DEFAULT 0,
-    last_error    TEXT
+    last_error    TEXT,
+    tenant        TEXT    NOT NULL DEFAULT ''  -- the message's group, served in turn
 );
-CREATE INDEX IF NOT EXISTS queue_messages_by_visibility ON queue_messages (visible_at, id);
+-- A receive goes round the tenants (skipping from one to the next through this index)
+-- and takes each one's oldest visible messages. It replaced an index on (visible_at, id).
+-- (Files made before fairness get the tenant column from tenantlog.db.migrations.)
+DROP INDEX IF EXISTS queue_messages_by_visibility;
+CREATE INDEX IF NOT EXISTS queue_messages_by_tenant ON queue_messages (tenant, visible_at, id);
 
 CREATE TABLE IF NOT EXISTS dead_letters (
     id            INTEGER PRIMARY KEY,
@@ -18,7 +23,8 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     sent_at       REAL    NOT NULL,
     receive_count INTEGER NOT NULL,
     reason        TEXT    NOT NULL,
-    dead_at       REAL    NOT NULL
+    dead_at       REAL    NOT NULL,
+    tenant        TEXT    NOT NULL DEFAULT ''  -- kept for the redrive, and for erasure
 );
 
 -- WITHOUT ROWID clusters each tenant's rows together on disk, in log_id order.
@@ -33,6 +39,11 @@ CREATE TABLE IF NOT EXISTS logs (
     attempts      INTEGER NOT NULL,
     redactions    TEXT    NOT NULL,  -- JSON object: type -> count
     expires_at    INTEGER,           -- unix seconds the tenant's retention ends; NULL: forever
+    timestamp     TEXT,              -- the client's event time, RFC 3339 UTC, 9 digits
+    severity      TEXT,
+    severity_number INTEGER,         -- OTLP's 1-24
+    attributes    TEXT,              -- JSON object of strings (redacted); NULL: none
+    original_attributes TEXT,        -- their audit copy; NULL: none or not kept
     PRIMARY KEY (tenant_id, log_id)
 ) WITHOUT ROWID;
 -- The retention purge's way to the oldest expiries; logs kept forever stay out of it.
@@ -101,3 +112,28 @@ CREATE TABLE IF NOT EXISTS usage (
 ) WITHOUT ROWID;
 -- Every tenant's days of a window (the admin's listing) without reading older days.
 CREATE INDEX IF NOT EXISTS usage_by_day ON usage (day);
+
+-- Erasure (DESIGN §2b). A deleted log leaves a tombstone here, so that the conditional
+-- write in tenantlog.store.sqlite never writes that (tenant_id, log_id) again: not a
+-- redelivered message, an Idempotency-Key retry or a client reusing the id.
+CREATE TABLE IF NOT EXISTS erased_logs (
+    tenant_id TEXT NOT NULL,
+    log_id    TEXT NOT NULL,
+    erased_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, log_id)
+) WITHOUT ROWID;
+
+-- Erasures of a tenant's logs and their progress. Once a row is here, no log of the tenant
+-- received at or before its "before" (RFC 3339, compared as text with received_at) is
+-- written or read; the rows are kept, since the greatest "before" is the tenant's mark.
+CREATE TABLE IF NOT EXISTS erasures (
+    tenant_id        TEXT    NOT NULL,
+    erasure_id       TEXT    NOT NULL,  -- UUIDv7
+    before           TEXT    NOT NULL,
+    requested_by     TEXT    NOT NULL,
+    status           TEXT    NOT NULL,  -- erasing | done
+    records_deleted  INTEGER NOT NULL,
+    messages_deleted INTEGER NOT NULL,
+    finished_at      TEXT,
+    PRIMARY KEY (tenant_id, erasure_id)
+) WITHOUT ROWID;

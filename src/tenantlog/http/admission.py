@@ -29,7 +29,7 @@ from tenantlog import metrics
 from tenantlog.core import idempotency
 from tenantlog.core.idempotency import DerivedLogIds, IdempotencyKeys, IdempotencyUnavailable
 from tenantlog.core.models import Source
-from tenantlog.core.queue import Queue, QueueUnavailable
+from tenantlog.core.queue import Outgoing, Queue, QueueUnavailable
 from tenantlog.core.ratelimit import PolicyOf, RateLimiter, Verdict, headers
 from tenantlog.core.tenants import TenantPolicy
 from tenantlog.core.usage import UsageRecorder
@@ -49,11 +49,11 @@ Answer = tuple[int, bytes, Headers]
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """A valid batch: its messages encoded for the queue, its 202 answer serialised, and
-    how many logs and message bytes each tenant sends in it (the first tenant scopes an
-    Idempotency-Key; usage counts the bytes as accepted)."""
+    """A valid batch: its messages encoded for the queue (each in its tenant's group), its
+    202 answer serialised, and how many logs and message bytes each tenant sends in it (the
+    first tenant scopes an Idempotency-Key; usage counts the bytes as accepted)."""
 
-    bodies: list[bytes]
+    messages: list[Outgoing]
     source: Source
     tenants: Counter[str]
     sizes: Counter[str]
@@ -154,11 +154,11 @@ class Admission:
     async def _enqueue(self, accepted: Accepted, verdict: Verdict | None) -> Answer:
         started = time.perf_counter()
         try:
-            await self._queue.send(accepted.bodies)
+            await self._queue.send(accepted.messages)
         except QueueUnavailable:
             return 500, error_body(ENQUEUE_FAILED), []
         metrics.ENQUEUE_SECONDS.observe(time.perf_counter() - started)
-        metrics.accepted(accepted.source).inc(len(accepted.bodies))
+        metrics.accepted(accepted.source).inc(len(accepted.messages))
         for tenant, size in accepted.sizes.items():
             self._usage.accepted(tenant, accepted.tenants[tenant], size)
         return 202, accepted.answer, [] if verdict is None else headers(verdict)

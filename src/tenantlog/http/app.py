@@ -18,11 +18,11 @@ from tenantlog.core.models import utc_now
 from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.ratelimit import RateLimiter, RateLimitUnavailable
 from tenantlog.core.tenant_policies import TenantPolicies
-from tenantlog.core.validation import Limits
-from tenantlog.http import ingest
+from tenantlog.http import agents, ingest
 from tenantlog.http.admission import Admission
 from tenantlog.http.auth import Authenticator, FailureThrottle
 from tenantlog.http.backpressure import Backpressure
+from tenantlog.http.erasure import Erasures
 from tenantlog.http.operations import Operations
 from tenantlog.http.policy import ClientAddress, RequestPolicy, route_label
 from tenantlog.http.reads import Reads
@@ -38,13 +38,7 @@ def create_app(
     settings: Settings, backends: Backends, *, behind_api_gateway: bool = False
 ) -> ASGIApp:
     """The app over already-open backends (the caller owns and closes them)."""
-    limits = Limits(
-        settings.max_text_bytes,
-        settings.max_body_bytes,
-        settings.max_batch_lines,
-        settings.request_timeout,
-        settings.processing_policy().max_work_chars(),
-    )
+    limits = settings.limits()
     policies = TenantPolicies(backends.tenants, settings.tenant_defaults())
     admission = Admission(
         backends.queue,
@@ -59,9 +53,13 @@ def create_app(
     reads = Reads(backends.store, backends.audit, settings.max_page_bytes)
     ops = Operations(backends.queue, backends.store, backends.audit)
     usage = Usage(backends.usage.store)
+    erasures = Erasures(backends.store, backends.queue, backends.audit)
     routes = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
+        Route("/tenants/{tenant_id}/logs", erasures.erase_tenant, methods=["DELETE"]),
         Route("/tenants/{tenant_id}/logs/{log_id:path}", reads.get_log, methods=["GET"]),
+        Route("/tenants/{tenant_id}/logs/{log_id:path}", erasures.delete_log, methods=["DELETE"]),
+        Route("/tenants/{tenant_id}/erasures/{erasure_id}", erasures.get_erasure, methods=["GET"]),
         Route("/tenants/{tenant_id}/usage", usage.tenant, methods=["GET"]),
         Route("/tenants", usage.tenants, methods=["GET"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
@@ -79,7 +77,7 @@ def create_app(
     if settings.auth_enabled(behind_api_gateway=behind_api_gateway):
         authenticator = Authenticator(backends.keys, cache_seconds=settings.key_cache_seconds)
     return RequestPolicy(
-        IngestFirst(ingest_app, CountRequests(app)),
+        IngestFirst(ingest_app, agents.AgentApp(limits, admission), CountRequests(app)),
         authenticator,
         throttle=FailureThrottle(settings.auth_failure_limit),
         addresses=ClientAddress(settings.trusted_proxies),
@@ -88,18 +86,24 @@ def create_app(
 
 
 class IngestFirst:
-    """Sends ``/ingest`` straight to its ASGI app (which counts its own answers) and
-    everything else to the router."""
+    """Sends ``/ingest`` and the agents' routes straight to their ASGI apps (which count
+    their own answers) and everything else to the router."""
 
-    def __init__(self, ingest_app: ASGIApp, router: ASGIApp) -> None:
+    def __init__(self, ingest_app: ASGIApp, agent_app: ASGIApp, router: ASGIApp) -> None:
         self.ingest_app = ingest_app
+        self.agent_app = agent_app
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == ingest.PATH:
-            await self.ingest_app(scope, receive, send)
-        else:
-            await self.router(scope, receive, send)
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == ingest.PATH:
+                await self.ingest_app(scope, receive, send)
+                return
+            if path in agents.PATHS:
+                await self.agent_app(scope, receive, send)
+                return
+        await self.router(scope, receive, send)
 
 
 class UnsafeStart(Exception):

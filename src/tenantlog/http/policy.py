@@ -27,6 +27,8 @@ PRINCIPAL = "tenantlog.principal"
 INVALID_KEY = "missing or invalid API key"
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/docs", "/openapi.json"))
 ADMIN_PATHS = frozenset(("/metrics", "/audit", "/tenants"))
+#: Every route that takes logs: /ingest and the agents' protocols.
+INGEST_PATHS = frozenset(("/ingest", "/v1/logs", "/loki/api/v1/push"))
 
 
 def principal_of(scope: Scope) -> Principal:
@@ -47,7 +49,7 @@ def rule_for(method: str, path: str) -> Rule | None:
     """None for the open operations routes; unknown paths still need a valid key."""
     if path in OPEN_PATHS:
         return None
-    if path == "/ingest":
+    if path in INGEST_PATHS:
         return Rule("ingest")
     if path in ADMIN_PATHS:
         return Rule("admin")
@@ -55,6 +57,8 @@ def rule_for(method: str, path: str) -> Rule | None:
         tenant, _, rest = path[len("/tenants/") :].partition("/")
         if rest == "logs" or rest.startswith("logs/"):
             return Rule("delete" if method == "DELETE" else "read", tenant)
+        if rest.startswith("erasures/"):
+            return Rule("delete", tenant)
         if rest == "usage":
             return Rule("read", tenant)
     return Rule(None)
@@ -221,7 +225,18 @@ def _host_name(host: str) -> str:
 
 
 _KNOWN = frozenset(
-    ("/ingest", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/audit", "/tenants")
+    (
+        "/ingest",
+        "/v1/logs",
+        "/loki/api/v1/push",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/audit",
+        "/tenants",
+    )
 )
 
 
@@ -231,6 +246,8 @@ def route_label(path: str) -> str:
         return path
     if path.startswith("/tenants/") and path.count("/") == 3 and path.endswith("/usage"):
         return "/tenants/{tenant_id}/usage"
+    if path.startswith("/tenants/") and path.split("/")[3:4] == ["erasures"]:
+        return "/tenants/{tenant_id}/erasures/{erasure_id}"
     if path.startswith("/tenants/"):
         return (
             "/tenants/{tenant_id}/logs/{log_id}"

@@ -40,6 +40,8 @@ RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(LogRec
 #: Returned whatever ``fields=`` says: without them a record cannot be told apart.
 KEY_FIELDS = frozenset(("tenant_id", "log_id"))
 ORIGINAL_TEXT = "original_text"
+#: The unredacted copies: only for the ``audit`` scope, and every read of one is audited.
+AUDIT_FIELDS = frozenset((ORIGINAL_TEXT, "original_attributes"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +107,10 @@ class Reads:
     ) -> Response:
         """``content`` (built from ``records`` with ``shown`` fields), once the audit trail
         has every unredacted text in it."""
-        if ORIGINAL_TEXT in shown and any(r.original_text is not None for r in records):
+        if any(_holds_original(record, shown) for record in records):
             try:
                 await self.audit.record(
-                    _original_read(principal_of(request.scope), tenant_id, records)
+                    _original_read(principal_of(request.scope), tenant_id, records, shown)
                 )
             except AuditUnavailable:
                 return error(503, "audit trail unavailable; retry later", {"Retry-After": "5"})
@@ -126,14 +128,15 @@ def _shown_fields(request: Request) -> tuple[str, ...]:
     sees_original = principal_of(request.scope).sees_original_text
     values = request.query_params.getlist("fields")
     if not values:
-        return tuple(f for f in RECORD_FIELDS if f != ORIGINAL_TEXT or sees_original)
+        return tuple(f for f in RECORD_FIELDS if f not in AUDIT_FIELDS or sees_original)
     asked = [name for value in values for name in value.split(",")]
     for name in asked:
         if name not in RECORD_FIELDS:
             known = ", ".join(RECORD_FIELDS)
             raise Refused(400, f"unknown field in fields: {name!r} (known: {known})")
-    if ORIGINAL_TEXT in asked and not sees_original:
-        raise Refused(403, "this API key lacks the 'audit' scope that original_text needs")
+    for name in AUDIT_FIELDS.intersection(asked):
+        if not sees_original:
+            raise Refused(403, f"this API key lacks the 'audit' scope that {name} needs")
     return tuple(f for f in RECORD_FIELDS if f in asked or f in KEY_FIELDS)
 
 
@@ -162,7 +165,16 @@ def _fit(
     return kept, parts
 
 
-def _original_read(principal: Principal, tenant_id: str, records: list[LogRecord]) -> AuditEvent:
-    shown = [r.log_id for r in records if r.original_text is not None]
+def _holds_original(record: LogRecord, shown: tuple[str, ...]) -> bool:
+    """Whether the answer shows an unredacted copy of this record."""
+    return (ORIGINAL_TEXT in shown and record.original_text is not None) or (
+        "original_attributes" in shown and record.original_attributes is not None
+    )
+
+
+def _original_read(
+    principal: Principal, tenant_id: str, records: list[LogRecord], fields: tuple[str, ...]
+) -> AuditEvent:
+    shown = [r.log_id for r in records if _holds_original(r, fields)]
     detail = {"count": str(len(shown)), "first_log_id": shown[0], "last_log_id": shown[-1]}
     return AuditEvent(ORIGINAL_READ, principal.actor, tenant_id, detail)

@@ -39,6 +39,7 @@ from tenantlog.backends import Backends, open_backends
 from tenantlog.core.models import InternalMessage, MessageDecodeError
 from tenantlog.core.processing import (
     Ack,
+    Continue,
     DeadLetter,
     Outcome,
     Processor,
@@ -79,6 +80,7 @@ class WorkerFunction:
             settings.redactor(),
             settings.processing_policy(),
             tenant_policy=TenantPolicies(backends.tenants, settings.tenant_defaults()).policy,
+            erase_messages=backends.queue.erase_tenant,
         )
         backends.usage.flush_when_asked()  # at the end of an invocation, never frozen halfway
         return cls(backends, backends.queue, processor)
@@ -112,6 +114,7 @@ class WorkerFunction:
             record["receiptHandle"],
             int(record.get("attributes", {}).get("ApproximateReceiveCount", "1")),
             string_attributes(record.get("messageAttributes", {})),
+            record.get("attributes", {}),
         )
         try:
             outcome = await asyncio.wait_for(
@@ -135,11 +138,7 @@ class WorkerFunction:
         receipt = delivery.receipt
         if isinstance(outcome, Ack):
             self.backends.usage.outcome(outcome)
-            metrics.add_metric(
-                name="LogsStored" if outcome.stored else "LogsDuplicate",
-                unit=MetricUnit.Count,
-                value=1,
-            )
+            metrics.add_metric(name=_ack_metric(outcome), unit=MetricUnit.Count, value=1)
             for kind, count in outcome.redactions.items():
                 metrics.add_metric(name=f"Redactions{kind}", unit=MetricUnit.Count, value=count)
             logger.info("message processed", extra={**log, "stored": outcome.stored})
@@ -160,6 +159,12 @@ class WorkerFunction:
                 )
                 await self._queue.release(receipt, outcome.delay, outcome.reason)
                 return False
+            if isinstance(outcome, Continue):
+                # SqsQueue.give_back sends an uncounted copy and deletes this one: the
+                # mapping has nothing left to delete or retry.
+                logger.info("message handed back", extra={**log, "reason": outcome.reason})
+                await self._queue.give_back(receipt)
+                return True
             assert isinstance(outcome, DeadLetter)
             metrics.add_metric(name="MessagesDeadLettered", unit=MetricUnit.Count, value=1)
             logger.error("message dead-lettered", extra={**log, "reason": outcome.reason})
@@ -170,6 +175,12 @@ class WorkerFunction:
             # Reported as failed: it comes back after the visibility timeout.
             logger.error("could not apply outcome", extra={**log, "error": str(exc)})
             return False
+
+
+def _ack_metric(ack: Ack) -> str:
+    if ack.erasure:
+        return "ErasuresDone"
+    return "LogsStored" if ack.stored else "LogsDuplicate"
 
 
 def _tenant_of(delivery: Delivery) -> str | None:

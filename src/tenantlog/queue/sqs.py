@@ -5,6 +5,11 @@ Mapping of the Queue interface onto SQS:
 - ``send`` coalesces concurrent callers into SendMessageBatch calls
   (``tenantlog.aws.batching``); an entry SQS reports as failed is retried a
   few times, then its caller gets QueueUnavailable. Nobody hears "sent" early.
+  Each message's group (its tenant) is its MessageGroupId: on a standard
+  queue that is SQS's fair queueing, which, once a tenant has many more
+  messages in flight than the others, hands the others' messages out first
+  (there is no setting to turn on; the queue stays a standard queue, with
+  at-least-once delivery and no ordering). Copies keep the group.
 - ``receive`` long-polls (WaitTimeSeconds = int(wait), ≤ 20) for ≤ 10
   messages; the receive count is SQS's ApproximateReceiveCount (plus, on a
   given-back copy, the receives of the original). The receipt is SQS's receipt
@@ -24,6 +29,8 @@ Mapping of the Queue interface onto SQS:
   original message id, time) attributes, then deletes it from the main queue:
   a crash in between leaves a duplicate, never a loss.
 - DLQ listing, redrive and purge live in ``tenantlog.aws.sqs_dead_letters``.
+- ``erase_tenant`` erases from the DLQ only (see there): SQS cannot delete
+  from a queue by content.
 """
 
 from __future__ import annotations
@@ -46,8 +53,9 @@ from tenantlog.aws.sqs_messages import (
     PRIOR_RECEIVES_ATTRIBUTE,
     REASON_ATTRIBUTE,
     RECEIVE_COUNT_ATTRIBUTE,
-    Outgoing,
+    SYSTEM_ATTRIBUTES,
     Received,
+    SqsOutgoing,
     attribute_text,
     body_bytes,
     outgoing,
@@ -64,6 +72,7 @@ from tenantlog.core.models import utc_now
 from tenantlog.core.queue import (
     DeadLetterEntry,
     Delivery,
+    Outgoing,
     QueueStats,
     QueueUnavailable,
     VisibilityLimitReached,
@@ -123,10 +132,10 @@ class SqsQueue:
             if not stale(exc.__cause__):
                 raise
 
-    async def send(self, bodies: Sequence[bytes]) -> None:
-        await self._batcher.send([outgoing(body) for body in bodies])
+    async def send(self, messages: Sequence[Outgoing]) -> None:
+        await self._batcher.send([outgoing(body, group) for group, body in messages])
 
-    async def _send_batch(self, items: list[Outgoing]) -> list[Exception | None]:
+    async def _send_batch(self, items: list[SqsOutgoing]) -> list[Exception | None]:
         return await send_entries(self._client, self._url, items, self._calls)
 
     async def receive(self, max_messages: int, wait_seconds: float) -> list[Delivery]:
@@ -135,7 +144,7 @@ class SqsQueue:
             QueueUrl=self._url,
             MaxNumberOfMessages=max(1, min(10, max_messages)),
             WaitTimeSeconds=max(0, min(20, int(wait_seconds))),
-            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            MessageSystemAttributeNames=SYSTEM_ATTRIBUTES,  # type: ignore[arg-type]
             MessageAttributeNames=["All"],
             VisibilityTimeout=self._visibility,
         )
@@ -160,15 +169,20 @@ class SqsQueue:
         receipt: str,
         receive_count: int,
         attributes: Mapping[str, str],
+        system_attributes: Mapping[str, str] | None = None,
     ) -> Delivery:
         """The Delivery of a message received by Lambda's event source mapping.
 
         Keeps its body until ``ack``, ``release``, ``dead_letter`` or ``forget``.
         The mapping received it a little before: its 12 h are counted from now,
         a little late, and SQS's refusal is the backstop. Its receive count
-        includes the receives a given-back copy carries.
+        includes the receives a given-back copy carries. ``system_attributes``
+        (the record's ``attributes``) give its group and send time to the
+        copies made of it; without them the group is taken from the body.
         """
-        held = Received.of(message_id, text, receive_count, attributes, self._clock())
+        held = Received.of(
+            message_id, text, receive_count, attributes, self._clock(), system_attributes
+        )
         return self._keep(receipt, held)
 
     def _keep(self, receipt: str, held: Received) -> Delivery:
@@ -176,7 +190,7 @@ class SqsQueue:
             del self._held[next(iter(self._held))]
         self._held[receipt] = held
         body = body_bytes(held.text, held.attributes)
-        return Delivery(held.message_id, body, receipt, held.receive_count)
+        return Delivery(held.message_id, body, receipt, held.receive_count, held.group)
 
     def forget(self, receipt: str) -> None:
         """Drop a held body without touching the message (Lambda deletes acked records itself)."""
@@ -289,10 +303,7 @@ class SqsQueue:
     def _requeue(self, receipt: str, held: Received) -> None:
         """Blocking: send the uncounted copy of a message, then delete the original."""
         counted = str(held.receive_count - 1)
-        copy = Outgoing(held.text, {**held.attributes, PRIOR_RECEIVES_ATTRIBUTE: counted})
-        self._client.send_message(
-            QueueUrl=self._url, MessageBody=copy.text, MessageAttributes=copy.sqs_attributes()
-        )
+        held.copy(**{PRIOR_RECEIVES_ATTRIBUTE: counted}).send_message(self._client, self._url)
         try:
             self._client.delete_message(QueueUrl=self._url, ReceiptHandle=receipt)
         except ClientError as exc:
@@ -307,23 +318,15 @@ class SqsQueue:
             # eventually moves it. Slower, reason-less, but nothing is lost.
             await self._change_visibility(receipt, 0)
             return
-        attributes = {
-            **held.attributes,
+        details = {
             REASON_ATTRIBUTE: attribute_text(reason),
             RECEIVE_COUNT_ATTRIBUTE: str(held.receive_count),
             MESSAGE_ID_ATTRIBUTE: held.message_id,
             DEAD_AT_ATTRIBUTE: utc_now(),
         }
-        copy = Outgoing(held.text, attributes)
+        copy = held.copy(**details)
         dlq_url = await self.dead_letters.url()
-        await self._calls.run(
-            partial(
-                self._client.send_message,
-                QueueUrl=dlq_url,
-                MessageBody=copy.text,
-                MessageAttributes=copy.sqs_attributes(),
-            )
-        )
+        await self._calls.run(partial(copy.send_message, self._client, dlq_url))
         await self._call_with_receipt(
             partial(self._client.delete_message, QueueUrl=self._url, ReceiptHandle=receipt)
         )
@@ -357,6 +360,18 @@ class SqsQueue:
 
     async def purge_dead_letters(self) -> int:
         return await self.dead_letters.purge()
+
+    async def erase_tenant(self, tenant_id: str, sent_before: float) -> int:
+        """Delete the tenant's dead letters sent at or before ``sent_before``; how many.
+
+        Only the DLQ's: SQS cannot delete messages from a queue by what they
+        are, only by the receipt of a receive, and receiving the whole main
+        queue to find one tenant's messages would hold up every worker. The
+        tenant's messages in the main queue are still delivered, and the
+        erasure's mark in the store refuses each log it covers when a worker
+        brings it. So they count here as 0.
+        """
+        return await self.dead_letters.erase(tenant_id, sent_before)
 
     async def close(self) -> None:
         """Finish pending sends and in-flight long polls (≤ 20 s), then close the client."""

@@ -2,7 +2,9 @@
 
 Expired records are kept (like rows the SQLite purge has not reached yet)
 and skipped by every read, so the contract tests see the same behaviour here
-as on the real backends.
+as on the real backends. So are records an erasure covers until
+``delete_erased`` removes them. A deleted record leaves its key in a set of
+tombstones, which the conditional write checks.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from tenantlog.core.cursor import decode_cursor, encode_cursor
+from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, Page
 from tenantlog.core.store import MAX_PAGE_SIZE
 
@@ -21,10 +24,15 @@ class MemoryStore:
         """``clock`` gives the Unix time that decides which records have expired."""
         self._records: dict[tuple[str, str], LogRecord] = {}
         self._ids: dict[str, list[str]] = {}
+        self._tombstones: set[tuple[str, str]] = set()
+        self._erasures: dict[tuple[str, str], Erasure] = {}
+        self._marks: dict[str, str] = {}  # tenant -> the greatest ``before`` of its erasures
         self._clock = clock
 
     async def put_if_absent(self, record: LogRecord) -> bool:
         key = (record.tenant_id, record.log_id)
+        if key in self._tombstones or self._covered(record):
+            return False
         existing = self._records.get(key)
         if existing is not None and not existing.expired(self._clock()):
             return False
@@ -35,7 +43,7 @@ class MemoryStore:
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
         record = self._records.get((tenant_id, log_id))
-        if record is None or record.expired(self._clock()):
+        if record is None or not self._readable(record, self._clock()):
             return None
         return record
 
@@ -47,15 +55,52 @@ class MemoryStore:
         chosen: list[LogRecord] = []
         for log_id in ids[start:]:
             record = self._records[(tenant_id, log_id)]
-            if record.expired(now):
+            if not self._readable(record, now):
                 continue
             if len(chosen) == limit:  # one more exists: there is a next page
                 return Page(chosen, encode_cursor(chosen[-1].log_id))
             chosen.append(record)
         return Page(chosen, None)
 
+    async def delete(self, tenant_id: str, log_id: str) -> bool:
+        live = await self.get(tenant_id, log_id) is not None
+        self._remove(tenant_id, log_id)
+        self._tombstones.add((tenant_id, log_id))
+        return live
+
+    async def save_erasure(self, erasure: Erasure) -> None:
+        self._erasures[(erasure.tenant_id, erasure.erasure_id)] = erasure
+        mark = self._marks.get(erasure.tenant_id)
+        if mark is None or erasure.before > mark:
+            self._marks[erasure.tenant_id] = erasure.before
+
+    async def get_erasure(self, tenant_id: str, erasure_id: str) -> Erasure | None:
+        return self._erasures.get((tenant_id, erasure_id))
+
+    async def delete_erased(self, tenant_id: str, before: str, limit: int) -> int:
+        covered = [
+            log_id
+            for log_id in self._ids.get(tenant_id, [])
+            if self._records[(tenant_id, log_id)].received_at <= before
+        ][:limit]
+        for log_id in covered:
+            self._remove(tenant_id, log_id)
+        return len(covered)
+
     async def ping(self) -> None:
         return None
 
     async def close(self) -> None:
         return None
+
+    def _covered(self, record: LogRecord) -> bool:
+        mark = self._marks.get(record.tenant_id)
+        return mark is not None and record.received_at <= mark
+
+    def _readable(self, record: LogRecord, now: float) -> bool:
+        return not record.expired(now) and not self._covered(record)
+
+    def _remove(self, tenant_id: str, log_id: str) -> None:
+        if self._records.pop((tenant_id, log_id), None) is not None:
+            ids = self._ids[tenant_id]
+            del ids[bisect.bisect_left(ids, log_id)]

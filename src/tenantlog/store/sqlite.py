@@ -8,6 +8,17 @@ runs in the background (``run_purge``): a few hundred rows per write
 transaction, through the database's normal write path, so the purge takes
 turns with ingest in the group commit instead of holding the writer for a
 whole backlog.
+
+Erasure (tenantlog.core.store): a deleted log leaves a row in ``erased_logs``
+and a tenant's erasures are rows of ``erasures``. The conditional write checks
+both in the INSERT's own statement, so no erasure or delete can fall between
+the check and the write: SQLite runs one writer at a time, and a statement is
+atomic. Reads leave out rows an erasure covers (``received_at`` at or before
+the tenant's mark, the greatest ``before``), which may be there until
+``delete_erased`` reaches them. Deleted content is overwritten in the file
+(``PRAGMA secure_delete``, tenantlog.db.sqlite), and the ``delete_erased``
+call that finishes an erasure, like ``delete``, empties the write-ahead log,
+which still holds the pages as they were before the delete.
 """
 
 from __future__ import annotations
@@ -17,14 +28,15 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import orjson
 
 from tenantlog import metrics
 from tenantlog.core.cursor import decode_cursor, encode_cursor
-from tenantlog.core.models import LogRecord, Page, expiry_timestamp
+from tenantlog.core.erasure import Erasure
+from tenantlog.core.models import LogRecord, Page, expiry_timestamp, utc_now
 from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase, raising
 
@@ -41,20 +53,58 @@ PURGE_EVERY_SECONDS = 60.0
 
 _COLUMNS = (
     "tenant_id, log_id, source, original_text, modified_data,"
-    " received_at, processed_at, attempts, redactions, expires_at"
+    " received_at, processed_at, attempts, redactions, expires_at,"
+    " timestamp, severity, severity_number, attributes, original_attributes"
+)
+_VALUES = (
+    ":tenant_id, :log_id, :source, :original_text, :modified_data,"
+    " :received_at, :processed_at, :attempts, :redactions, :expires_at,"
+    " :timestamp, :severity, :severity_number, :attributes, :original_attributes"
 )
 # The conditional write: the first record wins, unless it has expired (then it counts as
-# absent, as every read treats it, and the new record takes its place).
+# absent, as every read treats it, and the new record takes its place). Nothing is
+# written for an id with a tombstone or a record an erasure covers: the SELECT yields no
+# row. (The SELECT form needs its WHERE before ON CONFLICT: SQLite's upsert parsing rule.)
 _INSERT = (
-    f"INSERT INTO logs ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO logs ({_COLUMNS}) SELECT {_VALUES}"
+    " WHERE NOT EXISTS (SELECT 1 FROM erased_logs"
+    " WHERE tenant_id = :tenant_id AND log_id = :log_id)"
+    " AND NOT EXISTS (SELECT 1 FROM erasures"
+    " WHERE tenant_id = :tenant_id AND before >= :received_at)"
     " ON CONFLICT (tenant_id, log_id) DO UPDATE SET"
     " source = excluded.source, original_text = excluded.original_text,"
     " modified_data = excluded.modified_data, received_at = excluded.received_at,"
     " processed_at = excluded.processed_at, attempts = excluded.attempts,"
-    " redactions = excluded.redactions, expires_at = excluded.expires_at"
-    " WHERE logs.expires_at <= ?"
+    " redactions = excluded.redactions, expires_at = excluded.expires_at,"
+    " timestamp = excluded.timestamp, severity = excluded.severity,"
+    " severity_number = excluded.severity_number, attributes = excluded.attributes,"
+    " original_attributes = excluded.original_attributes"
+    " WHERE logs.expires_at <= :now"
 )
-_LIVE = "(expires_at IS NULL OR expires_at > ?)"
+_LIVE = "(expires_at IS NULL OR expires_at > :now)"
+# Not covered by an erasure: received after the tenant's mark ('' without erasures, and
+# every received_at sorts after it). The subquery is not correlated: it runs once.
+_UNERASED = (
+    "received_at > coalesce((SELECT max(before) FROM erasures WHERE tenant_id = :tenant_id), '')"
+)
+_ERASURE_COLUMNS = (
+    "tenant_id, erasure_id, before, requested_by, status,"
+    " records_deleted, messages_deleted, finished_at"
+)
+_SAVE_ERASURE = (
+    f"INSERT INTO erasures ({_ERASURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (tenant_id, erasure_id) DO UPDATE SET"
+    " before = excluded.before, requested_by = excluded.requested_by,"
+    " status = excluded.status, records_deleted = excluded.records_deleted,"
+    " messages_deleted = excluded.messages_deleted, finished_at = excluded.finished_at"
+)
+# A tenant's rows are clustered by (tenant_id, log_id), so this reads only its rows. Not
+# by log_id order: client-chosen ids need not follow arrival, so received_at decides.
+_DELETE_ERASED = (
+    "DELETE FROM logs WHERE tenant_id = :tenant_id AND log_id IN ("
+    "SELECT log_id FROM logs WHERE tenant_id = :tenant_id AND received_at <= :before"
+    " LIMIT :limit)"
+)
 # Oldest expiries first, found through the partial index logs_by_expiry.
 _PURGE = (
     "DELETE FROM logs WHERE (tenant_id, log_id) IN ("
@@ -63,19 +113,29 @@ _PURGE = (
 )
 
 
-def _row(record: LogRecord) -> tuple[Any, ...]:
-    return (
-        record.tenant_id,
-        record.log_id,
-        record.source,
-        record.original_text,
-        record.modified_data,
-        record.received_at,
-        record.processed_at,
-        record.attempts,
-        orjson.dumps(dict(record.redactions)).decode(),
-        record.expires_at_seconds,
-    )
+def _row(record: LogRecord) -> dict[str, Any]:
+    return {
+        "tenant_id": record.tenant_id,
+        "log_id": record.log_id,
+        "source": record.source,
+        "original_text": record.original_text,
+        "modified_data": record.modified_data,
+        "received_at": record.received_at,
+        "processed_at": record.processed_at,
+        "attempts": record.attempts,
+        "redactions": orjson.dumps(dict(record.redactions)).decode(),
+        "expires_at": record.expires_at_seconds,
+        "timestamp": record.timestamp,
+        "severity": record.severity,
+        "severity_number": record.severity_number,
+        "attributes": _json_or_null(record.attributes),
+        "original_attributes": _json_or_null(record.original_attributes),
+    }
+
+
+def _json_or_null(attributes: Mapping[str, str] | None) -> str | None:
+    """Attributes as a JSON object; NULL for none, so plain logs cost nothing more."""
+    return orjson.dumps(attributes).decode() if attributes else None
 
 
 def _record(row: tuple[Any, ...]) -> LogRecord:
@@ -90,6 +150,24 @@ def _record(row: tuple[Any, ...]) -> LogRecord:
         attempts=row[7],
         redactions=orjson.loads(row[8]),
         expires_at=None if row[9] is None else expiry_timestamp(row[9]),
+        timestamp=row[10],
+        severity=row[11],
+        severity_number=row[12],
+        attributes={} if row[13] is None else orjson.loads(row[13]),
+        original_attributes=None if row[14] is None else orjson.loads(row[14]),
+    )
+
+
+def _erasure(row: tuple[Any, ...]) -> Erasure:
+    return Erasure(
+        erasure_id=row[1],
+        tenant_id=row[0],
+        before=row[2],
+        requested_by=row[3],
+        status=row[4],
+        records_deleted=row[5],
+        messages_deleted=row[6],
+        finished_at=row[7],
     )
 
 
@@ -98,9 +176,12 @@ class SqliteStore:
         """``clock`` gives the Unix time that decides which records have expired."""
         self._db = database
         self._clock = clock
+        # Rows a finishing delete_erased call deleted before emptying the WAL failed: the
+        # call is repeated (and deletes nothing more), and its count must not be lost.
+        self._uncounted: dict[tuple[str, str], int] = {}
 
     async def put_if_absent(self, record: LogRecord) -> bool:
-        row = (*_row(record), self._clock())
+        row = {**_row(record), "now": self._clock()}
         write = self._db.write(lambda conn: conn.execute(_INSERT, row).rowcount)
         inserted: int = await raising(write, StoreUnavailable)
         return inserted == 1
@@ -110,8 +191,9 @@ class SqliteStore:
 
         def select(conn: sqlite3.Connection) -> LogRecord | None:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM logs WHERE tenant_id = ? AND log_id = ? AND {_LIVE}",
-                (tenant_id, log_id, now),
+                f"SELECT {_COLUMNS} FROM logs WHERE tenant_id = :tenant_id AND log_id = :log_id"
+                f" AND {_LIVE} AND {_UNERASED}",
+                {"tenant_id": tenant_id, "log_id": log_id, "now": now},
             ).fetchone()
             return None if row is None else _record(row)
 
@@ -124,9 +206,9 @@ class SqliteStore:
 
         def select(conn: sqlite3.Connection) -> list[LogRecord]:
             rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM logs WHERE tenant_id = ? AND log_id > ? AND {_LIVE}"
-                " ORDER BY log_id LIMIT ?",
-                (tenant_id, after, now, limit + 1),
+                f"SELECT {_COLUMNS} FROM logs WHERE tenant_id = :tenant_id AND log_id > :after"
+                f" AND {_LIVE} AND {_UNERASED} ORDER BY log_id LIMIT :limit",
+                {"tenant_id": tenant_id, "after": after, "now": now, "limit": limit + 1},
             ).fetchall()
             return [_record(row) for row in rows]
 
@@ -134,6 +216,97 @@ class SqliteStore:
         if len(records) > limit:
             return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
         return Page(records, None)
+
+    async def delete(self, tenant_id: str, log_id: str) -> bool:
+        key = {"tenant_id": tenant_id, "log_id": log_id, "now": self._clock()}
+
+        def erase(conn: sqlite3.Connection) -> bool:
+            live = conn.execute(
+                "SELECT 1 FROM logs WHERE tenant_id = :tenant_id AND log_id = :log_id"
+                f" AND {_LIVE} AND {_UNERASED}",
+                key,
+            ).fetchone()
+            conn.execute("DELETE FROM logs WHERE tenant_id = :tenant_id AND log_id = :log_id", key)
+            conn.execute(
+                "INSERT INTO erased_logs (tenant_id, log_id, erased_at)"
+                " VALUES (:tenant_id, :log_id, :erased_at) ON CONFLICT DO NOTHING",
+                {**key, "erased_at": utc_now()},
+            )
+            return live is not None
+
+        write = self._db.write(erase, several_statements=True)
+        deleted: bool = await raising(write, StoreUnavailable)
+        try:
+            emptied = await self._empty_wal()
+        except StoreUnavailable:
+            emptied = False
+        if not emptied:  # the log is deleted all the same: the answer must say so
+            log.warning("a deleted log's old page stays in the WAL until its next reset")
+        return deleted
+
+    async def save_erasure(self, erasure: Erasure) -> None:
+        row = (
+            erasure.tenant_id,
+            erasure.erasure_id,
+            erasure.before,
+            erasure.requested_by,
+            erasure.status,
+            erasure.records_deleted,
+            erasure.messages_deleted,
+            erasure.finished_at,
+        )
+
+        def save(conn: sqlite3.Connection) -> None:
+            conn.execute(_SAVE_ERASURE, row)
+
+        await raising(self._db.write(save), StoreUnavailable)
+
+    async def get_erasure(self, tenant_id: str, erasure_id: str) -> Erasure | None:
+        def select(conn: sqlite3.Connection) -> Erasure | None:
+            row = conn.execute(
+                f"SELECT {_ERASURE_COLUMNS} FROM erasures WHERE tenant_id = ? AND erasure_id = ?",
+                (tenant_id, erasure_id),
+            ).fetchone()
+            return None if row is None else _erasure(row)
+
+        return await self._read(select)
+
+    async def delete_erased(self, tenant_id: str, before: str, limit: int) -> int:
+        """One write transaction of up to ``limit`` rows, through the group commit (a heavy
+        operation past ``LIGHT_ROWS``, so single logs still go first).
+
+        The call that deletes fewer than ``limit`` (the last) then empties the
+        WAL (TRUNCATE checkpoint); if other connections keep it from doing so,
+        it raises StoreUnavailable and the caller's repeat tries again (its
+        rows are counted by the call that succeeds).
+        """
+        params = {"tenant_id": tenant_id, "before": before, "limit": limit}
+        write = self._db.write(
+            lambda conn: conn.execute(_DELETE_ERASED, params).rowcount, rows=limit
+        )
+        deleted: int = await raising(write, StoreUnavailable)
+        if deleted >= limit:
+            return deleted
+        key = (tenant_id, before)
+        deleted += self._uncounted.pop(key, 0)
+        try:
+            if not await self._empty_wal():
+                raise StoreUnavailable(
+                    "erased logs deleted, but other connections kept the WAL from being emptied"
+                )
+        except StoreUnavailable:
+            self._uncounted[key] = deleted
+            raise
+        return deleted
+
+    async def _empty_wal(self) -> bool:
+        """Copy the WAL into the database file and truncate it; whether that was done.
+
+        It holds the writer (a few milliseconds for a WAL of a few MB), and waits
+        at most the busy timeout for other processes' readers: once, since a
+        finishing erasure is repeated by its caller anyway.
+        """
+        return await raising(self._db.checkpoint_wal("TRUNCATE"), StoreUnavailable)
 
     async def purge_expired(self, batch: int = PURGE_BATCH) -> int:
         """Delete up to ``batch`` expired rows in one write transaction; how many it deleted.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenantlog import metrics
-from tenantlog.core.processing import Ack, DeadLetter, Outcome, Processor, Retry
+from tenantlog.core.processing import Ack, Continue, DeadLetter, Outcome, Processor, Retry
 from tenantlog.core.queue import Delivery, Queue, QueueUnavailable, VisibilityLimitReached
 from tenantlog.core.usage import UsageRecorder
 
@@ -128,7 +128,7 @@ class Worker:
             # through, and a redelivery would find it stored already and not count it.
             self._count(outcome)
             await self._queue.ack(delivery.receipt)
-            metrics.MESSAGES_PROCESSED.labels("stored" if outcome.stored else "duplicate").inc()
+            metrics.MESSAGES_PROCESSED.labels(_ack_result(outcome)).inc()
             if outcome.conflict is not None:
                 metrics.CONFLICTS.inc()
                 log.warning(
@@ -147,6 +147,9 @@ class Worker:
                 outcome.reason,
                 outcome.delay,
             )
+        elif isinstance(outcome, Continue):
+            await self._queue.give_back(delivery.receipt)
+            log.info("message %s handed back: %s", delivery.message_id, outcome.reason)
         elif isinstance(outcome, DeadLetter):
             await self._queue.dead_letter(delivery.receipt, outcome.reason)
             metrics.MESSAGES_DEAD_LETTERED.inc()
@@ -203,6 +206,13 @@ class Worker:
             task.cancel()
         if self._batches:
             await asyncio.wait(set(self._batches))
+
+
+def _ack_result(ack: Ack) -> str:
+    """The ``result`` label of a processed message."""
+    if ack.erasure:
+        return "erasure"
+    return "stored" if ack.stored else "duplicate"
 
 
 async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
