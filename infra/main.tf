@@ -24,12 +24,12 @@ locals {
   # (tests/infra/test_terraform.py holds every name here to that list).
   # AWS_REGION is set by Lambda itself.
   shared_environment = {
-    TENANTLOG_BACKEND            = "aws"
-    SQS_QUEUE_URL                = aws_sqs_queue.main.url
-    TENANTLOG_SQS_DLQ_URL        = aws_sqs_queue.dlq.url
-    DYNAMODB_TABLE_NAME          = aws_dynamodb_table.logs.name
-    TENANTLOG_MAX_TEXT_BYTES     = var.max_text_bytes
-    TENANTLOG_MAX_BODY_BYTES     = var.max_body_bytes
+    TENANTLOG_BACKEND        = "aws"
+    SQS_QUEUE_URL            = aws_sqs_queue.main.url
+    TENANTLOG_SQS_DLQ_URL    = aws_sqs_queue.dlq.url
+    DYNAMODB_TABLE_NAME      = aws_dynamodb_table.logs.name
+    TENANTLOG_MAX_TEXT_BYTES = var.max_text_bytes
+    TENANTLOG_MAX_BODY_BYTES = var.max_body_bytes
     # Both sides need the simulated work and the worker's budget: ingest refuses (413) a text
     # no worker invocation could finish, the worker dead-letters one at once.
     TENANTLOG_PROCESSING_DELAY_PER_CHAR = var.processing_delay_per_char
@@ -75,6 +75,8 @@ locals {
 
   api_route_keys = [
     "POST /ingest",
+    "POST /v1/logs",          # OTLP/HTTP logs (docs/agents.md)
+    "POST /loki/api/v1/push", # Loki push
     "GET /tenants/{tenant_id}/logs",
     "GET /tenants/{tenant_id}/logs/{log_id+}", # greedy: a log_id may contain "/"
     "GET /audit",                              # the audit trail, for admin keys

@@ -29,6 +29,7 @@ from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.lambdas import ingest as ingest_handler
 from tenantlog.lambdas import worker as worker_handler
 from tenantlog.ratelimit.dynamodb import create_rate_limits_table
+from tenantlog.store.dynamodb import create_erasures_table
 from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
 from tests.support.aws_emulator import REGION, create_queues, create_table
 
@@ -97,6 +98,7 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
     idempotency_table = create_table(create_idempotency_table)
     tenants_table = create_table(create_tenants_table)
     rate_limits_table = create_table(create_rate_limits_table)
+    erasures_table = create_table(create_erasures_table)
     _, admin = asyncio.run(_new_key(keys_table, audit_table, "ops", ("admin",)))
     for name, value in {
         "TENANTLOG_BACKEND": "aws",
@@ -108,6 +110,7 @@ def deployment(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[De
         "TENANTLOG_DYNAMODB_IDEMPOTENCY_TABLE": idempotency_table,
         "TENANTLOG_DYNAMODB_TENANTS_TABLE": tenants_table,
         "TENANTLOG_DYNAMODB_RATE_LIMITS_TABLE": rate_limits_table,
+        "TENANTLOG_DYNAMODB_ERASURES_TABLE": erasures_table,
         "TENANTLOG_CRASH_PROBABILITY": "0",
         "TENANTLOG_PROCESSING_DELAY_PER_CHAR": "0",
         "TENANTLOG_VISIBILITY_TIMEOUT": "30",
@@ -405,3 +408,41 @@ def test_lambda_ingest_authenticates_against_the_keys_table(
     # AND the key's last use was written back to its table
     item = dynamodb.get_item(TableName=deployment.keys_table, Key={"key_id": {"S": key_id}})
     assert "last_used_at" in item["Item"]
+
+
+def api_request(method: str, path: str) -> dict[str, Any]:
+    """An API Gateway event for ``method path`` without a body."""
+    request = copy.deepcopy(event("apigw_v2_ingest_json.json"))
+    request.update(routeKey=f"{method} {path}", rawPath=path, body=None)
+    request["requestContext"]["http"].update(method=method, path=path)
+    request["requestContext"]["routeKey"] = f"{method} {path}"
+    del request["headers"]["content-length"], request["headers"]["content-type"]
+    return request
+
+
+def test_lambda_erasure_deletes_a_tenants_logs_through_the_worker(
+    deployment: Deployment, sqs: SQSClient, dynamodb: DynamoDBClient
+) -> None:
+    # GIVEN a stored log of the tenant
+    ingest(deployment)
+    assert deliver(sqs, deployment, FakeLambdaContext())[0] == []
+    assert len(stored(dynamodb, deployment.table, "acme")) == 1
+    # WHEN the tenant's logs are erased through the ingest function
+    status, answer, headers = call(
+        api_request("DELETE", "/tenants/acme/logs"), deployment.admin_secret
+    )
+    # THEN the answer is 202 and the log is no longer read, before any worker ran
+    assert (status, answer["status"]) == (202, "erasing")
+    location = headers["location"]
+    status, page, _ = call(api_request("GET", "/tenants/acme/logs"), deployment.admin_secret)
+    assert (status, page["items"]) == (200, [])
+    # AND the worker function, given the erasure's message, deletes it from the table
+    failed, batch = deliver(sqs, deployment, FakeLambdaContext())
+    assert (failed, len(batch)) == ([], 1)
+    assert stored(dynamodb, deployment.table, "acme") == []
+    status, progress, _ = call(api_request("GET", location), deployment.admin_secret)
+    assert (status, progress["status"], progress["records_deleted"]) == (200, "done", 1)
+    # AND the same log sent again after the erasure is kept
+    ingest(deployment)
+    assert deliver(sqs, deployment, FakeLambdaContext())[0] == []
+    assert len(stored(dynamodb, deployment.table, "acme")) == 1

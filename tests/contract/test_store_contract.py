@@ -12,11 +12,12 @@ import pytest
 
 from tenantlog.core.cursor import InvalidCursor, encode_cursor
 from tenantlog.core.erasure import Erasure
-from tenantlog.core.models import LogRecord, epoch_seconds
+from tenantlog.core.models import LogRecord, Source, epoch_seconds
+from tenantlog.core.query import LogQuery, UnsupportedQuery, parse_query
 from tenantlog.core.store import Store, StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.store.sqlite import SqliteStore
-from tests.contract.conftest import Clock
+from tests.contract.conftest import START, Clock
 from tests.support.factories import make_record
 
 pytestmark = pytest.mark.anyio
@@ -569,4 +570,281 @@ async def test_sqlite_erasure_waits_for_the_wal_to_be_emptied_and_counts_every_r
         assert await store.delete_erased("acme", ERASED_AT, 10) == 0
     finally:
         reader.close()
+        await database.close()
+
+
+# Search (tenantlog.core.query): the same semantics on every backend that serves it.
+
+
+def searchable(store: Store) -> Store:
+    """The store, unless it refuses filters for now (DynamoDB: tested to refuse them below)."""
+    from tenantlog.store.dynamodb import DynamoDbStore
+
+    if isinstance(store, DynamoDbStore):
+        pytest.skip("DynamoDB answers UnsupportedQuery to filters (tested separately)")
+    return store
+
+
+def log(
+    log_id: str,
+    *,
+    timestamp: str | None = None,
+    received_at: str = "2024-01-01T00:00:00.000Z",
+    text: str = "hello",
+    original: str | None = None,
+    severity: str | None = None,
+    attributes: dict[str, str] | None = None,
+    original_attributes: dict[str, str] | None = None,
+    source: Source = "json_upload",
+    tenant_id: str = "acme",
+) -> LogRecord:
+    return replace(
+        make_record(tenant_id=tenant_id, log_id=log_id, text=text),
+        original_text=text if original is None else original,
+        received_at=received_at,
+        timestamp=timestamp,
+        severity=severity,
+        attributes=attributes or {},
+        original_attributes=original_attributes,
+        source=source,
+    )
+
+
+async def put_all(store: Store, *records: LogRecord) -> None:
+    for record in records:
+        assert await store.put_if_absent(record) is True
+
+
+async def search(
+    store: Store, query: LogQuery, limit: int = 100, tenant_id: str = "acme"
+) -> list[str]:
+    """The log ids of every page of the query, in order."""
+    found: list[str] = []
+    cursor: str | None = None
+    while True:
+        page = await store.list(tenant_id, limit, cursor, query)
+        found += [r.log_id for r in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            return found
+
+
+def asked(**params: str) -> LogQuery:
+    return parse_query(params.items(), START)
+
+
+async def test_store_time_window_is_on_event_time_falling_back_to_received_at(
+    store: Store,
+) -> None:
+    store = searchable(store)
+    # GIVEN logs with event times and logs with only received_at (3 fractional digits,
+    # where timestamps have 9)
+    await put_all(
+        store,
+        log("a", timestamp="2024-01-01T10:00:00.000000000Z"),
+        log("b", received_at="2024-01-01T10:30:00.000Z"),
+        log("c", timestamp="2024-01-01T11:00:00.000000000Z"),
+        log("d", timestamp="2024-01-01T09:59:59.999999999Z", received_at="2024-01-01T10:20:00Z"),
+        log("e", received_at="2024-01-01T10:00:00.000Z"),
+        log("f", timestamp="2024-01-01T10:00:00.000000001Z"),
+    )
+    window = {"since": "2024-01-01T10:00:00Z", "until": "2024-01-01T11:00:00Z"}
+    # THEN since is inclusive, until exclusive, newest first by default, and a
+    # millisecond received_at sorts among nanosecond timestamps as the time it is
+    assert await search(store, asked(**window)) == ["b", "f", "e", "a"]
+    assert await search(store, asked(**window, order="asc")) == ["a", "e", "f", "b"]
+    assert await search(store, asked(**window, order="asc"), limit=1) == ["a", "e", "f", "b"]
+    assert await search(store, asked(until="2024-01-01T10:00:00Z")) == ["d"]
+
+
+async def test_store_without_filters_keeps_log_id_order(store: Store) -> None:
+    store = searchable(store)
+    await put_all(
+        store,
+        log("b", timestamp="2024-01-01T09:00:00.000000000Z"),
+        log("a", timestamp="2024-01-01T10:00:00.000000000Z"),
+        log("c", severity="error"),
+    )
+
+    assert await search(store, LogQuery()) == ["a", "b", "c"]
+    assert await search(store, asked(severity="ERROR"), limit=1) == ["c"]
+    # an explicit order sorts by event time
+    assert await search(store, asked(order="asc")) == ["c", "b", "a"]
+    assert await search(store, asked(order="desc"), limit=2) == ["a", "b", "c"]
+
+
+async def test_store_text_search_is_case_insensitive_in_the_redacted_text_only(
+    store: Store,
+) -> None:
+    store = searchable(store)
+    # GIVEN a log whose phone number was redacted, in its text and in an attribute
+    await put_all(
+        store,
+        log(
+            "redacted",
+            text="Call [REDACTED] about the Straße TIMEOUT",
+            original="Call 555-0199 about the Straße TIMEOUT",
+            attributes={"phone": "[REDACTED]"},
+            original_attributes={"phone": "555-0199"},
+        ),
+        log("other", text="all good"),
+    )
+    # THEN the redacted value is found nowhere: not by text, not by attribute
+    assert await search(store, asked(q="555-0199")) == []
+    assert await search(store, asked(q="0199")) == []
+    assert await search(store, LogQuery(attributes=(("phone", "555-0199"),))) == []
+    # AND the redacted text is, in any case (Unicode folding too)
+    assert await search(store, asked(q="timeout")) == ["redacted"]
+    assert await search(store, asked(q="[redacted]")) == ["redacted"]
+    assert await search(store, asked(q="STRASSE")) == ["redacted"]
+    assert await search(store, LogQuery(attributes=(("phone", "[REDACTED]"),))) == ["redacted"]
+
+
+async def test_store_severity_attribute_and_source_filters_combine(store: Store) -> None:
+    store = searchable(store)
+    await put_all(
+        store,
+        log("1", severity="ERROR", attributes={"service": "pay", "region": "eu"}),
+        log("2", severity="error", attributes={"service": "pay"}),
+        log("3", severity="Warn", attributes={"service": "auth", "region": "eu"}),
+        log("4", attributes={"service": "pay", "region": "eu"}, source="otlp"),
+        log("5", severity="info", source="otlp"),
+    )
+
+    assert await search(store, asked(severity="error")) == ["1", "2"]
+    assert await search(store, parse_query([("severity", "error"), ("severity", "WARN")], 0)) == [
+        "1",
+        "2",
+        "3",
+    ]
+    assert await search(store, asked(severity="error,warn"), limit=1) == ["1", "2", "3"]
+    both = [("attr.service", "pay"), ("attr.region", "eu")]
+    assert await search(store, parse_query(both, 0)) == ["1", "4"]
+    assert await search(store, parse_query([*both, ("severity", "error")], 0)) == ["1"]
+    assert await search(store, asked(source="otlp")) == ["4", "5"]
+    assert await search(store, parse_query([("attr.region", "")], 0)) == []
+    # another tenant's logs are never found
+    assert await search(store, asked(severity="error"), tenant_id="other") == []
+
+
+async def test_store_search_skips_expired_and_erased_records(store: Store, clock: Clock) -> None:
+    store = searchable(store)
+    await put_all(
+        store,
+        log("old", received_at="2024-01-01T00:00:00.000Z", severity="error"),
+        replace(
+            log("gone", received_at="2024-01-30T00:00:00.000Z", severity="error"), expires_at=SOON
+        ),
+        log("kept", received_at="2024-01-30T00:00:00.000Z", severity="error"),
+    )
+    await store.save_erasure(
+        Erasure(
+            erasure_id="e1", tenant_id="acme", before="2024-01-15T00:00:00.000Z", requested_by="t"
+        )
+    )
+    clock.advance(2 * DAY)
+
+    assert await search(store, asked(severity="error", since="30d")) == ["kept"]
+    assert await search(store, asked(severity="error")) == ["kept"]
+
+
+@pytest.mark.parametrize("order", ["asc", "desc", None])
+async def test_store_search_pages_neither_skip_nor_repeat_while_logs_arrive(
+    store: Store, order: str | None
+) -> None:
+    store = searchable(store)
+    # GIVEN 20 logs, one a minute
+    minute = [f"2024-01-01T10:{m:02d}:00.000000000Z" for m in range(60)]
+    await put_all(store, *(log(f"id{m:02d}", timestamp=minute[m]) for m in range(0, 40, 2)))
+    before = set(await search(store, LogQuery()))
+    query = asked(order=order) if order else LogQuery()
+    # WHEN logs arrive between every two pages, before, among and after those read
+    seen: list[str] = []
+    cursor: str | None = None
+    arriving = iter(range(1, 40, 2))
+    while True:
+        page = await store.list("acme", 3, cursor, query)
+        seen += [r.log_id for r in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+        for _ in range(3):
+            m = next(arriving, None)
+            if m is not None:
+                await put_all(store, log(f"id{m:02d}", timestamp=minute[m]))
+    # THEN every log stored before the first page is read once, and no log twice
+    assert len(seen) == len(set(seen))
+    assert before <= set(seen)
+    expected_order = sorted(seen, reverse=query.order == "desc")
+    assert seen == expected_order
+
+
+async def test_store_cursor_of_another_order_is_refused(store: Store) -> None:
+    store = searchable(store)
+    await put_all(store, *(log(f"id{n}", timestamp=f"2024-01-01T10:0{n}:00Z") for n in range(3)))
+    newest_first = await store.list("acme", 1, None, asked(order="desc"))
+    plain = await store.list("acme", 1, None)
+    assert newest_first.next_cursor is not None and plain.next_cursor is not None
+
+    assert [
+        r.log_id
+        for r in (await store.list("acme", 1, newest_first.next_cursor, asked(order="desc"))).items
+    ] == ["id1"]
+    with pytest.raises(InvalidCursor):
+        await store.list("acme", 1, newest_first.next_cursor, asked(order="asc"))
+    with pytest.raises(InvalidCursor):
+        await store.list("acme", 1, plain.next_cursor, asked(order="desc"))
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"since": "1h"}, "since"),
+        ({"until": "2024-01-01T00:00:00Z"}, "until"),
+        ({"q": "timeout"}, "q"),
+        ({"severity": "error"}, "severity"),
+        ({"attr.service": "pay"}, "attr.service"),
+        ({"source": "otlp"}, "source"),
+        ({"order": "asc"}, "order"),
+    ],
+)
+async def test_store_dynamodb_refuses_each_filter_by_name(
+    store: Store, params: dict[str, str], named: str
+) -> None:
+    from tenantlog.store.dynamodb import DynamoDbStore
+
+    await put_all(store, log("1", severity="error", attributes={"service": "pay"}))
+    query = asked(**params)
+    if not isinstance(store, DynamoDbStore):
+        assert await search(store, query) in (["1"], [])
+        return
+    with pytest.raises(UnsupportedQuery, match=f"^{named} is not supported on this backend$"):
+        await store.list("acme", 10, None, query)
+    # a plain listing, and an empty query, are served as ever
+    assert await search(store, LogQuery()) == ["1"]
+
+
+async def test_sqlite_search_finds_logs_stored_before_event_time_existed(tmp_path: Path) -> None:
+    # GIVEN a database file of the release before search: no event_time column, no index
+    database = await SqliteDatabase.open(tmp_path)
+    store = SqliteStore(database)
+    await put_all(
+        store,
+        log("with-time", timestamp="2024-01-01T10:00:00.000000001Z"),
+        log("received-only", received_at="2024-01-01T10:00:00.000Z"),
+    )
+    path = database.path
+    await database.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX logs_by_event_time")
+        conn.execute("ALTER TABLE logs DROP COLUMN event_time")
+    conn.close()
+    # WHEN this release opens it
+    database = await SqliteDatabase.open(tmp_path)
+    try:
+        store = SqliteStore(database)
+        # THEN the old logs have their event time, and a window finds them in time order
+        query = asked(since="2024-01-01T10:00:00Z", order="asc")
+        assert await search(store, query, limit=1) == ["received-only", "with-time"]
+    finally:
         await database.close()

@@ -73,6 +73,8 @@ WORKER_ONLY_ENVIRONMENT = frozenset(
 API_ROUTES = frozenset(
     {
         "POST /ingest",
+        "POST /v1/logs",
+        "POST /loki/api/v1/push",
         "GET /tenants/{tenant_id}/logs",
         "GET /tenants/{tenant_id}/logs/{log_id+}",
         "GET /audit",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.audit import ORIGINAL_READ, AuditEvent
 from tenantlog.core.models import LogRecord
+from tenantlog.core.query import ATTRIBUTE_PREFIX, InvalidQuery, LogQuery, parse_query
 from tenantlog.core.queue import DeadLetterEntry, QueueStats
 from tenantlog.settings import Settings
 
@@ -35,11 +37,14 @@ async def fetch_logs(
     every_page: bool,
     *,
     shows_original_text: bool,
+    query: LogQuery | None = None,
 ) -> tuple[list[LogRecord], str | None]:
-    """A tenant's records; showing their unredacted text is recorded in the audit trail."""
+    """A tenant's records that ``query`` matches; showing their unredacted text is recorded
+    in the audit trail."""
     records: list[LogRecord] = []
     while True:
-        page = await backends.store.list(tenant_id, min(limit - len(records), 1000), cursor)
+        size = min(limit - len(records), 1000) if not every_page else 1000
+        page = await backends.store.list(tenant_id, max(size, 1), cursor, query)
         records += page.items
         cursor = page.next_cursor
         if cursor is None or (not every_page and len(records) >= limit):
@@ -49,6 +54,29 @@ async def fetch_logs(
         detail = {"count": str(len(shown)), "first_log_id": shown[0], "last_log_id": shown[-1]}
         await backends.audit.record(AuditEvent(ORIGINAL_READ, cli_actor(), tenant_id, detail))
     return records, cursor
+
+
+def log_query(
+    since: str | None,
+    until: str | None,
+    grep: str | None,
+    severities: list[str],
+    attributes: list[str],
+    *,
+    now: float | None = None,
+) -> LogQuery:
+    """The query of ``tenantlog logs``' options, parsed as the HTTP API parses its
+    parameters; InvalidQuery (a ValueError) naming a malformed one."""
+    params = [(name, value) for name, value in (("since", since), ("until", until)) if value]
+    if grep is not None:
+        params.append(("q", grep))
+    params += [("severity", value) for value in severities]
+    for pair in attributes:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise InvalidQuery(f"invalid --attr {pair!r}: use KEY=VALUE")
+        params.append((ATTRIBUTE_PREFIX + name, value))
+    return parse_query(params, time.time() if now is None else now)
 
 
 def cli_actor() -> str:

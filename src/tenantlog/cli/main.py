@@ -18,6 +18,8 @@ from rich.table import Column, Table
 
 from tenantlog.cli import admin
 from tenantlog.cli.tenants import tenants_app
+from tenantlog.core.cursor import InvalidCursor
+from tenantlog.core.query import UnsupportedQuery
 from tenantlog.settings import Settings, SettingsError, env_name, load_settings
 
 app = typer.Typer(
@@ -155,16 +157,40 @@ def logs(
     limit: Annotated[int, typer.Option(min=1, help="records to show")] = 20,
     cursor: Annotated[str | None, typer.Option(help="continue after this page")] = None,
     every: Annotated[bool, typer.Option("--all", help="every record of the tenant")] = False,
+    since: Annotated[
+        str | None, typer.Option(help="event time from: RFC 3339, or 15m, 2h, 7d ago")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="event time before (same forms)")] = None,
+    grep: Annotated[
+        str | None, typer.Option(help="case-insensitive text in the redacted log")
+    ] = None,
+    severity: Annotated[
+        list[str] | None, typer.Option(help="severity, any case; repeat for several")
+    ] = None,
+    attr: Annotated[
+        list[str] | None, typer.Option(help="KEY=VALUE an attribute must equal; repeatable")
+    ] = None,
     backend: Backend = None,
     data_dir: DataDir = None,
     json: Json = False,
 ) -> None:
-    """A tenant's stored logs, in log_id order."""
+    """A tenant's stored logs, in log_id order; newest first with --since or --until."""
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
-    records, next_cursor = admin.with_backends(
-        settings,
-        lambda b: admin.fetch_logs(b, tenant_id, limit, cursor, every, shows_original_text=json),
-    )
+    try:
+        query = admin.log_query(since, until, grep, severity or [], attr or [])
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        records, next_cursor = admin.with_backends(
+            settings,
+            lambda b: admin.fetch_logs(
+                b, tenant_id, limit, cursor, every, shows_original_text=json, query=query
+            ),
+        )
+    except (InvalidCursor, UnsupportedQuery) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     if json:
         print_json({"items": [r.to_dict() for r in records], "next_cursor": next_cursor})
         return

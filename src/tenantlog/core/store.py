@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from tenantlog.core.models import LogRecord, Page
+from tenantlog.core.query import LogQuery
 
 if TYPE_CHECKING:  # tenantlog.core.erasure names the Store in its own annotations
     from tenantlog.core.erasure import Erasure
@@ -63,11 +64,17 @@ class Store(Protocol):
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
         """The record, or None when it is absent, expired, deleted or covered by an erasure."""
 
-    async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
-        """A tenant's records in log_id order, ``limit`` at a time (at most MAX_PAGE_SIZE).
+    async def list(
+        self, tenant_id: str, limit: int, cursor: str | None, query: LogQuery | None = None
+    ) -> Page:
+        """A tenant's records that ``query`` matches, ``limit`` at a time (at most
+        MAX_PAGE_SIZE), in its order: log_id order without one (tenantlog.core.query).
 
-        Skips what ``get`` would not return. Raises
-        tenantlog.core.cursor.InvalidCursor for a cursor it did not issue.
+        The one way to read a page, filtered or not. Skips what ``get`` would
+        not return. Raises tenantlog.core.cursor.InvalidCursor for a cursor it
+        did not issue for this query's order, and
+        tenantlog.core.query.UnsupportedQuery naming a filter the backend
+        cannot serve.
         """
 
     async def delete(self, tenant_id: str, log_id: str) -> bool:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from tenantlog.core.query import canonical_time
+
 #: (table, column, declaration) of every column added after its table first shipped.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # Retention (DESIGN §2b): unix seconds a log expires; NULL keeps it forever, which is
@@ -30,7 +32,18 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("logs", "severity_number", "INTEGER"),
     ("logs", "attributes", "TEXT"),
     ("logs", "original_attributes", "TEXT"),
+    # Search (DESIGN §2, reads): the event time in canonical form, the timestamp or else
+    # received_at, so that one index orders a tenant's logs by time. Filled in below.
+    ("logs", "event_time", "TEXT"),
 )
+#: Statements that fill in an added column for the rows already there, run in the
+#: transaction that adds it (so a reader never sees it half filled). They may call
+#: ``canonical_time`` (tenantlog.core.query).
+BACKFILLS: dict[tuple[str, str], str] = {
+    ("logs", "event_time"): (
+        "UPDATE logs SET event_time = coalesce(timestamp, canonical_time(received_at))"
+    ),
+}
 
 
 def upgrade(conn: sqlite3.Connection) -> None:
@@ -45,6 +58,10 @@ def upgrade(conn: sqlite3.Connection) -> None:
         try:
             if _lacks(conn, table, column):  # another process may have added it meanwhile
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                backfill = BACKFILLS.get((table, column))
+                if backfill is not None:
+                    conn.create_function("canonical_time", 1, canonical_time, deterministic=True)
+                    conn.execute(backfill)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

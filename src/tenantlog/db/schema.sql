@@ -44,11 +44,15 @@ CREATE TABLE IF NOT EXISTS logs (
     severity_number INTEGER,         -- OTLP's 1-24
     attributes    TEXT,              -- JSON object of strings (redacted); NULL: none
     original_attributes TEXT,        -- their audit copy; NULL: none or not kept
+    event_time    TEXT,              -- timestamp, or else received_at, 9 digits (search)
     PRIMARY KEY (tenant_id, log_id)
 ) WITHOUT ROWID;
 -- The retention purge's way to the oldest expiries; logs kept forever stay out of it.
 -- (Files made before retention get expires_at from tenantlog.db.migrations, run first.)
 CREATE INDEX IF NOT EXISTS logs_by_expiry ON logs (expires_at) WHERE expires_at IS NOT NULL;
+-- Searches by time (GET /tenants/{t}/logs?since=...): a tenant's logs in (event time,
+-- log_id) order, which is also the order and the cursor of such a page.
+CREATE INDEX IF NOT EXISTS logs_by_event_time ON logs (tenant_id, event_time, log_id);
 
 -- API keys (DESIGN §2a): only the SHA-256 digest of a secret is kept.
 CREATE TABLE IF NOT EXISTS api_keys (

@@ -38,6 +38,7 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -118,7 +119,7 @@ class SqliteDatabase:
                 isolation_level=None,  # explicit BEGIN/COMMIT: we group transactions ourselves
                 check_same_thread=False,
             )
-            conn.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
             # Only the writer deletes, but the setting costs a reader nothing.
@@ -126,11 +127,37 @@ class SqliteDatabase:
             self._local.conn = conn
         return conn
 
+    def _enter_wal(self, conn: sqlite3.Connection) -> None:
+        """Switch a new file to WAL, waiting out the others that open it at the same moment.
+
+        SQLite answers "database is locked" to a journal-mode change at once, without the
+        busy handler, while another connection is switching it; once the file is in WAL
+        the statement is a no-op, so trying again until the busy timeout is enough.
+        """
+        deadline = time.monotonic() + self._busy_timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+
     def _create_schema(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         schema = resources.files("tenantlog.db").joinpath("schema.sql").read_text()
-        upgrade(self._connection())  # first: the schema's indexes name columns added since
-        self._connection().executescript(schema)
+        conn = self._connection()
+        upgrade(conn)  # first: the schema's indexes name columns added since
+        # One write transaction, taken up front: each CREATE of an autocommit script reads
+        # the schema and then writes, and a read snapshot that another process committed
+        # past (two opening a new file at once) fails at once, busy timeout or not.
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE;\n{schema}\nCOMMIT;")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     async def _in_thread(self, executor: ThreadPoolExecutor, fn: Callable[[], T]) -> T:
         loop = asyncio.get_running_loop()

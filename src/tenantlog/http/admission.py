@@ -1,7 +1,7 @@
 """What happens to parsed logs before the queue, once, for every route that takes logs.
 
-A route (``/ingest`` now, the agent protocols later) turns its request into
-an ``Accepted`` batch; ``Admission.admit`` then decides, in this order:
+A route (``/ingest``, and the agents' ``/v1/logs`` and ``/loki/api/v1/push``)
+turns its request into an ``Accepted`` batch; ``Admission.admit`` then decides, in this order:
 
 1. backpressure: the queue is over its depth limit → 503;
 2. tenant limits: a batch larger than its tenant's burst could never pass → 413;

@@ -116,13 +116,12 @@ class AgentApp:
     async def _otlp(
         self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], content_type: str
     ) -> Answer:
-        status, content, extra = await self._take(
+        (status, content, extra), parsed = await self._take(
             scope, receive, headers, "X-Tenant-ID or X-Scope-OrgID", "otlp", content_type
         )
         kind = [(b"content-type", otlp.response_content_type(content_type).encode())]
         if status == 202:
-            partial = orjson.loads(content)
-            body = otlp.encode_response(partial["rejected"], partial["message"], content_type)
+            body = otlp.encode_response(parsed.rejected, parsed.message, content_type)
             return 200, body, kind
         message = orjson.loads(content)["error"]
         code = otlp.RPC_CODE_FOR_HTTP.get(status, UNKNOWN_RPC_CODE)
@@ -131,7 +130,7 @@ class AgentApp:
     async def _loki(
         self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], content_type: str
     ) -> Answer:
-        status, content, extra = await self._take(
+        (status, content, extra), _ = await self._take(
             scope, receive, headers, "X-Scope-OrgID", "loki", content_type
         )
         if status == 202:
@@ -146,22 +145,20 @@ class AgentApp:
         tenant_headers: str,
         source: Source,
         content_type: str,
-    ) -> Answer:
-        """Read, parse and admit a request: 202 with the rejected records' count and
-        message as JSON (OTLP's partial success), or the refusal as our JSON error."""
+    ) -> tuple[Answer, Parsed]:
+        """Read, parse and admit a request: the admission's answer (202, or a refusal as
+        our JSON error) and what was parsed (OTLP answers with its refused records)."""
+        parsed = Parsed([])
         try:
             body = await self._body(receive, headers)
             tenant = _tenant(headers, principal_of(scope), tenant_headers)
             parse = _parse_otlp if source == "otlp" else _parse_loki
             parsed = await self._off_loop(parse, body, content_type, caps_of(self.limits))
-            status, content, extra = await self._admit(parsed, tenant, source)
+            return await self._admit(parsed, tenant, source), parsed
         except IngestError as exc:
-            return refused(exc)
+            return refused(exc), parsed
         except ClientGone:
-            return 400, error_body("client disconnected"), []
-        if status == 202:
-            content = orjson.dumps({"rejected": parsed.rejected, "message": parsed.message})
-        return status, content, extra
+            return (400, error_body("client disconnected"), []), parsed
 
     async def _body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
         declared = _text(headers.get(b"content-length"))

@@ -1,5 +1,9 @@
 """Reading a tenant's logs back (DESIGN §2). Every read names its tenant.
 
+A list is also a search: its filters and order are tenantlog.core.query's, and
+a malformed filter, or one the backend cannot serve, is a 400 naming it.
+Unknown query parameters are ignored, as they always were.
+
 The policy seam has already checked that the caller may read this tenant.
 ``original_text`` (the unredacted audit copy) is returned only to callers
 with the ``audit`` scope, and only after the read is in the audit trail: if
@@ -16,6 +20,8 @@ hundreds of megabytes.
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +30,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantlog.core.audit import ORIGINAL_READ, AuditEvent, AuditLog, AuditUnavailable
-from tenantlog.core.cursor import InvalidCursor, encode_cursor
+from tenantlog.core.cursor import InvalidCursor
 from tenantlog.core.identity import Principal
 from tenantlog.core.models import LogRecord
+from tenantlog.core.query import InvalidQuery, UnsupportedQuery, parse_query
 from tenantlog.core.store import MAX_PAGE_SIZE, Store, StoreUnavailable
 from tenantlog.core.validation import is_valid_log_id, is_valid_tenant_id
 from tenantlog.http.params import Refused, positive_int
@@ -49,6 +56,8 @@ class Reads:
     store: Store
     audit: AuditLog
     max_page_bytes: int
+    #: Unix seconds that relative times (``since=15m``) count back from.
+    clock: Callable[[], float] = time.time
 
     async def list_logs(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
@@ -57,21 +66,26 @@ class Reads:
         try:
             limit = positive_int(request.query_params, "limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
             shown = _shown_fields(request)
+            query = parse_query(request.query_params.multi_items(), self.clock())
         except Refused as refused:
             return refused.response()
+        except InvalidQuery as invalid:
+            return error(400, str(invalid))
         try:
-            page = await self.store.list(tenant_id, limit, request.query_params.get("cursor"))
+            page = await self.store.list(
+                tenant_id, limit, request.query_params.get("cursor"), query
+            )
         except InvalidCursor:
             return error(400, "invalid cursor")
+        except UnsupportedQuery as unsupported:
+            return error(400, str(unsupported))
         except StoreUnavailable:
             return error(503, "store unavailable", {"Retry-After": "5"})
         records, parts = _fit(page.items, shown, self.max_page_bytes)
-        # A shortened page resumes right after its last record: every backend's
-        # cursor is the last log_id returned, and a list continues strictly after it.
+        # A shortened page resumes right after its last record: a cursor is the sort key
+        # of the last record returned, and a page continues strictly after it.
         next_cursor = (
-            page.next_cursor
-            if len(records) == len(page.items)
-            else encode_cursor(records[-1].log_id)
+            page.next_cursor if len(records) == len(page.items) else query.cursor_after(records[-1])
         )
         items = [orjson.Fragment(part) for part in parts]
         return await self._answer(

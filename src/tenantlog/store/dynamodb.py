@@ -89,6 +89,7 @@ from tenantlog.aws.clients import CONDITION_FAILED, Blocking, error_code
 from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
 from tenantlog.core.erasure import Erasure, ErasureStatus
 from tenantlog.core.models import LogRecord, Page, Source, expiry_timestamp, utc_now
+from tenantlog.core.query import LogQuery, UnsupportedQuery
 from tenantlog.core.store import MAX_PAGE_SIZE, RecordTooLarge, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -192,7 +193,14 @@ class DynamoDbStore:
             return None
         return from_item(item)
 
-    async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
+    async def list(
+        self, tenant_id: str, limit: int, cursor: str | None, query: LogQuery | None = None
+    ) -> Page:
+        """Log_id order only, for now: a filter or a time order raises UnsupportedQuery
+        naming it, rather than filter a whole tenant's partition at unbounded cost."""
+        filters = [] if query is None else query.filters()
+        if filters:
+            raise UnsupportedQuery(filters[0])
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         mark = await self._mark(tenant_id)
         values: dict[str, AttributeValueTypeDef] = {
@@ -204,7 +212,7 @@ class DynamoDbStore:
         if mark is not None:
             live += " AND received_at > :mark"
             values[":mark"] = {"S": mark}
-        query: QueryInputTypeDef = {
+        call: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "tenant_id = :t",
             "FilterExpression": live,
@@ -215,7 +223,7 @@ class DynamoDbStore:
             after = decode_cursor(cursor)
             if len(after.encode()) > MAX_SORT_KEY_BYTES:
                 raise InvalidCursor("invalid cursor")
-            query["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "log_id": {"S": after}}
+            call["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "log_id": {"S": after}}
         records: list[LogRecord] = []
         skipping = False  # expired items turned up: read in larger steps past them
         # One more than asked, to know whether a next page exists. A Query page
@@ -223,8 +231,8 @@ class DynamoDbStore:
         # so it may take several to gather them.
         for _ in range(MAX_QUERIES_PER_PAGE):
             wanted = limit + 1 - len(records)
-            query["Limit"] = max(wanted, SKIP_STEP) if skipping else wanted
-            response = await self._calls.run(partial(self._client.query, **query))
+            call["Limit"] = max(wanted, SKIP_STEP) if skipping else wanted
+            response = await self._calls.run(partial(self._client.query, **call))
             items = response.get("Items", [])
             records += [from_item(item) for item in items]
             skipping |= response.get("ScannedCount", len(items)) > len(items)
@@ -233,7 +241,7 @@ class DynamoDbStore:
                 return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
             if not last:
                 return Page(records, None)
-            query["ExclusiveStartKey"] = last
+            call["ExclusiveStartKey"] = last
             last_read = str(last["log_id"]["S"])
         # Out of Query calls: everything up to the last item read has been seen.
         return Page(records, encode_cursor(last_read))

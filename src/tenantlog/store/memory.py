@@ -13,9 +13,9 @@ import bisect
 import time
 from collections.abc import Callable
 
-from tenantlog.core.cursor import decode_cursor, encode_cursor
 from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, Page
+from tenantlog.core.query import EVERYTHING, LogQuery
 from tenantlog.core.store import MAX_PAGE_SIZE
 
 
@@ -47,18 +47,32 @@ class MemoryStore:
             return None
         return record
 
-    async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
+    async def list(
+        self, tenant_id: str, limit: int, cursor: str | None, query: LogQuery | None = None
+    ) -> Page:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
+        query = query or EVERYTHING
         now = self._clock()
         ids = self._ids.get(tenant_id, [])
-        start = 0 if cursor is None else bisect.bisect_right(ids, decode_cursor(cursor))
+        after = None if cursor is None else query.position(cursor)
+        if query.by_time:
+            candidates = sorted(
+                (self._records[(tenant_id, log_id)] for log_id in ids),
+                key=query.sort_key,
+                reverse=query.order == "desc",
+            )
+        else:  # ids are kept sorted: start right after the cursor's
+            start = 0 if after is None else bisect.bisect_right(ids, after[1])
+            candidates = [self._records[(tenant_id, log_id)] for log_id in ids[start:]]
+            after = None
         chosen: list[LogRecord] = []
-        for log_id in ids[start:]:
-            record = self._records[(tenant_id, log_id)]
-            if not self._readable(record, now):
+        for record in candidates:
+            if after is not None and not _beyond(query, record, after):
+                continue
+            if not self._readable(record, now) or not query.matches(record):
                 continue
             if len(chosen) == limit:  # one more exists: there is a next page
-                return Page(chosen, encode_cursor(chosen[-1].log_id))
+                return Page(chosen, query.cursor_after(chosen[-1]))
             chosen.append(record)
         return Page(chosen, None)
 
@@ -104,3 +118,9 @@ class MemoryStore:
         if self._records.pop((tenant_id, log_id), None) is not None:
             ids = self._ids[tenant_id]
             del ids[bisect.bisect_left(ids, log_id)]
+
+
+def _beyond(query: LogQuery, record: LogRecord, after: tuple[str, str]) -> bool:
+    """Whether ``record`` comes strictly after the cursor's position in the query's order."""
+    key = query.sort_key(record)
+    return key < after if query.order == "desc" else key > after

@@ -34,9 +34,9 @@ from typing import Any, TypeVar
 import orjson
 
 from tenantlog import metrics
-from tenantlog.core.cursor import decode_cursor, encode_cursor
 from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, Page, expiry_timestamp, utc_now
+from tenantlog.core.query import EVERYTHING, LogQuery, event_time, fold
 from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase, raising
 
@@ -66,7 +66,7 @@ _VALUES = (
 # written for an id with a tombstone or a record an erasure covers: the SELECT yields no
 # row. (The SELECT form needs its WHERE before ON CONFLICT: SQLite's upsert parsing rule.)
 _INSERT = (
-    f"INSERT INTO logs ({_COLUMNS}) SELECT {_VALUES}"
+    f"INSERT INTO logs ({_COLUMNS}, event_time) SELECT {_VALUES}, :event_time"
     " WHERE NOT EXISTS (SELECT 1 FROM erased_logs"
     " WHERE tenant_id = :tenant_id AND log_id = :log_id)"
     " AND NOT EXISTS (SELECT 1 FROM erasures"
@@ -78,7 +78,7 @@ _INSERT = (
     " redactions = excluded.redactions, expires_at = excluded.expires_at,"
     " timestamp = excluded.timestamp, severity = excluded.severity,"
     " severity_number = excluded.severity_number, attributes = excluded.attributes,"
-    " original_attributes = excluded.original_attributes"
+    " original_attributes = excluded.original_attributes, event_time = excluded.event_time"
     " WHERE logs.expires_at <= :now"
 )
 _LIVE = "(expires_at IS NULL OR expires_at > :now)"
@@ -130,7 +130,57 @@ def _row(record: LogRecord) -> dict[str, Any]:
         "severity_number": record.severity_number,
         "attributes": _json_or_null(record.attributes),
         "original_attributes": _json_or_null(record.original_attributes),
+        "event_time": event_time(record),
     }
+
+
+def _search(query: LogQuery, after: tuple[str, str] | None) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause (with its ORDER BY) of a page of ``query`` after ``after``, and its
+    parameters but for :tenant_id, :now and :limit.
+
+    A time-ordered page walks the index logs_by_event_time; a log_id-ordered one the
+    table itself. ``q`` reads every row of the tenant that the other conditions leave
+    (a scan, until a text index serves it).
+    """
+    clauses = ["tenant_id = :tenant_id", _LIVE, _UNERASED]
+    params: dict[str, Any] = {}
+    if query.since is not None:
+        clauses.append("event_time >= :since")
+        params["since"] = query.since
+    if query.until is not None:
+        clauses.append("event_time < :until")
+        params["until"] = query.until
+    if query.text is not None:
+        clauses.append("instr(casefold(modified_data), :text) > 0")
+        params["text"] = fold(query.text)
+    if query.severities:
+        names = [f":severity{i}" for i in range(len(query.severities))]
+        clauses.append(f"casefold(severity) IN ({', '.join(names)})")
+        params.update(zip((n[1:] for n in names), sorted(query.severities), strict=True))
+    if query.source is not None:
+        clauses.append("source = :source")
+        params["source"] = query.source
+    for i, (name, value) in enumerate(query.attributes):
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(logs.attributes)"
+            f" WHERE key = :attr_name{i} AND value = :attr_value{i})"
+        )
+        params[f"attr_name{i}"], params[f"attr_value{i}"] = name, value
+    if not query.by_time:
+        clauses.append("log_id > :after_id")
+        params["after_id"] = "" if after is None else after[1]
+        return " AND ".join(clauses) + " ORDER BY log_id", params
+    direction = "DESC" if query.order == "desc" else "ASC"
+    if after is not None:
+        beyond = "<" if query.order == "desc" else ">"
+        clauses.append(f"(event_time, log_id) {beyond} (:after_time, :after_id)")
+        params["after_time"], params["after_id"] = after
+    order = f" ORDER BY event_time {direction}, log_id {direction}"
+    return " AND ".join(clauses) + order, params
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else fold(text)
 
 
 def _json_or_null(attributes: Mapping[str, str] | None) -> str | None:
@@ -199,22 +249,25 @@ class SqliteStore:
 
         return await self._read(select)
 
-    async def list(self, tenant_id: str, limit: int, cursor: str | None) -> Page:
+    async def list(
+        self, tenant_id: str, limit: int, cursor: str | None, query: LogQuery | None = None
+    ) -> Page:
         limit = max(1, min(limit, MAX_PAGE_SIZE))
-        after = "" if cursor is None else decode_cursor(cursor)
-        now = self._clock()
+        query = query or EVERYTHING
+        after = None if cursor is None else query.position(cursor)
+        where, params = _search(query, after)
+        params.update(tenant_id=tenant_id, now=self._clock(), limit=limit + 1)
+        sql = f"SELECT {_COLUMNS} FROM logs WHERE {where} LIMIT :limit"
+        folds = query.text is not None or bool(query.severities)
 
         def select(conn: sqlite3.Connection) -> list[LogRecord]:
-            rows = conn.execute(
-                f"SELECT {_COLUMNS} FROM logs WHERE tenant_id = :tenant_id AND log_id > :after"
-                f" AND {_LIVE} AND {_UNERASED} ORDER BY log_id LIMIT :limit",
-                {"tenant_id": tenant_id, "after": after, "now": now, "limit": limit + 1},
-            ).fetchall()
-            return [_record(row) for row in rows]
+            if folds:  # Python's Unicode case folding: SQLite's lower() folds ASCII only
+                conn.create_function("casefold", 1, _fold, deterministic=True)
+            return [_record(row) for row in conn.execute(sql, params).fetchall()]
 
         records = await self._read(select)
         if len(records) > limit:
-            return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
+            return Page(records[:limit], query.cursor_after(records[limit - 1]))
         return Page(records, None)
 
     async def delete(self, tenant_id: str, log_id: str) -> bool:

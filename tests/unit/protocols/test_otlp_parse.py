@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import math
-from pathlib import Path
 
 import orjson
 import pytest
@@ -29,7 +28,79 @@ from tests.unit.protocols.builders import (
     record,
 )
 
-EXAMPLE = Path(__file__).parent / "data" / "otlp_logs_example.json"
+
+def _value(kind: str, value: object) -> dict[str, object]:
+    return {kind: value}
+
+
+def _kv(key: str, value: dict[str, object]) -> dict[str, object]:
+    return {"key": key, "value": value}
+
+
+#: A request in the OTLP/HTTP JSON mapping with every shape of the specification's own
+#: logs example: 64-bit integers as strings, trace ids in upper-case hex, nested values.
+SPEC_SHAPED_REQUEST: dict[str, object] = {
+    "resourceLogs": [
+        {
+            "resource": {"attributes": [_kv("service.name", _value("stringValue", "my.service"))]},
+            "scopeLogs": [
+                {
+                    "scope": {
+                        "name": "my.library",
+                        "version": "1.0.0",
+                        "attributes": [
+                            _kv("my.scope.attribute", _value("stringValue", "some scope attribute"))
+                        ],
+                    },
+                    "logRecords": [
+                        {
+                            "timeUnixNano": "1544712660300000000",
+                            "observedTimeUnixNano": "1544712660300000000",
+                            "severityNumber": 10,
+                            "severityText": "Information",
+                            "traceId": "5B8EFFF798038103D269B633813FC60C",
+                            "spanId": "EEE19B7EC3C1B174",
+                            "body": _value("stringValue", "Example log record"),
+                            "attributes": [
+                                _kv("string.attribute", _value("stringValue", "some string")),
+                                _kv("boolean.attribute", _value("boolValue", True)),
+                                _kv("int.attribute", _value("intValue", "10")),
+                                _kv("double.attribute", _value("doubleValue", 637.704)),
+                                _kv(
+                                    "array.attribute",
+                                    _value(
+                                        "arrayValue",
+                                        {
+                                            "values": [
+                                                _value("stringValue", "many"),
+                                                _value("stringValue", "values"),
+                                            ]
+                                        },
+                                    ),
+                                ),
+                                _kv(
+                                    "map.attribute",
+                                    _value(
+                                        "kvlistValue",
+                                        {
+                                            "values": [
+                                                _kv(
+                                                    "some.map.key",
+                                                    _value("stringValue", "some value"),
+                                                )
+                                            ]
+                                        },
+                                    ),
+                                ),
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+}
+EXAMPLE = orjson.dumps(SPEC_SHAPED_REQUEST)
 CAPS = Caps()
 
 
@@ -103,8 +174,8 @@ def test_otlp_sdk_exporter_requests_parse_into_entries() -> None:
     assert first.stream == second.stream
 
 
-def test_otlp_json_example_from_the_specification_parses() -> None:
-    entry = _parse_one(EXAMPLE.read_bytes(), JSON)
+def test_otlp_json_shaped_like_the_specifications_example_parses() -> None:
+    entry = _parse_one(EXAMPLE, JSON)
 
     assert entry == {
         "text": "Example log record",
@@ -130,15 +201,15 @@ def test_otlp_json_example_from_the_specification_parses() -> None:
 
 
 def test_otlp_json_and_protobuf_of_one_request_give_the_same_entries() -> None:
-    # GIVEN the specification's JSON example, re-encoded as protobuf
-    data = orjson.loads(EXAMPLE.read_bytes())
+    # GIVEN a request shaped like the specification's JSON example, re-encoded as protobuf
+    data = orjson.loads(EXAMPLE)
     log = data["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]
     for key in ("traceId", "spanId"):
         log[key] = base64.b64encode(bytes.fromhex(log[key])).decode()
     request = json_format.ParseDict(data, ExportLogsServiceRequest())
 
     # WHEN both encodings are parsed THEN they agree entry for entry
-    from_json = parse_otlp(EXAMPLE.read_bytes(), JSON, CAPS).entries
+    from_json = parse_otlp(EXAMPLE, JSON, CAPS).entries
     from_protobuf = parse_otlp(request.SerializeToString(), PROTOBUF, CAPS).entries
     assert from_json == from_protobuf
 
