@@ -5,6 +5,16 @@
 # Logs: one item per (tenant_id, log_id): a tenant's logs share a partition and sort by
 # log_id (UUIDv7 ids sort by arrival). The worker writes with attribute_not_exists (first
 # write wins).
+#
+# Search in time order (since/until/order) reads the by_event_time index: the tenant's
+# logs sorted by event_key, "<event time, RFC 3339 UTC with nine digits> <log_id>",
+# which every write carries. A global index, not a local one: a local secondary index can
+# only be created with the table (so adding it would replace the table and every log in
+# it) and would cap each tenant's partition at 10 GB. Projection ALL: a search is served
+# by the index alone, where KEYS_ONLY or INCLUDE would need one more read of the table per
+# result; the price is that each log is written and stored twice. Logs written before
+# the index existed have no event_key and are not in it until
+# tenantlog.store.dynamodb_backfill adds it (docs/aws.md, "Searching on AWS").
 
 resource "aws_dynamodb_table" "logs" {
   #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); a customer-managed CMK would add key cost and kms:* grants without a requirement for it
@@ -22,6 +32,18 @@ resource "aws_dynamodb_table" "logs" {
   attribute {
     name = "log_id"
     type = "S"
+  }
+
+  attribute {
+    name = "event_key"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "by_event_time"
+    hash_key        = "tenant_id"
+    range_key       = "event_key"
+    projection_type = "ALL"
   }
 
   point_in_time_recovery {

@@ -44,6 +44,14 @@ data "aws_iam_policy_document" "ingest" {
   }
 
   statement {
+    sid = "SearchLogsByTime"
+    # GET /tenants/{tenant_id}/logs with since, until or order: Queries of the tenant's
+    # partition of the event-time index; this index only.
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.logs.arn}/index/by_event_time"]
+  }
+
+  statement {
     sid = "TableReadiness"
     # /readyz checks the store with DescribeTable (table metadata, no items).
     actions   = ["dynamodb:DescribeTable"]

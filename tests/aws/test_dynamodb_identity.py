@@ -19,6 +19,8 @@ from tenantlog.core.tenants import TenantSettings, TenantStoreUnavailable
 from tenantlog.idempotency.dynamodb import create_idempotency_table
 from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.ratelimit.dynamodb import create_rate_limits_table
+from tenantlog.store.dynamodb import create_erasures_table
+from tenantlog.store.dynamodb import create_table as create_logs_table
 from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
 from tenantlog.usage.dynamodb import create_usage_table
 from tests.aws.conftest import CallLog
@@ -101,6 +103,8 @@ async def open_tenant_store(moto_server: str) -> AsyncIterator[OpenTenantStore]:
         ("tenants", create_tenants_table),
         ("rate_limits", create_rate_limits_table),
         ("usage", create_usage_table),
+        ("logs", create_logs_table),
+        ("erasures", create_erasures_table),
     ],
 )
 def test_dynamodb_identity_tables_match_terraform(
@@ -120,7 +124,7 @@ def test_dynamodb_identity_tables_match_terraform(
         (a["AttributeName"], a["AttributeType"]) for a in described["AttributeDefinitions"]
     } == {(a["name"], a["type"]) for a in table["attribute"]}
     assert described["BillingModeSummary"]["BillingMode"] == table["billing_mode"]
-    # AND the same global secondary indexes (the usage table's by_day)
+    # AND the same global secondary indexes (the usage table's by_day, the logs' by_event_time)
     indexes = {
         index["IndexName"]: (
             {key["KeyType"]: key["AttributeName"] for key in index["KeySchema"]},

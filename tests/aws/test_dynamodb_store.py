@@ -78,7 +78,10 @@ async def test_dynamodb_store_item_holds_the_design_fields(
         "processed_at",
         "attempts",
         "redactions",
+        # the event-time index's sort key: received_at (no timestamp), canonical, and the id
+        "event_key",
     }
+    assert item["event_key"] == {"S": "2024-01-01T00:00:00.000000000Z 123"}
     assert item["attempts"] == {"N": "3"}
     assert item["redactions"] == {"M": {"PHONE": {"N": "1"}}}
     assert await store.get("acme", "123") == record

@@ -102,6 +102,7 @@ USAGE, USAGE_BY_DAY = (
     "${aws_dynamodb_table.usage.arn}/index/by_day",
 )
 ERASURES = "${aws_dynamodb_table.erasures.arn}"
+LOGS_BY_EVENT_TIME = "${aws_dynamodb_table.logs.arn}/index/by_event_time"
 HANDLERS = {
     "ingest": "tenantlog.lambdas.ingest.handler",
     "worker": "tenantlog.lambdas.worker.handler",
@@ -442,9 +443,10 @@ def test_iam_ingest_role_only_enqueues_reads_checks_keys_audits_and_claims_keys(
         # read logs; verify a key; read an idempotency key an emulator did not return;
         # read a tenant's settings (rate limit and burst); show an erasure
         "dynamodb:GetItem": {LOGS, KEYS, IDEMPOTENCY, TENANTS, ERASURES},
-        # read logs; list the audit trail; a tenant's usage, and who had any on a day;
-        # a tenant's latest erasure, which reads leave out the logs of
-        "dynamodb:Query": {LOGS, AUDIT, USAGE, USAGE_BY_DAY, ERASURES},
+        # read logs, in log_id order or (the index) by event time; list the audit trail;
+        # a tenant's usage, and who had any on a day; a tenant's latest erasure, which
+        # reads leave out the logs of
+        "dynamodb:Query": {LOGS, LOGS_BY_EVENT_TIME, AUDIT, USAGE, USAGE_BY_DAY, ERASURES},
         # every tenant's usage of a window (GET /tenants), after the index named them
         "dynamodb:BatchGetItem": {USAGE},
         # a key's last_used_at only (see the next test); take over or complete an idempotency key
@@ -530,6 +532,7 @@ def test_iam_sqs_and_dynamodb_actions_never_apply_to_every_resource(tf: Terrafor
         USAGE,
         USAGE_BY_DAY,
         ERASURES,
+        LOGS_BY_EVENT_TIME,
     }
     statements = all_policy_statements(tf)
     checked = 0
@@ -591,7 +594,29 @@ def test_dynamodb_table_is_keyed_by_tenant_then_log_id(tf: TerraformConfig) -> N
     assert {(a["name"], a["type"]) for a in blocks(table, "attribute")} == {
         ("tenant_id", "S"),
         ("log_id", "S"),
+        ("event_key", "S"),
     }
+
+
+def test_dynamodb_logs_are_searched_by_event_time_on_a_global_index(tf: TerraformConfig) -> None:
+    table = tf.resource("aws_dynamodb_table", "logs")
+    # a tenant's logs by event time, whole: a search reads the index alone
+    assert blocks(table, "global_secondary_index") == [
+        {
+            "name": "by_event_time",
+            "hash_key": "tenant_id",
+            "range_key": "event_key",
+            "projection_type": "ALL",
+        }
+    ]
+    # never a local index: it would mean a new table and cap each tenant at 10 GB
+    assert "local_secondary_index" not in table
+    # AND only the ingest function (the read API) may Query it, and do nothing else there
+    ingest, worker = granted(role_statements(tf, "ingest")), granted(role_statements(tf, "worker"))
+    assert {a for a, resources in ingest.items() if LOGS_BY_EVENT_TIME in resources} == {
+        "dynamodb:Query"
+    }
+    assert not [a for a, resources in worker.items() if LOGS_BY_EVENT_TIME in resources]
 
 
 def test_dynamodb_table_is_protected_and_expires_items(tf: TerraformConfig) -> None:

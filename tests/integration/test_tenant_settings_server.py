@@ -24,16 +24,16 @@ def test_a_limit_set_with_the_cli_applies_to_running_processes_within_10_s(
         tenantlog("tenants", "set", "acme", "--rate-limit", "0.2", "--burst", "2", data_dir=data)
         changed = time.monotonic()
 
-        # THEN within 10 s every request of more than 2 logs is refused (413: over the burst)
-        def refused_by_every_process() -> bool:
-            answers = [
-                httpx.post(f"{api.url}/ingest", content=THREE, headers=NDJSON).status_code
-                for _ in range(6)  # spread over both API processes
-            ]
-            return set(answers) == {413}
-
-        wait_until(refused_by_every_process, seconds=10, every=0.5)
-        assert time.monotonic() - changed < 10
+        # THEN once 10 s have passed, every request of more than 2 logs is refused (413:
+        # over the burst) by whichever process takes it. (Waiting for the first 413s would
+        # prove one process only: the kernel may hand every connection to the same one
+        # while the other still holds the settings it read before the change.)
+        time.sleep(max(0.0, changed + 10 - time.monotonic()))
+        answers = [
+            httpx.post(f"{api.url}/ingest", content=THREE, headers=NDJSON).status_code
+            for _ in range(20)
+        ]
+        assert set(answers) == {413}, answers
         # AND the two processes share one bucket: the burst of 2 passes once, not once each
         single = {"Content-Type": "application/json"}
         answers = [

@@ -18,6 +18,7 @@ from tenantlog.audit.memory import MemoryAuditLog
 from tenantlog.backends import Backends
 from tenantlog.core.key_admin import create_key
 from tenantlog.core.processing import Ack, ProcessingPolicy, Processor
+from tenantlog.core.store import Store
 from tenantlog.core.usage import UsageRecorder
 from tenantlog.http.app import create_app
 from tenantlog.idempotency.memory import MemoryIdempotencyKeys
@@ -60,6 +61,20 @@ class InProcess:
                 await self.backends.queue.ack(delivery.receipt)
 
 
+def memory_backends(store: Store | None = None) -> Backends:
+    """Every backend in memory, or all but ``store``."""
+    return Backends(
+        MemoryQueue(),
+        MemoryStore() if store is None else store,
+        keys=MemoryKeyStore(),
+        audit=MemoryAuditLog(),
+        idempotency=MemoryIdempotencyKeys(),
+        tenants=MemoryTenantStore(),
+        buckets=MemoryBuckets(),
+        usage=UsageRecorder(MemoryUsageStore()),
+    )
+
+
 @asynccontextmanager
 async def in_process(
     client_address: tuple[str, int] = ("203.0.113.7", 1234),
@@ -69,16 +84,7 @@ async def in_process(
 ) -> AsyncIterator[InProcess]:
     """``settings`` override the defaults (auth on, no key cache, nothing slowed down)."""
     chosen = {"auth": "keys", "key_cache_seconds": 0, **settings}
-    backends = Backends(
-        MemoryQueue(),
-        MemoryStore(),
-        keys=MemoryKeyStore(),
-        audit=MemoryAuditLog(),
-        idempotency=MemoryIdempotencyKeys(),
-        tenants=MemoryTenantStore(),
-        buckets=MemoryBuckets(),
-        usage=UsageRecorder(MemoryUsageStore()),
-    )
+    backends = memory_backends()
     app = create_app(load_settings(**chosen), backends)
     transport = httpx.ASGITransport(app=app, client=client_address)
     async with httpx.AsyncClient(

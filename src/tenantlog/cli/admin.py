@@ -13,6 +13,8 @@ from tenantlog.core.audit import ORIGINAL_READ, AuditEvent
 from tenantlog.core.models import LogRecord
 from tenantlog.core.query import ATTRIBUTE_PREFIX, InvalidQuery, LogQuery, parse_query
 from tenantlog.core.queue import DeadLetterEntry, QueueStats
+from tenantlog.core.store import StoreUnavailable
+from tenantlog.http.pacing import BATCH, POLL_SECONDS, may_pause
 from tenantlog.settings import Settings
 
 T = TypeVar("T")
@@ -49,11 +51,60 @@ async def fetch_logs(
         cursor = page.next_cursor
         if cursor is None or (not every_page and len(records) >= limit):
             break
+    if shows_original_text:
+        await _audit_original_read(backends, tenant_id, records)
+    return records, cursor
+
+
+async def _audit_original_read(
+    backends: Backends, tenant_id: str, records: list[LogRecord]
+) -> None:
+    """Record in the audit trail that these records' unredacted text is being shown."""
     shown = [r.log_id for r in records if r.original_text is not None]
-    if shows_original_text and shown:
+    if shown:
         detail = {"count": str(len(shown)), "first_log_id": shown[0], "last_log_id": shown[-1]}
         await backends.audit.record(AuditEvent(ORIGINAL_READ, cli_actor(), tenant_id, detail))
-    return records, cursor
+
+
+async def follow_logs(
+    backends: Backends,
+    tenant_id: str,
+    query: LogQuery,
+    show: Callable[[list[LogRecord]], None],
+    *,
+    shows_original_text: bool,
+    on_unavailable: Callable[[StoreUnavailable], None],
+    poll_seconds: float = POLL_SECONDS,
+) -> None:
+    """Show the tenant's logs that ``query`` matches as they are stored, from now on, until
+    cancelled (Ctrl-C).
+
+    Reads the store as ``tenantlog logs`` does, rather than the service's
+    HTTP tail: the same backends and the same options. While the store is
+    unreachable (``on_unavailable`` is told once) the position is kept and the
+    read retried, so no log stored meanwhile is missed. Showing unredacted
+    text is recorded in the audit trail first, as a page of ``fetch_logs`` is.
+    """
+    position = (await backends.store.follow(tenant_id, None, query, BATCH)).position
+    reachable = True
+    while True:
+        try:
+            followed = await backends.store.follow(tenant_id, position, query, BATCH)
+        except StoreUnavailable as exc:
+            if reachable:  # said once, not at every retry
+                on_unavailable(exc)
+            reachable = False
+            await asyncio.sleep(poll_seconds)
+            continue
+        reachable = True
+        records = [record for _, record in followed.records]
+        if records:
+            if shows_original_text:
+                await _audit_original_read(backends, tenant_id, records)
+            show(records)
+        moved, position = followed.position != position, followed.position
+        if not moved or await may_pause(backends.store, tenant_id, followed):
+            await asyncio.sleep(poll_seconds)
 
 
 def log_query(

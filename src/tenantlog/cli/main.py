@@ -17,9 +17,12 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from tenantlog.cli import admin
+from tenantlog.cli.log_table import print_logs
 from tenantlog.cli.tenants import tenants_app
 from tenantlog.core.cursor import InvalidCursor
-from tenantlog.core.query import UnsupportedQuery
+from tenantlog.core.models import LogRecord
+from tenantlog.core.query import LogQuery, UnsupportedQuery
+from tenantlog.core.store import StoreUnavailable
 from tenantlog.settings import Settings, SettingsError, env_name, load_settings
 
 app = typer.Typer(
@@ -170,17 +173,33 @@ def logs(
     attr: Annotated[
         list[str] | None, typer.Option(help="KEY=VALUE an attribute must equal; repeatable")
     ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow", "-f", help="show logs as they are stored, from now on, until Ctrl-C"
+        ),
+    ] = False,
     backend: Backend = None,
     data_dir: DataDir = None,
     json: Json = False,
 ) -> None:
-    """A tenant's stored logs, in log_id order; newest first with --since or --until."""
+    """A tenant's stored logs, in log_id order; newest first with --since or --until.
+
+    A table by default (event time, severity, source, redacted text,
+    attributes); --json prints the records whole, with original_text (the
+    read is then in the audit trail).
+    """
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
     try:
+        if follow:
+            _refuse_paging_options(since=since, until=until, cursor=cursor, every=every)
         query = admin.log_query(since, until, grep, severity or [], attr or [])
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if follow:
+        _follow_logs(settings, tenant_id, query, json=json)
+        return
     try:
         records, next_cursor = admin.with_backends(
             settings,
@@ -194,12 +213,90 @@ def logs(
     if json:
         print_json({"items": [r.to_dict() for r in records], "next_cursor": next_cursor})
         return
-    table = Table("log_id", "source", "received_at", "attempts", "modified_data")
-    for r in records:
-        table.add_row(r.log_id, r.source, r.received_at, str(r.attempts), r.modified_data)
-    console.print(table)
+    print_logs(console, records)
     if next_cursor:
-        console.print(f"more: --cursor {next_cursor}")
+        console.print(f"more: --cursor {next_cursor}", markup=False, highlight=False)
+
+
+def _refuse_paging_options(**given: object) -> None:
+    """--follow starts now and has no pages: the options that choose a past page do not fit."""
+    for name, value in given.items():
+        if value:
+            option = "--all" if name == "every" else f"--{name}"
+            raise ValueError(
+                f"{option} does not go with --follow, which shows logs as they are stored"
+                " from now on; run the search without --follow for past logs"
+            )
+
+
+def _follow_logs(settings: Settings, tenant_id: str, query: LogQuery, *, json: bool) -> None:
+    """``logs --follow``: one JSON object a line with --json, else table rows, as logs come,
+    flushed at once so that a pipe sees each batch when it arrives."""
+    first = True
+
+    def show(records: list[LogRecord]) -> None:
+        nonlocal first
+        if json:
+            sys.stdout.write("".join(orjson.dumps(r.to_dict()).decode() + "\n" for r in records))
+        else:
+            print_logs(console, records, header=first)
+            first = False
+        sys.stdout.flush()
+
+    def unavailable(exc: StoreUnavailable) -> None:
+        typer.echo(f"warning: store unavailable, retrying: {exc}", err=True)
+
+    try:
+        admin.with_backends(
+            settings,
+            lambda b: admin.follow_logs(
+                b, tenant_id, query, show, shows_original_text=json, on_unavailable=unavailable
+            ),
+        )
+    except UnsupportedQuery as exc:
+        message = str(exc)
+        if exc.name == "tail":
+            message = "--follow needs the sqlite backend: this backend cannot follow new logs"
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:  # Ctrl-C is how a follow ends
+        return
+
+
+@app.command("backfill-search")
+def backfill_search(
+    table: Annotated[
+        str,
+        typer.Option(envvar="DYNAMODB_TABLE_NAME", help="the logs table [env DYNAMODB_TABLE_NAME]"),
+    ],
+    region: Annotated[
+        str | None, typer.Option(envvar="AWS_REGION", help="[env AWS_REGION]", show_default=False)
+    ] = None,
+    resume_after: Annotated[
+        str | None,
+        typer.Option(help="the JSON key a stopped run printed last", show_default=False),
+    ] = None,
+) -> None:
+    """Make logs stored on DynamoDB before search findable by time and severity (once,
+    after upgrading; with the operator's AWS credentials, as it scans the whole table).
+
+    Prints the running totals after each page of the scan, with the key to pass as
+    --resume-after if the run stops.
+    """
+    from tenantlog.aws.clients import make_client
+    from tenantlog.store.dynamodb_backfill import backfill_search as backfill
+
+    try:
+        start = None if resume_after is None else orjson.loads(resume_after)
+    except orjson.JSONDecodeError:
+        typer.echo("error: --resume-after is not JSON: pass the key a run printed", err=True)
+        raise typer.Exit(2) from None
+    client = make_client("dynamodb", region, 2)
+    read = updated = 0
+    for page in backfill(client, table, resume_after=start):
+        read, updated = read + page.read, updated + page.updated
+        resume = "" if page.resume_after is None else orjson.dumps(page.resume_after).decode()
+        print(f"read {read:,} updated {updated:,} {resume}".rstrip(), flush=True)
 
 
 @app.command()

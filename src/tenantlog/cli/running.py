@@ -128,6 +128,7 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
         tasks.append(asyncio.create_task(make_worker(settings, backends).run(stopping)))
         if isinstance(backends.store, SqliteStore):  # DynamoDB deletes expired logs by TTL
             tasks.append(asyncio.create_task(backends.store.run_purge(stopping)))
+            tasks.append(asyncio.create_task(backends.store.run_text_index(stopping)))
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:

@@ -26,6 +26,7 @@ exactly as they skip expired ones.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from tenantlog.core.models import LogRecord, Page
@@ -47,6 +48,19 @@ class RecordTooLarge(Exception):
     Retrying cannot help, so the worker dead-letters the message at once with
     this reason instead of spending every receive on it.
     """
+
+
+@dataclass(frozen=True, slots=True)
+class Followed:
+    """What ``Store.follow`` found: the matching records stored after a position, each
+    with its own position (a live tail's event id), and where to follow on from.
+
+    ``position`` moves past records the query skipped too, so a quiet filter does
+    not rescan them; it is ``after`` itself when nothing new was stored.
+    """
+
+    records: list[tuple[int, LogRecord]]
+    position: int
 
 
 class Store(Protocol):
@@ -75,6 +89,21 @@ class Store(Protocol):
         did not issue for this query's order, and
         tenantlog.core.query.UnsupportedQuery naming a filter the backend
         cannot serve.
+        """
+
+    async def follow(
+        self, tenant_id: str, after: int | None, query: LogQuery, limit: int
+    ) -> Followed:
+        """The tenant's records that ``query`` matches, in the order they were stored, that
+        were stored after position ``after``: at most ``limit`` of them, for a live tail.
+
+        Positions are the backend's own store sequence: positive integers that
+        only grow in the order records became readable (so a record committed
+        later never gets a smaller one, whatever its log_id or event time).
+        ``after`` None means "from now": nothing returned, the current end as
+        ``position``. Every filter of the query applies, its order does not: a
+        tail is in stored order. Raises UnsupportedQuery("tail") on a backend that
+        cannot follow at a bounded cost (DynamoDB: use the read API instead).
         """
 
     async def delete(self, tenant_id: str, log_id: str) -> bool:

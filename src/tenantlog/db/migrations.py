@@ -35,6 +35,9 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     # Search (DESIGN §2, reads): the event time in canonical form, the timestamp or else
     # received_at, so that one index orders a tenant's logs by time. Filled in below.
     ("logs", "event_time", "TEXT"),
+    # The store sequence (live tail, text index). Logs stored before get numbers in no
+    # particular order: a tail only follows records stored after it starts.
+    ("logs", "seq", "INTEGER"),
 )
 #: Statements that fill in an added column for the rows already there, run in the
 #: transaction that adds it (so a reader never sees it half filled). They may call
@@ -42,6 +45,11 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 BACKFILLS: dict[tuple[str, str], str] = {
     ("logs", "event_time"): (
         "UPDATE logs SET event_time = coalesce(timestamp, canonical_time(received_at))"
+    ),
+    ("logs", "seq"): (
+        "WITH numbered AS (SELECT tenant_id, log_id, row_number() OVER () AS n FROM logs)"
+        " UPDATE logs SET seq = numbered.n FROM numbered"
+        " WHERE numbered.tenant_id = logs.tenant_id AND numbered.log_id = logs.log_id"
     ),
 }
 

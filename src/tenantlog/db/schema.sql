@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS logs (
     attributes    TEXT,              -- JSON object of strings (redacted); NULL: none
     original_attributes TEXT,        -- their audit copy; NULL: none or not kept
     event_time    TEXT,              -- timestamp, or else received_at, 9 digits (search)
+    seq           INTEGER,           -- store sequence: grows in commit order (live tail)
     PRIMARY KEY (tenant_id, log_id)
 ) WITHOUT ROWID;
 -- The retention purge's way to the oldest expiries; logs kept forever stay out of it.
@@ -53,6 +54,27 @@ CREATE INDEX IF NOT EXISTS logs_by_expiry ON logs (expires_at) WHERE expires_at 
 -- Searches by time (GET /tenants/{t}/logs?since=...): a tenant's logs in (event time,
 -- log_id) order, which is also the order and the cursor of such a page.
 CREATE INDEX IF NOT EXISTS logs_by_event_time ON logs (tenant_id, event_time, log_id);
+-- The store sequence (a live tail's positions, the text indexer's progress). The table
+-- clusters rows by key, so the order records were stored in needs a column of its own:
+-- each write takes the next number (tenantlog.store.sqlite: one more than the greatest in
+-- use or retired) inside its transaction, and SQLite has one writer, so a record
+-- committed later never has a smaller one. A replaced expired record gets a new number.
+-- (Files made before get seq from tenantlog.db.migrations, run first.)
+CREATE INDEX IF NOT EXISTS logs_by_seq ON logs (seq);
+-- The greatest number of a record deleted or replaced, so that no number is ever given
+-- twice (the greatest in use may go with a delete). Kept by triggers on the rare writes
+-- that retire a number, not on each insert.
+CREATE TABLE IF NOT EXISTS log_sequence (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    retired INTEGER NOT NULL
+);
+INSERT INTO log_sequence (id, retired) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM log_sequence);
+CREATE TRIGGER IF NOT EXISTS logs_sequence_on_delete AFTER DELETE ON logs
+    WHEN OLD.seq > (SELECT retired FROM log_sequence)
+    BEGIN UPDATE log_sequence SET retired = OLD.seq; END;
+CREATE TRIGGER IF NOT EXISTS logs_sequence_on_replace AFTER UPDATE OF seq ON logs
+    WHEN OLD.seq > (SELECT retired FROM log_sequence)
+    BEGIN UPDATE log_sequence SET retired = OLD.seq; END;
 
 -- API keys (DESIGN §2a): only the SHA-256 digest of a secret is kept.
 CREATE TABLE IF NOT EXISTS api_keys (

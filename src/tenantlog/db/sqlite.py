@@ -30,6 +30,11 @@ acked message body or a purged dead letter does not linger in free space of the
 database file. Its old page images stay in the write-ahead log until that is
 reset: ``checkpoint_wal("TRUNCATE")`` copies the WAL into the database and
 empties it, which an erasure does once its rows are deleted.
+
+The text index (``text_index.sql``, tenantlog.store.sqlite_text_index) is made
+at open when this SQLite has FTS5; ``text_index`` says whether it is there.
+Every connection has ``casefold`` (Python's ``str.casefold``): the index's
+triggers fold a deleted row's text with it, as searches fold theirs.
 """
 
 from __future__ import annotations
@@ -38,7 +43,6 @@ import asyncio
 import contextlib
 import sqlite3
 import threading
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,7 +53,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from tenantlog import metrics
+from tenantlog.core.query import fold
 from tenantlog.db.migrations import upgrade
+from tenantlog.db.wal import enter_wal
 
 T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], Any]
@@ -85,9 +91,21 @@ async def raising(call: Awaitable[T], error: type[Exception]) -> T:
         raise error(str(exc)) from exc
 
 
+def _fold(text: str | None) -> str | None:
+    return None if text is None else fold(text)
+
+
+def has_fts5(conn: sqlite3.Connection) -> bool:
+    """Whether this SQLite build has FTS5 (Python's bundled one may lack it)."""
+    return any(row[0] == "ENABLE_FTS5" for row in conn.execute("PRAGMA compile_options"))
+
+
 class SqliteDatabase:
-    def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = 5.0, text_index: bool = True) -> None:
+        """``text_index`` False leaves the text index out even where FTS5 exists (text
+        search then scans): for builds whose FTS5 misbehaves, and to test that path."""
         self.path = path
+        self.text_index = text_index  # until the schema says whether FTS5 is there
         self._busy_timeout = busy_timeout
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="tenantlog-sqlite-write")
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="tenantlog-sqlite-read")
@@ -104,8 +122,10 @@ class SqliteDatabase:
         self.commits = 0  # transactions committed by this process, for tests and benchmarks
 
     @classmethod
-    async def open(cls, data_dir: Path, *, busy_timeout: float = 5.0) -> SqliteDatabase:
-        database = cls(data_dir / DATABASE_FILE, busy_timeout=busy_timeout)
+    async def open(
+        cls, data_dir: Path, *, busy_timeout: float = 5.0, text_index: bool = True
+    ) -> SqliteDatabase:
+        database = cls(data_dir / DATABASE_FILE, busy_timeout=busy_timeout, text_index=text_index)
         await database._in_thread(database._writer, database._create_schema)
         return database
 
@@ -119,36 +139,23 @@ class SqliteDatabase:
                 isolation_level=None,  # explicit BEGIN/COMMIT: we group transactions ourselves
                 check_same_thread=False,
             )
-            self._enter_wal(conn)
+            enter_wal(conn, self._busy_timeout)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute(f"PRAGMA busy_timeout={int(self._busy_timeout * 1000)}")
             # Only the writer deletes, but the setting costs a reader nothing.
             conn.execute(f"PRAGMA secure_delete={SECURE_DELETE}")
+            conn.create_function("casefold", 1, _fold, deterministic=True)
             self._local.conn = conn
         return conn
-
-    def _enter_wal(self, conn: sqlite3.Connection) -> None:
-        """Switch a new file to WAL, waiting out the others that open it at the same moment.
-
-        SQLite answers "database is locked" to a journal-mode change at once, without the
-        busy handler, while another connection is switching it; once the file is in WAL
-        the statement is a no-op, so trying again until the busy timeout is enough.
-        """
-        deadline = time.monotonic() + self._busy_timeout
-        while True:
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
 
     def _create_schema(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         schema = resources.files("tenantlog.db").joinpath("schema.sql").read_text()
         conn = self._connection()
         upgrade(conn)  # first: the schema's indexes name columns added since
+        self.text_index = self.text_index and has_fts5(conn)
+        if self.text_index:
+            schema += resources.files("tenantlog.db").joinpath("text_index.sql").read_text()
         # One write transaction, taken up front: each CREATE of an autocommit script reads
         # the schema and then writes, and a read snapshot that another process committed
         # past (two opening a new file at once) fails at once, busy timeout or not.

@@ -27,6 +27,7 @@ from tenantlog.http.operations import Operations
 from tenantlog.http.policy import ClientAddress, RequestPolicy, route_label
 from tenantlog.http.reads import Reads
 from tenantlog.http.responses import error
+from tenantlog.http.tail import Tails
 from tenantlog.http.usage import Usage
 from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings, load_settings
@@ -51,12 +52,15 @@ def create_app(
     )
     ingest_app = ingest.IngestApp(limits, admission)
     reads = Reads(backends.store, backends.audit, settings.max_page_bytes)
+    tails = Tails(backends.store, backends.audit)
     ops = Operations(backends.queue, backends.store, backends.audit)
     usage = Usage(backends.usage.store)
     erasures = Erasures(backends.store, backends.queue, backends.audit)
     routes = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs", erasures.erase_tenant, methods=["DELETE"]),
+        # Before the log id route, which would take "tail" for a log id.
+        Route("/tenants/{tenant_id}/logs/tail", tails.tail, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs/{log_id:path}", reads.get_log, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs/{log_id:path}", erasures.delete_log, methods=["DELETE"]),
         Route("/tenants/{tenant_id}/erasures/{erasure_id}", erasures.get_erasure, methods=["GET"]),

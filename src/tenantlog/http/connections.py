@@ -23,6 +23,10 @@ is installed, else h11 (the choice uvicorn's ``http="auto"`` makes). The
 guard hooks only what the two share: ``connection_made``, ``data_received``,
 ``on_response_complete``, ``connection_lost`` and the ``app`` attribute read
 when a request head is complete.
+
+Shutdown: uvicorn stops by waiting for the responses in progress, and a live
+tail never ends by itself, so ``shutdown`` also calls the hook an endless
+response leaves in its scope (``STOP_STREAM``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from tenantlog.http.responses import error_body, send_json
+from tenantlog.http.scope_keys import STOP_STREAM
 
 try:
     import resource
@@ -124,6 +129,15 @@ class _Guard(asyncio.Protocol):
         # A pipelined request already in may have started; otherwise the next head is due.
         if not self.transport.is_closing() and not self._request_in_progress():
             self._await_head()
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown waits for the responses in progress; one that would
+        never end by itself (the live tail) is told to end now, through its scope's hook."""
+        super().shutdown()  # type: ignore[misc]
+        if self._request_in_progress():
+            stop = self.cycle.scope.get(STOP_STREAM)
+            if stop is not None:
+                stop()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._head_timer is not None:

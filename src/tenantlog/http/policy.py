@@ -248,6 +248,8 @@ def route_label(path: str) -> str:
         return "/tenants/{tenant_id}/usage"
     if path.startswith("/tenants/") and path.split("/")[3:4] == ["erasures"]:
         return "/tenants/{tenant_id}/erasures/{erasure_id}"
+    if path.startswith("/tenants/") and path.count("/") == 4 and path.endswith("/logs/tail"):
+        return "/tenants/{tenant_id}/logs/tail"
     if path.startswith("/tenants/"):
         return (
             "/tenants/{tenant_id}/logs/{log_id}"

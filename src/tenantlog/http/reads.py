@@ -15,6 +15,10 @@ A page is bounded twice: by ``limit`` records and by ``max_page_bytes`` of
 serialised records, because one record can hold two copies of a 64 KiB text
 (more once JSON escapes it) and ``limit=1000`` of those would be a response of
 hundreds of megabytes.
+
+The live tail (tenantlog.http.tail) shows and audits its records with the
+same functions (``shown_fields``, ``visible``, ``holds_original``,
+``original_read``), so a record reads the same whichever way it comes.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ class Reads:
             return error(400, "invalid tenant_id in path")
         try:
             limit = positive_int(request.query_params, "limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-            shown = _shown_fields(request)
+            shown = shown_fields(request)
             query = parse_query(request.query_params.multi_items(), self.clock())
         except Refused as refused:
             return refused.response()
@@ -100,7 +104,7 @@ class Reads:
         if not is_valid_log_id(log_id):
             return error(400, "invalid log_id in path")
         try:
-            shown = _shown_fields(request)
+            shown = shown_fields(request)
         except Refused as refused:
             return refused.response()
         try:
@@ -109,7 +113,7 @@ class Reads:
             return error(503, "store unavailable", {"Retry-After": "5"})
         if record is None:
             return error(404, "log not found")
-        return await self._answer(request, tenant_id, [record], shown, _visible(record, shown))
+        return await self._answer(request, tenant_id, [record], shown, visible(record, shown))
 
     async def _answer(
         self,
@@ -121,17 +125,17 @@ class Reads:
     ) -> Response:
         """``content`` (built from ``records`` with ``shown`` fields), once the audit trail
         has every unredacted text in it."""
-        if any(_holds_original(record, shown) for record in records):
+        if any(holds_original(record, shown) for record in records):
             try:
                 await self.audit.record(
-                    _original_read(principal_of(request.scope), tenant_id, records, shown)
+                    original_read(principal_of(request.scope), tenant_id, records, shown)
                 )
             except AuditUnavailable:
                 return error(503, "audit trail unavailable; retry later", {"Retry-After": "5"})
         return JSON(content)
 
 
-def _shown_fields(request: Request) -> tuple[str, ...]:
+def shown_fields(request: Request) -> tuple[str, ...]:
     """The record fields this caller asked for (``fields=``, repeatable) and may see.
 
     Without ``fields=`` a caller gets every field it may see. Naming
@@ -154,7 +158,7 @@ def _shown_fields(request: Request) -> tuple[str, ...]:
     return tuple(f for f in RECORD_FIELDS if f in asked or f in KEY_FIELDS)
 
 
-def _visible(record: LogRecord, shown: tuple[str, ...]) -> dict[str, Any]:
+def visible(record: LogRecord, shown: tuple[str, ...]) -> dict[str, Any]:
     """The ``shown`` fields the record has: optional ones (``expires_at`` of a log kept
     forever) are left out rather than shown as null, as ``LogRecord.to_dict`` does."""
     everything = record.to_dict()
@@ -170,7 +174,7 @@ def _fit(
     parts: list[bytes] = []
     used = 0
     for record in records:
-        part = orjson.dumps(_visible(record, shown))
+        part = orjson.dumps(visible(record, shown))
         used += len(part)
         if kept and used > budget:
             break
@@ -179,16 +183,16 @@ def _fit(
     return kept, parts
 
 
-def _holds_original(record: LogRecord, shown: tuple[str, ...]) -> bool:
+def holds_original(record: LogRecord, shown: tuple[str, ...]) -> bool:
     """Whether the answer shows an unredacted copy of this record."""
     return (ORIGINAL_TEXT in shown and record.original_text is not None) or (
         "original_attributes" in shown and record.original_attributes is not None
     )
 
 
-def _original_read(
+def original_read(
     principal: Principal, tenant_id: str, records: list[LogRecord], fields: tuple[str, ...]
 ) -> AuditEvent:
-    shown = [r.log_id for r in records if _holds_original(r, fields)]
+    shown = [r.log_id for r in records if holds_original(r, fields)]
     detail = {"count": str(len(shown)), "first_log_id": shown[0], "last_log_id": shown[-1]}
     return AuditEvent(ORIGINAL_READ, principal.actor, tenant_id, detail)

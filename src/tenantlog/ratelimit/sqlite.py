@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tenantlog.core.ratelimit import Bucket, RateLimitUnavailable, gcra
+from tenantlog.db.wal import enter_wal
 
 FILE_NAME = "ratelimits.db"
 
@@ -34,11 +35,15 @@ class SqliteBuckets:
         if self._conn is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self._path, timeout=self._busy_timeout, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            enter_wal(conn, self._busy_timeout)
             conn.execute("PRAGMA synchronous=OFF")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS buckets (tenant_id TEXT PRIMARY KEY, tat REAL NOT NULL)"
-                " WITHOUT ROWID"
+            # In a write transaction taken up front: an autocommit CREATE reads, then writes,
+            # and fails at once if another process created the table in between.
+            conn.executescript(
+                "BEGIN IMMEDIATE;"
+                " CREATE TABLE IF NOT EXISTS buckets"
+                " (tenant_id TEXT PRIMARY KEY, tat REAL NOT NULL) WITHOUT ROWID;"
+                " COMMIT;"
             )
             self._conn = conn
         return self._conn

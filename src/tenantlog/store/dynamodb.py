@@ -3,26 +3,31 @@
 - ``put_if_absent`` is a PutItem conditioned on ``attribute_not_exists(log_id)``:
   the seed's conditional write, so the first write wins under any race.
 - ``get`` reads consistently (a client that just saw its log processed finds it).
-- ``list`` is a Query on one partition, in sort-key (log_id) order, resuming
-  from the cursor's log_id with ExclusiveStartKey. Never a Scan: a read only
-  ever touches the named tenant's partition. Query pages are eventually
-  consistent (half the read cost); a record written a moment ago may show
-  up on the next call.
+- ``list`` is a Query on one partition: in sort-key (log_id) order on the
+  table, or in event-time order on the ``by_event_time`` index, with the
+  search's filters as a FilterExpression (tenantlog.store.dynamodb_search).
+  Never a Scan: a read only ever touches the named tenant's partition. Query
+  pages are eventually consistent (half the read cost; the index cannot be
+  read otherwise); a record written a moment ago may show up on the next call.
 
 Item attributes are the LogRecord fields (DESIGN §3): strings, ``attempts`` a
 number, ``redactions`` a map of numbers; ``original_text`` is left out when the
-deployment does not keep it.
+deployment does not keep it. Two more serve search only: ``event_key`` (the
+index's sort key) and ``severity_folded``. Items written before search lack
+them, and so are not in the index: tenantlog.store.dynamodb_backfill adds them.
 
 Retention: ``expires_at`` is the table's TTL attribute (infra/dynamodb.tf), so
 it is a Number of whole Unix seconds (DynamoDB's TTL ignores a string); the
 record's RFC 3339 ``expires_at`` is derived from it on read. A log kept
 forever has no such attribute. DynamoDB deletes expired items itself, but up
 to about two days late, so reads filter them out: ``get`` in code, ``list``
-with a FilterExpression. A filtered Query still reads the expired items it
-skips, so one ``list`` call reads at most ``MAX_QUERIES_PER_PAGE`` Query pages:
-past a long run of expired items a page comes back short (even empty) with a
-``next_cursor`` that resumes after the last item read. ``put_if_absent``
-treats an expired item as absent, as the reads do.
+with a FilterExpression. A filtered Query still reads (and pays for) the items
+it skips, expired or not matching the search, so one ``list`` call makes at
+most ``MAX_QUERIES_PER_PAGE`` Queries of at most 1 MB each: past a long run of
+skipped items a page comes back short (even empty) with a ``next_cursor``
+that resumes after the last item read. Read cost of one call: at most four
+eventually consistent 1 MB reads, 512 read units, plus the erasure check.
+``put_if_absent`` treats an expired item as absent, as the reads do.
 
 Erasure (tenantlog.core.store). ``delete`` replaces the item with a tombstone:
 the keys and ``erased_at`` only, and the old item's TTL if it had one, so
@@ -86,11 +91,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
 from tenantlog.aws.clients import CONDITION_FAILED, Blocking, error_code
-from tenantlog.core.cursor import InvalidCursor, decode_cursor, encode_cursor
 from tenantlog.core.erasure import Erasure, ErasureStatus
 from tenantlog.core.models import LogRecord, Page, Source, expiry_timestamp, utc_now
-from tenantlog.core.query import LogQuery, UnsupportedQuery
-from tenantlog.core.store import MAX_PAGE_SIZE, RecordTooLarge, StoreUnavailable
+from tenantlog.core.query import EVERYTHING, LogQuery, UnsupportedQuery
+from tenantlog.core.store import MAX_PAGE_SIZE, Followed, RecordTooLarge, StoreUnavailable
+from tenantlog.store.dynamodb_search import (
+    EVENT_INDEX,
+    EVENT_KEY,
+    cursor_after_key,
+    search_attributes,
+    search_input,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -103,14 +114,13 @@ if TYPE_CHECKING:
     )
 
 
-#: DynamoDB's limit on a sort key value; a longer cursor cannot be one we issued.
-MAX_SORT_KEY_BYTES = 1024
 #: DynamoDB's item size limit (attribute names and values, UTF-8).
 MAX_ITEM_BYTES = 400 * 1024
-#: Query calls one ``list`` makes at most (each reads up to 1 MB): bounds the time and
-#: read cost of a page when many expired items wait for DynamoDB's TTL deletion.
-MAX_QUERIES_PER_PAGE = 10
-#: Items a Query reads at a time once expired ones turned up (its Limit counts them).
+#: Query calls one ``list`` makes at most (each reads up to 1 MB, 128 read units): bounds
+#: the time and read cost of a page when a search matches few items, or many expired
+#: items wait for DynamoDB's TTL deletion.
+MAX_QUERIES_PER_PAGE = 4
+#: Items a Query reads at a time once skipped ones turned up (its Limit counts them).
 SKIP_STEP = MAX_PAGE_SIZE
 #: The TTL attribute infra/dynamodb.tf enables on the logs table.
 TTL_ATTRIBUTE = "expires_at"
@@ -196,15 +206,18 @@ class DynamoDbStore:
     async def list(
         self, tenant_id: str, limit: int, cursor: str | None, query: LogQuery | None = None
     ) -> Page:
-        """Log_id order only, for now: a filter or a time order raises UnsupportedQuery
-        naming it, rather than filter a whole tenant's partition at unbounded cost."""
-        filters = [] if query is None else query.filters()
-        if filters:
-            raise UnsupportedQuery(filters[0])
+        """One Query after another on the tenant's partition (the table, or the event-time
+        index: tenantlog.store.dynamodb_search) until the page is full or
+        ``MAX_QUERIES_PER_PAGE`` Queries were made; then a short page, with a cursor
+        after the last item read."""
+        query = EVERYTHING if query is None else query
+        search = search_input(tenant_id, query, cursor)
+        if search is None:
+            return Page([], None)
         limit = max(1, min(limit, MAX_PAGE_SIZE))
         mark = await self._mark(tenant_id)
         values: dict[str, AttributeValueTypeDef] = {
-            ":t": {"S": tenant_id},
+            **search.values,
             ":now": _number(self._clock()),
             ":number": {"S": "N"},
         }
@@ -214,21 +227,23 @@ class DynamoDbStore:
             values[":mark"] = {"S": mark}
         call: QueryInputTypeDef = {
             "TableName": self._table,
-            "KeyConditionExpression": "tenant_id = :t",
-            "FilterExpression": live,
+            "KeyConditionExpression": search.key_condition,
+            "FilterExpression": " AND ".join([live, *search.filters]),
             "ExpressionAttributeValues": values,
-            "ScanIndexForward": True,
+            "ScanIndexForward": search.forward,
         }
-        if cursor is not None:
-            after = decode_cursor(cursor)
-            if len(after.encode()) > MAX_SORT_KEY_BYTES:
-                raise InvalidCursor("invalid cursor")
-            call["ExclusiveStartKey"] = {"tenant_id": {"S": tenant_id}, "log_id": {"S": after}}
+        if search.names:
+            call["ExpressionAttributeNames"] = search.names
+        if search.index is not None:
+            call["IndexName"] = search.index
+        if search.start_key is not None:
+            call["ExclusiveStartKey"] = search.start_key
         records: list[LogRecord] = []
-        skipping = False  # expired items turned up: read in larger steps past them
+        last: Mapping[str, Any] = {}
+        skipping = False  # items were filtered out: read in larger steps past them
         # One more than asked, to know whether a next page exists. A Query page
-        # stops at 1 MB, and its Limit counts the expired items it filters out,
-        # so it may take several to gather them.
+        # stops at 1 MB, and its Limit counts the items it filters out (expired,
+        # erased, or not matching), so it may take several to gather them.
         for _ in range(MAX_QUERIES_PER_PAGE):
             wanted = limit + 1 - len(records)
             call["Limit"] = max(wanted, SKIP_STEP) if skipping else wanted
@@ -236,15 +251,20 @@ class DynamoDbStore:
             items = response.get("Items", [])
             records += [from_item(item) for item in items]
             skipping |= response.get("ScannedCount", len(items)) > len(items)
-            last = response.get("LastEvaluatedKey")
             if len(records) > limit:
-                return Page(records[:limit], encode_cursor(records[limit - 1].log_id))
-            if not last:
+                return Page(records[:limit], query.cursor_after(records[limit - 1]))
+            if "LastEvaluatedKey" not in response:
                 return Page(records, None)
-            call["ExclusiveStartKey"] = last
-            last_read = str(last["log_id"]["S"])
+            last = call["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         # Out of Query calls: everything up to the last item read has been seen.
-        return Page(records, encode_cursor(last_read))
+        return Page(records, cursor_after_key(query, last))
+
+    async def follow(
+        self, tenant_id: str, after: int | None, query: LogQuery, limit: int
+    ) -> Followed:
+        """Not here: a live tail would poll a query per follower for as long as it stays
+        connected, and API Gateway cuts a Lambda's response at 30 s anyway."""
+        raise UnsupportedQuery("tail")
 
     async def delete(self, tenant_id: str, log_id: str) -> bool:
         """A PutItem of the tombstone over whatever is there; the old item it returns tells
@@ -445,6 +465,7 @@ def to_item(record: LogRecord) -> dict[str, AttributeValueTypeDef]:
     expires = record.expires_at_seconds
     if expires is not None:
         item[TTL_ATTRIBUTE] = {"N": str(expires)}
+    item.update(search_attributes(record))
     return item
 
 
@@ -548,9 +569,11 @@ def _number(value: float) -> AttributeValueTypeDef:
 
 
 def create_table(client: DynamoDBClient, name: str) -> None:
-    """Create a table with tenantlog's keys (DESIGN §7), for emulators and tests.
+    """Create a table with tenantlog's keys (DESIGN §7) and its event-time index, for
+    emulators and tests.
 
-    Production tables come from infra/dynamodb.tf, which declares the same keys.
+    Production tables come from infra/dynamodb.tf, which declares the same keys and
+    index (tests/aws/test_dynamodb_identity.py holds the two to each other).
     """
     client.create_table(
         TableName=name,
@@ -561,6 +584,17 @@ def create_table(client: DynamoDBClient, name: str) -> None:
         AttributeDefinitions=[
             {"AttributeName": "tenant_id", "AttributeType": "S"},
             {"AttributeName": "log_id", "AttributeType": "S"},
+            {"AttributeName": EVENT_KEY, "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": EVENT_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "tenant_id", "KeyType": "HASH"},
+                    {"AttributeName": EVENT_KEY, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )

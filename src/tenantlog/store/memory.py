@@ -16,7 +16,7 @@ from collections.abc import Callable
 from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, Page
 from tenantlog.core.query import EVERYTHING, LogQuery
-from tenantlog.core.store import MAX_PAGE_SIZE
+from tenantlog.core.store import MAX_PAGE_SIZE, Followed
 
 
 class MemoryStore:
@@ -28,6 +28,8 @@ class MemoryStore:
         self._erasures: dict[tuple[str, str], Erasure] = {}
         self._marks: dict[str, str] = {}  # tenant -> the greatest ``before`` of its erasures
         self._clock = clock
+        self._stored: list[tuple[str, str]] = []  # (tenant, log_id) in write order: follow
+        self._positions: dict[tuple[str, str], int] = {}  # the latest write of each key
 
     async def put_if_absent(self, record: LogRecord) -> bool:
         key = (record.tenant_id, record.log_id)
@@ -39,6 +41,8 @@ class MemoryStore:
         if existing is None:
             bisect.insort(self._ids.setdefault(record.tenant_id, []), record.log_id)
         self._records[key] = record  # an expired record counts as absent
+        self._stored.append(key)
+        self._positions[key] = len(self._stored)
         return True
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
@@ -75,6 +79,29 @@ class MemoryStore:
                 return Page(chosen, query.cursor_after(chosen[-1]))
             chosen.append(record)
         return Page(chosen, None)
+
+    async def follow(
+        self, tenant_id: str, after: int | None, query: LogQuery, limit: int
+    ) -> Followed:
+        """Positions are 1 + the index in the write order (a replaced expired record gets a
+        new one, as it does in SQLite)."""
+        end = len(self._stored)
+        if after is None:
+            return Followed([], end)
+        now = self._clock()
+        found: list[tuple[int, LogRecord]] = []
+        position = after
+        for index in range(max(after, 0), end):
+            key = self._stored[index]
+            position = index + 1
+            record = self._records.get(key)
+            if key[0] != tenant_id or record is None or self._positions.get(key) != position:
+                continue
+            if self._readable(record, now) and query.matches(record):
+                found.append((position, record))
+                if len(found) == limit:
+                    break
+        return Followed(found, position)
 
     async def delete(self, tenant_id: str, log_id: str) -> bool:
         live = await self.get(tenant_id, log_id) is not None
@@ -115,6 +142,7 @@ class MemoryStore:
         return not record.expired(now) and not self._covered(record)
 
     def _remove(self, tenant_id: str, log_id: str) -> None:
+        self._positions.pop((tenant_id, log_id), None)
         if self._records.pop((tenant_id, log_id), None) is not None:
             ids = self._ids[tenant_id]
             del ids[bisect.bisect_left(ids, log_id)]

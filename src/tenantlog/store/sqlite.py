@@ -19,12 +19,20 @@ the tenant's mark, the greatest ``before``), which may be there until
 (``PRAGMA secure_delete``, tenantlog.db.sqlite), and the ``delete_erased``
 call that finishes an erasure, like ``delete``, empties the write-ahead log,
 which still holds the pages as they were before the delete.
+
+Search (docs/search.md): a time window walks the index logs_by_event_time, and
+the other filters are tested on the way; ``q`` asks the text index
+(tenantlog.store.sqlite_text_index, kept by the worker in the background) and
+tests the few records it has not reached yet, so results are exact whatever its
+lag. The live tail (``follow``) reads records by their store sequence number
+(tenantlog.store.sqlite_sequence). Deleting a record takes it out of the text
+index too, and a delete or an erasure rewrites the index before emptying the
+WAL, so that its trigrams are gone from the file as well.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 import time
@@ -37,8 +45,17 @@ from tenantlog import metrics
 from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, Page, expiry_timestamp, utc_now
 from tenantlog.core.query import EVERYTHING, LogQuery, event_time, fold
-from tenantlog.core.store import MAX_PAGE_SIZE, StoreUnavailable
+from tenantlog.core.rare_warnings import RareWarnings
+from tenantlog.core.store import MAX_PAGE_SIZE, Followed, StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase, raising
+from tenantlog.store.rounds import run_in_rounds
+from tenantlog.store.sqlite_sequence import SEQUENCE_END
+from tenantlog.store.sqlite_text_index import (
+    MIN_INDEXED_LENGTH,
+    TextIndexer,
+    candidates,
+    mark_erased,
+)
 
 T = TypeVar("T")
 
@@ -50,6 +67,17 @@ log = logging.getLogger("tenantlog.store")
 PURGE_BATCH = 500
 #: Seconds between purges once caught up (a full batch is followed by another at once).
 PURGE_EVERY_SECONDS = 60.0
+#: Store sequence numbers one ``follow`` call looks through at most: a tail whose filter
+#: matches nothing costs a bounded read per poll, and its position still moves on.
+FOLLOW_SCAN = 5000
+#: Records the text index may name for a search before it counts as common: up to this
+#: many are read by seq and sorted; a commoner text is found sooner by walking the time
+#: index and testing each record (a page of matches turns up within a few thousand).
+TEXT_CANDIDATES = 2000
+#: Records the text index may lag behind before a text search scans instead: the records
+#: after its progress are read by seq across every tenant, which beyond this costs more
+#: than reading the one tenant's (a worker that has not run yet, say).
+TEXT_LAG_LIMIT = 50_000
 
 _COLUMNS = (
     "tenant_id, log_id, source, original_text, modified_data,"
@@ -66,7 +94,8 @@ _VALUES = (
 # written for an id with a tombstone or a record an erasure covers: the SELECT yields no
 # row. (The SELECT form needs its WHERE before ON CONFLICT: SQLite's upsert parsing rule.)
 _INSERT = (
-    f"INSERT INTO logs ({_COLUMNS}, event_time) SELECT {_VALUES}, :event_time"
+    f"INSERT INTO logs ({_COLUMNS}, event_time, seq)"
+    f" SELECT {_VALUES}, :event_time, {SEQUENCE_END} + 1"
     " WHERE NOT EXISTS (SELECT 1 FROM erased_logs"
     " WHERE tenant_id = :tenant_id AND log_id = :log_id)"
     " AND NOT EXISTS (SELECT 1 FROM erasures"
@@ -78,9 +107,12 @@ _INSERT = (
     " redactions = excluded.redactions, expires_at = excluded.expires_at,"
     " timestamp = excluded.timestamp, severity = excluded.severity,"
     " severity_number = excluded.severity_number, attributes = excluded.attributes,"
-    " original_attributes = excluded.original_attributes, event_time = excluded.event_time"
+    " original_attributes = excluded.original_attributes, event_time = excluded.event_time,"
+    " seq = excluded.seq"
     " WHERE logs.expires_at <= :now"
 )
+#: Where a row of ``SELECT {_COLUMNS}, event_time`` has the columns a page is sorted by.
+_LOG_ID, _EVENT_TIME = 1, 15
 _LIVE = "(expires_at IS NULL OR expires_at > :now)"
 # Not covered by an erasure: received after the tenant's mark ('' without erasures, and
 # every received_at sorts after it). The subquery is not correlated: it runs once.
@@ -103,7 +135,7 @@ _SAVE_ERASURE = (
 _DELETE_ERASED = (
     "DELETE FROM logs WHERE tenant_id = :tenant_id AND log_id IN ("
     "SELECT log_id FROM logs WHERE tenant_id = :tenant_id AND received_at <= :before"
-    " LIMIT :limit)"
+    " LIMIT :limit) RETURNING seq"
 )
 # Oldest expiries first, found through the partial index logs_by_expiry.
 _PURGE = (
@@ -134,14 +166,10 @@ def _row(record: LogRecord) -> dict[str, Any]:
     }
 
 
-def _search(query: LogQuery, after: tuple[str, str] | None) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause (with its ORDER BY) of a page of ``query`` after ``after``, and its
-    parameters but for :tenant_id, :now and :limit.
-
-    A time-ordered page walks the index logs_by_event_time; a log_id-ordered one the
-    table itself. ``q`` reads every row of the tenant that the other conditions leave
-    (a scan, until a text index serves it).
-    """
+def _filters(query: LogQuery, *, text: bool = True) -> tuple[list[str], dict[str, Any]]:
+    """The conditions a record of the tenant must meet to match ``query`` (``text`` False:
+    all but the substring test, which the text index answers), and their parameters but
+    for :tenant_id and :now."""
     clauses = ["tenant_id = :tenant_id", _LIVE, _UNERASED]
     params: dict[str, Any] = {}
     if query.since is not None:
@@ -150,7 +178,7 @@ def _search(query: LogQuery, after: tuple[str, str] | None) -> tuple[str, dict[s
     if query.until is not None:
         clauses.append("event_time < :until")
         params["until"] = query.until
-    if query.text is not None:
+    if text and query.text is not None:
         clauses.append("instr(casefold(modified_data), :text) > 0")
         params["text"] = fold(query.text)
     if query.severities:
@@ -166,6 +194,20 @@ def _search(query: LogQuery, after: tuple[str, str] | None) -> tuple[str, dict[s
             f" WHERE key = :attr_name{i} AND value = :attr_value{i})"
         )
         params[f"attr_name{i}"], params[f"attr_value{i}"] = name, value
+    return clauses, params
+
+
+def _search(
+    query: LogQuery, after: tuple[str, str] | None, *, text: bool = True
+) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause (with its ORDER BY) of a page of ``query`` after ``after``, and its
+    parameters but for :tenant_id, :now and :limit.
+
+    A time-ordered page walks the index logs_by_event_time; a log_id-ordered one the
+    table itself. Without the text index, ``q`` reads every row of the tenant that the
+    other conditions leave (a scan); with it, see ``_indexed_text_page``.
+    """
+    clauses, params = _filters(query, text=text)
     if not query.by_time:
         clauses.append("log_id > :after_id")
         params["after_id"] = "" if after is None else after[1]
@@ -179,8 +221,51 @@ def _search(query: LogQuery, after: tuple[str, str] | None) -> tuple[str, dict[s
     return " AND ".join(clauses) + order, params
 
 
-def _fold(text: str | None) -> str | None:
-    return None if text is None else fold(text)
+def _indexed_text_page(
+    conn: sqlite3.Connection,
+    query: LogQuery,
+    after: tuple[str, str] | None,
+    params: dict[str, Any],
+) -> list[tuple[Any, ...]] | None:
+    """The rows of a ``q`` page (``params``: those of the scan), found through the text
+    index; None when a scan finds them sooner (a common text, a lagging index).
+
+    The index holds the records up to its progress; those stored after it are
+    tested one by one. Both are read in one read transaction, so the progress
+    and the index agree, and the two sorted lists merge into the page.
+    """
+    conn.execute("BEGIN")
+    try:
+        indexed, last = conn.execute(
+            f"SELECT indexed, {SEQUENCE_END} FROM text_index_progress"
+        ).fetchone()
+        if last - indexed > TEXT_LAG_LIMIT:
+            return None
+        seqs = candidates(conn, query.text or "", TEXT_CANDIDATES)
+        if seqs is None:
+            return None
+        where, found_params = _search(query, after, text=False)
+        found_params.update(tenant_id=params["tenant_id"], now=params["now"], limit=params["limit"])
+        found = conn.execute(
+            f"SELECT {_COLUMNS}, event_time FROM logs INDEXED BY logs_by_seq"
+            f" WHERE seq IN (SELECT value FROM json_each(:seqs)) AND {where} LIMIT :limit",
+            {**found_params, "seqs": orjson.dumps(seqs).decode()},
+        ).fetchall()
+        where, _ = _search(query, after)
+        fresh = conn.execute(
+            f"SELECT {_COLUMNS}, event_time FROM logs INDEXED BY logs_by_seq"
+            f" WHERE seq > :indexed AND {where} LIMIT :limit",
+            {**params, "indexed": indexed},
+        ).fetchall()
+    finally:
+        conn.execute("COMMIT")
+    by_time, descending = query.by_time, query.by_time and query.order == "desc"
+    rows = sorted(
+        found + fresh,
+        key=lambda row: (row[_EVENT_TIME], row[_LOG_ID]) if by_time else row[_LOG_ID],
+        reverse=descending,
+    )
+    return rows[: params["limit"]]
 
 
 def _json_or_null(attributes: Mapping[str, str] | None) -> str | None:
@@ -229,6 +314,8 @@ class SqliteStore:
         # Rows a finishing delete_erased call deleted before emptying the WAL failed: the
         # call is repeated (and deletes nothing more), and its count must not be lost.
         self._uncounted: dict[tuple[str, str], int] = {}
+        self._text = TextIndexer(database)
+        self._warnings = RareWarnings(log)
 
     async def put_if_absent(self, record: LogRecord) -> bool:
         row = {**_row(record), "now": self._clock()}
@@ -258,11 +345,15 @@ class SqliteStore:
         where, params = _search(query, after)
         params.update(tenant_id=tenant_id, now=self._clock(), limit=limit + 1)
         sql = f"SELECT {_COLUMNS} FROM logs WHERE {where} LIMIT :limit"
-        folds = query.text is not None or bool(query.severities)
+        indexed = self._text_indexed(query)
 
         def select(conn: sqlite3.Connection) -> list[LogRecord]:
-            if folds:  # Python's Unicode case folding: SQLite's lower() folds ASCII only
-                conn.create_function("casefold", 1, _fold, deterministic=True)
+            # casefold is Python's Unicode case folding (tenantlog.db.sqlite): SQLite's
+            # lower() folds ASCII only.
+            if indexed:
+                rows = _indexed_text_page(conn, query, after, params)
+                if rows is not None:
+                    return [_record(row) for row in rows]
             return [_record(row) for row in conn.execute(sql, params).fetchall()]
 
         records = await self._read(select)
@@ -270,8 +361,56 @@ class SqliteStore:
             return Page(records[:limit], query.cursor_after(records[limit - 1]))
         return Page(records, None)
 
+    def _text_indexed(self, query: LogQuery) -> bool:
+        """Whether the text index may serve ``query``'s ``q`` (else it scans, warning)."""
+        if query.text is None:
+            return False
+        if not self._db.text_index:
+            self._warnings.warning(
+                "no-fts5", "this SQLite has no FTS5: text search scans each tenant's logs"
+            )
+            return False
+        if len(fold(query.text)) < MIN_INDEXED_LENGTH:
+            self._warnings.warning(
+                "short-text",
+                "text searches of fewer than %d characters scan the tenant's logs",
+                MIN_INDEXED_LENGTH,
+            )
+            return False
+        return True
+
+    async def follow(
+        self, tenant_id: str, after: int | None, query: LogQuery, limit: int
+    ) -> Followed:
+        """Positions are the records' seq (tenantlog.store.sqlite_sequence). A call reads
+        the sequence's end first, so a record committed meanwhile has a greater seq than
+        the end it reads up to, and the next call finds it."""
+        limit = max(1, min(limit, MAX_PAGE_SIZE))
+        clauses, params = _filters(query)
+        params.update(tenant_id=tenant_id, now=self._clock(), limit=limit)
+        sql = (
+            f"SELECT seq, {_COLUMNS} FROM logs INDEXED BY logs_by_seq"
+            f" WHERE seq > :after AND seq <= :upto AND {' AND '.join(clauses)}"
+            " ORDER BY seq LIMIT :limit"
+        )
+
+        def select(conn: sqlite3.Connection) -> Followed:
+            last: int = conn.execute(f"SELECT {SEQUENCE_END}").fetchone()[0]
+            if after is None:
+                return Followed([], last)
+            upto = min(last, max(after, 0) + FOLLOW_SCAN)
+            if upto <= after:
+                return Followed([], after)
+            rows = conn.execute(sql, {**params, "after": after, "upto": upto}).fetchall()
+            found = [(row[0], _record(row[1:])) for row in rows]
+            return Followed(found, found[-1][0] if len(found) == limit else upto)
+
+        return await self._read(select)
+
     async def delete(self, tenant_id: str, log_id: str) -> bool:
         key = {"tenant_id": tenant_id, "log_id": log_id, "now": self._clock()}
+
+        indexed = self._db.text_index
 
         def erase(conn: sqlite3.Connection) -> bool:
             live = conn.execute(
@@ -279,16 +418,25 @@ class SqliteStore:
                 f" AND {_LIVE} AND {_UNERASED}",
                 key,
             ).fetchone()
-            conn.execute("DELETE FROM logs WHERE tenant_id = :tenant_id AND log_id = :log_id", key)
+            seqs = conn.execute(
+                "DELETE FROM logs WHERE tenant_id = :tenant_id AND log_id = :log_id RETURNING seq",
+                key,
+            ).fetchall()
             conn.execute(
                 "INSERT INTO erased_logs (tenant_id, log_id, erased_at)"
                 " VALUES (:tenant_id, :log_id, :erased_at) ON CONFLICT DO NOTHING",
                 {**key, "erased_at": utc_now()},
             )
+            if indexed:
+                mark_erased(conn, [row[0] for row in seqs])
             return live is not None
 
         write = self._db.write(erase, several_statements=True)
         deleted: bool = await raising(write, StoreUnavailable)
+        try:
+            await self._text.forget_erased()
+        except StoreUnavailable:
+            log.warning("a deleted log's trigrams stay in the text index until it is rewritten")
         try:
             emptied = await self._empty_wal()
         except StoreUnavailable:
@@ -334,15 +482,22 @@ class SqliteStore:
         rows are counted by the call that succeeds).
         """
         params = {"tenant_id": tenant_id, "before": before, "limit": limit}
-        write = self._db.write(
-            lambda conn: conn.execute(_DELETE_ERASED, params).rowcount, rows=limit
-        )
+        indexed = self._db.text_index
+
+        def erase(conn: sqlite3.Connection) -> int:
+            seqs = [row[0] for row in conn.execute(_DELETE_ERASED, params).fetchall()]
+            if indexed:
+                mark_erased(conn, seqs)
+            return len(seqs)
+
+        write = self._db.write(erase, several_statements=indexed, rows=limit)
         deleted: int = await raising(write, StoreUnavailable)
         if deleted >= limit:
             return deleted
         key = (tenant_id, before)
         deleted += self._uncounted.pop(key, 0)
         try:
+            await self._text.forget_erased()  # their trigrams, before the WAL is emptied
             if not await self._empty_wal():
                 raise StoreUnavailable(
                     "erased logs deleted, but other connections kept the WAL from being emptied"
@@ -386,15 +541,13 @@ class SqliteStore:
         A failed purge is logged and tried again at the next round; it never
         stops the worker, and an expired row is unreadable meanwhile anyway.
         """
-        while not stopping.is_set():
-            try:
-                backlog = await self.purge_expired(batch) >= batch
-            except StoreUnavailable as exc:
-                log.warning("purging expired logs failed, retrying in %.0fs: %s", every, exc)
-                backlog = False
-            if not backlog:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), every)
+        await run_in_rounds(
+            self.purge_expired, stopping, every=every, batch=batch, doing="purging expired logs"
+        )
+
+    async def run_text_index(self, stopping: asyncio.Event) -> None:
+        """Keep the text index up to date until ``stopping`` is set (TextIndexer.run)."""
+        await self._text.run(stopping)
 
     async def ping(self) -> None:
         await self._read(lambda conn: conn.execute("SELECT 1 FROM logs LIMIT 1").fetchall())
