@@ -1,6 +1,6 @@
 """Fair processing per tenant: how long a small tenant waits behind another's backlog.
 
-A real `tenantlog serve` (SQLite backend, one process: API and worker; crash
+A real `tenantlog serve` (SQLite backend; API and worker in processes of their own; crash
 probability 0, 0.001 s of simulated work per character) gets tenant A's
 backlog, then tenant B's few logs:
 

@@ -12,6 +12,7 @@ BENCHMARKS = [
     "ingest_hostile.py",
     "rate_limit.py",
     "worker.py",
+    "e2e.py",
     "fairness.py",
     "agents.py",
     "protocols.py",

@@ -28,10 +28,11 @@ def pinned(cpu: str, command: list[str]) -> list[str]:
 
 @contextmanager
 def running(
-    command: str, env: dict[str, str], port: int, *, cpu: str | None = None
+    command: str, env: dict[str, str], port: int | None, *, cpu: str | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``tenantlog <command>`` (``api`` or ``serve``) until the block ends, healthy when it
-    starts; stopped with SIGTERM (killed if it has not drained within 60 s)."""
+    """``tenantlog <command>`` until the block ends, healthy on ``port`` when it starts
+    (``api``, ``serve``; None for a ``worker``, which serves nothing); stopped with
+    SIGTERM (killed if it has not drained within 60 s)."""
     argv = [sys.executable, "-m", "tenantlog", command]
     process = subprocess.Popen(
         argv if cpu is None else pinned(cpu, argv),
@@ -41,7 +42,7 @@ def running(
     )
     try:
         deadline = time.monotonic() + 30
-        while True:
+        while port is not None:
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=0.5).is_success:
                     break

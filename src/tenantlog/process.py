@@ -2,6 +2,22 @@
 
 import asyncio
 import gc
+import logging
+
+#: A setting refused at start-up: ``tenantlog serve`` does not restart a process that exits so.
+CONFIGURATION_ERROR = 2
+
+
+def configure_logging(level: str) -> None:
+    """One log format for every shell, the supervisor of ``serve`` included.
+
+    It lives here rather than beside the servers so that the supervisor can
+    log without importing the web stack it never runs.
+    """
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:

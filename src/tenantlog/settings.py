@@ -119,6 +119,8 @@ class Settings(BaseSettings):
 
     sqlite_busy_timeout: float = Field(5.0, gt=0)
     api_workers: int = Field(1, ge=1, le=64)
+    # ``tenantlog serve`` runs the API (api_workers processes) and this many worker processes.
+    serve_worker_processes: int = Field(1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     aws_region: str | None = Field(None, validation_alias=AliasChoices("AWS_REGION", "aws_region"))

@@ -100,15 +100,44 @@ def serve(
     processing_delay_per_char: Annotated[float | None, typer.Option()] = None,
     batch_size: Annotated[int | None, typer.Option()] = None,
     worker_concurrency: Annotated[
-        int | None, typer.Option(help="batches in flight at once")
+        int | None, typer.Option(help="batches in flight per worker process")
+    ] = None,
+    api_workers: Annotated[
+        int | None, typer.Option(help="API processes on one port [env TENANTLOG_API_WORKERS]")
+    ] = None,
+    worker_processes: Annotated[
+        int | None,
+        typer.Option(help="worker processes [env TENANTLOG_SERVE_WORKER_PROCESSES]"),
     ] = None,
 ) -> None:
-    """API and worker in one process. SIGTERM/SIGINT drains and exits 0."""
-    settings = settings_or_exit(**locals())
-    share_metrics(settings)
-    from tenantlog.cli.running import run
+    """API and worker processes, restarted if they die. SIGTERM/SIGINT drains and exits 0."""
+    overrides = {k: v for k, v in locals().items() if k != "worker_processes"}
+    settings = settings_or_exit(serve_worker_processes=worker_processes, **overrides)
+    if os.name == "nt":
+        # Windows cannot ask a child to drain (no SIGTERM to send), so there
+        # the API and the worker share this process, as they once did everywhere.
+        share_metrics(settings)
+        from tenantlog.cli.running import run
 
-    run(settings)
+        run(settings)
+        return
+    # The children read their settings from the environment.
+    for name, value in {**overrides, "serve_worker_processes": worker_processes}.items():
+        if value is not None:
+            os.environ[env_name(name)] = str(value)
+    # The supervisor lives as long as the service, so it replaces this process
+    # (the same pid, for whoever sends the signals) with a small one that has
+    # not loaded the command line's libraries (about 20 MB less).
+    stop_timeout = settings.shutdown_grace + 30  # the children drain within the grace
+    from tenantlog.http.connections import raise_open_file_limit
+
+    # Once for the whole service, as `api --workers N` does: the children inherit it.
+    raise_open_file_limit(settings.max_connections)
+    supervisor = "tenantlog.cli.supervisor"
+    workers, level = str(settings.serve_worker_processes), settings.log_level
+    os.execv(
+        sys.executable, [sys.executable, "-m", supervisor, workers, level, f"{stop_timeout:g}"]
+    )
 
 
 @app.command()

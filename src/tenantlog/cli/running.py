@@ -1,4 +1,4 @@
-"""Running the API and the worker: together (``serve``) or as separate processes.
+"""Running the API or the worker in this process (``tenantlog serve`` starts one of each).
 
 Signals are handled here rather than by uvicorn, so that SIGTERM and SIGINT
 mean one thing in every mode: stop taking work, finish or release what is in
@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import uvicorn
 
@@ -21,7 +22,12 @@ from tenantlog.core.processing import Processor
 from tenantlog.core.tenant_policies import TenantPolicies
 from tenantlog.http.app import UnsafeStart, check_reachable_auth, create_app
 from tenantlog.http.connections import http_protocol, raise_open_file_limit
-from tenantlog.process import freeze_startup_heap, new_event_loop
+from tenantlog.process import (
+    CONFIGURATION_ERROR,
+    configure_logging,
+    freeze_startup_heap,
+    new_event_loop,
+)
 from tenantlog.settings import Settings
 from tenantlog.store.sqlite import SqliteStore
 from tenantlog.worker import Worker
@@ -35,13 +41,6 @@ class _Server(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -143,12 +142,18 @@ async def serve(settings: Settings, *, with_api: bool = True, with_worker: bool 
 
 
 def run(settings: Settings, *, with_api: bool = True, with_worker: bool = True) -> None:
-    configure_logging(settings)
+    configure_logging(settings.log_level)
     try:
         with asyncio.Runner(loop_factory=new_event_loop) as runner:
             runner.run(serve(settings, with_api=with_api, with_worker=with_worker))
     except UnsafeStart as exc:
-        raise SystemExit(f"error: {exc}") from None
+        _refuse(exc)
+
+
+def _refuse(exc: UnsafeStart) -> NoReturn:
+    """Exit with the code of a refused setting, so that ``serve`` does not restart us."""
+    print(f"error: {exc}", file=sys.stderr)
+    raise SystemExit(CONFIGURATION_ERROR)
 
 
 async def _check_before_forking(settings: Settings) -> None:
@@ -165,11 +170,11 @@ def run_api_processes(settings: Settings) -> None:
     The worker processes import the app by name and read their settings from
     the environment, so the caller exports any CLI overrides first.
     """
-    configure_logging(settings)
+    configure_logging(settings.log_level)
     try:  # here, once, rather than as a start-up failure in every worker process
         asyncio.run(_check_before_forking(settings))
     except UnsafeStart as exc:
-        raise SystemExit(f"error: {exc}") from None
+        _refuse(exc)
     raise_open_file_limit(settings.max_connections)  # the worker processes inherit it
     uvicorn.run(
         "tenantlog.http.app:app_from_environment",

@@ -14,8 +14,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Protocol, runtime_checkable
 
 import orjson
 
@@ -87,6 +88,24 @@ class Continue:
 
 
 Outcome = Ack | Retry | DeadLetter | Continue
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A message's record, ready to be written, and the redactions made in it."""
+
+    record: LogRecord
+    counts: Mapping[str, int]
+
+
+@runtime_checkable
+class PutsMany(Protocol):
+    """A store that writes many records in one operation (the SQLite store does)."""
+
+    async def put_many_if_absent(self, records: Sequence[LogRecord]) -> list[bool | Exception]:
+        """``put_if_absent`` of each record, in one write: each one's result, or the
+        exception its own write raised (the others' stand)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +206,16 @@ class Processor:
     async def _handle(
         self, message: InternalMessage, receive_count: int, time_left: float | None
     ) -> Outcome:
+        prepared = await self._prepare(message, receive_count, time_left)
+        if not isinstance(prepared, _Prepared):
+            return prepared
+        return await self._settle(prepared, await self._store.put_if_absent(prepared.record))
+
+    async def _prepare(
+        self, message: InternalMessage, receive_count: int, time_left: float | None
+    ) -> _Prepared | Outcome:
+        """Everything before the write: the simulated crash and work, the tenant's policy,
+        redaction; the record to write, or the outcome that ends the message here."""
         work = self._policy.work_seconds(message.text)
         budget = self._policy.time_budget
         if budget is not None and work > budget:  # no receive can ever finish it
@@ -239,11 +268,90 @@ class Processor:
             if keep_original and message.attributes
             else None,
         )
-        if await self._store.put_if_absent(record):
-            return Ack(True, dict(counts))
+        return _Prepared(record, counts)
+
+    async def _settle(self, prepared: _Prepared, stored: bool) -> Outcome:
+        """The Ack of a record written (``stored``) or found there already."""
+        if stored:
+            return Ack(True, dict(prepared.counts))
+        record = prepared.record
         if await self._conflicts(record):
             return Ack(False, conflict=(record.tenant_id, record.log_id))
         return Ack(False)
+
+    async def process_batch(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+        """``process`` for each delivery, in order, with one write for the batch's records
+        where the store can take many at once.
+
+        Each message still has its own fate: a crash, a failed write or a
+        record too large ends that message only. The messages are prepared one
+        after another, without a task each, so this is for messages without
+        simulated work: when there is work to wait for, the worker calls
+        ``process`` for each message, and each settles as soon as its own work
+        ends.
+        """
+        if not isinstance(self._store, PutsMany):
+            return list(await asyncio.gather(*(self.process(d) for d in deliveries)))
+        decoded: list[InternalMessage | None] = []
+        for delivery in deliveries:
+            try:
+                message = _decode(delivery.body)
+            except MessageDecodeError:
+                message = None  # process() dead-letters it, with its reason
+            decoded.append(message if isinstance(message, InternalMessage) else None)
+        logs = [(d, m) for d, m in zip(deliveries, decoded, strict=True) if m is not None]
+        prepared = [await self._prepare_one(d, m) for d, m in logs]
+        records = [p for p in prepared if isinstance(p, _Prepared)]
+        written: list[bool | Exception]
+        try:
+            written = await self._store.put_many_if_absent([p.record for p in records])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the whole write failed: so did each record's
+            written = [exc] * len(records)
+        results = dict(zip(map(id, records), written, strict=True))
+        outcomes: dict[int, Outcome] = {}
+        for (delivery, message), ready in zip(logs, prepared, strict=True):
+            if isinstance(ready, _Prepared):
+                ready = await self._written(delivery, message, ready, results[id(ready)])
+            outcomes[id(delivery)] = ready
+        return [outcomes[id(d)] if id(d) in outcomes else await self.process(d) for d in deliveries]
+
+    async def _prepare_one(
+        self, delivery: Delivery, message: InternalMessage
+    ) -> _Prepared | Outcome:
+        """``_prepare`` with ``process``'s handling of its failures."""
+        try:
+            prepared = await self._prepare(message, delivery.receive_count, None)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return self.failed(delivery.receive_count, _describe(exc))
+        if isinstance(prepared, Ack | DeadLetter):
+            return replace(prepared, tenant_id=message.tenant_id)
+        return prepared
+
+    async def _written(
+        self,
+        delivery: Delivery,
+        message: InternalMessage,
+        prepared: _Prepared,
+        written: bool | Exception,
+    ) -> Outcome:
+        """The outcome of one record of a batch's write, as ``process`` would give it."""
+        try:
+            if isinstance(written, Exception):
+                raise written
+            outcome = await self._settle(prepared, written)
+        except RecordTooLarge as exc:
+            return DeadLetter(str(exc), message.tenant_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return self.failed(delivery.receive_count, _describe(exc))
+        if isinstance(outcome, Ack | DeadLetter):
+            return replace(outcome, tenant_id=message.tenant_id)
+        return outcome
 
     async def _erase(self, message: ErasureMessage, time_left: float | None) -> Outcome:
         """A slice of an erasure's work; Continue until it is done.

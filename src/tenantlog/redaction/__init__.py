@@ -13,16 +13,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from tenantlog.redaction.engine import CompiledScan, compile_scan, find_spans, render
+from tenantlog.redaction.engine import compile_scan, find_spans, redact_passes
 from tenantlog.redaction.scans import ALL
+from tenantlog.redaction.screen import Plan
 
 __all__ = ["DETECTORS", "PlaceholderStyle", "Redaction", "Redactor", "redact"]
 
 PlaceholderStyle = Literal["plain", "typed"]
 DETECTORS: tuple[str, ...] = ("phone", "email", "ssn", "card", "ip", "iban", "aws_key", "token")
-
-# A bound on re-scans; two always suffice in practice (see ``Redactor.redact_counted``).
-_MAX_PASSES = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +32,16 @@ class Redaction:
 
 
 @lru_cache(maxsize=64)
-def _compiled(enabled: frozenset[str]) -> tuple[CompiledScan, ...]:
+def _plan(enabled: frozenset[str]) -> Plan:
     # Redactors are built per tenant setting; the regexes only once per detector set.
-    return tuple(s for s in (compile_scan(scan, enabled) for scan in ALL) if s is not None)
+    scans = tuple(s for s in (compile_scan(scan, enabled) for scan in ALL) if s is not None)
+    return Plan(enabled, scans)
 
 
 class Redactor:
     """Replaces PII values with a placeholder; configured once, used for every log."""
 
-    __slots__ = ("_scans", "_typed")
+    __slots__ = ("_plan", "_scans_for", "_typed")
 
     def __init__(
         self, detectors: Iterable[str] | None = None, style: PlaceholderStyle = "plain"
@@ -56,7 +55,8 @@ class Redactor:
             )
         if style not in ("plain", "typed"):
             raise ValueError(f"unknown placeholder style {style!r}; known: plain, typed")
-        self._scans = _compiled(chosen)
+        self._plan = _plan(chosen)
+        self._scans_for = self._plan.scans_for  # bound once: it runs for every log
         self._typed = style == "typed"
 
     def _placeholder(self, label: str) -> str:
@@ -65,24 +65,24 @@ class Redactor:
     def redact_counted(self, text: str) -> Redaction:
         """Redact ``text`` and count the replaced values per type label.
 
-        Replacing a value changes its neighbourhood: a number glued to an
-        email (``a@b.com555-0199``) can only be judged once the email is gone.
-        Texts where a replaced value touched a word or number are scanned
-        again, which makes redaction idempotent; others take a single pass.
+        Most short log lines need one scan or none; the plan says which
+        (see ``screen``), so such a line costs little more than a search.
         """
-        counts: dict[str, int] = {}
-        for _ in range(_MAX_PASSES):
-            spans = find_spans(self._scans, text)
-            if not spans:
-                break
-            text, glued = render(text, spans, self._placeholder, counts)
-            if not glued:
-                break
-        return Redaction(text, counts)
+        first = self._scans_for(text)
+        spans = find_spans(first, text) if first else None
+        if not spans:
+            return Redaction(text, {})
+        return Redaction(*redact_passes(self._plan.scans, text, self._placeholder, spans))
 
     def redact(self, text: str) -> str:
         """Redact ``text``; see ``redact_counted`` for the counts."""
-        return self.redact_counted(text).text
+        first = self._scans_for(text)
+        if not first:
+            return text
+        spans = find_spans(first, text)
+        if not spans:
+            return text
+        return redact_passes(self._plan.scans, text, self._placeholder, spans)[0]
 
 
 _DEFAULT = Redactor()

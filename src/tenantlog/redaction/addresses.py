@@ -57,7 +57,7 @@ IPV6_PATTERN = (
 )
 
 
-def _may_hold_email(text: str) -> bool:
+def may_hold_email(text: str) -> bool:
     # Single characters: ``in`` finds them at memory speed.
     return "@" in text or "%" in text
 
@@ -68,12 +68,12 @@ def _may_hold_email(text: str) -> bool:
 _IPV6_HINT = re.compile(r"::|:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")
 
 
-def _may_hold_ipv6(text: str) -> bool:
+def may_hold_ipv6(text: str) -> bool:
     return _IPV6_HINT.search(text) is not None
 
 
 _EMAIL = {"email": Kind("email", "EMAIL", _check_email)}
-EMAIL_SCAN = Scan("(?:@|%40)" + _DOMAIN, _EMAIL, trigger=_may_hold_email)
+EMAIL_SCAN = Scan("(?:@|%40)" + _DOMAIN, _EMAIL, trigger=may_hold_email)
 IPV6_SCAN = Scan(
-    IPV6_PATTERN, {"ipv6": Kind("ip", "IP", _check_ipv6)}, trigger=_may_hold_ipv6, flags=re.ASCII
+    IPV6_PATTERN, {"ipv6": Kind("ip", "IP", _check_ipv6)}, trigger=may_hold_ipv6, flags=re.ASCII
 )

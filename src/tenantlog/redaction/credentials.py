@@ -61,6 +61,11 @@ def _check_jwt(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if text.find(".", start, end) != -1 else None
 
 
+def may_hold_jwt(text: str) -> bool:
+    # A search for the literal costs a regex call; most texts have no "eyJ".
+    return "eyJ" in text
+
+
 # A JWT ("eyJ" is base64 for '{"') starts where the combined scan's values
 # do: not right after a letter, digit, "." or "-" ("id_eyJ..." is one). It is
 # a scan of its own, not a branch of the combined one, because an "eyJ" after
@@ -78,6 +83,7 @@ JWT_SCAN = Scan(
     + r"*+)?(?P<jwt>)",
     {"jwt": Kind("token", "TOKEN", _check_jwt)},
     flags=re.ASCII,
+    trigger=may_hold_jwt,
     skip_rejected=True,
 )
 
@@ -90,6 +96,17 @@ _SECRET_NAME = re.compile(
     r"(?:[_\-]?key)?)[\"']?\Z",
     re.IGNORECASE,
 )
+
+
+def may_name_secret(text: str) -> bool:
+    """Whether ``_SECRET_NAME`` can match anywhere: every name holds one of these words.
+
+    Case-folded, because the name is matched with Unicode case rules: the
+    Kelvin sign is a "k" and the long s an "s" to ``re``, and to ``casefold``.
+    """
+    folded = text.casefold()
+    # "k" first: one character is found at memory speed, and many lines have none.
+    return ("k" in folded and ("token" in folded or "key" in folded)) or "secret" in folded
 
 
 def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -111,6 +128,7 @@ def _parameter_scan(delimiter: str) -> Scan:
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},
+        trigger=may_name_secret,
         flags=re.ASCII,
     )
 

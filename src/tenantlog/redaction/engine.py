@@ -17,6 +17,9 @@ from tenantlog.redaction.kinds import Kind, Scan
 
 Span = tuple[int, int, str]  # start, end, label
 
+# A bound on re-scans; two always suffice in practice (see ``redact_passes``).
+_MAX_PASSES = 4
+
 # A redacted value next to one of these may have been what kept a neighbour
 # from matching (``a@b.com555-0199``, ``a@b.com/1.2.3.4`` read as a version):
 # such texts get one more pass.
@@ -33,6 +36,8 @@ class CompiledScan:
     kinds: dict[str, Kind]
     trigger: Callable[[str], bool] | None
     skip_rejected: bool
+    # The characters a text must start with for ``head`` to be worth a call.
+    head_starts: frozenset[str] | None = None
 
 
 def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
@@ -49,36 +54,59 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     if not scan.lead:
         search = re.compile(pattern, scan.flags).search
         return CompiledScan(search, None, kinds, scan.trigger, scan.skip_rejected)
-    search = re.compile(f"{scan.lead}(?:{pattern})", scan.flags).search
+    if not scan.starts:
+        search = re.compile(f"{scan.lead}(?:{pattern})", scan.flags).search
+        head = re.compile(pattern, scan.flags).match
+        return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected)
+    # About 10% of a short line's scan: ``re`` pays for entering the
+    # alternation at each delimiter, and the look-ahead turns most away.
+    search = re.compile(f"{scan.lead}(?=[{scan.starts}])(?:{pattern})", scan.flags).search
     head = re.compile(pattern, scan.flags).match
-    return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected)
+    first = re.compile(f"[{scan.starts}]", scan.flags)
+    # Values start with ASCII characters (the classes of a led scan are ASCII).
+    starts = frozenset(c for c in map(chr, range(128)) if first.fullmatch(c))
+    return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected, starts)
 
 
 def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
     """Confirmed PII spans, non-overlapping and sorted."""
     spans: list[Span] = []
     scans_with_hits = 0
+    # Neighbouring scans may share a trigger (the parameter scans' name test
+    # case-folds the text): it is run once for them.
+    last_trigger: Callable[[str], bool] | None = None
+    triggered = True
     for scan in scans:
-        if scan.trigger is not None and not scan.trigger(text):
-            continue
-        found_before = len(spans)
+        trigger = scan.trigger
+        if trigger is not None:
+            if trigger is not last_trigger:
+                last_trigger, triggered = trigger, trigger(text)
+            if not triggered:
+                continue
+        search, head = scan.search, scan.head
         # A led scan's matches start on the delimiter before the value; only
         # a value at the very start of the text has none.
-        match = scan.head(text) if scan.head is not None else None
-        skip = 0 if match is not None or scan.head is None else 1
+        skip = 0
+        starts = scan.head_starts
+        match = None if head is None or (starts and text[:1] not in starts) else head(text)
         if match is None:
-            match = scan.search(text, 0)
+            match = search(text, 0)
+            if match is None:
+                continue  # most scans of most lines
+            skip = 0 if head is None else 1
+        found_before = len(spans)
+        kinds, skip_rejected = scan.kinds, scan.skip_rejected
         while match is not None:
-            kind = scan.kinds[match.lastgroup or ""]
+            kind = kinds[match.lastgroup or ""]
             start = match.start() + skip
             confirmed = kind.check(text, start, match.end())
             if confirmed is None:
-                pos = match.end() if scan.skip_rejected else start + 1
+                pos = match.end() if skip_rejected else start + 1
             else:
                 spans.append((confirmed[0], confirmed[1], kind.label))
                 pos = max(confirmed[1], start + 1)
-            match = scan.search(text, pos)
-            skip = 0 if scan.head is None else 1
+            match = search(text, pos)
+            skip = 0 if head is None else 1
         scans_with_hits += len(spans) > found_before
     if scans_with_hits > 1:
         spans = keep_longest(spans)
@@ -138,6 +166,36 @@ def _settle(cluster: list[Span]) -> list[Span]:
         kept.append(span)
     kept.sort()
     return kept
+
+
+def redact_passes(
+    scans: Iterable[CompiledScan],
+    text: str,
+    placeholder: Callable[[str], str],
+    spans: list[Span] | None = None,
+) -> tuple[str, dict[str, int]]:
+    """The redacted text and the count of values replaced per type label.
+
+    ``spans``: those of the first pass, when the caller has found them with
+    only the scans the text needs (``screen.Plan``); later passes run every
+    scan.
+
+    Replacing a value changes its neighbourhood: a number glued to an
+    email (``a@b.com555-0199``) can only be judged once the email is gone.
+    Texts where a replaced value touched a word or number are scanned
+    again, which makes redaction idempotent; others take a single pass.
+    """
+    counts: dict[str, int] = {}
+    if spans is None:
+        spans = find_spans(scans, text)
+    for number in range(1, _MAX_PASSES + 1):
+        if not spans:
+            break
+        text, glued = render(text, spans, placeholder, counts)
+        if not glued or number == _MAX_PASSES:
+            break
+        spans = find_spans(scans, text)
+    return text, counts
 
 
 def render(

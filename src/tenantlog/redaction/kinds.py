@@ -54,6 +54,11 @@ class Scan:
     # delimiter (rarer than the values' own first characters), and a value
     # at the very start of the text is tried separately.
     lead: str = ""
+    # With a lead: the first characters of every value, as the inside of a
+    # character class. The search then turns a delimiter away at once unless
+    # one of them follows (logs have a delimiter every few characters), and
+    # the value at the very start is not tried when the text starts otherwise.
+    starts: str = ""
     # After a rejected candidate the search normally goes on one character
     # later, so that the candidate does not hide a value starting inside it.
     # A scan whose rejected candidates cannot hold one of its values sets

@@ -21,12 +21,17 @@ from tenantlog.redaction.kinds import Scan
 # "v1.2.3.4"). Delimiters are rarer than digits in logs, so starting here
 # also means fewer attempts than starting on the value's first character.
 _DELIMITER = r"[^0-9A-Za-z.\-]"
+# The first characters of every branch below ("+", "(", digits; IBANs and key
+# ids in capitals; "b"/"B" of bearer and basic; "t" of tlk_). A branch with
+# another first character must add it.
+_STARTS = "0-9+(A-Zbt"
 
 COMBINED = Scan(
     "|".join((*numeric.BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)),
     {**numeric.KINDS, **iban.KINDS, **credentials.KINDS},
     flags=re.ASCII,
     lead=_DELIMITER,
+    starts=_STARTS,
 )
 
 # Cheapest and most frequent first; the order does not change results.

@@ -33,10 +33,12 @@ WAL, so that its trigrams are gone from the file as well.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import sqlite3
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -44,7 +46,7 @@ import orjson
 from tenantlog import metrics
 from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord, Page, expiry_timestamp, utc_now
-from tenantlog.core.query import EVERYTHING, LogQuery, event_time, fold
+from tenantlog.core.query import EVERYTHING, LogQuery, canonical_time, event_time, fold
 from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.store import MAX_PAGE_SIZE, Followed, StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase, raising
@@ -162,8 +164,35 @@ def _row(record: LogRecord) -> dict[str, Any]:
         "severity_number": record.severity_number,
         "attributes": _json_or_null(record.attributes),
         "original_attributes": _json_or_null(record.original_attributes),
-        "event_time": event_time(record),
+        "event_time": _event_time(record),
     }
+
+
+#: ``received_at`` as ingest writes it: UTC, milliseconds.
+_MILLISECONDS_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+
+
+def _event_time(record: LogRecord) -> str:
+    """``event_time(record)``, without parsing a date per log in the usual case.
+
+    Most logs have no timestamp of their own, and their ``received_at`` has
+    the form ingest writes: only its second needs checking and converting
+    (the logs of one second share it), and its milliseconds carry over.
+    """
+    received = record.received_at
+    if record.timestamp is None and _MILLISECONDS_UTC.fullmatch(received):
+        second = _canonical_second(received[:19])
+        if second is not None:
+            return f"{second}.{received[20:23]}000000Z"
+    return event_time(record)
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical_second(second: str) -> str | None:
+    """The canonical form of ``second`` (``YYYY-MM-DDTHH:MM:SS``), up to its fraction;
+    None if it is no valid time (its event time is then the text itself)."""
+    canonical = canonical_time(f"{second}.000Z")
+    return canonical[:19] if canonical.endswith(".000000000Z") else None
 
 
 def _filters(query: LogQuery, *, text: bool = True) -> tuple[list[str], dict[str, Any]]:
@@ -322,6 +351,27 @@ class SqliteStore:
         write = self._db.write(lambda conn: conn.execute(_INSERT, row).rowcount)
         inserted: int = await raising(write, StoreUnavailable)
         return inserted == 1
+
+    async def put_many_if_absent(self, records: Sequence[LogRecord]) -> list[bool | Exception]:
+        """``put_if_absent`` of each record in one write (the worker's batch): a statement
+        each, so one that fails fails alone, as in a write of its own."""
+        if not records:
+            return []
+        now = self._clock()
+        rows = [{**_row(record), "now": now} for record in records]
+
+        def insert(conn: sqlite3.Connection) -> list[bool | Exception]:
+            results: list[bool | Exception] = []
+            for row in rows:
+                try:
+                    results.append(conn.execute(_INSERT, row).rowcount == 1)
+                except sqlite3.Error as exc:
+                    if not conn.in_transaction:
+                        raise  # SQLite gave up the whole transaction: every row fails
+                    results.append(StoreUnavailable(str(exc)))
+            return results
+
+        return await raising(self._db.write(insert, rows=len(rows)), StoreUnavailable)
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
         now = self._clock()

@@ -5,16 +5,22 @@ of every batch concurrently: the heavy work is simulated time, so one process
 keeps hundreds of messages in flight. The fate of a message is decided by
 ``Processor.process``; this loop only applies it, keeps long jobs hidden
 (heartbeat), and on shutdown finishes or gives back what it holds.
+
+Without simulated work, what the worker spends its time on is writes, so a
+batch is processed at once (``Processor.process_batch``): its records are
+one write, and its acks another where the queue acks many at once (SQLite).
+Each message still has its own outcome, applied on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from tenantlog import metrics
 from tenantlog.core.processing import Ack, Continue, DeadLetter, Outcome, Processor, Retry
@@ -23,8 +29,10 @@ from tenantlog.core.usage import UsageRecorder
 
 log = logging.getLogger("tenantlog.worker")
 
-#: Most messages asked for in one receive; more batches are received in turn.
-MAX_RECEIVE = 100
+#: Most messages asked for in one receive; more batches are received in turn. On SQLite
+#: every receive waits for a commit (and its fsync): the more it claims, the fewer
+#: commits the messages cost (100 to 200: about a fifth less CPU in the writer thread).
+MAX_RECEIVE = 200
 
 
 @dataclass(slots=True)
@@ -60,6 +68,8 @@ class Worker:
         self._jobs: dict[str, _Job] = {}
         self._batches: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
+        #: The queue, where it acks many messages in one write (the SQLite queue does).
+        self._acks_many = queue if isinstance(queue, AcksMany) else None
 
     @property
     def in_flight(self) -> int:
@@ -105,8 +115,40 @@ class Worker:
         self._slot_freed.set()
 
     async def _run_batch(self, batch: Sequence[Delivery]) -> None:
-        # One message's failure never touches its batch-mates: each is applied on its own.
-        await asyncio.gather(*(self._run_one(d) for d in batch))
+        # One message's failure never touches its batch-mates: each has its own outcome.
+        if self._processor.policy.processing_delay_per_char > 0:
+            # Each settles when its own work ends: a crash is retried at once, not
+            # after the work of its batch-mates.
+            await asyncio.gather(*(self._run_one(d) for d in batch))
+            return
+        # Without simulated work the batch is processed at once, its records written
+        # in one write and its stored logs acked in another where the queue can.
+        for delivery in batch:
+            self._jobs[delivery.receipt] = _Job(delivery, time.monotonic() + self._visibility)
+        try:
+            outcomes = await self._processor.process_batch(batch)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.gather(*(self._give_back(d) for d in batch)))
+            self._forget(batch)
+            raise
+        try:
+            stored: list[tuple[Delivery, Ack]] = []
+            others: list[tuple[Delivery, Outcome]] = []
+            for delivery, outcome in zip(batch, outcomes, strict=True):
+                if self._acks_many is not None and isinstance(outcome, Ack):
+                    stored.append((delivery, outcome))
+                else:
+                    others.append((delivery, outcome))
+            await asyncio.gather(
+                *([self._ack_stored(stored)] if stored else []),
+                *(self._apply_one(d, o) for d, o in others),
+            )
+        except asyncio.CancelledError:
+            # Processed but not settled: their redelivery finds the logs stored.
+            await asyncio.shield(asyncio.gather(*(self._give_back(d) for d in batch)))
+            raise
+        finally:
+            self._forget(batch)
 
     async def _run_one(self, delivery: Delivery) -> None:
         self._jobs[delivery.receipt] = _Job(delivery, time.monotonic() + self._visibility)
@@ -122,21 +164,39 @@ class Worker:
         finally:
             self._jobs.pop(delivery.receipt, None)
 
+    def _forget(self, batch: Sequence[Delivery]) -> None:
+        for delivery in batch:
+            self._jobs.pop(delivery.receipt, None)
+
+    async def _apply_one(self, delivery: Delivery, outcome: Outcome) -> None:
+        try:
+            await self._apply(delivery, outcome)
+        except QueueUnavailable as exc:
+            # The message stays hidden and comes back after its visibility timeout.
+            log.error("could not settle message %s: %s", delivery.message_id, exc)
+
+    async def _ack_stored(self, stored: list[tuple[Delivery, Ack]]) -> None:
+        """Ack a batch's processed messages in one write: what ``_apply`` does for one Ack,
+        for each of them."""
+        assert self._acks_many is not None
+        for _, outcome in stored:
+            self._count(outcome)  # before the ack, as in _apply
+        try:
+            await self._acks_many.ack_many([delivery.receipt for delivery, _ in stored])
+        except QueueUnavailable as exc:
+            # They stay hidden and come back after their visibility timeout, stored already.
+            log.error("could not ack %d messages: %s", len(stored), exc)
+            return
+        for _, outcome in stored:
+            self._acked(outcome)
+
     async def _apply(self, delivery: Delivery, outcome: Outcome) -> None:
         if isinstance(outcome, Ack):
             # Counted before the ack: the log is stored whether or not the ack gets
             # through, and a redelivery would find it stored already and not count it.
             self._count(outcome)
             await self._queue.ack(delivery.receipt)
-            metrics.MESSAGES_PROCESSED.labels(_ack_result(outcome)).inc()
-            if outcome.conflict is not None:
-                metrics.CONFLICTS.inc()
-                log.warning(
-                    "conflict: tenant %r log_id %r was stored with another text; kept the first",
-                    *outcome.conflict,
-                )
-            for kind, count in outcome.redactions.items():
-                metrics.REDACTIONS.labels(kind).inc(count)
+            self._acked(outcome)
         elif isinstance(outcome, Retry):
             await self._queue.release(delivery.receipt, outcome.delay, outcome.reason)
             metrics.MESSAGES_FAILED.inc()
@@ -155,6 +215,18 @@ class Worker:
             metrics.MESSAGES_DEAD_LETTERED.inc()
             self._count(outcome)  # after: a dead letter that failed comes back, and counts then
             log.warning("message %s dead-lettered: %s", delivery.message_id, outcome.reason)
+
+    def _acked(self, outcome: Ack) -> None:
+        """The metrics and the warning of an acked message."""
+        _processed(_ack_result(outcome)).inc()
+        if outcome.conflict is not None:
+            metrics.CONFLICTS.inc()
+            log.warning(
+                "conflict: tenant %r log_id %r was stored with another text; kept the first",
+                *outcome.conflict,
+            )
+        for kind, count in outcome.redactions.items():
+            _redactions(kind).inc(count)
 
     def _count(self, outcome: Outcome) -> None:
         if self._usage is not None:
@@ -206,6 +278,24 @@ class Worker:
             task.cancel()
         if self._batches:
             await asyncio.wait(set(self._batches))
+
+
+@runtime_checkable
+class AcksMany(Protocol):
+    """A queue that acks many messages in one write: a batch's acks then cost one."""
+
+    async def ack_many(self, receipts: Sequence[str]) -> None: ...
+
+
+# A label's child is looked up under a lock on every ``labels`` call: a few per message.
+@functools.cache
+def _processed(result: str) -> Any:
+    return metrics.MESSAGES_PROCESSED.labels(result)
+
+
+@functools.cache
+def _redactions(kind: str) -> Any:
+    return metrics.REDACTIONS.labels(kind)
 
 
 def _ack_result(ack: Ack) -> str:

@@ -1,0 +1,174 @@
+"""The plan that skips scans must never skip one that would have matched.
+
+The reference redactor runs every scan on every pass, without triggers or
+first-character hints; the real one screens the text, picks the scans its first pass needs and keeps
+each scan's trigger. Their outputs must be equal for any text, above all
+for texts built around the screen's marks: digits of other scripts, the full-width
+at sign, "eyJ" and the secret words in other cases or with the characters
+``re.IGNORECASE`` folds onto their letters (Kelvin sign, long s).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import string
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from tenantlog.redaction import DETECTORS, Redaction, Redactor
+from tenantlog.redaction.engine import CompiledScan, compile_scan, redact_passes
+from tenantlog.redaction.scans import ALL
+from tenantlog.redaction.screen import Plan
+
+_KELVIN, _LONG_S = "\u212a", "\u017f"
+# Near misses of the marks: Unicode digits (Arabic-Indic, Devanagari,
+# full-width, superscript), "@" look-alikes, case variants of the words.
+_TRICKY = [
+    "\u0663",
+    "\u096d",
+    "\uff15",
+    "\u00b2",
+    "\uff20",
+    "\ufe6b",
+    "%40",
+    "%",
+    "EYJ",
+    "eyj",
+    "eyJ",
+    "tlk_",
+    "TLK_",
+    "akia",
+    "AKIA",
+    "ASIA",
+    "BEARER ",
+    "Basic ",
+    "bearer\t",
+    "Token=",
+    "TOKEN:",
+    f"to{_KELVIN}en=",
+    f"api_{_KELVIN}ey=",
+    f"client_{_LONG_S}ecret=",
+    f"{_LONG_S}ecret:",
+    "aws_secret_access_key=",
+    '"api-key": "',
+    "::",
+    ":",
+    "=",
+    ".",
+    "-",
+    "+",
+    "(",
+    ")",
+    " ",
+]
+_PIECES = st.one_of(
+    st.sampled_from(_TRICKY),
+    st.text(alphabet=string.ascii_letters + string.digits * 2 + "._-/+=:", max_size=24),
+    st.text(max_size=8),
+)
+_TEXTS = st.one_of(st.lists(_PIECES, max_size=12).map("".join), st.text(max_size=120))
+_DETECTOR_SETS = st.frozensets(st.sampled_from(DETECTORS))
+
+
+_ALL = frozenset(DETECTORS)
+
+
+def _unscreened(detectors: frozenset[str]) -> tuple[CompiledScan, ...]:
+    # Without the first-character hints of led scans, which are fast paths too.
+    scans = (compile_scan(dataclasses.replace(scan, starts=""), detectors) for scan in ALL)
+    return tuple(dataclasses.replace(scan, trigger=None) for scan in scans if scan is not None)
+
+
+def _reference(text: str, detectors: frozenset[str], style: str) -> Redaction:
+    def placeholder(label: str) -> str:
+        return f"[REDACTED:{label}]" if style == "typed" else "[REDACTED]"
+
+    return Redaction(*redact_passes(_unscreened(detectors), text, placeholder))
+
+
+@settings(max_examples=1500)
+@given(_TEXTS)
+@example(f"to{_KELVIN}en=ab12CD34ef56")
+@example(f"client_{_LONG_S}ecret: AbCdEfGh12")
+@example("Authorization: BEARER AbCdEfGh12345678")
+@example("eyJhbGciOi.eyJzdWIiOi.c2ln")
+@example("a@b.co")
+@example("AKIAIOSFODNN7EXAMPLE")
+@example("fe80::1%eth0 up")
+def test_redact_screened_equals_every_scan_on_every_text(text: str) -> None:
+    # GIVEN every detector; WHEN redacted with and without the plan
+    # THEN text and counts are the same
+    assert Redactor(style="typed").redact_counted(text) == _reference(text, _ALL, "typed")
+    assert Redactor().redact(text) == _reference(text, _ALL, "plain").text
+
+
+@settings(max_examples=800)
+@given(_TEXTS, _DETECTOR_SETS)
+def test_redact_screened_equals_every_scan_for_any_detector_set(
+    text: str, detectors: frozenset[str]
+) -> None:
+    # A tenant's own detector selection has a plan of its own, with fewer marks.
+    assert Redactor(detectors, style="typed").redact_counted(text) == _reference(
+        text, detectors, "typed"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "connection closed by peer",
+        "Traceback (most recent call last):",
+        "payment declined by issuer, retry scheduled",
+        # Full-width "phone 555-0199": full-width digits are not ASCII digits.
+        "\uff50\uff48\uff4f\uff4e\uff45 \uff15\uff15\uff15\uff0d\uff10\uff11\uff19\uff19",
+        "user \u0665\u0665\u0665-\u0660\u0661\u0669\u0669 called",  # nor are Arabic-Indic ones
+        "mail jane\uff20example.com",  # nor is the full-width at sign an "@"
+    ],
+)
+def test_plan_needs_no_scan_for_a_line_without_marks(text: str) -> None:
+    plan = Plan(DETECTORS, _unscreened(_ALL))
+    assert plan.scans_for(text) == ()
+    assert Redactor().redact_counted(text) == Redaction(text, {})
+
+
+@pytest.mark.parametrize(
+    ("detector", "text", "label"),
+    [
+        ("token", f"to{_KELVIN}en=AbCdEfGhIjKl", "TOKEN"),
+        ("token", f"client_{_LONG_S}ecret=AbCdEfGhIjKl", "TOKEN"),
+        ("token", "BEARER AbCdEfGhIjKlMn", "TOKEN"),
+        ("token", "Authorization: Basic AbCdEfGhIjKlMn", "TOKEN"),
+        ("token", "tlk_abcdefghijklmnop_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef", "TOKEN"),
+        ("token", "id eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl", "TOKEN"),
+        ("aws_key", "AKIAIOSFODNNXEXAMPLE", "AWS_KEY"),
+        ("aws_key", "ASIAIOSFODNNXEXAMPLE", "AWS_KEY"),
+        ("email", "q=jane%40example.com", "EMAIL"),
+        ("phone", "User 555-0199 accessed system", "PHONE"),
+        ("phone", "caller +44 20 7946 0958", "PHONE"),
+        ("phone", "(415) 555-0199 called", "PHONE"),
+        ("ssn", "ssn 123-45-6789", "SSN"),
+        ("card", "card 4111 1111 1111 1111", "CARD"),
+        ("ip", "from 10.0.0.7 ok", "IP"),
+        ("ip", "peer fe80::1 up", "IP"),
+        ("ip", "peer 2001:db8:85a3:0:0:8a2e:370:7334 up", "IP"),
+        ("iban", "iban DE89 3704 0044 0532 0130 00", "IBAN"),
+    ],
+)
+def test_plan_keeps_each_detectors_values_by_its_own_marks(
+    detector: str, text: str, label: str
+) -> None:
+    # GIVEN a tenant with one detector, whose plan has only that detector's marks
+    redactor = Redactor([detector], style="typed")
+    # WHEN a value it finds is redacted THEN it is found, as without the plan
+    result = redactor.redact_counted(text)
+    assert result.counts == {label: 1}
+    assert result == _reference(text, frozenset([detector]), "typed")
+
+
+def test_plan_refuses_a_trigger_it_cannot_rule_out() -> None:
+    scan = _unscreened(_ALL)[0]
+    unknown = dataclasses.replace(scan, trigger=lambda text: True)
+    with pytest.raises(ValueError, match="cannot rule out"):
+        Plan(DETECTORS, (unknown,))
