@@ -1,4 +1,4 @@
-"""The worker's batch path on SQLite: one write for a batch's records, one for its acks.
+"""The worker's batch path on SQLite: one write stores a batch's records and acks them.
 
 Each message of a batch must still have its own fate, as when it was written
 and acked alone: these tests make one row of a batch fail inside SQLite (a
@@ -148,19 +148,70 @@ async def test_simulated_crashes_end_only_their_own_message(database: SqliteData
         assert (stored is None) == (delivery.message_id in crashed)
 
 
-async def test_acks_many_deletes_only_current_receipts(database: SqliteDatabase) -> None:
+async def test_a_batch_write_acks_only_current_receipts_of_rows_written(
+    database: SqliteDatabase,
+) -> None:
     queue = SqliteQueue(database, visibility_timeout=30)
-    await queue.send([message("acme", str(n)) for n in range(3)])
+    store = SqliteStore(database)
+    assert queue.acks_in(store)
+    await queue.send([message("acme", log_id) for log_id in ("a", "bad", "c")])
     first = await queue.receive(3, 0)
     await queue.release(first[2].receipt, 0, "failed")
-    again = await queue.receive(3, 0)  # the third, received a second time
+    again = await queue.receive(3, 0)  # "c", received a second time elsewhere
     assert [d.message_id for d in again] == [first[2].message_id]
-    # The old receipt of the third is stale: the ack of the first two only.
-    await queue.ack_many([d.receipt for d in first])
-    stats = await queue.stats()
-    assert stats.depth == 1
-    await queue.ack_many([again[0].receipt])
+    records = [record(log_id) for log_id in ("a", "bad", "c")]
+    # The old holder of "c" stores it (first write wins) but cannot delete the new
+    # delivery; "bad" fails alone and keeps its message.
+    results = await store.put_many_if_absent(records, [d.receipt for d in first])
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], StoreUnavailable)
+    assert (await queue.stats()).depth == 2
+    # The new holder finds "c" stored, and its receipt is current: the message goes.
+    assert await store.put_many_if_absent([records[2]], [again[0].receipt]) == [False]
+    assert (await queue.stats()).depth == 1
+    await queue.release(first[1].receipt, 0, "failed")
+    [bad] = await queue.receive(3, 0)
+    assert bad.message_id == first[1].message_id
+
+
+async def test_a_batch_write_acks_a_record_refused_by_an_erasure(
+    database: SqliteDatabase,
+) -> None:
+    queue = SqliteQueue(database, visibility_timeout=30)
+    store = SqliteStore(database)
+    await store.save_erasure(Erasure("e1", "acme", "9999-01-01T00:00:00.000Z", "test"))
+    await queue.send([message("acme", "x")])
+    [delivery] = await queue.receive(1, 0)
+    outcomes = await processor(store).process_batch([delivery], ack=True)
+    assert outcomes == [Ack(False)]
+    assert isinstance(outcomes[0], Ack) and outcomes[0].acked
+    assert await store.get("acme", "x") is None
     assert (await queue.stats()).depth == 0
+
+
+async def test_a_batch_is_stored_and_acked_in_one_commit(database: SqliteDatabase) -> None:
+    queue = SqliteQueue(database, visibility_timeout=30)
+    store = SqliteStore(database)
+    await queue.send([message("acme", str(n)) for n in range(5)])
+    deliveries = await queue.receive(5, 0)
+    commits = database.commits
+    outcomes = await processor(store).process_batch(deliveries, ack=True)
+    assert database.commits == commits + 1
+    assert all(isinstance(o, Ack) and o.stored and o.acked for o in outcomes)
+    assert (await queue.stats()).depth == 0
+
+
+async def test_a_queue_acks_only_in_a_store_of_its_own_database(
+    database: SqliteDatabase, tmp_path: Path
+) -> None:
+    other = await SqliteDatabase.open(tmp_path / "other")
+    try:
+        queue = SqliteQueue(database)
+        assert queue.acks_in(SqliteStore(database))
+        assert not queue.acks_in(SqliteStore(other))
+        assert not queue.acks_in(object())
+    finally:
+        await other.close()
 
 
 async def test_worker_stores_and_acks_the_rest_of_a_batch_and_retries_the_failed_one(

@@ -59,6 +59,8 @@ class Ack:
     tenant_id: str | None = field(default=None, compare=False)
     #: True when the message was an erasure's, now carried out (it stored no log).
     erasure: bool = False
+    #: True when the message was already deleted, in the write that stored its log.
+    acked: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +104,13 @@ class _Prepared:
 class PutsMany(Protocol):
     """A store that writes many records in one operation (the SQLite store does)."""
 
-    async def put_many_if_absent(self, records: Sequence[LogRecord]) -> list[bool | Exception]:
+    async def put_many_if_absent(
+        self, records: Sequence[LogRecord], receipts: Sequence[str] | None = None
+    ) -> list[bool | Exception]:
         """``put_if_absent`` of each record, in one write: each one's result, or the
-        exception its own write raised (the others' stand)."""
+        exception its own write raised (the others' stand). With ``receipts``, one per
+        record, each record's message is acked in that write where its record is written
+        or found: only for a queue in the store's own database (``acks_in``)."""
         ...
 
 
@@ -165,6 +171,10 @@ class Processor:
     @property
     def policy(self) -> ProcessingPolicy:
         return self._policy
+
+    @property
+    def store(self) -> Store:
+        return self._store
 
     async def process(self, delivery: Delivery, time_left: float | None = None) -> Outcome:
         """Process one delivery; never raises except on cancellation.
@@ -279,7 +289,9 @@ class Processor:
             return Ack(False, conflict=(record.tenant_id, record.log_id))
         return Ack(False)
 
-    async def process_batch(self, deliveries: Sequence[Delivery]) -> list[Outcome]:
+    async def process_batch(
+        self, deliveries: Sequence[Delivery], *, ack: bool = False
+    ) -> list[Outcome]:
         """``process`` for each delivery, in order, with one write for the batch's records
         where the store can take many at once.
 
@@ -289,6 +301,10 @@ class Processor:
         simulated work: when there is work to wait for, the worker calls
         ``process`` for each message, and each settles as soon as its own work
         ends.
+
+        ``ack`` (for a queue that shares the store's database) deletes each
+        written record's message in the same write: its outcome is then an Ack
+        with ``acked`` set, and there is nothing left to write for it.
         """
         if not isinstance(self._store, PutsMany):
             return list(await asyncio.gather(*(self.process(d) for d in deliveries)))
@@ -301,20 +317,27 @@ class Processor:
             decoded.append(message if isinstance(message, InternalMessage) else None)
         logs = [(d, m) for d, m in zip(deliveries, decoded, strict=True) if m is not None]
         prepared = [await self._prepare_one(d, m) for d, m in logs]
-        records = [p for p in prepared if isinstance(p, _Prepared)]
+        ready = [
+            (d, p) for (d, _), p in zip(logs, prepared, strict=True) if isinstance(p, _Prepared)
+        ]
+        records = [p for _, p in ready]
         written: list[bool | Exception]
         try:
-            written = await self._store.put_many_if_absent([p.record for p in records])
+            receipts = [d.receipt for d, _ in ready] if ack else None
+            written = await self._store.put_many_if_absent([p.record for p in records], receipts)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the whole write failed: so did each record's
             written = [exc] * len(records)
         results = dict(zip(map(id, records), written, strict=True))
         outcomes: dict[int, Outcome] = {}
-        for (delivery, message), ready in zip(logs, prepared, strict=True):
-            if isinstance(ready, _Prepared):
-                ready = await self._written(delivery, message, ready, results[id(ready)])
-            outcomes[id(delivery)] = ready
+        for (delivery, message), one in zip(logs, prepared, strict=True):
+            if isinstance(one, _Prepared):
+                result = results[id(one)]
+                one = await self._written(delivery, message, one, result)
+                if ack and isinstance(one, Ack) and not isinstance(result, Exception):
+                    one = replace(one, acked=True)
+            outcomes[id(delivery)] = one
         return [outcomes[id(d)] if id(d) in outcomes else await self.process(d) for d in deliveries]
 
     async def _prepare_one(

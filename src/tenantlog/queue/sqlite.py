@@ -101,7 +101,13 @@ def _insert(messages: int) -> str:
     return f"INSERT INTO queue_messages (tenant, body, sent_at, visible_at) VALUES {values}"
 
 
-def _parse_receipt(receipt: str) -> dict[str, int]:
+#: Deletes a delivered message, unless it was received again since (a stale receipt):
+#: bound with ``parse_receipt``'s parameters. The SQLite store runs it too, in the
+#: transaction that stores the message's log.
+ACK = "DELETE FROM queue_messages WHERE id = :id AND receive_count = :count"
+
+
+def parse_receipt(receipt: str) -> dict[str, int]:
     message_id, _, count = receipt.partition(".")
     return {"id": int(message_id), "count": int(count)}
 
@@ -187,27 +193,16 @@ class SqliteQueue:
         return deliveries
 
     async def ack(self, receipt: str) -> None:
-        params = _parse_receipt(receipt)
-        await self._write(
-            lambda conn: conn.execute(
-                "DELETE FROM queue_messages WHERE id = :id AND receive_count = :count", params
-            )
-        )
+        params = parse_receipt(receipt)
+        await self._write(lambda conn: conn.execute(ACK, params))
 
-    async def ack_many(self, receipts: Sequence[str]) -> None:
-        """``ack`` for each receipt, in one write: the worker acks a batch at a time."""
-        params = [_parse_receipt(receipt) for receipt in receipts]
-
-        def delete(conn: sqlite3.Connection) -> None:
-            # Nothing of the cursor leaves this thread: it holds a statement of the writer's.
-            conn.executemany(
-                "DELETE FROM queue_messages WHERE id = :id AND receive_count = :count", params
-            )
-
-        await self._write(delete, rows=len(params))
+    def acks_in(self, store: object) -> bool:
+        """Whether ``store`` writes into this queue's database file, so a worker can ack
+        each message in the very transaction that stores its log (``ACK`` there)."""
+        return getattr(store, "database", None) is self._db
 
     async def release(self, receipt: str, delay: float, reason: str) -> None:
-        params = {**_parse_receipt(receipt), "delay": delay, "reason": reason}
+        params = {**parse_receipt(receipt), "delay": delay, "reason": reason}
         await self._write(
             lambda conn: conn.execute(
                 "UPDATE queue_messages SET visible_at = :now + :delay, last_error = :reason"
@@ -217,7 +212,7 @@ class SqliteQueue:
         )
 
     async def extend(self, receipt: str, seconds: float) -> None:
-        params = {**_parse_receipt(receipt), "seconds": seconds}
+        params = {**parse_receipt(receipt), "seconds": seconds}
         await self._write(
             lambda conn: conn.execute(
                 "UPDATE queue_messages SET visible_at = :now + :seconds"
@@ -235,7 +230,7 @@ class SqliteQueue:
         itself processed, which is what an ack is for. The next receive reuses
         the given-back receipt, which its giver, stopping, uses no more.
         """
-        params = _parse_receipt(receipt)
+        params = parse_receipt(receipt)
         await self._write(
             lambda conn: conn.execute(
                 "UPDATE queue_messages SET visible_at = :now, receive_count = receive_count - 1"
@@ -245,7 +240,7 @@ class SqliteQueue:
         )
 
     async def dead_letter(self, receipt: str, reason: str) -> None:
-        params = _parse_receipt(receipt)
+        params = parse_receipt(receipt)
         await self._write(
             lambda conn: _bury(conn, params["id"], params["count"], reason, time.time()),
             several_statements=True,

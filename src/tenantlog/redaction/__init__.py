@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from tenantlog.redaction.engine import compile_scan, find_spans, redact_passes
+from tenantlog.redaction.engine import compile_scan, find_spans, redact_passes, render_single
 from tenantlog.redaction.scans import ALL
 from tenantlog.redaction.screen import Plan
 
@@ -31,6 +31,14 @@ class Redaction:
     counts: Mapping[str, int] = field(default_factory=dict)
 
 
+def _plain(label: str) -> str:
+    return "[REDACTED]"
+
+
+def _typed(label: str) -> str:
+    return f"[REDACTED:{label}]"
+
+
 @lru_cache(maxsize=64)
 def _plan(enabled: frozenset[str]) -> Plan:
     # Redactors are built per tenant setting; the regexes only once per detector set.
@@ -41,7 +49,7 @@ def _plan(enabled: frozenset[str]) -> Plan:
 class Redactor:
     """Replaces PII values with a placeholder; configured once, used for every log."""
 
-    __slots__ = ("_plan", "_scans_for", "_typed")
+    __slots__ = ("_placeholder", "_plan", "_scans_for")
 
     def __init__(
         self, detectors: Iterable[str] | None = None, style: PlaceholderStyle = "plain"
@@ -57,21 +65,25 @@ class Redactor:
             raise ValueError(f"unknown placeholder style {style!r}; known: plain, typed")
         self._plan = _plan(chosen)
         self._scans_for = self._plan.scans_for  # bound once: it runs for every log
-        self._typed = style == "typed"
-
-    def _placeholder(self, label: str) -> str:
-        return f"[REDACTED:{label}]" if self._typed else "[REDACTED]"
+        # A function chosen once rather than a style test on every value.
+        self._placeholder = _typed if style == "typed" else _plain
 
     def redact_counted(self, text: str) -> Redaction:
         """Redact ``text`` and count the replaced values per type label.
 
         Most short log lines need one scan or none; the plan says which
         (see ``screen``), so such a line costs little more than a search.
+        A line with one value clear of its neighbours (most lines with any)
+        is written at once, without the passes that settle the rest.
         """
         first = self._scans_for(text)
         spans = find_spans(first, text) if first else None
         if not spans:
             return Redaction(text, {})
+        if len(spans) == 1:
+            redacted = render_single(text, spans[0], self._placeholder)
+            if redacted is not None:
+                return Redaction(redacted, {spans[0][2]: 1})
         return Redaction(*redact_passes(self._plan.scans, text, self._placeholder, spans))
 
     def redact(self, text: str) -> str:
@@ -82,6 +94,10 @@ class Redactor:
         spans = find_spans(first, text)
         if not spans:
             return text
+        if len(spans) == 1:
+            redacted = render_single(text, spans[0], self._placeholder)
+            if redacted is not None:
+                return redacted
         return redact_passes(self._plan.scans, text, self._placeholder, spans)[0]
 
 

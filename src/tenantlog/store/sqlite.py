@@ -50,6 +50,7 @@ from tenantlog.core.query import EVERYTHING, LogQuery, canonical_time, event_tim
 from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.store import MAX_PAGE_SIZE, Followed, StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase, raising
+from tenantlog.queue.sqlite import ACK, parse_receipt
 from tenantlog.store.rounds import run_in_rounds
 from tenantlog.store.sqlite_sequence import SEQUENCE_END
 from tenantlog.store.sqlite_text_index import (
@@ -352,26 +353,48 @@ class SqliteStore:
         inserted: int = await raising(write, StoreUnavailable)
         return inserted == 1
 
-    async def put_many_if_absent(self, records: Sequence[LogRecord]) -> list[bool | Exception]:
+    @property
+    def database(self) -> SqliteDatabase:
+        """The file this store writes: a queue in the same file acks in its writes."""
+        return self._db
+
+    async def put_many_if_absent(
+        self, records: Sequence[LogRecord], receipts: Sequence[str] | None = None
+    ) -> list[bool | Exception]:
         """``put_if_absent`` of each record in one write (the worker's batch): a statement
-        each, so one that fails fails alone, as in a write of its own."""
+        each, so one that fails fails alone, as in a write of its own.
+
+        With ``receipts`` (the SQLite queue's, of this database, one per record), each
+        record's message is acked in the same transaction once its record is stored or
+        found there: a stored log and its deleted message are committed together or not
+        at all, and a stale receipt deletes nothing, as in ``SqliteQueue.ack``.
+        """
         if not records:
             return []
         now = self._clock()
         rows = [{**_row(record), "now": now} for record in records]
+        acks = [parse_receipt(receipt) for receipt in receipts] if receipts is not None else None
+        if acks is not None and len(acks) != len(rows):
+            raise ValueError("one receipt per record")
 
         def insert(conn: sqlite3.Connection) -> list[bool | Exception]:
             results: list[bool | Exception] = []
-            for row in rows:
+            for n, row in enumerate(rows):
                 try:
-                    results.append(conn.execute(_INSERT, row).rowcount == 1)
+                    inserted = conn.execute(_INSERT, row).rowcount == 1
+                    if acks is not None:
+                        # Should this fail alone, the record stays written: its message
+                        # is released as failed and its redelivery finds the record.
+                        conn.execute(ACK, acks[n])
+                    results.append(inserted)
                 except sqlite3.Error as exc:
                     if not conn.in_transaction:
                         raise  # SQLite gave up the whole transaction: every row fails
                     results.append(StoreUnavailable(str(exc)))
             return results
 
-        return await raising(self._db.write(insert, rows=len(rows)), StoreUnavailable)
+        written = self._db.write(insert, rows=len(rows) * (1 if acks is None else 2))
+        return await raising(written, StoreUnavailable)
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
         now = self._clock()

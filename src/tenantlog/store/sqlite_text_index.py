@@ -41,10 +41,13 @@ from tenantlog.store.sqlite_sequence import SEQUENCE_END
 log = logging.getLogger("tenantlog.store")
 
 #: Records one indexing transaction takes at most, while there is a backlog: a heavy
-#: write that commits alone (the writer alternates it with light ones). Bigger batches
-#: make fewer, bigger index segments to merge later: 10,000 a transaction indexes about
-#: 1.7 times as fast as 2,000 (bench/search.py's data).
-INDEX_BATCH = 10_000
+#: write that commits alone (the writer alternates it with light ones), holding SQLite's
+#: one write lock, which the API's commits (another process) wait for. 10,000 held it
+#: 150-350 ms and set ingest's p99 while the worker was busy (bench/serve_isolation.py:
+#: 339-438 ms; 137-147 ms at 2,000; 102 ms at 500, but with busy p50 up by half).
+#: Bigger batches index faster (10,000 about 1.7 times as fast as 2,000 on
+#: bench/search.py's data): the index's lag under a backlog pays for ingest's tail.
+INDEX_BATCH = 2_000
 #: Seconds between rounds once caught up (a full batch is followed by another at once).
 #: A round indexes what came since the last, so a longer wait means fewer, bigger
 #: batches (cheaper for ingest) and a longer lag: at 2 s, a record is searchable through

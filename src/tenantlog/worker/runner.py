@@ -8,8 +8,10 @@ keeps hundreds of messages in flight. The fate of a message is decided by
 
 Without simulated work, what the worker spends its time on is writes, so a
 batch is processed at once (``Processor.process_batch``): its records are
-one write, and its acks another where the queue acks many at once (SQLite).
-Each message still has its own outcome, applied on its own.
+one write. Where the queue lives in the store's database (SQLite), that same
+write deletes the messages of the records it stores or finds: a log and its
+ack commit together, one transaction per batch. Each message still has its
+own outcome; the others are applied one by one.
 """
 
 from __future__ import annotations
@@ -68,8 +70,8 @@ class Worker:
         self._jobs: dict[str, _Job] = {}
         self._batches: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
-        #: The queue, where it acks many messages in one write (the SQLite queue does).
-        self._acks_many = queue if isinstance(queue, AcksMany) else None
+        #: Whether a batch's write acks its stored messages (queue and store in one file).
+        self._ack_in_store = isinstance(queue, AcksInStore) and queue.acks_in(processor.store)
 
     @property
     def in_flight(self) -> int:
@@ -122,27 +124,24 @@ class Worker:
             await asyncio.gather(*(self._run_one(d) for d in batch))
             return
         # Without simulated work the batch is processed at once, its records written
-        # in one write and its stored logs acked in another where the queue can.
+        # (and, where the queue can, their messages acked) in one write.
         for delivery in batch:
             self._jobs[delivery.receipt] = _Job(delivery, time.monotonic() + self._visibility)
         try:
-            outcomes = await self._processor.process_batch(batch)
+            outcomes = await self._processor.process_batch(batch, ack=self._ack_in_store)
         except asyncio.CancelledError:
             await asyncio.shield(asyncio.gather(*(self._give_back(d) for d in batch)))
             self._forget(batch)
             raise
         try:
-            stored: list[tuple[Delivery, Ack]] = []
             others: list[tuple[Delivery, Outcome]] = []
             for delivery, outcome in zip(batch, outcomes, strict=True):
-                if self._acks_many is not None and isinstance(outcome, Ack):
-                    stored.append((delivery, outcome))
+                if isinstance(outcome, Ack) and outcome.acked:
+                    self._count(outcome)
+                    self._acked(outcome)
                 else:
                     others.append((delivery, outcome))
-            await asyncio.gather(
-                *([self._ack_stored(stored)] if stored else []),
-                *(self._apply_one(d, o) for d, o in others),
-            )
+            await asyncio.gather(*(self._apply_one(d, o) for d, o in others))
         except asyncio.CancelledError:
             # Processed but not settled: their redelivery finds the logs stored.
             await asyncio.shield(asyncio.gather(*(self._give_back(d) for d in batch)))
@@ -174,21 +173,6 @@ class Worker:
         except QueueUnavailable as exc:
             # The message stays hidden and comes back after its visibility timeout.
             log.error("could not settle message %s: %s", delivery.message_id, exc)
-
-    async def _ack_stored(self, stored: list[tuple[Delivery, Ack]]) -> None:
-        """Ack a batch's processed messages in one write: what ``_apply`` does for one Ack,
-        for each of them."""
-        assert self._acks_many is not None
-        for _, outcome in stored:
-            self._count(outcome)  # before the ack, as in _apply
-        try:
-            await self._acks_many.ack_many([delivery.receipt for delivery, _ in stored])
-        except QueueUnavailable as exc:
-            # They stay hidden and come back after their visibility timeout, stored already.
-            log.error("could not ack %d messages: %s", len(stored), exc)
-            return
-        for _, outcome in stored:
-            self._acked(outcome)
 
     async def _apply(self, delivery: Delivery, outcome: Outcome) -> None:
         if isinstance(outcome, Ack):
@@ -281,10 +265,11 @@ class Worker:
 
 
 @runtime_checkable
-class AcksMany(Protocol):
-    """A queue that acks many messages in one write: a batch's acks then cost one."""
+class AcksInStore(Protocol):
+    """A queue that can say whether a store writes into its own database: the store's
+    batch writes then ack their messages (``Processor.process_batch(ack=True)``)."""
 
-    async def ack_many(self, receipts: Sequence[str]) -> None: ...
+    def acks_in(self, store: object) -> bool: ...
 
 
 # A label's child is looked up under a lock on every ``labels`` call: a few per message.

@@ -97,6 +97,8 @@ def _reference(text: str, detectors: frozenset[str], style: str) -> Redaction:
 @example("a@b.co")
 @example("AKIAIOSFODNN7EXAMPLE")
 @example("fe80::1%eth0 up")
+@example("User 555-0199 accessed system")
+@example("x a@b.co/1.2.3.4 y")
 def test_redact_screened_equals_every_scan_on_every_text(text: str) -> None:
     # GIVEN every detector; WHEN redacted with and without the plan
     # THEN text and counts are the same
@@ -172,3 +174,26 @@ def test_plan_refuses_a_trigger_it_cannot_rule_out() -> None:
     unknown = dataclasses.replace(scan, trigger=lambda text: True)
     with pytest.raises(ValueError, match="cannot rule out"):
         Plan(DETECTORS, (unknown,))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "counts"),
+    [
+        # One value clear of its neighbours: written at once.
+        ("User 555-0199 accessed system", "User [REDACTED:PHONE] accessed system", {"PHONE": 1}),
+        ("555-0199", "[REDACTED:PHONE]", {"PHONE": 1}),
+        # One value found on the first pass, glued to an address the email
+        # hid (read as a version): only the re-scan of the full path finds it.
+        ("x a@b.co/1.2.3.4 y", "x [REDACTED:EMAIL]/[REDACTED:IP] y", {"EMAIL": 1, "IP": 1}),
+        ("a@b.com/1.2.3.4", "[REDACTED:EMAIL]/[REDACTED:IP]", {"EMAIL": 1, "IP": 1}),
+    ],
+)
+def test_single_value_line_is_rescanned_only_when_glued(
+    text: str, expected: str, counts: dict[str, int]
+) -> None:
+    # GIVEN a line whose first pass finds one value; WHEN redacted, counted or not
+    # THEN it matches the full path, re-scan included
+    redactor = Redactor(style="typed")
+    assert redactor.redact_counted(text) == Redaction(expected, counts)
+    assert redactor.redact(text) == expected
+    assert Redactor().redact(text) == _reference(text, _ALL, "plain").text
