@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+import httpx
 import pytest
 
 from tenantlog.core.models import LogRecord
@@ -83,14 +84,8 @@ async def test_search_order_is_log_id_without_filters_and_newest_first_with_a_wi
 async def test_search_pages_follow_the_cursor_in_time_order() -> None:
     async with loopback() as app:
         await store(app, [at(f"id{n}", f"2024-01-01T10:0{n}:00Z") for n in range(5)])
-        seen: list[str] = []
         params = {"since": "2024-01-01T00:00:00Z", "limit": "2"}
-        while True:
-            answer = await app.client.get(LOGS, params=params)
-            seen += ids(answer)
-            if answer.json()["next_cursor"] is None:
-                break
-            params["cursor"] = answer.json()["next_cursor"]
+        seen = await every_page(app.client, params)
 
         assert seen == ["id4", "id3", "id2", "id1", "id0"]
         # a cursor of this order is refused by another
@@ -107,14 +102,8 @@ async def test_search_page_cut_by_bytes_resumes_after_its_last_record_in_time_or
             for n in range(4)
         ]
         await store(app, records)
-        seen: list[str] = []
         params = {"order": "desc"}
-        while True:
-            answer = await app.client.get(LOGS, params=params)
-            seen += ids(answer)
-            if answer.json()["next_cursor"] is None:
-                break
-            params["cursor"] = answer.json()["next_cursor"]
+        seen = await every_page(app.client, params)
 
         assert seen == ["id3", "id2", "id1", "id0"]
 
@@ -156,3 +145,15 @@ async def test_search_filter_the_backend_cannot_serve_is_400_naming_it(
 
     assert answer.status_code == 400
     assert answer.json() == {"error": "severity is not supported on this backend"}
+
+
+async def every_page(client: httpx.AsyncClient, params: dict[str, str]) -> list[str]:
+    """The log ids of every page, following the cursor; ``params`` ends with the last
+    page's request (its cursor included)."""
+    seen: list[str] = []
+    while True:
+        answer = await client.get(LOGS, params=params)
+        seen += ids(answer)
+        if answer.json()["next_cursor"] is None:
+            return seen
+        params["cursor"] = answer.json()["next_cursor"]

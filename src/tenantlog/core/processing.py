@@ -198,9 +198,7 @@ class Processor:
             raise
         except Exception as exc:
             outcome = self.failed(delivery.receive_count, _describe(exc))
-        if isinstance(outcome, Retry | Continue):
-            return outcome
-        return replace(outcome, tenant_id=message.tenant_id)
+        return _for_tenant(outcome, message.tenant_id)
 
     def failed(
         self, receive_count: int, reason: str, tenant_id: str | None = None
@@ -350,9 +348,11 @@ class Processor:
             raise
         except Exception as exc:
             return self.failed(delivery.receive_count, _describe(exc))
-        if isinstance(prepared, Ack | DeadLetter):
-            return replace(prepared, tenant_id=message.tenant_id)
-        return prepared
+        return (
+            prepared
+            if isinstance(prepared, _Prepared)
+            else _for_tenant(prepared, message.tenant_id)
+        )
 
     async def _written(
         self,
@@ -372,9 +372,7 @@ class Processor:
             raise
         except Exception as exc:
             return self.failed(delivery.receive_count, _describe(exc))
-        if isinstance(outcome, Ack | DeadLetter):
-            return replace(outcome, tenant_id=message.tenant_id)
-        return outcome
+        return _for_tenant(outcome, message.tenant_id)
 
     async def _erase(self, message: ErasureMessage, time_left: float | None) -> Outcome:
         """A slice of an erasure's work; Continue until it is done.
@@ -447,3 +445,10 @@ def _describe(exc: BaseException) -> str:
     """A failure reason for the DLQ: the exception's type and message, never the log text."""
     detail = str(exc) or (exc.__doc__ or "").strip()
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _for_tenant(outcome: Outcome, tenant_id: str) -> Outcome:
+    """``outcome`` naming the message's tenant, where it carries one (usage counts it)."""
+    if isinstance(outcome, Ack | DeadLetter):
+        return replace(outcome, tenant_id=tenant_id)
+    return outcome
