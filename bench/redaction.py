@@ -285,8 +285,13 @@ def _seconds_per_line(fn: Callable[[str], object], lines: list[str]) -> float:
 
 
 # What "nothing that could start a match" means for the corpus split below:
-# no ASCII digit, no "@", no word a credential detector looks for.
-_NO_START = re.compile(r"[0-9@]|AKIA|ASIA|eyJ|tlk_|bearer|basic|token|key|secret", re.IGNORECASE)
+# no ASCII digit, no "@", no word or prefix a credential or secrets detector
+# looks for.
+_NO_START = re.compile(
+    r"[0-9@]|AKIA|ASIA|eyJ|tlk_|bearer|basic|token|key|secret|pass|pwd|identified"
+    r"|_live_|_test_|gh[pousr]_|_pat_|xox|AIza|sk-|-----BEGIN",
+    re.IGNORECASE,
+)
 
 
 def short_lines(count: int, rounds: int, seed: int, pii_share: float) -> None:
@@ -465,6 +470,25 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "bare digits, no word": _fill("x 4155550199 "),
         "IBANs, bad checksum": _fill("DE89 3704 0044 0532 0130 01 "),
         "random log characters": loggy,
+        # Issue 13: secrets, national numbers, lower-case IBANs.
+        "password= run": _fill("password="),
+        'password=" run': _fill('password="'),
+        "passwords": _fill("password=Secr3t$! "),
+        "secret: run": _fill("secret: "),
+        "pass run": _fill("pass"),
+        "IDENTIFIED BY run": _fill("IDENTIFIED BY "),
+        "sk_live_ run": _fill("sk_live_"),
+        "sk- run": _fill(" sk-"),
+        "API keys": _fill("sk_live_4eC39HqLyjWDarjtT1zdp7dc "),
+        "-----BEGIN run": _fill("-----BEGIN "),
+        "PEM headers, no END": _fill("-----BEGIN PRIVATE KEY-----"),
+        "URL user info, no @": _fill("://a:"),
+        "URL passwords": _fill("redis://:pw@cache "),
+        "phone word, national": "tel " + _fill("01 23 "),
+        "digit groups, no IBAN": _fill("1234 abcd "),
+        "lower-case IBAN groups": _fill("gb82 west 1234 "),
+        "trace ids": _fill("trace_id=4111111111111111 "),
+        "git remotes": _fill("git@github.com:a/b.git "),
     }
 
 

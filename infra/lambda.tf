@@ -74,13 +74,22 @@ resource "aws_lambda_function" "worker" {
 }
 
 resource "aws_lambda_event_source_mapping" "worker" {
-  event_source_arn        = aws_sqs_queue.main.arn
-  function_name           = aws_lambda_function.worker.arn
-  batch_size              = var.worker_batch_size
-  function_response_types = ["ReportBatchItemFailures"]
+  event_source_arn                   = aws_sqs_queue.main.arn
+  function_name                      = aws_lambda_function.worker.arn
+  batch_size                         = var.worker_batch_size
+  maximum_batching_window_in_seconds = var.worker_batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
 
   scaling_config {
     maximum_concurrency = var.worker_max_concurrency
+  }
+
+  lifecycle {
+    # SQS refuses a batch size above 10 without a batching window.
+    precondition {
+      condition     = var.worker_batch_size <= 10 || var.worker_batching_window_seconds > 0
+      error_message = "worker_batch_size above 10 needs worker_batching_window_seconds > 0."
+    }
   }
 }
 

@@ -56,6 +56,8 @@ locals {
     TENANTLOG_BACKOFF_BASE       = var.backoff_base_seconds
     TENANTLOG_BACKOFF_MAX        = var.backoff_max_seconds
     TENANTLOG_REDACTION_STYLE    = var.redaction_style
+    # Records of one invocation processed at once (a batch may be up to 10,000).
+    TENANTLOG_WORKER_RECORD_CONCURRENCY = var.worker_record_concurrency
   }
 
   ingest_only_environment = {

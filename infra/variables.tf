@@ -110,13 +110,35 @@ variable "worker_max_concurrency" {
 }
 
 variable "worker_batch_size" {
-  description = "Messages per worker invocation (the seed's batch of 5)."
+  description = "Most messages per worker invocation (the seed's batch of 5). Above 10 the event source mapping needs a batching window (worker_batching_window_seconds > 0)."
   type        = number
   default     = 5
 
   validation {
-    condition     = var.worker_batch_size >= 1 && var.worker_batch_size <= 10
-    error_message = "worker_batch_size must be 1-10 (without a batching window SQS returns at most 10)."
+    condition     = var.worker_batch_size >= 1 && var.worker_batch_size <= 10000 && floor(var.worker_batch_size) == var.worker_batch_size
+    error_message = "worker_batch_size must be a whole number 1-10000 (SQS's most for a standard queue's event source mapping)."
+  }
+}
+
+variable "worker_batching_window_seconds" {
+  description = "Seconds the event source mapping may wait to fill a batch (maximum_batching_window_in_seconds). 0 invokes as soon as messages are there; required > 0 when worker_batch_size > 10."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.worker_batching_window_seconds >= 0 && var.worker_batching_window_seconds <= 300 && floor(var.worker_batching_window_seconds) == var.worker_batching_window_seconds
+    error_message = "worker_batching_window_seconds must be a whole number 0-300 (the event source mapping's limits)."
+  }
+}
+
+variable "worker_record_concurrency" {
+  description = "Records of one worker invocation processed at once (TENANTLOG_WORKER_RECORD_CONCURRENCY). The default 10 processes any batch of up to 10 all at once, as before."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.worker_record_concurrency >= 1 && var.worker_record_concurrency <= 10000 && floor(var.worker_record_concurrency) == var.worker_record_concurrency
+    error_message = "worker_record_concurrency must be a whole number 1-10000 (what tenantlog's settings accept)."
   }
 }
 

@@ -4,9 +4,11 @@ One zip serves both functions (infra/lambda.tf): they run the same package and d
 only in their handler, so building once keeps them on identical code and halves the
 build. Dependencies are the ``lambda`` optional-dependency group of pyproject.toml,
 installed as binary wheels for the Lambda platform (arm64 by default, as in
-Terraform), never the dev tools. The zip is reproducible: entries sorted, fixed
-timestamps and permissions, no bytecode, so the same inputs give the same bytes and
-Terraform's source_code_hash only changes when the code or a dependency does.
+Terraform), never the dev tools, at the versions of constraints.txt. The zip is
+reproducible: entries sorted, fixed timestamps and permissions, no bytecode (unless
+``--compile``), so the same inputs give the same bytes and Terraform's
+source_code_hash only changes when the code or a dependency does. What no function
+reads is left out (docs/aws.md, "Cold starts and the size of the zip").
 
     .venv/bin/python packaging/build_lambda.py                      # dist/lambda.zip, arm64
     .venv/bin/python packaging/build_lambda.py --platform x86_64 --python-version 3.11
@@ -15,6 +17,8 @@ Terraform's source_code_hash only changes when the code or a dependency does.
 from __future__ import annotations
 
 import argparse
+import platform as host_platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +35,7 @@ DEFAULT_OUTPUT = REPO_ROOT / "dist" / "lambda.zip"
 DEFAULT_PLATFORM = "aarch64"  # Terraform's architectures = ["arm64"]
 DEFAULT_PYTHON_VERSION = "3.12"  # Terraform's lambda_runtime default, python3.12
 EXTRA = "lambda"
+CONSTRAINTS = "constraints.txt"
 
 #: Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), 3.11 on Amazon
 #: Linux 2 (glibc 2.26): wheels for any manylinux up to that glibc load there.
@@ -38,8 +43,15 @@ _GLIBC_MINOR = {"3.11": 26}
 _GLIBC_MINOR_DEFAULT = 34
 _OLDEST_GLIBC_MINOR = 17  # manylinux2014
 
-#: Never shipped: finding one means the requirement list pulled in a dev tool.
-FORBIDDEN_DISTRIBUTIONS = frozenset({"pytest", "moto", "hypothesis", "mypy", "ruff", "checkov"})
+#: Never shipped: finding one means the requirement list pulled in a dev tool, or a
+#: package the functions must not carry (the YAML parser, phonenumbers' full metadata:
+#: phonenumberslite is the same module without the geocoder and carrier data; boto3,
+#: whose clients the code does not use).
+FORBIDDEN_DISTRIBUTIONS = frozenset(
+    {"pytest", "moto", "hypothesis", "mypy", "ruff", "checkov", "pyyaml", "phonenumbers", "boto3"}
+)
+#: The AWS services whose botocore models the zip carries: the ones the functions call.
+BOTOCORE_SERVICES = frozenset({"sqs", "dynamodb"})
 
 # 1980-01-01 is the earliest time a zip entry can hold.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -128,10 +140,16 @@ def install(
     platform: str,
     python_version: str,
 ) -> None:
-    """Install the dependencies as Lambda-platform wheels, then tenantlog itself from source."""
+    """Install the dependencies as Lambda-platform wheels, then tenantlog itself from source.
+
+    The versions are the project's constraints.txt, the set the tests ran with, so the
+    zip carries what was tested rather than whatever is newest on the day of the build.
+    """
     platform_args = [
         arg for tag in platform_tags(platform, python_version) for arg in ("--platform", tag)
     ]
+    constraints = project_dir / CONSTRAINTS
+    constraint_args = ["--constraint", str(constraints)] if constraints.is_file() else []
     _pip(
         "--target",
         str(staging),
@@ -141,11 +159,76 @@ def install(
         python_version,
         "--only-binary=:all:",
         *platform_args,
+        *constraint_args,
         *requirements,
     )
     # --upgrade: the project's console script may replace a dependency's in bin/, which is
     # left out of the zip anyway; without it pip warns that bin/ exists.
     _pip("--target", str(staging), "--no-deps", "--upgrade", str(project_dir))
+
+
+def strip_tool(platform: str) -> str | None:
+    """A strip that reads ``platform``'s shared objects: llvm-strip reads every CPU's, the
+    system's GNU strip only this machine's. None when neither is there."""
+    candidates = ["llvm-strip"]
+    if platform == host_platform.machine():
+        candidates.append("strip")
+    for name in candidates:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def strip_debug_info(staging: Path, platform: str) -> list[str]:
+    """Remove debug sections from the shipped shared objects; return the ones stripped.
+
+    Some wheels ship their extension with its debug information (zstandard's is 10.6 MB,
+    0.8 MB without): the loader never reads it, and it was a fifth of the zip. Only the
+    .debug sections go (``--strip-debug``): symbols, and so tracebacks from native code,
+    stay.
+    """
+    tool = strip_tool(platform)
+    stripped: list[str] = []
+    for path in sorted(staging.rglob("*.so*")):
+        if not path.is_file() or not _has_debug_sections(path.read_bytes()):
+            continue
+        if tool is None:
+            print(
+                f"build_lambda: no llvm-strip: {path.relative_to(staging)} keeps its debug "
+                "sections (install LLVM for a smaller zip)",
+                file=sys.stderr,
+            )
+            continue
+        subprocess.run([tool, "--strip-debug", str(path)], check=True)
+        stripped.append(path.relative_to(staging).as_posix())
+    return stripped
+
+
+def _has_debug_sections(data: bytes) -> bool:
+    """Whether a 64-bit little-endian ELF file has a section named .debug_*."""
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        return False
+    shoff = int.from_bytes(data[0x28:0x30], "little")
+    shentsize = int.from_bytes(data[0x3A:0x3C], "little")
+    shnum = int.from_bytes(data[0x3C:0x3E], "little")
+    shstrndx = int.from_bytes(data[0x3E:0x40], "little")
+    if shoff == 0 or shstrndx >= shnum:
+        return False
+
+    def header(index: int) -> bytes:
+        start = shoff + index * shentsize
+        return data[start : start + shentsize]
+
+    names = header(shstrndx)
+    names_at = int.from_bytes(names[0x18:0x20], "little")
+    names_size = int.from_bytes(names[0x20:0x28], "little")
+    table = data[names_at : names_at + names_size]
+    for index in range(shnum):
+        name_at = int.from_bytes(header(index)[0:4], "little")
+        if table[name_at : table.find(b"\0", name_at)].startswith(b".debug_"):
+            return True
+    return False
 
 
 def installed_distributions(staging: Path) -> set[str]:
@@ -157,23 +240,34 @@ def installed_distributions(staging: Path) -> set[str]:
     return names
 
 
-def _is_shipped(relative: PurePosixPath) -> bool:
+def _is_shipped(relative: PurePosixPath, keep_bytecode: bool = False) -> bool:
     parts = relative.parts
     if parts[0] == "bin":  # console scripts, with this machine's interpreter in their shebang
         return False
     if "__pycache__" in parts or relative.suffix in {".pyc", ".pyo"}:
+        return keep_bytecode and "__pycache__" in parts and relative.suffix == ".pyc"
+    if relative.suffix == ".pyi":  # type stubs: read by type checkers, never at run time
         return False
-    # direct_url.json records the absolute path of the source tree it was installed from.
-    return relative.name != "direct_url.json"
+    if parts[:2] == ("botocore", "data") and len(parts) > 3:
+        # One folder of models per AWS service (450 of them, most of botocore's size);
+        # the functions call only these. The files directly in data/ (endpoints,
+        # partitions, retry rules, defaults) serve every service and stay.
+        return parts[2] in BOTOCORE_SERVICES
+    if parts[0] == "zstandard" and relative.name.startswith(("_cffi.", "backend_cffi.")):
+        # zstandard's CFFI backend, for PyPy: CPython loads its C extension (backend_c).
+        return False
+    # direct_url.json records the absolute path of the source tree it was installed from;
+    # RECORD lists every installed file for pip's uninstall (botocore's: 0.2 MB).
+    return relative.name not in {"direct_url.json", "RECORD"}
 
 
-def shipped_files(staging: Path) -> Iterator[tuple[str, Path]]:
+def shipped_files(staging: Path, *, keep_bytecode: bool = False) -> Iterator[tuple[str, Path]]:
     """(name in the zip, file) for everything that goes into the package, sorted by name."""
     entries = []
     for path in staging.rglob("*"):
         if path.is_file():
             relative = PurePosixPath(path.relative_to(staging).as_posix())
-            if _is_shipped(relative):
+            if _is_shipped(relative, keep_bytecode):
                 entries.append((str(relative), path))
     yield from sorted(entries)
 
@@ -197,15 +291,53 @@ def write_zip(files: Iterable[tuple[str, Path]], destination: Path) -> int:
     return unzipped
 
 
-def build(output: Path, platform: str, python_version: str, project_dir: Path = REPO_ROOT) -> Path:
+def precompile(staging: Path, python_version: str) -> None:
+    """Compile every module to bytecode next to its source, valid whatever the files' times.
+
+    Lambda unpacks the zip on a read-only disk, so without bytecode every cold start
+    compiles each module it imports (about half of a cold start here). The bytecode
+    must come from the runtime's own Python version, so this runs only when the build
+    runs on it. ``unchecked-hash``: the unpacked files' times say nothing, and the
+    sources are never edited in place.
+    """
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if running != python_version:
+        raise BuildError(
+            f"--compile needs Python {python_version} to run the build (this is {running})"
+        )
+    command = [
+        sys.executable,
+        "-m",
+        "compileall",
+        "-q",
+        "-j0",
+        "--invalidation-mode",
+        "unchecked-hash",
+        str(staging),
+    ]
+    if subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode != 0:
+        raise BuildError(f"compileall failed: {' '.join(command)}")
+
+
+def build(
+    output: Path,
+    platform: str,
+    python_version: str,
+    project_dir: Path = REPO_ROOT,
+    *,
+    compile_bytecode: bool = False,
+) -> Path:
     requirements = lambda_requirements(project_dir / "pyproject.toml", python_version, platform)
     with tempfile.TemporaryDirectory(prefix="tenantlog-lambda-") as tmp:
         staging = Path(tmp)
         install(staging, project_dir, requirements, platform, python_version)
-        dev_tools = sorted(installed_distributions(staging) & FORBIDDEN_DISTRIBUTIONS)
-        if dev_tools:
-            raise BuildError(f"dev tools would be shipped: {', '.join(dev_tools)}")
-        unzipped = write_zip(shipped_files(staging), output)
+        forbidden = sorted(installed_distributions(staging) & FORBIDDEN_DISTRIBUTIONS)
+        if forbidden:
+            raise BuildError(f"would be shipped: {', '.join(forbidden)}")
+        strip_debug_info(staging, platform)
+        if compile_bytecode:
+            precompile(staging, python_version)
+        unzipped = write_zip(shipped_files(staging, keep_bytecode=compile_bytecode), output)
     if unzipped > MAX_UNZIPPED_BYTES:
         raise BuildError(f"{output}: {unzipped} bytes unzipped, over Lambda's 250 MB limit")
     if output.stat().st_size > MAX_ZIPPED_BYTES:
@@ -229,9 +361,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="Python of the Lambda runtime (infra's lambda_runtime)",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="zip to write")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="ship bytecode (run the build with the runtime's Python): cold starts about "
+        "half as long, a zip about 6 MB larger (docs/aws.md)",
+    )
     args = parser.parse_args(argv)
     try:
-        output = build(args.output, args.platform, args.python_version)
+        output = build(
+            args.output, args.platform, args.python_version, compile_bytecode=args.compile
+        )
     except BuildError as exc:
         print(f"build_lambda: {exc}", file=sys.stderr)
         return 1

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         gt=0,
         description="seconds a worker may spend on one message (Lambda: timeout less margin)",
     )
+    # The worker Lambda's batch can be up to 10,000 records (SQS's maximum with a batching
+    # window): processing them all at once would open as many DynamoDB writes and hold as
+    # many texts in memory. 10 keeps today's behaviour for batches of up to 10.
+    worker_record_concurrency: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="records of one worker Lambda invocation processed at once",
+    )
 
     max_text_bytes: int = Field(65536, ge=1, le=190_000)
     # One log's text, attribute names and values together: a record holds them twice

@@ -23,12 +23,15 @@ import pytest
 from tenantlog.audit.dynamodb import DynamoDbAuditLog, create_audit_table
 from tenantlog.aws.clients import make_client
 from tenantlog.core.key_admin import create_key, revoke_key
+from tenantlog.core.processing import Outcome
+from tenantlog.core.queue import Delivery
 from tenantlog.core.tenants import TenantSettings
 from tenantlog.idempotency.dynamodb import create_idempotency_table
 from tenantlog.keys.dynamodb import DynamoDbKeyStore, create_keys_table
 from tenantlog.lambdas import ingest as ingest_handler
 from tenantlog.lambdas import worker as worker_handler
 from tenantlog.ratelimit.dynamodb import create_rate_limits_table
+from tenantlog.settings import load_settings
 from tenantlog.store.dynamodb import create_erasures_table
 from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
 from tests.support.aws_emulator import REGION, create_queues, create_table
@@ -492,3 +495,118 @@ def test_lambda_search_serves_filters_from_the_table_and_its_index(
     assert (status, [r["log_id"] for r in page["items"]]) == (200, ["a", "c", "d"])
     # AND text search is refused by name
     assert search("q=disk") == (400, {"error": "q is not supported on this backend"})
+
+
+def receive_batch(sqs: SQSClient, deployment: Deployment, count: int) -> list[MessageTypeDef]:
+    """Up to ``count`` messages, received 10 at a time as a mapping with a batching window
+    gathers a batch larger than one ReceiveMessage returns."""
+    messages: dict[str, MessageTypeDef] = {}
+    while len(messages) < count:
+        received = sqs.receive_message(
+            QueueUrl=deployment.queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=2,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not received:
+            break
+        messages.update((message["MessageId"], message) for message in received)
+    return list(messages.values())
+
+
+def invoke_worker(
+    sqs: SQSClient, deployment: Deployment, messages: list[MessageTypeDef], context: Any
+) -> list[str]:
+    """The worker handler on one event of ``messages``; delete what it did not report failed."""
+    arn = sqs.get_queue_attributes(QueueUrl=deployment.queue_url, AttributeNames=["QueueArn"])
+    response = worker_handler.handler(sqs_event(messages, arn["Attributes"]["QueueArn"]), context)
+    failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
+    for message in messages:
+        if message["MessageId"] not in failed:
+            sqs.delete_message(
+                QueueUrl=deployment.queue_url, ReceiptHandle=message["ReceiptHandle"]
+            )
+    return failed
+
+
+class InFlight:
+    """Counts the records in ``Processor.process`` at once, around the real method."""
+
+    def __init__(self) -> None:
+        self.now = self.most = self.calls = 0
+
+    def around(self, process: Any) -> Any:
+        async def counted(delivery: Delivery, time_left: float | None = None) -> Outcome:
+            self.now += 1
+            self.calls += 1
+            self.most = max(self.most, self.now)
+            try:
+                outcome: Outcome = await process(delivery, time_left)
+                return outcome
+            finally:
+                self.now -= 1
+
+        return counted
+
+
+def test_lambda_worker_with_concurrent_records_reports_exactly_the_failed_ones(
+    deployment: Deployment, sqs: SQSClient, dynamodb: DynamoDBClient
+) -> None:
+    # GIVEN a worker that processes 3 records of an invocation at once, 10 ms of work a
+    # character and 5 s of budget, its processor counted
+    deployment.configure(
+        TENANTLOG_WORKER_RECORD_CONCURRENCY="3", TENANTLOG_PROCESSING_DELAY_PER_CHAR="0.01"
+    )
+    worker_handler._current = worker_handler.WorkerFunction.from_settings(load_settings())
+    in_flight = InFlight()
+    processor = worker_handler._current._processor
+    deployment.monkeypatch.setattr(processor, "process", in_flight.around(processor.process))
+    context = FakeLambdaContext(remaining_ms=int((worker_handler.SAFETY_MARGIN + 5) * 1000))
+    # AND one batch of 12: nine short logs, two too long for the budget, one undecodable body
+    short = [f"s{n}" for n in range(9)]
+    for log_id in short:
+        ingest(deployment, json.dumps({"tenant_id": "acme", "log_id": log_id, "text": "555-0199"}))
+    for log_id in ("long1", "long2"):
+        ingest(deployment, json.dumps({"tenant_id": "acme", "log_id": log_id, "text": "x" * 600}))
+    sqs.send_message(QueueUrl=deployment.queue_url, MessageBody="not json")
+    batch = receive_batch(sqs, deployment, 12)
+    assert len(batch) == 12
+    # (the short logs first, so that the first three to start are all still working)
+    batch.sort(key=lambda m: not m["Body"].startswith('{"tenant_id":"acme","log_id":"s'))
+    # WHEN the worker handler gets them as one event
+    failed = invoke_worker(sqs, deployment, batch, context)
+    # THEN exactly the two long logs are reported failed
+    decodable = [m for m in batch if m["Body"] != "not json"]
+    assert sorted(failed) == sorted(message_id_of(decodable, i) for i in ("long1", "long2"))
+    # AND every short log is stored once, the undecodable body is dead-lettered
+    stored_ids = sorted(item["log_id"]["S"] for item in stored(dynamodb, deployment.table, "acme"))
+    assert stored_ids == short
+    [dead] = sqs.receive_message(QueueUrl=deployment.dlq_url, WaitTimeSeconds=1)["Messages"]
+    assert dead["Body"] == "not json"
+    # AND all 12 were processed, never more than 3 at once, and 3 at once at some point
+    assert (in_flight.calls, in_flight.most) == (12, 3)
+
+
+def test_lambda_worker_reports_failed_what_it_had_no_time_to_start(
+    deployment: Deployment, sqs: SQSClient, dynamodb: DynamoDBClient
+) -> None:
+    # GIVEN an invocation whose remaining time is already inside the safety margin
+    deployment.configure(TENANTLOG_WORKER_RECORD_CONCURRENCY="2")
+    for log_id in ("a", "b", "c"):
+        ingest(deployment, json.dumps({"tenant_id": "acme", "log_id": log_id, "text": "hi"}))
+    batch = receive_batch(sqs, deployment, 3)
+    context = FakeLambdaContext(remaining_ms=int(worker_handler.SAFETY_MARGIN * 1000) - 1)
+    # WHEN the worker handler gets the batch
+    failed = invoke_worker(sqs, deployment, batch, context)
+    # THEN none is started: all three are reported failed, none stored or dead-lettered,
+    # and each is still on the queue, hidden until its visibility timeout
+    assert sorted(failed) == sorted(m["MessageId"] for m in batch)
+    assert stored(dynamodb, deployment.table, "acme") == []
+    assert (
+        sqs.receive_message(QueueUrl=deployment.dlq_url, WaitTimeSeconds=1).get("Messages") is None
+    )
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=deployment.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessagesNotVisible"] == "3"

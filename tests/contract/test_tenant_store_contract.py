@@ -22,6 +22,9 @@ EVERYTHING = TenantSettings(
     store_original=False,
     redaction_detectors=("phone", "email"),
     redaction_style="typed",
+    # not in name order: the order decides between two rules matching at one place
+    redaction_rules=(("zeta", r"Z-\d+"), ("employee_id", r"(?i)e\d{6}")),
+    redaction_deny=("Project Falcon", "Ünïcode ☃"),
     updated_at=AT,
 )
 
@@ -98,8 +101,24 @@ async def test_a_tenant_with_every_setting_reset_is_still_listed(tenants: Tenant
         TenantSettings("acme", rate_limit=0.001, burst=1),
         TenantSettings("acme", rate_limit=1_000_000_000.0, burst=1_000_000_000),
         TenantSettings("acme", rate_limit=1 / 3),
+        # the caps: 32 rules of 1,000 characters (3 bytes each), 1,000 deny entries
+        # of 200 bytes
+        TenantSettings(
+            "acme",
+            redaction_rules=tuple((f"r{i:02d}", f"{i:02d}" + "☃" * 998) for i in range(32)),
+            redaction_deny=tuple(f"{i:04d}" + "ü" * 98 for i in range(1000)),
+        ),
+        TenantSettings("acme", redaction_rules=(("quotes", "\"'\\[\\]{2}"),)),
     ],
-    ids=["zeros", "no-detectors", "smallest", "largest", "repeating-fraction"],
+    ids=[
+        "zeros",
+        "no-detectors",
+        "smallest",
+        "largest",
+        "repeating-fraction",
+        "largest-rules",
+        "rule-quoting",
+    ],
 )
 async def test_edge_values_round_trip_exactly(
     tenants: TenantStore, settings: TenantSettings

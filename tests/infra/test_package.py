@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import ModuleType
 
 import pytest
@@ -139,8 +139,79 @@ def test_build_lambda_defaults_match_the_terraform_functions() -> None:
 def test_pyproject_lambda_group_ships_no_dev_tool() -> None:
     requirements = build_lambda.lambda_requirements(REPO_ROOT / "pyproject.toml", "3.12", "aarch64")
     names = {canonicalize_name(Requirement(requirement).name) for requirement in requirements}
-    assert {"boto3", "mangum", "aws-lambda-powertools", "starlette"} <= names
+    assert {"botocore", "mangum", "aws-lambda-powertools", "starlette", "google-re2"} <= names
     assert not names & set(DEV_TOOLS)
+
+
+def test_pyproject_lambda_group_carries_no_yaml_full_phone_metadata_or_boto3() -> None:
+    # Cold starts: no YAML parser (the OpenAPI document is served from JSON), the numbering
+    # plans without the geocoder and carrier data, botocore without boto3 and s3transfer.
+    requirements = build_lambda.lambda_requirements(REPO_ROOT / "pyproject.toml", "3.12", "aarch64")
+    names = {canonicalize_name(Requirement(requirement).name) for requirement in requirements}
+    assert "phonenumberslite" in names
+    assert not names & {"pyyaml", "phonenumbers", "boto3", "s3transfer"}
+    assert not names & build_lambda.FORBIDDEN_DISTRIBUTIONS
+
+
+@pytest.mark.parametrize(
+    ("name", "shipped"),
+    [
+        ("botocore/data/sqs/2012-11-05/service-2.json.gz", True),
+        ("botocore/data/dynamodb/2012-08-10/service-2.json.gz", True),
+        ("botocore/data/endpoints.json", True),
+        ("botocore/data/_retry.json", True),
+        ("botocore/data/ec2/2016-11-15/service-2.json.gz", False),
+        ("botocore/data/s3/2006-03-01/endpoint-rule-set-1.json.gz", False),
+        ("zstandard/backend_c.cpython-312-aarch64-linux-gnu.so", True),
+        ("zstandard/_cffi.cpython-312-aarch64-linux-gnu.so", False),
+        ("zstandard/backend_cffi.py", False),
+        ("phonenumbers/phonenumberutil.pyi", False),
+        ("botocore-1.44.8.dist-info/RECORD", False),
+        ("botocore-1.44.8.dist-info/METADATA", True),
+        ("tenantlog/__pycache__/settings.cpython-312.pyc", False),
+        ("tenantlog/http/openapi.json", True),
+    ],
+)
+def test_build_lambda_leaves_out_what_no_function_reads(name: str, shipped: bool) -> None:
+    assert build_lambda._is_shipped(PurePosixPath(name)) is shipped
+
+
+def elf_with_sections(*names: str) -> bytes:
+    """A 64-bit little-endian ELF file with only a header and these (empty) sections."""
+    table = b"\0" + b"".join(name.encode() + b"\0" for name in (*names, ".shstrtab"))
+    offsets = [1]
+    for name in names:
+        offsets.append(offsets[-1] + len(name) + 1)
+    header = bytearray(64)
+    header[:6] = b"\x7fELF\x02\x01"
+    shoff = 64 + len(table)
+    header[0x28:0x30] = shoff.to_bytes(8, "little")
+    header[0x3A:0x3C] = (64).to_bytes(2, "little")
+    header[0x3C:0x3E] = (len(names) + 2).to_bytes(2, "little")
+    header[0x3E:0x40] = (len(names) + 1).to_bytes(2, "little")
+    sections = bytearray(64)  # the null section
+    for index, name_at in enumerate(offsets):
+        section = bytearray(64)
+        section[0:4] = name_at.to_bytes(4, "little")
+        if index == len(names):  # .shstrtab: where the names are
+            section[0x18:0x20] = (64).to_bytes(8, "little")
+            section[0x20:0x28] = len(table).to_bytes(8, "little")
+        sections += section
+    return bytes(header) + table + bytes(sections)
+
+
+def test_build_lambda_finds_debug_sections_by_name() -> None:
+    assert build_lambda._has_debug_sections(elf_with_sections(".text", ".debug_info"))
+    assert not build_lambda._has_debug_sections(elf_with_sections(".text", ".symtab"))
+    assert not build_lambda._has_debug_sections(b"#!/bin/sh\n")
+
+
+def test_build_lambda_keeps_bytecode_only_when_compiled() -> None:
+    cached = PurePosixPath("tenantlog/__pycache__/settings.cpython-312.pyc")
+    assert build_lambda._is_shipped(cached, keep_bytecode=True)
+    assert not build_lambda._is_shipped(PurePosixPath("tenantlog/settings.pyc"), True)
+    with pytest.raises(build_lambda.BuildError, match=r"--compile needs Python 2\.7"):
+        build_lambda.precompile(Path("unused"), "2.7")
 
 
 # ---- slow: real builds (pip downloads wheels) ---------------------------------------
@@ -180,6 +251,15 @@ def test_package_host_build_imports_the_handlers_in_a_clean_interpreter(tmp_path
             module = importlib.import_module(name)
             assert module.__file__.startswith({str(root)!r}), module.__file__
             assert callable(module.handler), name
+        for absent in ("yaml", "boto3", "s3transfer", "phonenumbers.geodata"):
+            assert importlib.util.find_spec(absent) is None, absent
+        from tenantlog.http.operations import openapi_document
+        from tenantlog import redact
+        assert openapi_document()["openapi"].startswith("3.")
+        assert redact("call +44 20 7946 0958 now") == "call [REDACTED] now"
+        from tenantlog.aws.clients import make_client
+        client = make_client("dynamodb", "us-east-1", 1)
+        assert client.meta.service_model.service_name == "dynamodb"
         print("handlers ok")
         """
     )
@@ -214,3 +294,37 @@ def test_package_default_build_ships_arm64_binaries_and_no_dev_tools(tmp_path: P
         assert not [top for top in tops if top == tool or top.startswith(f"{tool}-")], tool
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
     assert names == sorted(names)
+
+
+@pytest.mark.slow
+def test_package_default_build_is_at_most_10_mb_without_yaml_or_phone_geodata(
+    tmp_path: Path,
+) -> None:
+    # GIVEN the zip Terraform deploys (arm64, the default Python)
+    output = build_lambda.build(
+        tmp_path / "lambda.zip", build_lambda.DEFAULT_PLATFORM, build_lambda.DEFAULT_PYTHON_VERSION
+    )
+    with zipfile.ZipFile(output) as archive:
+        names = archive.namelist()
+        shared_objects = {
+            name: archive.read(name) for name in names if name.endswith(".so") or ".so." in name
+        }
+        tops = top_level_names(archive)
+    # THEN it is at most 10 MB (it was 34 MB with boto3, full phonenumbers and PyYAML)
+    assert output.stat().st_size <= 10_000_000, output.stat().st_size
+    # AND it carries no YAML parser, no phone geocoder, carrier or time-zone data, no boto3
+    assert not tops & {"yaml", "_yaml", "boto3", "s3transfer"}, tops
+    assert not [top for top in tops if top.lower().startswith(("pyyaml-", "phonenumbers-"))]
+    phone_data = ("phonenumbers/geodata/", "phonenumbers/carrierdata/", "phonenumbers/tzdata/")
+    assert "phonenumbers/data/__init__.py" in names
+    assert not [name for name in names if name.startswith(phone_data)]
+    # AND botocore's models only for the services the functions call; RE2 is there
+    services = {name.split("/")[2] for name in names if name.startswith("botocore/data/")}
+    assert {s for s in services if "." not in s} == set(build_lambda.BOTOCORE_SERVICES)
+    assert any(top.startswith("google_re2-1.1") for top in tops), tops
+    # AND no shared object carries debug sections (stripped when llvm-strip is there)
+    if build_lambda.strip_tool(build_lambda.DEFAULT_PLATFORM) is not None:
+        debug = [
+            name for name, data in shared_objects.items() if build_lambda._has_debug_sections(data)
+        ]
+        assert debug == []

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any, get_args
 
@@ -68,6 +71,7 @@ WORKER_ONLY_ENVIRONMENT = frozenset(
         "TENANTLOG_BACKOFF_BASE",
         "TENANTLOG_BACKOFF_MAX",
         "TENANTLOG_REDACTION_STYLE",
+        "TENANTLOG_WORKER_RECORD_CONCURRENCY",
     }
 )
 API_ROUTES = frozenset(
@@ -229,6 +233,118 @@ def test_event_source_mapping_feeds_the_worker_batches_of_five(tf: TerraformConf
     assert tf.number(mapping["batch_size"]) == 5
     assert mapping["function_response_types"] == ["ReportBatchItemFailures"]
     assert 2 <= tf.number(block(mapping, "scaling_config")["maximum_concurrency"]) <= 1000
+    # and, by default, no batching window and every record of a batch at once, as before
+    assert expression(mapping["maximum_batching_window_in_seconds"]) == (
+        "var.worker_batching_window_seconds"
+    )
+    assert tf.number(mapping["maximum_batching_window_in_seconds"]) == 0
+    concurrency = environment(tf, "worker")["TENANTLOG_WORKER_RECORD_CONCURRENCY"]
+    assert tf.number(concurrency) >= tf.number(mapping["batch_size"])
+
+
+def test_event_source_mapping_refuses_a_batch_over_10_without_a_window(
+    tf: TerraformConfig,
+) -> None:
+    mapping = tf.resource("aws_lambda_event_source_mapping", "worker")
+    conditions = [
+        expression(precondition["condition"])
+        for lifecycle in blocks(mapping, "lifecycle")
+        for precondition in blocks(lifecycle, "precondition")
+    ]
+    assert conditions == ["var.worker_batch_size <= 10 || var.worker_batching_window_seconds > 0"]
+
+
+def test_worker_record_concurrency_reaches_the_settings_unchanged(tf: TerraformConfig) -> None:
+    worker = environment(tf, "worker", defaults=False)
+    assert expression(worker["TENANTLOG_WORKER_RECORD_CONCURRENCY"]) == (
+        "var.worker_record_concurrency"
+    )
+    field = Settings.model_fields["worker_record_concurrency"]
+    assert field.default == tf.default("worker_record_concurrency") == 10
+    bounds = {type(m).__name__: m for m in field.metadata}
+    assert (bounds["Ge"].ge, bounds["Le"].le) == (1, 10_000)
+
+
+@pytest.fixture(scope="module")
+def variables_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """infra/variables.tf alone, initialised: Terraform checks its validation blocks on a
+    plan without providers, so this runs offline in a fraction of a second."""
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    directory = tmp_path_factory.mktemp("variables")
+    shutil.copy(INFRA_DIR / "variables.tf", directory / "variables.tf")
+    _terraform(directory, "init", "-input=false", "-backend=false")
+    return directory
+
+
+def _terraform(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["terraform", *args, "-no-color"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "accepted"),
+    [
+        ("worker_batch_size", "1", True),
+        ("worker_batch_size", "10000", True),
+        ("worker_batch_size", "0", False),
+        ("worker_batch_size", "10001", False),
+        ("worker_batch_size", "2.5", False),
+        ("worker_batching_window_seconds", "0", True),
+        ("worker_batching_window_seconds", "300", True),
+        ("worker_batching_window_seconds", "-1", False),
+        ("worker_batching_window_seconds", "301", False),
+        ("worker_record_concurrency", "1", True),
+        ("worker_record_concurrency", "10000", True),
+        ("worker_record_concurrency", "0", False),
+        ("worker_record_concurrency", "10001", False),
+        ("worker_max_concurrency", "2", True),
+        ("worker_max_concurrency", "1000", True),
+        ("worker_max_concurrency", "1", False),
+        ("worker_max_concurrency", "1001", False),
+    ],
+)
+def test_worker_scaling_variables_are_bounded_by_terraform(
+    variables_only: Path, variable: str, value: str, accepted: bool
+) -> None:
+    completed = _terraform(variables_only, "plan", "-input=false", "-var", f"{variable}={value}")
+    if accepted:
+        assert completed.returncode == 0, completed.stderr
+    else:
+        assert completed.returncode != 0
+        assert "Invalid value for variable" in completed.stderr
+        assert f"{variable} must be" in " ".join(completed.stderr.split())
+
+
+def test_high_throughput_example_is_valid_and_batches_with_a_window(
+    tf: TerraformConfig, variables_only: Path
+) -> None:
+    example = INFRA_DIR / "examples" / "high-throughput.tfvars"
+    values = hcl2.loads(example.read_text(encoding="utf-8"), serialization_options=OPTIONS)
+    # GIVEN the documented profile: big batches, a window, records and invocations in parallel
+    assert values["worker_batch_size"] > 10 and values["worker_batching_window_seconds"] > 0
+    assert values["worker_record_concurrency"] > 10
+    assert values["worker_max_concurrency"] > tf.default("worker_max_concurrency")
+    # every invocation the mapping may start has reserved room, or nothing is reserved
+    reserved = values["worker_reserved_concurrency"]
+    assert reserved == -1 or reserved >= values["worker_max_concurrency"]
+    # the queue still hides a message six worker timeouts long
+    timeout = values.get("worker_timeout_seconds", tf.default("worker_timeout_seconds"))
+    visibility = values.get(
+        "queue_visibility_timeout_seconds", tf.default("queue_visibility_timeout_seconds")
+    )
+    assert visibility >= 6 * timeout
+    # WHEN Terraform checks it against the variables' validation blocks
+    completed = _terraform(variables_only, "plan", "-input=false", f"-var-file={example}")
+    # THEN it passes
+    assert completed.returncode == 0, completed.stderr
 
 
 def test_lambda_functions_run_python_on_arm64(tf: TerraformConfig) -> None:
@@ -908,8 +1024,9 @@ def test_lambda_xray_tracing_is_optional(tf: TerraformConfig) -> None:
     assert "var.enable_xray_tracing" in (expression(attachment["for_each"]) or "")
 
 
-def test_example_tfvars_sets_only_declared_variables(tf: TerraformConfig) -> None:
-    example = INFRA_DIR / "examples" / "example.tfvars"
+@pytest.mark.parametrize("name", ["example.tfvars", "high-throughput.tfvars"])
+def test_example_tfvars_sets_only_declared_variables(tf: TerraformConfig, name: str) -> None:
+    example = INFRA_DIR / "examples" / name
     with example.open(encoding="utf-8") as handle:
         values = hcl2.load(handle, serialization_options=OPTIONS)
     assert values, f"{example} sets nothing"

@@ -24,6 +24,8 @@ DEFAULT_POLICY = {
     "store_original": True,
     "redaction_detectors": list(DETECTORS),
     "redaction_style": "plain",
+    "redaction_rules": {},
+    "redaction_deny": [],
 }
 
 
@@ -228,3 +230,95 @@ def test_aws_without_the_tenants_table_names_the_variable(tmp_path: Path) -> Non
     assert "TENANTLOG_DYNAMODB_TENANTS_TABLE is not set" in result.stderr
     assert listed.returncode == 1
     assert "TENANTLOG_DYNAMODB_TENANTS_TABLE" in listed.stderr
+
+
+def test_own_redaction_rules_and_deny_list_are_added_shown_and_removed(tmp_path: Path) -> None:
+    # WHEN an operator gives a tenant two rules and two deny-list entries
+    set_ = run_json(
+        tmp_path, "tenants", "set", "acme",
+        "--redaction-rule", r"employee_id=E\d{6}", "--redaction-rule", "badge=B-[0-9]+",
+        "--redaction-deny", "Project Falcon", "--redaction-deny", "kestrel",
+    )  # fmt: skip
+    # THEN they are the tenant's, rules in the order given
+    assert set_["settings"] == {
+        "redaction_rules": {"employee_id": r"E\d{6}", "badge": "B-[0-9]+"},
+        "redaction_deny": ["Project Falcon", "kestrel"],
+    }
+    assert list(set_["effective"]["redaction_rules"]) == ["employee_id", "badge"]
+    # AND `show` lists the rules and counts the deny list without printing it
+    human = run(tmp_path, "tenants", "show", "acme").stdout
+    assert r"employee_id=E\d{6}" in human
+    assert "2 entries" in human
+    assert "Falcon" not in human
+    # WHEN one rule is replaced, one removed, and a deny entry removed in another case
+    changed = run_json(
+        tmp_path, "tenants", "set", "acme",
+        "--redaction-rule", r"employee_id=EMP-\d{6}", "--remove-redaction-rule", "badge",
+        "--remove-redaction-deny", "PROJECT FALCON",
+    )  # fmt: skip
+    # THEN the rest stays
+    assert changed["settings"] == {
+        "redaction_rules": {"employee_id": r"EMP-\d{6}"},
+        "redaction_deny": ["kestrel"],
+    }
+    # WHEN both are reset
+    reset = run_json(
+        tmp_path, "tenants", "set", "acme", "--reset", "redaction-rules", "--reset",
+        "redaction-deny",
+    )  # fmt: skip
+    # THEN the tenant has none of its own again
+    assert reset["settings"] == {}
+    assert reset["effective"] == DEFAULT_POLICY
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--redaction-rule", r"twice=(\d)\1"],
+            "invalid --redaction-rule: rule 'twice': RE2 cannot compile it: an escape RE2 does"
+            " not know (backreferences such as \\1 are not supported)",
+        ),
+        (
+            ["--redaction-rule", "ahead=token(?=:)"],
+            "invalid --redaction-rule: rule 'ahead': RE2 cannot compile it: a group RE2 does"
+            " not support",
+        ),
+        (
+            ["--redaction-rule", "no-equals"],
+            "invalid --redaction-rule: give each rule as NAME=REGEX",
+        ),
+        (["--redaction-rule", "9lives=x"], "invalid --redaction-rule: invalid rule name '9lives'"),
+        (["--remove-redaction-rule", "absent"], "invalid --redaction-rule: no rule named 'absent'"),
+        (
+            ["--remove-redaction-deny", "Secret Codename"],
+            "invalid --redaction-deny: an entry to remove is not in the deny list",
+        ),
+        (
+            ["--redaction-deny", "Secret Codename " + "x" * 200],
+            "invalid --redaction-deny: entry 1 has 216 characters; at most 200",
+        ),
+    ],
+)
+def test_a_rule_or_entry_that_cannot_be_used_exits_2_and_changes_nothing(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    run_json(tmp_path, "tenants", "set", "acme", "--redaction-rule", "kept=k+")
+
+    result = run(tmp_path, "tenants", "set", "acme", *args)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {message}"), result.stderr
+    assert "Secret" not in result.stderr  # a deny-list entry is never echoed
+    assert run_json(tmp_path, "tenants", "show", "acme")["settings"] == {
+        "redaction_rules": {"kept": "k+"}
+    }
+
+
+def test_thirty_three_rules_are_refused(tmp_path: Path) -> None:
+    rules = [arg for i in range(33) for arg in ("--redaction-rule", f"r{i}=x{i}")]
+
+    result = run(tmp_path, "tenants", "set", "acme", *rules)
+
+    assert result.returncode == 2
+    assert "at most 32 rules, not 33" in result.stderr

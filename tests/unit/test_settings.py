@@ -126,3 +126,22 @@ def test_settings_max_work_chars_follows_the_worker_budget() -> None:
     assert budget.processing_policy().max_work_chars() == 940
     no_work = load_settings(worker_time_budget=47, processing_delay_per_char=0)
     assert no_work.processing_policy().max_work_chars() is None
+
+
+def test_settings_worker_record_concurrency_defaults_to_a_whole_seed_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 10 records at once: every batch of the default 5 (and of up to 10) runs as before.
+    assert load_settings().worker_record_concurrency == 10
+    monkeypatch.setenv("TENANTLOG_WORKER_RECORD_CONCURRENCY", "100")
+    assert load_settings().worker_record_concurrency == 100
+
+
+@pytest.mark.parametrize("value", ["0", "10001", "many"])
+def test_settings_worker_record_concurrency_out_of_bounds_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TENANTLOG_WORKER_RECORD_CONCURRENCY", value)
+
+    with pytest.raises(SettingsError, match="TENANTLOG_WORKER_RECORD_CONCURRENCY"):
+        load_settings()

@@ -12,8 +12,13 @@ import pytest
 from tenantlog.audit.memory import MemoryAuditLog
 from tenantlog.backends import TenantsNotConfigured
 from tenantlog.core.tenants import (
+    MAX_DENY_ENTRIES,
+    MAX_DENY_ENTRY_CHARS,
+    MAX_REDACTION_RULES,
+    MAX_RULE_PATTERN_CHARS,
     TENANT_SETTINGS,
     InvalidTenantSetting,
+    RedactionEdit,
     TenantPolicy,
     TenantSettings,
     TenantStoreUnavailable,
@@ -301,3 +306,190 @@ async def test_sqlite_row_edited_into_nonsense_is_unavailable(tmp_path: Path) ->
 def test_from_dict_does_not_take_a_boolean_for_a_rate() -> None:
     with pytest.raises(ValueError, match="rate_limit"):
         TenantSettings.from_dict({"tenant_id": "acme", "rate_limit": True})
+
+
+# ---- a tenant's own redaction rules and deny list ------------------------------------
+
+RULE = ("employee_id", r"E\d{6}")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("redaction_rules", tuple((f"r{i}", "x") for i in range(33)), "at most 32 rules"),
+        ("redaction_rules", (("r", "x" * 1001),), "at most 1000"),
+        ("redaction_rules", (("1st", "x"),), "invalid rule name '1st'"),
+        ("redaction_rules", (("has-dash", "x"),), "invalid rule name"),
+        ("redaction_rules", (("a" * 33, "x"),), "invalid rule name"),
+        ("redaction_rules", (("id", "x"), ("ID", "y")), "two rules named 'ID'"),
+        ("redaction_rules", (("Deny_List", "x"),), "reserved for the deny list"),
+        ("redaction_rules", (("r", ""),), "non-empty"),
+        ("redaction_rules", (("r", "x", "y"),), "a name and a pattern"),
+        ("redaction_rules", (("look", "a(?=b)"),), "rule 'look': RE2 cannot compile it"),
+        ("redaction_rules", "employee_id=E1", "NAME=REGEX"),
+        ("redaction_deny", tuple(f"e{i}" for i in range(1001)), "at most 1000 entries"),
+        ("redaction_deny", ("ok", "x" * 201), "entry 2 has 201 characters; at most 200"),
+        ("redaction_deny", ("ok", "  "), "entry 2 must be a text"),
+        ("redaction_deny", "falcon", "a list of texts"),
+        (
+            "redaction_deny",
+            tuple(f"{i:03d}" + "☃" * 100 for i in range(700)),
+            "the entries take 212100 bytes in UTF-8; at most 200000",
+        ),
+    ],
+)
+def test_checked_refuses_rules_and_deny_lists_over_the_caps(
+    name: str, value: Any, reason: str
+) -> None:
+    with pytest.raises(InvalidTenantSetting) as refused:
+        TenantSettings("acme", **{name: value}).checked()
+
+    assert refused.value.field == name
+    assert reason in refused.value.reason
+
+
+def test_a_refused_deny_entry_is_never_quoted() -> None:
+    secret = "Project Falcon " + "x" * MAX_DENY_ENTRY_CHARS
+
+    with pytest.raises(InvalidTenantSetting) as refused:
+        TenantSettings("acme", redaction_deny=(secret,)).checked()
+
+    assert "Falcon" not in str(refused.value)
+
+
+def test_the_caps_themselves_are_accepted() -> None:
+    rules = tuple(
+        (f"rule_{i}", "y" * (MAX_RULE_PATTERN_CHARS - 1) + str(i % 10))
+        for i in range(MAX_REDACTION_RULES)
+    )
+    deny = tuple(f"{i:04d}" + "z" * (MAX_DENY_ENTRY_CHARS - 4) for i in range(MAX_DENY_ENTRIES))
+
+    checked = TenantSettings("acme", redaction_rules=rules, redaction_deny=deny).checked()
+
+    assert checked.redaction_rules == rules
+    assert checked.redaction_deny == deny
+
+
+def test_deny_entries_are_kept_once_regardless_of_case() -> None:
+    checked = TenantSettings("acme", redaction_deny=("Falcon", "FALCON", "kestrel")).checked()
+
+    assert checked.redaction_deny == ("Falcon", "kestrel")
+    # RE2 does not take "ß" for "SS": both stay, or one would go unredacted
+    both = TenantSettings("acme", redaction_deny=("Straße", "STRASSE")).checked()
+    assert both.redaction_deny == ("Straße", "STRASSE")
+
+
+def test_rules_round_trip_through_their_dict_as_an_object_in_order() -> None:
+    settings = TenantSettings(
+        "acme", redaction_rules=(("zeta", "z+"), RULE), redaction_deny=("falcon",)
+    )
+
+    data = settings.to_dict()
+
+    assert data["redaction_rules"] == {"zeta": "z+", "employee_id": r"E\d{6}"}
+    assert list(data["redaction_rules"]) == ["zeta", "employee_id"]
+    assert data["redaction_deny"] == ["falcon"]
+    assert TenantSettings.from_dict(data) == settings
+    # as the SQLite store writes them: pairs
+    pairs = {**data, "redaction_rules": [["zeta", "z+"], ["employee_id", r"E\d{6}"]]}
+    assert TenantSettings.from_dict(pairs) == settings
+
+
+def test_a_tenant_without_rules_has_none_in_its_policy() -> None:
+    assert (DEFAULTS.redaction_rules, DEFAULTS.redaction_deny) == ((), ())
+    policy = DEFAULTS.over(TenantSettings("acme", redaction_rules=(RULE,)))
+    assert (policy.redaction_rules, policy.redaction_deny) == ((RULE,), ())
+
+
+async def test_an_edit_adds_replaces_in_place_and_removes_rules() -> None:
+    # GIVEN a tenant with two rules and a burst
+    store, audit = MemoryTenantStore(), MemoryAuditLog()
+    await store.put(TenantSettings("acme", burst=5, redaction_rules=(("a", "a+"), ("b", "b+"))))
+    # WHEN one rule is replaced, one removed and one added
+    edit = RedactionEdit(put_rules=(("A", "aa+"), ("c", "c+")), remove_rules=("b",))
+    updated = await set_tenant_settings(store, audit, "acme", changes={}, edit=edit, actor="x")
+    # THEN the replaced rule keeps its place (under its new spelling), the rest stays
+    assert updated.redaction_rules == (("A", "aa+"), ("c", "c+"))
+    assert updated.burst == 5
+    assert await store.get("acme") == updated
+    # AND the audit trail names the rules, never their patterns
+    (event,) = (await audit.list(10)).events
+    assert event.detail == {"redaction_rules": "rules: A,c"}
+
+
+async def test_an_edit_adds_and_removes_deny_entries_and_the_trail_only_counts_them() -> None:
+    store, audit = MemoryTenantStore(), MemoryAuditLog()
+    await store.put(TenantSettings("acme", redaction_deny=("Falcon", "kestrel")))
+
+    edit = RedactionEdit(add_deny=("Osprey",), remove_deny=("FALCON",))
+    updated = await set_tenant_settings(store, audit, "acme", changes={}, edit=edit, actor="x")
+
+    assert updated.redaction_deny == ("kestrel", "Osprey")
+    (event,) = (await audit.list(10)).events
+    assert event.detail == {"redaction_deny": "2 entries"}
+    assert "Osprey" not in str(event.detail)
+
+
+async def test_removing_the_last_rule_puts_the_setting_back_to_none() -> None:
+    store, audit = MemoryTenantStore(), MemoryAuditLog()
+    await store.put(TenantSettings("acme", redaction_rules=(RULE,), redaction_deny=("x",)))
+
+    edit = RedactionEdit(remove_rules=("employee_id",), remove_deny=("x",))
+    updated = await set_tenant_settings(store, audit, "acme", changes={}, edit=edit, actor="x")
+
+    assert updated.chosen() == {}
+    (event,) = (await audit.list(10)).events
+    assert event.detail == {"redaction_rules": "default", "redaction_deny": "default"}
+
+
+async def test_a_reset_then_an_edit_replaces_every_rule() -> None:
+    store, audit = MemoryTenantStore(), MemoryAuditLog()
+    await store.put(TenantSettings("acme", redaction_rules=(("a", "a+"), ("b", "b+"))))
+
+    updated = await set_tenant_settings(
+        store,
+        audit,
+        "acme",
+        changes={},
+        reset=["redaction_rules"],
+        edit=RedactionEdit(put_rules=(RULE,)),
+        actor="x",
+    )
+
+    assert updated.redaction_rules == (RULE,)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "reason"),
+    [
+        (RedactionEdit(remove_rules=("nope",)), "redaction_rules", "no rule named 'nope'"),
+        (RedactionEdit(remove_deny=("Secret Name",)), "redaction_deny", "not in the deny list"),
+        (
+            RedactionEdit(put_rules=tuple((f"n{i}", "x") for i in range(MAX_REDACTION_RULES))),
+            "redaction_rules",
+            "at most 32 rules, not 33",
+        ),
+        (RedactionEdit(put_rules=(("bad", r"(a)\1"),)), "redaction_rules", "backreferences"),
+        (
+            RedactionEdit(put_rules=(RULE,), remove_rules=("EMPLOYEE_ID",)),
+            "redaction_rules",
+            "at once",
+        ),
+    ],
+)
+async def test_an_edit_that_does_not_fit_writes_nothing(
+    edit: RedactionEdit, field: str, reason: str
+) -> None:
+    # GIVEN a tenant with one rule and one deny entry
+    store, audit = MemoryTenantStore(), MemoryAuditLog()
+    before = TenantSettings("acme", redaction_rules=(("kept", "k+"),), redaction_deny=("d",))
+    await store.put(before)
+    # WHEN an edit cannot apply
+    with pytest.raises(InvalidTenantSetting) as refused:
+        await set_tenant_settings(store, audit, "acme", changes={}, edit=edit, actor="x")
+    # THEN it says why, and nothing changed
+    assert refused.value.field == field
+    assert reason in refused.value.reason
+    assert "Secret" not in str(refused.value)
+    assert await store.get("acme") == before
+    assert (await audit.list(10)).events == []

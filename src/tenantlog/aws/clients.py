@@ -1,29 +1,35 @@
-"""boto3 clients for the aws backend, and running their blocking calls from asyncio.
+"""botocore clients for the aws backend, and running their blocking calls from asyncio.
 
-boto3 is synchronous and tenantlog is async, so every call runs on a thread
+botocore is synchronous and tenantlog is async, so every call runs on a thread
 of a pool owned by the backend (not asyncio's default executor, which the
-rest of the process shares and which is sized for the CPU count). boto3
+rest of the process shares and which is sized for the CPU count). botocore
 clients are thread-safe; each pool gets as many HTTP connections as threads,
 so no call waits for a connection while holding a thread.
 
-Clients are made with ``Session().client(service, region_name=...)`` and no
-``endpoint_url``: boto3 itself honours ``AWS_ENDPOINT_URL`` and the
-per-service ``AWS_ENDPOINT_URL_SQS`` / ``AWS_ENDPOINT_URL_DYNAMODB``, which is
-how tests and ``tenantlog serve --backend aws`` reach a local emulator.
+Clients come from botocore itself rather than boto3: boto3 adds nothing the
+backends use (no resources, no S3 transfers) and importing it, with the
+s3transfer it pulls in, is a sizeable part of a Lambda cold start. Every
+client of a process comes from one botocore session, so the endpoint rules
+and each service's model are read once, however many backends make a client
+(the ingest function makes eight). No ``endpoint_url`` is passed: botocore
+itself honours ``AWS_ENDPOINT_URL`` and the per-service ``AWS_ENDPOINT_URL_SQS``
+/ ``AWS_ENDPOINT_URL_DYNAMODB``, which is how tests and ``tenantlog serve
+--backend aws`` reach a local emulator. botocore is imported when the first
+client is made, so a process on the embedded backends never loads it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
+    from botocore.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -34,6 +40,20 @@ CONDITION_FAILED = "ConditionalCheckFailedException"
 #: Errors meaning "the service did not do it": every botocore failure, mapped by
 #: the backends to QueueUnavailable / StoreUnavailable.
 AWS_ERRORS = (BotoCoreError, ClientError)
+
+_session_lock = threading.Lock()
+_session: Session | None = None
+
+
+def _shared_session() -> Session:
+    """The process's botocore session (made on first use; creating clients from one
+    session is not thread-safe, hence the lock around ``make_client``)."""
+    global _session
+    if _session is None:
+        from botocore.session import get_session
+
+        _session = get_session()
+    return _session
 
 
 @overload
@@ -50,13 +70,16 @@ def make_client(service: str, region: str | None, connections: int) -> Any:
     should turn into a 500/503 quickly, not hold the client for minutes. The
     read timeout stays above SQS's longest long poll (20 s).
     """
+    from botocore.config import Config
+
     config = Config(
         max_pool_connections=connections,
         retries={"mode": "standard", "max_attempts": 3},
         connect_timeout=5,
         read_timeout=30,
     )
-    return boto3.session.Session().client(service, region_name=region, config=config)  # type: ignore[call-overload]
+    with _session_lock:
+        return _shared_session().create_client(service, region_name=region, config=config)
 
 
 def error_code(exc: BaseException | None) -> str:

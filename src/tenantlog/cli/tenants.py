@@ -31,12 +31,14 @@ from tenantlog.core.store import StoreUnavailable
 from tenantlog.core.tenants import (
     SETTING_NAMES,
     InvalidTenantSetting,
+    RedactionEdit,
     TenantPolicy,
     TenantSettings,
     TenantStoreUnavailable,
     check_change,
     number_text,
     set_tenant_settings,
+    tenant_view,
 )
 from tenantlog.core.usage import (
     DEFAULT_DAYS,
@@ -73,7 +75,11 @@ LABELS = {
     "store_original": "original",
     "redaction_detectors": "detectors",
     "redaction_style": "style",
+    "redaction_rules": "own rules",
+    "redaction_deny": "deny list",
 }
+#: The flag that sets each setting, where it is not --NAME.
+FLAGS = {"redaction_rules": "--redaction-rule", "redaction_deny": "--redaction-deny"}
 #: How each usage count is named in the tables.
 USAGE_LABELS = {
     "accepted_logs": "accepted",
@@ -97,7 +103,7 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _flag(name: str) -> str:
-    return "--" + name.replace("_", "-")
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
 def _print_json(value: Any) -> None:
@@ -133,11 +139,38 @@ def tenants_set(
         str | None,
         typer.Option(metavar="plain|typed", help="[REDACTED] or [REDACTED:PHONE]"),
     ] = None,
+    redaction_rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME=REGEX",
+            help="add a redaction rule of the tenant's own (RE2 syntax), or replace the rule"
+            " of that name; repeat for several. Matches become [REDACTED:NAME]",
+            show_default=False,
+        ),
+    ] = None,
+    remove_redaction_rule: Annotated[
+        list[str] | None,
+        typer.Option(metavar="NAME", help="remove one of the tenant's rules; repeatable"),
+    ] = None,
+    redaction_deny: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="TEXT",
+            help="add a text to the tenant's deny list (redacted wherever it appears,"
+            " regardless of case); repeatable",
+            show_default=False,
+        ),
+    ] = None,
+    remove_redaction_deny: Annotated[
+        list[str] | None,
+        typer.Option(metavar="TEXT", help="remove a text from the deny list; repeatable"),
+    ] = None,
     reset: Annotated[
         list[str] | None,
         typer.Option(
             metavar="SETTING",
-            help="back to the default, e.g. --reset burst; repeat for several, or all",
+            help="back to the default, e.g. --reset burst; repeat for several, or all"
+            " (--reset redaction-rules removes every rule, --reset redaction-deny the deny list)",
         ),
     ] = None,
     backend: Backend = None,
@@ -161,11 +194,17 @@ def tenants_set(
             "redaction_style": redaction_style,
         }
         resetting = _reset_names(reset or [])
-        if all(value is None for value in changes.values()) and not resetting:
+        edit = RedactionEdit(
+            put_rules=tuple(_rule(text) for text in redaction_rule or []),
+            remove_rules=tuple(remove_redaction_rule or []),
+            add_deny=tuple(redaction_deny or []),
+            remove_deny=tuple(remove_redaction_deny or []),
+        )
+        if all(value is None for value in changes.values()) and not resetting and not edit:
             flags = ", ".join(_flag(name) for name in SETTING_NAMES)
             _fail(f"nothing to change: give one or more of {flags}, or --reset", 2)
         # Checked before the backends are opened: a bad value changes nothing anywhere.
-        check_change(tenant_id, changes, resetting)
+        check_change(tenant_id, changes, resetting, edit)
         stored = admin.with_backends(
             settings,
             lambda b: set_tenant_settings(
@@ -174,6 +213,7 @@ def tenants_set(
                 tenant_id,
                 changes=changes,
                 reset=resetting,
+                edit=edit,
                 actor=admin.cli_actor(),
             ),
         )
@@ -374,17 +414,9 @@ async def _erasure(tenant_id: str, erasure_id: str, backends: Backends) -> Erasu
 def tenant_dict(
     defaults: TenantPolicy, tenant_id: str, stored: TenantSettings | None
 ) -> dict[str, Any]:
-    """The ``--json`` shape of ``show``, ``set`` and each item of ``list``: what was set for
-    the tenant (``settings``, only those) and what applies (``effective``, every one)."""
-    chosen = {} if stored is None else stored.to_dict()
-    chosen.pop("tenant_id", None)
-    updated_at = chosen.pop("updated_at", None)
-    return {
-        "tenant_id": tenant_id,
-        "settings": chosen,
-        "effective": defaults.over(stored).to_dict(),
-        "updated_at": updated_at,
-    }
+    """The ``--json`` shape of ``show``, ``set`` and each item of ``list``: the same as
+    ``GET /tenants/{tenant_id}/settings`` (``tenant_view``)."""
+    return tenant_view(defaults, tenant_id, stored)
 
 
 def _show(settings: Settings, tenant_id: str, stored: TenantSettings | None, *, json: bool) -> None:
@@ -396,7 +428,8 @@ def _show(settings: Settings, tenant_id: str, stored: TenantSettings | None, *, 
     table = Table("setting", "value", "from", title=f"tenant {tenant_id}", title_justify="left")
     for name in SETTING_NAMES:
         own = stored is not None and getattr(stored, name) is not None
-        source = "tenant" if own else f"default ({env_name(TENANT_DEFAULTS[name])})"
+        default = TENANT_DEFAULTS.get(name)  # a tenant's own rules have no default but none
+        source = "tenant" if own else f"default ({env_name(default)})" if default else "-"
         table.add_row(LABELS[name], _text(name, getattr(effective, name)), source)
     console.print(table)
     if stored is None or stored.updated_at is None:
@@ -417,6 +450,11 @@ def _text(name: str, value: Any) -> str:
         if set(value) == set(DETECTORS):
             return "all"
         return ",".join(value) or "none"
+    if name == "redaction_rules":
+        return "\n".join(f"{rule}={pattern}" for rule, pattern in value) or "none"
+    if name == "redaction_deny":
+        # Counted, not listed: the entries are what the tenant hides (--json lists them).
+        return "none" if not value else "1 entry" if len(value) == 1 else f"{len(value)} entries"
     return str(value)
 
 
@@ -434,6 +472,13 @@ def _detectors(text: str) -> tuple[str, ...]:
     if names == ("none",):
         return ()
     return names
+
+
+def _rule(text: str) -> tuple[str, str]:
+    name, equals, pattern = text.partition("=")
+    if not equals or not name.strip():
+        raise InvalidTenantSetting("redaction_rules", "give each rule as NAME=REGEX")
+    return name.strip(), pattern
 
 
 def _reset_names(given: list[str]) -> list[str]:

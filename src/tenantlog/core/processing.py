@@ -37,8 +37,9 @@ from tenantlog.core.models import (
 )
 from tenantlog.core.queue import Delivery
 from tenantlog.core.store import RecordTooLarge, Store
-from tenantlog.core.tenants import RedactionStyle, TenantPolicy
+from tenantlog.core.tenants import RedactionStyle, Rules, TenantPolicy
 from tenantlog.redaction import Redactor
+from tenantlog.redaction.custom_rules import CACHED_RULE_SETS, TenantRedactor
 
 
 class SimulatedCrash(Exception):
@@ -159,11 +160,15 @@ class Processor:
         ``erase_messages`` is the queue's ``erase_tenant``, which an erasure calls
         to delete the tenant's queued and dead-lettered messages."""
         self._store = store
+        # Known once: a runtime protocol check walks the class's attributes each time.
+        self._puts_many: PutsMany | None = store if isinstance(store, PutsMany) else None
         self._redactor = redactor
         self._policy = policy
         self._tenant_policy = tenant_policy
         self._erase_messages = erase_messages
-        self._redactors: dict[tuple[tuple[str, ...], str], Redactor] = {}
+        # By the whole redaction policy: one tenant's own rules reach another's logs
+        # only if that tenant set the very same rules.
+        self._redactors: dict[tuple[object, ...], Redactor] = {}
         self._rng = rng or random.Random()
         self._sleep = sleep
         self._now = now
@@ -243,7 +248,12 @@ class Processor:
         retention_days = 0
         if self._tenant_policy is not None:
             tenant = await self._tenant_policy(message.tenant_id)
-            redactor = self._redactor_for(tenant.redaction_detectors, tenant.redaction_style)
+            redactor = self._redactor_for(
+                tenant.redaction_detectors,
+                tenant.redaction_style,
+                tenant.redaction_rules,
+                tenant.redaction_deny,
+            )
             keep_original = tenant.store_original
             retention_days = tenant.retention_days
         redaction = redactor.redact_counted(message.text)
@@ -278,14 +288,16 @@ class Processor:
         )
         return _Prepared(record, counts)
 
-    async def _settle(self, prepared: _Prepared, stored: bool) -> Outcome:
-        """The Ack of a record written (``stored``) or found there already."""
-        if stored:
-            return Ack(True, dict(prepared.counts))
+    async def _settle(self, prepared: _Prepared, stored: bool, *, acked: bool = False) -> Ack:
+        """The Ack of a record written (``stored``) or found there already, naming its
+        tenant; ``acked`` when the write that stored it also deleted its message."""
         record = prepared.record
+        tenant = record.tenant_id
+        if stored:
+            return Ack(True, dict(prepared.counts), tenant_id=tenant, acked=acked)
         if await self._conflicts(record):
-            return Ack(False, conflict=(record.tenant_id, record.log_id))
-        return Ack(False)
+            return Ack(False, conflict=(tenant, record.log_id), tenant_id=tenant, acked=acked)
+        return Ack(False, tenant_id=tenant, acked=acked)
 
     async def process_batch(
         self, deliveries: Sequence[Delivery], *, ack: bool = False
@@ -304,7 +316,7 @@ class Processor:
         written record's message in the same write: its outcome is then an Ack
         with ``acked`` set, and there is nothing left to write for it.
         """
-        if not isinstance(self._store, PutsMany):
+        if self._puts_many is None:
             return list(await asyncio.gather(*(self.process(d) for d in deliveries)))
         decoded: list[InternalMessage | None] = []
         for delivery in deliveries:
@@ -322,7 +334,9 @@ class Processor:
         written: list[bool | Exception]
         try:
             receipts = [d.receipt for d, _ in ready] if ack else None
-            written = await self._store.put_many_if_absent([p.record for p in records], receipts)
+            written = await self._puts_many.put_many_if_absent(
+                [p.record for p in records], receipts
+            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the whole write failed: so did each record's
@@ -331,10 +345,7 @@ class Processor:
         outcomes: dict[int, Outcome] = {}
         for (delivery, message), one in zip(logs, prepared, strict=True):
             if isinstance(one, _Prepared):
-                result = results[id(one)]
-                one = await self._written(delivery, message, one, result)
-                if ack and isinstance(one, Ack) and not isinstance(result, Exception):
-                    one = replace(one, acked=True)
+                one = await self._written(delivery, message, one, results[id(one)], ack)
             outcomes[id(delivery)] = one
         return [outcomes[id(d)] if id(d) in outcomes else await self.process(d) for d in deliveries]
 
@@ -360,19 +371,20 @@ class Processor:
         message: InternalMessage,
         prepared: _Prepared,
         written: bool | Exception,
+        acked: bool,
     ) -> Outcome:
-        """The outcome of one record of a batch's write, as ``process`` would give it."""
+        """The outcome of one record of a batch's write, as ``process`` would give it;
+        ``acked`` when the write deleted the message of each record it stored or found."""
         try:
             if isinstance(written, Exception):
                 raise written
-            outcome = await self._settle(prepared, written)
+            return await self._settle(prepared, written, acked=acked)
         except RecordTooLarge as exc:
             return DeadLetter(str(exc), message.tenant_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            return self.failed(delivery.receive_count, _describe(exc))
-        return _for_tenant(outcome, message.tenant_id)
+            return self.failed(delivery.receive_count, _describe(exc), message.tenant_id)
 
     async def _erase(self, message: ErasureMessage, time_left: float | None) -> Outcome:
         """A slice of an erasure's work; Continue until it is done.
@@ -389,11 +401,28 @@ class Processor:
             return Ack(False, erasure=True)
         return Continue(f"erasure goes on: {erasure.records_deleted} records deleted so far")
 
-    def _redactor_for(self, detectors: tuple[str, ...], style: RedactionStyle) -> Redactor:
-        """One Redactor per distinct tenant policy: building one compiles its detectors."""
-        redactor = self._redactors.get((detectors, style))
+    def _redactor_for(
+        self,
+        detectors: tuple[str, ...],
+        style: RedactionStyle,
+        rules: Rules = (),
+        deny: tuple[str, ...] = (),
+    ) -> Redactor:
+        """One Redactor per distinct tenant policy: building one compiles its detectors
+        and the tenant's own rules, so a version of a tenant's rules is compiled once per
+        process, not per log. A tenant without rules gets the built-in Redactor alone:
+        its logs cost nothing more."""
+        # Most tenants have no rules: a key of two, as before there were any.
+        key = (detectors, style, rules, deny) if rules or deny else (detectors, style)
+        redactor = self._redactors.get(key)
         if redactor is None:
-            redactor = self._redactors[detectors, style] = Redactor(detectors, style)
+            if len(self._redactors) >= CACHED_RULE_SETS:  # changed rules leave old versions
+                del self._redactors[next(iter(self._redactors))]
+            redactor = self._redactors[key] = (
+                TenantRedactor(detectors, style, rules, deny)
+                if rules or deny
+                else Redactor(detectors, style)
+            )
         return redactor
 
     async def _conflicts(self, record: LogRecord) -> bool:

@@ -14,6 +14,7 @@ a value one of them accepts is never refused by the other.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Literal, Protocol
@@ -22,8 +23,11 @@ from tenantlog.core.audit import AuditEvent, AuditLog
 from tenantlog.core.models import utc_now
 from tenantlog.core.validation import IngestError, check_tenant_id
 from tenantlog.redaction import DETECTORS
+from tenantlog.redaction.custom_rules import DENY_LABEL, RuleRejected, compile_rule, custom_rules
 
 RedactionStyle = Literal["plain", "typed"]
+#: A tenant's own redaction rules: (name, RE2 pattern) pairs, in the order they apply.
+Rules = tuple[tuple[str, str], ...]
 REDACTION_STYLES: tuple[RedactionStyle, ...] = ("plain", "typed")
 
 #: The audit trail's action for a change of a tenant's settings.
@@ -37,6 +41,18 @@ MIN_RATE_LIMIT = 0.001
 MAX_RATE_LIMIT = 1_000_000_000.0
 MAX_BURST = 1_000_000_000
 MAX_RETENTION_DAYS = 36_500
+#: A tenant's own redaction rules (docs/custom-redaction-rules.md): few enough that
+#: each log's search stays one RE2 program of bounded size, and small enough that a
+#: tenant's settings stay one DynamoDB item.
+MAX_REDACTION_RULES = 32
+MAX_RULE_PATTERN_CHARS = 1_000
+MAX_DENY_ENTRIES = 1_000
+MAX_DENY_ENTRY_CHARS = 200
+#: The whole deny list in UTF-8: entries of characters beyond ASCII take up to four
+#: bytes each, and the rules (at most 128 KB) and the list must fit one 400 KB item.
+MAX_DENY_LIST_BYTES = 200_000
+#: A rule's name: its placeholder's label is the name upper-cased (``[REDACTED:EMPLOYEE_ID]``).
+RULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 
 class TenantStoreUnavailable(Exception):
@@ -100,9 +116,12 @@ def check_detectors(value: Iterable[str]) -> tuple[str, ...]:
 
     An empty set is allowed, as for ``TENANTLOG_REDACTION_DETECTORS``: nothing is redacted.
     """
-    if isinstance(value, str):
+    if isinstance(value, str) or not isinstance(value, Iterable):
         raise ValueError("must be a list of detector names")
-    chosen = set(value)
+    names = list(value)
+    if not all(isinstance(name, str) for name in names):
+        raise ValueError("must be a list of detector names")
+    chosen = set(names)
     unknown = sorted(name for name in chosen if name not in DETECTORS)
     if unknown:
         raise ValueError(
@@ -118,6 +137,84 @@ def check_redaction_style(value: str) -> RedactionStyle:
     return value
 
 
+def check_redaction_rules(value: Iterable[tuple[str, str]] | Mapping[str, str]) -> Rules:
+    """Named patterns, in the order given (the first listed wins where two match at one
+    place), each one RE2 can run; names unique regardless of case (they become labels)."""
+    if isinstance(value, str):
+        raise ValueError("must be a list of NAME=REGEX rules")
+    pairs = list(value.items() if isinstance(value, Mapping) else value)
+    if len(pairs) > MAX_REDACTION_RULES:
+        raise ValueError(f"at most {MAX_REDACTION_RULES} rules, not {len(pairs)}")
+    labels: set[str] = set()
+    rules: list[tuple[str, str]] = []
+    for pair in pairs:
+        try:
+            name, pattern = pair
+        except (TypeError, ValueError):
+            raise ValueError("each rule must be a name and a pattern") from None
+        if not isinstance(name, str) or not RULE_NAME.fullmatch(name):
+            raise ValueError(
+                f"invalid rule name {str(name)[:40]!r}: use 1-32 characters of A-Z, a-z,"
+                " 0-9 or '_', starting with a letter"
+            )
+        label = name.upper()
+        if label == DENY_LABEL:
+            raise ValueError(f"rule name {name!r} is reserved for the deny list")
+        if label in labels:
+            raise ValueError(f"two rules named {name!r} (names are compared regardless of case)")
+        labels.add(label)
+        if not isinstance(pattern, str) or not pattern:
+            raise ValueError(f"rule {name!r}: the pattern must be a non-empty text")
+        if len(pattern) > MAX_RULE_PATTERN_CHARS:
+            raise ValueError(
+                f"rule {name!r}: the pattern has {len(pattern)} characters;"
+                f" at most {MAX_RULE_PATTERN_CHARS}"
+            )
+        try:
+            compile_rule(name, pattern)  # cached: reading stored rules compiles them once
+        except RuleRejected as exc:
+            raise ValueError(str(exc)) from None
+        rules.append((name, pattern))
+    try:
+        custom_rules(tuple(rules), ())  # together, as the worker runs them (cached)
+    except RuleRejected as exc:
+        raise ValueError(exc.reason) from None
+    return tuple(rules)
+
+
+def check_redaction_deny(value: Iterable[str]) -> tuple[str, ...]:
+    """Literal texts, matched regardless of case; each once, in the order first given.
+
+    A reason never quotes an entry: the list is what the tenant wants hidden."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ValueError("must be a list of texts")
+    given = list(value)
+    if len(given) > MAX_DENY_ENTRIES:  # as given: a list that only dedupes to the cap is not
+        raise ValueError(f"at most {MAX_DENY_ENTRIES} entries, not {len(given)}")
+    entries: list[str] = []
+    seen: set[str] = set()
+    for position, entry in enumerate(given, 1):
+        if not isinstance(entry, str) or not entry.strip():
+            raise ValueError(f"entry {position} must be a text with a visible character")
+        if len(entry) > MAX_DENY_ENTRY_CHARS:
+            raise ValueError(
+                f"entry {position} has {len(entry)} characters; at most {MAX_DENY_ENTRY_CHARS}"
+            )
+        # lower(), not casefold(): "Straße" and "STRASSE" are two entries to RE2's
+        # simple case folding, and dropping one would let it through.
+        if entry.lower() not in seen:
+            seen.add(entry.lower())
+            entries.append(entry)
+    if len(entries) > MAX_DENY_ENTRIES:
+        raise ValueError(f"at most {MAX_DENY_ENTRIES} entries, not {len(entries)}")
+    size = sum(len(entry.encode()) for entry in entries)
+    if size > MAX_DENY_LIST_BYTES:
+        raise ValueError(f"the entries take {size} bytes in UTF-8; at most {MAX_DENY_LIST_BYTES}")
+    # Not compiled here: literals within these caps always compile (the largest list is
+    # tested), and every read of the settings would pay for it.
+    return tuple(entries)
+
+
 _CHECKS: dict[str, Any] = {
     "rate_limit": check_rate_limit,
     "burst": check_burst,
@@ -125,6 +222,8 @@ _CHECKS: dict[str, Any] = {
     "store_original": check_store_original,
     "redaction_detectors": check_detectors,
     "redaction_style": check_redaction_style,
+    "redaction_rules": check_redaction_rules,
+    "redaction_deny": check_redaction_deny,
 }
 #: The per-tenant settings, in the order they are shown.
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
@@ -141,6 +240,8 @@ class TenantSettings:
     store_original: bool | None = None
     redaction_detectors: tuple[str, ...] | None = None
     redaction_style: RedactionStyle | None = None
+    redaction_rules: Rules | None = None
+    redaction_deny: tuple[str, ...] | None = None
     updated_at: str | None = None
 
     def with_changes(self, **changes: Any) -> TenantSettings:
@@ -175,7 +276,7 @@ class TenantSettings:
         for f in fields(self):
             value = getattr(self, f.name)
             if value is not None:
-                out[f.name] = list(value) if isinstance(value, tuple) else value
+                out[f.name] = _json_value(f.name, value)
         return out
 
     @classmethod
@@ -183,6 +284,8 @@ class TenantSettings:
         """The inverse of ``to_dict``, checked: ValueError (or KeyError, TypeError) for data
         no ``tenants set`` could have written, which the stores report as unavailable."""
         detectors = data.get("redaction_detectors")
+        rules = data.get("redaction_rules")
+        deny = data.get("redaction_deny")
         rate = data.get("rate_limit")
         settings = cls(
             tenant_id=str(data["tenant_id"]),
@@ -193,6 +296,8 @@ class TenantSettings:
             store_original=data.get("store_original"),
             redaction_detectors=None if detectors is None else tuple(detectors),
             redaction_style=data.get("redaction_style"),
+            redaction_rules=None if rules is None else _rules(rules),
+            redaction_deny=None if deny is None else tuple(deny),
             updated_at=data.get("updated_at"),
         )
         return settings.checked()
@@ -208,6 +313,9 @@ class TenantPolicy:
     store_original: bool
     redaction_detectors: tuple[str, ...]
     redaction_style: RedactionStyle
+    # No service-wide default: a tenant has its own rules or none.
+    redaction_rules: Rules = ()
+    redaction_deny: tuple[str, ...] = ()
 
     def over(self, settings: TenantSettings | None) -> TenantPolicy:
         """This policy (the defaults) with what ``settings`` set replacing it."""
@@ -216,11 +324,36 @@ class TenantPolicy:
         return replace(self, **settings.chosen())
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in SETTING_NAMES:
-            value = getattr(self, name)
-            out[name] = list(value) if isinstance(value, tuple) else value
-        return out
+        return {name: _json_value(name, getattr(self, name)) for name in SETTING_NAMES}
+
+
+def _json_value(name: str, value: Any) -> Any:
+    """Rules as a JSON object (name to pattern, in order), other tuples as lists."""
+    if name == "redaction_rules":
+        return dict(value)
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _rules(value: Any) -> Rules:
+    """Rules as stored or sent: a JSON object, or pairs (JSON arrays or tuples)."""
+    pairs = value.items() if isinstance(value, Mapping) else value
+    return tuple((name, pattern) for name, pattern in pairs)
+
+
+def tenant_view(
+    defaults: TenantPolicy, tenant_id: str, stored: TenantSettings | None
+) -> dict[str, Any]:
+    """What ``tenants show --json`` and ``GET /tenants/{tenant_id}/settings`` answer: what
+    was set for the tenant (``settings``, only those) and what applies (``effective``)."""
+    chosen = {} if stored is None else stored.to_dict()
+    chosen.pop("tenant_id", None)
+    updated_at = chosen.pop("updated_at", None)
+    return {
+        "tenant_id": tenant_id,
+        "settings": chosen,
+        "effective": defaults.over(stored).to_dict(),
+        "updated_at": updated_at,
+    }
 
 
 class TenantStore(Protocol):
@@ -238,7 +371,10 @@ class TenantStore(Protocol):
 
 
 def check_change(
-    tenant_id: str, changes: Mapping[str, Any], reset: Iterable[str] = ()
+    tenant_id: str,
+    changes: Mapping[str, Any],
+    reset: Iterable[str] = (),
+    edit: RedactionEdit | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The values to set (checked and normalised, None ones left out) and the settings to
     reset, each once. Raises ValueError for a bad tenant id, InvalidTenantSetting for the
@@ -255,7 +391,84 @@ def check_change(
     both = sorted(set(given) & set(resetting))
     if both:
         raise InvalidTenantSetting(both[0], "cannot be both set and reset")
+    if edit:
+        edit.check()
+        edited = ["redaction_rules"] * bool(edit.put_rules or edit.remove_rules) + [
+            "redaction_deny"
+        ] * bool(edit.add_deny or edit.remove_deny)
+        both = sorted(set(given) & set(edited))
+        if both:
+            raise InvalidTenantSetting(both[0], "cannot be both replaced and edited")
     return TenantSettings(tenant_id, **given).checked().chosen(), resetting
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionEdit:
+    """Changes to a tenant's own rules and deny list that keep the rest of them.
+
+    Applied after any reset and before the new values are checked as a whole,
+    so ``--reset redaction-rules --redaction-rule a=...`` replaces every rule.
+    """
+
+    put_rules: Rules = ()  # a new name is added at the end; a known one keeps its place
+    remove_rules: tuple[str, ...] = ()
+    add_deny: tuple[str, ...] = ()
+    remove_deny: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.put_rules or self.remove_rules or self.add_deny or self.remove_deny)
+
+    def check(self) -> None:
+        """Each part alone (InvalidTenantSetting), before any store is opened; the caps
+        on the whole are checked once the current rules are known."""
+        try:
+            check_redaction_rules(self.put_rules)
+        except ValueError as exc:
+            raise InvalidTenantSetting("redaction_rules", str(exc)) from None
+        try:
+            check_redaction_deny(self.add_deny)
+        except ValueError as exc:
+            raise InvalidTenantSetting("redaction_deny", str(exc)) from None
+        if {n.upper() for n in self.remove_rules} & {n.upper() for n, _ in self.put_rules}:
+            raise InvalidTenantSetting(
+                "redaction_rules", "a rule cannot be set and removed at once"
+            )
+        if {e.lower() for e in self.remove_deny} & {e.lower() for e in self.add_deny}:
+            raise InvalidTenantSetting(
+                "redaction_deny", "an entry cannot be added and removed at once"
+            )
+
+    def applied(self, current: TenantSettings) -> dict[str, Any]:
+        """The new rules and deny list (only those this edit touches; None: none left),
+        or InvalidTenantSetting for a removal of something the tenant does not have."""
+        out: dict[str, Any] = {}
+        if self.put_rules or self.remove_rules:
+            rules = dict(current.redaction_rules or ())
+            by_label = {name.upper(): name for name in rules}
+            for name in self.remove_rules:
+                known = by_label.pop(name.upper(), None)
+                if known is None:
+                    raise InvalidTenantSetting("redaction_rules", f"no rule named {name!r}")
+                del rules[known]
+            for name, pattern in self.put_rules:
+                known = by_label.get(name.upper())
+                if known is not None and known != name:  # renamed in case: keep the place
+                    rules = {name if n == known else n: p for n, p in rules.items()}
+                by_label[name.upper()] = name
+                rules[name] = pattern
+            out["redaction_rules"] = tuple(rules.items()) or None
+        if self.add_deny or self.remove_deny:
+            deny = list(current.redaction_deny or ())
+            for entry in self.remove_deny:
+                lowered = [kept.lower() for kept in deny]
+                if entry.lower() not in lowered:
+                    # Not quoted: a deny-list entry is what the tenant wants hidden.
+                    raise InvalidTenantSetting(
+                        "redaction_deny", "an entry to remove is not in the deny list"
+                    )
+                del deny[lowered.index(entry.lower())]
+            out["redaction_deny"] = tuple([*deny, *self.add_deny]) or None
+        return out
 
 
 async def set_tenant_settings(
@@ -265,30 +478,48 @@ async def set_tenant_settings(
     *,
     changes: Mapping[str, Any],
     reset: Iterable[str] = (),
+    edit: RedactionEdit = RedactionEdit(),
     actor: str,
 ) -> TenantSettings:
     """Change some of a tenant's settings, keep the others, and record it in the audit trail.
 
     ``changes`` maps setting names to new values (None: unchanged); ``reset``
-    names settings that go back to the default. Raises what ``check_change``
-    raises before anything is read or written, then TenantStoreUnavailable and
-    AuditUnavailable.
+    names settings that go back to the default; ``edit`` adds and removes some
+    of the tenant's own rules and deny-list entries. Raises what ``check_change``
+    raises before anything is read or written, InvalidTenantSetting for an edit
+    that does not fit what the tenant has (nothing is written then), then
+    TenantStoreUnavailable and AuditUnavailable.
 
     Read-modify-write: two operators changing different settings of one
     tenant at the same moment may lose one change. Settings change rarely and
     by hand, so this is not worth a conditional write; the audit trail shows both.
     """
-    requested, resetting = check_change(tenant_id, changes, reset)
+    requested, resetting = check_change(tenant_id, changes, reset, edit)
     current = await store.get(tenant_id) or TenantSettings(tenant_id)
-    updated = replace(current.without(resetting).with_changes(**requested), updated_at=utc_now())
+    kept = current.without(resetting)
+    edited = edit.applied(kept) if edit else {}
+    if edited:  # the whole lists, against the caps, before anything is written
+        cleared = [name for name, value in edited.items() if value is None]
+        edited = {name: value for name, value in edited.items() if value is not None}
+        kept = kept.without(cleared)
+        edited = TenantSettings(tenant_id, **edited).checked().chosen()
+        resetting += [name for name in cleared if name not in resetting]
+    updated = replace(kept.with_changes(**requested, **edited), updated_at=utc_now())
     await store.put(updated)
-    detail = {name: _audit_value(value) for name, value in requested.items()}
+    detail = {name: _audit_value(name, value) for name, value in requested.items()}
     detail.update(dict.fromkeys(resetting, "default"))
+    detail.update({name: _audit_value(name, value) for name, value in edited.items()})
     await audit.record(AuditEvent(TENANT_SETTINGS, actor, tenant_id, detail))
     return updated
 
 
-def _audit_value(value: object) -> str:
+def _audit_value(name: str, value: object) -> str:
+    # A rule's pattern and a deny-list entry may spell out what the tenant hides: the
+    # trail names the rules and counts the entries.
+    if name == "redaction_rules" and isinstance(value, tuple):
+        return "rules: " + ",".join(rule for rule, _ in value)
+    if name == "redaction_deny" and isinstance(value, tuple):
+        return "1 entry" if len(value) == 1 else f"{len(value)} entries"
     if isinstance(value, tuple):
         return ",".join(value)
     if isinstance(value, bool):

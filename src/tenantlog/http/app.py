@@ -28,6 +28,7 @@ from tenantlog.http.policy import ClientAddress, RequestPolicy, route_label
 from tenantlog.http.reads import Reads
 from tenantlog.http.responses import error
 from tenantlog.http.tail import Tails
+from tenantlog.http.tenant_settings import TenantSettingsRoutes
 from tenantlog.http.usage import Usage
 from tenantlog.process import freeze_startup_heap
 from tenantlog.settings import Settings, load_settings
@@ -55,6 +56,9 @@ def create_app(
     tails = Tails(backends.store, backends.audit)
     ops = Operations(backends.queue, backends.store, backends.audit)
     usage = Usage(backends.usage.store)
+    tenant_settings = TenantSettingsRoutes(
+        backends.tenants, backends.audit, settings.tenant_defaults()
+    )
     erasures = Erasures(backends.store, backends.queue, backends.audit)
     routes = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
@@ -65,6 +69,8 @@ def create_app(
         Route("/tenants/{tenant_id}/logs/{log_id:path}", erasures.delete_log, methods=["DELETE"]),
         Route("/tenants/{tenant_id}/erasures/{erasure_id}", erasures.get_erasure, methods=["GET"]),
         Route("/tenants/{tenant_id}/usage", usage.tenant, methods=["GET"]),
+        Route("/tenants/{tenant_id}/settings", tenant_settings.show, methods=["GET"]),
+        Route("/tenants/{tenant_id}/settings", tenant_settings.change, methods=["PATCH"]),
         Route("/tenants", usage.tenants, methods=["GET"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),

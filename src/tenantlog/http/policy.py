@@ -61,6 +61,8 @@ def rule_for(method: str, path: str) -> Rule | None:
             return Rule("delete", tenant)
         if rest == "usage":
             return Rule("read", tenant)
+        if rest == "settings":
+            return Rule("admin")
     return Rule(None)
 
 
@@ -246,6 +248,8 @@ def route_label(path: str) -> str:
         return path
     if path.startswith("/tenants/") and path.count("/") == 3 and path.endswith("/usage"):
         return "/tenants/{tenant_id}/usage"
+    if path.startswith("/tenants/") and path.count("/") == 3 and path.endswith("/settings"):
+        return "/tenants/{tenant_id}/settings"
     if path.startswith("/tenants/") and path.split("/")[3:4] == ["erasures"]:
         return "/tenants/{tenant_id}/erasures/{erasure_id}"
     if path.startswith("/tenants/") and path.count("/") == 4 and path.endswith("/logs/tail"):

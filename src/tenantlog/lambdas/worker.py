@@ -13,12 +13,20 @@ Outcome it returns:
 - DeadLetter(reason): the message is copied to the DLQ with its reason and
   deleted, then reported as a success so that the mapping does not retry it.
 
+At most ``TENANTLOG_WORKER_RECORD_CONCURRENCY`` records are processed at once
+(10 by default, so a batch of up to 10 runs as before): a batch may hold up to
+10,000 records when the event source mapping has a batching window, and all of
+them at once would open as many DynamoDB writes and hold as many texts.
+
 The time budget is the Lambda's remaining time less a safety margin kept for
-applying the outcomes; work that cannot finish in it fails at once (a Retry)
-instead of being cut off with the whole batch. Visibility is never extended
-here: SQS requires the queue's visibility timeout to be at least the
-function's timeout, so a running invocation always outlives its messages'
-invisibility.
+applying the outcomes; each record gets what is left of it when its turn
+comes, and work that cannot finish in that fails at once (a Retry) instead of
+being cut off with the whole batch. A record whose turn comes after the budget
+is spent is not started: it is reported failed, untouched, and comes back after
+the visibility timeout.
+Visibility is never extended here: SQS requires the queue's visibility timeout
+to be at least the function's timeout, so a running invocation always outlives
+its messages' invisibility.
 
 Written directly rather than with Powertools' BatchProcessor: its record
 handlers succeed or raise, while an outcome here has three forms (a dead
@@ -65,10 +73,17 @@ class LambdaContext(Protocol):
 class WorkerFunction:
     """The queue and processor of one container, and how one batch is handled."""
 
-    def __init__(self, backends: Backends, queue: SqsQueue, processor: Processor) -> None:
+    def __init__(
+        self,
+        backends: Backends,
+        queue: SqsQueue,
+        processor: Processor,
+        record_concurrency: int = 10,
+    ) -> None:
         self.backends = backends
         self._queue = queue
         self._processor = processor
+        self._record_concurrency = record_concurrency
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerFunction:
@@ -83,7 +98,7 @@ class WorkerFunction:
             erase_messages=backends.queue.erase_tenant,
         )
         backends.usage.flush_when_asked()  # at the end of an invocation, never frozen halfway
-        return cls(backends, backends.queue, processor)
+        return cls(backends, backends.queue, processor, settings.worker_record_concurrency)
 
     def __call__(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         records: list[dict[str, Any]] = event.get("Records", [])
@@ -104,11 +119,32 @@ class WorkerFunction:
         runtime.run(self.backends.close())
 
     async def _handle_all(self, records: list[dict[str, Any]], budget: float) -> list[bool]:
-        return await asyncio.gather(*(self._handle(record, budget) for record in records))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + budget
+        slots = asyncio.Semaphore(self._record_concurrency)
 
-    async def _handle(self, record: dict[str, Any], budget: float) -> bool:
-        """Process and apply one record's outcome; True when the mapping may delete it."""
-        delivery = self._queue.hold(
+        async def in_turn(record: dict[str, Any]) -> bool:
+            async with slots:
+                time_left = deadline - loop.time()
+                if time_left <= 0:
+                    return self._not_started(record)
+                return await self._handle(record, time_left)
+
+        return await asyncio.gather(*(in_turn(record) for record in records))
+
+    def _not_started(self, record: dict[str, Any]) -> bool:
+        """A record the invocation had no time left for: reported failed, nothing else.
+
+        No call to SQS: in a batch of thousands the records left over may be many, and
+        the safety margin is for applying the outcomes of the others. The message comes
+        back after the visibility timeout, as any failed record does.
+        """
+        metrics.add_metric(name="MessagesNotStarted", unit=MetricUnit.Count, value=1)
+        logger.warning("no time left for message", extra={"message_id": record["messageId"]})
+        return False
+
+    def _hold(self, record: dict[str, Any]) -> Delivery:
+        return self._queue.hold(
             record["messageId"],
             record["body"],
             record["receiptHandle"],
@@ -116,6 +152,10 @@ class WorkerFunction:
             string_attributes(record.get("messageAttributes", {})),
             record.get("attributes", {}),
         )
+
+    async def _handle(self, record: dict[str, Any], budget: float) -> bool:
+        """Process and apply one record's outcome; True when the mapping may delete it."""
+        delivery = self._hold(record)
         try:
             outcome = await asyncio.wait_for(
                 self._processor.process(delivery, time_left=budget),

@@ -19,6 +19,29 @@ _ENCODED_DELIMITER = re.compile(r".*%(?:3D|3A|2F|26|3F|20|22|27|3C|3E|2C|3B|5B|5
 _LOCAL_PART_REVERSED = re.compile(r"[\w.%+'\-]{1,64}")
 
 
+# "git@github.com:org/repo.git", "deploy@host.example.com:/srv/app": scp's
+# user@host:path, a remote and its login, not a mailbox.
+_SCP_PATH = re.compile(r"[\w~.\-]*(?:/|\.git(?![\w\-]))")
+# Logins that are never a person's address: the user git and Mercurial hosts
+# and servers run as ("git@github.com: Permission denied (publickey)").
+_SERVICE_LOGINS = frozenset({"git", "hg"})
+_USERINFO_WINDOW = 256
+
+
+def _is_url_login(text: str, local_start: int, at: int) -> bool:
+    """Whether the "@" ends a URL's user information: "ssh://git@host", "scheme://user:pw@host".
+
+    What precedes the "@" there is a login, or the end of a password (which
+    the secrets detector replaces whole): an email here would swallow the
+    host and leave the rest of the password.
+    """
+    scheme_end = text.rfind("://", max(0, local_start - _USERINFO_WINDOW), local_start)
+    if scheme_end == -1:
+        return False
+    userinfo = text[scheme_end + 3 : at]
+    return not any(ch in userinfo for ch in " \t\n/?&")
+
+
 def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The scan matches from the "@" (a rare character it can skip to in C);
     # the local part is found here, looking back from it.
@@ -29,7 +52,16 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     prefix = _ENCODED_DELIMITER.match(text, local_start, start)
     if prefix is not None:
         local_start = prefix.end()
-    return (local_start, end) if local_start < start else None
+    if local_start >= start:
+        return None
+    # Cheap tests first: most addresses are none of these.
+    if start - local_start <= 3 and text[local_start:start] in _SERVICE_LOGINS:
+        return None
+    if text[end : end + 1] == ":" and _SCP_PATH.match(text, end + 1):
+        return None
+    if local_start >= 3 and _is_url_login(text, local_start, start):
+        return None
+    return local_start, end
 
 
 def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:

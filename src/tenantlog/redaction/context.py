@@ -16,7 +16,8 @@ _WINDOW = 48
 # "no.", "at") up to the number: a redacted value in between (a placeholder
 # has letters) then never brings a word into reach on a second pass.
 _PHONE_WORDS = re.compile(
-    r"(?:phone|tel|mobile|cell|fax|sms|msisdn|whatsapp|contact|call(?:er|ed|ing)?)\w{0,12}"
+    r"(?:phone|t[e\u00e9]l|mobile?|mob|cell|fax|sms|msisdn|whatsapp|contact|handy|rufnummer|landline"
+    r"|hotline|helpline|voicemail|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|\bph)\w{0,12}\.?"
     r"[\"']?\s*[:=#]?\s*[\"'(]?\s*(?:(?:is|no\.?|number|num|nr|me|at|on)\s*[:=#]?\s*){0,3}\Z",
     re.IGNORECASE,
 )
@@ -26,15 +27,45 @@ _SSN_WORDS = re.compile(
     re.IGNORECASE,
 )
 
-# "version 1.2.3.4", "ver=1.2.3.4", "build: 10.0.19041.1"; the word ends where
-# the spaces and the one ":" or "=" before the number begin (see says_version).
-_VERSION_WORD = re.compile(
-    r"\b(?:v|ver|version|release|build|rev|revision|firmware|fw|os|sdk|api)$", re.IGNORECASE
+# "version 1.2.3.4", "ver=1.2.3.4", "build: 10.0.19041.1", and keys such as
+# JSON's "app_version": "10.2.0.1", "agentVersion", "firmware_rev": the last
+# part of the key, or any part that says version or firmware.
+_VERSION_PARTS = frozenset(
+    {"v", "ver", "vsn", "version", "release", "build", "rev", "revision", "firmware", "fw"}
+    | {"os", "sdk", "api"}
 )
-_LONGEST_VERSION_WORD = len("firmware")
+_VERSION_ANYWHERE = frozenset({"version", "ver", "firmware", "fw"})
+# The key before the value, matched on the reversed text (its end is known,
+# its start is not: a forward search would try every position of the window).
+_KEY_REVERSED = re.compile(r"[\w.\-]{0,40}[^\W\d_]")
+_QUOTES = "\"'\\"
+# camelCase and snake_case parts: a boundary before a capital that follows a
+# small letter, then a split on what is not a letter.
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+# "build_number", "versionName": a version word, then what names its form.
+_VERSION_FORMS = frozenset({"number", "no", "num", "id", "name", "string", "str", "code", "tag"})
+_KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
 _VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
+
+
+# "trace_id=", "dd.span_id=", "parent_id:", "x-b3-traceid: ", JSON "spanId":":
+# tracers print their 64-bit ids in decimal too, and one in ten of those
+# that start like a card passes Luhn.
+_TRACE_KEY = re.compile(
+    r"(?:trace|span|parent)(?:[_\-.]?id)?[\"']?\s*[:=]\s*[\"']?\Z", re.IGNORECASE | re.ASCII
+)
+_TRACE_WINDOW = 24
+
+
+def says_trace_id(text: str, start: int) -> bool:
+    """True when the number at ``start`` is the value of a trace, span or parent id."""
+    window = text[max(0, start - _TRACE_WINDOW) : start].lower()
+    if not ("trac" in window or "span" in window or "parent" in window):
+        return False  # most cards: no regex call
+    return _TRACE_KEY.search(window) is not None
 
 
 def says_phone(text: str, start: int) -> bool:
@@ -47,23 +78,36 @@ def says_ssn(text: str, start: int) -> bool:
     return _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None
 
 
+def _names_version(key: str) -> bool:
+    parts = [part.casefold() for part in _NOT_LETTERS.split(_CAMEL.sub("_", key)) if part]
+    if not parts:
+        return False
+    last = parts[-1]
+    return (
+        last in _VERSION_PARTS
+        or not _VERSION_ANYWHERE.isdisjoint(parts)
+        or (last in _VERSION_FORMS and not _VERSION_PARTS.isdisjoint(parts))
+    )
+
+
 def says_version(text: str, start: int, end: int) -> bool:
     """True when a dotted quad is introduced or followed like a version string.
 
     Runs once per IPv4 candidate, so a log dense with addresses pays for it
-    thousands of times: the version word is looked for only where it would
-    have to end, not at each of the sixteen positions before the number.
+    thousands of times: one anchored search over a short window for the key
+    or word before the number.
     """
     window_start = max(0, start - 16)
     window = text[window_start:start]
     # "$" also matches before a final newline, hence "/\n".
     if window.endswith(("/", "/\n")) and _PRODUCT_BEFORE.search(text, window_start, start):
         return True
-    head = window.rstrip()
+    # The value's opening quote, ":" or "=", the key's closing quote (JSON's
+    # escaped quotes inside text too), each optional.
+    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
     if head.endswith((":", "=")):
-        head = head[:-1].rstrip()
-    word_end = window_start + len(head)
-    word_start = max(window_start, word_end - _LONGEST_VERSION_WORD)
-    if _VERSION_WORD.search(text, word_start, word_end) is not None:
+        head = head[:-1].rstrip().rstrip(_QUOTES)
+    key = _KEY_REVERSED.match(head[::-1])
+    if key is not None and _names_version(key.group()[::-1]):
         return True
     return _VERSION_AFTER.match(text, end) is not None

@@ -8,6 +8,7 @@ scan patterns keep to stay fast.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -45,14 +46,19 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
 
     Returns None when none of its kinds is enabled, so the scan is skipped.
     """
-    kinds = {group: kind for group, kind in scan.kinds.items() if kind.detector in enabled}
+    kinds = {
+        group: chosen
+        for group, kind in scan.kinds.items()
+        if (chosen := _enabled_kind(kind, enabled)) is not None
+    }
     if not kinds:
         return None
     pattern = scan.pattern
     for group in scan.kinds.keys() - kinds.keys():
         pattern = pattern.replace(f"(?P<{group}>", f"(?P<{group}>(?!)")
     if not scan.lead:
-        search = re.compile(pattern, scan.flags).search
+        compiled = re.compile(pattern, scan.flags)
+        search = compiled.search if scan.searcher is None else scan.searcher(compiled)
         return CompiledScan(search, None, kinds, scan.trigger, scan.skip_rejected)
     if not scan.starts:
         search = re.compile(f"{scan.lead}(?:{pattern})", scan.flags).search
@@ -66,6 +72,16 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     # Values start with ASCII characters (the classes of a led scan are ASCII).
     starts = frozenset(c for c in map(chr, range(128)) if first.fullmatch(c))
     return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected, starts)
+
+
+def _enabled_kind(kind: Kind | None, enabled: frozenset[str]) -> Kind | None:
+    """``kind`` with its fallbacks limited to the enabled detectors (None: none is)."""
+    if kind is None:
+        return None
+    also = _enabled_kind(kind.also, enabled)
+    if kind.detector not in enabled:
+        return also
+    return kind if also is kind.also else dataclasses.replace(kind, also=also)
 
 
 def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
@@ -83,39 +99,91 @@ def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
                 last_trigger, triggered = trigger, trigger(text)
             if not triggered:
                 continue
-        search, head = scan.search, scan.head
-        # A led scan's matches start on the delimiter before the value; only
-        # a value at the very start of the text has none.
-        led = 0 if head is None else 1
-        skip = 0
-        starts = scan.head_starts
-        match = None if head is None or (starts and text[:1] not in starts) else head(text)
-        if match is None:
-            match = search(text, 0)
-            if match is None:
-                continue  # most scans of most lines
-            skip = led
-        found_before = len(spans)
-        kinds, skip_rejected = scan.kinds, scan.skip_rejected
-        while match is not None:
-            kind = kinds[match.lastgroup or ""]
-            start = match.start() + skip
-            end = match.end()
-            confirmed = kind.check(text, start, end)
-            if confirmed is None:
-                pos = end if skip_rejected else start + 1
-            else:
-                pos = confirmed[1]
-                spans.append((confirmed[0], pos, kind.label))
-                if pos <= start:
-                    pos = start + 1
-            match = search(text, pos)
-            skip = led
-        if len(spans) > found_before:
-            scans_with_hits += 1
+        # Inline, the test most scans of most lines end with: no candidate.
+        head, starts = scan.head, scan.head_starts
+        if head is None or (starts and text[:1] not in starts) or head(text) is None:
+            searched = scan.search(text, 0)
+            if searched is None:
+                continue
+            found = _add_spans(scan, text, spans, searched, True)
+        else:
+            found = _add_spans(scan, text, spans)
+        if found:
+            # A value that grows back before its match (an email's local
+            # part, a lower-case IBAN's country) may overlap one found before.
+            scans_with_hits += found
     if scans_with_hits > 1:
         spans = keep_longest(spans)
     return spans
+
+
+def spans_of_one(scan: CompiledScan, text: str, searched: re.Match[str] | None) -> list[Span]:
+    """``find_spans`` for a single scan without a trigger: most lines to scan need no more.
+
+    ``searched``: what the scan's search from the start of the text found,
+    which the caller has already asked for.
+    """
+    spans: list[Span] = []
+    if _add_spans(scan, text, spans, searched, True) > 1:
+        spans = keep_longest(spans)
+    return spans
+
+
+def _add_spans(
+    scan: CompiledScan,
+    text: str,
+    spans: list[Span],
+    searched: re.Match[str] | None = None,
+    has_searched: bool = False,
+) -> int:
+    """Append the confirmed spans of ``scan``: 0 for none, 1 if in order, 2 if any overlap."""
+    search, head = scan.search, scan.head
+    # A led scan's matches start on the delimiter before the value; only
+    # a value at the very start of the text has none.
+    led = 0 if head is None else 1
+    skip = 0
+    starts = scan.head_starts
+    match = None if head is None or (starts and text[:1] not in starts) else head(text)
+    if match is None:
+        match = searched if has_searched else search(text, 0)
+        if match is None:
+            return 0  # most scans of most lines
+        skip = led
+        has_searched = False
+    found_before = len(spans)
+    kinds, skip_rejected = scan.kinds, scan.skip_rejected
+    last_end = 0
+    overlap = False
+    while match is not None:
+        kind = kinds[match.lastgroup or ""]
+        start = match.start() + skip
+        end = match.end()
+        confirmed = kind.check(text, start, end)
+        if confirmed is None and kind.also is not None:
+            kind = kind.also
+            confirmed = kind.check(text, start, end)
+        if confirmed is None:
+            pos = end if skip_rejected else start + 1
+        else:
+            pos = confirmed[1]
+            if confirmed[0] < last_end:
+                overlap = True
+            last_end = pos
+            spans.append((confirmed[0], pos, kind.label))
+            if pos <= start:
+                pos = start + 1
+        if has_searched and searched is not None and searched.start() >= pos:
+            # After a value at the start: the caller's search found the next.
+            match, has_searched = searched, False
+        elif has_searched and searched is None:
+            match = None  # a value at the start, and none after it
+        else:
+            match = search(text, pos)
+            has_searched = False
+        skip = led
+    if len(spans) == found_before:
+        return 0
+    return 2 if overlap else 1
 
 
 def _longest_first(span: Span) -> tuple[int, int]:

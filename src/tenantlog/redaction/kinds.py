@@ -15,8 +15,12 @@ named group that only says which kind matched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+# A compiled pattern's ``search``, or a function that returns the same matches.
+Search = Callable[[str, int], "re.Match[str] | None"]
 
 # Given the text and a candidate's span, return the span of the confirmed value
 # (usually trimmed; an email's grows back to its local part) or None to reject it.
@@ -35,6 +39,9 @@ class Kind:
     detector: str
     label: str
     check: Checker = accept
+    # Tried when ``check`` rejects the candidate: a shape two kinds share,
+    # where the group that matches first would otherwise hide the other.
+    also: Kind | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +72,8 @@ class Scan:
     # this to go on after the candidate instead: re-reading a long candidate
     # from each position inside it would make the scan quadratic.
     skip_rejected: bool = False
+    # Builds the search from the compiled pattern, for a scan whose regex
+    # cannot start on a literal (``re`` would try it at every candidate
+    # letter): it may find candidates faster, but must return exactly the
+    # matches the pattern's own ``search`` would.
+    searcher: Callable[[re.Pattern[str]], Search] | None = None

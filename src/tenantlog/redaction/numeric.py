@@ -15,18 +15,32 @@ from __future__ import annotations
 
 import re
 
-from tenantlog.redaction import context, numbering, validators
+from tenantlog.redaction import context, iban, numbering, validators
 from tenantlog.redaction.kinds import Kind
 
 # The value must not run on into a word, an id or a decimal.
 _END = r"(?![0-9A-Za-z_\-])(?!\.[0-9])"
 _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
-_EXTENSION = re.compile(r"[ ]?(?:ext\.?|x)[ ]?[0-9]+$")
+_EXTENSION = re.compile(
+    r"(?:,?[ ]?(?:ext(?:ension)?\.?|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE | re.ASCII
+)
 
 
 def _digits(text: str) -> str:
-    return _NON_DIGIT.sub("", text)
+    # String methods for the separators candidates hold (a regex call costs
+    # more on a dozen characters); the regex for anything else.
+    digits = (
+        text.replace(" ", "").replace("-", "").replace(".", "").replace("(", "").replace(")", "")
+    )
+    return digits if digits.isdigit() else _NON_DIGIT.sub("", digits)
+
+
+def _without_extension(candidate: str) -> str:
+    """The number without its extension; most have none, and need no regex to say so."""
+    if ";" in candidate or "#" in candidate or "x" in candidate.lower():
+        return _EXTENSION.sub("", candidate)
+    return candidate
 
 
 def _group_ends(text: str, start: int, end: int) -> list[int]:
@@ -36,6 +50,8 @@ def _group_ends(text: str, start: int, end: int) -> list[int]:
 
 
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if text[start - 1 : start] in ("=", ":", " ", '"') and context.says_trace_id(text, start):
+        return None
     candidate = text[start:end]
     if candidate.isdigit():
         return (start, end) if validators.card_ok(candidate) else None
@@ -64,16 +80,33 @@ def _check_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if validators.ssn_ok(_digits(text[start:end])) else None
 
 
+def _nanp_plan_ok(ten: str) -> bool:
+    """A real NANP area code and exchange: NXX NXX, the area's middle digit not 9, neither N11."""
+    area, exchange = ten[:3], ten[3:6]
+    return (
+        area[0] >= "2"
+        and area[1] != "9"
+        and area[1:] != "11"
+        and exchange[0] >= "2"
+        and exchange[1:] != "11"
+    )
+
+
 def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Punctuated ten-digit numbers are phones even in the fictional ranges
     # logs and test data use ("(555) 123-4567", "123-456-7890"). A seven-digit
     # number needs a real exchange (2-9): "100-2000" is a range. "1" may only
-    # lead as the country code of an eleven-digit number.
-    digits = _digits(_EXTENSION.sub("", text[start:end]))
+    # lead as the country code of an eleven-digit number. Groups separated by
+    # spaces alone ("415 555 0199") are as often columns of numbers: they
+    # must also fit the numbering plan.
+    candidate = text[start:end]
+    digits = _digits(_without_extension(candidate))
     if len(digits) == 11:
         ok = digits[0] == "1"
     else:
         ok = len(digits) == 10 or (len(digits) == 7 and digits[0] >= "2")
+    if ok and len(digits) >= 10 and not ("-" in candidate or "." in candidate or "(" in candidate):
+        ok = _nanp_plan_ok(digits[-10:])
     return (start, end) if ok else None
 
 
@@ -86,10 +119,44 @@ def _check_paren_glued(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 
 def _check_phone_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
-    # Bare or space-separated digits are as often byte counts or table columns.
+    # Bare digits are as often byte counts or ids.
     if not context.says_phone(text, start):
         return None
     return _check_nanp(text, start, end)
+
+
+def _check_phone_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # "415 555 0199": a phone after a phone word, or anywhere when its area
+    # code and exchange are real ones (``_check_nanp``); columns of numbers
+    # rarely are.
+    if context.says_phone(text, start):
+        digits = _digits(_without_extension(text[start:end]))
+        return (start, end) if len(digits) == 10 else None
+    return _check_nanp(text, start, end)
+
+
+# National numbers: "0" and a trunk ("020 7946 0958", "030 901820",
+# "01 42 68 53 00"), with at least this many digits in all.
+_NATIONAL_DIGITS = range(8, 13)
+
+
+def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # A national number has no country code, so only a phone word says it is
+    # one; "00" is the international prefix of most countries ("0033 1 ..."),
+    # checked like "+". Trailing groups that make it too long are left out.
+    if not context.says_phone(text, start):
+        return None
+    paren = text[start] == "("
+    for stop in _group_ends(text, start, end):
+        digits = _digits(text[start:stop])
+        if digits.startswith("00") and not paren:
+            if len(digits) >= 9 and numbering.possible_number(digits[2:]):
+                return start, stop
+        elif len(digits) in _NATIONAL_DIGITS:
+            return start, stop
+        if len(digits) < _NATIONAL_DIGITS[0]:
+            break
+    return None
 
 
 def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -98,17 +165,26 @@ def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 def _check_international(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The regex is greedy across spaces ("+44 20 7946 0958 200 OK"); the
-    # longest prefix that is a possible number for its country wins.
-    for stop in _group_ends(text, start, end):
+    # longest prefix that is a possible number for its country wins. An
+    # extension after the whole number is part of it.
+    number = _without_extension(text[start:end])
+    number_end = start + len(number)
+    for stop in _group_ends(text, start, number_end):
         digits = _digits(text[start:stop])
         if len(digits) < 7:
             break
         if numbering.possible_number(digits):
-            return start, stop
+            return start, end if stop == number_end else stop
     return None
 
 
-_EXT = r"(?:[ ]?(?:ext\.?|x)[ ]?[0-9]{1,6})?"
+# An extension belongs to the number: "x204", "ext. 12", "Ext 12", "extension 12",
+# "#12", ";ext=12" (RFC 3966). Letters are spelled out in both cases: the
+# combined scan is case-sensitive.
+_EXT_BODY = (
+    r"(?:,?[ ]?(?:[Ee][Xx][Tt](?:[Ee][Nn][Ss][Ii][Oo][Nn])?\.?|[Xx#])[ ]?|;[Ee][Xx][Tt]=)[0-9]{1,6}"
+)
+_EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
 _CARD_END = r"(?![0-9A-Za-z])"
 
@@ -130,23 +206,29 @@ _PHONE_TAIL = r"[0-9]{3}[\-.]" + _LAST4  # "555-0199" after the area code
 _AFTER_3_DIGITS = "|".join(
     (
         r"\." + _ipv4_rest("ipv4_3"),
-        # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-19 plain.
+        # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-digit
+        # Visa 4-3-3-3, 13-19 plain.
         r"[0-9](?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]{4}(?:[ \-]?[0-9]{1,3})?"
-        r"|[0-9]{6}[ \-]?[0-9]{4,5})" + _CARD_END + "(?P<card_groups>)"
+        r"|[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{3})"
+        + _CARD_END
+        + "(?P<card_groups>)"
         r"|[0-9]{9,15}" + _CARD_END + "(?P<card_plain>)"
         # Bare ten-digit phones and nine-digit SSNs count only after a word
         # saying so: otherwise they are byte counts and ids.
         r"|[0-9]{6}(?<=[2-9][0-9]{9})" + _END + "(?P<phone_bare>)"
-        r"|[0-9]{5}" + _END + "(?P<ssn_bare>))",
+        r"|[0-9]{5}" + _END + "(?P<ssn_bare>)"
+        # A lower-case IBAN's groups ("gb82 west 1234 5698 ..."): see ``iban``.
+        r"|" + iban.AFTER_FIRST_GROUP + ")",
         r"-(?:[0-9][0-9]-[0-9]{4}" + _END + "(?P<ssn>)"
-        r"|[0-9]{4}" + _END + "(?P<phone_local>)"  # the seed's seven-digit "555-0199"
+        r"|" + _LAST4 + "(?P<phone_local>)"  # the seed's seven-digit "555-0199"
         r"|" + _PHONE_TAIL + "(?P<phone_dash>))",
         r"\." + _PHONE_TAIL + "(?P<phone_dot>)",
         # "x(415) 555-0199": the "(" was taken as the delimiter; see the checker.
         r"\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren_glued>)",
         r" (?:" + _PHONE_TAIL + "(?P<phone_space>)"
-        # All-space groups ("415 555 0199", "123 45 6789") also need a word.
-        r"|[0-9]{3} [0-9]{4}" + _END + "(?P<phone_spaced>)"
+        # All-space groups: "415 555 0199" must fit the numbering plan (or
+        # follow a phone word), "123 45 6789" needs an SSN word.
+        r"|[0-9]{3} " + _LAST4 + "(?P<phone_spaced>)"
         r"|[0-9]{2} [0-9]{4}" + _END + "(?P<ssn_spaced>))",
     )
 )
@@ -163,8 +245,9 @@ BRANCHES = (
     # A digit group takes all the digits it can ("{1,5}+"): splitting a run
     # of digits differently cannot end the number anywhere else, and trying
     # every split of a long run before giving up took seconds per 64 KiB.
-    r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5}+)){1,6}(?![0-9A-Za-z_])"
-    r"(?P<phone_intl>)",
+    r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5}+)){1,6}"
+    + _EXT
+    + r"(?![0-9A-Za-z_])(?P<phone_intl>)",
     r"\([0-9]{3}\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren>)",
     r"[0-9](?:\."
     + _ipv4_rest("ipv4_1")
@@ -174,9 +257,17 @@ BRANCHES = (
     + _AFTER_3_DIGITS
     + "))"
     # "1-800-555-0199", "1 (800) 555-0199": the checker makes sure the "1" leads.
-    + r"|[ \-.]\(?[0-9]{3}\)?[ \-.]?"
-    + _PHONE_TAIL
+    + r"|[ \-.]\(?[0-9]{3}\)?[ \-.]?[0-9]{3}[ \-.]"
+    + _LAST4
     + "(?P<phone_1>))",
+    # National numbers after a phone word: "0", a trunk of up to five digits,
+    # then groups; or the trunk in parentheses, "(020) 7946 0958". Tried only
+    # where no branch above matched. Groups take every digit they can and the
+    # repeat is possessive, so a long run is read once.
+    # The look-aheads turn away what cannot hold eight digits (times, dates).
+    r"(?:0(?=(?:[ \-./]?[0-9]){7})[0-9]{1,5}+"
+    r"|\((?=0(?:[ \-./()]{0,2}[0-9]){7})0[1-9][0-9]{0,4}\))"
+    r"(?:[ \-./]?[0-9]{1,8}+){0,5}+" + _END + "(?P<phone_national>)",
 )
 
 _PHONE = Kind("phone", "PHONE", _check_nanp)
@@ -197,8 +288,15 @@ KINDS: dict[str, Kind] = {
     "phone_paren_glued": Kind("phone", "PHONE", _check_paren_glued),
     "phone_space": _PHONE,
     "phone_bare": Kind("phone", "PHONE", _check_phone_by_word),
-    "phone_spaced": Kind("phone", "PHONE", _check_phone_by_word),
+    "phone_spaced": Kind("phone", "PHONE", _check_phone_spaced),
     "ssn_bare": Kind("ssn", "SSN", _check_ssn_by_word),
     "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word),
     "phone_1": _PHONE,
+    "phone_national": Kind("phone", "PHONE", _check_national),
+    # Groups of four after a first group of four digits: the end of a
+    # lower-case IBAN, or a national number ("0151 2345 6789") that this
+    # branch, matching first, would otherwise hide from its own.
+    "iban_tail": Kind(
+        "iban", "IBAN", iban.check_iban_tail, also=Kind("phone", "PHONE", _check_national)
+    ),
 }

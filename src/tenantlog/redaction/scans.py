@@ -13,32 +13,38 @@ from __future__ import annotations
 
 import re
 
-from tenantlog.redaction import addresses, credentials, iban, numeric
+from tenantlog.redaction import addresses, credentials, iban, key_prefixes, numeric, passwords
 from tenantlog.redaction.kinds import Scan
 
 # A value starts after a character that is not a letter or digit, nor "." or
 # "-": a number after those belongs to a larger token ("ORD-555-0199",
 # "v1.2.3.4"). Delimiters are rarer than digits in logs, so starting here
 # also means fewer attempts than starting on the value's first character.
-_DELIMITER = r"[^0-9A-Za-z.\-]"
+# Nor after "_": "txn_4539...", "ord_..." are ids, whatever their digits.
+_DELIMITER = r"[^0-9A-Za-z.\-_]"
 # The first characters of every branch below ("+", "(", digits; IBANs and key
-# ids in capitals; "b"/"B" of bearer and basic; "t" of tlk_). A branch with
-# another first character must add it.
-_STARTS = "0-9+(A-Zbt"
+# ids in capitals; "b"/"B" of bearer and basic; "t" of tlk_; "s", "r", "g",
+# "x" of prefixed API keys). A branch with another first character must add it.
+_STARTS = "0-9+(A-Zbtsrgx"
 
 COMBINED = Scan(
-    "|".join((*numeric.BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)),
-    {**numeric.KINDS, **iban.KINDS, **credentials.KINDS},
+    "|".join((*numeric.BRANCHES, *iban.BRANCHES, *credentials.BRANCHES, *key_prefixes.BRANCHES)),
+    {**numeric.KINDS, **iban.KINDS, **credentials.KINDS, **key_prefixes.KINDS},
     flags=re.ASCII,
     lead=_DELIMITER,
     starts=_STARTS,
 )
 
-# Cheapest and most frequent first; the order does not change results.
+# Cheapest and most frequent first. The order decides only between equal
+# spans: a "client_secret" value found by the token parameters and by the
+# secrets' names stays a TOKEN, as it was before the secrets detector.
 ALL: tuple[Scan, ...] = (
     COMBINED,
     addresses.EMAIL_SCAN,
     credentials.JWT_SCAN,
     *credentials.PARAMETER_SCANS,
+    passwords.NAMED_SCAN,
     addresses.IPV6_SCAN,
+    key_prefixes.PEM_SCAN,
+    passwords.URL_SCAN,
 )

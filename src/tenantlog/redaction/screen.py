@@ -25,6 +25,12 @@ redactor to one running every scan on every text. Why each set is complete:
   character ``re.IGNORECASE`` takes for one of their letters (the Kelvin
   sign for ``k``, the long s for ``s``) case-folds to it, so the words are
   looked for in ``str.casefold()`` of the text.
+* secrets: a prefixed key holds ``_live_``/``_test_`` (Stripe), ``gh``
+  (``ghp_``…), ``_pat_`` (``github_pat_``), ``sk-``, ``xox``, ``-----BEGIN``
+  or ``AIza``, case-sensitive (``may_hold_prefixed_key``); a password in a
+  URL an ``@``; a secret's name ``pass``, ``pwd``, ``secret``, ``key`` or
+  ``identified`` (ASCII, case-insensitive: looked for in the case-folded
+  text, as above).
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from collections.abc import Iterable
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.credentials import may_hold_jwt, may_name_secret
 from tenantlog.redaction.engine import CompiledScan
+from tenantlog.redaction.key_prefixes import may_hold_pem, may_hold_prefixed_key
+from tenantlog.redaction.passwords import may_hold_url_password
 
 _DIGITS = tuple("0123456789")
 # Detector -> case-sensitive marks, and words looked for in the case-folded text.
@@ -46,33 +54,63 @@ _MARKS: dict[str, tuple[str, ...]] = {
     "email": ("@", "%40"),
     "aws_key": ("AKIA", "ASIA"),
     "token": ("eyJ", "tlk_"),
+    # Its prefixed keys are ruled out by ``may_hold_prefixed_key``, grouped.
+    "secrets": ("@",),
 }
-_WORDS: dict[str, tuple[str, ...]] = {"token": ("bearer", "basic", "token", "key", "secret")}
+_WORDS: dict[str, tuple[str, ...]] = {
+    "token": ("bearer", "basic", "token", "key", "secret"),
+    "secrets": ("pass", "pwd", "secret", "key", "identified"),
+}
 # The triggers ``scans_for`` knows how to rule out (it repeats their tests inline).
-_KNOWN_TRIGGERS = frozenset({may_hold_email, may_hold_jwt, may_name_secret, may_hold_ipv6})
+_KNOWN_TRIGGERS = frozenset(
+    {
+        may_hold_email,
+        may_hold_jwt,
+        may_name_secret,
+        may_hold_ipv6,
+        may_hold_pem,
+        may_hold_url_password,
+    }
+)
+
+
+# A character each of these marks and words holds and many lines lack: one
+# search for it, at memory speed, rules the longer mark out for most lines.
+_GATES = {"%40": "%", "AKIA": "A", "ASIA": "A", "eyJ": "J", "tlk_": "_", "token": "k"}
+_GATES.update({"key": "k", "pwd": "w", "identified": "y"})
 
 
 def _unique(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(mark for group in groups for mark in group))
 
 
+def _gated(marks: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((_GATES.get(mark, mark), mark) for mark in marks)
+
+
 class Plan:
     """The scans of one detector set, and the test that picks those a text needs."""
 
-    __slots__ = ("_marks", "_untriggered", "_words", "scans")
+    __slots__ = ("_marks", "_secrets", "_untriggered", "_words", "scans")
+
+    @property
+    def untriggered(self) -> tuple[CompiledScan, ...]:
+        """The scans without a trigger: what ``scans_for`` returns for most lines to scan."""
+        return self._untriggered
 
     def __init__(self, enabled: Iterable[str], scans: tuple[CompiledScan, ...]) -> None:
         # Digits first: most lines that hold anything have one, so a line to
         # scan is usually let through by the first few tests. A KeyError for
         # a detector without marks: leaving it out would hide its values.
         chosen = sorted(enabled, key=lambda detector: _MARKS[detector] != _DIGITS)
-        self._marks = _unique(_MARKS[detector] for detector in chosen)
-        self._words = _unique(_WORDS.get(detector, ()) for detector in chosen)
+        self._marks = _gated(_unique(_MARKS[detector] for detector in chosen))
+        self._words = _gated(_unique(_WORDS.get(detector, ()) for detector in chosen))
         unknown = {scan.trigger for scan in scans} - {None} - _KNOWN_TRIGGERS
         if unknown:  # a new trigger must be ruled out in scans_for before it can be skipped
             raise ValueError(f"scan triggers the plan cannot rule out: {unknown}")
         self.scans = scans
         self._untriggered = tuple(scan for scan in scans if scan.trigger is None)
+        self._secrets = "secrets" in chosen
 
     def scans_for(self, text: str) -> tuple[CompiledScan, ...]:
         """The scans the first pass over ``text`` needs (empty: none can match).
@@ -80,28 +118,43 @@ class Plan:
         The untriggered scans alone are enough when no triggered scan can
         match: the test below is true whenever a trigger is (the email one
         takes any "@" or "%", the JWT one "eyJ", the parameters' a secret
-        word, the IPv6 one its hint), whatever the detectors.
+        word, the IPv6 one its hint; the secrets' scans one of their marks
+        or words, tested only when that detector is on), whatever the
+        detectors.
         """
-        for mark in self._marks:
-            if mark in text:
+        for gate, mark in self._marks:
+            if gate in text and mark in text:
                 break
-        else:  # no mark: only a word can let the text through
+        else:  # no mark: only a word or a prefixed key can let the text through
             if self._words:
                 folded = text.casefold()
-                for word in self._words:
-                    if word in folded:
+                for gate, word in self._words:
+                    if gate in folded and word in folded:
                         return self.scans
+            if self._secrets and may_hold_prefixed_key(text):
+                return self.scans
             return ()
         if (
             "@" in text
             or "%" in text
-            or "eyJ" in text
+            or ("J" in text and "eyJ" in text)
             or (":" in text and search_ipv6_hint(text) is not None)
         ):
             return self.scans
-        # The IPv6 hint and ``may_name_secret`` inline: each a call less for
-        # every line with a digit (most lines to scan).
+        # ``may_name_secret`` and the secrets' tests inline: each a call less
+        # for every line with a digit (most lines to scan).
         folded = text.casefold()
         if ("k" in folded and ("token" in folded or "key" in folded)) or "secret" in folded:
+            return self.scans
+        # The secrets' names and PEM blocks (their prefixed keys are branches
+        # of the combined scan, which runs on this line anyway); "pwd" and
+        # "identified" (by) only after the "w" and "y" they need, which many
+        # lines lack.
+        if self._secrets and (
+            "pass" in folded
+            or ("w" in folded and "pwd" in folded)
+            or ("y" in folded and "identified" in folded)
+            or ("-" in text and "-----BEGIN" in text)
+        ):
             return self.scans
         return self._untriggered

@@ -24,10 +24,11 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (644, 649, frozenset({16, 17, 18, 19})),  # Discover
     (65, 65, frozenset({16, 17, 18, 19})),  # Discover
     (622126, 622925, frozenset({16, 17, 18, 19})),  # Discover / UnionPay co-brand
+    (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
     (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
     (300, 305, frozenset({14, 16})),  # Diners Club
     (36, 36, frozenset({14, 16})),  # Diners Club
-    (38, 39, frozenset({16})),  # Diners Club
+    (38, 39, frozenset({14, 16})),  # Diners Club
 )
 
 # Length of each country's IBAN (ISO 13616 registry). The length check comes

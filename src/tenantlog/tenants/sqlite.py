@@ -1,7 +1,8 @@
 """Tenant settings in the ``tenants`` table of the embedded database.
 
 One row per tenant: what was set, as a JSON object, so that a setting added
-by a later release needs no schema change; an absent key is the default.
+by a later release needs no schema change; an absent key is the default. A
+tenant's own rules are kept as ``[[name, pattern], ...]``, in their order.
 """
 
 from __future__ import annotations

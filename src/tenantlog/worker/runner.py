@@ -7,11 +7,12 @@ keeps hundreds of messages in flight. The fate of a message is decided by
 (heartbeat), and on shutdown finishes or gives back what it holds.
 
 Without simulated work, what the worker spends its time on is writes, so a
-batch is processed at once (``Processor.process_batch``): its records are
-one write. Where the queue lives in the store's database (SQLite), that same
-write deletes the messages of the records it stores or finds: a log and its
-ack commit together, one transaction per batch. Each message still has its
-own outcome; the others are applied one by one.
+whole receive (up to ``MAX_RECEIVE`` messages, its batches together) is
+processed at once (``Processor.process_batch``): its records are one write.
+Where the queue lives in the store's database (SQLite), that same write
+deletes the messages of the records it stores or finds: a log and its ack
+commit together. Each message still has its own outcome; the others are
+applied one by one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections import Counter
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -68,7 +70,8 @@ class Worker:
         self._receive_wait = receive_wait
         self._usage = usage
         self._jobs: dict[str, _Job] = {}
-        self._batches: set[asyncio.Task[None]] = set()
+        self._batches: dict[asyncio.Task[None], int] = {}  # each task: messages it holds
+        self._held = 0  # messages held by the tasks, at most max_batches * batch_size
         self._slot_freed = asyncio.Event()
         #: Whether a batch's write acks its stored messages (queue and store in one file).
         self._ack_in_store = isinstance(queue, AcksInStore) and queue.acks_in(processor.store)
@@ -88,15 +91,13 @@ class Worker:
 
     async def _receive_until(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
-            free = self._max_batches - len(self._batches)
+            free = self._max_batches * self._batch_size - self._held
             if free <= 0:
                 self._slot_freed.clear()
                 await _first(self._slot_freed.wait(), stopping.wait())
                 continue
             try:
-                deliveries = await self._queue.receive(
-                    min(free * self._batch_size, MAX_RECEIVE), self._receive_wait
-                )
+                deliveries = await self._queue.receive(min(free, MAX_RECEIVE), self._receive_wait)
             except QueueUnavailable as exc:
                 log.error("receive failed, retrying in 1s: %s", exc)
                 await _first(asyncio.sleep(1), stopping.wait())
@@ -104,16 +105,24 @@ class Worker:
             if stopping.is_set():
                 await asyncio.gather(*(self._give_back(d) for d in deliveries))
                 return
-            for start in range(0, len(deliveries), self._batch_size):
-                self._start_batch(deliveries[start : start + self._batch_size])
+            if self._processor.policy.processing_delay_per_char > 0:
+                for start in range(0, len(deliveries), self._batch_size):
+                    self._start_batch(deliveries[start : start + self._batch_size])
+            elif deliveries:
+                # Without simulated work nothing is gained by splitting a receive: its
+                # batches are processed one after another on this loop anyway, and one
+                # write for all of them costs the writer one operation, not one a batch.
+                # Each message still has its own outcome.
+                self._start_batch(deliveries)
 
     def _start_batch(self, batch: Sequence[Delivery]) -> None:
         task = asyncio.create_task(self._run_batch(batch))
-        self._batches.add(task)
+        self._batches[task] = len(batch)
+        self._held += len(batch)
         task.add_done_callback(self._batch_done)
 
     def _batch_done(self, task: asyncio.Task[None]) -> None:
-        self._batches.discard(task)
+        self._held -= self._batches.pop(task, 0)
         self._slot_freed.set()
 
     async def _run_batch(self, batch: Sequence[Delivery]) -> None:
@@ -135,12 +144,14 @@ class Worker:
             raise
         try:
             others: list[tuple[Delivery, Outcome]] = []
+            acked: list[Ack] = []
             for delivery, outcome in zip(batch, outcomes, strict=True):
                 if isinstance(outcome, Ack) and outcome.acked:
                     self._count(outcome)
-                    self._acked(outcome)
+                    acked.append(outcome)
                 else:
                     others.append((delivery, outcome))
+            _acked_metrics(acked)
             await asyncio.gather(*(self._apply_one(d, o) for d, o in others))
         except asyncio.CancelledError:
             # Processed but not settled: their redelivery finds the logs stored.
@@ -202,15 +213,7 @@ class Worker:
 
     def _acked(self, outcome: Ack) -> None:
         """The metrics and the warning of an acked message."""
-        _processed(_ack_result(outcome)).inc()
-        if outcome.conflict is not None:
-            metrics.CONFLICTS.inc()
-            log.warning(
-                "conflict: tenant %r log_id %r was stored with another text; kept the first",
-                *outcome.conflict,
-            )
-        for kind, count in outcome.redactions.items():
-            _redactions(kind).inc(count)
+        _acked_metrics((outcome,))
 
     def _count(self, outcome: Outcome) -> None:
         if self._usage is not None:
@@ -273,6 +276,27 @@ class AcksInStore(Protocol):
 
 
 # A label's child is looked up under a lock on every ``labels`` call: a few per message.
+def _acked_metrics(outcomes: Sequence[Ack]) -> None:
+    """The metrics and warnings of acked messages: each counter moved once for all of
+    them, since a batch's messages mostly share their result and redaction kinds."""
+    results: Counter[str] = Counter()
+    redactions: Counter[str] = Counter()
+    for outcome in outcomes:
+        results[_ack_result(outcome)] += 1
+        if outcome.redactions:
+            redactions.update(outcome.redactions)
+        if outcome.conflict is not None:
+            metrics.CONFLICTS.inc()
+            log.warning(
+                "conflict: tenant %r log_id %r was stored with another text; kept the first",
+                *outcome.conflict,
+            )
+    for result, count in results.items():
+        _processed(result).inc(count)
+    for kind, count in redactions.items():
+        _redactions(kind).inc(count)
+
+
 @functools.cache
 def _processed(result: str) -> Any:
     return metrics.MESSAGES_PROCESSED.labels(result)

@@ -1,9 +1,15 @@
-"""Context words around candidates, held to the rules they were first written as."""
+"""Context words around candidates, held to the rules they were first written as.
+
+The version rule has since grown (issue 13: a four-part version under a
+version-like key, ``"app_version": "10.2.0.1"``, is not an address): it must
+still say "version" wherever the first rule did, and now also after such keys.
+"""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -39,7 +45,31 @@ _PIECES = st.sampled_from(
 
 @settings(max_examples=1000)
 @given(st.lists(_PIECES, max_size=12).map("".join), st.sampled_from(["", " ", "-beta", "+rc1"]))
-def test_says_version_agrees_with_the_single_regex(before: str, after: str) -> None:
+def test_says_version_wherever_the_single_regex_did(before: str, after: str) -> None:
     text = before + "10.0.0.1" + after
     start, end = len(before), len(before) + len("10.0.0.1")
-    assert context.says_version(text, start, end) is _says_version_reference(text, start, end)
+    if _says_version_reference(text, start, end):
+        assert context.says_version(text, start, end)
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        ('{"app_version": "', True),
+        ('{"agentVersion":"', True),
+        ("APP_VERSION=", True),
+        ('"firmware": "', True),
+        ("firmware_rev: ", True),
+        ('build_number="', True),
+        ('{\\"agent_version\\":\\"', True),
+        ('"version_name" : \'', True),
+        ('{"server_ip": "', False),
+        ('"build_host": "', False),
+        ("client ", False),
+        ('"xversion": "', False),
+        ('"peer": "', False),
+    ],
+)
+def test_says_version_after_version_like_keys(before: str, expected: bool) -> None:
+    text = before + "10.2.0.1" + '"'
+    assert context.says_version(text, len(before), len(before) + len("10.2.0.1")) is expected

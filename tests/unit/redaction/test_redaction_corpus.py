@@ -1,8 +1,10 @@
 """The labelled corpus: each PII type in its formats, and look-alikes that must survive.
 
 Cases live in ``corpus.jsonl`` (text, expected output in the typed style,
-note). Positives are rendered into several log templates so that the
-surrounding punctuation varies; negatives are timestamps, ids, versions and
+note; the cases of issue 13 also name their class, which
+bench/redaction_quality.py reports recall and preservation by). Positives
+are rendered into several log templates so that the surrounding
+punctuation varies; negatives are timestamps, ids, versions and
 other values logs are full of.
 """
 
@@ -54,8 +56,31 @@ def test_corpus_covers_every_label_and_enough_negatives() -> None:
     assert len(negatives) >= 100
     assert labels == {
         f"[REDACTED:{label}]"
-        for label in ("PHONE", "EMAIL", "SSN", "CARD", "IP", "IBAN", "AWS_KEY", "TOKEN")
+        for label in ("PHONE", "EMAIL", "SSN", "CARD", "IP", "IBAN", "AWS_KEY", "TOKEN", "SECRET")
     }
+
+
+def test_corpus_tags_every_issue_13_case_with_its_class() -> None:
+    # The quality script (bench/redaction_quality.py) reports per class.
+    tagged = [case for case in _CORPUS if "class" in case]
+    classes = {case["class"] for case in tagged}
+    assert len(tagged) >= 300
+    assert {
+        "password",
+        "connection_string",
+        "kv_secret",
+        "api_key",
+        "pem",
+        "iban_lowercase",
+        "phone_national",
+        "phone_nanp_spaced",
+        "phone_extension",
+        "card_new_networks",
+        "keep_git_remote",
+        "keep_prefixed_id",
+        "keep_version",
+        "keep_secret_words",
+    } <= classes
 
 
 def test_redact_corpus_output_is_stable() -> None:

@@ -40,3 +40,42 @@ _JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
 )
 def test_redact_handles_costly_shapes(text: str, expected: str) -> None:
     assert _TYPED.redact(text) == expected
+
+
+# Issue 13's scans, 64 KiB of near misses each: a name with a separator and
+# no value, prefixes without a key, PEM markers without a body, URL user
+# information without an "@", digit groups without an IBAN. Each must find
+# nothing (or the one real value after the run), and each is timed by
+# bench/redaction.py --section worst.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("password=" * 7000, "password=" * 7000),
+        ('password="' * 6000, 'password="' * 6000),
+        ("secret: " * 8000, "secret: " * 8000),
+        ("pass" * 16000, "pass" * 16000),
+        ("sk_live_" * 8000, "sk_live_" * 8000),
+        ("ghp_" * 16000, "ghp_" * 16000),
+        (" sk-" * 16000, " sk-" * 16000),
+        ("-----BEGIN " * 6000, "-----BEGIN " * 6000),
+        # a PEM block without its END line is the rest of the text
+        ("-----BEGIN PRIVATE KEY-----" * 2400, "[REDACTED:SECRET]"),
+        ("://a:" * 13000, "://a:" * 13000),
+        ("1234 abcd " * 6500, "1234 abcd " * 6500),
+        # the real value after a run of near misses is still found
+        (
+            "password=" * 5000 + " password=hunter2",
+            "password=" * 5000 + " password=[REDACTED:SECRET]",
+        ),
+        (
+            "sk_live_" * 5000 + " sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "sk_live_" * 5000 + " [REDACTED:TOKEN]",
+        ),
+        (
+            "://a:" * 5000 + " redis://:pw@cache",
+            "://a:" * 5000 + " redis://:[REDACTED:SECRET]@cache",
+        ),
+    ],
+)
+def test_redact_handles_costly_secret_shapes(text: str, expected: str) -> None:
+    assert _TYPED.redact(text) == expected

@@ -23,9 +23,10 @@ _LOGGY = st.text(
 )
 _ANY = st.one_of(_LOGGY, st.text(max_size=80))
 _WORDS = st.lists(st.text(alphabet=string.ascii_letters, min_size=1, max_size=12), max_size=30)
-# Punctuation a card may sit between. "." and "-" are left out: a number glued
-# to a word by them is part of that token ("ORD-4111...", "v4.111...").
-_SEPARATORS = st.sampled_from(list(" \t\n,;:=/()[]{}<>\"'|!?*&#_~^`$"))
+# Punctuation a card may sit between. ".", "-" and "_" are left out: a number
+# glued to a word by them is part of that token ("ORD-4111...", "v4.111...",
+# "txn_4111...").
+_SEPARATORS = st.sampled_from(list(" \t\n,;:=/()[]{}<>\"'|!?*&#~^`$"))
 
 
 @st.composite

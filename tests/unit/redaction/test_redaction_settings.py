@@ -20,7 +20,17 @@ def test_tenantlog_redact_is_the_redaction_function() -> None:
 
 
 def test_detectors_lists_every_setting_name() -> None:
-    assert DETECTORS == ("phone", "email", "ssn", "card", "ip", "iban", "aws_key", "token")
+    assert DETECTORS == (
+        "phone",
+        "email",
+        "ssn",
+        "card",
+        "ip",
+        "iban",
+        "aws_key",
+        "token",
+        "secrets",
+    )
 
 
 def test_redactor_default_uses_every_detector_and_plain_placeholder() -> None:
@@ -46,7 +56,8 @@ def test_redactor_empty_subset_changes_nothing() -> None:
 def test_redactor_single_detector_reports_only_its_label(detector: str) -> None:
     text = (
         "a@example.com 10.0.0.1 555-0199 123-45-6789 4111111111111111 "
-        "DE89370400440532013000 AKIAIOSFODNN7EXAMPLE Authorization: Bearer abc123def456"
+        "DE89370400440532013000 AKIAIOSFODNN7EXAMPLE Authorization: Bearer abc123def456 "
+        "password=hunter2"
     )
     counts = Redactor(detectors=[detector]).redact_counted(text).counts
     assert len(counts) == 1

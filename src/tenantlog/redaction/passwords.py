@@ -1,0 +1,318 @@
+"""Passwords and other secrets known by their name, and passwords inside URLs.
+
+A password can hold any character, so no shape finds it: its name does
+(``password=``, ``"passwd": "…"``, ``--password …``, ``PGPASSWORD=…``,
+``IDENTIFIED BY '…'``) or its place (``scheme://user:…@host``). The value
+is replaced whole, up to its delimiter: a quoted value to its closing quote
+(embedded spaces, ``;``, ``&`` and escaped quotes included), an unquoted one
+to the first space or separator of the syntax around it (``&`` of a query
+string, ``;`` of a connection string, ``,`` of a list). ``$ ! * ^ # @ :``
+and the like belong to the value. The name is kept, so the log still says
+what was there.
+
+The scan starts on the name (a handful of literal words, behind a trigger
+that looks for them in the case-folded text); the value is read by the
+checker, which costs one pass over the value. Values that are already
+masked (``***``, ``[REDACTED]``, ``null``) are left as they are, which also
+makes redaction idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from tenantlog.redaction.credentials import may_name_secret
+from tenantlog.redaction.kinds import Kind, Scan, Search
+
+# Suffixes a secret's name may carry: "password_hash", "secretKey",
+# "SECRET_KEY_BASE", "password2", "new_password_confirmation".
+_SUFFIX = (
+    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|confirm(?:ation)?"
+    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
+)
+# "password", "passwd" and "passphrase" may end any name ("PGPASSWORD",
+# "newPassword", "db.password"); the short "pass" and "pwd" only a name of
+# their own or its last part ("DB_PASS", "MYSQL_PWD"), since inside a word
+# they are something else ("bypass", "compass"). "secret" ends many names
+# ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
+# key material: "private_key", "signing_key", "encryption_key", "master_key".
+_NAME = (
+    r"(?:pass(?:word|wd|phrase)|(?<![A-Za-z])(?:pass|pwd)|secret"
+    r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)"
+    r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.]))key)"
+    + _SUFFIX
+    + r"{0,2}(?![A-Za-z0-9])"
+)
+# MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'".
+_IDENTIFIED_BY = r"identified[ \t]+by[ \t]+"
+
+# Where an unquoted value ends: white space, quotes and closing brackets
+# around the pair, and the separators of query strings, connection strings
+# and lists ("&", ";", ","), but only where the next pair's name follows or
+# the text pauses or closes: "p=Tr0ub4dor&3" is one password, "p=x&user=bob"
+# and "[p=x;]" are not.
+_UNQUOTED_END = re.compile(
+    r"[\s\"'<>)\]}|`]|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
+)
+# Values that hide nothing: already masked or empty of meaning.
+_MASKED = re.compile(
+    r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s)\Z",
+    re.IGNORECASE,
+)
+_QUOTES = "\"'`"
+# After a quoted word: a ":" that makes it a key.
+_KEY_AFTER = re.compile(r"[ \t]*:")
+_BLANK = " \t"
+
+
+def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
+    """Where a quoted value ends: before its closing quote, or at the end of the line.
+
+    A quote preceded by an odd number of backslashes is escaped and belongs
+    to the value. In JSON inside a JSON string (``escaped``) the closing
+    quote is written ``\\"`` and an escaped one ``\\\\\\"``: one backslash
+    more than a multiple of four. A value whose closing quote is missing (a
+    cut line) is taken to the end of its line: leaking the rest would be worse.
+    """
+    position = value_start
+    while True:
+        close = text.find(quote, position)
+        if close == -1:
+            line_end = text.find("\n", value_start)
+            return len(text) if line_end == -1 else line_end
+        backslashes = 0
+        while close - backslashes - 1 >= value_start and text[close - backslashes - 1] == "\\":
+            backslashes += 1
+        if not escaped and backslashes % 2 == 0:
+            return close
+        if escaped and backslashes % 4 == 1:
+            return close - 1
+        position = close + 1
+
+
+def _value_span(text: str, value_start: int) -> tuple[int, int] | None:
+    """The value starting at ``value_start`` (after its opening quote if any)."""
+    if value_start >= len(text):
+        return None
+    first = text[value_start]
+    if first == "\\" and text[value_start + 1 : value_start + 2] in ('"', "'"):
+        # JSON inside a text: \"password\":\"value\".
+        inner = value_start + 2
+        end = _quoted_end(text, inner, text[value_start + 1], escaped=True)
+        value_start = inner
+        if _KEY_AFTER.match(text, end + 2):
+            return None  # 'secret: \"password\": ...': the quoted word is a key
+    elif first in _QUOTES:
+        value_start += 1
+        end = _quoted_end(text, value_start, first, escaped=False)
+        if _KEY_AFTER.match(text, end + 1):
+            return None  # 'secret: "password": "x"': the quoted word is a key
+    else:
+        if first in "{[(<":  # a structure, not a value (and never a placeholder)
+            return None
+        if _INNER_PAIR.match(text, value_start):
+            # "secret: password=x": the inner pair is found by itself. Tested
+            # before the end is looked for: "password=" repeated would
+            # otherwise read the rest of the text from each of its names.
+            return None
+        found = _UNQUOTED_END.search(text, value_start)
+        end = len(text) if found is None else found.start()
+    value = text[value_start:end]
+    if not value or value.startswith("[REDACTED") or _MASKED.match(value):
+        return None
+    if first in _QUOTES and _INNER_PAIR.match(value):
+        return None  # 'secret: "password=x"': the inner pair is found by itself
+    return value_start, end
+
+
+_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def _is_flag(text: str, start: int) -> bool:
+    """Whether the name is a command-line flag: "--password", "--db-password", "-password"."""
+    first = start
+    while first > 0 and start - first < 64 and text[first - 1] in _NAME_CHARACTERS:
+        first -= 1
+    return text[first] == "-"
+
+
+def _skip_blank(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _BLANK:
+        position += 1
+    return position
+
+
+def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value after a secret's name and its separator, if there is one.
+
+    Separators: ``=``, ``:``, ``:=``, ``=>`` (with or without spaces and
+    the quotes of a quoted key), ``<password>…`` in XML; a space alone
+    before a quoted value (``WITH PASSWORD 'x'``) or after a command-line
+    flag (``--password x``). A name followed by prose ("password reset
+    requested") has none of these and is left alone.
+    """
+    if text[start - 1 : start] == "/":
+        return None  # a path: "/etc/passwd: permission denied"
+    if text[start] in "iI":  # IDENTIFIED BY: the match ends where the value starts
+        return _value_span(text, end)
+    position = end
+    if text.startswith(('\\"', "\\'"), position):
+        position += 2
+    elif text[position : position + 1] in ('"', "'"):
+        position += 1
+    after_name = position
+    position = _skip_blank(text, position)
+    if text.startswith((":=", "=>"), position):
+        position += 2
+    elif text[position : position + 1] in (":", "="):
+        position += 1
+    elif text[position : position + 1] == ">" and text[start - 1 : start] == "<":
+        found = text.find("<", position + 1)
+        value_end = len(text) if found == -1 else found
+        value = text[position + 1 : value_end]
+        if not value.strip() or value.startswith("[REDACTED") or _MASKED.match(value):
+            return None
+        return position + 1, value_end
+    elif position > after_name and position < len(text):
+        flag = _is_flag(text, start)
+        if flag and text[position] == "-":
+            return None  # the next flag: "--password --verbose" has no value here
+        if not flag and (text[start] not in "pP" or text[position] not in _QUOTES + "\\"):
+            # Only a password's name, before a quote, needs no ":" or "=":
+            # 'Secret "db-creds" not found' names a Kubernetes object.
+            return None
+    else:
+        return None
+    return _value_span(text, _skip_blank(text, position))
+
+
+# Every match of the names' pattern starts on one of these words (in any
+# case): "pass" (password, passwd, passphrase), "pwd", "secret", "key" (of
+# "private_key" and the like: its alternative starts on "key" and looks back
+# for the rest) and "identified".
+_NAME_WORDS = ("pass", "pwd", "secret", "key", "identified")
+# Texts up to this long are searched afresh on each call (see below).
+_SHORT = 512
+
+
+@dataclass(slots=True)
+class _WordState:
+    text: str
+    lowered: str
+    found: dict[str, int]
+    pos: int
+
+
+def _word_searcher(pattern: re.Pattern[str]) -> Search:
+    """The names' search, skipping to the next word with ``str.find``.
+
+    ``re`` cannot skip to a word whose first letters are as common as "p",
+    "s" and "k" in any case: it tried the whole pattern at each of them
+    (about 6 µs on a short line). ``str.find`` on the lower-cased text finds
+    each word at memory speed; the pattern is then matched where one is,
+    in order, which gives the matches ``pattern.search`` would. Lower
+    casing keeps the positions of an ASCII text; any other text takes the
+    plain search. The last text's lower-cased copy and next word positions
+    are kept: the engine searches the same text again after each match,
+    and a 64 KiB text must not be lower-cased or searched anew each time
+    (per thread: a redactor may be shared).
+    """
+    # Per thread: the text, its lower-cased copy, the next position of each
+    # word at or after the last ``pos`` (-1: none), and that ``pos``.
+    local = threading.local()
+
+    def search(text: str, pos: int) -> re.Match[str] | None:
+        if not text.isascii():
+            return pattern.search(text, pos)
+        if len(text) <= _SHORT:
+            # A log line: lower-casing and looking again costs less than
+            # keeping what was found.
+            lowered = text.lower()
+            while True:
+                best = -1
+                for word in _NAME_WORDS:
+                    at = lowered.find(word, pos)
+                    if at != -1 and (best == -1 or at < best):
+                        best = at
+                if best == -1:
+                    return None
+                match = pattern.match(text, best)
+                if match is not None:
+                    return match
+                pos = best + 1
+        state: _WordState | None = getattr(local, "state", None)
+        if state is None or state.text is not text or pos < state.pos:
+            state = local.state = _WordState(text, text.lower(), {}, pos)
+        lowered, found = state.lowered, state.found
+        while True:
+            best = -1
+            for word in _NAME_WORDS:
+                at = found.get(word, -2)
+                if at != -1 and at < pos:
+                    at = found[word] = lowered.find(word, pos)
+                if at != -1 and (best == -1 or at < best):
+                    best = at
+            if best == -1:
+                state.pos = pos  # what was found holds from here on, not before
+                return None
+            match = pattern.match(text, best)
+            if match is not None:
+                state.pos = pos  # what was found holds from here on, not before
+                return match
+            pos = best + 1
+
+    return search
+
+
+# A value that is itself a secret's name and separator, as in "reconcile
+# secret: password=x" or "secret: jwt_secret: x": not the value.
+_INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASCII | re.IGNORECASE)
+
+# The separators ``_check_named`` accepts, as look-aheads after the name, so
+# that a name in prose ("password reset requested") is turned away by the
+# regex: ":" or "=" (also after the key's closing quote; ":=", "=>") or ">"
+# (XML); a quote after spaces; after spaces, a flag's value, where the name
+# follows a "-" ("--password x", "--db-password x").
+_SEPARATED = (
+    rf"{_NAME}(?=\\?[\"']?[ \t]*[:=>])"
+    rf"|{_NAME}(?=[ \t]+\\?[\"'`])"
+    rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
+)
+
+NAMED_SCAN = Scan(
+    f"(?:{_SEPARATED}|{_IDENTIFIED_BY})(?P<named_secret>)",
+    {"named_secret": Kind("secrets", "SECRET", _check_named)},
+    # Shared with the token parameters' scans, which run just before.
+    trigger=may_name_secret,
+    flags=re.ASCII | re.IGNORECASE,
+    searcher=_word_searcher,
+)
+
+
+def _check_url_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # The match runs from "://" to the "@" that ends the user information;
+    # the password is what follows the user name's ":".
+    colon = text.index(":", start + 3)
+    value = text[colon + 1 : end - 1]
+    if "[REDACTED" in text[start:end] or _MASKED.match(value):
+        return None  # a placeholder in the user information: redacted already
+    return colon + 1, end - 1
+
+
+def may_hold_url_password(text: str) -> bool:
+    return "@" in text and "://" in text
+
+
+# "postgres://user:Secr3t$!@host/db", "redis://:pw@host": the user name has
+# no ":", "/" or "@"; the password runs to the last "@" before the host
+# (passwords may hold "@" and "#"; never "/", "?" or white space, which end
+# the authority of a URL).
+URL_SCAN = Scan(
+    r"://[^\s/?#@:]*:[^\s/?]+@(?P<url_password>)",
+    {"url_password": Kind("secrets", "SECRET", _check_url_password)},
+    trigger=may_hold_url_password,
+    flags=re.ASCII,
+)

@@ -1,0 +1,194 @@
+"""Properties of the secrets detector and the keep rules of issue 13, for generated values.
+
+A password in any of its syntaxes is removed whole, whatever characters it
+holds (up to the delimiter of that syntax); ids that merely look like a
+card, remotes that look like an email and versions that look like an
+address survive, whatever their digits.
+"""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tenantlog.redaction import Redactor
+from tenantlog.redaction.validators import luhn_ok
+
+_TYPED = Redactor(style="typed")
+_SECRET = "[REDACTED:SECRET]"
+
+# Printable ASCII a password may hold, minus the delimiters of each syntax.
+_PUNCTUATION = "!#$%*+-./:=?@^_~"
+_UNQUOTED = st.text(string.ascii_letters + string.digits + _PUNCTUATION, min_size=1, max_size=24)
+# Inside double quotes (single quotes below): anything but that quote.
+_IN_QUOTES = st.text(
+    string.ascii_letters + string.digits + _PUNCTUATION + " ,;&()[]{}<>|'", min_size=1, max_size=24
+)
+_IN_SINGLE_QUOTES = st.text(
+    string.ascii_letters + string.digits + _PUNCTUATION + ' ,;&()[]{}<>|"', min_size=1, max_size=24
+)
+_IN_URL = st.text(string.ascii_letters + string.digits + "!$%*+-._~^=:#@", min_size=1, max_size=24)
+_MASKED = {"null", "none", "nil", "true", "false", "undefined", "n/a", "hidden", "redacted"}
+
+
+def _plausible(value: str) -> bool:
+    """Values the detector deliberately leaves: already masked, or structure rather than value."""
+    stripped = value.strip()
+    return (
+        bool(stripped)
+        and stripped.lower() not in _MASKED
+        and stripped.lower() != "filtered"
+        and not set(stripped) <= set("*xX#.-")
+        and stripped[0] not in "{[(<"
+        and not (stripped.startswith("${") and stripped.endswith("}"))
+    )
+
+
+_SYNTAXES = st.sampled_from(
+    [
+        ("password={}", _UNQUOTED, "login failed for bob ", " retrying"),
+        ("passwd: {}", _UNQUOTED, "config ", "\tnext"),
+        ('{{"user":"bob","password":"{}"}}', _IN_QUOTES, "body ", ""),
+        ("--password={}", _UNQUOTED, "exec psql ", " -h db"),
+        ("PGPASSWORD={}", _UNQUOTED, "env ", " psql"),
+        ("password='{}'", _IN_SINGLE_QUOTES, "connect(host='db', ", ")"),
+        ("IDENTIFIED BY '{}'", _IN_SINGLE_QUOTES, "CREATE USER app ", ";"),
+        ("Password={};", _UNQUOTED, "Server=db;User Id=sa;", "Database=x"),
+        ('db_password: "{}"', _IN_QUOTES, "yaml ", ""),
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(_SYNTAXES.flatmap(lambda syntax: st.tuples(st.just(syntax), syntax[1])))
+def test_password_in_each_syntax_is_removed_whole(
+    case: tuple[tuple[str, object, str, str], str],
+) -> None:
+    (syntax, _, before, after), value = case
+    assume(_plausible(value))
+    if syntax.startswith(("password=", "passwd", "--password", "PGPASSWORD", "Password=")):
+        # An unquoted value that is itself a secret's name and separator is
+        # read as the next pair ("password=pass=x"), not as the value.
+        assume("pass" not in value.lower() and "pwd" not in value.lower())
+        assume("secret" not in value.lower() and "key" not in value.lower())
+    text = before + syntax.format(value) + after
+    # WHEN redacted
+    result = _TYPED.redact_counted(text)
+    # THEN the value is gone whole, and what surrounds it is kept
+    assert result.text == before + syntax.format(_SECRET) + after
+    assert result.counts == {"SECRET": 1}
+
+
+@settings(max_examples=300)
+@given(
+    _IN_URL,
+    st.sampled_from(["postgres", "mysql", "redis", "mongodb+srv", "amqp"]),
+    st.sampled_from(["app", "svc_orders", ""]),
+)
+def test_connection_string_password_is_removed_whole(value: str, scheme: str, user: str) -> None:
+    assume(_plausible(value))
+    # "user::0@" reads as an IPv6 address "::0" after the user: it is
+    # redacted with the separator, not as the password.
+    assume(not value.startswith(":"))
+    text = f"connect {scheme}://{user}:{value}@db.internal:5432/app failed"
+    assert _TYPED.redact(text) == f"connect {scheme}://{user}:{_SECRET}@db.internal:5432/app failed"
+
+
+_ALNUM = string.ascii_letters + string.digits
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(
+        [
+            ("sk_live_", 24, _ALNUM),
+            ("rk_test_", 24, _ALNUM),
+            ("ghp_", 36, _ALNUM),
+            ("github_pat_", 60, _ALNUM + "_"),
+            ("xoxb-", 30, _ALNUM + "-"),
+            ("AIza", 35, _ALNUM + "_-"),
+        ]
+    ).flatmap(
+        lambda spec: st.tuples(
+            st.just(spec[0]), st.text(spec[2], min_size=spec[1], max_size=spec[1])
+        )
+    ),
+    st.sampled_from(["KEY={} ok", '"token": "{}"', "Authorization: token {}", "using {} now"]),
+)
+def test_prefixed_api_key_is_removed_anywhere(key: tuple[str, str], frame: str) -> None:
+    prefix, body = key
+    text = frame.format(prefix + body)
+    assert _TYPED.redact(text) == frame.format("[REDACTED:TOKEN]")
+
+
+@st.composite
+def _luhn_number(draw: st.DrawFn) -> str:
+    """A 16-digit number a card network would issue, with a valid check digit."""
+    prefix = draw(st.sampled_from(["4", "51", "55", "6011", "37", "62"]))
+    body = prefix + draw(
+        st.text(string.digits, min_size=15 - len(prefix), max_size=15 - len(prefix))
+    )
+    return body + next(d for d in string.digits if luhn_ok(body + d))
+
+
+@settings(max_examples=300)
+@given(
+    _luhn_number(),
+    st.sampled_from(["txn_", "ord_", "pi_", "ch_", "cus_", "TXN_", "re_"]),
+    st.sampled_from(["id={} ok", '"ref":"{}"', "charge {} captured", "{}"]),
+)
+def test_prefixed_id_glued_to_a_card_number_survives(number: str, prefix: str, frame: str) -> None:
+    text = frame.format(prefix + number)
+    assert _TYPED.redact(text) == text
+
+
+@settings(max_examples=200)
+@given(
+    _luhn_number(),
+    st.sampled_from(
+        ["trace_id={}", "span_id={}", "dd.trace_id={}", '"traceId":"{}"', "parent_id: {}"]
+    ),
+)
+def test_trace_and_span_ids_survive_whatever_their_digits(number: str, frame: str) -> None:
+    text = "request done " + frame.format(number) + " status=200"
+    assert _TYPED.redact(text) == text
+
+
+_NAME = st.text(string.ascii_lowercase + string.digits + "-", min_size=1, max_size=12).filter(
+    lambda s: s[0].isalpha() and not s.endswith("-")
+)
+
+
+@settings(max_examples=200)
+@given(_NAME, _NAME, _NAME, st.sampled_from(["github.com", "gitlab.example.com", "bitbucket.org"]))
+def test_git_remotes_are_not_emails(org: str, repo: str, user: str, host: str) -> None:
+    for remote in (
+        f"git@{host}:{org}/{repo}.git",
+        f"ssh://git@{host}/{org}/{repo}.git",
+        f"ssh://{user}@{host}:2222/{org}/{repo}",
+    ):
+        text = f"fatal: could not read from remote {remote}"
+        assert _TYPED.redact(text) == text
+
+
+_OCTET = st.integers(0, 255).map(str)
+
+
+@settings(max_examples=200)
+@given(
+    st.tuples(_OCTET, _OCTET, _OCTET, _OCTET).map(".".join),
+    st.sampled_from(
+        [
+            '"app_version": "{}"',
+            '"firmware": "{}"',
+            '"agentVersion":"{}"',
+            "BUILD_NUMBER={}",
+            '"fw_rev": "{}"',
+        ]
+    ),
+)
+def test_four_part_versions_under_version_keys_survive(version: str, frame: str) -> None:
+    text = "{" + frame.format(version) + "}"
+    assert _TYPED.redact(text) == text
