@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
 import datetime
-import hashlib
 import io
 import json
 import logging
@@ -33,11 +31,11 @@ import os
 import platform
 import random
 import statistics
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -50,24 +48,14 @@ from tenantlog.capacity.workload import REALISTIC_SIZES
 from tenantlog.lambdas import ingest as ingest_handler
 from tenantlog.lambdas import worker as worker_handler
 
-EVENTS = Path(__file__).resolve().parent.parent / "tests" / "aws" / "events"
+# The events and context the tests hand the handlers, from the project's root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.lambda_events import FakeLambdaContext, event, sqs_event
+
 WORDS = ("user", "session", "request", "upstream", "timeout", "retry", "cache", "order", "paid")
 VALUES = ("call 555-0199", "mail jane.doe@example.com", "from 10.0.0.7", "")
 #: Requests (and batches) not counted: the first ones pay for imports and connections.
 WARM_UP = 10
-
-
-@dataclass
-class FakeContext:
-    """What Lambda passes as ``context``; the handlers read the remaining time and names."""
-
-    function_name: str = "tenantlog-bench"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:tenantlog-bench"
-    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 class CallClock:
@@ -118,12 +106,12 @@ def sizes(count: int, rng: random.Random) -> list[int]:
 
 
 def api_event(body: str, content_type: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / "apigw_v2_ingest_json.json").read_text())
-    event["body"] = body
-    event["headers"]["content-type"] = content_type
-    event["headers"]["content-length"] = str(len(body.encode()))
-    event["requestContext"]["requestId"] = uuid.uuid4().hex
-    return event
+    request = event("apigw_v2_ingest_json.json")
+    request["body"] = body
+    request["headers"]["content-type"] = content_type
+    request["headers"]["content-length"] = str(len(body.encode()))
+    request["requestContext"]["requestId"] = uuid.uuid4().hex
+    return request
 
 
 def cpu_seconds(call: Callable[[], Any]) -> tuple[float, float]:
@@ -144,7 +132,7 @@ def silence_handler_logs() -> None:
 
 
 def measure_ingest(requests: int, batches: int, rng: random.Random) -> dict[str, float]:
-    context = FakeContext(function_name="tenantlog-ingest")
+    context = FakeLambdaContext(function_name="tenantlog-ingest")
     single: list[float] = []
     for n in range(requests + WARM_UP):
         body = json.dumps({"tenant_id": "bench", "text": text_of(sizes(1, rng)[0], rng)})
@@ -170,28 +158,11 @@ def measure_ingest(requests: int, batches: int, rng: random.Random) -> dict[str,
     }
 
 
-def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    [template] = json.loads((EVENTS / "sqs_event.json").read_text())["Records"]
-    records = []
-    for message in messages:
-        record = copy.deepcopy(template)
-        record.update(
-            messageId=message["MessageId"],
-            receiptHandle=message["ReceiptHandle"],
-            body=message["Body"],
-            md5OfBody=hashlib.md5(message["Body"].encode()).hexdigest(),
-            eventSourceARN=queue_arn,
-        )
-        record["attributes"].update(message.get("Attributes", {}))
-        records.append(record)
-    return {"Records": records}
-
-
 def measure_worker(queue_url: str, records: int) -> dict[str, float]:
     sqs = boto3.session.Session().client("sqs", region_name=REGION)
     arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
     queue_arn = arn["Attributes"]["QueueArn"]
-    context = FakeContext(function_name="tenantlog-worker")
+    context = FakeLambdaContext(function_name="tenantlog-worker")
     per_record: list[float] = []
     batches = 0
     while len(per_record) < records:

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -35,32 +33,12 @@ from tenantlog.settings import load_settings
 from tenantlog.store.dynamodb import create_erasures_table
 from tenantlog.tenants.dynamodb import DynamoDbTenantStore, create_tenants_table
 from tests.support.aws_emulator import REGION, create_queues, create_table
+from tests.support.lambda_events import FakeLambdaContext, event, sqs_event
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
-
-EVENTS = Path(__file__).parent / "events"
-
-
-def event(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    return loaded
-
-
-@dataclass
-class FakeLambdaContext:
-    """What Lambda passes as ``context``; only the remaining time matters to the handlers."""
-
-    remaining_ms: int = 60_000
-    function_name: str = "tenantlog-worker"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:tenantlog-worker"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_ms
 
 
 @dataclass
@@ -183,28 +161,6 @@ def ingest(
     status, answer, _ = call(event(name), deployment.admin_secret, body)
     assert status == 202, answer
     return answer
-
-
-def sqs_event(messages: list[MessageTypeDef], queue_arn: str) -> dict[str, Any]:
-    """The event Lambda's event source mapping would build from these received messages."""
-    [template] = event("sqs_event.json")["Records"]
-    records = []
-    for message in messages:
-        record = copy.deepcopy(template)
-        record.update(
-            messageId=message["MessageId"],
-            receiptHandle=message["ReceiptHandle"],
-            body=message["Body"],
-            md5OfBody=hashlib.md5(message["Body"].encode()).hexdigest(),
-            eventSourceARN=queue_arn,
-            messageAttributes={
-                name: {"stringValue": value["StringValue"], "dataType": value["DataType"]}
-                for name, value in message.get("MessageAttributes", {}).items()
-            },
-        )
-        record["attributes"].update(message["Attributes"])
-        records.append(record)
-    return {"Records": records}
 
 
 def deliver(

@@ -18,8 +18,8 @@ from tenantlog.core.usage import Counts, window
 from tenantlog.lambdas import ingest as ingest_handler
 from tenantlog.lambdas import worker as worker_handler
 from tenantlog.usage.dynamodb import DynamoDbUsageStore, create_usage_table
-from tests.aws.test_lambda_end_to_end import FakeLambdaContext, event, sqs_event
 from tests.support.aws_emulator import REGION, create_queues, create_table
+from tests.support.lambda_events import FakeLambdaContext, event, sqs_event
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
