@@ -12,6 +12,9 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/.installed
+# The console's browser tests drive Debian's Chromium: a test tool's own browser
+# download is not possible everywhere, Debian's package is.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run test lint typecheck pytest package bench clean
 
@@ -36,6 +39,11 @@ $(CHECKOV):
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==3.3.30'
 	touch $@
 
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+
 install: $(DEV)
 
 run: $(RUNTIME)
@@ -48,7 +56,7 @@ lint: $(DEV)
 typecheck: $(DEV)
 	$(BIN)/mypy
 
-pytest: $(DEV) $(CHECKOV)
+pytest: $(DEV) $(CHECKOV) $(CHROMIUM)
 	$(BIN)/pytest
 
 test: lint typecheck pytest

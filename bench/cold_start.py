@@ -1,10 +1,11 @@
 """Lambda cold starts: start-up plus the first request of each handler, from the built zip.
 
 A cold start on Lambda is a fresh interpreter importing the handler from the
-unpacked zip (read-only, so no bytecode is written and every module is compiled
-from source), building its settings and backends on the first invocation, and
-serving that invocation. This bench does the same here: it builds the zip for
-this machine's CPU and Python with packaging/build_lambda.py, unpacks it, and
+unpacked zip (read-only, so no bytecode is written: a module the zip carries no
+bytecode for is compiled from source at every cold start), building its settings
+and backends on the first invocation, and serving that invocation. This bench
+does the same here: it builds the zip for this machine's CPU and Python with
+packaging/build_lambda.py (so with bytecode), unpacks it, and
 for each sample starts ``python -I -S -B`` with only the zip's root on
 ``sys.path`` and the environment Terraform gives the functions, pointed at a
 moto server on the loopback. The child times its imports and its first
@@ -18,6 +19,10 @@ example the previous commit made with ``git worktree add``). Each side's zip is
 built by that side's own build script and requirements.
 
     .venv/bin/python bench/cold_start.py --baseline ../tenantlog-previous [--samples 7]
+        [--sources] [--write-hot-modules]
+
+``--write-hot-modules`` writes packaging/cold_start_modules.txt, the modules the
+build compiles: run it after changing what the handlers import.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ EVENTS = REPO_ROOT / "tests" / "aws" / "events"
 REGION = "us-east-1"
 HANDLERS = ("ingest", "worker")
 MARK = "COLD-START "
+HOT_MODULES = REPO_ROOT / "packaging" / "cold_start_modules.txt"
 
 #: Run in the fresh interpreter: import the handler, serve one event, print the times.
 CHILD = textwrap.dedent(
@@ -86,7 +92,13 @@ CHILD = textwrap.dedent(
         assert answer["statusCode"] == 202, answer
     else:
         assert answer == {"batchItemFailures": []}, answer
-    print(MARK + json.dumps({"import": imported - started, "first": served - imported}))
+    modules = sorted(
+        m.__file__[len(ROOT) + 1 :]
+        for m in list(sys.modules.values())
+        if getattr(m, "__file__", None) and m.__file__.startswith(ROOT + "/")
+    )
+    times = {"import": imported - started, "first": served - imported}
+    print(MARK + json.dumps({**times, "modules": modules}))
     sys.stdout.flush()
     """
 )
@@ -101,6 +113,8 @@ class Side:
     zip_bytes: int
     unzipped_bytes: int
     samples: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+    #: The zip's modules each handler imported to start and serve its first request.
+    modules: set[str] = field(default_factory=set)
 
 
 def build(project: Path, workdir: Path, name: str, *options: str) -> Side:
@@ -223,7 +237,7 @@ def sample(side: Side, handler: str, environment: dict[str, str], secret: str) -
         cwd=side.root.parent,
     )
     assert process.stdout is not None
-    result: dict[str, float] | None = None
+    result: dict[str, Any] | None = None
     for line in process.stdout:
         if line.startswith(MARK):
             result = json.loads(line[len(MARK) :])
@@ -232,6 +246,7 @@ def sample(side: Side, handler: str, environment: dict[str, str], secret: str) -
     _, errors = process.communicate(timeout=120)
     if result is None:
         raise RuntimeError(f"{side.name} {handler}: no answer\n{errors[-3000:]}")
+    side.modules.update(result.pop("modules"))
     side.samples.setdefault(handler, []).append(result)
 
 
@@ -268,9 +283,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, help="another checkout of the project")
     parser.add_argument("--samples", type=int, default=7, help="fresh processes per handler")
     parser.add_argument(
-        "--compiled",
+        "--sources",
         action="store_true",
-        help="also measure the current code built with --compile (bytecode in the zip)",
+        help="also measure the current code built without bytecode (--no-compile)",
+    )
+    parser.add_argument(
+        "--write-hot-modules",
+        action="store_true",
+        help=f"write the modules the current side's handlers imported to {HOT_MODULES.name}"
+        " (the list --compile compiles)",
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tenantlog-cold-") as tmp:
@@ -279,8 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.baseline is not None:
             sides.append(build(args.baseline.resolve(), workdir, "baseline"))
         sides.append(build(REPO_ROOT, workdir, "current"))
-        if args.compiled:
-            sides.append(build(REPO_ROOT, workdir, "compiled", "--compile"))
+        if args.sources:
+            sides.append(build(REPO_ROOT, workdir, "sources", "--no-compile"))
         with moto_server() as endpoint:
             environment, secret = deployment(endpoint)
             for handler in HANDLERS:
@@ -291,7 +312,29 @@ def main(argv: list[str] | None = None) -> int:
                     for side in sides:
                         sample(side, handler, environment, secret)
         report(sides, args.samples)
+        if args.write_hot_modules:
+            current = next(side for side in sides if side.name == "current")
+            write_hot_modules(current.modules)
     return 0
+
+
+def write_hot_modules(modules: set[str]) -> None:
+    """The sources a cold start imports, for ``build_lambda.py --compile`` to compile.
+
+    Only these get bytecode: compiling all of the zip's modules doubles its
+    size for modules (phonenumbers' per-region data, most of Powertools) that
+    a cold start never loads. A stale list costs speed, never correctness: an
+    unlisted module is compiled from source when it is imported, as before.
+    """
+    # A compiled side imported the listed modules from bytecode standing in for them.
+    sources = sorted({name.removesuffix("c") for name in modules if name.endswith((".py", ".pyc"))})
+    header = (
+        "# Modules a Lambda cold start imports (both handlers, first request included),\n"
+        "# compiled to bytecode by build_lambda.py --compile. Written by\n"
+        "# bench/cold_start.py --write-hot-modules; regenerate after changing imports.\n"
+    )
+    HOT_MODULES.write_text(header + "".join(f"{name}\n" for name in sources))
+    print(f"wrote {len(sources)} modules to {HOT_MODULES.relative_to(REPO_ROOT)}")
 
 
 if __name__ == "__main__":

@@ -43,9 +43,11 @@ from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
 from tenantlog.core.normalise import IngestRequest, normalise
 from tenantlog.core.validation import Limits
-from tenantlog.protocols import Caps, ProtocolError, derive_log_id, parse_loki, parse_otlp
+from tenantlog.protocols import Caps, ProtocolError, derive_log_id
 from tenantlog.protocols.labels import parse_labels
+from tenantlog.protocols.loki import parse_loki
 from tenantlog.protocols.loki_push_pb2 import Entry, LabelPair, PushRequest, Stream
+from tenantlog.protocols.otlp import parse_otlp
 
 RESOURCE = {
     "service.name": "checkout",

@@ -210,7 +210,10 @@ resource "aws_dynamodb_table" "rate_limits" {
 # count. Each function instance adds its in-memory counts with one UpdateItem ADD per tenant
 # and day at most every TENANTLOG_USAGE_FLUSH_SECONDS, never one per request. A tenant's days
 # are one Query; every tenant's days come from by_day (keys only, written once per tenant and
-# day, when the item is created) and BatchGetItem, so no Scan.
+# day, when the item is created) and BatchGetItem, so no Scan. The service's totals per UTC
+# minute (the console's rates of the last hour) are items of tenant "*", which no tenant id
+# can be, with the minute as their day; they carry expires_at, two hours after their minute,
+# and the TTL deletes them. A tenant's days have no expires_at and are kept.
 resource "aws_dynamodb_table" "usage" {
   #checkov:skip=CKV_AWS_119:Encrypted at rest with the AWS-managed key aws/dynamodb (server_side_encryption enabled); items hold tenant ids and counts, never secrets or log text, and a customer-managed CMK would add key cost and kms:* grants without a requirement for it
   name                        = "${var.name_prefix}-usage"
@@ -234,6 +237,11 @@ resource "aws_dynamodb_table" "usage" {
     hash_key        = "day"
     range_key       = "tenant_id"
     projection_type = "KEYS_ONLY"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
   }
 
   point_in_time_recovery {

@@ -90,6 +90,7 @@ locals {
     "GET /healthz",
     "GET /readyz",
     "GET /openapi.json",
-    "GET /docs",
+    # Swagger UI (/docs) and the console are served by `tenantlog serve` and `api`,
+    # not here: the Lambda zip leaves their assets out (docs/aws.md).
   ]
 }

@@ -5,8 +5,9 @@ only in their handler, so building once keeps them on identical code and halves 
 build. Dependencies are the ``lambda`` optional-dependency group of pyproject.toml,
 installed as binary wheels for the Lambda platform (arm64 by default, as in
 Terraform), never the dev tools, at the versions of constraints.txt. The zip is
-reproducible: entries sorted, fixed timestamps and permissions, no bytecode (unless
-``--compile``), so the same inputs give the same bytes and Terraform's
+reproducible: entries sorted, fixed timestamps and permissions, bytecode only for
+the modules a cold start imports (``--compile``, on by default when the build runs on
+the runtime's Python), so the same inputs give the same bytes and Terraform's
 source_code_hash only changes when the code or a dependency does. What no function
 reads is left out (docs/aws.md, "Cold starts and the size of the zip").
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import platform as host_platform
+import py_compile
 import shutil
 import subprocess
 import sys
@@ -36,6 +38,8 @@ DEFAULT_PLATFORM = "aarch64"  # Terraform's architectures = ["arm64"]
 DEFAULT_PYTHON_VERSION = "3.12"  # Terraform's lambda_runtime default, python3.12
 EXTRA = "lambda"
 CONSTRAINTS = "constraints.txt"
+#: The modules ``--compile`` compiles: those a cold start imports.
+HOT_MODULES = Path(__file__).resolve().parent / "cold_start_modules.txt"
 
 #: Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), 3.11 on Amazon
 #: Linux 2 (glibc 2.26): wheels for any manylinux up to that glibc load there.
@@ -52,6 +56,47 @@ FORBIDDEN_DISTRIBUTIONS = frozenset(
 )
 #: The AWS services whose botocore models the zip carries: the ones the functions call.
 BOTOCORE_SERVICES = frozenset({"sqs", "dynamodb"})
+#: The parts of Powertools the worker uses (Logger, Metrics) and what they import; the
+#: rest (the event handler with its own copy of Swagger UI, the utilities) is 0.8 MB
+#: of the zip that no function loads.
+POWERTOOLS_PARTS = frozenset(
+    {
+        "__init__.py",
+        "exceptions",
+        "logging",
+        "metrics",
+        "package_logger.py",
+        "py.typed",
+        "shared",
+        "tracing",
+        "warnings",
+    }
+)
+#: Never imported by the functions: pydantic's copy of its version 1 (``pydantic.v1``),
+#: dateutil's time zone tarball (botocore uses UTC and the local zone only), the
+#: Google API annotations of googleapis-common-protos (OTLP needs only ``google.rpc``),
+#: and tenantlog's command line, capacity model and browser pages (the console and
+#: Swagger UI, which API Gateway does not route: tenantlog.http.app).
+UNUSED_FOLDERS = frozenset(
+    {
+        ("pydantic", "v1"),
+        ("dateutil", "zoneinfo"),
+        ("google", "api"),
+        ("google", "type"),
+        ("tenantlog", "cli"),
+        ("tenantlog", "capacity"),
+        ("tenantlog", "console"),
+    }
+)
+#: Files that no function reads: tenantlog's pages' assets and the OpenAPI document's
+#: source (the functions serve openapi.json, generated from it), pydantic's mypy plugin,
+#: urllib3's optional transports (SOCKS, pyOpenSSL, Emscripten; botocore uses none).
+UNUSED_FILES = (
+    "tenantlog/http/static/",
+    "tenantlog/http/openapi.yaml",
+    "pydantic/mypy.py",
+    "urllib3/contrib/",
+)
 
 # 1980-01-01 is the earliest time a zip entry can hold.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
@@ -244,8 +289,14 @@ def _is_shipped(relative: PurePosixPath, keep_bytecode: bool = False) -> bool:
     parts = relative.parts
     if parts[0] == "bin":  # console scripts, with this machine's interpreter in their shebang
         return False
-    if "__pycache__" in parts or relative.suffix in {".pyc", ".pyo"}:
-        return keep_bytecode and "__pycache__" in parts and relative.suffix == ".pyc"
+    if relative.suffix in {".pyc", ".pyo"}:  # only precompile's: pip runs with --no-compile
+        return keep_bytecode and relative.suffix == ".pyc"
+    if parts[:2] in UNUSED_FOLDERS or str(relative).startswith(UNUSED_FILES):
+        return False
+    if parts[0] == "aws_lambda_powertools" and len(parts) > 1:
+        if parts[1] == "utilities":  # jmespath_utils: the Logger's correlation ids
+            return len(parts) == 2 or parts[2] in {"__init__.py", "jmespath_utils"}
+        return parts[1] in POWERTOOLS_PARTS
     if relative.suffix == ".pyi":  # type stubs: read by type checkers, never at run time
         return False
     if parts[:2] == ("botocore", "data") and len(parts) > 3:
@@ -256,6 +307,8 @@ def _is_shipped(relative: PurePosixPath, keep_bytecode: bool = False) -> bool:
     if parts[0] == "zstandard" and relative.name.startswith(("_cffi.", "backend_cffi.")):
         # zstandard's CFFI backend, for PyPy: CPython loads its C extension (backend_c).
         return False
+    if parts[0].endswith(".dist-info") and "sboms" in parts:
+        return False  # software bills of materials, for scanners of the wheel, not code
     # direct_url.json records the absolute path of the source tree it was installed from;
     # RECORD lists every installed file for pip's uninstall (botocore's: 0.2 MB).
     return relative.name not in {"direct_url.json", "RECORD"}
@@ -272,6 +325,14 @@ def shipped_files(staging: Path, *, keep_bytecode: bool = False) -> Iterator[tup
     yield from sorted(entries)
 
 
+def metadata_headers(data: bytes) -> bytes:
+    """A distribution's METADATA without its long description (its README, after the
+    headers' blank line): importlib.metadata reads the headers (name, version,
+    requirements), and the descriptions were 0.1 MB of the zip."""
+    headers, _, _ = data.partition(b"\n\n")
+    return headers + b"\n"
+
+
 def write_zip(files: Iterable[tuple[str, Path]], destination: Path) -> int:
     """Write a reproducible zip of ``files`` to ``destination``; return the unzipped size."""
     destination.parent.mkdir(parents=True, exist_ok=True)
@@ -280,6 +341,8 @@ def write_zip(files: Iterable[tuple[str, Path]], destination: Path) -> int:
     with zipfile.ZipFile(partial, "w") as archive:
         for name, path in files:
             data = path.read_bytes()
+            if name.endswith(".dist-info/METADATA"):
+                data = metadata_headers(data)
             unzipped += len(data)
             info = zipfile.ZipInfo(name, date_time=_ZIP_DATE_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -291,32 +354,49 @@ def write_zip(files: Iterable[tuple[str, Path]], destination: Path) -> int:
     return unzipped
 
 
-def precompile(staging: Path, python_version: str) -> None:
-    """Compile every module to bytecode next to its source, valid whatever the files' times.
+def precompile(staging: Path, python_version: str, modules: Iterable[str]) -> int:
+    """Compile the modules a cold start imports to bytecode.
 
     Lambda unpacks the zip on a read-only disk, so without bytecode every cold start
-    compiles each module it imports (about half of a cold start here). The bytecode
-    must come from the runtime's own Python version, so this runs only when the build
-    runs on it. ``unchecked-hash``: the unpacked files' times say nothing, and the
-    sources are never edited in place.
+    compiles each module it imports (about half of a cold start here). Only the
+    modules of ``HOT_MODULES`` (written by ``bench/cold_start.py
+    --write-hot-modules``) are compiled: bytecode for all of them would add 5 MB for
+    modules a cold start never loads. They ship as bytecode alone, in place of their
+    sources (Python imports a ``.pyc`` that stands where its ``.py`` would), which
+    keeps the zip within 10 MB; tracebacks still name the file and line, without the
+    line's text. The bytecode must come from the runtime's own Python version, so
+    this runs only when the build runs on it. ``unchecked-hash``: the unpacked
+    files' times say nothing. Returns how many modules were compiled.
     """
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
     if running != python_version:
         raise BuildError(
             f"--compile needs Python {python_version} to run the build (this is {running})"
         )
-    command = [
-        sys.executable,
-        "-m",
-        "compileall",
-        "-q",
-        "-j0",
-        "--invalidation-mode",
-        "unchecked-hash",
-        str(staging),
-    ]
-    if subprocess.run(command, check=False, stdout=subprocess.DEVNULL).returncode != 0:
-        raise BuildError(f"compileall failed: {' '.join(command)}")
+    compiled = 0
+    for name in modules:
+        source = staging / name
+        if not source.is_file():  # a module of another version of a dependency
+            continue
+        try:
+            py_compile.compile(
+                str(source),
+                cfile=str(source) + "c",
+                dfile=name,
+                doraise=True,
+                invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+            )
+        except py_compile.PyCompileError as exc:
+            raise BuildError(f"cannot compile {name}: {exc.msg}") from None
+        source.unlink()
+        compiled += 1
+    return compiled
+
+
+def hot_modules(path: Path = HOT_MODULES) -> list[str]:
+    """The list's module paths (relative to the zip's root), without comments."""
+    lines = path.read_text().splitlines()
+    return [line for line in (raw.strip() for raw in lines) if line and not line.startswith("#")]
 
 
 def build(
@@ -336,7 +416,8 @@ def build(
             raise BuildError(f"would be shipped: {', '.join(forbidden)}")
         strip_debug_info(staging, platform)
         if compile_bytecode:
-            precompile(staging, python_version)
+            listed = hot_modules(project_dir / "packaging" / HOT_MODULES.name)
+            precompile(staging, python_version, listed)
         unzipped = write_zip(shipped_files(staging, keep_bytecode=compile_bytecode), output)
     if unzipped > MAX_UNZIPPED_BYTES:
         raise BuildError(f"{output}: {unzipped} bytes unzipped, over Lambda's 250 MB limit")
@@ -363,20 +444,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="zip to write")
     parser.add_argument(
         "--compile",
-        action="store_true",
-        help="ship bytecode (run the build with the runtime's Python): cold starts about "
-        "half as long, a zip about 6 MB larger (docs/aws.md)",
+        action=argparse.BooleanOptionalAction,
+        help="ship bytecode of the modules a cold start imports: cold starts take about"
+        " half as long (docs/aws.md). Needs the runtime's Python to run the build; by"
+        " default on when it does",
     )
     args = parser.parse_args(argv)
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    compile_bytecode = args.compile if args.compile is not None else running == args.python_version
+    if not compile_bytecode and args.compile is None:
+        print(
+            f"build_lambda: no bytecode shipped (this is Python {running}, the runtime"
+            f" {args.python_version}): build with Python {args.python_version} for cold"
+            " starts about half as long",
+            file=sys.stderr,
+        )
     try:
         output = build(
-            args.output, args.platform, args.python_version, compile_bytecode=args.compile
+            args.output, args.platform, args.python_version, compile_bytecode=compile_bytecode
         )
     except BuildError as exc:
         print(f"build_lambda: {exc}", file=sys.stderr)
         return 1
     size_mb = output.stat().st_size / 1e6
-    print(f"{output} ({size_mb:.1f} MB, {args.platform}, Python {args.python_version})")
+    kind = "bytecode" if compile_bytecode else "sources"
+    print(f"{output} ({size_mb:.1f} MB, {args.platform}, Python {args.python_version}, {kind})")
     return 0
 
 

@@ -21,6 +21,7 @@ from tenantlog.core.tenants import TenantSettings, TenantStore, TenantStoreUnava
 from tenantlog.core.usage import (
     Counts,
     DayUsage,
+    MinuteUsage,
     UsageRecorder,
     UsageStore,
     UsageUnavailable,
@@ -139,9 +140,12 @@ def sqs_queue(settings: Settings) -> SqsQueue:
     )
 
 
-def dynamodb_store(settings: Settings) -> DynamoDbStore:
+def dynamodb_store(settings: Settings, tenants: TenantStore | None = None) -> DynamoDbStore:
+    """The logs table; each tenant's write sharding read from ``tenants`` (every tenant
+    unsharded without it: a deployment without a tenant settings table)."""
     from tenantlog.aws.clients import make_client
     from tenantlog.store.dynamodb import DynamoDbStore
+    from tenantlog.store.dynamodb_shards import CachedShardPlans, unsharded
 
     if not settings.dynamodb_table_name:
         raise ValueError("the aws backend needs DYNAMODB_TABLE_NAME")
@@ -150,6 +154,7 @@ def dynamodb_store(settings: Settings) -> DynamoDbStore:
         client,
         settings.dynamodb_table_name,
         erasures_table=settings.dynamodb_erasures_table,
+        shard_plans=unsharded if tenants is None else CachedShardPlans(tenants.get),
         threads=DYNAMODB_THREADS,
     )
 
@@ -197,7 +202,7 @@ def _aws_backends(settings: Settings) -> Backends:
         usage = DynamoDbUsageStore(client, settings.dynamodb_usage_table, threads=USAGE_THREADS)
     return Backends(
         sqs_queue(settings),
-        dynamodb_store(settings),
+        dynamodb_store(settings, tenants if settings.dynamodb_tenants_table else None),
         keys=keys,
         audit=audit,
         idempotency=idempotency,
@@ -308,6 +313,12 @@ class UsageNotConfigured:
         raise UsageUnavailable(self._problem)
 
     async def all_days(self, first_day: str, last_day: str) -> list[DayUsage]:
+        raise UsageUnavailable(self._problem)
+
+    async def add_minute(self, minute: str, counts: Counts) -> None:
+        self._warnings.warning("dropped", "usage counts dropped: %s", self._problem)
+
+    async def minutes(self, first_minute: str, last_minute: str) -> list[MinuteUsage]:
         raise UsageUnavailable(self._problem)
 
     async def close(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,7 +24,10 @@ from tenantlog.core.tenants import (
     check_retention_days,
 )
 from tenantlog.core.validation import Limits
-from tenantlog.redaction import DETECTORS, Redactor
+from tenantlog.redaction import DETECTORS
+
+if TYPE_CHECKING:
+    from tenantlog.redaction.redactor import Redactor
 
 ENV_PREFIX = "TENANTLOG_"
 #: Settings whose environment variable is not TENANTLOG_<NAME> (the seed's names).
@@ -198,6 +201,8 @@ class Settings(BaseSettings):
         return behind_api_gateway or not is_loopback_host(self.host)
 
     def redactor(self) -> Redactor:
+        from tenantlog.redaction.redactor import Redactor  # see tenantlog.redaction
+
         return Redactor(self.redaction_detectors, self.redaction_style)
 
     def tenant_defaults(self) -> TenantPolicy:

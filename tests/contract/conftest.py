@@ -16,6 +16,7 @@ from tenantlog.core.store import Store
 from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.queue.memory import MemoryQueue
 from tenantlog.queue.sqlite import SqliteQueue
+from tenantlog.store.dynamodb_shards import ShardPlan, ShardPlans
 from tenantlog.store.memory import MemoryStore
 from tenantlog.store.sqlite import SqliteStore
 
@@ -81,7 +82,29 @@ async def queue_factory(
         await database.close()
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+#: DynamoDB write sharding the store contract runs under (docs/write-sharding.md), by
+#: fixture id: every tenant's layouts. "dynamodb-4" and "dynamodb-16" spread each tenant
+#: over 4 or 16 keys from the start; "dynamodb-1-4-16" is a tenant moved from 1 to 4 to
+#: 16 keys, whose writes claim the log id under the older layouts' keys.
+SHARD_LAYOUTS = {
+    "dynamodb": (1,),
+    "dynamodb-4": (4,),
+    "dynamodb-16": (16,),
+    "dynamodb-1-4-16": (1, 4, 16),
+}
+
+
+def fixed_shard_plans(*layouts: int) -> ShardPlans:
+    """A plan lookup that gives every tenant these write-sharding layouts."""
+    plan = ShardPlan(layouts)
+
+    async def plans(tenant_id: str) -> ShardPlan:
+        return plan
+
+    return plans
+
+
+@pytest.fixture(params=["memory", "sqlite", *SHARD_LAYOUTS])
 async def store(
     request: pytest.FixtureRequest, tmp_path: Path, clock: Clock
 ) -> AsyncIterator[Store]:
@@ -98,7 +121,12 @@ async def store(
         from tests.support.aws_emulator import REGION, create_table
 
         table = create_table()  # first: it starts the emulator the client resolves against
-        made = DynamoDbStore(make_client("dynamodb", REGION, 32), table, clock=clock)
+        made = DynamoDbStore(
+            make_client("dynamodb", REGION, 32),
+            table,
+            shard_plans=fixed_shard_plans(*SHARD_LAYOUTS[request.param]),
+            clock=clock,
+        )
     yield made
     await made.close()
     if database is not None:

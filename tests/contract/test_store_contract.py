@@ -46,6 +46,7 @@ async def store(store: Store, clock: Clock) -> AsyncIterator[Store]:
         make_client("dynamodb", REGION, 32),
         store._table,
         erasures_table=create_table(create_erasures_table),
+        shard_plans=store._plans,
         clock=clock,
     )
     yield erasing

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tenantlog.core.tenants import TenantSettings, TenantStore
+from tenantlog.audit.memory import MemoryAuditLog
+from tenantlog.core.tenants import (
+    SETTING_NAMES,
+    InvalidTenantSetting,
+    TenantSettings,
+    TenantStore,
+    forget_past_write_shards,
+    set_tenant_settings,
+)
 from tenantlog.db.sqlite import SqliteDatabase
 
 pytestmark = pytest.mark.anyio
@@ -25,6 +33,8 @@ EVERYTHING = TenantSettings(
     # not in name order: the order decides between two rules matching at one place
     redaction_rules=(("zeta", r"Z-\d+"), ("employee_id", r"(?i)e\d{6}")),
     redaction_deny=("Project Falcon", "Ünïcode ☃"),
+    write_shards=16,
+    past_write_shards=(1, 4),
     updated_at=AT,
 )
 
@@ -158,3 +168,63 @@ async def test_tenant_ids_are_exact(tenants: TenantStore) -> None:
 
     assert await tenants.get("acme") is None
     assert await tenants.get("Acme") == TenantSettings("Acme", burst=1)
+
+
+async def test_write_shards_changes_keep_the_layouts_through_resets(tenants: TenantStore) -> None:
+    # GIVEN a tenant moved from the default 1 to 4 shards, then to 16
+    audit = MemoryAuditLog()
+    for shards in (4, 16):
+        await set_tenant_settings(
+            tenants, audit, "acme", changes={"write_shards": shards}, actor="test"
+        )
+    # WHEN every setting is reset, and then set to 4 again
+    await set_tenant_settings(tenants, audit, "acme", changes={}, reset=SETTING_NAMES, actor="t")
+    reset = await tenants.get("acme")
+    await set_tenant_settings(tenants, audit, "acme", changes={"write_shards": 4}, actor="test")
+    again = await tenants.get("acme")
+    # THEN each keeps every layout the tenant's logs may have been written under
+    assert reset is not None and again is not None
+    assert (reset.write_shards, reset.past_write_shards) == (None, (1, 4, 16))
+    assert reset.write_shard_layouts() == (4, 16, 1)
+    assert (again.write_shards, again.past_write_shards) == (4, (1, 4, 16))
+    assert again.write_shard_layouts() == (1, 16, 4)
+
+
+async def test_write_shards_refuses_a_ninth_layout_and_changes_nothing(
+    tenants: TenantStore,
+) -> None:
+    audit = MemoryAuditLog()
+    for shards in (2, 3, 4, 5, 6, 7, 8):
+        await set_tenant_settings(
+            tenants, audit, "acme", changes={"write_shards": shards}, actor="test"
+        )
+    before = await tenants.get("acme")
+
+    with pytest.raises(InvalidTenantSetting, match="at most 8 values in all"):
+        await set_tenant_settings(tenants, audit, "acme", changes={"write_shards": 9}, actor="test")
+
+    assert await tenants.get("acme") == before
+    # a layout the tenant had is still allowed
+    await set_tenant_settings(tenants, audit, "acme", changes={"write_shards": 2}, actor="t")
+
+
+async def test_forgetting_past_layouts_keeps_the_current_and_refuses_a_change_meanwhile(
+    tenants: TenantStore,
+) -> None:
+    audit = MemoryAuditLog()
+    await set_tenant_settings(tenants, audit, "acme", changes={"write_shards": 4}, actor="t")
+    moved = await tenants.get("acme")
+    assert moved is not None
+    # a change between the move and the forgetting: refused, nothing written
+    await set_tenant_settings(tenants, audit, "acme", changes={"write_shards": 8}, actor="t")
+    with pytest.raises(InvalidTenantSetting, match="changed while the logs were moved"):
+        await forget_past_write_shards(tenants, audit, moved, actor="t")
+    # the move made for the settings as they are: the older layouts are forgotten
+    current = await tenants.get("acme")
+    assert current is not None
+    await forget_past_write_shards(tenants, audit, current, actor="ops")
+    forgotten = await tenants.get("acme")
+    assert forgotten is not None
+    assert forgotten.write_shard_layouts() == (8,)
+    (latest,) = (await audit.list(1)).events
+    assert (latest.actor, latest.detail) == ("ops", {"past_write_shards": "forgotten"})

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tenantlog.core.usage import Counts, DayUsage, UsageStore
+from tenantlog.core.usage import Counts, DayUsage, MinuteUsage, UsageStore
 from tenantlog.db.sqlite import SqliteDatabase
 
 pytestmark = pytest.mark.anyio
@@ -150,3 +150,117 @@ async def test_tenant_ids_are_exact(usage: UsageStore) -> None:
 
     assert await usage.tenant_days("acme", "2026-12-02", "2026-12-02") == []
     assert len(await usage.tenant_days("Acme", "2026-12-02", "2026-12-02")) == 1
+
+
+# ---- the service's minute buckets (the console's rates of the last hour) ----
+
+
+async def test_a_minute_round_trips_and_adds_are_increments(usage: UsageStore) -> None:
+    # GIVEN one minute added to by several processes at once, and by one more flush
+    await asyncio.gather(
+        *(usage.add_minute("2026-12-03T10:15", Counts(accepted_logs=1)) for _ in range(10))
+    )
+    await usage.add_minute("2026-12-03T10:15", EVERY_COUNT)
+    # THEN the minute holds their sum
+    assert await usage.minutes("2026-12-03T10:00", "2026-12-03T10:59") == [
+        MinuteUsage("2026-12-03T10:15", EVERY_COUNT + Counts(accepted_logs=10))
+    ]
+
+
+async def test_minutes_within_the_range_oldest_first(usage: UsageStore) -> None:
+    # GIVEN minutes added out of order, one of them (10:00) with zeros only
+    for minute in ["2026-12-03T10:02", "2026-12-03T09:59", "2026-12-03T10:00", "2026-12-03T10:03"]:
+        await usage.add_minute(minute, Counts(stored_logs=int(minute[-2:])))
+    await usage.add_minute("2026-12-03T10:01", Counts())  # nothing: no bucket
+
+    found = await usage.minutes("2026-12-03T10:00", "2026-12-03T10:02")
+
+    assert found == [
+        MinuteUsage("2026-12-03T10:02", Counts(stored_logs=2)),
+    ]
+    assert [m.minute for m in await usage.minutes("2026-12-03T09:59", "2026-12-03T10:03")] == [
+        "2026-12-03T09:59",
+        "2026-12-03T10:02",
+        "2026-12-03T10:03",
+    ]
+
+
+async def test_minutes_never_show_among_the_tenants_days(usage: UsageStore) -> None:
+    # GIVEN a tenant's day and the service's minutes of that day, and of the days around it
+    await usage.add("acme", "2026-12-03", Counts(accepted_logs=1))
+    for minute in ["2026-12-02T23:59", "2026-12-03T00:00", "2026-12-03T00:30"]:
+        await usage.add_minute(minute, Counts(accepted_logs=100))
+    # THEN every listing of days has the tenant's day alone
+    expected = [DayUsage("acme", "2026-12-03", Counts(accepted_logs=1))]
+    assert await usage.all_days("2026-12-01", "2026-12-05") == expected
+    assert await usage.all_days("2026-12-03", "2026-12-03") == expected
+    assert await usage.tenant_days("acme", "2026-12-01", "2026-12-05") == expected
+    # AND the minutes hold no tenant's day
+    assert [m.minute for m in await usage.minutes("2026-12-01", "2026-12-05")] == [
+        "2026-12-02T23:59",
+        "2026-12-03T00:00",
+        "2026-12-03T00:30",
+    ]
+
+
+async def test_hostile_tenant_ids_never_reach_the_minutes(usage: UsageStore) -> None:
+    # a tenant id is validated before it is counted; even one that got through must not
+    # land in, or read, the service's buckets
+    await usage.add_minute("2026-12-03T10:00", Counts(accepted_logs=7))
+    await usage.add("2026-12-03T10:00", "2026-12-03T10:00", Counts(accepted_logs=1))
+
+    assert await usage.minutes("2026-12-03T10:00", "2026-12-03T10:00") == [
+        MinuteUsage("2026-12-03T10:00", Counts(accepted_logs=7))
+    ]
+    assert await usage.tenant_days("acme", "2026-12-03T10:00", "2026-12-03T10:00") == []
+
+
+async def test_minutes_older_than_two_hours_are_gone(usage: UsageStore) -> None:
+    # GIVEN a bucket of 10:00, then one of 12:00 (two hours on) and one of 12:01
+    await usage.add_minute("2026-12-03T10:00", Counts(stored_logs=1))
+    await usage.add_minute("2026-12-03T10:01", Counts(stored_logs=2))
+    await usage.add_minute("2026-12-03T12:00", Counts(stored_logs=3))
+    # THEN 10:00 is still kept two hours on, to the minute
+    kept = await usage.minutes("2026-12-03T00:00", "2026-12-03T23:59")
+    assert [m.minute for m in kept] == ["2026-12-03T10:00", "2026-12-03T10:01", "2026-12-03T12:00"]
+    # WHEN a later minute is added, a bucket more than two hours older is gone or expires
+    await usage.add_minute("2026-12-03T12:01", Counts(stored_logs=4))
+    if expires_rather_than_deletes(usage):
+        return  # DynamoDB's TTL: the test below
+    left = await usage.minutes("2026-12-03T00:00", "2026-12-03T23:59")
+    assert [m.minute for m in left] == ["2026-12-03T10:01", "2026-12-03T12:00", "2026-12-03T12:01"]
+
+
+def expires_rather_than_deletes(usage: UsageStore) -> bool:
+    """DynamoDB deletes a bucket once its TTL attribute has passed, in its own time."""
+    from tenantlog.usage.dynamodb import DynamoDbUsageStore
+
+    return isinstance(usage, DynamoDbUsageStore)
+
+
+async def test_dynamodb_minutes_carry_the_tables_ttl_and_tenant_days_do_not() -> None:
+    from tenantlog.usage.dynamodb import DynamoDbUsageStore, create_usage_table
+    from tests.support.aws_emulator import create_table, dynamodb_client
+
+    table = create_table(create_usage_table)
+    client = dynamodb_client()
+    store = DynamoDbUsageStore(client, table)
+    try:
+        # GIVEN a minute's bucket and a tenant's day
+        await store.add_minute("2026-12-03T10:15", Counts(accepted_logs=1))
+        await store.add_minute("2026-12-03T10:15", Counts(stored_logs=1))
+        await store.add("acme", "2026-12-03", Counts(accepted_logs=1))
+        # THEN the table expires what carries expires_at
+        ttl = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+        assert (ttl["TimeToLiveStatus"], ttl.get("AttributeName")) == ("ENABLED", "expires_at")
+        # AND the bucket expires two hours after its minute began, the day never
+        minute = client.get_item(
+            TableName=table, Key={"tenant_id": {"S": "*"}, "day": {"S": "2026-12-03T10:15"}}
+        )["Item"]
+        assert minute["expires_at"] == {"N": str(1_796_292_900 + 7200)}
+        day = client.get_item(
+            TableName=table, Key={"tenant_id": {"S": "acme"}, "day": {"S": "2026-12-03"}}
+        )["Item"]
+        assert "expires_at" not in day
+    finally:
+        await store.close()

@@ -170,6 +170,27 @@ def test_pyproject_lambda_group_carries_no_yaml_full_phone_metadata_or_boto3() -
         ("botocore-1.44.8.dist-info/METADATA", True),
         ("tenantlog/__pycache__/settings.cpython-312.pyc", False),
         ("tenantlog/http/openapi.json", True),
+        ("aws_lambda_powertools/logging/logger.py", True),
+        ("aws_lambda_powertools/metrics/provider/base.py", True),
+        ("aws_lambda_powertools/utilities/jmespath_utils/__init__.py", True),
+        ("aws_lambda_powertools/event_handler/api_gateway.py", False),
+        ("aws_lambda_powertools/utilities/parameters/base.py", False),
+        ("pydantic/v1/main.py", False),
+        ("pydantic/main.py", True),
+        ("dateutil/zoneinfo/dateutil-zoneinfo.tar.gz", False),
+        ("google/api/http_pb2.py", False),
+        ("google/rpc/status_pb2.py", True),
+        ("tenantlog/cli/main.py", False),
+        ("tenantlog/capacity/model.py", False),
+        ("tenantlog/console/routes.py", False),
+        ("tenantlog/http/static/swagger-ui/swagger-ui-bundle.js", False),
+        ("tenantlog/http/openapi.yaml", False),
+        ("tenantlog/http/operations.py", True),
+        ("pydantic/mypy.py", False),
+        ("urllib3/contrib/socks.py", False),
+        ("urllib3/connection.py", True),
+        ("pydantic_core-2.50.5.dist-info/sboms/pydantic-core.cyclonedx.json", False),
+        ("pydantic_core-2.50.5.dist-info/licenses/LICENSE", True),
     ],
 )
 def test_build_lambda_leaves_out_what_no_function_reads(name: str, shipped: bool) -> None:
@@ -207,25 +228,65 @@ def test_build_lambda_finds_debug_sections_by_name() -> None:
 
 
 def test_build_lambda_keeps_bytecode_only_when_compiled() -> None:
-    cached = PurePosixPath("tenantlog/__pycache__/settings.cpython-312.pyc")
-    assert build_lambda._is_shipped(cached, keep_bytecode=True)
-    assert not build_lambda._is_shipped(PurePosixPath("tenantlog/settings.pyc"), True)
+    sourceless = PurePosixPath("tenantlog/settings.pyc")
+    assert build_lambda._is_shipped(sourceless, keep_bytecode=True)
+    assert not build_lambda._is_shipped(sourceless)
     with pytest.raises(build_lambda.BuildError, match=r"--compile needs Python 2\.7"):
-        build_lambda.precompile(Path("unused"), "2.7")
+        build_lambda.precompile(Path("unused"), "2.7", [])
+
+
+def test_build_lambda_compiles_listed_modules_in_place_of_their_sources(tmp_path: Path) -> None:
+    # GIVEN a staging folder with two modules, one of them listed as imported at start-up
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "hot.py").write_text("VALUE = 41 + 1\n")
+    (tmp_path / "pkg" / "cold.py").write_text("VALUE = 0\n")
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    # WHEN they are precompiled (a listed module of another version is skipped)
+    compiled = build_lambda.precompile(tmp_path, running, ["pkg/hot.py", "pkg/gone.py"])
+    # THEN the listed module is bytecode alone, which Python imports, and the other is source
+    assert compiled == 1
+    assert sorted(p.name for p in (tmp_path / "pkg").iterdir()) == ["cold.py", "hot.pyc"]
+    code = f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import pkg.hot as m; print(m.VALUE)"
+    completed = subprocess.run(
+        [sys.executable, "-I", "-S", "-B", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "42"
+
+
+def test_build_lambda_ships_metadata_headers_without_the_long_description() -> None:
+    metadata = b"Metadata-Version: 2.4\nName: x\nVersion: 1.0\n\n# x\n\nA long README.\n"
+    assert build_lambda.metadata_headers(metadata) == (
+        b"Metadata-Version: 2.4\nName: x\nVersion: 1.0\n"
+    )
+
+
+def test_hot_module_list_names_both_handlers() -> None:
+    listed = build_lambda.hot_modules()
+    assert {module.replace(".", "/") + ".py" for module in HANDLER_MODULES} <= set(listed)
+    assert listed == sorted(set(listed))
 
 
 # ---- slow: real builds (pip downloads wheels) ---------------------------------------
 
 
 @pytest.mark.slow
-def test_package_host_build_imports_the_handlers_in_a_clean_interpreter(tmp_path: Path) -> None:
-    # GIVEN a zip built for this machine's CPU and Python, extracted
+@pytest.mark.parametrize("compiled", [False, True], ids=["sources", "compiled"])
+def test_package_host_build_imports_the_handlers_in_a_clean_interpreter(
+    tmp_path: Path, compiled: bool
+) -> None:
+    # GIVEN a zip built for this machine's CPU and Python (with bytecode: --compile), extracted
     host_platform = platform.machine()
     host_python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    output = build_lambda.build(tmp_path / "lambda.zip", host_platform, host_python)
+    output = build_lambda.build(
+        tmp_path / "lambda.zip", host_platform, host_python, compile_bytecode=compiled
+    )
     root = tmp_path / "root"
     with zipfile.ZipFile(output) as archive:
         archive.extractall(root)
+    if compiled:  # the handlers as bytecode alone, and the zip still at most 10 MB
+        assert (root / "tenantlog" / "lambdas" / "ingest.pyc").is_file()
+        assert not (root / "tenantlog" / "lambdas" / "ingest.py").exists()
+        assert output.stat().st_size <= 10_000_000, output.stat().st_size
     # and the environment Terraform gives the worker (resource attributes made up)
     tf = load()
     variables = block(tf.resource("aws_lambda_function", "worker"), "environment")["variables"]
@@ -257,6 +318,8 @@ def test_package_host_build_imports_the_handlers_in_a_clean_interpreter(tmp_path
         from tenantlog import redact
         assert openapi_document()["openapi"].startswith("3.")
         assert redact("call +44 20 7946 0958 now") == "call [REDACTED] now"
+        from importlib.metadata import version  # the headers are all that is shipped
+        assert version("botocore") and version("pydantic")
         from tenantlog.aws.clients import make_client
         client = make_client("dynamodb", "us-east-1", 1)
         assert client.meta.service_model.service_name == "dynamodb"

@@ -90,7 +90,6 @@ API_ROUTES = frozenset(
         "GET /healthz",
         "GET /readyz",
         "GET /openapi.json",
-        "GET /docs",
     }
 )
 LOGS, KEYS, AUDIT, IDEMPOTENCY, TENANTS, RATE_LIMITS = (
@@ -826,7 +825,8 @@ def test_dynamodb_usage_table_is_one_item_per_tenant_and_day_listed_by_day(
         tf.resource("aws_dynamodb_table", "logs"), "server_side_encryption"
     )
     assert expression(table["deletion_protection_enabled"]) == "var.table_deletion_protection"
-    assert "ttl" not in table
+    # only the service's minute buckets carry expires_at: a tenant's days never expire
+    assert block(table, "ttl") == {"attribute_name": "expires_at", "enabled": True}
 
 
 def test_lambda_environments_both_name_the_usage_table(tf: TerraformConfig) -> None:

@@ -23,6 +23,20 @@ def client(server: ServerProcess) -> Iterator[httpx.Client]:
         yield http
 
 
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A running ``tenantlog serve`` that requires API keys, as beyond loopback."""
+    data_dir = tmp_path_factory.mktemp("keyed") / "data"
+    with ServerProcess(data_dir, env={"TENANTLOG_AUTH": "keys"}) as running:
+        yield running
+
+
+@pytest.fixture
+def http(keyed: ServerProcess) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=keyed.url, timeout=10) as client:
+        yield client
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -32,19 +31,6 @@ def new_key(data_dir: Path, tenant: str, *scopes: str, expires_in: str | None = 
 
 def bearer(secret: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {secret}"}
-
-
-@pytest.fixture(scope="module")
-def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    data_dir = tmp_path_factory.mktemp("keyed") / "data"
-    with ServerProcess(data_dir, env={"TENANTLOG_AUTH": "keys"}) as running:
-        yield running
-
-
-@pytest.fixture
-def http(keyed: ServerProcess) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=keyed.url, timeout=10) as client:
-        yield client
 
 
 def stored(http: httpx.Client, secret: str, tenant: str, log_id: str) -> dict[str, object]:

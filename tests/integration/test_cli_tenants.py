@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ DEFAULT_POLICY = {
     "redaction_style": "plain",
     "redaction_rules": {},
     "redaction_deny": [],
+    "write_shards": 1,
 }
 
 
@@ -322,3 +325,75 @@ def test_thirty_three_rules_are_refused(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "at most 32 rules, not 33" in result.stderr
+
+
+@pytest.mark.parametrize("shards", ["1", "4", "16", "256"])
+def test_write_shards_are_set_shown_and_noted_as_the_aws_backends(
+    tmp_path: Path, shards: str
+) -> None:
+    result = run(tmp_path, "tenants", "set", "acme", "--write-shards", shards, "--json")
+
+    assert result.returncode == 0, result.stderr
+    shown = orjson.loads(result.stdout)
+    assert shown["settings"] == {"write_shards": int(shards)}
+    assert shown["effective"]["write_shards"] == int(shards)
+    assert "write shards apply on the aws backend" in result.stderr
+    human = run(tmp_path, "tenants", "show", "acme").stdout
+    assert "write shards" in human
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "invalid --write-shards: must be between 1 (no sharding) and 256"),
+        ("257", "invalid --write-shards: must be between 1 (no sharding) and 256"),
+        ("-4", "invalid --write-shards: must be between 1 (no sharding) and 256"),
+        ("99999999999999999999", "invalid --write-shards: must be between 1"),
+    ],
+)
+def test_write_shards_out_of_bounds_exit_2_naming_the_bounds(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    result = run(tmp_path, "tenants", "set", "acme", "--write-shards", value)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {message}"), result.stderr
+    assert not (tmp_path / "tenantlog.db").exists()
+
+
+@pytest.mark.parametrize("value", ["four", "2.5", ""])
+def test_write_shards_that_are_not_whole_numbers_are_refused_by_the_option(
+    tmp_path: Path, value: str
+) -> None:
+    result = run(tmp_path, "tenants", "set", "acme", "--write-shards", value)
+
+    assert result.returncode == 2
+    assert "--write-shards" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_change_of_write_shards_keeps_the_layouts_logs_were_written_under(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a tenant moved from the default 1 to 4, to 16, and back to 4 by a reset of all
+    run_json(tmp_path, "tenants", "set", "acme", "--write-shards", "4")
+    run_json(tmp_path, "tenants", "set", "acme", "--write-shards", "16")
+    shown = run_json(tmp_path, "tenants", "set", "acme", "--reset", "all")
+
+    # THEN it shows the default, and the settings keep every layout for the store
+    assert shown["settings"] == {}
+    assert shown["effective"]["write_shards"] == 1
+    with closing(sqlite3.connect(tmp_path / "tenantlog.db")) as database:
+        (stored,) = database.execute("SELECT settings FROM tenants").fetchone()
+    assert orjson.loads(stored) == {"past_write_shards": [1, 4, 16]}
+
+
+def test_reshard_on_the_embedded_backend_has_nothing_to_move(tmp_path: Path) -> None:
+    run_json(tmp_path, "tenants", "set", "acme", "--write-shards", "4")
+
+    result = run(tmp_path, "tenants", "reshard", "acme")
+
+    assert (result.returncode, result.stdout) == (
+        0,
+        "nothing to move: the sqlite store is not sharded\n",
+    )

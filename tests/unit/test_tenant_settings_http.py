@@ -20,6 +20,7 @@ from tenantlog.http.policy import PRINCIPAL
 from tenantlog.http.tenant_settings import TenantSettingsRoutes
 from tenantlog.redaction import DETECTORS
 from tenantlog.tenants.memory import MemoryTenantStore
+from tests.support.inprocess import in_process
 
 pytestmark = pytest.mark.anyio
 
@@ -200,17 +201,21 @@ async def test_a_body_that_is_not_json_or_too_large_is_refused(api: Api) -> None
     assert too_large.status_code == 413
 
 
-async def test_only_admin_keys_read_or_change_settings(api: Api) -> None:
-    # GIVEN a key of acme itself, with every scope but admin
-    api.caller[0] = Principal("key-1", "acme", frozenset({"ingest", "read", "audit", "delete"}))
+async def test_only_admin_keys_read_or_change_settings() -> None:
+    # GIVEN the whole app behind its request-policy seam, and a key of acme itself
+    # with every scope but admin
+    async with in_process() as app:
+        secret = await app.new_key("acme", "ingest", "read", "audit", "delete")
+        headers = {"Authorization": f"Bearer {secret}"}
 
-    read = await api.client.get(URL)
-    changed = await patch(api, {"rate_limit": 0})
+        read = await app.client.get(URL, headers=headers)
+        changed = await app.client.patch(URL, json={"rate_limit": 0}, headers=headers | PATCH)
 
-    for response in (read, changed):
-        assert response.status_code == 403
-        assert response.json() == {"error": "this API key lacks the 'admin' scope"}
-    assert await api.tenants.get("acme") is None
+        # THEN the seam refuses both, and nothing changed
+        for response in (read, changed):
+            assert response.status_code == 403
+            assert response.json() == {"error": "this API key lacks the 'admin' scope"}
+        assert await app.backends.tenants.get("acme") is None
 
 
 async def test_an_invalid_tenant_id_in_the_path_is_refused(api: Api) -> None:

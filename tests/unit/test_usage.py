@@ -15,14 +15,18 @@ from tenantlog.core.models import LogRecord
 from tenantlog.core.processing import Ack, DeadLetter, ProcessingPolicy, Processor, Retry
 from tenantlog.core.queue import Delivery, Outgoing
 from tenantlog.core.usage import (
+    SERVICE,
     Counts,
     DayUsage,
+    MinuteUsage,
     UsageRecorder,
     UsageUnavailable,
     day_range,
+    recent_minutes,
     tenant_usage,
     tenants_usage,
     utc_day,
+    utc_minute,
     window,
 )
 from tenantlog.http.policy import Rule, route_label, rule_for
@@ -53,13 +57,20 @@ class FlakyStore(MemoryUsageStore):
     def __init__(self) -> None:
         super().__init__()
         self.adds: list[tuple[str, str, Counts]] = []
-        self.refusing: set[str] = set()
+        self.minute_adds: list[tuple[str, Counts]] = []
+        self.refusing: set[str] = set()  # "*" refuses the service's minutes
 
     async def add(self, tenant_id: str, day: str, counts: Counts) -> None:
         if tenant_id in self.refusing:
             raise UsageUnavailable("down")
         self.adds.append((tenant_id, day, counts))
         await super().add(tenant_id, day, counts)
+
+    async def add_minute(self, minute: str, counts: Counts) -> None:
+        if SERVICE in self.refusing:
+            raise UsageUnavailable("down")
+        self.minute_adds.append((minute, counts))
+        await super().add_minute(minute, counts)
 
 
 def recorder(
@@ -243,6 +254,98 @@ async def test_outcomes_count_stored_logs_and_dead_letters_of_a_known_tenant() -
     assert usage.pending == {("acme", "2026-12-02"): Counts(stored_logs=2, dead_lettered_logs=1)}
 
 
+# ---- the service's minutes (the console's rates) ---------------------------------------
+
+
+async def test_every_tenants_counts_add_up_in_the_minute_they_happen() -> None:
+    # GIVEN counts of two tenants in one minute, and of one in the next
+    store, clock = FlakyStore(), Clock(NOON + 59.9)
+    usage = recorder(store, clock)
+    usage.accepted("acme", 10, 100)
+    usage.accepted("other", 5, 50)
+    usage.outcome(Ack(True, tenant_id="acme"))
+    usage.outcome(DeadLetter("not JSON"))  # names no tenant: the service's count all the same
+    clock.now = NOON + 60
+    usage.outcome(Ack(True, tenant_id="other"))
+    usage.rate_limited("acme", 3)
+    # THEN each minute holds the sums of every tenant
+    first = Counts(accepted_logs=15, accepted_bytes=150, stored_logs=1, dead_lettered_logs=1)
+    second = Counts(rate_limited_logs=3, stored_logs=1)
+    assert usage.pending_minutes == {"2026-12-02T12:00": first, "2026-12-02T12:01": second}
+    # WHEN it flushes, one add per minute goes with the tenants' days
+    assert await usage.flush()
+    assert sorted(store.minute_adds) == [("2026-12-02T12:00", first), ("2026-12-02T12:01", second)]
+    assert len(store.adds) == 2  # one per tenant and day, as ever
+    assert usage.pending_minutes == {}
+    assert await store.minutes("2026-12-02T12:00", "2026-12-02T12:01") == [
+        MinuteUsage("2026-12-02T12:00", first),
+        MinuteUsage("2026-12-02T12:01", second),
+    ]
+
+
+async def test_a_message_naming_the_services_key_counts_for_no_tenant() -> None:
+    # a forged queue message: no valid tenant id is "*", so admission never counts one
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock)
+    usage.outcome(DeadLetter("forged", tenant_id=SERVICE))
+    usage.outcome(Ack(True, tenant_id=SERVICE))
+
+    assert usage.pending == {}
+    assert usage.pending_minutes == {
+        "2026-12-02T12:00": Counts(stored_logs=1, dead_lettered_logs=1)
+    }
+
+
+async def test_the_minute_counts_even_when_a_tenants_day_is_dropped() -> None:
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock, max_pending=1)
+    usage.accepted("a", 1, 1)
+    usage.accepted("b", 2, 2)  # over the limit of pairs: the tenant's day is dropped
+
+    assert set(usage.pending) == {("a", "2026-12-02")}
+    assert usage.pending_minutes == {"2026-12-02T12:00": Counts(accepted_logs=3, accepted_bytes=3)}
+
+
+async def test_a_failed_flush_keeps_minutes_until_their_bucket_would_be_gone() -> None:
+    # GIVEN a minute's counts the store refuses
+    store, clock = FlakyStore(), Clock()
+    usage = recorder(store, clock)
+    usage.accepted("acme", 1, 10)
+    store.refusing = {SERVICE}
+    assert not await usage.flush()
+    # THEN the tenant's day is written and the minute kept, merged with later counts
+    assert store.adds == [("acme", "2026-12-02", Counts(accepted_logs=1, accepted_bytes=10))]
+    usage.accepted("acme", 1, 10)
+    assert usage.pending_minutes == {"2026-12-02T12:00": Counts(accepted_logs=2, accepted_bytes=20)}
+    # WHEN the store stays down for two hours and more
+    clock.now = NOON + 2 * 3600 + 60
+    usage.accepted("acme", 1, 10)
+    assert not await usage.flush()
+    # THEN the old minute is let go (its bucket would be deleted), the new one kept
+    assert usage.pending_minutes == {"2026-12-02T14:01": Counts(accepted_logs=1, accepted_bytes=10)}
+    store.refusing = set()
+    assert await usage.flush()
+    assert store.minute_adds == [
+        ("2026-12-02T14:01", Counts(accepted_logs=1, accepted_bytes=10)),
+    ]
+
+
+async def test_the_last_hour_is_every_minute_oldest_first_with_zeros() -> None:
+    store = FlakyStore()
+    now = NOON + 30  # half-way through 12:00
+    await store.add_minute("2026-12-02T11:01", Counts(stored_logs=1))  # the first of the hour
+    await store.add_minute("2026-12-02T11:00", Counts(stored_logs=9))  # just before it
+    await store.add_minute("2026-12-02T12:00", Counts(accepted_logs=2))  # the current minute
+
+    last_hour = await recent_minutes(store, now)
+
+    assert len(last_hour) == 60
+    assert last_hour[0] == MinuteUsage("2026-12-02T11:01", Counts(stored_logs=1))
+    assert last_hour[-1] == MinuteUsage("2026-12-02T12:00", Counts(accepted_logs=2))
+    assert all(m.counts.empty for m in last_hour[1:-1])
+    assert [m.minute for m in last_hour] == [utc_minute(now - 60 * n) for n in range(59, -1, -1)]
+
+
 # ---- reading ---------------------------------------------------------------------------
 
 
@@ -303,6 +406,12 @@ async def test_without_its_table_usage_is_dropped_and_reading_names_the_variable
         await store.tenant_days("acme", "2026-12-01", "2026-12-02")
     with pytest.raises(UsageUnavailable, match="TENANTLOG_DYNAMODB_USAGE_TABLE"):
         await store.all_days("2026-12-01", "2026-12-02")
+    # the service's minutes likewise: dropped without a second warning, unreadable
+    with caplog.at_level(logging.WARNING, logger="tenantlog"):
+        await store.add_minute("2026-12-02T12:00", Counts(accepted_logs=1))
+    assert caplog.text.count("TENANTLOG_DYNAMODB_USAGE_TABLE is not set") == 1
+    with pytest.raises(UsageUnavailable, match="TENANTLOG_DYNAMODB_USAGE_TABLE"):
+        await store.minutes("2026-12-02T11:00", "2026-12-02T12:00")
 
 
 # ---- what the worker counts ------------------------------------------------------------

@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 
 from tenantlog.backends import Backends, open_backends
 from tenantlog.core.audit import ORIGINAL_READ, AuditEvent
+from tenantlog.core.dead_letters import dead_letter_summary
 from tenantlog.core.models import LogRecord
 from tenantlog.core.query import ATTRIBUTE_PREFIX, InvalidQuery, LogQuery, parse_query
-from tenantlog.core.queue import DeadLetterEntry, QueueStats
+from tenantlog.core.queue import DeadLetterEntry
 from tenantlog.core.store import StoreUnavailable
 from tenantlog.http.pacing import BATCH, POLL_SECONDS, may_pause
 from tenantlog.settings import Settings
@@ -138,21 +139,7 @@ def cli_actor() -> str:
         return "cli:unknown"
 
 
-def stats_dict(stats: QueueStats) -> dict[str, int]:
-    return {
-        "visible": stats.visible,
-        "in_flight": stats.in_flight,
-        "depth": stats.depth,
-        "dead_letters": stats.dead_letters,
-    }
-
-
 def dead_letter_dict(entry: DeadLetterEntry) -> dict[str, Any]:
-    """A DLQ entry for humans and scripts; the body is shown as text (it is JSON)."""
-    return {
-        "message_id": entry.message_id,
-        "reason": entry.reason,
-        "receive_count": entry.receive_count,
-        "dead_at": entry.dead_at,
-        "body": entry.body.decode("utf-8", "replace"),
-    }
+    """A DLQ entry for humans and scripts: the summary the admin route gives too, and the
+    whole body as text (it is JSON), for the operator on the queue's own machine."""
+    return {**dead_letter_summary(entry), "body": entry.body.decode("utf-8", "replace")}

@@ -19,6 +19,7 @@ from rich.table import Column, Table
 from tenantlog.cli import admin
 from tenantlog.cli.log_table import print_logs
 from tenantlog.cli.tenants import tenants_app
+from tenantlog.core import dead_letters
 from tenantlog.core.cursor import InvalidCursor
 from tenantlog.core.models import LogRecord
 from tenantlog.core.query import LogQuery, UnsupportedQuery
@@ -332,7 +333,7 @@ def backfill_search(
 def stats(backend: Backend = None, data_dir: DataDir = None, json: Json = False) -> None:
     """Queue depth, in-flight and dead-letter counts."""
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
-    counts = admin.stats_dict(admin.with_backends(settings, lambda b: b.queue.stats()))
+    counts = dead_letters.queue_counts(admin.with_backends(settings, lambda b: b.queue.stats()))
     if json:
         print_json(counts)
         return
@@ -366,7 +367,9 @@ def dlq_list(
 def dlq_redrive(backend: Backend = None, data_dir: DataDir = None, json: Json = False) -> None:
     """Move every dead letter back to the main queue with a fresh receive count."""
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
-    moved = admin.with_backends(settings, lambda b: b.queue.redrive())
+    moved = admin.with_backends(
+        settings, lambda b: dead_letters.redrive(b.queue, b.audit, actor=admin.cli_actor())
+    )
     print_json({"redriven": moved}) if json else console.print(f"redriven: {moved}")
 
 
@@ -381,7 +384,9 @@ def dlq_purge(
     if not yes and not typer.confirm("Delete every dead letter for good?"):
         raise typer.Exit(1)
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
-    purged = admin.with_backends(settings, lambda b: b.queue.purge_dead_letters())
+    purged = admin.with_backends(
+        settings, lambda b: dead_letters.purge(b.queue, b.audit, actor=admin.cli_actor())
+    )
     print_json({"purged": purged}) if json else console.print(f"purged: {purged}")
 
 
@@ -469,13 +474,12 @@ def keys_create(
     json: Json = False,
 ) -> None:
     """Create a key. Its secret is printed now and never again (only a hash is kept)."""
-    from tenantlog.core.durations import parse_duration
-    from tenantlog.core.key_admin import create_key
+    from tenantlog.core.key_admin import create_key, key_lifetime
     from tenantlog.core.keys import DEFAULT_SCOPES
 
     settings = settings_or_exit(backend=backend, data_dir=data_dir)
     try:
-        lifetime = None if expires_in is None else parse_duration(expires_in)
+        lifetime = None if expires_in is None else key_lifetime(expires_in)
         key, secret = admin.with_backends(
             settings,
             lambda b: create_key(

@@ -26,9 +26,11 @@ from tenantlog.backends import Backends
 from tenantlog.cli import admin
 from tenantlog.core.audit import AuditUnavailable
 from tenantlog.core.erasure import Erasure, request_erasure
+from tenantlog.core.models import epoch_seconds, utc_now
 from tenantlog.core.queue import QueueUnavailable
 from tenantlog.core.store import StoreUnavailable
 from tenantlog.core.tenants import (
+    MAX_WRITE_SHARDS,
     SETTING_NAMES,
     InvalidTenantSetting,
     RedactionEdit,
@@ -36,6 +38,7 @@ from tenantlog.core.tenants import (
     TenantSettings,
     TenantStoreUnavailable,
     check_change,
+    forget_past_write_shards,
     number_text,
     set_tenant_settings,
     tenant_view,
@@ -50,6 +53,7 @@ from tenantlog.core.usage import (
 from tenantlog.core.usage import FIELDS as USAGE_FIELDS
 from tenantlog.redaction import DETECTORS
 from tenantlog.settings import TENANT_DEFAULTS, Settings, SettingsError, env_name, load_settings
+from tenantlog.store.dynamodb_shards import PLAN_SECONDS, ShardPlan
 
 tenants_app = typer.Typer(
     help="Per-tenant settings (rate limit, burst, retention, original text, redaction),"
@@ -77,7 +81,11 @@ LABELS = {
     "redaction_style": "style",
     "redaction_rules": "own rules",
     "redaction_deny": "deny list",
+    "write_shards": "write shards",
 }
+#: The columns of ``tenants list``: every setting but write_shards, a storage layout few
+#: tenants have, which would push the table past 80 columns (``show`` and --json have it).
+LISTED = tuple(name for name in SETTING_NAMES if name != "write_shards")
 #: The flag that sets each setting, where it is not --NAME.
 FLAGS = {"redaction_rules": "--redaction-rule", "redaction_deny": "--redaction-deny"}
 #: How each usage count is named in the tables.
@@ -165,6 +173,15 @@ def tenants_set(
         list[str] | None,
         typer.Option(metavar="TEXT", help="remove a text from the deny list; repeatable"),
     ] = None,
+    write_shards: Annotated[
+        int | None,
+        typer.Option(
+            metavar="N",
+            help=f"DynamoDB partition keys the tenant's logs are spread over, 1 to"
+            f" {MAX_WRITE_SHARDS} (aws backend; docs/write-sharding.md)",
+            show_default=False,
+        ),
+    ] = None,
     reset: Annotated[
         list[str] | None,
         typer.Option(
@@ -192,6 +209,7 @@ def tenants_set(
                 None if redaction_detectors is None else _detectors(redaction_detectors)
             ),
             "redaction_style": redaction_style,
+            "write_shards": write_shards,
         }
         resetting = _reset_names(reset or [])
         edit = RedactionEdit(
@@ -227,6 +245,19 @@ def tenants_set(
         _fail(f"the settings were changed, but the audit trail could not record it: {exc}", 1)
     effective = settings.tenant_defaults().over(stored)
     _show(settings, tenant_id, stored, json=json)
+    if write_shards is not None and settings.backend != "aws":
+        typer.echo(
+            f"note: the {settings.backend} store keeps a tenant's logs in one file; write"
+            " shards apply on the aws backend (DynamoDB)",
+            err=True,
+        )
+    if settings.backend == "aws" and stored.past_write_shards:
+        typer.echo(
+            f"note: each write of tenant {tenant_id} also claims its log id under the keys of"
+            f" its earlier write shards; in {3 * PLAN_SECONDS:.0f} s run `tenantlog tenants"
+            f" reshard {tenant_id}` to move its logs and end that (docs/write-sharding.md)",
+            err=True,
+        )
     if effective.rate_limit > 0 and effective.burst < settings.max_batch_lines:
         typer.echo(
             f"warning: the burst of tenant {tenant_id} ({effective.burst}) is below "
@@ -269,15 +300,15 @@ def tenants_list(backend: Backend = None, data_dir: DataDir = None, json: Json =
         return
     table = Table(
         Column("tenant", no_wrap=True),
-        *(Column(LABELS[name], overflow="fold") for name in SETTING_NAMES),
+        *(Column(LABELS[name], overflow="fold") for name in LISTED),
     )
-    table.add_row("(defaults)", *(_text(name, getattr(defaults, name)) for name in SETTING_NAMES))
+    table.add_row("(defaults)", *(_text(name, getattr(defaults, name)) for name in LISTED))
     for tenant in stored:
         table.add_row(
             tenant.tenant_id,
             *(
                 "-" if getattr(tenant, name) is None else _text(name, getattr(tenant, name))
-                for name in SETTING_NAMES
+                for name in LISTED
             ),
         )
     console.print(table)
@@ -405,6 +436,62 @@ def tenants_erase(
             " will be returned; a worker deletes them now (GET"
             f" /tenants/{tenant_id}/erasures/{erasure.erasure_id} shows its progress)"
         )
+
+
+@tenants_app.command("reshard")
+def tenants_reshard(tenant_id: Tenant, backend: Backend = None, data_dir: DataDir = None) -> None:
+    """Finish a change of --write-shards (aws backend): move the tenant's logs to the keys
+    of its current layout, then forget the layouts it had before, whose keys otherwise
+    keep taking a write for every log (docs/write-sharding.md).
+
+    Safe to run while logs arrive, and again after a stop.
+    """
+    settings = _settings_or_exit(backend=backend, data_dir=data_dir)
+    try:
+        check_change(tenant_id, {})
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    if settings.backend != "aws":
+        typer.echo(f"nothing to move: the {settings.backend} store is not sharded")
+        return
+    try:
+        stored = admin.with_backends(settings, lambda b: b.tenants.get(tenant_id))
+    except TenantStoreUnavailable as exc:
+        _fail(f"tenant settings unavailable: {exc}", 1)
+    if stored is None or not stored.past_write_shards:
+        typer.echo(f"nothing to move: tenant {tenant_id} has had one layout only")
+        return
+    # Every running process must write under the new layout before the pass: one that
+    # still wrote under an old one could put a log where the pass has already been.
+    changed = epoch_seconds(stored.updated_at or utc_now())
+    settle = changed + 3 * PLAN_SECONDS - time.time()
+    if settle > 0:
+        _fail(f"the settings changed {stored.updated_at}: run again in {settle:.0f} s", 1)
+    from tenantlog.aws.clients import make_client
+    from tenantlog.store.dynamodb_reshard import move_to_layout
+
+    client = make_client("dynamodb", settings.aws_region, 2)
+    read = moved = left = 0
+    for page in move_to_layout(
+        client, settings.dynamodb_table_name or "", tenant_id, ShardPlan.of(stored)
+    ):
+        read, moved, left = read + page.read, moved + page.moved, left + page.left
+        typer.echo(f"read {read:,} moved {moved:,} left {left:,}")
+    if left:
+        _fail(f"{left:,} items could not be moved: run again", 1)
+    try:
+        admin.with_backends(
+            settings,
+            lambda b: forget_past_write_shards(b.tenants, b.audit, stored, actor=admin.cli_actor()),
+        )
+    except InvalidTenantSetting as exc:
+        _fail(f"--write-shards {exc.reason}", 1)
+    except (TenantStoreUnavailable, AuditUnavailable) as exc:
+        _fail(f"the logs were moved, but the settings could not be updated: {exc}", 1)
+    typer.echo(
+        f"tenant {tenant_id}: every log is under its {stored.write_shard_layouts()[-1]} keys;"
+        f" the layouts before ({', '.join(map(str, stored.past_write_shards))}) are forgotten"
+    )
 
 
 async def _erasure(tenant_id: str, erasure_id: str, backends: Backends) -> Erasure | None:

@@ -16,7 +16,7 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import orjson
 
@@ -38,8 +38,9 @@ from tenantlog.core.models import (
 from tenantlog.core.queue import Delivery
 from tenantlog.core.store import RecordTooLarge, Store
 from tenantlog.core.tenants import RedactionStyle, Rules, TenantPolicy
-from tenantlog.redaction import Redactor
-from tenantlog.redaction.custom_rules import CACHED_RULE_SETS, TenantRedactor
+
+if TYPE_CHECKING:
+    from tenantlog.redaction.redactor import Redactor
 
 
 class SimulatedCrash(Exception):
@@ -416,13 +417,13 @@ class Processor:
         key = (detectors, style, rules, deny) if rules or deny else (detectors, style)
         redactor = self._redactors.get(key)
         if redactor is None:
+            # Imported on first use, like every redaction module: the ingest side imports
+            # this module for its outcome types and never redacts.
+            from tenantlog.redaction.custom_rules import CACHED_RULE_SETS, tenant_redactor
+
             if len(self._redactors) >= CACHED_RULE_SETS:  # changed rules leave old versions
                 del self._redactors[next(iter(self._redactors))]
-            redactor = self._redactors[key] = (
-                TenantRedactor(detectors, style, rules, deny)
-                if rules or deny
-                else Redactor(detectors, style)
-            )
+            redactor = self._redactors[key] = tenant_redactor(detectors, style, rules, deny)
         return redactor
 
     async def _conflicts(self, record: LogRecord) -> bool:

@@ -23,7 +23,6 @@ from tenantlog.core.audit import AuditEvent, AuditLog
 from tenantlog.core.models import utc_now
 from tenantlog.core.validation import IngestError, check_tenant_id
 from tenantlog.redaction import DETECTORS
-from tenantlog.redaction.custom_rules import DENY_LABEL, RuleRejected, compile_rule, custom_rules
 
 RedactionStyle = Literal["plain", "typed"]
 #: A tenant's own redaction rules: (name, RE2 pattern) pairs, in the order they apply.
@@ -41,6 +40,13 @@ MIN_RATE_LIMIT = 0.001
 MAX_RATE_LIMIT = 1_000_000_000.0
 MAX_BURST = 1_000_000_000
 MAX_RETENTION_DAYS = 36_500
+#: Partition keys a tenant's logs may be spread over (docs/write-sharding.md). 256 keys
+#: take 256,000 write units a second, six times an account's default table quota
+#: (40,000): more could never be used, and every page of a list reads each key.
+MAX_WRITE_SHARDS = 256
+#: Layouts (write_shards values) a tenant may have had: each write and point read
+#: touches one key per distinct layout, in one transaction of at most 100 items.
+MAX_WRITE_SHARD_LAYOUTS = 8
 #: A tenant's own redaction rules (docs/custom-redaction-rules.md): few enough that
 #: each log's search stays one RE2 program of bounded size, and small enough that a
 #: tenant's settings stay one DynamoDB item.
@@ -111,6 +117,15 @@ def check_store_original(value: bool) -> bool:
     return value
 
 
+def check_write_shards(value: int) -> int:
+    """Partition keys a tenant's logs are spread over on DynamoDB; 1 = the tenant's own key."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be a whole number of partition keys")
+    if not 1 <= value <= MAX_WRITE_SHARDS:
+        raise ValueError(f"must be between 1 (no sharding) and {MAX_WRITE_SHARDS}")
+    return value
+
+
 def check_detectors(value: Iterable[str]) -> tuple[str, ...]:
     """Known detector names, each once, in DETECTORS' order (so equal sets compare equal).
 
@@ -140,6 +155,15 @@ def check_redaction_style(value: str) -> RedactionStyle:
 def check_redaction_rules(value: Iterable[tuple[str, str]] | Mapping[str, str]) -> Rules:
     """Named patterns, in the order given (the first listed wins where two match at one
     place), each one RE2 can run; names unique regardless of case (they become labels)."""
+    # Here, not at the top: RE2 and the redactor load only where rules are checked,
+    # never in a process that just admits logs (the ingest API, a Lambda cold start).
+    from tenantlog.redaction.custom_rules import (
+        DENY_LABEL,
+        RuleRejected,
+        compile_rule,
+        custom_rules,
+    )
+
     if isinstance(value, str):
         raise ValueError("must be a list of NAME=REGEX rules")
     pairs = list(value.items() if isinstance(value, Mapping) else value)
@@ -224,6 +248,7 @@ _CHECKS: dict[str, Any] = {
     "redaction_style": check_redaction_style,
     "redaction_rules": check_redaction_rules,
     "redaction_deny": check_redaction_deny,
+    "write_shards": check_write_shards,
 }
 #: The per-tenant settings, in the order they are shown.
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
@@ -242,6 +267,10 @@ class TenantSettings:
     redaction_style: RedactionStyle | None = None
     redaction_rules: Rules | None = None
     redaction_deny: tuple[str, ...] | None = None
+    write_shards: int | None = None  # DynamoDB partition keys; 1 = unsharded
+    # Not a setting: every write_shards value in force before the current one, ascending,
+    # kept through resets because logs written under them stay where they were written.
+    past_write_shards: tuple[int, ...] | None = None
     updated_at: str | None = None
 
     def with_changes(self, **changes: Any) -> TenantSettings:
@@ -287,6 +316,7 @@ class TenantSettings:
         rules = data.get("redaction_rules")
         deny = data.get("redaction_deny")
         rate = data.get("rate_limit")
+        past = data.get("past_write_shards")
         settings = cls(
             tenant_id=str(data["tenant_id"]),
             # JSON and DynamoDB give back 5 for 5.0
@@ -298,9 +328,17 @@ class TenantSettings:
             redaction_style=data.get("redaction_style"),
             redaction_rules=None if rules is None else _rules(rules),
             redaction_deny=None if deny is None else tuple(deny),
+            write_shards=data.get("write_shards"),
+            past_write_shards=None if past is None else _past_write_shards(past),
             updated_at=data.get("updated_at"),
         )
         return settings.checked()
+
+    def write_shard_layouts(self) -> tuple[int, ...]:
+        """Every write_shards value the tenant's logs may have been written under, the one
+        in force last (1 for a tenant that never set one)."""
+        current = 1 if self.write_shards is None else self.write_shards
+        return (*[n for n in self.past_write_shards or () if n != current], current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +354,8 @@ class TenantPolicy:
     # No service-wide default: a tenant has its own rules or none.
     redaction_rules: Rules = ()
     redaction_deny: tuple[str, ...] = ()
+    # Not from the environment: a tenant is unsharded unless set otherwise.
+    write_shards: int = 1
 
     def over(self, settings: TenantSettings | None) -> TenantPolicy:
         """This policy (the defaults) with what ``settings`` set replacing it."""
@@ -334,6 +374,14 @@ def _json_value(name: str, value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+def _past_write_shards(value: Any) -> tuple[int, ...]:
+    """A stored history, checked as the values once set were."""
+    past = tuple(sorted({check_write_shards(n) for n in value}))
+    if len(past) > MAX_WRITE_SHARD_LAYOUTS:
+        raise ValueError(f"past_write_shards: more than {MAX_WRITE_SHARD_LAYOUTS} values")
+    return past
+
+
 def _rules(value: Any) -> Rules:
     """Rules as stored or sent: a JSON object, or pairs (JSON arrays or tuples)."""
     pairs = value.items() if isinstance(value, Mapping) else value
@@ -347,6 +395,7 @@ def tenant_view(
     was set for the tenant (``settings``, only those) and what applies (``effective``)."""
     chosen = {} if stored is None else stored.to_dict()
     chosen.pop("tenant_id", None)
+    chosen.pop("past_write_shards", None)  # the store's business, not a setting
     updated_at = chosen.pop("updated_at", None)
     return {
         "tenant_id": tenant_id,
@@ -505,11 +554,52 @@ async def set_tenant_settings(
         edited = TenantSettings(tenant_id, **edited).checked().chosen()
         resetting += [name for name in cleared if name not in resetting]
     updated = replace(kept.with_changes(**requested, **edited), updated_at=utc_now())
+    updated = _with_write_shard_history(current, updated)
     await store.put(updated)
     detail = {name: _audit_value(name, value) for name, value in requested.items()}
     detail.update(dict.fromkeys(resetting, "default"))
     detail.update({name: _audit_value(name, value) for name, value in edited.items()})
     await audit.record(AuditEvent(TENANT_SETTINGS, actor, tenant_id, detail))
+    return updated
+
+
+def _with_write_shard_history(current: TenantSettings, updated: TenantSettings) -> TenantSettings:
+    """``updated`` remembering the layout ``current`` wrote under, when it changes: logs
+    stay under the partition keys they were written to (docs/write-sharding.md), so
+    reads look there and a write checks there that its log is not stored already.
+    InvalidTenantSetting once a tenant has had too many layouts."""
+    before = 1 if current.write_shards is None else current.write_shards
+    after = 1 if updated.write_shards is None else updated.write_shards
+    if before == after:
+        return updated
+    past = tuple(sorted({*(current.past_write_shards or ()), before}))
+    if len({*past, after}) > MAX_WRITE_SHARD_LAYOUTS:
+        raise InvalidTenantSetting(
+            "write_shards",
+            f"the tenant's logs were written under {len(past)} other values"
+            f" ({', '.join(map(str, past))}); at most {MAX_WRITE_SHARD_LAYOUTS} values in all,"
+            " so use one of those",
+        )
+    return replace(updated, past_write_shards=past)
+
+
+async def forget_past_write_shards(
+    store: TenantStore, audit: AuditLog, moved: TenantSettings, *, actor: str
+) -> TenantSettings:
+    """Drop the layouts a tenant had before its current write_shards, once its logs were
+    all moved to the current one's keys (``tenants reshard``); ``moved`` are the settings
+    the move was made for. InvalidTenantSetting, nothing written, if write_shards changed
+    meanwhile: the logs may then be under a layout this move did not know."""
+    current = await store.get(moved.tenant_id) or TenantSettings(moved.tenant_id)
+    if current.write_shard_layouts() != moved.write_shard_layouts():
+        raise InvalidTenantSetting(
+            "write_shards", "changed while the logs were moved; run the move again"
+        )
+    updated = replace(current, past_write_shards=None, updated_at=utc_now())
+    await store.put(updated)
+    await audit.record(
+        AuditEvent(TENANT_SETTINGS, actor, moved.tenant_id, {"past_write_shards": "forgotten"})
+    )
     return updated
 
 

@@ -28,6 +28,15 @@ What the counts mean:
 Each count goes to the UTC day on which it happened: a log accepted just
 before midnight may be stored the next day.
 
+The same flush adds the service's totals per UTC minute (``add_minute``), every
+tenant's counts together, which the console charts as the rates of the last
+hour. Prometheus' ``/metrics`` cannot: it is per process, and absent on Lambda,
+where the store is the one place every process's counts meet. A minute's bucket
+is kept for ``MINUTES_KEPT`` seconds (the backends delete or expire older ones)
+and counts dead letters of messages that name no tenant too. The backends keep
+the buckets under ``SERVICE``, a key no valid tenant id can be (tenant ids are
+``[A-Za-z0-9._-]``), so a tenant's days and the listings never meet them.
+
 What a count may lose: a process that crashes loses what it counted since its
 last flush, at most ``flush_seconds`` of counts. A flush that fails keeps its
 counts for the next one. A flush whose write succeeded but whose answer was
@@ -58,7 +67,17 @@ MAX_DAYS = 366
 MAX_PENDING = 10_000
 #: Writes one flush has in flight at once.
 FLUSH_CONCURRENCY = 32
+#: The tenant key of the service-wide minute buckets: no valid tenant id has a ``*``.
+SERVICE = "*"
+#: Seconds a minute's bucket is kept, counted from the start of its minute: the hour the
+#: console shows, and as long again for counts that arrive late (a flush retried after
+#: an outage).
+MINUTES_KEPT = 2 * 3600
+#: Minutes the console charts: the last hour.
+RATE_MINUTES = 60
 
+#: What a pending row is kept under: (tenant, day), or a minute for the service's counts.
+_Key = tuple[str, str] | str
 # Positions of the fields in a pending row (Counts' field order).
 _ACCEPTED_LOGS, _ACCEPTED_BYTES, _RATE_LIMITED, _STORED, _DEAD_LETTERED = range(5)
 
@@ -99,6 +118,12 @@ class DayUsage:
     counts: Counts
 
 
+@dataclass(frozen=True, slots=True)
+class MinuteUsage:
+    minute: str  # YYYY-MM-DDTHH:MM, UTC
+    counts: Counts
+
+
 class UsageStore(Protocol):
     """Where the counts are kept; every call may raise UsageUnavailable."""
 
@@ -114,6 +139,15 @@ class UsageStore(Protocol):
         """Every tenant's days in the range that have counts, by tenant, then day. The
         range is at most ``MAX_DAYS`` days (DynamoDB asks its index once per day)."""
 
+    async def add_minute(self, minute: str, counts: Counts) -> None:
+        """Add ``counts`` to the service's bucket of one UTC minute (an increment, as
+        ``add``). Buckets older than ``MINUTES_KEPT`` seconds before ``minute`` are
+        deleted, or expire."""
+
+    async def minutes(self, first_minute: str, last_minute: str) -> list[MinuteUsage]:
+        """The service's buckets from ``first_minute`` to ``last_minute`` (inclusive)
+        that have counts, oldest first; never a tenant's days."""
+
     async def close(self) -> None: ...
 
 
@@ -123,6 +157,16 @@ class UsageStore(Protocol):
 def utc_day(at: float) -> str:
     """The UTC day of a Unix time, ``YYYY-MM-DD`` (which sorts as the days do)."""
     return datetime.fromtimestamp(at, UTC).date().isoformat()
+
+
+def utc_minute(at: float) -> str:
+    """The UTC minute of a Unix time, ``YYYY-MM-DDTHH:MM`` (which sorts as the minutes do)."""
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def minute_start(minute: str) -> float:
+    """The Unix time at which a ``YYYY-MM-DDTHH:MM`` minute begins."""
+    return datetime.fromisoformat(minute).replace(tzinfo=UTC).timestamp()
 
 
 def day_range(first_day: str, last_day: str) -> list[str]:
@@ -170,6 +214,18 @@ async def tenants_usage(store: UsageStore, days: int, now: float) -> dict[str, A
     }
 
 
+async def recent_minutes(
+    store: UsageStore, now: float, minutes: int = RATE_MINUTES
+) -> list[MinuteUsage]:
+    """The service's counts in each of the last ``minutes`` UTC minutes up to and including
+    the current one, oldest first, a minute without activity as zeros (so a chart needs no
+    gaps filled)."""
+    current = now - now % 60
+    every = [utc_minute(current - 60 * n) for n in range(minutes - 1, -1, -1)]
+    found = {u.minute: u.counts for u in await store.minutes(every[0], every[-1])}
+    return [MinuteUsage(minute, found.get(minute, Counts())) for minute in every]
+
+
 # ---- counting ------------------------------------------------------------------------
 
 
@@ -185,9 +241,14 @@ class UsageRecorder:
     warning, use no timer (``flush_when_asked``) and call ``flush_if_due`` at
     the end of each invocation instead.
 
+    Every count goes to the service's current minute as well, flushed with
+    the tenants' days (``add_minute``): one row per minute, however many
+    tenants.
+
     A failed flush keeps its counts for the next one. Memory is bounded:
     beyond ``max_pending`` distinct (tenant, day) pairs waiting, counts of a
-    new pair are dropped, with a warning at most once a minute.
+    new pair are dropped, with a warning at most once a minute; a minute is
+    let go once its bucket would be gone (``MINUTES_KEPT``).
     """
 
     def __init__(
@@ -205,8 +266,9 @@ class UsageRecorder:
         self._clock = clock
         self._sleep = sleep
         self._pending: dict[tuple[str, str], list[int]] = {}
-        self._day = ""
-        self._day_ends = float("-inf")  # when self._day stops being today
+        self._minutes: dict[str, list[int]] = {}  # the service's counts by minute
+        self._day = self._minute = ""
+        self._minute_begins = float("-inf")  # when self._minute began
         self._last_flush = float("-inf")  # when the last flush was tried
         self._lock = asyncio.Lock()
         self._counted = asyncio.Event()
@@ -219,60 +281,75 @@ class UsageRecorder:
     # -- counting (hot paths: no I/O, no awaiting) --
 
     def accepted(self, tenant_id: str, logs: int, size: int) -> None:
-        row = self._row(tenant_id)
-        if row is not None:
+        for row in self._rows(tenant_id):
             row[_ACCEPTED_LOGS] += logs
             row[_ACCEPTED_BYTES] += size
 
     def rate_limited(self, tenant_id: str, logs: int) -> None:
-        row = self._row(tenant_id)
-        if row is not None:
+        for row in self._rows(tenant_id):
             row[_RATE_LIMITED] += logs
 
     def outcome(self, outcome: Outcome) -> None:
         """Count what the worker did with a message: an Ack that stored a log, or a dead
-        letter of a message that names its tenant. Retries and duplicates count nothing."""
+        letter (for its tenant when the message names one, for the service's minute in
+        any case). Retries and duplicates count nothing."""
         if isinstance(outcome, Ack) and outcome.stored:
             tenant_id, index = outcome.tenant_id, _STORED
         elif isinstance(outcome, DeadLetter):
             tenant_id, index = outcome.tenant_id, _DEAD_LETTERED
         else:
             return
-        row = None if tenant_id is None else self._row(tenant_id)
-        if row is not None:
+        for row in self._rows(tenant_id):
             row[index] += 1
 
-    def _row(self, tenant_id: str) -> list[int] | None:
-        key = (tenant_id, self._today())
-        row = self._pending.get(key)
-        if row is None:
-            if len(self._pending) >= self._max_pending:
+    def _rows(self, tenant_id: str | None) -> list[list[int]]:
+        """The pending rows a count goes to: the service's current minute, and the tenant's
+        day unless no tenant is named or too many pairs are pending already. ``SERVICE`` is
+        no tenant: a queue message naming it (forged, since no valid tenant id can be) must
+        not write a tenant's day among the minutes."""
+        day, minute = self._now()
+        rows = [self._minute_row(minute)]
+        if tenant_id is not None and tenant_id != SERVICE:
+            row = self._pending.get((tenant_id, day))
+            if row is None and len(self._pending) < self._max_pending:
+                row = self._pending[tenant_id, day] = [0] * len(FIELDS)
+            elif row is None:
                 self.dropped += 1
                 self._warnings.warning(
                     "dropped", "usage counts dropped: over %d pending", self._max_pending
                 )
-                return None
-            row = self._pending[key] = [0] * len(FIELDS)
+            if row is not None:
+                rows.append(row)
         if self._periodic and not self._counted.is_set():
             self._counted.set()
             self._start_timer()
+        return rows
+
+    def _minute_row(self, minute: str) -> list[int]:
+        row = self._minutes.get(minute)
+        if row is None:
+            row = self._minutes[minute] = [0] * len(FIELDS)
         return row
 
-    def _today(self) -> str:
-        """Today's UTC day, worked out again only when the day has changed."""
+    def _now(self) -> tuple[str, str]:
+        """The current UTC day and minute, worked out again only when the minute changes."""
         now = self._clock()
-        if not self._day_ends - 86400 <= now < self._day_ends:
-            self._day = utc_day(now)
-            midnight = datetime.fromisoformat(self._day).replace(tzinfo=UTC)
-            self._day_ends = midnight.timestamp() + 86400
-        return self._day
+        if not self._minute_begins <= now < self._minute_begins + 60:
+            self._minute_begins = now - now % 60
+            self._day, self._minute = utc_day(now), utc_minute(now)
+        return self._day, self._minute
 
     # -- flushing --
 
     @property
     def pending(self) -> dict[tuple[str, str], Counts]:
-        """The counts not yet written, by (tenant, day)."""
+        """The tenants' counts not yet written, by (tenant, day)."""
         return {key: Counts(*row) for key, row in self._pending.items()}
+
+    @property
+    def pending_minutes(self) -> dict[str, Counts]:
+        """The service's counts not yet written, by minute."""
+        return {minute: Counts(*row) for minute, row in self._minutes.items()}
 
     def flush_when_asked(self) -> None:
         """No timer: the owner calls ``flush_if_due`` (the Lambda handlers, where a timer
@@ -300,17 +377,16 @@ class UsageRecorder:
         kept for the next flush). Never raises but on cancellation."""
         async with self._lock:
             self._last_flush = self._clock()
-            if not self._pending:
+            if not self._pending and not self._minutes:
                 return True
-            batch, self._pending = self._pending, {}
-            items = list(batch.items())
-            failed: list[tuple[tuple[str, str], list[int]]] = []
+            items: list[tuple[_Key, list[int]]] = [*self._pending.items(), *self._minutes.items()]
+            self._pending, self._minutes = {}, {}
+            failed: list[tuple[_Key, list[int]]] = []
             problem: BaseException | None = None
             for start in range(0, len(items), FLUSH_CONCURRENCY):
                 chunk = items[start : start + FLUSH_CONCURRENCY]
                 results = await asyncio.gather(
-                    *(self.store.add(t, d, Counts(*row)) for (t, d), row in chunk),
-                    return_exceptions=True,
+                    *(self._write(key, row) for key, row in chunk), return_exceptions=True
                 )
                 for item, result in zip(chunk, results, strict=True):
                     if isinstance(result, BaseException):
@@ -328,18 +404,32 @@ class UsageRecorder:
             )
             return False
 
-    def _keep(self, items: Iterable[tuple[tuple[str, str], Sequence[int]]]) -> None:
-        """Put the counts of a failed flush back, merged with those counted meanwhile."""
+    def _write(self, key: _Key, row: Sequence[int]) -> Awaitable[None]:
+        if isinstance(key, str):
+            return self.store.add_minute(key, Counts(*row))
+        tenant_id, day = key
+        return self.store.add(tenant_id, day, Counts(*row))
+
+    def _keep(self, items: Iterable[tuple[_Key, Sequence[int]]]) -> None:
+        """Put the counts of a failed flush back, merged with those counted meanwhile. A
+        minute's counts older than its bucket's life are let go: the bucket is gone."""
+        oldest = utc_minute(self._clock() - MINUTES_KEPT)
         for key, row in items:
-            current = self._pending.get(key)
-            if current is None:
-                if len(self._pending) >= self._max_pending:
-                    self.dropped += 1
+            if isinstance(key, str):
+                if key < oldest:
                     continue
-                current = self._pending[key] = [0] * len(FIELDS)
+                current = self._minute_row(key)
+            else:
+                found = self._pending.get(key)
+                if found is None:
+                    if len(self._pending) >= self._max_pending:
+                        self.dropped += 1
+                        continue
+                    found = self._pending[key] = [0] * len(FIELDS)
+                current = found
             for index, value in enumerate(row):
                 current[index] += value
-        if self._pending and self._periodic:
+        if (self._pending or self._minutes) and self._periodic:
             self._counted.set()
             self._start_timer()
 

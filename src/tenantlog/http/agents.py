@@ -44,7 +44,6 @@ from tenantlog.http.admission import Accepted, Admission, Answer, refused
 from tenantlog.http.ingest import BodyDeadlines, ClientGone
 from tenantlog.http.policy import principal_of
 from tenantlog.http.responses import error_body
-from tenantlog.protocols import loki, otlp
 from tenantlog.protocols.entries import (
     AgentLog,
     Caps,
@@ -116,6 +115,8 @@ class AgentApp:
     async def _otlp(
         self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], content_type: str
     ) -> Answer:
+        from tenantlog.protocols import otlp  # see _parse_otlp
+
         (status, content, extra), parsed = await self._take(
             scope, receive, headers, "X-Tenant-ID or X-Scope-OrgID", "otlp", content_type
         )
@@ -195,12 +196,18 @@ class AgentApp:
 
 
 def _parse_otlp(body: bytes, content_type: str, caps: Caps) -> Parsed:
+    # The parsers are imported on first use: with protobuf and the OTLP classes they
+    # cost about 60 ms of start-up that a Lambda cold start serving /ingest never needs.
+    from tenantlog.protocols import otlp
+
     with _as_refusals():
         batch = otlp.parse_otlp(body, content_type, caps)
     return Parsed(batch.entries, batch.rejected_count, batch.rejected_message)
 
 
 def _parse_loki(body: bytes, content_type: str, caps: Caps) -> Parsed:
+    from tenantlog.protocols import loki  # see _parse_otlp
+
     with _as_refusals():
         return Parsed(loki.parse_loki(body, content_type, caps))
 

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tenantlog import metrics
@@ -19,6 +19,8 @@ from tenantlog.core.rare_warnings import RareWarnings
 from tenantlog.core.ratelimit import RateLimiter, RateLimitUnavailable
 from tenantlog.core.tenant_policies import TenantPolicies
 from tenantlog.http import agents, ingest
+from tenantlog.http.admin_keys import KeyRoutes
+from tenantlog.http.admin_queue import QueueRoutes
 from tenantlog.http.admission import Admission
 from tenantlog.http.auth import Authenticator, FailureThrottle
 from tenantlog.http.backpressure import Backpressure
@@ -60,7 +62,9 @@ def create_app(
         backends.tenants, backends.audit, settings.tenant_defaults()
     )
     erasures = Erasures(backends.store, backends.queue, backends.audit)
-    routes = [
+    keys = KeyRoutes(backends.keys, backends.audit)
+    queue = QueueRoutes(backends.queue, backends.audit, policies.policy)
+    routes: list[BaseRoute] = [
         Route("/tenants/{tenant_id}/logs", reads.list_logs, methods=["GET"]),
         Route("/tenants/{tenant_id}/logs", erasures.erase_tenant, methods=["DELETE"]),
         # Before the log id route, which would take "tail" for a log id.
@@ -72,13 +76,21 @@ def create_app(
         Route("/tenants/{tenant_id}/settings", tenant_settings.show, methods=["GET"]),
         Route("/tenants/{tenant_id}/settings", tenant_settings.change, methods=["PATCH"]),
         Route("/tenants", usage.tenants, methods=["GET"]),
+        Route("/keys", keys.list_keys, methods=["GET"]),
+        Route("/keys", keys.create, methods=["POST"]),
+        Route("/keys/{key_id}", keys.revoke, methods=["DELETE"]),
+        Route("/queue", queue.counts, methods=["GET"]),
+        Route("/dead-letters", queue.list_dead_letters, methods=["GET"]),
+        Route("/dead-letters", queue.purge, methods=["DELETE"]),
+        Route("/dead-letters/redrive", queue.redrive, methods=["POST"]),
         Route("/healthz", ops.healthz, methods=["GET"]),
         Route("/readyz", ops.readyz, methods=["GET"]),
         Route("/metrics", ops.metrics, methods=["GET"]),
         Route("/audit", ops.audit_trail, methods=["GET"]),
         Route("/openapi.json", ops.openapi, methods=["GET"]),
-        Route("/docs", ops.docs, methods=["GET"]),
     ]
+    if not behind_api_gateway:
+        routes += _pages(settings, backends, reads, ops)
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
@@ -93,6 +105,25 @@ def create_app(
         addresses=ClientAddress(settings.trusted_proxies),
         allowed_hosts=None if behind_api_gateway else settings.allowed_hosts,
     )
+
+
+def _pages(
+    settings: Settings, backends: Backends, reads: Reads, ops: Operations
+) -> list[BaseRoute]:
+    """What people open in a browser: Swagger UI at /docs and the console.
+
+    Served by ``tenantlog serve`` and ``api``, not behind API Gateway, which
+    routes neither: the Lambda zip leaves their assets (and Jinja2) out, which
+    keeps it within 10 MB with bytecode, and the console's live tail needs a
+    stream Lambda does not give (docs/aws.md).
+    """
+    from tenantlog.console.routes import mount as console
+
+    return [
+        Route("/docs", ops.docs, methods=["GET"]),
+        Route("/docs/assets/{name}", ops.docs_asset, methods=["GET"]),
+        console(settings, backends, reads),
+    ]
 
 
 class IngestFirst:

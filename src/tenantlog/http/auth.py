@@ -4,6 +4,10 @@ Every request that takes or returns logs is verified, so the hot path must
 not call the key store: verified keys are cached per process for
 ``cache_seconds`` (at most 10), which is therefore the bound on how long a
 revoked key keeps working. Expiry is checked on every request, cached or not.
+
+A browser presents the same secret in the console's session cookie, or in
+the sign-in form's field; state-changing requests by cookie carry a CSRF
+token derived from the secret (docs/console.md).
 """
 
 from __future__ import annotations
@@ -11,13 +15,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import parse_qs
+
+from starlette.types import Message, Receive, Scope
 
 from tenantlog.core.identity import Principal
 from tenantlog.core.keys import ApiKey, KeyStore, KeyStoreUnavailable, key_id_of
@@ -54,6 +63,121 @@ def presented_secret(authorization: str | None, api_key: str | None) -> str | Fa
     if api_key is not None:
         return api_key.strip() or "malformed"
     return "missing"
+
+
+#: The console's session cookie: it carries the key's secret itself (docs/console.md), so a
+#: session is verified, cached and revoked exactly as a header carrying the same key.
+SESSION_COOKIE = "tenantlog_session"
+_CSRF_PURPOSE = b"tenantlog console CSRF token v1"
+
+
+def session_secret(cookie_header: str | None) -> str | None:
+    """The secret in the session cookie of a ``Cookie`` header, None without one."""
+    if cookie_header is None:
+        return None
+    for pair in cookie_header.split(";"):
+        name, equals, value = pair.strip().partition("=")
+        if equals and name == SESSION_COOKIE:
+            return value.strip().strip('"')
+    return None
+
+
+def csrf_token(secret: str) -> str:
+    """The CSRF token of a session: an HMAC of a fixed purpose keyed with the key's secret.
+
+    Nothing is stored, so every process (and every Lambda) checks it alike; a
+    page that cannot read the HttpOnly cookie cannot compute it, and the token
+    does not reveal the secret.
+    """
+    return hmac.new(secret.encode(), _CSRF_PURPOSE, hashlib.sha256).hexdigest()
+
+
+def csrf_matches(secret: str, presented: str | None) -> bool:
+    if presented is None:
+        return False
+    return hmac.compare_digest(csrf_token(secret).encode(), presented.encode("utf-8", "replace"))
+
+
+#: How a browser presents the CSRF token: a header (scripts) or a form field (forms).
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+#: The sign-in form's field holding the API key.
+KEY_FIELD = "api_key"
+#: The largest form body read for a key or a CSRF token (both are short), and its fields.
+MAX_FORM_BYTES = 16 * 1024
+MAX_FORM_FIELDS = 50
+Via = Literal["header", "cookie", "form"]
+
+
+def presented_credential(
+    headers: Mapping[str, str], form: Mapping[str, str], *, signing_in: bool
+) -> tuple[str | Failure, Via]:
+    """The presented secret and how it came. The sign-in form's key is the one asked
+    about there; elsewhere a header wins over the session cookie, so API clients that
+    also hold a cookie (a browser's fetch) are judged by what they chose to send."""
+    if signing_in:
+        return (form.get(KEY_FIELD, "").strip() or "missing"), "form"
+    secret = presented_secret(headers.get("authorization"), headers.get("x-api-key"))
+    if secret == "missing":
+        cookie = session_secret(headers.get("cookie"))
+        if cookie is not None:
+            return (cookie or "malformed"), "cookie"
+    return secret, "header"
+
+
+def ended_session(via: Via) -> list[tuple[bytes, bytes]]:
+    """Clears a session cookie whose key no longer works (revoked, expired), so the
+    browser stops presenting it."""
+    if via != "cookie":
+        return []
+    return [
+        (b"set-cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict".encode())
+    ]
+
+
+async def read_form(scope: Scope, receive: Receive) -> tuple[dict[str, str], Receive]:
+    """The fields of a small urlencoded form body, and a ``receive`` that gives the route
+    the same body. Reading stops past MAX_FORM_BYTES (the rest streams on to the route
+    unread here), and a body that large, or of another type, yields no fields."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more and size <= MAX_FORM_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    if more or size > MAX_FORM_BYTES or content_type(scope) != "application/x-www-form-urlencoded":
+        return {}, replay
+    return {name: values[0] for name, values in form_fields(body).items()}, replay
+
+
+def form_fields(body: bytes) -> dict[str, list[str]]:
+    """A urlencoded form's fields, each with its values; nothing for a form of more than
+    MAX_FORM_FIELDS fields (the console's forms have a handful)."""
+    try:
+        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS)
+    except ValueError:
+        return {}
+
+
+def content_type(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return str(value.decode("latin-1")).partition(";")[0].strip().lower()
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

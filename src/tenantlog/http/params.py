@@ -1,8 +1,13 @@
-"""Query parameters every route reads the same way, and the 4xx they raise."""
+"""Query parameters and small JSON bodies every route reads the same way, and the 4xx
+they raise."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantlog.http.responses import error
@@ -37,3 +42,26 @@ def positive_int(params: QueryParams, name: str, default: int, most: int) -> int
     if not 1 <= value <= most:
         raise Refused(400, f"{name} must be an integer from 1 to {most}")
     return value
+
+
+async def json_body(
+    request: Request, media_types: tuple[str, ...], max_bytes: int, what: str
+) -> Any:
+    """A small JSON body (an admin's request): of one of ``media_types``, at most
+    ``max_bytes`` (a 413 names it as ``what``), read no further than that."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type not in media_types:
+        raise Refused(415, f"unsupported Content-Type. Use {' or '.join(media_types)}.")
+    too_large = Refused(413, f"{what} larger than {max_bytes} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise too_large
+    try:
+        return orjson.loads(bytes(body))
+    except orjson.JSONDecodeError:
+        raise Refused(400, "invalid JSON payload") from None

@@ -13,22 +13,50 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tenantlog import metrics
 from tenantlog.core.identity import ANONYMOUS, Principal
 from tenantlog.core.keys import KeyStoreUnavailable
-from tenantlog.http.auth import Authenticator, FailureThrottle, presented_secret
+from tenantlog.http.auth import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    Authenticator,
+    FailureThrottle,
+    content_type,
+    csrf_matches,
+    csrf_token,
+    ended_session,
+    presented_credential,
+    read_form,
+    session_secret,
+)
 from tenantlog.http.responses import error_body, send_json
 from tenantlog.settings import is_loopback_host
 
 PRINCIPAL = "tenantlog.principal"
 INVALID_KEY = "missing or invalid API key"
 OPEN_PATHS = frozenset(("/healthz", "/readyz", "/docs", "/openapi.json"))
-ADMIN_PATHS = frozenset(("/metrics", "/audit", "/tenants"))
+ADMIN_PATHS = frozenset(
+    ("/metrics", "/audit", "/tenants", "/keys", "/queue", "/dead-letters", "/dead-letters/redrive")
+)
+#: /keys/{key_id}: one key, admin only like the list.
+KEYS_PREFIX = "/keys/"
+#: Swagger UI's files for /docs, open like the page itself (DOCS_ASSETS_PREFIX + name).
+DOCS_ASSETS_PREFIX = "/docs/assets/"
 #: Every route that takes logs: /ingest and the agents' protocols.
 INGEST_PATHS = frozenset(("/ingest", "/v1/logs", "/loki/api/v1/push"))
+#: The web console (tenantlog.console): its pages send browsers to sign in rather than 401.
+CONSOLE = "/console"
+SIGN_IN = "/console/sign-in"
+#: The console pages anyone may load: the sign-in form and its static files.
+CONSOLE_OPEN_PREFIXES = ("/console/static/",)
+#: Under this scope key: the CSRF token of a request authenticated by the session cookie,
+#: for the console's forms to carry.
+CSRF = "tenantlog.csrf"
+SAFE_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))
 
 
 def principal_of(scope: Scope) -> Principal:
@@ -47,11 +75,13 @@ class Rule:
 
 def rule_for(method: str, path: str) -> Rule | None:
     """None for the open operations routes; unknown paths still need a valid key."""
-    if path in OPEN_PATHS:
+    if path in OPEN_PATHS or path.startswith(DOCS_ASSETS_PREFIX):
         return None
+    if is_console(path):
+        return _console_rule(method, path)
     if path in INGEST_PATHS:
         return Rule("ingest")
-    if path in ADMIN_PATHS:
+    if path in ADMIN_PATHS or path.startswith(KEYS_PREFIX):
         return Rule("admin")
     if path.startswith("/tenants/"):
         tenant, _, rest = path[len("/tenants/") :].partition("/")
@@ -64,6 +94,21 @@ def rule_for(method: str, path: str) -> Rule | None:
         if rest == "settings":
             return Rule("admin")
     return Rule(None)
+
+
+def _console_rule(method: str, path: str) -> Rule | None:
+    """The console's pages need what the API routes showing the same data need."""
+    if (path == SIGN_IN and method in SAFE_METHODS) or path.startswith(CONSOLE_OPEN_PREFIXES):
+        return None
+    if path.startswith("/console/tenants/"):
+        return Rule("read", path[len("/console/tenants/") :].partition("/")[0])
+    if path.startswith("/console/operations"):
+        return Rule("admin")
+    return Rule(None)
+
+
+def is_console(path: str) -> bool:
+    return path == CONSOLE or path.startswith(CONSOLE + "/")
 
 
 class ClientAddress:
@@ -93,6 +138,16 @@ class ClientAddress:
                 return hop
         return peer
 
+    def over_tls(self, scope: Scope, forwarded_proto: str | None) -> bool:
+        """Whether the client's request came over TLS: to us, or to a trusted proxy that
+        says so in ``X-Forwarded-Proto`` (the nearest proxy's word: the last value)."""
+        if scope.get("scheme") == "https":
+            return True
+        client = scope.get("client")
+        if forwarded_proto is None or not client or not self._is_trusted(str(client[0])):
+            return False
+        return forwarded_proto.rsplit(",", 1)[-1].strip().lower() == "https"
+
 
 class RequestPolicy:
     """Admits a request with its Principal, or answers 401/403/404/429/503 itself."""
@@ -121,11 +176,16 @@ class RequestPolicy:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
+        console = is_console(path)
+        if console and scope["method"] not in SAFE_METHODS and _cross_origin(scope):
+            await self._refuse(scope, send, 403, "cross-origin request refused", [])
+            return
         if self._authenticator is None:
             await self._without_keys(scope, receive, send, _host(scope))
             return
         headers = _wanted_headers(scope)
-        rule = rule_for(scope["method"], scope["path"])
+        rule = rule_for(scope["method"], path)
         if rule is None:  # the open operations routes read no tenant's data
             await self.app(scope, receive, send)
             return
@@ -133,10 +193,18 @@ class RequestPolicy:
         wait = self._throttle.retry_after(address)
         if wait is not None:
             metrics.AUTH_FAILURES.labels("throttled").inc()
+            retry = [(b"retry-after", str(wait).encode())]
+            if console:
+                await self._to_sign_in(scope, send, "throttled", retry, None)
+                return
             message = "too many failed authentication attempts; retry later"
-            await self._refuse(scope, send, 429, message, [(b"retry-after", str(wait).encode())])
+            await self._refuse(scope, send, 429, message, retry)
             return
-        secret = presented_secret(headers.get("authorization"), headers.get("x-api-key"))
+        form: dict[str, str] = {}
+        if path == SIGN_IN or _needs_csrf_form(scope, headers):
+            form, receive = await read_form(scope, receive)
+        signing_in = path == SIGN_IN and scope["method"] == "POST"
+        secret, via = presented_credential(headers, form, signing_in=signing_in)
         try:
             principal = (
                 await self._authenticator.verify(secret) if secret not in _FAILURES else secret
@@ -147,7 +215,12 @@ class RequestPolicy:
             return
         if isinstance(principal, str):
             metrics.AUTH_FAILURES.labels(principal).inc()
-            self._throttle.failed(address)
+            if principal != "missing" or not console:  # a signed-out page view is no guess
+                self._throttle.failed(address)
+            if console:
+                reason = "signed-out" if principal == "missing" else "invalid"
+                await self._to_sign_in(scope, send, reason, ended_session(via), form.get("next"))
+                return
             extra = [(b"www-authenticate", b'Bearer realm="tenantlog"')]
             await self._refuse(scope, send, 401, INVALID_KEY, extra)
             return
@@ -158,6 +231,12 @@ class RequestPolicy:
         if rule.tenant_id is not None and not principal.may_use(rule.tenant_id):
             await self._refuse(scope, send, 404, "not found", [])  # never disclose the tenant
             return
+        if via == "cookie":
+            presented = headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
+            if scope["method"] not in SAFE_METHODS and not csrf_matches(secret, presented):
+                await self._refuse(scope, send, 403, "missing or invalid CSRF token", [])
+                return
+            scope[CSRF] = csrf_token(secret)
         scope[PRINCIPAL] = principal
         await self.app(scope, receive, send)
 
@@ -186,6 +265,28 @@ class RequestPolicy:
             self._host_verdicts[host] = verdict
         return verdict
 
+    async def _to_sign_in(
+        self,
+        scope: Scope,
+        send: Send,
+        reason: str,
+        extra: list[tuple[bytes, bytes]],
+        then: str | None,
+    ) -> None:
+        """A browser asking for a console page without a usable key goes to sign in (303),
+        and comes back to the page afterwards (``then``, for a failed sign-in: where the
+        form was to lead)."""
+        target = scope["path"]
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        if target.startswith(SIGN_IN):
+            target = then or CONSOLE
+        location = f"{SIGN_IN}?reason={reason}&next={quote(target, safe='')}"
+        headers = [(b"location", location.encode()), (b"cache-control", b"no-store"), *extra]
+        await send({"type": "http.response.start", "status": 303, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        metrics.answered(route_label(scope["path"]), 303).inc()
+
     async def _refuse(
         self,
         scope: Scope,
@@ -199,7 +300,37 @@ class RequestPolicy:
 
 
 _FAILURES = frozenset(("missing", "malformed"))
-_WANTED = frozenset((b"authorization", b"x-api-key", b"x-forwarded-for"))
+_WANTED = frozenset(
+    (b"authorization", b"x-api-key", b"x-forwarded-for", b"cookie", b"x-csrf-token")
+)
+
+
+def _needs_csrf_form(scope: Scope, headers: dict[str, str]) -> bool:
+    """A cookie-authenticated form post without the token header: the token is a field."""
+    return (
+        scope["method"] not in SAFE_METHODS
+        and CSRF_HEADER not in headers
+        and "authorization" not in headers
+        and "x-api-key" not in headers
+        and session_secret(headers.get("cookie")) is not None
+        and content_type(scope) == "application/x-www-form-urlencoded"
+    )
+
+
+def _cross_origin(scope: Scope) -> bool:
+    """Whether a browser says this request comes from a page of another origin (its
+    ``Origin`` names another host). The console's forms change state, and with
+    authentication off nothing else would stop another site from posting them."""
+    origin: str | None = None
+    host = ""
+    for name, value in scope["headers"]:
+        if name == b"origin":
+            origin = str(value.decode("latin-1"))
+        elif name == b"host":
+            host = str(value.decode("latin-1"))
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != host.lower()
 
 
 def _wanted_headers(scope: Scope) -> dict[str, str]:
@@ -238,6 +369,10 @@ _KNOWN = frozenset(
         "/docs",
         "/audit",
         "/tenants",
+        "/keys",
+        "/queue",
+        "/dead-letters",
+        "/dead-letters/redrive",
     )
 )
 
@@ -246,6 +381,12 @@ def route_label(path: str) -> str:
     """A bounded metric label for a path (never a tenant id or a log id)."""
     if path in _KNOWN:
         return path
+    if path.startswith(KEYS_PREFIX):
+        return "/keys/{key_id}"
+    if path.startswith(DOCS_ASSETS_PREFIX):
+        return "/docs/assets/{name}"
+    if is_console(path):
+        return CONSOLE
     if path.startswith("/tenants/") and path.count("/") == 3 and path.endswith("/usage"):
         return "/tenants/{tenant_id}/usage"
     if path.startswith("/tenants/") and path.count("/") == 3 and path.endswith("/settings"):

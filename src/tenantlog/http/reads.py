@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -68,33 +69,13 @@ class Reads:
         if not is_valid_tenant_id(tenant_id):
             return error(400, "invalid tenant_id in path")
         try:
-            limit = positive_int(request.query_params, "limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
             shown = shown_fields(request)
-            query = parse_query(request.query_params.multi_items(), self.clock())
+            found = await self.search(tenant_id, request.query_params, shown)
+            await self.audited(principal_of(request.scope), tenant_id, found.records, shown)
         except Refused as refused:
             return refused.response()
-        except InvalidQuery as invalid:
-            return error(400, str(invalid))
-        try:
-            page = await self.store.list(
-                tenant_id, limit, request.query_params.get("cursor"), query
-            )
-        except InvalidCursor:
-            return error(400, "invalid cursor")
-        except UnsupportedQuery as unsupported:
-            return error(400, str(unsupported))
-        except StoreUnavailable:
-            return error(503, "store unavailable", {"Retry-After": "5"})
-        records, parts = _fit(page.items, shown, self.max_page_bytes)
-        # A shortened page resumes right after its last record: a cursor is the sort key
-        # of the last record returned, and a page continues strictly after it.
-        next_cursor = (
-            page.next_cursor if len(records) == len(page.items) else query.cursor_after(records[-1])
-        )
-        items = [orjson.Fragment(part) for part in parts]
-        return await self._answer(
-            request, tenant_id, records, shown, {"items": items, "next_cursor": next_cursor}
-        )
+        items = [orjson.Fragment(part) for part in found.parts]
+        return JSON({"items": items, "next_cursor": found.next_cursor})
 
     async def get_log(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
@@ -105,34 +86,77 @@ class Reads:
             return error(400, "invalid log_id in path")
         try:
             shown = shown_fields(request)
+            record = await self.fetch(tenant_id, log_id)
+            if record is None:
+                return error(404, "log not found")
+            await self.audited(principal_of(request.scope), tenant_id, [record], shown)
         except Refused as refused:
             return refused.response()
-        try:
-            record = await self.store.get(tenant_id, log_id)
-        except StoreUnavailable:
-            return error(503, "store unavailable", {"Retry-After": "5"})
-        if record is None:
-            return error(404, "log not found")
-        return await self._answer(request, tenant_id, [record], shown, visible(record, shown))
+        return JSON(visible(record, shown))
 
-    async def _answer(
+    async def search(self, tenant_id: str, params: QueryParams, shown: tuple[str, ...]) -> Found:
+        """One page of the tenant's logs for these query parameters (the read API's and the
+        console's); Refused names a malformed filter, limit or cursor."""
+        limit = positive_int(params, "limit", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        try:
+            query = parse_query(params.multi_items(), self.clock())
+        except InvalidQuery as invalid:
+            raise Refused(400, str(invalid)) from None
+        try:
+            page = await self.store.list(tenant_id, limit, params.get("cursor"), query)
+        except InvalidCursor:
+            raise Refused(400, "invalid cursor") from None
+        except UnsupportedQuery as unsupported:
+            raise Refused(400, str(unsupported)) from None
+        except StoreUnavailable:
+            raise Unavailable("store unavailable") from None
+        records, parts = _fit(page.items, shown, self.max_page_bytes)
+        # A shortened page resumes right after its last record: a cursor is the sort key
+        # of the last record returned, and a page continues strictly after it.
+        next_cursor = (
+            page.next_cursor if len(records) == len(page.items) else query.cursor_after(records[-1])
+        )
+        return Found(records, parts, next_cursor)
+
+    async def fetch(self, tenant_id: str, log_id: str) -> LogRecord | None:
+        try:
+            return await self.store.get(tenant_id, log_id)
+        except StoreUnavailable:
+            raise Unavailable("store unavailable") from None
+
+    async def audited(
         self,
-        request: Request,
+        principal: Principal,
         tenant_id: str,
         records: list[LogRecord],
         shown: tuple[str, ...],
-        content: dict[str, Any],
-    ) -> Response:
-        """``content`` (built from ``records`` with ``shown`` fields), once the audit trail
-        has every unredacted text in it."""
+    ) -> None:
+        """Returns once the audit trail has every unredacted text that ``records`` show with
+        ``shown`` fields: an answer holding one must not go out before (Unavailable)."""
         if any(holds_original(record, shown) for record in records):
             try:
-                await self.audit.record(
-                    original_read(principal_of(request.scope), tenant_id, records, shown)
-                )
+                await self.audit.record(original_read(principal, tenant_id, records, shown))
             except AuditUnavailable:
-                return error(503, "audit trail unavailable; retry later", {"Retry-After": "5"})
-        return JSON(content)
+                raise Unavailable("audit trail unavailable; retry later") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A page of a search: its records, their serialised forms, and where the next starts."""
+
+    records: list[LogRecord]
+    parts: list[bytes]
+    next_cursor: str | None
+
+
+class Unavailable(Refused):
+    """A backend the read needs does not answer: 503, to be retried in a few seconds."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, message)
+
+    def response(self) -> Response:
+        return error(self.status, str(self), {"Retry-After": "5"})
 
 
 def shown_fields(request: Request) -> tuple[str, ...]:

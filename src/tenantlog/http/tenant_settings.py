@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -39,7 +38,7 @@ from tenantlog.core.tenants import (
     tenant_view,
 )
 from tenantlog.core.validation import is_valid_tenant_id
-from tenantlog.http.params import Refused
+from tenantlog.http.params import Refused, json_body
 from tenantlog.http.policy import principal_of
 from tenantlog.http.responses import JSON, error
 
@@ -58,7 +57,7 @@ class TenantSettingsRoutes:
 
     async def show(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
-        refused = _refused(request, tenant_id)
+        refused = _refused(tenant_id)
         if refused is not None:
             return refused
         try:
@@ -69,11 +68,12 @@ class TenantSettingsRoutes:
 
     async def change(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
-        refused = _refused(request, tenant_id)
+        refused = _refused(tenant_id)
         if refused is not None:
             return refused
         try:
-            changes, reset, edit = _patch(await _body(request))
+            body = await json_body(request, PATCH_TYPES, MAX_PATCH_BYTES, "settings patch")
+            changes, reset, edit = _patch(body)
             stored = await set_tenant_settings(
                 self.tenants,
                 self.audit,
@@ -94,30 +94,11 @@ class TenantSettingsRoutes:
         return JSON(tenant_view(self.defaults, tenant_id, stored))
 
 
-def _refused(request: Request, tenant_id: str) -> Response | None:
-    if not principal_of(request.scope).allows("admin"):
-        return error(403, "this API key lacks the 'admin' scope")
+def _refused(tenant_id: str) -> Response | None:
+    # Admin keys only: the request-policy seam has checked that before any route runs.
     if not is_valid_tenant_id(tenant_id):
         return error(400, "invalid tenant_id in path")
     return None
-
-
-async def _body(request: Request) -> Any:
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type not in PATCH_TYPES:
-        raise Refused(415, f"unsupported Content-Type. Use {' or '.join(PATCH_TYPES)}.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_PATCH_BYTES:
-        raise Refused(413, f"settings patch larger than {MAX_PATCH_BYTES} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_PATCH_BYTES:
-            raise Refused(413, f"settings patch larger than {MAX_PATCH_BYTES} bytes")
-    try:
-        return orjson.loads(bytes(body))
-    except orjson.JSONDecodeError:
-        raise Refused(400, "invalid JSON payload") from None
 
 
 def _patch(patch: Any) -> tuple[dict[str, Any], list[str], RedactionEdit]:

@@ -3,6 +3,9 @@
 OTLP/HTTP logs (``otlp``) and Loki's push API (``loki``) turn request bodies into
 ``AgentLog`` entries; ``derive_log_id`` gives each one the id it keeps when the
 agent retries. No HTTP and no queue here: the routes do that.
+
+The parsers live in ``tenantlog.protocols.loki`` and ``tenantlog.protocols.otlp``,
+not here: importing them loads protobuf, which the entries alone do not need.
 """
 
 from tenantlog.protocols.entries import (
@@ -14,27 +17,13 @@ from tenantlog.protocols.entries import (
     UnsupportedMediaType,
     derive_log_id,
 )
-from tenantlog.protocols.loki import parse_loki
-from tenantlog.protocols.otlp import (
-    OtlpBatch,
-    encode_response,
-    encode_status,
-    parse_otlp,
-    response_content_type,
-)
 
 __all__ = [
     "AgentLog",
     "Caps",
-    "OtlpBatch",
     "ProtocolError",
     "Rejected",
     "TooLarge",
     "UnsupportedMediaType",
     "derive_log_id",
-    "encode_response",
-    "encode_status",
-    "parse_loki",
-    "parse_otlp",
-    "response_content_type",
 ]

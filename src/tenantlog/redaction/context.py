@@ -51,21 +51,37 @@ _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
 _VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
 
 
-# "trace_id=", "dd.span_id=", "parent_id:", "x-b3-traceid: ", JSON "spanId":":
-# tracers print their 64-bit ids in decimal too, and one in ten of those
-# that start like a card passes Luhn.
-_TRACE_KEY = re.compile(
-    r"(?:trace|span|parent)(?:[_\-.]?id)?[\"']?\s*[:=]\s*[\"']?\Z", re.IGNORECASE | re.ASCII
+# "trace_id=", "dd.span_id=", "x-b3-traceid: ", JSON "spanId":, "request_id=",
+# "x-request-id:", "correlationId", "kafka offset ", "seq=", "nonce=": the value
+# of an identifier or a counter. Tracers print their 64-bit ids in decimal, and
+# ids and offsets are long numbers; one in ten of those that start like a card
+# passes Luhn. Never a key that names a card or an account ("card_id").
+_IDENTIFIER_LAST = frozenset(
+    {"id", "ids", "offset", "seq", "sequence", "nonce", "trace", "span", "parent"}
+    | {"traceid", "spanid", "parentid", "requestid", "uuid"}
 )
-_TRACE_WINDOW = 24
+_NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"})
+#: How far back a word naming a card still counts.
+_NEAR_WORDS = 24
 
 
-def says_trace_id(text: str, start: int) -> bool:
-    """True when the number at ``start`` is the value of a trace, span or parent id."""
-    window = text[max(0, start - _TRACE_WINDOW) : start].lower()
-    if not ("trac" in window or "span" in window or "parent" in window):
-        return False  # most cards: no regex call
-    return _TRACE_KEY.search(window) is not None
+def says_identifier(text: str, start: int) -> bool:
+    """True when the number at ``start`` is the value of an id, a trace or span id, an
+    offset, a sequence number or a nonce: the key or word just before it says so."""
+    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
+    if head.endswith((":", "=")):
+        head = head[:-1].rstrip().rstrip(_QUOTES)
+    key = _KEY_REVERSED.match(head[::-1])
+    if key is None:
+        return False
+    parts = [
+        part.casefold() for part in _NOT_LETTERS.split(_CAMEL.sub("_", key.group()[::-1])) if part
+    ]
+    if not parts or parts[-1] not in _IDENTIFIER_LAST:
+        return False
+    # Nor after a word that names a card: "card id: 4111 ...".
+    near = _NOT_LETTERS.split(_CAMEL.sub("_", head[-_NEAR_WORDS:]).casefold())
+    return _NOT_IDENTIFIER.isdisjoint(near)
 
 
 def says_phone(text: str, start: int) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from tenantlog.redaction import validators
-from tenantlog.redaction.kinds import Kind
+from tenantlog.redaction.kinds import Kind, Scan
 
 
 def _check_iban(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -67,3 +67,24 @@ BRANCHES = (
     r"(?P<iban>)",
 )
 KINDS = {"iban": Kind("iban", "IBAN", _check_iban)}
+
+
+def may_name_bank_account(text: str) -> bool:
+    """Whether the text says "iban" or "account" (in any case): the words before a compact
+    lower-case IBAN ("iban=de89…", "beneficiary account: gb82…"). Two words only:
+    each word more costs every short line with a digit a search (``screen``)."""
+    folded = text.casefold()
+    return "iban" in folded or "account" in folded
+
+
+# A compact IBAN that starts in lower case ("iban=de89370400440532013000",
+# "gB82WEsT1234..."): the combined scan starts values on a digit or a capital
+# only. Any position may start one, so this scan runs only on texts that name
+# a bank account; the checksum decides.
+LOWER_CASE_SCAN = Scan(
+    r"(?<![0-9A-Za-z])[a-z][A-Za-z][0-9][0-9](?:[ ]?[0-9A-Za-z]{4}){2,7}(?:[ ]?[0-9A-Za-z]{1,3})?"
+    r"(?![0-9A-Za-z])(?P<iban_lower>)",
+    {"iban_lower": Kind("iban", "IBAN", _check_iban)},
+    trigger=may_name_bank_account,
+    flags=re.ASCII,
+)

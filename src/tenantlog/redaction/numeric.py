@@ -50,7 +50,7 @@ def _group_ends(text: str, start: int, end: int) -> list[int]:
 
 
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
-    if text[start - 1 : start] in ("=", ":", " ", '"') and context.says_trace_id(text, start):
+    if text[start - 1 : start] in ("=", ":", " ", '"') and context.says_identifier(text, start):
         return None
     candidate = text[start:end]
     if candidate.isdigit():

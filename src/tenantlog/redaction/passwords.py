@@ -113,12 +113,19 @@ def _value_span(text: str, value_start: int) -> tuple[int, int] | None:
     else:
         if first in "{[(<":  # a structure, not a value (and never a placeholder)
             return None
+        search_from = value_start
+        if text.startswith("${", value_start):
+            close = text.find("}", value_start)
+            if close != -1:
+                if close + 1 == len(text) or _UNQUOTED_END.match(text, close + 1):
+                    return None  # a reference to the value, not the value: "${DB_PASSWORD}"
+                search_from = close + 1  # "${PREFIX}s3cret": the value runs on past it
         if _INNER_PAIR.match(text, value_start):
             # "secret: password=x": the inner pair is found by itself. Tested
             # before the end is looked for: "password=" repeated would
             # otherwise read the rest of the text from each of its names.
             return None
-        found = _UNQUOTED_END.search(text, value_start)
+        found = _UNQUOTED_END.search(text, search_from)
         end = len(text) if found is None else found.start()
     value = text[value_start:end]
     if not value or value.startswith("[REDACTED") or _MASKED.match(value):
@@ -145,6 +152,27 @@ def _skip_blank(text: str, position: int) -> int:
     return position
 
 
+#: How far back an ARN's "arn:" may start before its resource type.
+_ARN_WINDOW = 200
+#: The words of a MySQL error: "Access denied for user 'app'@'db' (using password: YES)".
+_MYSQL_ANSWERS = frozenset({"YES", "NO"})
+
+
+def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[int, int]) -> bool:
+    """Names that say something else with their value, found by the value:
+    ``PWD=/srv/app`` (the shell's working directory), ``PASS: test_login`` and
+    ``pass: 3 fail: 0`` (a test runner's tally), ``(using password: YES)`` (MySQL)."""
+    name = text[start:end]
+    value = text[span[0] : span[1]]
+    folded = name.casefold()
+    alone = text[start - 1 : start] not in ("_", ".", "-")  # not "MYSQL_PWD", "DB_PASS"
+    if folded == "pwd" and alone and value[:1] in ("/", "~"):
+        return True
+    if folded == "pass" and alone and separator == ":":
+        return name == "PASS" or value.isdigit()
+    return value in _MYSQL_ANSWERS and text[max(0, start - 6) : start].casefold() == "using "
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value after a secret's name and its separator, if there is one.
 
@@ -154,8 +182,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     flag (``--password x``). A name followed by prose ("password reset
     requested") has none of these and is left alone.
     """
-    if text[start - 1 : start] == "/":
+    before = text[start - 1 : start]
+    if before == "/":
         return None  # a path: "/etc/passwd: permission denied"
+    if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
+        return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
     if text[start] in "iI":  # IDENTIFIED BY: the match ends where the value starts
         return _value_span(text, end)
     position = end
@@ -168,7 +199,17 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if text.startswith((":=", "=>"), position):
         position += 2
     elif text[position : position + 1] in (":", "="):
+        if (
+            text[position] == "="
+            and position == after_name
+            and text[position + 1 : position + 2] in ("", " ", "\t", "\n")
+        ):
+            return None  # an empty value: "password= user=bob" (INI's "password = x" has one)
         position += 1
+        span = _value_span(text, _skip_blank(text, position))
+        if span is not None and _not_a_secret(text, start, end, text[position - 1], span):
+            return None
+        return span
     elif text[position : position + 1] == ">" and text[start - 1 : start] == "<":
         found = text.find("<", position + 1)
         value_end = len(text) if found == -1 else found

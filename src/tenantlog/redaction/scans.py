@@ -45,6 +45,7 @@ ALL: tuple[Scan, ...] = (
     *credentials.PARAMETER_SCANS,
     passwords.NAMED_SCAN,
     addresses.IPV6_SCAN,
+    iban.LOWER_CASE_SCAN,
     key_prefixes.PEM_SCAN,
     passwords.URL_SCAN,
 )

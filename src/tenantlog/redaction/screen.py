@@ -31,6 +31,8 @@ redactor to one running every scan on every text. Why each set is complete:
   URL an ``@``; a secret's name ``pass``, ``pwd``, ``secret``, ``key`` or
   ``identified`` (ASCII, case-insensitive: looked for in the case-folded
   text, as above).
+* iban: a digit (the combined scan); a compact IBAN in lower case also
+  ``iban`` or ``account`` in the case-folded text.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from collections.abc import Iterable
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.credentials import may_hold_jwt, may_name_secret
 from tenantlog.redaction.engine import CompiledScan
+from tenantlog.redaction.iban import may_name_bank_account
 from tenantlog.redaction.key_prefixes import may_hold_pem, may_hold_prefixed_key
 from tenantlog.redaction.passwords import may_hold_url_password
 
@@ -70,6 +73,7 @@ _KNOWN_TRIGGERS = frozenset(
         may_hold_ipv6,
         may_hold_pem,
         may_hold_url_password,
+        may_name_bank_account,
     }
 )
 
@@ -91,7 +95,7 @@ def _gated(marks: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 class Plan:
     """The scans of one detector set, and the test that picks those a text needs."""
 
-    __slots__ = ("_marks", "_secrets", "_untriggered", "_words", "scans")
+    __slots__ = ("_iban", "_marks", "_secrets", "_untriggered", "_words", "scans")
 
     @property
     def untriggered(self) -> tuple[CompiledScan, ...]:
@@ -111,6 +115,7 @@ class Plan:
         self.scans = scans
         self._untriggered = tuple(scan for scan in scans if scan.trigger is None)
         self._secrets = "secrets" in chosen
+        self._iban = "iban" in chosen
 
     def scans_for(self, text: str) -> tuple[CompiledScan, ...]:
         """The scans the first pass over ``text`` needs (empty: none can match).
@@ -145,6 +150,8 @@ class Plan:
         # for every line with a digit (most lines to scan).
         folded = text.casefold()
         if ("k" in folded and ("token" in folded or "key" in folded)) or "secret" in folded:
+            return self.scans
+        if self._iban and ("iban" in folded or "account" in folded):  # may_name_bank_account
             return self.scans
         # The secrets' names and PEM blocks (their prefixed keys are branches
         # of the combined scan, which runs on this line anyway); "pwd" and

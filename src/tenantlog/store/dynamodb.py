@@ -1,5 +1,10 @@
 """The aws store: one DynamoDB item per log, partition key ``tenant_id``, sort key ``log_id``.
 
+A tenant with write sharding has its logs under several partition keys, and
+a change of its layout leaves claims of log ids under the older keys
+(tenantlog.store.dynamodb_shards): each read and write below goes to every
+key the tenant's plan names for it, and merges what it finds.
+
 - ``put_if_absent`` is a PutItem conditioned on ``attribute_not_exists(log_id)``:
   the seed's conditional write, so the first write wins under any race.
 - ``get`` reads consistently (a client that just saw its log processed finds it).
@@ -23,10 +28,11 @@ forever has no such attribute. DynamoDB deletes expired items itself, but up
 to about two days late, so reads filter them out: ``get`` in code, ``list``
 with a FilterExpression. A filtered Query still reads (and pays for) the items
 it skips, expired or not matching the search, so one ``list`` call makes at
-most ``MAX_QUERIES_PER_PAGE`` Queries of at most 1 MB each: past a long run of
-skipped items a page comes back short (even empty) with a ``next_cursor``
-that resumes after the last item read. Read cost of one call: at most four
-eventually consistent 1 MB reads, 512 read units, plus the erasure check.
+most ``MAX_QUERIES_PER_PAGE`` Queries of at most 1 MB each per partition key:
+past a long run of skipped items a page comes back short (even empty) with a
+``next_cursor`` that resumes after the last item read. Read cost of one call:
+at most four eventually consistent 1 MB reads (512 read units) per partition
+key of the tenant, plus the erasure check.
 ``put_if_absent`` treats an expired item as absent, as the reads do.
 
 Erasure (tenantlog.core.store). ``delete`` replaces the item with a tombstone:
@@ -90,6 +96,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
+from botocore.exceptions import ClientError
+
 from tenantlog.aws.clients import CONDITION_FAILED, Blocking, error_code
 from tenantlog.core.erasure import Erasure, ErasureStatus
 from tenantlog.core.models import LogRecord, Page, Source, expiry_timestamp, utc_now
@@ -98,9 +106,20 @@ from tenantlog.core.store import MAX_PAGE_SIZE, Followed, RecordTooLarge, StoreU
 from tenantlog.store.dynamodb_search import (
     EVENT_INDEX,
     EVENT_KEY,
-    cursor_after_key,
+    SearchInput,
+    cursor_at,
+    key_position,
     search_attributes,
     search_input,
+)
+from tenantlog.store.dynamodb_shards import (
+    PartitionRead,
+    ShardPlan,
+    ShardPlans,
+    merge_page,
+    partition_key,
+    tenant_of,
+    unsharded,
 )
 
 if TYPE_CHECKING:
@@ -110,6 +129,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
         QueryInputTypeDef,
+        TransactWriteItemTypeDef,
         WriteRequestTypeDef,
     )
 
@@ -131,6 +151,12 @@ _LIVE = (
 )
 #: The attribute that makes an item a tombstone (``delete``).
 ERASED_ATTRIBUTE = "erased_at"
+#: The attribute that makes an item a claim of a sharded log's id under an older layout's
+#: key: the shard the log itself is under (tenantlog.store.dynamodb_shards).
+CLAIM_ATTRIBUTE = "stored_in"
+#: What a conditional write finds absent: no item, or one expired (counted as absent, as
+#: the reads do).
+_ABSENT = "attribute_not_exists(log_id) OR expires_at <= :now"
 #: Keys one BatchWriteItem deletes at most (DynamoDB's limit).
 BATCH_WRITE_ITEMS = 25
 #: Attempts at a BatchWriteItem's unprocessed keys (throttling), with doubling pauses.
@@ -144,50 +170,72 @@ class DynamoDbStore:
         table_name: str,
         *,
         erasures_table: str | None = None,
+        shard_plans: ShardPlans = unsharded,
         threads: int = 32,
         clock: Callable[[], float] = time.time,
     ) -> None:
         """``client`` should have ≥ ``threads`` pooled connections; ``clock`` gives the
         Unix time that decides which records have expired. Without ``erasures_table``
-        nothing is checked against erasures, and none can be saved."""
+        nothing is checked against erasures, and none can be saved. ``shard_plans``
+        gives each tenant's write sharding (every tenant unsharded by default)."""
         self._client = client
         self._table = table_name
         self._erasures = erasures_table
+        self._plans = shard_plans
         self._calls = Blocking(threads, "DynamoDB", StoreUnavailable)
         self._clock = clock
 
     async def put_if_absent(self, record: LogRecord) -> bool:
-        mark = await self._mark(record.tenant_id)
+        tenant_id, log_id = record.tenant_id, record.log_id
+        keys = self._keys(tenant_id, log_id, await self._plans(tenant_id))
+        mark = await self._mark(tenant_id)
         if mark is not None and record.received_at <= mark:
             # Refused; and an item an earlier delivery wrote before dying is removed.
-            await self._delete_covered(record.tenant_id, record.log_id, mark)
+            await self._delete_covered(keys, log_id, mark)
             return False
-        if not await self._put(record):
+        if not await self._put(record, keys):
             return False
         if self._erasures is None:
             return True
-        mark = await self._mark(record.tenant_id)  # an erasure may have begun meanwhile
+        mark = await self._mark(tenant_id)  # an erasure may have begun meanwhile
         if mark is not None and record.received_at <= mark:
-            await self._delete_covered(record.tenant_id, record.log_id, mark)
+            await self._delete_covered(keys, log_id, mark)
             return False
         return True
 
-    async def _put(self, record: LogRecord) -> bool:
-        """The conditional PutItem; whether it wrote."""
+    async def _put(self, record: LogRecord, keys: Sequence[str]) -> bool:
+        """The conditional write under ``keys[0]``, with claims under the other keys (an
+        older layout's: tenantlog.store.dynamodb_shards); whether it wrote."""
+        item = to_item(record)
+        item["tenant_id"] = {"S": keys[0]}
+        now = _number(self._clock())
         try:
-            await self._calls.run(
-                partial(
-                    self._client.put_item,
-                    TableName=self._table,
-                    Item=to_item(record),
-                    # An expired item awaiting TTL deletion counts as absent, as for reads.
-                    ConditionExpression="attribute_not_exists(log_id) OR expires_at <= :now",
-                    ExpressionAttributeValues={":now": _number(self._clock())},
+            if len(keys) == 1:
+                await self._calls.run(
+                    partial(
+                        self._client.put_item,
+                        TableName=self._table,
+                        Item=item,
+                        ConditionExpression=_ABSENT,
+                        ExpressionAttributeValues={":now": now},
+                    )
                 )
-            )
+            else:
+                await self._calls.run(
+                    partial(
+                        self._client.transact_write_items,
+                        TransactItems=[
+                            self._absent_put(item, now),
+                            *(
+                                self._absent_put(_claim(record, key, keys[0]), now)
+                                for key in keys[1:]
+                            ),
+                        ],
+                    )
+                )
         except StoreUnavailable as exc:
             code = error_code(exc.__cause__)
-            if code == CONDITION_FAILED:
+            if code == CONDITION_FAILED or _condition_cancelled(exc.__cause__):
                 return False
             if code == "ValidationException" and "size" in str(exc.__cause__).lower():
                 raise RecordTooLarge(
@@ -197,8 +245,27 @@ class DynamoDbStore:
             raise
         return True
 
+    def _absent_put(
+        self, item: dict[str, AttributeValueTypeDef], now: AttributeValueTypeDef
+    ) -> TransactWriteItemTypeDef:
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": _ABSENT,
+                "ExpressionAttributeValues": {":now": now},
+            }
+        }
+
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
-        item, mark = await asyncio.gather(self._item(tenant_id, log_id), self._mark(tenant_id))
+        keys = self._keys(tenant_id, log_id, await self._plans(tenant_id))
+        items, mark = await asyncio.gather(self._items(keys, log_id), self._mark(tenant_id))
+        if any(ERASED_ATTRIBUTE in item for item in items):
+            return None
+        item = next((item for item in items if CLAIM_ATTRIBUTE not in item), None)
+        if item is None and items:
+            # Only claims: the log is under a layout newer than this process's plan.
+            item = await self._item(_claimed_key(items[0], tenant_id), log_id)
         if item is None or not _readable(item, self._clock(), mark):
             return None
         return from_item(item)
@@ -206,22 +273,43 @@ class DynamoDbStore:
     async def list(
         self, tenant_id: str, limit: int, cursor: str | None, query: LogQuery | None = None
     ) -> Page:
-        """One Query after another on the tenant's partition (the table, or the event-time
-        index: tenantlog.store.dynamodb_search) until the page is full or
-        ``MAX_QUERIES_PER_PAGE`` Queries were made; then a short page, with a cursor
-        after the last item read."""
+        """Each of the tenant's partitions read at once (the table, or the event-time index:
+        tenantlog.store.dynamodb_search), a Query after another until it has a page of its
+        own or made ``MAX_QUERIES_PER_PAGE`` Queries; then the partitions merged in order
+        (tenantlog.store.dynamodb_shards.merge_page), so a page may come back short, with
+        a cursor after the last item every partition has read."""
         query = EVERYTHING if query is None else query
-        search = search_input(tenant_id, query, cursor)
-        if search is None:
-            return Page([], None)
         limit = max(1, min(limit, MAX_PAGE_SIZE))
+        plan = await self._plans(tenant_id)
+        partitions = [partition_key(tenant_id, shard) for shard in plan.partitions()]
+        searches = [search_input(key, query, cursor) for key in partitions]
         mark = await self._mark(tenant_id)
+        reads = await asyncio.gather(
+            *(
+                self._read_partition(search, query, limit, mark)
+                for search in searches
+                if search is not None
+            )
+        )
+        if not reads:
+            return Page([], None)
+        page = merge_page(reads, limit, query.sort_key, descending=query.order == "desc")
+        return Page(page.records, None if page.resume is None else cursor_at(query, page.resume))
+
+    async def _read_partition(
+        self, search: SearchInput, query: LogQuery, limit: int, mark: str | None
+    ) -> PartitionRead:
+        """Up to a page and one more record of one partition, in at most
+        ``MAX_QUERIES_PER_PAGE`` Queries."""
         values: dict[str, AttributeValueTypeDef] = {
             **search.values,
             ":now": _number(self._clock()),
             ":number": {"S": "N"},
         }
-        live = f"attribute_not_exists({ERASED_ATTRIBUTE}) AND ({_LIVE})"
+        live = (
+            f"attribute_not_exists({ERASED_ATTRIBUTE})"
+            f" AND attribute_not_exists({CLAIM_ATTRIBUTE}) AND ({_LIVE})"
+        )
         if mark is not None:
             live += " AND received_at > :mark"
             values[":mark"] = {"S": mark}
@@ -239,7 +327,6 @@ class DynamoDbStore:
         if search.start_key is not None:
             call["ExclusiveStartKey"] = search.start_key
         records: list[LogRecord] = []
-        last: Mapping[str, Any] = {}
         skipping = False  # items were filtered out: read in larger steps past them
         # One more than asked, to know whether a next page exists. A Query page
         # stops at 1 MB, and its Limit counts the items it filters out (expired,
@@ -251,13 +338,13 @@ class DynamoDbStore:
             items = response.get("Items", [])
             records += [from_item(item) for item in items]
             skipping |= response.get("ScannedCount", len(items)) > len(items)
-            if len(records) > limit:
-                return Page(records[:limit], query.cursor_after(records[limit - 1]))
             if "LastEvaluatedKey" not in response:
-                return Page(records, None)
-            last = call["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        # Out of Query calls: everything up to the last item read has been seen.
-        return Page(records, cursor_after_key(query, last))
+                return PartitionRead(records, None)
+            call["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            if len(records) > limit:
+                break
+        # A full page, or out of Query calls: everything up to the last item read is seen.
+        return PartitionRead(records, key_position(query, call["ExclusiveStartKey"]))
 
     async def follow(
         self, tenant_id: str, after: int | None, query: LogQuery, limit: int
@@ -267,12 +354,27 @@ class DynamoDbStore:
         raise UnsupportedQuery("tail")
 
     async def delete(self, tenant_id: str, log_id: str) -> bool:
-        """A PutItem of the tombstone over whatever is there; the old item it returns tells
-        whether a readable record was. The tombstone keeps the TTL of the item read just
-        before (a record written between the two loses it: its tombstone is kept for good)."""
-        current, mark = await asyncio.gather(self._item(tenant_id, log_id), self._mark(tenant_id))
+        """A PutItem of the tombstone over whatever is under each of the log's keys (one
+        per layout: tenantlog.store.dynamodb_shards); the old items it returns tell
+        whether a readable record was there. A tombstone keeps the TTL of the item read
+        just before (a record written between the two loses it: its tombstone is kept
+        for good)."""
+        keys = self._keys(tenant_id, log_id, await self._plans(tenant_id))
+        mark = await self._mark(tenant_id)
+        olds = await asyncio.gather(*(self._tombstone(key, log_id) for key in keys))
+        # A claim under a layout newer than this process's plan names the log's key.
+        newer = {_claimed_key(old, tenant_id) for old in olds if CLAIM_ATTRIBUTE in old}
+        olds += await asyncio.gather(
+            *(self._tombstone(key, log_id) for key in newer.difference(keys))
+        )
+        now = self._clock()
+        return any(bool(old) and _readable(old, now, mark) for old in olds)
+
+    async def _tombstone(self, key: str, log_id: str) -> dict[str, Any]:
+        """Put a tombstone under ``key``; the item it replaced ({} for none)."""
+        current = await self._item(key, log_id)
         tombstone: dict[str, AttributeValueTypeDef] = {
-            **_key(tenant_id, log_id),
+            **_key(key, log_id),
             ERASED_ATTRIBUTE: {"S": utc_now()},
         }
         expires = None if current is None else current.get(TTL_ATTRIBUTE)
@@ -286,8 +388,7 @@ class DynamoDbStore:
                 ReturnValues="ALL_OLD",
             )
         )
-        old = response.get("Attributes")
-        return bool(old) and _readable(old, self._clock(), mark)
+        return cast("dict[str, Any]", response.get("Attributes", {}))
 
     async def save_erasure(self, erasure: Erasure) -> None:
         await self._calls.run(
@@ -311,16 +412,43 @@ class DynamoDbStore:
         return None if item is None else erasure_from_item(item)
 
     async def delete_erased(self, tenant_id: str, before: str, limit: int) -> int:
-        """Consistent Queries of the tenant's partition for the keys of covered items (the
-        filter on ``received_at``, since client-chosen ids need not follow arrival), then
-        BatchWriteItem deletes, 25 keys a call. Tombstones have no ``received_at``: they
+        """Consistent Queries of the tenant's partitions, one after another, for the keys
+        of covered records (the filter on ``received_at``, since client-chosen ids need
+        not follow arrival), then BatchWriteItem deletes, 25 keys a call, and the claims
+        of their ids under other layouts' keys. Tombstones have no ``received_at``: they
         stay."""
+        plan = await self._plans(tenant_id)
+        deleted = 0
+        for shard in plan.partitions():
+            key = partition_key(tenant_id, shard)
+            log_ids = await self._covered(key, before, limit - deleted)
+            for start in range(0, len(log_ids), BATCH_WRITE_ITEMS):
+                await self._batch_delete(
+                    [
+                        {"DeleteRequest": {"Key": _key(key, log_id)}}
+                        for log_id in log_ids[start : start + BATCH_WRITE_ITEMS]
+                    ]
+                )
+            for log_id in log_ids:
+                claims = [k for k in self._keys(tenant_id, log_id, plan) if k != key]
+                if claims:
+                    await self._delete_covered(claims, log_id, before)
+            deleted += len(log_ids)
+            if deleted == limit:
+                break
+        return deleted
+
+    async def _covered(self, key: str, before: str, limit: int) -> Sequence[str]:
+        """The log ids of up to ``limit`` items under ``key`` received at or before
+        ``before``."""
         query: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": "tenant_id = :t",
-            "FilterExpression": "received_at <= :before",
+            "FilterExpression": (
+                f"received_at <= :before AND attribute_not_exists({CLAIM_ATTRIBUTE})"
+            ),
             "ProjectionExpression": "log_id",
-            "ExpressionAttributeValues": {":t": {"S": tenant_id}, ":before": {"S": before}},
+            "ExpressionAttributeValues": {":t": {"S": key}, ":before": {"S": before}},
             "ConsistentRead": True,
         }
         log_ids: list[str] = []
@@ -333,24 +461,26 @@ class DynamoDbStore:
             if not last:
                 break
             query["ExclusiveStartKey"] = last
-        for start in range(0, len(log_ids), BATCH_WRITE_ITEMS):
-            await self._batch_delete(
-                [
-                    {"DeleteRequest": {"Key": _key(tenant_id, log_id)}}
-                    for log_id in log_ids[start : start + BATCH_WRITE_ITEMS]
-                ]
-            )
-        return len(log_ids)
+        return log_ids
 
     async def ping(self) -> None:
         await self._calls.run(partial(self._client.describe_table, TableName=self._table))
 
-    async def _item(self, tenant_id: str, log_id: str) -> dict[str, Any] | None:
+    def _keys(self, tenant_id: str, log_id: str, plan: ShardPlan) -> tuple[str, ...]:
+        """The partition keys a log may be under, the one it is written to first."""
+        return tuple(partition_key(tenant_id, shard) for shard in plan.shards_of(log_id))
+
+    async def _items(self, keys: Sequence[str], log_id: str) -> tuple[dict[str, Any], ...]:
+        """The items under each key (consistent GetItems at once), those that exist."""
+        items = await asyncio.gather(*(self._item(key, log_id) for key in keys))
+        return tuple(item for item in items if item is not None)
+
+    async def _item(self, key: str, log_id: str) -> dict[str, Any] | None:
         response = await self._calls.run(
             partial(
                 self._client.get_item,
                 TableName=self._table,
-                Key=_key(tenant_id, log_id),
+                Key=_key(key, log_id),
                 ConsistentRead=True,
             )
         )
@@ -377,16 +507,21 @@ class DynamoDbStore:
         items = response.get("Items", [])
         return str(items[0]["before"]["S"]) if items else None
 
-    async def _delete_covered(self, tenant_id: str, log_id: str, mark: str) -> None:
-        """Delete the item under this key if it is a record covered by ``mark``: never a
-        newer record or a tombstone."""
-        await self._calls.run_conditional(
-            partial(
-                self._client.delete_item,
-                TableName=self._table,
-                Key=_key(tenant_id, log_id),
-                ConditionExpression="received_at <= :mark",
-                ExpressionAttributeValues={":mark": {"S": mark}},
+    async def _delete_covered(self, keys: Sequence[str], log_id: str, mark: str) -> None:
+        """Delete the items under these keys that are a record (or its claim) covered by
+        ``mark``: never a newer record or a tombstone."""
+        await asyncio.gather(
+            *(
+                self._calls.run_conditional(
+                    partial(
+                        self._client.delete_item,
+                        TableName=self._table,
+                        Key=_key(key, log_id),
+                        ConditionExpression="received_at <= :mark",
+                        ExpressionAttributeValues={":mark": {"S": mark}},
+                    )
+                )
+                for key in keys
             )
         )
 
@@ -477,7 +612,7 @@ def from_item(item: Mapping[str, Any]) -> LogRecord:
     redactions = item.get("redactions", {}).get("M", {})
     expires = _expires_at(item)
     return LogRecord(
-        tenant_id=text("tenant_id"),
+        tenant_id=tenant_of(text("tenant_id")),
         log_id=text("log_id"),
         source=cast(Source, text("source")),
         original_text=None if original is None else str(original["S"]),
@@ -524,15 +659,48 @@ def _expired(item: Mapping[str, Any], now: float) -> bool:
 
 
 def _readable(item: Mapping[str, Any], now: float, mark: str | None) -> bool:
-    """What a read returns: no tombstone, not expired, not covered by an erasure."""
-    if ERASED_ATTRIBUTE in item or _expired(item, now):
+    """What a read returns: a record (no tombstone, no claim), not expired, not covered by
+    an erasure."""
+    if ERASED_ATTRIBUTE in item or CLAIM_ATTRIBUTE in item or _expired(item, now):
         return False
     received = item.get("received_at", {}).get("S")
     return mark is None or (received is not None and received > mark)
 
 
-def _key(tenant_id: str, log_id: str) -> dict[str, AttributeValueTypeDef]:
-    return {"tenant_id": {"S": tenant_id}, "log_id": {"S": log_id}}
+def _key(key: str, log_id: str) -> dict[str, AttributeValueTypeDef]:
+    """The primary key of a log under the partition key ``key`` (tenant_id, or a shard's)."""
+    return {"tenant_id": {"S": key}, "log_id": {"S": log_id}}
+
+
+def _claim(record: LogRecord, key: str, stored_under: str) -> dict[str, AttributeValueTypeDef]:
+    """The claim of a log's id under an older layout's key: the shard the log is under,
+    and its ``received_at`` and TTL, so that it goes with the log (erasure, expiry)."""
+    claim: dict[str, AttributeValueTypeDef] = {
+        **_key(key, record.log_id),
+        CLAIM_ATTRIBUTE: {"S": stored_under},
+        "received_at": {"S": record.received_at},
+    }
+    expires = record.expires_at_seconds
+    if expires is not None:
+        claim[TTL_ATTRIBUTE] = {"N": str(expires)}
+    return claim
+
+
+def _claimed_key(claim: Mapping[str, Any], tenant_id: str) -> str:
+    """The partition key a claim names, checked to be one of ``tenant_id``'s."""
+    key = str(claim[CLAIM_ATTRIBUTE]["S"])
+    if tenant_of(key) != tenant_id:
+        raise StoreUnavailable(f"a claim under tenant {tenant_id!r} names another tenant's key")
+    return key
+
+
+def _condition_cancelled(exc: BaseException | None) -> bool:
+    """Whether a TransactWriteItems was cancelled because an item's condition failed (the
+    log is stored already), rather than by a conflict worth retrying."""
+    if not isinstance(exc, ClientError) or error_code(exc) != "TransactionCanceledException":
+        return False
+    reasons = cast("list[dict[str, Any]]", exc.response.get("CancellationReasons", []))
+    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
 
 
 def erasure_item(erasure: Erasure) -> dict[str, AttributeValueTypeDef]:

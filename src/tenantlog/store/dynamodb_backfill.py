@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tenantlog.store.dynamodb import ERASED_ATTRIBUTE, from_item
+from tenantlog.store.dynamodb import CLAIM_ATTRIBUTE, ERASED_ATTRIBUTE, from_item
 from tenantlog.store.dynamodb_search import EVENT_KEY, search_attributes
 
 if TYPE_CHECKING:
@@ -32,10 +32,11 @@ if TYPE_CHECKING:
 
 #: Items one Scan call reads at most: one page of progress.
 SCAN_PAGE_ITEMS = 1000
-# A record (it has received_at; a tombstone does not) that search cannot find yet.
+# A record (it has received_at; a tombstone does not, and a sharded log's claim of its id
+# is no record) that search cannot find yet.
 _UNSEARCHABLE = (
     f"attribute_not_exists({EVENT_KEY}) AND attribute_exists(received_at)"
-    f" AND attribute_not_exists({ERASED_ATTRIBUTE})"
+    f" AND attribute_not_exists({ERASED_ATTRIBUTE}) AND attribute_not_exists({CLAIM_ATTRIBUTE})"
 )
 
 

@@ -3,7 +3,8 @@
 Two orders, two key schemas:
 
 - log_id order (no time bound, no ``order``): the table itself, partition
-  ``tenant_id``, sort key ``log_id``; the cursor's log_id is the
+  ``tenant_id`` (or one of a sharded tenant's keys: tenantlog.store.dynamodb_shards),
+  sort key ``log_id``; the cursor's log_id is the
   ExclusiveStartKey.
 - event-time order: the global secondary index ``by_event_time``, partition
   ``tenant_id``, sort key ``event_key`` = canonical event time, a space, the
@@ -87,8 +88,9 @@ class SearchInput:
 
 
 def search_input(tenant_id: str, query: LogQuery, cursor: str | None) -> SearchInput | None:
-    """What to ask DynamoDB for ``query``'s page after ``cursor``; None when nothing is left
-    to read (the window is empty, or the cursor is past its end).
+    """What to ask DynamoDB for ``query``'s page after ``cursor`` in the partition
+    ``tenant_id`` (a tenant's, or a shard's key); None when nothing is left to read there
+    (the window is empty, or the cursor is past its end).
 
     UnsupportedQuery for ``q`` and for more filters than one request can express;
     InvalidCursor for a cursor this query did not issue.
@@ -161,15 +163,22 @@ def _in_time_order(
     return found
 
 
-def cursor_after_key(query: LogQuery, last_key: Mapping[str, Any]) -> str:
-    """The cursor that resumes after the item a Query stopped at (its LastEvaluatedKey),
-    read but perhaps filtered out: the same cursor ``query.cursor_after`` gives for a
-    record at that place."""
+def key_position(query: LogQuery, last_key: Mapping[str, Any]) -> tuple[str, str]:
+    """The place in ``query``'s order (``LogQuery.sort_key``) of the item a Query stopped
+    at (its LastEvaluatedKey), read but perhaps filtered out."""
     if not query.by_time:
-        return encode_cursor(str(last_key["log_id"]["S"]))
+        return ("", str(last_key["log_id"]["S"]))
     moment, log_id = str(last_key[EVENT_KEY]["S"]).rsplit(" ", 1)
-    # LogQuery's cursor format, from the sort key rather than a record; query.position
-    # reads it back (tests/aws/test_dynamodb_search.py holds the two to each other).
+    return (moment, log_id)
+
+
+def cursor_at(query: LogQuery, position: tuple[str, str]) -> str:
+    """The cursor that resumes after ``position``: the same cursor ``query.cursor_after``
+    gives for a record at that place, which ``query.position`` reads back
+    (tests/aws/test_dynamodb_search.py holds the two to each other)."""
+    moment, log_id = position
+    if not query.by_time:
+        return encode_cursor(log_id)
     return encode_cursor(f"{query.order} {moment} {log_id}")
 
 

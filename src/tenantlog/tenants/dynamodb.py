@@ -23,7 +23,9 @@ list may be empty, which means "redact nothing", and keeps its order),
 ``redaction_style`` (S), the tenant's own rules ``redaction_rules`` (a List of
 Maps ``{name, pattern}``: a Map of rules would lose their order, which decides
 between two rules matching at one place) and ``redaction_deny`` (a List of
-Strings), and ``updated_at`` (S). An absent attribute is the default. At the
+Strings), ``write_shards`` (N) and the values it had before, ``past_write_shards``
+(a List of Numbers, kept through resets: docs/write-sharding.md), and
+``updated_at`` (S). An absent attribute is the default. At the
 caps (core/tenants.py) the rules and deny list take about 232 KB of the
 item's 400 KB. ``put`` replaces the whole item, so a setting reset to the default
 disappears from it.
@@ -108,6 +110,10 @@ def to_item(settings: TenantSettings) -> dict[str, AttributeValueTypeDef]:
         }
     if settings.redaction_deny is not None:
         item["redaction_deny"] = {"L": [{"S": entry} for entry in settings.redaction_deny]}
+    if settings.write_shards is not None:
+        item["write_shards"] = {"N": str(settings.write_shards)}
+    if settings.past_write_shards is not None:
+        item["past_write_shards"] = {"L": [{"N": str(n)} for n in settings.past_write_shards]}
     if settings.updated_at is not None:
         item["updated_at"] = {"S": settings.updated_at}
     return item
@@ -120,7 +126,7 @@ def from_item(item: Mapping[str, Any]) -> TenantSettings:
         data: dict[str, Any] = {"tenant_id": item["tenant_id"]["S"]}
         if "rate_limit" in item:
             data["rate_limit"] = float(item["rate_limit"]["N"])
-        for name in ("burst", "retention_days"):
+        for name in ("burst", "retention_days", "write_shards"):
             if name in item:
                 data[name] = int(item[name]["N"])
         if "store_original" in item:
@@ -134,6 +140,8 @@ def from_item(item: Mapping[str, Any]) -> TenantSettings:
             ]
         if "redaction_deny" in item:
             data["redaction_deny"] = [v["S"] for v in item["redaction_deny"]["L"]]
+        if "past_write_shards" in item:
+            data["past_write_shards"] = [int(v["N"]) for v in item["past_write_shards"]["L"]]
         for name in ("redaction_style", "updated_at"):
             if name in item:
                 data[name] = item[name]["S"]

@@ -2,7 +2,10 @@
 
 One row per tenant: what was set, as a JSON object, so that a setting added
 by a later release needs no schema change; an absent key is the default. A
-tenant's own rules are kept as ``[[name, pattern], ...]``, in their order.
+tenant's own rules are kept as ``[[name, pattern], ...]``, in their order; the
+``write_shards`` values in force before the current one as
+``past_write_shards`` (the embedded store ignores them, but a copy of the
+settings keeps them).
 """
 
 from __future__ import annotations
@@ -44,9 +47,12 @@ class SqliteTenantStore:
         return None if row is None else _settings(row)
 
     async def put(self, settings: TenantSettings) -> None:
+        data = settings.chosen()
+        if settings.past_write_shards is not None:
+            data["past_write_shards"] = settings.past_write_shards
         row = (
             settings.tenant_id,
-            orjson.dumps(settings.chosen()).decode(),  # orjson writes tuples as arrays
+            orjson.dumps(data).decode(),  # orjson writes tuples as arrays
             settings.updated_at,
         )
         sql = (

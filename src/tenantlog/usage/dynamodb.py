@@ -16,6 +16,12 @@ Why this shape:
   would grow with every day ever recorded. A keys-only index is written only
   when an item is created (an ``ADD`` changes no key), so it costs one more
   write per tenant and day, not one per flush.
+- The service's minute buckets (the console's rates of the last hour) are
+  items of the same table under the tenant ``SERVICE`` (``*``, which no tenant
+  id can be), the minute (``YYYY-MM-DDTHH:MM``) as their ``day``: the same
+  ``ADD``, one Query for the hour. They carry ``expires_at``, the table's TTL
+  attribute (a tenant's days have none and are kept). The index lists them
+  under their minute, which no Query for a day ever asks for.
 - A table of its own, so that IAM can let the functions add to counts and
   read them, and nothing else.
 """
@@ -30,10 +36,14 @@ from tenantlog.aws.clients import Blocking
 from tenantlog.core.usage import (
     FIELDS,
     MAX_DAYS,
+    MINUTES_KEPT,
+    SERVICE,
     Counts,
     DayUsage,
+    MinuteUsage,
     UsageUnavailable,
     day_range,
+    minute_start,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +56,8 @@ if TYPE_CHECKING:
         QueryInputTypeDef,
     )
 
+#: The table's TTL attribute: epoch seconds after which DynamoDB deletes a minute bucket.
+EXPIRES_AT = "expires_at"
 #: The index of every tenant's items of one day.
 BY_DAY = "by_day"
 #: Keys one BatchGetItem may ask for.
@@ -62,22 +74,48 @@ class DynamoDbUsageStore:
         self._calls = Blocking(threads, "DynamoDB usage", UsageUnavailable)
 
     async def add(self, tenant_id: str, day: str, counts: Counts) -> None:
+        await self._add(tenant_id, day, counts)
+
+    async def add_minute(self, minute: str, counts: Counts) -> None:
+        await self._add(SERVICE, minute, counts, expires_at=minute_start(minute) + MINUTES_KEPT)
+
+    async def _add(
+        self, tenant_id: str, day: str, counts: Counts, *, expires_at: float | None = None
+    ) -> None:
         added = {name: value for name, value in counts.to_dict().items() if value}
         if not added:
             return
+        update = "ADD " + ", ".join(f"#{name} :{name}" for name in added)
+        names = {f"#{name}": name for name in added}
+        values: dict[str, AttributeValueTypeDef] = {
+            f":{name}": {"N": str(v)} for name, v in added.items()
+        }
+        if expires_at is not None:
+            update += f" SET #{EXPIRES_AT} = :{EXPIRES_AT}"
+            names[f"#{EXPIRES_AT}"] = EXPIRES_AT
+            values[f":{EXPIRES_AT}"] = {"N": str(int(expires_at))}
         await self._calls.run(
             partial(
                 self._client.update_item,
                 TableName=self._table,
                 Key={"tenant_id": {"S": tenant_id}, "day": {"S": day}},
-                UpdateExpression="ADD " + ", ".join(f"#{name} :{name}" for name in added),
-                ExpressionAttributeNames={f"#{name}": name for name in added},
-                ExpressionAttributeValues={f":{name}": {"N": str(v)} for name, v in added.items()},
+                UpdateExpression=update,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
                 ReturnValues="NONE",
             )
         )
 
     async def tenant_days(self, tenant_id: str, first_day: str, last_day: str) -> list[DayUsage]:
+        return [from_item(item) for item in await self._between(tenant_id, first_day, last_day)]
+
+    async def minutes(self, first_minute: str, last_minute: str) -> list[MinuteUsage]:
+        """A bucket past its ``expires_at`` that DynamoDB has not deleted yet (it may take
+        days) is older than any window asked for, so it is never read."""
+        items = await self._between(SERVICE, first_minute, last_minute)
+        return [MinuteUsage(usage.day, usage.counts) for usage in map(from_item, items)]
+
+    async def _between(self, tenant_id: str, first: str, last: str) -> list[dict[str, Any]]:
         query: QueryInputTypeDef = {
             "TableName": self._table,
             # "day" is a reserved word in DynamoDB's expressions
@@ -85,12 +123,12 @@ class DynamoDbUsageStore:
             "ExpressionAttributeNames": {"#day": "day"},
             "ExpressionAttributeValues": {
                 ":tenant": {"S": tenant_id},
-                ":first": {"S": first_day},
-                ":last": {"S": last_day},
+                ":first": {"S": first},
+                ":last": {"S": last},
             },
             "ConsistentRead": True,
         }
-        return [from_item(item) for item in await self._query(query)]
+        return await self._query(query)
 
     async def all_days(self, first_day: str, last_day: str) -> list[DayUsage]:
         days = day_range(first_day, last_day)
@@ -159,7 +197,8 @@ def from_item(item: Mapping[str, Any]) -> DayUsage:
 def create_usage_table(client: DynamoDBClient, name: str) -> None:
     """Create a usage table, for emulators, tests and the bench.
 
-    Production tables come from infra/dynamodb.tf, which declares the same keys and index.
+    Production tables come from infra/dynamodb.tf, which declares the same keys, index
+    and TTL attribute.
     """
     client.create_table(
         TableName=name,
@@ -182,4 +221,7 @@ def create_usage_table(client: DynamoDBClient, name: str) -> None:
             }
         ],
         BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": EXPIRES_AT}
     )

@@ -3,12 +3,20 @@ backends."""
 
 from __future__ import annotations
 
-from tenantlog.core.usage import Counts, DayUsage
+from tenantlog.core.usage import (
+    MINUTES_KEPT,
+    Counts,
+    DayUsage,
+    MinuteUsage,
+    minute_start,
+    utc_minute,
+)
 
 
 class MemoryUsageStore:
     def __init__(self) -> None:
         self._counts: dict[tuple[str, str], Counts] = {}
+        self._minutes: dict[str, Counts] = {}
 
     async def add(self, tenant_id: str, day: str, counts: Counts) -> None:
         if counts.empty:  # as every backend: a day of zeros is no activity
@@ -27,6 +35,21 @@ class MemoryUsageStore:
             DayUsage(tenant_id, day, counts)
             for (tenant_id, day), counts in sorted(self._counts.items())
             if first_day <= day <= last_day
+        ]
+
+    async def add_minute(self, minute: str, counts: Counts) -> None:
+        if counts.empty:
+            return
+        self._minutes[minute] = self._minutes.get(minute, Counts()) + counts
+        oldest = utc_minute(minute_start(minute) - MINUTES_KEPT)
+        for old in [m for m in self._minutes if m < oldest]:
+            del self._minutes[old]
+
+    async def minutes(self, first_minute: str, last_minute: str) -> list[MinuteUsage]:
+        return [
+            MinuteUsage(minute, counts)
+            for minute, counts in sorted(self._minutes.items())
+            if first_minute <= minute <= last_minute
         ]
 
     async def close(self) -> None:

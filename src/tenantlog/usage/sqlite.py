@@ -7,6 +7,13 @@ statement per (tenant, day), and the rows of one flush share a commit. An
 increment rather than read-modify-write, so that the API processes of
 ``api --workers N`` and the worker, each flushing its own counts, never lose
 one another's.
+
+The service's minute buckets are rows of the same table under the tenant
+``SERVICE`` (``*``, which no tenant id can be) with the minute
+(``YYYY-MM-DDTHH:MM``) as their day: the same increment, and no schema change.
+The listing of every tenant's days leaves them out; the write that adds to a
+minute deletes the buckets older than ``MINUTES_KEPT``, a handful at a time
+since each add deletes what has aged since the last, through the primary key.
 """
 
 from __future__ import annotations
@@ -14,7 +21,17 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from tenantlog.core.usage import FIELDS, Counts, DayUsage, UsageUnavailable
+from tenantlog.core.usage import (
+    FIELDS,
+    MINUTES_KEPT,
+    SERVICE,
+    Counts,
+    DayUsage,
+    MinuteUsage,
+    UsageUnavailable,
+    minute_start,
+    utc_minute,
+)
 from tenantlog.db.sqlite import SqliteDatabase, raising
 
 _COLUMNS = ", ".join(FIELDS)
@@ -25,6 +42,7 @@ _ADD = (
     + ", ".join(f"{name} = {name} + excluded.{name}" for name in FIELDS)
 )
 _SELECT = f"SELECT tenant_id, day, {_COLUMNS} FROM usage"
+_EXPIRE = "DELETE FROM usage WHERE tenant_id = ? AND day < ?"
 
 
 def _usage(row: tuple[Any, ...]) -> DayUsage:
@@ -51,10 +69,31 @@ class SqliteUsageStore:
     async def all_days(self, first_day: str, last_day: str) -> list[DayUsage]:
         def select(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
             # usage_by_day finds the window's rows without reading older days
-            sql = f"{_SELECT} WHERE day BETWEEN ? AND ? ORDER BY tenant_id, day"
-            return list(conn.execute(sql, (first_day, last_day)))
+            # the service's minutes sort among the days ("2026-12-03T10:00" > "2026-12-03")
+            sql = f"{_SELECT} WHERE day BETWEEN ? AND ? AND tenant_id != ? ORDER BY tenant_id, day"
+            return list(conn.execute(sql, (first_day, last_day, SERVICE)))
 
         return [_usage(row) for row in await raising(self._db.read(select), UsageUnavailable)]
+
+    async def add_minute(self, minute: str, counts: Counts) -> None:
+        if counts.empty:
+            return
+        values = (SERVICE, minute, *(getattr(counts, name) for name in FIELDS))
+        oldest = utc_minute(minute_start(minute) - MINUTES_KEPT)
+
+        def add(conn: sqlite3.Connection) -> None:
+            conn.execute(_ADD, values)
+            conn.execute(_EXPIRE, (SERVICE, oldest))
+
+        await raising(self._db.write(add, several_statements=True, rows=2), UsageUnavailable)
+
+    async def minutes(self, first_minute: str, last_minute: str) -> list[MinuteUsage]:
+        def select(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+            sql = f"{_SELECT} WHERE tenant_id = ? AND day BETWEEN ? AND ? ORDER BY day"
+            return list(conn.execute(sql, (SERVICE, first_minute, last_minute)))
+
+        rows = await raising(self._db.read(select), UsageUnavailable)
+        return [MinuteUsage(row[1], Counts(*row[2:])) for row in rows]
 
     async def close(self) -> None:
         return None

@@ -7,7 +7,8 @@ import cramjam
 import orjson
 import pytest
 
-from tenantlog.protocols import Caps, ProtocolError, TooLarge, UnsupportedMediaType, parse_loki
+from tenantlog.protocols import Caps, ProtocolError, TooLarge, UnsupportedMediaType
+from tenantlog.protocols.loki import parse_loki
 from tests.unit.protocols.builders import JSON, PROTOBUF, loki_body, loki_stream, wire_field
 
 CAPS = Caps()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import cramjam
 import pytest
 
-from tenantlog.protocols import Caps, ProtocolError, TooLarge, parse_loki
+from tenantlog.protocols import Caps, ProtocolError, TooLarge
+from tenantlog.protocols.loki import parse_loki
 from tenantlog.protocols.snappy import decompress, uncompressed_length
 from tests.unit.protocols.builders import PROTOBUF, loki_body, loki_stream, varint
 

@@ -18,7 +18,8 @@ from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
-from tenantlog.protocols import Caps, ProtocolError, UnsupportedMediaType, parse_otlp
+from tenantlog.protocols import Caps, ProtocolError, UnsupportedMediaType
+from tenantlog.protocols.otlp import parse_otlp
 from tests.unit.protocols.builders import (
     JSON,
     PROTOBUF,

@@ -13,7 +13,8 @@ from opentelemetry.proto.common.v1.common_pb2 import (
 )
 from opentelemetry.proto.logs.v1.logs_pb2 import ResourceLogs, ScopeLogs
 
-from tenantlog.protocols import Caps, ProtocolError, TooLarge, parse_otlp
+from tenantlog.protocols import Caps, ProtocolError, TooLarge
+from tenantlog.protocols.otlp import parse_otlp
 from tests.unit.protocols.builders import (
     JSON,
     PROTOBUF,

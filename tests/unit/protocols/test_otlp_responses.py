@@ -9,8 +9,12 @@ from google.protobuf import json_format
 from google.rpc.status_pb2 import Status
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 
-from tenantlog.protocols import encode_response, encode_status, response_content_type
-from tenantlog.protocols.otlp import RPC_CODE_FOR_HTTP
+from tenantlog.protocols.otlp import (
+    RPC_CODE_FOR_HTTP,
+    encode_response,
+    encode_status,
+    response_content_type,
+)
 from tests.unit.protocols.builders import JSON, PROTOBUF
 
 
