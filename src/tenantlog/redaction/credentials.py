@@ -35,7 +35,21 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
 
 def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
     scheme_length = len("basic") if text[start + 1] in "aA" else len("bearer")
+    if text.startswith("%20", start + scheme_length):  # URL-encoded: "Bearer%20eyJ…"
+        scheme_length += 3
     return _value_after(text, start, end, scheme_length)
+
+
+#: How far back "Authorization" may be from GitHub's "token" scheme.
+_AUTHORIZATION_WINDOW = 32
+
+
+def _check_token_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """GitHub's "Authorization: token <40 hex>" (a classic token, without a prefix): only
+    after an Authorization header, where "token <sha>" cannot be a commit."""
+    if "authorization" not in text[max(0, start - _AUTHORIZATION_WINDOW) : start].lower():
+        return None
+    return _value_after(text, start, end, len("token"))
 
 
 # Branches of the combined scan (see ``scans``), which starts them after a
@@ -43,7 +57,8 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
 BRANCHES = (
     # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
-    r"[Bb](?i:earer|asic)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme>)",
+    r"[Bb](?i:earer|asic)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
+    r"[Tt]oken[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_hex>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     r"tlk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)",
 )
@@ -51,6 +66,7 @@ KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),
     "tenantlog_key": Kind("token", "TOKEN"),
     "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
+    "auth_token_hex": Kind("token", "TOKEN", _check_token_scheme),
 }
 
 _BASE64URL = r"[A-Za-z0-9_\-]"

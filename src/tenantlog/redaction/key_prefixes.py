@@ -3,8 +3,9 @@
 Providers prefix their keys so that secret scanners can find them anywhere,
 whatever the parameter or header around them: Stripe ``sk_live_…``,
 ``rk_live_…`` (and their ``_test_`` twins), GitHub ``ghp_ gho_ ghu_ ghs_
-ghr_`` and ``github_pat_``, Slack ``xoxa- xoxb- xoxp- xoxr- xoxs-``,
-Google ``AIza…``, OpenAI-style ``sk-…``. The key is replaced whole; a
+ghr_`` and ``github_pat_``, GitLab ``glpat-``, Slack ``xoxa- xoxb- xoxp-
+xoxr- xoxs-`` and ``xapp-``, SendGrid ``SG.…``, Google ``AIza…``,
+OpenAI-style ``sk-…``. The key is replaced whole; a
 private key's PEM block from its ``-----BEGIN`` line to its ``-----END``
 line, markers included (the type of key a log held is not worth the risk
 of a marker cut in half). Certificates and public keys are public and are
@@ -27,6 +28,9 @@ BRANCHES = (
     r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)",
     r"g(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)",
     r"xox[abprs]-[A-Za-z0-9\-]{10,}+(?P<key_slack>)",
+    r"xapp-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>)",
+    r"glpat-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)",
+    r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)",
     r"AIza[0-9A-Za-z_\-]{30,}+(?P<key_google>)",
     r"sk-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)",
 )
@@ -48,7 +52,16 @@ def _check_key(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 KINDS = {
     group: Kind("secrets", "TOKEN", _check_key)
-    for group in ("key_stripe", "key_github", "key_slack", "key_google", "key_openai")
+    for group in (
+        "key_stripe",
+        "key_github",
+        "key_slack",
+        "key_slack_app",
+        "key_gitlab",
+        "key_sendgrid",
+        "key_google",
+        "key_openai",
+    )
 }
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
@@ -80,8 +93,18 @@ def may_hold_prefixed_key(text: str) -> bool:
     """
     return (
         ("_" in text and ("_live_" in text or "_test_" in text or "gh" in text or "_pat_" in text))
-        or ("-" in text and ("sk-" in text or "xox" in text or "-----BEGIN" in text))
+        or (
+            "-" in text
+            and (
+                "sk-" in text
+                or "xox" in text
+                or "-----BEGIN" in text
+                or "glpat-" in text
+                or "xapp-" in text
+            )
+        )
         or ("z" in text and "AIza" in text)
+        or ("." in text and "SG." in text)
     )
 
 
