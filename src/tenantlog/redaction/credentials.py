@@ -58,9 +58,11 @@ BRANCHES = (
     # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"[Bb](?i:earer|asic)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
-    r"[Tt]oken[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_hex>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
-    r"tlk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)",
+    # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
+    # every word that starts with one).
+    r"t(?:lk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)"
+    r"|oken[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_hex>))",
 )
 KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),

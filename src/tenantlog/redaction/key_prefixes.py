@@ -26,10 +26,11 @@ from tenantlog.redaction.kinds import Kind, Scan
 # "desk-top") does not start a key.
 BRANCHES = (
     r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)",
-    r"g(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)",
-    r"xox[abprs]-[A-Za-z0-9\-]{10,}+(?P<key_slack>)",
-    r"xapp-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>)",
-    r"glpat-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)",
+    # One branch per first letter: each branch is a test at every word starting so.
+    r"g(?:(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)"
+    r"|lpat-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>))",
+    r"x(?:ox[abprs]-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
+    r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>))",
     r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)",
     r"AIza[0-9A-Za-z_\-]{30,}+(?P<key_google>)",
     r"sk-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)",
