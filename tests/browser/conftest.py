@@ -55,12 +55,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "browser: end-to-end tests of the console in a headless chromium"
-    )
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
     for item in items:
