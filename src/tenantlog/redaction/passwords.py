@@ -152,6 +152,11 @@ def _skip_blank(text: str, position: int) -> int:
     return position
 
 
+#: An XML attribute "value" after a quoted secret's name: '<property name="password"
+#: value="…"/>', '<add key="DbPassword" value="…"/>'.
+_VALUE_ATTRIBUTE = re.compile(r"[ \t]+value[ \t]*=[ \t]*(?=[\"'])", re.IGNORECASE)
+#: An element's namespace prefix just before the name: "<auth:Password>".
+_NAMESPACE_BEFORE = re.compile(r"<[A-Za-z_][\w.\-]{0,40}:\Z")
 #: How far back an ARN's "arn:" may start before its resource type.
 _ARN_WINDOW = 200
 #: The words of a MySQL error: "Access denied for user 'app'@'db' (using password: YES)".
@@ -194,6 +199,9 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         position += 2
     elif text[position : position + 1] in ('"', "'"):
         position += 1
+        attribute = _VALUE_ATTRIBUTE.match(text, position)
+        if attribute is not None:  # XML: '<property name="password" value="…"/>'
+            return _value_span(text, attribute.end())
     after_name = position
     position = _skip_blank(text, position)
     if text.startswith((":=", "=>"), position):
@@ -210,7 +218,12 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         if span is not None and _not_a_secret(text, start, end, text[position - 1], span):
             return None
         return span
-    elif text[position : position + 1] == ">" and text[start - 1 : start] == "<":
+    elif text[position : position + 1] == ">" and (
+        before == "<"
+        or before in _QUOTES
+        or _NAMESPACE_BEFORE.search(text, max(0, start - 48), start)
+    ):
+        # XML: "<password>…<", "<auth:Password>…<", '<entry key="password">…<'.
         found = text.find("<", position + 1)
         value_end = len(text) if found == -1 else found
         value = text[position + 1 : value_end]
@@ -318,7 +331,7 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 # (XML); a quote after spaces; after spaces, a flag's value, where the name
 # follows a "-" ("--password x", "--db-password x").
 _SEPARATED = (
-    rf"{_NAME}(?=\\?[\"']?[ \t]*[:=>])"
+    rf"{_NAME}(?=\\?[\"']?[ \t]*[:=>]|[\"'][ \t]+value[ \t]*=)"
     rf"|{_NAME}(?=[ \t]+\\?[\"'`])"
     rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
 )
