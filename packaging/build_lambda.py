@@ -252,7 +252,7 @@ def strip_debug_info(staging: Path, platform: str) -> list[str]:
 
 def _has_debug_sections(data: bytes) -> bool:
     """Whether a 64-bit little-endian ELF file has a section named .debug_*."""
-    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+    if data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":  # 64-bit, little-endian
         return False
     shoff = int.from_bytes(data[0x28:0x30], "little")
     shentsize = int.from_bytes(data[0x3A:0x3C], "little")

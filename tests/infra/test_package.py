@@ -225,6 +225,11 @@ def test_build_lambda_finds_debug_sections_by_name() -> None:
     assert build_lambda._has_debug_sections(elf_with_sections(".text", ".debug_info"))
     assert not build_lambda._has_debug_sections(elf_with_sections(".text", ".symtab"))
     assert not build_lambda._has_debug_sections(b"#!/bin/sh\n")
+    # a truncated or cut file is no ELF with debug sections, never an error
+    whole = elf_with_sections(".text", ".debug_info")
+    for cut in (b"\x7fELF", b"\x7fELF\x02", whole[:64], whole[:-10]):
+        assert build_lambda._has_debug_sections(cut) in (True, False)
+    assert not build_lambda._has_debug_sections(b"\x7fELF")
 
 
 def test_build_lambda_keeps_bytecode_only_when_compiled() -> None:

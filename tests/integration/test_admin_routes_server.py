@@ -200,7 +200,6 @@ def test_a_key_revoked_over_http_is_refused_within_the_cache_bound(
     secret, key_id = created["secret"], created["key_id"]
     assert http.post("/ingest", json={"text": "x"}, headers=bearer(secret)).status_code == 202
     # WHEN it is revoked over HTTP
-    revoked_at = time.monotonic()
     revoked = http.delete(f"/keys/{key_id}", headers=bearer(admin))
     assert revoked.status_code == 200
     assert revoked.json()["key_id"] == key_id and revoked.json()["revoked_at"] is not None
@@ -210,7 +209,6 @@ def test_a_key_revoked_over_http_is_refused_within_the_cache_bound(
         seconds=10,
         every=0.2,
     )
-    assert time.monotonic() - revoked_at <= 10
     # AND a second revoke keeps the first time; an unknown or malformed id is a 404
     again = http.delete(f"/keys/{key_id}", headers=bearer(admin))
     assert again.json()["revoked_at"] == revoked.json()["revoked_at"]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tenantlog.http.auth import SESSION_COOKIE, csrf_token
+from tenantlog.http.params import MAX_FORM_BODY
 from tenantlog.http.policy import Rule, rule_for
 from tests.support.inprocess import in_process
 
@@ -247,6 +248,33 @@ async def test_cross_origin_console_posts_are_refused_with_auth_on_and_off() -> 
             "/console/sign-out", headers={"Origin": "https://attacker.example"}
         )
         assert answer.status_code == 403
+
+
+async def test_with_auth_off_no_route_takes_a_post_from_another_sites_page() -> None:
+    # A page elsewhere can make a local browser post without asking first (no body, no
+    # custom header); with authentication off nothing else would stop it.
+    async with in_process(auth="off", base_url="http://127.0.0.1:8000") as app:
+        foreign = {"Origin": "https://attacker.example"}
+        redrive = await app.client.post("/dead-letters/redrive", headers=foreign)
+        ingest = await app.client.post(
+            "/ingest", content="x", headers={**foreign, "Content-Type": "text/plain"}
+        )
+        assert [redrive.status_code, ingest.status_code] == [403, 403]
+        assert redrive.json() == {"error": "cross-origin request refused"}
+        # Clients that are not browsers send no Origin, and a same-origin page may post.
+        assert (await app.client.post("/dead-letters/redrive")).status_code == 200
+        same = {"Origin": "http://127.0.0.1:8000", "Content-Type": "text/plain"}
+        answer = await app.client.post("/ingest", content="x", headers={**same, "X-Tenant-ID": "a"})
+        assert answer.status_code == 202
+
+
+async def test_a_console_form_larger_than_its_bound_is_refused() -> None:
+    async with in_process(auth="off", base_url="http://127.0.0.1:8000") as app:
+        too_large = {"name": "x" * (MAX_FORM_BODY + 1), "tenant_id": "acme"}
+        for path in ("/console/sign-in", "/console/operations/keys"):
+            answer = await app.client.post(path, data=too_large)
+            assert answer.status_code == 413, path
+            assert answer.json() == {"error": f"form larger than {MAX_FORM_BODY} bytes"}
 
 
 async def test_with_auth_off_the_console_opens_without_sign_in() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tenantlog.capacity import plots, profiles, report
 from tenantlog.capacity.ceiling import Ceiling, find_ceiling
-from tenantlog.capacity.inputs import Inputs, apply_measured, load_inputs
+from tenantlog.capacity.inputs import InputError, Inputs, apply_measured, load_inputs
 from tenantlog.capacity.measurements import Outcome
 from tenantlog.capacity.model import Capacity, Deployment, Scenario, assess
 from tenantlog.capacity.simulation import simulate
@@ -140,9 +140,12 @@ def main(argv: list[str] | None = None) -> None:
         "--cold-start", type=float, default=0.0, help="seconds a new environment takes to start"
     )
     args = parser.parse_args(argv)
-    inputs = load_inputs(args.prices)
-    if args.timings is not None:
-        inputs = apply_measured(inputs, args.timings)
+    try:
+        inputs = load_inputs(args.prices)
+        if args.timings is not None:
+            inputs = apply_measured(inputs, args.timings)
+    except (InputError, OSError) as exc:
+        parser.error(str(exc))
     for title, text in _sections(inputs, not args.no_simulation, args.cold_start):
         print(f"### {title}\n\n{text}\n")
     if args.plots is not None:

@@ -44,6 +44,10 @@ class Inputs:
         return self.timings[name].value
 
 
+class InputError(ValueError):
+    """A prices or timings file that cannot be used; the message names the file and why."""
+
+
 def _figures(table: dict[str, Any]) -> dict[str, Figure]:
     return {name: Figure(**fields) for name, fields in table.items()}
 
@@ -54,8 +58,18 @@ def load_inputs(path: Path | None = None) -> Inputs:
         text = resources.files("tenantlog.capacity").joinpath("prices.toml").read_text()
     else:
         text = path.read_text()
-    data = tomllib.loads(text)
-    return Inputs(_figures(data["prices"]), _figures(data["limits"]), _figures(data["timings"]))
+    name = "prices.toml" if path is None else str(path)
+    try:
+        data = tomllib.loads(text)
+        return Inputs(_figures(data["prices"]), _figures(data["limits"]), _figures(data["timings"]))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{name}: not TOML ({exc})") from None
+    except KeyError as exc:
+        raise InputError(f"{name}: no [{exc.args[0]}] table") from None
+    except (TypeError, AttributeError):
+        raise InputError(
+            f"{name}: each figure needs value, unit, source and as_of (and moved_by)"
+        ) from None
 
 
 #: The timings a measured file may replace: only the Python work, never a service's latency,
@@ -68,13 +82,21 @@ def apply_measured(inputs: Inputs, measured_path: Path) -> Inputs:
 
     Other keys of the file (the emulator's own latencies) are ignored on purpose.
     """
-    measured = json.loads(measured_path.read_text())
+    try:
+        measured = json.loads(measured_path.read_text())
+    except json.JSONDecodeError:
+        raise InputError(f"{measured_path}: not JSON") from None
+    if not isinstance(measured, dict) or not any(name in measured for name in MEASURABLE):
+        raise InputError(f"{measured_path}: a JSON object with {', '.join(MEASURABLE)} expected")
     timings = dict(inputs.timings)
     for name in MEASURABLE:
         if name in measured:
+            value = measured[name]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise InputError(f"{measured_path}: {name} must be a number of seconds")
             timings[name] = replace(
                 timings[name],
-                value=float(measured[name]),
+                value=float(value),
                 source=f"measured: {measured_path.name}",
                 as_of=str(measured.get("measured_at", "")),
             )

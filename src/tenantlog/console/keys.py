@@ -19,7 +19,7 @@ from tenantlog.core.audit import AuditLog, AuditUnavailable
 from tenantlog.core.key_admin import InvalidKeyRequest, create_key, key_lifetime, revoke_key
 from tenantlog.core.keys import SCOPES, ApiKey, KeyStore, KeyStoreUnavailable
 from tenantlog.core.models import utc_now
-from tenantlog.http.auth import form_fields
+from tenantlog.http.params import Refused, form_body
 from tenantlog.http.policy import principal_of
 
 UNAVAILABLE = "The key store or the audit trail does not answer; retry in a few seconds."
@@ -34,7 +34,10 @@ class KeyPages:
         return await self._page(request, 200)
 
     async def create(self, request: Request) -> Response:
-        form = form_fields(await request.body())
+        try:
+            form = await form_body(request)
+        except Refused as refused:
+            return refused.response()
         tenant_id = form.get("tenant_id", [""])[0].strip()
         name = form.get("name", [""])[0].strip() or None
         lifetime = form.get("expires_in", [""])[0].strip()

@@ -17,7 +17,8 @@ from starlette.responses import RedirectResponse, Response
 
 from tenantlog.console.pages import render
 from tenantlog.core.identity import ANONYMOUS
-from tenantlog.http.auth import KEY_FIELD, SESSION_COOKIE, form_fields
+from tenantlog.http.auth import KEY_FIELD, SESSION_COOKIE
+from tenantlog.http.params import Refused, form_body
 from tenantlog.http.policy import CONSOLE, PRINCIPAL, SIGN_IN, ClientAddress
 
 #: How long a browser keeps the cookie: a working day, as consoles of this kind do; the
@@ -54,7 +55,11 @@ class Session:
 
     async def sign_in(self, request: Request) -> Response:
         """Reached only with a valid key in the form (the seam redirects any other)."""
-        fields = {name: values[0] for name, values in form_fields(await request.body()).items()}
+        try:
+            form = await form_body(request)
+        except Refused as refused:
+            return refused.response()
+        fields = {name: values[0] for name, values in form.items()}
         answer = RedirectResponse(destination(fields.get("next")), 303)
         if request.scope.get(PRINCIPAL) is not ANONYMOUS:
             answer.set_cookie(

@@ -10,7 +10,9 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantlog.http.auth import form_fields
 from tenantlog.http.responses import error
+from tenantlog.protocols.entries import media_type
 
 
 class Refused(Exception):
@@ -49,8 +51,7 @@ async def json_body(
 ) -> Any:
     """A small JSON body (an admin's request): of one of ``media_types``, at most
     ``max_bytes`` (a 413 names it as ``what``), read no further than that."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type not in media_types:
+    if media_type(request.headers.get("content-type", "")) not in media_types:
         raise Refused(415, f"unsupported Content-Type. Use {' or '.join(media_types)}.")
     too_large = Refused(413, f"{what} larger than {max_bytes} bytes")
     declared = request.headers.get("content-length", "")
@@ -65,3 +66,17 @@ async def json_body(
         return orjson.loads(bytes(body))
     except orjson.JSONDecodeError:
         raise Refused(400, "invalid JSON payload") from None
+
+
+#: A console form post at most: its forms have a handful of short fields.
+MAX_FORM_BODY = 64 * 1024
+
+
+async def form_body(request: Request, max_bytes: int = MAX_FORM_BODY) -> dict[str, list[str]]:
+    """A urlencoded form's fields, read no further than ``max_bytes`` (a 413 past it)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise Refused(413, f"form larger than {max_bytes} bytes")
+    return form_fields(bytes(body))

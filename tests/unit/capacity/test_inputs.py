@@ -6,7 +6,10 @@ import datetime
 import json
 from pathlib import Path
 
-from tenantlog.capacity.inputs import apply_measured, load_inputs
+import pytest
+
+from tenantlog.capacity.__main__ import main
+from tenantlog.capacity.inputs import InputError, apply_measured, load_inputs
 
 
 def test_inputs_every_figure_has_a_source_and_a_date() -> None:
@@ -44,3 +47,50 @@ def test_apply_measured_replaces_python_work_and_keeps_published_latencies(
     assert applied.timing("worker_python_s") == 0.0045
     assert applied.timings["worker_python_s"].source == "measured: timings.json"
     assert applied.timing("dynamodb_put_s") == inputs.timing("dynamodb_put_s")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("[1, 2]", "a JSON object with"),
+        ('{"measured_at": "today"}', "a JSON object with"),
+        ('{"worker_python_s": "fast"}', "worker_python_s must be a number of seconds"),
+        ('{"worker_python_s": -1}', "worker_python_s must be a number of seconds"),
+        ("{not json", "not JSON"),
+    ],
+)
+def test_a_timings_file_that_cannot_be_used_is_refused_naming_why(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    path = tmp_path / "timings.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match=reason):
+        apply_measured(load_inputs(), path)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("prices = [", "not TOML"),
+        ("[prices]\n[limits]\n", r"no \[timings\] table"),
+        ("[prices.x]\nvalue = 1\n[limits]\n[timings]\n", "each figure needs"),
+    ],
+)
+def test_a_prices_file_that_cannot_be_used_is_refused_naming_why(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    path = tmp_path / "prices.toml"
+    path.write_text(content)
+    with pytest.raises(InputError, match=reason):
+        load_inputs(path)
+
+
+def test_the_command_says_what_is_wrong_with_a_file_instead_of_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "timings.json"
+    path.write_text("[1, 2]")
+    with pytest.raises(SystemExit) as exited:
+        main(["--timings", str(path), "--no-simulation"])
+    assert exited.value.code == 2
+    assert "a JSON object with" in capsys.readouterr().err
