@@ -104,7 +104,8 @@ data "aws_iam_policy_document" "ingest" {
 
   statement {
     sid = "ReadTenantSettings"
-    # A tenant's rate limit and burst, one GetItem per tenant every few seconds (cached);
+    # A tenant's rate limit and burst, one GetItem per tenant every few seconds (cached),
+    # and its write shards for reads and deletes of its logs (another, every 10 s);
     # `tenantlog tenants set` writes them with the operator's credentials.
     actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.tenants.arn]
@@ -234,7 +235,9 @@ data "aws_iam_policy_document" "worker" {
 
   statement {
     sid = "StoreLogs"
-    # PutItem with attribute_not_exists; GetItem to tell a duplicate from a conflict.
+    # PutItem with attribute_not_exists (in a TransactWriteItems of such Puts while a
+    # sharded tenant's change of layout is unfinished); GetItem to tell a duplicate from a
+    # conflict.
     actions   = ["dynamodb:PutItem", "dynamodb:GetItem"]
     resources = [aws_dynamodb_table.logs.arn]
   }
@@ -242,7 +245,8 @@ data "aws_iam_policy_document" "worker" {
   statement {
     sid = "ReadTenantSettings"
     # A tenant's redaction and original-text choices, one GetItem per tenant every few
-    # seconds (cached). Nothing else on the tenants table.
+    # seconds (cached), and its write shards (another, every 10 s: docs/write-sharding.md).
+    # Nothing else on the tenants table.
     actions   = ["dynamodb:GetItem"]
     resources = [aws_dynamodb_table.tenants.arn]
   }

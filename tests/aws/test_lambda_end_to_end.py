@@ -163,17 +163,22 @@ def ingest(
     return answer
 
 
-def deliver(
-    sqs: SQSClient, deployment: Deployment, context: FakeLambdaContext
-) -> tuple[list[str], list[MessageTypeDef]]:
-    """One poll of the event source mapping: the failed message ids, and the batch."""
-    messages = sqs.receive_message(
+def receive_ten(sqs: SQSClient, deployment: Deployment) -> list[MessageTypeDef]:
+    """One ReceiveMessage as the event source mapping makes it: up to 10, with attributes."""
+    return sqs.receive_message(
         QueueUrl=deployment.queue_url,
         MaxNumberOfMessages=10,
         WaitTimeSeconds=2,
         MessageSystemAttributeNames=["All"],
         MessageAttributeNames=["All"],
     ).get("Messages", [])
+
+
+def deliver(
+    sqs: SQSClient, deployment: Deployment, context: FakeLambdaContext
+) -> tuple[list[str], list[MessageTypeDef]]:
+    """One poll of the event source mapping: the failed message ids, and the batch."""
+    messages = receive_ten(sqs, deployment)
     arn = sqs.get_queue_attributes(QueueUrl=deployment.queue_url, AttributeNames=["QueueArn"])
     response = worker_handler.handler(sqs_event(messages, arn["Attributes"]["QueueArn"]), context)
     failed = [item["itemIdentifier"] for item in response["batchItemFailures"]]
@@ -458,13 +463,7 @@ def receive_batch(sqs: SQSClient, deployment: Deployment, count: int) -> list[Me
     gathers a batch larger than one ReceiveMessage returns."""
     messages: dict[str, MessageTypeDef] = {}
     while len(messages) < count:
-        received = sqs.receive_message(
-            QueueUrl=deployment.queue_url,
-            MaxNumberOfMessages=10,
-            WaitTimeSeconds=2,
-            MessageSystemAttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        received = receive_ten(sqs, deployment)
         if not received:
             break
         messages.update((message["MessageId"], message) for message in received)

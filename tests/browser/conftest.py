@@ -2,7 +2,7 @@
 
 The browser is the system's (``/usr/bin/chromium``), never one Playwright
 downloads. Without it the tests skip on a developer's machine and fail in CI
-(``CI`` set), where ``.ci/run`` installs it. Every test gets a fresh browser
+(``CI`` set), where ``make test`` installs it. Every test gets a fresh browser
 context that may reach the test server and nothing else, and that records
 what a hostile page would betray: dialogs, console errors, CSP violations.
 """

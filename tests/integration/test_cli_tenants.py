@@ -375,7 +375,7 @@ def test_write_shards_that_are_not_whole_numbers_are_refused_by_the_option(
 def test_a_change_of_write_shards_keeps_the_layouts_logs_were_written_under(
     tmp_path: Path,
 ) -> None:
-    # GIVEN a tenant moved from the default 1 to 4, to 16, and back to 4 by a reset of all
+    # GIVEN a tenant moved from the default 1 to 4, to 16, and back to 1 by a reset of all
     run_json(tmp_path, "tenants", "set", "acme", "--write-shards", "4")
     run_json(tmp_path, "tenants", "set", "acme", "--write-shards", "16")
     shown = run_json(tmp_path, "tenants", "set", "acme", "--reset", "all")

@@ -45,15 +45,8 @@ class Outcome:
     utilization: dict[str, float]
     throttles: dict[str, float]
     dead_lettered: float
-    latency_p50: float
-    latency_p99: float
     #: Simulated second at which each limit first refused something after the warm-up.
     first_throttle: dict[str, float]
-
-    @property
-    def first_bottleneck(self) -> str:
-        """The limit with the highest offered load over its capacity in the steady part."""
-        return max(self.utilization, key=lambda name: self.utilization[name])
 
 
 @dataclass
@@ -74,7 +67,6 @@ class Window:
     table_wcu: float = 0.0
     group_wcu: list[float] = field(default_factory=list)
     stored: float = 0.0
-    latencies: list[tuple[float, float]] = field(default_factory=list)
 
 
 def percentile(weighted: list[tuple[float, float]], fraction: float) -> float:

@@ -2,10 +2,10 @@
 
 Each stage's concurrency is its arrival rate times the time one unit spends
 in it (Little's law); each limit's utilization is that demand over the
-limit. Every demand grows in proportion to the traffic, so the limit with the
-highest utilization is the first bottleneck, and traffic / utilization is the
-most that limit lets through. The simulation (``simulation.py``) checks these
-figures against a run in time with throttling and retries.
+limit. Each limit's ceiling is the traffic at which its utilization reaches 1
+(``assess``), and the limit with the lowest ceiling is the first bottleneck.
+The simulation (``simulation.py``) checks these figures against a run in time
+with throttling and retries.
 """
 
 from __future__ import annotations

@@ -354,7 +354,6 @@ class Pipeline:
         self._stored_second += count
         if self._measuring():
             self.window.stored += count
-            self.window.latencies.append((latency, count))
 
     # ---- measurement ----------------------------------------------------------------------
 
@@ -429,8 +428,6 @@ class Pipeline:
             utilization=utilization,
             throttles=self.throttles,
             dead_lettered=self.dead_lettered,
-            latency_p50=percentile(w.latencies, 0.5),
-            latency_p99=percentile(w.latencies, 0.99),
             first_throttle=dict(self.first_throttle),
         )
 

@@ -34,7 +34,6 @@ from tenantlog.core.tenants import (
     SETTING_NAMES,
     InvalidTenantSetting,
     RedactionEdit,
-    TenantPolicy,
     TenantSettings,
     TenantStoreUnavailable,
     check_change,
@@ -296,7 +295,7 @@ def tenants_list(backend: Backend = None, data_dir: DataDir = None, json: Json =
         _fail(f"tenant settings unavailable: {exc}", 1)
     defaults = settings.tenant_defaults()
     if json:
-        _print_json([tenant_dict(defaults, s.tenant_id, s) for s in stored])
+        _print_json([tenant_view(defaults, s.tenant_id, s) for s in stored])
         return
     table = Table(
         Column("tenant", no_wrap=True),
@@ -498,18 +497,10 @@ async def _erasure(tenant_id: str, erasure_id: str, backends: Backends) -> Erasu
     return await backends.store.get_erasure(tenant_id, erasure_id)
 
 
-def tenant_dict(
-    defaults: TenantPolicy, tenant_id: str, stored: TenantSettings | None
-) -> dict[str, Any]:
-    """The ``--json`` shape of ``show``, ``set`` and each item of ``list``: the same as
-    ``GET /tenants/{tenant_id}/settings`` (``tenant_view``)."""
-    return tenant_view(defaults, tenant_id, stored)
-
-
 def _show(settings: Settings, tenant_id: str, stored: TenantSettings | None, *, json: bool) -> None:
     defaults = settings.tenant_defaults()
     if json:
-        _print_json(tenant_dict(defaults, tenant_id, stored))
+        _print_json(tenant_view(defaults, tenant_id, stored))
         return
     effective = defaults.over(stored)
     table = Table("setting", "value", "from", title=f"tenant {tenant_id}", title_justify="left")

@@ -9,6 +9,7 @@ numbers, for screen readers and for exact values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 WIDTH = 720
 HEIGHT = 160
@@ -29,10 +30,17 @@ class Bar:
 @dataclass(frozen=True, slots=True)
 class BarChart:
     bars: list[Bar]
-    most: int
-    width: int = WIDTH
-    height: int = HEIGHT + AXIS
+    #: The bars' bottom line: the height of the tallest bar, above the labels.
     baseline: int = HEIGHT
+    width: ClassVar[int] = WIDTH
+
+    @property
+    def height(self) -> int:
+        return self.baseline + AXIS
+
+    @property
+    def most(self) -> int:
+        return max((bar.value for bar in self.bars), default=0)
 
     @property
     def total(self) -> int:
@@ -58,4 +66,4 @@ def bar_chart(points: list[tuple[str, int]], *, height: int = HEIGHT) -> BarChar
                 value,
             )
         )
-    return BarChart(bars, most, height=height + AXIS, baseline=height)
+    return BarChart(bars, baseline=height)

@@ -113,7 +113,6 @@ class Explorer:
             next_cursor=next_cursor,
             problem=problem,
             form=form,
-            pairs=form.multi_items(),
             severities=SEVERITIES,
         )
 

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -40,9 +41,9 @@ def moment(text: str) -> str:
     return canonical[:10] + " " + canonical[11:23] if _CANONICAL.fullmatch(canonical) else text
 
 
-def query(pairs: list[tuple[str, str]], **changes: str | None) -> str:
-    """A query string of ``pairs`` with ``changes`` replacing (None: removing) parameters."""
-    kept = [(name, value) for name, value in pairs if name not in changes]
+def query(params: QueryParams, **changes: str | None) -> str:
+    """A query string of ``params`` with ``changes`` replacing (None: removing) parameters."""
+    kept = [(name, value) for name, value in params.multi_items() if name not in changes]
     kept += [(name, value) for name, value in changes.items() if value is not None]
     return "?" + urlencode(kept) if kept else "?"
 

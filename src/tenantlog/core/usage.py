@@ -169,6 +169,12 @@ def minute_start(minute: str) -> float:
     return datetime.fromisoformat(minute).replace(tzinfo=UTC).timestamp()
 
 
+def first_kept(minute: str) -> str:
+    """The oldest minute whose bucket is still kept at ``minute``: older ones are deleted,
+    or expire (``MINUTES_KEPT``)."""
+    return utc_minute(minute_start(minute) - MINUTES_KEPT)
+
+
 def day_range(first_day: str, last_day: str) -> list[str]:
     """Every day from ``first_day`` to ``last_day``, inclusive, oldest first."""
     first, last = date.fromisoformat(first_day), date.fromisoformat(last_day)
@@ -413,7 +419,7 @@ class UsageRecorder:
     def _keep(self, items: Iterable[tuple[_Key, Sequence[int]]]) -> None:
         """Put the counts of a failed flush back, merged with those counted meanwhile. A
         minute's counts older than its bucket's life are let go: the bucket is gone."""
-        oldest = utc_minute(self._clock() - MINUTES_KEPT)
+        oldest = first_kept(utc_minute(self._clock()))
         for key, row in items:
             if isinstance(key, str):
                 if key < oldest:

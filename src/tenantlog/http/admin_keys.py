@@ -22,12 +22,11 @@ from tenantlog.core.keys import DEFAULT_SCOPES, KEY_ID_CHARS, KeyStore, KeyStore
 from tenantlog.core.validation import IngestError, check_tenant_id
 from tenantlog.http.params import Refused, json_body
 from tenantlog.http.policy import principal_of
-from tenantlog.http.responses import JSON, error
+from tenantlog.http.responses import JSON, RETRY_SOON, error
 
 #: A key request is four short fields; anything near this is not one.
 MAX_BODY_BYTES = 16 * 1024
 FIELDS = ("tenant_id", "scopes", "name", "expires_in")
-RETRY = {"Retry-After": "5"}
 #: The secret is shown once: no cache along the way may keep a copy.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -48,7 +47,7 @@ class KeyRoutes:
         try:
             keys = await self.keys.list(tenant_id)
         except KeyStoreUnavailable:
-            return error(503, "key store unavailable; retry later", RETRY)
+            return error(503, "key store unavailable; retry later", RETRY_SOON)
         return JSON({"items": [key.public_dict() for key in keys]})
 
     async def create(self, request: Request) -> Response:
@@ -69,9 +68,9 @@ class KeyRoutes:
         except InvalidKeyRequest as exc:
             return error(400, str(exc))
         except AuditUnavailable:
-            return error(503, "audit trail unavailable: no key was created", RETRY)
+            return error(503, "audit trail unavailable: no key was created", RETRY_SOON)
         except KeyStoreUnavailable:
-            return error(503, "key store unavailable: no key was created", RETRY)
+            return error(503, "key store unavailable: no key was created", RETRY_SOON)
         return JSON({**key.public_dict(), "secret": secret}, status_code=201, headers=NO_STORE)
 
     async def revoke(self, request: Request) -> Response:
@@ -84,9 +83,9 @@ class KeyRoutes:
                 self.keys, self.audit, key_id, actor=principal_of(request.scope).actor
             )
         except KeyStoreUnavailable:
-            return error(503, "key store unavailable; retry later", RETRY)
+            return error(503, "key store unavailable; retry later", RETRY_SOON)
         except AuditUnavailable:
-            return error(503, "key revoked, but the audit trail is unavailable", RETRY)
+            return error(503, "key revoked, but the audit trail is unavailable", RETRY_SOON)
         if key is None:
             return error(404, "no such key")
         return JSON(key.public_dict())

@@ -24,14 +24,13 @@ from tenantlog.core.queue import DeadLetterEntry, Queue, QueueUnavailable
 from tenantlog.core.tenants import TenantPolicy
 from tenantlog.http.params import Refused, positive_int
 from tenantlog.http.policy import principal_of
-from tenantlog.http.responses import JSON, error
+from tenantlog.http.responses import JSON, RETRY_SOON, error
 
 if TYPE_CHECKING:
     from tenantlog.redaction.redactor import Redactor
 
 DEFAULT_LIMIT = 50  # tenantlog dlq list's
 MAX_LIMIT = 1000
-RETRY = {"Retry-After": "5"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +45,7 @@ class QueueRoutes:
         try:
             stats = await self.queue.stats()
         except QueueUnavailable:
-            return error(503, "queue unavailable", RETRY)
+            return error(503, "queue unavailable", RETRY_SOON)
         return JSON(dead_letters.queue_counts(stats))
 
     async def list_dead_letters(self, request: Request) -> Response:
@@ -57,7 +56,7 @@ class QueueRoutes:
         except Refused as refused:
             return refused.response()
         except QueueUnavailable:
-            return error(503, "queue unavailable", RETRY)
+            return error(503, "queue unavailable", RETRY_SOON)
         redactors: dict[str, Redactor] = {}
         items = [await self._shown(entry, redactors) for entry in entries]
         return JSON({"items": items})
@@ -68,9 +67,10 @@ class QueueRoutes:
                 self.queue, self.audit, actor=principal_of(request.scope).actor
             )
         except QueueUnavailable:
-            return error(503, "queue unavailable", RETRY)
+            return error(503, "queue unavailable", RETRY_SOON)
         except AuditUnavailable:
-            return error(503, "dead letters redriven, but the audit trail is unavailable", RETRY)
+            message = "dead letters redriven, but the audit trail is unavailable"
+            return error(503, message, RETRY_SOON)
         return JSON({"redriven": moved})
 
     async def purge(self, request: Request) -> Response:
@@ -79,9 +79,9 @@ class QueueRoutes:
                 self.queue, self.audit, actor=principal_of(request.scope).actor
             )
         except QueueUnavailable:
-            return error(503, "queue unavailable", RETRY)
+            return error(503, "queue unavailable", RETRY_SOON)
         except AuditUnavailable:
-            return error(503, "dead letters purged, but the audit trail is unavailable", RETRY)
+            return error(503, "dead letters purged, but the audit trail is unavailable", RETRY_SOON)
         return JSON({"purged": purged})
 
     async def _shown(self, entry: DeadLetterEntry, redactors: dict[str, Redactor]) -> Any:

@@ -31,6 +31,7 @@ from starlette.types import Message, Receive, Scope
 from tenantlog.core.identity import Principal
 from tenantlog.core.keys import ApiKey, KeyStore, KeyStoreUnavailable, key_id_of
 from tenantlog.core.models import utc_now
+from tenantlog.protocols.entries import media_type
 
 log = logging.getLogger(__name__)
 
@@ -174,9 +175,10 @@ def form_fields(body: bytes) -> dict[str, list[str]]:
 
 
 def content_type(scope: Scope) -> str:
+    """The request's media type, without parameters ("" without a Content-Type)."""
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return str(value.decode("latin-1")).partition(";")[0].strip().lower()
+            return media_type(value.decode("latin-1"))
     return ""
 
 

@@ -18,9 +18,7 @@ from tenantlog.core.queue import Queue, QueueUnavailable
 from tenantlog.core.store import Store, StoreUnavailable
 from tenantlog.core.validation import is_valid_log_id, is_valid_tenant_id
 from tenantlog.http.policy import principal_of
-from tenantlog.http.responses import JSON, error
-
-RETRY = {"Retry-After": "5"}
+from tenantlog.http.responses import JSON, RETRY_SOON, error
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +39,14 @@ class Erasures:
         try:
             deleted = await self.store.delete(tenant_id, log_id)
         except StoreUnavailable:
-            return error(503, "store unavailable", RETRY)
+            return error(503, "store unavailable", RETRY_SOON)
         if not deleted:
             return error(404, "log not found")
         try:
             await self.audit.record(AuditEvent(LOG_DELETED, actor, tenant_id, {"log_id": log_id}))
         except AuditUnavailable:
             # The log is gone already; say so, and that the trail missed it.
-            return error(503, "log deleted, but the audit trail is unavailable", RETRY)
+            return error(503, "log deleted, but the audit trail is unavailable", RETRY_SOON)
         return Response(status_code=204)
 
     async def erase_tenant(self, request: Request) -> Response:
@@ -60,15 +58,15 @@ class Erasures:
         try:
             erasure = await request_erasure(self.store, self.queue, self.audit, tenant_id, actor)
         except StoreUnavailable:
-            return error(503, "store unavailable", RETRY)
+            return error(503, "store unavailable", RETRY_SOON)
         except QueueUnavailable:
             return error(
                 503,
                 "queue unavailable; the erasure is in force but not carried out: ask for it again",
-                RETRY,
+                RETRY_SOON,
             )
         except AuditUnavailable:
-            return error(503, "erasure started, but the audit trail is unavailable", RETRY)
+            return error(503, "erasure started, but the audit trail is unavailable", RETRY_SOON)
         location = f"/tenants/{tenant_id}/erasures/{erasure.erasure_id}"
         return JSON(
             {"status": erasure.status, "erasure_id": erasure.erasure_id},
@@ -83,7 +81,7 @@ class Erasures:
         try:
             erasure = await self.store.get_erasure(tenant_id, request.path_params["erasure_id"])
         except StoreUnavailable:
-            return error(503, "store unavailable", RETRY)
+            return error(503, "store unavailable", RETRY_SOON)
         if erasure is None:
             return error(404, "erasure not found")
         return JSON(erasure.to_dict())

@@ -9,6 +9,8 @@ from starlette.responses import Response
 from starlette.types import Send
 
 _JSON = (b"content-type", b"application/json")
+#: With a 503: the store or queue behind the route did not answer; try again shortly.
+RETRY_SOON = {"Retry-After": "5"}
 
 
 class JSON(Response):

@@ -40,13 +40,12 @@ from tenantlog.core.tenants import (
 from tenantlog.core.validation import is_valid_tenant_id
 from tenantlog.http.params import Refused, json_body
 from tenantlog.http.policy import principal_of
-from tenantlog.http.responses import JSON, error
+from tenantlog.http.responses import JSON, RETRY_SOON, error
 
 #: A patch at the caps (32 rules of 1,000 characters, 1,000 deny-list entries of 200,
 #: each escaped in JSON) fits well within this.
 MAX_PATCH_BYTES = 1 << 20
 PATCH_TYPES = ("application/merge-patch+json", "application/json")
-RETRY = {"Retry-After": "5"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,20 +56,18 @@ class TenantSettingsRoutes:
 
     async def show(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
-        refused = _refused(tenant_id)
-        if refused is not None:
-            return refused
+        if not is_valid_tenant_id(tenant_id):  # admin keys only: the policy seam checked
+            return error(400, "invalid tenant_id in path")
         try:
             stored = await self.tenants.get(tenant_id)
         except TenantStoreUnavailable:
-            return error(503, "tenant settings unavailable", RETRY)
+            return error(503, "tenant settings unavailable", RETRY_SOON)
         return JSON(tenant_view(self.defaults, tenant_id, stored))
 
     async def change(self, request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
-        refused = _refused(tenant_id)
-        if refused is not None:
-            return refused
+        if not is_valid_tenant_id(tenant_id):  # admin keys only: the policy seam checked
+            return error(400, "invalid tenant_id in path")
         try:
             body = await json_body(request, PATCH_TYPES, MAX_PATCH_BYTES, "settings patch")
             changes, reset, edit = _patch(body)
@@ -88,17 +85,10 @@ class TenantSettingsRoutes:
         except InvalidTenantSetting as exc:
             return error(400, f"invalid {exc.field}: {exc.reason}")
         except TenantStoreUnavailable:
-            return error(503, "tenant settings unavailable", RETRY)
+            return error(503, "tenant settings unavailable", RETRY_SOON)
         except AuditUnavailable:
-            return error(503, "settings changed, but the audit trail is unavailable", RETRY)
+            return error(503, "settings changed, but the audit trail is unavailable", RETRY_SOON)
         return JSON(tenant_view(self.defaults, tenant_id, stored))
-
-
-def _refused(tenant_id: str) -> Response | None:
-    # Admin keys only: the request-policy seam has checked that before any route runs.
-    if not is_valid_tenant_id(tenant_id):
-        return error(400, "invalid tenant_id in path")
-    return None
 
 
 def _patch(patch: Any) -> tuple[dict[str, Any], list[str], RedactionEdit]:

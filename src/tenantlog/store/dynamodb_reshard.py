@@ -19,8 +19,7 @@ An item whose move fails is counted as left, and the layouts must then not
 be forgotten (``tenants reshard`` checks that).
 
 It is an operator's job (``tenantlog tenants reshard TENANT``), synchronous
-like the backfill, with the operator's credentials: the functions are
-granted no such Queries of a whole partition with deletes.
+like the backfill, with the operator's credentials; no function runs it.
 
 Cost: one consistent read of every item of the tenant's partitions, and for
 each item moved a transaction of two writes (2 write units per KB each).

@@ -3,14 +3,7 @@ backends."""
 
 from __future__ import annotations
 
-from tenantlog.core.usage import (
-    MINUTES_KEPT,
-    Counts,
-    DayUsage,
-    MinuteUsage,
-    minute_start,
-    utc_minute,
-)
+from tenantlog.core.usage import Counts, DayUsage, MinuteUsage, first_kept
 
 
 class MemoryUsageStore:
@@ -41,7 +34,7 @@ class MemoryUsageStore:
         if counts.empty:
             return
         self._minutes[minute] = self._minutes.get(minute, Counts()) + counts
-        oldest = utc_minute(minute_start(minute) - MINUTES_KEPT)
+        oldest = first_kept(minute)
         for old in [m for m in self._minutes if m < oldest]:
             del self._minutes[old]
 

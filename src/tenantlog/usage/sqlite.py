@@ -23,14 +23,12 @@ from typing import Any
 
 from tenantlog.core.usage import (
     FIELDS,
-    MINUTES_KEPT,
     SERVICE,
     Counts,
     DayUsage,
     MinuteUsage,
     UsageUnavailable,
-    minute_start,
-    utc_minute,
+    first_kept,
 )
 from tenantlog.db.sqlite import SqliteDatabase, raising
 
@@ -79,7 +77,7 @@ class SqliteUsageStore:
         if counts.empty:
             return
         values = (SERVICE, minute, *(getattr(counts, name) for name in FIELDS))
-        oldest = utc_minute(minute_start(minute) - MINUTES_KEPT)
+        oldest = first_kept(minute)
 
         def add(conn: sqlite3.Connection) -> None:
             conn.execute(_ADD, values)
