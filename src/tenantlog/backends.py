@@ -22,10 +22,10 @@ from tenantlog.core.usage import (
     Counts,
     DayUsage,
     MinuteUsage,
-    UsageRecorder,
     UsageStore,
     UsageUnavailable,
 )
+from tenantlog.core.usage_recorder import UsageRecorder
 from tenantlog.settings import Settings, env_name
 
 if TYPE_CHECKING:
@@ -288,6 +288,11 @@ class TenantsNotConfigured:
         return None
 
     async def put(self, settings: TenantSettings) -> None:
+        raise TenantStoreUnavailable(self._problem)
+
+    async def put_if_unchanged(
+        self, settings: TenantSettings, expected: TenantSettings | None
+    ) -> None:
         raise TenantStoreUnavailable(self._problem)
 
     async def list(self) -> list[TenantSettings]:

@@ -5,6 +5,7 @@ N = 1, 4 and 16 (tests/contract/conftest.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
@@ -405,3 +406,32 @@ async def test_tenants_set_then_reshard_moves_a_tenant_and_forgets_its_old_layou
     finally:
         await store.close()
         await tenants.close()
+
+
+async def test_cached_plans_share_one_read_per_tenant_and_keep_a_bounded_number() -> None:
+    reads: list[str] = []
+    release = asyncio.Event()
+
+    async def lookup(tenant_id: str) -> TenantSettings | None:
+        reads.append(tenant_id)
+        await release.wait()
+        return TenantSettings(tenant_id, write_shards=4)
+
+    plans = CachedShardPlans(lookup, max_tenants=3)
+    # GIVEN ten lookups of one tenant waiting at once, one of them given up
+    waiting = [asyncio.create_task(plans("acme")) for _ in range(10)]
+    await asyncio.sleep(0)
+    waiting[0].cancel()
+    release.set()
+    # THEN one read answered the nine others
+    answers = await asyncio.gather(*waiting[1:])
+    assert reads == ["acme"] and {plan.layouts for plan in answers} == {(4,)}
+    # WHEN more tenants than the bound are read
+    for tenant in ("t1", "t2", "t3"):
+        await plans(tenant)
+    # THEN the least recently read plan was dropped, and is read again when asked for
+    await plans("t3")
+    await plans("acme")
+    assert reads == ["acme", "t1", "t2", "t3", "acme"]
+    await plans("t1")  # dropped by the read of "acme" just before
+    assert reads[-1] == "t1" and len(plans._plans) == 3

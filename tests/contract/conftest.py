@@ -13,6 +13,7 @@ import pytest
 
 from tenantlog.core.queue import Queue
 from tenantlog.core.store import Store
+from tenantlog.core.tenants import TenantStore
 from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.queue.memory import MemoryQueue
 from tenantlog.queue.sqlite import SqliteQueue
@@ -127,6 +128,30 @@ async def store(
             shard_plans=fixed_shard_plans(*SHARD_LAYOUTS[request.param]),
             clock=clock,
         )
+    yield made
+    await made.close()
+    if database is not None:
+        await database.close()
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+async def tenants(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TenantStore]:
+    """Every tenant settings backend."""
+    made: TenantStore
+    database = None
+    if request.param == "memory":
+        from tenantlog.tenants.memory import MemoryTenantStore
+
+        made = MemoryTenantStore()
+    elif request.param == "sqlite":
+        from tenantlog.tenants.sqlite import SqliteTenantStore
+
+        database = await SqliteDatabase.open(tmp_path)
+        made = SqliteTenantStore(database)
+    else:
+        from tests.support.aws_emulator import make_dynamodb_tenant_store
+
+        made = await make_dynamodb_tenant_store()
     yield made
     await made.close()
     if database is not None:

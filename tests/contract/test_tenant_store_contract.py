@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from tenantlog.audit.memory import MemoryAuditLog
@@ -16,7 +13,6 @@ from tenantlog.core.tenants import (
     forget_past_write_shards,
     set_tenant_settings,
 )
-from tenantlog.db.sqlite import SqliteDatabase
 
 pytestmark = pytest.mark.anyio
 
@@ -37,29 +33,6 @@ EVERYTHING = TenantSettings(
     past_write_shards=(1, 4),
     updated_at=AT,
 )
-
-
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-async def tenants(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[TenantStore]:
-    made: TenantStore
-    database = None
-    if request.param == "memory":
-        from tenantlog.tenants.memory import MemoryTenantStore
-
-        made = MemoryTenantStore()
-    elif request.param == "sqlite":
-        from tenantlog.tenants.sqlite import SqliteTenantStore
-
-        database = await SqliteDatabase.open(tmp_path)
-        made = SqliteTenantStore(database)
-    else:
-        from tests.support.aws_emulator import make_dynamodb_tenant_store
-
-        made = await make_dynamodb_tenant_store()
-    yield made
-    await made.close()
-    if database is not None:
-        await database.close()
 
 
 async def test_a_tenant_nobody_set_has_no_settings(tenants: TenantStore) -> None:

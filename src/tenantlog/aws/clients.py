@@ -100,6 +100,18 @@ def error_message(exc: BaseException | None) -> str:
     return ""
 
 
+def error_text(exc: BaseException) -> str:
+    """An AWS failure in one line for an operator: the error code, the call and AWS's
+    message for a refused call (AccessDeniedException, ResourceNotFoundException for a
+    missing table), botocore's sentence for the others (no endpoint, no credentials).
+    Neither holds a credential; a traceback would only bury them."""
+    if isinstance(exc, ClientError):
+        code, message = error_code(exc) or "error", error_message(exc)
+        operation = f" ({exc.operation_name})" if exc.operation_name else ""
+        return f"{code}{operation}: {message}" if message else f"{code}{operation}"
+    return str(exc) or type(exc).__name__
+
+
 class Blocking:
     """A thread pool for one kind of blocking call, turning AWS errors into ``unavailable``.
 

@@ -313,7 +313,7 @@ def backfill_search(
     Prints the running totals after each page of the scan, with the key to pass as
     --resume-after if the run stops.
     """
-    from tenantlog.aws.clients import make_client
+    from tenantlog.aws.clients import AWS_ERRORS, error_text, make_client
     from tenantlog.store.dynamodb_backfill import backfill_search as backfill
 
     try:
@@ -321,12 +321,22 @@ def backfill_search(
     except orjson.JSONDecodeError:
         typer.echo("error: --resume-after is not JSON: pass the key a run printed", err=True)
         raise typer.Exit(2) from None
-    client = make_client("dynamodb", region, 2)
     read = updated = 0
-    for page in backfill(client, table, resume_after=start):
-        read, updated = read + page.read, updated + page.updated
-        resume = "" if page.resume_after is None else orjson.dumps(page.resume_after).decode()
-        print(f"read {read:,} updated {updated:,} {resume}".rstrip(), flush=True)
+    resume = resume_after or ""
+    try:
+        client = make_client("dynamodb", region, 2)
+        for page in backfill(client, table, resume_after=start):
+            read, updated = read + page.read, updated + page.updated
+            resume = "" if page.resume_after is None else orjson.dumps(page.resume_after).decode()
+            print(f"read {read:,} updated {updated:,} {resume}".rstrip(), flush=True)
+    except AWS_ERRORS as exc:
+        again = f" with --resume-after '{resume}'" if resume else ""
+        typer.echo(
+            f"error: backfilling search in table {table} failed: {error_text(exc)};"
+            f" run again{again}",
+            err=True,
+        )
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -466,16 +466,25 @@ def tenants_reshard(tenant_id: Tenant, backend: Backend = None, data_dir: DataDi
     settle = changed + 3 * PLAN_SECONDS - time.time()
     if settle > 0:
         _fail(f"the settings changed {stored.updated_at}: run again in {settle:.0f} s", 1)
-    from tenantlog.aws.clients import make_client
+    from tenantlog.aws.clients import AWS_ERRORS, error_text, make_client
     from tenantlog.store.dynamodb_reshard import move_to_layout
 
-    client = make_client("dynamodb", settings.aws_region, 2)
     read = moved = left = 0
-    for page in move_to_layout(
-        client, settings.dynamodb_table_name or "", tenant_id, ShardPlan.of(stored)
-    ):
-        read, moved, left = read + page.read, moved + page.moved, left + page.left
-        typer.echo(f"read {read:,} moved {moved:,} left {left:,}")
+    try:
+        client = make_client("dynamodb", settings.aws_region, 2)
+        for page in move_to_layout(
+            client, settings.dynamodb_table_name or "", tenant_id, ShardPlan.of(stored)
+        ):
+            read, moved, left = read + page.read, moved + page.moved, left + page.left
+            typer.echo(f"read {read:,} moved {moved:,} left {left:,}")
+    except AWS_ERRORS as exc:
+        # Each item is moved in one transaction and the layouts are still known: every
+        # log stays readable where it is, and a second run picks up where this one stopped.
+        _fail(
+            f"moving the logs of tenant {tenant_id} failed: {error_text(exc)};"
+            " every log stays readable, run again once that is fixed",
+            1,
+        )
     if left:
         _fail(f"{left:,} items could not be moved: run again", 1)
     try:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from tenantlog.core.audit import AuditEvent, AuditLog
@@ -63,6 +64,14 @@ RULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 
 class TenantStoreUnavailable(Exception):
     """The tenant settings cannot be read or written."""
+
+
+class TenantSettingsChanged(TenantStoreUnavailable):
+    """The stored settings are no longer the ones a change was made from: another change
+    was written in between, and this one was not written.
+
+    A TenantStoreUnavailable, so that every caller that reports an unavailable store and
+    invites a retry (503 with Retry-After, the CLI's exit status 1) reports this too."""
 
 
 class InvalidTenantSetting(ValueError):
@@ -411,12 +420,26 @@ class TenantStore(Protocol):
     async def get(self, tenant_id: str) -> TenantSettings | None: ...
 
     async def put(self, settings: TenantSettings) -> None:
-        """Replace the tenant's settings with these."""
+        """Replace the tenant's settings with these, whatever is stored: for copies and
+        tests. A change made from what was read goes through ``put_if_unchanged``."""
+
+    async def put_if_unchanged(
+        self, settings: TenantSettings, expected: TenantSettings | None
+    ) -> None:
+        """Replace the tenant's settings with ``settings`` only if the stored ones are
+        still ``expected`` (None: the tenant has none stored), compared by their
+        ``updated_at``, in one atomic step; TenantSettingsChanged, nothing written,
+        otherwise."""
 
     async def list(self) -> list[TenantSettings]:
         """Every tenant with settings, by tenant id."""
 
     async def close(self) -> None: ...
+
+
+#: Reads and conditional writes a change is tried with before it gives up: each retry
+#: follows a change that was written meanwhile, and settings change by hand.
+CHANGE_ATTEMPTS = 5
 
 
 def check_change(
@@ -539,28 +562,75 @@ async def set_tenant_settings(
     that does not fit what the tenant has (nothing is written then), then
     TenantStoreUnavailable and AuditUnavailable.
 
-    Read-modify-write: two operators changing different settings of one
-    tenant at the same moment may lose one change. Settings change rarely and
-    by hand, so this is not worth a conditional write; the audit trail shows both.
+    The change is written only onto the settings it was made from: one written
+    meanwhile (another operator's, or ``tenants reshard`` forgetting the past
+    write-shard layouts) would otherwise be lost, and with it a layout that
+    still holds logs. On such a conflict the change is made again from the
+    settings as they now are, up to CHANGE_ATTEMPTS times, then
+    TenantSettingsChanged.
     """
     requested, resetting = check_change(tenant_id, changes, reset, edit)
-    current = await store.get(tenant_id) or TenantSettings(tenant_id)
+    for _ in range(CHANGE_ATTEMPTS):
+        read = await store.get(tenant_id)
+        updated, detail = _changed(read or TenantSettings(tenant_id), requested, resetting, edit)
+        try:
+            await store.put_if_unchanged(updated, read)
+        except TenantSettingsChanged:
+            continue
+        await audit.record(AuditEvent(TENANT_SETTINGS, actor, tenant_id, detail))
+        return updated
+    raise TenantSettingsChanged(_kept_changing(tenant_id))
+
+
+def _changed(
+    current: TenantSettings,
+    requested: Mapping[str, Any],
+    resetting: list[str],
+    edit: RedactionEdit,
+) -> tuple[TenantSettings, dict[str, str]]:
+    """``current`` with the change applied, and the change as the audit trail records it."""
+    resetting = list(resetting)
     kept = current.without(resetting)
     edited = edit.applied(kept) if edit else {}
     if edited:  # the whole lists, against the caps, before anything is written
         cleared = [name for name, value in edited.items() if value is None]
         edited = {name: value for name, value in edited.items() if value is not None}
         kept = kept.without(cleared)
-        edited = TenantSettings(tenant_id, **edited).checked().chosen()
+        edited = TenantSettings(current.tenant_id, **edited).checked().chosen()
         resetting += [name for name in cleared if name not in resetting]
-    updated = replace(kept.with_changes(**requested, **edited), updated_at=utc_now())
+    updated = replace(
+        kept.with_changes(**requested, **edited), updated_at=_next_updated_at(current.updated_at)
+    )
     updated = _with_write_shard_history(current, updated)
-    await store.put(updated)
     detail = {name: _audit_value(name, value) for name, value in requested.items()}
     detail.update(dict.fromkeys(resetting, "default"))
     detail.update({name: _audit_value(name, value) for name, value in edited.items()})
-    await audit.record(AuditEvent(TENANT_SETTINGS, actor, tenant_id, detail))
-    return updated
+    return updated, detail
+
+
+def _next_updated_at(previous: str | None) -> str:
+    """Now, but always after ``previous``: ``updated_at`` is what a conditional write
+    compares, so two changes within one millisecond must not write the same one."""
+    now = utc_now()
+    if previous is None:
+        return now
+    try:
+        before = datetime.fromisoformat(previous)
+    except ValueError:  # not a time utc_now wrote: now differs from it all the same
+        return now
+    if before.tzinfo is None:
+        before = before.replace(tzinfo=UTC)
+    after = before + timedelta(milliseconds=1)
+    if datetime.fromisoformat(now) >= after:
+        return now
+    return after.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _kept_changing(tenant_id: str) -> str:
+    return (
+        f"the settings of tenant {tenant_id!r} changed {CHANGE_ATTEMPTS} times while this"
+        " change was being made; nothing was written, try again"
+    )
 
 
 def _with_write_shard_history(current: TenantSettings, updated: TenantSettings) -> TenantSettings:
@@ -589,18 +659,31 @@ async def forget_past_write_shards(
     """Drop the layouts a tenant had before its current write_shards, once its logs were
     all moved to the current one's keys (``tenants reshard``); ``moved`` are the settings
     the move was made for. InvalidTenantSetting, nothing written, if write_shards changed
-    meanwhile: the logs may then be under a layout this move did not know."""
-    current = await store.get(moved.tenant_id) or TenantSettings(moved.tenant_id)
-    if current.write_shard_layouts() != moved.write_shard_layouts():
-        raise InvalidTenantSetting(
-            "write_shards", "changed while the logs were moved; run the move again"
+    meanwhile: the logs may then be under a layout this move did not know.
+
+    Written only onto the settings that check was made against, so a change of
+    write_shards landing between the check and the write is seen on the next read
+    (and refused as above) rather than overwritten; another setting's change is kept.
+    """
+    for _ in range(CHANGE_ATTEMPTS):
+        read = await store.get(moved.tenant_id)
+        current = read or TenantSettings(moved.tenant_id)
+        if current.write_shard_layouts() != moved.write_shard_layouts():
+            raise InvalidTenantSetting(
+                "write_shards", "changed while the logs were moved; run the move again"
+            )
+        updated = replace(
+            current, past_write_shards=None, updated_at=_next_updated_at(current.updated_at)
         )
-    updated = replace(current, past_write_shards=None, updated_at=utc_now())
-    await store.put(updated)
-    await audit.record(
-        AuditEvent(TENANT_SETTINGS, actor, moved.tenant_id, {"past_write_shards": "forgotten"})
-    )
-    return updated
+        try:
+            await store.put_if_unchanged(updated, read)
+        except TenantSettingsChanged:
+            continue
+        await audit.record(
+            AuditEvent(TENANT_SETTINGS, actor, moved.tenant_id, {"past_write_shards": "forgotten"})
+        )
+        return updated
+    raise TenantSettingsChanged(_kept_changing(moved.tenant_id))
 
 
 def _audit_value(name: str, value: object) -> str:

@@ -22,6 +22,7 @@ items and one of them fails. Reads look under every layout's key.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import heapq
 import time
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 SHARD_SEPARATOR = "#"
 #: How long a process uses a tenant's plan before reading it again.
 PLAN_SECONDS = 10.0
+#: How many tenants' plans a process keeps.
+MAX_PLANS = 10_000
 
 SortKey = tuple[str, str]
 
@@ -95,32 +98,56 @@ class ShardPlans(Protocol):
 class CachedShardPlans:
     """Tenants' plans read through ``lookup`` (the tenant settings), each kept for
     ``PLAN_SECONDS``. A stale plan cannot break first-write-wins (see the module's
-    docstring); it only delays reads of logs written under a newer layout by as much."""
+    docstring); it only delays reads of logs written under a newer layout by as much.
+
+    At most ``max_tenants`` plans are kept (the least recently read go first): with
+    authentication off a request may name any tenant. Lookups that miss at the same
+    moment share one read of the settings.
+    """
 
     def __init__(
         self,
         lookup: Callable[[str], Awaitable[TenantSettings | None]],
         *,
         seconds: float = PLAN_SECONDS,
+        max_tenants: int = MAX_PLANS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._lookup = lookup
         self._seconds = seconds
+        self._max = max_tenants
         self._clock = clock
         self._plans: dict[str, tuple[float, ShardPlan]] = {}
+        self._reading: dict[str, asyncio.Future[ShardPlan]] = {}
 
     async def __call__(self, tenant_id: str) -> ShardPlan:
-        now = self._clock()
         known = self._plans.get(tenant_id)
-        if known is not None and now - known[0] < self._seconds:
+        if known is not None and self._clock() - known[0] < self._seconds:
             return known[1]
+        reading = self._reading.get(tenant_id)
+        if reading is None:
+            reading = self._reading[tenant_id] = asyncio.ensure_future(self._read(tenant_id))
+            reading.add_done_callback(lambda done: self._done(tenant_id, done))
+        # Shielded: a caller that gives up does not cancel the read the others wait for.
+        return await asyncio.shield(reading)
+
+    async def _read(self, tenant_id: str) -> ShardPlan:
+        now = self._clock()
         try:
             plan = ShardPlan.of(await self._lookup(tenant_id))
         except TenantStoreUnavailable as exc:
             # No guess: a write under a wrong layout could store a log twice.
             raise StoreUnavailable(f"the shard plan of tenant {tenant_id!r}: {exc}") from exc
+        self._plans.pop(tenant_id, None)  # to the end of the eviction order
         self._plans[tenant_id] = (now, plan)
+        while len(self._plans) > self._max:
+            del self._plans[next(iter(self._plans))]
         return plan
+
+    def _done(self, tenant_id: str, done: asyncio.Future[ShardPlan]) -> None:
+        self._reading.pop(tenant_id, None)
+        if not done.cancelled():
+            done.exception()  # retrieved: every waiter may have given up already
 
 
 async def unsharded(tenant_id: str) -> ShardPlan:

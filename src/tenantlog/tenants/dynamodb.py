@@ -28,7 +28,9 @@ Strings), ``write_shards`` (N) and the values it had before, ``past_write_shards
 ``updated_at`` (S). An absent attribute is the default. At the
 caps (core/tenants.py) the rules and deny list take about 232 KB of the
 item's 400 KB. ``put`` replaces the whole item, so a setting reset to the default
-disappears from it.
+disappears from it; ``put_if_unchanged`` does so only under a ConditionExpression on
+``updated_at`` (``attribute_not_exists(tenant_id)`` for a tenant with no item), so a
+change made from a stale read is refused instead of overwriting the one in between.
 """
 
 from __future__ import annotations
@@ -38,13 +40,22 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from tenantlog.aws.clients import Blocking
-from tenantlog.core.tenants import TenantSettings, TenantStoreUnavailable, number_text
+from tenantlog.core.tenants import (
+    TenantSettings,
+    TenantSettingsChanged,
+    TenantStoreUnavailable,
+    number_text,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, ScanInputTypeDef
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        PutItemInputTypeDef,
+        ScanInputTypeDef,
+    )
 
 
 class DynamoDbTenantStore:
@@ -70,6 +81,24 @@ class DynamoDbTenantStore:
         await self._calls.run(
             partial(self._client.put_item, TableName=self._table, Item=to_item(settings))
         )
+
+    async def put_if_unchanged(
+        self, settings: TenantSettings, expected: TenantSettings | None
+    ) -> None:
+        request: PutItemInputTypeDef = {"TableName": self._table, "Item": to_item(settings)}
+        if expected is None:
+            request["ConditionExpression"] = "attribute_not_exists(tenant_id)"
+        elif expected.updated_at is None:
+            request["ConditionExpression"] = (
+                "attribute_exists(tenant_id) AND attribute_not_exists(updated_at)"
+            )
+        else:
+            request["ConditionExpression"] = "updated_at = :read"
+            request["ExpressionAttributeValues"] = {":read": {"S": expected.updated_at}}
+        if await self._calls.run_conditional(partial(self._client.put_item, **request)) is None:
+            raise TenantSettingsChanged(
+                f"the settings of tenant {settings.tenant_id!r} changed since they were read"
+            )
 
     async def list(self) -> list[TenantSettings]:
         scan: ScanInputTypeDef = {"TableName": self._table, "ConsistentRead": True}
