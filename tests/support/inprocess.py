@@ -19,7 +19,7 @@ from tenantlog.backends import Backends
 from tenantlog.core.key_admin import create_key
 from tenantlog.core.processing import Ack, ProcessingPolicy, Processor
 from tenantlog.core.store import Store
-from tenantlog.core.usage import UsageRecorder
+from tenantlog.core.usage_recorder import UsageRecorder
 from tenantlog.http.app import create_app
 from tenantlog.idempotency.memory import MemoryIdempotencyKeys
 from tenantlog.keys.memory import MemoryKeyStore

@@ -19,7 +19,6 @@ from tenantlog.core.usage import (
     Counts,
     DayUsage,
     MinuteUsage,
-    UsageRecorder,
     UsageUnavailable,
     day_range,
     recent_minutes,
@@ -29,6 +28,7 @@ from tenantlog.core.usage import (
     utc_minute,
     window,
 )
+from tenantlog.core.usage_recorder import UsageRecorder
 from tenantlog.http.policy import Rule, route_label, rule_for
 from tenantlog.queue.memory import MemoryQueue
 from tenantlog.redaction import Redactor

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -21,8 +23,20 @@ class MessageDecodeError(ValueError):
 
 
 def utc_now() -> str:
-    """RFC 3339 UTC timestamp with millisecond precision, e.g. ``2024-01-01T00:00:00.000Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """RFC 3339 UTC timestamp with millisecond precision, e.g. ``2024-01-01T00:00:00.000Z``.
+
+    The worker stamps every log it stores with one, so the date and time of day are
+    formatted once a second; the milliseconds are cut from the same clock reading
+    (``datetime.now`` truncates them alike).
+    """
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    return f"{_utc_second(seconds)}.{nanoseconds // 1_000_000:03d}Z"
+
+
+@functools.lru_cache(maxsize=4)
+def _utc_second(seconds: int) -> str:
+    """``YYYY-MM-DDTHH:MM:SS`` of a Unix second, as ``datetime.isoformat`` writes it."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")[:19]
 
 
 SECONDS_PER_DAY = 86_400
@@ -157,40 +171,65 @@ class InternalMessage:
 
     @classmethod
     def from_data(cls, data: object) -> InternalMessage:
-        """The message a parsed queue body holds; MessageDecodeError naming any defect."""
+        """The message a parsed queue body holds; MessageDecodeError naming any defect.
+
+        Every message the worker processes comes through here: a valid one is
+        checked field by field without building anything on the way.
+        """
         if not isinstance(data, dict):
             raise MessageDecodeError("message body is not a JSON object")
-        values: dict[str, str] = {}
-        for name in ("tenant_id", "log_id", "source", "text", "received_at"):
-            value = data.get(name)
-            if not isinstance(value, str) or not value:
-                raise MessageDecodeError(f"message field {name!r} is missing or not a string")
-            values[name] = value
-        if values["source"] not in SOURCES:
-            raise MessageDecodeError(f"message source {values['source']!r} is unknown")
-        timestamp, severity = data.get("timestamp"), data.get("severity")
-        number, attributes = data.get("severity_number"), data.get("attributes", {})
+        get: Callable[..., Any] = data.get  # values checked below, one by one
+        tenant_id, log_id, source = get("tenant_id"), get("log_id"), get("source")
+        text, received_at = get("text"), get("received_at")
+        if not (
+            isinstance(tenant_id, str)
+            and tenant_id
+            and isinstance(log_id, str)
+            and log_id
+            and isinstance(source, str)
+            and source
+            and isinstance(text, str)
+            and text
+            and isinstance(received_at, str)
+            and received_at
+        ):
+            for name in _REQUIRED:  # the first one amiss, as the error names it
+                value = get(name)
+                if not isinstance(value, str) or not value:
+                    raise MessageDecodeError(f"message field {name!r} is missing or not a string")
+        if source not in SOURCES:
+            raise MessageDecodeError(f"message source {source!r} is unknown")
+        timestamp, severity = get("timestamp"), get("severity")
+        number, attributes = get("severity_number"), get("attributes", _ABSENT)
         if timestamp is not None and not isinstance(timestamp, str):
             raise MessageDecodeError("message field 'timestamp' is not a string")
         if severity is not None and not isinstance(severity, str):
             raise MessageDecodeError("message field 'severity' is not a string")
         if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
             raise MessageDecodeError("message field 'severity_number' is not an integer")
-        if not isinstance(attributes, dict) or not all(
+        if attributes is _ABSENT:
+            attributes = {}
+        elif not isinstance(attributes, dict) or not all(
             isinstance(value, str) for value in attributes.values()
         ):
             raise MessageDecodeError("message field 'attributes' is not an object of strings")
         return cls(
-            tenant_id=values["tenant_id"],
-            log_id=values["log_id"],
-            source=cast("Source", values["source"]),
-            text=values["text"],
-            received_at=values["received_at"],
-            timestamp=timestamp,
-            severity=severity,
-            severity_number=number,
-            attributes=attributes,
+            tenant_id,
+            log_id,
+            cast("Source", source),
+            text,
+            received_at,
+            timestamp,
+            severity,
+            number,
+            attributes,
         )
+
+
+#: The fields every message has, in the order a defect among them is reported.
+_REQUIRED = ("tenant_id", "log_id", "source", "text", "received_at")
+#: ``attributes`` left out (a plain log), as opposed to given as null (a defect).
+_ABSENT: Any = object()
 
 
 @dataclass(frozen=True, slots=True)

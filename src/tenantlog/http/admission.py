@@ -32,7 +32,7 @@ from tenantlog.core.models import Source
 from tenantlog.core.queue import Outgoing, Queue, QueueUnavailable
 from tenantlog.core.ratelimit import PolicyOf, RateLimiter, Verdict, headers
 from tenantlog.core.tenants import TenantPolicy
-from tenantlog.core.usage import UsageRecorder
+from tenantlog.core.usage_recorder import UsageRecorder
 from tenantlog.core.validation import IngestError, too_large
 from tenantlog.http.backpressure import Backpressure
 from tenantlog.http.responses import error_body

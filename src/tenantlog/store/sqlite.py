@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import re
 import sqlite3
@@ -110,6 +111,53 @@ _INSERT = (
     " seq = excluded.seq"
     " WHERE logs.expires_at <= ?17"
 )
+#: Records one statement of a batch write inserts at most: a worker's whole receive
+#: (tenantlog.worker.runner.MAX_RECEIVE), where the build allows as many parameters
+#: (16 a record, and ``now``); builds that allow only 999 take 62 at a time.
+INSERT_ROWS = 200
+#: Messages one statement of a batch write acks (two parameters each).
+ACK_ROWS = 250
+
+
+@functools.cache
+def _insert_many(records: int) -> str:
+    """``_INSERT`` of ``records`` records in one statement: ?1 is ``now``, then each
+    record's 16 values (``_values``).
+
+    One statement, so that SQLite writes the whole batch in one step: the writer thread
+    gives up the GIL once for it, not once a row (taking it back each time, while the
+    event loop runs, costs up to a switch interval). Each record's ``seq`` is the
+    sequence's end before the statement plus its place in it: the statement reads the
+    table it writes, so SQLite computes its rows before it inserts any, and the end
+    is the same for all of them.
+    """
+    values = ", ".join(
+        "(" + ", ".join(f"?{2 + 16 * n + column}" for column in range(16)) + f", {n + 1})"
+        for n in range(records)
+    )
+    columns = ", ".join(f"v.column{column}" for column in range(1, 17))
+    return (
+        f"INSERT INTO logs ({_COLUMNS}, event_time, seq)"
+        f" SELECT {columns}, {SEQUENCE_END} + v.column17 FROM (VALUES {values}) AS v"
+        " WHERE NOT EXISTS (SELECT 1 FROM erased_logs"
+        " WHERE tenant_id = v.column1 AND log_id = v.column2)"
+        " AND NOT EXISTS (SELECT 1 FROM erasures"
+        " WHERE tenant_id = v.column1 AND before >= v.column6)"
+        + _INSERT[_INSERT.index(" ON CONFLICT") :].replace("?17", "?1")
+    )
+
+
+@functools.cache
+def _ack_many(messages: int) -> str:
+    """``ACK`` of ``messages`` messages in one statement: each one's id and count."""
+    values = ", ".join(f"(?{2 * n + 1}, ?{2 * n + 2})" for n in range(messages))
+    return (
+        "DELETE FROM queue_messages WHERE id IN (SELECT v.column1"
+        f" FROM (VALUES {values}) AS v JOIN queue_messages AS q"
+        " ON q.id = v.column1 AND q.receive_count = v.column2)"
+    )
+
+
 #: Where a row of ``SELECT {_COLUMNS}, event_time`` has the columns a page is sorted by.
 _LOG_ID, _EVENT_TIME = 1, 15
 _LIVE = "(expires_at IS NULL OR expires_at > :now)"
@@ -147,6 +195,12 @@ _PURGE = (
 def _row(record: LogRecord, now: float) -> tuple[Any, ...]:
     """``_INSERT``'s parameters: the columns in ``_COLUMNS`` order, the event time, and
     ``now`` (a record expired by then counts as absent)."""
+    return (*_values(record), now)
+
+
+def _values(record: LogRecord) -> tuple[Any, ...]:
+    """A record's row: the columns in ``_COLUMNS`` order and the event time."""
+    redactions = record.redactions
     return (
         record.tenant_id,
         record.log_id,
@@ -156,15 +210,14 @@ def _row(record: LogRecord, now: float) -> tuple[Any, ...]:
         record.received_at,
         record.processed_at,
         record.attempts,
-        orjson.dumps(dict(record.redactions)).decode(),
-        record.expires_at_seconds,
+        orjson.dumps(dict(redactions)).decode() if redactions else "{}",
+        None if record.expires_at is None else record.expires_at_seconds,
         record.timestamp,
         record.severity,
         record.severity_number,
         _json_or_null(record.attributes),
         _json_or_null(record.original_attributes),
         _event_time(record),
-        now,
     )
 
 
@@ -335,6 +388,88 @@ def _erasure(row: tuple[Any, ...]) -> Erasure:
     )
 
 
+def _put_many(
+    values: list[tuple[Any, ...]],
+    acks: list[dict[str, int]] | None,
+    now: float,
+    conn: sqlite3.Connection,
+) -> list[bool | Exception]:
+    """``put_many_if_absent``'s write: the records in statements of ``INSERT_ROWS`` and
+    their acks in statements of ``ACK_ROWS`` where every record is new (the usual case);
+    otherwise, or should a statement fail, undone and done again a statement per record,
+    so that each one has its own result."""
+    conn.execute("SAVEPOINT put_many")
+    try:
+        try:
+            all_new = all(
+                conn.execute(
+                    _insert_many(len(chunk)), (now, *itertools.chain.from_iterable(chunk))
+                ).rowcount
+                == len(chunk)
+                for chunk in _chunks(values, _insert_rows(conn))
+            )
+        except sqlite3.Error:
+            if not conn.in_transaction:
+                raise  # SQLite gave up the whole transaction: every row fails
+            all_new = False
+        if not all_new:  # a record stored already, or a failed row: which one, row by row
+            conn.execute("ROLLBACK TO put_many")
+            return _put_each([(*row, now) for row in values], acks, conn)
+        results: list[bool | Exception] = [True] * len(values)
+        if acks is not None:
+            try:
+                for chunk in _chunks(acks, ACK_ROWS):
+                    params = tuple(v for ack in chunk for v in (ack["id"], ack["count"]))
+                    conn.execute(_ack_many(len(chunk)), params)
+            except sqlite3.Error:
+                if not conn.in_transaction:
+                    raise
+                # Which ack failed, one by one (the ones done already delete nothing):
+                # its record stays written, its message is released as failed, and its
+                # redelivery finds the record.
+                for n, ack in enumerate(acks):
+                    try:
+                        conn.execute(ACK, ack)
+                    except sqlite3.Error as exc:
+                        if not conn.in_transaction:
+                            raise
+                        results[n] = StoreUnavailable(str(exc))
+        return results
+    finally:
+        if conn.in_transaction:
+            conn.execute("RELEASE put_many")
+
+
+def _insert_rows(conn: sqlite3.Connection) -> int:
+    """Records one ``_insert_many`` statement may carry on this connection's SQLite."""
+    most = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(INSERT_ROWS, (most - 1) // 16))
+
+
+def _chunks(items: list[T], size: int) -> list[list[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _put_each(
+    rows: list[tuple[Any, ...]], acks: list[dict[str, int]] | None, conn: sqlite3.Connection
+) -> list[bool | Exception]:
+    """``_put_many`` a statement per row: each row's own result, or its own failure."""
+    results: list[bool | Exception] = []
+    for n, row in enumerate(rows):
+        try:
+            inserted = conn.execute(_INSERT, row).rowcount == 1
+            if acks is not None:
+                # Should this fail alone, the record stays written: its message
+                # is released as failed and its redelivery finds the record.
+                conn.execute(ACK, acks[n])
+            results.append(inserted)
+        except sqlite3.Error as exc:
+            if not conn.in_transaction:
+                raise  # SQLite gave up the whole transaction: every row fails
+            results.append(StoreUnavailable(str(exc)))
+    return results
+
+
 class SqliteStore:
     def __init__(self, database: SqliteDatabase, *, clock: Callable[[], float] = time.time) -> None:
         """``clock`` gives the Unix time that decides which records have expired."""
@@ -360,8 +495,8 @@ class SqliteStore:
     async def put_many_if_absent(
         self, records: Sequence[LogRecord], receipts: Sequence[str] | None = None
     ) -> list[bool | Exception]:
-        """``put_if_absent`` of each record in one write (the worker's batch): a statement
-        each, so one that fails fails alone, as in a write of its own.
+        """``put_if_absent`` of each record in one write (the worker's batch): one that
+        fails fails alone, as in a write of its own.
 
         With ``receipts`` (the SQLite queue's, of this database, one per record), each
         record's message is acked in the same transaction once its record is stored or
@@ -371,29 +506,13 @@ class SqliteStore:
         if not records:
             return []
         now = self._clock()
-        rows = [_row(record, now) for record in records]
+        values = [_values(record) for record in records]
         acks = [parse_receipt(receipt) for receipt in receipts] if receipts is not None else None
-        if acks is not None and len(acks) != len(rows):
+        if acks is not None and len(acks) != len(values):
             raise ValueError("one receipt per record")
-
-        def insert(conn: sqlite3.Connection) -> list[bool | Exception]:
-            results: list[bool | Exception] = []
-            for n, row in enumerate(rows):
-                try:
-                    inserted = conn.execute(_INSERT, row).rowcount == 1
-                    if acks is not None:
-                        # Should this fail alone, the record stays written: its message
-                        # is released as failed and its redelivery finds the record.
-                        conn.execute(ACK, acks[n])
-                    results.append(inserted)
-                except sqlite3.Error as exc:
-                    if not conn.in_transaction:
-                        raise  # SQLite gave up the whole transaction: every row fails
-                    results.append(StoreUnavailable(str(exc)))
-            return results
-
-        written = self._db.write(insert, rows=len(rows) * (1 if acks is None else 2))
-        return await raising(written, StoreUnavailable)
+        rows_written = len(values) * (1 if acks is None else 2)
+        write = self._db.write(functools.partial(_put_many, values, acks, now), rows=rows_written)
+        return await raising(write, StoreUnavailable)
 
     async def get(self, tenant_id: str, log_id: str) -> LogRecord | None:
         now = self._clock()

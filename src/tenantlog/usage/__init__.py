@@ -2,6 +2,6 @@
 implementing ``tenantlog.core.usage.UsageStore``.
 
 Every process adds its in-memory counts to the store in periodic flushes
-(``tenantlog.core.usage.UsageRecorder``), so the store sees one increment per
+(``tenantlog.core.usage_recorder.UsageRecorder``), so the store sees one increment per
 (tenant, day) per flush and process, never one per request.
 """
