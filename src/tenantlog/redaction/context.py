@@ -60,6 +60,8 @@ _IDENTIFIER_LAST = frozenset(
     {"id", "ids", "offset", "seq", "sequence", "nonce", "trace", "span", "parent"}
     | {"traceid", "spanid", "parentid", "requestid", "uuid"}
 )
+# How each of those ends, reversed: the test ``says_identifier`` makes first.
+_IDENTIFIER_ENDS = tuple(word[::-1] for word in sorted(_IDENTIFIER_LAST))
 _NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"})
 #: How far back a word naming a card still counts.
 _NEAR_WORDS = 24
@@ -73,6 +75,12 @@ def says_identifier(text: str, start: int) -> bool:
         head = head[:-1].rstrip().rstrip(_QUOTES)
     key = _KEY_REVERSED.match(head[::-1])
     if key is None:
+        return False
+    # Most keys before a card-shaped number are no id at all ("card=",
+    # "amount:"): their last word, read backwards, says so before the split.
+    # Only an ASCII letter is judged here; anything else takes the split.
+    last_word = key.group().lstrip("0123456789_.-")
+    if last_word[:1].isascii() and not last_word[:12].casefold().startswith(_IDENTIFIER_ENDS):
         return False
     parts = [
         part.casefold() for part in _NOT_LETTERS.split(_CAMEL.sub("_", key.group()[::-1])) if part

@@ -109,9 +109,14 @@ JWT_SCAN = Scan(
 # Names whose value is a credential: "access_token=", "api-key:",
 # "aws_secret_access_key=", JSON "client_secret": ... Checked backwards from
 # the delimiter, so only delimiters followed by a long value pay for it.
+# Azure's storage and Service Bus connection strings ("AccountKey=…;",
+# "SharedAccessKey=…"), Azure API Management's "Subscription-Key", Datadog's
+# "DD_APP_KEY" and "auth_key": keys that are the secret, where "partition_key",
+# "public_key" or "idempotency_key" are not.
 _SECRET_NAME = re.compile(
     r"(?:token|api[_\-]?key|client[_\-]?secret|secret[_\-]?access[_\-]?key|aws[_\-]?secret"
-    r"(?:[_\-]?key)?)[\"']?\Z",
+    r"(?:[_\-]?key)?|account[_\-]?key|shared[_\-]?access[_\-]?key|subscription[_\-]?key"
+    r"|app[_\-]?key|auth[_\-]?key)[\"']?\Z",
     re.IGNORECASE,
 )
 

@@ -84,8 +84,12 @@ def _enabled_kind(kind: Kind | None, enabled: frozenset[str]) -> Kind | None:
     return kind if also is kind.also else dataclasses.replace(kind, also=also)
 
 
-def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
-    """Confirmed PII spans, non-overlapping and sorted."""
+def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False) -> list[Span]:
+    """Confirmed PII spans, non-overlapping and sorted.
+
+    ``screened``: the scans are those whose triggers hold for ``text``
+    (``screen.Plan.scans_for``), which are then not run again.
+    """
     spans: list[Span] = []
     scans_with_hits = 0
     # Neighbouring scans may share a trigger (the parameter scans' name test
@@ -94,7 +98,7 @@ def find_spans(scans: Iterable[CompiledScan], text: str) -> list[Span]:
     triggered = True
     for scan in scans:
         trigger = scan.trigger
-        if trigger is not None:
+        if trigger is not None and not screened:
             if trigger is not last_trigger:
                 last_trigger, triggered = trigger, trigger(text)
             if not triggered:

@@ -25,13 +25,17 @@ def _check_iban(text: str, start: int, end: int) -> tuple[int, int] | None:
     length = validators.IBAN_LENGTHS.get(text[start : start + 2].upper())
     if length is None:
         return None
+    # Walked group by group (a group is a few characters, a character loop
+    # cost more than the checksum): the IBAN must end where a group does.
     kept = 0
     stop = start
-    while stop < end and kept < length:
-        if text[stop] != " ":
-            kept += 1
-        stop += 1
-    if kept < length or (stop < end and text[stop] != " "):
+    for group in text[start:end].split(" "):
+        kept += len(group)
+        stop += len(group)
+        if kept >= length:
+            break
+        stop += 1  # the space after the group
+    if kept != length:
         return None
     compact = text[start:stop].replace(" ", "").upper()
     return (start, stop) if validators.iban_ok(compact) else None

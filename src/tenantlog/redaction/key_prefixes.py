@@ -5,7 +5,9 @@ whatever the parameter or header around them: Stripe ``sk_live_…``,
 ``rk_live_…`` (and their ``_test_`` twins), GitHub ``ghp_ gho_ ghu_ ghs_
 ghr_`` and ``github_pat_``, GitLab ``glpat-``, Slack ``xoxa- xoxb- xoxp-
 xoxr- xoxs-`` and ``xapp-``, SendGrid ``SG.…``, Google ``AIza…``,
-OpenAI-style ``sk-…``. The key is replaced whole; a
+OpenAI-style ``sk-…``, Grafana ``glc_``/``glsa_``, Shopify ``shpat_ shpss_
+shpca_ shppa_``, Square ``sq0atp-``/``sq0csp-``, Postman ``PMAK-``, New
+Relic ``NRAK-`` and age's ``AGE-SECRET-KEY-1``. The key is replaced whole; a
 private key's PEM block from its ``-----BEGIN`` line to its ``-----END``
 line, markers included (the type of key a log held is not worth the risk
 of a marker cut in half). Certificates and public keys are public and are
@@ -28,12 +30,19 @@ BRANCHES = (
     r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)",
     # One branch per first letter: each branch is a test at every word starting so.
     r"g(?:(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)"
-    r"|lpat-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>))",
+    r"|l(?:pat-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
+    r"|c_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_grafana>)"
+    r"|sa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?P<key_grafana_sa>)))",
     r"x(?:ox[abprs]-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
     r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>))",
     r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)",
-    r"AIza[0-9A-Za-z_\-]{30,}+(?P<key_google>)",
-    r"sk-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)",
+    r"A(?:Iza[0-9A-Za-z_\-]{30,}+(?P<key_google>)"
+    r"|GE-SECRET-KEY-1[0-9A-Z]{58}(?P<key_age>))",
+    r"s(?:k-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
+    r"|hp(?:at|ss|ca|pa)_[A-Fa-f0-9]{32}(?P<key_shopify>)"
+    r"|q0(?:atp|csp)-[0-9A-Za-z_\-]{22,}+(?P<key_square>))",
+    r"PMAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}(?P<key_postman>)",
+    r"NRAK-[A-Z0-9]{27}(?P<key_newrelic>)",
 )
 
 
@@ -59,9 +68,16 @@ KINDS = {
         "key_slack",
         "key_slack_app",
         "key_gitlab",
+        "key_grafana",
+        "key_grafana_sa",
         "key_sendgrid",
         "key_google",
+        "key_age",
         "key_openai",
+        "key_shopify",
+        "key_square",
+        "key_postman",
+        "key_newrelic",
     )
 }
 
@@ -90,10 +106,22 @@ def may_hold_prefixed_key(text: str) -> bool:
     """Whether a key of ``BRANCHES`` or a PEM block can occur: each holds one of these marks.
 
     Grouped by a character of their own ("_" or "-"), which one search at
-    memory speed rules out for many lines, before the longer marks.
+    memory speed rules out for many lines, before the longer marks. Square's
+    and age's keys hold a digit in their prefix, which lets a text through
+    before this test.
     """
     return (
-        ("_" in text and ("_live_" in text or "_test_" in text or "gh" in text or "_pat_" in text))
+        (
+            "_" in text
+            and (
+                "_live_" in text
+                or "_test_" in text
+                or "gh" in text
+                or "_pat_" in text
+                or "shp" in text
+                or "gl" in text
+            )
+        )
         or (
             "-" in text
             and (
@@ -102,6 +130,7 @@ def may_hold_prefixed_key(text: str) -> bool:
                 or "-----BEGIN" in text
                 or "glpat-" in text
                 or "xapp-" in text
+                or "AK-" in text
             )
         )
         or ("z" in text and "AIza" in text)

@@ -169,7 +169,13 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
     # extension after the whole number is part of it.
     number = _without_extension(text[start:end])
     number_end = start + len(number)
-    for stop in _group_ends(text, start, number_end):
+    # Most candidates are the number alone: judged whole before their groups are found.
+    digits = _digits(number)
+    if len(digits) < 7:
+        return None
+    if numbering.possible_number(digits):
+        return start, end
+    for stop in _group_ends(text, start, number_end)[1:]:
         digits = _digits(text[start:stop])
         if len(digits) < 7:
             break

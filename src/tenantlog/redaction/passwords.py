@@ -52,9 +52,11 @@ _IDENTIFIED_BY = r"identified[ \t]+by[ \t]+"
 # around the pair, and the separators of query strings, connection strings
 # and lists ("&", ";", ","), but only where the next pair's name follows or
 # the text pauses or closes: "p=Tr0ub4dor&3" is one password, "p=x&user=bob"
-# and "[p=x;]" are not.
+# and "[p=x;]" are not. A closing bracket ends the value only where the
+# structure it closes ends too: "{p=x}", "(p=x)," but "p=abc}def" is one value.
 _UNQUOTED_END = re.compile(
-    r"[\s\"'<>)\]}|`]|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
+    r"[\s\"'<>|`]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
 )
 # Values that hide nothing: already masked or empty of meaning.
 _MASKED = re.compile(

@@ -82,7 +82,7 @@ class Redactor:
         if first is self._untriggered and lone is not None:
             spans = spans_of_one(lone, text, lone.search(text, 0))
         else:
-            spans = find_spans(first, text)
+            spans = find_spans(first, text, screened=True)
         if not spans:
             return Redaction(text, {})
         if len(spans) == 1:
@@ -109,7 +109,7 @@ class Redactor:
                 return text
             spans = spans_of_one(lone, text, searched)
         else:
-            spans = find_spans(first, text)
+            spans = find_spans(first, text, screened=True)
         if not spans:
             return text
         if len(spans) == 1:

@@ -24,7 +24,8 @@ from tenantlog.redaction.kinds import Scan
 _DELIMITER = r"[^0-9A-Za-z.\-_]"
 # The first characters of every branch below ("+", "(", digits; IBANs and key
 # ids in capitals; "b"/"B" of bearer and basic; "t" of tlk_; "s", "r", "g",
-# "x" of prefixed API keys). A branch with another first character must add it.
+# "x" of prefixed API keys, the others' in capitals). A branch with another
+# first character must add it.
 _STARTS = "0-9+(A-Zbtsrgx"
 
 COMBINED = Scan(

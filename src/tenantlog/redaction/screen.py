@@ -7,9 +7,11 @@ go with ``str.__contains__`` (a vectorised search per mark, where a regex
 steps through the text character by character):
 
 * a line without a mark of any enabled detector needs no scan at all;
-* a line with a mark but without the rarer marks of the triggered scans
-  (email, JWT, secret parameters, IPv6) needs only the untriggered ones;
-* any other line runs every scan, each behind its own trigger.
+* any other line needs the untriggered scans, and those triggered scans
+  (email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL password)
+  whose trigger holds: each trigger's test is run once, inline, and the
+  first pass does not run it again. Most lines with a mark hold digits
+  and none of the rarer marks, and need the combined scan alone.
 
 The marks must never miss a value; a property test holds the planned
 redactor to one running every scan on every text. Why each set is complete:
@@ -26,8 +28,10 @@ redactor to one running every scan on every text. Why each set is complete:
   sign for ``k``, the long s for ``s``) case-folds to it, so the words are
   looked for in ``str.casefold()`` of the text.
 * secrets: a prefixed key holds ``_live_``/``_test_`` (Stripe), ``gh``
-  (``ghp_``…), ``_pat_`` (``github_pat_``), ``sk-``, ``xox``, ``-----BEGIN``
-  or ``AIza``, case-sensitive (``may_hold_prefixed_key``); a password in a
+  (``ghp_``…), ``_pat_`` (``github_pat_``), ``shp`` (Shopify), ``gl``
+  (GitLab, Grafana), ``sk-``, ``xox``, ``xapp-``, ``AK-`` (Postman, New
+  Relic), ``-----BEGIN``, ``AIza`` or ``SG.``, case-sensitive, or a digit
+  (Square's ``sq0``, age's ``…-KEY-1``) (``may_hold_prefixed_key``); a password in a
   URL an ``@``; a secret's name ``pass``, ``pwd``, ``secret``, ``key`` or
   ``identified`` (ASCII, case-insensitive: looked for in the case-folded
   text, as above).
@@ -37,7 +41,7 @@ redactor to one running every scan on every text. Why each set is complete:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.credentials import may_hold_jwt, may_name_secret
@@ -64,18 +68,17 @@ _WORDS: dict[str, tuple[str, ...]] = {
     "token": ("bearer", "basic", "token", "key", "secret"),
     "secrets": ("pass", "pwd", "secret", "key", "identified"),
 }
-# The triggers ``scans_for`` knows how to rule out (it repeats their tests inline).
-_KNOWN_TRIGGERS = frozenset(
-    {
-        may_hold_email,
-        may_hold_jwt,
-        may_name_secret,
-        may_hold_ipv6,
-        may_hold_pem,
-        may_hold_url_password,
-        may_name_bank_account,
-    }
-)
+# The triggers ``scans_for`` decides on, each with its bit in a plan's index
+# of scan tuples (it repeats their tests inline).
+_TRIGGER_BITS: dict[Callable[[str], bool], int] = {
+    may_hold_email: 1,
+    may_hold_jwt: 2,
+    may_name_secret: 4,
+    may_hold_ipv6: 8,
+    may_name_bank_account: 16,
+    may_hold_pem: 32,
+    may_hold_url_password: 64,
+}
 
 
 # A character each of these marks and words holds and many lines lack: one
@@ -95,7 +98,7 @@ def _gated(marks: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
 class Plan:
     """The scans of one detector set, and the test that picks those a text needs."""
 
-    __slots__ = ("_iban", "_marks", "_secrets", "_untriggered", "_words", "scans")
+    __slots__ = ("_by_bits", "_iban", "_marks", "_secrets", "_untriggered", "_words", "scans")
 
     @property
     def untriggered(self) -> tuple[CompiledScan, ...]:
@@ -109,59 +112,74 @@ class Plan:
         chosen = sorted(enabled, key=lambda detector: _MARKS[detector] != _DIGITS)
         self._marks = _gated(_unique(_MARKS[detector] for detector in chosen))
         self._words = _gated(_unique(_WORDS.get(detector, ()) for detector in chosen))
-        unknown = {scan.trigger for scan in scans} - {None} - _KNOWN_TRIGGERS
-        if unknown:  # a new trigger must be ruled out in scans_for before it can be skipped
+        unknown = {scan.trigger for scan in scans} - {None} - _TRIGGER_BITS.keys()
+        if unknown:  # a new trigger must be decided on in scans_for before it can be skipped
             raise ValueError(f"scan triggers the plan cannot rule out: {unknown}")
         self.scans = scans
         self._untriggered = tuple(scan for scan in scans if scan.trigger is None)
+        # The scans for each set of triggers that hold, in their order (which
+        # decides between equal spans); none holding is the untriggered
+        # tuple itself, which the redactor tells by identity.
+        self._by_bits = (
+            self._untriggered,
+            *(
+                tuple(
+                    scan
+                    for scan in scans
+                    if scan.trigger is None or _TRIGGER_BITS[scan.trigger] & bits
+                )
+                for bits in range(1, 2 * max(_TRIGGER_BITS.values()))
+            ),
+        )
         self._secrets = "secrets" in chosen
         self._iban = "iban" in chosen
 
     def scans_for(self, text: str) -> tuple[CompiledScan, ...]:
         """The scans the first pass over ``text`` needs (empty: none can match).
 
-        The untriggered scans alone are enough when no triggered scan can
-        match: the test below is true whenever a trigger is (the email one
-        takes any "@" or "%", the JWT one "eyJ", the parameters' a secret
-        word, the IPv6 one its hint; the secrets' scans one of their marks
-        or words, tested only when that detector is on), whatever the
-        detectors.
+        A scan behind a trigger is among them only when its trigger holds
+        for the text: the tests below are those of the triggers, run once
+        each, so the first pass need not run them again (``find_spans``
+        with ``screened``). The secrets' words are looked for only when that
+        detector is on: without it, no scan looks for "pass", "pwd" or
+        "identified".
         """
         for gate, mark in self._marks:
             if gate in text and mark in text:
                 break
         else:  # no mark: only a word or a prefixed key can let the text through
-            if self._words:
-                folded = text.casefold()
-                for gate, word in self._words:
-                    if gate in folded and word in folded:
-                        return self.scans
-            if self._secrets and may_hold_prefixed_key(text):
-                return self.scans
-            return ()
-        if (
-            "@" in text
-            or "%" in text
-            or ("J" in text and "eyJ" in text)
-            or (":" in text and search_ipv6_hint(text) is not None)
-        ):
-            return self.scans
-        # ``may_name_secret`` and the secrets' tests inline: each a call less
-        # for every line with a digit (most lines to scan).
+            folded = text.casefold()
+            for gate, word in self._words:
+                if gate in folded and word in folded:
+                    break
+            else:
+                if not (self._secrets and may_hold_prefixed_key(text)):
+                    return ()
+        bits = 0
+        if "@" in text:  # may_hold_email, may_hold_url_password
+            bits = 65 if "://" in text else 1
+        elif "%" in text:
+            bits = 1
+        if "J" in text and "eyJ" in text:  # may_hold_jwt
+            bits |= 2
+        if ":" in text and search_ipv6_hint(text) is not None:  # may_hold_ipv6
+            bits |= 8
         folded = text.casefold()
-        if ("k" in folded and ("token" in folded or "key" in folded)) or "secret" in folded:
-            return self.scans
-        if self._iban and ("iban" in folded or "account" in folded):  # may_name_bank_account
-            return self.scans
-        # The secrets' names and PEM blocks (their prefixed keys are branches
-        # of the combined scan, which runs on this line anyway); "pwd" and
-        # "identified" (by) only after the "w" and "y" they need, which many
-        # lines lack.
-        if self._secrets and (
-            "pass" in folded
-            or ("w" in folded and "pwd" in folded)
-            or ("y" in folded and "identified" in folded)
-            or ("-" in text and "-----BEGIN" in text)
+        if (  # may_name_secret
+            ("k" in folded and ("token" in folded or "key" in folded))
+            or "secret" in folded
+            or (
+                self._secrets
+                and (
+                    "pass" in folded
+                    or ("w" in folded and "pwd" in folded)
+                    or ("y" in folded and "identified" in folded)
+                )
+            )
         ):
-            return self.scans
-        return self._untriggered
+            bits |= 4
+        if self._iban and ("iban" in folded or "account" in folded):  # may_name_bank_account
+            bits |= 16
+        if self._secrets and "-" in text and "-----BEGIN" in text:  # may_hold_pem
+            bits |= 32
+        return self._by_bits[bits]

@@ -109,6 +109,10 @@ _ALNUM = string.ascii_letters + string.digits
             ("github_pat_", 60, _ALNUM + "_"),
             ("xoxb-", 30, _ALNUM + "-"),
             ("AIza", 35, _ALNUM + "_-"),
+            ("shpat_", 32, "0123456789abcdef"),
+            ("sq0csp-", 43, _ALNUM + "_-"),
+            ("glc_", 40, _ALNUM + "+/"),
+            ("NRAK-", 27, string.ascii_uppercase + string.digits),
         ]
     ).flatmap(
         lambda spec: st.tuples(
