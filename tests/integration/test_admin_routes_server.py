@@ -165,13 +165,18 @@ def test_a_refused_key_request_names_the_field_and_creates_nothing(
     status: int,
     message: str,
 ) -> None:
-    before = http.get("/keys", headers=bearer(admin)).json()["items"]
+    def keys() -> list[dict[str, Any]]:
+        # Without the admin key's last use, which is written back in the background.
+        items = http.get("/keys", headers=bearer(admin)).json()["items"]
+        return [{k: v for k, v in item.items() if k != "last_used_at"} for item in items]
+
+    before = keys()
 
     answer = http.post("/keys", json=body, headers=bearer(admin))
 
     assert answer.status_code == status
     assert answer.json()["error"].startswith(message), answer.json()
-    assert http.get("/keys", headers=bearer(admin)).json()["items"] == before
+    assert keys() == before
 
 
 def test_a_key_request_that_is_not_json_is_refused(http: httpx.Client, admin: str) -> None:

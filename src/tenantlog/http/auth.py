@@ -107,6 +107,8 @@ KEY_FIELD = "api_key"
 #: The largest form body read for a key or a CSRF token (both are short), and its fields.
 MAX_FORM_BYTES = 16 * 1024
 MAX_FORM_FIELDS = 50
+#: Where ``read_form`` leaves the fields it parsed, in the request's state.
+PARSED_FORM = "tenantlog.form"
 Via = Literal["header", "cookie", "form"]
 
 
@@ -162,7 +164,10 @@ async def read_form(scope: Scope, receive: Receive) -> tuple[dict[str, str], Rec
 
     if more or size > MAX_FORM_BYTES or content_type(scope) != "application/x-www-form-urlencoded":
         return {}, replay
-    return {name: values[0] for name, values in form_fields(body).items()}, replay
+    fields = form_fields(body)
+    # Kept for the route (``params.form_body``), which then need not parse the body again.
+    scope.setdefault("state", {})[PARSED_FORM] = fields
+    return {name: values[0] for name, values in fields.items()}, replay
 
 
 def form_fields(body: bytes) -> dict[str, list[str]]:

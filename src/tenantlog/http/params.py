@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tenantlog.http.auth import form_fields
+from tenantlog.http.auth import PARSED_FORM, form_fields
 from tenantlog.http.responses import error
 from tenantlog.protocols.entries import media_type
 
@@ -73,7 +73,11 @@ MAX_FORM_BODY = 64 * 1024
 
 
 async def form_body(request: Request, max_bytes: int = MAX_FORM_BODY) -> dict[str, list[str]]:
-    """A urlencoded form's fields, read no further than ``max_bytes`` (a 413 past it)."""
+    """A urlencoded form's fields, read no further than ``max_bytes`` (a 413 past it);
+    those the request policy parsed already when it read the form for its key or CSRF token."""
+    parsed: dict[str, list[str]] | None = request.scope.get("state", {}).get(PARSED_FORM)
+    if parsed is not None:
+        return parsed
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
