@@ -6,13 +6,13 @@ from collections.abc import Mapping
 
 import pytest
 
-from tenantlog.console.headers import CONTENT_SECURITY_POLICY
 from tenantlog.console.pages import redactions
 from tenantlog.console.session import destination
 from tenantlog.console.static import FILES
 from tenantlog.core.audit import ORIGINAL_READ
 from tenantlog.core.models import LogRecord
 from tenantlog.http.auth import SESSION_COOKIE
+from tenantlog.http.responses import STRICT_CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
 from tests.support.inprocess import InProcess, in_process
 
 pytestmark = pytest.mark.anyio

@@ -316,10 +316,10 @@ class Processor:
     async def _settle(self, prepared: _Prepared, stored: bool, *, acked: bool = False) -> Ack:
         """The Ack of a record written (``stored``) or found there already, naming its
         tenant; ``acked`` when the write that stored it also deleted its message."""
+        if stored:
+            return _stored(prepared, acked)
         record = prepared.record
         tenant = record.tenant_id
-        if stored:
-            return Ack(True, dict(prepared.counts), tenant_id=tenant, acked=acked)
         if await self._conflicts(record):
             return Ack(False, conflict=(tenant, record.log_id), tenant_id=tenant, acked=acked)
         return Ack(False, tenant_id=tenant, acked=acked)
@@ -392,8 +392,7 @@ class Processor:
             written = [exc] * len(ready)
         for (n, prepared), result in zip(ready, written, strict=True):
             if result is True:  # stored: the usual case, settled here without an await
-                tenant = prepared.record.tenant_id
-                outcomes[n] = Ack(True, dict(prepared.counts), tenant_id=tenant, acked=ack)
+                outcomes[n] = _stored(prepared, ack)
             else:
                 outcomes[n] = await self._written(deliveries[n], prepared, result, ack)
         return [
@@ -510,6 +509,11 @@ def _describe(exc: BaseException) -> str:
     """A failure reason for the DLQ: the exception's type and message, never the log text."""
     detail = str(exc) or (exc.__doc__ or "").strip()
     return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def _stored(prepared: _Prepared, acked: bool) -> Ack:
+    """The Ack of a record the write stored, naming its tenant and what was redacted."""
+    return Ack(True, dict(prepared.counts), tenant_id=prepared.record.tenant_id, acked=acked)
 
 
 def _for_tenant(outcome: Outcome, tenant_id: str) -> Outcome:

@@ -26,7 +26,7 @@ from tenantlog.core.cursor import InvalidCursor
 from tenantlog.core.queue import Queue, QueueStats, QueueUnavailable
 from tenantlog.core.store import Store, StoreUnavailable
 from tenantlog.http.params import Refused, positive_int
-from tenantlog.http.responses import JSON, error
+from tenantlog.http.responses import JSON, STRICT_CONTENT_SECURITY_POLICY, error
 
 SWAGGER_UI_FILES = resources.files("tenantlog.http").joinpath("static", "swagger-ui")
 #: The files /docs/assets/{name} serves, and their types; any other name is a 404.
@@ -39,11 +39,8 @@ DOCS_ASSETS = {
 #: Swagger UI needs nothing beyond its own files: styles from its stylesheet, images from
 #: it as data: URIs (its icons), the document fetched from this origin. Swagger UI sets
 #: element styles from its script (CSSOM, which style-src does not govern), so no
-#: 'unsafe-inline' is needed.
-DOCS_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-    " connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+#: 'unsafe-inline' is needed: the console's strict policy serves.
+DOCS_POLICY = STRICT_CONTENT_SECURITY_POLICY
 #: The assets' URLs carry the version, so a year's caching never serves an old file.
 ASSET_CACHE = "public, max-age=31536000, immutable"
 NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
