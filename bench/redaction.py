@@ -489,6 +489,20 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "lower-case IBAN groups": _fill("gb82 west 1234 "),
         "trace ids": _fill("trace_id=4111111111111111 "),
         "git remotes": _fill("git@github.com:a/b.git "),
+        # Command-line passwords, logins before an "@", national numbers
+        # without a trunk "0", secrets named once and repeated.
+        "mysql -p run": "mysql" + _fill(" -pX"),
+        "-u user:pass": _fill(" -u a:b"),
+        "echo | sudo -S": _fill("echo 'abcdefgh' | sudo -S "),
+        "htpasswd -b run": "htpasswd" + _fill(" -b a b c"),
+        "logins before @": _fill("u:pw@h:12 "),
+        "sqlplus logins": _fill("sqlplus a/b@c "),
+        "passwords in prose": _fill("password Abcdefg1 "),
+        "one password repeated": _fill("password=Hunter22 "),
+        "phone word, 3-3-3": _fill("phone 912 345 678 "),
+        "phone word, no +": _fill("msisdn=447911123456 "),
+        "token flags": _fill(" --token abcDEF123456"),
+        "token in prose, no flag": _fill("a token abcdefgh1 "),
     }
 
 

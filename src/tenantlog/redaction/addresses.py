@@ -25,6 +25,7 @@ _SCP_PATH = re.compile(r"[\w~.\-]*(?:/|\.git(?![\w\-]))")
 # Logins that are never a person's address: the user git and Mercurial hosts
 # and servers run as ("git@github.com: Permission denied (publickey)").
 _SERVICE_LOGINS = frozenset({"git", "hg"})
+_PORT = re.compile(r"[0-9]{2,5}(?![0-9])")
 _USERINFO_WINDOW = 256
 
 
@@ -42,6 +43,15 @@ def _is_url_login(text: str, local_start: int, at: int) -> bool:
     return not any(ch in userinfo for ch in " \t\n/?&")
 
 
+_TOKEN_BEFORE = re.compile(r"[^\s\"'`=(<,;]{1,128}\Z")
+
+
+def _has_login_before(text: str, at: int) -> bool:
+    """Whether the word before the "@" is a "user:password" login (not a URL's)."""
+    token = _TOKEN_BEFORE.search(text, max(0, at - 128), at)
+    return token is not None and ":" in token.group() and "://" not in token.group()
+
+
 def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The scan matches from the "@" (a rare character it can skip to in C);
     # the local part is found here, looking back from it.
@@ -52,13 +62,20 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     prefix = _ENCODED_DELIMITER.match(text, local_start, start)
     if prefix is not None:
         local_start = prefix.end()
+    # A quote or dot before the address is not its first character: SQL's
+    # and Python's 'a.b@example.org' (an apostrophe inside, "o'neil", is).
+    while local_start < start and text[local_start] in "'.":
+        local_start += 1
     if local_start >= start:
         return None
     # Cheap tests first: most addresses are none of these.
     if start - local_start <= 3 and text[local_start:start] in _SERVICE_LOGINS:
         return None
-    if text[end : end + 1] == ":" and _SCP_PATH.match(text, end + 1):
-        return None
+    if text[end : end + 1] == ":":
+        if _SCP_PATH.match(text, end + 1):
+            return None
+        if _PORT.match(text, end + 1) and _has_login_before(text, start):
+            return None  # a proxy's "user:password@proxy.corp:3128": a login, not a mailbox
     if local_start >= 3 and _is_url_login(text, local_start, start):
         return None
     return local_start, end

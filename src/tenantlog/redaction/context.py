@@ -17,8 +17,12 @@ _WINDOW = 48
 # has letters) then never brings a word into reach on a second pass.
 _PHONE_WORDS = re.compile(
     r"(?:phone|t[e\u00e9]l|mobile?|mob|cell|fax|sms|msisdn|whatsapp|contact|handy|rufnummer|landline"
-    r"|hotline|helpline|voicemail|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|\bph)\w{0,12}\.?"
-    r"[\"']?\s*[:=#]?\s*[\"'(]?\s*(?:(?:is|no\.?|number|num|nr|me|at|on)\s*[:=#]?\s*){0,3}\Z",
+    r"|hotline|helpline|voicemail|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|\bph"
+    # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von".
+    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel)\w{0,12}\.?"
+    r"[\"']?\s*[:=#]?\s*[\"'(]?\s*"
+    r"(?:(?:is|no\.?|number|num|nr|me|at|on|from|to|via|al|au|von|unter|fisso|fixe|fijo)"
+    r"\s*[:=#]?\s*){0,3}\Z",
     re.IGNORECASE,
 )
 _SSN_WORDS = re.compile(

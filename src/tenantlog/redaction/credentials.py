@@ -18,8 +18,8 @@ _TOKEN_VALUE = r"[A-Za-z0-9\-._~+/%]{8,}=*(?![A-Za-z0-9\-._~+/%=])"
 
 def _looks_secret(value: str) -> bool:
     """Credentials mix character classes; words after "bearer" or "token=" do not."""
-    if len(value) < 8:
-        return False
+    if len(value) < 8 or len(set(value)) == 1:
+        return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****************"
     if len(value) >= 24 or any(ch.isdigit() or ch in "-._~+/=%" for ch in value):
         return True
     return value != value.lower() and value != value.upper()
@@ -116,8 +116,15 @@ JWT_SCAN = Scan(
 _SECRET_NAME = re.compile(
     r"(?:token|api[_\-]?key|client[_\-]?secret|secret[_\-]?access[_\-]?key|aws[_\-]?secret"
     r"(?:[_\-]?key)?|account[_\-]?key|shared[_\-]?access[_\-]?key|subscription[_\-]?key"
-    r"|app[_\-]?key|auth[_\-]?key)[\"']?\Z",
+    r"|app[_\-]?key|auth[_\-]?key|license[_\-]?key"
+    # A bare "key" only as a query parameter: "maps/api/js?key=…".
+    r"|(?<=[?&])key)[\"']?[ \t]?\Z",
     re.IGNORECASE,
+)
+# .NET's '<add key="Twilio:AuthToken" value="…"/>': the name in one attribute,
+# the secret in "value".
+_NAME_ATTRIBUTE = re.compile(
+    r"(?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'<>]{1,64})[\"'][ \t]+value\Z", re.IGNORECASE
 )
 
 
@@ -138,12 +145,30 @@ def may_name_secret(text: str) -> bool:
         or "pass" in folded
         or ("w" in folded and "pwd" in folded)
         or ("y" in folded and "identified" in folded)
+        or (not text.isascii() and names_secret_in_other_language(folded))
     )
+
+
+# Words for "password" that do not hold "pass" and are written with letters
+# outside ASCII (``passwords``): a test only texts that are not ASCII pay for.
+_OTHER_LANGUAGE_NAMES = (
+    "contrase\u00f1a",
+    "l\u00f6senord",
+    "has\u0142o",
+    "\u043f\u0430\u0440\u043e\u043b\u044c",
+)
+
+
+def names_secret_in_other_language(folded: str) -> bool:
+    """Whether a case-folded text holds one of ``_OTHER_LANGUAGE_NAMES``."""
+    return any(name in folded for name in _OTHER_LANGUAGE_NAMES)
 
 
 def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     if _SECRET_NAME.search(text, max(0, start - 32), start) is None:
-        return None
+        attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
+        if attribute is None or _SECRET_NAME.search(attribute.group("name")) is None:
+            return None
     return _value_after(text, start, end, 1)
 
 
@@ -156,7 +181,10 @@ def _parameter_scan(delimiter: str) -> Scan:
     """
     return Scan(
         re.escape(delimiter)
-        + r"(?:(?<=[nNyYtT].)|(?<=[nNyYtT][\"'].))\s*[\"']?"
+        # "token=", "token": and "TOKEN = " (INI, HCL, Python); an XML
+        # attribute "value=" after the name's own attribute.
+        + r"(?:(?<=[nNyYtT].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].))"
+        + r"\s*[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},
@@ -165,4 +193,24 @@ def _parameter_scan(delimiter: str) -> Scan:
     )
 
 
-PARAMETER_SCANS = (_parameter_scan("="), _parameter_scan(":"))
+def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``--token x``, ``--api-key x``: a command-line flag, then its value."""
+    flag = _FLAG_BEFORE.search(text, max(0, start - 40), start)
+    if flag is None or _SECRET_NAME.search(text, flag.start(), start) is None:
+        return None
+    return _value_after(text, start, end, 1)
+
+
+# "--token", "--auth-token", "--api-key", "--client-secret" just before the space.
+_FLAG_BEFORE = re.compile(r"(?<![\w\-])--?[A-Za-z][\w\-]{0,38}\Z")
+# A flag's value after a space: the name must end in "token", "key" or
+# "secret", whose last letter the look-behind asks for before any value is
+# read; the checker then wants a flag ("-" first) of such a name.
+_FLAG_SCAN = Scan(
+    r"[ \t](?<=[nNyYtT][ \t])" + _TOKEN_VALUE + "(?P<token_flag>)",
+    {"token_flag": Kind("token", "TOKEN", _check_flag_parameter)},
+    trigger=may_name_secret,
+    flags=re.ASCII,
+)
+
+PARAMETER_SCANS = (_parameter_scan("="), _parameter_scan(":"), _FLAG_SCAN)

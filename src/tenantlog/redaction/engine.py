@@ -39,6 +39,9 @@ class CompiledScan:
     skip_rejected: bool
     # The characters a text must start with for ``head`` to be worth a call.
     head_starts: frozenset[str] | None = None
+    # Whether a kind of the scan names a secret ("SECRET"): its values are
+    # looked for again elsewhere in the text (``_repeated_secrets``).
+    finds_secrets: bool = False
 
 
 def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
@@ -53,17 +56,26 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     }
     if not kinds:
         return None
+    # A kind that names a secret, or falls back to one.
+    secrets = any(
+        k.label == "SECRET" or (k.also is not None and k.also.label == "SECRET")
+        for k in kinds.values()
+    )
     pattern = scan.pattern
     for group in scan.kinds.keys() - kinds.keys():
         pattern = pattern.replace(f"(?P<{group}>", f"(?P<{group}>(?!)")
     if not scan.lead:
         compiled = re.compile(pattern, scan.flags)
         search = compiled.search if scan.searcher is None else scan.searcher(compiled)
-        return CompiledScan(search, None, kinds, scan.trigger, scan.skip_rejected)
+        return CompiledScan(
+            search, None, kinds, scan.trigger, scan.skip_rejected, finds_secrets=secrets
+        )
     if not scan.starts:
         search = re.compile(f"{scan.lead}(?:{pattern})", scan.flags).search
         head = re.compile(pattern, scan.flags).match
-        return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected)
+        return CompiledScan(
+            search, head, kinds, scan.trigger, scan.skip_rejected, finds_secrets=secrets
+        )
     # About 10% of a short line's scan: ``re`` pays for entering the
     # alternation at each delimiter, and the look-ahead turns most away.
     search = re.compile(f"{scan.lead}(?=[{scan.starts}])(?:{pattern})", scan.flags).search
@@ -71,7 +83,7 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     first = re.compile(f"[{scan.starts}]", scan.flags)
     # Values start with ASCII characters (the classes of a led scan are ASCII).
     starts = frozenset(c for c in map(chr, range(128)) if first.fullmatch(c))
-    return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected, starts)
+    return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected, starts, secrets)
 
 
 def _enabled_kind(kind: Kind | None, enabled: frozenset[str]) -> Kind | None:
@@ -92,6 +104,7 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
     """
     spans: list[Span] = []
     scans_with_hits = 0
+    secrets_found = False
     # Neighbouring scans may share a trigger (the parameter scans' name test
     # case-folds the text): it is run once for them.
     last_trigger: Callable[[str], bool] | None = None
@@ -116,9 +129,52 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
             # A value that grows back before its match (an email's local
             # part, a lower-case IBAN's country) may overlap one found before.
             scans_with_hits += found
+            secrets_found = secrets_found or scan.finds_secrets
+    if secrets_found:
+        repeats = _repeated_secrets(text, spans)
+        if repeats:
+            spans.extend(repeats)
+            scans_with_hits = 2
     if scans_with_hits > 1:
         spans = keep_longest(spans)
     return spans
+
+
+#: Secrets shorter than this are not looked for again: a short value may be a word.
+_MIN_REPEATED = 6
+#: How many distinct secrets of one text are looked for again.
+_MAX_REPEATED = 16
+
+
+def _repeated_secrets(text: str, spans: list[Span]) -> list[Span]:
+    """Other occurrences of a secret found by its name, as whole words.
+
+    A sign-up form logs the password twice ('"password": "x", "confirm": "x"'),
+    a failed login echoes it back: only the first is named, and leaving the
+    second would leak what the first hid.
+    """
+    values = {
+        text[start:end]
+        for start, end, label in spans
+        if label == "SECRET" and end - start >= _MIN_REPEATED
+    }
+    if not values:
+        return []
+    found_at = {start for start, _, _ in spans}
+    repeats: list[Span] = []
+    # Each value is looked for once, and only the first few: a text made of
+    # thousands of named secrets must not be searched once for each.
+    for value in sorted(values)[:_MAX_REPEATED]:
+        found = text.find(value)
+        while found != -1:
+            after = found + len(value)
+            if found not in found_at and not (
+                (found and text[found - 1].isalnum())
+                or (after < len(text) and text[after].isalnum())
+            ):
+                repeats.append((found, after, "SECRET"))
+            found = text.find(value, found + 1)
+    return repeats
 
 
 def spans_of_one(scan: CompiledScan, text: str, searched: re.Match[str] | None) -> list[Span]:

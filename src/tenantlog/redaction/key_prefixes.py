@@ -1,20 +1,41 @@
 """API keys that announce themselves by a prefix, and private keys in PEM form.
 
 Providers prefix their keys so that secret scanners can find them anywhere,
-whatever the parameter or header around them: Stripe ``sk_live_…``,
-``rk_live_…`` (and their ``_test_`` twins), GitHub ``ghp_ gho_ ghu_ ghs_
-ghr_`` and ``github_pat_``, GitLab ``glpat-``, Slack ``xoxa- xoxb- xoxp-
-xoxr- xoxs-`` and ``xapp-``, SendGrid ``SG.…``, Google ``AIza…``,
-OpenAI-style ``sk-…``, Grafana ``glc_``/``glsa_``, Shopify ``shpat_ shpss_
-shpca_ shppa_``, Square ``sq0atp-``/``sq0csp-``, Postman ``PMAK-``, New
-Relic ``NRAK-`` and age's ``AGE-SECRET-KEY-1``. The key is replaced whole; a
-private key's PEM block from its ``-----BEGIN`` line to its ``-----END``
-line, markers included (the type of key a log held is not worth the risk
-of a marker cut in half). Certificates and public keys are public and are
-left alone.
+whatever the parameter or header around them:
+
+* Stripe ``sk_live_…``, ``rk_live_…`` (and their ``_test_`` twins) and
+  webhook secrets ``whsec_``; Twilio ``SK…`` and ``AC…`` (32 hex);
+* GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
+  ``glpat- glrt- gldt- glptt- glft- glsoat-``; Buildkite ``bkua_``;
+  npm ``npm_``; PyPI ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``;
+* Slack ``xoxa- xoxb- xoxp- xoxr- xoxs-``, ``xapp-`` and incoming webhook
+  URLs (``https://hooks.slack.com/services/T…/B…/…``, replaced whole);
+  Telegram bot tokens (``<bot id>:AA…``, the id included);
+* SendGrid ``SG.…``; Brevo ``xkeysib-``; Postman ``PMAK-``; New Relic
+  ``NRAK-``; Sentry ``sntryu_``/``sntrys_``; Dynatrace ``dt0c01.``;
+  Contentful ``CFPAT-``; Notion ``ntn_`` and ``secret_``; Linear
+  ``lin_api_``; Atlassian ``ATATT3``; Heroku ``HRKU-``; Mapbox secret
+  tokens ``sk.eyJ…``;
+* Google ``AIza…`` and OAuth client secrets ``GOCSPX-``; OpenAI-style
+  ``sk-…``; xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
+  ``hf_``; Grafana ``glc_``/``glsa_``;
+* HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
+  dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
+  ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
+  ``sq0atp-``/``sq0csp-``; age's ``AGE-SECRET-KEY-1``; Okta's
+  ``SSWS <token>`` scheme (the token alone, as for "Bearer").
+
+The key is replaced whole; a private key's PEM block from its
+``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
+key a log held is not worth the risk of a marker cut in half). Certificates
+and public keys are public and are left alone, as are Stripe's publishable
+``pk_live_`` keys.
 
 Lengths are the least a real key has, lowered where providers' formats
-vary; a prefix alone or a short word after it ("sk-learn") is not a key.
+vary; a prefix alone or a short word after it ("sk-learn",
+"hf_hub_download", "npm_config_cache") is not a key. Terraform Cloud's
+``<id>.atlasv1.<secret>`` is not here: its first part is any 14 letters
+and digits, which no delimiter-started branch can start on cheaply.
 """
 
 from __future__ import annotations
@@ -25,31 +46,87 @@ from tenantlog.redaction.kinds import Kind, Scan
 
 # Branches of the combined scan (see ``scans``), which starts them after a
 # delimiter: a prefix inside a longer word or id ("mask_sk_live_",
-# "desk-top") does not start a key.
+# "desk-top") does not start a key. Each branch costs a test at every
+# value's start, so there is one per first letter (one for five capitals,
+# whose checker tells them apart). A run of hex that must hold a digit
+# (``_hex_with_digit``) lets a text through the plan by its digit, as a
+# prefix with a digit does ("sq0", "r8_"); every other key needs a mark of
+# its own in ``may_hold_prefixed_key``.
+_B64URL = r"[A-Za-z0-9_\-]"
+
+
+def _hex_with_digit(count: int) -> str:
+    # One key in about 10**13 has no digit in 32 hex characters: a mark of
+    # its own for those would cost every line a search.
+    return f"(?=[a-fA-F]{{0,{count - 1}}}[0-9])[0-9a-fA-F]{{{count}}}"
+
+
+_SLACK_HOOK = r"ooks\.slack\.com/services/T[A-Z0-9]{8,}/B[A-Z0-9]{8,}/[A-Za-z0-9]{24}"
+
 BRANCHES = (
-    r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)",
-    # One branch per first letter: each branch is a test at every word starting so.
+    r"r(?:k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe_restricted>)"
+    r"|8_[A-Za-z0-9]{37}(?P<key_replicate>))",
     r"g(?:(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)"
-    r"|l(?:pat-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
+    r"|l(?:(?:pat|rt|dt|ptt|ft|soat)-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
     r"|c_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_grafana>)"
-    r"|sa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?P<key_grafana_sa>)))",
+    r"|sa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?P<key_grafana_sa>))"
+    r"|sk_[A-Za-z0-9]{52}(?P<key_groq>))",
     r"x(?:ox[abprs]-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
-    r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>))",
-    r"SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)",
+    r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>)"
+    r"|keysib-" + _hex_with_digit(64) + r"-[A-Za-z0-9]{16}(?P<key_brevo>)"
+    r"|ai-[A-Za-z0-9]{80}(?P<key_xai>))",
+    # Twilio's "SK…" before an IBAN could take the position (see ``scans``).
+    r"S(?:G\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)"
+    r"|K" + _hex_with_digit(32) + r"(?P<key_twilio>)"
+    # Okta's API tokens: 42 characters from "00"; the scheme is kept.
+    r"|SWS[ \t]+00[A-Za-z0-9_\-]{40}(?P<key_okta>))",
     r"A(?:Iza[0-9A-Za-z_\-]{30,}+(?P<key_google>)"
-    r"|GE-SECRET-KEY-1[0-9A-Z]{58}(?P<key_age>))",
-    r"s(?:k-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
+    r"|GE-SECRET-KEY-1[0-9A-Z]{58}(?P<key_age>)"
+    r"|C" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)"
+    # Telegram's bot tokens, after the bot's id and a colon (``_check_telegram``).
+    r"|A[A-Za-z0-9_\-]{33}(?P<key_telegram>)"
+    r"|TATT3[A-Za-z0-9_\-]{150,}+(?:=[A-Fa-f0-9]{8})?(?P<key_atlassian>))",
+    r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
+    r"|-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
+    r"|\.eyJ" + _B64URL + r"{10,}+\." + _B64URL + r"{20,}+(?P<key_mapbox>))"
     r"|hp(?:at|ss|ca|pa)_[A-Fa-f0-9]{32}(?P<key_shopify>)"
-    r"|q0(?:atp|csp)-[0-9A-Za-z_\-]{22,}+(?P<key_square>))",
-    r"PMAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}(?P<key_postman>)",
-    r"NRAK-[A-Z0-9]{27}(?P<key_newrelic>)",
+    r"|q0(?:atp|csp)-[0-9A-Za-z_\-]{22,}+(?P<key_square>)"
+    r"|ntry[us]_[A-Za-z0-9+/=_]{64,}+(?P<key_sentry>)"
+    r"|ecret_[A-Za-z0-9]{43}(?P<key_notion>))",
+    # Postman, New Relic, Contentful, Heroku, Google OAuth client secrets: the
+    # class lets "HMAK-" through, which ``_check_capital_prefix`` turns away.
+    r"[CGHNP](?:MAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}(?P<key_postman>)"
+    r"|RAK-[A-Z0-9]{27}(?P<key_newrelic>)"
+    r"|FPAT-[A-Za-z0-9_\-]{43}(?P<key_contentful>)"
+    r"|RKU-AA[A-Za-z0-9_\-]{58}(?P<key_heroku>)"
+    r"|OCSPX-[A-Za-z0-9_\-]{28}(?P<key_google_oauth>))",
+    r"bkua_" + _hex_with_digit(40) + r"(?P<key_buildkite>)",
+    r"n(?:pm_[A-Za-z0-9]{36}(?P<key_npm>)|tn_[A-Za-z0-9]{40,}+(?P<key_notion_ntn>))",
+    r"h(?:f_[A-Za-z]{34,}+(?P<key_huggingface>)"
+    r"|v[sbr]\.[A-Za-z0-9_\-]{24,}+(?P<key_vault>)"
+    # Slack's incoming webhooks: the whole URL is the secret.
+    r"|ttps?://h" + _SLACK_HOOK + r"(?P<key_slack_webhook>)"
+    r"|" + _SLACK_HOOK + r"(?P<key_slack_webhook_bare>))",
+    r"d(?:o[por]_v1_[a-f0-9]{64}(?P<key_digitalocean>)"
+    r"|api" + _hex_with_digit(32) + r"(?:-[0-9])?(?P<key_databricks>)"
+    r"|p\.(?:pt|st|sa|ct|scim)\.[A-Za-z0-9]{40,}+(?P<key_doppler>)"
+    r"|t0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}(?P<key_dynatrace>))",
+    r"p(?:ypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}+(?P<key_pypi>)"
+    r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>))",
+    r"lin_api_[A-Za-z0-9]{40}(?P<key_linear>)",
+    r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
 )
 
 
+def _value_end_ok(text: str, end: int) -> bool:
+    # A key runs on to the end of its token.
+    return end == len(text) or not (text[end].isalnum() or text[end] in "_-")
+
+
 def _check_key(text: str, start: int, end: int) -> tuple[int, int] | None:
-    # A key runs on to the end of its token; "sk-" prefixes words too, so
-    # such a key must mix digits or cases and not read as a slug of words.
-    if end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+    # "sk-" prefixes words too, so such a key must mix digits or cases and
+    # not read as a slug of words.
+    if not _value_end_ok(text, end):
         return None
     if text[start + 2] == "-":
         value = text[start + 3 : end]
@@ -60,26 +137,98 @@ def _check_key(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, end
 
 
-KINDS = {
-    group: Kind("secrets", "TOKEN", _check_key)
-    for group in (
-        "key_stripe",
-        "key_github",
-        "key_slack",
-        "key_slack_app",
-        "key_gitlab",
-        "key_grafana",
-        "key_grafana_sa",
-        "key_sendgrid",
-        "key_google",
-        "key_age",
-        "key_openai",
-        "key_shopify",
-        "key_square",
-        "key_postman",
-        "key_newrelic",
-    )
-}
+def _check_telegram(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The bot's id is part of the token: 8 to 10 digits and a colon before "AA"."""
+    if not _value_end_ok(text, end) or start < 9 or text[start - 1] != ":":
+        return None
+    digits = start - 1
+    while digits > 0 and start - 1 - digits < 10 and text[digits - 1] in "0123456789":
+        digits -= 1
+    if not 8 <= start - 1 - digits <= 10:
+        return None
+    before = text[digits - 1 : digits]  # "" at the start of the text
+    glued = before.isalnum() or (before != "" and before in "_.-")
+    # Glued to a word: only the Bot API's own path, ".../bot<token>/getMe".
+    if glued and not text.endswith("/bot", 0, digits):
+        return None
+    return digits, end
+
+
+_CAPITAL_PREFIXES = ("PMAK-", "NRAK-", "CFPAT-", "HRKU-", "GOCSPX-")
+
+
+def _check_capital_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if not text.startswith(_CAPITAL_PREFIXES, start):
+        return None
+    return _check_key(text, start, end)
+
+
+def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # The scheme stays, as "Bearer" does: only the token after it is replaced.
+    if not _value_end_ok(text, end):
+        return None
+    value = start + len("SSWS")
+    while text[value] in " \t":
+        value += 1
+    return value, end
+
+
+_GROUPS = (
+    "key_stripe",
+    "key_stripe_restricted",
+    "key_replicate",
+    "key_github",
+    "key_gitlab",
+    "key_grafana",
+    "key_grafana_sa",
+    "key_groq",
+    "key_slack",
+    "key_slack_app",
+    "key_brevo",
+    "key_xai",
+    "key_sendgrid",
+    "key_twilio",
+    "key_twilio_sid",
+    "key_google",
+    "key_age",
+    "key_atlassian",
+    "key_openai",
+    "key_mapbox",
+    "key_shopify",
+    "key_square",
+    "key_sentry",
+    "key_notion",
+    "key_buildkite",
+    "key_slack_webhook",
+    "key_slack_webhook_bare",
+    "key_npm",
+    "key_notion_ntn",
+    "key_huggingface",
+    "key_vault",
+    "key_digitalocean",
+    "key_databricks",
+    "key_doppler",
+    "key_dynatrace",
+    "key_pypi",
+    "key_pulumi",
+    "key_linear",
+    "key_stripe_webhook",
+)
+KINDS = {group: Kind("secrets", "TOKEN", _check_key) for group in _GROUPS}
+KINDS["key_telegram"] = Kind("secrets", "TOKEN", _check_telegram)
+KINDS.update(
+    {
+        group: Kind("secrets", "TOKEN", _check_capital_prefix)
+        for group in (
+            "key_postman",
+            "key_newrelic",
+            "key_contentful",
+            "key_heroku",
+            "key_google_oauth",
+        )
+    }
+)
+KINDS["key_okta"] = Kind("secrets", "TOKEN", _check_okta)
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
 # PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", "PGP PRIVATE
@@ -103,12 +252,18 @@ def may_hold_pem(text: str) -> bool:
 
 
 def may_hold_prefixed_key(text: str) -> bool:
-    """Whether a key of ``BRANCHES`` or a PEM block can occur: each holds one of these marks.
+    """Whether a key of ``BRANCHES`` or a PEM block can occur.
 
-    Grouped by a character of their own ("_" or "-"), which one search at
-    memory speed rules out for many lines, before the longer marks. Square's
-    and age's keys hold a digit in their prefix, which lets a text through
-    before this test.
+    Each holds one of these marks, or a digit: in its prefix (Square's
+    ``sq0``, age's ``-KEY-1``, Replicate's ``r8_``, DigitalOcean's ``_v1_``,
+    Dynatrace's ``dt0c01.``, PyPI's ``…S5vcmc``, Atlassian's ``ATATT3``),
+    before it (Telegram's bot id), at the start of its value (Okta's
+    ``00``), or because its run of hex must hold one (``_hex_with_digit``:
+    Twilio, Databricks, Pulumi, Buildkite, Brevo); digits are marks of
+    their own (``screen``). Notion's ``secret_`` is the word "secret", a mark
+    of its own too. Grouped by a character of their own ("_", "-",
+    "."), which one search at memory speed rules out for many lines, before
+    the longer marks.
     """
     return (
         (
@@ -120,6 +275,13 @@ def may_hold_prefixed_key(text: str) -> bool:
                 or "_pat_" in text
                 or "shp" in text
                 or "gl" in text
+                or "gsk_" in text
+                or "npm_" in text
+                or "ntn_" in text
+                or "hf_" in text
+                or "lin_api_" in text
+                or "whsec_" in text
+                or "sntry" in text
             )
         )
         or (
@@ -128,13 +290,26 @@ def may_hold_prefixed_key(text: str) -> bool:
                 "sk-" in text
                 or "xox" in text
                 or "-----BEGIN" in text
-                or "glpat-" in text
+                or "gl" in text
                 or "xapp-" in text
+                or "xai-" in text
                 or "AK-" in text
+                or "AT-" in text
+                or "KU-" in text
+                or "PX-" in text
             )
         )
         or ("z" in text and "AIza" in text)
-        or ("." in text and "SG." in text)
+        or (
+            "." in text
+            and (
+                "SG." in text
+                or "sk." in text
+                or "hv" in text
+                or "dp." in text
+                or "hooks.slack.com" in text
+            )
+        )
     )
 
 

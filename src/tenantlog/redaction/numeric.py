@@ -163,6 +163,33 @@ def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | Non
     return _check_ssn(text, start, end) if context.says_ssn(text, start) else None
 
 
+def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # Digit groups without a trunk prefix are a phone only after a phone word.
+    if not context.says_phone(text, start):
+        return None
+    return (start, end) if len(_digits(text[start:end])) in _NATIONAL_DIGITS else None
+
+
+def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A phone number whose start a card's, SSN's or IBAN's shape matched first.
+
+    The combined scan takes the first branch that matches, so "0034 912 345
+    678" reads as a 13-digit card, "0044 7911 123456" as an IBAN's groups and
+    "447911123456" as a card: when that kind turns the candidate away, the
+    number is judged as the phone a phone word before it may make it: a
+    national number (its own, longer, match) or a country code without "+".
+    """
+    if text[start] == "0":
+        national = _NATIONAL_AT.match(text, start)
+        return None if national is None else _check_national(text, start, national.end())
+    digits = text[start:end]
+    if not (11 <= len(digits) <= 15 and digits.isdigit()):
+        return None
+    if numbering.possible_number(digits) and context.says_phone(text, start):
+        return start, end
+    return None
+
+
 def _check_international(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The regex is greedy across spaces ("+44 20 7946 0958 200 OK"); the
     # longest prefix that is a possible number for its country wins. An
@@ -193,6 +220,16 @@ _EXT_BODY = (
 _EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
 _CARD_END = r"(?![0-9A-Za-z])"
+# National numbers after a phone word: "0", a trunk of up to five digits,
+# then groups; or the trunk in parentheses, "(020) 7946 0958". Groups take
+# every digit they can and the repeat is possessive, so a long run is read
+# once. The look-aheads turn away what cannot hold eight digits (times, dates).
+_NATIONAL = (
+    r"(?:0(?=(?:[ \-./]?[0-9]){7})[0-9]{1,5}+"
+    r"|\((?=0(?:[ \-./()]{0,2}[0-9]){7})0[1-9][0-9]{0,4}\))"
+    r"(?:[ \-./]?[0-9]{1,8}+){0,5}+" + _END
+)
+_NATIONAL_AT = re.compile(_NATIONAL, re.ASCII)
 
 
 def _ipv4_rest(group: str) -> str:
@@ -223,6 +260,9 @@ _AFTER_3_DIGITS = "|".join(
         # saying so: otherwise they are byte counts and ids.
         r"|[0-9]{6}(?<=[2-9][0-9]{9})" + _END + "(?P<phone_bare>)"
         r"|[0-9]{5}" + _END + "(?P<ssn_bare>)"
+        # Eleven or twelve digits: a country code without its "+" after a
+        # phone word ("msisdn=447911123456").
+        r"|[0-9]{7,8}" + _END + "(?P<phone_bare_long>)"
         # A lower-case IBAN's groups ("gb82 west 1234 5698 ..."): see ``iban``.
         r"|" + iban.AFTER_FIRST_GROUP + ")",
         r"-(?:[0-9][0-9]-[0-9]{4}" + _END + "(?P<ssn>)"
@@ -235,7 +275,10 @@ _AFTER_3_DIGITS = "|".join(
         # All-space groups: "415 555 0199" must fit the numbering plan (or
         # follow a phone word), "123 45 6789" needs an SSN word.
         r"|[0-9]{3} " + _LAST4 + "(?P<phone_spaced>)"
-        r"|[0-9]{2} [0-9]{4}" + _END + "(?P<ssn_spaced>))",
+        r"|[0-9]{2} [0-9]{4}" + _END + "(?P<ssn_spaced>)"
+        # Numbers without a trunk "0" after a phone word: Spain's "912 345 678",
+        # "612 34 56 78".
+        r"|[0-9]{2,3}(?: [0-9]{2,4}){1,3}" + _END + "(?P<phone_grouped>))",
     )
 )
 
@@ -266,19 +309,17 @@ BRANCHES = (
     + r"|[ \-.]\(?[0-9]{3}\)?[ \-.]?[0-9]{3}[ \-.]"
     + _LAST4
     + "(?P<phone_1>))",
-    # National numbers after a phone word: "0", a trunk of up to five digits,
-    # then groups; or the trunk in parentheses, "(020) 7946 0958". Tried only
-    # where no branch above matched. Groups take every digit they can and the
-    # repeat is possessive, so a long run is read once.
-    # The look-aheads turn away what cannot hold eight digits (times, dates).
-    r"(?:0(?=(?:[ \-./]?[0-9]){7})[0-9]{1,5}+"
-    r"|\((?=0(?:[ \-./()]{0,2}[0-9]){7})0[1-9][0-9]{0,4}\))"
-    r"(?:[ \-./]?[0-9]{1,8}+){0,5}+" + _END + "(?P<phone_national>)",
+    # National numbers after a phone word (``_NATIONAL``), where no branch
+    # above matched; where one did and was turned away, its kind tries them
+    # (``_check_hidden_phone``).
+    _NATIONAL + "(?P<phone_national>)",
 )
 
 _PHONE = Kind("phone", "PHONE", _check_nanp)
 _IPV4 = Kind("ip", "IP", _check_ipv4)
-_CARD = Kind("card", "CARD", _check_card)
+_HIDDEN_PHONE = Kind("phone", "PHONE", _check_hidden_phone)
+_CARD = Kind("card", "CARD", _check_card, also=_HIDDEN_PHONE)
+_SSN_BY_WORD = Kind("ssn", "SSN", _check_ssn_by_word, also=_HIDDEN_PHONE)
 KINDS: dict[str, Kind] = {
     "phone_intl": Kind("phone", "PHONE", _check_international),
     "phone_paren": _PHONE,
@@ -295,14 +336,16 @@ KINDS: dict[str, Kind] = {
     "phone_space": _PHONE,
     "phone_bare": Kind("phone", "PHONE", _check_phone_by_word),
     "phone_spaced": Kind("phone", "PHONE", _check_phone_spaced),
-    "ssn_bare": Kind("ssn", "SSN", _check_ssn_by_word),
-    "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word),
+    "ssn_bare": _SSN_BY_WORD,
+    "ssn_spaced": Kind(
+        "ssn", "SSN", _check_ssn_by_word, also=Kind("phone", "PHONE", _check_grouped_by_word)
+    ),
+    "phone_grouped": Kind("phone", "PHONE", _check_grouped_by_word),
+    "phone_bare_long": _HIDDEN_PHONE,
     "phone_1": _PHONE,
     "phone_national": Kind("phone", "PHONE", _check_national),
     # Groups of four after a first group of four digits: the end of a
     # lower-case IBAN, or a national number ("0151 2345 6789") that this
     # branch, matching first, would otherwise hide from its own.
-    "iban_tail": Kind(
-        "iban", "IBAN", iban.check_iban_tail, also=Kind("phone", "PHONE", _check_national)
-    ),
+    "iban_tail": Kind("iban", "IBAN", iban.check_iban_tail, also=_HIDDEN_PHONE),
 }

@@ -1,8 +1,9 @@
-"""Passwords and other secrets known by their name, and passwords inside URLs.
+"""Passwords and other secrets known by their name, and passwords in logins.
 
 A password can hold any character, so no shape finds it: its name does
 (``password=``, ``"passwd": "…"``, ``--password …``, ``PGPASSWORD=…``,
-``IDENTIFIED BY '…'``) or its place (``scheme://user:…@host``). The value
+``IDENTIFIED BY '…'``) or its place (``scheme://user:…@host``, Go's
+``user:…@tcp(host)``, Oracle's ``user/…@db``). The value
 is replaced whole, up to its delimiter: a quoted value to its closing quote
 (embedded spaces, ``;``, ``&`` and escaped quotes included), an unquoted one
 to the first space or separator of the syntax around it (``&`` of a query
@@ -23,6 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from tenantlog.redaction.addresses import may_hold_email
 from tenantlog.redaction.credentials import may_name_secret
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
@@ -32,14 +34,18 @@ _SUFFIX = (
     r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|confirm(?:ation)?"
     r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
 )
-# "password", "passwd" and "passphrase" may end any name ("PGPASSWORD",
+# "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
 # "newPassword", "db.password"); the short "pass" and "pwd" only a name of
 # their own or its last part ("DB_PASS", "MYSQL_PWD"), since inside a word
 # they are something else ("bypass", "compass"). "secret" ends many names
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    r"(?:pass(?:word|wd|phrase)|(?<![A-Za-z])(?:pass|pwd)|secret"
+    r"(?:pass(?:word|wd|phrase|wort)|(?<![A-Za-z])(?:pass|pwd|passe)|secret"
+    # Other languages' words: the Spanish, Swedish, Polish and Russian ones
+    # are looked for only in texts that are not ASCII (see ``screen``).
+    r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord|has(?:\u0142|\u0141)o"
+    r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.]))key)"
     + _SUFFIX
@@ -48,14 +54,15 @@ _NAME = (
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'".
 _IDENTIFIED_BY = r"identified[ \t]+by[ \t]+"
 
-# Where an unquoted value ends: white space, quotes and closing brackets
+# Where an unquoted value ends: white space (or a line break escaped as
+# "\n", as a JSON log writes a YAML dump), quotes and closing brackets
 # around the pair, and the separators of query strings, connection strings
 # and lists ("&", ";", ","), but only where the next pair's name follows or
 # the text pauses or closes: "p=Tr0ub4dor&3" is one password, "p=x&user=bob"
 # and "[p=x;]" are not. A closing bracket ends the value only where the
 # structure it closes ends too: "{p=x}", "(p=x)," but "p=abc}def" is one value.
 _UNQUOTED_END = re.compile(
-    r"[\s\"'<>|`]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    r"[\s\"'<>|`]|\\[nrt]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
 )
 # Values that hide nothing: already masked or empty of meaning.
@@ -65,6 +72,13 @@ _MASKED = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = "\"'`"
+
+
+def is_masked(value: str) -> bool:
+    """Whether a value hides nothing: masked already, or empty of meaning."""
+    return value.startswith("[REDACTED") or _MASKED.match(value) is not None
+
+
 # After a quoted word: a ":" that makes it a key.
 _KEY_AFTER = re.compile(r"[ \t]*:")
 _BLANK = " \t"
@@ -95,7 +109,7 @@ def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
         position = close + 1
 
 
-def _value_span(text: str, value_start: int) -> tuple[int, int] | None:
+def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     """The value starting at ``value_start`` (after its opening quote if any)."""
     if value_start >= len(text):
         return None
@@ -148,6 +162,13 @@ def _is_flag(text: str, start: int) -> bool:
     return text[first] == "-"
 
 
+def _next_word(text: str, position: int) -> str:
+    word_end = position
+    while word_end < len(text) and text[word_end].isalpha():
+        word_end += 1
+    return text[position:word_end]
+
+
 def _skip_blank(text: str, position: int) -> int:
     while position < len(text) and text[position] in _BLANK:
         position += 1
@@ -157,6 +178,24 @@ def _skip_blank(text: str, position: int) -> int:
 #: An XML attribute "value" after a quoted secret's name: '<property name="password"
 #: value="…"/>', '<add key="DbPassword" value="…"/>'.
 _VALUE_ATTRIBUTE = re.compile(r"[ \t]+value[ \t]*=[ \t]*(?=[\"'])", re.IGNORECASE)
+#: A name and its value in two fields: JSON's '"key": "smtp.password", "value": "…"',
+#: Kubernetes' "- name: DB_PASSWORD\n  value: …" (a real or an escaped line break).
+_VALUE_FIELD = re.compile(
+    r"[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=][ \t]*",
+    re.IGNORECASE,
+)
+#: Words that follow a flag's name in prose, not its value: Docker's "Using
+#: --password via the CLI is insecure".
+_PROSE_AFTER_FLAG = frozenset(
+    {"via", "is", "was", "on", "in", "the", "flag", "option", "and", "or", "for", "with"}
+    | {"instead", "from", "to", "argument", "parameter", "not", "must", "should", "of"}
+)
+#: In prose, what may come between a password's name and its value: "my password
+#: is …", "set the password to …".
+_PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IGNORECASE)
+_PROSE_TRAILING = ".,;:)]}\"'"
+_PASSWORD_SYMBOLS = frozenset("!@#$%^&*~+=?_-")
+_STRUCTURE = frozenset("<>=\"'/")
 #: An element's namespace prefix just before the name: "<auth:Password>".
 _NAMESPACE_BEFORE = re.compile(r"<[A-Za-z_][\w.\-]{0,40}:\Z")
 #: How far back an ARN's "arn:" may start before its resource type.
@@ -180,14 +219,45 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
     return value in _MYSQL_ANSWERS and text[max(0, start - 6) : start].casefold() == "using "
 
 
+def _looks_like_password(value: str) -> bool:
+    """A password in prose mixes letters and digits with capitals or symbols;
+    the words that follow "password" in a sentence ("reset", "incorrect") do not."""
+    if len(value) < 8 or value.startswith("[REDACTED") or not _STRUCTURE.isdisjoint(value):
+        return False  # a markup attribute or a key=value pair is no word of a sentence
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    mixed_case = value != value.lower() and value != value.upper()
+    return mixed_case or not _PASSWORD_SYMBOLS.isdisjoint(value)
+
+
+def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, int] | None:
+    """A password's name in a sentence, then a word only a password looks like:
+    "with password Ftp!Sync2024", "my password is Bluebird1987"."""
+    name = text[start:end].lower()
+    if "passw" not in name and "passphrase" not in name:
+        return None
+    filler = _PROSE_FILLER.match(text, position)
+    value_start = position if filler is None else filler.end()
+    value_end = value_start
+    while value_end < len(text) and not text[value_end].isspace():
+        value_end += 1
+    while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
+        value_end -= 1
+    if not _looks_like_password(text[value_start:value_end]):
+        return None
+    return value_start, value_end
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value after a secret's name and its separator, if there is one.
 
     Separators: ``=``, ``:``, ``:=``, ``=>`` (with or without spaces and
-    the quotes of a quoted key), ``<password>…`` in XML; a space alone
-    before a quoted value (``WITH PASSWORD 'x'``) or after a command-line
-    flag (``--password x``). A name followed by prose ("password reset
-    requested") has none of these and is left alone.
+    the quotes of a quoted key, or a subscript's ``]``), ``<password>…`` in
+    XML; a space alone before a quoted value (``WITH PASSWORD 'x'``) or
+    after a command-line flag (``--password x``); a ``value`` field after
+    the name's own (``"key": "smtp.password", "value": "x"``). After a
+    space in a sentence, only a word a password looks like is one
+    (``_prose_value``): "password reset requested" is left alone.
     """
     before = text[start - 1 : start]
     if before == "/":
@@ -195,7 +265,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
     if text[start] in "iI":  # IDENTIFIED BY: the match ends where the value starts
-        return _value_span(text, end)
+        return value_span(text, end)
+    field = _VALUE_FIELD.match(text, end)
+    if field is not None:
+        return value_span(text, field.end())
     position = end
     if text.startswith(('\\"', "\\'"), position):
         position += 2
@@ -203,7 +276,9 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         position += 1
         attribute = _VALUE_ATTRIBUTE.match(text, position)
         if attribute is not None:  # XML: '<property name="password" value="…"/>'
-            return _value_span(text, attribute.end())
+            return value_span(text, attribute.end())
+    if text[position : position + 1] == "]":
+        position += 1  # Python's settings["PASSWORD"] = "…"
     after_name = position
     position = _skip_blank(text, position)
     if text.startswith((":=", "=>"), position):
@@ -216,7 +291,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         ):
             return None  # an empty value: "password= user=bob" (INI's "password = x" has one)
         position += 1
-        span = _value_span(text, _skip_blank(text, position))
+        span = value_span(text, _skip_blank(text, position))
         if span is not None and _not_a_secret(text, start, end, text[position - 1], span):
             return None
         return span
@@ -236,13 +311,16 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         flag = _is_flag(text, start)
         if flag and text[position] == "-":
             return None  # the next flag: "--password --verbose" has no value here
+        if flag and _next_word(text, position).lower() in _PROSE_AFTER_FLAG:
+            return None
         if not flag and (text[start] not in "pP" or text[position] not in _QUOTES + "\\"):
             # Only a password's name, before a quote, needs no ":" or "=":
-            # 'Secret "db-creds" not found' names a Kubernetes object.
-            return None
+            # 'Secret "db-creds" not found' names a Kubernetes object. In a
+            # sentence, only a word that looks like a password is one.
+            return _prose_value(text, start, end, position)
     else:
         return None
-    return _value_span(text, _skip_blank(text, position))
+    return value_span(text, _skip_blank(text, position))
 
 
 # Every match of the names' pattern starts on one of these words (in any
@@ -333,9 +411,12 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 # (XML); a quote after spaces; after spaces, a flag's value, where the name
 # follows a "-" ("--password x", "--db-password x").
 _SEPARATED = (
-    rf"{_NAME}(?=\\?[\"']?[ \t]*[:=>]|[\"'][ \t]+value[ \t]*=)"
+    rf"{_NAME}(?=\\?[\"']?\]?[ \t]*[:=>]|[\"'][ \t]+value[ \t]*=)"
+    rf"|{_NAME}(?=[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=])"
     rf"|{_NAME}(?=[ \t]+\\?[\"'`])"
     rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
+    # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
+    rf"|{_NAME}(?=[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{{8}})"
 )
 
 NAMED_SCAN = Scan(
@@ -371,4 +452,67 @@ URL_SCAN = Scan(
     {"url_password": Kind("secrets", "SECRET", _check_url_password)},
     trigger=may_hold_url_password,
     flags=re.ASCII,
+)
+
+
+# Where a login before an "@" starts: after white space, a quote, "=" or a bracket.
+_LOGIN_REVERSED = re.compile(r"[^\s\"'`=({<>,;]+")
+_USER_NAME = re.compile(r"[\w.\-%+\\]+\Z")  # "DOMAIN\user" too
+#: How far a login may run back from its "@".
+_LOGIN_WINDOW = 128
+# Oracle's tools take "user/password@database": sqlplus, expdp, impdp, rman...
+_ORACLE_COMMAND = re.compile(
+    r"\b(?:sqlplus|sqlcl|expdp|impdp|exp|imp|rman|sqlldr|dgmgrl|conn(?:ect)?)\b[^|;&\n]*\Z"
+)
+_HOST_AND_PORT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])")
+
+
+def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password of a login written before an "@" without a URL's scheme.
+
+    Go's MySQL DSN ``user:pass@tcp(host:3306)/db`` (``@unix(…)``, ``@/db``),
+    Oracle's ``user/pass@db`` and ``jdbc:oracle:thin:user/pass@//host``, a
+    proxy's ``user:pass@proxy:3128``. A URL's login (``scheme://``) is
+    ``URL_SCAN``'s; an email address has no ":" or "/" before its "@".
+    """
+    # Read backwards, as an email's local part is: a run of "@" must not cost
+    # a walk back from each.
+    reversed_login = _LOGIN_REVERSED.match(text[max(0, start - _LOGIN_WINDOW) : start][::-1])
+    if reversed_login is None:
+        return None
+    token_start = start - reversed_login.end()
+    token = text[token_start:start]
+    if not token or "://" in token or "[REDACTED" in token:
+        return None
+    after = text[end : end + 5]
+    oracle_url = token.lower().startswith("jdbc:oracle")
+    if oracle_url or _ORACLE_COMMAND.search(text, max(0, token_start - 80), token_start):
+        login = token.rsplit(":", 1)[-1] if oracle_url else token
+        user, slash, password = login.partition("/")
+        separator_at = start - len(login) + len(user)
+    elif after.startswith(("tcp(", "unix(", "/")) and not after.startswith("//"):
+        user, slash, password = token.partition(":")
+        separator_at = token_start + len(user)
+    elif _HOST_AND_PORT.match(text, end):
+        user, slash, password = token.partition(":")
+        separator_at = token_start + len(user)
+        if not _USER_NAME.match(user):
+            return None
+    else:
+        return None
+    if not (slash and user and password) or is_masked(password):
+        return None
+    return separator_at + 1, start
+
+
+# From the "@" (rare in logs), the login is read backwards by the checker;
+# behind the emails' trigger, which holds wherever an "@" is.
+LOGIN_SCAN = Scan(
+    # What may follow such a login's "@" (an email's domain has a dot and no
+    # port): Go's "tcp(", "unix(" or "/db", a host and its port, Oracle's
+    # "//host" or a TNS alias. Other "@"s are turned away in C.
+    r"@(?=(?:tcp|unix)\(|/|[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])"
+    r"|[A-Za-z_][\w$#]*(?![\w.@\-:]))(?P<login_password>)",
+    {"login_password": Kind("secrets", "SECRET", _check_login)},
+    trigger=may_hold_email,
 )

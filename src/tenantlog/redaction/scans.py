@@ -13,7 +13,15 @@ from __future__ import annotations
 
 import re
 
-from tenantlog.redaction import addresses, credentials, iban, key_prefixes, numeric, passwords
+from tenantlog.redaction import (
+    addresses,
+    command_lines,
+    credentials,
+    iban,
+    key_prefixes,
+    numeric,
+    passwords,
+)
 from tenantlog.redaction.kinds import Scan
 
 # A value starts after a character that is not a letter or digit, nor "." or
@@ -24,12 +32,19 @@ from tenantlog.redaction.kinds import Scan
 _DELIMITER = r"[^0-9A-Za-z.\-_]"
 # The first characters of every branch below ("+", "(", digits; IBANs and key
 # ids in capitals; "b"/"B" of bearer and basic; "t" of tlk_; "s", "r", "g",
-# "x" of prefixed API keys, the others' in capitals). A branch with another
-# first character must add it.
-_STARTS = "0-9+(A-Zbtsrgx"
+# "x", "d", "h", "l", "n", "p", "w" (and "b" of bkua_) of prefixed API keys,
+# the others' in capitals). A branch with another first character must add
+# it: each lower-case letter costs every word starting with it a try of the
+# branches (the "p" of "payment", "pod", "probe"...).
+_STARTS = "0-9+(A-Zbtsrgxdhlnpw"
 
 COMBINED = Scan(
-    "|".join((*numeric.BRANCHES, *iban.BRANCHES, *credentials.BRANCHES, *key_prefixes.BRANCHES)),
+    # Numbers first (most values start with a digit), then the prefixed keys
+    # before IBANs: Twilio's "SK12…" would otherwise be taken for an IBAN, and
+    # rejected, at the same position. Where another branch starts with the
+    # same letter ("AKIA", "bearer"), the rest of a key's prefix is not what
+    # that branch matches.
+    "|".join((*numeric.BRANCHES, *key_prefixes.BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)),
     {**numeric.KINDS, **iban.KINDS, **credentials.KINDS, **key_prefixes.KINDS},
     flags=re.ASCII,
     lead=_DELIMITER,
@@ -49,4 +64,6 @@ ALL: tuple[Scan, ...] = (
     iban.LOWER_CASE_SCAN,
     key_prefixes.PEM_SCAN,
     passwords.URL_SCAN,
+    passwords.LOGIN_SCAN,
+    command_lines.FLAG_SCAN,
 )

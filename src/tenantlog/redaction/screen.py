@@ -27,14 +27,25 @@ redactor to one running every scan on every text. Why each set is complete:
   character ``re.IGNORECASE`` takes for one of their letters (the Kelvin
   sign for ``k``, the long s for ``s``) case-folds to it, so the words are
   looked for in ``str.casefold()`` of the text.
-* secrets: a prefixed key holds ``_live_``/``_test_`` (Stripe), ``gh``
+* secrets: a digit, which many prefixed keys hold in their prefix
+  (Square's ``sq0``, age's ``…-KEY-1``, ``r8_``, ``dop_v1_``,
+  ``dt0c01.``, ``pypi-…S5vcmc``, ``ATATT3``), before them (Telegram's bot
+  id), at the start of their value (Okta's ``00``) or in a run of hex the
+  pattern requires one in (Twilio, Databricks, Pulumi, Buildkite, Brevo);
+  any other prefixed key holds ``_live_``/``_test_`` (Stripe), ``gh``
   (``ghp_``…), ``_pat_`` (``github_pat_``), ``shp`` (Shopify), ``gl``
-  (GitLab, Grafana), ``sk-``, ``xox``, ``xapp-``, ``AK-`` (Postman, New
-  Relic), ``-----BEGIN``, ``AIza`` or ``SG.``, case-sensitive, or a digit
-  (Square's ``sq0``, age's ``…-KEY-1``) (``may_hold_prefixed_key``); a password in a
-  URL an ``@``; a secret's name ``pass``, ``pwd``, ``secret``, ``key`` or
-  ``identified`` (ASCII, case-insensitive: looked for in the case-folded
-  text, as above).
+  (GitLab, Grafana), ``gsk_``, ``npm_``, ``ntn_``, ``hf_``, ``lin_api_``,
+  ``whsec_``, ``sntry``, ``sk-``, ``xox``, ``xapp-``, ``xai-``, ``AK-``
+  (Postman, New Relic), ``AT-`` (Contentful), ``KU-`` (Heroku), ``PX-``
+  (Google OAuth), ``-----BEGIN``, ``AIza``, ``SG.``, ``sk.`` (Mapbox),
+  ``hv`` (Vault), ``dp.`` (Doppler) or ``hooks.slack.com``,
+  case-sensitive (``may_hold_prefixed_key``), or the word ``secret``
+  (Notion's ``secret_``); a password in a URL an ``@``; a secret's name
+  ``pass``, ``pwd``, ``secret``, ``key`` or ``identified`` (ASCII,
+  case-insensitive: looked for in the case-folded text, as above), or in a
+  text that is not ASCII one of ``names_secret_in_other_language``'s; a
+  command-line flag a ``-`` after a space, tab or quote
+  (``may_hold_flag_password``).
 * iban: a digit (the combined scan); a compact IBAN in lower case also
   ``iban`` or ``account`` in the case-folded text.
 """
@@ -44,7 +55,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
-from tenantlog.redaction.credentials import may_hold_jwt, may_name_secret
+from tenantlog.redaction.command_lines import may_hold_flag_password, search_flag_hint
+from tenantlog.redaction.credentials import (
+    may_hold_jwt,
+    may_name_secret,
+    names_secret_in_other_language,
+)
 from tenantlog.redaction.engine import CompiledScan
 from tenantlog.redaction.iban import may_name_bank_account
 from tenantlog.redaction.key_prefixes import may_hold_pem, may_hold_prefixed_key
@@ -61,8 +77,9 @@ _MARKS: dict[str, tuple[str, ...]] = {
     "email": ("@", "%40"),
     "aws_key": ("AKIA", "ASIA"),
     "token": ("eyJ", "tlk_"),
-    # Its prefixed keys are ruled out by ``may_hold_prefixed_key``, grouped.
-    "secrets": ("@",),
+    # Its prefixed keys are ruled out by ``may_hold_prefixed_key``, grouped;
+    # many of them hold a digit instead of a mark of their own.
+    "secrets": (*_DIGITS, "@"),
 }
 _WORDS: dict[str, tuple[str, ...]] = {
     "token": ("bearer", "basic", "token", "key", "secret"),
@@ -78,6 +95,7 @@ _TRIGGER_BITS: dict[Callable[[str], bool], int] = {
     may_name_bank_account: 16,
     may_hold_pem: 32,
     may_hold_url_password: 64,
+    may_hold_flag_password: 128,
 }
 
 
@@ -95,10 +113,36 @@ def _gated(marks: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((_GATES.get(mark, mark), mark) for mark in marks)
 
 
+def _holds_any(marks: tuple[tuple[str, str], ...]) -> Callable[[str], bool]:
+    """One expression of ``in`` tests, gate first, for a plan's marks or words.
+
+    A loop over the pairs cost more than the searches it ran: a line without
+    a mark tries every pair, and the loop's own steps were about a tenth of
+    what such a line cost. The expression is built from this module's
+    literals, written with ``repr``: nothing from a text or a tenant's
+    settings goes into it, only which detectors' marks are included.
+    """
+    tests = [
+        f"{mark!r} in text" if gate == mark else f"({gate!r} in text and {mark!r} in text)"
+        for gate, mark in marks
+    ]
+    source = "lambda text: " + (" or ".join(tests) if tests else "False")
+    test: Callable[[str], bool] = eval(source, {"__builtins__": {}})
+    return test
+
+
 class Plan:
     """The scans of one detector set, and the test that picks those a text needs."""
 
-    __slots__ = ("_by_bits", "_iban", "_marks", "_secrets", "_untriggered", "_words", "scans")
+    __slots__ = (
+        "_by_bits",
+        "_holds_mark",
+        "_holds_word",
+        "_iban",
+        "_secrets",
+        "_untriggered",
+        "scans",
+    )
 
     @property
     def untriggered(self) -> tuple[CompiledScan, ...]:
@@ -110,8 +154,11 @@ class Plan:
         # scan is usually let through by the first few tests. A KeyError for
         # a detector without marks: leaving it out would hide its values.
         chosen = sorted(enabled, key=lambda detector: _MARKS[detector] != _DIGITS)
-        self._marks = _gated(_unique(_MARKS[detector] for detector in chosen))
-        self._words = _gated(_unique(_WORDS.get(detector, ()) for detector in chosen))
+        self._holds_mark = _holds_any(_gated(_unique(_MARKS[detector] for detector in chosen)))
+        # Looked for in the case-folded text.
+        self._holds_word = _holds_any(
+            _gated(_unique(_WORDS.get(detector, ()) for detector in chosen))
+        )
         unknown = {scan.trigger for scan in scans} - {None} - _TRIGGER_BITS.keys()
         if unknown:  # a new trigger must be decided on in scans_for before it can be skipped
             raise ValueError(f"scan triggers the plan cannot rule out: {unknown}")
@@ -144,17 +191,22 @@ class Plan:
         detector is on: without it, no scan looks for "pass", "pwd" or
         "identified".
         """
-        for gate, mark in self._marks:
-            if gate in text and mark in text:
-                break
-        else:  # no mark: only a word or a prefixed key can let the text through
-            folded = text.casefold()
-            for gate, word in self._words:
-                if gate in folded and word in folded:
-                    break
-            else:
-                if not (self._secrets and may_hold_prefixed_key(text)):
-                    return ()
+        folded = text.casefold()
+        if not (
+            self._holds_mark(text)
+            or self._holds_word(folded)
+            # no mark nor word: only a prefixed key, a flag or a password's
+            # name in another language can let the text through
+            or (
+                self._secrets
+                and (
+                    may_hold_prefixed_key(text)
+                    or may_hold_flag_password(text)
+                    or (not text.isascii() and names_secret_in_other_language(folded))
+                )
+            )
+        ):
+            return ()
         bits = 0
         if "@" in text:  # may_hold_email, may_hold_url_password
             bits = 65 if "://" in text else 1
@@ -162,9 +214,16 @@ class Plan:
             bits = 1
         if "J" in text and "eyJ" in text:  # may_hold_jwt
             bits |= 2
-        if ":" in text and search_ipv6_hint(text) is not None:  # may_hold_ipv6
+        # may_hold_ipv6: its hint is "::" or four colons, which a count
+        # rules out for most lines (times, "level:") without a regex call.
+        # The count first: a two-character search ("::") over a long line
+        # costs more than counting one character.
+        if (
+            ":" in text
+            and (text.count(":") > 3 or "::" in text)
+            and search_ipv6_hint(text) is not None
+        ):
             bits |= 8
-        folded = text.casefold()
         if (  # may_name_secret
             ("k" in folded and ("token" in folded or "key" in folded))
             or "secret" in folded
@@ -174,12 +233,22 @@ class Plan:
                     "pass" in folded
                     or ("w" in folded and "pwd" in folded)
                     or ("y" in folded and "identified" in folded)
+                    or (not text.isascii() and names_secret_in_other_language(folded))
                 )
             )
         ):
             bits |= 4
-        if self._iban and ("iban" in folded or "account" in folded):  # may_name_bank_account
+        if self._iban and (  # may_name_bank_account
+            ("b" in folded and "iban" in folded) or "account" in folded
+        ):
             bits |= 16
-        if self._secrets and "-" in text and "-----BEGIN" in text:  # may_hold_pem
-            bits |= 32
+        if self._secrets and "-" in text:
+            # Each longer search behind a character many lines lack.
+            if "G" in text and "-----BEGIN" in text:  # may_hold_pem
+                bits |= 32
+            # may_hold_flag_password: one search for the "-" of a flag after a
+            # space or quote; four searches for " -" and the like cost more
+            # (about 1 µs each on 1 KB: a space starts many near matches).
+            if search_flag_hint(text) is not None:
+                bits |= 128
         return self._by_bits[bits]

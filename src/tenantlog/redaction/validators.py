@@ -29,6 +29,15 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (300, 305, frozenset({14, 16})),  # Diners Club
     (36, 36, frozenset({14, 16})),  # Diners Club
     (38, 39, frozenset({14, 16})),  # Diners Club
+    (2200, 2204, frozenset({16, 17, 18, 19})),  # Mir
+    # Maestro's own ranges, 12 to 19 digits (the scan finds 13 and more).
+    (5018, 5018, frozenset(range(12, 20))),
+    (5020, 5020, frozenset(range(12, 20))),
+    (5038, 5038, frozenset(range(12, 20))),
+    (5893, 5893, frozenset(range(12, 20))),
+    (6304, 6304, frozenset(range(12, 20))),
+    (6759, 6759, frozenset(range(12, 20))),
+    (6761, 6763, frozenset(range(12, 20))),
 )
 
 # Length of each country's IBAN (ISO 13616 registry). The length check comes

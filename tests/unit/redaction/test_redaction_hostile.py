@@ -13,6 +13,7 @@ from tenantlog.redaction import Redactor
 
 _TYPED = Redactor(style="typed")
 _JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"
+_SECRET = "[REDACTED:SECRET]"
 
 
 @pytest.mark.parametrize(
@@ -78,4 +79,46 @@ def test_redact_handles_costly_shapes(text: str, expected: str) -> None:
     ],
 )
 def test_redact_handles_costly_secret_shapes(text: str, expected: str) -> None:
+    assert _TYPED.redact(text) == expected
+
+
+# Command-line passwords, logins before an "@", passwords in sentences and
+# repeated secrets: 64 KiB of near misses, or of values, each (timed by
+# bench/redaction.py --section worst).
+_NEAR = 64 * 1024
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "@" after "@": no login (a run of them is turned away in C)
+        ("a@" * (_NEAR // 2), "a@" * (_NEAR // 2)),
+        # flags of other commands, and "-p" far from its command
+        (" -p 2222" * (_NEAR // 8), " -p 2222" * (_NEAR // 8)),
+        (
+            "mysql" + " -x" * (_NEAR // 3) + " -pS3cret",
+            "mysql" + " -x" * (_NEAR // 3) + " -pS3cret",
+        ),
+        (" -b a b c" * (_NEAR // 9), " -b a b c" * (_NEAR // 9)),
+        (" | sudo -S" * (_NEAR // 10), " | sudo -S" * (_NEAR // 10)),
+        # sentences whose words after "password" are no password
+        ("password reset " * (_NEAR // 15), "password reset " * (_NEAR // 15)),
+        # one value among many look-alikes is still found, once
+        (
+            "-u 1000:1000 " * 4000 + "curl -u a:b9",
+            "-u 1000:1000 " * 4000 + f"curl -u a:{_SECRET}",
+        ),
+        # a secret named once and repeated thousands of times: every repeat goes
+        (
+            "password=Hunter22 " + "Hunter22 " * 7000,
+            f"password={_SECRET} " + f"{_SECRET} " * 7000,
+        ),
+        # thousands of distinct named secrets: each named one goes
+        (
+            "".join(f"password=Pw{i:06d} " for i in range(6000)),
+            f"password={_SECRET} " * 6000,
+        ),
+    ],
+)
+def test_redact_handles_costly_command_line_and_login_shapes(text: str, expected: str) -> None:
     assert _TYPED.redact(text) == expected

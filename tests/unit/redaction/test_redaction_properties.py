@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tenantlog.redaction import Redactor, redact
+from tenantlog.redaction.context import says_identifier
 from tenantlog.redaction.validators import luhn_ok
 
 _TYPED = Redactor(style="typed")
@@ -108,6 +109,9 @@ def test_redact_removes_luhn_valid_card_anywhere(
 ) -> None:
     # GIVEN a valid card number between punctuation inside other text
     text = before + left + _format_card(number, style) + right + after
+    # (not after a word that makes it an identifier's value, "UUID 4000...",
+    # which is kept by design)
+    assume(not says_identifier(text, len(before) + len(left)))
     # WHEN redacted
     result = _TYPED.redact_counted(text)
     # THEN its digits are gone and it was counted as a card

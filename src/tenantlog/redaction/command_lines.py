@@ -1,0 +1,219 @@
+"""Passwords given to a command by a short flag, as shell history and CI logs show them.
+
+``curl -u user:pass``, ``mysql -pS3cret``, ``docker login -u ci -p x``,
+``sshpass -p x``, ``ldapsearch -w x``, ``redis-cli -a x``, ``sqlcmd -P x``,
+``smbclient -U user%pass``, ``keytool -storepass x``. A long flag that names
+the password (``--password x``) is found by its name (``passwords``); these
+flags name nothing, and most of them mean something else to other commands
+(``ssh -p 2222`` is a port, ``mysql -P 3306`` too, ``curl -w '%{http_code}'``
+a format), so each is taken for a password only where its command says so:
+the command's name earlier in the same command (after the last ``|``,
+``;``, ``&`` or line break). Only the password is replaced; the user name
+before a ``user:pass`` stays, as it does in a URL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tenantlog.redaction.kinds import Kind, Scan
+from tenantlog.redaction.passwords import is_masked, value_span
+
+#: How far back a command's name may be from its flag.
+_COMMAND_WINDOW = 200
+# A shell variable the log shows unexpanded ("$DB_PASS", "${PW}") is not the secret.
+_SHELL_WORD_END = re.compile(r"[\s|;&<>\"'`]")
+_REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\Z")
+
+# Commands whose "-p" glued to its value is the password ("-p" alone asks for it).
+_GLUED_P = ("mysql", "mariadb", "7z", "unrar")
+# The commands of each spaced flag whose value is a password.
+_SPACED = {
+    # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
+    "-p": ("login", "sshpass", "mongo"),
+    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen"),  # ssh-keygen's old passphrase
+    "-N": ("ssh-keygen",),  # its new passphrase
+    "-a": ("redis-cli", "keydb-cli"),
+    "-w": ("ldap",),  # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd
+}
+# httpie's commands, whose "-a" is "user:pass".
+_HTTPIE = re.compile(r"(?:^|[\s/])(?:https?|httpie|xh|xhs)\s")
+# Commands whose "-u user:group" names a user to run as, not a login.
+_RUN_AS = ("docker", "podman", "nerdctl", "chown")
+
+
+def _command(text: str, flag_start: int) -> str:
+    """The lower-cased command line before the flag, back to where its command starts."""
+    window = max(0, flag_start - _COMMAND_WINDOW)
+    before = text[window:flag_start]
+    # Four searches in C: a run of flags must not cost a regex over each window.
+    start = max(before.rfind("|"), before.rfind(";"), before.rfind("&"), before.rfind("\n"))
+    return before[start + 1 :].lower()
+
+
+def _argument(text: str, start: int) -> tuple[int, int] | None:
+    """A shell word: quoted (without its quotes), or up to a space or a separator."""
+    if text[start : start + 1] in ("'", '"'):
+        return value_span(text, start)
+    found = _SHELL_WORD_END.search(text, start)
+    end = len(text) if found is None else found.start()
+    return None if end == start or is_masked(text[start:end]) else (start, end)
+
+
+def _secret(
+    text: str, span: tuple[int, int] | None, argument: bool = True
+) -> tuple[int, int] | None:
+    """The span, unless it is no secret. ``argument``: the span is a whole argument,
+    which is the next flag when it starts with an unquoted "-"."""
+    if span is None or text.startswith("[REDACTED", span[0]):
+        return None  # a value replaced already
+    if argument and text[span[0]] == "-" and text[span[0] - 1 : span[0]] not in ("'", '"'):
+        return None  # the next flag
+    if _REFERENCE.match(text, span[0], span[1]):
+        return None
+    return span
+
+
+def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``-u user:pass`` (curl, httpie's ``-a``): the password after the user's ":"."""
+    span = _argument(text, end)
+    if span is None:
+        return None
+    value = text[span[0] : span[1]]
+    separator = ":"
+    percent, colon = value.find("%"), value.find(":")
+    if text[start + 1] == "U" and percent != -1 and (colon == -1 or percent < colon):
+        separator = "%"  # smbclient -U user%pass (curl's -U is user:pass)
+    user, found, password = value.partition(separator)
+    if not found or not password or any(c in user for c in " \t/@") or password[0] in "/~":
+        return None  # no login, or a host and its path ("rsync -a host:/srv")
+    if password.startswith("[REDACTED"):
+        return None  # replaced already: told before the command is read
+    if user.isdigit() and password.isdigit():
+        return None  # a user and group id: "docker run -u 1000:1000", "chroot --userspec"
+    command = _command(text, start)
+    if any(name in command for name in _RUN_AS):
+        return None  # "docker run --user app:app"
+    if text[start + 1] == "a" and _HTTPIE.search(command) is None:
+        return None  # "-a" is a login only to httpie ("rsync -a host:dir" is a copy)
+    if text[span[0]] == "-" and text[span[0] - 1 : span[0]] not in ("'", '"'):
+        return None  # the next flag
+    return _secret(text, (span[0] + len(user) + 1, span[1]), argument=False)
+
+
+def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``mysql -pS3cret``: the value glued to ``-p``."""
+    command = _command(text, start)
+    if not any(name in command for name in _GLUED_P):
+        return None
+    return _secret(text, _argument(text, end))
+
+
+def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``docker login -p x``, ``sshpass -p x``, ``ldapsearch -w x``: the next argument."""
+    flag = text[start : start + 2]
+    command = _command(text, start)
+    if not any(name in command for name in _SPACED.get(flag, ())):
+        return None
+    if (
+        flag == "-p"
+        and "login" not in command
+        and "mongo" not in command
+        and not command.rstrip().endswith("sshpass")
+    ):
+        return None  # "sshpass -p pw ssh -p 2222 host": the second is ssh's port
+    return _secret(text, _argument(text, end))
+
+
+def _check_store_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """keytool's and jarsigner's ``-storepass x``, ``-keypass x``: always a password."""
+    return _secret(text, _argument(text, end))
+
+
+def _check_batch(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``): the last argument."""
+    if "htpasswd" not in _command(text, start):
+        return None
+    # With -n there is no file: the user, then the password.
+    skipped = (_ONE_ARGUMENT if "n" in text[start:end] else _TWO_ARGUMENTS).match(text, end)
+    return None if skipped is None else _secret(text, _argument(text, skipped.end()))
+
+
+def _check_stdin(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``echo 'pw' | sudo -S``, ``| passwd --stdin``, ``| docker login --password-stdin``:
+    the text echoed into the command."""
+    pipe = text.rfind("|", max(0, start - _COMMAND_WINDOW), start)
+    if pipe == -1:
+        return None
+    echoed = _ECHOED.search(text, max(0, pipe - _COMMAND_WINDOW), pipe)
+    if echoed is None:
+        return None
+    value = "value" if echoed.group("value") is not None else "bare"
+    return _secret(text, echoed.span(value))
+
+
+def _check_secure_string(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """PowerShell's ``ConvertTo-SecureString 'pw' -AsPlainText``: the quoted text."""
+    window = max(0, start - _COMMAND_WINDOW)
+    quoted = _QUOTED_BEFORE.search(text, window, start)
+    # Looked for in the window, not the command: the password may hold a "&".
+    if quoted is None or "convertto-securestring" not in text[window : quoted.start()].lower():
+        return None
+    return _secret(text, quoted.span("value"))
+
+
+def may_hold_flag_password(text: str) -> bool:
+    """Whether ``FLAG_SCAN`` can find a flag: one after a space, tab or quote."""
+    return "-" in text and search_flag_hint(text) is not None
+
+
+# Arguments before htpasswd's password: quoted, or up to a space.
+_ARGUMENT = r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s|;&\"']+)[ \t]+"
+_ONE_ARGUMENT = re.compile(_ARGUMENT)
+_TWO_ARGUMENTS = re.compile(_ARGUMENT * 2)
+# "echo 'pw' |", "echo -n pw |", "printf '%s' pw |" just before the pipe.
+_ECHOED = re.compile(
+    r"(?:echo(?:[ \t]+-[ne]+)?|printf[ \t]+'%s\\?n?')[ \t]+"
+    r"(?:(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)|(?P<bare>[^\s|\"']+))[ \t]*\Z"
+)
+_QUOTED_BEFORE = re.compile(r"(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)[ \t]+\Z")
+_SPACED_KIND = Kind("secrets", "SECRET", _check_spaced)
+# After the first "-": "-u", "-U", "-a", "--user", "--proxy-user", "--auth".
+_USER_FLAG = (
+    r"(?:[uUa](?:[ \t]+|(?=[\"']))"
+    r"|-(?:user|proxy-user|auth)(?:[ \t]*=[ \t]*|[ \t]+|(?=[\"'])))"
+)
+# The literal "-" first: re skips to it in C, and most lines hold few; a flag
+# stands after a space (a shell command) or a quote (an argument vector
+# logged as a list: ["mysql", "-pS3cret"]).
+_FLAGS = (
+    "-(?<=[ \t\"']-)(?:"
+    + _USER_FLAG
+    + r"(?P<flag_user_password>)"
+    + r"|p(?=[^\s\-])(?P<flag_glued_password>)"
+    + r"|[pPawN][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?=[^\s\-])(?P<flag_batch_password>)"
+    + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
+    + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"
+    + r"|(?:src|dest)?(?:store|key)pass[ \t]+(?=[^\s\-])(?P<flag_store_password>)"
+    + ")"
+)
+# Whether a text holds a flag the scan would look at: the plan runs it (a
+# text with " -" seldom holds one) to spare most texts the scan's pass.
+search_flag_hint = re.compile(_FLAGS, re.ASCII).search
+
+FLAG_SCAN = Scan(
+    _FLAGS,
+    {
+        # "-a" is httpie's "user:pass" and redis-cli's password: tried as both.
+        "flag_user_password": Kind("secrets", "SECRET", _check_user_password, also=_SPACED_KIND),
+        "flag_glued_password": Kind("secrets", "SECRET", _check_glued),
+        "flag_spaced_password": _SPACED_KIND,
+        "flag_store_password": Kind("secrets", "SECRET", _check_store_password),
+        "flag_batch_password": Kind("secrets", "SECRET", _check_batch),
+        "flag_stdin_password": Kind("secrets", "SECRET", _check_stdin),
+        "flag_secure_string": Kind("secrets", "SECRET", _check_secure_string),
+    },
+    trigger=may_hold_flag_password,
+    flags=re.ASCII,
+)

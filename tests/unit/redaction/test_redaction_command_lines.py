@@ -1,0 +1,166 @@
+"""Passwords on command lines, logins before an "@", passwords in sentences and
+repeated secrets: each found whole, whatever it holds, and each near miss kept.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from tenantlog.redaction import Redactor
+from tenantlog.redaction.passwords import is_masked
+
+_TYPED = Redactor(style="typed")
+_SECRET = "[REDACTED:SECRET]"
+_ANY_LABEL = re.compile(r"\[REDACTED:[A-Z_]+\]")
+
+# What a password on a command line may hold unquoted: no space, quote or
+# shell separator; it starts with no "-" (that would be the next flag).
+_UNQUOTED = st.text(
+    string.ascii_letters + string.digits + "!#%*+.:=?@^_~/,", min_size=1, max_size=20
+).filter(lambda value: not value.startswith("-"))
+_QUOTED = st.text(
+    string.ascii_letters + string.digits + "!#$%*+-.:=?@^_~ ,;&()[]{}<>|", min_size=1, max_size=20
+)
+
+# Each form: the text before the value, the text after it, and whether the
+# value is written in single quotes.
+_FORMS = st.sampled_from(
+    [
+        ("mysql -u root -p", " shop", False),
+        ("mysqldump -h db -u backup -p'", "' orders", True),
+        ("docker login -u ci -p ", " registry.example.io", False),
+        ("sshpass -p '", "' ssh -p 2222 bastion", True),
+        ("ldapsearch -x -D cn=admin -w ", " -b dc=corp", False),
+        ("redis-cli -h cache -a ", " ping", False),
+        ("sqlcmd -S db -U sa -P '", "' -Q x", True),
+        ("keytool -list -storepass ", " -keystore a.jks", False),
+        ("curl -u deploy:", " https://x.example/v1", False),
+        ("curl --user 'svc:", "' https://x.example/v1", True),
+        ("echo '", "' | sudo -S apt-get update", True),
+        ("htpasswd -b /etc/nginx/.htpasswd admin ", "", False),
+        ("$p = ConvertTo-SecureString '", "' -AsPlainText -Force", True),
+    ]
+)
+
+
+@settings(max_examples=300)
+@given(_FORMS.flatmap(lambda form: st.tuples(st.just(form), _QUOTED if form[2] else _UNQUOTED)))
+def test_a_command_line_password_is_removed_whole(
+    case: tuple[tuple[str, str, bool], str],
+) -> None:
+    (before, after, quoted), value = case
+    # (values masked already, "***" or "null", and shell references are kept)
+    assume(value.strip() and not value.startswith("$") and not is_masked(value))
+    assume(not quoted or "'" not in value)
+    # (a value that names a command, "login" or "mongo", is read as one)
+    assume(not any(word in value.lower() for word in ("login", "mongo", "sshpass")))
+    # (a value that comes again in the command is removed there too; after a
+    # user's ":" a path is a host's, "rsync -a host:/srv")
+    assume(value not in before + after)
+    assume(not (before.endswith(":") and value[0] in "/~"))
+    text = before + value + after
+    # WHEN redacted
+    result = _TYPED.redact(text)
+    # THEN the value is gone whole (another detector may name it: an "@"
+    # or digits can make it an email or a number), and the command is kept
+    assert _ANY_LABEL.sub(_SECRET, result) == before + _SECRET + after
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ssh -p 2222 deploy@10.0.0.5",
+        "docker run --rm -u 1000:1000 -p 8080:80 nginx",
+        "docker exec --user app:app web sh",
+        "mysql -h db -P 3306 -u app -p shop",
+        "curl -s -w '%{http_code}' https://x.example/health",
+        "git checkout -b feature/x && git push -u origin HEAD",
+        "mkdir -p /srv/app && cp -pr a b && tar -pxzf a.tgz",
+        "curl -u $API_USER:$API_PASS https://x.example",
+        "ssh -p 2222 host; sshpass -p",
+        "sudo -S reboot",
+        "rsync -a host:dir/ /srv/backup",
+        "WARNING! Using --password via the CLI is insecure. Use --password-stdin.",
+    ],
+)
+def test_flags_that_are_no_password_are_kept(text: str) -> None:
+    redacted = _TYPED.redact(text)
+    assert "SECRET" not in redacted
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Go's MySQL DSN: the password, not the user or the address
+        ("app:Go!pw@tcp(db:3306)/shop", f"app:{_SECRET}@tcp(db:3306)/shop"),
+        ("app:pw2@unix(/run/mysqld.sock)/shop", f"app:{_SECRET}@unix(/run/mysqld.sock)/shop"),
+        # Oracle's user/password@database, after its tools or in a JDBC URL
+        ("sqlplus scott/T1ger@ORCL @x.sql", f"sqlplus scott/{_SECRET}@ORCL @x.sql"),
+        ("jdbc:oracle:thin:hr/Hr!pw@//ora:1521/S", f"jdbc:oracle:thin:hr/{_SECRET}@//ora:1521/S"),
+        # a proxy's login, with its domain
+        (
+            "proxy=CORP\\jo:W1nter@proxy.corp.example:8080",
+            f"proxy=CORP\\jo:{_SECRET}@proxy.corp.example:8080",
+        ),
+        # kept: an Oracle URL without a login, a path with "/" before an "@"
+        ("jdbc:oracle:thin:@ora01:1521/ORCL", "jdbc:oracle:thin:@ora01:1521/ORCL"),
+        ("see icons/logo@2x", "see icons/logo@2x"),
+    ],
+)
+def test_logins_before_an_at_sign(text: str, expected: str) -> None:
+    assert _TYPED.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "login failed with password Sp1ng!field, retrying",
+            f"login failed with password {_SECRET}, retrying",
+        ),
+        ("my password is Kangaroo2024 and", f"my password is {_SECRET} and"),
+        ("set the password to Orange$Tree5 now", f"set the password to {_SECRET} now"),
+        # words after "password" that no password looks like
+        ("password reset requested for user 42", None),
+        ("password is incorrect", None),
+        ("password hash sha256 mismatch", None),
+        ('<wsse:Password Type="PasswordText">[REDACTED]</wsse:Password>', None),
+    ],
+)
+def test_passwords_in_sentences(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+def test_a_named_secret_is_removed_where_it_is_repeated() -> None:
+    text = '{"password":"Kat3!Winter*","confirm":"Kat3!Winter*","hint":"Kat3!Winter*x"}'
+    # THEN each whole repeat goes; a longer word that holds it is another value
+    assert _TYPED.redact(text) == (
+        f'{{"password":"{_SECRET}","confirm":"{_SECRET}","hint":"Kat3!Winter*x"}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '{"key":"smtp.password","value":"m@il;2024"}',
+            f'{{"key":"smtp.password","value":"{_SECRET}"}}',
+        ),
+        (
+            "- name: DB_PASSWORD\\n  value: Pg!99\\n- name: X",
+            f"- name: DB_PASSWORD\\n  value: {_SECRET}\\n- name: X",
+        ),
+        ("- name: DB_PASSWORD\n  value: 'Pg!99'", f"- name: DB_PASSWORD\n  value: '{_SECRET}'"),
+        ("settings['PASSWORD'] = 'dj4ng0'", f"settings['PASSWORD'] = '{_SECRET}'"),
+        ("db:\\n  password: Tr0ub4dor&3\\n  pool: 20", f"db:\\n  password: {_SECRET}\\n  pool: 20"),
+        # a secret from another store: its reference, not its value
+        ("- name: DB_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db}", None),
+    ],
+)
+def test_a_password_named_in_another_field(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)
