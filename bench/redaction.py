@@ -503,6 +503,10 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "phone word, no +": _fill("msisdn=447911123456 "),
         "token flags": _fill(" --token abcDEF123456"),
         "token in prose, no flag": _fill("a token abcdefgh1 "),
+        "session names, no cookie": _fill("x_session=abcdefgh1234 "),
+        "environment keys": _fill("ADMIN_KEY=abcdefgh1234 "),
+        "FTP PASS after USER": _fill("USER u PASS Abc123! "),
+        "phone word, words between": _fill("phone a b c 0612345678 "),
     }
 
 

@@ -68,6 +68,8 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         local_start += 1
     if local_start >= start:
         return None
+    if text[local_start] == "+" and text.endswith(("sip:", "sips:", "tel:"), 0, local_start):
+        return None  # SIP's "sip:+447400488442@host": a phone number, found as one
     # Cheap tests first: most addresses are none of these.
     if start - local_start <= 3 and text[local_start:start] in _SERVICE_LOGINS:
         return None

@@ -23,7 +23,9 @@ from tenantlog.redaction.passwords import is_masked, value_span
 _COMMAND_WINDOW = 200
 # A shell variable the log shows unexpanded ("$DB_PASS", "${PW}") is not the secret.
 _SHELL_WORD_END = re.compile(r"[\s|;&<>\"'`]")
-_REFERENCE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?\Z")
+_REFERENCE = re.compile(
+    r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|\([A-Za-z_][A-Za-z0-9_]*\)|[A-Za-z_][A-Za-z0-9_]*)\Z"
+)
 
 # Commands whose "-p" glued to its value is the password ("-p" alone asks for it).
 _GLUED_P = ("mysql", "mariadb", "7z", "unrar")
@@ -55,6 +57,8 @@ def _argument(text: str, start: int) -> tuple[int, int] | None:
     """A shell word: quoted (without its quotes), or up to a space or a separator."""
     if text[start : start + 1] in ("'", '"'):
         return value_span(text, start)
+    if text.startswith(("${{", "{{"), start):
+        return None  # a template's reference: GitHub's "${{ secrets.TOKEN }}"
     found = _SHELL_WORD_END.search(text, start)
     end = len(text) if found is None else found.start()
     return None if end == start or is_masked(text[start:end]) else (start, end)
@@ -85,8 +89,11 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     if text[start + 1] == "U" and percent != -1 and (colon == -1 or percent < colon):
         separator = "%"  # smbclient -U user%pass (curl's -U is user:pass)
     user, found, password = value.partition(separator)
-    if not found or not password or any(c in user for c in " \t/@") or password[0] in "/~":
-        return None  # no login, or a host and its path ("rsync -a host:/srv")
+    # A domain may come before the user ("CORP/svc%pw", "CORP\\svc%pw"), not before
+    # a host's path ("rsync -a host:/srv").
+    forbidden = " \t@" if separator == "%" else " \t/@"
+    if not found or not password or any(c in user for c in forbidden) or password[0] in "/~":
+        return None
     if password.startswith("[REDACTED"):
         return None  # replaced already: told before the command is read
     if user.isdigit() and password.isdigit():
@@ -134,9 +141,21 @@ def _check_batch(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``): the last argument."""
     if "htpasswd" not in _command(text, start):
         return None
-    # With -n there is no file: the user, then the password.
-    skipped = (_ONE_ARGUMENT if "n" in text[start:end] else _TWO_ARGUMENTS).match(text, end)
-    return None if skipped is None else _secret(text, _argument(text, skipped.end()))
+    # With -n there is no file: the user, then the password. Other flags
+    # ("-b -c", "-B") may come between, and are no argument.
+    wanted = 1 if "n" in text[start:end] else 2
+    position = end
+    while True:
+        argument = _ARGUMENT.match(text, position)
+        if argument is None:
+            return None
+        if text[position] != "-":
+            if wanted == 0:
+                return _secret(text, _argument(text, position))
+            wanted -= 1
+        elif "n" in argument.group():
+            wanted = min(wanted, 1)  # "-b -n user pw"
+        position = argument.end()
 
 
 def _check_stdin(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -168,9 +187,7 @@ def may_hold_flag_password(text: str) -> bool:
 
 
 # Arguments before htpasswd's password: quoted, or up to a space.
-_ARGUMENT = r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s|;&\"']+)[ \t]+"
-_ONE_ARGUMENT = re.compile(_ARGUMENT)
-_TWO_ARGUMENTS = re.compile(_ARGUMENT * 2)
+_ARGUMENT = re.compile(r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s|;&\"']+)(?:[ \t]+|\Z)")
 # "echo 'pw' |", "echo -n pw |", "printf '%s' pw |" just before the pipe.
 _ECHOED = re.compile(
     r"(?:echo(?:[ \t]+-[ne]+)?|printf[ \t]+'%s\\?n?')[ \t]+"
@@ -192,7 +209,7 @@ _FLAGS = (
     + r"(?P<flag_user_password>)"
     + r"|p(?=[^\s\-])(?P<flag_glued_password>)"
     + r"|[pPawN][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
-    + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?=[^\s\-])(?P<flag_batch_password>)"
+    + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"
     + r"|(?:src|dest)?(?:store|key)pass[ \t]+(?=[^\s\-])(?P<flag_store_password>)"

@@ -12,17 +12,21 @@ import re
 
 _WINDOW = 48
 
-# The word must be followed by nothing but punctuation and filler ("is",
-# "no.", "at") up to the number: a redacted value in between (a placeholder
-# has letters) then never brings a word into reach on a second pass.
+# The word may be followed by up to three words, each ended by a space or a
+# separator, then the number: "Tél. domicile : 05 43…", "telefone residencial
+# (21) 5862-8848", "phone (home): …". A word holds no digit, bracket or colon,
+# so a placeholder ("[REDACTED:PHONE]") in between never brings a phone word
+# into reach on a second pass. The word must not continue another word
+# ("Bestellnummer" holds "tel"): ``says_phone`` looks again after such a match.
 _PHONE_WORDS = re.compile(
-    r"(?:phone|t[e\u00e9]l|mobile?|mob|cell|fax|sms|msisdn|whatsapp|contact|handy|rufnummer|landline"
-    r"|hotline|helpline|voicemail|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|\bph"
-    # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von".
-    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel)\w{0,12}\.?"
+    r"(?:phone|t[e\u00e9]l|tlf|tfno|mobile?|mob|cell|celular|fax|sms|msisdn|whatsapp|contact"
+    r"|kontakt|handy|rufnummer|festnetz|landline|gsm|natel|hotline|helpline|voicemail"
+    r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|ph"
+    # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von";
+    # SMPP's addresses.
+    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|(?:dest|source)_addr)\w{0,12}\.?"
     r"[\"']?\s*[:=#]?\s*[\"'(]?\s*"
-    r"(?:(?:is|no\.?|number|num|nr|me|at|on|from|to|via|al|au|von|unter|fisso|fixe|fijo)"
-    r"\s*[:=#]?\s*){0,3}\Z",
+    r"(?:\(?[^\W\d_]{1,14}+\.?\)?(?:\s+|\s*[:=#]\s*)){0,3}\Z",
     re.IGNORECASE,
 )
 _SSN_WORDS = re.compile(
@@ -98,7 +102,14 @@ def says_identifier(text: str, start: int) -> bool:
 
 def says_phone(text: str, start: int) -> bool:
     """True when a phone-related word appears shortly before ``start``."""
-    return _PHONE_WORDS.search(text, max(0, start - _WINDOW), start) is not None
+    window = max(0, start - _WINDOW)
+    before = text[window:start]
+    if before.lower() == before.upper():
+        return False  # no letter, so no word: a run of digit groups costs no search
+    found = _PHONE_WORDS.search(text, window, start)
+    while found is not None and found.start() and text[found.start() - 1].isalpha():
+        found = _PHONE_WORDS.search(text, found.start() + 1, start)
+    return found is not None
 
 
 def says_ssn(text: str, start: int) -> bool:

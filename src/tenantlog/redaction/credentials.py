@@ -13,7 +13,8 @@ import re
 from tenantlog.redaction.kinds import Kind, Scan
 
 _QUOTES_AND_SPACE = " \t\"'"
-_TOKEN_VALUE = r"[A-Za-z0-9\-._~+/%]{8,}=*(?![A-Za-z0-9\-._~+/%=])"
+# Laravel's APP_KEY writes "base64:" before its key.
+_TOKEN_VALUE = r"(?:base64:)?[A-Za-z0-9\-._~+/%]{8,}=*(?![A-Za-z0-9\-._~+/%=])"
 
 
 def _looks_secret(value: str) -> bool:
@@ -140,13 +141,33 @@ def may_name_secret(text: str) -> bool:
     folded = text.casefold()
     # A rare character first: found at memory speed, and many lines have none.
     return (
-        ("k" in folded and ("token" in folded or "key" in folded))
+        ("k" in folded and ("token" in folded or "key" in folded or "psk" in folded))
         or "secret" in folded
+        or ("=" in text and holds_session_pair(folded))
         or "pass" in folded
-        or ("w" in folded and "pwd" in folded)
+        or ("w" in folded and "pw" in folded)
         or ("y" in folded and "identified" in folded)
         or (not text.isascii() and names_secret_in_other_language(folded))
     )
+
+
+# What may follow "sess" up to the "=" of a session cookie's name.
+_REST_OF_NAME = re.compile(r"[\w.\-]*=")
+
+
+def holds_session_pair(folded: str) -> bool:
+    """Whether a case-folded text holds a session cookie's name and its "=".
+
+    Most lines that say "session" hold none. ``str.find`` for "sess", then the
+    rest of a name at each: a case-insensitive regex search would step
+    through the whole text instead.
+    """
+    at = folded.find("sess")
+    while at != -1:
+        if _REST_OF_NAME.match(folded, at + 4):
+            return True
+        at = folded.find("sess", at + 4)
+    return False
 
 
 # Words for "password" that do not hold "pass" and are written with letters
@@ -165,11 +186,55 @@ def names_secret_in_other_language(folded: str) -> bool:
 
 
 def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
-    if _SECRET_NAME.search(text, max(0, start - 32), start) is None:
+    if text[start - 1 : start] in ("d", "D"):
+        # No secret's name ends so, only session cookies' ("JSESSIONID"): most
+        # such names are ids ("trace_id=") and cost no search.
+        return _value_after(text, start, end, 1) if _names_key_or_session(text, start) else None
+    if _SECRET_NAME.search(text, max(0, start - 32), start) is None and not (
+        _names_key_or_session(text, start)
+    ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
         if attribute is None or _SECRET_NAME.search(attribute.group("name")) is None:
             return None
     return _value_after(text, start, end, 1)
+
+
+# An environment variable named "…_KEY" holds a key ("ALGOLIA_ADMIN_KEY=…"),
+# unless its name says the key is public or an index's.
+_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_KEY")
+_NOT_SECRET_KEYS = re.compile(
+    r"(?:PUBLIC|PUBLISHABLE|PARTITION|SORT|CACHE|PRIMARY|IDEMPOTENCY|FOREIGN|ROUTING|HASH"
+    r"|RANGE|SEARCH|SITE|DEDUP|LOOKUP|OBJECT|GROUP|MESSAGE|TRACE|REQUEST|UNIQUE)_KEY\Z"
+)
+# Session cookies: their value is the login. The distinctive names anywhere;
+# any name with "sess" in it only in a cookie header.
+_SESSION_COOKIES = frozenset(
+    {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid"}
+)
+#: How far back a cookie header may start before a session cookie.
+_COOKIE_WINDOW = 400
+# The name before an "=", read backwards (its end is known, its start is not:
+# a search forward would try every position before it).
+_NAME_REVERSED = re.compile(r"[\w.\-]{1,64}")
+
+
+def _names_key_or_session(text: str, start: int) -> bool:
+    """Whether the name before "=" at ``start`` is an environment key or a session cookie."""
+    if text[start] != "=":
+        return False
+    reversed_name = _NAME_REVERSED.match(text[max(0, start - 64) : start][::-1])
+    if reversed_name is None:
+        return False
+    name = reversed_name.group()[::-1]
+    if _ENV_KEY.fullmatch(name):
+        return _NOT_SECRET_KEYS.search(name) is None
+    folded = name.lower()
+    if "sess" not in folded and folded != "connect.sid":
+        return False
+    return (
+        folded.lstrip("_") in _SESSION_COOKIES
+        or "cookie" in text[max(0, start - _COOKIE_WINDOW) : start].lower()
+    )
 
 
 def _parameter_scan(delimiter: str) -> Scan:
@@ -183,7 +248,7 @@ def _parameter_scan(delimiter: str) -> Scan:
         re.escape(delimiter)
         # "token=", "token": and "TOKEN = " (INI, HCL, Python); an XML
         # attribute "value=" after the name's own attribute.
-        + r"(?:(?<=[nNyYtT].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].))"
+        + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].))"
         + r"\s*[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",

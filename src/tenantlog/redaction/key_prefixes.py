@@ -16,9 +16,9 @@ whatever the parameter or header around them:
   Contentful ``CFPAT-``; Notion ``ntn_`` and ``secret_``; Linear
   ``lin_api_``; Atlassian ``ATATT3``; Heroku ``HRKU-``; Mapbox secret
   tokens ``sk.eyJ…``;
-* Google ``AIza…`` and OAuth client secrets ``GOCSPX-``; OpenAI-style
+* Google ``AIza…``, OAuth client secrets ``GOCSPX-`` and access tokens ``ya29.``; OpenAI-style
   ``sk-…``; xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
-  ``hf_``; Grafana ``glc_``/``glsa_``;
+  ``hf_``; Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``;
 * HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
@@ -65,7 +65,8 @@ _SLACK_HOOK = r"ooks\.slack\.com/services/T[A-Z0-9]{8,}/B[A-Z0-9]{8,}/[A-Za-z0-9
 
 BRANCHES = (
     r"r(?:k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe_restricted>)"
-    r"|8_[A-Za-z0-9]{37}(?P<key_replicate>))",
+    r"|8_[A-Za-z0-9]{37}(?P<key_replicate>)"
+    r"|ubygems_" + _hex_with_digit(48) + r"(?P<key_rubygems>))",
     r"g(?:(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)"
     r"|l(?:(?:pat|rt|dt|ptt|ft|soat)-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
     r"|c_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_grafana>)"
@@ -114,6 +115,8 @@ BRANCHES = (
     r"p(?:ypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}+(?P<key_pypi>)"
     r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>))",
     r"lin_api_[A-Za-z0-9]{40}(?P<key_linear>)",
+    # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
+    r"ya29\.[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
 )
 
@@ -177,6 +180,8 @@ _GROUPS = (
     "key_stripe",
     "key_stripe_restricted",
     "key_replicate",
+    "key_rubygems",
+    "key_google_access",
     "key_github",
     "key_gitlab",
     "key_grafana",

@@ -23,7 +23,9 @@ _END = r"(?![0-9A-Za-z_\-])(?!\.[0-9])"
 _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
 _EXTENSION = re.compile(
-    r"(?:,?[ ]?(?:ext(?:ension)?\.?|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE | re.ASCII
+    r"(?:,?[ ]?(?:ext(?:ension)?\.?|[x#]|poste|int\.|toestel|wew\.|durchwahl|ramal)[ ]?|;ext=)"
+    r"[0-9]+$",
+    re.IGNORECASE | re.ASCII,
 )
 
 
@@ -38,7 +40,7 @@ def _digits(text: str) -> str:
 
 def _without_extension(candidate: str) -> str:
     """The number without its extension; most have none, and need no regex to say so."""
-    if ";" in candidate or "#" in candidate or "x" in candidate.lower():
+    if ";" in candidate or "#" in candidate or candidate.lower() != candidate.upper():
         return _EXTENSION.sub("", candidate)
     return candidate
 
@@ -183,11 +185,11 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
         national = _NATIONAL_AT.match(text, start)
         return None if national is None else _check_national(text, start, national.end())
     digits = text[start:end]
-    if not (11 <= len(digits) <= 15 and digits.isdigit()):
+    if not (9 <= len(digits) <= 15 and digits.isdigit()) or not context.says_phone(text, start):
         return None
-    if numbering.possible_number(digits) and context.says_phone(text, start):
-        return start, end
-    return None
+    # Nine or ten digits are a national number without its trunk ("621302088");
+    # more, a country code and its number.
+    return (start, end) if len(digits) <= 10 or numbering.possible_number(digits) else None
 
 
 def _check_international(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -214,8 +216,11 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
 # An extension belongs to the number: "x204", "ext. 12", "Ext 12", "extension 12",
 # "#12", ";ext=12" (RFC 3966). Letters are spelled out in both cases: the
 # combined scan is case-sensitive.
+# Also French "poste", Italian "int.", Dutch "toestel", Polish "wew.", German
+# "Durchwahl", Portuguese "ramal".
 _EXT_BODY = (
-    r"(?:,?[ ]?(?:[Ee][Xx][Tt](?:[Ee][Nn][Ss][Ii][Oo][Nn])?\.?|[Xx#])[ ]?|;[Ee][Xx][Tt]=)[0-9]{1,6}"
+    r"(?:,?[ ]?(?:[Ee][Xx][Tt](?:[Ee][Nn][Ss][Ii][Oo][Nn])?\.?|[Xx#]|[Pp]oste|[Ii]nt\."
+    r"|[Tt]oestel|[Ww]ew\.|[Dd]urchwahl|[Rr]amal)[ ]?|;[Ee][Xx][Tt]=)[0-9]{1,6}"
 )
 _EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
@@ -226,7 +231,7 @@ _CARD_END = r"(?![0-9A-Za-z])"
 # once. The look-aheads turn away what cannot hold eight digits (times, dates).
 _NATIONAL = (
     r"(?:0(?=(?:[ \-./]?[0-9]){7})[0-9]{1,5}+"
-    r"|\((?=0(?:[ \-./()]{0,2}[0-9]){7})0[1-9][0-9]{0,4}\))"
+    r"|\((?=0?[1-9](?:[ \-./()]{0,2}[0-9]){6})0?[1-9][0-9]{0,4}\))"
     r"(?:[ \-./]?[0-9]{1,8}+){0,5}+" + _END
 )
 _NATIONAL_AT = re.compile(_NATIONAL, re.ASCII)
@@ -267,7 +272,9 @@ _AFTER_3_DIGITS = "|".join(
         r"|" + iban.AFTER_FIRST_GROUP + ")",
         r"-(?:[0-9][0-9]-[0-9]{4}" + _END + "(?P<ssn>)"
         r"|" + _LAST4 + "(?P<phone_local>)"  # the seed's seven-digit "555-0199"
-        r"|" + _PHONE_TAIL + "(?P<phone_dash>))",
+        r"|" + _PHONE_TAIL + "(?P<phone_dash>)"
+        # Poland's "607-939-278", after a phone word.
+        r"|[0-9]{3}-[0-9]{3}" + _END + "(?P<phone_grouped_dash>))",
         r"\." + _PHONE_TAIL + "(?P<phone_dot>)",
         # "x(415) 555-0199": the "(" was taken as the delimiter; see the checker.
         r"\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren_glued>)",
@@ -304,7 +311,12 @@ BRANCHES = (
     + _ipv4_rest("ipv4_2")
     + "|[0-9](?:"
     + _AFTER_3_DIGITS
-    + "))"
+    + ")"
+    # Two digits, then groups after a phone word: Portugal's "21 589 5376",
+    # Poland's "22 393 67 76" (spaces only: "12-05-2024" is a date).
+    + r"| [0-9]{2,4}(?: [0-9]{2,4}){1,3}"
+    + _END
+    + "(?P<phone_grouped_2>))"
     # "1-800-555-0199", "1 (800) 555-0199": the checker makes sure the "1" leads.
     + r"|[ \-.]\(?[0-9]{3}\)?[ \-.]?[0-9]{3}[ \-.]"
     + _LAST4
@@ -341,6 +353,8 @@ KINDS: dict[str, Kind] = {
         "ssn", "SSN", _check_ssn_by_word, also=Kind("phone", "PHONE", _check_grouped_by_word)
     ),
     "phone_grouped": Kind("phone", "PHONE", _check_grouped_by_word),
+    "phone_grouped_2": Kind("phone", "PHONE", _check_grouped_by_word),
+    "phone_grouped_dash": Kind("phone", "PHONE", _check_grouped_by_word),
     "phone_bare_long": _HIDDEN_PHONE,
     "phone_1": _PHONE,
     "phone_national": Kind("phone", "PHONE", _check_national),

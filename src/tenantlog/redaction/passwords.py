@@ -35,13 +35,14 @@ _SUFFIX = (
     r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
-# "newPassword", "db.password"); the short "pass" and "pwd" only a name of
+# "newPassword", "db.password"); the short "pass", "pwd", "pw" and "psk" only a name of
 # their own or its last part ("DB_PASS", "MYSQL_PWD"), since inside a word
 # they are something else ("bypass", "compass"). "secret" ends many names
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    r"(?:pass(?:word|wd|phrase|wort)|(?<![A-Za-z])(?:pass|pwd|passe)|secret"
+    r"(?:pass(?:word|wd|phrase|wort)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)|(?<=require)pass"
+    r"|secret"
     # Other languages' words: the Spanish, Swedish, Polish and Russian ones
     # are looked for only in texts that are not ASCII (see ``screen``).
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord|has(?:\u0142|\u0141)o"
@@ -66,12 +67,22 @@ _UNQUOTED_END = re.compile(
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
 )
 # Values that hide nothing: already masked or empty of meaning.
+# References name where the value lives: "${DB_PASSWORD}", Kubernetes'
+# "$(DB_PASSWORD)", an upper-case shell variable "$DB_PASS", templates
+# ("{{ vault_smtp_password }}", GitHub's "${{ secrets.X }}"), Vault and AWS
+# Secrets Manager paths; masks a framework wrote ("[FILTERED]", "(sensitive value)").
 _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
-    r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s)\Z",
+    r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)|(?-i:\$[A-Z_][A-Z0-9_]*)"
+    r"|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
+    r"|vault:\S+|arn:aws:secretsmanager:\S+)\Z",
     re.IGNORECASE,
 )
 _QUOTES = "\"'`"
+# A JDBC URL's properties after its port: ";database=crm".
+_PROPERTY = re.compile(r";[ \t]*[A-Za-z][\w.]*=")
+# A variable in code, closed by a bracket or a comma right after its name.
+_CODE_VARIABLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*(?=[),}\]])")
 
 
 def is_masked(value: str) -> bool:
@@ -130,12 +141,14 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         if first in "{[(<":  # a structure, not a value (and never a placeholder)
             return None
         search_from = value_start
-        if text.startswith("${", value_start):
-            close = text.find("}", value_start)
+        if text.startswith(("${", "$("), value_start):
+            close = text.find("}" if text[value_start + 1] == "{" else ")", value_start)
             if close != -1:
                 if close + 1 == len(text) or _UNQUOTED_END.match(text, close + 1):
-                    return None  # a reference to the value, not the value: "${DB_PASSWORD}"
+                    return None  # a reference to the value: "${DB_PASSWORD}", "$(DB_PASSWORD)"
                 search_from = close + 1  # "${PREFIX}s3cret": the value runs on past it
+        elif _CODE_VARIABLE.match(text, value_start):
+            return None  # GraphQL's "login(email:$e,password:$p)"
         if _INNER_PAIR.match(text, value_start):
             # "secret: password=x": the inner pair is found by itself. Tested
             # before the end is looked for: "password=" repeated would
@@ -195,6 +208,8 @@ _PROSE_AFTER_FLAG = frozenset(
 _PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IGNORECASE)
 _PROSE_TRAILING = ".,;:)]}\"'"
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*~+=?_-")
+#: A secret in a sentence is a key, longer than a password need be.
+_PROSE_SECRET_LENGTH = 16
 _STRUCTURE = frozenset("<>=\"'/")
 #: An element's namespace prefix just before the name: "<auth:Password>".
 _NAMESPACE_BEFORE = re.compile(r"<[A-Za-z_][\w.\-]{0,40}:\Z")
@@ -210,10 +225,14 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
     ``pass: 3 fail: 0`` (a test runner's tally), ``(using password: YES)`` (MySQL)."""
     name = text[start:end]
     value = text[span[0] : span[1]]
+    if text[start - 1 : start] == "$" and text[span[0] - 1 : span[0]] not in _QUOTES:
+        return True  # a variable set from code: PowerShell's "$pw = ConvertTo-SecureString …"
     folded = name.casefold()
     alone = text[start - 1 : start] not in ("_", ".", "-")  # not "MYSQL_PWD", "DB_PASS"
     if folded == "pwd" and alone and value[:1] in ("/", "~"):
         return True
+    if value.isdigit() and text.startswith(" bytes", span[1]):
+        return True  # "kubectl describe secret": "password:  16 bytes"
     if folded == "pass" and alone and separator == ":":
         return name == "PASS" or value.isdigit()
     return value in _MYSQL_ANSWERS and text[max(0, start - 6) : start].casefold() == "using "
@@ -230,11 +249,27 @@ def _looks_like_password(value: str) -> bool:
     return mixed_case or not _PASSWORD_SYMBOLS.isdisjoint(value)
 
 
+#: How far back FTP's "USER" may be from its "PASS".
+_FTP_WINDOW = 80
+
+
+def _ftp_password(text: str, position: int) -> tuple[int, int] | None:
+    """FTP's "USER ftpuser … PASS S3cret": the word after "PASS", whatever it is."""
+    value_end = position
+    while value_end < len(text) and not text[value_end].isspace():
+        value_end += 1
+    value = text[position:value_end]
+    return None if not value or is_masked(value) else (position, value_end)
+
+
 def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, int] | None:
     """A password's name in a sentence, then a word only a password looks like:
     "with password Ftp!Sync2024", "my password is Bluebird1987"."""
+    if text.startswith("PASS", start) and "USER " in text[max(0, start - _FTP_WINDOW) : start]:
+        return _ftp_password(text, position)
     name = text[start:end].lower()
-    if "passw" not in name and "passphrase" not in name:
+    secret = "secret" in name  # "API key SK… secret BptgvyjgsvL46crOSaT21aOQ…"
+    if "passw" not in name and "passphrase" not in name and not secret:
         return None
     filler = _PROSE_FILLER.match(text, position)
     value_start = position if filler is None else filler.end()
@@ -243,7 +278,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         value_end += 1
     while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
         value_end -= 1
-    if not _looks_like_password(text[value_start:value_end]):
+    value = text[value_start:value_end]
+    if not _looks_like_password(value) or (secret and len(value) < _PROSE_SECRET_LENGTH):
         return None
     return value_start, value_end
 
@@ -324,10 +360,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 # Every match of the names' pattern starts on one of these words (in any
-# case): "pass" (password, passwd, passphrase), "pwd", "secret", "key" (of
-# "private_key" and the like: its alternative starts on "key" and looks back
-# for the rest) and "identified".
-_NAME_WORDS = ("pass", "pwd", "secret", "key", "identified")
+# case): "pass" (password, passwd, passphrase; "requirepass" looks back for
+# "require"), "pw" (pwd), "psk", "secret", "key" (of "private_key" and the
+# like: its alternative starts on "key" and looks back for the rest) and
+# "identified".
+_NAME_WORDS = ("pass", "pw", "psk", "secret", "key", "identified")
 # Texts up to this long are searched afresh on each call (see below).
 _SHORT = 512
 
@@ -413,7 +450,7 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 _SEPARATED = (
     rf"{_NAME}(?=\\?[\"']?\]?[ \t]*[:=>]|[\"'][ \t]+value[ \t]*=)"
     rf"|{_NAME}(?=[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=])"
-    rf"|{_NAME}(?=[ \t]+\\?[\"'`])"
+    rf"|{_NAME}(?=[\"']?[ \t]+\\?[\"'`])"
     rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     rf"|{_NAME}(?=[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{{8}})"
@@ -436,6 +473,8 @@ def _check_url_password(text: str, start: int, end: int) -> tuple[int, int] | No
     value = text[colon + 1 : end - 1]
     if "[REDACTED" in text[start:end] or _MASKED.match(value):
         return None  # a placeholder in the user information: redacted already
+    if _PROPERTY.search(value):
+        return None  # JDBC's "sqlserver://host:1433;user=a@b;password=…": a port and properties
     return colon + 1, end - 1
 
 

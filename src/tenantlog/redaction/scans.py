@@ -32,11 +32,11 @@ from tenantlog.redaction.kinds import Scan
 _DELIMITER = r"[^0-9A-Za-z.\-_]"
 # The first characters of every branch below ("+", "(", digits; IBANs and key
 # ids in capitals; "b"/"B" of bearer and basic; "t" of tlk_; "s", "r", "g",
-# "x", "d", "h", "l", "n", "p", "w" (and "b" of bkua_) of prefixed API keys,
+# "x", "d", "h", "l", "n", "p", "w", "y" (and "b" of bkua_) of prefixed API keys,
 # the others' in capitals). A branch with another first character must add
 # it: each lower-case letter costs every word starting with it a try of the
 # branches (the "p" of "payment", "pod", "probe"...).
-_STARTS = "0-9+(A-Zbtsrgxdhlnpw"
+_STARTS = "0-9+(A-Zbtsrgxdhlnpwy"
 
 COMBINED = Scan(
     # Numbers first (most values start with a digit), then the prefixed keys

@@ -23,7 +23,8 @@ redactor to one running every scan on every text. Why each set is complete:
 * aws_key: ``AKIA`` or ``ASIA``, case-sensitive.
 * token: ``eyJ`` (JWT), ``tlk_`` (tenantlog's keys), ``bearer``/``basic``
   (ASCII case-insensitive), and the parameter names, matched with Unicode
-  case rules: every name holds ``token``, ``key`` or ``secret``, and every
+  case rules: every name holds ``token``, ``key`` or ``secret``, or is a
+  session cookie's, holding ``sess`` before an ``=``, and every
   character ``re.IGNORECASE`` takes for one of their letters (the Kelvin
   sign for ``k``, the long s for ``s``) case-folds to it, so the words are
   looked for in ``str.casefold()`` of the text.
@@ -41,7 +42,7 @@ redactor to one running every scan on every text. Why each set is complete:
   ``hv`` (Vault), ``dp.`` (Doppler) or ``hooks.slack.com``,
   case-sensitive (``may_hold_prefixed_key``), or the word ``secret``
   (Notion's ``secret_``); a password in a URL an ``@``; a secret's name
-  ``pass``, ``pwd``, ``secret``, ``key`` or ``identified`` (ASCII,
+  ``pass``, ``pw``, ``psk``, ``secret``, ``key`` or ``identified`` (ASCII,
   case-insensitive: looked for in the case-folded text, as above), or in a
   text that is not ASCII one of ``names_secret_in_other_language``'s; a
   command-line flag a ``-`` after a space, tab or quote
@@ -57,6 +58,7 @@ from collections.abc import Callable, Iterable
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.command_lines import may_hold_flag_password, search_flag_hint
 from tenantlog.redaction.credentials import (
+    holds_session_pair,
     may_hold_jwt,
     may_name_secret,
     names_secret_in_other_language,
@@ -82,8 +84,8 @@ _MARKS: dict[str, tuple[str, ...]] = {
     "secrets": (*_DIGITS, "@"),
 }
 _WORDS: dict[str, tuple[str, ...]] = {
-    "token": ("bearer", "basic", "token", "key", "secret"),
-    "secrets": ("pass", "pwd", "secret", "key", "identified"),
+    "token": ("bearer", "basic", "token", "key", "secret", "sess"),
+    "secrets": ("pass", "pw", "psk", "secret", "key", "identified"),
 }
 # The triggers ``scans_for`` decides on, each with its bit in a plan's index
 # of scan tuples (it repeats their tests inline).
@@ -102,7 +104,8 @@ _TRIGGER_BITS: dict[Callable[[str], bool], int] = {
 # A character each of these marks and words holds and many lines lack: one
 # search for it, at memory speed, rules the longer mark out for most lines.
 _GATES = {"%40": "%", "AKIA": "A", "ASIA": "A", "eyJ": "J", "tlk_": "_", "token": "k"}
-_GATES.update({"key": "k", "pwd": "w", "identified": "y"})
+# "sess" (session cookies) is found only before an "=", which it does not hold.
+_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y", "sess": "="})
 
 
 def _unique(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -188,7 +191,7 @@ class Plan:
         for the text: the tests below are those of the triggers, run once
         each, so the first pass need not run them again (``find_spans``
         with ``screened``). The secrets' words are looked for only when that
-        detector is on: without it, no scan looks for "pass", "pwd" or
+        detector is on: without it, no scan looks for "pass", "pw", "psk" or
         "identified".
         """
         folded = text.casefold()
@@ -227,11 +230,13 @@ class Plan:
         if (  # may_name_secret
             ("k" in folded and ("token" in folded or "key" in folded))
             or "secret" in folded
+            or ("=" in text and holds_session_pair(folded))
             or (
                 self._secrets
                 and (
                     "pass" in folded
-                    or ("w" in folded and "pwd" in folded)
+                    or ("w" in folded and "pw" in folded)
+                    or ("k" in folded and "psk" in folded)
                     or ("y" in folded and "identified" in folded)
                     or (not text.isascii() and names_secret_in_other_language(folded))
                 )

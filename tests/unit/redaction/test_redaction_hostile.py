@@ -113,6 +113,14 @@ _NEAR = 64 * 1024
             "password=Hunter22 " + "Hunter22 " * 7000,
             f"password={_SECRET} " + f"{_SECRET} " * 7000,
         ),
+        # names that are no session cookie's or environment key's, outside a cookie
+        ("x_session=abcdefgh1234 " * (_NEAR // 24), "x_session=abcdefgh1234 " * (_NEAR // 24)),
+        ("PUBLIC_KEY=abcdefgh1234 " * (_NEAR // 24), "PUBLIC_KEY=abcdefgh1234 " * (_NEAR // 24)),
+        # phone words followed by more words than a number may have between
+        (
+            "phone a b c d 0612345678 " * (_NEAR // 25),
+            "phone a b c d 0612345678 " * (_NEAR // 25),
+        ),
         # thousands of distinct named secrets: each named one goes
         (
             "".join(f"password=Pw{i:06d} " for i in range(6000)),

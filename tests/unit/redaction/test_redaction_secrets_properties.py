@@ -44,6 +44,9 @@ def _plausible(value: str) -> bool:
         and not set(stripped) <= set("*xX#.-")
         and stripped[0] not in "{[(<"
         and not (stripped.startswith("${") and stripped.endswith("}"))
+        # references: an upper-case shell variable, Kubernetes' "$(VAR)", a template
+        and re.fullmatch(r"\$[A-Z_][A-Z0-9_]*|\$\(\w+\)|\$?\{\{.*\}\}", stripped) is None
+        and not stripped.lower().startswith("vault:")
     )
 
 
