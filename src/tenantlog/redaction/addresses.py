@@ -43,13 +43,26 @@ def _is_url_login(text: str, local_start: int, at: int) -> bool:
     return not any(ch in userinfo for ch in " \t\n/?&")
 
 
-_TOKEN_BEFORE = re.compile(r"[^\s\"'`=(<,;]{1,128}\Z")
+# Where a login before an "@" starts: after white space, a quote, "=" or a bracket.
+_LOGIN_REVERSED = re.compile(r"[^\s\"'`=({<>,;]+")
+#: How far a login may run back from its "@".
+_LOGIN_WINDOW = 128
+
+
+def login_start(text: str, at: int) -> int:
+    """Where the word before the "@" at ``at`` starts (``at`` itself: no word).
+
+    Read backwards, as an email's local part is: a run of "@" must not cost a
+    walk back from each. ``passwords`` reads the logins of DSNs with it.
+    """
+    login = _LOGIN_REVERSED.match(text[max(0, at - _LOGIN_WINDOW) : at][::-1])
+    return at if login is None else at - login.end()
 
 
 def _has_login_before(text: str, at: int) -> bool:
     """Whether the word before the "@" is a "user:password" login (not a URL's)."""
-    token = _TOKEN_BEFORE.search(text, max(0, at - 128), at)
-    return token is not None and ":" in token.group() and "://" not in token.group()
+    token = text[login_start(text, at) : at]
+    return ":" in token and "://" not in token
 
 
 def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -21,8 +21,10 @@ from tenantlog.redaction.passwords import is_masked, value_span
 
 #: How far back a command's name may be from its flag.
 _COMMAND_WINDOW = 200
-# A shell variable the log shows unexpanded ("$DB_PASS", "${PW}") is not the secret.
 _SHELL_WORD_END = re.compile(r"[\s|;&<>\"'`]")
+# A shell variable the log shows unexpanded ("$db_pass", "${PW}", "$(PW)") is not
+# the secret. On a command line any "$name" is one, where ``passwords`` takes
+# only capitals for one: a value after "password=" may start with "$".
 _REFERENCE = re.compile(
     r"\$(?:\{[A-Za-z_][A-Za-z0-9_]*\}|\([A-Za-z_][A-Za-z0-9_]*\)|[A-Za-z_][A-Za-z0-9_]*)\Z"
 )
@@ -64,6 +66,11 @@ def _argument(text: str, start: int) -> tuple[int, int] | None:
     return None if end == start or is_masked(text[start:end]) else (start, end)
 
 
+def _is_next_flag(text: str, start: int) -> bool:
+    """Whether the argument at ``start`` is the next flag: an unquoted "-" first."""
+    return text[start] == "-" and text[start - 1 : start] not in ("'", '"')
+
+
 def _secret(
     text: str, span: tuple[int, int] | None, argument: bool = True
 ) -> tuple[int, int] | None:
@@ -71,8 +78,8 @@ def _secret(
     which is the next flag when it starts with an unquoted "-"."""
     if span is None or text.startswith("[REDACTED", span[0]):
         return None  # a value replaced already
-    if argument and text[span[0]] == "-" and text[span[0] - 1 : span[0]] not in ("'", '"'):
-        return None  # the next flag
+    if argument and _is_next_flag(text, span[0]):
+        return None
     if _REFERENCE.match(text, span[0], span[1]):
         return None
     return span
@@ -103,8 +110,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
         return None  # "docker run --user app:app"
     if text[start + 1] == "a" and _HTTPIE.search(command) is None:
         return None  # "-a" is a login only to httpie ("rsync -a host:dir" is a copy)
-    if text[span[0]] == "-" and text[span[0] - 1 : span[0]] not in ("'", '"'):
-        return None  # the next flag
+    if _is_next_flag(text, span[0]):
+        return None
     return _secret(text, (span[0] + len(user) + 1, span[1]), argument=False)
 
 

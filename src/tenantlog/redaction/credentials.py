@@ -271,11 +271,11 @@ _FLAG_BEFORE = re.compile(r"(?<![\w\-])--?[A-Za-z][\w\-]{0,38}\Z")
 # A flag's value after a space: the name must end in "token", "key" or
 # "secret", whose last letter the look-behind asks for before any value is
 # read; the checker then wants a flag ("-" first) of such a name.
-_FLAG_SCAN = Scan(
+_TOKEN_FLAG_SCAN = Scan(
     r"[ \t](?<=[nNyYtT][ \t])" + _TOKEN_VALUE + "(?P<token_flag>)",
     {"token_flag": Kind("token", "TOKEN", _check_flag_parameter)},
     trigger=may_name_secret,
     flags=re.ASCII,
 )
 
-PARAMETER_SCANS = (_parameter_scan("="), _parameter_scan(":"), _FLAG_SCAN)
+PARAMETER_SCANS = (_parameter_scan("="), _parameter_scan(":"), _TOKEN_FLAG_SCAN)

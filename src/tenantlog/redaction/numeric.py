@@ -330,6 +330,7 @@ BRANCHES = (
 _PHONE = Kind("phone", "PHONE", _check_nanp)
 _IPV4 = Kind("ip", "IP", _check_ipv4)
 _HIDDEN_PHONE = Kind("phone", "PHONE", _check_hidden_phone)
+_GROUPED_PHONE = Kind("phone", "PHONE", _check_grouped_by_word)
 _CARD = Kind("card", "CARD", _check_card, also=_HIDDEN_PHONE)
 _SSN_BY_WORD = Kind("ssn", "SSN", _check_ssn_by_word, also=_HIDDEN_PHONE)
 KINDS: dict[str, Kind] = {
@@ -349,12 +350,10 @@ KINDS: dict[str, Kind] = {
     "phone_bare": Kind("phone", "PHONE", _check_phone_by_word),
     "phone_spaced": Kind("phone", "PHONE", _check_phone_spaced),
     "ssn_bare": _SSN_BY_WORD,
-    "ssn_spaced": Kind(
-        "ssn", "SSN", _check_ssn_by_word, also=Kind("phone", "PHONE", _check_grouped_by_word)
-    ),
-    "phone_grouped": Kind("phone", "PHONE", _check_grouped_by_word),
-    "phone_grouped_2": Kind("phone", "PHONE", _check_grouped_by_word),
-    "phone_grouped_dash": Kind("phone", "PHONE", _check_grouped_by_word),
+    "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word, also=_GROUPED_PHONE),
+    "phone_grouped": _GROUPED_PHONE,
+    "phone_grouped_2": _GROUPED_PHONE,
+    "phone_grouped_dash": _GROUPED_PHONE,
     "phone_bare_long": _HIDDEN_PHONE,
     "phone_1": _PHONE,
     "phone_national": Kind("phone", "PHONE", _check_national),

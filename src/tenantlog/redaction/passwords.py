@@ -24,7 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from tenantlog.redaction.addresses import may_hold_email
+from tenantlog.redaction.addresses import login_start, may_hold_email
 from tenantlog.redaction.credentials import may_name_secret
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
@@ -494,11 +494,7 @@ URL_SCAN = Scan(
 )
 
 
-# Where a login before an "@" starts: after white space, a quote, "=" or a bracket.
-_LOGIN_REVERSED = re.compile(r"[^\s\"'`=({<>,;]+")
 _USER_NAME = re.compile(r"[\w.\-%+\\]+\Z")  # "DOMAIN\user" too
-#: How far a login may run back from its "@".
-_LOGIN_WINDOW = 128
 # Oracle's tools take "user/password@database": sqlplus, expdp, impdp, rman...
 _ORACLE_COMMAND = re.compile(
     r"\b(?:sqlplus|sqlcl|expdp|impdp|exp|imp|rman|sqlldr|dgmgrl|conn(?:ect)?)\b[^|;&\n]*\Z"
@@ -514,12 +510,7 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     proxy's ``user:pass@proxy:3128``. A URL's login (``scheme://``) is
     ``URL_SCAN``'s; an email address has no ":" or "/" before its "@".
     """
-    # Read backwards, as an email's local part is: a run of "@" must not cost
-    # a walk back from each.
-    reversed_login = _LOGIN_REVERSED.match(text[max(0, start - _LOGIN_WINDOW) : start][::-1])
-    if reversed_login is None:
-        return None
-    token_start = start - reversed_login.end()
+    token_start = login_start(text, start)
     token = text[token_start:start]
     if not token or "://" in token or "[REDACTED" in token:
         return None
