@@ -35,10 +35,14 @@ _GLUED_P = ("mysql", "mariadb", "7z", "unrar")
 _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
     "-p": ("login", "sshpass", "mongo"),
-    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen"),  # ssh-keygen's old passphrase
+    # ssh-keygen's old passphrase; an MQTT client's password
+    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto"),
     "-N": ("ssh-keygen",),  # its new passphrase
     "-a": ("redis-cli", "keydb-cli"),
     "-w": ("ldap",),  # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd
+    # SNMPv3's authentication and privacy passphrases (snmpwalk, snmpget…)
+    "-A": ("snmp",),
+    "-X": ("snmp",),
 }
 # httpie's commands, whose "-a" is "user:pass".
 _HTTPIE = re.compile(r"(?:^|[\s/])(?:https?|httpie|xh|xhs)\s")
@@ -215,7 +219,7 @@ _FLAGS = (
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
     + r"|p(?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|[pPawN][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|[pPawNAX][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"

@@ -12,23 +12,57 @@ import re
 
 _WINDOW = 48
 
-# The word may be followed by up to three words, each ended by a space or a
+# The word may be followed by up to five words, each ended by a space or a
 # separator, then the number: "Tél. domicile : 05 43…", "telefone residencial
 # (21) 5862-8848", "phone (home): …". A word holds no digit, bracket or colon,
 # so a placeholder ("[REDACTED:PHONE]") in between never brings a phone word
 # into reach on a second pass. The word must not continue another word
 # ("Bestellnummer" holds "tel"): ``says_phone`` looks again after such a match.
-_PHONE_WORDS = re.compile(
+_PHONE_WORD = (
     r"(?:phone|t[e\u00e9]l|tlf|tfno|mobile?|mob|cell|celular|fax|sms|msisdn|whatsapp|contact"
     r"|kontakt|handy|rufnummer|festnetz|landline|gsm|natel|hotline|helpline|voicemail"
-    r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|ph"
-    # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von";
-    # SMPP's addresses.
-    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|(?:dest|source)_addr)\w{0,12}\.?"
+    r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|callback|text(?:ed)?[ \t]+me|ph"
+    # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
+    # "rappel" and "Rückruf" (a call back); SMPP's addresses.
+    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
+    r"|(?:dest|source)_addr)"
+)
+# A gap word may be glued to the phone word by "-" ("Tel.-Nr.") and end a
+# question ("téléphone invalide? valeur=…"); the number may be quoted or in
+# brackets after the last one ('field "mobile" changed (07911 …').
+_PHONE_WORDS = re.compile(
+    _PHONE_WORD + r"\w{0,12}\.?"
     r"[\"']?\s*[:=#]?\s*[\"'(]?\s*"
-    r"(?:\(?[^\W\d_]{1,14}+\.?\)?(?:\s+|\s*[:=#]\s*)){0,3}\Z",
+    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?(?:\s+|\s*[:=#]\s*)){0,5}[\"'(]?\Z",
     re.IGNORECASE,
 )
+# A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
+_PHONE_WORD_AFTER = re.compile(r"[(\[]?" + _PHONE_WORD, re.IGNORECASE)
+_BLANKS = (" ", "\t")
+_BRACKETS = ("(", "[")
+# A number, or its placeholder, then a word that joins a second number to it:
+# "tel from 03 88 12 34 56 to 09 72 …", "von 0160 … auf 0176 …", "(07911 … -> 07400 …)".
+# Read backwards from the second number (the text reversed): the joiner, then
+# the first number's digits and separators, or its placeholder's "]".
+_JOINED_REVERSED = re.compile(
+    r"[ \t]*(?:ot|fua|hcan|dna|dnu|ro|redo|uo|te|y|e|srev|a|>-|>=|\u2192|/|,|;|&)[ \t]*"
+    r"(?:[0-9][0-9 \-./()]{4,24}+|\])",
+    re.IGNORECASE,
+)
+#: How far back the first of two joined numbers is looked for.
+_JOINED_WINDOW = 40
+#: The last characters of the joiners: any other before a number rules a join out.
+_JOINER_ENDS = frozenset("ofhdruteysaAOFHDRUTEYS>\u2192/,;&")
+
+
+def _may_follow_joiner(text: str, start: int) -> bool:
+    """Whether the character before ``start`` (and up to two blanks) may end a joiner."""
+    before = start - 1
+    while before >= 0 and start - before <= 3 and text[before] in " \t":
+        before -= 1
+    return before >= 0 and text[before] in _JOINER_ENDS
+
+
 _SSN_WORDS = re.compile(
     r"(?:ssn|social[ _\-]?security(?:[ _\-]?(?:number|no))?|tax[ _\-]?id)\w{0,8}"
     r"[\"']?\s*[:=#]?\s*[\"']?\s*(?:is\s*)?\Z",
@@ -100,8 +134,17 @@ def says_identifier(text: str, start: int) -> bool:
     return _NOT_IDENTIFIER.isdisjoint(near)
 
 
-def says_phone(text: str, start: int) -> bool:
-    """True when a phone-related word appears shortly before ``start``."""
+def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bool:
+    """True when a phone-related word appears shortly before ``start``, or right
+    after ``end`` (when given), or before a phone number this one is joined to
+    ("from … to …")."""
+    if end != -1:
+        # A word follows after one blank at most: most numbers are followed
+        # by a digit, a separator or nothing, which no match call is spent on.
+        after = end + 1 if text[end : end + 1] in _BLANKS else end
+        following = text[after : after + 1]
+        if (following.isalpha() or following in _BRACKETS) and _PHONE_WORD_AFTER.match(text, after):
+            return True
     window = max(0, start - _WINDOW)
     before = text[window:start]
     if before.lower() == before.upper():
@@ -109,7 +152,21 @@ def says_phone(text: str, start: int) -> bool:
     found = _PHONE_WORDS.search(text, window, start)
     while found is not None and found.start() and text[found.start() - 1].isalpha():
         found = _PHONE_WORDS.search(text, found.start() + 1, start)
-    return found is not None
+    if found is not None:
+        return True
+    if chained and _may_follow_joiner(text, start):
+        behind = text[max(0, start - _JOINED_WINDOW) : start][::-1]
+        joined = _JOINED_REVERSED.match(behind)
+        if joined is not None:
+            first = start - joined.end()
+            while text[first] in " \t":  # the run read back over the space before it
+                first += 1
+            if text[first] == "]":  # a placeholder: look before its "["
+                first = text.rfind("[", max(0, first - 24), first)
+                if first == -1:
+                    return False
+            return says_phone(text, first, chained=False)
+    return False
 
 
 def says_ssn(text: str, start: int) -> bool:

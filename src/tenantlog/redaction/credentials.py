@@ -14,7 +14,13 @@ from tenantlog.redaction.kinds import Kind, Scan
 
 _QUOTES_AND_SPACE = " \t\"'"
 # Laravel's APP_KEY writes "base64:" before its key.
-_TOKEN_VALUE = r"(?:base64:)?[A-Za-z0-9\-._~+/%]{8,}=*(?![A-Za-z0-9\-._~+/%=])"
+# One "=" may sit inside the value: Atlassian's tokens end with "=" and a
+# checksum ("ATATT3…=ITHA3SCR"). Only one, so that a candidate reads at most
+# two runs: a run of "n=value" pairs, every name rejected, is read in linear time.
+_VALUE_CHAR = r"[A-Za-z0-9\-._~+/%]"
+_TOKEN_VALUE = (
+    r"(?:base64:)?" + _VALUE_CHAR + r"{8,}(?:=+" + _VALUE_CHAR + r"+)?=*(?![A-Za-z0-9\-._~+/%=])"
+)
 
 
 def _looks_secret(value: str) -> bool:
@@ -64,12 +70,16 @@ BRANCHES = (
     # every word that starts with one).
     r"t(?:lk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)"
     r"|oken[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_hex>))",
+    # Django REST Framework's "Token <40 hex>": a branch of its own, since a
+    # class "[tT]" for both would cost every word the fast test of "t".
+    r"Token[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_title>)",
 )
 KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),
     "tenantlog_key": Kind("token", "TOKEN"),
     "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
     "auth_token_hex": Kind("token", "TOKEN", _check_token_scheme),
+    "auth_token_title": Kind("token", "TOKEN", _check_token_scheme),
 }
 
 _BASE64URL = r"[A-Za-z0-9_\-]"
@@ -113,7 +123,8 @@ JWT_SCAN = Scan(
 # Azure's storage and Service Bus connection strings ("AccountKey=…;",
 # "SharedAccessKey=…"), Azure API Management's "Subscription-Key", Datadog's
 # "DD_APP_KEY" and "auth_key": keys that are the secret, where "partition_key",
-# "public_key" or "idempotency_key" are not.
+# "public_key" or "idempotency_key" are not (``_names_secret_key`` takes
+# the other names ending in a key).
 _SECRET_NAME = re.compile(
     r"(?:token|api[_\-]?key|client[_\-]?secret|secret[_\-]?access[_\-]?key|aws[_\-]?secret"
     r"(?:[_\-]?key)?|account[_\-]?key|shared[_\-]?access[_\-]?key|subscription[_\-]?key"
@@ -143,7 +154,7 @@ def may_name_secret(text: str) -> bool:
     return (
         ("k" in folded and ("token" in folded or "key" in folded or "psk" in folded))
         or "secret" in folded
-        or ("=" in text and holds_session_pair(folded))
+        or ("=" in text and holds_named_pair(text, folded))
         or "pass" in folded
         or ("w" in folded and "pw" in folded)
         or ("y" in folded and "identified" in folded)
@@ -155,10 +166,14 @@ def may_name_secret(text: str) -> bool:
 _REST_OF_NAME = re.compile(r"[\w.\-]*=")
 
 
-def holds_session_pair(folded: str) -> bool:
-    """Whether a case-folded text holds a session cookie's name and its "=".
+def holds_named_pair(text: str, folded: str) -> bool:
+    """Whether a text holds a pair named without "token", "key" or "secret".
 
-    Most lines that say "session" hold none. ``str.find`` for "sess", then the
+    A session cookie's name and its "=" (``folded``, the case-folded text:
+    "sess" in most names, Express's "connect.sid", "remember…"),
+    or a URL's "sig=" (Azure SAS) or "code=" (Azure Functions' keys, OAuth
+    codes) after its "?" or "&", looked for as written (in ``text``). Most
+    lines that say "session" hold none. ``str.find`` for "sess", then the
     rest of a name at each: a case-insensitive regex search would step
     through the whole text instead.
     """
@@ -167,7 +182,16 @@ def holds_session_pair(folded: str) -> bool:
         if _REST_OF_NAME.match(folded, at + 4):
             return True
         at = folded.find("sess", at + 4)
-    return False
+    # Each word behind a character its pair must hold: a search for one
+    # character costs a quarter of one for a word, and most lines with an
+    # "=" hold no such pair. A "remember…" cookie counts only in a cookie
+    # header, whose "k" the text then holds; a URL's parameters follow its
+    # "?" or "&".
+    return (
+        ("." in folded and "sid=" in folded)
+        or ("k" in folded and "remember" in folded)
+        or (("?" in text or "&" in text) and ("sig=" in text or "code=" in text))
+    )
 
 
 # Words for "password" that do not hold "pass" and are written with letters
@@ -185,13 +209,25 @@ def names_secret_in_other_language(folded: str) -> bool:
     return any(name in folded for name in _OTHER_LANGUAGE_NAMES)
 
 
+#: The shortest "code" in a URL's query taken for a secret: "?code=200" is a status.
+_MIN_CODE = 20
+
+
 def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
-    if text[start - 1 : start] in ("d", "D"):
-        # No secret's name ends so, only session cookies' ("JSESSIONID"): most
-        # such names are ids ("trace_id=") and cost no search.
+    last = text[start - 1 : start]
+    if (last == "g" or last == "e") and _in_query(text, start):
+        return _check_query_parameter(text, start, end)
+    if last in _SESSION_ENDINGS:
+        # No secret's name ends so, only session cookies' ("JSESSIONID",
+        # "_gh_sess", "remember_web_<sha1>"): most such names are ids
+        # ("trace_id=") and cost no search.
         return _value_after(text, start, end, 1) if _names_key_or_session(text, start) else None
-    if _SECRET_NAME.search(text, max(0, start - 32), start) is None and not (
-        _names_key_or_session(text, start)
+    # Go's "apiKey := …": the name ends before the ":".
+    name_end = start - 1 if last == ":" and text[start] == "=" else start
+    if (
+        _SECRET_NAME.search(text, max(0, name_end - 32), name_end) is None
+        and not _names_key_or_session(text, start)
+        and not _names_secret_key(text, name_end)
     ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
         if attribute is None or _SECRET_NAME.search(attribute.group("name")) is None:
@@ -199,15 +235,134 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     return _value_after(text, start, end, 1)
 
 
+# The last characters before the "=" of names ``_check_parameter`` reads as
+# session cookies only ("e" may end Laravel's SHA-1 too, or "value").
+_SESSION_ENDINGS = frozenset("dDsS0123456789abcf")
+
+
+def _in_query(text: str, start: int) -> bool:
+    """Whether the "=" at ``start`` follows a URL query's "sig" or "code"."""
+    return (start >= 4 and text[start - 4] in "?&" and text.startswith("sig", start - 3)) or (
+        start >= 5 and text[start - 5] in "?&" and text.startswith("code", start - 4)
+    )
+
+
+def _check_query_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A URL's "sig=" (Azure SAS), or its "code=" (Azure Functions, OAuth) if long and mixed."""
+    if text[start - 1] == "e":
+        value = text[start + 1 : end]
+        classes = (
+            any(ch.islower() for ch in value)
+            + any(ch.isupper() for ch in value)
+            + any(ch.isdigit() for ch in value)
+        )
+        if len(value) < _MIN_CODE or classes < 2:
+            return None
+    return _value_after(text, start, end, 1)
+
+
 # An environment variable named "…_KEY" holds a key ("ALGOLIA_ADMIN_KEY=…"),
 # unless its name says the key is public or an index's.
 _ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_KEY")
-_NOT_SECRET_KEYS = re.compile(
-    r"(?:PUBLIC|PUBLISHABLE|PARTITION|SORT|CACHE|PRIMARY|IDEMPOTENCY|FOREIGN|ROUTING|HASH"
-    r"|RANGE|SEARCH|SITE|DEDUP|LOOKUP|OBJECT|GROUP|MESSAGE|TRACE|REQUEST|UNIQUE)_KEY\Z"
+_NOT_SECRET_ENV_KEYS = (
+    "PUBLIC",
+    "PUBLISHABLE",
+    "PARTITION",
+    "SORT",
+    "CACHE",
+    "PRIMARY",
+    "IDEMPOTENCY",
+    "FOREIGN",
+    "ROUTING",
+    "HASH",
+    "RANGE",
+    "SEARCH",
+    "SITE",
+    "DEDUP",
+    "LOOKUP",
+    "OBJECT",
+    "GROUP",
+    "MESSAGE",
+    "TRACE",
+    "REQUEST",
+    "UNIQUE",
 )
+_NOT_SECRET_KEYS = re.compile(f"(?:{'|'.join(_NOT_SECRET_ENV_KEYS)})_KEY\\Z")
+# Any other name ending in a key of its own, "_key", "-key", ".key" or
+# "Key": "consumer_key" (OAuth 1), "hmac_key", "x-functions-key" (Azure
+# Functions), "hmacKey". The word before it, read backwards.
+_KEY_SUFFIX_REVERSED = re.compile(r"(?:yek[_\-.]|yeK(?=[a-z]))(?P<word>[A-Za-z0-9]*)")
+# Words before "key" that name a key of data, an index or a public key, not a secret.
+_NOT_SECRET_KEY_WORDS = frozenset(
+    {
+        *(word.lower() for word in _NOT_SECRET_ENV_KEYS),
+        "",
+        "dedupe",
+        "row",
+        "shard",
+        "map",
+        "dict",
+        "lock",
+        "metric",
+        "label",
+        "tag",
+        "translation",
+        "i18n",
+        "composite",
+        "join",
+        "index",
+        "entity",
+        "event",
+        "s3",
+        "file",
+        "bucket",
+        "item",
+        "field",
+        "column",
+        "node",
+        "host",
+        "distribution",
+        "cluster",
+        "clustering",
+        "natural",
+        "surrogate",
+        "candidate",
+        "alternate",
+        "config",
+        "setting",
+        "record",
+        "order",
+        "user",
+        "session",
+        "storage",
+        "redis",
+        "list",
+        "sharding",
+    }
+)
+
+
+# Key material the secrets detector names (``passwords``), which labels its value.
+_SECRETS_NAMES = ("secret", "pass", "pwd", "private", "signing", "encryption", "master")
+
+
+def _names_secret_key(text: str, name_end: int) -> bool:
+    """Whether the name ending at ``name_end`` (before a quote or space) is a secret key's.
+
+    Not a public one: "NEXT_PUBLIC_…" values are sent to every browser.
+    """
+    before = text[max(0, name_end - 48) : name_end].rstrip(" \t\"'")[::-1]
+    suffix = _KEY_SUFFIX_REVERSED.match(before)
+    if suffix is None or suffix.group("word")[::-1].lower() in _NOT_SECRET_KEY_WORDS:
+        return False
+    name = _NAME_REVERSED.match(before)
+    folded = name.group()[::-1].lower() if name is not None else ""
+    return "public" not in folded and not any(word in folded for word in _SECRETS_NAMES)
+
+
 # Session cookies: their value is the login. The distinctive names anywhere;
-# any name with "sess" in it only in a cookie header.
+# any name with "sess" in it, or a "remember…" one (Laravel's "remember_web_<sha1>",
+# Spring's "remember-me", Symfony's "REMEMBERME"), only in a cookie header.
 _SESSION_COOKIES = frozenset(
     {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid"}
 )
@@ -229,7 +384,7 @@ def _names_key_or_session(text: str, start: int) -> bool:
     if _ENV_KEY.fullmatch(name):
         return _NOT_SECRET_KEYS.search(name) is None
     folded = name.lower()
-    if "sess" not in folded and folded != "connect.sid":
+    if "sess" not in folded and folded != "connect.sid" and not folded.startswith("remember"):
         return False
     return (
         folded.lstrip("_") in _SESSION_COOKIES
@@ -237,19 +392,20 @@ def _names_key_or_session(text: str, start: int) -> bool:
     )
 
 
-def _parameter_scan(delimiter: str) -> Scan:
+def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
     """Secrets known only by their parameter name, found from ``delimiter``.
 
     A single literal first character is the cheapest scan ``re`` can run; the
     look-behind dismisses delimiters whose name cannot end in "token", "key"
-    or "secret" before any value is read.
+    or "secret" (nor be one of ``after_names``) before any value is read.
     """
     return Scan(
         re.escape(delimiter)
         # "token=", "token": and "TOKEN = " (INI, HCL, Python); an XML
         # attribute "value=" after the name's own attribute.
-        + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].))"
-        + r"\s*[\"']?"
+        + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].)"
+        + "".join(f"|(?<={name})" for name in after_names)
+        + r")\s*[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},
@@ -278,4 +434,17 @@ _TOKEN_FLAG_SCAN = Scan(
     flags=re.ASCII,
 )
 
-PARAMETER_SCANS = (_parameter_scan("="), _parameter_scan(":"), _TOKEN_FLAG_SCAN)
+# After "=" only: a cookie's name ending in "sess" ("_gh_sess"), in Laravel's
+# SHA-1 ("remember_web_<40 hex>") or in "remember-me", Go's ":=" after a name,
+# and a URL's "sig" and "code".
+_AFTER_NAMES = (
+    r"[sS].",
+    r"_[0-9a-f]{40}.",
+    r"[rR][eE][mM][eE][mM][bB][eE][rR][_\-][mM][eE].",
+    r"REMEMBERME.",
+    r"[nNyYtT]:.",
+    r"[nNyYtT] :.",
+    r"[?&]sig.",
+    r"[?&]code.",
+)
+PARAMETER_SCANS = (_parameter_scan("=", *_AFTER_NAMES), _parameter_scan(":"), _TOKEN_FLAG_SCAN)

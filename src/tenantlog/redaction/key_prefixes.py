@@ -3,13 +3,19 @@
 Providers prefix their keys so that secret scanners can find them anywhere,
 whatever the parameter or header around them:
 
-* Stripe ``sk_live_…``, ``rk_live_…`` (and their ``_test_`` twins) and
-  webhook secrets ``whsec_``; Twilio ``SK…`` and ``AC…`` (32 hex);
+* Stripe ``sk_live_…``, ``rk_live_…`` (and their ``_test_`` twins, which
+  Clerk's keys share) and webhook secrets ``whsec_``; Shippo
+  ``shippo_live_``/``shippo_test_``; Twilio ``SK…`` and ``AC…`` (32 hex);
+  Mailchimp ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
-  ``glpat- glrt- gldt- glptt- glft- glsoat-``; Buildkite ``bkua_``;
-  npm ``npm_``; PyPI ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``;
-* Slack ``xoxa- xoxb- xoxp- xoxr- xoxs-``, ``xapp-`` and incoming webhook
-  URLs (``https://hooks.slack.com/services/T…/B…/…``, replaced whole);
+  ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
+  gloas-``; Buildkite ``bkua_``; npm ``npm_``; PyPI
+  ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``; Docker Hub
+  ``dckr_pat_``/``dckr_oat_``; Netlify ``nfp_``; Supabase ``sbp_``;
+  PlanetScale ``pscale_tkn_ pscale_pw_ pscale_oauth_``;
+* Slack ``xoxa- xoxb- xoxp- xoxr- xoxs- xoxe-``, ``xoxe.xoxp-``,
+  ``xapp-`` and incoming webhook URLs
+  (``https://hooks.slack.com/services/T…/B…/…``, replaced whole);
   Telegram bot tokens (``<bot id>:AA…``, the id included);
 * SendGrid ``SG.…``; Brevo ``xkeysib-``; Postman ``PMAK-``; New Relic
   ``NRAK-``; Sentry ``sntryu_``/``sntrys_``; Dynatrace ``dt0c01.``;
@@ -17,8 +23,10 @@ whatever the parameter or header around them:
   ``lin_api_``; Atlassian ``ATATT3``; Heroku ``HRKU-``; Mapbox secret
   tokens ``sk.eyJ…``;
 * Google ``AIza…``, OAuth client secrets ``GOCSPX-`` and access tokens ``ya29.``; OpenAI-style
-  ``sk-…``; xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
-  ``hf_``; Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``;
+  ``sk-…`` (Anthropic's ``sk-ant-``, DeepSeek's, OpenRouter's ``sk-or-``
+  too); xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
+  ``hf_``; Perplexity ``pplx-``; LangSmith ``lsv2_pt_``/``lsv2_sk_``;
+  Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``;
 * HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
@@ -68,11 +76,11 @@ BRANCHES = (
     r"|8_[A-Za-z0-9]{37}(?P<key_replicate>)"
     r"|ubygems_" + _hex_with_digit(48) + r"(?P<key_rubygems>))",
     r"g(?:(?:h[pousr]_[A-Za-z0-9]{20,}+|ithub_pat_[A-Za-z0-9_]{20,}+)(?P<key_github>)"
-    r"|l(?:(?:pat|rt|dt|ptt|ft|soat)-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
+    r"|l(?:(?:pat|rt|dt|ptt|ft|soat|cbt|imt|agent|oas)-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
     r"|c_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_grafana>)"
     r"|sa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?P<key_grafana_sa>))"
     r"|sk_[A-Za-z0-9]{52}(?P<key_groq>))",
-    r"x(?:ox[abprs]-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
+    r"x(?:ox(?:[abprse]|e\.xox[bp])-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
     r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>)"
     r"|keysib-" + _hex_with_digit(64) + r"-[A-Za-z0-9]{16}(?P<key_brevo>)"
     r"|ai-[A-Za-z0-9]{80}(?P<key_xai>))",
@@ -90,7 +98,9 @@ BRANCHES = (
     r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
     r"|-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
     r"|\.eyJ" + _B64URL + r"{10,}+\." + _B64URL + r"{20,}+(?P<key_mapbox>))"
-    r"|hp(?:at|ss|ca|pa)_[A-Fa-f0-9]{32}(?P<key_shopify>)"
+    r"|h(?:p(?:at|ss|ca|pa)_[A-Fa-f0-9]{32}(?P<key_shopify>)"
+    r"|ippo_(?:live|test)_[A-Fa-f0-9]{40}(?P<key_shippo>))"
+    r"|bp_" + _hex_with_digit(40) + r"(?P<key_supabase>)"
     r"|q0(?:atp|csp)-[0-9A-Za-z_\-]{22,}+(?P<key_square>)"
     r"|ntry[us]_[A-Za-z0-9+/=_]{64,}+(?P<key_sentry>)"
     r"|ecret_[A-Za-z0-9]{43}(?P<key_notion>))",
@@ -99,10 +109,12 @@ BRANCHES = (
     r"[CGHNP](?:MAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}(?P<key_postman>)"
     r"|RAK-[A-Z0-9]{27}(?P<key_newrelic>)"
     r"|FPAT-[A-Za-z0-9_\-]{43}(?P<key_contentful>)"
-    r"|RKU-AA[A-Za-z0-9_\-]{58}(?P<key_heroku>)"
+    r"|RKU-[A-Za-z0-9_\-]{50,}+(?P<key_heroku>)"
     r"|OCSPX-[A-Za-z0-9_\-]{28}(?P<key_google_oauth>))",
     r"bkua_" + _hex_with_digit(40) + r"(?P<key_buildkite>)",
-    r"n(?:pm_[A-Za-z0-9]{36}(?P<key_npm>)|tn_[A-Za-z0-9]{40,}+(?P<key_notion_ntn>))",
+    r"n(?:pm_[A-Za-z0-9]{36}(?P<key_npm>)"
+    r"|tn_[A-Za-z0-9]{40,}+(?P<key_notion_ntn>)"
+    r"|fp_[A-Za-z0-9]{36,40}+(?P<key_netlify>))",
     r"h(?:f_[A-Za-z]{34,}+(?P<key_huggingface>)"
     r"|v[sbr]\.[A-Za-z0-9_\-]{24,}+(?P<key_vault>)"
     # Slack's incoming webhooks: the whole URL is the secret.
@@ -111,10 +123,14 @@ BRANCHES = (
     r"d(?:o[por]_v1_[a-f0-9]{64}(?P<key_digitalocean>)"
     r"|api" + _hex_with_digit(32) + r"(?:-[0-9])?(?P<key_databricks>)"
     r"|p\.(?:pt|st|sa|ct|scim)\.[A-Za-z0-9]{40,}+(?P<key_doppler>)"
-    r"|t0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}(?P<key_dynatrace>))",
+    r"|t0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}(?P<key_dynatrace>)"
+    r"|ckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}+(?P<key_docker>))",
     r"p(?:ypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}+(?P<key_pypi>)"
-    r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>))",
-    r"lin_api_[A-Za-z0-9]{40}(?P<key_linear>)",
+    r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>)"
+    r"|plx-[A-Za-z0-9]{48}(?P<key_perplexity>)"
+    r"|scale_(?:tkn|pw|oauth)_[A-Za-z0-9_\-]{32,64}+(?P<key_planetscale>))",
+    r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
+    r"|sv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?P<key_langsmith>))",
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     r"ya29\.[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
@@ -218,6 +234,13 @@ _GROUPS = (
     "key_pulumi",
     "key_linear",
     "key_stripe_webhook",
+    "key_shippo",
+    "key_supabase",
+    "key_netlify",
+    "key_docker",
+    "key_perplexity",
+    "key_planetscale",
+    "key_langsmith",
 )
 KINDS = {group: Kind("secrets", "TOKEN", _check_key) for group in _GROUPS}
 KINDS["key_telegram"] = Kind("secrets", "TOKEN", _check_telegram)
@@ -261,10 +284,11 @@ def may_hold_prefixed_key(text: str) -> bool:
 
     Each holds one of these marks, or a digit: in its prefix (Square's
     ``sq0``, age's ``-KEY-1``, Replicate's ``r8_``, DigitalOcean's ``_v1_``,
-    Dynatrace's ``dt0c01.``, PyPI's ``…S5vcmc``, Atlassian's ``ATATT3``),
-    before it (Telegram's bot id), at the start of its value (Okta's
-    ``00``), or because its run of hex must hold one (``_hex_with_digit``:
-    Twilio, Databricks, Pulumi, Buildkite, Brevo); digits are marks of
+    Dynatrace's ``dt0c01.``, PyPI's ``…S5vcmc``, Atlassian's ``ATATT3``,
+    LangSmith's ``lsv2_``), before it (Telegram's bot id), at the start of
+    its value (Okta's ``00``), or
+    because its run of hex must hold one (``_hex_with_digit``: Twilio,
+    Databricks, Pulumi, Buildkite, Brevo, Supabase); digits are marks of
     their own (``screen``). Notion's ``secret_`` is the word "secret", a mark
     of its own too. Grouped by a character of their own ("_", "-",
     "."), which one search at memory speed rules out for many lines, before
@@ -287,6 +311,9 @@ def may_hold_prefixed_key(text: str) -> bool:
                 or "lin_api_" in text
                 or "whsec_" in text
                 or "sntry" in text
+                or "nfp_" in text
+                or "pscale_" in text
+                or "dckr_" in text
             )
         )
         or (
@@ -302,6 +329,7 @@ def may_hold_prefixed_key(text: str) -> bool:
                 or "AT-" in text
                 or "KU-" in text
                 or "PX-" in text
+                or "pplx-" in text
             )
         )
         or ("z" in text and "AIza" in text)
@@ -320,6 +348,35 @@ def may_hold_prefixed_key(text: str) -> bool:
 
 # A PEM block may follow a letter: JSON writes its line breaks "\n", so the
 # block starts right after an "n". Its scan starts on the rare literal.
+_MAILCHIMP_HEX = 32
+_LOWER_HEX = frozenset("0123456789abcdef")
+
+
+def _check_mailchimp(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The 32 lower-case hex before the data centre, as a word of their own."""
+    key_start = start - _MAILCHIMP_HEX
+    if key_start < 0 or not _LOWER_HEX.issuperset(text[key_start:start]):
+        return None
+    if key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_-"):
+        return None
+    return key_start, end
+
+
+def may_hold_mailchimp_key(text: str) -> bool:
+    return "-us" in text
+
+
+# Mailchimp's keys are 32 hex and their data centre ("…-us14"), with no
+# prefix: found from the suffix, a literal the scan skips to in C, and read
+# backwards by the checker. As a branch of the combined scan, starting on
+# the hex, every number and word starting with a-f would have tried it.
+MAILCHIMP_SCAN = Scan(
+    r"-us[0-9]{1,2}(?![0-9A-Za-z])(?P<key_mailchimp>)",
+    {"key_mailchimp": Kind("secrets", "TOKEN", _check_mailchimp)},
+    trigger=may_hold_mailchimp_key,
+    flags=re.ASCII,
+)
+
 PEM_SCAN = Scan(
     _PEM_BEGIN + "(?P<pem_block>)",
     {"pem_block": Kind("secrets", "SECRET", _check_pem)},

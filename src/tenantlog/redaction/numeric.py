@@ -122,7 +122,7 @@ def _check_paren_glued(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 def _check_phone_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Bare digits are as often byte counts or ids.
-    if not context.says_phone(text, start):
+    if not context.says_phone(text, start, end):
         return None
     return _check_nanp(text, start, end)
 
@@ -146,7 +146,7 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     # A national number has no country code, so only a phone word says it is
     # one; "00" is the international prefix of most countries ("0033 1 ..."),
     # checked like "+". Trailing groups that make it too long are left out.
-    if not context.says_phone(text, start):
+    if not context.says_phone(text, start, end):
         return None
     paren = text[start] == "("
     for stop in _group_ends(text, start, end):
@@ -167,7 +167,7 @@ def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Digit groups without a trunk prefix are a phone only after a phone word.
-    if not context.says_phone(text, start):
+    if not context.says_phone(text, start, end):
         return None
     return (start, end) if len(_digits(text[start:end])) in _NATIONAL_DIGITS else None
 
@@ -185,7 +185,9 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
         national = _NATIONAL_AT.match(text, start)
         return None if national is None else _check_national(text, start, national.end())
     digits = text[start:end]
-    if not (9 <= len(digits) <= 15 and digits.isdigit()) or not context.says_phone(text, start):
+    if not (9 <= len(digits) <= 15 and digits.isdigit()) or not context.says_phone(
+        text, start, end
+    ):
         return None
     # Nine or ten digits are a national number without its trunk ("621302088");
     # more, a country code and its number.
@@ -230,9 +232,9 @@ _CARD_END = r"(?![0-9A-Za-z])"
 # every digit they can and the repeat is possessive, so a long run is read
 # once. The look-aheads turn away what cannot hold eight digits (times, dates).
 _NATIONAL = (
-    r"(?:0(?=(?:[ \-./]?[0-9]){7})[0-9]{1,5}+"
+    r"(?:0(?=(?:(?: / |[ \-./])?[0-9]){7})[0-9]{0,5}+"
     r"|\((?=0?[1-9](?:[ \-./()]{0,2}[0-9]){6})0?[1-9][0-9]{0,4}\))"
-    r"(?:[ \-./]?[0-9]{1,8}+){0,5}+" + _END
+    r"(?:(?: / |[ \-./])?[0-9]{1,8}+){0,5}+" + _END
 )
 _NATIONAL_AT = re.compile(_NATIONAL, re.ASCII)
 
@@ -249,6 +251,10 @@ def _ipv4_rest(group: str) -> str:
 # character, so "2024-05-01" or "1048576" is dismissed in a few steps; digit
 # rules (card prefixes, SSN areas, seven-digit exchanges) are left to the checkers.
 # Where shapes overlap, the first matching alternative wins.
+# The groups after an international number's country code, and its extension.
+_INTERNATIONAL_GROUPS = (
+    r"(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5}+)){1,6}" + _EXT + r"(?![0-9A-Za-z_])"
+)
 _PHONE_TAIL = r"[0-9]{3}[\-.]" + _LAST4  # "555-0199" after the area code
 # After the first three digits, by fourth character.
 _AFTER_3_DIGITS = "|".join(
@@ -301,10 +307,10 @@ BRANCHES = (
     # A digit group takes all the digits it can ("{1,5}+"): splitting a run
     # of digits differently cannot end the number anywhere else, and trying
     # every split of a long run before giving up took seconds per 64 KiB.
-    r"\+[1-9][0-9]{0,2}(?:[ \-.]?(?:\([0-9]{1,4}\)|[0-9]{1,5}+)){1,6}"
-    + _EXT
-    + r"(?![0-9A-Za-z_])(?P<phone_intl>)",
-    r"\([0-9]{3}\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren>)",
+    r"\+[1-9][0-9]{0,2}" + _INTERNATIONAL_GROUPS + "(?P<phone_intl>)",
+    # "(415) 555-0199"; a country code in brackets of its own, "(+49) 171 2345678".
+    r"\((?:[0-9]{3}\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren>)"
+    r"|\+[1-9][0-9]{0,2}\)" + _INTERNATIONAL_GROUPS + "(?P<phone_intl_paren>))",
     r"[0-9](?:\."
     + _ipv4_rest("ipv4_1")
     + r"|[0-9](?:\."
@@ -329,12 +335,14 @@ BRANCHES = (
 
 _PHONE = Kind("phone", "PHONE", _check_nanp)
 _IPV4 = Kind("ip", "IP", _check_ipv4)
+_INTERNATIONAL = Kind("phone", "PHONE", _check_international)
 _HIDDEN_PHONE = Kind("phone", "PHONE", _check_hidden_phone)
 _GROUPED_PHONE = Kind("phone", "PHONE", _check_grouped_by_word)
 _CARD = Kind("card", "CARD", _check_card, also=_HIDDEN_PHONE)
 _SSN_BY_WORD = Kind("ssn", "SSN", _check_ssn_by_word, also=_HIDDEN_PHONE)
 KINDS: dict[str, Kind] = {
-    "phone_intl": Kind("phone", "PHONE", _check_international),
+    "phone_intl": _INTERNATIONAL,
+    "phone_intl_paren": _INTERNATIONAL,
     "phone_paren": _PHONE,
     "ipv4_1": _IPV4,
     "ipv4_2": _IPV4,

@@ -52,8 +52,9 @@ _NAME = (
     + _SUFFIX
     + r"{0,2}(?![A-Za-z0-9])"
 )
-# MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'".
-_IDENTIFIED_BY = r"identified[ \t]+by[ \t]+"
+# MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
+# WITH mysql_native_password BY 'value'").
+_IDENTIFIED_BY = r"identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+"
 
 # Where an unquoted value ends: white space (or a line break escaped as
 # "\n", as a JSON log writes a YAML dump), quotes and closing brackets
@@ -75,10 +76,18 @@ _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)|(?-i:\$[A-Z_][A-Z0-9_]*)"
     r"|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
-    r"|vault:\S+|arn:aws:secretsmanager:\S+)\Z",
+    r"|vault:\S+|arn:aws:secretsmanager:\S+"
+    # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
+    r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include))\Z",
     re.IGNORECASE,
 )
 _QUOTES = "\"'`"
+#: ODBC's braced value, which may hold ";": "PWD={Rep0rt;ing};" (no JSON object).
+_BRACED = re.compile(r"\{(?P<value>[^{}\"':\n]+)\}(?=[;\s\"']|\Z)")
+#: An expression that reads the value in code: a name (dotted), then "()" or a
+#: quoted argument or subscript ("getpass()", "os.environ['password']");
+#: "Dwh(Load)2024" is a password.
+_CODE_ACCESS = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\)|[\[(][\"'])")
 # A JDBC URL's properties after its port: ";database=crm".
 _PROPERTY = re.compile(r";[ \t]*[A-Za-z][\w.]*=")
 # A variable in code, closed by a bracket or a comma right after its name.
@@ -125,6 +134,9 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     if value_start >= len(text):
         return None
     first = text[value_start]
+    if first in "NE" and text[value_start + 1 : value_start + 2] == "'":
+        value_start += 1  # SQL Server's N'…' and PostgreSQL's E'…' strings
+        first = "'"
     if first == "\\" and text[value_start + 1 : value_start + 2] in ('"', "'"):
         # JSON inside a text: \"password\":\"value\".
         inner = value_start + 2
@@ -138,8 +150,19 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         if _KEY_AFTER.match(text, end + 1):
             return None  # 'secret: "password": "x"': the quoted word is a key
     else:
-        if first in "{[(<":  # a structure, not a value (and never a placeholder)
+        if first == "[" and text[value_start + 1 : value_start + 2] in ('"', "'"):
+            # A list of one value: Django's QueryDict "'password': ['x']".
+            listed = value_span(text, value_start + 1)
+            if listed is None or text[listed[1] + 1 : listed[1] + 2] != "]":
+                return None
+            return listed
+        if first == "{":
+            braced = _BRACED.match(text, value_start)  # ODBC's "PWD={pa;ss}"
+            return None if braced is None else braced.span("value")
+        if first in "[(<":  # a structure, not a value (and never a placeholder)
             return None
+        if _CODE_ACCESS.match(text, value_start):
+            return None  # code that reads the value: "os.environ['password']", "getpass()"
         search_from = value_start
         if text.startswith(("${", "$("), value_start):
             close = text.find("}" if text[value_start + 1] == "{" else ")", value_start)
@@ -194,7 +217,10 @@ _VALUE_ATTRIBUTE = re.compile(r"[ \t]+value[ \t]*=[ \t]*(?=[\"'])", re.IGNORECAS
 #: A name and its value in two fields: JSON's '"key": "smtp.password", "value": "…"',
 #: Kubernetes' "- name: DB_PASSWORD\n  value: …" (a real or an escaped line break).
 _VALUE_FIELD = re.compile(
-    r"[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=][ \t]*",
+    r"[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*"
+    # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
+    # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
+    r"|[ \t]*:[ \t]*\{[ \t]*[\"'])value[\"']?[ \t]*[:=][ \t]*",
     re.IGNORECASE,
 )
 #: Words that follow a flag's name in prose, not its value: Docker's "Using
@@ -284,6 +310,169 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     return value_start, value_end
 
 
+#: After a quoted name in brackets, the "," before its quoted value: '["password", "x"]'.
+_LIST_PAIR = re.compile(r"[\"'][ \t]*,[ \t]*(?=[\"'])")
+_CLOSE_PAIR = re.compile(r"[ \t]*[\])]")
+
+
+def _bracketed_value(text: str, value_start: int) -> tuple[int, int] | None:
+    """The value of a pair in brackets, if the pair closes right after it
+    (a longer list is a list of names: '("email", "password", "name")')."""
+    span = value_span(text, value_start)
+    if span is None or _CLOSE_PAIR.match(text, span[1] + 1) is None:
+        return None
+    return span
+
+
+#: What ends a column's name in SQL's column list: its quote, then "," or ")".
+_COLUMN_END = re.compile(r"[\"'`\]]?[ \t]*[,)]")
+#: The start of the column list, read back from its "(".
+_INSERT_INTO = re.compile(
+    r"insert[ \t]+(?:(?:ignore|or[ \t]+\w+)[ \t]+)?into[ \t]+[\w.\"`\[\]]+[ \t]*\Z",
+    re.IGNORECASE,
+)
+_VALUES = re.compile(r"[ \t]*\)[ \t]*values[ \t]*\(", re.IGNORECASE)
+#: How far back the column list may start, and how many values are read.
+_COLUMNS_WINDOW = 400
+_MAX_COLUMNS = 64
+#: An unquoted value: up to a "," or ")" outside a call's brackets ("now()",
+#: "crypt('x', gen_salt('bf'))"), read no further than a value can be long.
+_SQL_UNQUOTED = re.compile(r"[^,()]*+(?:\((?:[^()]|\([^()]*+\))*+\)[^,()]*+)*+")
+_SQL_VALUE_LENGTH = 256
+_SQL_QUOTED_LENGTH = 1024
+#: Values that are no literal: bind parameters, NULL, DEFAULT, calls.
+_NO_LITERAL = re.compile(r"(?:\$[0-9]+|\?|:\w+|@\w+|%s|null|default|[\w.]+\(.*)\Z", re.IGNORECASE)
+
+
+def _sql_values(text: str, position: int) -> list[tuple[int, int]]:
+    """The values of one row of SQL's "VALUES (…)" from ``position``, as spans:
+    a quoted string without its quotes ('' is an escaped quote), anything else
+    up to the "," or ")" that ends it outside brackets."""
+    values: list[tuple[int, int]] = []
+    while len(values) < _MAX_COLUMNS:
+        position = _skip_blank(text, position)
+        if position >= len(text):
+            return values
+        if text[position] == "'":
+            limit = min(len(text), position + _SQL_QUOTED_LENGTH)
+            close = position + 1
+            while True:
+                close = text.find("'", close, limit)
+                if close == -1 or text[close + 1 : close + 2] != "'":
+                    break
+                close += 2
+            if close == -1:  # a cut line (or a value longer than any password): to its end
+                line_end = text.find("\n", position)
+                values.append((position + 1, len(text) if line_end == -1 else line_end))
+                return values
+            values.append((position + 1, close))
+            position = close + 1
+        else:
+            found = _SQL_UNQUOTED.match(text, position, position + _SQL_VALUE_LENGTH)
+            scan = position if found is None else found.end()
+            if text[scan : scan + 1] not in (",", ")"):
+                return values  # brackets that never close, or a value longer than any
+            values.append((position, len(text[position:scan].rstrip()) + position))
+            position = scan
+        position = _skip_blank(text, position)
+        if text[position : position + 1] != ",":
+            return values
+        position += 1
+    return values
+
+
+def _insert_values(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """For a name in the column list of "INSERT INTO t (…) VALUES (…)": where
+    that list opens, and where its values start."""
+    opening = text.rfind("(", max(0, start - _COLUMNS_WINDOW), start)
+    if opening == -1 or ")" in text[opening:start]:
+        return None
+    if _INSERT_INTO.search(text, max(0, opening - 200), opening) is None:
+        return None
+    closing = text.find(")", end, end + _COLUMNS_WINDOW)
+    values_at = _VALUES.match(text, closing) if closing != -1 else None
+    return None if values_at is None else (opening, values_at.end())
+
+
+def _insert_value(text: str, column: int, values_start: int) -> tuple[int, int] | None:
+    """The literal a column gets in the first row of values (not a bind parameter)."""
+    values = _sql_values(text, values_start)
+    if column >= len(values):
+        return None
+    value_start, value_end = values[column]
+    value = text[value_start:value_end]
+    quoted = text[value_start - 1 : value_start] == "'"
+    if not value or is_masked(value) or (not quoted and _NO_LITERAL.match(value)):
+        return None
+    return value_start, value_end
+
+
+#: How far back a key holding a secret's name may begin.
+_KEY_LENGTH = 64
+#: What may follow a column's name in SQL's column list (``_COLUMN_END``).
+_COLUMN_FIRST = frozenset("\"`] \t,)'")
+
+
+def _key_start(text: str, start: int) -> int:
+    """Where the key holding the name at ``start`` begins ("DB_PASSWORD", "db.password")."""
+    first = start
+    while first > 0 and start - first < _KEY_LENGTH and text[first - 1] in _NAME_CHARACTERS:
+        first -= 1
+    return first
+
+
+def _opens_pair(text: str, key_start: int, quote: str) -> bool:
+    """Whether the quoted key at ``key_start`` opens a pair in brackets: '["password", …',
+    "define( 'DB_PASSWORD', …"."""
+    if text[key_start - 1 : key_start] != quote:
+        return False
+    before = text[max(0, key_start - 8) : key_start - 1].rstrip(_BLANK)
+    return before.endswith(("[", "("))
+
+
+#: The value in an element of its own, inside the name's: "<Password><Value>x</Value>".
+_VALUE_ELEMENT = re.compile(r"[ \t]*<value>", re.IGNORECASE)
+#: Cisco's encryption type before the value: 0 plain text, 7 reversible, 5/8/9 hashes.
+_CISCO_TYPE = re.compile(r"(?P<type>[05789])[ \t]+")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+
+
+def _cisco_secret(text: str, typed: re.Match[str]) -> tuple[int, int] | None:
+    """The value after Cisco's type digit, if it has that type's shape: a word that
+    is no plain word for 0, hex for 7, a "$" hash for 5, 8 and 9."""
+    span = value_span(text, typed.end())
+    if span is None:
+        return None
+    value = text[span[0] : span[1]]
+    kind = typed.group("type")
+    if kind == "0":
+        plain_word = value.isalpha() and (value.islower() or value.isupper())
+        return None if len(value) < 4 or plain_word else span
+    if kind == "7":
+        return span if len(value) >= 4 and _HEX.issuperset(value) else None
+    return span if value.startswith("$") else None
+
+
+#: "echo 'user:pw' | chpasswd" (also with "sudo" before chpasswd).
+_ECHOED_LOGIN = re.compile(
+    r"echo(?:[ \t]+-[ne]+)?[ \t]+(?P<quote>[\"']?)[^\s:\"'|]+:(?P<value>[^\s\"'|]+)(?P=quote)"
+    r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?(?:/usr/sbin/)?ch\Z"
+)
+
+
+#: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!".
+_PGPASS_LINE = re.compile(r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<value>\S+)")
+_PGPASS_WINDOW = 160
+
+
+def _chpasswd_input(text: str, start: int) -> tuple[int, int] | None:
+    """The password echoed into chpasswd, which reads "user:password" lines."""
+    echoed = _ECHOED_LOGIN.search(text, max(0, start - 200), start)
+    if echoed is None or is_masked(echoed.group("value")):
+        return None
+    return echoed.span("value")
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value after a secret's name and its separator, if there is one.
 
@@ -302,14 +491,37 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
     if text[start] in "iI":  # IDENTIFIED BY: the match ends where the value starts
         return value_span(text, end)
+    if "$" in text[max(0, start - _KEY_LENGTH - 2) : start] and text.startswith(
+        "${", _key_start(text, start) - 2
+    ):
+        return None  # a reference with a default or a message: "${DB_PASSWORD:?unset}"
+    if text.startswith("passwd", start) and text[start - 2 : start].lower() == "ch":
+        return _chpasswd_input(text, start)
+    if text[start - 3 : start] == ".pg":
+        line = _PGPASS_LINE.search(text, end, end + _PGPASS_WINDOW)
+        return None if line is None or is_masked(line.group("value")) else line.span("value")
+    if text[end : end + 1] == "(":
+        # A call: "PASSWORD('x')", ".password(\"x\")"; not a getter's argument.
+        if text[max(0, start - 4) : start].lower().rstrip("_").endswith("get"):
+            return None
+        return value_span(text, _skip_blank(text, end + 1))
     field = _VALUE_FIELD.match(text, end)
     if field is not None:
         return value_span(text, field.end())
+    if text[end : end + 1] in _COLUMN_FIRST and _COLUMN_END.match(text, end):
+        values = _insert_values(text, start, end)
+        if values is not None:  # a column of SQL's INSERT, whatever its value
+            return _insert_value(text, text.count(",", values[0], start), values[1])
+        pair = _LIST_PAIR.match(text, end)
+        if pair is not None and _opens_pair(text, _key_start(text, start), text[end]):
+            return _bracketed_value(text, pair.end())
     position = end
+    quoted_name = False
     if text.startswith(('\\"', "\\'"), position):
         position += 2
     elif text[position : position + 1] in ('"', "'"):
         position += 1
+        quoted_name = True
         attribute = _VALUE_ATTRIBUTE.match(text, position)
         if attribute is not None:  # XML: '<property name="password" value="…"/>'
             return value_span(text, attribute.end())
@@ -332,18 +544,29 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None
         return span
     elif text[position : position + 1] == ">" and (
-        before == "<"
-        or before in _QUOTES
+        quoted_name
+        or text[_key_start(text, start) - 1 : start].startswith("<")
         or _NAMESPACE_BEFORE.search(text, max(0, start - 48), start)
     ):
-        # XML: "<password>…<", "<auth:Password>…<", '<entry key="password">…<'.
-        found = text.find("<", position + 1)
+        # XML: "<password>…<", "<auth:Password>…<", '<entry key="password">…<',
+        # '<property name="hibernate.connection.password">…<', and the value
+        # in an element of its own: "<AdministratorPassword><Value>…<".
+        position += 1
+        inner = _VALUE_ELEMENT.match(text, position)
+        if inner is not None:
+            position = inner.end()
+        found = text.find("<", position)
         value_end = len(text) if found == -1 else found
-        value = text[position + 1 : value_end]
+        value = text[position:value_end]
         if not value.strip() or value.startswith("[REDACTED") or _MASKED.match(value):
             return None
-        return position + 1, value_end
+        return position, value_end
     elif position > after_name and position < len(text):
+        if text[start - 7 : start].lower() == "require":
+            return value_span(text, position)  # redis.conf: "requirepass <value>"
+        cisco = _CISCO_TYPE.match(text, position)
+        if cisco is not None:
+            return _cisco_secret(text, cisco)
         flag = _is_flag(text, start)
         if flag and text[position] == "-":
             return None  # the next flag: "--password --verbose" has no value here
@@ -452,6 +675,15 @@ _SEPARATED = (
     rf"|{_NAME}(?=[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=])"
     rf"|{_NAME}(?=[\"']?[ \t]+\\?[\"'`])"
     rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
+    # A pair in brackets, Rails' bind values, Python's tuples, PHP's define():
+    # '["password", "x"]'; a column of SQL's "INSERT INTO t (email, password) VALUES (…)".
+    rf"|{_NAME}(?=[\"'`\]]?[ \t]*[,)])"
+    # A call: "PASSWORD('x')", ".password(\"x\")", "setPassword('x')".
+    rf"|{_NAME}(?=\([ \t]*\\?[\"'])"
+    # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…".
+    rf"|{_NAME}(?=[ \t]+[05789][ \t]+[^\s])"
+    # "echo 'user:pw' | chpasswd"; a .pgpass file's "host:port:db:user:pw" lines.
+    r"|(?<=ch)passwd(?![\w\-])|(?<=\.pg)pass(?![\w\-])"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     rf"|{_NAME}(?=[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{{8}})"
 )
@@ -486,9 +718,22 @@ def may_hold_url_password(text: str) -> bool:
 # no ":", "/" or "@"; the password runs to the last "@" before the host
 # (passwords may hold "@" and "#"; never "/", "?" or white space, which end
 # the authority of a URL).
+def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A key as a URL's user, without a password: Sentry's DSN
+    ``https://<32 hex>@o1.ingest.sentry.io/2``, a token cloning over HTTPS.
+    A user's name is seldom this long with both letters and digits."""
+    user = text[start + 3 : end - 1]
+    if not any(c.isdigit() for c in user) or not any(c.isalpha() for c in user):
+        return None
+    return start + 3, end - 1
+
+
 URL_SCAN = Scan(
-    r"://[^\s/?#@:]*:[^\s/?]+@(?P<url_password>)",
-    {"url_password": Kind("secrets", "SECRET", _check_url_password)},
+    r"://(?:[^\s/?#@:]*:[^\s/?]+@(?P<url_password>)|[A-Za-z0-9_]{20,}@(?P<url_token>))",
+    {
+        "url_password": Kind("secrets", "SECRET", _check_url_password),
+        "url_token": Kind("secrets", "SECRET", _check_url_token),
+    },
     trigger=may_hold_url_password,
     flags=re.ASCII,
 )

@@ -63,6 +63,7 @@ ALL: tuple[Scan, ...] = (
     addresses.IPV6_SCAN,
     iban.LOWER_CASE_SCAN,
     key_prefixes.PEM_SCAN,
+    key_prefixes.MAILCHIMP_SCAN,
     passwords.URL_SCAN,
     passwords.LOGIN_SCAN,
     command_lines.FLAG_SCAN,

@@ -8,7 +8,8 @@ steps through the text character by character):
 
 * a line without a mark of any enabled detector needs no scan at all;
 * any other line needs the untriggered scans, and those triggered scans
-  (email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL password)
+  (email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL password,
+  command-line flag, Mailchimp key)
   whose trigger holds: each trigger's test is run once, inline, and the
   first pass does not run it again. Most lines with a mark hold digits
   and none of the rarer marks, and need the combined scan alone.
@@ -24,19 +25,25 @@ redactor to one running every scan on every text. Why each set is complete:
 * token: ``eyJ`` (JWT), ``tlk_`` (tenantlog's keys), ``bearer``/``basic``
   (ASCII case-insensitive), and the parameter names, matched with Unicode
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
-  session cookie's, holding ``sess`` before an ``=``, and every
-  character ``re.IGNORECASE`` takes for one of their letters (the Kelvin
+  session cookie's, holding ``sess`` before an ``=``, ``sid=``
+  (``connect.sid``) or ``remember`` (Laravel, Spring: only in a cookie
+  header, so with a ``k``), or a URL's ``sig=`` or ``code=``
+  (``holds_named_pair``), and every character ``re.IGNORECASE`` takes
+  for one of their letters (the Kelvin
   sign for ``k``, the long s for ``s``) case-folds to it, so the words are
   looked for in ``str.casefold()`` of the text.
 * secrets: a digit, which many prefixed keys hold in their prefix
   (Square's ``sq0``, age's ``…-KEY-1``, ``r8_``, ``dop_v1_``,
-  ``dt0c01.``, ``pypi-…S5vcmc``, ``ATATT3``), before them (Telegram's bot
-  id), at the start of their value (Okta's ``00``) or in a run of hex the
-  pattern requires one in (Twilio, Databricks, Pulumi, Buildkite, Brevo);
-  any other prefixed key holds ``_live_``/``_test_`` (Stripe), ``gh``
+  ``dt0c01.``, ``pypi-…S5vcmc``, ``ATATT3``, LangSmith's ``lsv2_``), before
+  them (Telegram's bot id), at the start of their value (Okta's ``00``),
+  after them (Mailchimp's ``-us14``, a scan behind the trigger ``-us``) or
+  in a run of hex the pattern
+  requires one in (Twilio, Databricks, Pulumi, Buildkite, Brevo, Supabase);
+  any other prefixed key holds ``_live_``/``_test_`` (Stripe, Shippo), ``gh``
   (``ghp_``…), ``_pat_`` (``github_pat_``), ``shp`` (Shopify), ``gl``
   (GitLab, Grafana), ``gsk_``, ``npm_``, ``ntn_``, ``hf_``, ``lin_api_``,
-  ``whsec_``, ``sntry``, ``sk-``, ``xox``, ``xapp-``, ``xai-``, ``AK-``
+  ``whsec_``, ``sntry``, ``nfp_`` (Netlify), ``pscale_`` (PlanetScale),
+  ``dckr_`` (Docker Hub), ``pplx-`` (Perplexity), ``sk-``, ``xox``, ``xapp-``, ``xai-``, ``AK-``
   (Postman, New Relic), ``AT-`` (Contentful), ``KU-`` (Heroku), ``PX-``
   (Google OAuth), ``-----BEGIN``, ``AIza``, ``SG.``, ``sk.`` (Mapbox),
   ``hv`` (Vault), ``dp.`` (Doppler) or ``hooks.slack.com``,
@@ -58,14 +65,18 @@ from collections.abc import Callable, Iterable
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.command_lines import may_hold_flag_password, search_flag_hint
 from tenantlog.redaction.credentials import (
-    holds_session_pair,
+    holds_named_pair,
     may_hold_jwt,
     may_name_secret,
     names_secret_in_other_language,
 )
 from tenantlog.redaction.engine import CompiledScan
 from tenantlog.redaction.iban import may_name_bank_account
-from tenantlog.redaction.key_prefixes import may_hold_pem, may_hold_prefixed_key
+from tenantlog.redaction.key_prefixes import (
+    may_hold_mailchimp_key,
+    may_hold_pem,
+    may_hold_prefixed_key,
+)
 from tenantlog.redaction.passwords import may_hold_url_password
 
 _DIGITS = tuple("0123456789")
@@ -83,8 +94,11 @@ _MARKS: dict[str, tuple[str, ...]] = {
     # many of them hold a digit instead of a mark of their own.
     "secrets": (*_DIGITS, "@"),
 }
+# Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
+# session cookies, a URL's "sig" and "code".
+_NAMED_PAIRS = ("sess", "sid=", "remember", "sig=", "code=")
 _WORDS: dict[str, tuple[str, ...]] = {
-    "token": ("bearer", "basic", "token", "key", "secret", "sess"),
+    "token": ("bearer", "basic", "token", "key", "secret", *_NAMED_PAIRS),
     "secrets": ("pass", "pw", "psk", "secret", "key", "identified"),
 }
 # The triggers ``scans_for`` decides on, each with its bit in a plan's index
@@ -98,25 +112,34 @@ _TRIGGER_BITS: dict[Callable[[str], bool], int] = {
     may_hold_pem: 32,
     may_hold_url_password: 64,
     may_hold_flag_password: 128,
+    may_hold_mailchimp_key: 256,
 }
 
 
 # A character each of these marks and words holds and many lines lack: one
 # search for it, at memory speed, rules the longer mark out for most lines.
 _GATES = {"%40": "%", "AKIA": "A", "ASIA": "A", "eyJ": "J", "tlk_": "_", "token": "k"}
-# "sess" (session cookies) is found only before an "=", which it does not hold.
-_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y", "sess": "="})
+# The named pairs are found only with an "=", which the names do not all hold.
+_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y"})
+_GATES.update(dict.fromkeys(_NAMED_PAIRS, "="))
+# A "remember…" cookie is taken only in a cookie header, whose "k" the text holds.
+_GATES["remember"] = "k"
 
 
 def _unique(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(mark for group in groups for mark in group))
 
 
-def _gated(marks: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    return tuple((_GATES.get(mark, mark), mark) for mark in marks)
+def _gated(marks: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The marks under each gate, in their order: a gate is searched for once."""
+    gated: dict[str, tuple[str, ...]] = {}
+    for mark in marks:
+        gate = _GATES.get(mark, mark)
+        gated[gate] = (*gated.get(gate, ()), mark)
+    return gated
 
 
-def _holds_any(marks: tuple[tuple[str, str], ...]) -> Callable[[str], bool]:
+def _holds_any(marks: dict[str, tuple[str, ...]]) -> Callable[[str], bool]:
     """One expression of ``in`` tests, gate first, for a plan's marks or words.
 
     A loop over the pairs cost more than the searches it ran: a line without
@@ -126,8 +149,10 @@ def _holds_any(marks: tuple[tuple[str, str], ...]) -> Callable[[str], bool]:
     settings goes into it, only which detectors' marks are included.
     """
     tests = [
-        f"{mark!r} in text" if gate == mark else f"({gate!r} in text and {mark!r} in text)"
-        for gate, mark in marks
+        " or ".join(f"{mark!r} in text" for mark in group)
+        if group == (gate,)
+        else f"({gate!r} in text and ({' or '.join(f'{mark!r} in text' for mark in group)}))"
+        for gate, group in marks.items()
     ]
     source = "lambda text: " + (" or ".join(tests) if tests else "False")
     test: Callable[[str], bool] = eval(source, {"__builtins__": {}})
@@ -230,7 +255,7 @@ class Plan:
         if (  # may_name_secret
             ("k" in folded and ("token" in folded or "key" in folded))
             or "secret" in folded
-            or ("=" in text and holds_session_pair(folded))
+            or ("=" in text and holds_named_pair(text, folded))
             or (
                 self._secrets
                 and (
@@ -256,4 +281,6 @@ class Plan:
             # (about 1 µs each on 1 KB: a space starts many near matches).
             if search_flag_hint(text) is not None:
                 bits |= 128
+            if "-us" in text:  # may_hold_mailchimp_key
+                bits |= 256
         return self._by_bits[bits]

@@ -44,6 +44,10 @@ _FORMS = st.sampled_from(
         ("echo '", "' | sudo -S apt-get update", True),
         ("htpasswd -b /etc/nginx/.htpasswd admin ", "", False),
         ("$p = ConvertTo-SecureString '", "' -AsPlainText -Force", True),
+        ("SET PASSWORD FOR 'u'@'%' = PASSWORD('", "')", True),
+        ("define( 'DB_PASSWORD', '", "' );", True),
+        ("INSERT INTO users (name, password, role) VALUES ('bob', '", "', 'admin')", True),
+        ('"adminPassword": {"value": "', '"}', True),
     ]
 )
 
@@ -168,4 +172,110 @@ def test_a_named_secret_is_removed_where_it_is_repeated() -> None:
     ],
 )
 def test_a_password_named_in_another_field(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Rails' bind values, a Python tuple: the pair's value
+        (
+            '[["email", "a@b.co"], ["password", "Sup3r S3cret"]]',
+            f'[["email", "[REDACTED:EMAIL]"], ["password", "{_SECRET}"]]',
+        ),
+        ("('passwd', 'x,y')", f"('passwd', '{_SECRET}')"),
+        # SQL: the literal in the password's column
+        (
+            "INSERT INTO users (name, password, created_at) VALUES ('bob', 'Tr0ub4dor&3', now())",
+            f"INSERT INTO users (name, password, created_at) VALUES ('bob', '{_SECRET}', now())",
+        ),
+        (
+            "insert into `u` (`login`,`pwd`) values ('o''brien', 'it''s, (x)')",
+            f"insert into `u` (`login`,`pwd`) values ('o''brien', '{_SECRET}')",
+        ),
+        (
+            'INSERT OR REPLACE INTO "creds" ("password", "n") VALUES (Secr3t, 1)',
+            f'INSERT OR REPLACE INTO "creds" ("password", "n") VALUES ({_SECRET}, 1)',
+        ),
+        # kept: a list of names, bind parameters, a call, a condition
+        ('("email", "password", "name")', None),
+        ('INSERT INTO "users" ("email", "password") VALUES ($1, $2)', None),
+        ("INSERT INTO u (login, password) VALUES (?, ?)", None),
+        ("INSERT INTO u (login, password) VALUES (:login, :password)", None),
+        ("INSERT INTO u (login, password) VALUES ('a', crypt('x', gen_salt('bf')))", None),
+        ("SELECT 1 FROM u WHERE (email, password) IN (...)", None),
+        ("reset the password (twice), then log in", None),
+    ],
+)
+def test_a_password_in_a_pair_or_a_sql_column(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "SENTRY_DSN=https://3f2a9c0e5b7d4e1f8a6b2c9d0e1f2a3b@o1.ingest.sentry.io/7",
+            f"SENTRY_DSN=https://{_SECRET}@o1.ingest.sentry.io/7",
+        ),
+        (
+            "git clone https://a1b2c3d4e5f6a7b8c9d0e1f2@git.example.com/o/r.git",
+            f"git clone https://{_SECRET}@git.example.com/o/r.git",
+        ),
+        # kept: a user's name, however long, and git's own user
+        ("git clone https://deploy_bot_for_production@git.example.com/o/r.git", None),
+        ("ssh://git@git.example.com/o/r.git", None),
+    ],
+)
+def test_a_key_as_a_urls_user(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # calls, SQL strings and statements
+        ("= PASSWORD('old_pw_99')", f"= PASSWORD('{_SECRET}')"),
+        ('.username("rusty").password("Ferr1s#Crab")', f'.username("rusty").password("{_SECRET}")'),
+        ("WITH PASSWORD = N'Etl$Load2024', X", f"WITH PASSWORD = N'{_SECRET}', X"),
+        (
+            'ALTER USER r IDENTIFIED WITH mysql_native_password BY "Repl#1";',
+            f'ALTER USER r IDENTIFIED WITH mysql_native_password BY "{_SECRET}";',
+        ),
+        ("define( 'DB_PASSWORD', 'wp_Db#2024' );", f"define( 'DB_PASSWORD', '{_SECRET}' );"),
+        # structures around the value
+        ('"adminPassword": {"value": "Arm!Templ8"}', f'"adminPassword": {{"value": "{_SECRET}"}}'),
+        ("'password': ['Dj4ngo!x']}", f"'password': ['{_SECRET}']}}"),
+        ("UID=report;PWD={Rep0rt;ing};Encrypt=yes", f"UID=report;PWD={{{_SECRET}}};Encrypt=yes"),
+        (
+            '<property name="hibernate.connection.password">H1bern@te</property>',
+            f'<property name="hibernate.connection.password">{_SECRET}</property>',
+        ),
+        ("<AdminPassword><Value>Unatt3nd!</Value>", f"<AdminPassword><Value>{_SECRET}</Value>"),
+        # configuration files and devices
+        ("requirepass R3quire_me", f"requirepass {_SECRET}"),
+        ("username admin password 0 C1sco!Adm", f"username admin password 0 {_SECRET}"),
+        ("enable secret 5 $1$mERr$hx5rVt7rPNo", f"enable secret 5 {_SECRET}"),
+        ("password 7 0822455D0A16", f"password 7 {_SECRET}"),
+        ("echo 'deploy:Chp4sswd!' | chpasswd", f"echo 'deploy:{_SECRET}' | chpasswd"),
+        ("mosquitto_pub -u s -P Mqtt#42x -t t", f"mosquitto_pub -u s -P {_SECRET} -t t"),
+        ("snmpget -A auth#1 -X priv#2 sw1", f"snmpget -A {_SECRET} -X {_SECRET} sw1"),
+        (
+            "cat ~/.pgpass => db:5432:*:repl:Repl1cat0r!",
+            f"cat ~/.pgpass => db:5432:*:repl:{_SECRET}",
+        ),
+        ("wrote ~/.pgpass (mode 0600)", None),
+        # kept: references, code that reads the value, getters, plain words, other commands
+        ("POSTGRES_PASSWORD=${DB_PASSWORD:?DB_PASSWORD must be set}", None),
+        ("pw = os.environ['password']", None),
+        # but brackets inside a password are no code
+        ("UID=dwh;PWD=Dwh(Load)2024;", f"UID=dwh;PWD={_SECRET};"),
+        ("password = getpass.getpass()", None),
+        ("db_password: !vault |", None),
+        ('cfg.getPassword("db.main")', None),
+        ("failed password 0 times", None),
+        ("tar -X exclude.txt -A file", None),
+    ],
+)
+def test_passwords_in_calls_structures_and_configuration(text: str, expected: str | None) -> None:
     assert _TYPED.redact(text) == (text if expected is None else expected)

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenantlog.redaction import context
+from tenantlog.redaction import Redactor, context
 
 # The oracle: the version check as first written, one regex searched at each
 # of the sixteen positions before the number (issue 8 made it look only
@@ -73,3 +73,43 @@ def test_says_version_wherever_the_single_regex_did(before: str, after: str) -> 
 def test_says_version_after_version_like_keys(before: str, expected: bool) -> None:
     text = before + "10.2.0.1" + '"'
     assert context.says_version(text, len(before), len(before) + len("10.2.0.1")) is expected
+
+
+_TYPED = Redactor(style="typed")
+_PHONE = "[REDACTED:PHONE]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a phone word right after the number
+        ("rappel au 01 42 68 53 00 (téléphone fixe)", f"rappel au {_PHONE} (téléphone fixe)"),
+        ("reach 07911 111222 mobile", f"reach {_PHONE} mobile"),
+        # a second number joined to a phone: "from … to …", "von … auf …", "->"
+        (
+            "changed tel from 03 88 12 34 56 to 09 72 12 34 56",
+            f"changed tel from {_PHONE} to {_PHONE}",
+        ),
+        (
+            "Mobilnummer geändert von 0160 9876543 auf 0176 12345678",
+            f"Mobilnummer geändert von {_PHONE} auf {_PHONE}",
+        ),
+        (
+            'field "mobile" changed (07911 111222 -> 07400 654321)',
+            f'field "mobile" changed ({_PHONE} -> {_PHONE})',
+        ),
+        # a word glued by "-", a question, a quote after the gap words
+        ("Tel.-Nr.: 0 30 90 18 20 (vormittags)", f"Tel.-Nr.: {_PHONE} (vormittags)"),
+        ('téléphone invalide? valeur="07 81 23 45 67"', f'téléphone invalide? valeur="{_PHONE}"'),
+        ("Telefon (privat) 089 / 12 34 56;", f"Telefon (privat) {_PHONE};"),
+        ("Rückruf erbeten: 0049 30 901820", f"Rückruf erbeten: {_PHONE}"),
+        ("Text me at 9175550123 later", f"Text me at {_PHONE} later"),
+        ("(+49) 171 2345678", _PHONE),
+        # kept: numbers joined to a number that is no phone, a word far after
+        ("order 0123456789 to 0123456790", None),
+        ("bytes 0612345678 / 0612345679", None),
+        ("id 0612345678 sent, then a phone call", None),
+    ],
+)
+def test_phone_words_after_the_number_and_joined_numbers(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)

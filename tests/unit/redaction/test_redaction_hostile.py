@@ -118,9 +118,24 @@ _NEAR = 64 * 1024
         ("PUBLIC_KEY=abcdefgh1234 " * (_NEAR // 24), "PUBLIC_KEY=abcdefgh1234 " * (_NEAR // 24)),
         # phone words followed by more words than a number may have between
         (
-            "phone a b c d 0612345678 " * (_NEAR // 25),
-            "phone a b c d 0612345678 " * (_NEAR // 25),
+            "phone a b c d e f 0612345678 x " * (_NEAR // 31),
+            "phone a b c d e f 0612345678 x " * (_NEAR // 31),
         ),
+        # SQL column lists whose values never close, and names in lists of pairs
+        (
+            "INSERT INTO t (a, password) VALUES (?, ?) " * (_NEAR // 42),
+            "INSERT INTO t (a, password) VALUES (?, ?) " * (_NEAR // 42),
+        ),
+        (
+            "INSERT INTO t (password) VALUES ('" + "a''" * (_NEAR // 3),
+            "INSERT INTO t (password) VALUES ('" + _SECRET,
+        ),
+        (
+            "INSERT INTO t (password, a) VALUES (" + "f(" * (_NEAR // 2),
+            "INSERT INTO t (password, a) VALUES (" + "f(" * (_NEAR // 2),
+        ),
+        ('("password", "' * (_NEAR // 14), '("password", "' * (_NEAR // 14)),
+        ("https://" + "a1" * (_NEAR // 2), "https://" + "a1" * (_NEAR // 2)),
         # thousands of distinct named secrets: each named one goes
         (
             "".join(f"password=Pw{i:06d} " for i in range(6000)),

@@ -15,6 +15,8 @@ from tenantlog.redaction import Redaction, Redactor
 _HEX64 = "0123456789abcdef" * 4
 _ALNUM = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"  # 36 characters
 _LETTERS = "AbCdEfGhIjKlMnOpQrStUvWxYz"  # 26 characters
+# Mailchimp's keys: 32 lower-case hex and the data centre.
+_MAILCHIMP_HEX = "3f9c2a7b1e0d4c8a9b6f5e4d3c2b1a0f"
 
 KEYS = {
     "npm": "npm_" + _ALNUM,
@@ -58,6 +60,38 @@ KEYS = {
     "google_oauth_secret": "GOCSPX-" + _LETTERS + "01",
     "telegram": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
     "slack_webhook": "https://hooks.slack.com/services/T00000000/B00000000/" + _LETTERS[:24],
+    "perplexity": "pplx-" + _ALNUM + "AbCdEfGhIjKl",
+    "heroku_without_aa": "HRKU-" + "a1B2-c3D4_" * 6,
+    "netlify": "nfp_" + _ALNUM,
+    "netlify_long": "nfp_" + _ALNUM + "AbCd",
+    "shippo_live": "shippo_live_" + _HEX64[:40],
+    "shippo_test": "shippo_test_" + _HEX64[24:64],
+    "mailchimp": _MAILCHIMP_HEX + "-us14",
+    "mailchimp_digits_first": "0123456789" + _HEX64[10:32] + "-us6",
+    "mailchimp_b": "b" + _MAILCHIMP_HEX[1:] + "-us21",
+    "mailchimp_d": "d" + _MAILCHIMP_HEX[1:] + "-us3",
+    # found from its suffix: whatever its first hex character
+    "mailchimp_a": "a" + _MAILCHIMP_HEX[1:] + "-us3",
+    "mailchimp_f": "f" + _MAILCHIMP_HEX[1:] + "-us19",
+    "supabase": "sbp_" + _HEX64[:40],
+    "docker": "dckr_pat_" + _ALNUM[:25] + "-_",
+    "docker_org": "dckr_oat_" + _ALNUM[:32],
+    "planetscale_token": "pscale_tkn_" + _ALNUM + "AbCdEfG",
+    "planetscale_password": "pscale_pw_" + _ALNUM + "AbCdEfG",
+    "planetscale_oauth": "pscale_oauth_" + _ALNUM + "AbCdEfG",
+    "langsmith_personal": "lsv2_pt_" + _HEX64[:32] + "_" + _HEX64[:10],
+    "langsmith_service": "lsv2_sk_" + _HEX64[32:] + "_" + _HEX64[5:15],
+    "anthropic": "sk-ant-api03-" + (_ALNUM + "-_") * 2 + _ALNUM[:17] + "AA",
+    "anthropic_admin": "sk-ant-admin01-" + (_ALNUM + "-_") * 2 + _ALNUM[:17] + "AA",
+    "deepseek": "sk-" + _HEX64[:32],
+    "openrouter": "sk-or-v1-" + _HEX64,
+    "clerk": "sk_live_" + _ALNUM + "AbCd",
+    "gitlab_ci_job": "glcbt-64_" + _ALNUM[:20],
+    "gitlab_incoming_mail": "glimt-" + _ALNUM[:25],
+    "gitlab_agent": "glagent-" + _ALNUM + _LETTERS[:14],
+    "gitlab_oauth_secret": "gloas-" + _HEX64,
+    "slack_refresh": "xoxe-1-" + _ALNUM * 3,
+    "slack_config": "xoxe.xoxp-1-" + _ALNUM * 3,
 }
 
 _CONTEXTS = (
@@ -81,6 +115,11 @@ def test_every_key_is_exactly_as_long_as_its_format() -> None:
     lengths.update({"twilio_key": 34, "twilio_account": 34, "groq": 56, "replicate": 40})
     lengths.update({"xai": 84, "google_oauth_secret": 35, "brevo": 89, "heroku": 65})
     lengths.update({"contentful": 49, "buildkite": 45, "dynatrace": 96, "stripe_webhook": 42})
+    lengths.update({"perplexity": 53, "heroku_without_aa": 65, "netlify": 40, "netlify_long": 44})
+    lengths.update({"shippo_live": 52, "shippo_test": 52, "supabase": 44, "docker": 36})
+    lengths.update({"langsmith_personal": 51, "langsmith_service": 51, "anthropic": 108})
+    lengths.update({"deepseek": 35, "planetscale_token": 54})
+    lengths.update({"mailchimp": 37, "mailchimp_digits_first": 36, "mailchimp_b": 37})
     for name, length in lengths.items():
         assert len(KEYS[name]) == length, name
 
@@ -169,6 +208,40 @@ def test_okta_scheme_keeps_its_name() -> None:
         "id-123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
         "https://example.com/services/T00000000/B00000000/" + _LETTERS[:24],
         "Authorization: SSWS short",
+        "pplx-",  # a prefix alone
+        "pplx-" + _ALNUM + "AbCdEfGhIjK",  # one short
+        "api-pplx-" + _ALNUM + "AbCdEfGhIjKl",  # inside a longer word
+        "HRKU-",
+        "HRKU-" + _ALNUM,
+        "the HRKU-rotation job",
+        "nfp_",
+        "nfp_" + _ALNUM[:35],
+        "nfp_" + _ALNUM + "AbCdE",  # longer than a token
+        "mnfp_" + _ALNUM,
+        "shippo_live_",
+        "shippo_live_" + _HEX64[:39],
+        "shippo_test_" + "g" * 40,  # not hex
+        "my_shippo_live_" + _HEX64[:40],
+        "sbp_" + _HEX64[:39],
+        "sbp_" + "abcdef" * 6 + "abcd",  # hex without a digit
+        "dckr_pat_",
+        "dckr_pat_short",
+        "pscale_tkn_",
+        "pscale_tkn_" + _ALNUM[:31],
+        "pscale_conn_" + _ALNUM,
+        "lsv2_pt_" + _HEX64[:32],
+        "lsv2_pt_" + _HEX64[:31] + "_" + _HEX64[:10],
+        _MAILCHIMP_HEX[1:] + "-us14",  # 31 hex
+        _MAILCHIMP_HEX + "-us",
+        _MAILCHIMP_HEX + "-us123",
+        _MAILCHIMP_HEX + "-user",
+        _MAILCHIMP_HEX + "-eu1",
+        "0" + _MAILCHIMP_HEX + "-us14",  # 33 hex
+        "id-" + _MAILCHIMP_HEX + "-us14",  # inside a longer id
+        "3F9C2A7B1E0D4C8A9B6F5E4D3C2B1A0F-us14",  # upper case
+        "glcbt-short",
+        "xoxe-1",
+        "xoxe.xoxp-",
     ],
 )
 def test_near_miss_is_kept(text: str) -> None:
