@@ -1,4 +1,4 @@
-"""Passwords given to a command by a short flag, as shell history and CI logs show them.
+"""Passwords given to a command, as shell history and CI logs show them.
 
 ``curl -u user:pass``, ``mysql -pS3cret``, ``docker login -u ci -p x``,
 ``sshpass -p x``, ``ldapsearch -w x``, ``redis-cli -a x``, ``sqlcmd -P x``,
@@ -9,7 +9,9 @@ flags name nothing, and most of them mean something else to other commands
 a format), so each is taken for a password only where its command says so:
 the command's name earlier in the same command (after the last ``|``,
 ``;``, ``&`` or line break). Only the password is replaced; the user name
-before a ``user:pass`` stays, as it does in a URL.
+before a ``user:pass`` stays, as it does in a URL. Some commands take the
+password as a positional argument, named by nothing (``ARGUMENT_SCAN``):
+Redis' ``AUTH``, ``rabbitmqctl add_user``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import re
 
 from tenantlog.redaction.kinds import Kind, Scan
-from tenantlog.redaction.passwords import is_masked, value_span
+from tenantlog.redaction.passwords import is_masked, value_span, word_searcher
 
 #: How far back a command's name may be from its flag.
 _COMMAND_WINDOW = 200
@@ -244,4 +246,95 @@ FLAG_SCAN = Scan(
     },
     trigger=may_hold_flag_password,
     flags=re.ASCII,
+)
+
+
+# Passwords that are a command's positional argument, named by no flag:
+# Redis' "AUTH [user] pw" (and MONITOR's '"AUTH" "pw"'), SMTP's and IMAP's
+# "AUTH PLAIN <base64>", RabbitMQ's "rabbitmqctl add_user user pw". Each
+# holds one of these marks, as written: the word "auth" in any case is in
+# too many lines (services, OAuth, "authentication") for every line to pay
+# for the forms it would add (HAProxy's "stats auth user:pw", Python's
+# "auth=('user', 'pw')").
+ARGUMENT_MARKS = ("AUTH", "rabbitmqctl")
+
+
+def may_hold_command_argument(text: str) -> bool:
+    return ("U" in text and "AUTH" in text) or "rabbitmqctl" in text
+
+
+# A shell word or a quoted one, after blanks: the arguments read after a command.
+_WORD = r"[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
+_WORD_AT = re.compile(_WORD)
+_ARGUMENTS = re.compile(
+    # Redis, upper case as a command or quoted as MONITOR prints it: one or two arguments.
+    r"(?:(?<![\w\"])AUTH(?![\w\"])|(?<=\")AUTH\")(?P<redis>" + _WORD + f"(?:{_WORD})?)"
+    # rabbitmqctl's options first ("-n rabbit@host", "--node=x"): a few, each read once.
+    r"|rabbitmqctl(?:[ \t]+-[-\w]{1,32}+(?:[ \t=]+[^\s\-]\S{0,64}+)?+){0,4}+[ \t]+"
+    r"(?:add_user|change_password|authenticate_user)" + _WORD + "(?P<rabbitmq>" + _WORD + ")",
+    re.ASCII,
+)
+
+
+# SASL mechanisms, named after "AUTH" in SMTP and IMAP, where Redis has a password.
+_SASL_MECHANISMS = frozenset(
+    {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+
+
+def _looks_like_secret_word(value: str) -> bool:
+    """An argument a password looks like: not a plain word of prose ("AUTH failed for")."""
+    if len(value) < 4 or is_masked(value) or value.startswith("[REDACTED"):
+        return False
+    word = value.rstrip(".,:;!?")  # a word of a sentence, with its punctuation
+    plain = word.isalpha() and (word.islower() or word.isupper() or word.istitle())
+    return not plain
+
+
+def _unquoted(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of a shell word without its blanks and quotes."""
+    while text[start] in " \t":
+        start += 1
+    if text[start] in "\"'" and end - start >= 2 and text[end - 1] == text[start]:
+        return start + 1, end - 1
+    return start, end
+
+
+def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password among the arguments the scan read (see ``_ARGUMENTS``)."""
+    match = _ARGUMENTS.match(text, start)
+    if match is None:  # the engine passes the match's own span: it always matches again
+        return None
+    group = match.lastgroup
+    if group == "redis":
+        words = [found.span() for found in _WORD_AT.finditer(match.group("redis"))]
+        offset = match.start("redis")
+        first, last = words[0], words[-1]
+        span = _unquoted(text, offset + last[0], offset + last[1])
+        mechanism = text[offset + first[0] : offset + first[1]].strip(" \t\"'").upper()
+        if mechanism in _SASL_MECHANISMS:
+            # SMTP's and IMAP's "AUTH PLAIN <base64>": the credential, if given with it.
+            if len(words) == 1 or _BASE64.fullmatch(text, *span) is None:
+                return None
+        elif text.startswith("[REDACTED", span[0]):
+            return None  # replaced already: the word before it is the user's name
+        elif len(words) == 2 and not _looks_like_secret_word(text[span[0] : span[1]]):
+            # "AUTH failed for …": prose, unless the first word alone is the password
+            span = _unquoted(text, offset + first[0], offset + first[1])
+    else:
+        span = _unquoted(text, *match.span(group or ""))
+    value = text[span[0] : span[1]]
+    if not _looks_like_secret_word(value) or _REFERENCE.match(value):
+        return None
+    return span
+
+
+ARGUMENT_SCAN = Scan(
+    f"(?:{_ARGUMENTS.pattern})(?P<command_argument>)",
+    {"command_argument": Kind("secrets", "SECRET", _check_argument)},
+    trigger=may_hold_command_argument,
+    flags=re.ASCII,
+    # "A" and "r" start many words, at each of which ``re`` would try the pattern.
+    searcher=word_searcher(("auth", "rabbitmqctl")),
 )

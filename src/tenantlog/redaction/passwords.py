@@ -20,8 +20,10 @@ makes redaction idempotent.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tenantlog.redaction.addresses import login_start, may_hold_email
@@ -190,12 +192,21 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
 _NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
+#: How far back a key holding a secret's name may begin.
+_KEY_LENGTH = 64
+
+
+def _key_start(text: str, start: int) -> int:
+    """Where the key holding the name at ``start`` begins ("DB_PASSWORD", "db.password")."""
+    first = start
+    while first > 0 and start - first < _KEY_LENGTH and text[first - 1] in _NAME_CHARACTERS:
+        first -= 1
+    return first
+
+
 def _is_flag(text: str, start: int) -> bool:
     """Whether the name is a command-line flag: "--password", "--db-password", "-password"."""
-    first = start
-    while first > 0 and start - first < 64 and text[first - 1] in _NAME_CHARACTERS:
-        first -= 1
-    return text[first] == "-"
+    return text[_key_start(text, start)] == "-"
 
 
 def _next_word(text: str, position: int) -> str:
@@ -326,6 +337,8 @@ def _bracketed_value(text: str, value_start: int) -> tuple[int, int] | None:
 
 #: What ends a column's name in SQL's column list: its quote, then "," or ")".
 _COLUMN_END = re.compile(r"[\"'`\]]?[ \t]*[,)]")
+#: The characters it may start with: a test before the regex for most names.
+_COLUMN_FIRST = frozenset("\"`] \t,)'")
 #: The start of the column list, read back from its "(".
 _INSERT_INTO = re.compile(
     r"insert[ \t]+(?:(?:ignore|or[ \t]+\w+)[ \t]+)?into[ \t]+[\w.\"`\[\]]+[ \t]*\Z",
@@ -407,20 +420,6 @@ def _insert_value(text: str, column: int, values_start: int) -> tuple[int, int] 
     return value_start, value_end
 
 
-#: How far back a key holding a secret's name may begin.
-_KEY_LENGTH = 64
-#: What may follow a column's name in SQL's column list (``_COLUMN_END``).
-_COLUMN_FIRST = frozenset("\"`] \t,)'")
-
-
-def _key_start(text: str, start: int) -> int:
-    """Where the key holding the name at ``start`` begins ("DB_PASSWORD", "db.password")."""
-    first = start
-    while first > 0 and start - first < _KEY_LENGTH and text[first - 1] in _NAME_CHARACTERS:
-        first -= 1
-    return first
-
-
 def _opens_pair(text: str, key_start: int, quote: str) -> bool:
     """Whether the quoted key at ``key_start`` opens a pair in brackets: '["password", …',
     "define( 'DB_PASSWORD', …"."""
@@ -460,17 +459,17 @@ _ECHOED_LOGIN = re.compile(
 )
 
 
-#: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!".
-_PGPASS_LINE = re.compile(r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<value>\S+)")
-_PGPASS_WINDOW = 160
-
-
 def _chpasswd_input(text: str, start: int) -> tuple[int, int] | None:
     """The password echoed into chpasswd, which reads "user:password" lines."""
     echoed = _ECHOED_LOGIN.search(text, max(0, start - 200), start)
     if echoed is None or is_masked(echoed.group("value")):
         return None
     return echoed.span("value")
+
+
+#: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!".
+_PGPASS_LINE = re.compile(r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<value>\S+)")
+_PGPASS_WINDOW = 160
 
 
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -545,7 +544,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return span
     elif text[position : position + 1] == ">" and (
         quoted_name
-        or text[_key_start(text, start) - 1 : start].startswith("<")
+        or text[max(0, _key_start(text, start) - 1) : start].startswith("<")
         or _NAMESPACE_BEFORE.search(text, max(0, start - 48), start)
     ):
         # XML: "<password>…<", "<auth:Password>…<", '<entry key="password">…<',
@@ -600,20 +599,25 @@ class _WordState:
     pos: int
 
 
-def _word_searcher(pattern: re.Pattern[str]) -> Search:
-    """The names' search, skipping to the next word with ``str.find``.
+def word_searcher(words: tuple[str, ...]) -> Callable[[re.Pattern[str]], Search]:
+    """A scan's search that skips to the next of ``words`` with ``str.find``.
 
     ``re`` cannot skip to a word whose first letters are as common as "p",
     "s" and "k" in any case: it tried the whole pattern at each of them
     (about 6 µs on a short line). ``str.find`` on the lower-cased text finds
     each word at memory speed; the pattern is then matched where one is,
-    in order, which gives the matches ``pattern.search`` would. Lower
-    casing keeps the positions of an ASCII text; any other text takes the
-    plain search. The last text's lower-cased copy and next word positions
-    are kept: the engine searches the same text again after each match,
-    and a 64 KiB text must not be lower-cased or searched anew each time
-    (per thread: a redactor may be shared).
+    in order, which gives the matches ``pattern.search`` would when every
+    match starts on one of the words. Lower casing keeps the positions of
+    an ASCII text; any other text takes the plain search. The last text's
+    lower-cased copy and next word positions are kept: the engine searches
+    the same text again after each match, and a 64 KiB text must not be
+    lower-cased or searched anew each time (per thread: a redactor may be
+    shared).
     """
+    return functools.partial(_word_search, words)
+
+
+def _word_search(words: tuple[str, ...], pattern: re.Pattern[str]) -> Search:
     # Per thread: the text, its lower-cased copy, the next position of each
     # word at or after the last ``pos`` (-1: none), and that ``pos``.
     local = threading.local()
@@ -627,7 +631,7 @@ def _word_searcher(pattern: re.Pattern[str]) -> Search:
             lowered = text.lower()
             while True:
                 best = -1
-                for word in _NAME_WORDS:
+                for word in words:
                     at = lowered.find(word, pos)
                     if at != -1 and (best == -1 or at < best):
                         best = at
@@ -643,7 +647,7 @@ def _word_searcher(pattern: re.Pattern[str]) -> Search:
         lowered, found = state.lowered, state.found
         while True:
             best = -1
-            for word in _NAME_WORDS:
+            for word in words:
                 at = found.get(word, -2)
                 if at != -1 and at < pos:
                     at = found[word] = lowered.find(word, pos)
@@ -694,7 +698,7 @@ NAMED_SCAN = Scan(
     # Shared with the token parameters' scans, which run just before.
     trigger=may_name_secret,
     flags=re.ASCII | re.IGNORECASE,
-    searcher=_word_searcher,
+    searcher=word_searcher(_NAME_WORDS),
 )
 
 
@@ -714,10 +718,6 @@ def may_hold_url_password(text: str) -> bool:
     return "@" in text and "://" in text
 
 
-# "postgres://user:Secr3t$!@host/db", "redis://:pw@host": the user name has
-# no ":", "/" or "@"; the password runs to the last "@" before the host
-# (passwords may hold "@" and "#"; never "/", "?" or white space, which end
-# the authority of a URL).
 def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A key as a URL's user, without a password: Sentry's DSN
     ``https://<32 hex>@o1.ingest.sentry.io/2``, a token cloning over HTTPS.
@@ -728,6 +728,10 @@ def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start + 3, end - 1
 
 
+# "postgres://user:Secr3t$!@host/db", "redis://:pw@host": the user name has
+# no ":", "/" or "@"; the password runs to the last "@" before the host
+# (passwords may hold "@" and "#"; never "/", "?" or white space, which end
+# the authority of a URL).
 URL_SCAN = Scan(
     r"://(?:[^\s/?#@:]*:[^\s/?]+@(?P<url_password>)|[A-Za-z0-9_]{20,}@(?P<url_token>))",
     {

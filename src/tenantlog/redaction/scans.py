@@ -67,4 +67,5 @@ ALL: tuple[Scan, ...] = (
     passwords.URL_SCAN,
     passwords.LOGIN_SCAN,
     command_lines.FLAG_SCAN,
+    command_lines.ARGUMENT_SCAN,
 )

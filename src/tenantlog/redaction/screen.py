@@ -63,7 +63,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
-from tenantlog.redaction.command_lines import may_hold_flag_password, search_flag_hint
+from tenantlog.redaction.command_lines import (
+    ARGUMENT_MARKS,
+    may_hold_command_argument,
+    may_hold_flag_password,
+    search_flag_hint,
+)
 from tenantlog.redaction.credentials import (
     holds_named_pair,
     may_hold_jwt,
@@ -92,7 +97,8 @@ _MARKS: dict[str, tuple[str, ...]] = {
     "token": ("eyJ", "tlk_"),
     # Its prefixed keys are ruled out by ``may_hold_prefixed_key``, grouped;
     # many of them hold a digit instead of a mark of their own.
-    "secrets": (*_DIGITS, "@"),
+    # A command's argument: the marks ``may_hold_command_argument`` looks for.
+    "secrets": (*_DIGITS, "@", *ARGUMENT_MARKS),
 }
 # Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 # session cookies, a URL's "sig" and "code".
@@ -113,6 +119,7 @@ _TRIGGER_BITS: dict[Callable[[str], bool], int] = {
     may_hold_url_password: 64,
     may_hold_flag_password: 128,
     may_hold_mailchimp_key: 256,
+    may_hold_command_argument: 512,
 }
 
 
@@ -124,6 +131,8 @@ _GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y"})
 _GATES.update(dict.fromkeys(_NAMED_PAIRS, "="))
 # A "remember…" cookie is taken only in a cookie header, whose "k" the text holds.
 _GATES["remember"] = "k"
+# A command's argument (``may_hold_command_argument``, the same tests).
+_GATES["AUTH"] = "U"
 
 
 def _unique(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -283,4 +292,8 @@ class Plan:
                 bits |= 128
             if "-us" in text:  # may_hold_mailchimp_key
                 bits |= 256
+        if self._secrets and (  # may_hold_command_argument
+            ("U" in text and "AUTH" in text) or "rabbitmqctl" in text
+        ):
+            bits |= 512
         return self._by_bits[bits]

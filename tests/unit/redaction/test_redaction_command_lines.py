@@ -279,3 +279,37 @@ def test_a_key_as_a_urls_user(text: str, expected: str | None) -> None:
 )
 def test_passwords_in_calls_structures_and_configuration(text: str, expected: str | None) -> None:
     assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Redis: a command, MONITOR's quoted form, a user before the password
+        ("redis> AUTH s3cretRedis", f"redis> AUTH {_SECRET}"),
+        ('1718 [0 unix:/r.sock] "AUTH" "m0nitor_x"', f'1718 [0 unix:/r.sock] "AUTH" "{_SECRET}"'),
+        (
+            "redis.client: AUTH default Red1s-Pw -> OK",
+            f"redis.client: AUTH default {_SECRET} -> OK",
+        ),
+        # RabbitMQ
+        ("rabbitmqctl add_user telemetry T3lem!Rmq", f"rabbitmqctl add_user telemetry {_SECRET}"),
+        (
+            "rabbitmqctl -n rabbit@h change_password ops 'N3w Pass!'",
+            f"rabbitmqctl -n rabbit@h change_password ops '{_SECRET}'",
+        ),
+        # SMTP's and IMAP's AUTH: the credential after the mechanism, if any
+        ("C: AUTH PLAIN AGJvYgBodW50ZXIy", f"C: AUTH PLAIN {_SECRET}"),
+        ("AUTH LOGIN user=mailer", None),
+        ("AUTH XOAUTH2", None),
+        # kept: prose, masks, references, other uses of the word
+        ("AUTH failed for user bob", None),
+        ("NOAUTH Authentication required", None),
+        ('"AUTH" "<redacted>"', None),
+        ("rabbitmqctl add_user ops $RMQ_PASS", None),
+        ("upstream=auth status=200 oauth flow ok", None),
+        ('"auth" "lower-case, as no client sends it"', None),
+        ("rabbitmqctl list_users", None),
+    ],
+)
+def test_passwords_as_a_commands_argument(text: str, expected: str | None) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)

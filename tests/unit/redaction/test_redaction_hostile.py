@@ -136,6 +136,11 @@ _NEAR = 64 * 1024
         ),
         ('("password", "' * (_NEAR // 14), '("password", "' * (_NEAR // 14)),
         ("https://" + "a1" * (_NEAR // 2), "https://" + "a1" * (_NEAR // 2)),
+        # the words a command's argument follows, repeated without one
+        ("auth " * (_NEAR // 5), "auth " * (_NEAR // 5)),
+        ('"AUTH" ' * (_NEAR // 7), '"AUTH" ' * (_NEAR // 7)),
+        ("rabbitmqctl -x " * (_NEAR // 15), "rabbitmqctl -x " * (_NEAR // 15)),
+        ("AUTH x " * (_NEAR // 7), "AUTH x " * (_NEAR // 7)),
         # thousands of distinct named secrets: each named one goes
         (
             "".join(f"password=Pw{i:06d} " for i in range(6000)),
