@@ -13,6 +13,7 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+import psutil
 
 
 def free_port() -> int:
@@ -20,6 +21,15 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+#: What uvicorn logs when it cannot bind its port.
+_ADDRESS_IN_USE = "address already in use"
+PORT_ATTEMPTS = 5
+
+
+class PortTaken(Exception):
+    """Another program listens on the port the server was to use."""
 
 
 class ServerProcess:
@@ -34,23 +44,48 @@ class ServerProcess:
         env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.command = command
+        self._chose_port = port is None
+        self._extra_env = env or {}
+        self._use_port(port or free_port())
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
         self.env = {
             **os.environ,
-            "TENANTLOG_DATA_DIR": str(data_dir),
-            "TENANTLOG_PORT": str(self.port),
+            "TENANTLOG_DATA_DIR": str(self.data_dir),
+            "TENANTLOG_PORT": str(port),
             "TENANTLOG_CRASH_PROBABILITY": "0",
             "TENANTLOG_PROCESSING_DELAY_PER_CHAR": "0",
             "TENANTLOG_LOG_LEVEL": "warning",
-            **(env or {}),
+            **self._extra_env,
         }
-        self.log_path = data_dir.parent / f"{data_dir.name}-{command}-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = self.data_dir.parent / f"{self.data_dir.name}-{self.command}-{port}.log"
 
     def start(self) -> ServerProcess:
+        """Start the process; a server is started again on another port if its own was taken.
+
+        A port ``free_port`` returned is free only until someone binds it: another
+        program on this machine may take it in the second before the server does.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        for _ in range(PORT_ATTEMPTS):
+            self._spawn()
+            if self.command == "worker":
+                return self
+            try:
+                self._wait_until_healthy()
+                return self
+            except PortTaken:
+                self.stop(signal.SIGKILL)
+                if not self._chose_port:
+                    raise
+                self._use_port(free_port())
+        raise RuntimeError(f"no free port in {PORT_ATTEMPTS} attempts")
+
+    def _spawn(self) -> None:
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "tenantlog", self.command],
@@ -58,22 +93,44 @@ class ServerProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        if self.command != "worker":
-            self._wait_until_healthy()
-        return self
 
     def _wait_until_healthy(self, seconds: float = 20) -> None:
+        """Until /healthz answers 200 from this server: a process of ours must hold the port,
+        or the answer may come from whoever took it first."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
+                if _ADDRESS_IN_USE in self.output().lower():
+                    raise PortTaken(self.port)
                 raise RuntimeError(f"server exited early:\n{self.output()}")
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
+                answered = httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                time.sleep(0.05)
+                answered = False
+            if answered and self._listens():
+                return
+            if answered and _ADDRESS_IN_USE in self.output().lower():
+                raise PortTaken(self.port)
+            time.sleep(0.05)
         raise RuntimeError(f"server not healthy in {seconds}s:\n{self.output()}")
+
+    def _listens(self) -> bool:
+        """Whether this process or one of its children listens on the port."""
+        assert self.process is not None
+        try:
+            root = psutil.Process(self.process.pid)
+            family = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return False
+        for member in family:
+            try:
+                sockets = member.net_connections(kind="tcp")
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if any(s.status == psutil.CONN_LISTEN and s.laddr.port == self.port for s in sockets):
+                return True
+        return False
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -1,0 +1,69 @@
+"""The test servers' own harness: a port another program took is never mistaken for ours.
+
+Between ``free_port`` and the server's bind, anything on the machine may take
+the port. A foreign server answering /healthz there would otherwise pass for
+ours, and the tests would talk to it (with other settings: no keys, say).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import server
+from tests.support.server import PortTaken, ServerProcess
+
+pytestmark = pytest.mark.slow
+
+
+class _Healthy(BaseHTTPRequestHandler):
+    """Answers 200 to anything, like a healthy service of someone else's."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def foreign_port() -> Iterator[int]:
+    with ThreadingHTTPServer(("127.0.0.1", 0), _Healthy) as foreign:
+        thread = threading.Thread(target=foreign.serve_forever, daemon=True)
+        thread.start()
+        port: int = foreign.server_address[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+        yield port
+        foreign.shutdown()
+
+
+def test_a_port_given_and_taken_is_reported_not_served_by_someone_else(
+    tmp_path: Path, foreign_port: int
+) -> None:
+    process = ServerProcess(tmp_path / "data", port=foreign_port)
+    with pytest.raises(PortTaken):
+        process.start()
+    assert process.process is not None and process.process.poll() is not None
+
+
+def test_a_port_chosen_and_taken_meanwhile_is_replaced_by_another(
+    tmp_path: Path, foreign_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race cannot be timed from here, so the first port chosen is the foreign one.
+    chosen = iter([foreign_port])
+    real_free_port = server.free_port
+    monkeypatch.setattr(server, "free_port", lambda: next(chosen, None) or real_free_port())
+
+    with ServerProcess(tmp_path / "data") as running:
+        assert running.port != foreign_port
+        assert httpx.get(f"{running.url}/healthz").json()["status"] == "ok"
+        with socket.create_connection(("127.0.0.1", running.port)):
+            pass
