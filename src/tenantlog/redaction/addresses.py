@@ -26,6 +26,8 @@ _SCP_PATH = re.compile(r"[\w~.\-]*(?:/|\.git(?![\w\-]))")
 # and servers run as ("git@github.com: Permission denied (publickey)").
 _SERVICE_LOGINS = frozenset({"git", "hg"})
 _PORT = re.compile(r"[0-9]{2,5}(?![0-9])")
+#: A password, then the "@" of the host, after an address used as a URL's user.
+_PASSWORD_THEN_HOST = re.compile(r"[^\s/?#]*@")
 _USERINFO_WINDOW = 256
 
 
@@ -91,9 +93,14 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None
         if _PORT.match(text, end + 1) and _has_login_before(text, start):
             return None  # a proxy's "user:password@proxy.corp:3128": a login, not a mailbox
+        if _PASSWORD_THEN_HOST.match(text, end + 1):
+            return local_start, end  # a URL's user that is an address: "smtp://a@b.io:pw@host"
     if local_start >= 3 and _is_url_login(text, local_start, start):
         return None
     return local_start, end
+
+
+_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
 
 
 def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -102,6 +109,8 @@ def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[start:end]
     if "::" not in value and value.count(":") != 7:
         return None  # times ("12:34:56") and MAC addresses have neither
+    if text[end : end + 1] == ":" and text[end + 1 : end + 2] in _HEX_DIGITS:
+        return None  # a longer chain: a certificate's fingerprint "AB:CD:…:01"
     if not any(ch.isdigit() for ch in value):
         return None  # "dead::beef" and C++ "Add::Face" are hex words, not hosts
     return (start, end) if validators.ipv6_ok(value) else None

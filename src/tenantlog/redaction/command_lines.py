@@ -38,7 +38,7 @@ _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
     "-p": ("login", "sshpass", "mongo"),
     # ssh-keygen's old passphrase; an MQTT client's password
-    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto"),
+    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool"),
     "-N": ("ssh-keygen",),  # its new passphrase
     "-a": ("redis-cli", "keydb-cli"),
     "-w": ("ldap",),  # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd
@@ -69,7 +69,9 @@ def _argument(text: str, start: int) -> tuple[int, int] | None:
         return None  # a template's reference: GitHub's "${{ secrets.TOKEN }}"
     found = _SHELL_WORD_END.search(text, start)
     end = len(text) if found is None else found.start()
-    return None if end == start or is_masked(text[start:end]) else (start, end)
+    if text[end - 1 : end] == ")" and "(" not in text[start:end]:
+        end -= 1  # the bracket around a command: "(docker login -p x)"
+    return None if end <= start or is_masked(text[start:end]) else (start, end)
 
 
 def _is_next_flag(text: str, start: int) -> bool:
@@ -174,6 +176,9 @@ def _check_batch(text: str, start: int, end: int) -> tuple[int, int] | None:
 def _check_stdin(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``echo 'pw' | sudo -S``, ``| passwd --stdin``, ``| docker login --password-stdin``:
     the text echoed into the command."""
+    here = _HERE_STRING.match(text, end)
+    if here is not None:  # "sudo -S <<< 'pw'"
+        return _secret(text, _argument(text, here.end()))
     pipe = text.rfind("|", max(0, start - _COMMAND_WINDOW), start)
     if pipe == -1:
         return None
@@ -199,6 +204,8 @@ def may_hold_flag_password(text: str) -> bool:
     return "-" in text and search_flag_hint(text) is not None
 
 
+#: A here-string after a flag that reads the password from stdin.
+_HERE_STRING = re.compile(r"[ \t]*<<<[ \t]*")
 # Arguments before htpasswd's password: quoted, or up to a space.
 _ARGUMENT = re.compile(r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s|;&\"']+)(?:[ \t]+|\Z)")
 # "echo 'pw' |", "echo -n pw |", "printf '%s' pw |" just before the pipe.
@@ -249,31 +256,67 @@ FLAG_SCAN = Scan(
 )
 
 
+# Calls that take a login's password as a positional string: Python's
+# "ftp.login('user', 'pw')" (ftplib, imaplib, smtplib), LDAP's
+# "simple_bind_s('cn=…', 'pw')", Perl's "DBI->connect($dsn, 'user', 'pw')",
+# PHP's "new PDO($dsn, 'user', 'pw')" and "mysqli_connect('host', 'user', 'pw')".
+# Each is written with its "(" (a mark of its own, case-sensitive).
+CALL_MARKS = ("login(", "bind_s(", "connect(", "PDO(")
+
+
+def may_hold_login_call(text: str) -> bool:
+    return "(" in text and any(mark in text for mark in CALL_MARKS)
+
+
 # Passwords that are a command's positional argument, named by no flag:
 # Redis' "AUTH [user] pw" (and MONITOR's '"AUTH" "pw"'), SMTP's and IMAP's
-# "AUTH PLAIN <base64>", RabbitMQ's "rabbitmqctl add_user user pw". Each
-# holds one of these marks, as written: the word "auth" in any case is in
-# too many lines (services, OAuth, "authentication") for every line to pay
-# for the forms it would add (HAProxy's "stats auth user:pw", Python's
-# "auth=('user', 'pw')").
-ARGUMENT_MARKS = ("AUTH", "rabbitmqctl")
+# "AUTH PLAIN <base64>", IMAP's "a001 LOGIN user pw", RabbitMQ's
+# "rabbitmqctl add_user user pw", Windows' "net user name pw /add" and
+# "net use \\host\share pw /user:name". Each holds one of these marks, as
+# written: the word "auth" in any case is in too many lines (services,
+# OAuth, "authentication") for every line to pay for the forms it would add
+# (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
+ARGUMENT_MARKS = ("AUTH", "LOGIN", "SETUSER", "rabbitmqctl", "net use", "NET USE", *CALL_MARKS)
 
 
 def may_hold_command_argument(text: str) -> bool:
-    return ("U" in text and "AUTH" in text) or "rabbitmqctl" in text
+    return (
+        ("U" in text and ("AUTH" in text or "NET USE" in text or "SETUSER" in text))
+        or ("G" in text and "LOGIN" in text)
+        or "rabbitmqctl" in text
+        or "net use" in text
+        or may_hold_login_call(text)
+    )
 
 
+# A string literal in code: quoted, without a line break.
+_LITERAL = r"(?:\"[^\"\n]{1,128}\"|'[^'\n]{1,128}')"
 # A shell word or a quoted one, after blanks: the arguments read after a command.
 _WORD = r"[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
 _WORD_AT = re.compile(_WORD)
 _ARGUMENTS = re.compile(
     # Redis, upper case as a command or quoted as MONITOR prints it: one or two arguments.
-    r"(?:(?<![\w\"])AUTH(?![\w\"])|(?<=\")AUTH\")(?P<redis>" + _WORD + f"(?:{_WORD})?)"
+    r"(?:(?<!\w)AUTH(?![\w\"])|(?<=\")AUTH\")(?P<redis>" + _WORD + f"(?:{_WORD})?)"
+    # Redis' "ACL SETUSER name on >password ~keys +@all": each ">" adds a password.
+    r"|SETUSER[ \t]+\S+(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
+    # The calls above: the second string of a login or a bind, the third of a connect.
+    r"|(?:login|bind_s)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<call>" + _LITERAL + ")"
+    r"|(?:connect|PDO)\([ \t]*[^,()]{1,200},[ \t]*" + _LITERAL + r"[ \t]*,[ \t]*"
+    r"(?P<connect>" + _LITERAL + ")"
     # rabbitmqctl's options first ("-n rabbit@host", "--node=x"): a few, each read once.
     r"|rabbitmqctl(?:[ \t]+-[-\w]{1,32}+(?:[ \t=]+[^\s\-]\S{0,64}+)?+){0,4}+[ \t]+"
-    r"(?:add_user|change_password|authenticate_user)" + _WORD + "(?P<rabbitmq>" + _WORD + ")",
+    r"(?:add_user|change_password|authenticate_user)" + _WORD + "(?P<rabbitmq>" + _WORD + ")"
+    # IMAP's login, after the command's tag (``_after_imap_tag``): the user, then the password.
+    r"|(?<![\w\"])LOGIN" + _WORD + "(?P<imap>" + _WORD + ")"
+    # Windows: "net user name pw [/add]", "net use [X:] \\host\share pw [/user:name]".
+    r"|(?<![\w\-.])(?:net|NET)[ \t]+(?:(?:user|USER)"
+    + _WORD
+    + r"|(?:use|USE)(?:[ \t]+[A-Za-z]:)?[ \t]+\\\\\S+)"
+    r"(?P<net>" + _WORD + ")",
     re.ASCII,
 )
+#: An IMAP command's tag before "LOGIN": "a001", "A12", "1" (not SMTP's "AUTH LOGIN").
+_IMAP_TAG = re.compile(r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z")
 
 
 # SASL mechanisms, named after "AUTH" in SMTP and IMAP, where Redis has a password.
@@ -323,10 +366,18 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             # "AUTH failed for …": prose, unless the first word alone is the password
             span = _unquoted(text, offset + first[0], offset + first[1])
     else:
+        if group == "imap" and _IMAP_TAG.search(text, max(0, start - 16), start) is None:
+            return None
         span = _unquoted(text, *match.span(group or ""))
+        if group in ("call", "connect"):
+            value = text[span[0] : span[1]]
+            # Any string but a mask or a reference: an app password has spaces.
+            return None if is_masked(value) or _REFERENCE.match(value) else span
     value = text[span[0] : span[1]]
     if not _looks_like_secret_word(value) or _REFERENCE.match(value):
         return None
+    if group == "net" and value.startswith(("/", "*")):
+        return None  # an option ("/add", "/delete") or "*", which asks for the password
     return span
 
 
@@ -336,5 +387,7 @@ ARGUMENT_SCAN = Scan(
     trigger=may_hold_command_argument,
     flags=re.ASCII,
     # "A" and "r" start many words, at each of which ``re`` would try the pattern.
-    searcher=word_searcher(("auth", "rabbitmqctl")),
+    searcher=word_searcher(
+        ("auth", "login", "setuser", "rabbitmqctl", "net", "bind_s", "connect", "pdo(")
+    ),
 )

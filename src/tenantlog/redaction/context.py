@@ -25,15 +25,27 @@ _PHONE_WORD = (
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
     # "rappel" and "Rückruf" (a call back); SMPP's addresses.
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
-    r"|(?:dest|source)_addr)"
+    r"|(?:dest|source)_addr"
+    # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
+    # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
+    # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
+    r"|richiam|terugbel|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
+    # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo".
+    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel)\b"
+    # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
+    # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
+    r"|\u0442\u0435\u043b|\u043c\u043e\u0431|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd\u03b7\u03c4"
+    r"|\u05d8\u05dc\u05e4\u05d5\u05df|\u05e0\u05d9\u05d9\u05d3|\u0647\u0627\u062a\u0641"
+    r"|\u062c\u0648\u0627\u0644|\u0e42\u0e17\u0e23|\u96fb\u8a71|\u7535\u8bdd|\u624b\u673a"
+    r"|\u624b\u6a5f|\u643a\u5e2f|\uc804\ud654|\ud734\ub300\ud3f0|\ud578\ub4dc\ud3f0)"
 )
 # A gap word may be glued to the phone word by "-" ("Tel.-Nr.") and end a
 # question ("téléphone invalide? valeur=…"); the number may be quoted or in
 # brackets after the last one ('field "mobile" changed (07911 …').
 _PHONE_WORDS = re.compile(
-    _PHONE_WORD + r"\w{0,12}\.?"
-    r"[\"']?\s*[:=#]?\s*[\"'(]?\s*"
-    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?(?:\s+|\s*[:=#]\s*)){0,5}[\"'(]?\Z",
+    _PHONE_WORD + r"\w{0,16}\.?"
+    r"[\"']?\s*[:=#\uff1a]?\s*[\"'(]?\s*"
+    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?(?:\s+|\s*[:=#\uff1a]\s*)){0,5}[\"'(]?\Z",
     re.IGNORECASE,
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
@@ -49,6 +61,50 @@ _JOINED_REVERSED = re.compile(
     r"(?:[0-9][0-9 \-./()]{4,24}+|\])",
     re.IGNORECASE,
 )
+# A phone number's second line in a record, by what it is for: "work:", "home",
+# "office", "İş:", "משרד:", "辦公室"; the first number (or its placeholder) just
+# before, which a phone word must introduce (``says_phone``).
+_LABELS = (
+    r"home|work|office|business|landline|fixed|alt(?:ernat(?:e|ive))?|other|secondary|private"
+    r"|privat|b[u\u00fc]ro|bureau|domicile|casa|trabajo|oficina|lavoro|ufficio|kantoor|werk"
+    r"|praca|fixo|comercial|residencial|i[s\u015f]|ev|dom"
+    r"|\u05de\u05e9\u05e8\u05d3|\u05d1\u05d9\u05ea|\u8fa6\u516c\u5ba4|\u529e\u516c\u5ba4"
+    r"|\u81ea\u5b85|\u4f1a\u793e|\uc0ac\ubb34\uc2e4|\uc9d1|\u043e\u0444\u0438\u0441"
+    r"|\u0440\u0430\u0431\u043e\u0447|\u0434\u043e\u043c\u0430\u0448"
+)
+_LABELLED = re.compile(
+    r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/]?[ \t]*"
+    r"(?:" + _LABELS + r")\w{0,8}\.?[ \t]*[:=\uff1a]?[ \t]*[\"'(]?\Z",
+    re.IGNORECASE,
+)
+_LABELLED_WINDOW = 64
+#: The labels' first letters, for a test before the search (most numbers have none).
+_LABEL_STARTS = (
+    *("home", "work", "office", "business", "landline", "fixed", "alt", "other", "secondary"),
+    *("private", "privat", "buro", "b\u00fcro", "bureau", "domicile", "casa", "trabajo"),
+    *("oficina", "lavoro", "ufficio", "kantoor", "werk", "praca", "fixo", "comercial"),
+    *("residencial", "is", "i\u015f", "i\u0307\u015f", "ev", "dom"),
+    # Hebrew, Chinese, Japanese, Korean and Russian.
+    *("\u05de\u05e9\u05e8\u05d3", "\u05d1\u05d9\u05ea", "\u8fa6\u516c\u5ba4", "\u529e\u516c\u5ba4"),
+    *("\u81ea\u5b85", "\u4f1a\u793e", "\uc0ac\ubb34\uc2e4", "\uc9d1", "\u043e\u0444\u0438\u0441"),
+    *("\u0440\u0430\u0431\u043e\u0447", "\u0434\u043e\u043c\u0430\u0448"),
+)
+_LAST_WORD_REVERSED = re.compile(r"\w{1,24}")
+
+
+def _ends_with_label(before: str) -> bool:
+    """Whether the text before a number ends with a label's word ("work:", "home")."""
+    tail = before.rstrip(" \t:=\uff1a\"'(.")
+    last = _LAST_WORD_REVERSED.match(tail[::-1])
+    if last is None:
+        return False
+    word = last.group()[::-1].casefold()
+    # Unspaced scripts write the label right after other words: look inside.
+    return word.startswith(_LABEL_STARTS) or (
+        word[-1:] >= _UNSPACED_SCRIPTS and any(label in word for label in _LABEL_STARTS)
+    )
+
+
 #: How far back the first of two joined numbers is looked for.
 _JOINED_WINDOW = 40
 #: The last characters of the joiners: any other before a number rules a join out.
@@ -65,6 +121,8 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 
 _SSN_WORDS = re.compile(
     r"(?:ssn|social[ _\-]?security(?:[ _\-]?(?:number|no))?|tax[ _\-]?id)\w{0,8}"
+    # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
+    r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
     r"[\"']?\s*[:=#]?\s*[\"']?\s*(?:is\s*)?\Z",
     re.IGNORECASE,
 )
@@ -91,6 +149,13 @@ _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
 _VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
+# "upgraded from 10.2.0.1 to 10.3.0.0", "downgrading to 4.1.0.2": the word
+# right before "from" or "to" (an address is upgraded with a noun between:
+# "Upgraded connection from 10.0.0.1", which stays an address).
+_UPGRADE_BEFORE = re.compile(
+    r"(?:up|down)grad(?:e|ed|es|ing)?[ \t]+(?:from[ \t]+\S{1,40}[ \t]+)?(?:from|to)\Z",
+    re.IGNORECASE,
+)
 
 
 # "trace_id=", "dd.span_id=", "x-b3-traceid: ", JSON "spanId":, "request_id=",
@@ -134,6 +199,16 @@ def says_identifier(text: str, start: int) -> bool:
     return _NOT_IDENTIFIER.isdisjoint(near)
 
 
+#: Scripts written without spaces between words (Thai, Chinese, Japanese,
+#: Korean) start here: a phone word in them may follow another word directly.
+_UNSPACED_SCRIPTS = "\u0e00"
+
+
+def _continues_word(text: str, at: int) -> bool:
+    """Whether the phone word found at ``at`` continues another word ("Bestellnummer")."""
+    return at > 0 and text[at - 1].isalpha() and text[at] < _UNSPACED_SCRIPTS
+
+
 def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bool:
     """True when a phone-related word appears shortly before ``start``, or right
     after ``end`` (when given), or before a phone number this one is joined to
@@ -147,10 +222,10 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
             return True
     window = max(0, start - _WINDOW)
     before = text[window:start]
-    if before.lower() == before.upper():
+    if before.isascii() and before.lower() == before.upper():
         return False  # no letter, so no word: a run of digit groups costs no search
     found = _PHONE_WORDS.search(text, window, start)
-    while found is not None and found.start() and text[found.start() - 1].isalpha():
+    while found is not None and _continues_word(text, found.start()):
         found = _PHONE_WORDS.search(text, found.start() + 1, start)
     if found is not None:
         return True
@@ -162,6 +237,16 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
             while text[first] in " \t":  # the run read back over the space before it
                 first += 1
             if text[first] == "]":  # a placeholder: look before its "["
+                first = text.rfind("[", max(0, first - 24), first)
+                if first == -1:
+                    return False
+            return says_phone(text, first, chained=False)
+    if chained and _ends_with_label(before):
+        # A second number under a label of its own: "cell: 082 123 4567  work: 021 …".
+        labelled = _LABELLED.search(text, max(0, start - _LABELLED_WINDOW), start)
+        if labelled is not None:
+            first = labelled.start("number")
+            if text[first] == "]":
                 first = text.rfind("[", max(0, first - 24), first)
                 if first == -1:
                     return False
@@ -205,5 +290,7 @@ def says_version(text: str, start: int, end: int) -> bool:
         head = head[:-1].rstrip().rstrip(_QUOTES)
     key = _KEY_REVERSED.match(head[::-1])
     if key is not None and _names_version(key.group()[::-1]):
+        return True
+    if head[-5:].lower().endswith(("from", " to", "\tto")) and _UPGRADE_BEFORE.search(head[-96:]):
         return True
     return _VERSION_AFTER.match(text, end) is not None

@@ -18,15 +18,28 @@ _QUOTES_AND_SPACE = " \t\"'"
 # checksum ("ATATT3…=ITHA3SCR"). Only one, so that a candidate reads at most
 # two runs: a run of "n=value" pairs, every name rejected, is read in linear time.
 _VALUE_CHAR = r"[A-Za-z0-9\-._~+/%]"
+# A "$" inside joins parts of one token (Braintree's "access_token$production$…$…"),
+# never first: "$TOKEN" is a reference.
 _TOKEN_VALUE = (
-    r"(?:base64:)?" + _VALUE_CHAR + r"{8,}(?:=+" + _VALUE_CHAR + r"+)?=*(?![A-Za-z0-9\-._~+/%=])"
+    r"(?:base64:)?"
+    + _VALUE_CHAR
+    + r"{8,}(?:\$"
+    + _VALUE_CHAR
+    + r"++)*+(?:=+"
+    + _VALUE_CHAR
+    + r"+)?=*(?![A-Za-z0-9\-._~+/%=])"
 )
+
+
+_SHOWN_TAIL = re.compile(r"\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}")
 
 
 def _looks_secret(value: str) -> bool:
     """Credentials mix character classes; words after "bearer" or "token=" do not."""
     if len(value) < 8 or len(set(value)) == 1:
         return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****************"
+    if _SHOWN_TAIL.fullmatch(value):
+        return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
     if len(value) >= 24 or any(ch.isdigit() or ch in "-._~+/=%" for ch in value):
         return True
     return value != value.lower() and value != value.upper()
@@ -129,6 +142,9 @@ _SECRET_NAME = re.compile(
     r"(?:token|api[_\-]?key|client[_\-]?secret|secret[_\-]?access[_\-]?key|aws[_\-]?secret"
     r"(?:[_\-]?key)?|account[_\-]?key|shared[_\-]?access[_\-]?key|subscription[_\-]?key"
     r"|app[_\-]?key|auth[_\-]?key|license[_\-]?key"
+    # A request's signature (AWS SigV4's "Signature=", a presigned URL's
+    # "X-Amz-Signature="): it opens the object to anyone holding the URL.
+    r"|signature"
     # A bare "key" only as a query parameter: "maps/api/js?key=…".
     r"|(?<=[?&])key)[\"']?[ \t]?\Z",
     re.IGNORECASE,
@@ -158,6 +174,8 @@ def may_name_secret(text: str) -> bool:
         or "pass" in folded
         or ("w" in folded and "pw" in folded)
         or ("y" in folded and "identified" in folded)
+        or "credential" in folded
+        or ("g" in folded and "signature" in folded)
         or (not text.isascii() and names_secret_in_other_language(folded))
     )
 
@@ -188,7 +206,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
     # header, whose "k" the text then holds; a URL's parameters follow its
     # "?" or "&".
     return (
-        ("." in folded and "sid=" in folded)
+        ("." in folded and ("sid=" in folded or "aspxauth" in folded or "aspnetcore." in folded))
         or ("k" in folded and "remember" in folded)
         or (("?" in text or "&" in text) and ("sig=" in text or "code=" in text))
     )
@@ -231,13 +249,36 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
         if attribute is None or _SECRET_NAME.search(attribute.group("name")) is None:
-            return None
+            bare = _BARE_KEY.search(text, max(0, name_end - 8), name_end)
+            if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
+                return None
     return _value_after(text, start, end, 1)
+
+
+#: A name that is "key" alone: its value is a secret only if it looks random.
+_BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?key[\"']?[ \t]?\Z", re.IGNORECASE)
+#: The least length of a random value under a bare "key".
+_RANDOM_LENGTH = 20
+
+
+def _looks_random(value: str) -> bool:
+    """A key's value that no person wrote: long, with capitals, small letters and
+    digits, or hex with letters and digits ("key=a1b2…"); a cache or data key
+    ("user:42:profile", "tenant-0042-orders") is neither."""
+    if len(value) < _RANDOM_LENGTH or ":" in value or "." in value:
+        return False
+    digits = any(ch.isdigit() for ch in value)
+    if all(ch in _HEX for ch in value):
+        return digits and any(ch.isalpha() for ch in value)
+    return digits and value != value.lower() and value != value.upper()
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 # The last characters before the "=" of names ``_check_parameter`` reads as
 # session cookies only ("e" may end Laravel's SHA-1 too, or "value").
-_SESSION_ENDINGS = frozenset("dDsS0123456789abcf")
+_SESSION_ENDINGS = frozenset("dDsShH0123456789abcf")
 
 
 def _in_query(text: str, start: int) -> bool:
@@ -365,6 +406,8 @@ def _names_secret_key(text: str, name_end: int) -> bool:
 # Spring's "remember-me", Symfony's "REMEMBERME"), only in a cookie header.
 _SESSION_COOKIES = frozenset(
     {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid"}
+    # ASP.NET's forms authentication and ASP.NET Core's authentication cookies.
+    | {".aspxauth", ".aspnetcore.cookies", ".aspnetcore.identity.application"}
 )
 #: How far back a cookie header may start before a session cookie.
 _COOKIE_WINDOW = 400
@@ -384,7 +427,11 @@ def _names_key_or_session(text: str, start: int) -> bool:
     if _ENV_KEY.fullmatch(name):
         return _NOT_SECRET_KEYS.search(name) is None
     folded = name.lower()
-    if "sess" not in folded and folded != "connect.sid" and not folded.startswith("remember"):
+    if (
+        "sess" not in folded
+        and folded not in _SESSION_COOKIES
+        and not folded.startswith("remember")
+    ):
         return False
     return (
         folded.lstrip("_") in _SESSION_COOKIES
@@ -415,9 +462,12 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
 
 
 def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """``--token x``, ``--api-key x``: a command-line flag, then its value."""
+    """``--token x``, ``--api-key x``, ``--hmac-key x``: a command-line flag, then its value."""
     flag = _FLAG_BEFORE.search(text, max(0, start - 40), start)
-    if flag is None or _SECRET_NAME.search(text, flag.start(), start) is None:
+    if flag is None or (
+        _SECRET_NAME.search(text, flag.start(), start) is None
+        and not _names_secret_key(text, start)
+    ):
         return None
     return _value_after(text, start, end, 1)
 
@@ -446,5 +496,10 @@ _AFTER_NAMES = (
     r"[nNyYtT] :.",
     r"[?&]sig.",
     r"[?&]code.",
+    r"AUTH.",  # ".ASPXAUTH"
 )
-PARAMETER_SCANS = (_parameter_scan("=", *_AFTER_NAMES), _parameter_scan(":"), _TOKEN_FLAG_SCAN)
+PARAMETER_SCANS = (
+    _parameter_scan("=", *_AFTER_NAMES, r"[uU][rR][eE]."),  # "...ure=": a signature
+    _parameter_scan(":"),
+    _TOKEN_FLAG_SCAN,
+)

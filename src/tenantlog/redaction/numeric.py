@@ -23,9 +23,9 @@ _END = r"(?![0-9A-Za-z_\-])(?!\.[0-9])"
 _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
 _EXTENSION = re.compile(
-    r"(?:,?[ ]?(?:ext(?:ension)?\.?|[x#]|poste|int\.|toestel|wew\.|durchwahl|ramal)[ ]?|;ext=)"
-    r"[0-9]+$",
-    re.IGNORECASE | re.ASCII,
+    r"(?:,?[ ]?(?:ext(?:ension|n)?\.?|[x#]|poste|int\.|toestel|wew\.|durchwahl|ramal|ankn\."
+    r"|\u5185\u7dda|\u0434\u043e\u0431\.)[ ]?|;ext=)[0-9]+$",
+    re.IGNORECASE,
 )
 
 
@@ -38,9 +38,33 @@ def _digits(text: str) -> str:
     return digits if digits.isdigit() else _NON_DIGIT.sub("", digits)
 
 
+# An extension named by a word ("ext. 12", "ramal 302", "内線 123") says the
+# number before it is a phone, where "x12" or "#12" might not.
+_WORDED_EXTENSION = re.compile(
+    r"[ ]?(?:ext(?:ension|n)?\.?|poste|int\.|toestel|wew\.|durchwahl|ramal|ankn\."
+    r"|\u5185\u7dda|\u0434\u043e\u0431\.)[ ]?[0-9]+$",
+    re.IGNORECASE,
+)
+
+
+def _says_phone(text: str, start: int, end: int) -> bool:
+    """A phone word around the number, or an extension named by a word at its end."""
+    if context.says_phone(text, start, end):
+        return True
+    candidate = text[start:end]
+    if candidate.isascii() and candidate.lower() == candidate.upper():
+        return False  # no letter, so no extension's word
+    return _WORDED_EXTENSION.search(candidate) is not None
+
+
 def _without_extension(candidate: str) -> str:
     """The number without its extension; most have none, and need no regex to say so."""
-    if ";" in candidate or "#" in candidate or candidate.lower() != candidate.upper():
+    if (
+        ";" in candidate
+        or "#" in candidate
+        or candidate.lower() != candidate.upper()
+        or not candidate.isascii()
+    ):
         return _EXTENSION.sub("", candidate)
     return candidate
 
@@ -139,17 +163,20 @@ def _check_phone_spaced(text: str, start: int, end: int) -> tuple[int, int] | No
 
 # National numbers: "0" and a trunk ("020 7946 0958", "030 901820",
 # "01 42 68 53 00"), with at least this many digits in all.
-_NATIONAL_DIGITS = range(8, 13)
+_NATIONAL_DIGITS = range(8, 14)
 
 
 def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     # A national number has no country code, so only a phone word says it is
     # one; "00" is the international prefix of most countries ("0033 1 ..."),
     # checked like "+". Trailing groups that make it too long are left out.
-    if not context.says_phone(text, start, end):
+    if not _says_phone(text, start, end):
         return None
     paren = text[start] == "("
-    for stop in _group_ends(text, start, end):
+    number_end = start + len(_without_extension(text[start:end]))
+    if number_end < end and len(_digits(text[start:number_end])) in _NATIONAL_DIGITS:
+        return start, end  # an extension after the whole number is part of it
+    for stop in _group_ends(text, start, number_end):
         digits = _digits(text[start:stop])
         if digits.startswith("00") and not paren:
             if len(digits) >= 9 and numbering.possible_number(digits[2:]):
@@ -161,15 +188,53 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
+#: A group of four with a digit before a candidate: it goes on a run of groups.
+_IN_GROUP_RUN = re.compile(r"(?<![0-9A-Za-z])(?=[A-Za-z]{0,3}[0-9])[0-9A-Za-z]{4} \Z")
+#: A date or a time in digit groups, which a phone word before it does not make a phone.
+_DATE = re.compile(
+    r"[0-9]{4}[\-/][0-9]{1,2}[\-/][0-9]{1,2}|[0-9]{1,2}[\-/][0-9]{1,2}[\-/][0-9]{2,4}"
+)
+#: The most digits of a phone number, its country code included (E.164).
+_MOST_DIGITS = 15
+
+
+def _check_phone_groups(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Digit groups in any country's grouping ("11 98765-4321", "138 0013 8000",
+    "8 (495) 123-45-67", "9123 4567"): a phone only after a phone word."""
+    if text[end : end + 1] == ":":
+        return None  # a time: "called at 2024-05-01 12:30"
+    number = _without_extension(text[start:end])
+    if not 7 <= len(_digits(number)) <= _MOST_DIGITS or _DATE.match(number):
+        return None  # the word's search last: it costs the most
+    return (start, end) if _says_phone(text, start, end) else None
+
+
+def _check_longer_phone(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A phone number that starts like a NANP one the NANP rules turned away: a
+    national number ("010-6552 9988" read as "010-6552") or other digit groups."""
+    if text[start] == "0":
+        national = _NATIONAL_AT.match(text, start)
+        if national is not None:
+            found = _check_national(text, start, national.end())
+            if found is not None:
+                return found
+    groups = _GROUPS_AT.match(text, start)
+    return None if groups is None else _check_phone_groups(text, start, groups.end())
+
+
 def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
     return _check_ssn(text, start, end) if context.says_ssn(text, start) else None
 
 
 def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Digit groups without a trunk prefix are a phone only after a phone word.
-    if not context.says_phone(text, start, end):
+    if not _says_phone(text, start, end):
         return None
-    return (start, end) if len(_digits(text[start:end])) in _NATIONAL_DIGITS else None
+    return (
+        (start, end)
+        if len(_digits(_without_extension(text[start:end]))) in _NATIONAL_DIGITS
+        else None
+    )
 
 
 def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -181,13 +246,14 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
     number is judged as the phone a phone word before it may make it: a
     national number (its own, longer, match) or a country code without "+".
     """
-    if text[start] == "0":
-        national = _NATIONAL_AT.match(text, start)
-        return None if national is None else _check_national(text, start, national.end())
     digits = text[start:end]
-    if not (9 <= len(digits) <= 15 and digits.isdigit()) or not context.says_phone(
-        text, start, end
-    ):
+    if text[start] == "0" or not (9 <= len(digits) <= 15 and digits.isdigit()):
+        # A national number, or digit groups ("9123 4567" read as an IBAN's
+        # groups); not the rest of a run of such groups (an IBAN's, a card's).
+        if _IN_GROUP_RUN.match(text, max(0, start - 5), start):
+            return None
+        return _check_longer_phone(text, start, end)
+    if not context.says_phone(text, start, end):
         return None
     # Nine or ten digits are a national number without its trunk ("621302088");
     # more, a country code and its number.
@@ -221,22 +287,32 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
 # Also French "poste", Italian "int.", Dutch "toestel", Polish "wew.", German
 # "Durchwahl", Portuguese "ramal".
 _EXT_BODY = (
-    r"(?:,?[ ]?(?:[Ee][Xx][Tt](?:[Ee][Nn][Ss][Ii][Oo][Nn])?\.?|[Xx#]|[Pp]oste|[Ii]nt\."
-    r"|[Tt]oestel|[Ww]ew\.|[Dd]urchwahl|[Rr]amal)[ ]?|;[Ee][Xx][Tt]=)[0-9]{1,6}"
+    r"(?:,?[ ]?(?:[Ee][Xx][Tt](?:[Ee][Nn][Ss][Ii][Oo][Nn]|[Nn])?\.?|[Xx#]|[Pp]oste|[Ii]nt\."
+    r"|[Tt]oestel|[Ww]ew\.|[Dd]urchwahl|[Rr]amal|[Aa]nkn\.|\u5185\u7dda|\u0434\u043e\u0431\.)"
+    r"[ ]?|;[Ee][Xx][Tt]=)[0-9]{1,6}"
 )
 _EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
-_CARD_END = r"(?![0-9A-Za-z])"
+# Nor a "-" and more of an id after it: "4026171946936771-A" is an order's number.
+_CARD_END = r"(?![0-9A-Za-z])(?!-[A-Za-z])"
 # National numbers after a phone word: "0", a trunk of up to five digits,
 # then groups; or the trunk in parentheses, "(020) 7946 0958". Groups take
 # every digit they can and the repeat is possessive, so a long run is read
 # once. The look-aheads turn away what cannot hold eight digits (times, dates).
 _NATIONAL = (
-    r"(?:0(?=(?:(?: / |[ \-./])?[0-9]){7})[0-9]{0,5}+"
+    r"(?:0(?=(?:(?: [\-/] |[ \-./])?[0-9]){7})[0-9]{0,5}+"
     r"|\((?=0?[1-9](?:[ \-./()]{0,2}[0-9]){6})0?[1-9][0-9]{0,4}\))"
-    r"(?:(?: / |[ \-./])?[0-9]{1,8}+){0,5}+" + _END
+    r"(?:(?: [\-/] |[ \-./])?[0-9]{1,8}+){0,5}+" + _EXT + _END
 )
-_NATIONAL_AT = re.compile(_NATIONAL, re.ASCII)
+_NATIONAL_AT = re.compile(_NATIONAL)
+# Any other digit groups, for a phone word to confirm (``_check_phone_groups``):
+# seven digits or more, groups joined by one space, "-", "/", " - " or " / ",
+# a group in brackets; no "." (decimals: "call took 1234.5678 ms").
+_GROUPS = (
+    r"(?=(?:[ \-/()]{0,3}[0-9]){7})[0-9]{1,5}+"
+    r"(?:(?: [\-/] |[ \-/])\(?[0-9]{1,8}+\)?){1,6}+" + _EXT + _END
+)
+_GROUPS_AT = re.compile(_GROUPS)
 
 
 def _ipv4_rest(group: str) -> str:
@@ -290,8 +366,10 @@ _AFTER_3_DIGITS = "|".join(
         r"|[0-9]{3} " + _LAST4 + "(?P<phone_spaced>)"
         r"|[0-9]{2} [0-9]{4}" + _END + "(?P<ssn_spaced>)"
         # Numbers without a trunk "0" after a phone word: Spain's "912 345 678",
-        # "612 34 56 78".
-        r"|[0-9]{2,3}(?: [0-9]{2,4}){1,3}" + _END + "(?P<phone_grouped>))",
+        # "612 34 56 78", China's "138 0013 8000", Colombia's "310 1234567".
+        r"|(?:[0-9]{2,4}(?:[ \-][0-9]{2,7}){1,3}|[0-9]{7})" + _EXT + _END + "(?P<phone_grouped>))",
+        # India's "98765 43210", after a phone word.
+        r"[0-9]{1,2} [0-9]{5}" + _EXT + _END + "(?P<phone_grouped_5>)",
     )
 )
 
@@ -319,21 +397,28 @@ BRANCHES = (
     + _AFTER_3_DIGITS
     + ")"
     # Two digits, then groups after a phone word: Portugal's "21 589 5376",
-    # Poland's "22 393 67 76" (spaces only: "12-05-2024" is a date).
-    + r"| [0-9]{2,4}(?: [0-9]{2,4}){1,3}"
+    # Poland's "22 393 67 76", Brazil's "11 98765-4321" (a space first:
+    # "12-05-2024" is a date).
+    + r"| [0-9]{2,5}(?:[ \-][0-9]{2,5}){1,3}"
+    + _EXT
     + _END
     + "(?P<phone_grouped_2>))"
     # "1-800-555-0199", "1 (800) 555-0199": the checker makes sure the "1" leads.
     + r"|[ \-.]\(?[0-9]{3}\)?[ \-.]?[0-9]{3}[ \-.]"
     + _LAST4
-    + "(?P<phone_1>))",
+    + "(?P<phone_1>)"
+    # A trunk "8" and groups after a phone word: Russia's "8 (495) 123-45-67".
+    + r"|[ \-]\(?[0-9]{3,5}\)?[ \-][0-9]{2,3}(?:[ \-][0-9]{2,4}){1,3}"
+    + _EXT
+    + _END
+    + "(?P<phone_trunk_8>))",
     # National numbers after a phone word (``_NATIONAL``), where no branch
     # above matched; where one did and was turned away, its kind tries them
     # (``_check_hidden_phone``).
     _NATIONAL + "(?P<phone_national>)",
 )
 
-_PHONE = Kind("phone", "PHONE", _check_nanp)
+_PHONE = Kind("phone", "PHONE", _check_nanp, also=Kind("phone", "PHONE", _check_longer_phone))
 _IPV4 = Kind("ip", "IP", _check_ipv4)
 _INTERNATIONAL = Kind("phone", "PHONE", _check_international)
 _HIDDEN_PHONE = Kind("phone", "PHONE", _check_hidden_phone)
@@ -362,6 +447,8 @@ KINDS: dict[str, Kind] = {
     "phone_grouped": _GROUPED_PHONE,
     "phone_grouped_2": _GROUPED_PHONE,
     "phone_grouped_dash": _GROUPED_PHONE,
+    "phone_grouped_5": _GROUPED_PHONE,
+    "phone_trunk_8": _GROUPED_PHONE,
     "phone_bare_long": _HIDDEN_PHONE,
     "phone_1": _PHONE,
     "phone_national": Kind("phone", "PHONE", _check_national),

@@ -44,7 +44,7 @@ _SUFFIX = (
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
     r"(?:pass(?:word|wd|phrase|wort)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)|(?<=require)pass"
-    r"|secret"
+    r"|secret|credentials?"
     # Other languages' words: the Spanish, Swedish, Polish and Russian ones
     # are looked for only in texts that are not ASCII (see ``screen``).
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord|has(?:\u0142|\u0141)o"
@@ -68,6 +68,8 @@ _IDENTIFIED_BY = r"identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+"
 _UNQUOTED_END = re.compile(
     r"[\s\"'<>|`]|\\[nrt]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
+    # A connection string's next key may hold spaces: ";Connect Timeout=30".
+    r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
 )
 # Values that hide nothing: already masked or empty of meaning.
 # References name where the value lives: "${DB_PASSWORD}", Kubernetes'
@@ -76,6 +78,8 @@ _UNQUOTED_END = re.compile(
 # Secrets Manager paths; masks a framework wrote ("[FILTERED]", "(sensitive value)").
 _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    # A mask that shows a few characters: "****************9fKd", "sk_live_...4f2a".
+    r"|\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
     r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)|(?-i:\$[A-Z_][A-Z0-9_]*)"
     r"|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
@@ -84,6 +88,14 @@ _MASKED = re.compile(
     re.IGNORECASE,
 )
 _QUOTES = "\"'`"
+#: A value in brackets of its own, then the next pair or the end: "password=[x],".
+_BRACKETED_ONE = re.compile(r"\[(?P<value>[^\[\]\"'\s,]{1,128})\](?=[,;}&\s]|\Z)")
+#: A call that hashes or encodes a literal: the literal is the password.
+_HASHED_LITERAL = re.compile(
+    r"(?:[A-Za-z_]\w*(?:\.|::|->))*(?:\w*hash\w*|make|make_password|bcrypt|crypt|encrypt\w*"
+    r"|encode|b64encode|btoa|md5|sha\d*)\([ \t]*(?:b(?=[\"']))?(?=[\"'])",
+    re.IGNORECASE,
+)
 #: ODBC's braced value, which may hold ";": "PWD={Rep0rt;ing};" (no JSON object).
 _BRACED = re.compile(r"\{(?P<value>[^{}\"':\n]+)\}(?=[;\s\"']|\Z)")
 #: An expression that reads the value in code: a name (dotted), then "()" or a
@@ -106,6 +118,10 @@ _KEY_AFTER = re.compile(r"[ \t]*:")
 _BLANK = " \t"
 
 
+#: After a doubled single quote, what says the string closed there ('', then a list).
+_QUOTE_PAIR_END = frozenset(" \t,;)]}\n")
+
+
 def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
     """Where a quoted value ends: before its closing quote, or at the end of the line.
 
@@ -125,6 +141,10 @@ def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
         while close - backslashes - 1 >= value_start and text[close - backslashes - 1] == "\\":
             backslashes += 1
         if not escaped and backslashes % 2 == 0:
+            doubled = quote == "'" and text.startswith("''", close) and close + 2 < len(text)
+            if doubled and text[close + 2] not in _QUOTE_PAIR_END:
+                position = close + 2  # SQL's doubled quote: 'it''s'
+                continue
             return close
         if escaped and backslashes % 4 == 1:
             return close - 1
@@ -158,11 +178,20 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             if listed is None or text[listed[1] + 1 : listed[1] + 2] != "]":
                 return None
             return listed
+        if first == "[":
+            # Spring's request parameters: "{username=[bob], password=[x]}".
+            bracketed = _BRACKETED_ONE.match(text, value_start)
+            if bracketed is None or is_masked(bracketed.group()):
+                return None  # also a placeholder: "[REDACTED:SECRET]"
+            return bracketed.span("value")
         if first == "{":
             braced = _BRACED.match(text, value_start)  # ODBC's "PWD={pa;ss}"
             return None if braced is None else braced.span("value")
         if first in "[(<":  # a structure, not a value (and never a placeholder)
             return None
+        hashed = _HASHED_LITERAL.match(text, value_start)
+        if hashed is not None:  # "Hash::make('x')", "make_password(\"x\")": the literal
+            return value_span(text, hashed.end())
         if _CODE_ACCESS.match(text, value_start):
             return None  # code that reads the value: "os.environ['password']", "getpass()"
         search_from = value_start
@@ -243,6 +272,20 @@ _PROSE_AFTER_FLAG = frozenset(
 #: In prose, what may come between a password's name and its value: "my password
 #: is …", "set the password to …".
 _PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IGNORECASE)
+# Up to five words before the verb: "the password i set was …", "wifi password
+# for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
+_PROSE_GAP = re.compile(
+    r"(?:[^\s=:]{1,24}[ \t]+){0,5}?(?:is|was|set[ \t]+to|changed[ \t]+to|to|are)[ \t]+",
+    re.IGNORECASE,
+)
+#: A secret key in a sentence or a space-separated configuration: base64.
+_BASE64_KEY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+#: A login before the password, as .netrc and FTP scripts write them: "login bob password x".
+_LOGIN_BEFORE = re.compile(r"(?<![\w\-])login[ \t]+[^\s=:]+[ \t]+\Z")
+#: Cisco's "enable secret x", "username u [privilege n] secret x" (without a type digit).
+_CISCO_SECRET_BEFORE = re.compile(
+    r"(?:enable|username[ \t]+\S+(?:[ \t]+privilege[ \t]+\d+)?)[ \t]+\Z"
+)
 _PROSE_TRAILING = ".,;:)]}\"'"
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*~+=?_-")
 #: A secret in a sentence is a key, longer than a password need be.
@@ -254,6 +297,17 @@ _NAMESPACE_BEFORE = re.compile(r"<[A-Za-z_][\w.\-]{0,40}:\Z")
 _ARN_WINDOW = 200
 #: The words of a MySQL error: "Access denied for user 'app'@'db' (using password: YES)".
 _MYSQL_ANSWERS = frozenset({"YES", "NO"})
+#: SigV4's credential scope: an access key id, then the date and region.
+_AWS_SCOPE = re.compile(r"A[SK]IA[A-Z0-9]{16}(?:/|%2F)", re.IGNORECASE)
+#: Words of a message, not a value: "Invalid password: must be …", "credentials: expired".
+_MESSAGE_WORDS = frozenset(
+    {
+        "must", "should", "cannot", "can", "not", "does", "did", "is", "was", "are", "has",
+        "have", "will", "required", "missing", "invalid", "incorrect", "wrong", "expired",
+        "empty", "unset", "changed", "updated", "rotated", "reset", "accepted", "rejected",
+        "denied", "mismatch", "too", "contains", "loaded", "found", "ok", "failed", "valid",
+    }
+)  # fmt: skip
 
 
 def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[int, int]) -> bool:
@@ -272,6 +326,14 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
         return True  # "kubectl describe secret": "password:  16 bytes"
     if folded == "pass" and alone and separator == ":":
         return name == "PASS" or value.isdigit()
+    if (
+        separator == ":"
+        and value.lower() in _MESSAGE_WORDS
+        and text[span[1] : span[1] + 1] in (" ", "")
+    ):
+        return True  # a message goes on after the name: "Invalid password: must be …"
+    if folded.startswith("credential") and _AWS_SCOPE.match(value):
+        return True  # SigV4's "Credential=AKIA…/20240514/…": the key id is found by itself
     return value in _MYSQL_ANSWERS and text[max(0, start - 6) : start].casefold() == "using "
 
 
@@ -306,19 +368,56 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         return _ftp_password(text, position)
     name = text[start:end].lower()
     secret = "secret" in name  # "API key SK… secret BptgvyjgsvL46crOSaT21aOQ…"
-    if "passw" not in name and "passphrase" not in name and not secret:
+    if name == "secret" and _CISCO_SECRET_BEFORE.search(text, max(0, start - 64), start):
+        return value_span(text, position)
+    if (
+        "passw" not in name
+        and "passphrase" not in name
+        and not secret
+        and name not in ("pw", "pwd")
+    ):
         return None
+    gap = _PROSE_GAP.match(text, position)
+    if gap is not None and text[gap.end() : gap.end() + 1] in _QUOTES:
+        # A quoted value after the verb: any value with a letter and a digit.
+        span = value_span(text, gap.end())
+        if span is not None and _looks_like_quoted_password(text[span[0] : span[1]]):
+            return span
     filler = _PROSE_FILLER.match(text, position)
-    value_start = position if filler is None else filler.end()
-    value_end = value_start
-    while value_end < len(text) and not text[value_end].isspace():
-        value_end += 1
-    while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
-        value_end -= 1
-    value = text[value_start:value_end]
-    if not _looks_like_password(value) or (secret and len(value) < _PROSE_SECRET_LENGTH):
-        return None
-    return value_start, value_end
+    starts = [position if filler is None else filler.end()]
+    if gap is not None:
+        starts.append(gap.end())
+    for value_start in starts:
+        value_end = value_start
+        while value_end < len(text) and not text[value_end].isspace():
+            value_end += 1
+        while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
+            value_end -= 1
+        value = text[value_start:value_end]
+        if is_masked(value):
+            return None
+        if (
+            secret
+            and len(value) >= _PROSE_SECRET_LENGTH
+            and _BASE64_KEY.fullmatch(value)
+            and _looks_like_password(value.replace("/", "").replace("+", ""))
+        ):
+            return value_start, value_end  # "aws_secret_key rvIF…/99"
+        if _looks_like_password(value) and not (secret and len(value) < _PROSE_SECRET_LENGTH):
+            return value_start, value_end
+    return None
+
+
+def _looks_like_quoted_password(value: str) -> bool:
+    """A quoted value in a sentence about a password: letters and digits, no spaces."""
+    return (
+        4 <= len(value) <= 64
+        and not any(c.isspace() for c in value)
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+        and not value.startswith("[REDACTED")
+        and not is_masked(value)
+    )
 
 
 #: After a quoted name in brackets, the "," before its quoted value: '["password", "x"]'.
@@ -431,6 +530,8 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
 
 #: The value in an element of its own, inside the name's: "<Password><Value>x</Value>".
 _VALUE_ELEMENT = re.compile(r"[ \t]*<value>", re.IGNORECASE)
+#: A value cut at the end of a line, with no closing element after it.
+_ONE_WORD = re.compile(r"\S+")
 #: Cisco's encryption type before the value: 0 plain text, 7 reversible, 5/8/9 hashes.
 _CISCO_TYPE = re.compile(r"(?P<type>[05789])[ \t]+")
 _HEX = frozenset("0123456789ABCDEFabcdef")
@@ -484,8 +585,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     (``_prose_value``): "password reset requested" is left alone.
     """
     before = text[start - 1 : start]
-    if before == "/":
-        return None  # a path: "/etc/passwd: permission denied"
+    if before == "/" and not (
+        text[start - 2 : start - 1] in (" ", "\t") and text[end : end + 1] == ":"
+    ):
+        return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
     if text[start] in "iI":  # IDENTIFIED BY: the match ends where the value starts
@@ -559,10 +662,16 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         value = text[position:value_end]
         if not value.strip() or value.startswith("[REDACTED") or _MASKED.match(value):
             return None
+        if found == -1 and not _ONE_WORD.fullmatch(value):
+            # No element closes: a line cut after its value holds one word,
+            # prose does not ("ERR AUTH <password> called without …").
+            return None
         return position, value_end
     elif position > after_name and position < len(text):
         if text[start - 7 : start].lower() == "require":
             return value_span(text, position)  # redis.conf: "requirepass <value>"
+        if _LOGIN_BEFORE.search(text, max(0, start - 96), start):
+            return value_span(text, position)  # .netrc: "machine h login u password <value>"
         cisco = _CISCO_TYPE.match(text, position)
         if cisco is not None:
             return _cisco_secret(text, cisco)
@@ -586,7 +695,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 # "require"), "pw" (pwd), "psk", "secret", "key" (of "private_key" and the
 # like: its alternative starts on "key" and looks back for the rest) and
 # "identified".
-_NAME_WORDS = ("pass", "pw", "psk", "secret", "key", "identified")
+_NAME_WORDS = ("pass", "pw", "psk", "secret", "key", "identified", "credential")
 # Texts up to this long are searched afresh on each call (see below).
 _SHORT = 512
 
@@ -690,6 +799,9 @@ _SEPARATED = (
     r"|(?<=ch)passwd(?![\w\-])|(?<=\.pg)pass(?![\w\-])"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     rf"|{_NAME}(?=[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{{8}})"
+    # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
+    rf"|{_NAME}(?=[ \t]+(?:[^\s=:]{{1,24}}[ \t]+){{1,5}}?"
+    r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are)[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}))"
 )
 
 NAMED_SCAN = Scan(
@@ -733,7 +845,9 @@ def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
 # (passwords may hold "@" and "#"; never "/", "?" or white space, which end
 # the authority of a URL).
 URL_SCAN = Scan(
-    r"://(?:[^\s/?#@:]*:[^\s/?]+@(?P<url_password>)|[A-Za-z0-9_]{20,}@(?P<url_token>))",
+    # The user may be an email address: "smtp://noreply@acme.io:pw@smtp.host".
+    r"://(?:[^\s/?#@:]*(?:@[^\s/?#@:]+)?:[^\s/?]+@(?P<url_password>)"
+    r"|[A-Za-z0-9_]{20,}@(?P<url_token>))",
     {
         "url_password": Kind("secrets", "SECRET", _check_url_password),
         "url_token": Kind("secrets", "SECRET", _check_url_token),

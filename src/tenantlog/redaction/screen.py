@@ -65,6 +65,7 @@ from collections.abc import Callable, Iterable
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.command_lines import (
     ARGUMENT_MARKS,
+    CALL_MARKS,
     may_hold_command_argument,
     may_hold_flag_password,
     search_flag_hint,
@@ -102,10 +103,10 @@ _MARKS: dict[str, tuple[str, ...]] = {
 }
 # Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 # session cookies, a URL's "sig" and "code".
-_NAMED_PAIRS = ("sess", "sid=", "remember", "sig=", "code=")
+_NAMED_PAIRS = ("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore.")
 _WORDS: dict[str, tuple[str, ...]] = {
-    "token": ("bearer", "basic", "token", "key", "secret", *_NAMED_PAIRS),
-    "secrets": ("pass", "pw", "psk", "secret", "key", "identified"),
+    "token": ("bearer", "basic", "token", "key", "secret", "signature", *_NAMED_PAIRS),
+    "secrets": ("pass", "pw", "psk", "secret", "key", "identified", "credential"),
 }
 # The triggers ``scans_for`` decides on, each with its bit in a plan's index
 # of scan tuples (it repeats their tests inline).
@@ -127,12 +128,13 @@ _TRIGGER_BITS: dict[Callable[[str], bool], int] = {
 # search for it, at memory speed, rules the longer mark out for most lines.
 _GATES = {"%40": "%", "AKIA": "A", "ASIA": "A", "eyJ": "J", "tlk_": "_", "token": "k"}
 # The named pairs are found only with an "=", which the names do not all hold.
-_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y"})
+_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y", "signature": "g"})
 _GATES.update(dict.fromkeys(_NAMED_PAIRS, "="))
 # A "remember…" cookie is taken only in a cookie header, whose "k" the text holds.
 _GATES["remember"] = "k"
 # A command's argument (``may_hold_command_argument``, the same tests).
-_GATES["AUTH"] = "U"
+_GATES.update({"AUTH": "U", "LOGIN": "G", "NET USE": "U", "SETUSER": "U"})
+_GATES.update(dict.fromkeys(CALL_MARKS, "("))
 
 
 def _unique(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
@@ -272,9 +274,11 @@ class Plan:
                     or ("w" in folded and "pw" in folded)
                     or ("k" in folded and "psk" in folded)
                     or ("y" in folded and "identified" in folded)
+                    or "credential" in folded
                     or (not text.isascii() and names_secret_in_other_language(folded))
                 )
             )
+            or ("g" in folded and "signature" in folded)
         ):
             bits |= 4
         if self._iban and (  # may_name_bank_account
@@ -292,8 +296,15 @@ class Plan:
                 bits |= 128
             if "-us" in text:  # may_hold_mailchimp_key
                 bits |= 256
-        if self._secrets and (  # may_hold_command_argument
-            ("U" in text and "AUTH" in text) or "rabbitmqctl" in text
+        if self._secrets and (  # may_hold_command_argument, inline
+            ("U" in text and ("AUTH" in text or "NET USE" in text or "SETUSER" in text))
+            or ("G" in text and "LOGIN" in text)
+            or "rabbitmqctl" in text
+            or "net use" in text
+            or (
+                "(" in text
+                and ("login(" in text or "bind_s(" in text or "connect(" in text or "PDO(" in text)
+            )
         ):
             bits |= 512
         return self._by_bits[bits]

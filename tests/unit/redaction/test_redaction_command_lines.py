@@ -301,6 +301,20 @@ def test_passwords_in_calls_structures_and_configuration(text: str, expected: st
         ("C: AUTH PLAIN AGJvYgBodW50ZXIy", f"C: AUTH PLAIN {_SECRET}"),
         ("AUTH LOGIN user=mailer", None),
         ("AUTH XOAUTH2", None),
+        # IMAP's LOGIN after its tag: the user, then the password
+        ("C: a001 LOGIN jdoe Imap#Pw42", f"C: a001 LOGIN jdoe {_SECRET}"),
+        ('A12 LOGIN "ops" "pass W0rd!"', f'A12 LOGIN "ops" "{_SECRET}"'),
+        # Windows' net user and net use
+        ("net user svc_backup B4ckup!2024 /add", f"net user svc_backup {_SECRET} /add"),
+        (
+            r"NET USE Z: \\fs01\share Winter2024! /USER:CORP\bob",
+            rf"NET USE Z: \\fs01\share {_SECRET} /USER:CORP\bob",
+        ),
+        ("net user alice * /add", None),
+        (r"net use Z: \\fs01\share /user:bob", None),
+        ("Failed LOGIN attempt for user bob", None),
+        ("S: * OK LOGIN completed", None),
+        ("ERR AUTH <password> called without any password configured", None),
         # kept: prose, masks, references, other uses of the word
         ("AUTH failed for user bob", None),
         ("NOAUTH Authentication required", None),

@@ -75,6 +75,24 @@ def test_says_version_after_version_like_keys(before: str, expected: bool) -> No
     assert context.says_version(text, len(before), len(before) + len("10.2.0.1")) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an upgrade's versions, both sides of "from … to …"
+        ("firmware upgraded from 10.2.0.1 to 10.3.0.0", None),
+        ("Downgrading to 4.1.0.2 after rollback", None),
+        # kept as addresses: something else is upgraded, or moved from … to …
+        (
+            "Upgraded connection from 10.0.0.1 to 10.0.0.2",
+            "Upgraded connection from [REDACTED:IP] to [REDACTED:IP]",
+        ),
+        ("NAT from 10.0.0.1 to 10.0.0.9", "NAT from [REDACTED:IP] to [REDACTED:IP]"),
+    ],
+)
+def test_an_upgrades_versions_are_no_addresses(text: str, expected: str | None) -> None:
+    assert Redactor(style="typed").redact(text) == (text if expected is None else expected)
+
+
 _TYPED = Redactor(style="typed")
 _PHONE = "[REDACTED:PHONE]"
 

@@ -45,6 +45,8 @@ _LARAVEL = "remember_web_" + _HEX40
         (f'apiKey := "{_HEX40}"', f'apiKey := "{_TOKEN}"'),
         (f'hmacKey := "{_HEX64}"', f'hmacKey := "{_TOKEN}"'),
         (f"token:={_HEX40}", f"token:={_TOKEN}"),
+        # ... also as a command-line flag's name, but not a data key's or a public one's.
+        (f"sign --hmac-key {_HEX64} in.bin", f"sign --hmac-key {_TOKEN} in.bin"),
         # 3. A URL's "sig" and long, mixed "code".
         (
             f"GET https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sig={_SAS_SIG}&se=x",
@@ -113,6 +115,8 @@ def test_named_secret_is_removed(text: str, expected: str) -> None:
         "sort_key=AbCdEf1234GhIjKl",
         "primary_key=AbCdEf1234GhIjKl",
         "partition_key=tenant-0042-orders",
+        "query --sort-key createdAt9 --limit 5",
+        "ssh-keygen --public-key AAAAB3NzaC1yc2E",
         '"partitionKey": "tenant-0042-orders"',
         "cache_key=user_profile_v2_0042",
         "s3_key=uploads/2024/05/avatar.png",

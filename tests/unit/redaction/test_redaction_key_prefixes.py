@@ -96,8 +96,8 @@ KEYS = {
 
 _CONTEXTS = (
     "{key}",
-    "export API_CREDENTIAL={key}",
-    '{{"credential": "{key}", "level": "info"}}',
+    "export API_IDENTITY={key}",
+    '{{"identity": "{key}", "level": "info"}}',
     "X-Upstream-Auth: {key}",
     "deploy failed: the provider refused {key} for this project",
     "config loaded with '{key}' from the vault",

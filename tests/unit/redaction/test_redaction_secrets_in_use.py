@@ -1,0 +1,147 @@
+"""Secrets where software and people put them: in sentences, calls, connection
+strings, cookies, signed URLs and configuration written with spaces.
+
+And the near misses each rule must keep: messages after a password's name,
+masks that show a few characters, references, data keys, fingerprints.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tenantlog.redaction import Redactor
+
+_TYPED = Redactor(style="typed")
+_SECRET = "[REDACTED:SECRET]"
+_TOKEN = "[REDACTED:TOKEN]"
+_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+_KEY_ID_OUT = "[REDACTED:AWS_KEY]"
+_HEX64 = "6f1ed002ab5595859014ebf0951522d9a8f7dc3b5b2e8a4c9d1e0f7a6b5c4d3e"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # sentences: words between the name and its verb, a quoted value after it
+        (
+            "the password we agreed on was Tulip#2031 ok",
+            f"the password we agreed on was {_SECRET} ok",
+        ),
+        ('his old pw was "river2040", rotate', f'his old pw was "{_SECRET}", rotate'),
+        ('admin password set to "Adm1n#x" by ops', f'admin password set to "{_SECRET}" by ops'),
+        # configuration with a space: Cisco's secret, a secret key in base64, .netrc
+        (
+            "username ops privilege 15 secret Sw1tch#Pw",
+            f"username ops privilege 15 secret {_SECRET}",
+        ),
+        (
+            "aws_secret_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY bucket",
+            f"aws_secret_key {_SECRET} bucket",
+        ),
+        (
+            "machine git.example.com login ci password 9f86d081884c7d659a2feaa0",
+            f"machine git.example.com login ci password {_SECRET}",
+        ),
+        # names: credentials, a connection string's keys with spaces
+        ('bindCredential="Ld4p!Bind"', f'bindCredential="{_SECRET}"'),
+        (
+            "Server=db;User Id=app;Pwd=Db#Pass1;Connect Timeout=30",
+            f"Server=db;User Id=app;Pwd={_SECRET};Connect Timeout=30",
+        ),
+        ("password='o''reilly-Pw1' next", f"password='{_SECRET}' next"),
+        # calls: a login's second string, a connect's third, a hashed literal
+        ("ftp.login('backup', 'Ftp#Back2')", f"ftp.login('backup', '{_SECRET}')"),
+        (
+            'conn.simple_bind_s("cn=ro,dc=x", "R3ad!only")',
+            f'conn.simple_bind_s("cn=ro,dc=x", "{_SECRET}")',
+        ),
+        (
+            'DBI->connect("dbi:mysql:app", "app", "Perl#Db9")',
+            f'DBI->connect("dbi:mysql:app", "app", "{_SECRET}")',
+        ),
+        ("new PDO($dsn, 'web', 'Php!Pdo7')", f"new PDO($dsn, 'web', '{_SECRET}')"),
+        ("'password' => Hash::make('Lara!vel8')", f"'password' => Hash::make('{_SECRET}')"),
+        (
+            "params {username=[ann], password=[Spr1ng!x]}",
+            f"params {{username=[ann], password=[{_SECRET}]}}",
+        ),
+        # command lines: IMAP-like and Redis arguments, a here-string, ipmitool, brackets
+        ('"AUTH redisPw42" received', f'"AUTH {_SECRET}" received'),
+        ("ACL SETUSER app on >Acl#Pw9 ~* +@all", f"ACL SETUSER app on >{_SECRET} ~* +@all"),
+        ('sudo -S <<< "Sud0!pw" whoami', f'sudo -S <<< "{_SECRET}" whoami'),
+        (
+            "ipmitool -H bmc -U admin -P Ipmi#42 power status",
+            f"ipmitool -H bmc -U admin -P {_SECRET} power status",
+        ),
+        ("(docker login -u ci -p Reg!stry9)", f"(docker login -u ci -p {_SECRET})"),
+        (
+            "cmdkey /add:fs /user:CORP\\ann /pass:Cmd#Key1",
+            f"cmdkey /add:fs /user:CORP\\ann /pass:{_SECRET}",
+        ),
+        # a URL's user that is an address
+        (
+            "smtp://alerts@example.org:Sm7p@Pw@mail.example.org:587",
+            "smtp://[REDACTED:EMAIL]:" + _SECRET + "@mail.example.org:587",
+        ),
+    ],
+)
+def test_passwords_where_they_are_used(text: str, expected: str) -> None:
+    assert _TYPED.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # signatures of signed requests and URLs
+        (
+            f"GET /o?X-Amz-Credential={_KEY_ID}%2F20240101%2Feu-1&X-Amz-Signature={_HEX64}",
+            f"GET /o?X-Amz-Credential={_KEY_ID_OUT}%2F20240101%2Feu-1&X-Amz-Signature={_TOKEN}",
+        ),
+        (
+            f"Credential={_KEY_ID}/20240101/eu-west-1/sqs/aws4_request, Signature={_HEX64}",
+            f"Credential={_KEY_ID_OUT}/20240101/eu-west-1/sqs/aws4_request, Signature={_TOKEN}",
+        ),
+        # a bare "key" whose value no person wrote; authentication cookies
+        ("app_id=42 key=9c1f3e5a7b2d4c6e8f0a1b3c cluster=eu", f"app_id=42 key={_TOKEN} cluster=eu"),
+        (
+            '{"kid":"k1","key":"Qm9vaDN+Zm9vL2Jhcj1iYXo4OUFCQ0RFRkc="}',
+            f'{{"kid":"k1","key":"{_TOKEN}"}}',
+        ),
+        (
+            "Cookie: .ASPXAUTH=0A1B2C3D4E5F60718293A4B5C6D7E8F9; lang=en",
+            f"Cookie: .ASPXAUTH={_TOKEN}; lang=en",
+        ),
+        (
+            "Cookie: .AspNetCore.Cookies=CfDJ8AbCdEf12345; x=1",
+            f"Cookie: .AspNetCore.Cookies={_TOKEN}; x=1",
+        ),
+        # one token whose parts a "$" joins
+        ("access_token=access_token$sandbox$a1b2c3d4$e5f6", f"access_token={_TOKEN}"),
+    ],
+)
+def test_tokens_where_they_are_used(text: str, expected: str) -> None:
+    assert _TYPED.redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invalid password: must be at least 12 characters",
+        "credentials: expired for user ann",
+        "password for user1 is incorrect",
+        "the password policy for tenant 42 is strict",
+        "secret_key ****************9fKd loaded",
+        "api_key=sk_live_...4f2a rotated",
+        "key=user:42:profile",
+        "key=tenant-0042-orders-2024",
+        "signature=valid",
+        "GITHUB_TOKEN=$GITHUB_TOKEN",
+        "client.login(username, password)",
+        "conn = sqlite3.connect('app.db')",
+        "password = getpass.getpass()",
+        '"fingerprint":"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"',
+        "Failed LOGIN attempt for user bob",
+    ],
+)
+def test_near_misses_are_kept(text: str) -> None:
+    assert _TYPED.redact(text) == text
