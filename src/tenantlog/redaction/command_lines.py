@@ -273,19 +273,21 @@ def may_hold_login_call(text: str) -> bool:
 # "AUTH PLAIN <base64>", IMAP's "a001 LOGIN user pw", RabbitMQ's
 # "rabbitmqctl add_user user pw", Windows' "net user name pw /add" and
 # "net use \\host\share pw /user:name". Each holds one of these marks, as
-# written: the word "auth" in any case is in too many lines (services,
+# written, or "net use" in any case: the word "auth" in any case is in too many lines (services,
 # OAuth, "authentication") for every line to pay for the forms it would add
 # (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
-ARGUMENT_MARKS = ("AUTH", "LOGIN", "SETUSER", "rabbitmqctl", "net use", "NET USE", *CALL_MARKS)
+ARGUMENT_MARKS = ("AUTH", "LOGIN", "SETUSER", "rabbitmqctl", *CALL_MARKS)
+#: Looked for in the case-folded text: Windows writes its commands in either case.
+ARGUMENT_WORDS = ("net use",)
 
 
 def may_hold_command_argument(text: str) -> bool:
     return (
-        ("U" in text and ("AUTH" in text or "NET USE" in text or "SETUSER" in text))
-        or ("G" in text and "LOGIN" in text)
+        ("U" in text and ("AUTH" in text or "SETUSER" in text))
+        or "LOGIN" in text
         or "rabbitmqctl" in text
-        or "net use" in text
         or may_hold_login_call(text)
+        or "net use" in text.casefold()
     )
 
 

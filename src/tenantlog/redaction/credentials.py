@@ -175,7 +175,7 @@ def may_name_secret(text: str) -> bool:
         or ("w" in folded and "pw" in folded)
         or ("y" in folded and "identified" in folded)
         or "credential" in folded
-        or ("g" in folded and "signature" in folded)
+        or ("=" in text and "signature=" in folded)
         or (not text.isascii() and names_secret_in_other_language(folded))
     )
 
@@ -206,7 +206,8 @@ def holds_named_pair(text: str, folded: str) -> bool:
     # header, whose "k" the text then holds; a URL's parameters follow its
     # "?" or "&".
     return (
-        ("." in folded and ("sid=" in folded or "aspxauth" in folded or "aspnetcore." in folded))
+        ("." in folded and "sid=" in folded)
+        or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or ("k" in folded and "remember" in folded)
         or (("?" in text or "&" in text) and ("sig=" in text or "code=" in text))
     )

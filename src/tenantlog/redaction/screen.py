@@ -65,6 +65,7 @@ from collections.abc import Callable, Iterable
 from tenantlog.redaction.addresses import may_hold_email, may_hold_ipv6, search_ipv6_hint
 from tenantlog.redaction.command_lines import (
     ARGUMENT_MARKS,
+    ARGUMENT_WORDS,
     CALL_MARKS,
     may_hold_command_argument,
     may_hold_flag_password,
@@ -105,8 +106,8 @@ _MARKS: dict[str, tuple[str, ...]] = {
 # session cookies, a URL's "sig" and "code".
 _NAMED_PAIRS = ("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore.")
 _WORDS: dict[str, tuple[str, ...]] = {
-    "token": ("bearer", "basic", "token", "key", "secret", "signature", *_NAMED_PAIRS),
-    "secrets": ("pass", "pw", "psk", "secret", "key", "identified", "credential"),
+    "token": ("bearer", "basic", "token", "key", "secret", "signature=", *_NAMED_PAIRS),
+    "secrets": ("pass", "pw", "psk", "secret", "key", "identified", "credential", *ARGUMENT_WORDS),
 }
 # The triggers ``scans_for`` decides on, each with its bit in a plan's index
 # of scan tuples (it repeats their tests inline).
@@ -128,12 +129,12 @@ _TRIGGER_BITS: dict[Callable[[str], bool], int] = {
 # search for it, at memory speed, rules the longer mark out for most lines.
 _GATES = {"%40": "%", "AKIA": "A", "ASIA": "A", "eyJ": "J", "tlk_": "_", "token": "k"}
 # The named pairs are found only with an "=", which the names do not all hold.
-_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y", "signature": "g"})
+_GATES.update({"key": "k", "pw": "w", "psk": "k", "identified": "y", "signature=": "="})
 _GATES.update(dict.fromkeys(_NAMED_PAIRS, "="))
 # A "remember…" cookie is taken only in a cookie header, whose "k" the text holds.
 _GATES["remember"] = "k"
 # A command's argument (``may_hold_command_argument``, the same tests).
-_GATES.update({"AUTH": "U", "LOGIN": "G", "NET USE": "U", "SETUSER": "U"})
+_GATES.update({"AUTH": "U", "SETUSER": "U"})
 _GATES.update(dict.fromkeys(CALL_MARKS, "("))
 
 
@@ -278,7 +279,7 @@ class Plan:
                     or (not text.isascii() and names_secret_in_other_language(folded))
                 )
             )
-            or ("g" in folded and "signature" in folded)
+            or ("=" in text and "signature=" in folded)
         ):
             bits |= 4
         if self._iban and (  # may_name_bank_account
@@ -297,10 +298,10 @@ class Plan:
             if "-us" in text:  # may_hold_mailchimp_key
                 bits |= 256
         if self._secrets and (  # may_hold_command_argument, inline
-            ("U" in text and ("AUTH" in text or "NET USE" in text or "SETUSER" in text))
-            or ("G" in text and "LOGIN" in text)
+            ("U" in text and ("AUTH" in text or "SETUSER" in text))
+            or "LOGIN" in text  # behind no gate: "G" is in every "GET"
             or "rabbitmqctl" in text
-            or "net use" in text
+            or "net use" in folded
             or (
                 "(" in text
                 and ("login(" in text or "bind_s(" in text or "connect(" in text or "PDO(" in text)
