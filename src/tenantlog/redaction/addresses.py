@@ -109,7 +109,7 @@ def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[start:end]
     if "::" not in value and value.count(":") != 7:
         return None  # times ("12:34:56") and MAC addresses have neither
-    if text[end : end + 1] == ":" and text[end + 1 : end + 2] in _HEX_DIGITS:
+    if "::" not in value and text[end : end + 1] == ":" and text[end + 1 : end + 2] in _HEX_DIGITS:
         return None  # a longer chain: a certificate's fingerprint "AB:CD:…:01"
     if not any(ch.isdigit() for ch in value):
         return None  # "dead::beef" and C++ "Add::Face" are hex words, not hosts

@@ -26,9 +26,10 @@ redactor to one running every scan on every text. Why each set is complete:
   (ASCII case-insensitive), and the parameter names, matched with Unicode
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
-  (``connect.sid``) or ``remember`` (Laravel, Spring: only in a cookie
+  (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's) or
+  ``remember`` (Laravel, Spring: only in a cookie
   header, so with a ``k``), or a URL's ``sig=`` or ``code=``
-  (``holds_named_pair``), and every character ``re.IGNORECASE`` takes
+  (``holds_named_pair``), or a request's ``signature=``, and every character ``re.IGNORECASE`` takes
   for one of their letters (the Kelvin
   sign for ``k``, the long s for ``s``) case-folds to it, so the words are
   looked for in ``str.casefold()`` of the text.
@@ -49,11 +50,14 @@ redactor to one running every scan on every text. Why each set is complete:
   ``hv`` (Vault), ``dp.`` (Doppler) or ``hooks.slack.com``,
   case-sensitive (``may_hold_prefixed_key``), or the word ``secret``
   (Notion's ``secret_``); a password in a URL an ``@``; a secret's name
-  ``pass``, ``pw``, ``psk``, ``secret``, ``key`` or ``identified`` (ASCII,
+  ``pass``, ``pw``, ``psk``, ``secret``, ``key``, ``credential`` or ``identified`` (ASCII,
   case-insensitive: looked for in the case-folded text, as above), or in a
   text that is not ASCII one of ``names_secret_in_other_language``'s; a
   command-line flag a ``-`` after a space, tab or quote
-  (``may_hold_flag_password``).
+  (``may_hold_flag_password``); a command's argument ``AUTH``, ``LOGIN``,
+  ``SETUSER``, ``rabbitmqctl``, a login call's ``login(``, ``bind_s(``,
+  ``connect(`` or ``PDO(`` as written, or ``net use`` in any case
+  (``may_hold_command_argument``).
 * iban: a digit (the combined scan); a compact IBAN in lower case also
   ``iban`` or ``account`` in the case-folded text.
 """

@@ -69,7 +69,10 @@ def test_phones_as_the_world_writes_them(text: str, expected: str | None) -> Non
         ('invalid SSN format "536129874"', 'invalid SSN format "[REDACTED:SSN]"'),
         # kept: an order number with a suffix glued by "-" (a card would end there)
         ('"orderNumber":"4539578763621486-B"', None),
+        # an IPv6 address with "::" before a port is one, a fingerprint's chain is not
+        ("Viewer-Address: 2001:db8:7::b2:51234", "Viewer-Address: [REDACTED:IP]:51234"),
+        ("sha1 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01", None),
     ],
 )
-def test_ssn_words_and_card_ends(text: str, expected: str | None) -> None:
+def test_ssn_words_card_ends_and_addresses(text: str, expected: str | None) -> None:
     assert _TYPED.redact(text) == (text if expected is None else expected)
