@@ -62,24 +62,11 @@ _JOINED_REVERSED = re.compile(
     re.IGNORECASE,
 )
 # A phone number's second line in a record, by what it is for: "work:", "home",
-# "office", "İş:", "משרד:", "辦公室"; the first number (or its placeholder) just
-# before, which a phone word must introduce (``says_phone``).
-_LABELS = (
-    r"home|work|office|business|landline|fixed|alt(?:ernat(?:e|ive))?|other|secondary|private"
-    r"|privat|b[u\u00fc]ro|bureau|domicile|casa|trabajo|oficina|lavoro|ufficio|kantoor|werk"
-    r"|praca|fixo|comercial|residencial|i[s\u015f]|ev|dom"
-    r"|\u05de\u05e9\u05e8\u05d3|\u05d1\u05d9\u05ea|\u8fa6\u516c\u5ba4|\u529e\u516c\u5ba4"
-    r"|\u81ea\u5b85|\u4f1a\u793e|\uc0ac\ubb34\uc2e4|\uc9d1|\u043e\u0444\u0438\u0441"
-    r"|\u0440\u0430\u0431\u043e\u0447|\u0434\u043e\u043c\u0430\u0448"
-)
-_LABELLED = re.compile(
-    r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/]?[ \t]*"
-    r"(?:" + _LABELS + r")\w{0,8}\.?[ \t]*[:=\uff1a]?[ \t]*[\"'(]?\Z",
-    re.IGNORECASE,
-)
-_LABELLED_WINDOW = 64
-#: The labels' first letters, for a test before the search (most numbers have none).
-_LABEL_STARTS = (
+# "office", "İş:", "משרד:", "辦公室" (each may go on: "alternate", "Büro"); the
+# first number (or its placeholder) just before, which a phone word must
+# introduce (``says_phone``). Looked for only where the text before the
+# number ends with one of them (``_ends_with_label``): most numbers have none.
+_LABEL_WORDS = (
     *("home", "work", "office", "business", "landline", "fixed", "alt", "other", "secondary"),
     *("private", "privat", "buro", "b\u00fcro", "bureau", "domicile", "casa", "trabajo"),
     *("oficina", "lavoro", "ufficio", "kantoor", "werk", "praca", "fixo", "comercial"),
@@ -89,6 +76,14 @@ _LABEL_STARTS = (
     *("\u81ea\u5b85", "\u4f1a\u793e", "\uc0ac\ubb34\uc2e4", "\uc9d1", "\u043e\u0444\u0438\u0441"),
     *("\u0440\u0430\u0431\u043e\u0447", "\u0434\u043e\u043c\u0430\u0448"),
 )
+_LABELLED = re.compile(
+    r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/]?[ \t]*"
+    r"(?:"
+    + "|".join(map(re.escape, _LABEL_WORDS))
+    + r")\w{0,8}\.?[ \t]*[:=\uff1a]?[ \t]*[\"'(]?\Z",
+    re.IGNORECASE,
+)
+_LABELLED_WINDOW = 64
 _LAST_WORD_REVERSED = re.compile(r"\w{1,24}")
 
 
@@ -100,8 +95,8 @@ def _ends_with_label(before: str) -> bool:
         return False
     word = last.group()[::-1].casefold()
     # Unspaced scripts write the label right after other words: look inside.
-    return word.startswith(_LABEL_STARTS) or (
-        word[-1:] >= _UNSPACED_SCRIPTS and any(label in word for label in _LABEL_STARTS)
+    return word.startswith(_LABEL_WORDS) or (
+        word[-1:] >= _UNSPACED_SCRIPTS and any(label in word for label in _LABEL_WORDS)
     )
 
 

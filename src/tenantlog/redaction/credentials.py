@@ -31,7 +31,10 @@ _TOKEN_VALUE = (
 )
 
 
-_SHOWN_TAIL = re.compile(r"\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}")
+#: A mask that shows a few characters: "****************9fKd", "sk_live_...4f2a"
+#: (``passwords`` takes it for a masked value too).
+SHOWN_TAIL = r"\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
+_SHOWN_TAIL = re.compile(SHOWN_TAIL)
 
 
 def _looks_secret(value: str) -> bool:

@@ -22,11 +22,14 @@ from tenantlog.redaction.kinds import Kind
 _END = r"(?![0-9A-Za-z_\-])(?!\.[0-9])"
 _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
-_EXTENSION = re.compile(
-    r"(?:,?[ ]?(?:ext(?:ension|n)?\.?|[x#]|poste|int\.|toestel|wew\.|durchwahl|ramal|ankn\."
-    r"|\u5185\u7dda|\u0434\u043e\u0431\.)[ ]?|;ext=)[0-9]+$",
-    re.IGNORECASE,
+# The words that name an extension: English, French "poste", Italian "int.",
+# Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
+# Swedish "ankn.", Japanese "内線", Russian "доб.".
+_EXT_WORDS = (
+    r"ext(?:ension|n)?\.?|poste|int\.|toestel|wew\.|durchwahl|ramal|ankn\."
+    r"|\u5185\u7dda|\u0434\u043e\u0431\."
 )
+_EXTENSION = re.compile(r"(?:,?[ ]?(?:" + _EXT_WORDS + r"|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE)
 
 
 def _digits(text: str) -> str:
@@ -40,11 +43,7 @@ def _digits(text: str) -> str:
 
 # An extension named by a word ("ext. 12", "ramal 302", "内線 123") says the
 # number before it is a phone, where "x12" or "#12" might not.
-_WORDED_EXTENSION = re.compile(
-    r"[ ]?(?:ext(?:ension|n)?\.?|poste|int\.|toestel|wew\.|durchwahl|ramal|ankn\."
-    r"|\u5185\u7dda|\u0434\u043e\u0431\.)[ ]?[0-9]+$",
-    re.IGNORECASE,
-)
+_WORDED_EXTENSION = re.compile(r"[ ]?(?:" + _EXT_WORDS + r")[ ]?[0-9]+$", re.IGNORECASE)
 
 
 def _says_phone(text: str, start: int, end: int) -> bool:
@@ -282,15 +281,9 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
 
 
 # An extension belongs to the number: "x204", "ext. 12", "Ext 12", "extension 12",
-# "#12", ";ext=12" (RFC 3966). Letters are spelled out in both cases: the
-# combined scan is case-sensitive.
-# Also French "poste", Italian "int.", Dutch "toestel", Polish "wew.", German
-# "Durchwahl", Portuguese "ramal".
-_EXT_BODY = (
-    r"(?:,?[ ]?(?:[Ee][Xx][Tt](?:[Ee][Nn][Ss][Ii][Oo][Nn]|[Nn])?\.?|[Xx#]|[Pp]oste|[Ii]nt\."
-    r"|[Tt]oestel|[Ww]ew\.|[Dd]urchwahl|[Rr]amal|[Aa]nkn\.|\u5185\u7dda|\u0434\u043e\u0431\.)"
-    r"[ ]?|;[Ee][Xx][Tt]=)[0-9]{1,6}"
-)
+# "#12", ";ext=12" (RFC 3966), and the other languages' words (``_EXT_WORDS``),
+# in any case within the case-sensitive combined scan.
+_EXT_BODY = r"(?:,?[ ]?(?i:" + _EXT_WORDS + r"|[x#])[ ]?|;(?i:ext)=)[0-9]{1,6}"
 _EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
 # Nor a "-" and more of an id after it: "4026171946936771-A" is an order's number.

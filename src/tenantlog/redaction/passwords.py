@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tenantlog.redaction.addresses import login_start, may_hold_email
-from tenantlog.redaction.credentials import may_name_secret
+from tenantlog.redaction.credentials import SHOWN_TAIL, may_name_secret
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
 # Suffixes a secret's name may carry: "password_hash", "secretKey",
@@ -78,10 +78,10 @@ _UNQUOTED_END = re.compile(
 # Secrets Manager paths; masks a framework wrote ("[FILTERED]", "(sensitive value)").
 _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
-    # A mask that shows a few characters: "****************9fKd", "sk_live_...4f2a".
-    r"|\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
-    r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)|(?-i:\$[A-Z_][A-Z0-9_]*)"
-    r"|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
+    + "|"
+    + SHOWN_TAIL
+    + r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
     r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include))\Z",
@@ -274,10 +274,8 @@ _PROSE_AFTER_FLAG = frozenset(
 _PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IGNORECASE)
 # Up to five words before the verb: "the password i set was …", "wifi password
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
-_PROSE_GAP = re.compile(
-    r"(?:[^\s=:]{1,24}[ \t]+){0,5}?(?:is|was|set[ \t]+to|changed[ \t]+to|to|are)[ \t]+",
-    re.IGNORECASE,
-)
+_PROSE_VERBS = r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are)"
+_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
 #: A secret key in a sentence or a space-separated configuration: base64.
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 #: A login before the password, as .netrc and FTP scripts write them: "login bob password x".
@@ -801,7 +799,8 @@ _SEPARATED = (
     rf"|{_NAME}(?=[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{{8}})"
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     rf"|{_NAME}(?=[ \t]+(?:[^\s=:]{{1,24}}[ \t]+){{1,5}}?"
-    r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are)[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}))"
+    + _PROSE_VERBS
+    + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}))"
 )
 
 NAMED_SCAN = Scan(
