@@ -46,6 +46,10 @@ _SPACED = {
     "-A": ("snmp",),
     "-X": ("snmp",),
 }
+# A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
+_USER_GIVEN = re.compile(r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)[^\s\-]")
+#: A port, or a mapping of ports: "2222", "8080:80", "127.0.0.1:8080:80/tcp".
+_PORTS = re.compile(r"[0-9.:]+(?:/(?:tcp|udp))?")
 # httpie's commands, whose "-a" is "user:pass".
 _HTTPIE = re.compile(r"(?:^|[\s/])(?:https?|httpie|xh|xhs)\s")
 # Commands whose "-u user:group" names a user to run as, not a login.
@@ -103,6 +107,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     percent, colon = value.find("%"), value.find(":")
     if text[start + 1] == "U" and percent != -1 and (colon == -1 or percent < colon):
         separator = "%"  # smbclient -U user%pass (curl's -U is user:pass)
+    elif colon == -1 and "," in value and "lftp" in _command(text, start):
+        separator = ","  # lftp -u user,pass
     user, found, password = value.partition(separator)
     # A domain may come before the user ("CORP/svc%pw", "CORP\\svc%pw"), not before
     # a host's path ("rsync -a host:/srv").
@@ -135,6 +141,16 @@ def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``docker login -p x``, ``sshpass -p x``, ``ldapsearch -w x``: the next argument."""
     flag = text[start : start + 2]
     command = _command(text, start)
+    if (
+        flag == "-p"
+        and _USER_GIVEN.search(command)
+        and not any(name in command for name in (*_RUN_AS, *_GLUED_P))
+    ):
+        # "-u user -p x": a login, whatever the command ("hdbsql", "racadm");
+        # not a port ("-p 2222", "-p 8080:80/tcp") nor the next flag, nor
+        # MySQL's "-p" alone, which asks for the password ("-p shop" names a database).
+        span = _secret(text, _argument(text, end))
+        return None if span is None or _PORTS.fullmatch(text, *span) else span
     if not any(name in command for name in _SPACED.get(flag, ())):
         return None
     if (
@@ -257,11 +273,12 @@ FLAG_SCAN = Scan(
 
 
 # Calls that take a login's password as a positional string: Python's
-# "ftp.login('user', 'pw')" (ftplib, imaplib, smtplib), LDAP's
+# "ftp.login('user', 'pw')" (ftplib, imaplib, smtplib), requests'
+# "auth=('user', 'pw')" and "HTTPBasicAuth('user', 'pw')", LDAP's
 # "simple_bind_s('cn=…', 'pw')", Perl's "DBI->connect($dsn, 'user', 'pw')",
 # PHP's "new PDO($dsn, 'user', 'pw')" and "mysqli_connect('host', 'user', 'pw')".
 # Each is written with its "(" (a mark of its own, case-sensitive).
-CALL_MARKS = ("login(", "bind_s(", "connect(", "PDO(")
+CALL_MARKS = ("login(", "bind_s(", "connect(", "PDO(", "auth=(", "Auth(")
 
 
 def may_hold_login_call(text: str) -> bool:
@@ -276,14 +293,14 @@ def may_hold_login_call(text: str) -> bool:
 # written, or "net use" in any case: the word "auth" in any case is in too many lines (services,
 # OAuth, "authentication") for every line to pay for the forms it would add
 # (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
-ARGUMENT_MARKS = ("AUTH", "LOGIN", "SETUSER", "rabbitmqctl", *CALL_MARKS)
+ARGUMENT_MARKS = ("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", *CALL_MARKS)
 #: Looked for in the case-folded text: Windows writes its commands in either case.
 ARGUMENT_WORDS = ("net use",)
 
 
 def may_hold_command_argument(text: str) -> bool:
     return (
-        ("U" in text and ("AUTH" in text or "SETUSER" in text))
+        ("U" in text and ("AUTH" in text or "SETUSER" in text or "USING" in text))
         or "LOGIN" in text
         or "rabbitmqctl" in text
         or may_hold_login_call(text)
@@ -302,12 +319,14 @@ _ARGUMENTS = re.compile(
     # Redis' "ACL SETUSER name on >password ~keys +@all": each ">" adds a password.
     r"|SETUSER[ \t]+\S+(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
-    r"|(?:login|bind_s)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<call>" + _LITERAL + ")"
+    r"|(?:login|bind_s|auth=|Auth)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<call>" + _LITERAL + ")"
     r"|(?:connect|PDO)\([ \t]*[^,()]{1,200},[ \t]*" + _LITERAL + r"[ \t]*,[ \t]*"
     r"(?P<connect>" + _LITERAL + ")"
     # rabbitmqctl's options first ("-n rabbit@host", "--node=x"): a few, each read once.
     r"|rabbitmqctl(?:[ \t]+-[-\w]{1,32}+(?:[ \t=]+[^\s\-]\S{0,64}+)?+){0,4}+[ \t]+"
     r"(?:add_user|change_password|authenticate_user)" + _WORD + "(?P<rabbitmq>" + _WORD + ")"
+    # DB2's "CONNECT TO db USER name USING password".
+    r"|USER[ \t]+\S+[ \t]+USING(?P<db2>" + _WORD + ")"
     # IMAP's login, after the command's tag (``_after_imap_tag``): the user, then the password.
     r"|(?<![\w\"])LOGIN" + _WORD + "(?P<imap>" + _WORD + ")"
     # Windows: "net user name pw [/add]", "net use [X:] \\host\share pw [/user:name]".
@@ -321,6 +340,8 @@ _ARGUMENTS = re.compile(
 _IMAP_TAG = re.compile(r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z")
 
 
+# Words after "AUTH" in a sentence or a server's report, where Redis has a password.
+_PROSE_AFTER_AUTH = frozenset({"from", "for", "to", "with", "by", "on", "at", "in", "of", "REQ"})
 # SASL mechanisms, named after "AUTH" in SMTP and IMAP, where Redis has a password.
 _SASL_MECHANISMS = frozenset(
     {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}
@@ -364,6 +385,8 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
                 return None
         elif text.startswith("[REDACTED", span[0]):
             return None  # replaced already: the word before it is the user's name
+        elif text[offset + first[0] : offset + first[1]].strip() in _PROSE_AFTER_AUTH:
+            return None  # Postfix's "lost connection after AUTH from unknown[…]"
         elif len(words) == 2 and not _looks_like_secret_word(text[span[0] : span[1]]):
             # "AUTH failed for …": prose, unless the first word alone is the password
             span = _unquoted(text, offset + first[0], offset + first[1])
@@ -390,6 +413,6 @@ ARGUMENT_SCAN = Scan(
     flags=re.ASCII,
     # "A" and "r" start many words, at each of which ``re`` would try the pattern.
     searcher=word_searcher(
-        ("auth", "login", "setuser", "rabbitmqctl", "net", "bind_s", "connect", "pdo(")
+        ("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect", "pdo(")
     ),
 )

@@ -30,21 +30,27 @@ _PHONE_WORD = (
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
     r"|richiam|terugbel|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
-    # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo".
-    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel)\b"
+    # Dutch "bereikbaar op", German "Rückfragen an", British "ring"/"rang".
+    r"|bereikbaar|r[u\u00fc]ckfrage"
+    # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
+    # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
+    # "cep": Brazil's postal code).
+    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel|hp|ani|r[ia]ng|bel(?:len)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
-    r"|\u0442\u0435\u043b|\u043c\u043e\u0431|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd\u03b7\u03c4"
+    r"|\u0442\u0435\u043b|\u043c\u043e\u0431|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd"
     r"|\u05d8\u05dc\u05e4\u05d5\u05df|\u05e0\u05d9\u05d9\u05d3|\u0647\u0627\u062a\u0641"
     r"|\u062c\u0648\u0627\u0644|\u0e42\u0e17\u0e23|\u96fb\u8a71|\u7535\u8bdd|\u624b\u673a"
-    r"|\u624b\u6a5f|\u643a\u5e2f|\uc804\ud654|\ud734\ub300\ud3f0|\ud578\ub4dc\ud3f0)"
+    r"|\u624b\u6a5f|\u643a\u5e2f|\uc804\ud654|\ud734\ub300\ud3f0|\ud578\ub4dc\ud3f0"
+    # "contact" in Korean and Japanese: "연락처", "連絡先".
+    r"|\uc5f0\ub77d\ucc98|\u9023\u7d61\u5148)"
 )
 # A gap word may be glued to the phone word by "-" ("Tel.-Nr.") and end a
 # question ("téléphone invalide? valeur=…"); the number may be quoted or in
 # brackets after the last one ('field "mobile" changed (07911 …').
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
-    r"[\"']?\s*[:=#\uff1a]?\s*[\"'(]?\s*"
+    r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(]?\s*"
     r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?(?:\s+|\s*[:=#\uff1a]\s*)){0,5}[\"'(]?\Z",
     re.IGNORECASE,
 )
@@ -78,6 +84,8 @@ _LABEL_WORDS = (
 )
 _LABELLED = re.compile(
     r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/]?[ \t]*"
+    # "… or", in the languages of the labels
+    r"(?:(?:or|ou|o|of|oder|eller|y|e|und|and|et)[ \t]+)?"
     r"(?:"
     + "|".join(map(re.escape, _LABEL_WORDS))
     + r")\w{0,8}\.?[ \t]*[:=\uff1a]?[ \t]*[\"'(]?\Z",
@@ -143,6 +151,7 @@ _VERSION_FORMS = frozenset({"number", "no", "num", "id", "name", "string", "str"
 _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
+_PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
 _VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
 # "upgraded from 10.2.0.1 to 10.3.0.0", "downgrading to 4.1.0.2": the word
 # right before "from" or "to" (an address is upgraded with a noun between:
@@ -162,8 +171,13 @@ _IDENTIFIER_LAST = frozenset(
     {"id", "ids", "offset", "seq", "sequence", "nonce", "trace", "span", "parent"}
     | {"traceid", "spanid", "parentid", "requestid", "uuid"}
 )
+# An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
+_RECORD_WORDS = frozenset({"order", "invoice", "increment", "ticket", "booking"})
+_NUMBER_WORDS = frozenset({"number", "no", "nr", "num"})
 # How each of those ends, reversed: the test ``says_identifier`` makes first.
-_IDENTIFIER_ENDS = tuple(word[::-1] for word in sorted(_IDENTIFIER_LAST))
+_IDENTIFIER_ENDS = tuple(
+    word[::-1] for word in sorted(_IDENTIFIER_LAST | _RECORD_WORDS | _NUMBER_WORDS)
+)
 _NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"})
 #: How far back a word naming a card still counts.
 _NEAR_WORDS = 24
@@ -173,7 +187,7 @@ def says_identifier(text: str, start: int) -> bool:
     """True when the number at ``start`` is the value of an id, a trace or span id, an
     offset, a sequence number or a nonce: the key or word just before it says so."""
     head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
-    if head.endswith((":", "=")):
+    if head.endswith((":", "=", "#")):
         head = head[:-1].rstrip().rstrip(_QUOTES)
     key = _KEY_REVERSED.match(head[::-1])
     if key is None:
@@ -187,7 +201,13 @@ def says_identifier(text: str, start: int) -> bool:
     parts = [
         part.casefold() for part in _NOT_LETTERS.split(_CAMEL.sub("_", key.group()[::-1])) if part
     ]
-    if not parts or parts[-1] not in _IDENTIFIER_LAST:
+    if not parts:
+        return False
+    if parts[-1] not in _IDENTIFIER_LAST and not (
+        # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
+        _RECORD_WORDS.intersection(parts)
+        and (parts[-1] in _RECORD_WORDS or parts[-1] in _NUMBER_WORDS)
+    ):
         return False
     # Nor after a word that names a card: "card id: 4111 ...".
     near = _NOT_LETTERS.split(_CAMEL.sub("_", head[-_NEAR_WORDS:]).casefold())
@@ -276,8 +296,12 @@ def says_version(text: str, start: int, end: int) -> bool:
     window_start = max(0, start - 16)
     window = text[window_start:start]
     # "$" also matches before a final newline, hence "/\n".
-    if window.endswith(("/", "/\n")) and _PRODUCT_BEFORE.search(text, window_start, start):
-        return True
+    if (
+        window.endswith(("/", "/\n"))
+        and _PRODUCT_BEFORE.search(text, window_start, start)
+        and not _PORT_AFTER.match(text, end)
+    ):
+        return True  # "Chrome/112.0.5615.4"; not OpenVPN's "client/192.0.2.88:1194"
     # The value's opening quote, ":" or "=", the key's closing quote (JSON's
     # escaped quotes inside text too), each optional.
     head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()

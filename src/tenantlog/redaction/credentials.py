@@ -60,7 +60,12 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
     scheme_length = len("basic") if text[start + 1] in "aA" else len("bearer")
     if text.startswith("%20", start + scheme_length):  # URL-encoded: "Bearer%20eyJ…"
         scheme_length += 3
+    if _NEXT_PAIR.match(text, start + scheme_length):
+        return None  # a scheme's name, then the next pair: "token_type=Bearer expires_in=3600"
     return _value_after(text, start, end, scheme_length)
+
+
+_NEXT_PAIR = re.compile(r"[ \t]+[a-z_]{2,32}=")
 
 
 #: How far back "Authorization" may be from GitHub's "token" scheme.
@@ -223,6 +228,11 @@ _OTHER_LANGUAGE_NAMES = (
     "l\u00f6senord",
     "has\u0142o",
     "\u043f\u0430\u0440\u043e\u043b\u044c",
+    # Japanese, Chinese (simplified and traditional) and Korean.
+    "\u30d1\u30b9\u30ef\u30fc\u30c9",
+    "\u5bc6\u7801",
+    "\u5bc6\u78bc",
+    "\ube44\ubc00\ubc88\ud638",
 )
 
 
@@ -437,10 +447,19 @@ def _names_key_or_session(text: str, start: int) -> bool:
         and not folded.startswith("remember")
     ):
         return False
-    return (
-        folded.lstrip("_") in _SESSION_COOKIES
-        or "cookie" in text[max(0, start - _COOKIE_WINDOW) : start].lower()
-    )
+    if folded.lstrip("_") in _SESSION_COOKIES:
+        return True
+    if "cookie" in text[max(0, start - _COOKIE_WINDOW) : start].lower():
+        return True
+    # Elsewhere a session's id is a correlation id, unless no person could have
+    # written it: "laravel_session=TdsibG…%3D", "BW_SESSION=u1wIn+qbj9…".
+    value = _SESSION_VALUE.match(text, start + 1)
+    # Capitals among its letters: a trace's hex or a UUID is a correlation id.
+    return value is not None and _looks_random(value.group()) and not _HEX.issuperset(value.group())
+
+
+#: A session's value without its quotes, for ``_looks_random``.
+_SESSION_VALUE = re.compile(r"(?<=[=\"'])[A-Za-z0-9+/%=_\-]{20,}")
 
 
 def _parameter_scan(delimiter: str, *after_names: str) -> Scan:

@@ -63,13 +63,14 @@ AFTER_FIRST_GROUP = (
     r"(?:[ ][0-9A-Za-z]{4}){1,7}(?:[ ][0-9A-Za-z]{1,3})?(?![0-9A-Za-z])(?P<iban_tail>)"
 )
 
+# The account after the country and check digits, grouped as the writer chose
+# (in fours as printed, compact, or "…5678 9", "1503 42 87391"): the country's
+# length, checked by ``_check_iban``, says where it ends.
+_BBAN = r"(?:[ ]?[0-9A-Za-z]){11,32}(?![0-9A-Za-z])"
+
 # Branch of the combined scan (see ``scans``); its delimiter keeps an IBAN
 # from starting inside a word. A capital first: lower case goes by the tail.
-BRANCHES = (
-    r"[A-Z][A-Za-z][0-9][0-9](?:[ ]?[0-9A-Za-z]{4}){2,7}(?:[ ]?[0-9A-Za-z]{1,3})?"
-    r"(?![0-9A-Za-z])"
-    r"(?P<iban>)",
-)
+BRANCHES = (r"[A-Z][A-Za-z][0-9][0-9]" + _BBAN + r"(?P<iban>)",)
 KINDS = {"iban": Kind("iban", "IBAN", _check_iban)}
 
 
@@ -86,8 +87,7 @@ def may_name_bank_account(text: str) -> bool:
 # only. Any position may start one, so this scan runs only on texts that name
 # a bank account; the checksum decides.
 LOWER_CASE_SCAN = Scan(
-    r"(?<![0-9A-Za-z])[a-z][A-Za-z][0-9][0-9](?:[ ]?[0-9A-Za-z]{4}){2,7}(?:[ ]?[0-9A-Za-z]{1,3})?"
-    r"(?![0-9A-Za-z])(?P<iban_lower>)",
+    r"(?<![0-9A-Za-z])[a-z][A-Za-z][0-9][0-9]" + _BBAN + r"(?P<iban_lower>)",
     {"iban_lower": Kind("iban", "IBAN", _check_iban)},
     trigger=may_name_bank_account,
     flags=re.ASCII,

@@ -26,7 +26,7 @@ _GROUP_GAP = re.compile(r"[ \-.()]+")
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
 # Swedish "ankn.", Japanese "内線", Russian "доб.".
 _EXT_WORDS = (
-    r"ext(?:ension|n)?\.?|poste|int\.|toestel|wew\.|durchwahl|ramal|ankn\."
+    r"ext(?:ension|n)?\.?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|ankn\."
     r"|\u5185\u7dda|\u0434\u043e\u0431\."
 )
 _EXTENSION = re.compile(r"(?:,?[ ]?(?:" + _EXT_WORDS + r"|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE)
@@ -75,7 +75,9 @@ def _group_ends(text: str, start: int, end: int) -> list[int]:
 
 
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
-    if text[start - 1 : start] in ("=", ":", " ", '"') and context.says_identifier(text, start):
+    if text[start - 1 : start] in ("=", ":", " ", '"', "#") and context.says_identifier(
+        text, start
+    ):
         return None
     candidate = text[start:end]
     if candidate.isdigit():
@@ -294,7 +296,9 @@ _CARD_END = r"(?![0-9A-Za-z])(?!-[A-Za-z])"
 # once. The look-aheads turn away what cannot hold eight digits (times, dates).
 _NATIONAL = (
     r"(?:0(?=(?:(?: [\-/] |[ \-./])?[0-9]){7})[0-9]{0,5}+"
-    r"|\((?=0?[1-9](?:[ \-./()]{0,2}[0-9]){6})0?[1-9][0-9]{0,4}\))"
+    r"|\((?=0?[1-9](?:[ \-./()]{0,2}[0-9]){6})0?[1-9][0-9]{0,4}\)"
+    # Britain's "(0)20 7946 0011": the trunk in brackets before the area code.
+    r"|\(0\)(?=[1-9](?:[ \-./]?[0-9]){6})[0-9]{1,4})"
     r"(?:(?: [\-/] |[ \-./])?[0-9]{1,8}+){0,5}+" + _EXT + _END
 )
 _NATIONAL_AT = re.compile(_NATIONAL)

@@ -44,11 +44,15 @@ _SUFFIX = (
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
     r"(?:pass(?:word|wd|phrase|wort)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)|(?<=require)pass"
+    # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd".
+    r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
+    r"|(?<=temp)|(?<=my))(?:pass|pwd|pw)"
     r"|secret|credentials?"
     # Other languages' words: the Spanish, Swedish, Polish and Russian ones
     # are looked for only in texts that are not ASCII (see ``screen``).
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
+    r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.]))key)"
     + _SUFFIX
@@ -66,7 +70,7 @@ _IDENTIFIED_BY = r"identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+"
 # and "[p=x;]" are not. A closing bracket ends the value only where the
 # structure it closes ends too: "{p=x}", "(p=x)," but "p=abc}def" is one value.
 _UNQUOTED_END = re.compile(
-    r"[\s\"'<>|`]|\\[nrt]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    r"[\s\"'<>|`\uff0c\u3001\u3002]|\\[nrt]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
     # A connection string's next key may hold spaces: ";Connect Timeout=30".
     r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
@@ -97,11 +101,15 @@ _HASHED_LITERAL = re.compile(
     re.IGNORECASE,
 )
 #: ODBC's braced value, which may hold ";": "PWD={Rep0rt;ing};" (no JSON object).
-_BRACED = re.compile(r"\{(?P<value>[^{}\"':\n]+)\}(?=[;\s\"']|\Z)")
+_BRACED = re.compile(r"\{(?P<value>(?:[^{}\"':\n]|\}\})+)\}(?=[;\s\"']|\Z)")
 #: An expression that reads the value in code: a name (dotted), then "()" or a
 #: quoted argument or subscript ("getpass()", "os.environ['password']");
 #: "Dwh(Load)2024" is a password.
-_CODE_ACCESS = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\)|[\[(][\"'])")
+_CODE_ACCESS = re.compile(
+    r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\)|[\[(][\"'])"
+    # A constructor: C#'s "Credentials = new NetworkCredential(…)" (its call is read by itself).
+    r"|new[ \t]+[A-Za-z_]"
+)
 # A JDBC URL's properties after its port: ";database=crm".
 _PROPERTY = re.compile(r";[ \t]*[A-Za-z][\w.]*=")
 # A variable in code, closed by a bracket or a comma right after its name.
@@ -274,8 +282,17 @@ _PROSE_AFTER_FLAG = frozenset(
 _PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IGNORECASE)
 # Up to five words before the verb: "the password i set was …", "wifi password
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
-_PROSE_VERBS = r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are)"
-_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
+_PROSE_VERBS = (
+    r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are"
+    # Spanish, Portuguese, Italian, French, German: "la contraseña es …".
+    r"|es|era|\u00e9|\u00e8|est|ist|lautet|war)"
+)
+_PROSE_GAP = re.compile(
+    r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+"
+    # or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …"
+    r"|(?:[^\s=:]{1,24}[ \t]+){0,3}?[^\s=:]{1,24}[ \t]*[:\uff1a][ \t]*",
+    re.IGNORECASE,
+)
 #: A secret key in a sentence or a space-separated configuration: base64.
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 #: A login before the password, as .netrc and FTP scripts write them: "login bob password x".
@@ -364,17 +381,18 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     "with password Ftp!Sync2024", "my password is Bluebird1987"."""
     if text.startswith("PASS", start) and "USER " in text[max(0, start - _FTP_WINDOW) : start]:
         return _ftp_password(text, position)
+    key_start = _key_start(text, start)
+    if key_start and not text[key_start - 1].isspace() and text[key_start - 1] not in _OPENERS:
+        return None  # inside a word: "zip -P Zip!Secret9 out.zip" names nothing
     name = text[start:end].lower()
     secret = "secret" in name  # "API key SK… secret BptgvyjgsvL46crOSaT21aOQ…"
-    if name == "secret" and _CISCO_SECRET_BEFORE.search(text, max(0, start - 64), start):
-        return value_span(text, position)
-    if (
-        "passw" not in name
-        and "passphrase" not in name
-        and not secret
-        and name not in ("pw", "pwd")
+    if name in ("secret", "password") and _CISCO_SECRET_BEFORE.search(
+        text, max(0, start - 64), start
     ):
-        return None
+        return value_span(text, position)
+    if name in ("pass", "psk"):
+        return None  # a word of its own in prose: "pass 3 tests"
+    secret = secret or name.endswith("key")  # a key in a sentence is a long one
     gap = _PROSE_GAP.match(text, position)
     if gap is not None and text[gap.end() : gap.end() + 1] in _QUOTES:
         # A quoted value after the verb: any value with a letter and a digit.
@@ -528,6 +546,10 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
 
 #: The value in an element of its own, inside the name's: "<Password><Value>x</Value>".
 _VALUE_ELEMENT = re.compile(r"[ \t]*<value>", re.IGNORECASE)
+#: After a call's first string, a second one: ', "'.
+_SECOND_LITERAL = re.compile(r"[ \t]*,[ \t]*(?=[\"'])")
+#: What may stand before a name in a sentence: a space, a quote or a bracket.
+_OPENERS = frozenset("\"'`([{<")
 #: A value cut at the end of a line, with no closing element after it.
 _ONE_WORD = re.compile(r"\S+")
 #: Cisco's encryption type before the value: 0 plain text, 7 reversible, 5/8/9 hashes.
@@ -604,7 +626,13 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A call: "PASSWORD('x')", ".password(\"x\")"; not a getter's argument.
         if text[max(0, start - 4) : start].lower().rstrip("_").endswith("get"):
             return None
-        return value_span(text, _skip_blank(text, end + 1))
+        span = value_span(text, _skip_blank(text, end + 1))
+        if span is not None and text[start] in "cC":
+            # A credential's user, then its password: "NetworkCredential(\"u\", \"x\")".
+            second = _SECOND_LITERAL.match(text, span[1] + 1)
+            if second is not None:
+                return value_span(text, second.end())
+        return span
     field = _VALUE_FIELD.match(text, end)
     if field is not None:
         return value_span(text, field.end())
@@ -631,7 +659,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     position = _skip_blank(text, position)
     if text.startswith((":=", "=>"), position):
         position += 2
-    elif text[position : position + 1] in (":", "="):
+    elif text[position : position + 1] in (":", "=", "\uff1a"):  # a full-width colon too
         if (
             text[position] == "="
             and position == after_name
@@ -782,7 +810,7 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 # (XML); a quote after spaces; after spaces, a flag's value, where the name
 # follows a "-" ("--password x", "--db-password x").
 _SEPARATED = (
-    rf"{_NAME}(?=\\?[\"']?\]?[ \t]*[:=>]|[\"'][ \t]+value[ \t]*=)"
+    rf"{_NAME}(?=\\?[\"']?\]?[ \t]*[:=>\uff1a]|[\"'][ \t]+value[ \t]*=)"
     rf"|{_NAME}(?=[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=])"
     rf"|{_NAME}(?=[\"']?[ \t]+\\?[\"'`])"
     rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
@@ -798,9 +826,14 @@ _SEPARATED = (
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     rf"|{_NAME}(?=[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{{8}})"
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
-    rf"|{_NAME}(?=[ \t]+(?:[^\s=:]{{1,24}}[ \t]+){{1,5}}?"
+    rf"|{_NAME}(?=[ \t]+(?:[^\s=:]{{1,24}}[ \t]+){{0,5}}?"
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}))"
+    # ... or words, then a colon: "Mot de passe provisoire : …".
+    + rf"|{_NAME}(?=[ \t]+(?:[^\s=:]{{1,24}}[ \t]+){{0,3}}?[^\s=:]{{1,24}}[ \t]*[:\uff1a]"
+    + r"[ \t]*[^\s]{6})"
+    # Cisco's "enable password x", any value.
+    + rf"|(?<=enable[ \t]){_NAME}(?=[ \t]+[^\s])"
 )
 
 NAMED_SCAN = Scan(
@@ -864,6 +897,10 @@ _ORACLE_COMMAND = re.compile(
 _HOST_AND_PORT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])")
 
 
+#: Schemes written without "//" before a user and its "@": no password between.
+_URI_SCHEMES = ("sip:", "sips:", "tel:", "mailto:", "xmpp:", "im:", "pres:")
+
+
 def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The password of a login written before an "@" without a URL's scheme.
 
@@ -876,6 +913,8 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     token = text[token_start:start]
     if not token or "://" in token or "[REDACTED" in token:
         return None
+    if token.lower().startswith(_URI_SCHEMES):
+        return None  # "sip:1001@pbx:5060": a scheme, then the user
     after = text[end : end + 5]
     oracle_url = token.lower().startswith("jdbc:oracle")
     if oracle_url or _ORACLE_COMMAND.search(text, max(0, token_start - 80), token_start):

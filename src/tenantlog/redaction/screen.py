@@ -138,7 +138,7 @@ _GATES.update(dict.fromkeys(_NAMED_PAIRS, "="))
 # A "remember…" cookie is taken only in a cookie header, whose "k" the text holds.
 _GATES["remember"] = "k"
 # A command's argument (``may_hold_command_argument``, the same tests).
-_GATES.update({"AUTH": "U", "SETUSER": "U"})
+_GATES.update({"AUTH": "U", "SETUSER": "U", "USING": "U"})
 _GATES.update(dict.fromkeys(CALL_MARKS, "("))
 
 
@@ -302,13 +302,20 @@ class Plan:
             if "-us" in text:  # may_hold_mailchimp_key
                 bits |= 256
         if self._secrets and (  # may_hold_command_argument, inline
-            ("U" in text and ("AUTH" in text or "SETUSER" in text))
+            ("U" in text and ("AUTH" in text or "SETUSER" in text or "USING" in text))
             or "LOGIN" in text  # behind no gate: "G" is in every "GET"
             or "rabbitmqctl" in text
             or "net use" in folded
             or (
                 "(" in text
-                and ("login(" in text or "bind_s(" in text or "connect(" in text or "PDO(" in text)
+                and (
+                    "login(" in text
+                    or "bind_s(" in text
+                    or "connect(" in text
+                    or "PDO(" in text
+                    or "auth=(" in text
+                    or "Auth(" in text
+                )
             )
         ):
             bits |= 512

@@ -78,6 +78,37 @@ _HEX64 = "6f1ed002ab5595859014ebf0951522d9a8f7dc3b5b2e8a4c9d1e0f7a6b5c4d3e"
             "cmdkey /add:fs /user:CORP\\ann /pass:Cmd#Key1",
             f"cmdkey /add:fs /user:CORP\\ann /pass:{_SECRET}",
         ),
+        # other languages: a verb, a colon after words, a full-width colon
+        ("la contraseña es Mar#Azul77, gracias", f"la contraseña es {_SECRET}, gracias"),
+        ("Mot de passe provisoire : Bienvenue2031!", f"Mot de passe provisoire : {_SECRET}"),
+        ("пароль от админки: Zima_2031#", f"пароль от админки: {_SECRET}"),
+        ("初期パスワード: Hello456!jp です", f"初期パスワード: {_SECRET} です"),
+        ("密码\uff1aShanghai@2031\uff0c请勿外传", f"密码\uff1a{_SECRET}\uff0c请勿外传"),
+        # names glued to a short word, Cisco without a type, ODBC's escaped brace
+        ("uname=BK|initpw=Init!2031xx|role=Z", f"uname=BK|initpw={_SECRET}|role=Z"),
+        (
+            "setSysAdm?admuser=admin&admpass=Rout3r!X&submit=1",
+            f"setSysAdm?admuser=admin&admpass={_SECRET}&submit=1",
+        ),
+        ("enable password En@ble8", f"enable password {_SECRET}"),
+        ("Uid=rw;Pwd={Cl@ims;Rw}}8};", f"Uid=rw;Pwd={{{_SECRET}}};"),
+        # logins: a user given before "-p", lftp, DB2, requests' auth tuple, a credential
+        ('hdbsql -u SYSTEM -p Hana!Sys02 "SELECT 1"', f'hdbsql -u SYSTEM -p {_SECRET} "SELECT 1"'),
+        ("lftp -u 'upload,Upl0ad;3' sftp://files", f"lftp -u 'upload,{_SECRET}' sftp://files"),
+        (
+            "CONNECT TO SAMPLE USER db2inst1 USING Db2!Inst2",
+            f"CONNECT TO SAMPLE USER db2inst1 USING {_SECRET}",
+        ),
+        (
+            'requests.get(u, auth=("svc", "Svc!Pass9"))',
+            f'requests.get(u, auth=("svc", "{_SECRET}"))',
+        ),
+        (
+            'new NetworkCredential("relay", "R3lay#Net2")',
+            f'new NetworkCredential("relay", "{_SECRET}")',
+        ),
+        # a name inside a password names nothing: the archive after it stays
+        ("zip -r -P Zip!Secret7 payroll.zip ./p/", f"zip -r -P {_SECRET} payroll.zip ./p/"),
         # a URL's user that is an address
         (
             "smtp://alerts@example.org:Sm7p@Pw@mail.example.org:587",
@@ -115,6 +146,11 @@ def test_passwords_where_they_are_used(text: str, expected: str) -> None:
             "Cookie: .AspNetCore.Cookies=CfDJ8AbCdEf12345; x=1",
             f"Cookie: .AspNetCore.Cookies={_TOKEN}; x=1",
         ),
+        # a session no person could have written, outside a cookie header too
+        (
+            "laravel_session=TdsibGushx6gCcW/AYlMPWM/G+rqq7x7pSZr; x=1",
+            f"laravel_session={_TOKEN}; x=1",
+        ),
         # one token whose parts a "$" joins
         ("access_token=access_token$sandbox$a1b2c3d4$e5f6", f"access_token={_TOKEN}"),
     ],
@@ -141,6 +177,18 @@ def test_tokens_where_they_are_used(text: str, expected: str) -> None:
         "password = getpass.getpass()",
         '"fingerprint":"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89"',
         "Failed LOGIN attempt for user bob",
+        # a constructor is no value; Postfix's and ISO 8583's "AUTH"; OAuth's token type
+        "Credentials = new CredentialCache()",
+        "lost connection after AUTH from unknown[host]",
+        "AUTH REQ 0100 DE4=000000001000",
+        "token_type=Bearer expires_in=3600",
+        # a SIP user, ports after -p, MySQL's prompt, a correlation id, prose
+        "contact=sip:1001@pbx.example:5060",
+        "docker run -u 1000 -p 8080:80 nginx",
+        "mysql -h db -u app -p shop",
+        "session_id=3f2a9c0e5b7d4e1f8a6b2c9d ok",
+        "password reset for user bob: done",
+        "zip -r -P [REDACTED] payroll_2031.zip",
     ],
 )
 def test_near_misses_are_kept(text: str) -> None:
