@@ -507,6 +507,16 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "environment keys": _fill("ADMIN_KEY=abcdefgh1234 "),
         "FTP PASS after USER": _fill("USER u PASS Abc123! "),
         "phone word, words between": _fill("phone a b c 0612345678 "),
+        # The seventh round: words before a verb or a colon after a password's
+        # name, labelled second numbers, digit groups after a phone word,
+        # IBANs in any grouping, login calls, a user then "-p".
+        "password, words, no verb": _fill("password for the new user "),
+        "password, words and colons": _fill("password for a: b "),
+        "labels after a number": "tel 0612345678" + _fill(" work: 1234"),
+        "digit groups after a word": "mobile " + _fill("12 345-6 "),
+        "IBAN heads, any grouping": _fill("SE45 5 0 0 0 "),
+        "login calls, one string": _fill("login('a', x) "),
+        "-u then -p, ports": _fill("-u a -p 80:80 "),
     }
 
 

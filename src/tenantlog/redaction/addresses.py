@@ -100,16 +100,17 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     return local_start, end
 
 
-_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
-
-
 def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:
     if text[end - 1] == ":" and text[end - 2] != ":":
         end -= 1  # "fe80::1: timeout": the colon belongs to the message
     value = text[start:end]
     if "::" not in value and value.count(":") != 7:
         return None  # times ("12:34:56") and MAC addresses have neither
-    if "::" not in value and text[end : end + 1] == ":" and text[end + 1 : end + 2] in _HEX_DIGITS:
+    if (
+        "::" not in value
+        and text[end : end + 1] == ":"
+        and text[end + 1 : end + 2] in validators.HEX_DIGITS
+    ):
         return None  # a longer chain: a certificate's fingerprint "AB:CD:…:01"
     if not any(ch.isdigit() for ch in value):
         return None  # "dead::beef" and C++ "Add::Face" are hex words, not hosts

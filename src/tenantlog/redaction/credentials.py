@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from tenantlog.redaction.kinds import Kind, Scan
+from tenantlog.redaction.validators import HEX_DIGITS
 
 _QUOTES_AND_SPACE = " \t\"'"
 # Laravel's APP_KEY writes "base64:" before its key.
@@ -282,16 +283,14 @@ def _looks_random(value: str) -> bool:
     if len(value) < _RANDOM_LENGTH or ":" in value or "." in value:
         return False
     digits = any(ch.isdigit() for ch in value)
-    if all(ch in _HEX for ch in value):
+    if HEX_DIGITS.issuperset(value):
         return digits and any(ch.isalpha() for ch in value)
     return digits and value != value.lower() and value != value.upper()
 
 
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
 # The last characters before the "=" of names ``_check_parameter`` reads as
-# session cookies only ("e" may end Laravel's SHA-1 too, or "value").
+# session cookies only ("e" may end Laravel's SHA-1 too, or "value"; "H"
+# ends ASP.NET's ".ASPXAUTH").
 _SESSION_ENDINGS = frozenset("dDsShH0123456789abcf")
 
 
@@ -455,7 +454,11 @@ def _names_key_or_session(text: str, start: int) -> bool:
     # written it: "laravel_session=TdsibG…%3D", "BW_SESSION=u1wIn+qbj9…".
     value = _SESSION_VALUE.match(text, start + 1)
     # Capitals among its letters: a trace's hex or a UUID is a correlation id.
-    return value is not None and _looks_random(value.group()) and not _HEX.issuperset(value.group())
+    return (
+        value is not None
+        and _looks_random(value.group())
+        and not HEX_DIGITS.issuperset(value.group())
+    )
 
 
 #: A session's value without its quotes, for ``_looks_random``.

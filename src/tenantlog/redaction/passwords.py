@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tenantlog.redaction import validators
 from tenantlog.redaction.addresses import login_start, may_hold_email
 from tenantlog.redaction.credentials import SHOWN_TAIL, may_name_secret
 from tenantlog.redaction.kinds import Kind, Scan, Search
@@ -554,7 +555,6 @@ _OPENERS = frozenset("\"'`([{<")
 _ONE_WORD = re.compile(r"\S+")
 #: Cisco's encryption type before the value: 0 plain text, 7 reversible, 5/8/9 hashes.
 _CISCO_TYPE = re.compile(r"(?P<type>[05789])[ \t]+")
-_HEX = frozenset("0123456789ABCDEFabcdef")
 
 
 def _cisco_secret(text: str, typed: re.Match[str]) -> tuple[int, int] | None:
@@ -569,7 +569,7 @@ def _cisco_secret(text: str, typed: re.Match[str]) -> tuple[int, int] | None:
         plain_word = value.isalpha() and (value.islower() or value.isupper())
         return None if len(value) < 4 or plain_word else span
     if kind == "7":
-        return span if len(value) >= 4 and _HEX.issuperset(value) else None
+        return span if len(value) >= 4 and validators.HEX_DIGITS.issuperset(value) else None
     return span if value.startswith("$") else None
 
 
@@ -627,7 +627,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         if text[max(0, start - 4) : start].lower().rstrip("_").endswith("get"):
             return None
         span = value_span(text, _skip_blank(text, end + 1))
-        if span is not None and text[start] in "cC":
+        if span is not None and text[start:end].lower().startswith("credential"):
             # A credential's user, then its password: "NetworkCredential(\"u\", \"x\")".
             second = _SECOND_LITERAL.match(text, span[1] + 1)
             if second is not None:

@@ -55,8 +55,8 @@ redactor to one running every scan on every text. Why each set is complete:
   text that is not ASCII one of ``names_secret_in_other_language``'s; a
   command-line flag a ``-`` after a space, tab or quote
   (``may_hold_flag_password``); a command's argument ``AUTH``, ``LOGIN``,
-  ``SETUSER``, ``rabbitmqctl``, a login call's ``login(``, ``bind_s(``,
-  ``connect(`` or ``PDO(`` as written, or ``net use`` in any case
+  ``SETUSER``, ``USING``, ``rabbitmqctl``, a login call's ``CALL_MARKS``
+  (``login(``, ``auth=(``…) as written, or ``net use`` in any case
   (``may_hold_command_argument``).
 * iban: a digit (the combined scan); a compact IBAN in lower case also
   ``iban`` or ``account`` in the case-folded text.
@@ -73,6 +73,7 @@ from tenantlog.redaction.command_lines import (
     CALL_MARKS,
     may_hold_command_argument,
     may_hold_flag_password,
+    may_hold_login_call,
     search_flag_hint,
 )
 from tenantlog.redaction.credentials import (
@@ -306,17 +307,7 @@ class Plan:
             or "LOGIN" in text  # behind no gate: "G" is in every "GET"
             or "rabbitmqctl" in text
             or "net use" in folded
-            or (
-                "(" in text
-                and (
-                    "login(" in text
-                    or "bind_s(" in text
-                    or "connect(" in text
-                    or "PDO(" in text
-                    or "auth=(" in text
-                    or "Auth(" in text
-                )
-            )
+            or ("(" in text and may_hold_login_call(text))
         ):
             bits |= 512
         return self._by_bits[bits]

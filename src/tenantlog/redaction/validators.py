@@ -58,6 +58,10 @@ IBAN_LENGTHS: dict[str, int] = {
 }  # fmt: skip
 
 
+#: Hexadecimal digits in either case: Cisco's type-7 passwords, random keys,
+#: certificate fingerprints.
+HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
+
 # Each digit d as the digit sum of 2*d, the Luhn weight of every second digit.
 _LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 

@@ -150,3 +150,29 @@ _NEAR = 64 * 1024
 )
 def test_redact_handles_costly_command_line_and_login_shapes(text: str, expected: str) -> None:
     assert _TYPED.redact(text) == expected
+
+
+# The seventh round's rules, 64 KiB of near misses each (timed by
+# bench/redaction.py --section worst): words after a password's name with no
+# verb or colon before a value, labels after a number with no phone, digit
+# groups after a phone word that are no phone, IBAN heads in any grouping,
+# login calls with one string, a user then "-p" with ports.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password for the new user " * (_NEAR // 26),
+        "password for a: b " * (_NEAR // 18),
+        "work: 1234 " * (_NEAR // 11),
+        "mobile " + "12 345-6 " * (_NEAR // 9),
+        "SE45 5 0 0 0 " * (_NEAR // 13),
+        "login('a', x) " * (_NEAR // 14),
+        "-u a -p 80:80 " * (_NEAR // 14),
+    ],
+)
+def test_redact_handles_costly_seventh_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_a_value_after_a_run_of_seventh_round_near_misses_is_found() -> None:
+    run = "password for the new user " * 2000
+    assert _TYPED.redact(run + "login('a', 'Xy12!pw')") == run + f"login('a', '{_SECRET}')"
