@@ -254,6 +254,8 @@ _FLAGS = (
 # Whether a text holds a flag the scan would look at: the plan runs it (a
 # text with " -" seldom holds one) to spare most texts the scan's pass.
 search_flag_hint = re.compile(_FLAGS, re.ASCII).search
+#: What every flag the scan looks at starts with: its "-" after a space, tab or quote.
+FLAG_LEADS = (" -", "\t-", '"-', "'-")
 
 FLAG_SCAN = Scan(
     _FLAGS,

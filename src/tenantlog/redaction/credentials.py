@@ -168,24 +168,16 @@ _NAME_ATTRIBUTE = re.compile(
 def may_name_secret(text: str) -> bool:
     """Whether a secret's name can occur: ``_SECRET_NAME`` here, or those of ``passwords``.
 
-    Every name holds one of these words. Case-folded, because the name is
-    matched with Unicode case rules: the Kelvin sign is a "k" and the long s
-    an "s" to ``re``, and to ``casefold``. One test for the parameter scans
-    and the secrets' names, which run one after the other: the engine runs
-    a trigger shared by neighbouring scans once.
+    Every name holds one of ``SECRET_NAME_WORDS`` or is a pair's
+    (``holds_named_pair``). Case-folded, because the name is matched with
+    Unicode case rules: the Kelvin sign is a "k" and the long s an "s" to
+    ``re``, and to ``casefold``. One test for the parameter scans and the
+    secrets' names, which run one after the other: the engine runs a trigger
+    shared by neighbouring scans once.
     """
     folded = text.casefold()
-    # A rare character first: found at memory speed, and many lines have none.
-    return (
-        ("k" in folded and ("token" in folded or "key" in folded or "psk" in folded))
-        or "secret" in folded
-        or ("=" in text and holds_named_pair(text, folded))
-        or "pass" in folded
-        or ("w" in folded and "pw" in folded)
-        or ("y" in folded and "identified" in folded)
-        or "credential" in folded
-        or ("=" in text and "signature=" in folded)
-        or (not text.isascii() and names_secret_in_other_language(folded))
+    return any(word in folded for word in SECRET_NAME_WORDS) or (
+        "=" in text and holds_named_pair(text, folded)
     )
 
 
@@ -223,7 +215,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
 
 
 # Words for "password" that do not hold "pass" and are written with letters
-# outside ASCII (``passwords``): a test only texts that are not ASCII pay for.
+# outside ASCII (``passwords``).
 _OTHER_LANGUAGE_NAMES = (
     "contrase\u00f1a",
     "l\u00f6senord",
@@ -237,9 +229,22 @@ _OTHER_LANGUAGE_NAMES = (
 )
 
 
-def names_secret_in_other_language(folded: str) -> bool:
-    """Whether a case-folded text holds one of ``_OTHER_LANGUAGE_NAMES``."""
-    return any(name in folded for name in _OTHER_LANGUAGE_NAMES)
+#: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
+#: session cookies, a URL's "sig" and "code".
+NAMED_PAIR_WORDS = ("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore.")
+#: Words in a secret's name, looked for in the case-folded text.
+SECRET_NAME_WORDS = (
+    "token",
+    "key",
+    "psk",
+    "secret",
+    "pass",
+    "pw",
+    "identified",
+    "credential",
+    "signature=",
+    *_OTHER_LANGUAGE_NAMES,
+)
 
 
 #: The shortest "code" in a URL's query taken for a secret: "?code=200" is a status.

@@ -74,12 +74,15 @@ BRANCHES = (r"[A-Z][A-Za-z][0-9][0-9]" + _BBAN + r"(?P<iban>)",)
 KINDS = {"iban": Kind("iban", "IBAN", _check_iban)}
 
 
+BANK_ACCOUNT_WORDS = ("iban", "account")
+
+
 def may_name_bank_account(text: str) -> bool:
     """Whether the text says "iban" or "account" (in any case): the words before a compact
     lower-case IBAN ("iban=de89…", "beneficiary account: gb82…"). Two words only:
     each word more costs every short line with a digit a search (``screen``)."""
     folded = text.casefold()
-    return "iban" in folded or "account" in folded
+    return any(word in folded for word in BANK_ACCOUNT_WORDS)
 
 
 # A compact IBAN that starts in lower case ("iban=de89370400440532013000",

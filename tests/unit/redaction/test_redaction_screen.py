@@ -253,12 +253,32 @@ def test_redact_screened_equals_every_scan_for_any_detector_set(
         "\uff50\uff48\uff4f\uff4e\uff45 \uff15\uff15\uff15\uff0d\uff10\uff11\uff19\uff19",
         "user \u0665\u0665\u0665-\u0660\u0661\u0669\u0669 called",  # nor are Arabic-Indic ones
         "mail jane\uff20example.com",  # nor is the full-width at sign an "@"
+        # Marks written in capitals, found by the automaton in another case:
+        # each is then looked for as written.
+        "the auth service asks akia to login using sso",
+        "task failed on disk sda, ask the sg. desk",
     ],
 )
 def test_plan_needs_no_scan_for_a_line_without_marks(text: str) -> None:
     plan = Plan(DETECTORS, _unscreened(_ALL))
     assert plan.scans_for(text) == ()
     assert Redactor().redact_counted(text) == Redaction(text, {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "user 555-0199 sent \ud800 as a name",
+        "password=\udfff hunter2 from 10.0.0.7",
+        "\ud83d",
+    ],
+)
+def test_plan_reads_a_text_with_a_lone_surrogate(text: str) -> None:
+    # JSON's "\\ud800" decodes to a lone surrogate, which UTF-8 cannot encode:
+    # the screen encodes it as Python does with "surrogatepass" and decides as usual.
+    assert Redactor(style="typed").redact_counted(text) == _reference(text, _ALL, "typed")
+    assert Redactor().redact(text) == _reference(text, _ALL, "plain").text
+    assert "\ufffd" not in Redactor().redact(text)
 
 
 @pytest.mark.parametrize(
