@@ -7,12 +7,13 @@ pass over the text:
 
 * a line without a mark of any enabled detector needs no scan at all;
 * any other line needs the untriggered scans, and those triggered scans
-  (email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL password,
-  command-line flag, Mailchimp key, command argument) whose trigger holds.
+  (prefixed key, email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL
+  password, command-line flag, Mailchimp key, command argument) whose
+  trigger holds.
   Most lines with a mark hold digits and none of the rarer marks, and need
   the combined scan alone.
 
-The marks and words of every detector and trigger, some seventy, are looked
+The marks and words of every detector and trigger, some 170, are looked
 for at once by an Aho-Corasick automaton (``ahocorasick_rs``, in Rust) over
 the case-folded text. One ``in`` test per word cost about 0.1 µs each on a
 short line, 2 µs in all, as much as the combined scan itself; the automaton
@@ -41,10 +42,9 @@ of marks is complete:
   every character ``re.IGNORECASE`` takes for one of their letters (the
   Kelvin sign for ``k``, the long s for ``s``) case-folds to it, so the words
   are looked for in ``str.casefold()`` of the text.
-* secrets: a digit, which many prefixed keys hold in their prefix or value
-  (``key_prefixes.may_hold_prefixed_key`` says which), or one of
-  ``key_prefixes.PREFIX_MARKS``, tested as written; a password in a URL an
-  ``@``; a secret's name ``pass``, ``pw``, ``psk``, ``secret``, ``key``,
+* secrets: a digit (a Mailchimp key's ``-us<n>``), one of
+  ``key_prefixes.KEY_MARKS`` or ``-----BEGIN``, as written; a password in a
+  URL an ``@``; a secret's name ``pass``, ``pw``, ``psk``, ``secret``, ``key``,
   ``credential`` or ``identified`` (in the case-folded text, as above), or
   a name in another language (``credentials.SECRET_NAME_WORDS``); a
   command-line flag a ``-`` after a space, tab or quote
@@ -83,7 +83,7 @@ from tenantlog.redaction.credentials import (
 from tenantlog.redaction.engine import CompiledScan
 from tenantlog.redaction.iban import BANK_ACCOUNT_WORDS, may_name_bank_account
 from tenantlog.redaction.key_prefixes import (
-    PREFIX_MARKS,
+    KEY_MARKS,
     may_hold_mailchimp_key,
     may_hold_pem,
     may_hold_prefixed_key,
@@ -126,16 +126,19 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
         ("eyJ", _written("eyJ")),
         ("tlk_", _written("tlk_")),
         *((word, None) for word in ("bearer", "basic", "token", "key", "secret", "signature=")),
-        *((word, None) for word in NAMED_PAIR_WORDS),
+        # Found by the secret names' scans only when they are a pair's name.
+        *((word, _named_pair) for word in NAMED_PAIR_WORDS),
     ),
     "secrets": (
         ("@", _written("@")),
         *((mark, _written(mark)) for mark in ARGUMENT_MARKS),
         *((word, None) for word in (*SECRET_NAME_WORDS, *ARGUMENT_WORDS)),
+        # Twilio's keys ("SK", "AC" and 32 hex) hold a digit, which lets them
+        # through: their two capitals are in many words.
         *(
-            (mark, _tested(may_hold_prefixed_key))
-            for marks in PREFIX_MARKS.values()
-            for mark in marks
+            (mark, _written(mark))
+            for mark in (*KEY_MARKS, "-----BEGIN")
+            if mark not in ("SK", "AC")
         ),
         *((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
     ),
@@ -163,6 +166,7 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         tuple((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
     ),
     may_hold_mailchimp_key: (256, (("-us", _written("-us")),)),
+    may_hold_prefixed_key: (1024, tuple((mark, _written(mark)) for mark in KEY_MARKS)),
     may_hold_command_argument: (
         512,
         (
@@ -258,12 +262,15 @@ class Plan:
             found = self._find(folded.encode("utf-8"), True)
         except UnicodeEncodeError:  # a lone surrogate, which JSON's "\ud800" can carry
             found = self._find(folded.encode("utf-8", "surrogatepass"), True)
+        # Each mark's proofs once, however often it occurs: a proof reads the
+        # whole text, and a hostile one holds a mark thousands of times.
+        marks = {index for index, _, _ in found} if found else ()
         if not (self._digits and _holds_digit(text)) and not self._lets_through(
-            found, text, folded
+            marks, text, folded
         ):
             return ()
         bits = 0
-        for index, _, _ in found:
+        for index in marks:
             for bit, proof in self._proofs[index]:
                 if not bits & bit and (proof is None or proof(text, folded)):
                     bits |= bit
@@ -271,9 +278,9 @@ class Plan:
             bits |= _IPV6
         return self._by_bits[bits]
 
-    def _lets_through(self, found: list[tuple[int, int, int]], text: str, folded: str) -> bool:
+    def _lets_through(self, marks: Iterable[int], text: str, folded: str) -> bool:
         """Whether a mark found proves that a value of an enabled detector may be in the text."""
-        for index, _, _ in found:
+        for index in marks:
             proofs = self._through[index]
             if proofs is None or any(proof(text, folded) for proof in proofs):
                 return True

@@ -11,13 +11,16 @@ at sign, "eyJ" and the secret words in other cases or with the characters
 from __future__ import annotations
 
 import dataclasses
+import re
 import string
+from re import _constants, _parser
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tenantlog.redaction import DETECTORS, Redaction, Redactor
+from tenantlog.redaction import DETECTORS, Redaction, Redactor, key_prefixes
 from tenantlog.redaction.engine import CompiledScan, compile_scan, redact_passes
 from tenantlog.redaction.scans import ALL
 from tenantlog.redaction.screen import Plan
@@ -370,3 +373,63 @@ def test_single_value_line_is_rescanned_only_when_glued(
     assert redactor.redact_counted(text) == Redaction(expected, counts)
     assert redactor.redact(text) == expected
     assert Redactor().redact(text) == _reference(text, _ALL, "plain").text
+
+
+def _literal_starts(items: list[tuple[Any, Any]], start: str = "") -> set[str]:
+    """The literal text every match of parsed ``items`` starts with, one per way.
+
+    Up to the first item that is not a literal, a small class, a group or an
+    alternation or an optional item (a repeat, a look-ahead), or 32 characters.
+    """
+    for position, (op, argument) in enumerate(items):
+        rest = items[position + 1 :]
+        if len(start) >= 32:
+            break
+        if op is _constants.LITERAL:
+            start += chr(argument)
+        elif op is _constants.IN and len(argument) <= 8:
+            if not all(kind is _constants.LITERAL for kind, _ in argument):
+                break
+            return set().union(
+                *(
+                    _literal_starts([(_constants.LITERAL, char), *rest], start)
+                    for _, char in argument
+                )
+            )
+        elif op is _constants.SUBPATTERN and not argument[1] and not argument[2]:
+            return _literal_starts([*argument[3], *rest], start)
+        elif op is _constants.MAX_REPEAT and argument[:2] == (0, 1):
+            # "s?": with it and without it.
+            return _literal_starts([*argument[2], *rest], start) | _literal_starts(rest, start)
+        elif op is _constants.BRANCH:
+            return set().union(
+                *(_literal_starts([*branch, *rest], start) for branch in argument[1])
+            )
+        else:
+            break
+    return {start}
+
+
+def test_every_prefixed_key_holds_a_mark_of_its_scan() -> None:
+    # The prefixed keys' scan runs only on a text holding one of KEY_MARKS
+    # (as written); each way a branch can start must hold one, or its key
+    # would never be looked for. Derived from the patterns themselves (with
+    # the parser ``re`` uses), so a new branch without a mark fails here.
+    starts = set().union(
+        *(
+            _literal_starts(list(_parser.parse(branch, re.ASCII)))
+            for branch in key_prefixes.BRANCHES
+        )
+    )
+    assert len(starts) > 80
+    unmarked = {
+        start
+        for start in starts
+        if not any(mark in start for mark in key_prefixes.KEY_MARKS)
+        # Telegram's token: its checker wants the bot's id and ":" before "AA".
+        and start != "AA"
+        # A capital and a prefix no key has: turned away by its checker.
+        and not (start[:1] in "CGHNP" and not start.startswith(key_prefixes._CAPITAL_PREFIXES))
+    }
+    assert not unmarked
+    assert ":AA" in key_prefixes.KEY_MARKS
