@@ -517,6 +517,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "IBAN heads, any grouping": _fill("SE45 5 0 0 0 "),
         "login calls, one string": _fill("login('a', x) "),
         "-u then -p, ports": _fill("-u a -p 80:80 "),
+        # The screen's marks, each found thousands of times, none a value:
+        # each mark's proof runs once, not once per place it is found.
+        "screen marks, no value": _fill("AC sk auth LOGIN sess -us :AA -x 'pw "),
     }
 
 

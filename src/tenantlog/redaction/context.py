@@ -137,7 +137,11 @@ _VERSION_PARTS = frozenset(
     {"v", "ver", "vsn", "version", "release", "build", "rev", "revision", "firmware", "fw"}
     | {"os", "sdk", "api"}
 )
-_VERSION_ANYWHERE = frozenset({"version", "ver", "firmware", "fw"})
+_VERSION_ANYWHERE = frozenset(
+    {"version", "ver", "firmware", "fw"}
+    # Spanish, Portuguese, Italian, Dutch, Polish, Czech, French (firmware).
+    | {"versión", "versão", "versione", "versie", "wersja", "verze", "micrologiciel"}
+)
 # The key before the value, matched on the reversed text (its end is known,
 # its start is not: a forward search would try every position of the window).
 _KEY_REVERSED = re.compile(r"[\w.\-]{0,40}[^\W\d_]")
@@ -152,12 +156,24 @@ _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
 _PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
-_VERSION_AFTER = re.compile(r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)", re.IGNORECASE)
+# "1.2.3.4-beta", "17.1.1.3 Build 0.0.5".
+_VERSION_AFTER = re.compile(
+    r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)|[ \t]+build[ \t]+[0-9]", re.IGNORECASE
+)
+# A dotted quad and an arrow or "to" before the number: "1.0.0.42 -> 1.0.0.43",
+# "Version 3.8.2.1 → 3.9.0.0". The number is a version when the one before is.
+_TRANSITION_BEFORE = re.compile(
+    r"(?<![0-9.])([0-9]{1,5}(?:\.[0-9]{1,5}){3})[ \t]*(?:->|=>|\u2192|\u21d2|[ \t]to)[ \t]*\Z"
+)
 # "upgraded from 10.2.0.1 to 10.3.0.0", "downgrading to 4.1.0.2": the word
 # right before "from" or "to" (an address is upgraded with a noun between:
 # "Upgraded connection from 10.0.0.1", which stays an address).
+# A word for what was upgraded may come between: "Upgraded firmware from …";
+# after "updated" it must ("route updated from 10.0.0.1 to …" is an address).
+_UPGRADED = r"(?:(?:firmware|fw|software|os|bios|kernel|agent|package|image|version)[ \t]+)"
 _UPGRADE_BEFORE = re.compile(
-    r"(?:up|down)grad(?:e|ed|es|ing)?[ \t]+(?:from[ \t]+\S{1,40}[ \t]+)?(?:from|to)\Z",
+    rf"(?:(?:up|down)grad(?:e|ed|es|ing)?[ \t]+{_UPGRADED}?|updat(?:e|ed|es|ing)[ \t]+{_UPGRADED})"
+    r"(?:from[ \t]+\S{1,40}[ \t]+)?(?:from|to)\Z",
     re.IGNORECASE,
 )
 
@@ -287,12 +303,26 @@ def _names_version(key: str) -> bool:
 
 
 def says_version(text: str, start: int, end: int) -> bool:
-    """True when a dotted quad is introduced or followed like a version string.
+    """True when a dotted quad is introduced or followed like a version string,
+    or follows one with an arrow or "to" between ("1.0.0.42 -> 1.0.0.43").
 
     Runs once per IPv4 candidate, so a log dense with addresses pays for it
     thousands of times: one anchored search over a short window for the key
     or word before the number.
     """
+    if _introduced_as_version(text, start, end):
+        return True
+    head_start = max(0, start - 32)
+    if not text[head_start:start].rstrip(" \t").endswith((">", "\u2192", "\u21d2", "to")):
+        return False
+    before = _TRANSITION_BEFORE.search(text, head_start, start)
+    if before is None:
+        return False
+    first = before.start()
+    return _introduced_as_version(text, first, first + len(before.group(1)))
+
+
+def _introduced_as_version(text: str, start: int, end: int) -> bool:
     window_start = max(0, start - 16)
     window = text[window_start:start]
     # "$" also matches before a final newline, hence "/\n".

@@ -229,6 +229,23 @@ _OTHER_LANGUAGE_NAMES = (
 )
 
 
+#: Words for "password" in other languages, written in ASCII: Portuguese,
+#: Dutch, German, Finnish, Czech and Slovak, Croatian and Serbian, Slovene,
+#: Danish, Spanish without its "ñ" and its "clave", Indonesian's "kata sandi"
+#: (the regex wants both words). Norwegian's "passord" holds "pass".
+PASSWORD_WORDS_ASCII = (
+    "senha",
+    "wachtwoord",
+    "kennwort",
+    "salasana",
+    "heslo",
+    "lozinka",
+    "geslo",
+    "adgangskode",
+    "contrasena",
+    "clave",
+    "sandi",
+)
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 #: session cookies, a URL's "sig" and "code".
 NAMED_PAIR_WORDS = ("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore.")
@@ -244,6 +261,7 @@ SECRET_NAME_WORDS = (
     "credential",
     "signature=",
     *_OTHER_LANGUAGE_NAMES,
+    *PASSWORD_WORDS_ASCII,
 )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from tenantlog.redaction import validators
 from tenantlog.redaction.addresses import login_start, may_hold_email
-from tenantlog.redaction.credentials import SHOWN_TAIL, may_name_secret
+from tenantlog.redaction.credentials import PASSWORD_WORDS_ASCII, SHOWN_TAIL, may_name_secret
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
 # Suffixes a secret's name may carry: "password_hash", "secretKey",
@@ -44,14 +44,17 @@ _SUFFIX = (
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    r"(?:pass(?:word|wd|phrase|wort)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)|(?<=require)pass"
+    r"(?:pass(?:word|wd|phrase|wort|ord(?:et)?)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)"
+    r"|(?<=require)pass"
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
     r"|(?<=temp)|(?<=my))(?:pass|pwd|pw)"
     r"|secret|credentials?"
-    # Other languages' words: the Spanish, Swedish, Polish and Russian ones
-    # are looked for only in texts that are not ASCII (see ``screen``).
-    r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord|has(?:\u0142|\u0141)o"
+    # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
+    # written with other letters), with Scandinavian's "-et" ("the password").
+    r"|(?<![A-Za-z])(?:senha|wachtwoord|kennwort|salasana|heslo|lozinka|geslo|adgangskode"
+    r"|contrasena|clave|(?<=kata[ \t])sandi)"
+    r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
     r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)"
@@ -285,8 +288,9 @@ _PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IG
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
 _PROSE_VERBS = (
     r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are"
-    # Spanish, Portuguese, Italian, French, German: "la contraseña es …".
-    r"|es|era|\u00e9|\u00e8|est|ist|lautet|war)"
+    # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
+    # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
+    r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah)"
 )
 _PROSE_GAP = re.compile(
     r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+"
@@ -721,7 +725,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 # "require"), "pw" (pwd), "psk", "secret", "key" (of "private_key" and the
 # like: its alternative starts on "key" and looks back for the rest) and
 # "identified".
-_NAME_WORDS = ("pass", "pw", "psk", "secret", "key", "identified", "credential")
+_NAME_WORDS = (
+    *("pass", "pw", "psk", "secret", "key", "identified", "credential"),
+    *PASSWORD_WORDS_ASCII,
+)
 # Texts up to this long are searched afresh on each call (see below).
 _SHORT = 512
 

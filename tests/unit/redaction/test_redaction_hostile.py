@@ -167,6 +167,9 @@ def test_redact_handles_costly_command_line_and_login_shapes(text: str, expected
         "SE45 5 0 0 0 " * (_NEAR // 13),
         "login('a', x) " * (_NEAR // 14),
         "-u a -p 80:80 " * (_NEAR // 14),
+        # The screen's marks thousands of times each, with and without a digit.
+        "AC sk auth LOGIN sess -us :AA -x 'pw " * (_NEAR // 37),
+        "7 AC sk auth LOGIN sess -us :AA -x " * (_NEAR // 35),
     ],
 )
 def test_redact_handles_costly_seventh_round_shapes(text: str) -> None:
