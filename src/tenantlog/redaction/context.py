@@ -236,8 +236,14 @@ _UNSPACED_SCRIPTS = "\u0e00"
 
 
 def _continues_word(text: str, at: int) -> bool:
-    """Whether the phone word found at ``at`` continues another word ("Bestellnummer")."""
-    return at > 0 and text[at - 1].isalpha() and text[at] < _UNSPACED_SCRIPTS
+    """Whether the phone word found at ``at`` continues another word ("Bestellnummer").
+
+    A capital after a small letter starts a word of its own: the last part of
+    a camelCase key ("homePhone", "contactTel").
+    """
+    if at == 0 or not text[at - 1].isalpha() or text[at] >= _UNSPACED_SCRIPTS:
+        return False
+    return not (text[at].isupper() and text[at - 1].islower())
 
 
 def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bool:

@@ -74,13 +74,19 @@ BRANCHES = (r"[A-Z][A-Za-z][0-9][0-9]" + _BBAN + r"(?P<iban>)",)
 KINDS = {"iban": Kind("iban", "IBAN", _check_iban)}
 
 
-BANK_ACCOUNT_WORDS = ("iban", "account")
+#: Words near a compact lower-case IBAN, in any case: "iban=de89…",
+#: "beneficiary account: gb82…", "Kontonummer se45…", "conta: pt50…",
+#: "compte ch93…", "hesap no tr33…", "refund to dk50…". Only what the
+#: scan costs rides on them (the checksum decides): the screen finds them all
+#: in its one pass.
+BANK_ACCOUNT_WORDS = (
+    *("iban", "account", "bank", "payee", "beneficiar", "refund", "payout"),
+    *("konto", "conta", "compte", "cuenta", "conto", "rekening", "hesap"),
+)
 
 
 def may_name_bank_account(text: str) -> bool:
-    """Whether the text says "iban" or "account" (in any case): the words before a compact
-    lower-case IBAN ("iban=de89…", "beneficiary account: gb82…"). Two words only:
-    each word more costs every short line with a digit a search (``screen``)."""
+    """Whether the text holds one of ``BANK_ACCOUNT_WORDS`` (in any case)."""
     folded = text.casefold()
     return any(word in folded for word in BANK_ACCOUNT_WORDS)
 

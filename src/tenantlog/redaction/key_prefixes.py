@@ -27,6 +27,9 @@ whatever the parameter or header around them:
   too); xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
   ``hf_``; Perplexity ``pplx-``; LangSmith ``lsv2_pt_``/``lsv2_sk_``;
   Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``;
+* Alibaba Cloud ``LTAI`` key ids, Tencent Cloud ``AKID``, Mercado Pago
+  ``APP_USR-``, Xendit ``xnd_production_``/``xnd_development_``, Dropbox
+  ``sl.``;
 * HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
@@ -78,7 +81,8 @@ BRANCHES = (
     r"x(?:ox(?:[abprse]|e\.xox[bp])-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
     r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>)"
     r"|keysib-" + _hex_with_digit(64) + r"-[A-Za-z0-9]{16}(?P<key_brevo>)"
-    r"|ai-[A-Za-z0-9]{80}(?P<key_xai>))",
+    r"|ai-[A-Za-z0-9]{80}(?P<key_xai>)"
+    r"|nd_(?:production|development)_[A-Za-z0-9]{40,}+(?P<key_xendit>))",
     # Twilio's "SK…" before an IBAN could take the position (see ``scans``).
     r"S(?:G\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)"
     r"|K" + _hex_with_digit(32) + r"(?P<key_twilio>)"
@@ -89,6 +93,9 @@ BRANCHES = (
     r"|C" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)"
     # Telegram's bot tokens, after the bot's id and a colon (``_check_telegram``).
     r"|A[A-Za-z0-9_\-]{33}(?P<key_telegram>)"
+    # Tencent Cloud's SecretId; Mercado Pago's access tokens.
+    r"|KID[A-Za-z0-9]{32}(?P<key_tencent>)"
+    r"|PP_USR-[0-9]{16}-[0-9]{6}-[0-9a-f]{32}-[0-9]{6,12}(?P<key_mercadopago>)"
     r"|TATT3[A-Za-z0-9_\-]{150,}+(?:=[A-Fa-f0-9]{8})?(?P<key_atlassian>))",
     r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
     r"|-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
@@ -98,7 +105,11 @@ BRANCHES = (
     r"|bp_" + _hex_with_digit(40) + r"(?P<key_supabase>)"
     r"|q0(?:atp|csp)-[0-9A-Za-z_\-]{22,}+(?P<key_square>)"
     r"|ntry[us]_[A-Za-z0-9+/=_]{64,}+(?P<key_sentry>)"
-    r"|ecret_[A-Za-z0-9]{43}(?P<key_notion>))",
+    r"|ecret_[A-Za-z0-9]{43}(?P<key_notion>)"
+    # Dropbox's short-lived access tokens.
+    r"|l\.[A-Za-z0-9_\-]{100,}+(?P<key_dropbox>))",
+    # Alibaba Cloud's AccessKey ids.
+    r"LTAI[A-Za-z0-9]{12,20}(?P<key_alibaba>)",
     # Postman, New Relic, Contentful, Heroku, Google OAuth client secrets: the
     # class lets "HMAK-" through, which ``_check_capital_prefix`` turns away.
     r"[CGHNP](?:MAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}(?P<key_postman>)"
@@ -236,6 +247,11 @@ _GROUPS = (
     "key_perplexity",
     "key_planetscale",
     "key_langsmith",
+    "key_xendit",
+    "key_tencent",
+    "key_mercadopago",
+    "key_dropbox",
+    "key_alibaba",
 )
 KINDS = {group: Kind("secrets", "TOKEN", _check_key) for group in _GROUPS}
 KINDS["key_telegram"] = Kind("secrets", "TOKEN", _check_telegram)
@@ -283,7 +299,8 @@ KEY_MARKS = (
     *("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "gsk_", "glc_", "glsa_"),
     *("glpat-", "glrt-", "gldt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-"),
     *("glagent-", "gloas-"),
-    *("xox", "xapp-", "xkeysib-", "xai-"),
+    *("xox", "xapp-", "xkeysib-", "xai-", "xnd_production_", "xnd_development_"),
+    *("AKID", "APP_USR-", "sl.", "LTAI"),
     *("SG.", "SK", "SSWS", "AIza", "AGE-SECRET-KEY-1", "AC", ":AA", "ATATT3"),
     *("sk_live_", "sk_test_", "sk-", "sk.eyJ", "shpat_", "shpss_", "shpca_", "shppa_"),
     *("shippo_live_", "shippo_test_", "sbp_", "sq0atp-", "sq0csp-", "sntryu_", "sntrys_"),
@@ -341,7 +358,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="ACGHNPSbdghlnprswxy",
+    starts="ACGHLNPSbdghlnprswxy",
     trigger=may_hold_prefixed_key,
 )
 
