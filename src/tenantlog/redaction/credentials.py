@@ -28,13 +28,14 @@ _TOKEN_VALUE = (
     + _VALUE_CHAR
     + r"++)*+(?:=+"
     + _VALUE_CHAR
-    + r"+)?=*(?![A-Za-z0-9\-._~+/%=])"
+    # Not before a "*": "sk_live_****4f2a" is a mask, not the key "sk_live_".
+    + r"+)?=*(?![A-Za-z0-9\-._~+/%=*])"
 )
 
 
 #: A mask that shows a few characters: "****************9fKd", "sk_live_...4f2a"
 #: (``passwords`` takes it for a masked value too).
-SHOWN_TAIL = r"\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
+SHOWN_TAIL = r"[\w\-]{0,12}\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
 _SHOWN_TAIL = re.compile(SHOWN_TAIL)
 
 

@@ -326,6 +326,10 @@ _MESSAGE_WORDS = frozenset(
         "have", "will", "required", "missing", "invalid", "incorrect", "wrong", "expired",
         "empty", "unset", "changed", "updated", "rotated", "reset", "accepted", "rejected",
         "denied", "mismatch", "too", "contains", "loaded", "found", "ok", "failed", "valid",
+        # Words that start a sentence: "shared a secret: the migration took …".
+        "the", "a", "an", "this", "that", "it", "its", "my", "your", "our", "their", "we",
+        "i", "you", "they", "he", "she", "and", "or", "for", "of", "in", "on", "with", "from",
+        "by", "at", "if", "when", "please", "see",
     }
 )  # fmt: skip
 
