@@ -83,14 +83,11 @@ BRANCHES = (
     r"|keysib-" + _hex_with_digit(64) + r"-[A-Za-z0-9]{16}(?P<key_brevo>)"
     r"|ai-[A-Za-z0-9]{80}(?P<key_xai>)"
     r"|nd_(?:production|development)_[A-Za-z0-9]{40,}+(?P<key_xendit>))",
-    # Twilio's "SK…" before an IBAN could take the position (see ``scans``).
     r"S(?:G\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{30,}+(?P<key_sendgrid>)"
-    r"|K" + _hex_with_digit(32) + r"(?P<key_twilio>)"
     # Okta's API tokens: 42 characters from "00"; the scheme is kept.
     r"|SWS[ \t]+00[A-Za-z0-9_\-]{40}(?P<key_okta>))",
     r"A(?:Iza[0-9A-Za-z_\-]{30,}+(?P<key_google>)"
     r"|GE-SECRET-KEY-1[0-9A-Z]{58}(?P<key_age>)"
-    r"|C" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)"
     # Telegram's bot tokens, after the bot's id and a colon (``_check_telegram``).
     r"|A[A-Za-z0-9_\-]{33}(?P<key_telegram>)"
     # Tencent Cloud's SecretId; Mercado Pago's access tokens.
@@ -140,6 +137,17 @@ BRANCHES = (
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     r"ya29\.[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
+)
+
+
+# Twilio's keys and account ids, "SK" or "AC" and 32 hex with a digit: branches
+# of the combined scan (see ``scans``), which starts on capitals anyway and
+# runs on every line with a digit. As marks of ``PREFIXED_SCAN`` the two
+# capitals would be found in a line of words in two of five lines ("ACK",
+# "TRACE", "DESK").
+TWILIO_BRANCHES = (
+    r"SK" + _hex_with_digit(32) + r"(?P<key_twilio>)",
+    r"AC" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)",
 )
 
 
@@ -214,8 +222,6 @@ _GROUPS = (
     "key_brevo",
     "key_xai",
     "key_sendgrid",
-    "key_twilio",
-    "key_twilio_sid",
     "key_google",
     "key_age",
     "key_atlassian",
@@ -268,6 +274,9 @@ KINDS.update(
     }
 )
 KINDS["key_okta"] = Kind("secrets", "TOKEN", _check_okta)
+TWILIO_KINDS = {
+    group: Kind("secrets", "TOKEN", _check_key) for group in ("key_twilio", "key_twilio_sid")
+}
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
 # PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", "PGP PRIVATE
@@ -301,7 +310,7 @@ KEY_MARKS = (
     *("glagent-", "gloas-"),
     *("xox", "xapp-", "xkeysib-", "xai-", "xnd_production_", "xnd_development_"),
     *("AKID", "APP_USR-", "sl.", "LTAI"),
-    *("SG.", "SK", "SSWS", "AIza", "AGE-SECRET-KEY-1", "AC", ":AA", "ATATT3"),
+    *("SG.", "SSWS", "AIza", "AGE-SECRET-KEY-1", ":AA", "ATATT3"),
     *("sk_live_", "sk_test_", "sk-", "sk.eyJ", "shpat_", "shpss_", "shpca_", "shppa_"),
     *("shippo_live_", "shippo_test_", "sbp_", "sq0atp-", "sq0csp-", "sntryu_", "sntrys_"),
     "secret_",

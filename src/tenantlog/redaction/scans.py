@@ -34,9 +34,13 @@ from tenantlog.redaction.kinds import DELIMITER, Scan
 _STARTS = "0-9+(A-Zbt"
 
 COMBINED = Scan(
-    # Numbers first: most values start with a digit.
-    "|".join((*numeric.BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)),
-    {**numeric.KINDS, **iban.KINDS, **credentials.KINDS},
+    # Numbers first: most values start with a digit. Twilio's keys before
+    # IBANs: "SK12…" would otherwise be taken for an IBAN, and rejected, at
+    # the same position.
+    "|".join(
+        (*numeric.BRANCHES, *key_prefixes.TWILIO_BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)
+    ),
+    {**numeric.KINDS, **key_prefixes.TWILIO_KINDS, **iban.KINDS, **credentials.KINDS},
     flags=re.ASCII,
     lead=DELIMITER,
     starts=_STARTS,

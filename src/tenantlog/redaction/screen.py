@@ -42,7 +42,7 @@ of marks is complete:
   every character ``re.IGNORECASE`` takes for one of their letters (the
   Kelvin sign for ``k``, the long s for ``s``) case-folds to it, so the words
   are looked for in ``str.casefold()`` of the text.
-* secrets: a digit (a Mailchimp key's ``-us<n>``), one of
+* secrets: a digit (a Mailchimp key's ``-us<n>``, Twilio's keys), one of
   ``key_prefixes.KEY_MARKS`` or ``-----BEGIN``, as written; a password in a
   URL an ``@``; a secret's name ``pass``, ``pw``, ``psk``, ``secret``, ``key``,
   ``credential`` or ``identified`` (in the case-folded text, as above), or
@@ -133,13 +133,7 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
         ("@", _written("@")),
         *((mark, _written(mark)) for mark in ARGUMENT_MARKS),
         *((word, None) for word in (*SECRET_NAME_WORDS, *ARGUMENT_WORDS)),
-        # Twilio's keys ("SK", "AC" and 32 hex) hold a digit, which lets them
-        # through: their two capitals are in many words.
-        *(
-            (mark, _written(mark))
-            for mark in (*KEY_MARKS, "-----BEGIN")
-            if mark not in ("SK", "AC")
-        ),
+        *((mark, _written(mark)) for mark in (*KEY_MARKS, "-----BEGIN")),
         *((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
     ),
 }
