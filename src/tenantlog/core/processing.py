@@ -350,14 +350,20 @@ class Processor:
         ready: list[tuple[int, _Prepared]] = []  # (position, record to write)
         at_once = self._tenant_policy is None  # else each message awaits its tenant's policy
         redactor, keep_original = self._redactor, self._policy.store_original_text
+        messages: list[tuple[int, InternalMessage]] = []
         for n, delivery in enumerate(deliveries):
             try:
                 message = _decode(delivery.body)
             except MessageDecodeError:
                 continue  # process() dead-letters it, with its reason
-            if not isinstance(message, InternalMessage):
-                continue  # an erasure: process() carries it out
-            receive_count = delivery.receive_count
+            if isinstance(message, InternalMessage):  # not an erasure: process() does those
+                messages.append((n, message))
+        # The redaction's screen searches the whole batch at once (Redactor.prime).
+        redactor.prime(
+            text for _, message in messages for text in (message.text, *message.attributes.values())
+        )
+        for n, message in messages:
+            receive_count = deliveries[n].receive_count
             prepared: _Prepared | Outcome
             try:
                 if at_once:  # _prepare without a coroutine per message

@@ -439,3 +439,25 @@ def test_every_prefixed_key_holds_a_mark_of_its_scan() -> None:
     }
     assert not unmarked
     assert ":AA" in key_prefixes.KEY_MARKS
+
+
+@settings(max_examples=300)
+@given(st.lists(_TEXTS, max_size=8), _DETECTOR_SETS)
+def test_a_primed_batch_redacts_as_each_text_alone(
+    texts: list[str], detectors: frozenset[str]
+) -> None:
+    # GIVEN a batch screened in one search (the worker's), texts repeated in it
+    batch = [*texts, *texts[:2]]
+    alone = [Redactor(detectors, style="typed").redact_counted(text) for text in batch]
+    Redactor().prime(batch)
+    # WHEN each is redacted, by any detector set THEN as without the batch's search
+    assert [Redactor(detectors, style="typed").redact_counted(text) for text in batch] == alone
+    assert alone == [_reference(text, detectors, "typed") for text in batch]
+
+
+def test_a_text_outside_the_primed_batch_is_screened_by_itself() -> None:
+    Redactor().prime(["nothing here", "call 555-0199", "a\ud800b password=Hunter2!x"])
+    redactor = Redactor(style="typed")
+    assert redactor.redact("a\ud800b password=Hunter2!x") == "a\ud800b password=[REDACTED:SECRET]"
+    assert redactor.redact("mail jane@example.com") == "mail [REDACTED:EMAIL]"
+    assert redactor.redact("call 555-0199") == "call [REDACTED:PHONE]"
