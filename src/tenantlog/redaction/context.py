@@ -123,7 +123,8 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 
 
 _SSN_WORDS = re.compile(
-    r"(?:ssn|social[ _\-]?security(?:[ _\-]?(?:number|no))?|tax[ _\-]?id)\w{0,8}"
+    # "social" alone too, as people say it: "gave her social as 601 23 4417".
+    r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id)\w{0,8}"
     # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
     r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
     r"[\"']?\s*[:=#]?\s*[\"']?\s*(?:is\s*)?\Z",
