@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from tenantlog.core.queue import Delivery
 from tenantlog.core.store import StoreUnavailable
 from tenantlog.db.sqlite import SqliteDatabase
 from tenantlog.queue.sqlite import SqliteQueue
-from tenantlog.redaction import Redactor
+from tenantlog.redaction import Redactor, screen
 from tenantlog.store.sqlite import SqliteStore
 from tenantlog.worker import Worker
 from tests.support.factories import make_record, message, message_body
@@ -253,3 +253,30 @@ async def test_a_batch_whose_whole_write_fails_is_retried_message_by_message(
     outcomes = await processor(store).process_batch(deliveries)
     assert [type(o) for o in outcomes] == [Retry, Retry, Retry]
     assert all("closed" in o.reason for o in outcomes if isinstance(o, Retry))
+
+
+async def test_a_batch_is_screened_at_once_and_its_texts_not_kept(
+    database: SqliteDatabase,
+) -> None:
+    """The redaction's screen searches the batch's texts and attribute values in one go
+    (``Redactor.prime``), and forgets them once the batch is redacted."""
+    primed: list[list[str]] = []
+
+    class Recording(Redactor):
+        def prime(self, texts: Iterable[str]) -> None:
+            primed.append(list(texts))
+            super().prime(primed[-1])
+
+    bodies = [
+        message_body("acme", "1", "call 555-0199"),
+        b"not json",
+        message_body("acme", "2", "mail jane@example.com"),
+    ]
+    deliveries = [Delivery(str(n), body, f"{n}.1", 1, "acme") for n, body in enumerate(bodies)]
+    policy = ProcessingPolicy(crash_probability=0.0, processing_delay_per_char=0)
+    batched = Processor(SqliteStore(database), Recording(), policy, rng=random.Random(5))
+    outcomes = await batched.process_batch(deliveries)
+    assert primed == [["call 555-0199", "mail jane@example.com"], []]
+    assert screen._primed == {}
+    assert outcomes[0] == Ack(True, {"PHONE": 1})
+    assert outcomes[2] == Ack(True, {"EMAIL": 1})

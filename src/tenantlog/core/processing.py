@@ -386,6 +386,7 @@ class Processor:
                 ready.append((n, prepared))
             else:
                 outcomes[n] = _for_tenant(prepared, message.tenant_id)
+        redactor.prime(())  # the batch's texts are not kept for the next one
         written: Sequence[bool | Exception]
         try:
             receipts = [deliveries[n].receipt for n, _ in ready] if ack else None

@@ -72,7 +72,8 @@ class Redactor:
 
         For a caller that redacts many texts in a row, such as the worker's
         batch: ``screen.prime`` says why it pays. Any redactor's call then
-        takes a text's marks from it, whatever its detectors.
+        takes a text's marks from it, whatever its detectors. Called with
+        none once the batch is redacted, so that its texts are not kept.
         """
         prime(texts)
 

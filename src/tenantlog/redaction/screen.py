@@ -234,10 +234,14 @@ def prime(texts: Iterable[str]) -> None:
     waits for it: a worker whose store writes in a thread lost a fifth of its
     throughput to one such switch per log. Searched together, a batch pays
     for one. ``scans_for`` takes a text's marks from here when it is the
-    last batch's, and looks for them itself otherwise.
+    last batch's, and looks for them itself otherwise; no texts forget the
+    batch's.
     """
     global _primed
     unique = list(dict.fromkeys(texts))
+    if not unique:  # the batch is done: its texts are not kept
+        _primed = {}
+        return
     encoded = [_encoded(text.casefold()) for text in unique]
     found: list[set[int]] = [set() for _ in unique]
     ends = list(itertools.accumulate(len(chunk) + 1 for chunk in encoded))

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tenantlog.redaction import DETECTORS, Redaction, Redactor, key_prefixes
+from tenantlog.redaction import DETECTORS, Redaction, Redactor, key_prefixes, screen
 from tenantlog.redaction.engine import CompiledScan, compile_scan, redact_passes
 from tenantlog.redaction.scans import ALL
 from tenantlog.redaction.screen import Plan
@@ -461,3 +461,11 @@ def test_a_text_outside_the_primed_batch_is_screened_by_itself() -> None:
     assert redactor.redact("a\ud800b password=Hunter2!x") == "a\ud800b password=[REDACTED:SECRET]"
     assert redactor.redact("mail jane@example.com") == "mail [REDACTED:EMAIL]"
     assert redactor.redact("call 555-0199") == "call [REDACTED:PHONE]"
+
+
+def test_priming_no_texts_forgets_the_last_batch() -> None:
+    Redactor().prime(["call 555-0199"])
+    assert screen._primed
+    Redactor().prime(())
+    assert screen._primed == {}
+    assert Redactor().redact("call 555-0199") == "call [REDACTED]"
