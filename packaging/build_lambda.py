@@ -363,7 +363,7 @@ def precompile(staging: Path, python_version: str, modules: Iterable[str]) -> in
     --write-hot-modules``) are compiled: bytecode for all of them would add 5 MB for
     modules a cold start never loads. They ship as bytecode alone, in place of their
     sources (Python imports a ``.pyc`` that stands where its ``.py`` would), which
-    keeps the zip within 10 MB; tracebacks still name the file and line, without the
+    keeps the zip within 10.5 MB; tracebacks still name the file and line, without the
     line's text. The bytecode must come from the runtime's own Python version, so
     this runs only when the build runs on it. ``unchecked-hash``: the unpacked
     files' times say nothing. Returns how many modules were compiled.

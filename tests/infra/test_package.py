@@ -44,6 +44,12 @@ def elf_machine(data: bytes) -> int:
     return int.from_bytes(data[18:20], "little")
 
 
+#: The zip's size at most: 10 MB until the redaction screen's automaton
+#: (ahocorasick-rs, 0.4 MB zipped) joined it, which left the worker's cold
+#: start with its first log as it was (docs/aws.md, bench/cold_start.py).
+ZIP_BUDGET = 10_500_000
+
+
 def top_level_names(archive: zipfile.ZipFile) -> set[str]:
     return {name.split("/", 1)[0] for name in archive.namelist()}
 
@@ -288,10 +294,10 @@ def test_package_host_build_imports_the_handlers_in_a_clean_interpreter(
     root = tmp_path / "root"
     with zipfile.ZipFile(output) as archive:
         archive.extractall(root)
-    if compiled:  # the handlers as bytecode alone, and the zip still at most 10 MB
+    if compiled:  # the handlers as bytecode alone, and the zip still at most 10.5 MB
         assert (root / "tenantlog" / "lambdas" / "ingest.pyc").is_file()
         assert not (root / "tenantlog" / "lambdas" / "ingest.py").exists()
-        assert output.stat().st_size <= 10_000_000, output.stat().st_size
+        assert output.stat().st_size <= ZIP_BUDGET, output.stat().st_size
     # and the environment Terraform gives the worker (resource attributes made up)
     tf = load()
     variables = block(tf.resource("aws_lambda_function", "worker"), "environment")["variables"]
@@ -378,8 +384,8 @@ def test_package_default_build_is_at_most_10_mb_without_yaml_or_phone_geodata(
             name: archive.read(name) for name in names if name.endswith(".so") or ".so." in name
         }
         tops = top_level_names(archive)
-    # THEN it is at most 10 MB (it was 34 MB with boto3, full phonenumbers and PyYAML)
-    assert output.stat().st_size <= 10_000_000, output.stat().st_size
+    # THEN it is at most 10.5 MB (it was 34 MB with boto3, full phonenumbers and PyYAML)
+    assert output.stat().st_size <= ZIP_BUDGET, output.stat().st_size
     # AND it carries no YAML parser, no phone geocoder, carrier or time-zone data, no boto3
     assert not tops & {"yaml", "_yaml", "boto3", "s3transfer"}, tops
     assert not [top for top in tops if top.lower().startswith(("pyyaml-", "phonenumbers-"))]
