@@ -8,21 +8,26 @@
 2. Short lines: the same two redactors, one call per 50-300-byte line (app
    and access logs, payments, Kubernetes events, stack frames, JSON in
    text; one line in ten with a value), µs per line, as the worker calls it.
-3. Scaling: the log of issue 8 (``555-0199 a@b.co 10.0.0.1`` repeated 650
+3. Parts: on the short lines with digits or words and no value, µs per line
+   of the plan that picks a line's scans and of the combined scan's search,
+   and of that search with the prefixed API keys as branches (as before they
+   had a scan of their own), in the same run.
+4. Scaling: the log of issue 8 (``555-0199 a@b.co 10.0.0.1`` repeated 650
    to 5,200 times, three matches per repeat). Overlap resolution as it was
    (every span compared with every kept one) and as it is, on the same
    candidate spans, then the whole ``redact``; each row's growth over the
    one before shows the order: x2 per doubling is linear, x4 quadratic.
-4. Worst case: 64 KiB logs (the default text cap) of hostile shapes, each
+5. Worst case: 64 KiB logs (the default text cap) of hostile shapes, each
    the best of a few rounds, and the slowest of them.
 
-    .venv/bin/python bench/redaction.py [--section all|throughput|short|scaling|worst]
+    .venv/bin/python bench/redaction.py [--section all|throughput|short|parts|scaling|worst]
         [--lines 2000] [--short-lines 20000] [--pii-share 0.1] [--rounds 9] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import random
 import re
 import statistics
@@ -32,9 +37,10 @@ from collections.abc import Callable
 from functools import partial
 
 from tenantlog import redact
-from tenantlog.redaction import DETECTORS, Redactor
+from tenantlog.redaction import DETECTORS, Redactor, credentials, iban, key_prefixes, numeric
 from tenantlog.redaction.engine import Span, compile_scan, find_spans, keep_longest
-from tenantlog.redaction.scans import ALL
+from tenantlog.redaction.scans import ALL, COMBINED
+from tenantlog.redaction.screen import Plan
 
 _NAIVE_LOCAL = re.compile(r"\b\d{3}-\d{4}\b")
 _NAIVE_NANP = re.compile(r"\(?\b\d{3}\)?[-. ]?\d{3}[-. ]\d{4}\b")
@@ -345,6 +351,48 @@ def short_lines(count: int, rounds: int, seed: int, pii_share: float) -> None:
         )
 
 
+def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
+    """µs per line of the redactor's two steps on short lines with digits or words and
+    no value (most lines to scan): the plan (``screen.Plan.scans_for``) and the
+    combined scan's search, next to that search with the prefixed API keys as its
+    branches, as they were before they had a scan of their own. Best of the rounds.
+    """
+    lines = make_short_lines(count, seed, pii_share)
+    corpus = [line for line in lines if _NO_START.search(line) and redact(line) == line]
+    enabled = frozenset(DETECTORS)
+    compiled = tuple(c for c in (compile_scan(scan, enabled) for scan in ALL) if c is not None)
+    plan = Plan(enabled, compiled)
+    combined = compile_scan(COMBINED, enabled)
+    with_keys = compile_scan(
+        dataclasses.replace(
+            COMBINED,
+            pattern="|".join(
+                (
+                    *numeric.BRANCHES,
+                    *key_prefixes.BRANCHES,
+                    *key_prefixes.TWILIO_BRANCHES,
+                    *iban.BRANCHES,
+                    *credentials.BRANCHES,
+                )
+            ),
+            kinds={**COMBINED.kinds, **key_prefixes.KINDS},
+            starts=COMBINED.starts + key_prefixes.PREFIXED_SCAN.starts,
+        ),
+        enabled,
+    )
+    assert combined is not None and with_keys is not None
+    steps: dict[str, Callable[[str], object]] = {
+        "the plan (Plan.scans_for)": plan.scans_for,
+        "combined scan, search": lambda text: combined.search(text, 0),
+        "... with the prefixed keys in it": lambda text: with_keys.search(text, 0),
+    }
+    print(f"short lines with digits or words and no value: {len(corpus):,}, rounds: {rounds}")
+    for name, step in steps.items():
+        step(corpus[0])
+        best = min(_seconds_per_line(step, corpus) for _ in range(rounds))
+        print(f"{name:36s} {best * 1e6:5.2f} µs")
+
+
 def quadratic_keep_longest(spans: list[Span]) -> list[Span]:
     """Overlap resolution before issue 8, the baseline: each span against every kept one."""
     kept: list[Span] = []
@@ -542,7 +590,9 @@ def main() -> None:
     """Run the chosen sections."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--section", choices=("all", "throughput", "short", "scaling", "worst"), default="all"
+        "--section",
+        choices=("all", "throughput", "short", "parts", "scaling", "worst"),
+        default="all",
     )
     parser.add_argument("--lines", type=int, default=2000)
     parser.add_argument("--short-lines", type=int, default=20000)
@@ -554,6 +604,7 @@ def main() -> None:
     sections = {
         "throughput": lambda: throughput(args.lines, args.rounds, args.seed),
         "short": lambda: short_lines(args.short_lines, args.rounds, args.seed, args.pii_share),
+        "parts": lambda: parts(args.short_lines, args.rounds, args.seed, args.pii_share),
         "scaling": lambda: scaling(args.rounds),
         "worst": lambda: worst_case(args.rounds, args.seed),
     }

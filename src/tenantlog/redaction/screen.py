@@ -15,11 +15,11 @@ pass over the text:
 
 The marks and words of every detector and trigger, some 170, are looked
 for at once by an Aho-Corasick automaton (``ahocorasick_rs``, in Rust) over
-the case-folded text. One ``in`` test per word cost about 0.1 µs each on a
-short line, 2 µs in all, as much as the combined scan itself; the automaton
-reads the line once, in about 0.4 µs. Only the words it finds are then
-tested exactly: a mark written in capitals (``AKIA``) found in the folded
-text in any case, or a trigger's own test.
+the case-folded text. One ``in`` test per word searched the whole line each
+time, and cost more than the combined scan itself; the automaton reads the
+line once (``bench/redaction.py --section parts`` prints the plan's cost).
+Only the words it finds are then tested exactly: a mark written in capitals
+(``AKIA``) found in the folded text in any case, or a trigger's own test.
 
 The marks must never miss a value; a property test holds the planned
 redactor to one running every scan on every text. The automaton finds every
@@ -113,33 +113,6 @@ def _named_pair(text: str, folded: str) -> bool:
 # The detectors whose values all hold an ASCII digit (secrets: many of them).
 _DIGIT_DETECTORS = frozenset(("phone", "ssn", "card", "ip", "iban", "secrets"))
 
-# Detector -> its other marks, each with its proof: found, a detector's
-# value may be in the text. A KeyError for a detector without an entry:
-# leaving it out would hide its values.
-_MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
-    "phone": (),
-    "ssn": (),
-    "card": (),
-    "ip": (),
-    "iban": (),
-    "email": (("@", _written("@")), ("%40", _written("%40"))),
-    "aws_key": (("AKIA", _written("AKIA")), ("ASIA", _written("ASIA"))),
-    "token": (
-        ("eyJ", _written("eyJ")),
-        ("tlk_", _written("tlk_")),
-        *((word, None) for word in ("bearer", "basic", "token", "key", "secret", "signature=")),
-        # Found by the secret names' scans only when they are a pair's name.
-        *((word, _named_pair) for word in NAMED_PAIR_WORDS),
-    ),
-    "secrets": (
-        ("@", _written("@")),
-        *((mark, _written(mark)) for mark in ARGUMENT_MARKS),
-        *((word, None) for word in (*SECRET_NAME_WORDS, *ARGUMENT_WORDS)),
-        *((mark, _written(mark)) for mark in (*KEY_MARKS, "-----BEGIN")),
-        *((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
-    ),
-}
-
 # Each trigger the plan decides on: its bit in a plan's index of scan tuples,
 # and the marks of the tests its "or" is made of, each with its proof.
 _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], ...]]] = {
@@ -172,6 +145,40 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
     ),
 }
 _IPV6 = _TRIGGER_MARKS[may_hold_ipv6][0]
+
+
+def _marks_of(*triggers: Callable[[str], bool]) -> tuple[tuple[str, Proof], ...]:
+    return tuple(pair for trigger in triggers for pair in _TRIGGER_MARKS[trigger][1])
+
+
+# Detector -> its other marks, each with its proof: found, a detector's
+# value may be in the text. A KeyError for a detector without an entry:
+# leaving it out would hide its values.
+_MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
+    "phone": (),
+    "ssn": (),
+    "card": (),
+    "ip": (),
+    "iban": (),
+    "email": (("@", _written("@")), ("%40", _written("%40"))),
+    "aws_key": (("AKIA", _written("AKIA")), ("ASIA", _written("ASIA"))),
+    "token": (
+        ("eyJ", _written("eyJ")),
+        ("tlk_", _written("tlk_")),
+        *((word, None) for word in ("bearer", "basic", "token", "key", "secret", "signature=")),
+        # Found by the secret names' scans only when they are a pair's name.
+        *((word, _named_pair) for word in NAMED_PAIR_WORDS),
+    ),
+    # A URL's "@", the names of secrets (not a pair's: those are the token
+    # parameters'), and the marks of the secrets' own triggers.
+    "secrets": (
+        ("@", _written("@")),
+        *((word, None) for word in SECRET_NAME_WORDS),
+        *_marks_of(
+            may_hold_command_argument, may_hold_prefixed_key, may_hold_pem, may_hold_flag_password
+        ),
+    ),
+}
 
 
 def _holds_digit(text: str) -> bool:
