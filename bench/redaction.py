@@ -370,7 +370,7 @@ def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
                 (
                     *numeric.BRANCHES,
                     *key_prefixes.BRANCHES,
-                    *key_prefixes.TWILIO_BRANCHES,
+                    *key_prefixes.UNMARKED_BRANCHES,
                     *iban.BRANCHES,
                     *credentials.BRANCHES,
                 )

@@ -278,9 +278,19 @@ FLAG_SCAN = Scan(
 # "ftp.login('user', 'pw')" (ftplib, imaplib, smtplib), requests'
 # "auth=('user', 'pw')" and "HTTPBasicAuth('user', 'pw')", LDAP's
 # "simple_bind_s('cn=…', 'pw')", Perl's "DBI->connect($dsn, 'user', 'pw')",
-# PHP's "new PDO($dsn, 'user', 'pw')" and "mysqli_connect('host', 'user', 'pw')".
+# PHP's "new PDO($dsn, 'user', 'pw')", "mysqli_connect('host', 'user', 'pw')" and
+# "new mysqli('host', 'user', 'pw')", JDBC's "DriverManager.getConnection(url, 'user', 'pw')".
 # Each is written with its "(" (a mark of its own, case-sensitive).
-CALL_MARKS = ("login(", "bind_s(", "connect(", "PDO(", "auth=(", "Auth(")
+CALL_MARKS = (
+    "login(",
+    "bind_s(",
+    "connect(",
+    "PDO(",
+    "mysqli(",
+    "getConnection(",
+    "auth=(",
+    "Auth(",
+)
 
 
 def may_hold_login_call(text: str) -> bool:
@@ -322,7 +332,9 @@ _ARGUMENTS = re.compile(
     r"|SETUSER[ \t]+\S+(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
     r"|(?:login|bind_s|auth=|Auth)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<call>" + _LITERAL + ")"
-    r"|(?:connect|PDO)\([ \t]*[^,()]{1,200},[ \t]*" + _LITERAL + r"[ \t]*,[ \t]*"
+    r"|(?:connect|PDO|mysqli|getConnection)\([ \t]*[^,()]{1,200},[ \t]*"
+    + _LITERAL
+    + r"[ \t]*,[ \t]*"
     r"(?P<connect>" + _LITERAL + ")"
     # rabbitmqctl's options first ("-n rabbit@host", "--node=x"): a few, each read once.
     r"|rabbitmqctl(?:[ \t]+-[-\w]{1,32}+(?:[ \t=]+[^\s\-]\S{0,64}+)?+){0,4}+[ \t]+"
@@ -415,6 +427,9 @@ ARGUMENT_SCAN = Scan(
     flags=re.ASCII,
     # "A" and "r" start many words, at each of which ``re`` would try the pattern.
     searcher=word_searcher(
-        ("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect", "pdo(")
+        (
+            *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
+            *("pdo(", "mysqli(", "getconnection("),
+        )
     ),
 )

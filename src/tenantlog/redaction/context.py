@@ -29,13 +29,16 @@ _PHONE_WORD = (
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
-    r"|richiam|terugbel|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
+    r"|(?:ri)?chiam|terugbel|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
+    # Italian "chiamata" (a call), Finnish "soitti" (called), an SMS API's
+    # "originator", a call centre's "DNIS" (the number dialled).
+    r"|soitt|originator"
     # Dutch "bereikbaar op", German "Rückfragen an", British "ring"/"rang".
     r"|bereikbaar|r[u\u00fc]ckfrage"
     # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
     # "cep": Brazil's postal code).
-    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel|hp|ani|r[ia]ng|bel(?:len)?)\b"
+    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel|hp|ani|dnis|r[ia]ng|bel(?:len)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
     r"|\u0442\u0435\u043b|\u043c\u043e\u0431|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd"
@@ -47,11 +50,12 @@ _PHONE_WORD = (
 )
 # A gap word may be glued to the phone word by "-" ("Tel.-Nr.") and end a
 # question ("téléphone invalide? valeur=…"); the number may be quoted or in
-# brackets after the last one ('field "mobile" changed (07911 …').
+# brackets after the last one ('field "mobile" changed (07911 …'); a gap word
+# may be a JSON key in its quotes ('"channel":"whatsapp","to":"5511…"').
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
     r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(]?\s*"
-    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?(?:\s+|\s*[:=#\uff1a]\s*)){0,5}[\"'(]?\Z",
+    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(]?\Z",
     re.IGNORECASE,
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
@@ -153,6 +157,14 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 # "build_number", "versionName": a version word, then what names its form.
 _VERSION_FORMS = frozenset({"number", "no", "num", "id", "name", "string", "str", "code", "tag"})
+# Keys of the two ends of an upgrade ("current=10.4.2.1 target=10.5.0.3"):
+# a version's when the line speaks of upgrading (a "target" alone is as
+# often a host).
+_TRANSITION_KEYS = frozenset(
+    {"current", "target", "installed", "available", "latest", "previous", "running", "desired"}
+)
+_UPGRADE_WORD = re.compile(r"(?:up|down)grad|updat|rollout|roll(?:ing|ed)? back", re.IGNORECASE)
+_UPGRADE_WINDOW = 96
 _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
@@ -347,6 +359,12 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     key = _KEY_REVERSED.match(head[::-1])
     if key is not None and _names_version(key.group()[::-1]):
         return True
+    if (
+        key is not None
+        and key.group()[::-1].casefold() in _TRANSITION_KEYS
+        and _UPGRADE_WORD.search(text, max(0, start - _UPGRADE_WINDOW), start)
+    ):
+        return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _UPGRADE_BEFORE.search(head[-96:]):
         return True
     return _VERSION_AFTER.match(text, end) is not None

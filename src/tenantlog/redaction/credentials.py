@@ -39,13 +39,17 @@ SHOWN_TAIL = r"[\w\-]{0,12}\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
 _SHOWN_TAIL = re.compile(SHOWN_TAIL)
 
 
+# A digit or a symbol of a token's alphabet.
+_DIGIT_OR_SYMBOL = re.compile(r"[\d\-._~+/=%]")
+
+
 def _looks_secret(value: str) -> bool:
     """Credentials mix character classes; words after "bearer" or "token=" do not."""
     if len(value) < 8 or len(set(value)) == 1:
         return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****************"
-    if _SHOWN_TAIL.fullmatch(value):
+    if ("****" in value or "..." in value or "\u2026" in value) and _SHOWN_TAIL.fullmatch(value):
         return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
-    if len(value) >= 24 or any(ch.isdigit() or ch in "-._~+/=%" for ch in value):
+    if len(value) >= 24 or _DIGIT_OR_SYMBOL.search(value):
         return True
     return value != value.lower() and value != value.upper()
 
@@ -55,11 +59,50 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     value_start = start + skip
     while value_start < end and text[value_start] in _QUOTES_AND_SPACE:
         value_start += 1
-    return (value_start, end) if _looks_secret(text[value_start:end]) else None
+    value = text[value_start:end]
+    if not _looks_secret(value) or is_reference(text, value_start, end):
+        return None
+    if _WORDS_OF_A_NAME.fullmatch(value) and _names_secret(text, value_start, end):
+        return None  # a name, not its value: "cannot fetch token: client_secret is missing"
+    return value_start, end
+
+
+_WORDS_OF_A_NAME = re.compile(r"[a-z_\-]+")
+
+
+# Code that reads the secret from elsewhere, up to its call or subscript:
+# "os.environ[…]", "System.getenv(…)", "jwt.sign(…)".
+_CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
+# Terraform's references ("var.db_password", "data.vault_generic_secret.x"),
+# and the path of a file of keys or settings ("/etc/nginx/tls/site.key",
+# "/etc/redis/redis.conf"); a password may start with "/" ("MYSQL_PWD=/x/pw").
+_REFERENCE = re.compile(
+    r"(?:var|local|data|module|each)\.[A-Za-z_][\w.\-\[\]\"']*"
+    r"|(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
+    r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env)"
+)
+
+
+def is_reference(text: str, start: int, end: int) -> bool:
+    """Whether the value ``text[start:end]`` says where a secret is, not what it is."""
+    if end < len(text) and text[end] in "([" and _CODE_PATH.fullmatch(text, start, end):
+        return True
+    return _REFERENCE.fullmatch(text, start, end) is not None
+
+
+#: How far back a "Bot" scheme's header name may be: "Authorization: Bot …".
+_HEADER_WINDOW = 24
 
 
 def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
-    scheme_length = len("basic") if text[start + 1] in "aA" else len("bearer")
+    second = text[start + 1]
+    if second in "oO":
+        # Discord's "Bot" scheme, a word of prose but for the header before it.
+        if "authorization" not in text[max(0, start - _HEADER_WINDOW) : start].lower():
+            return None
+        scheme_length = len("bot")
+    else:
+        scheme_length = len("basic") if second in "aA" else len("bearer")
     if text.startswith("%20", start + scheme_length):  # URL-encoded: "Bearer%20eyJ…"
         scheme_length += 3
     if _NEXT_PAIR.match(text, start + scheme_length):
@@ -87,7 +130,7 @@ def _check_token_scheme(text: str, start: int, end: int) -> tuple[int, int] | No
 BRANCHES = (
     # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
-    r"[Bb](?i:earer|asic)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
+    r"[Bb](?i:earer|asic|ot)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
     # every word that starts with one).
@@ -148,17 +191,40 @@ JWT_SCAN = Scan(
 # "DD_APP_KEY" and "auth_key": keys that are the secret, where "partition_key",
 # "public_key" or "idempotency_key" are not (``_names_secret_key`` takes
 # the other names ending in a key).
-_SECRET_NAME = re.compile(
-    r"(?:token|api[_\-]?key|client[_\-]?secret|secret[_\-]?access[_\-]?key|aws[_\-]?secret"
-    r"(?:[_\-]?key)?|account[_\-]?key|shared[_\-]?access[_\-]?key|subscription[_\-]?key"
-    r"|app[_\-]?key|auth[_\-]?key|license[_\-]?key"
+# Each "_" stands for an optional "_" or "-" ("api_key", "api-key", "apikey").
+_SECRET_NAMES = (
+    *("token", "api_key", "client_secret", "secret_access_key", "aws_secret", "aws_secret_key"),
+    *("account_key", "shared_access_key", "subscription_key", "app_key", "application_key"),
+    "auth_key",
+    "license_key",
     # A request's signature (AWS SigV4's "Signature=", a presigned URL's
     # "X-Amz-Signature="): it opens the object to anyone holding the URL.
-    r"|signature"
+    "signature",
+)
+
+
+# Read backwards from the delimiter: one anchored match. Searched forwards
+# for a name ending at the delimiter, ``re`` tried the whole case-blind
+# alternation at each of the 32 characters before it (3 µs a pair).
+_SECRET_NAME_REVERSED = re.compile(
+    r"[ \t]?[\"']?(?:"
+    + "|".join(name[::-1].replace("_", r"[_\-]?") for name in _SECRET_NAMES)
     # A bare "key" only as a query parameter: "maps/api/js?key=…".
-    r"|(?<=[?&])key)[\"']?[ \t]?\Z",
+    + r"|yek(?=[?&]))",
     re.IGNORECASE,
 )
+#: Longer than any name with its quote and blank.
+_SECRET_NAME_WINDOW = 40
+
+
+def _names_secret(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` ends with a secret's name (and a quote, a blank)."""
+    low = max(start, end - _SECRET_NAME_WINDOW)
+    # One character more: the "?" before a bare "key" may lie before ``start``.
+    found = _SECRET_NAME_REVERSED.match(text[max(0, low - 1) : end][::-1])
+    return found is not None and found.end() <= end - low
+
+
 # .NET's '<add key="Twilio:AuthToken" value="…"/>': the name in one attribute,
 # the secret in "value".
 _NAME_ATTRIBUTE = re.compile(
@@ -167,7 +233,7 @@ _NAME_ATTRIBUTE = re.compile(
 
 
 def may_name_secret(text: str) -> bool:
-    """Whether a secret's name can occur: ``_SECRET_NAME`` here, or those of ``passwords``.
+    """Whether a secret's name can occur: ``_SECRET_NAMES`` here, or those of ``passwords``.
 
     Every name holds one of ``SECRET_NAME_WORDS`` or is a pair's
     (``holds_named_pair``). Case-folded, because the name is matched with
@@ -227,16 +293,35 @@ _OTHER_LANGUAGE_NAMES = (
     "\u5bc6\u7801",
     "\u5bc6\u78bc",
     "\ube44\ubc00\ubc88\ud638",
+    # Arabic ("kalimat al-murur", "kalimat as-sirr"), Persian ("ramz-e obur"),
+    # Hebrew (both spellings), Hindi, Thai, Greek (the stem of "kodikos"),
+    # Turkish, Vietnamese, Hungarian.
+    "\u0643\u0644\u0645\u0629 \u0627\u0644\u0645\u0631\u0648\u0631",
+    "\u0643\u0644\u0645\u0629 \u0627\u0644\u0633\u0631",
+    "\u0631\u0645\u0632 \u0639\u0628\u0648\u0631",
+    "\u05e1\u05d9\u05e1\u05de\u05d4",
+    "\u05e1\u05d9\u05e1\u05de\u05d0",
+    "\u092a\u093e\u0938\u0935\u0930\u094d\u0921",
+    "\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19",
+    "\u03ba\u03c9\u03b4\u03b9\u03ba",
+    "\u015fifre",
+    "m\u1eadt kh\u1ea9u",
+    "jelsz\u00f3",
 )
 
 
 #: Words for "password" in other languages, written in ASCII: Portuguese,
-#: Dutch, German, Finnish, Czech and Slovak, Croatian and Serbian, Slovene,
-#: Danish, Spanish without its "ñ" and its "clave", Indonesian's "kata sandi"
-#: (the regex wants both words). Norwegian's "passord" holds "pass".
+#: Dutch, Turkish, Romanian, French, German, Finnish, Czech and Slovak,
+#: Croatian and Serbian, Slovene, Danish, Spanish without its "ñ" and its
+#: "clave", Indonesian's "kata sandi" (the regex wants both words).
+#: Norwegian's "passord" holds "pass".
 PASSWORD_WORDS_ASCII = (
     "senha",
     "wachtwoord",
+    # Turkish without its "ş" and Romanian's "parola"; French's "mdp" (mot de passe).
+    "sifre",
+    "parola",
+    "mdp",
     "kennwort",
     "salasana",
     "heslo",
@@ -261,6 +346,7 @@ SECRET_NAME_WORDS = (
     "identified",
     "credential",
     "signature=",
+    *("masterauth", "authtok", "community"),
     *_OTHER_LANGUAGE_NAMES,
     *PASSWORD_WORDS_ASCII,
 )
@@ -282,12 +368,12 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
     if (
-        _SECRET_NAME.search(text, max(0, name_end - 32), name_end) is None
+        not _names_secret(text, max(0, name_end - 32), name_end)
         and not _names_key_or_session(text, start)
         and not _names_secret_key(text, name_end)
     ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
-        if attribute is None or _SECRET_NAME.search(attribute.group("name")) is None:
+        if attribute is None or not _names_secret(text, *attribute.span("name")):
             bare = _BARE_KEY.search(text, max(0, name_end - 8), name_end)
             if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
                 return None
@@ -502,7 +588,7 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         # attribute "value=" after the name's own attribute.
         + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].)"
         + "".join(f"|(?<={name})" for name in after_names)
-        + r")\s*[\"']?"
+        + r")[ \t]*[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},
@@ -515,8 +601,7 @@ def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | 
     """``--token x``, ``--api-key x``, ``--hmac-key x``: a command-line flag, then its value."""
     flag = _FLAG_BEFORE.search(text, max(0, start - 40), start)
     if flag is None or (
-        _SECRET_NAME.search(text, flag.start(), start) is None
-        and not _names_secret_key(text, start)
+        not _names_secret(text, flag.start(), start) and not _names_secret_key(text, start)
     ):
         return None
     return _value_after(text, start, end, 1)

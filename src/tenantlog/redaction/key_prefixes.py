@@ -6,7 +6,8 @@ whatever the parameter or header around them:
 * Stripe ``sk_live_…``, ``rk_live_…`` (and their ``_test_`` twins, which
   Clerk's keys share) and webhook secrets ``whsec_``; Shippo
   ``shippo_live_``/``shippo_test_``; Twilio ``SK…`` and ``AC…`` (32 hex);
-  Mailchimp ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
+  Discord's bot tokens; Firebase Cloud Messaging's server keys
+  ``AAAA…:APA91b…``; Mailchimp ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
   ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
   gloas-``; Buildkite ``bkua_``; npm ``npm_``; PyPI
@@ -15,13 +16,14 @@ whatever the parameter or header around them:
   PlanetScale ``pscale_tkn_ pscale_pw_ pscale_oauth_``;
 * Slack ``xoxa- xoxb- xoxp- xoxr- xoxs- xoxe-``, ``xoxe.xoxp-``,
   ``xapp-`` and incoming webhook URLs
-  (``https://hooks.slack.com/services/T…/B…/…``, replaced whole);
+  (``https://hooks.slack.com/services/T…/B…/…``, replaced whole, as are
+  Discord's ``https://discord.com/api/webhooks/…``);
   Telegram bot tokens (``<bot id>:AA…``, the id included);
 * SendGrid ``SG.…``; Brevo ``xkeysib-``; Postman ``PMAK-``; New Relic
   ``NRAK-``; Sentry ``sntryu_``/``sntrys_``; Dynatrace ``dt0c01.``;
   Contentful ``CFPAT-``; Notion ``ntn_`` and ``secret_``; Linear
-  ``lin_api_``; Atlassian ``ATATT3``; Heroku ``HRKU-``; Mapbox secret
-  tokens ``sk.eyJ…``;
+  ``lin_api_``; Atlassian ``ATATT3``; Airtable ``pat…``; Heroku ``HRKU-``;
+  Mapbox secret tokens ``sk.eyJ…``;
 * Google ``AIza…``, OAuth client secrets ``GOCSPX-`` and access tokens ``ya29.``; OpenAI-style
   ``sk-…`` (Anthropic's ``sk-ant-``, DeepSeek's, OpenRouter's ``sk-or-``
   too); xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
@@ -52,6 +54,7 @@ and digits, which no delimiter-started branch can start on cheaply.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from tenantlog.redaction.kinds import DELIMITER, Kind, Scan
 
@@ -68,6 +71,7 @@ def _hex_with_digit(count: int) -> str:
 
 
 _SLACK_HOOK = r"ooks\.slack\.com/services/T[A-Z0-9]{8,}/B[A-Z0-9]{8,}/[A-Za-z0-9]{24}"
+_DISCORD_HOOK = r"discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_\-]{60,}+"
 
 BRANCHES = (
     r"r(?:k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe_restricted>)"
@@ -122,13 +126,17 @@ BRANCHES = (
     r"|v[sbr]\.[A-Za-z0-9_\-]{24,}+(?P<key_vault>)"
     # Slack's incoming webhooks: the whole URL is the secret.
     r"|ttps?://h" + _SLACK_HOOK + r"(?P<key_slack_webhook>)"
-    r"|" + _SLACK_HOOK + r"(?P<key_slack_webhook_bare>))",
+    r"|" + _SLACK_HOOK + r"(?P<key_slack_webhook_bare>)"
+    r"|ttps?://" + _DISCORD_HOOK + r"(?P<key_discord_webhook>))",
     r"d(?:o[por]_v1_[a-f0-9]{64}(?P<key_digitalocean>)"
+    r"|" + _DISCORD_HOOK + r"(?P<key_discord_webhook_bare>)"
     r"|api" + _hex_with_digit(32) + r"(?:-[0-9])?(?P<key_databricks>)"
     r"|p\.(?:pt|st|sa|ct|scim)\.[A-Za-z0-9]{40,}+(?P<key_doppler>)"
     r"|t0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}(?P<key_dynatrace>)"
     r"|ckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}+(?P<key_docker>))",
     r"p(?:ypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}+(?P<key_pypi>)"
+    # Airtable's personal access tokens: an id, a dot, 64 hex.
+    r"|at[A-Za-z0-9]{14}\.[a-f0-9]{64}(?P<key_airtable>)"
     r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>)"
     r"|plx-[A-Za-z0-9]{48}(?P<key_perplexity>)"
     r"|scale_(?:tkn|pw|oauth)_[A-Za-z0-9_\-]{32,64}+(?P<key_planetscale>))",
@@ -140,14 +148,20 @@ BRANCHES = (
 )
 
 
-# Twilio's keys and account ids, "SK" or "AC" and 32 hex with a digit: branches
-# of the combined scan (see ``scans``), which starts on capitals anyway and
-# runs on every line with a digit. As marks of ``PREFIXED_SCAN`` the two
-# capitals would be found in a line of words in two of five lines ("ACK",
-# "TRACE", "DESK").
-TWILIO_BRANCHES = (
+# Keys without a literal of their own to mark them, each starting on a capital
+# and holding digits: branches of the combined scan (see ``scans``), which
+# starts on capitals anyway and runs on every line with a digit.
+# * Twilio's keys and account ids, "SK" or "AC" and 32 hex with a digit (as
+#   marks of ``PREFIXED_SCAN`` the two capitals would be found in a line of
+#   words in two of five lines: "ACK", "TRACE", "DESK");
+# * Discord's bot tokens: the bot's id in base64 (which starts on "M", "N"
+#   or "O" for the digits of an id), a timestamp and an HMAC, dot-separated;
+# * Firebase Cloud Messaging's legacy server keys, "AAAA…:APA91b…".
+UNMARKED_BRANCHES = (
     r"SK" + _hex_with_digit(32) + r"(?P<key_twilio>)",
     r"AC" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)",
+    r"[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}+(?P<key_discord>)",
+    r"AAAA[A-Za-z0-9_\-]{7}:APA91b[A-Za-z0-9_\-]{100,}+(?P<key_fcm>)",
 )
 
 
@@ -234,6 +248,9 @@ _GROUPS = (
     "key_buildkite",
     "key_slack_webhook",
     "key_slack_webhook_bare",
+    "key_discord_webhook",
+    "key_discord_webhook_bare",
+    "key_airtable",
     "key_npm",
     "key_notion_ntn",
     "key_huggingface",
@@ -274,8 +291,9 @@ KINDS.update(
     }
 )
 KINDS["key_okta"] = Kind("secrets", "TOKEN", _check_okta)
-TWILIO_KINDS = {
-    group: Kind("secrets", "TOKEN", _check_key) for group in ("key_twilio", "key_twilio_sid")
+UNMARKED_KINDS = {
+    group: Kind("secrets", "TOKEN", _check_key)
+    for group in ("key_twilio", "key_twilio_sid", "key_discord", "key_fcm")
 }
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
@@ -317,9 +335,16 @@ KEY_MARKS = (
     *("PMAK-", "NRAK-", "CFPAT-", "HRKU-", "GOCSPX-"),
     *("bkua_", "npm_", "ntn_", "nfp_", "hf_", "hvs.", "hvb.", "hvr.", "hooks.slack.com"),
     *("dop_v1_", "doo_v1_", "dor_v1_", "dapi", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct."),
-    *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_"),
+    *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_", "discord.com/api", "discordapp.com/api"),
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
     *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_"),
+)
+
+
+#: Marks too common in words to run the scan wherever they are ("pat" of
+#: "path"), each with the test that the key's start is there.
+TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
+    ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.").search),
 )
 
 
@@ -329,7 +354,9 @@ def may_hold_prefixed_key(text: str) -> bool:
     The plan (``screen``) finds the marks in one pass and asks this only of
     a text holding one of them in some case.
     """
-    return any(mark in text for mark in KEY_MARKS)
+    return any(mark in text for mark in KEY_MARKS) or any(
+        test(text) for _, test in TESTED_KEY_MARKS
+    )
 
 
 # A PEM block may follow a letter: JSON writes its line breaks "\n", so the

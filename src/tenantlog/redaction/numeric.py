@@ -74,10 +74,16 @@ def _group_ends(text: str, start: int, end: int) -> list[int]:
     return [end, *(e for e in reversed(ends) if e > start)]
 
 
+#: A global id's URI, "gid://shopify/Order/4539…": its number is a record's.
+_GLOBAL_ID = re.compile(r"gid://[\w.\-]+/[\w.\-]+/\Z")
+
+
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     if text[start - 1 : start] in ("=", ":", " ", '"', "#") and context.says_identifier(
         text, start
     ):
+        return None
+    if text[start - 1 : start] == "/" and _GLOBAL_ID.search(text, max(0, start - 64), start):
         return None
     candidate = text[start:end]
     if candidate.isdigit():
@@ -238,6 +244,17 @@ def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] |
     )
 
 
+#: A Russian mobile number as people write it: the trunk "8", the operator's
+#: code in brackets ("9xx"), then 3-2-2. No date, size or id has this shape.
+_RUSSIAN_MOBILE = re.compile(r"8 ?\(9[0-9]{2}\) ?[0-9]{3}-[0-9]{2}-[0-9]{2}")
+
+
+def _check_trunk_8(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if _RUSSIAN_MOBILE.fullmatch(text, start, end):
+        return start, end
+    return _check_grouped_by_word(text, start, end)
+
+
 def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A phone number whose start a card's, SSN's or IBAN's shape matched first.
 
@@ -280,6 +297,12 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
         if numbering.possible_number(digits):
             return start, end if stop == number_end else stop
     return None
+
+
+def _check_encoded_international(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """An international number whose "+" a URL encodes as "%2B", which goes with it."""
+    found = _check_international(text, start + len("%2B"), end)
+    return None if found is None else (start, found[1])
 
 
 # An extension belongs to the number: "x204", "ext. 12", "Ext 12", "extension 12",
@@ -334,8 +357,8 @@ _AFTER_3_DIGITS = "|".join(
     (
         r"\." + _ipv4_rest("ipv4_3"),
         # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-digit
-        # Visa 4-3-3-3, 13-19 plain.
-        r"[0-9](?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?[0-9]{4}(?:[ \-]?[0-9]{1,3})?"
+        # Visa 4-3-3-3, 14-digit Diners 4-4-4-2, 13-19 plain.
+        r"[0-9](?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?(?:[0-9]{4}(?:[ \-]?[0-9]{1,3})?|[0-9]{2})"
         r"|[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{3})"
         + _CARD_END
         + "(?P<card_groups>)"
@@ -354,7 +377,9 @@ _AFTER_3_DIGITS = "|".join(
         r"|" + _PHONE_TAIL + "(?P<phone_dash>)"
         # Poland's "607-939-278", after a phone word.
         r"|[0-9]{3}-[0-9]{3}" + _END + "(?P<phone_grouped_dash>))",
-        r"\." + _PHONE_TAIL + "(?P<phone_dot>)",
+        r"\.(?:" + _PHONE_TAIL + "(?P<phone_dot>)"
+        # An SSN written with dots ("721.44.9083", as OCR reads a form), after an SSN word.
+        r"|[0-9]{2}\.[0-9]{4}" + _END + "(?P<ssn_dotted>))",
         # "x(415) 555-0199": the "(" was taken as the delimiter; see the checker.
         r"\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren_glued>)",
         r" (?:" + _PHONE_TAIL + "(?P<phone_space>)"
@@ -383,6 +408,8 @@ BRANCHES = (
     # of digits differently cannot end the number anywhere else, and trying
     # every split of a long run before giving up took seconds per 64 KiB.
     r"\+[1-9][0-9]{0,2}" + _INTERNATIONAL_GROUPS + "(?P<phone_intl>)",
+    # The "+" encoded in a URL's query: "?to=%2B442079460958".
+    r"%2[Bb][1-9][0-9]{0,2}" + _INTERNATIONAL_GROUPS + "(?P<phone_intl_encoded>)",
     # "(415) 555-0199"; a country code in brackets of its own, "(+49) 171 2345678".
     r"\((?:[0-9]{3}\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren>)"
     r"|\+[1-9][0-9]{0,2}\)" + _INTERNATIONAL_GROUPS + "(?P<phone_intl_paren>))",
@@ -425,6 +452,7 @@ _SSN_BY_WORD = Kind("ssn", "SSN", _check_ssn_by_word, also=_HIDDEN_PHONE)
 KINDS: dict[str, Kind] = {
     "phone_intl": _INTERNATIONAL,
     "phone_intl_paren": _INTERNATIONAL,
+    "phone_intl_encoded": Kind("phone", "PHONE", _check_encoded_international),
     "phone_paren": _PHONE,
     "ipv4_1": _IPV4,
     "ipv4_2": _IPV4,
@@ -440,12 +468,13 @@ KINDS: dict[str, Kind] = {
     "phone_bare": Kind("phone", "PHONE", _check_phone_by_word),
     "phone_spaced": Kind("phone", "PHONE", _check_phone_spaced),
     "ssn_bare": _SSN_BY_WORD,
+    "ssn_dotted": Kind("ssn", "SSN", _check_ssn_by_word),
     "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word, also=_GROUPED_PHONE),
     "phone_grouped": _GROUPED_PHONE,
     "phone_grouped_2": _GROUPED_PHONE,
     "phone_grouped_dash": _GROUPED_PHONE,
     "phone_grouped_5": _GROUPED_PHONE,
-    "phone_trunk_8": _GROUPED_PHONE,
+    "phone_trunk_8": Kind("phone", "PHONE", _check_trunk_8),
     "phone_bare_long": _HIDDEN_PHONE,
     "phone_1": _PHONE,
     "phone_national": Kind("phone", "PHONE", _check_national),

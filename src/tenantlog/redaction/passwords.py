@@ -28,7 +28,12 @@ from dataclasses import dataclass
 
 from tenantlog.redaction import validators
 from tenantlog.redaction.addresses import login_start, may_hold_email
-from tenantlog.redaction.credentials import PASSWORD_WORDS_ASCII, SHOWN_TAIL, may_name_secret
+from tenantlog.redaction.credentials import (
+    PASSWORD_WORDS_ASCII,
+    SHOWN_TAIL,
+    is_reference,
+    may_name_secret,
+)
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
 # Suffixes a secret's name may carry: "password_hash", "secretKey",
@@ -52,15 +57,23 @@ _NAME = (
     r"|secret|credentials?"
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
-    r"|(?<![A-Za-z])(?:senha|wachtwoord|kennwort|salasana|heslo|lozinka|geslo|adgangskode"
-    r"|contrasena|clave|(?<=kata[ \t])sandi)"
+    r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|kennwort|salasana|heslo|lozinka"
+    r"|geslo|adgangskode|contrasena|clave|(?<=kata[ \t])sandi)"
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
     r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
-    r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)"
-    r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.]))key)"
-    + _SUFFIX
-    + r"{0,2}(?![A-Za-z0-9])"
+    # Arabic, Persian, Hebrew, Hindi, Thai, Greek, Turkish, Vietnamese, Hungarian
+    # (``credentials.SECRET_NAME_WORDS``).
+    r"|\u0643\u0644\u0645\u0629 \u0627\u0644(?:\u0645\u0631\u0648\u0631|\u0633\u0631)"
+    r"|\u0631\u0645\u0632 \u0639\u0628\u0648\u0631|\u05e1\u05d9\u05e1\u05de(?:\u05d4|\u05d0)"
+    r"|\u092a\u093e\u0938\u0935\u0930\u094d\u0921|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19"
+    r"|(?:\u039a|\u03ba)\u03c9\u03b4\u03b9\u03ba(?:\u03cc\u03c2|\u03cc|\u03bf\u03cd)?"
+    r"|(?:\u015e|\u015f)ifre|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u|jelsz(?:\u00f3|\u00d3)"
+    r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
+    r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
+    r"|(?<=shared[_\-.]))key"
+    # Redis's replica password; SSSD's LDAP bind password ("ldap_default_authtok").
+    r"|masterauth|authtok)" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
 )
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
 # WITH mysql_native_password BY 'value'").
@@ -89,6 +102,8 @@ _MASKED = re.compile(
     + "|"
     + SHOWN_TAIL
     + r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    # Placeholders of printf, SQL's bind parameters, format strings: "%s", "$1", "{password}".
+    r"|(?-i:%[sdvqr])|\$[0-9]{1,2}|\{[A-Za-z_][\w.]*\}"
     r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
@@ -280,6 +295,8 @@ _VALUE_FIELD = re.compile(
 _PROSE_AFTER_FLAG = frozenset(
     {"via", "is", "was", "on", "in", "the", "flag", "option", "and", "or", "for", "with"}
     | {"instead", "from", "to", "argument", "parameter", "not", "must", "should", "of"}
+    # "not" in other languages: "параметр --password не задан".
+    | {"nicht", "pas", "non", "niet", "nie", "no", "\u043d\u0435"}
 )
 #: In prose, what may come between a password's name and its value: "my password
 #: is …", "set the password to …".
@@ -330,6 +347,8 @@ _MESSAGE_WORDS = frozenset(
         "the", "a", "an", "this", "that", "it", "its", "my", "your", "our", "their", "we",
         "i", "you", "they", "he", "she", "and", "or", "for", "of", "in", "on", "with", "from",
         "by", "at", "if", "when", "please", "see",
+        # A name, not its value: "passwd: password updated successfully".
+        "password", "passwd", "secret", "token", "key",
     }
 )  # fmt: skip
 
@@ -601,7 +620,69 @@ _PGPASS_LINE = re.compile(r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<valu
 _PGPASS_WINDOW = 160
 
 
+_PHP_DUMP_TYPE = re.compile(r"[ \t]*string\([0-9]+\)")
+#: Japanese and Chinese quotation marks, opening -> closing: "パスワード「…」".
+_CORNER_BRACKETS = {"\u300c": "\u300d", "\u300e": "\u300f"}
+#: What a device's configuration may write between a key's name and the key:
+#: Junos' encoding, OSPF's key number and algorithm, Cisco's type digit.
+_DEVICE_VALUE_LEAD = re.compile(
+    r"(?:(?:ascii-text|hexadecimal)[ \t]+|[0-9]{1,3}[ \t]+(?:md5[ \t]+)?)?", re.IGNORECASE
+)
+
+
+def _device_value(text: str, position: int) -> tuple[int, int] | None:
+    """A network device's key after its name: a configuration holds no prose."""
+    span = value_span(text, _DEVICE_VALUE_LEAD.match(text, position).end())  # type: ignore[union-attr]
+    if span is None or is_masked(text[span[0] : span[1]]):
+        return None
+    return span
+
+
+#: The value of a configuration file's directive: one word (or quoted
+#: string) and an optional ";" to the end of the line.
+_DIRECTIVE_VALUE = re.compile(r"(?:\"[^\"\n]+\"|'[^'\n]+'|[^\s;\"']+);?[ \t]*(?:\r?\n|\Z)")
+
+
+def _line_start(text: str, position: int) -> int:
+    return max(text.rfind("\n", 0, position), text.rfind("\r", 0, position)) + 1
+
+
+def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | None:
+    """The value of a configuration file's directive, the name first on its line.
+
+    keepalived's "auth_pass 1234", Redis's "masterauth …", BIND's
+    'secret "…";': no separator but a space, which in a sentence names
+    nothing ("pass 3 tests"); first on its line and followed by one word
+    alone, the name is a directive's. A word of letters that reads as a
+    state ("Password expired") is a sentence after all.
+    """
+    key_start = _key_start(text, start)
+    # FortiOS writes "set" first: 'set psksecret "…"'.
+    if text[_line_start(text, key_start) : key_start].strip(" \t") not in ("", "set"):
+        return None
+    if not _DIRECTIVE_VALUE.match(text, position):
+        return None
+    span = value_span(text, position)
+    if span is None:
+        return None
+    value = text[span[0] : span[1]]
+    if is_masked(value) or (
+        value.isalpha() and (value.lower() in _MESSAGE_WORDS or value.endswith(("ed", "ing")))
+    ):
+        return None
+    return span
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """``_named_value``, unless the value says where the secret is: code that
+    reads it ("os.environ[…]"), a Terraform reference, a file's path."""
+    span = _named_value(text, start, end)
+    if span is None or is_reference(text, *span) or "://" in text[span[0] : span[1]]:
+        return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
+    return span
+
+
+def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value after a secret's name and its separator, if there is one.
 
     Separators: ``=``, ``:``, ``:=``, ``=>`` (with or without spaces and
@@ -634,6 +715,12 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A call: "PASSWORD('x')", ".password(\"x\")"; not a getter's argument.
         if text[max(0, start - 4) : start].lower().rstrip("_").endswith("get"):
             return None
+        if text[_skip_blank(text, end + 1)] not in _QUOTES + "\\" and not (
+            text[start:end].isupper()
+        ):
+            return None  # a variable: "set_password(raw_password)"
+        if text[end + 1 : end + 2] == "*" and text[end + 2 : end + 3].isalpha():
+            return None  # IBM i's special values: "PASSWORD(*NONE)", "*SAME"
         span = value_span(text, _skip_blank(text, end + 1))
         if span is not None and text[start:end].lower().startswith("credential"):
             # A credential's user, then its password: "NetworkCredential(\"u\", \"x\")".
@@ -667,6 +754,9 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     position = _skip_blank(text, position)
     if text.startswith((":=", "=>"), position):
         position += 2
+        dumped = _PHP_DUMP_TYPE.match(text, position)
+        if dumped is not None:  # PHP's var_dump: '["password"]=> string(12) "…"'
+            position = dumped.end()
     elif text[position : position + 1] in (":", "=", "\uff1a"):  # a full-width colon too
         if (
             text[position] == "="
@@ -701,7 +791,22 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
             # prose does not ("ERR AUTH <password> called without …").
             return None
         return position, value_end
+    elif text[position : position + 1] in _CORNER_BRACKETS:
+        closing = text.find(_CORNER_BRACKETS[text[position]], position + 1)
+        if closing == -1 or closing == position + 1 or is_masked(text[position + 1 : closing]):
+            return None
+        return position + 1, closing
     elif position > after_name and position < len(text):
+        if _DEVICE_NAMED.match(text, start, end):
+            return _device_value(text, position)
+        if text[start:end].lower() == "key" and not _NAMED_KEY.match(text, start):
+            # "key" alone: a device's on an AAA server's line, else a word of a sentence.
+            if not _AAA_LINE.match(text, _line_start(text, start)):
+                return None
+            return _device_value(text, position)
+        directive = _directive_value(text, start, position)
+        if directive is not None:
+            return directive
         if text[start - 7 : start].lower() == "require":
             return value_span(text, position)  # redis.conf: "requirepass <value>"
         if _LOGIN_BEFORE.search(text, max(0, start - 96), start):
@@ -731,6 +836,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 # "identified".
 _NAME_WORDS = (
     *("pass", "pw", "psk", "secret", "key", "identified", "credential"),
+    *("masterauth", "authtok", "community"),
     *PASSWORD_WORDS_ASCII,
 )
 # Texts up to this long are searched afresh on each call (see below).
@@ -822,6 +928,17 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 # regex: ":" or "=" (also after the key's closing quote; ":=", "=>") or ">"
 # (XML); a quote after spaces; after spaces, a flag's value, where the name
 # follows a "-" ("--password x", "--db-password x").
+#: The names of network devices' keys; what follows is a value, whatever it looks like.
+_DEVICE_NAME = (
+    r"(?<=isakmp[ \t])key|(?<=pre-shared-)key|(?<=authentication-)key"
+    r"|(?<=message-digest-)key|(?<=snmp-server[ \t])community|(?<=ro)community"
+    r"|(?<=rw)community|key-string"
+)
+_DEVICE_NAMED = re.compile(rf"(?:{_DEVICE_NAME})\Z", re.IGNORECASE)
+_NAMED_KEY = re.compile(_NAME, re.ASCII | re.IGNORECASE)
+#: Cisco's "tacacs-server host 10.1.1.5 key …", "radius-server host … key 7 …".
+_AAA_LINE = re.compile(r"[ \t]*(?:tacacs|radius)(?:-server)?[ \t]", re.IGNORECASE)
+
 _SEPARATED = (
     # The name once, then what may follow it: matched again for each form,
     # the name's alternation cost a short line with "password" in it 10 µs.
@@ -834,16 +951,25 @@ _SEPARATED = (
     r"|[\"'`\]]?[ \t]*[,)]"
     # A call: "PASSWORD('x')", ".password(\"x\")", "setPassword('x')".
     r"|\([ \t]*\\?[\"']"
+    # A command's parameter, unquoted: IBM i's "CHGUSRPRF … PASSWORD(X9PW22)".
+    r"|\([^\s()\"',]{4,}\)"
+    # A configuration file's directive, the value last on its line:
+    # keepalived's "auth_pass 1234", BIND's 'secret "…";' (``_directive_value``).
+    r"|[ \t]+[^\s;]+;?[ \t]*(?:\r?\n|\Z)"
+    # A value in corner brackets: "パスワード「…」".
+    r"|[ \t]*[\u300c\u300e]"
     # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…".
     r"|[ \t]+[05789][ \t]+[^\s]"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     r"|[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{8}"
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
-    r"|[ \t]+(?:[^\s=:]{1,24}[ \t]+){0,5}?"
+    # (Each word possessive: a word is followed by a blank, which it cannot
+    # hold, so giving back its letters only tries in vain; 1 µs a name.)
+    r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,5}?"
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
-    + r"|[ \t]+(?:[^\s=:]{1,24}[ \t]+){0,3}?[^\s=:]{1,24}[ \t]*[:\uff1a][ \t]*[^\s]{6}"
+    + r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,3}?[^\s=:\uff1a]{1,24}+[ \t]*[:\uff1a][ \t]*[^\s]{6}"
     + r")"
     # A flag's value, where the name follows a "-" ("--password x").
     + rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
@@ -851,6 +977,12 @@ _SEPARATED = (
     + r"|(?<=ch)passwd(?![\w\-])|(?<=\.pg)pass(?![\w\-])"
     # Cisco's "enable password x", any value.
     + rf"|(?<=enable[ \t]){_NAME}(?=[ \t]+[^\s])"
+    # Network devices' keys, any value (``_device_value``): Cisco's "crypto isakmp
+    # key x address …", Junos' "pre-shared-key ascii-text x", OSPF's
+    # "message-digest-key 1 md5 x", SNMP's "snmp-server community x RO".
+    + r"|(?:"
+    + _DEVICE_NAME
+    + r"|(?<=[ \t])key)(?=[ \t]+[^\s])"
 )
 
 NAMED_SCAN = Scan(

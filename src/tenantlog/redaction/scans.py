@@ -30,17 +30,18 @@ from tenantlog.redaction.kinds import DELIMITER, Scan
 # branch with another first character must add it: each lower-case letter
 # costs every word starting with it a try of the branches (the "p" of
 # "payment", "pod", "probe"...), which is why the prefixed keys, most of
-# them starting in lower case, have a scan of their own.
-_STARTS = "0-9+(A-Zbt"
+# them starting in lower case, have a scan of their own. "%": a phone's "+"
+# encoded in a URL ("%2B").
+_STARTS = "0-9+(%A-Zbt"
 
 COMBINED = Scan(
-    # Numbers first: most values start with a digit. Twilio's keys before
+    # Numbers first: most values start with a digit. Keys without marks before
     # IBANs: "SK12…" would otherwise be taken for an IBAN, and rejected, at
     # the same position.
     "|".join(
-        (*numeric.BRANCHES, *key_prefixes.TWILIO_BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)
+        (*numeric.BRANCHES, *key_prefixes.UNMARKED_BRANCHES, *iban.BRANCHES, *credentials.BRANCHES)
     ),
-    {**numeric.KINDS, **key_prefixes.TWILIO_KINDS, **iban.KINDS, **credentials.KINDS},
+    {**numeric.KINDS, **key_prefixes.UNMARKED_KINDS, **iban.KINDS, **credentials.KINDS},
     flags=re.ASCII,
     lead=DELIMITER,
     starts=_STARTS,

@@ -33,7 +33,8 @@ of marks is complete:
 * email: the scan starts on ``@`` or ``%40``.
 * aws_key: ``AKIA`` or ``ASIA``, case-sensitive.
 * token: ``eyJ`` (JWT), ``tlk_`` (tenantlog's keys), ``bearer``/``basic``
-  (ASCII case-insensitive), and the parameter names, matched with Unicode
+  (ASCII case-insensitive), ``authorization`` (before the scheme ``Bot``),
+  and the parameter names, matched with Unicode
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
   (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's) or
@@ -43,7 +44,8 @@ of marks is complete:
   Kelvin sign for ``k``, the long s for ``s``) case-folds to it, so the words
   are looked for in ``str.casefold()`` of the text.
 * secrets: a digit (a Mailchimp key's ``-us<n>``, Twilio's keys), one of
-  ``key_prefixes.KEY_MARKS`` or ``-----BEGIN``, as written; a password in a
+  ``key_prefixes.KEY_MARKS`` or ``-----BEGIN``, as written (or a
+  ``TESTED_KEY_MARKS`` mark where its test holds); a password in a
   URL an ``@``; a secret's name ``pass``, ``pw``, ``psk``, ``secret``, ``key``,
   ``credential`` or ``identified`` (in the case-folded text, as above), or
   a name in another language (``credentials.SECRET_NAME_WORDS``); a
@@ -86,6 +88,7 @@ from tenantlog.redaction.engine import CompiledScan
 from tenantlog.redaction.iban import BANK_ACCOUNT_WORDS, may_name_bank_account
 from tenantlog.redaction.key_prefixes import (
     KEY_MARKS,
+    TESTED_KEY_MARKS,
     may_hold_mailchimp_key,
     may_hold_pem,
     may_hold_prefixed_key,
@@ -102,8 +105,8 @@ def _written(mark: str) -> Proof:
     return lambda text, folded: mark in text
 
 
-def _tested(test: Callable[[str], bool]) -> Proof:
-    return lambda text, folded: test(text)
+def _tested(test: Callable[[str], object]) -> Proof:
+    return lambda text, folded: bool(test(text))
 
 
 def _named_pair(text: str, folded: str) -> bool:
@@ -135,7 +138,13 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         tuple((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
     ),
     may_hold_mailchimp_key: (256, (("-us", _written("-us")),)),
-    may_hold_prefixed_key: (1024, tuple((mark, _written(mark)) for mark in KEY_MARKS)),
+    may_hold_prefixed_key: (
+        1024,
+        (
+            *((mark, _written(mark)) for mark in KEY_MARKS),
+            *((mark, _tested(test)) for mark, test in TESTED_KEY_MARKS),
+        ),
+    ),
     may_hold_command_argument: (
         512,
         (
@@ -166,6 +175,8 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
         ("eyJ", _written("eyJ")),
         ("tlk_", _written("tlk_")),
         *((word, None) for word in ("bearer", "basic", "token", "key", "secret", "signature=")),
+        # Discord's "Bot" scheme, only after the header's name.
+        ("authorization", None),
         # Found by the secret names' scans only when they are a pair's name.
         *((word, _named_pair) for word in NAMED_PAIR_WORDS),
     ),

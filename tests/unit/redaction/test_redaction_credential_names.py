@@ -9,9 +9,13 @@ the near misses each rule must keep: ids, data keys, public keys, statuses.
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from tenantlog.redaction import Redactor
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tenantlog.redaction import Redactor, credentials
 
 _TYPED = Redactor(style="typed")
 _TOKEN = "[REDACTED:TOKEN]"
@@ -197,3 +201,31 @@ def test_cookie_header_of_many_session_cookies_removes_each() -> None:
     text = "Cookie: " + "; ".join(f"s{i}_sess=AbCdEf{i:04d}GhIj" for i in range(12))
     # THEN each value is gone and each name kept
     assert _TYPED.redact(text) == "Cookie: " + "; ".join(f"s{i}_sess={_TOKEN}" for i in range(12))
+
+
+# The names as a forward search would find them, ending at the delimiter:
+# the reading backwards (one anchored match) must agree with it everywhere.
+_FORWARD_NAME = re.compile(
+    r"(?:"
+    + "|".join(name.replace("_", r"[_\-]?") for name in credentials._SECRET_NAMES)
+    + r"|(?<=[?&])key)[\"']?[ \t]?\Z",
+    re.IGNORECASE,
+)
+_NAME_PIECES = st.sampled_from(
+    [
+        *credentials._SECRET_NAMES,
+        *("key", "KEY", "Token", "?", "&", "_", "-", '"', "'", " ", "x"),
+        # The Kelvin sign and the long s, which case-blind matching takes for "k" and "s".
+        *("\u212a", "\u017f", "ACCESS", "secret", "aws", "sig"),
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_NAME_PIECES, max_size=6).map("".join), st.integers(0, 8))
+def test_a_secret_name_read_backwards_is_found_where_a_forward_search_finds_it(
+    text: str, cut: int
+) -> None:
+    start = min(cut, len(text))
+    forward = _FORWARD_NAME.search(text, start, len(text)) is not None
+    assert credentials._names_secret(text, start, len(text)) == forward

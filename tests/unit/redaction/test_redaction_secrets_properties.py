@@ -46,6 +46,8 @@ def _plausible(value: str) -> bool:
         and not (stripped.startswith("${") and stripped.endswith("}"))
         # references: an upper-case shell variable, Kubernetes' "$(VAR)", a template
         and re.fullmatch(r"\$[A-Z_][A-Z0-9_]*|\$\(\w+\)|\$?\{\{.*\}\}", stripped) is None
+        # placeholders: printf's "%s", SQL's "$1", a format string's "{password}"
+        and re.fullmatch(r"%[sdvqr]|\$[0-9]{1,2}|\{[A-Za-z_][\w.]*\}", stripped) is None
         and not stripped.lower().startswith("vault:")
     )
 
