@@ -568,6 +568,15 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         # The screen's marks, each found thousands of times, none a value:
         # each mark's proof runs once, not once per place it is found.
         "screen marks, no value": _fill("AC sk auth LOGIN sess -us :AA -x 'pw "),
+        # The ninth round: directives and device keys on one long line, corner
+        # brackets never closed, names read back from a delimiter, code as values.
+        "directives on one line": _fill("auth_pass Abc123! "),
+        "device keys, no AAA line": _fill("x key Abc123! "),
+        "corner brackets, open": _fill("\u30d1\u30b9\u30ef\u30fc\u30c9\u300cabc "),
+        "token names, no value": _fill("api_key= "),
+        "code as values": _fill("token = os.environ[x] "),
+        "Discord-shaped words": _fill("MTA4NzQ5ODY1MjE0MzY0NjYzNA.GxYz "),
+        "%2B runs": _fill("%2B1%2B"),
     }
 
 

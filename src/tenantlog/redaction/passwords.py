@@ -643,8 +643,17 @@ def _device_value(text: str, position: int) -> tuple[int, int] | None:
 _DIRECTIVE_VALUE = re.compile(r"(?:\"[^\"\n]+\"|'[^'\n]+'|[^\s;\"']+);?[ \t]*(?:\r?\n|\Z)")
 
 
+#: How far back a directive's or a device's line may start: a text of many
+#: names on one line must not be read back to its start for each.
+_LINE_WINDOW = 256
+
+
 def _line_start(text: str, position: int) -> int:
-    return max(text.rfind("\n", 0, position), text.rfind("\r", 0, position)) + 1
+    """Where the line holding ``position`` starts, looked for no further back than
+    ``_LINE_WINDOW`` (past it, the window's start, which no line starts on)."""
+    low = max(0, position - _LINE_WINDOW)
+    found = max(text.rfind("\n", low, position), text.rfind("\r", low, position))
+    return low if found == -1 else found + 1
 
 
 def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | None:
@@ -657,8 +666,11 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
     state ("Password expired") is a sentence after all.
     """
     key_start = _key_start(text, start)
+    line_start = _line_start(text, key_start)
+    if line_start and text[line_start - 1] not in "\n\r":
+        return None  # the line starts further back than a directive's would
     # FortiOS writes "set" first: 'set psksecret "…"'.
-    if text[_line_start(text, key_start) : key_start].strip(" \t") not in ("", "set"):
+    if text[line_start:key_start].strip(" \t") not in ("", "set"):
         return None
     if not _DIRECTIVE_VALUE.match(text, position):
         return None
@@ -792,7 +804,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None
         return position, value_end
     elif text[position : position + 1] in _CORNER_BRACKETS:
-        closing = text.find(_CORNER_BRACKETS[text[position]], position + 1)
+        closing = text.find(_CORNER_BRACKETS[text[position]], position + 1, position + 256)
         if closing == -1 or closing == position + 1 or is_masked(text[position + 1 : closing]):
             return None
         return position + 1, closing

@@ -52,6 +52,16 @@ def test_redact_handles_costly_shapes(text: str, expected: str) -> None:
     ("text", "expected"),
     [
         ("password=" * 7000, "password=" * 7000),
+        # The ninth round's parsers: directives read back to their line's
+        # start, corner brackets looked for their close, keys as device words.
+        ("auth_pass Abc123! " * 3600, "auth_pass Abc123! " * 3600),
+        ("x key Abc123! " * 4600, "x key Abc123! " * 4600),
+        (
+            "\u30d1\u30b9\u30ef\u30fc\u30c9\u300cabc " * 6000,
+            "\u30d1\u30b9\u30ef\u30fc\u30c9\u300cabc " * 6000,
+        ),
+        ("api_key= " * 7000, "api_key= " * 7000),
+        ("%2B1%2B" * 9000, "%2B1%2B" * 9000),
         ('password="' * 6000, 'password="' * 6000),
         ("secret: " * 8000, "secret: " * 8000),
         ("pass" * 16000, "pass" * 16000),
