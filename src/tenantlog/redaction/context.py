@@ -29,7 +29,7 @@ _PHONE_WORD = (
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
-    r"|(?:ri)?chiam|terugbel|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
+    r"|(?:ri)?chiam|terugbel|gebeld|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
     # Italian "chiamata" (a call), Finnish "soitti" (called), an SMS API's
     # "originator", a call centre's "DNIS" (the number dialled).
     r"|soitt|originator"
@@ -46,7 +46,9 @@ _PHONE_WORD = (
     r"|\u062c\u0648\u0627\u0644|\u0e42\u0e17\u0e23|\u96fb\u8a71|\u7535\u8bdd|\u624b\u673a"
     r"|\u624b\u6a5f|\u643a\u5e2f|\uc804\ud654|\ud734\ub300\ud3f0|\ud578\ub4dc\ud3f0"
     # "contact" in Korean and Japanese: "연락처", "連絡先".
-    r"|\uc5f0\ub77d\ucc98|\u9023\u7d61\u5148)"
+    r"|\uc5f0\ub77d\ucc98|\u9023\u7d61\u5148"
+    # Hindi: "phone" (with and without its nukta), "mobile".
+    r"|\u092b\u093c?\u094b\u0928|\u092e\u094b\u092c\u093e\u0907\u0932)"
 )
 # A gap word may be glued to the phone word by "-" ("Tel.-Nr.") and end a
 # question ("téléphone invalide? valeur=…"); the number may be quoted or in
@@ -55,7 +57,7 @@ _PHONE_WORD = (
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
     r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(]?\s*"
-    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(]?\Z",
+    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<]?\Z",
     re.IGNORECASE,
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
@@ -128,7 +130,9 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 
 _SSN_WORDS = re.compile(
     # "social" alone too, as people say it: "gave her social as 601 23 4417".
-    r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id)\w{0,8}"
+    r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
+    # "ss no.", "SS#", "ss num": the abbreviation with its number's word.
+    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))\w{0,8}"
     # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
     r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
     r"[\"']?\s*[:=#]?\s*[\"']?\s*(?:is\s*)?\Z",
@@ -140,7 +144,9 @@ _SSN_WORDS = re.compile(
 # part of the key, or any part that says version or firmware.
 _VERSION_PARTS = frozenset(
     {"v", "ver", "vsn", "version", "release", "build", "rev", "revision", "firmware", "fw"}
-    | {"os", "sdk", "api"}
+    | {"os", "sdk", "api", "bootloader", "bios", "uefi", "kernel", "microcode", "rom"}
+    # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
+    | {"clause", "section", "paragraph", "chapter", "annex"}
 )
 _VERSION_ANYWHERE = frozenset(
     {"version", "ver", "firmware", "fw"}

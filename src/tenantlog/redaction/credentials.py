@@ -270,13 +270,12 @@ def holds_named_pair(text: str, folded: str) -> bool:
         at = folded.find("sess", at + 4)
     # Each word behind a character its pair must hold: a search for one
     # character costs a quarter of one for a word, and most lines with an
-    # "=" hold no such pair. A "remember…" cookie counts only in a cookie
-    # header, whose "k" the text then holds; a URL's parameters follow its
-    # "?" or "&".
+    # "=" hold no such pair. A "remember…" cookie anywhere (its value decides:
+    # one no person wrote is a session's); a URL's parameters follow its "?" or "&".
     return (
         ("." in folded and "sid=" in folded)
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
-        or ("k" in folded and "remember" in folded)
+        or "remember" in folded
         or (("?" in text or "&" in text) and ("sig=" in text or "code=" in text))
     )
 

@@ -90,16 +90,20 @@ def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
         return (start, end) if validators.card_ok(candidate) else None
     # A trailing group may be a CVV or an unrelated number ("4111 ... 1111 123"):
     # try the whole candidate, then without its last groups. The card patterns
-    # separate groups by one " " or "-"; string methods rather than the regexes
+    # separate groups by one " ", "-" or "."; string methods rather than the regexes
     # of _group_ends, because a log can hold a candidate every five characters.
     stop = len(candidate)
     while stop > 0:
-        digits = candidate[:stop].replace(" ", "").replace("-", "")
+        digits = candidate[:stop].replace(" ", "").replace("-", "").replace(".", "")
         if len(digits) < 13:
             break
         if validators.card_ok(digits):
             return start, start + stop
-        stop = max(candidate.rfind(" ", 0, stop), candidate.rfind("-", 0, stop))
+        stop = max(
+            candidate.rfind(" ", 0, stop),
+            candidate.rfind("-", 0, stop),
+            candidate.rfind(".", 0, stop),
+        )
     return None
 
 
@@ -176,7 +180,8 @@ _NATIONAL_DIGITS = range(8, 14)
 def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     # A national number has no country code, so only a phone word says it is
     # one; "00" is the international prefix of most countries ("0033 1 ..."),
-    # checked like "+". Trailing groups that make it too long are left out.
+    # and "011" North America's, checked like "+". Trailing groups that make
+    # it too long are left out.
     if not _says_phone(text, start, end):
         return None
     paren = text[start] == "("
@@ -188,6 +193,13 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
         if digits.startswith("00") and not paren:
             if len(digits) >= 9 and numbering.possible_number(digits[2:]):
                 return start, stop
+        elif (
+            digits.startswith("011")
+            and not paren
+            and len(digits) >= 10
+            and numbering.possible_number(digits[3:])
+        ):
+            return start, stop  # North America's international prefix: "011 44 20 …"
         elif len(digits) in _NATIONAL_DIGITS:
             return start, stop
         if len(digits) < _NATIONAL_DIGITS[0]:
@@ -235,6 +247,8 @@ def _check_ssn_by_word(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Digit groups without a trunk prefix are a phone only after a phone word.
+    if text[start] == "0":
+        return _check_national(text, start, end)  # with a trunk, or "00"/"011" first
     if not _says_phone(text, start, end):
         return None
     return (
@@ -358,10 +372,10 @@ _AFTER_3_DIGITS = "|".join(
         r"\." + _ipv4_rest("ipv4_3"),
         # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-digit
         # Visa 4-3-3-3, 14-digit Diners 4-4-4-2, 13-19 plain.
-        r"[0-9](?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?(?:[0-9]{4}(?:[ \-]?[0-9]{1,3})?|[0-9]{2})"
+        r"[0-9](?:(?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?(?:[0-9]{4}(?:[ \-]?[0-9]{1,3})?|[0-9]{2})"
         r"|[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{3})"
-        + _CARD_END
-        + "(?P<card_groups>)"
+        # ... and 4-4-4-4 with dots, as OCR reads a card's front.
+        r"|\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}(?![0-9.]))" + _CARD_END + "(?P<card_groups>)"
         r"|[0-9]{9,15}" + _CARD_END + "(?P<card_plain>)"
         # Bare ten-digit phones and nine-digit SSNs count only after a word
         # saying so: otherwise they are byte counts and ids.

@@ -30,6 +30,17 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (36, 36, frozenset({14, 16})),  # Diners Club
     (38, 39, frozenset({14, 16})),  # Diners Club
     (2200, 2204, frozenset({16, 17, 18, 19})),  # Mir
+    (606282, 606282, frozenset({16})),  # Hipercard
+    (3841, 3841, frozenset({16, 19})),  # Hipercard
+    (5067, 5067, frozenset({16})),  # Elo
+    (509, 509, frozenset({16})),  # Elo
+    (6277, 6277, frozenset({16})),  # Elo
+    (6362, 6363, frozenset({16})),  # Elo
+    (60, 60, frozenset({16})),  # RuPay
+    (81, 82, frozenset({16})),  # RuPay
+    (508, 508, frozenset({16})),  # RuPay
+    (506099, 506198, frozenset({16, 18, 19})),  # Verve
+    (9792, 9792, frozenset({16})),  # Troy
     # Maestro's own ranges, 12 to 19 digits (the scan finds 13 and more).
     (5018, 5018, frozenset(range(12, 20))),
     (5020, 5020, frozenset(range(12, 20))),

@@ -82,6 +82,8 @@ def test_password_in_each_syntax_is_removed_whole(
         assume("pass" not in value.lower() and "pw" not in value.lower())
         assume("psk" not in value.lower())
         assume("secret" not in value.lower() and "key" not in value.lower())
+    # (a secret that comes again as a word around it is removed there too)
+    assume(value not in before + after)
     text = before + syntax.format(value) + after
     # WHEN redacted
     result = _TYPED.redact_counted(text)
