@@ -92,8 +92,8 @@ def _secret(
         return None  # a value replaced already
     if argument and _is_next_flag(text, span[0]):
         return None
-    if _REFERENCE.match(text, span[0], span[1]):
-        return None
+    if _REFERENCE.match(text, span[0], span[1]) or is_masked(text[span[0] : span[1]]):
+        return None  # a reference, or a mask: 'echo "***" | docker login --password-stdin'
     return span
 
 

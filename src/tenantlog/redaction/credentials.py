@@ -75,11 +75,15 @@ _WORDS_OF_A_NAME = re.compile(r"[a-z_\-]+")
 _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 # Terraform's references ("var.db_password", "data.vault_generic_secret.x"),
 # and the path of a file of keys or settings ("/etc/nginx/tls/site.key",
-# "/etc/redis/redis.conf"); a password may start with "/" ("MYSQL_PWD=/x/pw").
+# "/etc/redis/redis.conf"); a password may start with "/" ("MYSQL_PWD=/x/pw"),
+# seldom with three parts of a path.
 _REFERENCE = re.compile(
     r"(?:var|local|data|module|each)\.[A-Za-z_][\w.\-\[\]\"']*"
-    r"|(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
+    r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
     r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env)"
+    # ... or of three parts or more, whatever its name ("/home/ci/.ssh/id_rsa",
+    # systemd's "LoadCredential=db-password:/etc/credstore/db-password").
+    r"|(?:[\w\-]+:)?(?:~|/[\w.\-]+)/[\w.\-]+/[\w.\-]+(?:/[\w.\-]+)*"
 )
 
 
@@ -110,6 +114,13 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
     return _value_after(text, start, end, scheme_length)
 
 
+def _check_named_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A credential after a scheme that is a word of prose but in the header."""
+    if "authorization" not in text[max(0, start - _HEADER_WINDOW) : start].lower():
+        return None
+    return _value_after(text, start, end, len("ApiKey"))  # "Splunk" is as long
+
+
 _NEXT_PAIR = re.compile(r"[ \t]+[a-z_]{2,32}=")
 
 
@@ -131,6 +142,8 @@ BRANCHES = (
     # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"[Bb](?i:earer|asic|ot)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
+    # Elasticsearch's "ApiKey" and Splunk HEC's "Splunk" schemes, after the header's name.
+    r"(?:ApiKey|Splunk)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme_named>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
     # every word that starts with one).
@@ -144,6 +157,7 @@ KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),
     "tenantlog_key": Kind("token", "TOKEN"),
     "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
+    "auth_scheme_named": Kind("token", "TOKEN", _check_named_scheme),
     "auth_token_hex": Kind("token", "TOKEN", _check_token_scheme),
     "auth_token_title": Kind("token", "TOKEN", _check_token_scheme),
 }

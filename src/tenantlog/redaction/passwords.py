@@ -97,14 +97,17 @@ _UNQUOTED_END = re.compile(
 # "$(DB_PASSWORD)", an upper-case shell variable "$DB_PASS", templates
 # ("{{ vault_smtp_password }}", GitHub's "${{ secrets.X }}"), Vault and AWS
 # Secrets Manager paths; masks a framework wrote ("[FILTERED]", "(sensitive value)").
+# A format string's replacement field: "{password}", "{0}", "{password!r}", "{pw:>8}".
+_FORMAT_FIELD = r"\{(?:[A-Za-z_][\w.]*|[0-9]*)(?:![rsa])?(?::[^{}]*)?\}"
 _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     + "|"
     + SHOWN_TAIL
     + r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
     # Placeholders of printf, SQL's bind parameters, format strings: "%s", "$1", "{password}".
-    r"|(?-i:%[sdvqr])|\$[0-9]{1,2}|\{[A-Za-z_][\w.]*\}"
-    r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
+    r"|(?-i:%[sdvqr])|\$[0-9]{1,2}|\?|"
+    + _FORMAT_FIELD
+    + r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
     r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include))\Z",
@@ -120,6 +123,7 @@ _HASHED_LITERAL = re.compile(
     re.IGNORECASE,
 )
 #: ODBC's braced value, which may hold ";": "PWD={Rep0rt;ing};" (no JSON object).
+_FORMAT_FIELD_AT = re.compile(_FORMAT_FIELD + r"(?![^\s\"',;)])")
 _BRACED = re.compile(r"\{(?P<value>(?:[^{}\"':\n]|\}\})+)\}(?=[;\s\"']|\Z)")
 #: An expression that reads the value in code: a name (dotted), then "()" or a
 #: quoted argument or subscript ("getpass()", "os.environ['password']");
@@ -212,6 +216,8 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
                 return None  # also a placeholder: "[REDACTED:SECRET]"
             return bracketed.span("value")
         if first == "{":
+            if _FORMAT_FIELD_AT.match(text, value_start):
+                return None  # a format string's field: f"password={password!r}"
             braced = _BRACED.match(text, value_start)  # ODBC's "PWD={pa;ss}"
             return None if braced is None else braced.span("value")
         if first in "[(<":  # a structure, not a value (and never a placeholder)
@@ -353,6 +359,9 @@ _MESSAGE_WORDS = frozenset(
 )  # fmt: skip
 
 
+_NSSWITCH_SOURCES = frozenset({"files", "compat", "db", "nis", "nisplus", "sss", "systemd", "ldap"})
+
+
 def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[int, int]) -> bool:
     """Names that say something else with their value, found by the value:
     ``PWD=/srv/app`` (the shell's working directory), ``PASS: test_login`` and
@@ -365,6 +374,8 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
     alone = text[start - 1 : start] not in ("_", ".", "-")  # not "MYSQL_PWD", "DB_PASS"
     if folded == "pwd" and alone and value[:1] in ("/", "~"):
         return True
+    if folded == "passwd" and separator == ":" and value in _NSSWITCH_SOURCES:
+        return True  # nsswitch.conf: "passwd:  files systemd"
     if value.isdigit() and text.startswith(" bytes", span[1]):
         return True  # "kubectl describe secret": "password:  16 bytes"
     if folded == "pass" and alone and separator == ":":
@@ -689,9 +700,13 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
     span = _named_value(text, start, end)
-    if span is None or is_reference(text, *span) or "://" in text[span[0] : span[1]]:
+    if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
         return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
     return span
+
+
+#: A URL with a user and a password, whose password ``URL_SCAN`` takes.
+_URL_WITH_LOGIN = re.compile(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@")
 
 
 def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:

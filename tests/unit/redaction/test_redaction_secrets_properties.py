@@ -46,8 +46,8 @@ def _plausible(value: str) -> bool:
         and not (stripped.startswith("${") and stripped.endswith("}"))
         # references: an upper-case shell variable, Kubernetes' "$(VAR)", a template
         and re.fullmatch(r"\$[A-Z_][A-Z0-9_]*|\$\(\w+\)|\$?\{\{.*\}\}", stripped) is None
-        # placeholders: printf's "%s", SQL's "$1", a format string's "{password}"
-        and re.fullmatch(r"%[sdvqr]|\$[0-9]{1,2}|\{[A-Za-z_][\w.]*\}", stripped) is None
+        # placeholders: printf's "%s", SQL's "$1" and "?", a format string's "{password}"
+        and re.fullmatch(r"%[sdvqr]|\$[0-9]{1,2}|\?", stripped) is None
         and not stripped.lower().startswith("vault:")
     )
 
@@ -84,6 +84,8 @@ def test_password_in_each_syntax_is_removed_whole(
         assume("secret" not in value.lower() and "key" not in value.lower())
     # (a secret that comes again as a word around it is removed there too)
     assume(value not in before + after)
+    # (a URL with a login as the value gives its password to the URL's rule)
+    assume(re.match(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@", value) is None)
     text = before + syntax.format(value) + after
     # WHEN redacted
     result = _TYPED.redact_counted(text)
