@@ -11,7 +11,7 @@
 3. Parts: on the short lines with digits or words and no value, µs per line
    of the plan that picks a line's scans and of the combined scan's search,
    and of that search with the prefixed API keys as branches (as before they
-   had a scan of their own), in the same run.
+   had a scan of their own) and with no branch behind its lead, in the same run.
 4. Scaling: the log of issue 8 (``555-0199 a@b.co 10.0.0.1`` repeated 650
    to 5,200 times, three matches per repeat). Overlap resolution as it was
    (every span compared with every kept one) and as it is, on the same
@@ -355,7 +355,8 @@ def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
     """µs per line of the redactor's two steps on short lines with digits or words and
     no value (most lines to scan): the plan (``screen.Plan.scans_for``) and the
     combined scan's search, next to that search with the prefixed API keys as its
-    branches, as they were before they had a scan of their own. Best of the rounds.
+    branches, as they were before they had a scan of their own, and its lead with
+    no branch behind it (the floor of any pattern started that way). Best of the rounds.
     """
     lines = make_short_lines(count, seed, pii_share)
     corpus = [line for line in lines if _NO_START.search(line) and redact(line) == line]
@@ -380,11 +381,18 @@ def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
         ),
         enabled,
     )
+    # The combined scan's lead with no branch behind it: what ``re`` pays to
+    # stop at every delimiter followed by a value's first character.
+    # (Built as ``engine.compile_scan`` builds a led scan's search.)
+    lead_alone_search = re.compile(
+        f"{COMBINED.lead}(?=[{COMBINED.starts}])(?!)", COMBINED.flags
+    ).search
     assert combined is not None and with_keys is not None
     steps: dict[str, Callable[[str], object]] = {
         "the plan (Plan.scans_for)": plan.scans_for,
         "combined scan, search": lambda text: combined.search(text, 0),
         "... with the prefixed keys in it": lambda text: with_keys.search(text, 0),
+        "... its lead alone, no branch": lambda text: lead_alone_search(text, 0),
     }
     print(f"short lines with digits or words and no value: {len(corpus):,}, rounds: {rounds}")
     for name, step in steps.items():

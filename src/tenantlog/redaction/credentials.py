@@ -94,15 +94,20 @@ def is_reference(text: str, start: int, end: int) -> bool:
     return _REFERENCE.fullmatch(text, start, end) is not None
 
 
-#: How far back a "Bot" scheme's header name may be: "Authorization: Bot …".
+#: How far back a scheme's header name may be: "Authorization: Bot …".
 _HEADER_WINDOW = 24
+
+
+def _after_authorization_header(text: str, start: int) -> bool:
+    """Whether an ``Authorization`` header's name comes just before ``start``."""
+    return "authorization" in text[max(0, start - _HEADER_WINDOW) : start].lower()
 
 
 def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
     second = text[start + 1]
     if second in "oO":
         # Discord's "Bot" scheme, a word of prose but for the header before it.
-        if "authorization" not in text[max(0, start - _HEADER_WINDOW) : start].lower():
+        if not _after_authorization_header(text, start):
             return None
         scheme_length = len("bot")
     else:
@@ -116,7 +121,7 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 def _check_named_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A credential after a scheme that is a word of prose but in the header."""
-    if "authorization" not in text[max(0, start - _HEADER_WINDOW) : start].lower():
+    if not _after_authorization_header(text, start):
         return None
     return _value_after(text, start, end, len("ApiKey"))  # "Splunk" is as long
 
@@ -323,6 +328,11 @@ _OTHER_LANGUAGE_NAMES = (
 )
 
 
+#: Secrets' names of configuration files and devices that hold no other
+#: name's word: Redis's "masterauth", SSSD's "authtok", SNMP's "community".
+DIRECTIVE_NAME_WORDS = ("masterauth", "authtok", "community")
+
+
 #: Words for "password" in other languages, written in ASCII: Portuguese,
 #: Dutch, Turkish, Romanian, French, German, Finnish, Czech and Slovak,
 #: Croatian and Serbian, Slovene, Danish, Spanish without its "ñ" and its
@@ -359,7 +369,7 @@ SECRET_NAME_WORDS = (
     "identified",
     "credential",
     "signature=",
-    *("masterauth", "authtok", "community"),
+    *DIRECTIVE_NAME_WORDS,
     *_OTHER_LANGUAGE_NAMES,
     *PASSWORD_WORDS_ASCII,
 )

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from tenantlog.redaction import validators
 from tenantlog.redaction.addresses import login_start, may_hold_email
 from tenantlog.redaction.credentials import (
+    DIRECTIVE_NAME_WORDS,
     PASSWORD_WORDS_ASCII,
     SHOWN_TAIL,
     is_reference,
@@ -643,7 +644,8 @@ _DEVICE_VALUE_LEAD = re.compile(
 
 def _device_value(text: str, position: int) -> tuple[int, int] | None:
     """A network device's key after its name: a configuration holds no prose."""
-    span = value_span(text, _DEVICE_VALUE_LEAD.match(text, position).end())  # type: ignore[union-attr]
+    lead = _DEVICE_VALUE_LEAD.match(text, position)
+    span = value_span(text, position if lead is None else lead.end())
     if span is None or is_masked(text[span[0] : span[1]]):
         return None
     return span
@@ -859,11 +861,12 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
 # Every match of the names' pattern starts on one of these words (in any
 # case): "pass" (password, passwd, passphrase; "requirepass" looks back for
 # "require"), "pw" (pwd), "psk", "secret", "key" (of "private_key" and the
-# like: its alternative starts on "key" and looks back for the rest) and
-# "identified".
+# like: its alternative starts on "key" and looks back for the rest),
+# "identified", "credential", the directives' and devices' own names
+# (``credentials.DIRECTIVE_NAME_WORDS``) and other languages' in ASCII.
 _NAME_WORDS = (
     *("pass", "pw", "psk", "secret", "key", "identified", "credential"),
-    *("masterauth", "authtok", "community"),
+    *DIRECTIVE_NAME_WORDS,
     *PASSWORD_WORDS_ASCII,
 )
 # Texts up to this long are searched afresh on each call (see below).
@@ -950,11 +953,6 @@ def _word_search(words: tuple[str, ...], pattern: re.Pattern[str]) -> Search:
 # secret: password=x" or "secret: jwt_secret: x": not the value.
 _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASCII | re.IGNORECASE)
 
-# The separators ``_check_named`` accepts, as look-aheads after the name, so
-# that a name in prose ("password reset requested") is turned away by the
-# regex: ":" or "=" (also after the key's closing quote; ":=", "=>") or ">"
-# (XML); a quote after spaces; after spaces, a flag's value, where the name
-# follows a "-" ("--password x", "--db-password x").
 #: The names of network devices' keys; what follows is a value, whatever it looks like.
 _DEVICE_NAME = (
     r"(?<=isakmp[ \t])key|(?<=pre-shared-)key|(?<=authentication-)key"
@@ -966,6 +964,11 @@ _NAMED_KEY = re.compile(_NAME, re.ASCII | re.IGNORECASE)
 #: Cisco's "tacacs-server host 10.1.1.5 key …", "radius-server host … key 7 …".
 _AAA_LINE = re.compile(r"[ \t]*(?:tacacs|radius)(?:-server)?[ \t]", re.IGNORECASE)
 
+# The separators ``_check_named`` accepts, as look-aheads after the name, so
+# that a name in prose ("password reset requested") is turned away by the
+# regex: ":" or "=" (also after the key's closing quote; ":=", "=>") or ">"
+# (XML); a quote after spaces; after spaces, a flag's value, where the name
+# follows a "-" ("--password x", "--db-password x").
 _SEPARATED = (
     # The name once, then what may follow it: matched again for each form,
     # the name's alternation cost a short line with "password" in it 10 µs.

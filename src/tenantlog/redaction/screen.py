@@ -33,7 +33,8 @@ of marks is complete:
 * email: the scan starts on ``@`` or ``%40``.
 * aws_key: ``AKIA`` or ``ASIA``, case-sensitive.
 * token: ``eyJ`` (JWT), ``tlk_`` (tenantlog's keys), ``bearer``/``basic``
-  (ASCII case-insensitive), ``authorization`` (before the scheme ``Bot``),
+  (ASCII case-insensitive), ``authorization`` (before the schemes ``Bot``,
+  ``ApiKey`` and ``Splunk``),
   and the parameter names, matched with Unicode
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
@@ -175,7 +176,7 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
         ("eyJ", _written("eyJ")),
         ("tlk_", _written("tlk_")),
         *((word, None) for word in ("bearer", "basic", "token", "key", "secret", "signature=")),
-        # Discord's "Bot" scheme, only after the header's name.
+        # The schemes "Bot", "ApiKey" and "Splunk", only after the header's name.
         ("authorization", None),
         # Found by the secret names' scans only when they are a pair's name.
         *((word, _named_pair) for word in NAMED_PAIR_WORDS),
