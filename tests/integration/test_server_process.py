@@ -67,3 +67,20 @@ def test_a_port_chosen_and_taken_meanwhile_is_replaced_by_another(
         assert httpx.get(f"{running.url}/healthz").json()["status"] == "ok"
         with socket.create_connection(("127.0.0.1", running.port)):
             pass
+
+
+def test_ports_are_never_handed_out_twice_in_a_run_nor_by_two_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One worker: each port at most once, all from its own block, below bind(0)'s range.
+    handed_out = [server.free_port() for _ in range(200)]
+    assert len(set(handed_out)) == len(handed_out)
+    assert all(port in server._BLOCK for port in handed_out)
+    # Two workers of one run: blocks that do not meet.
+    blocks = []
+    for worker in ("gw0", "gw1", "gw7"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "8")
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        blocks.append(set(server._port_block()))
+    assert all(blocks) and not (blocks[0] & blocks[1] or blocks[1] & blocks[2])
+    assert max(max(block) for block in blocks) < server._ephemeral_start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,12 +17,53 @@ from types import TracebackType
 import httpx
 import psutil
 
+#: Test servers' ports come from below the kernel's ephemeral range (where ``bind(0)``
+#: and outgoing connections get theirs), each xdist worker from a block of its own.
+_FIRST_PORT = 10_000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _ephemeral_start() -> int:
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
+def _port_block() -> range:
+    """This worker's own ports: no other worker of the run draws from them."""
+    ephemeral_start = _ephemeral_start()
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    size = (ephemeral_start - _FIRST_PORT) // max(workers, 1)
+    start = _FIRST_PORT + worker * size
+    return range(start, start + size)
+
+
+_BLOCK = _port_block()
+# From a random place in the block: two test runs on one machine then rarely meet.
+_START = random.randrange(len(_BLOCK)) if _BLOCK else 0
+_next_in_block = itertools.chain(_BLOCK[_START:], _BLOCK[:_START])
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A loopback port free now that no other server of this test run is given.
+
+    ``bind(0)`` alone let two xdist workers draw the same port one after the other, so
+    a test could reach another worker's server that had taken the port its own gave
+    up; here each worker walks its own block once, never handing a port out twice.
+    """
+    for port in _next_in_block:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # another program of this machine holds it
+            return port
+    with socket.socket() as sock:  # block used up (or no room below the ephemeral range)
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        chosen: int = sock.getsockname()[1]
+        return chosen
 
 
 #: What uvicorn logs when it cannot bind its port.
