@@ -317,6 +317,7 @@ def may_hold_command_argument(text: str) -> bool:
         or "rabbitmqctl" in text
         or may_hold_login_call(text)
         or "net use" in text.casefold()
+        or (" /" in text and may_hold_windows_switch(text))
     )
 
 
@@ -346,10 +347,32 @@ _ARGUMENTS = re.compile(
     # Windows: "net user name pw [/add]", "net use [X:] \\host\share pw [/user:name]".
     r"|(?<![\w\-.])(?:net|NET)[ \t]+(?:(?:user|USER)"
     + _WORD
-    + r"|(?:use|USE)(?:[ \t]+[A-Za-z]:)?[ \t]+\\\\\S+)"
-    r"(?P<net>" + _WORD + ")",
+    + r"|(?:use|USE)(?:[ \t]+[A-Za-z]:)?[ \t]+\\\\\S+(?:[ \t]+/(?:user|USER|u|U):\S+)?)"
+    r"(?P<net>" + _WORD + ")"
+    # Windows' switches: xfreerdp's "/p:x", schtasks' "/p x" and "/rp x" (after a user's
+    # switch, ``_WINDOWS_USER``), netdom's "/PasswordD:x" and "/PasswordO:x".
+    r"|(?<![^ \t])/(?P<switch>[Pp](?:assword[DdOo])?|[Rr][Pp])(?:[ \t]+|:)"
+    r"(?P<windows>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)",
     re.ASCII,
 )
+#: Where the password's switch is one letter, a user's switch comes first: "/u:bob",
+#: "/u bob", "/user:CORP\bob", schtasks' "/ru CORP\svc".
+_WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]")
+#: Windows' switches of a password, as they stand after a blank (case-folded).
+WINDOWS_SWITCHES = (" /p", " /rp")
+_WINDOWS_SWITCH = re.compile(r"[ \t]/(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)[^\s])")
+
+
+def may_hold_windows_switch(text: str) -> bool:
+    """A password's switch, with a user's before it where it is one letter: "/p" and
+    "/rp" stand in many paths ("GET /products")."""
+    found = _WINDOWS_SWITCH.search(text)
+    if found is None:
+        return False
+    named = found.group()[3:4] in ("a", "A")  # "/PasswordD:", not "/p:"
+    return named or _WINDOWS_USER.search(text) is not None
+
+
 #: An IMAP command's tag before "LOGIN": "a001", "A12", "1" (not SMTP's "AUTH LOGIN").
 _IMAP_TAG = re.compile(r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z")
 
@@ -361,6 +384,7 @@ _SASL_MECHANISMS = frozenset(
     {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}
 )
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+_ESCAPED_BREAK = re.compile(r"(?:\\r)?(?:\\n)?\Z")
 
 
 def _looks_like_secret_word(value: str) -> bool:
@@ -394,7 +418,11 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         span = _unquoted(text, offset + last[0], offset + last[1])
         mechanism = text[offset + first[0] : offset + first[1]].strip(" \t\"'").upper()
         if mechanism in _SASL_MECHANISMS:
-            # SMTP's and IMAP's "AUTH PLAIN <base64>": the credential, if given with it.
+            # SMTP's and IMAP's "AUTH PLAIN <base64>": the credential, if given with it
+            # (a debug print may end it with its line break escaped: "…=\\r\\n").
+            escaped = _ESCAPED_BREAK.search(text, *span)
+            if len(words) > 1 and escaped is not None:
+                span = (span[0], escaped.start())
             if len(words) == 1 or _BASE64.fullmatch(text, *span) is None:
                 return None
         elif text.startswith("[REDACTED", span[0]):
@@ -406,6 +434,13 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             span = _unquoted(text, offset + first[0], offset + first[1])
     else:
         if group == "imap" and _IMAP_TAG.search(text, max(0, start - 16), start) is None:
+            return None
+        # "/p" and "/rp" mean a password only after a user's switch ("cd /p x" does not).
+        if (
+            group == "windows"
+            and len(match.group("switch")) < len("PasswordD")
+            and _WINDOWS_USER.search(text, max(0, start - _COMMAND_WINDOW), start) is None
+        ):
             return None
         span = _unquoted(text, *match.span(group or ""))
         if group in ("call", "connect"):
@@ -429,7 +464,7 @@ ARGUMENT_SCAN = Scan(
     searcher=word_searcher(
         (
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
-            *("pdo(", "mysqli(", "getconnection("),
+            *("pdo(", "mysqli(", "getconnection(", "/p", "/rp"),
         )
     ),
 )

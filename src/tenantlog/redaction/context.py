@@ -8,6 +8,7 @@ checks run on candidates only, over a short window before them.
 
 from __future__ import annotations
 
+import csv
 import re
 
 _WINDOW = 48
@@ -25,7 +26,7 @@ _PHONE_WORD = (
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
     # "rappel" and "Rückruf" (a call back); SMPP's addresses.
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
-    r"|(?:dest|source)_addr"
+    r"|(?:dest|dst|destination|src|source)_addr|wa_id"
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
@@ -297,6 +298,8 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 if first == -1:
                     return False
             return says_phone(text, first, chained=False)
+    if chained and _in_phone_column(text, start):
+        return True
     if chained and _ends_with_label(before):
         # A second number under a label of its own: "cell: 082 123 4567  work: 021 …".
         labelled = _LABELLED.search(text, max(0, start - _LABELLED_WINDOW), start)
@@ -308,6 +311,54 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                     return False
             return says_phone(text, first, chained=False)
     return False
+
+
+#: A column's name that says phone: "phone", "mobile_no", "Telefon", "contact number".
+_PHONE_COLUMN = re.compile(r"[\w .\-]{0,32}?" + _PHONE_WORD, re.IGNORECASE)
+#: How far back a row may start, or an INSERT's "VALUES", before a number.
+_COLUMN_WINDOW = 1024
+_SQL_COLUMNS = re.compile(r"\(([^()]{1,800})\)[ \t]*\Z")
+_CSV_DELIMITERS = ",;\t|"
+
+
+def _field_index(row: str, delimiter: str, quote: str) -> int:
+    """Which field of a row (its text up to the number) the number is in."""
+    fields = next(csv.reader([row], delimiter=delimiter, quotechar=quote), [""])
+    return len(fields) - 1
+
+
+def _names_phone(columns: list[str], index: int) -> bool:
+    if not 0 <= index < len(columns):
+        return False
+    name = columns[index].strip().strip("\"'`[]")
+    return len(name) <= 40 and _PHONE_COLUMN.match(name) is not None
+
+
+def _in_phone_column(text: str, start: int) -> bool:
+    """Whether the number is a field under a phone column's name: a CSV row below its
+    header (the text's first line), or a value of SQL's "INSERT INTO t (…, phone, …)
+    VALUES (…)". Logs dump customer records so, the phone word far from the number."""
+    low = max(0, start - _COLUMN_WINDOW)
+    line_start = text.rfind("\n", low, start) + 1
+    header_end = text.find("\n", 0, _COLUMN_WINDOW)
+    if line_start > 0 and header_end != -1:
+        header = text[:header_end]
+        delimiter = max(_CSV_DELIMITERS, key=header.count)
+        if header.count(delimiter) and text.count(delimiter, line_start, start):
+            index = _field_index(text[line_start:start], delimiter, '"')
+            columns = next(csv.reader([header], delimiter=delimiter), [])
+            if _names_phone(columns, index):
+                return True
+    values = text[low:start].lower().rfind("values")
+    if values == -1:
+        return False
+    values += low
+    listed = _SQL_COLUMNS.search(text, max(0, values - 810), values)
+    opening = text.rfind("(", values, start)
+    if listed is None or opening == -1:
+        return False
+    columns = listed.group(1).split(",")
+    return _names_phone(columns, _field_index(text[opening + 1 : start], ",", "'"))
 
 
 def says_ssn(text: str, start: int) -> bool:

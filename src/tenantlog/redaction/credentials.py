@@ -397,14 +397,15 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
         if attribute is None or not _names_secret(text, *attribute.span("name")):
-            bare = _BARE_KEY.search(text, max(0, name_end - 8), name_end)
+            bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
             if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
                 return None
     return _value_after(text, start, end, 1)
 
 
-#: A name that is "key" alone: its value is a secret only if it looks random.
-_BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?key[\"']?[ \t]?\Z", re.IGNORECASE)
+#: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages):
+#: its value is a secret only if it looks random.
+_BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?(?:routing[_\-]?)?key[\"']?[ \t]?\Z", re.IGNORECASE)
 #: The least length of a random value under a bare "key".
 _RANDOM_LENGTH = 20
 

@@ -31,7 +31,7 @@ whatever the parameter or header around them:
   Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``;
 * Alibaba Cloud ``LTAI`` key ids, Tencent Cloud ``AKID``, Mercado Pago
   ``APP_USR-``, Xendit ``xnd_production_``/``xnd_development_``, Dropbox
-  ``sl.``;
+  ``sl.``, Fly.io ``fm2_`` (after ``FlyV1``), Salesforce's ``00D…!…`` sessions;
 * HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
@@ -145,6 +145,10 @@ BRANCHES = (
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     r"ya29\.[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
+    # Fly.io's macaroon tokens ("FlyV1 fm2_…,fm2_…": the scheme stays).
+    r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
+    # Salesforce's session ids and access tokens: the org's id ("00D…"), "!", the session.
+    r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{40,}+(?P<key_salesforce>)",
 )
 
 
@@ -275,6 +279,8 @@ _GROUPS = (
     "key_mercadopago",
     "key_dropbox",
     "key_alibaba",
+    "key_fly",
+    "key_salesforce",
 )
 KINDS = {group: Kind("secrets", "TOKEN", _check_key) for group in _GROUPS}
 KINDS["key_telegram"] = Kind("secrets", "TOKEN", _check_telegram)
@@ -337,7 +343,7 @@ KEY_MARKS = (
     *("dop_v1_", "doo_v1_", "dor_v1_", "dapi", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct."),
     *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_", "discord.com/api", "discordapp.com/api"),
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
-    *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_"),
+    *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_", "fm1", "fm2"),
 )
 
 
@@ -345,6 +351,7 @@ KEY_MARKS = (
 #: "path"), each with the test that the key's start is there.
 TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.").search),
+    ("00d", re.compile(r"00D[A-Za-z0-9]{12,15}!").search),
 )
 
 
@@ -394,7 +401,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="ACGHLNPSbdghlnprswxy",
+    starts="0ACGHLNPSbdfghlnprswxy",
     trigger=may_hold_prefixed_key,
 )
 

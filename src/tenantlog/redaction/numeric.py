@@ -144,7 +144,16 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
         ok = len(digits) == 10 or (len(digits) == 7 and digits[0] >= "2")
     if ok and len(digits) >= 10 and not ("-" in candidate or "." in candidate or "(" in candidate):
         ok = _nanp_plan_ok(digits[-10:])
+    if ok and len(digits) == 7 and _NUMBERED.search(text, max(0, start - 12), start):
+        # A record's number: "Kundennr. 300-1182", "ref no. 555-0199", unless a phone's.
+        ok = context.says_phone(text, start, end)
     return (start, end) if ok else None
+
+
+#: A word that numbers a record just before a number: "Kundennr.", "Ticket-Nr:", "ref no.".
+_NUMBERED = re.compile(
+    r"(?:nr|nummer|number|num)\.?[ \t]*[:#]?[ \t]*\Z|no\.[ \t]*\Z", re.IGNORECASE
+)
 
 
 def _check_paren_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -489,7 +498,8 @@ KINDS: dict[str, Kind] = {
     "phone_grouped_dash": _GROUPED_PHONE,
     "phone_grouped_5": _GROUPED_PHONE,
     "phone_trunk_8": Kind("phone", "PHONE", _check_trunk_8),
-    "phone_bare_long": _HIDDEN_PHONE,
+    # Twelve digits may also be a Maestro card (the card branches take 13 and more).
+    "phone_bare_long": _CARD,
     "phone_1": _PHONE,
     "phone_national": Kind("phone", "PHONE", _check_national),
     # Groups of four after a first group of four digits: the end of a

@@ -316,12 +316,21 @@ _PROSE_VERBS = (
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
     r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah)"
 )
-_PROSE_GAP = re.compile(
-    r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+"
-    # or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …"
-    r"|(?:[^\s=:]{1,24}[ \t]+){0,3}?[^\s=:]{1,24}[ \t]*[:\uff1a][ \t]*",
-    re.IGNORECASE,
+_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
+# Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
+# MySQL's "temporary password is generated for root@localhost: …", Jenkins'
+# "password to proceed to installation: …" (tried apart from the verbs: "is"
+# and "to" come first there).
+_COLON_GAP_WORDS = 5
+_COLON_GAP = re.compile(
+    rf"(?:[^\s=:]{{1,24}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?"
+    r"[^\s=:\uff1a]{1,24}+[ \t]*[:\uff1a][ \t]*"
 )
+#: Words of a colon's gap that say a digest follows, not the password: "password hash: …".
+_DIGEST_WORDS = re.compile(r"hash|digest|sha|md5|bcrypt|fingerprint|checksum", re.IGNORECASE)
+#: What a program prints as a password it generated: long, letters and digits, no words.
+_GENERATED = re.compile(r"(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9+/_\-]{16,}={0,2}")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}:[0-9]{2}")
 #: A secret key in a sentence or a space-separated configuration: base64.
 _BASE64_KEY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 #: A login before the password, as .netrc and FTP scripts write them: "login bob password x".
@@ -405,6 +414,12 @@ def _looks_like_password(value: str) -> bool:
 
 #: How far back FTP's "USER" may be from its "PASS".
 _FTP_WINDOW = 80
+#: A client's command as a session's log shows it, also without its "USER":
+#: "> PASS x", "--> PASS x", "C: PASS x", "send: PASS x", "[cmd] PASS x".
+_SENT_COMMAND = re.compile(
+    r"(?:^|[\s\]]|ftp)(?:>+|-+>|C:|cmd:|command:|sent:|send:|client:|\[cmd\])[ \t]*\Z",
+    re.IGNORECASE,
+)
 
 
 def _ftp_password(text: str, position: int) -> tuple[int, int] | None:
@@ -419,7 +434,10 @@ def _ftp_password(text: str, position: int) -> tuple[int, int] | None:
 def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, int] | None:
     """A password's name in a sentence, then a word only a password looks like:
     "with password Ftp!Sync2024", "my password is Bluebird1987"."""
-    if text.startswith("PASS", start) and "USER " in text[max(0, start - _FTP_WINDOW) : start]:
+    if text.startswith("PASS", start) and (
+        "USER " in text[max(0, start - _FTP_WINDOW) : start]
+        or _SENT_COMMAND.search(text, max(0, start - 16), start)
+    ):
         return _ftp_password(text, position)
     key_start = _key_start(text, start)
     if key_start and not text[key_start - 1].isspace() and text[key_start - 1] not in _OPENERS:
@@ -433,6 +451,17 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     if name in ("pass", "psk"):
         return None  # a word of its own in prose: "pass 3 tests"
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
+    colon = _COLON_GAP.match(text, position)
+    if colon is not None and not _DIGEST_WORDS.search(text, position, colon.end()):
+        value_start = colon.end()
+        value_end = _word_end(text, value_start)
+        value = text[value_start:value_end]
+        if (
+            not is_masked(value)
+            and not _TIMESTAMP.match(value)
+            and (_looks_like_password(value) or _GENERATED.fullmatch(value))
+        ):
+            return value_start, value_end
     gap = _PROSE_GAP.match(text, position)
     if gap is not None and text[gap.end() : gap.end() + 1] in _QUOTES:
         # A quoted value after the verb: any value with a letter and a digit.
@@ -444,11 +473,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     if gap is not None:
         starts.append(gap.end())
     for value_start in starts:
-        value_end = value_start
-        while value_end < len(text) and not text[value_end].isspace():
-            value_end += 1
-        while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
-            value_end -= 1
+        value_end = _word_end(text, value_start)
         value = text[value_start:value_end]
         if is_masked(value):
             return None
@@ -462,6 +487,16 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         if _looks_like_password(value) and not (secret and len(value) < _PROSE_SECRET_LENGTH):
             return value_start, value_end
     return None
+
+
+def _word_end(text: str, value_start: int) -> int:
+    """Where a word of a sentence ends: at a blank, less the punctuation after it."""
+    value_end = value_start
+    while value_end < len(text) and not text[value_end].isspace():
+        value_end += 1
+    while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
+        value_end -= 1
+    return value_end
 
 
 def _looks_like_quoted_password(value: str) -> bool:
@@ -651,6 +686,28 @@ def _device_value(text: str, position: int) -> tuple[int, int] | None:
     return span
 
 
+#: The Windows registry's string types after a value's name: "reg query" prints
+#: "DefaultPassword    REG_SZ    x", "reg add … /v DefaultPassword /t REG_SZ /d x".
+_REGISTRY_TYPE = re.compile(
+    r"[ \t]+(?:/t[ \t]+)?REG_(?:EXPAND_|MULTI_)?SZ(?:[ \t]+/d)?[ \t]*", re.IGNORECASE
+)
+
+#: Where an unquoted registry value ends: "reg add"'s next switch ("/f"), or its line's end.
+_REGISTRY_END = re.compile(r"[ \t]+/[A-Za-z](?:[ \t]|\Z)|[ \t]*(?:\r?\n|\Z)")
+
+
+def _registry_value(text: str, position: int) -> tuple[int, int] | None:
+    """A registry value: quoted, or the rest of "reg query"'s line (it may hold spaces)."""
+    if position == len(text) or text[position] in "\r\n" or text.startswith("(", position):
+        return None  # none set: "REG_SZ" last, or "(value not set)"
+    if text[position] in _QUOTES:
+        span = value_span(text, position)
+    else:
+        found = _REGISTRY_END.search(text, position)
+        span = (position, len(text) if found is None else found.start())
+    return None if span is None or is_masked(text[span[0] : span[1]]) else span
+
+
 #: The value of a configuration file's directive: one word (or quoted
 #: string) and an optional ";" to the end of the line.
 _DIRECTIVE_VALUE = re.compile(r"(?:\"[^\"\n]+\"|'[^'\n]+'|[^\s;\"']+);?[ \t]*(?:\r?\n|\Z)")
@@ -826,6 +883,9 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None
         return position + 1, closing
     elif position > after_name and position < len(text):
+        registry = _REGISTRY_TYPE.match(text, after_name)
+        if registry is not None:
+            return _registry_value(text, registry.end())
         if _DEVICE_NAMED.match(text, start, end):
             return _device_value(text, position)
         if text[start:end].lower() == "key" and not _NAMED_KEY.match(text, start):
@@ -983,6 +1043,8 @@ _SEPARATED = (
     r"|\([ \t]*\\?[\"']"
     # A command's parameter, unquoted: IBM i's "CHGUSRPRF … PASSWORD(X9PW22)".
     r"|\([^\s()\"',]{4,}\)"
+    # The Windows registry's "DefaultPassword    REG_SZ    x" (``_registry_value``).
+    r"|[ \t]+(?:/t[ \t]+)?REG_(?:EXPAND_|MULTI_)?SZ[ \t]"
     # A configuration file's directive, the value last on its line:
     # keepalived's "auth_pass 1234", BIND's 'secret "…";' (``_directive_value``).
     r"|[ \t]+[^\s;]+;?[ \t]*(?:\r?\n|\Z)"
@@ -999,7 +1061,9 @@ _SEPARATED = (
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
-    + r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,3}?[^\s=:\uff1a]{1,24}+[ \t]*[:\uff1a][ \t]*[^\s]{6}"
+    + r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,"
+    + str(_COLON_GAP_WORDS)
+    + r"}?[^\s=:\uff1a]{1,24}+[ \t]*[:\uff1a][ \t]*[^\s]{6}"
     + r")"
     # A flag's value, where the name follows a "-" ("--password x").
     + rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"

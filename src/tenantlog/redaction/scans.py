@@ -20,6 +20,7 @@ from tenantlog.redaction import (
     credentials,
     iban,
     key_prefixes,
+    labelled_secrets,
     numeric,
     passwords,
 )
@@ -62,6 +63,7 @@ ALL: tuple[Scan, ...] = (
     iban.LOWER_CASE_SCAN,
     key_prefixes.PEM_SCAN,
     key_prefixes.MAILCHIMP_SCAN,
+    labelled_secrets.LABELLED_SCAN,
     passwords.URL_SCAN,
     passwords.LOGIN_SCAN,
     command_lines.FLAG_SCAN,

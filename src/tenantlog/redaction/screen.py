@@ -52,7 +52,10 @@ of marks is complete:
   a name in another language (``credentials.SECRET_NAME_WORDS``); a
   command-line flag a ``-`` after a space, tab or quote
   (``command_lines.FLAG_LEADS``); a command's argument one of
-  ``command_lines.ARGUMENT_MARKS`` as written, or ``net use`` in any case.
+  ``command_lines.ARGUMENT_MARKS`` as written, ``net use`` in any case, or a
+  Windows switch ``/p`` or ``/rp`` after a blank (``command_lines.WINDOWS_SWITCHES``);
+  a secret named by its program's label ``auth``, ``WIFI:``, ``Unseal Key`` or
+  ``Recovery Key`` (``labelled_secrets.LABEL_MARKS``, each with its test).
 * iban: a digit (the combined scan); a compact IBAN in lower case also
   ``iban`` or ``account`` in the case-folded text.
 
@@ -75,8 +78,10 @@ from tenantlog.redaction.command_lines import (
     ARGUMENT_MARKS,
     ARGUMENT_WORDS,
     FLAG_LEADS,
+    WINDOWS_SWITCHES,
     may_hold_command_argument,
     may_hold_flag_password,
+    may_hold_windows_switch,
 )
 from tenantlog.redaction.credentials import (
     NAMED_PAIR_WORDS,
@@ -94,6 +99,7 @@ from tenantlog.redaction.key_prefixes import (
     may_hold_pem,
     may_hold_prefixed_key,
 )
+from tenantlog.redaction.labelled_secrets import LABEL_MARKS, may_hold_labelled_secret
 from tenantlog.redaction.passwords import may_hold_url_password
 
 #: Whether a mark found in the case-folded text holds for the text (given as
@@ -151,8 +157,10 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         (
             *((mark, _written(mark)) for mark in ARGUMENT_MARKS),
             *((word, None) for word in ARGUMENT_WORDS),
+            *((switch, _tested(may_hold_windows_switch)) for switch in WINDOWS_SWITCHES),
         ),
     ),
+    may_hold_labelled_secret: (2048, tuple((mark, _tested(test)) for mark, test in LABEL_MARKS)),
 }
 _IPV6 = _TRIGGER_MARKS[may_hold_ipv6][0]
 
@@ -187,7 +195,11 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
         ("@", _written("@")),
         *((word, None) for word in SECRET_NAME_WORDS),
         *_marks_of(
-            may_hold_command_argument, may_hold_prefixed_key, may_hold_pem, may_hold_flag_password
+            may_hold_command_argument,
+            may_hold_prefixed_key,
+            may_hold_pem,
+            may_hold_flag_password,
+            may_hold_labelled_secret,
         ),
     ),
 }

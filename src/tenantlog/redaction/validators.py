@@ -41,7 +41,7 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (508, 508, frozenset({16})),  # RuPay
     (506099, 506198, frozenset({16, 18, 19})),  # Verve
     (9792, 9792, frozenset({16})),  # Troy
-    # Maestro's own ranges, 12 to 19 digits (the scan finds 13 and more).
+    # Maestro's own ranges, 12 to 19 digits.
     (5018, 5018, frozenset(range(12, 20))),
     (5020, 5020, frozenset(range(12, 20))),
     (5038, 5038, frozenset(range(12, 20))),
