@@ -360,7 +360,9 @@ _ARGUMENTS = re.compile(
 _WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]")
 #: Windows' switches of a password, as they stand after a blank (case-folded).
 WINDOWS_SWITCHES = (" /p", " /rp")
-_WINDOWS_SWITCH = re.compile(r"[ \t]/(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)[^\s])")
+_WINDOWS_SWITCH = re.compile(
+    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)[^\s])"
+)
 
 
 def may_hold_windows_switch(text: str) -> bool:
@@ -369,7 +371,7 @@ def may_hold_windows_switch(text: str) -> bool:
     found = _WINDOWS_SWITCH.search(text)
     if found is None:
         return False
-    named = found.group()[3:4] in ("a", "A")  # "/PasswordD:", not "/p:"
+    named = found.group()[2:3] in ("a", "A")  # "/PasswordD:", not "/p:"
     return named or _WINDOWS_USER.search(text) is not None
 
 

@@ -33,10 +33,12 @@ _MAX_LOGIN = 1024
 _SMTP_LOGIN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}(?=[\s'\"\\]|\Z)")
 _KEY_SHARE = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[0-9a-f]{32,}")
 
-# "auth" first, not inside a word ("oauth"): Docker's '"auth": "…"', npm's
-# "_auth=…" (also after a registry's "//host/:").
-_AUTH = r"(?<![A-Za-z])_?auth[\"']?[ \t]*[:=][ \t]*[\"']?"
-_AUTH_TEST = re.compile(_AUTH + r"[A-Za-z0-9+/]{8}")
+# Docker's '"auth": "…"' (a quoted key, a quoted value), npm's "_auth=…" (also
+# after a registry's "//host/:"); not inside a word ("oauth").
+_AUTH = r"(?<![A-Za-z])(?:auth[\"'][ \t]*:[ \t]*[\"']|_auth[ \t]*=[ \t]*[\"']?)"
+# The test starts on the literal, which ``re`` skips to in C (a look-behind
+# first would make it try every position of a line).
+_AUTH_TEST = re.compile(r"auth(?:[\"'][ \t]*:[ \t]*[\"']|[ \t]*=[ \t]*[\"']?)[A-Za-z0-9+/]{8}")
 # The QR code's fields come in any order: the password's "P:" after "WIFI:"
 # and up to six other fields.
 _WIFI = r"WIFI:(?:(?:[^;\n\\]|\\.){0,64};){0,6}?P:"
@@ -115,7 +117,12 @@ def may_hold_labelled_secret(text: str) -> bool:
 
 #: The marks of ``may_hold_labelled_secret``, case-folded, each with its own test.
 LABEL_MARKS = (
-    ("auth", lambda text: _AUTH_TEST.search(text) is not None),
+    # "auth" and what follows it in such a pair: lines that say "auth:",
+    # "authentication" or "oauth" hold no mark.
+    *(
+        (mark, lambda text: _AUTH_TEST.search(text) is not None)
+        for mark in ('auth"', "auth'", "_auth=", "_auth ", "_auth\t")
+    ),
     ("wifi:", lambda text: "WIFI:" in text),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),
