@@ -114,7 +114,21 @@ def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a longer chain: a certificate's fingerprint "AB:CD:…:01"
     if not any(ch.isdigit() for ch in value):
         return None  # "dead::beef" and C++ "Add::Face" are hex words, not hosts
+    if (
+        value.endswith("::")
+        and not _PREFIX_LENGTH.match(text, end)
+        and _DECIMAL_FIELDS.fullmatch(value)
+    ):
+        return None  # a passwd file's "uid:gid::" ("1001:1001::/home/x"), not a network
+    if _BYTE_PAIRS.fullmatch(value):
+        return None  # a Fibre Channel WWN or an EUI-64, "50:06:01:60:3b:20:12:34"
     return (start, end) if validators.ipv6_ok(value) else None
+
+
+_DECIMAL_FIELDS = re.compile(r"[0-9]{1,5}(?::[0-9]{1,5})*::")
+_PREFIX_LENGTH = re.compile(r"/[0-9]{1,3}(?![0-9])")
+#: Eight groups of two hex digits each: a WWN or an EUI-64, as hardware tools print them.
+_BYTE_PAIRS = re.compile(r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){7}")
 
 
 # "@" (or its URL encoding), then a domain with a letter TLD; the local part

@@ -169,8 +169,10 @@ def _check_store_password(text: str, start: int, end: int) -> tuple[int, int] | 
 
 
 def _check_batch(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``): the last argument."""
-    if "htpasswd" not in _command(text, start):
+    """``htpasswd -b FILE USER PASSWORD`` (``-nb USER PASSWORD``; Mosquitto's
+    ``mosquitto_passwd -b FILE USER PASSWORD`` too): the last argument."""
+    command = _command(text, start)
+    if "htpasswd" not in command and "mosquitto_passwd" not in command:
         return None
     # With -n there is no file: the user, then the password. Other flags
     # ("-b -c", "-B") may come between, and are no argument.
@@ -206,12 +208,16 @@ def _check_stdin(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_secure_string(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """PowerShell's ``ConvertTo-SecureString 'pw' -AsPlainText``: the quoted text."""
+    """PowerShell's ``ConvertTo-SecureString 'pw' -AsPlainText``: the quoted text
+    (also after the switch: ``ConvertTo-SecureString -AsPlainText "pw" -Force``)."""
     window = max(0, start - _COMMAND_WINDOW)
     quoted = _QUOTED_BEFORE.search(text, window, start)
     # Looked for in the window, not the command: the password may hold a "&".
     if quoted is None or "convertto-securestring" not in text[window : quoted.start()].lower():
-        return None
+        after = _QUOTED_AFTER.match(text, end)
+        if after is None or "convertto-securestring" not in text[window:start].lower():
+            return None
+        return _secret(text, after.span("value"))
     return _secret(text, quoted.span("value"))
 
 
@@ -230,6 +236,7 @@ _ECHOED = re.compile(
     r"(?:(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)|(?P<bare>[^\s|\"']+))[ \t]*\Z"
 )
 _QUOTED_BEFORE = re.compile(r"(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)[ \t]+\Z")
+_QUOTED_AFTER = re.compile(r"[ \t]+(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)")
 _SPACED_KIND = Kind("secrets", "SECRET", _check_spaced)
 # After the first "-": "-u", "-U", "-a", "--user", "--proxy-user", "--auth".
 _USER_FLAG = (
@@ -305,7 +312,10 @@ def may_hold_login_call(text: str) -> bool:
 # written, or "net use" in any case: the word "auth" in any case is in too many lines (services,
 # OAuth, "authentication") for every line to pay for the forms it would add
 # (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
-ARGUMENT_MARKS = ("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", *CALL_MARKS)
+ARGUMENT_MARKS = (
+    *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
+    *CALL_MARKS,
+)
 #: Looked for in the case-folded text: Windows writes its commands in either case.
 ARGUMENT_WORDS = ("net use",)
 
@@ -315,6 +325,8 @@ def may_hold_command_argument(text: str) -> bool:
         ("U" in text and ("AUTH" in text or "SETUSER" in text or "USING" in text))
         or "LOGIN" in text
         or "rabbitmqctl" in text
+        or "IDENTIFY" in text
+        or ("|" in text and ("kinit" in text or "cryptsetup" in text))
         or may_hold_login_call(text)
         or "net use" in text.casefold()
         or (" /" in text and may_hold_windows_switch(text))
@@ -349,6 +361,13 @@ _ARGUMENTS = re.compile(
     + _WORD
     + r"|(?:use|USE)(?:[ \t]+[A-Za-z]:)?[ \t]+\\\\\S+(?:[ \t]+/(?:user|USER|u|U):\S+)?)"
     r"(?P<net>" + _WORD + ")"
+    # IRC's "PRIVMSG NickServ :IDENTIFY [account] password": the last word.
+    r"|(?<![\w])IDENTIFY(?P<identify>" + _WORD + f"(?:{_WORD})?)"
+    # A password echoed into a command that reads it from its input:
+    # "echo 'pw' | kinit user", "echo -n 'pw' | cryptsetup luksOpen /dev/x name -".
+    r"|(?<![\w\-])(?:echo(?:[ \t]+-[ne]+)?|printf[ \t]+'%s\\?n?')[ \t]+"
+    r"(?P<piped>\"[^\"\n]+\"|'[^'\n]+'|[^\s|\"']+)[ \t]*\|[ \t]*"
+    r"(?:sudo[ \t]+)?(?:kinit|cryptsetup)\b"
     # Windows' switches: xfreerdp's "/p:x", schtasks' "/p x" and "/rp x" (after a user's
     # switch, ``_WINDOWS_USER``), netdom's "/PasswordD:x" and "/PasswordO:x".
     r"|(?<![^ \t])/(?P<switch>[Pp](?:assword[DdOo])?|[Rr][Pp])(?:[ \t]+|:)"
@@ -357,11 +376,11 @@ _ARGUMENTS = re.compile(
 )
 #: Where the password's switch is one letter, a user's switch comes first: "/u:bob",
 #: "/u bob", "/user:CORP\bob", schtasks' "/ru CORP\svc".
-_WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]")
+_WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]", re.ASCII)
 #: Windows' switches of a password, as they stand after a blank (case-folded).
 WINDOWS_SWITCHES = (" /p", " /rp")
 _WINDOWS_SWITCH = re.compile(
-    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)[^\s])"
+    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)[^\s])", re.ASCII
 )
 
 
@@ -413,6 +432,15 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
     if match is None:  # the engine passes the match's own span: it always matches again
         return None
     group = match.lastgroup
+    if group == "identify":
+        final = list(_WORD_AT.finditer(match.group("identify")))[-1]
+        offset = match.start("identify")
+        span = _unquoted(text, offset + final.start(), offset + final.end())
+        value = text[span[0] : span[1]]
+        return span if _looks_like_secret_word(value) and not _REFERENCE.match(value) else None
+    if group == "piped":
+        span = _unquoted(text, *match.span("piped"))
+        return None if is_masked(text[span[0] : span[1]]) else span
     if group == "redis":
         words = [found.span() for found in _WORD_AT.finditer(match.group("redis"))]
         offset = match.start("redis")
@@ -466,6 +494,7 @@ ARGUMENT_SCAN = Scan(
     searcher=word_searcher(
         (
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
+            *("identify", "echo", "printf"),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp"),
         )
     ),

@@ -43,9 +43,25 @@ _SHOWN_TAIL = re.compile(SHOWN_TAIL)
 _DIGIT_OR_SYMBOL = re.compile(r"[\d\-._~+/=%]")
 
 
+_PARTS = re.compile(r"[._\-:]")
+#: A digest's scheme before its hex ("hmac-sha256:1c9e…"): Vault's audit log HMACs
+#: the tokens it logs.
+_DIGEST_SCHEME = re.compile(r"(?:hmac-)?(?:sha|md5)[0-9]*", re.IGNORECASE)
+
+
+def is_placeholder(value: str) -> bool:
+    """A key's shape filled with one character: "sk_test_xxxxxxxxxxxxxxxx",
+    "SG.xxxxx.yyyyy" (example files and docs)."""
+    if len(value) < 4 or value[-4:] != value[-1] * 4:
+        return False  # a fill ends the value: most values are told by one comparison
+    parts = [part for part in _PARTS.split(value) if part]
+    filled = [part for part in parts if len(part) >= 4 and len(set(part)) == 1]
+    return bool(filled) and all(part in filled or len(part) <= 4 for part in parts)
+
+
 def _looks_secret(value: str) -> bool:
     """Credentials mix character classes; words after "bearer" or "token=" do not."""
-    if len(value) < 8 or len(set(value)) == 1:
+    if len(value) < 8 or len(set(value)) == 1 or is_placeholder(value):
         return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****************"
     if ("****" in value or "..." in value or "\u2026" in value) and _SHOWN_TAIL.fullmatch(value):
         return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
@@ -62,6 +78,8 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     value = text[value_start:end]
     if not _looks_secret(value) or is_reference(text, value_start, end):
         return None
+    if text[end : end + 1] == ":" and _DIGEST_SCHEME.fullmatch(value):
+        return None  # a digest of the token, not the token: "hmac-sha256:1c9e…"
     if _WORDS_OF_A_NAME.fullmatch(value) and _names_secret(text, value_start, end):
         return None  # a name, not its value: "cannot fetch token: client_secret is missing"
     return value_start, end
@@ -213,6 +231,8 @@ JWT_SCAN = Scan(
 # Each "_" stands for an optional "_" or "-" ("api_key", "api-key", "apikey").
 _SECRET_NAMES = (
     *("token", "api_key", "client_secret", "secret_access_key", "aws_secret", "aws_secret_key"),
+    # Consul's ACL token and Vault's AppRole credential ("SecretID:", "secret_id=").
+    "secret_id",
     *("account_key", "shared_access_key", "subscription_key", "app_key", "application_key"),
     "auth_key",
     "license_key",
@@ -384,10 +404,16 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (last == "g" or last == "e") and _in_query(text, start):
         return _check_query_parameter(text, start, end)
     if last in _SESSION_ENDINGS:
-        # No secret's name ends so, only session cookies' ("JSESSIONID",
-        # "_gh_sess", "remember_web_<sha1>"): most such names are ids
-        # ("trace_id=") and cost no search.
-        return _value_after(text, start, end, 1) if _names_key_or_session(text, start) else None
+        # No secret's name ends so but "secret_id", only session cookies'
+        # ("JSESSIONID", "_gh_sess", "remember_web_<sha1>"): most such names are
+        # ids ("trace_id=") and cost no search.
+        if _names_key_or_session(text, start) or (
+            (last == "d" or last == "D")
+            and text.rfind("ecret", max(0, start - 12), start) != -1
+            and _names_secret(text, max(0, start - 32), start)
+        ):
+            return _value_after(text, start, end, 1)
+        return None
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
     if (
@@ -400,9 +426,12 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
             bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
             if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
                 return None
+            if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
+                return None  # WireGuard's "public key: xTIBA5…=" is public
     return _value_after(text, start, end, 1)
 
 
+_PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
 #: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages):
 #: its value is a secret only if it looks random.
 _BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?(?:routing[_\-]?)?key[\"']?[ \t]?\Z", re.IGNORECASE)
@@ -611,6 +640,8 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         # "token=", "token": and "TOKEN = " (INI, HCL, Python); an XML
         # attribute "value=" after the name's own attribute.
         + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].)"
+        # PowerShell's hashtables: "@{ 'X-Api-Key' = '…' }".
+        + r"|(?<=[nNyYtT][\"'] .)"
         + "".join(f"|(?<={name})" for name in after_names)
         + r")[ \t]*[\"']?"
         + _TOKEN_VALUE
@@ -624,11 +655,27 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
 def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``--token x``, ``--api-key x``, ``--hmac-key x``: a command-line flag, then its value."""
     flag = _FLAG_BEFORE.search(text, max(0, start - 40), start)
-    if flag is None or (
-        not _names_secret(text, flag.start(), start) and not _names_secret_key(text, start)
-    ):
+    if flag is None:
+        # "token" as a word of a sentence, then a value no person wrote:
+        # "Authentication error (token Md23eQodRGEXUvmc…)".
+        if _TOKEN_WORD_BEFORE.search(text, max(0, start - 8), start) is None:
+            return None
+        value = text[start + 1 : end].strip(_QUOTES_AND_SPACE)
+        if (
+            len(value) < _PROSE_TOKEN_LENGTH
+            or not _looks_random(value)
+            or HEX_DIGITS.issuperset(value)  # a commit's or a merge's hash
+        ):
+            return None
+        return _value_after(text, start, end, 1)
+    if not _names_secret(text, flag.start(), start) and not _names_secret_key(text, start):
         return None
     return _value_after(text, start, end, 1)
+
+
+_TOKEN_WORD_BEFORE = re.compile(r"(?<![\w\-])token\Z", re.IGNORECASE)
+#: The least length of a token in a sentence, named by the word "token" alone.
+_PROSE_TOKEN_LENGTH = 32
 
 
 # "--token", "--auth-token", "--api-key", "--client-secret" just before the space.

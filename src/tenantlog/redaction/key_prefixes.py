@@ -56,6 +56,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from tenantlog.redaction.credentials import is_placeholder
 from tenantlog.redaction.kinds import DELIMITER, Kind, Scan
 
 # The branches of ``PREFIXED_SCAN``. Each branch costs a test at every
@@ -177,7 +178,7 @@ def _value_end_ok(text: str, end: int) -> bool:
 def _check_key(text: str, start: int, end: int) -> tuple[int, int] | None:
     # "sk-" prefixes words too, so such a key must mix digits or cases and
     # not read as a slug of words.
-    if not _value_end_ok(text, end):
+    if not _value_end_ok(text, end) or is_placeholder(text[start:end]):
         return None
     if text[start + 2] == "-":
         value = text[start + 3 : end]

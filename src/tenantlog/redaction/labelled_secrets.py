@@ -11,6 +11,15 @@
 * SMTP's ``AUTH LOGIN`` as a session's log shows it: after the server's
   prompt ``334 UGFzc3dvcmQ6`` (base64 of ``Password:``), the client's next
   line is the password in base64 (the user's name before it is kept).
+* A login's password by the syntax of one program's file or option, where no
+  name says "password": a BitLocker recovery key (eight groups of six
+  digits); Dovecot's ``{PLAIN}`` scheme (``user:{PLAIN}pw:…``); a
+  ``.pgpass`` line (``host:port:db:user:pw``) and Postfix's ``sasl_passwd``
+  map (``[host]:587 user:pw``), each a line of its own; ``user:pw`` after
+  Squid's ``login=``, HAProxy's ``stats auth`` or a setting named
+  ``…_auth`` (Galera's ``wsrep_sst_auth``); InfluxDB's ``&p=`` after ``u=``.
+* Elasticsearch's enrollment tokens: base64 of a JSON object that holds a
+  ``"key"`` (``eyJ2ZXIiOiI4…``), with no dot a JWT would have.
 * A private key's PEM block in base64, as Kubernetes stores files
   (a kubeconfig's ``client-key-data``, a Secret's ``tls.key``): it starts
   ``LS0tLS1CRUdJTi`` (``-----BEGIN``), and the type it decodes to says
@@ -33,12 +42,27 @@ _MAX_LOGIN = 1024
 _SMTP_LOGIN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}(?=[\s'\"\\]|\Z)")
 _KEY_SHARE = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[0-9a-f]{32,}")
 
-# Docker's '"auth": "…"' (a quoted key, a quoted value), npm's "_auth=…" (also
-# after a registry's "//host/:"); not inside a word ("oauth").
-_AUTH = r"(?<![A-Za-z])(?:auth[\"'][ \t]*:[ \t]*[\"']|_auth[ \t]*=[ \t]*[\"']?)"
+# Docker's '"auth": "…"' (a quoted key, a quoted value; not inside a word:
+# "oauth"), npm's "_auth=…" (also after a registry's "//host/:"), a setting named
+# "…_auth" ("wsrep_sst_auth=user:pw").
+_AUTH = r"(?:(?<![A-Za-z])auth[\"'][ \t]*:[ \t]*[\"']|_auth[ \t]*=[ \t]*[\"']?)"
 # The test starts on the literal, which ``re`` skips to in C (a look-behind
 # first would make it try every position of a line).
-_AUTH_TEST = re.compile(r"auth(?:[\"'][ \t]*:[ \t]*[\"']|[ \t]*=[ \t]*[\"']?)[A-Za-z0-9+/]{8}")
+_AUTH_TEST = re.compile(r"auth(?:[\"'][ \t]*:[ \t]*[\"']|[ \t]*=)")
+# A login "user:password" after a label, the password to a blank, quote or ",".
+_LOGIN = re.compile(r"[^\s:\"',@/]{1,64}:(?P<password>[^\s\"',]{1,128})", re.ASCII)
+_BITLOCKER = r"(?<![0-9\-])[0-9]{6}(?:-[0-9]{6}){7}(?![0-9\-])"
+_PLAIN_SCHEME = r"\{(?:PLAIN|CLEARTEXT|CLEAR)\}"
+# A .pgpass line, a Postfix sasl_passwd line: each the whole line.
+_PGPASS_LINE = (
+    r"(?m:^)[ \t]*(?:[\w.\-]+|\*):(?:[0-9]{2,5}|\*):(?:[\w.\-]+|\*):[\w.\-]+:"
+    r"(?=[^\s]+[ \t]*(?:\r?\n|\Z))"
+)
+_SASL_LINE = r"(?m:^)[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
+_LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+)"
+_INFLUX_PASSWORD = r"[?&]p=(?=[^&\s#])"
+# An enrollment token's start: '{"ver":"' in base64.
+_ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
 # The QR code's fields come in any order: the password's "P:" after "WIFI:"
 # and up to six other fields.
 _WIFI = r"WIFI:(?:(?:[^;\n\\]|\\.){0,64};){0,6}?P:"
@@ -56,9 +80,12 @@ _PEM_HEAD = 64
 
 
 def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """base64 of "user:password", whole: anything else under "auth" is a setting."""
+    """base64 of "user:password", whole, or "user:password" written out (its password):
+    anything else under "auth" is a setting."""
     value = _BASE64.match(text, end)
-    if value is None or value.end() - end > _MAX_LOGIN:
+    if value is None or text[value.end() : value.end() + 1] == ":":
+        return _check_login(text, start, end)
+    if value.end() - end > _MAX_LOGIN:
         return None
     if value.end() < len(text) and (text[value.end()].isalnum() or text[value.end()] in "_-"):
         return None  # runs on into a word: no base64 of its own
@@ -70,6 +97,57 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
     if not (user and colon and password) or not decoded.isprintable():
         return None
     return value.span()
+
+
+def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if text.startswith("[REDACTED", end):
+        return None  # replaced already
+    login = _LOGIN.match(text, end)
+    if login is None or is_masked(login.group("password")):
+        return None
+    return login.span("password")
+
+
+def _check_rest_of_line(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value the pattern's look-ahead saw: to the next blank."""
+    value_end = end
+    while value_end < len(text) and not text[value_end].isspace():
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_sasl_line(text: str, start: int, end: int) -> tuple[int, int] | None:
+    return _check_login(text, start, end)
+
+
+def _check_plain_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Dovecot's "{PLAIN}pw": up to the passwd-file's next ":" (or a blank)."""
+    value_end = end
+    while value_end < len(text) and text[value_end] not in ": \t\r\n":
+        value_end += 1
+    return None if value_end == end or is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """InfluxDB 1.x's "?u=user&p=pw": "p" is the password only after "u" in the query."""
+    query = text.rfind("?", max(0, start - 256), start + 1)
+    if query == -1 or not re.search(r"[?&]u=", text[query:start]):
+        return None
+    value_end = end
+    while value_end < len(text) and text[value_end] not in "&# \t\r\n\"'":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_enrollment(text: str, start: int, end: int) -> tuple[int, int] | None:
+    token = _BASE64.match(text, start)
+    assert token is not None  # the scan matched its first characters
+    head = token.group()[: len(token.group()) // 4 * 4][:_MAX_LOGIN]
+    try:
+        decoded = base64.b64decode(head)
+    except binascii.Error:
+        return None
+    return token.span() if b'"key"' in decoded else None
 
 
 def _check_wifi(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -112,7 +190,26 @@ def may_hold_labelled_secret(text: str) -> bool:
         or "Recovery Key" in text
         or "LS0tLS1CRUdJTi" in text
         or "UGFzc3dvcmQ6" in text
+        or "{PLAIN}" in text
+        or "{CLEAR" in text
+        or "eyJ2ZXIiOi" in text
+        or ("login=" in text and _LOGIN_TEST.search(text) is not None)
+        or ("stats" in text and "auth" in text and _STATS_AUTH.search(text) is not None)
+        or ("p=" in text and _INFLUX_TEST.search(text) is not None)
+        or (":" in text and _LINE_TEST.search(text) is not None)
+        or (
+            ("BitLocker" in text or "ecovery" in text or "assword" in text)
+            and _BITLOCKER_TEST.search(text) is not None
+        )
     )
+
+
+# The tests read the text as the scan does (``re.ASCII``).
+_LOGIN_TEST = re.compile(_LOGIN_LABEL, re.ASCII)
+_STATS_AUTH = re.compile(r"stats[ \t]+auth[ \t]")
+_INFLUX_TEST = re.compile(r"[?&]u=[^&\s]*&p=", re.ASCII)
+_LINE_TEST = re.compile(f"{_PGPASS_LINE}|{_SASL_LINE}", re.ASCII)
+_BITLOCKER_TEST = re.compile(r"-[0-9]{6}-[0-9]{6}-[0-9]{6}-")
 
 
 #: The marks of ``may_hold_labelled_secret``, case-folded, each with its own test.
@@ -128,12 +225,37 @@ LABEL_MARKS = (
     ("recovery key", lambda text: "Recovery Key" in text),
     ("ls0tls1crudjti", lambda text: "LS0tLS1CRUdJTi" in text),
     ("ugfzc3dvcmq6", lambda text: "UGFzc3dvcmQ6" in text),
+    ("{plain}", lambda text: "{PLAIN}" in text),
+    ("{clear", lambda text: "{CLEAR" in text),
+    ("eyJ2ZXIiOi".casefold(), lambda text: "eyJ2ZXIiOi" in text),
+    ("login=", lambda text: _LOGIN_TEST.search(text) is not None),
+    ("stats", lambda text: "auth" in text and _STATS_AUTH.search(text) is not None),
+    ("&p=", lambda text: _INFLUX_TEST.search(text) is not None),
+    # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.
+    *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
+    *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
+    # BitLocker's recovery keys, in a text that names them or says "password".
+    *(
+        (mark, lambda text: _BITLOCKER_TEST.search(text) is not None)
+        for mark in ("bitlocker", "recovery", "password")
+    ),
 )
 
 LABELLED_SCAN = Scan(
     f"{_AUTH}(?P<basic_login>)|{_WIFI}(?P<wifi_password>)|{_KEY_SHARE_LABEL}(?P<key_share>)"
-    f"|{_ENCODED_PEM}(?P<encoded_pem>)|{_SMTP_PASSWORD_PROMPT}(?P<smtp_password>)",
+    f"|{_ENCODED_PEM}(?P<encoded_pem>)|{_SMTP_PASSWORD_PROMPT}(?P<smtp_password>)"
+    f"|{_BITLOCKER}(?P<bitlocker>)|{_PLAIN_SCHEME}(?P<plain_scheme>)"
+    f"|{_PGPASS_LINE}(?P<pgpass_line>)|{_SASL_LINE}(?P<sasl_line>)"
+    f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
+    f"|{_ENROLLMENT}(?P<enrollment_token>)",
     {
+        "bitlocker": Kind("secrets", "SECRET", lambda text, start, end: (start, end)),
+        "plain_scheme": Kind("secrets", "SECRET", _check_plain_scheme),
+        "pgpass_line": Kind("secrets", "SECRET", _check_rest_of_line),
+        "sasl_line": Kind("secrets", "SECRET", _check_sasl_line),
+        "labelled_login": Kind("secrets", "SECRET", _check_login),
+        "influx_password": Kind("secrets", "SECRET", _check_influx_password),
+        "enrollment_token": Kind("secrets", "TOKEN", _check_enrollment),
         "smtp_password": Kind("secrets", "SECRET", _check_smtp_password),
         "encoded_pem": Kind("secrets", "SECRET", _check_encoded_pem),
         "basic_login": Kind("secrets", "SECRET", _check_basic_login),

@@ -32,6 +32,7 @@ from tenantlog.redaction.credentials import (
     DIRECTIVE_NAME_WORDS,
     PASSWORD_WORDS_ASCII,
     SHOWN_TAIL,
+    is_placeholder,
     is_reference,
     may_name_secret,
 )
@@ -59,7 +60,7 @@ _NAME = (
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
     r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|kennwort|salasana|heslo|lozinka"
-    r"|geslo|adgangskode|contrasena|clave|(?<=kata[ \t])sandi)"
+    r"|geslo|adgangskode|contrasena|clave|(?<=kata[ \t])sandi|sifre(?:m|n|niz|miz|si))"
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
     r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
@@ -69,7 +70,8 @@ _NAME = (
     r"|\u0631\u0645\u0632 \u0639\u0628\u0648\u0631|\u05e1\u05d9\u05e1\u05de(?:\u05d4|\u05d0)"
     r"|\u092a\u093e\u0938\u0935\u0930\u094d\u0921|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19"
     r"|(?:\u039a|\u03ba)\u03c9\u03b4\u03b9\u03ba(?:\u03cc\u03c2|\u03cc|\u03bf\u03cd)?"
-    r"|(?:\u015e|\u015f)ifre|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u|jelsz(?:\u00f3|\u00d3)"
+    r"|(?:\u015e|\u015f)ifre(?:m|n|niz|miz|si)?|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u"
+    r"|jelsz(?:\u00f3|\u00d3)"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
     r"|(?<=shared[_\-.]))key"
@@ -110,6 +112,8 @@ _MASKED = re.compile(
     + _FORMAT_FIELD
     + r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
+    # An elided hash ("$6$<elided>"), a value sops encrypted ("ENC[AES256_GCM,data:…]").
+    r"|\S*<(?:elided|redacted|hidden|removed|masked|omitted)>\S*|ENC\[\S*"
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
     r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include))\Z",
     re.IGNORECASE,
@@ -142,7 +146,9 @@ _CODE_VARIABLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*(?=[),}\]])")
 
 def is_masked(value: str) -> bool:
     """Whether a value hides nothing: masked already, or empty of meaning."""
-    return value.startswith("[REDACTED") or _MASKED.match(value) is not None
+    return (
+        value.startswith("[REDACTED") or _MASKED.match(value) is not None or is_placeholder(value)
+    )
 
 
 # After a quoted word: a ":" that makes it a key.
@@ -191,6 +197,9 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     if first in "NE" and text[value_start + 1 : value_start + 2] == "'":
         value_start += 1  # SQL Server's N'…' and PostgreSQL's E'…' strings
         first = "'"
+    elif first in "bru" and text[value_start + 1 : value_start + 2] in ('"', "'"):
+        value_start += 1  # Python's bytes, raw and unicode strings: b'…'
+        first = text[value_start]
     if first == "\\" and text[value_start + 1 : value_start + 2] in ('"', "'"):
         # JSON inside a text: \"password\":\"value\".
         inner = value_start + 2
@@ -245,7 +254,7 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         found = _UNQUOTED_END.search(text, search_from)
         end = len(text) if found is None else found.start()
     value = text[value_start:end]
-    if not value or value.startswith("[REDACTED") or _MASKED.match(value):
+    if not value or is_masked(value):
         return None
     if first in _QUOTES and _INNER_PAIR.match(value):
         return None  # 'secret: "password=x"': the inner pair is found by itself
@@ -294,7 +303,12 @@ _VALUE_FIELD = re.compile(
     r"[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*"
     # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
     # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
-    r"|[ \t]*:[ \t]*\{[ \t]*[\"'])value[\"']?[ \t]*[:=][ \t]*",
+    r"|[ \t]*:[ \t]*\{[ \t]*[\"']"
+    # ... after other fields of its own: Terraform's output, '{"sensitive":true,
+    # "type":"string","value":"…"}'.
+    r"|[ \t]*:[ \t]*\{(?:[ \t]*[\"'][\w\-]{1,24}[\"'][ \t]*:[ \t]*"
+    r"(?:[\"'][^\"'{}]{0,64}[\"']|\w{1,16})[ \t]*,){1,4}"
+    r"[ \t]*[\"'])value[\"']?[ \t]*[:=][ \t]*",
     re.IGNORECASE,
 )
 #: Words that follow a flag's name in prose, not its value: Docker's "Using
@@ -314,18 +328,23 @@ _PROSE_VERBS = (
     r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are"
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
-    r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah)"
+    r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah"
+    # Czech, Croatian and Serbian, Polish, Greek, Hebrew, Arabic, Vietnamese; and
+    # Indonesian's "saya" ("kata sandi saya …": "my password …").
+    r"|je|jest|\u03b5\u03af\u03bd\u03b1\u03b9|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"
+    r"|\u0647\u064a|\u0647\u0648|l\u00e0|saya)"
 )
 _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
 # Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
 # MySQL's "temporary password is generated for root@localhost: …", Jenkins'
 # "password to proceed to installation: …" (tried apart from the verbs: "is"
 # and "to" come first there).
-_COLON_GAP_WORDS = 5
-_COLON_GAP = re.compile(
-    rf"(?:[^\s=:]{{1,24}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?"
-    r"[^\s=:\uff1a]{1,24}+[ \t]*[:\uff1a][ \t]*"
-)
+# The value may stand on the next line: Elasticsearch's "Password for the elastic
+# user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …".
+_COLON_GAP_WORDS = 8
+_COLON_GAP_TAIL = r"[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a][ \t]*(?:\r?\n[ \t]*)?"
+_COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" + _COLON_GAP_TAIL)
+_COLON_AHEAD = re.compile(r"[^:\n\uff1a]{0,420}+[:\uff1a]")
 #: Words of a colon's gap that say a digest follows, not the password: "password hash: …".
 _DIGEST_WORDS = re.compile(r"hash|digest|sha|md5|bcrypt|fingerprint|checksum", re.IGNORECASE)
 #: What a program prints as a password it generated: long, letters and digits, no words.
@@ -440,7 +459,12 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     ):
         return _ftp_password(text, position)
     key_start = _key_start(text, start)
-    if key_start and not text[key_start - 1].isspace() and text[key_start - 1] not in _OPENERS:
+    if (
+        key_start
+        and not text[key_start - 1].isspace()
+        and text[key_start - 1] not in _OPENERS
+        and text[key_start - 1] not in _HEBREW_PREFIXES
+    ):
         return None  # inside a word: "zip -P Zip!Secret9 out.zip" names nothing
     name = text[start:end].lower()
     secret = "secret" in name  # "API key SK… secret BptgvyjgsvL46crOSaT21aOQ…"
@@ -451,7 +475,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     if name in ("pass", "psk"):
         return None  # a word of its own in prose: "pass 3 tests"
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
-    colon = _COLON_GAP.match(text, position)
+    colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
     if colon is not None and not _DIGEST_WORDS.search(text, position, colon.end()):
         value_start = colon.end()
         value_end = _word_end(text, value_start)
@@ -459,7 +483,11 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         if (
             not is_masked(value)
             and not _TIMESTAMP.match(value)
-            and (_looks_like_password(value) or _GENERATED.fullmatch(value))
+            and (
+                _looks_like_password(value)
+                or _GENERATED.fullmatch(value)
+                or _mixes_cases_and_digits(value)
+            )
         ):
             return value_start, value_end
     gap = _PROSE_GAP.match(text, position)
@@ -486,7 +514,20 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             return value_start, value_end  # "aws_secret_key rvIF…/99"
         if _looks_like_password(value) and not (secret and len(value) < _PROSE_SECRET_LENGTH):
             return value_start, value_end
+        if gap is not None and value_start == gap.end() and not secret and _mixes(value):
+            return value_start, value_end  # after a verb: "my password is wangwei888"
     return None
+
+
+def _mixes_cases_and_digits(value: str) -> bool:
+    """A password a program generated, whatever symbols it holds (MySQL's temporary
+    ones hold ";" and ">"): capitals, small letters and digits, no blank."""
+    return (
+        8 <= len(value) <= 64
+        and any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() for c in value)
+    )
 
 
 def _word_end(text: str, value_start: int) -> int:
@@ -497,6 +538,59 @@ def _word_end(text: str, value_start: int) -> int:
     while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
         value_end -= 1
     return value_end
+
+
+#: A quoted value that ends a configuration statement: BIND's 'secret "…";'.
+_STATEMENT_END = re.compile(r"\"[^\"\n]{1,256}\";|'[^'\n]{1,256}';")
+#: Hebrew writes "the", "and", "in", "to", "that" and "from" as a letter before the
+#: word: "הסיסמה" is "the password".
+_HEBREW_PREFIXES = frozenset("\u05d4\u05d5\u05d1\u05dc\u05e9\u05de")
+#: Particles glued after a password's name in Korean, Japanese and Chinese
+#: ("비밀번호는", "パスワードは", "密码是"), which says what follows is its value.
+PARTICLES = frozenset("\ub294\uc740\uc774\uac00\u306f\u304c\u662f\u70ba\u4e3a")
+#: A value glued to a particle: ASCII, up to the script's own letters or punctuation.
+_CJK_VALUE = re.compile(r"[!-~]+")
+
+
+def _after_particle(text: str, position: int) -> tuple[int, int] | None:
+    """The value after a name and its particle: in corner brackets or quotes, or the
+    word there (glued or after a blank), if a password looks like it."""
+    position = _skip_blank(text, position)
+    if text[position : position + 1] in _CORNER_BRACKETS:
+        closing = text.find(_CORNER_BRACKETS[text[position]], position + 1, position + 256)
+        if closing == -1 or is_masked(text[position + 1 : closing]):
+            return None
+        return position + 1, closing
+    if text[position : position + 1] in _QUOTES:
+        return value_span(text, position)
+    word = _CJK_VALUE.match(text, position)
+    if word is None:
+        return None
+    value_end = word.end()
+    while value_end > position and text[value_end - 1] in _PROSE_TRAILING:
+        value_end -= 1
+    value = text[position:value_end]
+    return (position, value_end) if _looks_like_password(value) or _mixes(value) else None
+
+
+#: Names of digests and encodings, which mix letters and digits too: "sha256", "utf8".
+_NOT_A_PASSWORD = re.compile(
+    r"(?:sha|md|crc|utf|ucs|base|bcrypt|argon|pbkdf|scrypt|aes|rsa|des|iso|cp|win|v|x)[0-9]",
+    re.IGNORECASE,
+)
+
+
+def _mixes(value: str) -> bool:
+    """A word of letters and digits, as a person's password often is ("wangwei888"),
+    after a verb or a particle that says it is the value; not a digest's name."""
+    return (
+        len(value) >= 6
+        and value.isalnum()
+        and value.isascii()
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+        and not _NOT_A_PASSWORD.match(value)
+    )
 
 
 def _looks_like_quoted_password(value: str) -> bool:
@@ -667,7 +761,7 @@ _PGPASS_LINE = re.compile(r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<valu
 _PGPASS_WINDOW = 160
 
 
-_PHP_DUMP_TYPE = re.compile(r"[ \t]*string\([0-9]+\)")
+_PHP_DUMP_TYPE = re.compile(r"\s*string\([0-9]+\)")
 #: Japanese and Chinese quotation marks, opening -> closing: "パスワード「…」".
 _CORNER_BRACKETS = {"\u300c": "\u300d", "\u300e": "\u300f"}
 #: What a device's configuration may write between a key's name and the key:
@@ -761,7 +855,21 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = _named_value(text, start, end)
     if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
         return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
+    if text[span[0] : span[1]].lower() == text[start:end].lower():
+        return None  # a variable named as the key: "connect(user=user, password=password)"
+    if _NAMES_A_REFERENCE.match(text, _key_start(text, start), end + 24):
+        return None  # Helm's "auth.existingSecret=pg-auth", "secretKeys.adminPasswordKey=…"
     return span
+
+
+#: A key whose value names where a secret is kept: an existing Kubernetes Secret, the
+#: key of one, a secret's name or reference ("existingSecret", "adminPasswordKey",
+#: "passwordSecretName", "secretRef").
+_NAMES_A_REFERENCE = re.compile(
+    r"[\w.\-]*?(?:existing[_\-]?secret|pass(?:word)?[_\-]?key(?![\w\-])|secret[_\-]?name"
+    r"|secret[_\-]?ref|key[_\-]?ref|secret[_\-]?keys?\.)",
+    re.IGNORECASE,
+)
 
 
 #: A URL with a user and a password, whose password ``URL_SCAN`` takes.
@@ -811,9 +919,12 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         if span is not None and text[start:end].lower().startswith("credential"):
             # A credential's user, then its password: "NetworkCredential(\"u\", \"x\")".
             second = _SECOND_LITERAL.match(text, span[1] + 1)
-            if second is not None:
-                return value_span(text, second.end())
+            if second is None:
+                return None  # the password is no literal here: "PSCredential('u', $secure)"
+            return value_span(text, second.end())
         return span
+    if text[end : end + 1] in PARTICLES:
+        return _after_particle(text, end + 1)  # "비밀번호는 …", "パスワードは「…」", "密码是…"
     field = _VALUE_FIELD.match(text, end)
     if field is not None:
         return value_span(text, field.end())
@@ -848,8 +959,12 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             text[position] == "="
             and position == after_name
             and text[position + 1 : position + 2] in ("", " ", "\t", "\n")
+            and text[_skip_blank(text, position + 1) : _skip_blank(text, position + 1) + 1]
+            not in ('"', "'")
         ):
-            return None  # an empty value: "password= user=bob" (INI's "password = x" has one)
+            # An empty value: "password= user=bob" (INI's "password = x" has one;
+            # Windows' sc.exe writes 'password= "x"').
+            return None
         position += 1
         span = value_span(text, _skip_blank(text, position))
         if span is not None and _not_a_secret(text, start, end, text[position - 1], span):
@@ -870,7 +985,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         found = text.find("<", position)
         value_end = len(text) if found == -1 else found
         value = text[position:value_end]
-        if not value.strip() or value.startswith("[REDACTED") or _MASKED.match(value):
+        if not value.strip() or is_masked(value):
             return None
         if found == -1 and not _ONE_WORD.fullmatch(value):
             # No element closes: a line cut after its value holds one word,
@@ -890,7 +1005,12 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return _device_value(text, position)
         if text[start:end].lower() == "key" and not _NAMED_KEY.match(text, start):
             # "key" alone: a device's on an AAA server's line, else a word of a sentence.
-            if not _AAA_LINE.match(text, _line_start(text, start)):
+            first = _line_start(text, start)
+            if not _AAA_LINE.match(text, first) and not (
+                # Or indented in an AAA server's block: "radius server ISE\n key 0 x".
+                text[first : first + 1] in _BLANK
+                and _AAA_BLOCK.search(text, max(0, start - _LINE_WINDOW), first)
+            ):
                 return None
             return _device_value(text, position)
         directive = _directive_value(text, start, position)
@@ -908,6 +1028,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None  # the next flag: "--password --verbose" has no value here
         if flag and _next_word(text, position).lower() in _PROSE_AFTER_FLAG:
             return None
+        if text[position] in _QUOTES and _STATEMENT_END.match(text, position):
+            return value_span(text, position)  # BIND's 'secret "…";', a statement of its own
         if not flag and (text[start] not in "pP" or text[position] not in _QUOTES + "\\"):
             # Only a password's name, before a quote, needs no ":" or "=":
             # 'Secret "db-creds" not found' names a Kubernetes object. In a
@@ -1023,6 +1145,7 @@ _DEVICE_NAMED = re.compile(rf"(?:{_DEVICE_NAME})\Z", re.IGNORECASE)
 _NAMED_KEY = re.compile(_NAME, re.ASCII | re.IGNORECASE)
 #: Cisco's "tacacs-server host 10.1.1.5 key …", "radius-server host … key 7 …".
 _AAA_LINE = re.compile(r"[ \t]*(?:tacacs|radius)(?:-server)?[ \t]", re.IGNORECASE)
+_AAA_BLOCK = re.compile(r"(?:^|\n)(?:tacacs|radius)[ \t]server[ \t]", re.IGNORECASE)
 
 # The separators ``_check_named`` accepts, as look-aheads after the name, so
 # that a name in prose ("password reset requested") is turned away by the
@@ -1048,8 +1171,8 @@ _SEPARATED = (
     # A configuration file's directive, the value last on its line:
     # keepalived's "auth_pass 1234", BIND's 'secret "…";' (``_directive_value``).
     r"|[ \t]+[^\s;]+;?[ \t]*(?:\r?\n|\Z)"
-    # A value in corner brackets: "パスワード「…」".
-    r"|[ \t]*[\u300c\u300e]"
+    # A value in corner brackets: "パスワード「…」"; a particle, then the value.
+    r"|[ \t]*[\u300c\u300e]|[\ub294\uc740\uc774\uac00\u306f\u304c\u662f\u70ba\u4e3a]"
     # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…".
     r"|[ \t]+[05789][ \t]+[^\s]"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
@@ -1061,9 +1184,13 @@ _SEPARATED = (
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
-    + r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,"
+    # (A colon must follow on the line: one run of the class says whether before
+    # the words are tried at each of their ends.)
+    + r"|(?=[^:\n\uff1a]{0,420}+[:\uff1a])[ \t]+(?:[^\s=:]{1,48}+[ \t]+){0,"
     + str(_COLON_GAP_WORDS)
-    + r"}?[^\s=:\uff1a]{1,24}+[ \t]*[:\uff1a][ \t]*[^\s]{6}"
+    + "}?"
+    + _COLON_GAP_TAIL
+    + r"[^\s]{6}"
     + r")"
     # A flag's value, where the name follows a "-" ("--password x").
     + rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"

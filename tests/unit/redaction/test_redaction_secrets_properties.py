@@ -143,6 +143,8 @@ _ALNUM = string.ascii_letters + string.digits
 )
 def test_prefixed_api_key_is_removed_anywhere(key: tuple[str, str], frame: str) -> None:
     prefix, body = key
+    # A body of one character is an example's placeholder ("sk_test_xxxxxxxx"), kept.
+    assume(len(set(body)) > 1)
     text = frame.format(prefix + body)
     assert _TYPED.redact(text) == frame.format("[REDACTED:TOKEN]")
 
