@@ -36,6 +36,11 @@ _PHONE_WORD = (
     r"|soitt|originator"
     # Dutch "bereikbaar op", German "Rückfragen an", British "ring"/"rang".
     r"|bereikbaar|r[u\u00fc]ckfrage"
+    # Swedish "ringde" (called), Dutch "belt" (calls), Russian "звонок" and
+    # "перезвонить" (a call, call back), Korean "수신번호"/"발신번호" (the
+    # recipient's and sender's number), a number's type "E.164" after it.
+    r"|ring(?:de|er|t)\b|belt\b|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638"
+    r"|\ubc1c\uc2e0\ubc88\ud638|e\.?164"
     # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
     # "cep": Brazil's postal code).
@@ -57,7 +62,7 @@ _PHONE_WORD = (
 # may be a JSON key in its quotes ('"channel":"whatsapp","to":"5511…"').
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
-    r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(]?\s*"
+    r"[\"']?\s*(?:=>|[:=#;|,\uff1a])?\s*[\"'(]?\s*"
     r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<]?\Z",
     re.IGNORECASE,
 )
@@ -70,7 +75,8 @@ _BRACKETS = ("(", "[")
 # Read backwards from the second number (the text reversed): the joiner, then
 # the first number's digits and separators, or its placeholder's "]".
 _JOINED_REVERSED = re.compile(
-    r"[ \t]*(?:ot|fua|hcan|dna|dnu|ro|redo|uo|te|y|e|srev|a|>-|>=|\u2192|/|,|;|&)[ \t]*"
+    # Each number may be quoted, as in a list: '("+44 7700 900982", "020 7946 0123")'.
+    r"[\"']?[ \t]*(?:ot|fua|hcan|dna|dnu|ro|redo|uo|te|y|e|srev|a|>-|>=|\u2192|/|,|;|&)[ \t]*[\"']?"
     r"(?:[0-9][0-9 \-./()]{4,24}+|\])",
     re.IGNORECASE,
 )
@@ -83,7 +89,7 @@ _LABEL_WORDS = (
     *("home", "work", "office", "business", "landline", "fixed", "alt", "other", "secondary"),
     *("private", "privat", "buro", "b\u00fcro", "bureau", "domicile", "casa", "trabajo"),
     *("oficina", "lavoro", "ufficio", "kantoor", "werk", "praca", "fixo", "comercial"),
-    *("residencial", "is", "i\u015f", "i\u0307\u015f", "ev", "dom"),
+    *("residencial", "is", "i\u015f", "i\u0307\u015f", "ev", "dom", "vast"),
     # Hebrew, Chinese, Japanese, Korean and Russian.
     *("\u05de\u05e9\u05e8\u05d3", "\u05d1\u05d9\u05ea", "\u8fa6\u516c\u5ba4", "\u529e\u516c\u5ba4"),
     *("\u81ea\u5b85", "\u4f1a\u793e", "\uc0ac\ubb34\uc2e4", "\uc9d1", "\u043e\u0444\u0438\u0441"),
@@ -124,7 +130,9 @@ _JOINER_ENDS = frozenset("ofhdruteysaAOFHDRUTEYS>\u2192/,;&")
 def _may_follow_joiner(text: str, start: int) -> bool:
     """Whether the character before ``start`` (and up to two blanks) may end a joiner."""
     before = start - 1
-    while before >= 0 and start - before <= 3 and text[before] in " \t":
+    if before >= 0 and text[before] in "\"'":
+        before -= 1  # a quoted number of a list
+    while before >= 0 and start - before <= 4 and text[before] in " \t":
         before -= 1
     return before >= 0 and text[before] in _JOINER_ENDS
 
@@ -133,10 +141,11 @@ _SSN_WORDS = re.compile(
     # "social" alone too, as people say it: "gave her social as 601 23 4417".
     r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
     # "ss no.", "SS#", "ss num": the abbreviation with its number's word.
-    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))\w{0,8}"
+    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))\w{0,8}\.?"
     # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
     r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
-    r"[\"']?\s*[:=#]?\s*[\"']?\s*(?:is\s*)?\Z",
+    # ... or an element's end: "<PrimarySSN>401…".
+    r"[\"']?\s*[:=#>]?\s*[\"']?\s*(?:is\s*)?\Z",
     re.IGNORECASE,
 )
 
@@ -147,7 +156,7 @@ _VERSION_PARTS = frozenset(
     {"v", "ver", "vsn", "version", "release", "build", "rev", "revision", "firmware", "fw"}
     | {"os", "sdk", "api", "bootloader", "bios", "uefi", "kernel", "microcode", "rom"}
     # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
-    | {"clause", "section", "paragraph", "chapter", "annex"}
+    | {"clause", "section", "paragraph", "chapter", "annex", "table", "figure", "appendix"}
 )
 _VERSION_ANYWHERE = frozenset(
     {"version", "ver", "firmware", "fw"}
@@ -192,7 +201,9 @@ _TRANSITION_BEFORE = re.compile(
 # after "updated" it must ("route updated from 10.0.0.1 to …" is an address).
 _UPGRADED = r"(?:(?:firmware|fw|software|os|bios|kernel|agent|package|image|version)[ \t]+)"
 _UPGRADE_BEFORE = re.compile(
-    rf"(?:(?:up|down)grad(?:e|ed|es|ing)?[ \t]+{_UPGRADED}?|updat(?:e|ed|es|ing)[ \t]+{_UPGRADED})"
+    rf"(?:(?:up|down)grad(?:e|ed|es|ing)?[ \t]+{_UPGRADED}?|updat(?:e|ed|es|ing)[ \t]+{_UPGRADED}"
+    # A fix carried to a release: "backport to 5.15.0.105".
+    r"|backport(?:ed|ing|s)?[ \t]+)"
     r"(?:from[ \t]+\S{1,40}[ \t]+)?(?:from|to)\Z",
     re.IGNORECASE,
 )
@@ -263,6 +274,8 @@ def _continues_word(text: str, at: int) -> bool:
     """
     if at == 0 or not text[at - 1].isalpha() or text[at] >= _UNSPACED_SCRIPTS:
         return False
+    if text[at - 2 : at] == "\u0627\u0644":
+        return False  # Arabic's article "al-" is written on its word: "الجوال"
     return not (text[at].isupper() and text[at - 1].islower())
 
 
@@ -291,13 +304,14 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
         joined = _JOINED_REVERSED.match(behind)
         if joined is not None:
             first = start - joined.end()
-            while text[first] in " \t":  # the run read back over the space before it
+            while text[first] in " \t\"'":  # the run read back over the space before it
                 first += 1
+            if text[first - 1 : first] == "+":
+                first -= 1  # an international number's "+"
             if text[first] == "]":  # a placeholder: look before its "["
                 first = text.rfind("[", max(0, first - 24), first)
-                if first == -1:
-                    return False
-            return says_phone(text, first, chained=False)
+            if first != -1 and says_phone(text, first, chained=False):
+                return True
     if chained and _in_phone_column(text, start):
         return True
     if chained and _ends_with_label(before):

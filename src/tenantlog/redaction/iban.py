@@ -29,7 +29,10 @@ def _check_iban(text: str, start: int, end: int) -> tuple[int, int] | None:
     # cost more than the checksum): the IBAN must end where a group does.
     kept = 0
     stop = start
-    for group in text[start:end].split(" "):
+    candidate = text[start:end]
+    if "-" in candidate:  # typed with dashes: "DE89-3704-0044-…"
+        candidate = candidate.replace("-", " ")
+    for group in candidate.split(" "):
         kept += len(group)
         stop += len(group)
         if kept >= length:
@@ -37,7 +40,7 @@ def _check_iban(text: str, start: int, end: int) -> tuple[int, int] | None:
         stop += 1  # the space after the group
     if kept != length:
         return None
-    compact = text[start:stop].replace(" ", "").upper()
+    compact = text[start:stop].replace(" ", "").replace("-", "").upper()
     return (start, stop) if validators.iban_ok(compact) else None
 
 
@@ -66,7 +69,11 @@ AFTER_FIRST_GROUP = (
 # The account after the country and check digits, grouped as the writer chose
 # (in fours as printed, compact, or "…5678 9", "1503 42 87391"): the country's
 # length, checked by ``_check_iban``, says where it ends.
-_BBAN = r"(?:[ ]?[0-9A-Za-z]){11,32}(?![0-9A-Za-z])"
+_BBAN = (
+    r"(?:(?:[ ]?[0-9A-Za-z]){11,32}"
+    # ... or typed with dashes between its groups: "DE89-3704-0044-0532-0130-00".
+    r"|(?:-[0-9A-Za-z]{4}){2,7}(?:-[0-9A-Za-z]{1,3})?)(?![0-9A-Za-z])"
+)
 
 # Branch of the combined scan (see ``scans``); its delimiter keeps an IBAN
 # from starting inside a word. A capital first: lower case goes by the tail.

@@ -114,7 +114,16 @@ def _check_ipv4(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if _RECORD_BEFORE.search(text, max(0, start - 12), start):
+        return None  # a lot's, a batch's or a part's number: "Lot 240-61-1188"
     return (start, end) if validators.ssn_ok(_digits(text[start:end])) else None
+
+
+#: Words for the number of a thing, not a person, just before an SSN's shape.
+_RECORD_BEFORE = re.compile(
+    r"(?<![\w])(?:lot|batch|serial|part|model|sku|case|ref|job|build)\.?[ \t]*[:#=]?[ \t]*\Z",
+    re.IGNORECASE,
+)
 
 
 def _nanp_plan_ok(ten: str) -> bool:
