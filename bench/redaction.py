@@ -585,6 +585,18 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "code as values": _fill("token = os.environ[x] "),
         "Discord-shaped words": _fill("MTA4NzQ5ODY1MjE0MzY0NjYzNA.GxYz "),
         "%2B runs": _fill("%2B1%2B"),
+        # The tenth round: labels without their secret, a phone column's rows and
+        # VALUES, names glued to particles and prefixes, words before a colon.
+        "auth labels, no login": _fill('"auth":"abcd" '),
+        "Wi-Fi fields, no P:": _fill("WIFI:S:a;T:b;"),
+        "u= then p= pairs": "?u=a" + _fill("&p=x"),
+        "enrollment heads": _fill("eyJ2ZXIiOi "),
+        "CSV rows, quoted": "id,phone\n" + _fill('"a,b",0176 98765432,'),
+        "VALUES and numbers": _fill("values (0176 98765432, "),
+        "colon after eight words": _fill("password a b c d e f g h: "),
+        "particles": _fill("\u5bc6\u7801\u662f"),
+        "Hebrew names": _fill("\u05d4\u05e1\u05d9\u05e1\u05de\u05d4 "),
+        "IDENTIFY runs": _fill("IDENTIFY "),
     }
 
 

@@ -337,7 +337,7 @@ def may_hold_command_argument(text: str) -> bool:
 _LITERAL = r"(?:\"[^\"\n]{1,128}\"|'[^'\n]{1,128}')"
 # A shell word or a quoted one, after blanks: the arguments read after a command.
 _WORD = r"[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
-_WORD_AT = re.compile(_WORD)
+_WORD_AT = re.compile(_WORD, re.ASCII)  # as the scan reads its words
 _ARGUMENTS = re.compile(
     # Redis, upper case as a command or quoted as MONITOR prints it: one or two arguments.
     r"(?:(?<!\w)AUTH(?![\w\"])|(?<=\")AUTH\")(?P<redis>" + _WORD + f"(?:{_WORD})?)"

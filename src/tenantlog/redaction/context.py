@@ -330,8 +330,7 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
 #: A column's name that says phone: "phone", "mobile_no", "Telefon", "contact number".
 _PHONE_COLUMN = re.compile(r"[\w .\-]{0,32}?" + _PHONE_WORD, re.IGNORECASE)
 #: How far back a row may start, or an INSERT's "VALUES", before a number.
-_COLUMN_WINDOW = 1024
-_SQL_COLUMNS = re.compile(r"\(([^()]{1,800})\)[ \t]*\Z")
+_COLUMN_WINDOW = 512
 _CSV_DELIMITERS = ",;\t|"
 
 
@@ -351,30 +350,42 @@ def _names_phone(columns: list[str], index: int) -> bool:
 def _in_phone_column(text: str, start: int) -> bool:
     """Whether the number is a field under a phone column's name: a CSV row below its
     header (the text's first line), or a value of SQL's "INSERT INTO t (…, phone, …)
-    VALUES (…)". Logs dump customer records so, the phone word far from the number."""
+    VALUES (…)". Logs dump customer records so, the phone word far from the number.
+
+    Rows and headers are read no longer than ``_COLUMN_WINDOW``: a hostile text
+    of one long row must not be parsed again for each number in it.
+    """
     low = max(0, start - _COLUMN_WINDOW)
     line_start = text.rfind("\n", low, start) + 1
     header_end = text.find("\n", 0, _COLUMN_WINDOW)
     if line_start > 0 and header_end != -1:
         header = text[:header_end]
         delimiter = max(_CSV_DELIMITERS, key=header.count)
-        if header.count(delimiter) and text.count(delimiter, line_start, start):
+        before = text.count(delimiter, line_start, start)
+        # The field's index is at most the delimiters before it (fewer when some
+        # are quoted): past the header's columns, no name can say phone.
+        if (
+            header.count(delimiter)
+            and before
+            and (before <= header.count(delimiter) or '"' in text[line_start:start])
+        ):
             index = _field_index(text[line_start:start], delimiter, '"')
             columns = next(csv.reader([header], delimiter=delimiter), [])
             if _names_phone(columns, index):
                 return True
-    if "alues" not in text and "ALUES" not in text:
-        return False  # no INSERT's "VALUES": most texts, told without a copy
+    if text.find("alues", low, start) == -1 and text.find("ALUES", low, start) == -1:
+        return False  # no INSERT's "VALUES" before it: most numbers, told without a copy
     values = text[low:start].lower().rfind("values")
     if values == -1:
         return False
     values += low
-    listed = _SQL_COLUMNS.search(text, max(0, values - 810), values)
-    opening = text.rfind("(", values, start)
-    if listed is None or opening == -1:
+    close = text.rfind(")", max(0, values - _COLUMN_WINDOW), values)
+    opening = text.rfind("(", max(0, close - _COLUMN_WINDOW), close)
+    first_value = text.rfind("(", values, start)
+    if close == -1 or opening == -1 or first_value == -1 or text[close + 1 : values].strip():
         return False
-    columns = listed.group(1).split(",")
-    return _names_phone(columns, _field_index(text[opening + 1 : start], ",", "'"))
+    columns = text[opening + 1 : close].split(",")
+    return _names_phone(columns, _field_index(text[first_value + 1 : start], ",", "'"))
 
 
 def says_ssn(text: str, start: int) -> bool:

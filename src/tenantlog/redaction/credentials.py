@@ -56,7 +56,9 @@ def is_placeholder(value: str) -> bool:
         return False  # a fill ends the value: most values are told by one comparison
     parts = [part for part in _PARTS.split(value) if part]
     filled = [part for part in parts if len(part) >= 4 and len(set(part)) == 1]
-    return bool(filled) and all(part in filled or len(part) <= 4 for part in parts)
+    # A prefix of the key's own stays ("sk", "test", "SG"): one fill alone ("0000") is
+    # as likely a password.
+    return 0 < len(filled) < len(parts) and all(part in filled or len(part) <= 4 for part in parts)
 
 
 def _looks_secret(value: str) -> bool:

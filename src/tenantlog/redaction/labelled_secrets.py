@@ -36,6 +36,8 @@ from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import is_masked
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
+#: base64 of the shortest login, "u:p", is four characters.
+_ENCODED_LOGIN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
 #: The longest base64 decoded as a login: a hostile text must not make it decode megabytes.
 _MAX_LOGIN = 1024
 #: A base64 line of SMTP's AUTH LOGIN, to its end (or an escaped line break, a quote).
@@ -51,6 +53,7 @@ _AUTH = r"(?:(?<![A-Za-z])auth[\"'][ \t]*:[ \t]*[\"']|_auth[ \t]*=[ \t]*[\"']?)"
 _AUTH_TEST = re.compile(r"auth(?:[\"'][ \t]*:[ \t]*[\"']|[ \t]*=)")
 # A login "user:password" after a label, the password to a blank, quote or ",".
 _LOGIN = re.compile(r"[^\s:\"',@/]{1,64}:(?P<password>[^\s\"',]{1,128})", re.ASCII)
+_SASL_LOGIN = re.compile(r"[^\s:]{1,128}:(?P<password>\S{1,128})", re.ASCII)
 _BITLOCKER = r"(?<![0-9\-])[0-9]{6}(?:-[0-9]{6}){7}(?![0-9\-])"
 _PLAIN_SCHEME = r"\{(?:PLAIN|CLEARTEXT|CLEAR)\}"
 # A .pgpass line, a Postfix sasl_passwd line: each the whole line.
@@ -82,10 +85,11 @@ _PEM_HEAD = 64
 def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     """base64 of "user:password", whole, or "user:password" written out (its password):
     anything else under "auth" is a setting."""
-    value = _BASE64.match(text, end)
-    if value is None or text[value.end() : value.end() + 1] == ":":
-        return _check_login(text, start, end)
-    if value.end() - end > _MAX_LOGIN:
+    login = _check_login(text, start, end)
+    if login is not None:
+        return login  # base64 holds no ":"
+    value = _ENCODED_LOGIN.match(text, end)
+    if value is None or value.end() - end > _MAX_LOGIN:
         return None
     if value.end() < len(text) and (text[value.end()].isalnum() or text[value.end()] in "_-"):
         return None  # runs on into a word: no base64 of its own
@@ -117,11 +121,22 @@ def _check_rest_of_line(text: str, start: int, end: int) -> tuple[int, int] | No
 
 
 def _check_sasl_line(text: str, start: int, end: int) -> tuple[int, int] | None:
-    return _check_login(text, start, end)
+    """The password after the map's login, which may be an address ("u@example.net")."""
+    if text.startswith("[REDACTED", end):  # the address replaced already
+        end = text.find("]", end) + 1
+        if text[end : end + 1] != ":" or text.startswith("[REDACTED", end + 1):
+            return None
+        return _check_rest_of_line(text, end, end + 1)
+    login = _SASL_LOGIN.match(text, end)
+    if login is None or is_masked(login.group("password")):
+        return None
+    return login.span("password")
 
 
 def _check_plain_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
     """Dovecot's "{PLAIN}pw": up to the passwd-file's next ":" (or a blank)."""
+    if text[end : end + 1] == "{":
+        return None  # another scheme's name, not a password
     value_end = end
     while value_end < len(text) and text[value_end] not in ": \t\r\n":
         value_end += 1
@@ -163,7 +178,13 @@ def _check_wifi(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _check_smtp_password(text: str, start: int, end: int) -> tuple[int, int] | None:
     password = _SMTP_LOGIN.match(text, end)
-    return None if password is None else password.span()
+    if password is None or password.group() in _SMTP_PROMPTS:
+        return None  # the server's next prompt, not the client's answer
+    return password.span()
+
+
+#: SMTP's AUTH LOGIN prompts in base64: "Username:", "Password:".
+_SMTP_PROMPTS = frozenset(("VXNlcm5hbWU6", "UGFzc3dvcmQ6"))
 
 
 def _check_key_share(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -852,6 +852,8 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
+    if text.endswith("[REDACTED:", 0, start):
+        return None  # the label of a placeholder: "[REDACTED:SECRET]:5001" names nothing
     span = _named_value(text, start, end)
     if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
         return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")

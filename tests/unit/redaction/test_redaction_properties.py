@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from tenantlog.redaction import Redactor, redact
 from tenantlog.redaction.command_lines import ARGUMENT_MARKS, ARGUMENT_WORDS
 from tenantlog.redaction.context import says_identifier
+from tenantlog.redaction.passwords import _NAME
 from tenantlog.redaction.validators import luhn_ok
 
 _TYPED = Redactor(style="typed")
@@ -30,6 +31,7 @@ _WORDS = st.lists(st.text(alphabet=string.ascii_letters, min_size=1, max_size=12
 # Punctuation a card may sit between. ".", "-" and "_" are left out: a number
 # glued to a word by them is part of that token ("ORD-4111...", "v4.111...",
 # "txn_4111...").
+_SECRET_NAME = re.compile(_NAME, re.ASCII | re.IGNORECASE)
 _SEPARATORS = st.sampled_from(list(" \t\n,;:=/()[]{}<>\"'|!?*&#~^`$"))
 
 
@@ -99,6 +101,11 @@ def test_redact_leaves_plain_prose_unchanged(words: list[str]) -> None:
     # bob AbCd") are no prose: any word after them may be the password.
     assume(not any(mark in words for mark in ARGUMENT_MARKS))
     assume(not any(word in text.casefold() for word in ARGUMENT_WORDS))
+    # A secret's name and one word, alone on a line, are a configuration's
+    # directive and its value ("requirepass foobared", "masterauth AA").
+    assume(not (len(words) == 2 and _SECRET_NAME.fullmatch(words[0])))
+    # An auth scheme's word is followed by its credential ("Basic AbCdEfGh").
+    assume(not any(word.lower() in ("basic", "bearer") for word in words[:-1]))
     assert redact(text) == text
 
 

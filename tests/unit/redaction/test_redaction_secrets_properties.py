@@ -8,6 +8,7 @@ address survive, whatever their digits.
 
 from __future__ import annotations
 
+import base64
 import re
 import string
 
@@ -218,3 +219,45 @@ _OCTET = st.integers(0, 255).map(str)
 def test_four_part_versions_under_version_keys_survive(version: str, frame: str) -> None:
     text = "{" + frame.format(version) + "}"
     assert _TYPED.redact(text) == text
+
+
+# A login's password where a program's label, not a name, says so (the tenth round).
+_LOGIN_PASSWORD = st.text(
+    string.ascii_letters + string.digits + "!#$%*+-._~^=", min_size=1, max_size=24
+)
+_LOGIN_USER = st.text(string.ascii_lowercase + string.digits + "_-", min_size=1, max_size=12)
+
+
+@settings(max_examples=200)
+@given(
+    st.sampled_from(
+        [
+            "cache_peer p parent 3128 0 login={}:{} default",
+            "    stats auth {}:{}",
+            "wsrep_sst_auth={}:{}",
+            "[smtp.example.net]:587 {}:{}",
+        ]
+    ),
+    _LOGIN_USER,
+    _LOGIN_PASSWORD,
+)
+def test_labelled_login_password_is_removed_whole(syntax: str, user: str, password: str) -> None:
+    assume(_plausible(password) and not password.startswith("{"))
+    # A secret is removed wherever it stands as a word: not one of the text's own.
+    assume(password not in syntax and password not in user and user not in password)
+    text = syntax.format(user, password)
+    redacted = _TYPED.redact(text)
+    assert password not in redacted.replace(_SECRET, "")
+    assert redacted.endswith(f"{user}:{_SECRET}" + (" default" if "login=" in syntax else ""))
+
+
+@settings(max_examples=200)
+@given(_LOGIN_USER, st.text(string.printable.strip(), min_size=1, max_size=24))
+def test_registry_auth_is_removed_only_when_it_encodes_a_login(user: str, password: str) -> None:
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    text = '{"auths":{"r.example.com":{"auth":"' + encoded + '"}}}'
+    assert _TYPED.redact(text) == '{"auths":{"r.example.com":{"auth":"' + _SECRET + '"}}}'
+    # base64 of anything without a login's colon is a setting, and stays
+    setting = base64.b64encode(user.encode()).decode()
+    kept = '{"auth":"' + setting + '"}'
+    assert _TYPED.redact(kept) == kept
