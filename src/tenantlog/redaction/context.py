@@ -36,15 +36,15 @@ _PHONE_WORD = (
     r"|soitt|originator"
     # Dutch "bereikbaar op", German "Rückfragen an", British "ring"/"rang".
     r"|bereikbaar|r[u\u00fc]ckfrage"
-    # Swedish "ringde" (called), Dutch "belt" (calls), Russian "звонок" and
-    # "перезвонить" (a call, call back), Korean "수신번호"/"발신번호" (the
-    # recipient's and sender's number), a number's type "E.164" after it.
-    r"|ring(?:de|er|t)\b|belt\b|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638"
-    r"|\ubc1c\uc2e0\ubc88\ud638|e\.?164"
+    # Russian "звонок" and "перезвонить" (a call, call back), Korean
+    # "수신번호"/"발신번호" (the recipient's and sender's number).
+    r"|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638|\ubc1c\uc2e0\ubc88\ud638"
     # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
+    # Swedish "ringde" (called), Dutch "belt" (calls),
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
     # "cep": Brazil's postal code).
-    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel|hp|ani|dnis|r[ia]ng|bel(?:len)?)\b"
+    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
+    r"|bel(?:len|t)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
     r"|\u0442\u0435\u043b|\u043c\u043e\u0431|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd"
@@ -62,7 +62,7 @@ _PHONE_WORD = (
 # may be a JSON key in its quotes ('"channel":"whatsapp","to":"5511…"').
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
-    r"[\"']?\s*(?:=>|[:=#;|,\uff1a])?\s*[\"'(]?\s*"
+    r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(>]?\s*"
     r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<]?\Z",
     re.IGNORECASE,
 )
