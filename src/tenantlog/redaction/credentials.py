@@ -143,7 +143,10 @@ def _check_named_scheme(text: str, start: int, end: int) -> tuple[int, int] | No
     """A credential after a scheme that is a word of prose but in the header."""
     if not _after_authorization_header(text, start):
         return None
-    return _value_after(text, start, end, len("ApiKey"))  # "Splunk" is as long
+    scheme = start
+    while text[scheme].isalpha():
+        scheme += 1
+    return _value_after(text, start, end, scheme - start)
 
 
 _NEXT_PAIR = re.compile(r"[ \t]+[a-z_]{2,32}=")
@@ -167,8 +170,9 @@ BRANCHES = (
     # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"[Bb](?i:earer|asic|ot)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
-    # Elasticsearch's "ApiKey" and Splunk HEC's "Splunk" schemes, after the header's name.
-    r"(?:ApiKey|Splunk)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme_named>)",
+    # Elasticsearch's "ApiKey" and Splunk HEC's "Splunk" schemes, Kerberos' and
+    # NTLM's "Negotiate" and "NTLM", after the header's name.
+    r"(?:ApiKey|Splunk|Negotiate|NTLM)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme_named>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
     # every word that starts with one).

@@ -18,6 +18,11 @@
   map (``[host]:587 user:pw``), each a line of its own; ``user:pw`` after
   Squid's ``login=``, HAProxy's ``stats auth`` or a setting named
   ``…_auth`` (Galera's ``wsrep_sst_auth``); InfluxDB's ``&p=`` after ``u=``.
+* A secret a command printed: a shell's prompt line ("$ ", "# ", "> ")
+  whose command names a password, a secret or a token (``argocd admin
+  initial-password``, ``nvram get http_passwd``, ``kubectl get secret … |
+  base64 -d``, ``cat …/admin.password``, ``openssl rand -base64 24``), then
+  one word alone on the next line: that word.
 * Elasticsearch's enrollment tokens: base64 of a JSON object that holds a
   ``"key"`` (``eyJ2ZXIiOiI4…``), with no dot a JWT would have.
 * A private key's PEM block in base64, as Kubernetes stores files
@@ -64,6 +69,13 @@ _PGPASS_LINE = (
 _SASL_LINE = r"(?m:^)[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
 _LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+)"
 _INFLUX_PASSWORD = r"[?&]p=(?=[^&\s#])"
+# A prompt's line naming a secret, then the next line's one word (checked by
+# ``_check_printed``): "$ argocd admin initial-password -n argocd\nCrhHtM…".
+_PRINTED = (
+    r"(?m:^)[^\n$#>]{0,40}[$#>][ \t]+[^\n]{0,300}?"
+    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand)[^\n]{0,300}\r?\n[ \t]*"
+    r"(?=[^\s]{6,128}[ \t]*(?:\r?\n|\Z))"
+)
 # An enrollment token's start: '{"ver":"' in base64.
 _ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
 # The QR code's fields come in any order: the password's "P:" after "WIFI:"
@@ -154,6 +166,17 @@ def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] |
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
+def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The word a command printed, if a secret may be it: no word of prose, no pair."""
+    value_end = end
+    while value_end < len(text) and not text[value_end].isspace():
+        value_end += 1
+    value = text[end:value_end]
+    if is_masked(value) or "=" in value or value.endswith(":") or value.isalpha():
+        return None
+    return end, value_end
+
+
 def _check_enrollment(text: str, start: int, end: int) -> tuple[int, int] | None:
     token = _BASE64.match(text, start)
     assert token is not None  # the scan matched its first characters
@@ -217,6 +240,7 @@ def may_hold_labelled_secret(text: str) -> bool:
         or ("login=" in text and _LOGIN_TEST.search(text) is not None)
         or ("stats" in text and "auth" in text and _STATS_AUTH.search(text) is not None)
         or ("p=" in text and _INFLUX_TEST.search(text) is not None)
+        or ("\n" in text and _PRINTED_TEST.search(text) is not None)
         or (":" in text and _LINE_TEST.search(text) is not None)
         or (
             ("BitLocker" in text or "ecovery" in text or "assword" in text)
@@ -230,6 +254,7 @@ _LOGIN_TEST = re.compile(_LOGIN_LABEL, re.ASCII)
 _STATS_AUTH = re.compile(r"stats[ \t]+auth[ \t]")
 _INFLUX_TEST = re.compile(r"[?&]u=[^&\s]*&p=", re.ASCII)
 _LINE_TEST = re.compile(f"{_PGPASS_LINE}|{_SASL_LINE}", re.ASCII)
+_PRINTED_TEST = re.compile(_PRINTED, re.ASCII)
 _BITLOCKER_TEST = re.compile(r"-[0-9]{6}-[0-9]{6}-[0-9]{6}-")
 
 
@@ -252,6 +277,7 @@ LABEL_MARKS = (
     ("login=", lambda text: _LOGIN_TEST.search(text) is not None),
     ("stats", lambda text: "auth" in text and _STATS_AUTH.search(text) is not None),
     ("&p=", lambda text: _INFLUX_TEST.search(text) is not None),
+    ("\n", lambda text: _PRINTED_TEST.search(text) is not None),
     # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
@@ -268,8 +294,9 @@ LABELLED_SCAN = Scan(
     f"|{_BITLOCKER}(?P<bitlocker>)|{_PLAIN_SCHEME}(?P<plain_scheme>)"
     f"|{_PGPASS_LINE}(?P<pgpass_line>)|{_SASL_LINE}(?P<sasl_line>)"
     f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
-    f"|{_ENROLLMENT}(?P<enrollment_token>)",
+    f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)",
     {
+        "printed_secret": Kind("secrets", "SECRET", _check_printed),
         "bitlocker": Kind("secrets", "SECRET", lambda text, start, end: (start, end)),
         "plain_scheme": Kind("secrets", "SECRET", _check_plain_scheme),
         "pgpass_line": Kind("secrets", "SECRET", _check_rest_of_line),

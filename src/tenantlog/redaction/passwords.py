@@ -51,7 +51,7 @@ _SUFFIX = (
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    r"(?:pass(?:word|wd|phrase|wort|ord(?:et)?)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)"
+    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
@@ -381,7 +381,7 @@ _MESSAGE_WORDS = frozenset(
         # Words that start a sentence: "shared a secret: the migration took …".
         "the", "a", "an", "this", "that", "it", "its", "my", "your", "our", "their", "we",
         "i", "you", "they", "he", "she", "and", "or", "for", "of", "in", "on", "with", "from",
-        "by", "at", "if", "when", "please", "see",
+        "by", "at", "if", "when", "please", "see", "all", "no", "new", "current", "old",
         # A name, not its value: "passwd: password updated successfully".
         "password", "passwd", "secret", "token", "key",
     }
