@@ -39,6 +39,8 @@ _PHONE_WORD = (
     # Russian "звонок" and "перезвонить" (a call, call back), Korean
     # "수신번호"/"발신번호" (the recipient's and sender's number).
     r"|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638|\ubc1c\uc2e0\ubc88\ud638"
+    # Chinese "shoujihao" (mobile number) in pinyin keys; a WhatsApp link's "wa.me/".
+    r"|shouji|wa\.me/"
     # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
     # Swedish "ringde" (called), Dutch "belt" (calls),
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
@@ -157,6 +159,8 @@ _VERSION_PARTS = frozenset(
     | {"os", "sdk", "api", "bootloader", "bios", "uefi", "kernel", "microcode", "rom"}
     # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
     | {"clause", "section", "paragraph", "chapter", "annex", "table", "figure", "appendix"}
+    # ... in German: "Punkt 1.2.3.4", "Abschnitt", "Kapitel", "Ziffer".
+    | {"punkt", "abschnitt", "kapitel", "ziffer"}
 )
 _VERSION_ANYWHERE = frozenset(
     {"version", "ver", "firmware", "fw"}

@@ -44,6 +44,11 @@ _DIGIT_OR_SYMBOL = re.compile(r"[\d\-._~+/=%]")
 
 
 _PARTS = re.compile(r"[._\-:]")
+#: What example files write instead of a value: "CHANGE_ME", "YOUR_API_KEY_HERE".
+EXAMPLE_VALUE = (
+    r"change[_\-]?me|change[_\-]?it|replace[_\-]?me|your[_\-][\w\-]*|[\w\-]*[_\-]here|placeholder"
+)
+_EXAMPLE_VALUE = re.compile(EXAMPLE_VALUE, re.IGNORECASE)
 #: A digest's scheme before its hex ("hmac-sha256:1c9e…"): Vault's audit log HMACs
 #: the tokens it logs.
 _DIGEST_SCHEME = re.compile(r"(?:hmac-)?(?:sha|md5)[0-9]*", re.IGNORECASE)
@@ -78,7 +83,11 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     while value_start < end and text[value_start] in _QUOTES_AND_SPACE:
         value_start += 1
     value = text[value_start:end]
-    if not _looks_secret(value) or is_reference(text, value_start, end):
+    if (
+        not _looks_secret(value)
+        or is_reference(text, value_start, end)
+        or _EXAMPLE_VALUE.fullmatch(value)
+    ):
         return None
     if text[end : end + 1] == ":" and _DIGEST_SCHEME.fullmatch(value):
         return None  # a digest of the token, not the token: "hmac-sha256:1c9e…"
@@ -561,6 +570,11 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         "redis",
         "list",
         "sharding",
+        # CloudFormation's "ParameterKey", a header's, an attribute's or a property's name.
+        "parameter",
+        "attribute",
+        "property",
+        "header",
     }
 )
 

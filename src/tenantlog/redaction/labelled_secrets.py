@@ -64,15 +64,17 @@ _PLAIN_SCHEME = r"\{(?:PLAIN|CLEARTEXT|CLEAR)\}"
 # A .pgpass line, a Postfix sasl_passwd line: each the whole line.
 _PGPASS_LINE = (
     r"(?m:^)[ \t]*(?:[\w.\-]+|\*):(?:[0-9]{2,5}|\*):(?:[\w.\-]+|\*):[\w.\-]+:"
-    r"(?=[^\s]+[ \t]*(?:\r?\n|\Z))"
+    # The password holds no ":" but escaped ("\:"): "nobody:*:19700:0:99999:7:::" is
+    # /etc/shadow's line.
+    r"(?=(?:[^\s:\\]|\\.)+[ \t]*(?:\r?\n|\Z))"
 )
 _SASL_LINE = r"(?m:^)[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
-_LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+)"
+_LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+|addauth[ \t]+digest[ \t]+)"
 _INFLUX_PASSWORD = r"[?&]p=(?=[^&\s#])"
 # A prompt's line naming a secret, then the next line's one word (checked by
 # ``_check_printed``): "$ argocd admin initial-password -n argocd\nCrhHtM…".
 _PRINTED = (
-    r"(?m:^)[^\n$#>]{0,40}[$#>][ \t]+[^\n]{0,300}?"
+    r"(?m:^)[^\n$#>]{0,40}[$#>]{1,3}[ \t]+[^\n]{0,300}?"
     r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand)[^\n]{0,300}\r?\n[ \t]*"
     r"(?=[^\s]{6,128}[ \t]*(?:\r?\n|\Z))"
 )
@@ -171,10 +173,15 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     value_end = end
     while value_end < len(text) and not text[value_end].isspace():
         value_end += 1
-    value = text[end:value_end]
+    start = end
+    if value_end - start > 2 and text[start] in "'\"" and text[value_end - 1] == text[start]:
+        start, value_end = start + 1, value_end - 1  # a REPL's echo: 'fl4sk-k3y'
+    value = text[start:value_end]
     if is_masked(value) or "=" in value or value.endswith(":") or value.isalpha():
         return None
-    return end, value_end
+    if "://" in value:
+        return None  # a URL: its password is the URL scan's (".git-credentials")
+    return start, value_end
 
 
 def _check_enrollment(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -239,6 +246,7 @@ def may_hold_labelled_secret(text: str) -> bool:
         or "eyJ2ZXIiOi" in text
         or ("login=" in text and _LOGIN_TEST.search(text) is not None)
         or ("stats" in text and "auth" in text and _STATS_AUTH.search(text) is not None)
+        or ("addauth" in text and _LOGIN_TEST.search(text) is not None)
         or ("p=" in text and _INFLUX_TEST.search(text) is not None)
         or ("\n" in text and _PRINTED_TEST.search(text) is not None)
         or (":" in text and _LINE_TEST.search(text) is not None)
@@ -276,6 +284,7 @@ LABEL_MARKS = (
     ("eyJ2ZXIiOi".casefold(), lambda text: "eyJ2ZXIiOi" in text),
     ("login=", lambda text: _LOGIN_TEST.search(text) is not None),
     ("stats", lambda text: "auth" in text and _STATS_AUTH.search(text) is not None),
+    ("addauth", lambda text: _LOGIN_TEST.search(text) is not None),
     ("&p=", lambda text: _INFLUX_TEST.search(text) is not None),
     ("\n", lambda text: _PRINTED_TEST.search(text) is not None),
     # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.

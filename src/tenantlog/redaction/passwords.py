@@ -30,6 +30,7 @@ from tenantlog.redaction import validators
 from tenantlog.redaction.addresses import login_start, may_hold_email
 from tenantlog.redaction.credentials import (
     DIRECTIVE_NAME_WORDS,
+    EXAMPLE_VALUE,
     PASSWORD_WORDS_ASCII,
     SHOWN_TAIL,
     is_placeholder,
@@ -106,14 +107,19 @@ _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     + "|"
     + SHOWN_TAIL
-    + r"|<[a-z_\-]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    + r"|<[a-z_\- ]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
     # Placeholders of printf, SQL's bind parameters, format strings: "%s", "$1", "{password}".
     r"|(?-i:%[sdvqr])|\$[0-9]{1,2}|\?|"
     + _FORMAT_FIELD
     + r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
+    # Secret managers' references ("op://vault/item/field"), and what example files
+    # write instead of a value ("CHANGE_ME", "YOUR_API_KEY_HERE", "<replace-me>").
+    r"|(?:op|vault|ssm|awssm|gcpsm|azkv|keyvault|doppler)://\S+"
+    + "|"
+    + EXAMPLE_VALUE
     # An elided hash ("$6$<elided>"), a value sops encrypted ("ENC[AES256_GCM,data:…]").
-    r"|\S*<(?:elided|redacted|hidden|removed|masked|omitted)>\S*|ENC\[\S*"
+    + r"|\S*<(?:elided|redacted|hidden|removed|masked|omitted)>\S*|ENC\[\S*"
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
     r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include))\Z",
     re.IGNORECASE,
@@ -304,6 +310,8 @@ _VALUE_FIELD = re.compile(
     # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
     # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
     r"|[ \t]*:[ \t]*\{[ \t]*[\"']"
+    # CloudFormation's '"ParameterKey": "DbPassword", "ParameterValue": "…"'.
+    r"|[\"'][ \t]*,[ \t]*[\"']parameter"
     # ... after other fields of its own: Terraform's output, '{"sensitive":true,
     # "type":"string","value":"…"}'.
     r"|[ \t]*:[ \t]*\{(?:[ \t]*[\"'][\w\-]{1,24}[\"'][ \t]*:[ \t]*"
@@ -436,7 +444,7 @@ _FTP_WINDOW = 80
 #: A client's command as a session's log shows it, also without its "USER":
 #: "> PASS x", "--> PASS x", "C: PASS x", "send: PASS x", "[cmd] PASS x".
 _SENT_COMMAND = re.compile(
-    r"(?:^|[\s\]]|ftp)(?:>+|-+>|C:|cmd:|command:|sent:|send:|client:|\[cmd\])[ \t]*\Z",
+    r"(?:^|[\s\]]|ftp)(?:>+|-+>|C:|cmd:|command:|sent:|send:|client:|ftp:|\[cmd\])[ \t]*\Z",
     re.IGNORECASE,
 )
 
@@ -472,8 +480,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         text, max(0, start - 64), start
     ):
         return value_span(text, position)
-    if name in ("pass", "psk"):
-        return None  # a word of its own in prose: "pass 3 tests"
+    if name in ("pass", "psk") and key_start == start:
+        return None  # a word of its own in prose: "pass 3 tests" (not "auth-pass x")
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
     colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
     if colon is not None and not _DIGEST_WORDS.search(text, position, colon.end()):
@@ -757,7 +765,9 @@ def _chpasswd_input(text: str, start: int) -> tuple[int, int] | None:
 
 
 #: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!".
-_PGPASS_LINE = re.compile(r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<value>\S+)")
+_PGPASS_LINE = re.compile(
+    r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<value>(?:[^\s:\\]|\\.)+)(?!\S)"
+)
 _PGPASS_WINDOW = 160
 
 
