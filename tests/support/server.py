@@ -49,9 +49,10 @@ _next_in_block = itertools.chain(_BLOCK[_START:], _BLOCK[:_START])
 def free_port() -> int:
     """A loopback port free now that no other server of this test run is given.
 
-    ``bind(0)`` alone let two xdist workers draw the same port one after the other, so
-    a test could reach another worker's server that had taken the port its own gave
-    up; here each worker walks its own block once, never handing a port out twice.
+    ``bind(0)`` alone may hand out again a port an earlier server of the run used
+    (and an orphaned or draining process of it may still answer there), or, under
+    xdist, one another worker's server holds next; here each worker walks its own
+    block once, so no port is handed out twice in a run.
     """
     for port in _next_in_block:
         with socket.socket() as sock:

@@ -314,6 +314,7 @@ def may_hold_login_call(text: str) -> bool:
 # (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
 ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
+    *("radtest", "openssl", "SMTP.start("),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -326,6 +327,9 @@ def may_hold_command_argument(text: str) -> bool:
         or "LOGIN" in text
         or "rabbitmqctl" in text
         or "IDENTIFY" in text
+        or "radtest" in text
+        or "SMTP.start(" in text
+        or ("openssl" in text and "passwd" in text)
         or ("|" in text and ("kinit" in text or "cryptsetup" in text))
         or may_hold_login_call(text)
         or "net use" in text.casefold()
@@ -361,6 +365,12 @@ _ARGUMENTS = re.compile(
     + _WORD
     + r"|(?:use|USE)(?:[ \t]+[A-Za-z]:)?[ \t]+\\\\\S+(?:[ \t]+/(?:user|USER|u|U):\S+)?)"
     r"(?P<net>" + _WORD + ")"
+    # FreeRADIUS' "radtest user password server port secret": the second word;
+    # "openssl passwd -6 'pw'" (a hash of the literal); Ruby's
+    # "Net::SMTP.start(host, port, helo, user, password, :login)": the fifth argument.
+    r"|(?<![\w\-])radtest" + _WORD + "(?P<radtest>" + _WORD + ")"
+    r"|(?<![\w\-])openssl[ \t]+passwd(?:[ \t]+-[\w\-]+)*(?P<openssl>" + _WORD + ")"
+    r"|SMTP\.start\((?:[ \t]*[^,()]{1,200},){4}[ \t]*(?P<smtp_start>" + _LITERAL + ")"
     # IRC's "PRIVMSG NickServ :IDENTIFY [account] password": the last word.
     r"|(?<![\w])IDENTIFY(?P<identify>" + _WORD + f"(?:{_WORD})?)"
     # A password echoed into a command that reads it from its input:
@@ -473,13 +483,15 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         ):
             return None
         span = _unquoted(text, *match.span(group or ""))
-        if group in ("call", "connect"):
+        if group in ("call", "connect", "smtp_start"):
             value = text[span[0] : span[1]]
             # Any string but a mask or a reference: an app password has spaces.
             return None if is_masked(value) or _REFERENCE.match(value) else span
     value = text[span[0] : span[1]]
     if not _looks_like_secret_word(value) or _REFERENCE.match(value):
         return None
+    if group in ("radtest", "openssl") and value.startswith("-"):
+        return None  # an option: "openssl passwd -help"
     if group == "net" and value.startswith(("/", "*")):
         return None  # an option ("/add", "/delete") or "*", which asks for the password
     return span
@@ -494,7 +506,7 @@ ARGUMENT_SCAN = Scan(
     searcher=word_searcher(
         (
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
-            *("identify", "echo", "printf"),
+            *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp"),
         )
     ),

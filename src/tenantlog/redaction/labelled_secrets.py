@@ -23,6 +23,9 @@
   initial-password``, ``nvram get http_passwd``, ``kubectl get secret … |
   base64 -d``, ``cat …/admin.password``, ``openssl rand -base64 24``), then
   one word alone on the next line: that word.
+* A one-time code sent to a person: "Your verification code is 482913".
+* A login given as "user / password" after the word creds, credentials or
+  login ("creds are admin / Pr0d-Adm1n", "your VPN login is tbauer / Vpn!52").
 * Elasticsearch's enrollment tokens: base64 of a JSON object that holds a
   ``"key"`` (``eyJ2ZXIiOiI4…``), with no dot a JWT would have.
 * A private key's PEM block in base64, as Kubernetes stores files
@@ -77,6 +80,14 @@ _PRINTED = (
     r"(?m:^)[^\n$#>]{0,40}[$#>]{1,3}[ \t]+[^\n]{0,300}?"
     r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand)[^\n]{0,300}\r?\n[ \t]*"
     r"(?=[^\s]{6,128}[ \t]*(?:\r?\n|\Z))"
+)
+_ONE_TIME_CODE = (
+    r"(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
+    r"(?:[ \t]+(?i:is|was))?[ \t]*[:=]?[ \t]*(?=[0-9]{4,8}(?![0-9]))"
+)
+_USER_SLASH_PASSWORD = (
+    r"(?i:creds?|credentials|login)(?:[ \t]+(?i:are|is))?[ \t]*[:=]?[ \t]*[`'\"]?"
+    r"[\w.\-@]{1,64}[`'\"]?[ \t]+/[ \t]+[`'\"]?(?=[^\s`'\"])"
 )
 # An enrollment token's start: '{"ver":"' in base64.
 _ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
@@ -184,6 +195,26 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start, value_end
 
 
+def _check_one_time_code(text: str, start: int, end: int) -> tuple[int, int] | None:
+    value_end = end
+    while value_end < len(text) and text[value_end].isdigit():
+        value_end += 1
+    return end, value_end
+
+
+def _check_slash_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The word after "user / ": a password if it mixes letters with digits or symbols."""
+    value_end = end
+    while value_end < len(text) and not text[value_end].isspace() and text[value_end] not in "`'\"":
+        value_end += 1
+    while value_end > end and text[value_end - 1] in ".,;:)":
+        value_end -= 1
+    value = text[end:value_end]
+    if len(value) < 6 or value.isalpha() or value.isdigit() or "/" in value or is_masked(value):
+        return None
+    return end, value_end
+
+
 def _check_enrollment(text: str, start: int, end: int) -> tuple[int, int] | None:
     token = _BASE64.match(text, start)
     assert token is not None  # the scan matched its first characters
@@ -249,6 +280,8 @@ def may_hold_labelled_secret(text: str) -> bool:
         or ("addauth" in text and _LOGIN_TEST.search(text) is not None)
         or ("p=" in text and _INFLUX_TEST.search(text) is not None)
         or ("\n" in text and _PRINTED_TEST.search(text) is not None)
+        or (" / " in text and _SLASH_TEST.search(text) is not None)
+        or _ONE_TIME_TEST.search(text) is not None
         or (":" in text and _LINE_TEST.search(text) is not None)
         or (
             ("BitLocker" in text or "ecovery" in text or "assword" in text)
@@ -263,6 +296,8 @@ _STATS_AUTH = re.compile(r"stats[ \t]+auth[ \t]")
 _INFLUX_TEST = re.compile(r"[?&]u=[^&\s]*&p=", re.ASCII)
 _LINE_TEST = re.compile(f"{_PGPASS_LINE}|{_SASL_LINE}", re.ASCII)
 _PRINTED_TEST = re.compile(_PRINTED, re.ASCII)
+_SLASH_TEST = re.compile(_USER_SLASH_PASSWORD, re.ASCII)
+_ONE_TIME_TEST = re.compile(_ONE_TIME_CODE, re.ASCII)
 _BITLOCKER_TEST = re.compile(r"-[0-9]{6}-[0-9]{6}-[0-9]{6}-")
 
 
@@ -287,6 +322,16 @@ LABEL_MARKS = (
     ("addauth", lambda text: _LOGIN_TEST.search(text) is not None),
     ("&p=", lambda text: _INFLUX_TEST.search(text) is not None),
     ("\n", lambda text: _PRINTED_TEST.search(text) is not None),
+    (" / ", lambda text: _SLASH_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _ONE_TIME_TEST.search(text) is not None)
+        for mark in ("verification", "security code", "security pin", "one-time", "one time")
+    ),
+    *(
+        (f"{word} {kind}", lambda text: _ONE_TIME_TEST.search(text) is not None)
+        for word in ("login", "otp", "2fa", "mfa")
+        for kind in ("code", "pin", "passcode")
+    ),
     # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
@@ -303,8 +348,11 @@ LABELLED_SCAN = Scan(
     f"|{_BITLOCKER}(?P<bitlocker>)|{_PLAIN_SCHEME}(?P<plain_scheme>)"
     f"|{_PGPASS_LINE}(?P<pgpass_line>)|{_SASL_LINE}(?P<sasl_line>)"
     f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
-    f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)",
+    f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)"
+    f"|{_ONE_TIME_CODE}(?P<one_time_code>)|{_USER_SLASH_PASSWORD}(?P<slash_password>)",
     {
+        "one_time_code": Kind("secrets", "SECRET", _check_one_time_code),
+        "slash_password": Kind("secrets", "SECRET", _check_slash_password),
         "printed_secret": Kind("secrets", "SECRET", _check_printed),
         "bitlocker": Kind("secrets", "SECRET", lambda text, start, end: (start, end)),
         "plain_scheme": Kind("secrets", "SECRET", _check_plain_scheme),
