@@ -75,6 +75,7 @@ _PGPASS_LINE = (
 _SASL_LINE = r"(?m:^)[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
 _LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+|addauth[ \t]+digest[ \t]+)"
 _INFLUX_PASSWORD = r"[?&]p=(?=[^&\s#])"
+_INFLUX_USER = re.compile(r"[?&]u=")
 # A prompt's line naming a secret, then the next line's one word (checked by
 # ``_check_printed``): "$ argocd admin initial-password -n argocd\nCrhHtM…".
 _PRINTED = (
@@ -138,11 +139,16 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     return login.span("password")
 
 
+def _blank_after(text: str, position: int) -> int:
+    """Where the word at ``position`` ends: at the next blank, or the text's end."""
+    while position < len(text) and not text[position].isspace():
+        position += 1
+    return position
+
+
 def _check_rest_of_line(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value the pattern's look-ahead saw: to the next blank."""
-    value_end = end
-    while value_end < len(text) and not text[value_end].isspace():
-        value_end += 1
+    value_end = _blank_after(text, end)
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
@@ -172,7 +178,7 @@ def _check_plain_scheme(text: str, start: int, end: int) -> tuple[int, int] | No
 def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] | None:
     """InfluxDB 1.x's "?u=user&p=pw": "p" is the password only after "u" in the query."""
     query = text.rfind("?", max(0, start - 256), start + 1)
-    if query == -1 or not re.search(r"[?&]u=", text[query:start]):
+    if query == -1 or not _INFLUX_USER.search(text, query, start):
         return None
     value_end = end
     while value_end < len(text) and text[value_end] not in "&# \t\r\n\"'":
@@ -182,9 +188,7 @@ def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] |
 
 def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The word a command printed, if a secret may be it: no word of prose, no pair."""
-    value_end = end
-    while value_end < len(text) and not text[value_end].isspace():
-        value_end += 1
+    value_end = _blank_after(text, end)
     start = end
     if value_end - start > 2 and text[start] in "'\"" and text[value_end - 1] == text[start]:
         start, value_end = start + 1, value_end - 1  # a REPL's echo: 'fl4sk-k3y'

@@ -352,7 +352,8 @@ _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t
 _COLON_GAP_WORDS = 8
 _COLON_GAP_TAIL = r"[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a][ \t]*(?:\r?\n[ \t]*)?"
 _COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" + _COLON_GAP_TAIL)
-_COLON_AHEAD = re.compile(r"[^:\n\uff1a]{0,420}+[:\uff1a]")
+_COLON_AHEAD_PATTERN = r"[^:\n\uff1a]{0,420}+[:\uff1a]"
+_COLON_AHEAD = re.compile(_COLON_AHEAD_PATTERN)
 #: Words of a colon's gap that say a digest follows, not the password: "password hash: …".
 _DIGEST_WORDS = re.compile(r"hash|digest|sha|md5|bcrypt|fingerprint|checksum", re.IGNORECASE)
 #: What a program prints as a password it generated: long, letters and digits, no words.
@@ -556,6 +557,7 @@ _HEBREW_PREFIXES = frozenset("\u05d4\u05d5\u05d1\u05dc\u05e9\u05de")
 #: Particles glued after a password's name in Korean, Japanese and Chinese
 #: ("비밀번호는", "パスワードは", "密码是"), which says what follows is its value.
 PARTICLES = frozenset("\ub294\uc740\uc774\uac00\u306f\u304c\u662f\u70ba\u4e3a")
+_PARTICLE_CLASS = "[" + "".join(sorted(PARTICLES)) + "]"
 #: A value glued to a particle: ASCII, up to the script's own letters or punctuation.
 _CJK_VALUE = re.compile(r"[!-~]+")
 
@@ -565,10 +567,7 @@ def _after_particle(text: str, position: int) -> tuple[int, int] | None:
     word there (glued or after a blank), if a password looks like it."""
     position = _skip_blank(text, position)
     if text[position : position + 1] in _CORNER_BRACKETS:
-        closing = text.find(_CORNER_BRACKETS[text[position]], position + 1, position + 256)
-        if closing == -1 or is_masked(text[position + 1 : closing]):
-            return None
-        return position + 1, closing
+        return _in_corner_brackets(text, position)
     if text[position : position + 1] in _QUOTES:
         return value_span(text, position)
     word = _CJK_VALUE.match(text, position)
@@ -774,6 +773,16 @@ _PGPASS_WINDOW = 160
 _PHP_DUMP_TYPE = re.compile(r"\s*string\([0-9]+\)")
 #: Japanese and Chinese quotation marks, opening -> closing: "パスワード「…」".
 _CORNER_BRACKETS = {"\u300c": "\u300d", "\u300e": "\u300f"}
+
+
+def _in_corner_brackets(text: str, position: int) -> tuple[int, int] | None:
+    """The value between the corner bracket at ``position`` and its close (256 at most)."""
+    closing = text.find(_CORNER_BRACKETS[text[position]], position + 1, position + 256)
+    if closing == -1 or closing == position + 1 or is_masked(text[position + 1 : closing]):
+        return None
+    return position + 1, closing
+
+
 #: What a device's configuration may write between a key's name and the key:
 #: Junos' encoding, OSPF's key number and algorithm, Cisco's type digit.
 _DEVICE_VALUE_LEAD = re.compile(
@@ -1005,10 +1014,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None
         return position, value_end
     elif text[position : position + 1] in _CORNER_BRACKETS:
-        closing = text.find(_CORNER_BRACKETS[text[position]], position + 1, position + 256)
-        if closing == -1 or closing == position + 1 or is_masked(text[position + 1 : closing]):
-            return None
-        return position + 1, closing
+        return _in_corner_brackets(text, position)
     elif position > after_name and position < len(text):
         registry = _REGISTRY_TYPE.match(text, after_name)
         if registry is not None:
@@ -1184,9 +1190,10 @@ _SEPARATED = (
     # keepalived's "auth_pass 1234", BIND's 'secret "…";' (``_directive_value``).
     r"|[ \t]+[^\s;]+;?[ \t]*(?:\r?\n|\Z)"
     # A value in corner brackets: "パスワード「…」"; a particle, then the value.
-    r"|[ \t]*[\u300c\u300e]|[\ub294\uc740\uc774\uac00\u306f\u304c\u662f\u70ba\u4e3a]"
+    r"|[ \t]*[\u300c\u300e]|"
+    + _PARTICLE_CLASS
     # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…".
-    r"|[ \t]+[05789][ \t]+[^\s]"
+    + r"|[ \t]+[05789][ \t]+[^\s]"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     r"|[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{8}"
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
@@ -1198,7 +1205,8 @@ _SEPARATED = (
     # ... or words, then a colon: "Mot de passe provisoire : …".
     # (A colon must follow on the line: one run of the class says whether before
     # the words are tried at each of their ends.)
-    + r"|(?=[^:\n\uff1a]{0,420}+[:\uff1a])[ \t]+(?:[^\s=:]{1,48}+[ \t]+){0,"
+    + f"|(?={_COLON_AHEAD_PATTERN})"
+    + r"[ \t]+(?:[^\s=:]{1,48}+[ \t]+){0,"
     + str(_COLON_GAP_WORDS)
     + "}?"
     + _COLON_GAP_TAIL
