@@ -597,6 +597,15 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "particles": _fill("\u5bc6\u7801\u662f"),
         "Hebrew names": _fill("\u05d4\u05e1\u05d9\u05e1\u05de\u05d4 "),
         "IDENTIFY runs": _fill("IDENTIFY "),
+        # The eleventh round: a CSV header's password column and its rows, INI
+        # lines of words, key files' lines, 00 and groups, labels without a value.
+        "CSV password column": "id,password,note\n" + _fill("1,Abc!23,x\n"),
+        "INI words to the line's end": _fill("passphrase = a b c d e f g h i\n"),
+        "NTP key lines, words": _fill("\n3 MD5 checksums "),
+        "00 and groups, no phone": _fill("0041 0 0 "),
+        "define() without a key": _fill("define('A_KEY', x) "),
+        "SAML names, no value": _fill('Name="password"> '),
+        "echo into files": _fill("echo a > b.pass "),
     }
 
 

@@ -45,6 +45,8 @@ _SPACED = {
     # SNMPv3's authentication and privacy passphrases (snmpwalk, snmpget…)
     "-A": ("snmp",),
     "-X": ("snmp",),
+    "-c": ("snmp",),  # SNMPv1's and v2c's community ("public" is everyone's, and kept)
+    "-k": ("openssl enc",),  # the passphrase given on the command line
 }
 # A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
 _USER_GIVEN = re.compile(r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)[^\s\-]")
@@ -160,7 +162,10 @@ def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
         and not command.rstrip().endswith("sshpass")
     ):
         return None  # "sshpass -p pw ssh -p 2222 host": the second is ssh's port
-    return _secret(text, _argument(text, end))
+    span = _secret(text, _argument(text, end))
+    if flag == "-c" and span is not None and text[span[0] : span[1]] == "public":
+        return None
+    return span
 
 
 def _check_store_password(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -251,7 +256,7 @@ _FLAGS = (
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
     + r"|p(?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|[pPawNAX][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|[pPawNAXck][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"
@@ -286,7 +291,8 @@ FLAG_SCAN = Scan(
 # "auth=('user', 'pw')" and "HTTPBasicAuth('user', 'pw')", LDAP's
 # "simple_bind_s('cn=…', 'pw')", Perl's "DBI->connect($dsn, 'user', 'pw')",
 # PHP's "new PDO($dsn, 'user', 'pw')", "mysqli_connect('host', 'user', 'pw')" and
-# "new mysqli('host', 'user', 'pw')", JDBC's "DriverManager.getConnection(url, 'user', 'pw')".
+# "new mysqli('host', 'user', 'pw')", JDBC's "DriverManager.getConnection(url, 'user', 'pw')",
+# Rust's reqwest ".basic_auth(\"user\", Some(\"pw\"))", Go's "SetBasicAuth(\"user\", \"pw\")".
 # Each is written with its "(" (a mark of its own, case-sensitive).
 CALL_MARKS = (
     "login(",
@@ -297,6 +303,7 @@ CALL_MARKS = (
     "getConnection(",
     "auth=(",
     "Auth(",
+    "basic_auth(",
 )
 
 
@@ -314,7 +321,7 @@ def may_hold_login_call(text: str) -> bool:
 # (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
 ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
-    *("radtest", "openssl", "SMTP.start("),
+    *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -330,11 +337,23 @@ def may_hold_command_argument(text: str) -> bool:
         or "radtest" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
-        or ("|" in text and ("kinit" in text or "cryptsetup" in text))
+        or ("|" in text and any(program in text for program in _READS_PASSWORD))
+        or ("echo" in text and ">" in text and _ECHOED_TO_FILE.search(text) is not None)
         or may_hold_login_call(text)
         or "net use" in text.casefold()
         or (" /" in text and may_hold_windows_switch(text))
     )
+
+
+#: Commands that read a password from their input: "echo 'pw' | smbpasswd -s -a bob",
+#: "echo pw | bin/elasticsearch-keystore add -x name".
+_READS_PASSWORD = ("kinit", "cryptsetup", "smbpasswd", "keystore")
+# A word echoed into a file whose name says it holds a secret.
+_ECHOED_INTO_FILE = (
+    r"(?<![\w\-])echo(?:[ \t]+-[ne]+)?[ \t]+(?P<echoed>\"[^\"\n]+\"|'[^'\n]+'|[^\s|\"'>]+)"
+    r"[ \t]*>>?[ \t]*[^\s;|&]*(?i:pass|secret|token|cred|keyfile|\.key(?![\w.]))"
+)
+_ECHOED_TO_FILE = re.compile(_ECHOED_INTO_FILE, re.ASCII)
 
 
 # A string literal in code: quoted, without a line break.
@@ -348,7 +367,8 @@ _ARGUMENTS = re.compile(
     # Redis' "ACL SETUSER name on >password ~keys +@all": each ">" adds a password.
     r"|SETUSER[ \t]+\S+(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
-    r"|(?:login|bind_s|auth=|Auth)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<call>" + _LITERAL + ")"
+    r"|(?:login|bind_s|auth=|Auth|basic_auth)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?:Some\()?"
+    r"(?P<call>" + _LITERAL + ")"
     r"|(?:connect|PDO|mysqli|getConnection)\([ \t]*[^,()]{1,200},[ \t]*"
     + _LITERAL
     + r"[ \t]*,[ \t]*"
@@ -377,10 +397,13 @@ _ARGUMENTS = re.compile(
     # "echo 'pw' | kinit user", "echo -n 'pw' | cryptsetup luksOpen /dev/x name -".
     r"|(?<![\w\-])(?:echo(?:[ \t]+-[ne]+)?|printf[ \t]+'%s\\?n?')[ \t]+"
     r"(?P<piped>\"[^\"\n]+\"|'[^'\n]+'|[^\s|\"']+)[ \t]*\|[ \t]*"
-    r"(?:sudo[ \t]+)?(?:kinit|cryptsetup)\b"
+    r"(?:sudo[ \t]+)?(?:[\w.\-]*/)?(?:kinit|cryptsetup|smbpasswd|[\w\-]*keystore)\b"
+    # ... or into a file that holds it: "echo 'pw' > /etc/rsync.pass".
+    r"|"
+    + _ECHOED_INTO_FILE
     # Windows' switches: xfreerdp's "/p:x", schtasks' "/p x" and "/rp x" (after a user's
     # switch, ``_WINDOWS_USER``), netdom's "/PasswordD:x" and "/PasswordO:x".
-    r"|(?<![^ \t])/(?P<switch>[Pp](?:assword[DdOo])?|[Rr][Pp])(?:[ \t]+|:)"
+    + r"|(?<![^ \t])/(?P<switch>[Pp](?:assword[DdOo])?|[Rr][Pp])(?:[ \t]+|:)"
     r"(?P<windows>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)",
     re.ASCII,
 )
@@ -409,7 +432,11 @@ _IMAP_TAG = re.compile(r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z")
 
 
 # Words after "AUTH" in a sentence or a server's report, where Redis has a password.
-_PROSE_AFTER_AUTH = frozenset({"from", "for", "to", "with", "by", "on", "at", "in", "of", "REQ"})
+# A card terminal's approval code is "AUTH CODE 771203", "AUTH NO: 4411", "APPROVED AUTH 083112".
+_PROSE_AFTER_AUTH = frozenset(
+    {"from", "for", "to", "with", "by", "on", "at", "in", "of", "REQ"}
+    | {"CODE", "Code", "code", "NO", "No", "NO.", "No.", "ID", "#"}
+)
 # SASL mechanisms, named after "AUTH" in SMTP and IMAP, where Redis has a password.
 _SASL_MECHANISMS = frozenset(
     {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}
@@ -448,8 +475,8 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         span = _unquoted(text, offset + final.start(), offset + final.end())
         value = text[span[0] : span[1]]
         return span if _looks_like_secret_word(value) and not _REFERENCE.match(value) else None
-    if group == "piped":
-        span = _unquoted(text, *match.span("piped"))
+    if group == "piped" or group == "echoed":
+        span = _unquoted(text, *match.span(group))
         return None if is_masked(text[span[0] : span[1]]) else span
     if group == "redis":
         words = [found.span() for found in _WORD_AT.finditer(match.group("redis"))]
@@ -469,6 +496,8 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None  # replaced already: the word before it is the user's name
         elif text[offset + first[0] : offset + first[1]].strip() in _PROSE_AFTER_AUTH:
             return None  # Postfix's "lost connection after AUTH from unknown[…]"
+        elif text[offset + first[0] : offset + first[1]].strip().isdigit():
+            return None  # a card terminal's approval code: "APPROVED AUTH 083112 REF 7"
         elif len(words) == 2 and not _looks_like_secret_word(text[span[0] : span[1]]):
             # "AUTH failed for …": prose, unless the first word alone is the password
             span = _unquoted(text, offset + first[0], offset + first[1])
@@ -507,7 +536,7 @@ ARGUMENT_SCAN = Scan(
         (
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
             *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
-            *("pdo(", "mysqli(", "getconnection(", "/p", "/rp"),
+            *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
         )
     ),
 )

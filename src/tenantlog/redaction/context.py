@@ -26,7 +26,9 @@ _PHONE_WORD = (
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
     # "rappel" and "Rückruf" (a call back); SMPP's addresses.
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
-    r"|(?:dest|dst|destination|src|source)_addr|wa_id"
+    r"|(?:dest|dst|destination|src|source)_(?:addr|number)|wa_id"
+    # Portuguese "contato"; a person's "my number is", in four languages.
+    r"|contato|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro|meine?[ \t]+nummer"
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
@@ -45,8 +47,8 @@ _PHONE_WORD = (
     # Swedish "ringde" (called), Dutch "belt" (calls),
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
     # "cep": Brazil's postal code).
-    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
-    r"|bel(?:len|t)?)\b"
+    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
+    r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
     r"|\u0442\u0435\u043b|\u043c\u043e\u0431|\u03c4\u03b7\u03bb|\u03ba\u03b9\u03bd"
@@ -65,7 +67,7 @@ _PHONE_WORD = (
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
     r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(>]?\s*"
-    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<]?\Z",
+    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<\[]?\Z",
     re.IGNORECASE,
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
@@ -188,6 +190,8 @@ _UPGRADE_WINDOW = 96
 _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
+#: A code in capitals before "/", no product's name: Squid's "HIER_DIRECT/93.184.216.34".
+_STATUS_CODE = re.compile(r"[A-Z]+(?:_[A-Z]+)+")
 _PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
 # "1.2.3.4-beta", "17.1.1.3 Build 0.0.5".
 _VERSION_AFTER = re.compile(
@@ -433,10 +437,13 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     window_start = max(0, start - 16)
     window = text[window_start:start]
     # "$" also matches before a final newline, hence "/\n".
+    product = (
+        _PRODUCT_BEFORE.search(text, window_start, start) if window.endswith(("/", "/\n")) else None
+    )
     if (
-        window.endswith(("/", "/\n"))
-        and _PRODUCT_BEFORE.search(text, window_start, start)
+        product is not None
         and not _PORT_AFTER.match(text, end)
+        and not _STATUS_CODE.fullmatch(product.group().rstrip("/\n"))
     ):
         return True  # "Chrome/112.0.5615.4"; not OpenVPN's "client/192.0.2.88:1194"
     # The value's opening quote, ":" or "=", the key's closing quote (JSON's

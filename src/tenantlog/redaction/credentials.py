@@ -108,6 +108,9 @@ _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 # seldom with three parts of a path.
 _REFERENCE = re.compile(
     r"(?:var|local|data|module|each)\.[A-Za-z_][\w.\-\[\]\"']*"
+    # Node's "process.env.DISCORD_TOKEN"; Azure App Service's Key Vault reference,
+    # "@Microsoft.KeyVault(SecretUri=https://…)".
+    r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)"
     r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
     r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env)"
     # ... or of three parts or more, whatever its name ("/home/ci/.ssh/id_rsa",
@@ -180,8 +183,8 @@ BRANCHES = (
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"[Bb](?i:earer|asic|ot)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
     # Elasticsearch's "ApiKey" and Splunk HEC's "Splunk" schemes, Kerberos' and
-    # NTLM's "Negotiate" and "NTLM", after the header's name.
-    r"(?:ApiKey|Splunk|Negotiate|NTLM)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme_named>)",
+    # NTLM's "Negotiate" and "NTLM", Okta's "SSWS", after the header's name.
+    r"(?:ApiKey|Splunk|Negotiate|NTLM|SSWS)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme_named>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
     # every word that starts with one).
@@ -431,6 +434,8 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
+    if last == "n" and text[max(0, name_end - 14) : name_end].lower() == "publickeytoken":
+        return None  # .NET's assembly name: the public key's hash, public too
     if (
         not _names_secret(text, max(0, name_end - 32), name_end)
         and not _names_key_or_session(text, start)
@@ -620,8 +625,10 @@ def _names_key_or_session(text: str, start: int) -> bool:
     if reversed_name is None:
         return False
     name = reversed_name.group()[::-1]
-    if _ENV_KEY.fullmatch(name):
-        return _NOT_SECRET_KEYS.search(name) is None
+    # TeamCity's parameters put "env." first: "env.DEPLOY_KEY".
+    variable = name[4:] if name.startswith("env.") else name
+    if _ENV_KEY.fullmatch(variable):
+        return _NOT_SECRET_KEYS.search(variable) is None
     folded = name.lower()
     if (
         "sess" not in folded

@@ -18,16 +18,29 @@
   map (``[host]:587 user:pw``), each a line of its own; ``user:pw`` after
   Squid's ``login=``, HAProxy's ``stats auth`` or a setting named
   ``…_auth`` (Galera's ``wsrep_sst_auth``); InfluxDB's ``&p=`` after ``u=``.
-* A secret a command printed: a shell's prompt line ("$ ", "# ", "> ")
-  whose command names a password, a secret or a token (``argocd admin
+* A secret a command printed: a shell's prompt line ("$ ", "# ", "> ", a
+  CI trace's "+ ") whose command names a password, a secret, a token or a
+  key's file (``cat config/master.key``, ``argocd admin
   initial-password``, ``nvram get http_passwd``, ``kubectl get secret … |
   base64 -d``, ``cat …/admin.password``, ``openssl rand -base64 24``), then
   one word alone on the next line: that word.
-* A one-time code sent to a person: "Your verification code is 482913".
+* A one-time code sent to a person: "Your verification code is 482913",
+  "Ihr Einmalcode lautet 482913".
 * A login given as "user / password" after the word creds, credentials or
   login ("creds are admin / Pr0d-Adm1n", "your VPN login is tbauer / Vpn!52").
 * Elasticsearch's enrollment tokens: base64 of a JSON object that holds a
   ``"key"`` (``eyJ2ZXIiOiI4…``), with no dot a JWT would have.
+* A value a product's own attribute or label holds: WildFly's
+  ``<credential-reference clear-text="…"/>``, a Wi-Fi profile's ``Key
+  Content : …`` as ``netsh wlan show profile key=clear`` prints it, Neo4j's
+  ``NEO4J_AUTH=user/password``, and WordPress' keys and salts
+  (``define('AUTH_KEY', '…')``; also any ``define()`` of a constant named
+  ``…_KEY``, ``…_SALT``, ``…_SECRET`` or ``…_TOKEN``).
+* A symmetric key of NTP's and chrony's key files, a line of its own:
+  ``42 MD5 TimeK3y!sync``, ``10 SHA1 HEX:1F3A…``; a PgBouncer ``userlist.txt``
+  line's password (``"app_rw" "…"``); a SAML attribute whose name says
+  password (``<saml:Attribute Name="legacyPassword"><saml:AttributeValue>…``).
+* A password in a CSV export's column the header names (``secret_columns``).
 * A private key's PEM block in base64, as Kubernetes stores files
   (a kubeconfig's ``client-key-data``, a Secret's ``tls.key``): it starts
   ``LS0tLS1CRUdJTi`` (``-----BEGIN``), and the type it decodes to says
@@ -43,6 +56,7 @@ from collections.abc import Callable
 
 from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import is_masked
+from tenantlog.redaction.secret_columns import ROW_START, check_secret_field, may_hold_secret_column
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 #: base64 of the shortest login, "u:p", is four characters.
@@ -79,17 +93,48 @@ _INFLUX_USER = re.compile(r"[?&]u=")
 # A prompt's line naming a secret, then the next line's one word (checked by
 # ``_check_printed``): "$ argocd admin initial-password -n argocd\nCrhHtM…".
 _PRINTED = (
-    r"(?m:^)[^\n$#>]{0,40}[$#>]{1,3}[ \t]+[^\n]{0,300}?"
-    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand)[^\n]{0,300}\r?\n[ \t]*"
+    # (A CI's trace of the commands it runs starts each with "+ ".)
+    r"(?m:^)(?:[^\n$#>]{0,40}[$#>]{1,3}|[ \t]*\+{1,3})[ \t]+[^\n]{0,300}?"
+    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.]))"
+    r"[^\n]{0,300}\r?\n[ \t]*"
     r"(?=[^\s]{6,128}[ \t]*(?:\r?\n|\Z))"
 )
 _ONE_TIME_CODE = (
-    r"(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
-    r"(?:[ \t]+(?i:is|was))?[ \t]*[:=]?[ \t]*(?=[0-9]{4,8}(?![0-9]))"
+    r"(?:(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
+    # German's compounds, French's, Spanish's, Portuguese's and Italian's words.
+    r"|(?i:einmal|best\u00e4tigungs|sicherheits|verifizierungs|anmelde)code"
+    r"|(?i:code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation)"
+    r"|c\u00f3digo[ \t]+de[ \t]+verifica(?:ci\u00f3n|\u00e7\u00e3o)|codice[ \t]+di[ \t]+verifica))"
+    r"(?:[ \t]+(?i:is|was|lautet|ist|est|es|\u00e9|\u00e8))?[ \t]*[:=]?[ \t]*"
+    r"(?=[0-9]{4,8}(?![0-9]))"
 )
 _USER_SLASH_PASSWORD = (
     r"(?i:creds?|credentials|login)(?:[ \t]+(?i:are|is))?[ \t]*[:=]?[ \t]*[`'\"]?"
     r"[\w.\-@]{1,64}[`'\"]?[ \t]+/[ \t]+[`'\"]?(?=[^\s`'\"])"
+)
+# WildFly's "clear-text" attribute, a quoted value.
+_CLEAR_TEXT = r"(?<![\w\-])clear-text=(?=[\"'])"
+# Windows' Wi-Fi profile, as netsh prints it: "    Key Content            : …".
+_KEY_CONTENT = r"Key[ \t]Content[ \t]*:[ \t]*(?=\S)"
+# Neo4j's "NEO4J_AUTH=neo4j/password" (Docker's environment): after the user's "/".
+_NEO4J_AUTH = r"NEO4J_AUTH=[\"']?[\w.\-]{1,64}/(?=[^\s\"'])"
+# NTP's and chrony's key files: "keyid type key" ("42 MD5 TimeK3y!sync", "10 SHA1
+# HEX:1F3A…"), the line's first words.
+_NTP_KEY = (
+    r"(?m:^)[ \t]*[0-9]{1,5}[ \t]+(?:MD5|SHA1|SHA256|SHA384|SHA512|AES128CMAC|AES256CMAC|M)"
+    r"[ \t]+(?:HEX:|ASCII:)?(?=[^\s#])"
+)
+# PgBouncer's userlist.txt, a quoted user and a quoted password, named in the line.
+_USERLIST = r"userlist\.txt[^\n\"]{0,64}\"[^\"\n]{1,64}\"[ \t]+(?=\")"
+# A SAML attribute named as a password, then its value's element.
+_SAML_PASSWORD = (
+    r"Name=\"[\w.:\-]{0,48}(?i:password|passwd|secret)[\w.:\-]{0,16}\"[^>\n]{0,128}>[ \t\n]*"
+    r"<(?:[\w\-]+:)?AttributeValue[^>\n]{0,128}>(?=[^<\s])"
+)
+# PHP's define() of a key, a salt, a secret or a token: WordPress' "define('AUTH_KEY', '…')".
+_DEFINED = (
+    r"define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN)(?P=define_quote)"
+    r"[ \t]*,[ \t]*(?=[\"'])"
 )
 # An enrollment token's start: '{"ver":"' in base64.
 _ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
@@ -118,8 +163,10 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
     value = _ENCODED_LOGIN.match(text, end)
     if value is None or value.end() - end > _MAX_LOGIN:
         return None
-    if value.end() < len(text) and (text[value.end()].isalnum() or text[value.end()] in "_-"):
-        return None  # runs on into a word: no base64 of its own
+    if value.end() < len(text) and (text[value.end()].isalnum() or text[value.end()] in "_-:"):
+        # Runs on into a word, or is a login's user ("user:[REDACTED:SECRET]" once its
+        # password is replaced): no base64 of its own.
+        return None
     try:
         decoded = base64.b64decode(value.group(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -269,6 +316,45 @@ def _check_encoded_pem(text: str, start: int, end: int) -> tuple[int, int] | Non
     return block.span() if b"PRIVATE KEY" in decoded.partition(b"\n")[0] else None
 
 
+def _check_quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The quoted value at ``end``, without its quotes; WordPress' salts hold any
+    character but their own quote."""
+    quote = text[end]
+    value_end = text.find(quote, end + 1)
+    value = text[end + 1 : value_end]
+    if value_end == -1 or not value or is_masked(value) or value == _WORDPRESS_PLACEHOLDER:
+        return None
+    return end + 1, value_end
+
+
+#: What wp-config-sample.php holds where a key goes.
+_WORDPRESS_PLACEHOLDER = "put your unique phrase here"
+
+
+def _check_to_word_end(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value at ``end``, to the next blank or quote."""
+    value_end = end
+    while value_end < len(text) and not text[value_end].isspace() and text[value_end] not in "\"'":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_ntp_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key, unless it is a word of a sentence ("3 MD5 checksums mismatched")."""
+    span = _check_to_word_end(text, start, end)
+    if span is None or (text[span[0] : span[1]].isalpha() and text[span[0] - 1] != ":"):
+        return None
+    return span
+
+
+def _check_element_text(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """An element's text, to the "<" that closes it."""
+    value_end = text.find("<", end)
+    if value_end == -1 or is_masked(text[end:value_end]):
+        return None
+    return end, value_end
+
+
 def may_hold_labelled_secret(text: str) -> bool:
     """Whether a label of ``LABEL_MARKS`` is in the text and its test holds: the
     plan (``screen``) asks the same of each mark it finds, in one pass."""
@@ -285,6 +371,12 @@ _PRINTED_TEST = re.compile(_PRINTED, re.ASCII)
 _SLASH_TEST = re.compile(_USER_SLASH_PASSWORD, re.ASCII)
 _ONE_TIME_TEST = re.compile(_ONE_TIME_CODE, re.ASCII)
 _BITLOCKER_TEST = re.compile(r"-[0-9]{6}-[0-9]{6}-[0-9]{6}-")
+_DEFINED_TEST = re.compile(_DEFINED, re.ASCII)
+_NTP_TEST = re.compile(_NTP_KEY, re.ASCII)
+_USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
+_SAML_TEST = re.compile(_SAML_PASSWORD, re.ASCII)
+#: The key types of NTP's and chrony's key files, case-folded as the marks are.
+_NTP_KINDS = ("md5", "sha1", "sha256", "sha384", "sha512", "aes128cmac", "aes256cmac", "m")
 
 
 #: The marks of ``may_hold_labelled_secret``, case-folded, each with its own test.
@@ -296,6 +388,15 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in ('auth"', "auth'", "_auth=", "_auth ", "_auth\t")
     ),
     ("wifi:", lambda text: "WIFI:" in text),
+    ("clear-text=", lambda text: "clear-text=" in text),
+    ("key content", lambda text: "Key Content" in text),
+    ("neo4j_auth=", lambda text: "NEO4J_AUTH=" in text),
+    ("define(", lambda text: _DEFINED_TEST.search(text) is not None),
+    *((f" {kind} ", lambda text: _NTP_TEST.search(text) is not None) for kind in _NTP_KINDS),
+    ("userlist.txt", lambda text: _USERLIST_TEST.search(text) is not None),
+    ("attributevalue", lambda text: _SAML_TEST.search(text) is not None),
+    # A CSV export's header with a password column (``secret_columns``).
+    *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret")),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),
     ("ls0tls1crudjti", lambda text: "LS0tLS1CRUdJTi" in text),
@@ -311,7 +412,12 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     (" / ", lambda text: _SLASH_TEST.search(text) is not None),
     *(
         (mark, lambda text: _ONE_TIME_TEST.search(text) is not None)
-        for mark in ("verification", "security code", "security pin", "one-time", "one time")
+        for mark in (
+            *("verification", "security code", "security pin", "one-time", "one time"),
+            *("einmalcode", "best\u00e4tigungscode", "sicherheitscode", "verifizierungscode"),
+            *("anmeldecode", "code de v\u00e9rification", "code de confirmation"),
+            *("c\u00f3digo de verifica", "codice di verifica"),
+        )
     ),
     *(
         (f"{word} {kind}", lambda text: _ONE_TIME_TEST.search(text) is not None)
@@ -335,8 +441,20 @@ LABELLED_SCAN = Scan(
     f"|{_PGPASS_LINE}(?P<pgpass_line>)|{_SASL_LINE}(?P<sasl_line>)"
     f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
     f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)"
-    f"|{_ONE_TIME_CODE}(?P<one_time_code>)|{_USER_SLASH_PASSWORD}(?P<slash_password>)",
+    f"|{_ONE_TIME_CODE}(?P<one_time_code>)|{_USER_SLASH_PASSWORD}(?P<slash_password>)"
+    f"|{_CLEAR_TEXT}(?P<clear_text>)|{_KEY_CONTENT}(?P<key_content>)"
+    f"|{_NEO4J_AUTH}(?P<neo4j_auth>)|{_DEFINED}(?P<defined_secret>)"
+    f"|{_NTP_KEY}(?P<ntp_key>)|{_USERLIST}(?P<userlist_password>)"
+    f"|{_SAML_PASSWORD}(?P<saml_password>)|{ROW_START}(?P<column_secret>)",
     {
+        "column_secret": Kind("secrets", "SECRET", check_secret_field),
+        "ntp_key": Kind("secrets", "SECRET", _check_ntp_key),
+        "userlist_password": Kind("secrets", "SECRET", _check_quoted),
+        "saml_password": Kind("secrets", "SECRET", _check_element_text),
+        "clear_text": Kind("secrets", "SECRET", _check_quoted),
+        "key_content": Kind("secrets", "SECRET", _check_rest_of_line),
+        "neo4j_auth": Kind("secrets", "SECRET", _check_to_word_end),
+        "defined_secret": Kind("secrets", "SECRET", _check_quoted),
         "one_time_code": Kind("secrets", "SECRET", _check_one_time_code),
         "slash_password": Kind("secrets", "SECRET", _check_slash_password),
         "printed_secret": Kind("secrets", "SECRET", _check_printed),

@@ -103,6 +103,12 @@ def _calling_code(first_digits: str) -> tuple[int, _Plan] | None:
     return None
 
 
+def calling_code_width(digits: str) -> int | None:
+    """How many of the digits (after a "+" or "00") are the country's calling code."""
+    code = _calling_code(digits[:3]) if digits[:1].isdigit() else None
+    return None if code is None else code[0]
+
+
 def possible_number(digits: str) -> bool:
     """True when "+" followed by ``digits`` (ASCII digits only) is a possible phone number.
 

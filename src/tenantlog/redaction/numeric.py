@@ -161,7 +161,11 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 #: A word that numbers a record just before a number: "Kundennr.", "Ticket-Nr:", "ref no.".
 _NUMBERED = re.compile(
-    r"(?:nr|nummer|number|num)\.?[ \t]*[:#]?[ \t]*\Z|no\.[ \t]*\Z", re.IGNORECASE
+    r"(?:nr|nummer|number|num|n[\u00ba\u00b0])\.?[ \t]*[:#]?[ \t]*\Z|no\.[ \t]*\Z"
+    # An order's number: "número de pedido 300-7781", "commande 555-0142".
+    r"|(?<![^\W\d_])(?:pedido|encomenda|commande|ordine|orden|order|bestellung|invoice"
+    r"|factura|rechnung)[ \t]*[:#]?[ \t]*\Z",
+    re.IGNORECASE,
 )
 
 
@@ -200,6 +204,10 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     # one; "00" is the international prefix of most countries ("0033 1 ..."),
     # and "011" North America's, checked like "+". Trailing groups that make
     # it too long are left out.
+    if text.startswith("00", start):
+        dialled = _dialled_abroad(text, start, end)
+        if dialled is not None:
+            return dialled
     if not _says_phone(text, start, end):
         return None
     paren = text[start] == "("
@@ -223,6 +231,26 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
         if len(digits) < _NATIONAL_DIGITS[0]:
             break
     return None
+
+
+#: "00", a country's calling code, then a blank or "-": "0041 79 123 45 67".
+_ABROAD = re.compile(r"00(?P<code>[1-9][0-9]{0,2})[ \-]")
+
+
+def _dialled_abroad(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A number written with "00", the international prefix of most countries,
+    a group of its own for the country's code and two groups or more after it:
+    a phone without a phone word, as "+41 79 …" is. Ids are not grouped so."""
+    abroad = _ABROAD.match(text, start, end)
+    if abroad is None or numbering.calling_code_width(abroad.group("code")) != len(
+        abroad.group("code")
+    ):
+        return None
+    # Whole: a longer run of groups ("0044 1234 5678 9012") is some other number.
+    number = _without_extension(text[start:end])
+    if len(_GROUP_GAP.findall(number)) < 2:
+        return None
+    return (start, end) if numbering.possible_number(_digits(number)[2:]) else None
 
 
 #: A group of four with a digit before a candidate: it goes on a run of groups.
@@ -344,7 +372,8 @@ _EXT_BODY = r"(?:,?[ ]?(?i:" + _EXT_WORDS + r"|[x#])[ ]?|;(?i:ext)=)[0-9]{1,6}"
 _EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
 # Nor a "-" and more of an id after it: "4026171946936771-A" is an order's number.
-_CARD_END = r"(?![0-9A-Za-z])(?!-[A-Za-z])"
+# Track 2 data glues the expiry to the number after a "D" (or "="): "4761…0119D2512201".
+_CARD_END = r"(?:(?![0-9A-Za-z])(?!-[A-Za-z])|(?=D[0-9]{4}))"
 # National numbers after a phone word: "0", a trunk of up to five digits,
 # then groups; or the trunk in parentheses, "(020) 7946 0958". Groups take
 # every digit they can and the repeat is possessive, so a long run is read
@@ -390,7 +419,8 @@ _AFTER_3_DIGITS = "|".join(
         r"\." + _ipv4_rest("ipv4_3"),
         # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-digit
         # Visa 4-3-3-3, 14-digit Diners 4-4-4-2, Amex 4-4-4-3, 13-19 plain.
-        r"[0-9](?:(?:[ \-](?:[0-9]{4}[ \-]?[0-9]{4}[ \-]?"
+        # (OCR may read two blanks between groups: "3566  0020  2036  0505".)
+        r"[0-9](?:(?: ?[ \-](?:[0-9]{4} ?[ \-]?[0-9]{4} ?[ \-]?"
         r"(?:[0-9]{4}(?:[ \-]?[0-9]{1,3})?|[0-9]{2,3})"
         r"|[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{3})"
         # ... and 4-4-4-4 with dots, as OCR reads a card's front.

@@ -81,7 +81,11 @@ _NAME = (
 )
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
 # WITH mysql_native_password BY 'value'").
-_IDENTIFIED_BY = r"identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+"
+_IDENTIFIED_BY = (
+    r"identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+"
+    # MySQL's "SET PASSWORD FOR 'u'@'host' = 'value'".
+    r"|(?<=set[ \t])password[ \t]+for[ \t]+[^\s=]{1,128}[ \t]*=[ \t]*(?=[\"'])"
+)
 
 # Where an unquoted value ends: white space (or a line break escaped as
 # "\n", as a JSON log writes a YAML dump), quotes and closing brackets
@@ -329,7 +333,13 @@ _PROSE_AFTER_FLAG = frozenset(
 )
 #: In prose, what may come between a password's name and its value: "my password
 #: is …", "set the password to …".
-_PROSE_FILLER = re.compile(r"(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?", re.IGNORECASE)
+# A word between the name and its value: a verb, or an adjective that follows the
+# noun in Romance languages ("password temporanea …", "mot de passe provisoire …").
+_FILLER_WORDS = (
+    r"(?:is|was|to|set[ \t]+to|of|now|tempor(?:anea|aire|al|[a\u00e1]ria)|provvisoria"
+    r"|provisoire|provisional|provis[o\u00f3]ria|iniziale|initiale?|inicial)"
+)
+_PROSE_FILLER = re.compile(rf"(?:{_FILLER_WORDS}[ \t]+)?", re.IGNORECASE)
 # Up to five words before the verb: "the password i set was …", "wifi password
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
 _PROSE_VERBS = (
@@ -348,9 +358,10 @@ _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t
 # "password to proceed to installation: …" (tried apart from the verbs: "is"
 # and "to" come first there).
 # The value may stand on the next line: Elasticsearch's "Password for the elastic
-# user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …".
+# user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …", or after a
+# blank line (Jenkins' first start).
 _COLON_GAP_WORDS = 8
-_COLON_GAP_TAIL = r"[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a][ \t]*(?:\r?\n[ \t]*)?"
+_COLON_GAP_TAIL = r"[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a][ \t]*(?:\r?\n[ \t]*){0,2}"
 _COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" + _COLON_GAP_TAIL)
 _COLON_AHEAD_PATTERN = r"[^:\n\uff1a]{0,420}+[:\uff1a]"
 _COLON_AHEAD = re.compile(_COLON_AHEAD_PATTERN)
@@ -450,11 +461,18 @@ _SENT_COMMAND = re.compile(
 )
 
 
+_QUOTED_COMMAND = re.compile(
+    r"command:[ \t]+Client[ \t]+\"[^\"\n]{1,64}\",[ \t]*\"\Z", re.IGNORECASE
+)
+
+
 def _ftp_password(text: str, position: int) -> tuple[int, int] | None:
     """FTP's "USER ftpuser … PASS S3cret": the word after "PASS", whatever it is."""
     value_end = position
     while value_end < len(text) and not text[value_end].isspace():
         value_end += 1
+    if text[position - 6 : position - 5] == '"' and text[value_end - 1 : value_end] == '"':
+        value_end -= 1  # the closing quote of a quoted command: '"PASS x"'
     value = text[position:value_end]
     return None if not value or is_masked(value) else (position, value_end)
 
@@ -465,6 +483,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     if text.startswith("PASS", start) and (
         "USER " in text[max(0, start - _FTP_WINDOW) : start]
         or _SENT_COMMAND.search(text, max(0, start - 16), start)
+        # vsftpd's protocol log: 'FTP command: Client "198.51.100.23", "PASS x"'.
+        or _QUOTED_COMMAND.search(text, max(0, start - _FTP_WINDOW), start)
     ):
         return _ftp_password(text, position)
     key_start = _key_start(text, start)
@@ -729,17 +749,24 @@ _OPENERS = frozenset("\"'`([{<")
 #: A value cut at the end of a line, with no closing element after it.
 _ONE_WORD = re.compile(r"\S+")
 #: Cisco's encryption type before the value: 0 plain text, 7 reversible, 5/8/9 hashes.
-_CISCO_TYPE = re.compile(r"(?P<type>[05789])[ \t]+")
+#: Network devices' words for how the password after them is written: Huawei's and
+#: H3C's "cipher", "irreversible-cipher", "simple"; HPE ProCurve's "plaintext" after
+#: the user's name ("password manager user-name "admin" plaintext "…"").
+_DEVICE_MODE = (
+    r"(?:(?:manager|operator)[ \t]+user-name[ \t]+[^\s]{1,64}[ \t]+)?"
+    r"(?:irreversible-cipher|cipher|simple|plaintext)"
+)
+_CISCO_TYPE = re.compile(r"(?:" + _DEVICE_MODE + r"|(?P<type>[05789]))[ \t]+")
 
 
 def _cisco_secret(text: str, typed: re.Match[str]) -> tuple[int, int] | None:
     """The value after Cisco's type digit, if it has that type's shape: a word that
-    is no plain word for 0, hex for 7, a "$" hash for 5, 8 and 9."""
+    is no plain word for 0 (or a mode's word), hex for 7, a "$" hash for 5, 8 and 9."""
     span = value_span(text, typed.end())
     if span is None:
         return None
     value = text[span[0] : span[1]]
-    kind = typed.group("type")
+    kind = typed.group("type") or "0"
     if kind == "0":
         plain_word = value.isalpha() and (value.islower() or value.isupper())
         return None if len(value) < 4 or plain_word else span
@@ -839,6 +866,9 @@ def _line_start(text: str, position: int) -> int:
     return low if found == -1 else found + 1
 
 
+_DIRECTIVE_PREFIX = re.compile(r"[ \t]*(?:[+\-]|(?:[^\n#>]{1,64}[#>][ \t]*)?set[ \t]+)?")
+
+
 def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | None:
     """The value of a configuration file's directive, the name first on its line.
 
@@ -852,8 +882,9 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
     line_start = _line_start(text, key_start)
     if line_start and text[line_start - 1] not in "\n\r":
         return None  # the line starts further back than a directive's would
-    # FortiOS writes "set" first: 'set psksecret "…"'.
-    if text[line_start:key_start].strip(" \t") not in ("", "set"):
+    # FortiOS writes "set" first: 'set psksecret "…"' (after its prompt when typed,
+    # "FGT60F (phase1-interface) # set …"); a diff "+" or "-".
+    if not _DIRECTIVE_PREFIX.fullmatch(text, line_start, key_start):
         return None
     if not _DIRECTIVE_VALUE.match(text, position):
         return None
@@ -868,6 +899,36 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
     return span
 
 
+#: The rest of a configuration file's line after a value's first word: words,
+#: no other pair, up to a comment if any ("passphrase = sign me please 42  # old").
+_REST_OF_LINE = re.compile(
+    r"(?:[ \t]+[^\s=:#;\"'`<>{}\[\]]{1,64}+){1,8}+[ \t]*(?=(?:[#;][^\n]*)?(?:\r?\n|\Z))"
+)
+
+
+def _to_line_end(text: str, start: int, span: tuple[int, int]) -> tuple[int, int]:
+    """A configuration file's unquoted value, which runs to its line's end: a
+    passphrase holds blanks. Only where the name starts its line and " = "
+    follows it, as in INI files, and the rest of the line is words: a log
+    line's pairs and messages stay apart."""
+    if (
+        text[span[1] : span[1] + 1] not in _BLANK
+        or text[span[0] - 2 : span[0]] not in ("= ", "=\t")
+        or text[span[0] - 3 : span[0] - 2] not in _BLANK
+    ):
+        return span  # not INI's "name = value" (a log line's "name=value" goes on in prose)
+    key_start = _key_start(text, start)
+    line_start = _line_start(text, key_start)
+    if (line_start and text[line_start - 1] not in "\n\r") or text[line_start:key_start].strip(
+        _BLANK
+    ):
+        return span
+    rest = _REST_OF_LINE.match(text, span[1])
+    if rest is None:
+        return span
+    return span[0], len(text[: rest.end()].rstrip(_BLANK))
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
@@ -876,11 +937,31 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = _named_value(text, start, end)
     if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
         return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
-    if text[span[0] : span[1]].lower() == text[start:end].lower():
-        return None  # a variable named as the key: "connect(user=user, password=password)"
+    value = text[span[0] : span[1]]
+    if value.lower() == text[start:end].lower() or value in _NAME_ONLY:
+        # A variable named as the key: "connect(user=user, password=password)"; a
+        # secret store's key named: "remoteRef: {key: prod/db, property: password}".
+        return None
+    if (text[span[0] - 2 : span[0] - 1] == "(" and _PROMPT.fullmatch(value)) or (
+        not value.strip(_CLOSERS) and (span[1] == len(text) or text[span[1]] not in _QUOTES)
+    ):
+        # A prompt: 'readPassword("Keystore password: ")', and what follows its name
+        # inside it: '");' is the code's, not a value.
+        return None
+    if _RESOURCE_TYPE.search(text, max(0, start - 48), start):
+        return None  # Terraform's 'resource "random_password" "db"': the resource's name
     if _NAMES_A_REFERENCE.match(text, _key_start(text, start), end + 24):
         return None  # Helm's "auth.existingSecret=pg-auth", "secretKeys.adminPasswordKey=…"
     return span
+
+
+_CLOSERS = " \t\"'`)]};,"
+#: A prompt's text, a call's argument: words and a colon ("Keystore password: ").
+_PROMPT = re.compile(r"[^\W\d_]{2,}[^:\n]*[ \t][^:\n]*:[ \t]?")
+#: Values that are the name of a secret's field, not a secret (as such names are written).
+_NAME_ONLY = frozenset(("password", "passwd", "passphrase", "secret", "token", "pwd", "pass"))
+#: Terraform's block of a resource or data source, whose type is named next.
+_RESOURCE_TYPE = re.compile(r"(?:^|\n)[ \t]*(?:resource|data)[ \t]+\"[\w\-]*\Z")
 
 
 #: A key whose value names where a secret is kept: an existing Kubernetes Secret, the
@@ -915,7 +996,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
-    if text[start] in "iI":  # IDENTIFIED BY: the match ends where the value starts
+    if text[start] in "iI" or text[end - 1] in "= \t":
+        # IDENTIFIED BY, SET PASSWORD FOR …: the match ends where the value starts
         return value_span(text, end)
     if "$" in text[max(0, start - _KEY_LENGTH - 2) : start] and text.startswith(
         "${", _key_start(text, start) - 2
@@ -990,7 +1072,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         span = value_span(text, _skip_blank(text, position))
         if span is not None and _not_a_secret(text, start, end, text[position - 1], span):
             return None
-        return span
+        return None if span is None else _to_line_end(text, start, span)
     elif text[position : position + 1] == ">" and (
         quoted_name
         or text[max(0, _key_start(text, start) - 1) : start].startswith("<")
@@ -1156,7 +1238,8 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 #: The names of network devices' keys; what follows is a value, whatever it looks like.
 _DEVICE_NAME = (
     r"(?<=isakmp[ \t])key|(?<=pre-shared-)key|(?<=authentication-)key"
-    r"|(?<=message-digest-)key|(?<=snmp-server[ \t])community|(?<=ro)community"
+    r"|(?<=message-digest-)key|(?<=snmp-server[ \t])community|(?<=set[ \t]snmp[ \t])community"
+    r"|(?<=ro)community"
     r"|(?<=rw)community|key-string"
 )
 _DEVICE_NAMED = re.compile(rf"(?:{_DEVICE_NAME})\Z", re.IGNORECASE)
@@ -1192,10 +1275,15 @@ _SEPARATED = (
     # A value in corner brackets: "パスワード「…」"; a particle, then the value.
     r"|[ \t]*[\u300c\u300e]|"
     + _PARTICLE_CLASS
-    # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…".
-    + r"|[ \t]+[05789][ \t]+[^\s]"
+    # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…"; Huawei's and
+    # HPE's modes ("password irreversible-cipher …", "… user-name "u" plaintext …").
+    + r"|[ \t]+(?:[05789]|"
+    + _DEVICE_MODE
+    + r")[ \t]+[^\s]"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
-    r"|[ \t]+(?:(?:is|was|to|set[ \t]+to|of|now)[ \t]+)?[^\s]{8}"
+    + r"|[ \t]+(?:"
+    + _FILLER_WORDS
+    + r"[ \t]+)?[^\s]{8}"
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     # (Each word possessive: a word is followed by a blank, which it cannot
     # hold, so giving back its letters only tries in vain; 1 µs a name.)
@@ -1220,7 +1308,8 @@ _SEPARATED = (
     + rf"|(?<=enable[ \t]){_NAME}(?=[ \t]+[^\s])"
     # Network devices' keys, any value (``_device_value``): Cisco's "crypto isakmp
     # key x address …", Junos' "pre-shared-key ascii-text x", OSPF's
-    # "message-digest-key 1 md5 x", SNMP's "snmp-server community x RO".
+    # "message-digest-key 1 md5 x", SNMP's "snmp-server community x RO" (Junos: "set snmp
+    # community x").
     + r"|(?:"
     + _DEVICE_NAME
     + r"|(?<=[ \t])key)(?=[ \t]+[^\s])"

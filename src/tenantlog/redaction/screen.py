@@ -34,7 +34,7 @@ of marks is complete:
 * aws_key: ``AKIA`` or ``ASIA``, case-sensitive.
 * token: ``eyJ`` (JWT), ``tlk_`` (tenantlog's keys), ``bearer``/``basic``
   (ASCII case-insensitive), ``authorization`` (before the schemes ``Bot``,
-  ``ApiKey`` and ``Splunk``),
+  ``ApiKey``, ``Splunk``, ``Negotiate``, ``NTLM`` and ``SSWS``),
   and the parameter names, matched with Unicode
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
@@ -184,7 +184,7 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
         ("eyJ", _written("eyJ")),
         ("tlk_", _written("tlk_")),
         *((word, None) for word in ("bearer", "basic", "token", "key", "secret", "signature=")),
-        # The schemes "Bot", "ApiKey" and "Splunk", only after the header's name.
+        # The schemes "Bot", "ApiKey", "Splunk", "SSWS", only after the header's name.
         ("authorization", None),
         # Found by the secret names' scans only when they are a pair's name.
         *((word, _named_pair) for word in NAMED_PAIR_WORDS),

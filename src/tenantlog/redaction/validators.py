@@ -26,6 +26,8 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (622126, 622925, frozenset({16, 17, 18, 19})),  # Discover / UnionPay co-brand
     (62, 62, frozenset({16, 17, 18, 19})),  # UnionPay
     (3528, 3589, frozenset({16, 17, 18, 19})),  # JCB
+    (2131, 2131, frozenset({15})),  # JCB's older fifteen-digit cards
+    (1800, 1800, frozenset({15})),  # JCB's older fifteen-digit cards
     (300, 305, frozenset({14, 16})),  # Diners Club
     (36, 36, frozenset({14, 16})),  # Diners Club
     (38, 39, frozenset({14, 16})),  # Diners Club

@@ -214,3 +214,34 @@ def test_redact_handles_costly_seventh_round_shapes(text: str) -> None:
 def test_a_value_after_a_run_of_seventh_round_near_misses_is_found() -> None:
     run = "password for the new user " * 2000
     assert _TYPED.redact(run + "login('a', 'Xy12!pw')") == run + f"login('a', '{_SECRET}')"
+
+
+# The eleventh round's rules, 64 KiB each (timed by bench/redaction.py --section worst):
+# a CSV export's password column has each of its rows' values removed, and
+# nothing else; the other shapes are near misses that find nothing.
+def test_every_row_of_a_long_csv_export_loses_its_password() -> None:
+    rows = "1,Abc!23,x\n" * (_NEAR // 10)
+    redacted = _TYPED.redact("id,password,note\n" + rows)
+    assert redacted == "id,password,note\n" + f"1,{_SECRET},x\n" * (_NEAR // 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n3 MD5 checksums " * (_NEAR // 17),
+        "0041 0 0 " * (_NEAR // 9),
+        "define('A_KEY', x) " * (_NEAR // 19),
+        'Name="password"> ' * (_NEAR // 17),
+        "echo a > b.log " * (_NEAR // 15),
+        "NEO4J_AUTH=" * (_NEAR // 11),
+        "Key Content" * (_NEAR // 11),
+        "clear-text=" * (_NEAR // 11),
+    ],
+)
+def test_redact_handles_costly_eleventh_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_an_ini_passphrase_in_a_long_file_is_removed_to_each_line_end() -> None:
+    lines = "passphrase = a b c d e f g h i\n" * (_NEAR // 32)
+    assert _TYPED.redact(lines) == f"passphrase = {_SECRET}\n" * (_NEAR // 32)

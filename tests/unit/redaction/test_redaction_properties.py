@@ -134,3 +134,18 @@ def test_redact_removes_luhn_valid_card_anywhere(
     # THEN its digits are gone and it was counted as a card
     assert number not in result.text.replace(" ", "").replace("-", "")
     assert result.counts.get("CARD") == 1
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(["41 79", "49 30", "33 6", "44 20", "34 612", "39 02", "31 6"]),
+    st.lists(st.text("0123456789", min_size=2, max_size=4), min_size=2, max_size=3),
+)
+def test_international_prefix_00_reads_as_plus(head: str, groups: list[str]) -> None:
+    """ "00" and a country code is redacted exactly as "+" and the same groups are."""
+    number = " ".join([head, *groups])
+    with_plus = _TYPED.redact(f"forwarded to +{number} today")
+    with_zeros = _TYPED.redact(f"forwarded to 00{number} today")
+    assert (with_plus == "forwarded to [REDACTED:PHONE] today") == (
+        with_zeros == "forwarded to [REDACTED:PHONE] today"
+    )

@@ -50,6 +50,8 @@ def _plausible(value: str) -> bool:
         # placeholders: printf's "%s", SQL's "$1" and "?", a format string's "{password}"
         and re.fullmatch(r"%[sdvqr]|\$[0-9]{1,2}|\?", stripped) is None
         and not stripped.lower().startswith("vault:")
+        # the name of a secret store's field: "property: password"
+        and stripped not in {"password", "passwd", "passphrase", "secret", "token", "pwd", "pass"}
     )
 
 
@@ -261,3 +263,60 @@ def test_registry_auth_is_removed_only_when_it_encodes_a_login(user: str, passwo
     setting = base64.b64encode(user.encode()).decode()
     kept = '{"auth":"' + setting + '"}'
     assert _TYPED.redact(kept) == kept
+
+
+# Field values of a CSV export: no delimiter, quote or line break of their own.
+_FIELD = st.text(string.ascii_letters + string.digits + "!#$%*+-./=?@^_~", min_size=1, max_size=16)
+# Not "login": "login user password x" is a .netrc line, whose last word is the password.
+_COLUMN_NAMES = st.sampled_from(["user", "email", "created", "role", "note", "team"])
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(_COLUMN_NAMES, min_size=1, max_size=5),
+    st.data(),
+    st.sampled_from(["password", "temp_password", "Passwort", "initial_pwd", "db-secret"]),
+    st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_csv_password_column_is_removed_in_every_row(
+    columns: list[str], data: st.DataObject, name: str, delimiter: str
+) -> None:
+    # Not the first column: "password<TAB>user" alone on a line reads as a
+    # configuration file's directive and its value, as keepalived's "auth_pass x" does.
+    index = data.draw(st.integers(1, len(columns)))
+    header = [*columns[:index], name, *columns[index:]]
+    rows = data.draw(
+        st.lists(
+            st.lists(_FIELD, min_size=len(header), max_size=len(header)), min_size=1, max_size=4
+        )
+    )
+    for row in rows:
+        assume(_plausible(row[index]))
+    text = "\n".join(delimiter.join(fields) for fields in [header, *rows])
+    lines = _ANY_LABEL.sub(_SECRET, _TYPED.redact(text)).split("\n")
+    assert lines[0] == delimiter.join(header)
+    for line in lines[1:]:
+        assert line.split(delimiter)[index] == _SECRET
+    # No other column's name says password: nothing is taken from the rows.
+    plain = "\n".join(delimiter.join(fields) for fields in [[*columns, "id"], *rows])
+    assert all(row[index] in _TYPED.redact(plain) for row in rows if row[index].isalpha())
+
+
+# A passphrase's words: letters and digits, no pair's separator.
+_WORDS = st.lists(
+    st.text(string.ascii_letters + string.digits + "!-", min_size=1, max_size=10),
+    min_size=2,
+    max_size=6,
+)
+
+
+@settings(max_examples=200)
+@given(_WORDS, st.sampled_from(["passphrase", "password", "db_password", "secret"]))
+def test_configuration_value_runs_to_its_line_end(words: list[str], name: str) -> None:
+    value = " ".join(words)
+    assume(all(_plausible(word) for word in words))
+    text = f"[main]\n{name} = {value}\ntimeout = 30"
+    assert _TYPED.redact(text) == f"[main]\n{name} = {_SECRET}\ntimeout = 30"
+    # In a log line's pair the value is one word: what follows is the message.
+    logged = f"{name}={words[0]} {' '.join(words[1:])}"
+    assert _TYPED.redact(logged).startswith(f"{name}={_SECRET} ")

@@ -1,0 +1,99 @@
+"""Passwords in a column of a CSV export: the header names the column, each row
+holds a value under it ("user_id,username,temp_password,created" then
+"1042,ebrown,Tmp#4412eb,2024-05-02").
+
+Logs dump such exports when an import fails or a job prints what it wrote;
+no name stands next to the value, so only the header says what it is. As for
+phone columns (``context``), the header is the text's first line, read no
+longer than ``COLUMN_WINDOW`` characters; a row is read no longer than that
+either, so a hostile text of long rows costs one bounded parse per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+
+from tenantlog.redaction.passwords import is_masked
+
+#: How much of the header, and of a row, is read.
+COLUMN_WINDOW = 512
+_DELIMITERS = ",;\t|"
+#: A column's name that says password: "password", "temp_password", "Passwort",
+#: "initial pwd", "db-secret"; not "password_hash", "password_changed_at".
+_SECRET_COLUMN = re.compile(
+    r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret)",
+    re.IGNORECASE,
+)
+#: Where each row starts: a line break, then a character of the row.
+ROW_START = r"\n(?=[^\n])"
+
+
+@functools.lru_cache(maxsize=8)
+def _secret_column(header: str) -> tuple[str, int] | None:
+    """The delimiter and the index of the header's password column, if it has one."""
+    delimiter = max(_DELIMITERS, key=header.count)
+    if not header.count(delimiter):
+        return None
+    columns = next(csv.reader([header], delimiter=delimiter), [])
+    for index, name in enumerate(columns):
+        if _SECRET_COLUMN.fullmatch(name.strip().strip("\"'`[]")):
+            return delimiter, index
+    return None
+
+
+def _header(text: str) -> str | None:
+    end = text.find("\n", 0, COLUMN_WINDOW)
+    return None if end == -1 else text[:end].rstrip("\r")
+
+
+def may_hold_secret_column(text: str) -> bool:
+    """Whether the text's first line is a header with a password column."""
+    header = _header(text)
+    return header is not None and _secret_column(header) is not None
+
+
+def _field_span(
+    text: str, start: int, end: int, delimiter: str, index: int
+) -> tuple[int, int] | None:
+    """The span of the row's field ``index`` (without its quotes), the row being
+    ``text[start:end]``: a scan by hand, as ``csv`` tells no positions."""
+    field, position, field_start, quoted = 0, start, start, False
+    while position < end:
+        character = text[position]
+        if character == '"' and (position == field_start or quoted):
+            if quoted and text[position + 1 : position + 2] == '"':
+                position += 2  # an escaped quote inside a quoted field
+                continue
+            quoted = not quoted
+        elif character == delimiter and not quoted:
+            if field == index:
+                break
+            field, field_start = field + 1, position + 1
+        position += 1
+    if field != index:
+        return None
+    value_start, value_end = field_start, position
+    if text[value_start : value_start + 1] == '"' and text[value_end - 1 : value_end] == '"':
+        value_start, value_end = value_start + 1, value_end - 1
+    return value_start, value_end
+
+
+def check_secret_field(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value under the header's password column in the row at ``end``."""
+    header = _header(text)
+    found = None if header is None else _secret_column(header)
+    if found is None:
+        return None
+    delimiter, index = found
+    row_end = text.find("\n", end, end + COLUMN_WINDOW)
+    row_end = min(len(text), end + COLUMN_WINDOW) if row_end == -1 else row_end
+    if text[row_end - 1 : row_end] == "\r":
+        row_end -= 1
+    if text.count(delimiter, end, row_end) < index:
+        return None  # not a row of the table: too few fields
+    span = _field_span(text, end, row_end, delimiter, index)
+    if span is None or span[0] == span[1] or is_masked(text[span[0] : span[1]]):
+        return None
+    return span
