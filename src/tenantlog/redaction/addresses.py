@@ -139,7 +139,8 @@ _DOMAIN = r"(?:[\w\-]+\.)+[A-Za-z]{2,24}(?![\w\-])(?P<email>)"
 # confirmed by ``ipaddress``; it may not start inside a word or in the tail
 # of a longer address ("std::", "key:value" and times never confirm).
 IPV6_PATTERN = (
-    r"[0-9A-Fa-f:](?<![\w.].)(?<![0-9A-Fa-f:]:.)"
+    # (A mail header's literal "[IPv6:2001:db8::25]" names it first.)
+    r"[0-9A-Fa-f:](?<![\w.].)(?:(?<=IPv6:.)|(?<![0-9A-Fa-f:]:.))"
     r"(?P<ipv6>[0-9A-Fa-f]{0,3}(?::[0-9A-Fa-f]{0,4}){1,7}"
     r"(?:\.[0-9]{1,3}){0,3}(?:%[0-9A-Za-z]{1,15})?(?![0-9A-Za-z_]))"
 )

@@ -32,7 +32,7 @@ _REFERENCE = re.compile(
 )
 
 # Commands whose "-p" glued to its value is the password ("-p" alone asks for it).
-_GLUED_P = ("mysql", "mariadb", "7z", "unrar")
+_GLUED_P = ("mysql", "mariadb", "7z", "unrar", "winrs")
 # The commands of each spaced flag whose value is a password.
 _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
@@ -41,7 +41,8 @@ _SPACED = {
     "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool"),
     "-N": ("ssh-keygen",),  # its new passphrase
     "-a": ("redis-cli", "keydb-cli"),
-    "-w": ("ldap",),  # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd
+    # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd; Samba's LDAP admin password
+    "-w": ("ldap", "smbpasswd"),
     # SNMPv3's authentication and privacy passphrases (snmpwalk, snmpget…)
     "-A": ("snmp",),
     "-X": ("snmp",),
@@ -136,6 +137,8 @@ def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
     command = _command(text, start)
     if not any(name in command for name in _GLUED_P):
         return None
+    if text[end : end + 1] == ":" and "winrs" in command:
+        end += 1  # winrs writes its switches with a colon: "-u:CORP\\deploy -p:…"
     return _secret(text, _argument(text, end))
 
 
@@ -304,6 +307,7 @@ CALL_MARKS = (
     "auth=(",
     "Auth(",
     "basic_auth(",
+    ":auth(",
 )
 
 
@@ -321,11 +325,13 @@ def may_hold_login_call(text: str) -> bool:
 # (HAProxy's "stats auth user:pw", Python's "auth=('user', 'pw')").
 ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
-    *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo"),
+    *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
-ARGUMENT_WORDS = ("net use",)
+ARGUMENT_WORDS = ("net use", "net  use")
+#: "net use" and "net user", with any blanks between (Sysmon logs "net  user").
+_NET_USE = re.compile(r"net[ \t]+use", re.IGNORECASE)
 
 
 def may_hold_command_argument(text: str) -> bool:
@@ -340,7 +346,8 @@ def may_hold_command_argument(text: str) -> bool:
         or ("|" in text and any(program in text for program in _READS_PASSWORD))
         or ("echo" in text and ">" in text and _ECHOED_TO_FILE.search(text) is not None)
         or may_hold_login_call(text)
-        or "net use" in text.casefold()
+        or _NET_USE.search(text) is not None
+        or " on >" in text
         or (" /" in text and may_hold_windows_switch(text))
     )
 
@@ -365,11 +372,23 @@ _ARGUMENTS = re.compile(
     # Redis, upper case as a command or quoted as MONITOR prints it: one or two arguments.
     r"(?:(?<!\w)AUTH(?![\w\"])|(?<=\")AUTH\")(?P<redis>" + _WORD + f"(?:{_WORD})?)"
     # Redis' "ACL SETUSER name on >password ~keys +@all": each ">" adds a password.
-    r"|SETUSER[ \t]+\S+(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
+    # An ACL file's (or ACL LIST's) "user name on >password ~keys +@all" too.
+    r"|(?:SETUSER[ \t]+\S+|(?<![\w\-])user[ \t]+\S+[ \t]+(?:on|off))"
+    r"(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
     r"|(?:login|bind_s|auth=|Auth|basic_auth)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?:Some\()?"
     r"(?P<call>" + _LITERAL + ")"
-    r"|(?:connect|PDO|mysqli|getConnection)\([ \t]*[^,()]{1,200},[ \t]*"
+    # C's "mysql_real_connect(conn, host, user, pw, …)": the fourth argument.
+    r"|mysql_real_connect\([ \t]*[^,()]{1,200},[ \t]*"
+    + _LITERAL
+    + r"[ \t]*,[ \t]*"
+    + _LITERAL
+    + r"[ \t]*,[ \t]*(?P<real_connect>"
+    + _LITERAL
+    + ")"
+    # Lua's (OpenResty's) Redis client: 'red:auth("pw")'.
+    r"|(?<=:)auth\([ \t]*(?P<lua_auth>" + _LITERAL + r")[ \t]*\)"
+    r"|(?:(?<!real_)connect|PDO|mysqli|getConnection)\([ \t]*[^,()]{1,200},[ \t]*"
     + _LITERAL
     + r"[ \t]*,[ \t]*"
     r"(?P<connect>" + _LITERAL + ")"
@@ -512,7 +531,7 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         ):
             return None
         span = _unquoted(text, *match.span(group or ""))
-        if group in ("call", "connect", "smtp_start"):
+        if group in ("call", "connect", "smtp_start", "real_connect", "lua_auth"):
             value = text[span[0] : span[1]]
             # Any string but a mask or a reference: an app password has spaces.
             return None if is_masked(value) or _REFERENCE.match(value) else span
@@ -535,6 +554,7 @@ ARGUMENT_SCAN = Scan(
     searcher=word_searcher(
         (
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
+            "mysql_real_connect(",
             *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
         )

@@ -28,6 +28,8 @@ _PHONE_WORD = (
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
     r"|(?:dest|dst|destination|src|source)_(?:addr|number)|wa_id"
     # Portuguese "contato"; a person's "my number is", in four languages.
+    # Indonesian "hubungi" and Vietnamese "liên hệ" (contact).
+    r"|hubungi|li\u00ean[ \t]+h\u1ec7"
     r"|contato|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro|meine?[ \t]+nummer"
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
@@ -80,7 +82,9 @@ _BRACKETS = ("(", "[")
 # the first number's digits and separators, or its placeholder's "]".
 _JOINED_REVERSED = re.compile(
     # Each number may be quoted, as in a list: '("+44 7700 900982", "020 7946 0123")'.
-    r"[\"']?[ \t]*(?:ot|fua|hcan|dna|dnu|ro|redo|uo|te|y|e|srev|a|>-|>=|\u2192|/|,|;|&)[ \t]*[\"']?"
+    # (Indonesian "atau" and Swedish "eller": "or".)
+    r"[\"']?[ \t]*(?:ot|fua|hcan|dna|dnu|ro|redo|uo|uata|relle|te|y|e|srev|a|>-|>=|\u2192|/|,|;|&)"
+    r"[ \t]*[\"']?"
     r"(?:[0-9][0-9 \-./()]{4,24}+|\])",
     re.IGNORECASE,
 )
@@ -163,6 +167,13 @@ _VERSION_PARTS = frozenset(
     | {"clause", "section", "paragraph", "chapter", "annex", "table", "figure", "appendix"}
     # ... in German: "Punkt 1.2.3.4", "Abschnitt", "Kapitel", "Ziffer".
     | {"punkt", "abschnitt", "kapitel", "ziffer"}
+    # "version" in Russian, Chinese, Turkish, Polish, Portuguese, Spanish, Italian.
+    | {
+        "\u0432\u0435\u0440\u0441\u0438\u044f",
+        "\u0432\u0435\u0440\u0441\u0438\u0438",
+        "\u7248\u672c",
+    }
+    | {"s\u00fcr\u00fcm", "wersja", "vers\u00e3o", "versi\u00f3n", "versione"}
 )
 _VERSION_ANYWHERE = frozenset(
     {"version", "ver", "firmware", "fw"}
@@ -433,9 +444,15 @@ def says_version(text: str, start: int, end: int) -> bool:
     return _introduced_as_version(text, first, first + len(before.group(1)))
 
 
+#: The operators of a package manager's version constraint.
+_REQUIREMENT_OPERATORS = ("~>", ">=", "<=", "==", "~=", "!=")
+
+
 def _introduced_as_version(text: str, start: int, end: int) -> bool:
     window_start = max(0, start - 16)
     window = text[window_start:start]
+    if window.rstrip(" \t\"'").endswith(_REQUIREMENT_OPERATORS):
+        return True  # a dependency's constraint: Ruby's "~> 7.1.3.2", pip's ">=1.2.0.4"
     # "$" also matches before a final newline, hence "/\n".
     product = (
         _PRODUCT_BEFORE.search(text, window_start, start) if window.endswith(("/", "/\n")) else None
@@ -452,7 +469,16 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     if head.endswith((":", "=")):
         head = head[:-1].rstrip().rstrip(_QUOTES)
     key = _KEY_REVERSED.match(head[::-1])
-    if key is not None and _names_version(key.group()[::-1]):
+    if (
+        key is not None
+        and _names_version(key.group()[::-1])
+        # Not a Windows switch: xfreerdp's "/v:172.16.8.40" names the server.
+        and not (
+            key.group() in ("v", "V")
+            and text[start - 1 : start] == ":"
+            and head[: len(head) - key.end()].endswith("/")
+        )
+    ):
         return True
     if (
         key is not None

@@ -49,6 +49,10 @@ EXAMPLE_VALUE = (
     r"change[_\-]?me|change[_\-]?it|replace[_\-]?me|your[_\-][\w\-]*|[\w\-]*[_\-]here|placeholder"
 )
 _EXAMPLE_VALUE = re.compile(EXAMPLE_VALUE, re.IGNORECASE)
+#: Keys public by design, sent to every browser: Stripe's publishable keys, Mapbox's
+#: public tokens ("pk.eyJ…"; its secret ones start "sk.").
+PUBLIC_VALUE = r"pk_(?:live|test)_\w+|pk\.eyJ[\w.\-]+"
+_PUBLIC_VALUE = re.compile(PUBLIC_VALUE)
 #: A digest's scheme before its hex ("hmac-sha256:1c9e…"): Vault's audit log HMACs
 #: the tokens it logs.
 _DIGEST_SCHEME = re.compile(r"(?:hmac-)?(?:sha|md5)[0-9]*", re.IGNORECASE)
@@ -87,6 +91,7 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
         not _looks_secret(value)
         or is_reference(text, value_start, end)
         or _EXAMPLE_VALUE.fullmatch(value)
+        or _PUBLIC_VALUE.fullmatch(value)
     ):
         return None
     if text[end : end + 1] == ":" and _DIGEST_SCHEME.fullmatch(value):

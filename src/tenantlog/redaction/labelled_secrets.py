@@ -24,6 +24,8 @@
   initial-password``, ``nvram get http_passwd``, ``kubectl get secret … |
   base64 -d``, ``cat …/admin.password``, ``openssl rand -base64 24``), then
   one word alone on the next line: that word.
+* A payment card's security code after its label ("cvv 123", ``card[cvc]=713``,
+  "CVV2: 664", "Prüfnummer 417"): PCI DSS forbids keeping it after authorisation.
 * A one-time code sent to a person: "Your verification code is 482913",
   "Ihr Einmalcode lautet 482913".
 * A login given as "user / password" after the word creds, credentials or
@@ -41,6 +43,11 @@
   line's password (``"app_rw" "…"``); a SAML attribute whose name says
   password (``<saml:Attribute Name="legacyPassword"><saml:AttributeValue>…``).
 * A password in a CSV export's column the header names (``secret_columns``).
+* An AWS secret access key pasted right after its key id; a tunnel's token
+  given to ``ngrok config add-authtoken`` or ``cloudflared service install``;
+  the default of a secret's reference (Spring's ``${ldap.password:…}``);
+  XMPP's SASL PLAIN credential; an LTE modem's ``AT+CGAUTH``/``AT+QICSGP``
+  password; the value of an nginx ``proxy_set_header`` named as a key.
 * A private key's PEM block in base64, as Kubernetes stores files
   (a kubeconfig's ``client-key-data``, a Secret's ``tls.key``): it starts
   ``LS0tLS1CRUdJTi`` (``-----BEGIN``), and the type it decodes to says
@@ -97,7 +104,7 @@ _PRINTED = (
     r"(?m:^)(?:[^\n$#>]{0,40}[$#>]{1,3}|[ \t]*\+{1,3})[ \t]+[^\n]{0,300}?"
     r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.]))"
     r"[^\n]{0,300}\r?\n[ \t]*"
-    r"(?=[^\s]{6,128}[ \t]*(?:\r?\n|\Z))"
+    r"(?=[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
 _ONE_TIME_CODE = (
     r"(?:(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
@@ -130,6 +137,36 @@ _USERLIST = r"userlist\.txt[^\n\"]{0,64}\"[^\"\n]{1,64}\"[ \t]+(?=\")"
 _SAML_PASSWORD = (
     r"Name=\"[\w.:\-]{0,48}(?i:password|passwd|secret)[\w.:\-]{0,16}\"[^>\n]{0,128}>[ \t\n]*"
     r"<(?:[\w\-]+:)?AttributeValue[^>\n]{0,128}>(?=[^<\s])"
+)
+# An AWS secret access key right after its key id, as people paste the pair:
+# 'Credentials::new("AKIA…", "…")', "AKIA… / …", "AKIA…:…" (the id may be replaced already).
+_AWS_PAIR = (
+    r"(?:A[KS]IA[A-Z0-9]{16}|\[REDACTED(?::AWS_KEY)?\])[\"']?[ \t]*(?:[,/:;|][ \t]*)?[\"']?"
+    r"(?=[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
+)
+# A tunnel's or an agent's token given to its command: "ngrok config add-authtoken …",
+# "ngrok authtoken …", "cloudflared service install …".
+_COMMAND_TOKEN = (
+    r"(?:add-authtoken|ngrok[ \t]+authtoken|cloudflared[ \t]+service[ \t]+install)[ \t]+"
+    r"(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
+)
+# A default after a secret's name in a reference: Spring's "${ldap.password:…}".
+_DEFAULT_VALUE = r"\$\{[\w.\-]{0,48}(?i:pass|secret|token|pwd)[\w.\-]{0,16}:(?=[^?\-+}\s])"
+# XMPP's SASL PLAIN: base64 of "\0user\0password" in the <auth> element.
+_SASL_PLAIN = r"mechanism=[\"']PLAIN[\"'][^>\n]{0,64}>(?=[A-Za-z0-9+/]{8,}={0,2}<)"
+# An LTE modem's PDP authentication: 'AT+CGAUTH=1,1,"user","password"',
+# Quectel's 'AT+QICSGP=1,1,"apn","user","password",1'.
+_MODEM_AUTH = r"AT\+(?:CGAUTH=[0-9]+,[0-9]+,|QICSGP=[0-9]+,[0-9]+,\"[^\"\n]*\",)\"[^\"\n]*\",(?=\")"
+# nginx's header set to a key: 'proxy_set_header X-Api-Key "…";' (Authorization's
+# value is a scheme and a credential, which the token scans read).
+_NGINX_HEADER = r"proxy_set_header[ \t]+[\w\-]*(?i:key|token|secret)[ \t]+(?=[^\s;$])"
+# A card's security code after its label: "cvv 123", "card[cvc]=713", '"cvc":"902"',
+# "CVV2: 664", German "Prüfnummer 417" (not "security code": "security code 500
+# returned" is a status). PCI DSS forbids
+# storing it after authorisation, so a log must not keep it either.
+_CARD_CODE = (
+    r"(?<![A-Za-z])(?i:cvv2?|cvc2?|csc|cvn|pr\u00fcfnummer)"
+    r"[\]\"']?[ \t]*[:=#]?[ \t]*[\"']?(?=[0-9]{3,4}(?![0-9]))"
 )
 # PHP's define() of a key, a salt, a secret or a token: WordPress' "define('AUTH_KEY', '…')".
 _DEFINED = (
@@ -242,6 +279,8 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[start:value_end]
     if is_masked(value) or "=" in value or value.endswith(":") or value.isalpha():
         return None
+    if value.count(":") >= 4:
+        return None  # a record: "root:x:0:0:root:/root:/bin/bash" after "getent passwd"
     if "://" in value:
         return None  # a URL: its password is the URL scan's (".git-credentials")
     return start, value_end
@@ -347,6 +386,24 @@ def _check_ntp_key(text: str, start: int, end: int) -> tuple[int, int] | None:
     return span
 
 
+def _check_aws_secret(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The forty characters of the secret key, if they mix cases and digits."""
+    value = text[end : end + 40]
+    if value.isalpha() or value.lower() == value or value.upper() == value:
+        return None
+    return end, end + 40
+
+
+def _check_until_delimiter(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value at ``end``: quoted (without its quotes), or to a blank, "}" or ";"."""
+    if text[end] in "\"'":
+        return _check_quoted(text, start, end)
+    value_end = end
+    while value_end < len(text) and text[value_end] not in " \t\r\n};\"'":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
 def _check_element_text(text: str, start: int, end: int) -> tuple[int, int] | None:
     """An element's text, to the "<" that closes it."""
     value_end = text.find("<", end)
@@ -373,6 +430,12 @@ _ONE_TIME_TEST = re.compile(_ONE_TIME_CODE, re.ASCII)
 _BITLOCKER_TEST = re.compile(r"-[0-9]{6}-[0-9]{6}-[0-9]{6}-")
 _DEFINED_TEST = re.compile(_DEFINED, re.ASCII)
 _NTP_TEST = re.compile(_NTP_KEY, re.ASCII)
+_AWS_PAIR_TEST = re.compile(_AWS_PAIR, re.ASCII)
+_COMMAND_TOKEN_TEST = re.compile(_COMMAND_TOKEN, re.ASCII)
+_DEFAULT_TEST = re.compile(_DEFAULT_VALUE, re.ASCII)
+_SASL_PLAIN_TEST = re.compile(_SASL_PLAIN, re.ASCII)
+_NGINX_TEST = re.compile(_NGINX_HEADER, re.ASCII)
+_CARD_CODE_TEST = re.compile(_CARD_CODE, re.ASCII)
 _USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
 _SAML_TEST = re.compile(_SAML_PASSWORD, re.ASCII)
 #: The key types of NTP's and chrony's key files, case-folded as the marks are.
@@ -395,6 +458,19 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((f" {kind} ", lambda text: _NTP_TEST.search(text) is not None) for kind in _NTP_KINDS),
     ("userlist.txt", lambda text: _USERLIST_TEST.search(text) is not None),
     ("attributevalue", lambda text: _SAML_TEST.search(text) is not None),
+    *((mark, lambda text: _AWS_PAIR_TEST.search(text) is not None) for mark in ("akia", "asia")),
+    ("[redacted", lambda text: _AWS_PAIR_TEST.search(text) is not None),
+    ("authtoken", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
+    ("cloudflared", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
+    ("${", lambda text: _DEFAULT_TEST.search(text) is not None),
+    ("mechanism=", lambda text: _SASL_PLAIN_TEST.search(text) is not None),
+    ("at+cgauth=", lambda text: "AT+CGAUTH=" in text),
+    ("at+qicsgp=", lambda text: "AT+QICSGP=" in text),
+    ("proxy_set_header", lambda text: _NGINX_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _CARD_CODE_TEST.search(text) is not None)
+        for mark in ("cvv", "cvc", "csc", "cvn", "pr\u00fcfnummer")
+    ),
     # A CSV export's header with a password column (``secret_columns``).
     *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret")),
     ("unseal key", lambda text: "Unseal Key" in text),
@@ -445,8 +521,19 @@ LABELLED_SCAN = Scan(
     f"|{_CLEAR_TEXT}(?P<clear_text>)|{_KEY_CONTENT}(?P<key_content>)"
     f"|{_NEO4J_AUTH}(?P<neo4j_auth>)|{_DEFINED}(?P<defined_secret>)"
     f"|{_NTP_KEY}(?P<ntp_key>)|{_USERLIST}(?P<userlist_password>)"
-    f"|{_SAML_PASSWORD}(?P<saml_password>)|{ROW_START}(?P<column_secret>)",
+    f"|{_SAML_PASSWORD}(?P<saml_password>)|{ROW_START}(?P<column_secret>)"
+    f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
+    f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
+    f"|{_MODEM_AUTH}(?P<modem_password>)|{_NGINX_HEADER}(?P<nginx_header>)"
+    f"|{_CARD_CODE}(?P<card_code>)",
     {
+        "card_code": Kind("secrets", "SECRET", _check_one_time_code),
+        "aws_secret": Kind("secrets", "SECRET", _check_aws_secret),
+        "command_token": Kind("secrets", "TOKEN", _check_to_word_end),
+        "default_secret": Kind("secrets", "SECRET", _check_until_delimiter),
+        "sasl_plain": Kind("secrets", "SECRET", _check_element_text),
+        "modem_password": Kind("secrets", "SECRET", _check_quoted),
+        "nginx_header": Kind("secrets", "SECRET", _check_until_delimiter),
         "column_secret": Kind("secrets", "SECRET", check_secret_field),
         "ntp_key": Kind("secrets", "SECRET", _check_ntp_key),
         "userlist_password": Kind("secrets", "SECRET", _check_quoted),

@@ -233,8 +233,9 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
-#: "00", a country's calling code, then a blank or "-": "0041 79 123 45 67".
-_ABROAD = re.compile(r"00(?P<code>[1-9][0-9]{0,2})[ \-]")
+#: "00", a country's calling code, then a blank: "0041 79 123 45 67" (not a
+#: receipt's "0044-2079-4609-58").
+_ABROAD = re.compile(r"00(?P<code>[1-9][0-9]{0,2}) ")
 
 
 def _dialled_abroad(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -32,6 +32,7 @@ from tenantlog.redaction.credentials import (
     DIRECTIVE_NAME_WORDS,
     EXAMPLE_VALUE,
     PASSWORD_WORDS_ASCII,
+    PUBLIC_VALUE,
     SHOWN_TAIL,
     is_placeholder,
     is_reference,
@@ -109,6 +110,10 @@ _UNQUOTED_END = re.compile(
 _FORMAT_FIELD = r"\{(?:[A-Za-z_][\w.]*|[0-9]*)(?:![rsa])?(?::[^{}]*)?\}"
 _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    # Whether a key is set, as Windows' netsh says: "Security key : Present".
+    r"|present|absent"
+    + "|"
+    + PUBLIC_VALUE
     + "|"
     + SHOWN_TAIL
     + r"|<[a-z_\- ]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
@@ -942,6 +947,18 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A variable named as the key: "connect(user=user, password=password)"; a
         # secret store's key named: "remoteRef: {key: prod/db, property: password}".
         return None
+    quote = text[span[0] - 1 : span[0]]
+    if (
+        quote
+        and quote in _QUOTES
+        and value[:1] in _BLANK
+        and text.count(quote, _line_start(text, start), span[0] - 1) % 2
+    ):
+        # The quote before the value closes a string the name stands in: a prompt's
+        # 'read -rsp "Vault password: " VAULT_PASS', not a value's opening quote.
+        return None
+    if _is_flag(text, start) and _FLAG_SPEC.match(value):
+        return None  # docker buildx's "--secret id=npmrc,src=…": where the secret comes from
     if (text[span[0] - 2 : span[0] - 1] == "(" and _PROMPT.fullmatch(value)) or (
         not value.strip(_CLOSERS) and (span[1] == len(text) or text[span[1]] not in _QUOTES)
     ):
@@ -956,6 +973,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _CLOSERS = " \t\"'`)]};,"
+#: A flag's value that says where a secret comes from: "--secret id=aws,env=AWS_PROFILE".
+_FLAG_SPEC = re.compile(r"(?:id|src|source|env|type|target)=")
 #: A prompt's text, a call's argument: words and a colon ("Keystore password: ").
 _PROMPT = re.compile(r"[^\W\d_]{2,}[^:\n]*[ \t][^:\n]*:[ \t]?")
 #: Values that are the name of a secret's field, not a secret (as such names are written).
@@ -996,6 +1015,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
+    if text.startswith("::", end):
+        return None  # a path in code: Rust's "Credentials::new(…)", C++'s "Secret::load"
     if text[start] in "iI" or text[end - 1] in "= \t":
         # IDENTIFIED BY, SET PASSWORD FOR …: the match ends where the value starts
         return value_span(text, end)
