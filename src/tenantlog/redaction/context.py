@@ -28,9 +28,8 @@ _PHONE_WORD = (
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
     r"|(?:dest|dst|destination|src|source)_(?:addr|number)|wa_id"
     # Portuguese "contato"; a person's "my number is", in four languages.
-    # Indonesian "hubungi" and Vietnamese "liên hệ" (contact).
-    r"|hubungi|li\u00ean[ \t]+h\u1ec7"
-    r"|contato|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro|meine?[ \t]+nummer"
+    # Vietnamese "liên hệ" (contact).
+    r"|li\u00ean[ \t]+h\u1ec7"
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
@@ -49,7 +48,11 @@ _PHONE_WORD = (
     # Swedish "ringde" (called), Dutch "belt" (calls),
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
     # "cep": Brazil's postal code).
-    r"|(?:fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
+    # Portuguese "contato", Indonesian "hubungi" (contact); a person's "my number is", in
+    # four languages.
+    r"|(?:contato|hubungi|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro"
+    r"|meine?[ \t]+nummer"
+    r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
@@ -353,10 +356,18 @@ _COLUMN_WINDOW = 512
 _CSV_DELIMITERS = ",;\t|"
 
 
+def read_fields(line: str, delimiter: str, quote: str = '"') -> list[str]:
+    """A CSV line's fields; none where ``csv`` refuses the line (a lone "\r"
+    inside it), which must not stop a worker's redaction."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter, quotechar=quote), [])
+    except csv.Error:
+        return []
+
+
 def _field_index(row: str, delimiter: str, quote: str) -> int:
-    """Which field of a row (its text up to the number) the number is in."""
-    fields = next(csv.reader([row], delimiter=delimiter, quotechar=quote), [""])
-    return len(fields) - 1
+    """Which field of a row (its text up to the number) the number is in (-1: none)."""
+    return len(read_fields(row, delimiter, quote)) - 1
 
 
 def _names_phone(columns: list[str], index: int) -> bool:
@@ -389,7 +400,7 @@ def _in_phone_column(text: str, start: int) -> bool:
             and (before <= header.count(delimiter) or '"' in text[line_start:start])
         ):
             index = _field_index(text[line_start:start], delimiter, '"')
-            columns = next(csv.reader([header], delimiter=delimiter), [])
+            columns = read_fields(header, delimiter)
             if _names_phone(columns, index):
                 return True
     if text.find("alues", low, start) == -1 and text.find("ALUES", low, start) == -1:

@@ -11,10 +11,10 @@ either, so a hostile text of long rows costs one bounded parse per row.
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 
+from tenantlog.redaction.context import read_fields
 from tenantlog.redaction.passwords import is_masked
 
 #: How much of the header, and of a row, is read.
@@ -36,7 +36,7 @@ def _secret_column(header: str) -> tuple[str, int] | None:
     delimiter = max(_DELIMITERS, key=header.count)
     if not header.count(delimiter):
         return None
-    columns = next(csv.reader([header], delimiter=delimiter), [])
+    columns = read_fields(header, delimiter)
     for index, name in enumerate(columns):
         if _SECRET_COLUMN.fullmatch(name.strip().strip("\"'`[]")):
             return delimiter, index

@@ -245,3 +245,22 @@ def test_redact_handles_costly_eleventh_round_shapes(text: str) -> None:
 def test_an_ini_passphrase_in_a_long_file_is_removed_to_each_line_end() -> None:
     lines = "passphrase = a b c d e f g h i\n" * (_NEAR // 32)
     assert _TYPED.redact(lines) == f"passphrase = {_SECRET}\n" * (_NEAR // 32)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A lone carriage return inside a CSV header, which ``csv`` refuses to read
+        # (it crashed the phone column's rule, older than this round, and the
+        # password column's): the text is redacted as if it had no header.
+        "a\rb,phone\n1,0176 98765432",
+        "a\rb,password\n1,Pw!x9",
+    ],
+)
+def test_a_header_csv_cannot_read_is_no_header(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_a_quoted_carriage_return_is_a_readable_header() -> None:
+    # Inside quotes the same character is legal CSV: the column is still found.
+    assert _TYPED.redact('"a\r",password\n1,Pw!x9') == f'"a\r",password\n1,{_SECRET}'
