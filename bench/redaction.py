@@ -606,6 +606,15 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "define() without a key": _fill("define('A_KEY', x) "),
         "SAML names, no value": _fill('Name="password"> '),
         "echo into files": _fill("echo a > b.pass "),
+        # The twelfth round: mobile numbers in groups (each a value), record numbers
+        # and counters in groups, name-and-value fields, calls, LEEF pairs.
+        "mobiles in groups": _fill("from 0917 123 4567 "),
+        "record numbers in groups": _fill("Nr. 0170-2345-678 0 842 12 11 "),
+        "name and value fields": _fill(
+            '{"name": "API_KEY", "value": ParameterKey=Password,Other=1 '
+        ),
+        "calls as values": _fill("password = crypt($1, gen_salt($2)) "),
+        "LEEF passwords": _fill("LEEF:2.0|^|password=x1^src=a\n"),
     }
 
 

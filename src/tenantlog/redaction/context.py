@@ -32,8 +32,10 @@ _PHONE_WORD = (
     r"|li\u00ean[ \t]+h\u1ec7"
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
-    # "puh.", "vaihde" (a switchboard), "Simu", "SĐT", "joindre au"; "fijo", "cel".
-    r"|(?:ri)?chiam|terugbel|gebeld|kom[o\u00f3]rk|vaihde|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
+    # "puh.", "vaihde" and Swedish "växel" (a switchboard), "Simu", "SĐT", "joindre au";
+    # "fijo", "cel".
+    r"|(?:ri)?chiam|terugbel|gebeld|kom[o\u00f3]rk|vaihde|v\u00e4xel"
+    r"|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
     # Italian "chiamata" (a call), Finnish "soitti" (called), an SMS API's
     # "originator", a call centre's "DNIS" (the number dialled).
     r"|soitt|originator"
@@ -85,8 +87,10 @@ _BRACKETS = ("(", "[")
 # the first number's digits and separators, or its placeholder's "]".
 _JOINED_REVERSED = re.compile(
     # Each number may be quoted, as in a list: '("+44 7700 900982", "020 7946 0123")'.
-    # (Indonesian "atau" and Swedish "eller": "or".)
-    r"[\"']?[ \t]*(?:ot|fua|hcan|dna|dnu|ro|redo|uo|uata|relle|te|y|e|srev|a|>-|>=|\u2192|/|,|;|&)"
+    # (Indonesian "atau", Swedish "eller", Spanish and Italian "o": "or".)
+    # A preposition may follow the joiner: "ou au 01 …", "or at 020 …", "o al 91 …".
+    r"[\"']?[ \t]*(?:(?:ua|ta|la|no|ma|na|\u00e0)[ \t]+)?"
+    r"(?:ot|fua|hcan|dna|dnu|ro|redo|uo|uata|relle|te|y|e|o|srev|a|>-|>=|\u2192|/|,|;|&)"
     r"[ \t]*[\"']?"
     r"(?:[0-9][0-9 \-./()]{4,24}+|\])",
     re.IGNORECASE,
@@ -101,13 +105,15 @@ _LABEL_WORDS = (
     *("private", "privat", "buro", "b\u00fcro", "bureau", "domicile", "casa", "trabajo"),
     *("oficina", "lavoro", "ufficio", "kantoor", "werk", "praca", "fixo", "comercial"),
     *("residencial", "is", "i\u015f", "i\u0307\u015f", "ev", "dom", "vast"),
+    # Swedish "växel" (switchboard); Chinese "备用"/"備用" (a spare number).
+    *("v\u00e4xel", "\u5907\u7528", "\u5099\u7528"),
     # Hebrew, Chinese, Japanese, Korean and Russian.
     *("\u05de\u05e9\u05e8\u05d3", "\u05d1\u05d9\u05ea", "\u8fa6\u516c\u5ba4", "\u529e\u516c\u5ba4"),
     *("\u81ea\u5b85", "\u4f1a\u793e", "\uc0ac\ubb34\uc2e4", "\uc9d1", "\u043e\u0444\u0438\u0441"),
     *("\u0440\u0430\u0431\u043e\u0447", "\u0434\u043e\u043c\u0430\u0448"),
 )
 _LABELLED = re.compile(
-    r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/]?[ \t]*"
+    r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/\uff0c\u3001]?[ \t]*"
     # "… or", in the languages of the labels
     r"(?:(?:or|ou|o|of|oder|eller|y|e|und|and|et)[ \t]+)?"
     r"(?:"
@@ -135,7 +141,7 @@ def _ends_with_label(before: str) -> bool:
 #: How far back the first of two joined numbers is looked for.
 _JOINED_WINDOW = 40
 #: The last characters of the joiners: any other before a number rules a join out.
-_JOINER_ENDS = frozenset("ofhdruteysaAOFHDRUTEYS>\u2192/,;&")
+_JOINER_ENDS = frozenset("ofhdruteysaAOFHDRUTEYSlmnLMN\u00e0>\u2192/,;&")
 
 
 def _may_follow_joiner(text: str, start: int) -> bool:
@@ -332,7 +338,7 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 first -= 1  # an international number's "+"
             if text[first] == "]":  # a placeholder: look before its "["
                 first = text.rfind("[", max(0, first - 24), first)
-            if first != -1 and says_phone(text, first, chained=False):
+            if first != -1 and _introduces_phone(text, first):
                 return True
     if chained and _in_phone_column(text, start):
         return True
@@ -345,8 +351,16 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 first = text.rfind("[", max(0, first - 24), first)
                 if first == -1:
                     return False
-            return says_phone(text, first, chained=False)
+            elif text[first - 1 : first] == "+":
+                first -= 1
+            return _introduces_phone(text, first)
     return False
+
+
+def _introduces_phone(text: str, first: int) -> bool:
+    """Whether the first of two joined numbers is a phone's: written with its
+    country's "+" ("+971 50 … , office 04 …"), or after a phone word."""
+    return text[first : first + 1] == "+" or says_phone(text, first, chained=False)
 
 
 #: A column's name that says phone: "phone", "mobile_no", "Telefon", "contact number".

@@ -288,9 +288,14 @@ def _names_secret(text: str, start: int, end: int) -> bool:
 
 
 # .NET's '<add key="Twilio:AuthToken" value="…"/>': the name in one attribute,
-# the secret in "value".
+# the secret in "value"; the same two fields in JSON ('{"name": "API_KEY",
+# "value": "…"}', ECS' and Kubernetes' environment) and in CloudFormation's
+# shorthand ("ParameterKey=ApiToken,ParameterValue=…").
 _NAME_ATTRIBUTE = re.compile(
-    r"(?:key|name)[ \t]*=[ \t]*[\"'](?P<name>[^\"'<>]{1,64})[\"'][ \t]+value\Z", re.IGNORECASE
+    r"(?:key|name)[\"']?[ \t]*[=:][ \t]*"
+    r"(?:[\"'](?P<name>[^\"'<>]{1,64})[\"']|(?P<bare>[\w.\-]{1,64}))"
+    r"(?:[ \t]+|[ \t]*,[ \t]*[\"']?|[ \t]*(?:\\n|\n)[ \t]*)(?:parameter)?value[\"']?\Z",
+    re.IGNORECASE,
 )
 
 
@@ -418,6 +423,13 @@ SECRET_NAME_WORDS = (
 )
 
 
+#: A token that pages through a list, no credential: Google's "nextPageToken",
+#: AWS' "NextToken", Kubernetes' "continue" token, a change stream's "resumeToken".
+_PAGING_TOKEN = re.compile(
+    r"(?<![^\W_])(?:page|next|next[_\-]?page|continu(?:e|ation)|sync|resume)"
+    r"[_\-]?token[\"']?[ \t]?\Z",
+    re.IGNORECASE,
+)
 #: The shortest "code" in a URL's query taken for a secret: "?code=200" is a status.
 _MIN_CODE = 20
 
@@ -439,6 +451,8 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
+    if _PAGING_TOKEN.search(text, max(0, name_end - 24), name_end):
+        return None  # a list's position: "nextPageToken", AWS' "NextToken", "continuation_token"
     if last == "n" and text[max(0, name_end - 14) : name_end].lower() == "publickeytoken":
         return None  # .NET's assembly name: the public key's hash, public too
     if (
@@ -447,7 +461,9 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         and not _names_secret_key(text, name_end)
     ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
-        if attribute is None or not _names_secret(text, *attribute.span("name")):
+        if attribute is None or not _names_secret(
+            text, *attribute.span("name" if attribute.group("name") else "bare")
+        ):
             bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
             if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
                 return None
@@ -674,6 +690,8 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].)"
         # PowerShell's hashtables: "@{ 'X-Api-Key' = '…' }".
         + r"|(?<=[nNyYtT][\"'] .)"
+        # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').
+        + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
         + "".join(f"|(?<={name})" for name in after_names)
         + r")[ \t]*[\"']?"
         + _TOKEN_VALUE

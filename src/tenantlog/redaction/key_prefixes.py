@@ -117,7 +117,8 @@ BRANCHES = (
     r"[CGHNP](?:MAK-[A-Fa-f0-9]{24}-[A-Fa-f0-9]{34}(?P<key_postman>)"
     r"|RAK-[A-Z0-9]{27}(?P<key_newrelic>)"
     r"|FPAT-[A-Za-z0-9_\-]{43}(?P<key_contentful>)"
-    r"|RKU-[A-Za-z0-9_\-]{50,}+(?P<key_heroku>)"
+    # Heroku: "HRKU-AA" and 58 more; a UUID after "HRKU-" too.
+    r"|RKU-(?:[A-Za-z0-9_\-]{50,}+|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b)(?P<key_heroku>)"
     r"|OCSPX-[A-Za-z0-9_\-]{28}(?P<key_google_oauth>))",
     r"bkua_" + _hex_with_digit(40) + r"(?P<key_buildkite>)",
     r"n(?:pm_[A-Za-z0-9]{36}(?P<key_npm>)"

@@ -128,3 +128,40 @@ def possible_number(digits: str) -> bool:
     if plan.keeps_stripped(len(stripped)):
         national = stripped
     return _MIN_NATIONAL <= len(national) <= _MAX_NATIONAL and plan.possible(len(national))
+
+
+#: Countries whose mobile numbers are written at home with a trunk prefix
+#: ("0" or Russia's "8"): "07700 900123", "0917 123 4567", "0300 1234567".
+#: Not those whose mobiles have none (Italy's "3…", Spain's, China's "1…").
+_TRUNK_MOBILE_REGIONS = (
+    *("GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "SE", "FI", "TR", "RU", "UA"),
+    *("IL", "SA", "AE", "EG", "MA", "NG", "GH", "KE", "ZA", "TZ", "UG", "IN", "PK"),
+    *("BD", "LK", "ID", "MY", "TH", "VN", "PH", "JP", "KR", "TW", "AU", "NZ"),
+)
+
+
+@cache
+def _trunk_mobile() -> re.Pattern[str]:
+    """Every such country's mobile numbers with their trunk prefix, as one pattern
+    (phonenumbers' own ranges: its example and fictional ranges are in them)."""
+    shapes = []
+    for region in _TRUNK_MOBILE_REGIONS:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None and metadata.mobile is not None
+        pattern = metadata.mobile.national_number_pattern
+        if not metadata.national_prefix or not pattern:
+            continue
+        # What parse strips as the prefix: Korea's carrier codes after the "0"
+        # ("0841 0…"), unless a rule rewrites it (Japan's).
+        prefix = metadata.national_prefix_for_parsing
+        if not prefix or metadata.national_prefix_transform_rule:
+            prefix = re.escape(metadata.national_prefix)
+        shapes.append(f"(?:{prefix})(?:{pattern})")
+    return re.compile("|".join(shapes))
+
+
+def trunk_mobile(digits: str) -> bool:
+    """Whether ``digits`` (ASCII) are a mobile number as its country writes it at
+    home, trunk prefix first: "0917 123 4567" in the Philippines, "0812 …" in
+    Indonesia. Mobile ranges are narrow, so an id of the same length rarely fits."""
+    return _trunk_mobile().fullmatch(digits) is not None

@@ -209,7 +209,7 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
         if dialled is not None:
             return dialled
     if not _says_phone(text, start, end):
-        return None
+        return _grouped_mobile(text, start, end)
     paren = text[start] == "("
     number_end = start + len(_without_extension(text[start:end]))
     if number_end < end and len(_digits(text[start:number_end])) in _NATIONAL_DIGITS:
@@ -231,6 +231,38 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
         if len(digits) < _NATIONAL_DIGITS[0]:
             break
     return None
+
+
+#: A mobile number as people write it: the trunk and operator's code in a group
+#: of three to five ("0917", "01712"), then groups of three or more apart by
+#: blanks or a dash. Not a date's or a time's ("05/02/24 09"), a list of small
+#: numbers ("04 15 23 42 55") or an ISBN's ("0-306-40615-2").
+_WRITTEN_MOBILE = re.compile(r"0[0-9]{2,4}(?:[ \-][0-9]{3,8}){1,3}")
+
+
+def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A mobile number written in groups with its trunk prefix ("0917 123 4567",
+    "0812-3456-7890"): a phone without a phone word, as an international one is.
+    Whole (a longer run of groups is some other number), grouped (an id of digits
+    alone keeps its bare run) and not named as a record's number ("Rechnung Nr.")."""
+    if not _WRITTEN_MOBILE.fullmatch(text, start, end):
+        return None
+    after = text[end : end + 2]
+    if after[:1].isalnum() or (after[:1] in (":", "/", ".") and after[1:].isdigit()):
+        return None  # more of the same number, or a time's: "… 09:00"
+    if start and (text[start - 1].isalnum() or text[start - 1] in "/.-"):
+        return None
+    if not numbering.trunk_mobile(_digits(text[start:end])):
+        return None
+    low = max(0, start - 16)
+    record = _NUMBERED.search(text, low, start) or _TAGGED.search(text, low, start)
+    if record is not None and not record.group().lower().startswith("num"):
+        return None  # "Rechnung Nr. 0170-2345-678", "bag tag 0220 441203"
+    return None if context.says_identifier(text, start) else (start, end)
+
+
+#: A record's id or tag word right before a number: "ref 0301 …", "bag tag 0220 …".
+_TAGGED = re.compile(r"(?<![^\W\d_])(?:ref|tag|id)\.?[ \t]*[:#=]?[ \t]*\Z", re.IGNORECASE)
 
 
 #: "00", a country's calling code, then a blank: "0041 79 123 45 67" (not a

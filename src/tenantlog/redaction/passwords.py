@@ -112,6 +112,8 @@ _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     # Whether a key is set, as Windows' netsh says: "Security key : Present".
     r"|present|absent"
+    # A flag's type in a command's help: "-p, --password string   Password" (Go's cobra).
+    r"|(?-i:string|stringArray|strings|duration|int|uint|bool)"
     + "|"
     + PUBLIC_VALUE
     + "|"
@@ -152,6 +154,13 @@ _CODE_ACCESS = re.compile(
     r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\)|[\[(][\"'])"
     # A constructor: C#'s "Credentials = new NetworkCredential(…)" (its call is read by itself).
     r"|new[ \t]+[A-Za-z_]"
+    # A call of a function in small letters on variables or a statement's
+    # placeholders (or calls on them), closed: "hash_password(pw)", SQL's
+    # "crypt($2, password_hash)", "crypt($1, gen_salt($2))".
+    r"|[a-z_]\w*(?:\.[A-Za-z_]\w*)*\([ \t]*"
+    r"(?:(?:[a-z_][\w.]*(?:\([^()\"'\n]{0,40}\))?|\$\d+|\?|%s|:[a-z_]\w*)[ \t]*"
+    r"(?:,[ \t]*|(?=\)))){1,8}\)"
+    r"(?=[\s;,)\]}]|\Z)"
 )
 # A JDBC URL's properties after its port: ";database=crm".
 _PROPERTY = re.compile(r";[ \t]*[A-Za-z][\w.]*=")
@@ -319,8 +328,9 @@ _VALUE_FIELD = re.compile(
     # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
     # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
     r"|[ \t]*:[ \t]*\{[ \t]*[\"']"
-    # CloudFormation's '"ParameterKey": "DbPassword", "ParameterValue": "…"'.
-    r"|[\"'][ \t]*,[ \t]*[\"']parameter"
+    # CloudFormation's '"ParameterKey": "DbPassword", "ParameterValue": "…"', and
+    # the CLI's shorthand "ParameterKey=DbPassword,ParameterValue=…".
+    r"|[\"'][ \t]*,[ \t]*[\"']parameter|,parameter"
     # ... after other fields of its own: Terraform's output, '{"sensitive":true,
     # "type":"string","value":"…"}'.
     r"|[ \t]*:[ \t]*\{(?:[ \t]*[\"'][\w\-]{1,24}[\"'][ \t]*:[ \t]*"
@@ -939,6 +949,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
     if text.endswith("[REDACTED:", 0, start):
         return None  # the label of a placeholder: "[REDACTED:SECRET]:5001" names nothing
+    if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
+        return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
     if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
         return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
@@ -951,11 +963,12 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         quote
         and quote in _QUOTES
-        and value[:1] in _BLANK
+        and value[:1] in _BLANK_OR_LINE
         and text.count(quote, _line_start(text, start), span[0] - 1) % 2
     ):
         # The quote before the value closes a string the name stands in: a prompt's
-        # 'read -rsp "Vault password: " VAULT_PASS', not a value's opening quote.
+        # 'read -rsp "Vault password: " VAULT_PASS' or expect's 'expect "Password:"'
+        # at its line's end, not a value's opening quote.
         return None
     if _is_flag(text, start) and _FLAG_SPEC.match(value):
         return None  # docker buildx's "--secret id=npmrc,src=…": where the secret comes from
@@ -967,12 +980,23 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _RESOURCE_TYPE.search(text, max(0, start - 48), start):
         return None  # Terraform's 'resource "random_password" "db"': the resource's name
+    if "^" in value and text.find("LEEF:", _line_start(text, start), start) != -1:
+        # LEEF's default delimiter between its pairs: "usrName=jdoe^password=…^src=…"
+        # (elsewhere "^" is a password's character like any other).
+        pair = _LEEF_NEXT_PAIR.search(text, span[0], span[1])
+        if pair is not None:
+            return span[0], pair.start()
     if _NAMES_A_REFERENCE.match(text, _key_start(text, start), end + 24):
         return None  # Helm's "auth.existingSecret=pg-auth", "secretKeys.adminPasswordKey=…"
     return span
 
 
 _CLOSERS = " \t\"'`)]};,"
+_LEEF_NEXT_PAIR = re.compile(r"\^[A-Za-z_][\w.\-]{0,63}=")
+_BLANK_OR_LINE = " \t\n"
+#: The end of a name in angle brackets that stands for a value in a usage text
+#: ("<password> [-h <host>]"), not an XML element's opening tag ("<password>x</").
+_USAGE_PLACEHOLDER = re.compile(r">(?:[ \t\]]|\Z)(?![^<\n]{0,80}</)")
 #: A flag's value that says where a secret comes from: "--secret id=aws,env=AWS_PROFILE".
 _FLAG_SPEC = re.compile(r"(?:id|src|source|env|type|target)=")
 #: A prompt's text, a call's argument: words and a colon ("Keystore password: ").

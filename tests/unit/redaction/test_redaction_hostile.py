@@ -253,7 +253,7 @@ def test_an_ini_passphrase_in_a_long_file_is_removed_to_each_line_end() -> None:
         # A lone carriage return inside a CSV header, which ``csv`` refuses to read
         # (it crashed the phone column's rule, older than this round, and the
         # password column's): the text is redacted as if it had no header.
-        "a\rb,phone\n1,0176 98765432",
+        "a\rb,phone\n1,030 901820",
         "a\rb,password\n1,Pw!x9",
     ],
 )
@@ -264,3 +264,31 @@ def test_a_header_csv_cannot_read_is_no_header(text: str) -> None:
 def test_a_quoted_carriage_return_is_a_readable_header() -> None:
     # Inside quotes the same character is legal CSV: the column is still found.
     assert _TYPED.redact('"a\r",password\n1,Pw!x9') == f'"a\r",password\n1,{_SECRET}'
+
+
+# The twelfth round's rules, 64 KiB each (timed by bench/redaction.py --section worst):
+# mobile numbers in groups, each one redacted; the rest near misses that find nothing.
+def test_every_mobile_number_in_a_long_list_is_removed() -> None:
+    redacted = _TYPED.redact("from 0917 123 4567 " * (_NEAR // 19))
+    assert redacted == "from [REDACTED:PHONE] " * (_NEAR // 19)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nr. 0170-2345-678 " * (_NEAR // 18),
+        "0 842 12 11 0612 345 678 9 " * (_NEAR // 27),
+        '{"name": "API_KEY", "value": ' * (_NEAR // 29),
+        "ParameterKey=Password,Other=1 " * (_NEAR // 30),
+        "password = crypt($1, gen_salt($2)) " * (_NEAR // 35),
+        "LEEF: user=a^b=c^d=e " * (_NEAR // 21),
+        "nextPageToken=" * (_NEAR // 14),
+    ],
+)
+def test_redact_handles_costly_twelfth_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_leef_password_in_a_long_text_ends_at_its_caret() -> None:
+    redacted = _TYPED.redact("LEEF:2.0|^|password=x1^src=a\n" * (_NEAR // 29))
+    assert redacted == f"LEEF:2.0|^|password={_SECRET}^src=a\n" * (_NEAR // 29)

@@ -86,3 +86,40 @@ def test_possible_number_agrees_with_phonenumbers_for_every_code_and_length() ->
         if numbering.possible_number(digits) is not _phonenumbers_says("+" + digits)
     ]
     assert disagreements == []
+
+
+_MOBILE_TYPES = (
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+)
+
+
+def _phonenumbers_says_mobile(digits: str) -> bool:
+    """The reference: a valid mobile number of one of the listed countries, read
+    with that country's trunk prefix as phonenumbers reads a national number."""
+    for region in numbering._TRUNK_MOBILE_REGIONS:
+        try:
+            parsed = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        kind = phonenumbers.number_type(parsed)
+        if phonenumbers.is_valid_number_for_region(parsed, region) and kind in _MOBILE_TYPES:
+            return True
+    return False
+
+
+@settings(max_examples=400)
+@given(st.text("0123456789", min_size=8, max_size=11).filter(lambda rest: rest[0] != "0"))
+def test_trunk_mobile_agrees_with_phonenumbers(rest: str) -> None:
+    # GIVEN a national number behind a trunk "0" ("00" is the international prefix)
+    digits = "0" + rest
+    # THEN the table and phonenumbers' own validation agree on it
+    assert numbering.trunk_mobile(digits) is _phonenumbers_says_mobile(digits)
+
+
+@pytest.mark.parametrize("region", numbering._TRUNK_MOBILE_REGIONS)
+def test_each_listed_country_example_mobile_is_a_trunk_mobile(region: str) -> None:
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    assert numbering.trunk_mobile("".join(filter(str.isdigit, national)))

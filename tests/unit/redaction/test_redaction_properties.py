@@ -8,7 +8,7 @@ import string
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tenantlog.redaction import Redactor, redact
+from tenantlog.redaction import Redactor, numbering, redact
 from tenantlog.redaction.command_lines import ARGUMENT_MARKS, ARGUMENT_WORDS
 from tenantlog.redaction.context import says_identifier
 from tenantlog.redaction.passwords import _NAME
@@ -149,3 +149,23 @@ def test_international_prefix_00_reads_as_plus(head: str, groups: list[str]) -> 
     assert (with_plus == "forwarded to [REDACTED:PHONE] today") == (
         with_zeros == "forwarded to [REDACTED:PHONE] today"
     )
+
+
+@settings(max_examples=300)
+@given(
+    st.text("0123456789", min_size=9, max_size=10).filter(lambda rest: rest[0] != "0"),
+    st.sampled_from([" ", "-"]),
+    st.sampled_from(["sent to", "from", "Customer:", "cash-in", "ke"]),
+)
+def test_a_mobile_number_in_groups_with_its_trunk_is_a_phone(
+    rest: str, gap: str, before: str
+) -> None:
+    """A mobile number of a listed country, written as people write it at home
+    (the trunk and the operator's code, then groups of three or more), is
+    redacted whole with no phone word; the same groups after a record's
+    number word ("Nr.", "order") are kept."""
+    digits = "0" + rest
+    assume(numbering.trunk_mobile(digits))
+    written = gap.join([digits[:4], digits[4:7], digits[7:]])
+    assert _TYPED.redact(f"{before} {written} today") == f"{before} [REDACTED:PHONE] today"
+    assert _TYPED.redact(f"Rechnung Nr. {written} today") == f"Rechnung Nr. {written} today"
