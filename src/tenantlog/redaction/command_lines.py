@@ -502,6 +502,8 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         offset = match.start("redis")
         first, last = words[0], words[-1]
         span = _unquoted(text, offset + last[0], offset + last[1])
+        if text[offset + first[0] : offset + first[1]].lstrip(" \t").startswith("["):
+            return None  # syslog's structured data after a word AUTH: "AUTH [auth@32473 …]"
         mechanism = text[offset + first[0] : offset + first[1]].strip(" \t\"'").upper()
         if mechanism in _SASL_MECHANISMS:
             # SMTP's and IMAP's "AUTH PLAIN <base64>": the credential, if given with it

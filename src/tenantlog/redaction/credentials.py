@@ -757,5 +757,8 @@ _AFTER_NAMES = (
 PARAMETER_SCANS = (
     _parameter_scan("=", *_AFTER_NAMES, r"[uU][rR][eE]."),  # "...ure=": a signature
     _parameter_scan(":"),
+    # An XML element's text: Android's '<string name="refresh_token">…</string>',
+    # "<accessToken>…</accessToken>".
+    _parameter_scan(">"),
     _TOKEN_FLAG_SCAN,
 )

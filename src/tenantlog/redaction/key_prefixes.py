@@ -166,7 +166,7 @@ BRANCHES = (
 UNMARKED_BRANCHES = (
     r"SK" + _hex_with_digit(32) + r"(?P<key_twilio>)",
     r"AC" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)",
-    r"[MNO][A-Za-z0-9]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}+(?P<key_discord>)",
+    r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}+(?P<key_discord>)",
     r"AAAA[A-Za-z0-9_\-]{7}:APA91b[A-Za-z0-9_\-]{100,}+(?P<key_fcm>)",
 )
 

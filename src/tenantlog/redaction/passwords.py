@@ -391,7 +391,9 @@ _BASE64_KEY = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
 _LOGIN_BEFORE = re.compile(r"(?<![\w\-])login[ \t]+[^\s=:]+[ \t]+\Z")
 #: Cisco's "enable secret x", "username u [privilege n] secret x" (without a type digit).
 _CISCO_SECRET_BEFORE = re.compile(
-    r"(?:enable|username[ \t]+\S+(?:[ \t]+privilege[ \t]+\d+)?)[ \t]+\Z"
+    # (Not a sentence's "username and password is …".)
+    r"(?:enable|username[ \t]+(?!(?:and|or|und|oder|et|ou|y|e|&)[ \t])\S+"
+    r"(?:[ \t]+privilege[ \t]+\d+)?)[ \t]+\Z"
 )
 _PROSE_TRAILING = ".,;:)]}\"'"
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*~+=?_-")
