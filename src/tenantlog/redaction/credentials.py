@@ -119,8 +119,9 @@ _REFERENCE = re.compile(
     r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
     r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env)"
     # ... or of three parts or more, whatever its name ("/home/ci/.ssh/id_rsa",
-    # systemd's "LoadCredential=db-password:/etc/credstore/db-password").
-    r"|(?:[\w\-]+:)?(?:~|/[\w.\-]+)/[\w.\-]+/[\w.\-]+(?:/[\w.\-]+)*"
+    # systemd's "LoadCredential=db-password:/etc/credstore/db-password"), the
+    # first named by a letter ("/0/0/0" is no directory's path).
+    r"|(?:[\w\-]+:)?(?:~|/[\w.\-]*[A-Za-z][\w.\-]*)/[\w.\-]+/[\w.\-]+(?:/[\w.\-]+)*"
 )
 
 

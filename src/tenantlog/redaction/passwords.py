@@ -112,8 +112,6 @@ _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     # Whether a key is set, as Windows' netsh says: "Security key : Present".
     r"|present|absent"
-    # A flag's type in a command's help: "-p, --password string   Password" (Go's cobra).
-    r"|(?-i:string|stringArray|strings|duration|int|uint|bool)"
     + "|"
     + PUBLIC_VALUE
     + "|"
@@ -397,6 +395,8 @@ _CISCO_SECRET_BEFORE = re.compile(
 )
 _PROSE_TRAILING = ".,;:)]}\"'"
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*~+=?_-")
+#: Symbols a word of prose does not hold between its letters ("-", "_", "'" it may).
+_INNER_SYMBOLS = frozenset("!@#$%^&*~+=")
 #: A secret in a sentence is a key, longer than a password need be.
 _PROSE_SECRET_LENGTH = 16
 _STRUCTURE = frozenset("<>=\"'/")
@@ -462,9 +462,13 @@ def _looks_like_password(value: str) -> bool:
     the words that follow "password" in a sentence ("reset", "incorrect") do not."""
     if len(value) < 8 or value.startswith("[REDACTED") or not _STRUCTURE.isdisjoint(value):
         return False  # a markup attribute or a key=value pair is no word of a sentence
-    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+    if not any(c.isalpha() for c in value):
         return False
     mixed_case = value != value.lower() and value != value.upper()
+    if not any(c.isdigit() for c in value):
+        # Without a digit, capitals and small letters with a symbol inside the
+        # word, as no word of a sentence has: "Ans!bleDbg", "Mqtt!Tasm".
+        return mixed_case and not _INNER_SYMBOLS.isdisjoint(value[1:-1])
     return mixed_case or not _PASSWORD_SYMBOLS.isdisjoint(value)
 
 
@@ -972,8 +976,12 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # 'read -rsp "Vault password: " VAULT_PASS' or expect's 'expect "Password:"'
         # at its line's end, not a value's opening quote.
         return None
-    if _is_flag(text, start) and _FLAG_SPEC.match(value):
-        return None  # docker buildx's "--secret id=npmrc,src=…": where the secret comes from
+    if _is_flag(text, start) and (
+        _FLAG_SPEC.match(value) or (value in _FLAG_TYPES and _HELP_GAP.match(text, span[1]))
+    ):
+        # docker buildx's "--secret id=npmrc,src=…": where the secret comes from; a
+        # command's help, "-p, --password string   Password" (Go's cobra): the flag's type.
+        return None
     if (text[span[0] - 2 : span[0] - 1] == "(" and _PROMPT.fullmatch(value)) or (
         not value.strip(_CLOSERS) and (span[1] == len(text) or text[span[1]] not in _QUOTES)
     ):
@@ -1001,6 +1009,9 @@ _BLANK_OR_LINE = " \t\n"
 _USAGE_PLACEHOLDER = re.compile(r">(?:[ \t\]]|\Z)(?![^<\n]{0,80}</)")
 #: A flag's value that says where a secret comes from: "--secret id=aws,env=AWS_PROFILE".
 _FLAG_SPEC = re.compile(r"(?:id|src|source|env|type|target)=")
+#: The types a command's help writes after a flag, then two blanks or its line's end.
+_FLAG_TYPES = frozenset(("string", "strings", "stringArray", "duration", "int", "uint", "bool"))
+_HELP_GAP = re.compile(r"[ \t]{2}|[ \t]*(?:\n|\Z)")
 #: A prompt's text, a call's argument: words and a colon ("Keystore password: ").
 _PROMPT = re.compile(r"[^\W\d_]{2,}[^:\n]*[ \t][^:\n]*:[ \t]?")
 #: Values that are the name of a secret's field, not a secret (as such names are written).

@@ -16,6 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tenantlog.redaction import Redactor
+from tenantlog.redaction.credentials import is_reference
 from tenantlog.redaction.validators import luhn_ok
 
 _TYPED = Redactor(style="typed")
@@ -50,6 +51,8 @@ def _plausible(value: str) -> bool:
         # placeholders: printf's "%s", SQL's "$1" and "?", a format string's "{password}"
         and re.fullmatch(r"%[sdvqr]|\$[0-9]{1,2}|\?", stripped) is None
         and not stripped.lower().startswith("vault:")
+        # where a secret is kept: a file's path of three parts ("/etc/ssl/x")
+        and not is_reference(stripped, 0, len(stripped))
         # the name of a secret store's field: "property: password"
         and stripped not in {"password", "passwd", "passphrase", "secret", "token", "pwd", "pass"}
     )
