@@ -615,6 +615,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         ),
         "calls as values": _fill("password = crypt($1, gen_salt($2)) "),
         "LEEF passwords": _fill("LEEF:2.0|^|password=x1^src=a\n"),
+        "PIN labels, no PIN": _fill("pin=12 pin: x "),
+        "X12 qualifiers, no SSN": _fill("NM1*IL*1*A*B****34*"),
+        "tcpdump addresses": _fill("IP 10.0.0.1.443 > 10.0.0.2.5000: "),
     }
 
 

@@ -318,6 +318,8 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
         following = text[after : after + 1]
         if (following.isalpha() or following in _BRACKETS) and _PHONE_WORD_AFTER.match(text, after):
             return True
+    if text[start - 4 : start] in _X12_PHONE:
+        return True  # X12 EDI's contact segment: "PER*IC*JOHN DOE*TE*6175550109"
     window = max(0, start - _WINDOW)
     before = text[window:start]
     if before.isascii() and before.lower() == before.upper():
@@ -432,8 +434,18 @@ def _in_phone_column(text: str, start: int) -> bool:
     return _names_phone(columns, _field_index(text[first_value + 1 : start], ",", "'"))
 
 
+#: X12 EDI's qualifiers of a contact number: telephone, cell, home, work, fax.
+_X12_PHONE = frozenset(("*TE*", "*CP*", "*HP*", "*WP*", "*FX*"))
+#: X12 EDI's qualifiers for an SSN, the element before it: "REF*SY*…" (the
+#: reference is an SSN), "NM1*IL*1*DOE*JOHN****34*…" (the member's id is one).
+_X12_SSN = re.compile(r"(?:REF\*SY|NM1\*[^~\n]{0,60}\*34)\*\Z")
+
+
 def says_ssn(text: str, start: int) -> bool:
-    """True when an SSN-related word appears shortly before ``start``."""
+    """True when an SSN-related word appears shortly before ``start``, or an EDI
+    segment's qualifier says the element is one."""
+    if text[start - 1 : start] == "*":
+        return _X12_SSN.search(text, max(0, start - 80), start) is not None
     return _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None
 
 
@@ -478,6 +490,8 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     window = text[window_start:start]
     if window.rstrip(" \t\"'").endswith(_REQUIREMENT_OPERATORS):
         return True  # a dependency's constraint: Ruby's "~> 7.1.3.2", pip's ">=1.2.0.4"
+    if window.rstrip(" \t\u00a0").endswith("\u00a7"):
+        return True  # a law's or a contract's section: "§ 3.1.4.2"
     # "$" also matches before a final newline, hence "/\n".
     product = (
         _PRODUCT_BEFORE.search(text, window_start, start) if window.endswith(("/", "/\n")) else None

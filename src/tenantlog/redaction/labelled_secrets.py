@@ -25,7 +25,8 @@
   base64 -d``, ``cat …/admin.password``, ``openssl rand -base64 24``), then
   one word alone on the next line: that word.
 * A payment card's security code after its label ("cvv 123", ``card[cvc]=713``,
-  "CVV2: 664", "Prüfnummer 417"): PCI DSS forbids keeping it after authorisation.
+  "CVV2: 664", "Prüfnummer 417"): PCI DSS forbids keeping it after authorisation;
+  a PIN after its label ("pin=4821", 'AT+CPIN="4921"', "vm_pin=8842").
 * A one-time code sent to a person: "Your verification code is 482913",
   "Ihr Einmalcode lautet 482913".
 * A login given as "user / password" after the word creds, credentials or
@@ -166,7 +167,15 @@ _NGINX_HEADER = r"proxy_set_header[ \t]+[\w\-]*(?i:key|token|secret)[ \t]+(?=[^\
 # storing it after authorisation, so a log must not keep it either.
 _CARD_CODE = (
     r"(?<![A-Za-z])(?i:cvv2?|cvc2?|csc|cvn|pr\u00fcfnummer)"
-    r"[\]\"']?[ \t]*[:=#]?[ \t]*[\"']?(?=[0-9]{3,4}(?![0-9]))"
+    # ... also an XML element's: "<CVV2>094</CVV2>".
+    r"[\]\"']?[ \t]*[:=#>]?[ \t]*[\"']?(?=[0-9]{3,4}(?![0-9]))"
+)
+# A PIN after its label and a ":", "=" or an element's ">": a card's at an ATM
+# ("pin=4821"), a SIM's ('AT+CPIN="4921"'), a voicemail box's ("vm_pin=8842"),
+# "PIN code: 55123". Four to eight digits: "pin=17" is a GPIO's.
+_PIN_CODE = (
+    r"(?:(?<![A-Za-z0-9])|(?<=\+C))(?i:pin)(?:[_\- ]?(?i:code))?"
+    r"[\]\"']?[ \t]*[:=>][ \t]*[\"']?(?=[0-9]{4,8}(?![0-9]))"
 )
 # PHP's define() of a key, a salt, a secret or a token: WordPress' "define('AUTH_KEY', '…')".
 _DEFINED = (
@@ -436,6 +445,7 @@ _DEFAULT_TEST = re.compile(_DEFAULT_VALUE, re.ASCII)
 _SASL_PLAIN_TEST = re.compile(_SASL_PLAIN, re.ASCII)
 _NGINX_TEST = re.compile(_NGINX_HEADER, re.ASCII)
 _CARD_CODE_TEST = re.compile(_CARD_CODE, re.ASCII)
+_PIN_CODE_TEST = re.compile(_PIN_CODE, re.ASCII)
 _USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
 _SAML_TEST = re.compile(_SAML_PASSWORD, re.ASCII)
 #: The key types of NTP's and chrony's key files, case-folded as the marks are.
@@ -470,6 +480,13 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *(
         (mark, lambda text: _CARD_CODE_TEST.search(text) is not None)
         for mark in ("cvv", "cvc", "csc", "cvn", "pr\u00fcfnummer")
+    ),
+    *(
+        (mark, lambda text: _PIN_CODE_TEST.search(text) is not None)
+        for mark in (
+            *("pin=", "pin:", "pin>", 'pin"', "pin'", "pin =", "pin :", "pin]"),
+            *("pincode", "pin code", "pin_code", "pin-code"),
+        )
     ),
     # A CSV export's header with a password column (``secret_columns``).
     *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret")),
@@ -525,9 +542,10 @@ LABELLED_SCAN = Scan(
     f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
     f"|{_MODEM_AUTH}(?P<modem_password>)|{_NGINX_HEADER}(?P<nginx_header>)"
-    f"|{_CARD_CODE}(?P<card_code>)",
+    f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)",
     {
         "card_code": Kind("secrets", "SECRET", _check_one_time_code),
+        "pin_code": Kind("secrets", "SECRET", _check_one_time_code),
         "aws_secret": Kind("secrets", "SECRET", _check_aws_secret),
         "command_token": Kind("secrets", "TOKEN", _check_to_word_end),
         "default_secret": Kind("secrets", "SECRET", _check_until_delimiter),

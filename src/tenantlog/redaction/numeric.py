@@ -127,12 +127,14 @@ _RECORD_BEFORE = re.compile(
 
 
 def _nanp_plan_ok(ten: str) -> bool:
-    """A real NANP area code and exchange: NXX NXX, the area's middle digit not 9, neither N11."""
+    """A real NANP area code and exchange: NXX NXX, the area's middle digit not 9, neither
+    N11, nor 200, 300 or 400 (reserved: "200 200 412 1822" is an access log's counters)."""
     area, exchange = ten[:3], ten[3:6]
     return (
         area[0] >= "2"
         and area[1] != "9"
         and area[1:] != "11"
+        and area not in ("200", "300", "400")
         and exchange[0] >= "2"
         and exchange[1:] != "11"
     )
@@ -234,10 +236,10 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 #: A mobile number as people write it: the trunk and operator's code in a group
-#: of three to five ("0917", "01712"), then groups of three or more apart by
+#: of two to five ("06", "0917", "01712"), then groups of three or more apart by
 #: blanks or a dash. Not a date's or a time's ("05/02/24 09"), a list of small
 #: numbers ("04 15 23 42 55") or an ISBN's ("0-306-40615-2").
-_WRITTEN_MOBILE = re.compile(r"0[0-9]{2,4}(?:[ \-][0-9]{3,8}){1,3}")
+_WRITTEN_MOBILE = re.compile(r"0[0-9]{1,4}(?:[ \-][0-9]{3,8}){1,3}")
 
 
 def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -245,8 +247,8 @@ def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
     "0812-3456-7890"): a phone without a phone word, as an international one is.
     Whole (a longer run of groups is some other number), grouped (an id of digits
     alone keeps its bare run) and not named as a record's number ("Rechnung Nr.")."""
-    if not _WRITTEN_MOBILE.fullmatch(text, start, end):
-        return None
+    if not _WRITTEN_MOBILE.fullmatch(text, start, end) or text.startswith("011", start):
+        return None  # (North America's international prefix: "011 234 5678" is no mobile)
     after = text[end : end + 2]
     if after[:1].isalnum() or (after[:1] in (":", "/", ".") and after[1:].isdigit()):
         return None  # more of the same number, or a time's: "… 09:00"
@@ -430,8 +432,12 @@ _GROUPS_AT = re.compile(_GROUPS)
 
 
 def _ipv4_rest(group: str) -> str:
-    """The three octets after the first octet's dot."""
-    return r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])(?!\.?[0-9])" + f"(?P<{group}>)"
+    """The three octets after the first octet's dot; no fifth part, but tcpdump's
+    port after a dot ("192.0.2.15.443 > 10.0.0.8.58210:")."""
+    return (
+        r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?![0-9A-Za-z_])"
+        r"(?:(?=\.[0-9]{1,5}(?::|[ \t]+>))|(?!\.?[0-9]))" + f"(?P<{group}>)"
+    )
 
 
 # Branches of the combined scan (see ``scans``) for values that start with
@@ -476,6 +482,9 @@ _AFTER_3_DIGITS = "|".join(
         r"\.(?:" + _PHONE_TAIL + "(?P<phone_dot>)"
         # An SSN written with dots ("721.44.9083", as OCR reads a form), after an SSN word.
         r"|[0-9]{2}\.[0-9]{4}" + _END + "(?P<ssn_dotted>))",
+        # An SSN with en dashes (U+2013), as a word processor writes "-" ("472-18-6620"),
+        # after an SSN word.
+        r"\u2013[0-9]{2}\u2013[0-9]{4}" + _END + "(?P<ssn_en_dash>)",
         # "x(415) 555-0199": the "(" was taken as the delimiter; see the checker.
         r"\)[ \-.]?[0-9]{3}[ \-.]?" + _LAST4 + "(?P<phone_paren_glued>)",
         r" (?:" + _PHONE_TAIL + "(?P<phone_space>)"
@@ -562,9 +571,11 @@ KINDS: dict[str, Kind] = {
     "phone_paren_glued": Kind("phone", "PHONE", _check_paren_glued),
     "phone_space": _PHONE,
     "phone_bare": Kind("phone", "PHONE", _check_phone_by_word),
-    "phone_spaced": Kind("phone", "PHONE", _check_phone_spaced),
+    # "087 123 4567" reads as NANP's groups: a trunk's mobile if NANP turns it away.
+    "phone_spaced": Kind("phone", "PHONE", _check_phone_spaced, also=_PHONE.also),
     "ssn_bare": _SSN_BY_WORD,
     "ssn_dotted": Kind("ssn", "SSN", _check_ssn_by_word),
+    "ssn_en_dash": Kind("ssn", "SSN", _check_ssn_by_word),
     "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word, also=_GROUPED_PHONE),
     "phone_grouped": _GROUPED_PHONE,
     "phone_grouped_2": _GROUPED_PHONE,

@@ -283,6 +283,10 @@ def test_every_mobile_number_in_a_long_list_is_removed() -> None:
         "password = crypt($1, gen_salt($2)) " * (_NEAR // 35),
         "LEEF: user=a^b=c^d=e " * (_NEAR // 21),
         "nextPageToken=" * (_NEAR // 14),
+        "pin=12 pin: x " * (_NEAR // 14),
+        "NM1*IL*1*A*B****34*" * (_NEAR // 19),
+        "SSN 12\u201334\u2013 " * (_NEAR // 12),
+        "\u00a7 1.2.3.4 " * (_NEAR // 10),
     ],
 )
 def test_redact_handles_costly_twelfth_round_shapes(text: str) -> None:
@@ -292,3 +296,8 @@ def test_redact_handles_costly_twelfth_round_shapes(text: str) -> None:
 def test_every_leef_password_in_a_long_text_ends_at_its_caret() -> None:
     redacted = _TYPED.redact("LEEF:2.0|^|password=x1^src=a\n" * (_NEAR // 29))
     assert redacted == f"LEEF:2.0|^|password={_SECRET}^src=a\n" * (_NEAR // 29)
+
+
+def test_every_tcpdump_address_in_a_long_capture_is_removed() -> None:
+    redacted = _TYPED.redact("IP 10.0.0.1.443 > 10.0.0.2.5000: " * (_NEAR // 33))
+    assert redacted == "IP [REDACTED:IP].443 > [REDACTED:IP].5000: " * (_NEAR // 33)

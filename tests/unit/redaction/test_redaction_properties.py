@@ -165,7 +165,8 @@ def test_a_mobile_number_in_groups_with_its_trunk_is_a_phone(
     redacted whole with no phone word; the same groups after a record's
     number word ("Nr.", "order") are kept."""
     digits = "0" + rest
-    assume(numbering.trunk_mobile(digits))
+    # (not "011", North America's international prefix)
+    assume(numbering.trunk_mobile(digits) and not digits.startswith("011"))
     written = gap.join([digits[:4], digits[4:7], digits[7:]])
     assert _TYPED.redact(f"{before} {written} today") == f"{before} [REDACTED:PHONE] today"
     assert _TYPED.redact(f"Rechnung Nr. {written} today") == f"Rechnung Nr. {written} today"
