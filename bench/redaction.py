@@ -618,6 +618,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "PIN labels, no PIN": _fill("pin=12 pin: x "),
         "X12 qualifiers, no SSN": _fill("NM1*IL*1*A*B****34*"),
         "tcpdump addresses": _fill("IP 10.0.0.1.443 > 10.0.0.2.5000: "),
+        "key bytes, one short": _fill(
+            "network_key: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 "
+        ),
     }
 
 

@@ -115,9 +115,11 @@ _REFERENCE = re.compile(
     r"(?:var|local|data|module|each)\.[A-Za-z_][\w.\-\[\]\"']*"
     # Node's "process.env.DISCORD_TOKEN"; Azure App Service's Key Vault reference,
     # "@Microsoft.KeyVault(SecretUri=https://…)".
-    r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)"
+    r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)?"
     r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
-    r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env)"
+    r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env"
+    # ... or a file named for its secret: kubectl's "--from-file=password=./tls.pass".
+    r"|pass|secret|token|pwd)"
     # ... or of three parts or more, whatever its name ("/home/ci/.ssh/id_rsa",
     # systemd's "LoadCredential=db-password:/etc/credstore/db-password"), the
     # first named by a letter ("/0/0/0" is no directory's path).
@@ -295,7 +297,9 @@ def _names_secret(text: str, start: int, end: int) -> bool:
 _NAME_ATTRIBUTE = re.compile(
     r"(?:key|name)[\"']?[ \t]*[=:][ \t]*"
     r"(?:[\"'](?P<name>[^\"'<>]{1,64})[\"']|(?P<bare>[\w.\-]{1,64}))"
-    r"(?:[ \t]+|[ \t]*,[ \t]*[\"']?|[ \t]*(?:\\n|\n)[ \t]*)(?:parameter)?value[\"']?\Z",
+    r"(?:[ \t]+|[ \t]*,[ \t]*[\"']?|[ \t]*(?:\\n|\n)[ \t]*)(?:parameter)?value[\"']?\Z"
+    # Hadoop's "<name>fs.azure.account.key</name><value>…".
+    r"|<name>(?P<element>[^<>]{1,64})</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value\Z",
     re.IGNORECASE,
 )
 
@@ -378,8 +382,9 @@ _OTHER_LANGUAGE_NAMES = (
 
 
 #: Secrets' names of configuration files and devices that hold no other
-#: name's word: Redis's "masterauth", SSSD's "authtok", SNMP's "community".
-DIRECTIVE_NAME_WORDS = ("masterauth", "authtok", "community")
+#: name's word: Redis's "masterauth", SSSD's "authtok", SNMP's "community", a
+#: wallet's BIP39 "mnemonic" (its words are its private keys).
+DIRECTIVE_NAME_WORDS = ("masterauth", "authtok", "community", "mnemonic")
 
 
 #: Words for "password" in other languages, written in ASCII: Portuguese,
@@ -463,7 +468,7 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     ):
         attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
         if attribute is None or not _names_secret(
-            text, *attribute.span("name" if attribute.group("name") else "bare")
+            text, *attribute.span(next(g for g in ("name", "bare", "element") if attribute[g]))
         ):
             bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
             if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):

@@ -177,6 +177,16 @@ _PIN_CODE = (
     r"(?:(?<![A-Za-z0-9])|(?<=\+C))(?i:pin)(?:[_\- ]?(?i:code))?"
     r"[\]\"']?[ \t]*[:=>][ \t]*[\"']?(?=[0-9]{4,8}(?![0-9]))"
 )
+# A key written as its bytes after its name: zigbee2mqtt's "network_key: [7, 41, 3, …]",
+# "psk = [0x3B, 0x1F, …]"; sixteen to sixty-four of them (the value: the list's inside).
+_BYTE = r"(?:0[xX][0-9A-Fa-f]{1,2}|[0-9]{1,3})"
+_KEY_BYTES = (
+    r"(?i:key|secret|psk)[\"']?[ \t]*[:=][ \t]*\[(?=[ \t]*"
+    + _BYTE
+    + r"(?:[ \t]*,[ \t]*"
+    + _BYTE
+    + r"){15,63}[ \t]*\])"
+)
 # PHP's define() of a key, a salt, a secret or a token: WordPress' "define('AUTH_KEY', '…')".
 _DEFINED = (
     r"define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN)(?P=define_quote)"
@@ -413,6 +423,13 @@ def _check_until_delimiter(text: str, start: int, end: int) -> tuple[int, int] |
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
+def _check_key_bytes(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The bytes inside the list, unless the key's name says it is public."""
+    if text[max(0, start - 8) : start].lower().rstrip("_-. ").endswith("public"):
+        return None  # "public_key: [4, 17, …]"
+    return end, text.index("]", end)
+
+
 def _check_element_text(text: str, start: int, end: int) -> tuple[int, int] | None:
     """An element's text, to the "<" that closes it."""
     value_end = text.find("<", end)
@@ -446,6 +463,7 @@ _SASL_PLAIN_TEST = re.compile(_SASL_PLAIN, re.ASCII)
 _NGINX_TEST = re.compile(_NGINX_HEADER, re.ASCII)
 _CARD_CODE_TEST = re.compile(_CARD_CODE, re.ASCII)
 _PIN_CODE_TEST = re.compile(_PIN_CODE, re.ASCII)
+_KEY_BYTES_TEST = re.compile(_KEY_BYTES, re.ASCII)
 _USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
 _SAML_TEST = re.compile(_SAML_PASSWORD, re.ASCII)
 #: The key types of NTP's and chrony's key files, case-folded as the marks are.
@@ -487,6 +505,11 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
             *("pin=", "pin:", "pin>", 'pin"', "pin'", "pin =", "pin :", "pin]"),
             *("pincode", "pin code", "pin_code", "pin-code"),
         )
+    ),
+    *(
+        (word + separator, lambda text: _KEY_BYTES_TEST.search(text) is not None)
+        for word in ("key", "secret", "psk")
+        for separator in (": [", ":[", " = [", "=[", '": [', '":[', "': [")
     ),
     # A CSV export's header with a password column (``secret_columns``).
     *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret")),
@@ -542,8 +565,9 @@ LABELLED_SCAN = Scan(
     f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
     f"|{_MODEM_AUTH}(?P<modem_password>)|{_NGINX_HEADER}(?P<nginx_header>)"
-    f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)",
+    f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)|{_KEY_BYTES}(?P<key_bytes>)",
     {
+        "key_bytes": Kind("secrets", "SECRET", _check_key_bytes),
         "card_code": Kind("secrets", "SECRET", _check_one_time_code),
         "pin_code": Kind("secrets", "SECRET", _check_one_time_code),
         "aws_secret": Kind("secrets", "SECRET", _check_aws_secret),

@@ -77,8 +77,9 @@ _NAME = (
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
     r"|(?<=shared[_\-.]))key"
-    # Redis's replica password; SSSD's LDAP bind password ("ldap_default_authtok").
-    r"|masterauth|authtok)" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
+    # Redis's replica password; SSSD's LDAP bind password ("ldap_default_authtok");
+    # a wallet's seed words.
+    r"|masterauth|authtok|mnemonic)" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
 )
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
 # WITH mysql_native_password BY 'value'").
@@ -112,6 +113,8 @@ _MASKED = re.compile(
     r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     # Whether a key is set, as Windows' netsh says: "Security key : Present".
     r"|present|absent"
+    # Vault's audit log's HMAC of the value it logs: "hmac-sha256:4e63…".
+    r"|hmac-(?:sha|md5)[0-9]*:[0-9a-f]+"
     + "|"
     + PUBLIC_VALUE
     + "|"
@@ -326,6 +329,8 @@ _VALUE_FIELD = re.compile(
     # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
     # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
     r"|[ \t]*:[ \t]*\{[ \t]*[\"']"
+    # Hadoop's and Hive's "<name>…password</name><value>…</value>".
+    r"|</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<(?=value>)"
     # CloudFormation's '"ParameterKey": "DbPassword", "ParameterValue": "…"', and
     # the CLI's shorthand "ParameterKey=DbPassword,ParameterValue=…".
     r"|[\"'][ \t]*,[ \t]*[\"']parameter|,parameter"
@@ -333,7 +338,7 @@ _VALUE_FIELD = re.compile(
     # "type":"string","value":"…"}'.
     r"|[ \t]*:[ \t]*\{(?:[ \t]*[\"'][\w\-]{1,24}[\"'][ \t]*:[ \t]*"
     r"(?:[\"'][^\"'{}]{0,64}[\"']|\w{1,16})[ \t]*,){1,4}"
-    r"[ \t]*[\"'])value[\"']?[ \t]*[:=][ \t]*",
+    r"[ \t]*[\"'])value(?:[\"']?[ \t]*[:=]|(?<=<value)>)[ \t]*",
     re.IGNORECASE,
 )
 #: Words that follow a flag's name in prose, not its value: Docker's "Using
@@ -988,6 +993,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A prompt: 'readPassword("Keystore password: ")', and what follows its name
         # inside it: '");' is the code's, not a value.
         return None
+    if text[start:end].lower() == "pass" and _RATIO.fullmatch(value):
+        return None  # a count of passes: "health check pass: 14/14 targets healthy"
+    if value.startswith("Ag") and text.rfind("encryptedData", max(0, start - 256), start) != -1:
+        return None  # a Sealed Secret's ciphertext: public, only its controller decrypts it
     if _RESOURCE_TYPE.search(text, max(0, start - 48), start):
         return None  # Terraform's 'resource "random_password" "db"': the resource's name
     if "^" in value and text.find("LEEF:", _line_start(text, start), start) != -1:
@@ -1002,6 +1011,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _CLOSERS = " \t\"'`)]};,"
+_RATIO = re.compile(r"[0-9]+/[0-9]+")
 _LEEF_NEXT_PAIR = re.compile(r"\^[A-Za-z_][\w.\-]{0,63}=")
 _BLANK_OR_LINE = " \t\n"
 #: The end of a name in angle brackets that stands for a value in a usage text
@@ -1317,6 +1327,8 @@ _SEPARATED = (
     rf"{_NAME}(?="
     r"\\?[\"']?\]?[ \t]*[:=>\uff1a]|[\"'][ \t]+value[ \t]*="
     r"|[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=]"
+    # Hadoop's "<name>…password</name><value>".
+    r"|</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value>"
     r"|[\"']?[ \t]+\\?[\"'`]"
     # A pair in brackets, Rails' bind values, Python's tuples, PHP's define():
     # '["password", "x"]'; a column of SQL's "INSERT INTO t (email, password) VALUES (…)".

@@ -287,6 +287,8 @@ def test_every_mobile_number_in_a_long_list_is_removed() -> None:
         "NM1*IL*1*A*B****34*" * (_NEAR // 19),
         "SSN 12\u201334\u2013 " * (_NEAR // 12),
         "\u00a7 1.2.3.4 " * (_NEAR // 10),
+        "network_key: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 " * (_NEAR // 66),
+        "<name>a.password</name><value>" * (_NEAR // 30),
     ],
 )
 def test_redact_handles_costly_twelfth_round_shapes(text: str) -> None:
