@@ -621,6 +621,15 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "key bytes, one short": _fill(
             "network_key: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 "
         ),
+        # The thirteenth round: quoted pairs, expect's sends, gossip keys, CONNECT's
+        # "using", RESP's AUTH, SIP users, recipients, four-letter groups.
+        "quoted pairs, no password": _fill('"a" "b"\n'),
+        "expect sends, no prompt": _fill('expect "$ "; send "ls\\r" '),
+        "encrypt, no key": _fill('"encrypt":"aaaaaaaaaaaaaaaaaaaaaaaa" '),
+        "user … using, no connect": _fill("user a using b "),
+        "RESP AUTH, wrong lengths": _fill("*2\\r\\n$4\\r\\nAUTH\\r\\n$99\\r\\nx\\r\\n"),
+        "SIP users and recipients": _fill('sip:4420794601 "to":"4477009001" sms '),
+        "four-letter groups": _fill("password abcd efgh ijkl mnop qrst "),
     }
 
 

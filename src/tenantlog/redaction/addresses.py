@@ -79,12 +79,20 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         local_start = prefix.end()
     # A quote or dot before the address is not its first character: SQL's
     # and Python's 'a.b@example.org' (an apostrophe inside, "o'neil", is).
+    if text[local_start] == "-":
+        # A flag glued to its value: mysql's "-ujohn@example.com", "-pz@x.io%M" (a
+        # password): no address starts with "-".
+        local_start += 2
     while local_start < start and text[local_start] in "'.":
         local_start += 1
     if local_start >= start:
         return None
-    if text[local_start] == "+" and text.endswith(("sip:", "sips:", "tel:"), 0, local_start):
-        return None  # SIP's "sip:+447400488442@host": a phone number, found as one
+    if (text[local_start] == "+" or text[local_start:start].isdigit()) and text.endswith(
+        ("sip:", "sips:", "tel:"), 0, local_start
+    ):
+        # SIP's "sip:+447400488442@host", "sip:4921198765432@10.0.0.1": a phone number,
+        # found as one.
+        return None
     # Cheap tests first: most addresses are none of these.
     if start - local_start <= 3 and text[local_start:start] in _SERVICE_LOGINS:
         return None

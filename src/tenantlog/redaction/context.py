@@ -46,6 +46,8 @@ _PHONE_WORD = (
     r"|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638|\ubc1c\uc2e0\ubc88\ud638"
     # Chinese "shoujihao" (mobile number) in pinyin keys; a WhatsApp link's "wa.me/".
     r"|shouji|wa\.me/"
+    # A SIP URI's user, when it is a number: "sip:4921198765432@203.0.113.45".
+    r"|sips?:"
     # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
     # Swedish "ringde" (called), Dutch "belt" (calls),
     # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
@@ -328,7 +330,8 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
     while found is not None and _continues_word(text, found.start()):
         found = _PHONE_WORDS.search(text, found.start() + 1, start)
     if found is not None:
-        return True
+        # Not a number the phone's word only qualifies: "Phone Conference ID: 912 345 678#".
+        return _ID_LAST.search(before) is None
     if chained and _may_follow_joiner(text, start):
         behind = text[max(0, start - _JOINED_WINDOW) : start][::-1]
         joined = _JOINED_REVERSED.match(behind)
@@ -344,6 +347,12 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 return True
     if chained and _in_phone_column(text, start):
         return True
+    if (
+        text[start - 1 : start] in _PAIR_ENDS
+        and _CHANNEL_KEY.search(text, max(0, start - 16), start)
+        and _CHANNEL.search(text)
+    ):
+        return True  # an SMS's or a chat's '"to":"4477…"', '"from":"5511…"'
     if chained and _ends_with_label(before):
         # A second number under a label of its own: "cell: 082 123 4567  work: 021 …".
         labelled = _LABELLED.search(text, max(0, start - _LABELLED_WINDOW), start)
@@ -357,6 +366,21 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 first -= 1
             return _introduces_phone(text, first)
     return False
+
+
+#: An id's or a code's word last before the number (a caller's id is its number).
+_ID_LAST = re.compile(
+    r"(?<![\w\-.])(?<!caller )(?:id|pin|passcode)[ \t]*[:#=]?[ \t]*\Z",
+    re.IGNORECASE,
+)
+#: A message's sender or recipient, as a key right before the number.
+_CHANNEL_KEY = re.compile(
+    r"(?<![\w\-])(?:to|from|recipient|sender|src|dst)[\"']?[ \t]*[:=][ \t]*[\"']?\Z",
+    re.IGNORECASE,
+)
+_PAIR_ENDS = frozenset("\"'=: \t")
+#: What says the message went over a phone's channel, anywhere in the text.
+_CHANNEL = re.compile(r"sms|whatsapp|msisdn|ussd|mms|wamid|\bsip:|voip|\bcall", re.IGNORECASE)
 
 
 def _introduces_phone(text: str, first: int) -> bool:

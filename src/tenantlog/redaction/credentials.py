@@ -47,6 +47,8 @@ _PARTS = re.compile(r"[._\-:]")
 #: What example files write instead of a value: "CHANGE_ME", "YOUR_API_KEY_HERE".
 EXAMPLE_VALUE = (
     r"change[_\-]?me|change[_\-]?it|replace[_\-]?me|your[_\-][\w\-]*|[\w\-]*[_\-]here|placeholder"
+    # redis.conf's sample "requirepass foobared", public since Redis was.
+    r"|foobared"
 )
 _EXAMPLE_VALUE = re.compile(EXAMPLE_VALUE, re.IGNORECASE)
 #: Keys public by design, sent to every browser: Stripe's publishable keys, Mapbox's
@@ -607,6 +609,9 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         "attribute",
         "property",
         "header",
+        # A build's, a cache's, a partition's, a sort's, an object's or a request's key.
+        *("build", "cache", "partition", "sort", "primary", "foreign", "object"),
+        "idempotency",
     }
 )
 

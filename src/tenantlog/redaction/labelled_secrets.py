@@ -63,7 +63,7 @@ import re
 from collections.abc import Callable
 
 from tenantlog.redaction.kinds import Kind, Scan
-from tenantlog.redaction.passwords import is_masked
+from tenantlog.redaction.passwords import is_masked, looks_like_password
 from tenantlog.redaction.secret_columns import ROW_START, check_secret_field, may_hold_secret_column
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
@@ -102,7 +102,9 @@ _INFLUX_USER = re.compile(r"[?&]u=")
 # ``_check_printed``): "$ argocd admin initial-password -n argocd\nCrhHtM…".
 _PRINTED = (
     # (A CI's trace of the commands it runs starts each with "+ ".)
-    r"(?m:^)(?:[^\n$#>]{0,40}[$#>]{1,3}|[ \t]*\+{1,3})[ \t]+[^\n]{0,300}?"
+    # Or the command alone on its line, one that prints a file: "cat …/node-token".
+    r"(?m:^)(?:[^\n$#>]{0,40}[$#>]{1,3}[ \t]+|[ \t]*\+{1,3}[ \t]+"
+    r"|(?:sudo[ \t]+)?(?:cat|type|more|head|Get-Content|gc)[ \t]+)[^\n]{0,300}?"
     r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.]))"
     r"[^\n]{0,300}\r?\n[ \t]*"
     r"(?=[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
@@ -134,6 +136,29 @@ _NTP_KEY = (
 )
 # PgBouncer's userlist.txt, a quoted user and a quoted password, named in the line.
 _USERLIST = r"userlist\.txt[^\n\"]{0,64}\"[^\"\n]{1,64}\"[ \t]+(?=\")"
+# Consul's gossip key: '"encrypt": "UNN7UVYT…="', "-encrypt=…" (base64 of 16 or 32 bytes).
+_GOSSIP_KEY = (
+    r"(?<![\w.])encrypt[\"']?(?:[ \t]*[:=][ \t]*[\"']?|[ \t]+)"
+    r"(?=[A-Za-z0-9+/]{22,}={0,2}(?![\w+/=]))"
+)
+# DB2's and Informix's "connect to SAMPLE user db2inst1 using …".
+_USING_PASSWORD = r"(?i:(?<![\w\-])user[ \t]+[^\s'\"]{1,64}[ \t]+using[ \t]+)(?=[^\s])"
+# Mosquitto's log of a CONNECT: "(p2, c1, k60, u'sensor-17', p'…')".
+_MQTT_CONNECT = r"[ (]u'[^'\n]{0,64}',[ \t]*p(?=')"
+# Nagios' resource.cfg macros, where check commands' passwords are kept: "$USER3$=…".
+_NAGIOS_MACRO = r"(?:\A|(?<=\n))[ \t]*\$USER[0-9]{1,3}\$=(?=[^\s/])"
+# Redis' AUTH as its protocol writes it, escaped or not: "AUTH\r\n$13\r\n…\r\n"
+# (``_check_resp_auth``).
+_RESP_AUTH = r"(?i:auth)(?=\\r\\n\$|\r\n\$)"
+# OpenWrt's uci: "wireless.default_radio0.key='…'", a Wi-Fi network's passphrase.
+_UCI_WIRELESS_KEY = r"(?<![\w.])wireless\.[\w@\[\]\-]{1,64}\.key=(?=[^\s])"
+# What an expect script sends: 'expect "assword:"; send "Exp3ct-0ps\r"' (``_check_sent``).
+_EXPECT_SEND = r"(?<![\w\-])send[ \t]+(?:--[ \t]+)?(?=\"[^\"\n\\]{4,128}(?:\\[rn])?\")"
+# ... or such a line alone, the file printed: '"analytics" "An4lyt1cs-Pgb!"' (a value
+# that looks like a password, ``_check_quoted_pair``).
+_QUOTED_PAIR = (
+    r"(?:\A|(?<=\n))[ \t]*\"[^\"\s]{1,64}\"[ \t]+(?=\"[^\"\n]{1,128}\"[ \t]*(?:\r?\n|\Z))"
+)
 # A SAML attribute named as a password, then its value's element.
 _SAML_PASSWORD = (
     r"Name=\"[\w.:\-]{0,48}(?i:password|passwd|secret)[\w.:\-]{0,16}\"[^>\n]{0,128}>[ \t\n]*"
@@ -333,7 +358,13 @@ def _check_enrollment(text: str, start: int, end: int) -> tuple[int, int] | None
         decoded = base64.b64decode(head)
     except binascii.Error:
         return None
-    return token.span() if b'"key"' in decoded else None
+    # (Or named: a text that says "enrollment token" needs no proof of its key.)
+    named = text.rfind("enrollment token", max(0, start - _ENROLLMENT_WINDOW), start) != -1
+    return token.span() if b'"key"' in decoded or named else None
+
+
+#: How far before the token a text may name it.
+_ENROLLMENT_WINDOW = 300
 
 
 def _check_wifi(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -383,6 +414,86 @@ def _check_quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
     if value_end == -1 or not value or is_masked(value) or value == _WORDPRESS_PLACEHOLDER:
         return None
     return end + 1, value_end
+
+
+def _check_using(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password of a CONNECT's "user … using …" ("sort by user id using index" is none)."""
+    low = max(0, start - _CONNECT_WINDOW)
+    line_start = text.rfind("\n", low, start) + 1 or low
+    if "connect" not in text[line_start:start].lower():
+        return None
+    return _check_until_delimiter(text, start, end)
+
+
+#: How far back on its line a CONNECT may start before "user … using".
+_CONNECT_WINDOW = 200
+
+
+def _check_resp_auth(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password of a RESP "AUTH": its last bulk string ("*3": a user comes first)."""
+    crlf = "\\r\\n" if text.startswith("\\r\\n", end) else "\r\n"
+    count = text.rfind("*", max(0, start - 24), start)
+    arguments = 3 if count != -1 and text.startswith("3" + crlf, count + 1) else 2
+    position = end
+    for _ in range(arguments - 1):
+        length = _RESP_LENGTH.match(text, position + len(crlf))
+        if length is None:
+            return None
+        value_start = length.end() + len(crlf)
+        value_end = value_start + int(length.group(1))
+        if value_end > len(text) or not text.startswith(crlf, value_end):
+            return None
+        position = value_end
+    return value_start, value_end
+
+
+_RESP_LENGTH = re.compile(r"\$([0-9]{1,3})")
+
+
+def _check_gossip_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A key in base64 ("encrypt": true, "encrypt": "aes256" are no such value)."""
+    value_end = end
+    while value_end < len(text) and (text[value_end].isalnum() or text[value_end] in "+/="):
+        value_end += 1
+    value = text[end:value_end]
+    mixed = value != value.lower() and value != value.upper()
+    return (end, value_end) if mixed and any(c.isdigit() for c in value) else None
+
+
+#: An expect script's wait for a password's prompt, before what it sends.
+_PASSWORD_PROMPT = re.compile(
+    r"expect[ \t]+(?:-[a-z]+[ \t]+)*\"[^\"\n]*(?:assword|assphrase|PIN|asscode)[^\"\n]*\"",
+    re.IGNORECASE,
+)
+
+
+def _check_sent(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """What expect sends after waiting for a password's prompt, or, after the word
+    "expect" on its line, a value that looks like a password ('expect: send "…\\r"');
+    a command it types is no such value ('send "ls -la\\r"')."""
+    value_end = end + 1
+    while text[value_end] not in '"\\':
+        value_end += 1
+    value = text[end + 1 : value_end]
+    if value.startswith("$") or is_masked(value):
+        return None  # a variable: 'send "$pass\\r"'
+    before = text[max(0, start - 200) : start]
+    prompted = _PASSWORD_PROMPT.search(before) is not None
+    if prompted or ("expect" in before[before.rfind("\n") + 1 :] and looks_like_password(value)):
+        return end + 1, value_end
+    return None
+
+
+def _check_quoted_pair(text: str, start: int, end: int) -> tuple[int, int] | None:
+    span = _check_quoted(text, start, end)
+    return span if span is not None and looks_like_password(text[span[0] : span[1]]) else None
+
+
+def _may_hold_quoted_pair(text: str) -> bool:
+    # A line of its own: most texts with '" "' are access logs, which start otherwise.
+    return (text.lstrip(" \t")[:1] == '"' or "\n" in text) and _QUOTED_PAIR_TEST.search(
+        text
+    ) is not None
 
 
 #: What wp-config-sample.php holds where a key goes.
@@ -465,6 +576,11 @@ _CARD_CODE_TEST = re.compile(_CARD_CODE, re.ASCII)
 _PIN_CODE_TEST = re.compile(_PIN_CODE, re.ASCII)
 _KEY_BYTES_TEST = re.compile(_KEY_BYTES, re.ASCII)
 _USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
+_QUOTED_PAIR_TEST = re.compile(_QUOTED_PAIR, re.ASCII)
+_EXPECT_SEND_TEST = re.compile(_EXPECT_SEND, re.ASCII)
+_GOSSIP_KEY_TEST = re.compile(_GOSSIP_KEY, re.ASCII)
+_USING_TEST = re.compile(_USING_PASSWORD, re.ASCII)
+_UCI_TEST = re.compile(_UCI_WIRELESS_KEY, re.ASCII)
 _SAML_TEST = re.compile(_SAML_PASSWORD, re.ASCII)
 #: The key types of NTP's and chrony's key files, case-folded as the marks are.
 _NTP_KINDS = ("md5", "sha1", "sha256", "sha384", "sha512", "aes128cmac", "aes256cmac", "m")
@@ -485,6 +601,15 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("define(", lambda text: _DEFINED_TEST.search(text) is not None),
     *((f" {kind} ", lambda text: _NTP_TEST.search(text) is not None) for kind in _NTP_KINDS),
     ("userlist.txt", lambda text: _USERLIST_TEST.search(text) is not None),
+    ('" "', _may_hold_quoted_pair),
+    ("send", lambda text: "expect" in text and _EXPECT_SEND_TEST.search(text) is not None),
+    ("encrypt", lambda text: _GOSSIP_KEY_TEST.search(text) is not None),
+    (" using ", lambda text: _USING_TEST.search(text) is not None),
+    ("', p'", lambda text: "u'" in text),
+    ("$user", lambda text: "$USER" in text),
+    ("auth\\r\\n$", lambda text: "\\r\\n$" in text),
+    ("auth\r\n$", lambda text: "\r\n$" in text),
+    ("wireless.", lambda text: _UCI_TEST.search(text) is not None),
     ("attributevalue", lambda text: _SAML_TEST.search(text) is not None),
     *((mark, lambda text: _AWS_PAIR_TEST.search(text) is not None) for mark in ("akia", "asia")),
     ("[redacted", lambda text: _AWS_PAIR_TEST.search(text) is not None),
@@ -512,7 +637,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for separator in (": [", ":[", " = [", "=[", '": [', '":[', "': [")
     ),
     # A CSV export's header with a password column (``secret_columns``).
-    *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret")),
+    *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret", "psk", "key", "token")),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),
     ("ls0tls1crudjti", lambda text: "LS0tLS1CRUdJTi" in text),
@@ -561,6 +686,10 @@ LABELLED_SCAN = Scan(
     f"|{_CLEAR_TEXT}(?P<clear_text>)|{_KEY_CONTENT}(?P<key_content>)"
     f"|{_NEO4J_AUTH}(?P<neo4j_auth>)|{_DEFINED}(?P<defined_secret>)"
     f"|{_NTP_KEY}(?P<ntp_key>)|{_USERLIST}(?P<userlist_password>)"
+    f"|{_QUOTED_PAIR}(?P<quoted_pair>)|{_EXPECT_SEND}(?P<sent_password>)"
+    f"|{_GOSSIP_KEY}(?P<gossip_key>)|{_USING_PASSWORD}(?P<using_password>)"
+    f"|{_MQTT_CONNECT}(?P<mqtt_password>)|{_NAGIOS_MACRO}(?P<nagios_macro>)"
+    f"|{_RESP_AUTH}(?P<resp_auth>)|{_UCI_WIRELESS_KEY}(?P<uci_key>)"
     f"|{_SAML_PASSWORD}(?P<saml_password>)|{ROW_START}(?P<column_secret>)"
     f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
@@ -579,6 +708,14 @@ LABELLED_SCAN = Scan(
         "column_secret": Kind("secrets", "SECRET", check_secret_field),
         "ntp_key": Kind("secrets", "SECRET", _check_ntp_key),
         "userlist_password": Kind("secrets", "SECRET", _check_quoted),
+        "quoted_pair": Kind("secrets", "SECRET", _check_quoted_pair),
+        "sent_password": Kind("secrets", "SECRET", _check_sent),
+        "gossip_key": Kind("secrets", "SECRET", _check_gossip_key),
+        "using_password": Kind("secrets", "SECRET", _check_using),
+        "mqtt_password": Kind("secrets", "SECRET", _check_quoted),
+        "nagios_macro": Kind("secrets", "SECRET", _check_rest_of_line),
+        "resp_auth": Kind("secrets", "SECRET", _check_resp_auth),
+        "uci_key": Kind("secrets", "SECRET", _check_until_delimiter),
         "saml_password": Kind("secrets", "SECRET", _check_element_text),
         "clear_text": Kind("secrets", "SECRET", _check_quoted),
         "key_content": Kind("secrets", "SECRET", _check_rest_of_line),

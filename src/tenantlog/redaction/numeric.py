@@ -108,9 +108,17 @@ def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_ipv4(text: str, start: int, end: int) -> tuple[int, int] | None:
-    if not validators.ipv4_ok(text[start:end]) or context.says_version(text, start, end):
+    candidate = text[start:end]
+    if not validators.ipv4_ok(candidate) or context.says_version(text, start, end):
         return None
+    if candidate.startswith("0.") and candidate != "0.0.0.0":
+        return None  # no host's (0/8 is "this network"): a version, "PuTTY 0.81.0.0"
+    if _OID_NAME.match(text, end):
+        return None  # an LDAP schema's OID: "( 2.5.4.3 NAME 'cn' …)"
     return start, end
+
+
+_OID_NAME = re.compile(r"[ \t]+NAME[ \t]+'")
 
 
 def _check_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -183,7 +191,12 @@ def _check_phone_by_word(text: str, start: int, end: int) -> tuple[int, int] | N
     # Bare digits are as often byte counts or ids.
     if not context.says_phone(text, start, end):
         return None
-    return _check_nanp(text, start, end)
+    nanp = _check_nanp(text, start, end)
+    if nanp is None and numbering.possible_number(text[start:end]):
+        # No North American number, but one with its country code and no "+":
+        # "sip:4930123456@…", '"to":"4930123456"' (Berlin's).
+        return start, end
+    return nanp
 
 
 def _check_phone_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -258,8 +271,13 @@ def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     low = max(0, start - 16)
     record = _NUMBERED.search(text, low, start) or _TAGGED.search(text, low, start)
-    if record is not None and not record.group().lower().startswith("num"):
-        return None  # "Rechnung Nr. 0170-2345-678", "bag tag 0220 441203"
+    if record is not None and (
+        not record.group().lower().startswith("num")
+        or text[record.start() - 1 : record.start()].isalpha()
+    ):
+        # "Rechnung Nr. 0170-2345-678", "bag tag 0220 441203", "Bestellnummer 0301 …" (a
+        # phone's compound, "Telefonnummer", is a phone word found before).
+        return None
     return None if context.says_identifier(text, start) else (start, end)
 
 

@@ -55,6 +55,8 @@ _SUFFIX = (
 _NAME = (
     r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
+    # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
+    r"|(?<=(?-i:[a-z]{2}))(?-i:P)(?:ass|wd|w)"
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
     r"|(?<=temp)|(?<=my))(?:pass|pwd|pw)"
@@ -79,7 +81,9 @@ _NAME = (
     r"|(?<=shared[_\-.]))key"
     # Redis's replica password; SSSD's LDAP bind password ("ldap_default_authtok");
     # a wallet's seed words.
-    r"|masterauth|authtok|mnemonic)" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
+    r"|masterauth|authtok|mnemonic"
+    # SNMP's community as a pair's name: snmptrapd's "community=…", "snmp_community: …".
+    r"|(?<![A-Za-z])community(?=[\"']?[ \t]*[:=]))" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
 )
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
 # WITH mysql_native_password BY 'value'").
@@ -97,7 +101,7 @@ _IDENTIFIED_BY = (
 # and "[p=x;]" are not. A closing bracket ends the value only where the
 # structure it closes ends too: "{p=x}", "(p=x)," but "p=abc}def" is one value.
 _UNQUOTED_END = re.compile(
-    r"[\s\"'<>|`\uff0c\u3001\u3002]|\\[nrt]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    r"[\s\"'<>|`\uff0c\u3001\u3002]|\\[nrt0]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
     # A connection string's next key may hold spaces: ";Connect Timeout=30".
     r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
@@ -286,6 +290,23 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     return value_start, end
 
 
+#: Google's app passwords, four groups of four small letters as its page shows them
+#: ("abcd efgh ijkl mnop"), the rest of a line of a configuration file.
+_APP_PASSWORD = re.compile(r"[a-z]{4}(?: [a-z]{4}){3}(?=[ \t]*(?:\r?\n|\Z))")
+
+
+def _app_password(text: str, start: int, value_start: int) -> tuple[int, int] | None:
+    """An app password after a name that starts its line: msmtprc's
+    "password abcd efgh ijkl mnop", YAML's "password: abcd …". Only there: in a
+    sentence four short words are words ("password: does work with that")."""
+    key_start = _key_start(text, start)
+    line_start = _line_start(text, key_start)
+    if text[line_start:key_start].strip(" \t"):
+        return None
+    found = _APP_PASSWORD.match(text, value_start)
+    return None if found is None else found.span()
+
+
 _NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 
 
@@ -368,7 +389,10 @@ _PROSE_VERBS = (
     # Czech, Croatian and Serbian, Polish, Greek, Hebrew, Arabic, Vietnamese; and
     # Indonesian's "saya" ("kata sandi saya …": "my password …").
     r"|je|jest|\u03b5\u03af\u03bd\u03b1\u03b9|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"
-    r"|\u0647\u064a|\u0647\u0648|l\u00e0|saya)"
+    r"|\u0647\u064a|\u0647\u0648|l\u00e0|saya"
+    # French's "c'est" ("le mot de passe de la box c'est …"); Russian's "от" and what
+    # the password is for, as the verb is left out: "пароль от роутера …".
+    r"|c['\u2019]est|\u043e\u0442[ \t]+[^\s=:]{1,24})"
 )
 _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
 # Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
@@ -384,7 +408,11 @@ _COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" 
 _COLON_AHEAD_PATTERN = r"[^:\n\uff1a]{0,420}+[:\uff1a]"
 _COLON_AHEAD = re.compile(_COLON_AHEAD_PATTERN)
 #: Words of a colon's gap that say a digest follows, not the password: "password hash: …".
-_DIGEST_WORDS = re.compile(r"hash|digest|sha|md5|bcrypt|fingerprint|checksum", re.IGNORECASE)
+#: Or an id: BitLocker's "Numerical Password ID: {6F1C…}" names the protector, not its value.
+_DIGEST_WORDS = re.compile(
+    r"hash|digest|sha|md5|bcrypt|fingerprint|checksum|(?<![A-Za-z])(?:id|guid|uuid)(?![A-Za-z])",
+    re.IGNORECASE,
+)
 #: What a program prints as a password it generated: long, letters and digits, no words.
 _GENERATED = re.compile(r"(?=[^\s]*[0-9])(?=[^\s]*[A-Za-z])[A-Za-z0-9+/_\-]{16,}={0,2}")
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}:[0-9]{2}")
@@ -462,7 +490,7 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
     return value in _MYSQL_ANSWERS and text[max(0, start - 6) : start].casefold() == "using "
 
 
-def _looks_like_password(value: str) -> bool:
+def looks_like_password(value: str) -> bool:
     """A password in prose mixes letters and digits with capitals or symbols;
     the words that follow "password" in a sentence ("reset", "incorrect") do not."""
     if len(value) < 8 or value.startswith("[REDACTED") or not _STRUCTURE.isdisjoint(value):
@@ -539,7 +567,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             not is_masked(value)
             and not _TIMESTAMP.match(value)
             and (
-                _looks_like_password(value)
+                looks_like_password(value)
                 or _GENERATED.fullmatch(value)
                 or _mixes_cases_and_digits(value)
             )
@@ -564,10 +592,10 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             secret
             and len(value) >= _PROSE_SECRET_LENGTH
             and _BASE64_KEY.fullmatch(value)
-            and _looks_like_password(value.replace("/", "").replace("+", ""))
+            and looks_like_password(value.replace("/", "").replace("+", ""))
         ):
             return value_start, value_end  # "aws_secret_key rvIF…/99"
-        if _looks_like_password(value) and not (secret and len(value) < _PROSE_SECRET_LENGTH):
+        if looks_like_password(value) and not (secret and len(value) < _PROSE_SECRET_LENGTH):
             return value_start, value_end
         if gap is not None and value_start == gap.end() and not secret and _mixes(value):
             return value_start, value_end  # after a verb: "my password is wangwei888"
@@ -623,7 +651,7 @@ def _after_particle(text: str, position: int) -> tuple[int, int] | None:
     while value_end > position and text[value_end - 1] in _PROSE_TRAILING:
         value_end -= 1
     value = text[position:value_end]
-    return (position, value_end) if _looks_like_password(value) or _mixes(value) else None
+    return (position, value_end) if looks_like_password(value) or _mixes(value) else None
 
 
 #: Names of digests and encodings, which mix letters and digits too: "sha256", "utf8".
@@ -780,7 +808,8 @@ _ONE_WORD = re.compile(r"\S+")
 #: the user's name ("password manager user-name "admin" plaintext "…"").
 _DEVICE_MODE = (
     r"(?:(?:manager|operator)[ \t]+user-name[ \t]+[^\s]{1,64}[ \t]+)?"
-    r"(?:irreversible-cipher|cipher|simple|plaintext)"
+    # FortiOS writes "set password ENC <base64>".
+    r"(?:irreversible-cipher|cipher|simple|plaintext|ENC)"
 )
 _CISCO_TYPE = re.compile(r"(?:" + _DEVICE_MODE + r"|(?P<type>[05789]))[ \t]+")
 
@@ -808,12 +837,23 @@ _ECHOED_LOGIN = re.compile(
 )
 
 
+#: chpasswd's input after it: a here-string ("chpasswd <<< 'u:pw'") or cloud-init's
+#: list ("chpasswd:\n  list: |\n    ubuntu:pw"), its first line.
+_CHPASSWD_AFTER = re.compile(
+    r"passwd(?:[ \t]*<<<[ \t]*(?P<quote>[\"']?)|:[ \t]*\r?\n[ \t]*list:[ \t]*\|[ \t]*\r?\n[ \t]*)"
+    r"[^\s:\"'|]+:(?P<value>[^\s\"'|]+)(?(quote)(?P=quote))"
+)
+
+
 def _chpasswd_input(text: str, start: int) -> tuple[int, int] | None:
-    """The password echoed into chpasswd, which reads "user:password" lines."""
-    echoed = _ECHOED_LOGIN.search(text, max(0, start - 200), start)
-    if echoed is None or is_masked(echoed.group("value")):
+    """The password given to chpasswd, which reads "user:password" lines: echoed
+    into it, or after it."""
+    given = _ECHOED_LOGIN.search(text, max(0, start - 200), start) or _CHPASSWD_AFTER.match(
+        text, start
+    )
+    if given is None or is_masked(given.group("value")):
         return None
-    return echoed.span("value")
+    return given.span("value")
 
 
 #: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!".
@@ -974,12 +1014,13 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         quote
         and quote in _QUOTES
-        and value[:1] in _BLANK_OR_LINE
+        and (value[:1] in _BLANK_OR_LINE or value[:1] == ";")
         and text.count(quote, _line_start(text, start), span[0] - 1) % 2
     ):
         # The quote before the value closes a string the name stands in: a prompt's
         # 'read -rsp "Vault password: " VAULT_PASS' or expect's 'expect "Password:"'
-        # at its line's end, not a value's opening quote.
+        # at its line's end or before the next command ('; send "…"'), not a value's
+        # opening quote.
         return None
     if _is_flag(text, start) and (
         _FLAG_SPEC.match(value) or (value in _FLAG_TYPES and _HELP_GAP.match(text, span[1]))
@@ -1007,7 +1048,34 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
             return span[0], pair.start()
     if _NAMES_A_REFERENCE.match(text, _key_start(text, start), end + 24):
         return None  # Helm's "auth.existingSecret=pg-auth", "secretKeys.adminPasswordKey=…"
+    if (
+        text[start:end] in ("Pass", "Pwd", "Pw")
+        and text[start - 1 : start].islower()
+        and text[_key_start(text, start)].isupper()
+        and text[end : end + 1] not in ("=", '"', "'")
+        and not looks_like_password(value)
+    ):
+        # A PascalCase word that is no pair's key is a product's or a directive's
+        # name: "LastPass: Shared folder …", "ProxyPass /legacy …" (not "RootPass: M1n…").
+        return None
+    if (
+        text[start:end].lower() == "community"
+        and _PLAIN_WORDS.fullmatch(value)
+        and _SNMP.search(text, _line_start(text, start), span[1] + 80) is None
+    ):
+        return None  # a forum's or a chat's community ("community: kubernetes-users")
+    typed = _VALUE_TYPE.match(value)
+    if typed is not None:
+        rest = value[typed.end() :]
+        return None if not rest or is_masked(rest) else (span[0] + typed.end(), span[1])
     return span
+
+
+_PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
+_SNMP = re.compile(r"snmp|trap|\boid\b|mib", re.IGNORECASE)
+#: How a format marks its value's encoding, kept before it: Jetty's obfuscated
+#: "OBF:1v2j…", an .rdp file's "password 51:b:0100…" (type 51, binary).
+_VALUE_TYPE = re.compile(r"OBF:|[0-9]{1,2}:[sib]:")
 
 
 _CLOSERS = " \t\"'`)]};,"
@@ -1015,8 +1083,9 @@ _RATIO = re.compile(r"[0-9]+/[0-9]+")
 _LEEF_NEXT_PAIR = re.compile(r"\^[A-Za-z_][\w.\-]{0,63}=")
 _BLANK_OR_LINE = " \t\n"
 #: The end of a name in angle brackets that stands for a value in a usage text
-#: ("<password> [-h <host>]"), not an XML element's opening tag ("<password>x</").
-_USAGE_PLACEHOLDER = re.compile(r">(?:[ \t\]]|\Z)(?![^<\n]{0,80}</)")
+#: ("<password> [-h <host>]") or a URL's user information ("rtsp://<user>:<password>@cam"),
+#: not an XML element's opening tag ("<password>x</").
+_USAGE_PLACEHOLDER = re.compile(r">(?:[ \t\]@]|\Z)(?![^<\n]{0,80}</)")
 #: A flag's value that says where a secret comes from: "--secret id=aws,env=AWS_PROFILE".
 _FLAG_SPEC = re.compile(r"(?:id|src|source|env|type|target)=")
 #: The types a command's help writes after a flag, then two blanks or its line's end.
@@ -1137,6 +1206,9 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             # Windows' sc.exe writes 'password= "x"').
             return None
         position += 1
+        app = _app_password(text, start, _skip_blank(text, position))
+        if app is not None:
+            return app
         span = value_span(text, _skip_blank(text, position))
         if span is not None and _not_a_secret(text, start, end, text[position - 1], span):
             return None
@@ -1166,6 +1238,9 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     elif text[position : position + 1] in _CORNER_BRACKETS:
         return _in_corner_brackets(text, position)
     elif position > after_name and position < len(text):
+        app = _app_password(text, start, position)
+        if app is not None:
+            return app
         registry = _REGISTRY_TYPE.match(text, after_name)
         if registry is not None:
             return _registry_value(text, registry.end())
@@ -1350,6 +1425,8 @@ _SEPARATED = (
     + r"|[ \t]+(?:[05789]|"
     + _DEVICE_MODE
     + r")[ \t]+[^\s]"
+    # An app password, four groups of letters: msmtprc's "password abcd efgh ijkl mnop".
+    + r"|[ \t]+(?-i:[a-z]{4}(?: [a-z]{4}){3})(?![^\s\"',;])"
     # A sentence: "with password Ftp!Sync2024" (``_prose_value`` judges the word).
     + r"|[ \t]+(?:"
     + _FILLER_WORDS

@@ -21,9 +21,13 @@ from tenantlog.redaction.passwords import is_masked
 COLUMN_WINDOW = 512
 _DELIMITERS = ",;\t|"
 #: A column's name that says password: "password", "temp_password", "Passwort",
-#: "initial pwd", "db-secret"; not "password_hash", "password_changed_at".
+#: "initial pwd", "db-secret"; not "password_hash", "password_changed_at". Or a key's
+#: or a token's: "api_key", "app_key" (a LoRaWAN device's), "access_token"; not
+#: "sort_key", "token_type".
 _SECRET_COLUMN = re.compile(
-    r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret)",
+    r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret|psk)"
+    r"|(?:app|api|private|secret|signing|auth|access|network|nwk|encryption)[ _\-.]?key"
+    r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token",
     re.IGNORECASE,
 )
 #: Where each row starts: a line break, then a character of the row.

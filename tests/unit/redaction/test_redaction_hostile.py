@@ -303,3 +303,30 @@ def test_every_leef_password_in_a_long_text_ends_at_its_caret() -> None:
 def test_every_tcpdump_address_in_a_long_capture_is_removed() -> None:
     redacted = _TYPED.redact("IP 10.0.0.1.443 > 10.0.0.2.5000: " * (_NEAR // 33))
     assert redacted == "IP [REDACTED:IP].443 > [REDACTED:IP].5000: " * (_NEAR // 33)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"a" "b"\n' * (_NEAR // 8),
+        'expect "$ "; send "ls\\r" ' * (_NEAR // 26),
+        '"encrypt":"aaaaaaaaaaaaaaaaaaaaaaaa" ' * (_NEAR // 37),
+        "user a using b " * (_NEAR // 15),
+        "*2\\r\\n$4\\r\\nAUTH\\r\\n$99\\r\\nx\\r\\n" * (_NEAR // 40),
+        "LastPass: Shared " * (_NEAR // 17),
+        "Conference ID: 912 345 678 " * (_NEAR // 27),
+        "( 2.5.4.3 NAME 'cn' " * (_NEAR // 20),
+    ],
+)
+def test_redact_handles_costly_thirteenth_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_recipient_and_sip_user_in_a_long_text_is_removed() -> None:
+    redacted = _TYPED.redact('sms {"to":"447700900123"} sip:442079460123@h ' * (_NEAR // 44))
+    assert redacted == 'sms {"to":"[REDACTED:PHONE]"} sip:[REDACTED:PHONE]@h ' * (_NEAR // 44)
+
+
+def test_every_app_password_line_in_a_long_file_is_removed() -> None:
+    redacted = _TYPED.redact("password abcd efgh ijkl mnop\n" * (_NEAR // 29))
+    assert redacted == f"password {_SECRET}\n" * (_NEAR // 29)
