@@ -630,6 +630,7 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "RESP AUTH, wrong lengths": _fill("*2\\r\\n$4\\r\\nAUTH\\r\\n$99\\r\\nx\\r\\n"),
         "SIP users and recipients": _fill('sip:4420794601 "to":"4477009001" sms '),
         "four-letter groups": _fill("password abcd efgh ijkl mnop qrst "),
+        "OpenVPN blocks, SQLConnectInfo": _fill("<auth-user-pass>\n<\nSQLConnectInfo a b\n"),
     }
 
 

@@ -152,6 +152,10 @@ _NAGIOS_MACRO = r"(?:\A|(?<=\n))[ \t]*\$USER[0-9]{1,3}\$=(?=[^\s/])"
 _RESP_AUTH = r"(?i:auth)(?=\\r\\n\$|\r\n\$)"
 # OpenWrt's uci: "wireless.default_radio0.key='…'", a Wi-Fi network's passphrase.
 _UCI_WIRELESS_KEY = r"(?<![\w.])wireless\.[\w@\[\]\-]{1,64}\.key=(?=[^\s])"
+# OpenVPN's inline credentials: "<auth-user-pass>", the user's line, the password's.
+_OPENVPN_INLINE = r"<auth-user-pass>[ \t]*\r?\n[^\n<]{1,128}\r?\n(?=[^\s<])"
+# ProFTPD's "SQLConnectInfo db@host user password".
+_SQL_CONNECT_INFO = r"SQLConnectInfo[ \t]+[^\s]{1,128}[ \t]+[^\s]{1,64}[ \t]+(?=[^\s])"
 # What an expect script sends: 'expect "assword:"; send "Exp3ct-0ps\r"' (``_check_sent``).
 _EXPECT_SEND = r"(?<![\w\-])send[ \t]+(?:--[ \t]+)?(?=\"[^\"\n\\]{4,128}(?:\\[rn])?\")"
 # ... or such a line alone, the file printed: '"analytics" "An4lyt1cs-Pgb!"' (a value
@@ -604,6 +608,8 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ('" "', _may_hold_quoted_pair),
     ("send", lambda text: "expect" in text and _EXPECT_SEND_TEST.search(text) is not None),
     ("encrypt", lambda text: _GOSSIP_KEY_TEST.search(text) is not None),
+    ("<auth-user-pass>", lambda text: "<auth-user-pass>" in text),
+    ("sqlconnectinfo", lambda text: "SQLConnectInfo" in text),
     (" using ", lambda text: _USING_TEST.search(text) is not None),
     ("', p'", lambda text: "u'" in text),
     ("$user", lambda text: "$USER" in text),
@@ -690,6 +696,7 @@ LABELLED_SCAN = Scan(
     f"|{_GOSSIP_KEY}(?P<gossip_key>)|{_USING_PASSWORD}(?P<using_password>)"
     f"|{_MQTT_CONNECT}(?P<mqtt_password>)|{_NAGIOS_MACRO}(?P<nagios_macro>)"
     f"|{_RESP_AUTH}(?P<resp_auth>)|{_UCI_WIRELESS_KEY}(?P<uci_key>)"
+    f"|{_OPENVPN_INLINE}(?P<openvpn_inline>)|{_SQL_CONNECT_INFO}(?P<sql_connect_info>)"
     f"|{_SAML_PASSWORD}(?P<saml_password>)|{ROW_START}(?P<column_secret>)"
     f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
@@ -716,6 +723,8 @@ LABELLED_SCAN = Scan(
         "nagios_macro": Kind("secrets", "SECRET", _check_rest_of_line),
         "resp_auth": Kind("secrets", "SECRET", _check_resp_auth),
         "uci_key": Kind("secrets", "SECRET", _check_until_delimiter),
+        "openvpn_inline": Kind("secrets", "SECRET", _check_rest_of_line),
+        "sql_connect_info": Kind("secrets", "SECRET", _check_until_delimiter),
         "saml_password": Kind("secrets", "SECRET", _check_element_text),
         "clear_text": Kind("secrets", "SECRET", _check_quoted),
         "key_content": Kind("secrets", "SECRET", _check_rest_of_line),

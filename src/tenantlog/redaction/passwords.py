@@ -1218,6 +1218,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         or text[max(0, _key_start(text, start) - 1) : start].startswith("<")
         or _NAMESPACE_BEFORE.search(text, max(0, start - 48), start)
     ):
+        if text[_key_start(text, start) : end].lower() == "auth-user-pass":
+            return None  # OpenVPN's user, then its password, each on a line (``labelled_secrets``)
         # XML: "<password>…<", "<auth:Password>…<", '<entry key="password">…<',
         # '<property name="hibernate.connection.password">…<', and the value
         # in an element of its own: "<AdministratorPassword><Value>…<".

@@ -363,6 +363,8 @@ _TRICKY = [
     "Bestellnummer ",
     "community=",
     "foobared",
+    "<auth-user-pass>\nu\n",
+    "SQLConnectInfo a@b u ",
     "pk_live_",
     "pk.eyJ",
     '","value":"',
