@@ -629,6 +629,7 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "user … using, no connect": _fill("user a using b "),
         "RESP AUTH, wrong lengths": _fill("*2\\r\\n$4\\r\\nAUTH\\r\\n$99\\r\\nx\\r\\n"),
         "SIP users and recipients": _fill('sip:4420794601 "to":"4477009001" sms '),
+        "recipients, no channel": _fill("to=4477009001 "),
         "four-letter groups": _fill("password abcd efgh ijkl mnop qrst "),
         "OpenVPN blocks, SQLConnectInfo": _fill("<auth-user-pass>\n<\nSQLConnectInfo a b\n"),
     }

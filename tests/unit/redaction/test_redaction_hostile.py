@@ -316,6 +316,7 @@ def test_every_tcpdump_address_in_a_long_capture_is_removed() -> None:
         "LastPass: Shared " * (_NEAR // 17),
         "Conference ID: 912 345 678 " * (_NEAR // 27),
         "( 2.5.4.3 NAME 'cn' " * (_NEAR // 20),
+        "to=4477009001 " * (_NEAR // 14),
         "<auth-user-pass>\n<" * (_NEAR // 18),
         "SQLConnectInfo a b\n" * (_NEAR // 19),
     ],
