@@ -432,18 +432,18 @@ _WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[
 #: Windows' switches of a password, as they stand after a blank (case-folded).
 WINDOWS_SWITCHES = (" /p", " /rp")
 _WINDOWS_SWITCH = re.compile(
-    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)[^\s])", re.ASCII
+    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)(?=[^\s]))", re.ASCII
 )
 
 
 def may_hold_windows_switch(text: str) -> bool:
     """A password's switch, with a user's before it where it is one letter: "/p" and
     "/rp" stand in many paths ("GET /products")."""
-    found = _WINDOWS_SWITCH.search(text)
-    if found is None:
-        return False
-    named = found.group()[2:3] in ("a", "A")  # "/PasswordD:", not "/p:"
-    return named or _WINDOWS_USER.search(text) is not None
+    found = None
+    for found in _WINDOWS_SWITCH.finditer(text):
+        if found.group()[2:3] in ("a", "A"):
+            return True  # "/PasswordD:", not "/p:" (which may come first: "/P /PasswordD:…")
+    return found is not None and _WINDOWS_USER.search(text) is not None
 
 
 #: An IMAP command's tag before "LOGIN": "a001", "A12", "1" (not SMTP's "AUTH LOGIN").

@@ -318,12 +318,14 @@ def may_name_secret(text: str) -> bool:
     """
     folded = text.casefold()
     return any(word in folded for word in SECRET_NAME_WORDS) or (
-        "=" in text and holds_named_pair(text, folded)
+        ("=" in text or "value" in folded) and holds_named_pair(text, folded)
     )
 
 
-# What may follow "sess" up to the "=" of a session cookie's name.
-_REST_OF_NAME = re.compile(r"[\w.\-]*=")
+# What may follow "sess" up to the "=" of a session cookie's name, or up to
+# the field of its value when a HAR export writes it as fields:
+# '{"name": "laravel_session", "value": "…"}' (case-folded text).
+_REST_OF_NAME = re.compile(r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|\\n|\n)[ \t]*[\"']?value)")
 
 
 def holds_named_pair(text: str, folded: str) -> bool:
@@ -467,17 +469,26 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         not _names_secret(text, max(0, name_end - 32), name_end)
         and not _names_key_or_session(text, start)
         and not _names_secret_key(text, name_end)
+        and not _names_secret_field(text, start)
     ):
-        attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
-        if attribute is None or not _names_secret(
-            text, *attribute.span(next(g for g in ("name", "bare", "element") if attribute[g]))
-        ):
-            bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
-            if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
-                return None
-            if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
-                return None  # WireGuard's "public key: xTIBA5…=" is public
+        bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
+        if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
+            return None
+        if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
+            return None  # WireGuard's "public key: xTIBA5…=" is public
     return _value_after(text, start, end, 1)
+
+
+def _names_secret_field(text: str, start: int) -> bool:
+    """Whether a field before the value field at ``start`` names a secret or a
+    session cookie ('{"name": "API_KEY", "value": …}', a HAR export's cookies)."""
+    attribute = _NAME_ATTRIBUTE.search(text, max(0, start - 96), start)
+    if attribute is None:
+        return False
+    group = next(g for g in ("name", "bare", "element") if attribute[g])
+    return _names_secret(text, *attribute.span(group)) or _names_session(
+        text, attribute[group], start, _value_start(text, start + 1)
+    )
 
 
 _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
@@ -661,6 +672,15 @@ def _names_key_or_session(text: str, start: int) -> bool:
     variable = name[4:] if name.startswith("env.") else name
     if _ENV_KEY.fullmatch(variable):
         return _NOT_SECRET_KEYS.search(variable) is None
+    return _names_session(text, name, start, start + 1)
+
+
+def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
+    """Whether ``name``, before the delimiter at ``start``, is a session cookie's.
+
+    ``value_at``: where its value starts (after its quote). A HAR export
+    writes a cookie as fields, '{"name": "laravel_session", "value": "…"}'.
+    """
     folded = name.lower()
     if (
         "sess" not in folded
@@ -674,13 +694,20 @@ def _names_key_or_session(text: str, start: int) -> bool:
         return True
     # Elsewhere a session's id is a correlation id, unless no person could have
     # written it: "laravel_session=TdsibG…%3D", "BW_SESSION=u1wIn+qbj9…".
-    value = _SESSION_VALUE.match(text, start + 1)
+    value = _SESSION_VALUE.match(text, value_at)
     # Capitals among its letters: a trace's hex or a UUID is a correlation id.
     return (
         value is not None
         and _looks_random(value.group())
         and not HEX_DIGITS.issuperset(value.group())
     )
+
+
+def _value_start(text: str, at: int) -> int:
+    """Where a value after its delimiter starts: past blanks and an opening quote."""
+    while at < len(text) and text[at] in " \t":
+        at += 1
+    return at + 1 if text[at : at + 1] in ('"', "'") else at
 
 
 #: A session's value without its quotes, for ``_looks_random``.

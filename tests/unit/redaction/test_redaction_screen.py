@@ -131,6 +131,8 @@ _TRICKY = [
     "CONNECT.SID=",
     "sid=",
     "_gh_sess=",
+    '{"name": "laravel_session", "value": "',
+    '"PHPSESSID",\n"VALUE":"',
     "Cookie: ",
     "remember_web_",
     "REMEMBER_",
@@ -421,6 +423,8 @@ def _reference(text: str, detectors: frozenset[str], style: str) -> Redaction:
 @example("fe80::1%eth0 up")
 @example("User 555-0199 accessed system")
 @example("x a@b.co/1.2.3.4 y")
+# A one-letter switch before the named one: the trigger must not stop at the first.
+@example(" /P /PasswordD:\u0663\u0663\u0663\u0663")
 def test_redact_screened_equals_every_scan_on_every_text(text: str) -> None:
     # GIVEN every detector; WHEN redacted with and without the plan
     # THEN text and counts are the same

@@ -151,6 +151,15 @@ def test_passwords_where_they_are_used(text: str, expected: str) -> None:
             "laravel_session=TdsibGushx6gCcW/AYlMPWM/G+rqq7x7pSZr; x=1",
             f"laravel_session={_TOKEN}; x=1",
         ),
+        # a HAR export's cookies, written as name and value fields
+        (
+            '"cookies": [{"name": "PHPSESSID", "value": "8f1c2a9b7d6e5f4a3b2c1d0e9f8a7b6c"}]',
+            f'"cookies": [{{"name": "PHPSESSID", "value": "{_TOKEN}"}}]',
+        ),
+        (
+            '{"name":"laravel_session","value":"eyJpdiI6IkR4b1B3Wm5HQ2h6eWxT","path":"/"}',
+            f'{{"name":"laravel_session","value":"{_TOKEN}","path":"/"}}',
+        ),
         # one token whose parts a "$" joins
         ("access_token=access_token$sandbox$a1b2c3d4$e5f6", f"access_token={_TOKEN}"),
     ],
@@ -172,6 +181,9 @@ def test_tokens_where_they_are_used(text: str, expected: str) -> None:
         "key=tenant-0042-orders-2024",
         "signature=valid",
         "GITHUB_TOKEN=$GITHUB_TOKEN",
+        # a session's id as a field elsewhere is a correlation id, a count a count
+        '{"name": "session_id", "value": "3f2a1b0c-4d5e-6f70-8192-a3b4c5d6e7f8"}',
+        '{"name": "sessions_active", "value": 42}',
         "client.login(username, password)",
         "conn = sqlite3.connect('app.db')",
         "password = getpass.getpass()",
