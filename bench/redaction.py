@@ -632,6 +632,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "recipients, no channel": _fill("to=4477009001 "),
         "four-letter groups": _fill("password abcd efgh ijkl mnop qrst "),
         "OpenVPN blocks, SQLConnectInfo": _fill("<auth-user-pass>\n<\nSQLConnectInfo a b\n"),
+        "cookie fields": _fill('{"name":"sess","value":"x"},'),
+        "Windows switches": _fill(" /P /p /P /PasswordD"),
+        "full-width numbers": _fill("tel \uff10\uff19\uff10\uff0d\uff11\uff12\uff13\uff14 "),
     }
 
 

@@ -28,6 +28,33 @@ _GLUE_AFTER = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs
 _GLUE_BEFORE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@%.-:")
 
 
+# Digits of other scripts (full-width, Arabic-Indic, Persian, Devanagari) and the
+# full-width signs written inside numbers, as ASCII: a Japanese form's phone in
+# full-width digits is a phone as "090-1234-5678" is. One character for
+# one, so a span found in the translation is the same span in the text, which
+# keeps its own characters wherever nothing is replaced.
+_ASCII_DIGITS = str.maketrans(
+    {
+        **{chr(first + n): str(n) for first in (0xFF10, 0x0660, 0x06F0, 0x0966) for n in range(10)},
+        "\uff0b": "+",
+        "\uff0d": "-",
+        "\u2212": "-",
+        "\uff08": "(",
+        "\uff09": ")",
+        "\uff0e": ".",
+        "\u3000": " ",
+    }
+)
+
+
+def with_ascii_digits(text: str) -> str:
+    """``text`` as the scans read it: other scripts' digits as ASCII digits.
+
+    An ASCII text (most logs) is returned as it is, after one flag test.
+    """
+    return text if text.isascii() else text.translate(_ASCII_DIGITS)
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledScan:
     """One scan restricted to the enabled kinds, ready to run."""
@@ -309,6 +336,9 @@ def redact_passes(
 ) -> tuple[str, dict[str, int]]:
     """The redacted text and the count of values replaced per type label.
 
+    The scans read the text with its digits as ASCII (``with_ascii_digits``);
+    the placeholders replace the text's own characters.
+
     ``spans``: those of the first pass, when the caller has found them with
     only the scans the text needs (``screen.Plan``); later passes run every
     scan.
@@ -320,14 +350,14 @@ def redact_passes(
     """
     counts: dict[str, int] = {}
     if spans is None:
-        spans = find_spans(scans, text)
+        spans = find_spans(scans, with_ascii_digits(text))
     for number in range(1, _MAX_PASSES + 1):
         if not spans:
             break
         text, glued = render(text, spans, placeholder, counts)
         if not glued or number == _MAX_PASSES:
             break
-        spans = find_spans(scans, text)
+        spans = find_spans(scans, with_ascii_digits(text))
     return text, counts
 
 

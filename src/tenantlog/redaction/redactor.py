@@ -13,6 +13,7 @@ from tenantlog.redaction.engine import (
     redact_passes,
     render_single,
     spans_of_one,
+    with_ascii_digits,
 )
 from tenantlog.redaction.scans import ALL
 from tenantlog.redaction.screen import Plan, prime
@@ -85,14 +86,15 @@ class Redactor:
         A line with one value clear of its neighbours (most lines with any)
         is written at once, without the passes that settle the rest.
         """
-        first = self._scans_for(text)
+        scanned = with_ascii_digits(text)
+        first = self._scans_for(scanned)
         if not first:
             return Redaction(text, {})
         lone = self._lone
         if first is self._untriggered and lone is not None:
-            spans = spans_of_one(lone, text, lone.search(text, 0))
+            spans = spans_of_one(lone, scanned, lone.search(scanned, 0))
         else:
-            spans = find_spans(first, text, screened=True)
+            spans = find_spans(first, scanned, screened=True)
         if not spans:
             return Redaction(text, {})
         if len(spans) == 1:
@@ -103,23 +105,24 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Redact ``text``; see ``redact_counted`` for the counts."""
-        first = self._scans_for(text)
+        scanned = with_ascii_digits(text)
+        first = self._scans_for(scanned)
         if not first:
             return text
         lone = self._lone
         if first is self._untriggered and lone is not None:
             # Most such lines hold no candidate at all: one search says so
             # (and, inline, that no value starts the text).
-            searched = lone.search(text, 0)
+            searched = lone.search(scanned, 0)
             if searched is None and (
                 lone.head is None
-                or (lone.head_starts is not None and text[:1] not in lone.head_starts)
-                or lone.head(text) is None
+                or (lone.head_starts is not None and scanned[:1] not in lone.head_starts)
+                or lone.head(scanned) is None
             ):
                 return text
-            spans = spans_of_one(lone, text, searched)
+            spans = spans_of_one(lone, scanned, searched)
         else:
-            spans = find_spans(first, text, screened=True)
+            spans = find_spans(first, scanned, screened=True)
         if not spans:
             return text
         if len(spans) == 1:

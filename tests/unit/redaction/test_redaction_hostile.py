@@ -333,3 +333,23 @@ def test_every_recipient_and_sip_user_in_a_long_text_is_removed() -> None:
 def test_every_app_password_line_in_a_long_file_is_removed() -> None:
     redacted = _TYPED.redact("password abcd efgh ijkl mnop\n" * (_NEAR // 29))
     assert redacted == f"password {_SECRET}\n" * (_NEAR // 29)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"name":"sess","value":"x"},' * (_NEAR // 28),
+        " /P /p /P /PasswordD" * (_NEAR // 20),
+    ],
+)
+def test_redact_handles_costly_fourteenth_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_number_in_other_scripts_digits_in_a_long_text_is_removed() -> None:
+    # Full-width digits and signs, then Arabic-Indic ones: each number whole.
+    unit = "tel \uff10\uff19\uff10\uff0d\uff11\uff12\uff13\uff14\uff0d\uff15\uff16\uff17\uff18 "
+    unit += "tel \u0665\u0665\u0665-\u0660\u0661\u0669\u0669 "
+    assert _TYPED.redact(unit * (_NEAR // len(unit))) == (
+        "tel [REDACTED:PHONE] tel [REDACTED:PHONE] " * (_NEAR // len(unit))
+    )

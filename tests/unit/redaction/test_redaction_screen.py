@@ -449,10 +449,7 @@ def test_redact_screened_equals_every_scan_for_any_detector_set(
         "connection closed by peer",
         "Traceback (most recent call last):",
         "payment declined by issuer, retry scheduled",
-        # Full-width "phone 555-0199": full-width digits are not ASCII digits.
-        "\uff50\uff48\uff4f\uff4e\uff45 \uff15\uff15\uff15\uff0d\uff10\uff11\uff19\uff19",
-        "user \u0665\u0665\u0665-\u0660\u0661\u0669\u0669 called",  # nor are Arabic-Indic ones
-        "mail jane\uff20example.com",  # nor is the full-width at sign an "@"
+        "mail jane\uff20example.com",  # the full-width at sign is no "@"
         # Marks written in capitals, found by the automaton in another case:
         # each is then looked for as written.
         "the auth service asks akia to login using sso",
@@ -463,6 +460,30 @@ def test_plan_needs_no_scan_for_a_line_without_marks(text: str) -> None:
     plan = Plan(DETECTORS, _unscreened(_ALL))
     assert plan.scans_for(text) == ()
     assert Redactor().redact_counted(text) == Redaction(text, {})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Full-width "phone 555-0199": the redactor reads other scripts' digits
+        # as ASCII ones, and replaces the text's own characters.
+        (
+            "\uff50\uff48\uff4f\uff4e\uff45 \uff15\uff15\uff15\uff0d\uff10\uff11\uff19\uff19",
+            "\uff50\uff48\uff4f\uff4e\uff45 [REDACTED]",
+        ),
+        ("user \u0665\u0665\u0665-\u0660\u0661\u0669\u0669 called", "user [REDACTED] called"),
+        (
+            "\u96fb\u8a71\uff1a\uff10\uff19\uff10\u2212\uff11\uff12\uff13\uff14\u2212\uff15\uff16\uff17\uff18",
+            "\u96fb\u8a71\uff1a[REDACTED]",
+        ),
+        # Kept where the ASCII text would be: a date, an order's number.
+        ("\uff12\uff10\uff12\uff14\u5e74\uff11\uff12\u6708\uff16\u65e5", None),
+    ],
+)
+def test_other_scripts_digits_are_read_as_digits(text: str, expected: str | None) -> None:
+    # The plan itself looks for ASCII digits: the redactor hands it the translation.
+    assert Plan(DETECTORS, _unscreened(_ALL)).scans_for(text) == ()
+    assert Redactor().redact(text) == (text if expected is None else expected)
 
 
 @pytest.mark.parametrize(
