@@ -331,6 +331,13 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a record: "root:x:0:0:root:/root:/bin/bash" after "getent passwd"
     if "://" in value:
         return None  # a URL: its password is the URL scan's (".git-credentials")
+    if "[REDACTED" in value:
+        return None  # replaced in a pass before: "admin:[REDACTED]" (a hash after its user)
+    if value[:1] in "{[" and value[-1:] in "}]":
+        return None  # a response's JSON: its secrets are its names' ('{"token":…}')
+    colon = value.find(":")
+    if colon > 0 and value[colon + 1 : colon + 2] in ("$", "{"):
+        return start + colon + 1, value_end  # htpasswd's "user:$apr1$…": the user stays
     return start, value_end
 
 

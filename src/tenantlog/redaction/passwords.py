@@ -1028,8 +1028,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # docker buildx's "--secret id=npmrc,src=…": where the secret comes from; a
         # command's help, "-p, --password string   Password" (Go's cobra): the flag's type.
         return None
-    if (text[span[0] - 2 : span[0] - 1] == "(" and _PROMPT.fullmatch(value)) or (
-        not value.strip(_CLOSERS) and (span[1] == len(text) or text[span[1]] not in _QUOTES)
+    if (
+        (
+            text[span[0] - 2 : span[0] - 1] == "("
+            and _PROMPT.fullmatch(value)
+            # MySQL's "PASSWORD('…')" hashes the value it is given, whatever it holds.
+            and not (text[start:end] == "PASSWORD" and not text[start - 1 : start].isalpha())
+        )
+        or (not value.strip(_CLOSERS) and (span[1] == len(text) or text[span[1]] not in _QUOTES))
     ):
         # A prompt: 'readPassword("Keystore password: ")', and what follows its name
         # inside it: '");' is the code's, not a value.

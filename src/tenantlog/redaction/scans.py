@@ -22,6 +22,7 @@ from tenantlog.redaction import (
     key_prefixes,
     labelled_secrets,
     numeric,
+    password_hashes,
     passwords,
 )
 from tenantlog.redaction.kinds import DELIMITER, Scan
@@ -62,6 +63,7 @@ ALL: tuple[Scan, ...] = (
     addresses.IPV6_SCAN,
     iban.LOWER_CASE_SCAN,
     key_prefixes.PEM_SCAN,
+    password_hashes.HASH_SCAN,
     key_prefixes.MAILCHIMP_SCAN,
     labelled_secrets.LABELLED_SCAN,
     passwords.URL_SCAN,

@@ -55,7 +55,8 @@ of marks is complete:
   ``command_lines.ARGUMENT_MARKS`` as written, ``net use`` in any case, or a
   Windows switch ``/p`` or ``/rp`` after a blank (``command_lines.WINDOWS_SWITCHES``);
   a secret named by its program's label ``auth``, ``WIFI:``, ``Unseal Key`` or
-  ``Recovery Key`` (``labelled_secrets.LABEL_MARKS``, each with its test).
+  ``Recovery Key`` (``labelled_secrets.LABEL_MARKS``, each with its test);
+  a password's hash one of ``password_hashes.HASH_MARKS`` as written.
 * iban: a digit (the combined scan); a compact IBAN in lower case also
   ``iban`` or ``account`` in the case-folded text.
 
@@ -100,6 +101,7 @@ from tenantlog.redaction.key_prefixes import (
     may_hold_prefixed_key,
 )
 from tenantlog.redaction.labelled_secrets import LABEL_MARKS, may_hold_labelled_secret
+from tenantlog.redaction.password_hashes import HASH_MARKS, may_hold_password_hash
 from tenantlog.redaction.passwords import may_hold_url_password
 
 #: Whether a mark found in the case-folded text holds for the text (given as
@@ -161,6 +163,7 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         ),
     ),
     may_hold_labelled_secret: (2048, tuple((mark, _tested(test)) for mark, test in LABEL_MARKS)),
+    may_hold_password_hash: (4096, tuple((mark, _written(mark)) for mark in HASH_MARKS)),
 }
 _IPV6 = _TRIGGER_MARKS[may_hold_ipv6][0]
 
@@ -200,6 +203,7 @@ _MARKS: dict[str, tuple[tuple[str, Proof], ...]] = {
             may_hold_pem,
             may_hold_flag_password,
             may_hold_labelled_secret,
+            may_hold_password_hash,
         ),
     ),
 }

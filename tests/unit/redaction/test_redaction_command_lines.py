@@ -8,7 +8,7 @@ import re
 import string
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tenantlog.redaction import Redactor
@@ -57,6 +57,8 @@ _FORMS = st.sampled_from(
 
 @settings(max_examples=300)
 @given(_FORMS.flatmap(lambda form: st.tuples(st.just(form), _QUOTED if form[2] else _UNQUOTED)))
+# A value that reads like a prompt inside MySQL's PASSWORD('…') is still its value.
+@example((("SET PASSWORD FOR 'u'@'%' = PASSWORD('", "')", True), "AA :"))
 def test_a_command_line_password_is_removed_whole(
     case: tuple[tuple[str, str, bool], str],
 ) -> None:

@@ -340,6 +340,9 @@ def test_every_app_password_line_in_a_long_file_is_removed() -> None:
     [
         '{"name":"sess","value":"x"},' * (_NEAR // 28),
         " /P /p /P /PasswordD" * (_NEAR // 20),
+        "$6$aaaaaaaa$" * (_NEAR // 12),
+        "x:$1$" + "a" * 90 + "\n" * (_NEAR // 97),
+        "pbkdf2_sha256$1$aaaa$" * (_NEAR // 21),
     ],
 )
 def test_redact_handles_costly_fourteenth_round_shapes(text: str) -> None:
