@@ -67,9 +67,24 @@ def _has_login_before(text: str, at: int) -> bool:
     return ":" in token and "://" not in token
 
 
+#: Endings of names that hold an "@" and are no address: systemd's template
+#: units ("getty@tty1.service", "postgresql@15-main.service") and files named
+#: after one ("rabbit@mq01.log"). None is a top-level domain.
+_NOT_DOMAINS = frozenset(
+    (
+        *("service", "socket", "timer", "target", "mount", "automount", "slice", "scope"),
+        *("swap", "path", "device", "log", "txt", "conf", "cfg", "ini", "pid", "lock", "sock"),
+        *("json", "yaml", "yml", "xml", "csv", "tmp", "bak", "gz", "tgz", "bz2", "xz", "tar"),
+        "db",
+    )
+)
+
+
 def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The scan matches from the "@" (a rare character it can skip to in C);
     # the local part is found here, looking back from it.
+    if text[text.rfind(".", start, end) + 1 : end].lower() in _NOT_DOMAINS:
+        return None
     local = _LOCAL_PART_REVERSED.match(text[max(0, start - 64) : start][::-1])
     if local is None:
         return None
@@ -105,7 +120,13 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
             return local_start, end  # a URL's user that is an address: "smtp://a@b.io:pw@host"
     if local_start >= 3 and _is_url_login(text, local_start, start):
         return None
+    if _SIP_LOGIN_BEFORE.search(text, max(0, local_start - _LOGIN_WINDOW), local_start):
+        return None  # a SIP URI's password before its host: "sip:trunk:Trunk!4930@host"
     return local_start, end
+
+
+#: A SIP URI's scheme, user and ":", then what the password holds before the local part.
+_SIP_LOGIN_BEFORE = re.compile(r"sips?:[^\s/?#@:;]+:[^\s/?;@]*\Z")
 
 
 def _check_ipv6(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -455,7 +455,10 @@ _IMAP_TAG = re.compile(r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z")
 _PROSE_AFTER_AUTH = frozenset(
     {"from", "for", "to", "with", "by", "on", "at", "in", "of", "REQ"}
     | {"CODE", "Code", "code", "NO", "No", "NO.", "No.", "ID", "#"}
+    | {"APPROVED", "Approved", "approved", "DECLINED", "Declined", "declined"}
 )
+#: A card payment's words: after "AUTH", six characters there are an approval code.
+_CARD_CONTEXT = re.compile(r"approved|declined|visa|mastercard|amex|card|pan=|terminal", re.I)
 # SASL mechanisms, named after "AUTH" in SMTP and IMAP, where Redis has a password.
 _SASL_MECHANISMS = frozenset(
     {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}
@@ -515,10 +518,19 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
                 return None
         elif text.startswith("[REDACTED", span[0]):
             return None  # replaced already: the word before it is the user's name
-        elif text[offset + first[0] : offset + first[1]].strip() in _PROSE_AFTER_AUTH:
-            return None  # Postfix's "lost connection after AUTH from unknown[…]"
+        elif text[offset + first[0] : offset + first[1]].strip().rstrip(":") in _PROSE_AFTER_AUTH:
+            # Postfix's "lost connection after AUTH from unknown[…]"; a card
+            # terminal's "AUTH CODE: 083412", "AUTH APPROVED pan=…".
+            return None
         elif text[offset + first[0] : offset + first[1]].strip().isdigit():
             return None  # a card terminal's approval code: "APPROVED AUTH 083112 REF 7"
+        elif (
+            len(approval := text[offset + first[0] : offset + first[1]].strip()) == 6
+            and approval.isalnum()
+            and approval == approval.upper()
+            and _CARD_CONTEXT.search(text, max(0, start - 200), span[1] + 200)
+        ):
+            return None  # "…,approved,AUTH 04821Z": an approval code in a card's record
         elif len(words) == 2 and not _looks_like_secret_word(text[span[0] : span[1]]):
             # "AUTH failed for …": prose, unless the first word alone is the password
             span = _unquoted(text, offset + first[0], offset + first[1])

@@ -22,7 +22,8 @@ _VALUE_CHAR = r"[A-Za-z0-9\-._~+/%]"
 # A "$" inside joins parts of one token (Braintree's "access_token$production$…$…"),
 # never first: "$TOKEN" is a reference.
 _TOKEN_VALUE = (
-    r"(?:base64:)?"
+    # Laravel Sanctum's tokens start with their id and "|": "7|pkmyBwl2…".
+    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40}))?"
     + _VALUE_CHAR
     + r"{8,}(?:\$"
     + _VALUE_CHAR
@@ -88,6 +89,11 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     value_start = start + skip
     while value_start < end and text[value_start] in _QUOTES_AND_SPACE:
         value_start += 1
+    if text[value_start : value_start + 1] == "b" and text[value_start + 1 : value_start + 2] in (
+        "'",
+        '"',
+    ):
+        value_start += 2  # a Python bytes' literal: b'…'
     value = text[value_start:end]
     if (
         not _looks_secret(value)
@@ -118,6 +124,8 @@ _REFERENCE = re.compile(
     # Node's "process.env.DISCORD_TOKEN"; Azure App Service's Key Vault reference,
     # "@Microsoft.KeyVault(SecretUri=https://…)".
     r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)?"
+    # A file the tool reads the value from: Vault's and curl's "password=@/dev/stdin", "@-".
+    r"|@(?:-|(?:~|\.{1,2})?/[\w.\-/]*)"
     r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
     r"\.(?:key|pem|crt|cer|p12|pfx|jks|keystore|gpg|asc|der|conf|cfg|ini|json|ya?ml|txt|env"
     # ... or a file named for its secret: kubectl's "--from-file=password=./tls.pass".
@@ -731,7 +739,8 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').
         + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
         + "".join(f"|(?<={name})" for name in after_names)
-        + r")[ \t]*[\"']?"
+        # Python's bytes print with a "b" before their quote: "'X-Amz-Security-Token': b'…'".
+        + r")[ \t]*(?:b(?=[\"']))?[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},

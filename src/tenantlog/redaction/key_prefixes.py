@@ -5,7 +5,8 @@ whatever the parameter or header around them:
 
 * Stripe ``sk_live_…``, ``rk_live_…`` (and their ``_test_`` twins, which
   Clerk's keys share) and webhook secrets ``whsec_``; Shippo
-  ``shippo_live_``/``shippo_test_``; Twilio ``SK…`` and ``AC…`` (32 hex);
+  ``shippo_live_``/``shippo_test_``; Twilio ``SK…`` and ``AC…`` (32 hex; an
+  ``AC…`` named as the account's id, ``AccountSid=``, stays);
   Discord's bot tokens; Firebase Cloud Messaging's server keys
   ``AAAA…:APA91b…``; Mailchimp ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
@@ -16,8 +17,8 @@ whatever the parameter or header around them:
   PlanetScale ``pscale_tkn_ pscale_pw_ pscale_oauth_``;
 * Slack ``xoxa- xoxb- xoxp- xoxr- xoxs- xoxe-``, ``xoxe.xoxp-``,
   ``xapp-`` and incoming webhook URLs
-  (``https://hooks.slack.com/services/T…/B…/…``, replaced whole, as are
-  Discord's ``https://discord.com/api/webhooks/…``);
+  (``https://hooks.slack.com/services/T…/B…/…``, and Discord's
+  ``https://discord.com/api/webhooks/…``: their last segment, the ids kept);
   Telegram bot tokens (``<bot id>:AA…``, the id included);
 * SendGrid ``SG.…``; Brevo ``xkeysib-``; Postman ``PMAK-``; New Relic
   ``NRAK-``; Sentry ``sntryu_``/``sntrys_``; Dynatrace ``dt0c01.``;
@@ -126,7 +127,7 @@ BRANCHES = (
     r"|fp_[A-Za-z0-9]{36,40}+(?P<key_netlify>))",
     r"h(?:f_[A-Za-z]{34,}+(?P<key_huggingface>)"
     r"|v[sbr]\.[A-Za-z0-9_\-]{24,}+(?P<key_vault>)"
-    # Slack's incoming webhooks: the whole URL is the secret.
+    # Slack's incoming webhooks: the URL's last segment is the secret.
     r"|ttps?://h" + _SLACK_HOOK + r"(?P<key_slack_webhook>)"
     r"|" + _SLACK_HOOK + r"(?P<key_slack_webhook_bare>)"
     r"|ttps?://" + _DISCORD_HOOK + r"(?P<key_discord_webhook>))",
@@ -207,6 +208,28 @@ def _check_telegram(text: str, start: int, end: int) -> tuple[int, int] | None:
     return digits, end
 
 
+def _check_webhook(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A webhook URL's last segment, its secret: the host, the workspace's and
+    the channel's ids (Slack's ``T…/B…``, Discord's hook id) say where it posts
+    and stay, as they do in the providers' own consoles."""
+    if _check_key(text, start, end) is None:
+        return None
+    return text.rfind("/", start, end) + 1, end
+
+
+#: The name of a Twilio account's id before it ("AccountSid=", "TWILIO_ACCOUNT_SID=",
+#: '"account_sid": "'), or its place in the API's paths ("/Accounts/AC…").
+_SID_NAMED = re.compile(r"(?:sid[\"']?[ \t]*[=:][ \t]*[\"']?|/Accounts/)\Z", re.IGNORECASE)
+
+
+def _check_twilio_sid(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A Twilio account's id: the API's user name, so a secret where it stands alone
+    or as a credential (``X-Api-Auth: AC…``); named as the account's id, an id."""
+    if _SID_NAMED.search(text, max(0, start - 24), start):
+        return None
+    return _check_key(text, start, end)
+
+
 _CAPITAL_PREFIXES = ("PMAK-", "NRAK-", "CFPAT-", "HRKU-", "GOCSPX-")
 
 
@@ -252,10 +275,6 @@ _GROUPS = (
     "key_sentry",
     "key_notion",
     "key_buildkite",
-    "key_slack_webhook",
-    "key_slack_webhook_bare",
-    "key_discord_webhook",
-    "key_discord_webhook_bare",
     "key_airtable",
     "key_npm",
     "key_notion_ntn",
@@ -299,10 +318,22 @@ KINDS.update(
     }
 )
 KINDS["key_okta"] = Kind("secrets", "TOKEN", _check_okta)
+KINDS.update(
+    {
+        group: Kind("secrets", "TOKEN", _check_webhook)
+        for group in (
+            "key_slack_webhook",
+            "key_slack_webhook_bare",
+            "key_discord_webhook",
+            "key_discord_webhook_bare",
+        )
+    }
+)
 UNMARKED_KINDS = {
     group: Kind("secrets", "TOKEN", _check_key)
-    for group in ("key_twilio", "key_twilio_sid", "key_discord", "key_fcm")
+    for group in ("key_twilio", "key_discord", "key_fcm")
 }
+UNMARKED_KINDS["key_twilio_sid"] = Kind("secrets", "TOKEN", _check_twilio_sid)
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
 # PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", "PGP PRIVATE

@@ -156,8 +156,15 @@ _UCI_WIRELESS_KEY = r"(?<![\w.])wireless\.[\w@\[\]\-]{1,64}\.key=(?=[^\s])"
 _OPENVPN_INLINE = r"<auth-user-pass>[ \t]*\r?\n[^\n<]{1,128}\r?\n(?=[^\s<])"
 # ProFTPD's "SQLConnectInfo db@host user password".
 _SQL_CONNECT_INFO = r"SQLConnectInfo[ \t]+[^\s]{1,128}[ \t]+[^\s]{1,64}[ \t]+(?=[^\s])"
+# redis-cli's reply to "CONFIG GET requirepass": the name's element, then the value's.
+_REDIS_CONFIG_REPLY = (
+    r"[0-9]{1,3}\)[ \t]+\"(?:requirepass|masterauth)\"\r?\n[ \t]*[0-9]{1,3}\)[ \t]+(?=\"[^\"\n])"
+)
 # What an expect script sends: 'expect "assword:"; send "Exp3ct-0ps\r"' (``_check_sent``).
-_EXPECT_SEND = r"(?<![\w\-])send[ \t]+(?:--[ \t]+)?(?=\"[^\"\n\\]{4,128}(?:\\[rn])?\")"
+# Its debug trace ("expect -d") too: 'send: sending "Sw1tch!Adm\r" to { exp4 }'.
+_EXPECT_SEND = (
+    r"(?<![\w\-])send(?::[ \t]+sending)?[ \t]+(?:--[ \t]+)?(?=\"[^\"\n\\]{4,128}(?:\\[rn])?\")"
+)
 # ... or such a line alone, the file printed: '"analytics" "An4lyt1cs-Pgb!"' (a value
 # that looks like a password, ``_check_quoted_pair``).
 _QUOTED_PAIR = (
@@ -473,9 +480,12 @@ def _check_gossip_key(text: str, start: int, end: int) -> tuple[int, int] | None
 
 #: An expect script's wait for a password's prompt, before what it sends.
 _PASSWORD_PROMPT = re.compile(
-    r"expect[ \t]+(?:-[a-z]+[ \t]+)*\"[^\"\n]*(?:assword|assphrase|PIN|asscode)[^\"\n]*\"",
+    r"(?:expect[ \t]+(?:-[a-z]+[ \t]+)*|glob pattern[ \t]+)"
+    r"\"[^\"\n]*(?:assword|assphrase|PIN|asscode)[^\"\n]*\"",
     re.IGNORECASE,
 )
+#: How far before a send its prompt may be: a debug trace puts two lines between.
+_PROMPT_WINDOW = 400
 
 
 def _check_sent(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -488,7 +498,7 @@ def _check_sent(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[end + 1 : value_end]
     if value.startswith("$") or is_masked(value):
         return None  # a variable: 'send "$pass\\r"'
-    before = text[max(0, start - 200) : start]
+    before = text[max(0, start - _PROMPT_WINDOW) : start]
     prompted = _PASSWORD_PROMPT.search(before) is not None
     if prompted or ("expect" in before[before.rfind("\n") + 1 :] and looks_like_password(value)):
         return end + 1, value_end
@@ -589,6 +599,7 @@ _KEY_BYTES_TEST = re.compile(_KEY_BYTES, re.ASCII)
 _USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
 _QUOTED_PAIR_TEST = re.compile(_QUOTED_PAIR, re.ASCII)
 _EXPECT_SEND_TEST = re.compile(_EXPECT_SEND, re.ASCII)
+_REDIS_CONFIG_TEST = re.compile(_REDIS_CONFIG_REPLY, re.ASCII)
 _GOSSIP_KEY_TEST = re.compile(_GOSSIP_KEY, re.ASCII)
 _USING_TEST = re.compile(_USING_PASSWORD, re.ASCII)
 _UCI_TEST = re.compile(_UCI_WIRELESS_KEY, re.ASCII)
@@ -614,6 +625,10 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("userlist.txt", lambda text: _USERLIST_TEST.search(text) is not None),
     ('" "', _may_hold_quoted_pair),
     ("send", lambda text: "expect" in text and _EXPECT_SEND_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _REDIS_CONFIG_TEST.search(text) is not None)
+        for mark in ('requirepass"', 'masterauth"')
+    ),
     ("encrypt", lambda text: _GOSSIP_KEY_TEST.search(text) is not None),
     ("<auth-user-pass>", lambda text: "<auth-user-pass>" in text),
     ("sqlconnectinfo", lambda text: "SQLConnectInfo" in text),
@@ -700,6 +715,7 @@ LABELLED_SCAN = Scan(
     f"|{_NEO4J_AUTH}(?P<neo4j_auth>)|{_DEFINED}(?P<defined_secret>)"
     f"|{_NTP_KEY}(?P<ntp_key>)|{_USERLIST}(?P<userlist_password>)"
     f"|{_QUOTED_PAIR}(?P<quoted_pair>)|{_EXPECT_SEND}(?P<sent_password>)"
+    f"|{_REDIS_CONFIG_REPLY}(?P<redis_config>)"
     f"|{_GOSSIP_KEY}(?P<gossip_key>)|{_USING_PASSWORD}(?P<using_password>)"
     f"|{_MQTT_CONNECT}(?P<mqtt_password>)|{_NAGIOS_MACRO}(?P<nagios_macro>)"
     f"|{_RESP_AUTH}(?P<resp_auth>)|{_UCI_WIRELESS_KEY}(?P<uci_key>)"
@@ -724,6 +740,7 @@ LABELLED_SCAN = Scan(
         "userlist_password": Kind("secrets", "SECRET", _check_quoted),
         "quoted_pair": Kind("secrets", "SECRET", _check_quoted_pair),
         "sent_password": Kind("secrets", "SECRET", _check_sent),
+        "redis_config": Kind("secrets", "SECRET", _check_quoted),
         "gossip_key": Kind("secrets", "SECRET", _check_gossip_key),
         "using_password": Kind("secrets", "SECRET", _check_using),
         "mqtt_password": Kind("secrets", "SECRET", _check_quoted),

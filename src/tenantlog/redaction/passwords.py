@@ -114,7 +114,9 @@ _UNQUOTED_END = re.compile(
 # A format string's replacement field: "{password}", "{0}", "{password!r}", "{pw:>8}".
 _FORMAT_FIELD = r"\{(?:[A-Za-z_][\w.]*|[0-9]*)(?:![rsa])?(?::[^{}]*)?\}"
 _MASKED = re.compile(
-    r"(?:\**|[xX*#•.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    r"(?:\**|[xX*#•·●.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    # Ansible's mask of a no_log parameter.
+    r"|value_specified_in_no_log_parameter"
     # Whether a key is set, as Windows' netsh says: "Security key : Present".
     r"|present|absent"
     # Vault's audit log's HMAC of the value it logs: "hmac-sha256:4e63…".
@@ -1006,10 +1008,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
         return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
     value = text[span[0] : span[1]]
-    if value.lower() == text[start:end].lower() or value in _NAME_ONLY:
+    name = text[start:end].lower()
+    if value.lower() in (name, name + "s") or value in _NAME_ONLY:
         # A variable named as the key: "connect(user=user, password=password)"; a
-        # secret store's key named: "remoteRef: {key: prod/db, property: password}".
+        # secret store's key named: "remoteRef: {key: prod/db, property: password}";
+        # a type, then its plural: 'failed to list *v1.Secret: secrets "tls" …'.
         return None
+    if span[0] == end + 1 and text[end] == ":" and _COMMAND_VERB.fullmatch(value):
+        return None  # a task's name: "bin/rails credentials:edit", "secrets:list"
     quote = text[span[0] - 1 : span[0]]
     if (
         quote
@@ -1078,6 +1084,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
+#: Verbs after a name and a ":" with no blank between: a namespaced task or command.
+_COMMAND_VERB = re.compile(
+    r"edit|show|diff|list|get|set|create|delete|rotate|reset|update|add|remove|generate"
+    r"|clear|fetch|pull|push|sync|encrypt|decrypt|check|verify|expire"
+)
 _SNMP = re.compile(r"snmp|trap|\boid\b|mib", re.IGNORECASE)
 #: How a format marks its value's encoding, kept before it: Jetty's obfuscated
 #: "OBF:1v2j…", an .rdp file's "password 51:b:0100…" (type 51, binary).
@@ -1493,7 +1504,16 @@ def _check_url_password(text: str, start: int, end: int) -> tuple[int, int] | No
 
 
 def may_hold_url_password(text: str) -> bool:
-    return "@" in text and "://" in text
+    return "@" in text and ("://" in text or "sip:" in text or "sips:" in text)
+
+
+def _check_sip_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A SIP URI's password: "sip:trunk-acme01:Trunk!4930@sip.carrier.example"."""
+    colon = text.index(":", text.index(":", start) + 1)
+    value = text[colon + 1 : end - 1]
+    if not value or "[REDACTED" in text[start:end] or _MASKED.match(value):
+        return None  # (the user replaced already: a phone number, "sip:+1415…@host")
+    return colon + 1, end - 1
 
 
 def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1513,9 +1533,13 @@ def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
 URL_SCAN = Scan(
     # The user may be an email address: "smtp://noreply@acme.io:pw@smtp.host".
     r"://(?:[^\s/?#@:]*(?:@[^\s/?#@:]+)?:[^\s/?]+@(?P<url_password>)"
-    r"|[A-Za-z0-9_]{20,}@(?P<url_token>))",
+    r"|[A-Za-z0-9_]{20,}@(?P<url_token>))"
+    # SIP's URIs have no "//": "sip:user:password@host" (RFC 3261 allows, and
+    # trunks' registrations print, a password there).
+    r"|(?<![\w.\-])sips?:[^\s/?#@:;]+:[^\s/?;@]+@(?P<sip_password>)",
     {
         "url_password": Kind("secrets", "SECRET", _check_url_password),
+        "sip_password": Kind("secrets", "SECRET", _check_sip_password),
         "url_token": Kind("secrets", "SECRET", _check_url_token),
     },
     trigger=may_hold_url_password,

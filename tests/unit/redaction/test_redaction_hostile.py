@@ -343,6 +343,10 @@ def test_every_app_password_line_in_a_long_file_is_removed() -> None:
         "$6$aaaaaaaa$" * (_NEAR // 12),
         "x:$1$" + "a" * 90 + "\n" * (_NEAR // 97),
         "pbkdf2_sha256$1$aaaa$" * (_NEAR // 21),
+        "@ " + "sip:a:b" * (_NEAR // 7),
+        'send: sending "abcd" ' * (_NEAR // 21),
+        "AUTH 04821Z approved " * (_NEAR // 21),
+        "a@b.service " * (_NEAR // 12),
     ],
 )
 def test_redact_handles_costly_fourteenth_round_shapes(text: str) -> None:

@@ -59,7 +59,6 @@ KEYS = {
     "xai": "xai-" + _ALNUM * 2 + "AbCdEfGh",
     "google_oauth_secret": "GOCSPX-" + _LETTERS + "01",
     "telegram": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",
-    "slack_webhook": "https://hooks.slack.com/services/T00000000/B00000000/" + _LETTERS[:24],
     "perplexity": "pplx-" + _ALNUM + "AbCdEfGhIjKl",
     "heroku_without_aa": "HRKU-" + "a1B2-c3D4_" * 6,
     "netlify": "nfp_" + _ALNUM,
@@ -152,11 +151,19 @@ def test_prefixed_key_is_found_by_a_tenant_with_secrets_alone(name: str) -> None
             "GET https://api.telegram.org/bot1234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1/getMe",
             "GET https://api.telegram.org/bot[REDACTED:TOKEN]/getMe",
         ),
-        # A webhook's URL is the secret, with or without its scheme.
-        ("hooks.slack.com/services/T00000000/B00000000/" + _LETTERS[:24], "[REDACTED:TOKEN]"),
+        # A webhook's last segment is its secret, with or without the URL's
+        # scheme; the workspace's and channel's ids stay.
+        (
+            "hooks.slack.com/services/T00000000/B00000000/" + _LETTERS[:24],
+            "hooks.slack.com/services/T00000000/B00000000/[REDACTED:TOKEN]",
+        ),
         (
             "POST http://hooks.slack.com/services/T00000000/B00000000/" + _LETTERS[:24],
-            "POST [REDACTED:TOKEN]",
+            "POST http://hooks.slack.com/services/T00000000/B00000000/[REDACTED:TOKEN]",
+        ),
+        (
+            "POST https://discord.com/api/webhooks/1182736450918273645/" + _ALNUM * 2 + " 204",
+            "POST https://discord.com/api/webhooks/1182736450918273645/[REDACTED:TOKEN] 204",
         ),
     ],
 )
@@ -168,6 +175,10 @@ def test_key_with_a_part_before_its_prefix(text: str, expected: str) -> None:
     "text",
     [
         "id 1234567:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",  # a bot id is 8 to 10 digits
+        # a Twilio account's id named as one, or in the API's path: an id
+        "TWILIO_ACCOUNT_SID=AC" + _HEX64[16:48],
+        "AccountSid=AC" + _HEX64[16:48] + " MessageStatus=delivered",
+        "GET /2010-04-01/Accounts/AC" + _HEX64[16:48] + "/Messages.json 201",
         "x=ab12345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1",  # glued to a word
     ],
 )
