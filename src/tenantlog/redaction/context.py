@@ -35,7 +35,9 @@ _PHONE_WORD = (
     # "puh.", "vaihde" and Swedish "växel" (a switchboard), "Simu", "SĐT", "joindre au";
     # "fijo", "cel".
     r"|(?:ri)?chiam|terugbel|gebeld|kom[o\u00f3]rk|vaihde|v\u00e4xel"
-    r"|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre"
+    r"|[d\u0111]i[e\u1ec7]n[ \t]+tho|joindre|joignable"
+    # Polish "kom." (komórka, a mobile), with its dot.
+    r"|kom\."
     # Italian "chiamata" (a call), Finnish "soitti" (called), an SMS API's
     # "originator", a call centre's "DNIS" (the number dialled).
     r"|soitt|originator"
@@ -106,7 +108,7 @@ _LABEL_WORDS = (
     *("home", "work", "office", "business", "landline", "fixed", "alt", "other", "secondary"),
     *("private", "privat", "buro", "b\u00fcro", "bureau", "domicile", "casa", "trabajo"),
     *("oficina", "lavoro", "ufficio", "kantoor", "werk", "praca", "fixo", "comercial"),
-    *("residencial", "is", "i\u015f", "i\u0307\u015f", "ev", "dom", "vast"),
+    *("residencial", "is", "i\u015f", "i\u0307\u015f", "ev", "dom", "vast", "standard"),
     # Swedish "växel" (switchboard); Chinese "备用"/"備用" (a spare number).
     *("v\u00e4xel", "\u5907\u7528", "\u5099\u7528"),
     # Hebrew, Chinese, Japanese, Korean and Russian.
@@ -117,7 +119,8 @@ _LABEL_WORDS = (
 _LABELLED = re.compile(
     r"(?P<number>[0-9][0-9 \-./()]{4,24}[0-9)]|\])[ \t]*[,;/\uff0c\u3001]?[ \t]*"
     # "… or", in the languages of the labels
-    r"(?:(?:or|ou|o|of|oder|eller|y|e|und|and|et)[ \t]+)?"
+    # (and a preposition: "ou au standard 01 …")
+    r"(?:(?:or|ou|o|of|oder|eller|y|e|und|and|et)[ \t]+(?:(?:au|at|al|a|\u00e0)[ \t]+)?)?"
     r"(?:"
     + "|".join(map(re.escape, _LABEL_WORDS))
     + r")\w{0,8}\.?[ \t]*[:=\uff1a]?[ \t]*[\"'(]?\Z",
@@ -159,12 +162,15 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 _SSN_WORDS = re.compile(
     # "social" alone too, as people say it: "gave her social as 601 23 4417".
     r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
+    # A taxpayer's identification number, an SSN to the IRS: "payee TIN", "recipient_tin=".
+    r"|(?<![A-Za-z])i?tin(?![a-z])"
     # "ss no.", "SS#", "ss num": the abbreviation with its number's word.
     r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))\w{0,8}\.?"
     # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
     r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
-    # ... or an element's end: "<PrimarySSN>401…".
-    r"[\"']?\s*[:=#>]?\s*[\"']?\s*(?:is\s*)?\Z",
+    # ... or an element's end: "<PrimarySSN>401…"; PostgreSQL's "Key (ssn)=(…)", a
+    # JSON escaped in a message ('ssn: \\"5448…').
+    r"(?:\\?[\"')])?\s*[:=#>]?\s*(?:\\?[\"'(])?\s*(?:is\s*)?\Z",
     re.IGNORECASE,
 )
 
@@ -229,7 +235,11 @@ _TRANSITION_BEFORE = re.compile(
 # "Upgraded connection from 10.0.0.1", which stays an address).
 # A word for what was upgraded may come between: "Upgraded firmware from …";
 # after "updated" it must ("route updated from 10.0.0.1 to …" is an address).
-_UPGRADED = r"(?:(?:firmware|fw|software|os|bios|kernel|agent|package|image|version)[ \t]+)"
+# Or a package's name, which a word of prose is not: "upgraded fleet-agent from …".
+_UPGRADED = (
+    r"(?:(?:firmware|fw|software|os|bios|kernel|agent|package|image|version"
+    r"|[A-Za-z][\w]*[\-.][\w.\-]+)[ \t]+)"
+)
 _UPGRADE_BEFORE = re.compile(
     rf"(?:(?:up|down)grad(?:e|ed|es|ing)?[ \t]+{_UPGRADED}?|updat(?:e|ed|es|ing)[ \t]+{_UPGRADED}"
     # A fix carried to a release: "backport to 5.15.0.105".
@@ -258,6 +268,16 @@ _IDENTIFIER_ENDS = tuple(
 _NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"})
 #: How far back a word naming a card still counts.
 _NEAR_WORDS = 24
+
+
+def says_version_key(text: str, start: int) -> bool:
+    """True when the key just before the number at ``start`` names a version or a
+    build: Android's "versionCode=2024051401" is ten digits and no phone."""
+    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
+    if head.endswith((":", "=")):
+        head = head[:-1].rstrip().rstrip(_QUOTES)
+    key = _KEY_REVERSED.match(head[::-1])
+    return key is not None and _names_version(key.group()[::-1])
 
 
 def says_identifier(text: str, start: int) -> bool:
@@ -306,6 +326,10 @@ def _continues_word(text: str, at: int) -> bool:
         return False
     if text[at - 2 : at] == "\u0627\u0644":
         return False  # Arabic's article "al-" is written on its word: "الجوال"
+    if text[at : at + 7].lower() == "telefon" and (
+        not text[at + 7 : at + 8].isalpha() or text[at + 7 : at + 13].lower() == "nummer"
+    ):
+        return False  # a compound that ends in the phone: "jourtelefon", "Diensttelefonnummer"
     return not (text[at].isupper() and text[at - 1].islower())
 
 
@@ -383,7 +407,9 @@ _PAIR_ENDS = frozenset("\"'=: \t")
 #: candidate, made 64 KiB of "to=4477009001 " take 30 s.
 _CHANNEL_WINDOW = 160
 #: What says the message went over a phone's channel, near the number.
-_CHANNEL = re.compile(r"sms|whatsapp|msisdn|ussd|mms|wamid|\bsip:|voip|\bcall", re.IGNORECASE)
+_CHANNEL = re.compile(
+    r"sms|whatsapp|msisdn|ussd|mms|wamid|\bsip:|voip|\bcall|\bvoice\b", re.IGNORECASE
+)
 
 
 def _introduces_phone(text: str, first: int) -> bool:
@@ -554,4 +580,17 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _UPGRADE_BEFORE.search(head[-96:]):
         return True
+    if _ARROW_TO_QUAD.match(text, end) and _INSTALL_WORD.search(
+        text, max(0, start - _UPGRADE_WINDOW), start
+    ):
+        return True  # "Installing update 10.2.0.1 -> 10.2.0.4": the first of the two
     return _VERSION_AFTER.match(text, end) is not None
+
+
+#: An arrow, then another dotted quad.
+_ARROW_TO_QUAD = re.compile(
+    r"[ \t]*(?:->|=>|\u2192|\u21d2)[ \t]*[0-9]{1,5}(?:\.[0-9]{1,5}){3}(?![0-9.])"
+)
+#: Words of an installation before such a pair ("route updated 10.0.0.1 -> 10.0.0.2"
+#: stays two addresses).
+_INSTALL_WORD = re.compile(r"(?:up|down)grad|install|firmware|package|release", re.IGNORECASE)

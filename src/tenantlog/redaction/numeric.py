@@ -188,8 +188,8 @@ def _check_paren_glued(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 
 def _check_phone_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
-    # Bare digits are as often byte counts or ids.
-    if not context.says_phone(text, start, end):
+    # Bare digits are as often byte counts or ids, or a build's number.
+    if not context.says_phone(text, start, end) or context.says_version_key(text, start):
         return None
     nanp = _check_nanp(text, start, end)
     if nanp is None and numbering.possible_number(text[start:end]):
@@ -357,9 +357,10 @@ def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] |
     )
 
 
-#: A Russian mobile number as people write it: the trunk "8", the operator's
-#: code in brackets ("9xx"), then 3-2-2. No date, size or id has this shape.
-_RUSSIAN_MOBILE = re.compile(r"8 ?\(9[0-9]{2}\) ?[0-9]{3}-[0-9]{2}-[0-9]{2}")
+#: A Russian number as people write it: the trunk "8", the operator's or the
+#: city's code in brackets ("9xx" mobile, "495" Moscow; Russia's codes start on
+#: 3, 4, 8 or 9), then 3-2-2. No date, size or id has this shape.
+_RUSSIAN_MOBILE = re.compile(r"8 ?\([3489][0-9]{2}\) ?[0-9]{3}-[0-9]{2}-[0-9]{2}")
 
 
 def _check_trunk_8(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -395,6 +396,8 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
     # The regex is greedy across spaces ("+44 20 7946 0958 200 OK"); the
     # longest prefix that is a possible number for its country wins. An
     # extension after the whole number is part of it.
+    if text.startswith("**", end) or text.startswith("* *", end):
+        return None  # masked already, its last digits starred: "+4420794*****"
     number = _without_extension(text[start:end])
     number_end = start + len(number)
     # Most candidates are the number alone: judged whole before their groups are found.

@@ -347,6 +347,10 @@ def test_every_app_password_line_in_a_long_file_is_removed() -> None:
         'send: sending "abcd" ' * (_NEAR // 21),
         "AUTH 04821Z approved " * (_NEAR // 21),
         "a@b.service " * (_NEAR // 12),
+        "upgraded a-b from 1.2.3.4 " * (_NEAR // 26),
+        "install 1.2.3.4 -> 1.2.3.5 " * (_NEAR // 27),
+        "versionCode=2024051401 dial " * (_NEAR // 28),
+        "+4420794***** " * (_NEAR // 14),
     ],
 )
 def test_redact_handles_costly_fourteenth_round_shapes(text: str) -> None:

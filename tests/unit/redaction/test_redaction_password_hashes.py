@@ -6,10 +6,11 @@ from __future__ import annotations
 import string
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from tenantlog.redaction import Redactor
+from tenantlog.redaction.credentials import SECRET_NAME_WORDS
 
 _TYPED = Redactor(style="typed")
 _SECRET = "[REDACTED:SECRET]"
@@ -91,6 +92,8 @@ def test_a_crypt_hash_in_a_shadow_line_is_removed_whole(
     method: str, salt: str, digest: str, user: str
 ) -> None:
     # GIVEN a shadow file's line with any salt and hash of crypt's alphabet
+    # (for a user whose name is no secret's: "passord:" names a password)
+    assume(not any(word in user for word in SECRET_NAME_WORDS))
     text = f"{user}:${method}${salt}${digest}:19731:0:99999:7:::"
     # WHEN redacted; THEN the hash alone is gone, the user and fields stay
     assert _TYPED.redact(text) == f"{user}:{_SECRET}:19731:0:99999:7:::"

@@ -5,6 +5,7 @@ and a message's recipient. Each found whole, whatever it holds; near misses kept
 
 from __future__ import annotations
 
+import re
 import string
 
 import phonenumbers
@@ -84,9 +85,9 @@ def test_what_expect_sends_after_a_password_prompt_is_removed(password: str) -> 
     assume("\\" not in password and '"' not in password and len(password) >= 4)
     assume(not is_masked(password))  # ("NULL", "***": nothing to hide)
     text = f'spawn ssh ops@h; expect "Password:"; send "{password}\\r"; interact'
-    assert (
-        _TYPED.redact(text) == f'spawn ssh ops@h; expect "Password:"; send "{_SECRET}\\r"; interact'
-    )
+    # (a password another detector names is gone as well: "0.0.0.0" as an address)
+    redacted = re.sub(r"\[REDACTED:[A-Z_]+\]", _SECRET, _TYPED.redact(text))
+    assert redacted == f'spawn ssh ops@h; expect "Password:"; send "{_SECRET}\\r"; interact'
 
 
 def test_a_command_expect_types_is_kept() -> None:
