@@ -636,6 +636,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "Windows switches": _fill(" /P /p /P /PasswordD"),
         "crypt prefixes": _fill("$6$aaaaaaaa$$2b$12$pbkdf2_sha256$1$a$"),
         "SIP logins, approval codes": _fill("sip:a:b@ AUTH 04821Z approved "),
+        "recovery codes, far": "recovery codes " + "word " * 100 + _fill("abcd-efgh "),
+        "JWK members, no kty": '"kty" ' + " " * 600 + _fill('"d":"aaaaaaaaaaaaaaaaaaaa",'),
         "full-width numbers": _fill("tel \uff10\uff19\uff10\uff0d\uff11\uff12\uff13\uff14 "),
     }
 

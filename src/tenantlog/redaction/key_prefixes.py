@@ -338,7 +338,11 @@ UNMARKED_KINDS["key_twilio_sid"] = Kind("secrets", "TOKEN", _check_twilio_sid)
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
 # PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", "PGP PRIVATE
 # KEY BLOCK"...
-_PEM_BEGIN = r"-----BEGIN (?P<pem_type>(?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?)-----"
+# OpenVPN's static key (tls-auth, tls-crypt) is a shared secret in the same form.
+_PEM_BEGIN = (
+    r"-----BEGIN (?P<pem_type>(?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?"
+    r"|OpenVPN Static key V[0-9])-----"
+)
 _PEM_TYPE = re.compile(_PEM_BEGIN)
 
 

@@ -105,7 +105,9 @@ _PRINTED = (
     # Or the command alone on its line, one that prints a file: "cat …/node-token".
     r"(?m:^)(?:[^\n$#>]{0,40}[$#>]{1,3}[ \t]+|[ \t]*\+{1,3}[ \t]+"
     r"|(?:sudo[ \t]+)?(?:cat|type|more|head|Get-Content|gc)[ \t]+)[^\n]{0,300}?"
-    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.]))"
+    # (Erlang's cookie, the shared secret of a RabbitMQ or an Elixir cluster.)
+    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.])"
+    r"|\.erlang\.cookie)"
     r"[^\n]{0,300}\r?\n[ \t]*"
     r"(?=[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
@@ -156,6 +158,30 @@ _UCI_WIRELESS_KEY = r"(?<![\w.])wireless\.[\w@\[\]\-]{1,64}\.key=(?=[^\s])"
 _OPENVPN_INLINE = r"<auth-user-pass>[ \t]*\r?\n[^\n<]{1,128}\r?\n(?=[^\s<])"
 # ProFTPD's "SQLConnectInfo db@host user password".
 _SQL_CONNECT_INFO = r"SQLConnectInfo[ \t]+[^\s]{1,128}[ \t]+[^\s]{1,64}[ \t]+(?=[^\s])"
+# Private key material in the formats that write a key's parts one by one:
+# PuTTY's .ppk ("Private-Lines: 1", then the lines), a JWK's private members
+# ('"d": "…"' in an object with a "kty"), .NET's <RSAKeyValue> (<P>, <Q>, <D>…;
+# the modulus and the exponent are the public key's).
+_PUTTY_PRIVATE = r"Private-Lines:[ \t]*(?P<ppk_lines>[0-9]{1,3})\r?\n(?=[A-Za-z0-9+/=])"
+_JWK_PRIVATE = r"\"(?:d|p|q|dp|dq|qi|k)\"[ \t]*:[ \t]*(?=\"[A-Za-z0-9_\-]{16,}\")"
+_XML_KEY_PART = r"<(?:P|Q|DP|DQ|InverseQ|D)>(?=[A-Za-z0-9+/]{16,}={0,2}</)"
+#: A JWK's "kty" this close to a private member: the object it is in.
+_JWK_WINDOW = 512
+# Two-factor recovery codes, each on its own, after the words that name them
+# (``_check_recovery_code``): "Your recovery codes are:\n\nceb829a4af1b226f\n…".
+# (After a line break the code is tried when a CSV's row is turned away: the two
+# start on the same character, ``column_secret`` first.)
+_CODE_SHAPE = r"(?:[0-9A-Za-z]{4,6}-[0-9A-Za-z]{4,6}|[0-9a-f]{8,16}|[0-9]{8,10})(?![\w\-])"
+_RECOVERY_CODE = rf"[ \t:,](?={_CODE_SHAPE})"
+_CODE_AT = re.compile(_CODE_SHAPE)
+_RECOVERY_WORDS = re.compile(
+    r"(?:recovery|backup|rescue)[ \t_\-]+codes?"
+    r"|c\u00f3digos[ \t]+de[ \t]+(?:respaldo|recuperaci\u00f3n|seguridad)"
+    r"|codes[ \t]+de[ \t]+(?:secours|r\u00e9cup\u00e9ration)|wiederherstellungscodes?",
+    re.IGNORECASE,
+)
+#: How far after its words a list of recovery codes may go on.
+_RECOVERY_WINDOW = 400
 # redis-cli's reply to "CONFIG GET requirepass": the name's element, then the value's.
 _REDIS_CONFIG_REPLY = (
     r"[0-9]{1,3}\)[ \t]+\"(?:requirepass|masterauth)\"\r?\n[ \t]*[0-9]{1,3}\)[ \t]+(?=\"[^\"\n])"
@@ -332,8 +358,10 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     if value_end - start > 2 and text[start] in "'\"" and text[value_end - 1] == text[start]:
         start, value_end = start + 1, value_end - 1  # a REPL's echo: 'fl4sk-k3y'
     value = text[start:value_end]
-    if is_masked(value) or "=" in value or value.endswith(":") or value.isalpha():
+    if is_masked(value) or "=" in value or value.endswith(":"):
         return None
+    if value.isalpha() and not (len(value) >= 16 and value.isupper()):
+        return None  # a word; twenty capitals are no word (an Erlang cookie)
     if value.count(":") >= 4:
         return None  # a record: "root:x:0:0:root:/root:/bin/bash" after "getent passwd"
     if "://" in value:
@@ -570,6 +598,60 @@ def _check_element_text(text: str, start: int, end: int) -> tuple[int, int] | No
     return end, value_end
 
 
+def _check_ppk_lines(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The private key's lines of a PuTTY key file, as many as "Private-Lines" says."""
+    found = _PUTTY_PRIVATE_AT.match(text, start)
+    assert found is not None  # the scan matched this very pattern
+    value_end = end
+    for _ in range(min(int(found.group("ppk_lines")), _MAX_PPK_LINES)):
+        line_end = text.find("\n", value_end)
+        value_end = len(text) if line_end == -1 else line_end
+        if value_end == len(text):
+            break
+        value_end += 1
+    value_end = value_end - 1 if text[value_end - 1 : value_end] == "\n" else value_end
+    if text[value_end - 1 : value_end] == "\r":
+        value_end -= 1
+    return end, value_end
+
+
+#: More lines than any key has: a hostile count reads no further.
+_MAX_PPK_LINES = 64
+
+
+def _check_jwk_member(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A JWK's private member, in an object that says its key type."""
+    if text.find('"kty"', max(0, start - _JWK_WINDOW), start + _JWK_WINDOW) == -1:
+        return None
+    return _check_quoted(text, start, end)
+
+
+def _check_xml_key_part(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A private part of an <RSAKeyValue> (an element "<P>" elsewhere is no key's)."""
+    if text.rfind("<RSAKeyValue>", max(0, start - _RSA_XML_WINDOW), start) == -1:
+        return None
+    return _check_element_text(text, start, end)
+
+
+#: Longer than a 4096-bit key's <RSAKeyValue> up to its last private part.
+_RSA_XML_WINDOW = 6144
+
+
+def _check_recovery_code(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A recovery code after the words that name them; a word in between is prose."""
+    code = _CODE_AT.match(text, end)
+    if code is None:
+        return None
+    low = max(0, start - _RECOVERY_WINDOW)
+    # Every word for them holds "od" (Spanish's "ód"): most candidates of a long
+    # list of codes (or of hex ids) are told by a few finds, not a case-insensitive search.
+    if all(text.find(pair, low, start) == -1 for pair in ("od", "OD", "\u00f3d", "\u00d3D")):
+        return None
+    if _RECOVERY_WORDS.search(text, low, start) is None:
+        return None
+    return end, code.end()
+
+
 def may_hold_labelled_secret(text: str) -> bool:
     """Whether a label of ``LABEL_MARKS`` is in the text and its test holds: the
     plan (``screen``) asks the same of each mark it finds, in one pass."""
@@ -599,6 +681,8 @@ _KEY_BYTES_TEST = re.compile(_KEY_BYTES, re.ASCII)
 _USERLIST_TEST = re.compile(_USERLIST, re.ASCII)
 _QUOTED_PAIR_TEST = re.compile(_QUOTED_PAIR, re.ASCII)
 _EXPECT_SEND_TEST = re.compile(_EXPECT_SEND, re.ASCII)
+_PUTTY_PRIVATE_AT = re.compile(_PUTTY_PRIVATE, re.ASCII)
+_JWK_TEST = re.compile(_JWK_PRIVATE, re.ASCII)
 _REDIS_CONFIG_TEST = re.compile(_REDIS_CONFIG_REPLY, re.ASCII)
 _GOSSIP_KEY_TEST = re.compile(_GOSSIP_KEY, re.ASCII)
 _USING_TEST = re.compile(_USING_PASSWORD, re.ASCII)
@@ -628,6 +712,17 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *(
         (mark, lambda text: _REDIS_CONFIG_TEST.search(text) is not None)
         for mark in ('requirepass"', 'masterauth"')
+    ),
+    ("private-lines:", lambda text: "Private-Lines:" in text),
+    ('"kty"', lambda text: _JWK_TEST.search(text) is not None),
+    ("<rsakeyvalue>", lambda text: "<RSAKeyValue>" in text),
+    *(
+        (mark, lambda text: _RECOVERY_WORDS.search(text) is not None)
+        for mark in (
+            *("recovery code", "recovery_code", "recovery-code", "backup code", "backup_code"),
+            *("backup-code", "rescue code", "c\u00f3digos de", "codes de"),
+            "wiederherstellungscode",
+        )
     ),
     ("encrypt", lambda text: _GOSSIP_KEY_TEST.search(text) is not None),
     ("<auth-user-pass>", lambda text: "<auth-user-pass>" in text),
@@ -715,7 +810,9 @@ LABELLED_SCAN = Scan(
     f"|{_NEO4J_AUTH}(?P<neo4j_auth>)|{_DEFINED}(?P<defined_secret>)"
     f"|{_NTP_KEY}(?P<ntp_key>)|{_USERLIST}(?P<userlist_password>)"
     f"|{_QUOTED_PAIR}(?P<quoted_pair>)|{_EXPECT_SEND}(?P<sent_password>)"
-    f"|{_REDIS_CONFIG_REPLY}(?P<redis_config>)"
+    f"|{_REDIS_CONFIG_REPLY}(?P<redis_config>)|{_PUTTY_PRIVATE}(?P<ppk_private>)"
+    f"|{_JWK_PRIVATE}(?P<jwk_private>)|{_XML_KEY_PART}(?P<xml_key_part>)"
+    f"|{_RECOVERY_CODE}(?P<recovery_code>)"
     f"|{_GOSSIP_KEY}(?P<gossip_key>)|{_USING_PASSWORD}(?P<using_password>)"
     f"|{_MQTT_CONNECT}(?P<mqtt_password>)|{_NAGIOS_MACRO}(?P<nagios_macro>)"
     f"|{_RESP_AUTH}(?P<resp_auth>)|{_UCI_WIRELESS_KEY}(?P<uci_key>)"
@@ -735,12 +832,21 @@ LABELLED_SCAN = Scan(
         "sasl_plain": Kind("secrets", "SECRET", _check_element_text),
         "modem_password": Kind("secrets", "SECRET", _check_quoted),
         "nginx_header": Kind("secrets", "SECRET", _check_until_delimiter),
-        "column_secret": Kind("secrets", "SECRET", check_secret_field),
+        "column_secret": Kind(
+            "secrets",
+            "SECRET",
+            check_secret_field,
+            also=Kind("secrets", "SECRET", _check_recovery_code),
+        ),
         "ntp_key": Kind("secrets", "SECRET", _check_ntp_key),
         "userlist_password": Kind("secrets", "SECRET", _check_quoted),
         "quoted_pair": Kind("secrets", "SECRET", _check_quoted_pair),
         "sent_password": Kind("secrets", "SECRET", _check_sent),
         "redis_config": Kind("secrets", "SECRET", _check_quoted),
+        "ppk_private": Kind("secrets", "SECRET", _check_ppk_lines),
+        "jwk_private": Kind("secrets", "SECRET", _check_jwk_member),
+        "xml_key_part": Kind("secrets", "SECRET", _check_xml_key_part),
+        "recovery_code": Kind("secrets", "SECRET", _check_recovery_code),
         "gossip_key": Kind("secrets", "SECRET", _check_gossip_key),
         "using_password": Kind("secrets", "SECRET", _check_using),
         "mqtt_password": Kind("secrets", "SECRET", _check_quoted),

@@ -40,8 +40,10 @@ _HASH = (
     rf"|p(?<![\w$]p)bkdf2_sha(?:1|256|512)\$[0-9]{{1,9}}\${_B64}{{4,}}\$[A-Za-z0-9+/]{{16,}}={{0,2}}"
     # GRUB's PBKDF2: iterations, then salt and hash in hex.
     r"|g(?<![\w$]g)rub\.pbkdf2\.sha(?:256|512)\.[0-9]{1,9}\.[0-9A-F]{32,}\.[0-9A-F]{32,}"
-    # LDAP's salted and plain SHA, MD5 and crypt.
-    rf"|\{{(?:SSHA(?:256|512)?|SHA(?:256|512)?|SMD5|MD5)\}}{_STD_B64}{{20,}}={{0,2}}"
+    # LDAP's salted and plain SHA, MD5 and crypt, in base64 (OpenStack's clients
+    # print a token's hash in hex after "{SHA256}": a digest, no password's).
+    rf"|\{{(?:SSHA(?:256|512)?|SHA(?:256|512)?|SMD5|MD5)\}}(?![0-9a-f]{{32,}}(?![A-Za-z0-9+/=]))"
+    rf"{_STD_B64}{{20,}}={{0,2}}"
     r"|\{CRYPT\}\$[^\s\"',;]{20,}"
     r")(?P<password_hash>)"
 )

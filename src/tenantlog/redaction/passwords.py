@@ -1080,6 +1080,13 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if typed is not None:
         rest = value[typed.end() :]
         return None if not rest or is_masked(rest) else (span[0] + typed.end(), span[1])
+    if value.startswith("-----BEGIN "):
+        # A PEM block in a string ends with its END line; the escaped line break
+        # after it is the string's: '"private_key": "-----BEGIN …-----END …-----\\n"'.
+        marker = value.find("-----END ")
+        close = -1 if marker == -1 else value.find("-----", marker + len("-----END "))
+        if close != -1:
+            return span[0], span[0] + close + len("-----")
     return span
 
 

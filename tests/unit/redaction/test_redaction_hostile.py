@@ -351,6 +351,9 @@ def test_every_app_password_line_in_a_long_file_is_removed() -> None:
         "install 1.2.3.4 -> 1.2.3.5 " * (_NEAR // 27),
         "versionCode=2024051401 dial " * (_NEAR // 28),
         "+4420794***** " * (_NEAR // 14),
+        "Private-Lines: 999\n" + "-\n" * (_NEAR // 2),
+        '"kty" ' + " " * 600 + '"d":"aaaaaaaaaaaaaaaaaaaa",' * (_NEAR // 25),
+        "recovery codes " + "word " * 100 + "abcd-efgh " * (_NEAR // 10),
     ],
 )
 def test_redact_handles_costly_fourteenth_round_shapes(text: str) -> None:

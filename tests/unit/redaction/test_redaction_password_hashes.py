@@ -71,6 +71,8 @@ def test_a_password_hash_is_removed_without_a_name(text: str, expected: str) -> 
         "s/(a)(b)/$1$2/g applied",
         "sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "x$1$abcdefgh$0123456789012345678901 glued to a word",
+        # OpenStack's clients print a token's SHA-256 in hex, a digest
+        "X-Auth-Token: {SHA256}cf9282b0d07b3e3db30fb1072964df156f3e65a067181ec9e9a5052e60f35da8",
         # a CI step's trace, then its JSON response: no password in one word
         '+ curl -s https://api.example/v1/tokens\n{"id":"tok_1","last4":"6505","brand":"visa"}',
     ],
