@@ -33,7 +33,7 @@ _GLUE_BEFORE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr
 # full-width digits is a phone as "090-1234-5678" is. One character for
 # one, so a span found in the translation is the same span in the text, which
 # keeps its own characters wherever nothing is replaced.
-_ASCII_DIGITS = str.maketrans(
+ASCII_DIGITS = str.maketrans(
     {
         **{chr(first + n): str(n) for first in (0xFF10, 0x0660, 0x06F0, 0x0966) for n in range(10)},
         "\uff0b": "+",
@@ -52,7 +52,7 @@ def with_ascii_digits(text: str) -> str:
 
     An ASCII text (most logs) is returned as it is, after one flag test.
     """
-    return text if text.isascii() else text.translate(_ASCII_DIGITS)
+    return text if text.isascii() else text.translate(ASCII_DIGITS)
 
 
 @dataclass(frozen=True, slots=True)

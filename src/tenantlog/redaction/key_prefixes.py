@@ -151,7 +151,7 @@ BRANCHES = (
     # Fly.io's macaroon tokens ("FlyV1 fm2_…,fm2_…": the scheme stays).
     r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
     # Salesforce's session ids and access tokens: the org's id ("00D…"), "!", the session.
-    r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{40,}+(?P<key_salesforce>)",
+    r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{40,}+(?P<key_salesforce>)",
 )
 
 

@@ -1071,6 +1071,12 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # name: "LastPass: Shared folder …", "ProxyPass /legacy …" (not "RootPass: M1n…").
         return None
     if (
+        text[start:end] == "Secret"
+        and text[start - 1 : start].islower()
+        and _OBJECT_NAME.fullmatch(value)
+    ):
+        return None  # a Kubernetes Secret's name in Helm's values: "certSecret: partner-api-tls"
+    if (
         text[start:end].lower() == "community"
         and _PLAIN_WORDS.fullmatch(value)
         and _SNMP.search(text, _line_start(text, start), span[1] + 80) is None
@@ -1091,6 +1097,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
+#: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
+_OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Verbs after a name and a ":" with no blank between: a namespaced task or command.
 _COMMAND_VERB = re.compile(
     r"edit|show|diff|list|get|set|create|delete|rotate|reset|update|add|remove|generate"

@@ -8,12 +8,12 @@ from functools import lru_cache
 
 from tenantlog.redaction import DETECTORS, PlaceholderStyle
 from tenantlog.redaction.engine import (
+    ASCII_DIGITS,
     compile_scan,
     find_spans,
     redact_passes,
     render_single,
     spans_of_one,
-    with_ascii_digits,
 )
 from tenantlog.redaction.scans import ALL
 from tenantlog.redaction.screen import Plan, prime
@@ -86,7 +86,8 @@ class Redactor:
         A line with one value clear of its neighbours (most lines with any)
         is written at once, without the passes that settle the rest.
         """
-        scanned = with_ascii_digits(text)
+        # Inline, not ``with_ascii_digits``: a call less on every log line.
+        scanned = text if text.isascii() else text.translate(ASCII_DIGITS)
         first = self._scans_for(scanned)
         if not first:
             return Redaction(text, {})
@@ -105,7 +106,8 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         """Redact ``text``; see ``redact_counted`` for the counts."""
-        scanned = with_ascii_digits(text)
+        # Inline, not ``with_ascii_digits``: a call less on every log line.
+        scanned = text if text.isascii() else text.translate(ASCII_DIGITS)
         first = self._scans_for(scanned)
         if not first:
             return text
