@@ -638,6 +638,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "SIP logins, approval codes": _fill("sip:a:b@ AUTH 04821Z approved "),
         "recovery codes, far": "recovery codes " + "word " * 100 + _fill("abcd-efgh "),
         "JWK members, no kty": '"kty" ' + " " * 600 + _fill('"d":"aaaaaaaaaaaaaaaaaaaa",'),
+        "session keys, hex names": _fill('"a_session":"x",0123456789abcdef0123456789abcdef=v '),
+        "versions written twice": _fill("build 1.1.1.1 1.1.1.1 "),
         "full-width numbers": _fill("tel \uff10\uff19\uff10\uff0d\uff11\uff12\uff13\uff14 "),
     }
 

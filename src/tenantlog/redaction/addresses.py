@@ -102,7 +102,17 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         local_start += 1
     if local_start >= start:
         return None
-    if (text[local_start] == "+" or text[local_start:start].isdigit()) and text.endswith(
+    if (
+        text[local_start - 1 : local_start] == "/"
+        and text[start + 1 : end].isupper()
+        and "." in text[local_start:start]
+    ):
+        return None  # a Kerberos service's principal: "host/web01.corp.example@CORP.EXAMPLE"
+    if text[local_start] == "+" and text[local_start + 1 : start].isdigit():
+        # "+33612345678@sip.ovh.net" (FreeSWITCH's channel, a SIP URI without its
+        # scheme): no mailbox starts with "+", a number does.
+        return None
+    if text[local_start:start].isdigit() and text.endswith(
         ("sip:", "sips:", "tel:"), 0, local_start
     ):
         # SIP's "sip:+447400488442@host", "sip:4921198765432@10.0.0.1": a phone number,

@@ -458,7 +458,11 @@ _PROSE_AFTER_AUTH = frozenset(
     | {"APPROVED", "Approved", "approved", "DECLINED", "Declined", "declined"}
 )
 #: A card payment's words: after "AUTH", six characters there are an approval code.
-_CARD_CONTEXT = re.compile(r"approved|declined|visa|mastercard|amex|card|pan=|terminal", re.I)
+_CARD_CONTEXT = re.compile(
+    r"approved|declined|visa|mastercard|maestro|amex|card|\bpan\b|terminal|\bterm\b|receipt"
+    r"|\bsale\b|debit",
+    re.I,
+)
 # SASL mechanisms, named after "AUTH" in SMTP and IMAP, where Redis has a password.
 _SASL_MECHANISMS = frozenset(
     {"PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "XOAUTH2", "OAUTHBEARER", "NTLM", "GSSAPI"}

@@ -162,10 +162,12 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 _SSN_WORDS = re.compile(
     # "social" alone too, as people say it: "gave her social as 601 23 4417".
     r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
+    # PeopleSoft's "NATIONAL_ID" (an SSN's shape is checked besides).
+    r"|national[ _\-]?id"
     # A taxpayer's identification number, an SSN to the IRS: "payee TIN", "recipient_tin=".
     r"|(?<![A-Za-z])i?tin(?![a-z])"
     # "ss no.", "SS#", "ss num": the abbreviation with its number's word.
-    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))\w{0,8}\.?"
+    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))[\w\-]{0,8}\.?"
     # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
     r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
     # ... or an element's end: "<PrimarySSN>401…"; PostgreSQL's "Key (ssn)=(…)", a
@@ -213,7 +215,9 @@ _VERSION_FORMS = frozenset({"number", "no", "num", "id", "name", "string", "str"
 _TRANSITION_KEYS = frozenset(
     {"current", "target", "installed", "available", "latest", "previous", "running", "desired"}
 )
-_UPGRADE_WORD = re.compile(r"(?:up|down)grad|updat|rollout|roll(?:ing|ed)? back", re.IGNORECASE)
+_UPGRADE_WORD = re.compile(
+    r"(?:up|down)grad|updat|rollout|roll(?:ing|ed)? back|install|firmware", re.IGNORECASE
+)
 _UPGRADE_WINDOW = 96
 _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
@@ -522,7 +526,7 @@ def says_version(text: str, start: int, end: int) -> bool:
     thousands of times: one anchored search over a short window for the key
     or word before the number.
     """
-    if _introduced_as_version(text, start, end):
+    if _introduced_as_version(text, start, end) or _twin_is_version(text, start, end):
         return True
     head_start = max(0, start - 32)
     if not text[head_start:start].rstrip(" \t").endswith((">", "\u2192", "\u21d2", "to")):
@@ -532,6 +536,28 @@ def says_version(text: str, start: int, end: int) -> bool:
         return False
     first = before.start()
     return _introduced_as_version(text, first, first + len(before.group(1)))
+
+
+#: How far apart the same dotted quad, once named a version, makes both one.
+_TWIN_WINDOW = 200
+
+
+def _twin_is_version(text: str, start: int, end: int) -> bool:
+    """Whether the same dotted quad, written again close by, is introduced as a
+    version there: "Replication 12.1.1.56 (build 12.1.1.56)", "schema 12.1.1.56"."""
+    value = text[start:end]
+    for at in (
+        text.rfind(value, max(0, start - _TWIN_WINDOW), start),
+        text.find(value, end, end + _TWIN_WINDOW + len(value)),
+    ):
+        if (
+            at != -1
+            and not text[at - 1 : at].isdigit()
+            and not text[at + len(value) : at + len(value) + 1].isdigit()
+            and _introduced_as_version(text, at, at + len(value))
+        ):
+            return True
+    return False
 
 
 #: The operators of a package manager's version constraint.

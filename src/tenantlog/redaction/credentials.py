@@ -23,7 +23,8 @@ _VALUE_CHAR = r"[A-Za-z0-9\-._~+/%]"
 # never first: "$TOKEN" is a reference.
 _TOKEN_VALUE = (
     # Laravel Sanctum's tokens start with their id and "|": "7|pkmyBwl2…".
-    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40}))?"
+    # Login with Amazon's "Atza|IwEB…" and "Atzr|…".
+    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|Atz[ar]\|)?"
     + _VALUE_CHAR
     + r"{8,}(?:\$"
     + _VALUE_CHAR
@@ -326,14 +327,14 @@ def may_name_secret(text: str) -> bool:
     """
     folded = text.casefold()
     return any(word in folded for word in SECRET_NAME_WORDS) or (
-        ("=" in text or "value" in folded) and holds_named_pair(text, folded)
+        ("=" in text or ":" in text or "value" in folded) and holds_named_pair(text, folded)
     )
 
 
 # What may follow "sess" up to the "=" of a session cookie's name, or up to
 # the field of its value when a HAR export writes it as fields:
 # '{"name": "laravel_session", "value": "…"}' (case-folded text).
-_REST_OF_NAME = re.compile(r"[\w.\-]*(?:=|[\"']?[ \t]*(?:,|\\n|\n)[ \t]*[\"']?value)")
+_REST_OF_NAME = re.compile(r"[\w.\-]*(?:=|[\"'][ \t]*:|[\"']?[ \t]*(?:,|\\n|\n)[ \t]*[\"']?value)")
 
 
 def holds_named_pair(text: str, folded: str) -> bool:
@@ -500,9 +501,9 @@ def _names_secret_field(text: str, start: int) -> bool:
 
 
 _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
-#: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages):
-#: its value is a secret only if it looks random.
-_BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?(?:routing[_\-]?)?key[\"']?[ \t]?\Z", re.IGNORECASE)
+#: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages),
+#: or Duo's "skey" (its secret key): its value is a secret only if it looks random.
+_BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?(?:routing[_\-]?|s)?key[\"']?[ \t]?\Z", re.IGNORECASE)
 #: The least length of a random value under a bare "key".
 _RANDOM_LENGTH = 20
 
@@ -665,14 +666,22 @@ _SESSION_COOKIES = frozenset(
 _COOKIE_WINDOW = 400
 # The name before an "=", read backwards (its end is known, its start is not:
 # a search forward would try every position before it).
-_NAME_REVERSED = re.compile(r"[\w.\-]{1,64}")
+_NAME_REVERSED = re.compile(r"[\w.\-]{1,160}")
+#: Longer than a name may be: Shibboleth's cookie names hold the site's id in hex.
+_NAME_WINDOW = 160
 
 
 def _names_key_or_session(text: str, start: int) -> bool:
-    """Whether the name before "=" at ``start`` is an environment key or a session cookie."""
+    """Whether the name before "=" at ``start`` is an environment key or a session cookie
+    (or, before a JSON ":", a session cookie: '"laravel_session":"…"')."""
+    if text[start] == ":" and text[start - 1 : start] in ('"', "'"):
+        quoted = _NAME_REVERSED.match(text[max(0, start - 1 - _NAME_WINDOW) : start - 1][::-1])
+        return quoted is not None and _names_session(
+            text, quoted.group()[::-1], start, _value_start(text, start + 1)
+        )
     if text[start] != "=":
         return False
-    reversed_name = _NAME_REVERSED.match(text[max(0, start - 64) : start][::-1])
+    reversed_name = _NAME_REVERSED.match(text[max(0, start - _NAME_WINDOW) : start][::-1])
     if reversed_name is None:
         return False
     name = reversed_name.group()[::-1]
@@ -793,6 +802,8 @@ _TOKEN_FLAG_SCAN = Scan(
 _AFTER_NAMES = (
     r"[sS].",
     r"_[0-9a-f]{40}.",
+    # Shibboleth's "_shibsession_<the site's id in hex>=".
+    r"[0-9a-f]{32}.",
     r"[rR][eE][mM][eE][mM][bB][eE][rR][_\-][mM][eE].",
     r"REMEMBERME.",
     r"[nNyYtT]:.",

@@ -113,6 +113,8 @@ _PRINTED = (
 )
 _ONE_TIME_CODE = (
     r"(?:(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
+    # "OTP" alone in capitals: "sent OTP 482913 to …".
+    r"|(?<![\w\-])OTP"
     # German's compounds, French's, Spanish's, Portuguese's and Italian's words.
     r"|(?i:einmal|best\u00e4tigungs|sicherheits|verifizierungs|anmelde)code"
     r"|(?i:code[ \t]+de[ \t]+(?:v\u00e9rification|confirmation)"
@@ -374,6 +376,18 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     if colon > 0 and value[colon + 1 : colon + 2] in ("$", "{"):
         return start + colon + 1, value_end  # htpasswd's "user:$apr1$…": the user stays
     return start, value_end
+
+
+#: Words of an address: India's postal code is its "PIN" ("pin=560001" beside "zip=").
+_POSTAL = re.compile(r"zip|postcode|postal|\bcep\b|\bcity\b", re.IGNORECASE)
+#: How far from a PIN an address's word still counts.
+_POSTAL_WINDOW = 80
+
+
+def _check_pin(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if _POSTAL.search(text, max(0, start - _POSTAL_WINDOW), end + _POSTAL_WINDOW):
+        return None
+    return _check_one_time_code(text, start, end)
 
 
 def _check_one_time_code(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -788,6 +802,10 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for word in ("login", "otp", "2fa", "mfa")
         for kind in ("code", "pin", "passcode")
     ),
+    *(
+        (mark, lambda text: _ONE_TIME_TEST.search(text) is not None)
+        for mark in ("otp ", "otp:", "otp=")
+    ),
     # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
@@ -825,7 +843,7 @@ LABELLED_SCAN = Scan(
     {
         "key_bytes": Kind("secrets", "SECRET", _check_key_bytes),
         "card_code": Kind("secrets", "SECRET", _check_one_time_code),
-        "pin_code": Kind("secrets", "SECRET", _check_one_time_code),
+        "pin_code": Kind("secrets", "SECRET", _check_pin),
         "aws_secret": Kind("secrets", "SECRET", _check_aws_secret),
         "command_token": Kind("secrets", "TOKEN", _check_to_word_end),
         "default_secret": Kind("secrets", "SECRET", _check_until_delimiter),

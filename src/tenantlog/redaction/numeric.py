@@ -265,8 +265,8 @@ def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
     after = text[end : end + 2]
     if after[:1].isalnum() or (after[:1] in (":", "/", ".") and after[1:].isdigit()):
         return None  # more of the same number, or a time's: "… 09:00"
-    if start and (text[start - 1].isalnum() or text[start - 1] in "/.-"):
-        return None
+    if start and (text[start - 1].isalnum() or text[start - 1] in "/.-#"):
+        return None  # (after "#" a record's number: "Receipt #0412-88213")
     if not numbering.trunk_mobile(_digits(text[start:end])):
         return None
     low = max(0, start - 16)

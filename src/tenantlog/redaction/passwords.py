@@ -115,6 +115,8 @@ _UNQUOTED_END = re.compile(
 _FORMAT_FIELD = r"\{(?:[A-Za-z_][\w.]*|[0-9]*)(?:![rsa])?(?::[^{}]*)?\}"
 _MASKED = re.compile(
     r"(?:\**|[xX*#•·●.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    # A word between stars: Source engine's "***PROTECTED***".
+    r"|\*{2,}[a-z _]{1,24}\*{2,}"
     # Ansible's mask of a no_log parameter.
     r"|value_specified_in_no_log_parameter"
     # Whether a key is set, as Windows' netsh says: "Security key : Present".
@@ -1020,7 +1022,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         quote
         and quote in _QUOTES
-        and (value[:1] in _BLANK_OR_LINE or value[:1] == ";")
+        and (value[:1] in _BLANK_OR_LINE or value[:1] in ";?),")
         and text.count(quote, _line_start(text, start), span[0] - 1) % 2
     ):
         # The quote before the value closes a string the name stands in: a prompt's
@@ -1086,6 +1088,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if typed is not None:
         rest = value[typed.end() :]
         return None if not rest or is_masked(rest) else (span[0] + typed.end(), span[1])
+    if value[:1] == "(" and text[span[1] : span[1] + 1] == ")":
+        return span[0] + 1, span[1]  # in brackets: "mot de passe (Bordeaux#1987) par …"
+    if value[-1:] in _CLOSING_QUOTES and _CLOSING_QUOTES[value[-1]] not in value:
+        # A quote closes around the sentence, not the value: "«Пароль: Zayavka#2024»".
+        return span[0], span[1] - 1
     if value.startswith("-----BEGIN "):
         # A PEM block in a string ends with its END line; the escaped line break
         # after it is the string's: '"private_key": "-----BEGIN …-----END …-----\\n"'.
@@ -1097,6 +1104,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
+#: Closing quotes of prose, each with its opening one.
+_CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "\u300d": "\u300c"}
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Verbs after a name and a ":" with no blank between: a namespaced task or command.
@@ -1515,7 +1524,16 @@ def _check_url_password(text: str, start: int, end: int) -> tuple[int, int] | No
         return None  # a placeholder in the user information: redacted already
     if _PROPERTY.search(value):
         return None  # JDBC's "sqlserver://host:1433;user=a@b;password=…": a port and properties
+    hosts = _NEXT_HOST.search(value)
+    if hosts is not None:
+        # Several hosts, each with its login ("rabbit://u:pw@h1:5672,u:pw@h2:5672"): the
+        # first password ends at its host; the others, the same, are found again.
+        return colon + 1, colon + 1 + hosts.start()
     return colon + 1, end - 1
+
+
+#: A host, its port and the next login of a URL with several hosts.
+_NEXT_HOST = re.compile(r"@[\w.\-]+:[0-9]{1,5},[^\s,@/]+:")
 
 
 def may_hold_url_password(text: str) -> bool:

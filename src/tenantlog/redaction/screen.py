@@ -119,7 +119,7 @@ def _tested(test: Callable[[str], object]) -> Proof:
 
 
 def _named_pair(text: str, folded: str) -> bool:
-    return ("=" in text or "value" in folded) and holds_named_pair(text, folded)
+    return ("=" in text or ":" in text or "value" in folded) and holds_named_pair(text, folded)
 
 
 # The detectors whose values all hold an ASCII digit (secrets: many of them).

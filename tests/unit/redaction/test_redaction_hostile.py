@@ -354,6 +354,10 @@ def test_every_app_password_line_in_a_long_file_is_removed() -> None:
         "Private-Lines: 999\n" + "-\n" * (_NEAR // 2),
         '"kty" ' + " " * 600 + '"d":"aaaaaaaaaaaaaaaaaaaa",' * (_NEAR // 25),
         "recovery codes " + "word " * 100 + "abcd-efgh " * (_NEAR // 10),
+        "cookie {" + '"a_session":"x",' * (_NEAR // 16),
+        "0123456789abcdef0123456789abcdef=v " * (_NEAR // 35),
+        "host/a.b@C.D " * (_NEAR // 13),
+        "build 1.1.1.1 1.1.1.1 " * (_NEAR // 22),
     ],
 )
 def test_redact_handles_costly_fourteenth_round_shapes(text: str) -> None:
@@ -367,3 +371,9 @@ def test_every_number_in_other_scripts_digits_in_a_long_text_is_removed() -> Non
     assert _TYPED.redact(unit * (_NEAR // len(unit))) == (
         "tel [REDACTED:PHONE] tel [REDACTED:PHONE] " * (_NEAR // len(unit))
     )
+
+
+def test_every_login_of_a_url_with_many_hosts_is_removed() -> None:
+    # The first password ends at its host; the others, the same, are found again.
+    text = "rabbit://u:pw-123456@h:1," + "u:pw-123456@h:1," * (_NEAR // 16)
+    assert "pw-123456" not in _TYPED.redact(text)
