@@ -58,7 +58,7 @@ import re
 from collections.abc import Callable
 
 from tenantlog.redaction.credentials import is_placeholder
-from tenantlog.redaction.kinds import DELIMITER, Kind, Scan
+from tenantlog.redaction.kinds import DELIMITER, Checker, Kind, Scan
 
 # The branches of ``PREFIXED_SCAN``. Each branch costs a test at every
 # value's start, so there is one per first letter (one for five capitals,
@@ -303,37 +303,31 @@ _GROUPS = (
     "key_fly",
     "key_salesforce",
 )
-KINDS = {group: Kind("secrets", "TOKEN", _check_key) for group in _GROUPS}
-KINDS["key_telegram"] = Kind("secrets", "TOKEN", _check_telegram)
-KINDS.update(
-    {
-        group: Kind("secrets", "TOKEN", _check_capital_prefix)
-        for group in (
-            "key_postman",
-            "key_newrelic",
-            "key_contentful",
-            "key_heroku",
-            "key_google_oauth",
-        )
-    }
-)
-KINDS["key_okta"] = Kind("secrets", "TOKEN", _check_okta)
-KINDS.update(
-    {
-        group: Kind("secrets", "TOKEN", _check_webhook)
-        for group in (
-            "key_slack_webhook",
-            "key_slack_webhook_bare",
-            "key_discord_webhook",
-            "key_discord_webhook_bare",
-        )
-    }
-)
-UNMARKED_KINDS = {
-    group: Kind("secrets", "TOKEN", _check_key)
-    for group in ("key_twilio", "key_discord", "key_fcm")
+
+
+def _tokens(check: Checker, *groups: str) -> dict[str, Kind]:
+    """The kinds of ``groups``, each a TOKEN confirmed by ``check``."""
+    return {group: Kind("secrets", "TOKEN", check) for group in groups}
+
+
+KINDS = {
+    **_tokens(_check_key, *_GROUPS),
+    **_tokens(_check_telegram, "key_telegram"),
+    **_tokens(
+        _check_capital_prefix,
+        *("key_postman", "key_newrelic", "key_contentful", "key_heroku", "key_google_oauth"),
+    ),
+    **_tokens(_check_okta, "key_okta"),
+    **_tokens(
+        _check_webhook,
+        *("key_slack_webhook", "key_slack_webhook_bare", "key_discord_webhook"),
+        "key_discord_webhook_bare",
+    ),
 }
-UNMARKED_KINDS["key_twilio_sid"] = Kind("secrets", "TOKEN", _check_twilio_sid)
+UNMARKED_KINDS = {
+    **_tokens(_check_key, "key_twilio", "key_discord", "key_fcm"),
+    **_tokens(_check_twilio_sid, "key_twilio_sid"),
+}
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
 # PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", "PGP PRIVATE
