@@ -3,7 +3,9 @@
 Detected (see docs/redaction.md): phone numbers, email addresses, US SSNs,
 payment cards, IPv4/IPv6 addresses, IBANs, AWS access keys, bearer/basic
 credentials, JWTs and token parameters, and secrets (passwords in their
-many syntaxes, secret parameters, prefixed API keys, PEM private keys).
+many syntaxes, password hashes, secret parameters, prefixed API keys,
+private key material). Digits of other scripts (full-width, Arabic-Indic)
+are read as digits.
 Each value is checked (Luhn, mod-97, number plans, octet ranges, context
 words) before it is replaced as a whole.
 """
