@@ -274,22 +274,26 @@ _NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", 
 _NEAR_WORDS = 24
 
 
+def _head_before(text: str, start: int, delimiters: tuple[str, ...] = (":", "=")) -> str:
+    """The text before a value at ``start`` up to its key's end: the value's opening
+    quote, its ":" or "=", the key's closing quote (each optional) taken off."""
+    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
+    if head.endswith(delimiters):
+        head = head[:-1].rstrip().rstrip(_QUOTES)
+    return head
+
+
 def says_version_key(text: str, start: int) -> bool:
     """True when the key just before the number at ``start`` names a version or a
     build: Android's "versionCode=2024051401" is ten digits and no phone."""
-    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
-    if head.endswith((":", "=")):
-        head = head[:-1].rstrip().rstrip(_QUOTES)
-    key = _KEY_REVERSED.match(head[::-1])
+    key = _KEY_REVERSED.match(_head_before(text, start)[::-1])
     return key is not None and _names_version(key.group()[::-1])
 
 
 def says_identifier(text: str, start: int) -> bool:
     """True when the number at ``start`` is the value of an id, a trace or span id, an
     offset, a sequence number or a nonce: the key or word just before it says so."""
-    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
-    if head.endswith((":", "=", "#")):
-        head = head[:-1].rstrip().rstrip(_QUOTES)
+    head = _head_before(text, start, (":", "=", "#"))
     key = _KEY_REVERSED.match(head[::-1])
     if key is None:
         return False
@@ -581,11 +585,8 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         and not _STATUS_CODE.fullmatch(product.group().rstrip("/\n"))
     ):
         return True  # "Chrome/112.0.5615.4"; not OpenVPN's "client/192.0.2.88:1194"
-    # The value's opening quote, ":" or "=", the key's closing quote (JSON's
-    # escaped quotes inside text too), each optional.
-    head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
-    if head.endswith((":", "=")):
-        head = head[:-1].rstrip().rstrip(_QUOTES)
+    # (JSON's escaped quotes inside text are quotes too.)
+    head = _head_before(text, start)
     key = _KEY_REVERSED.match(head[::-1])
     if (
         key is not None

@@ -1566,15 +1566,21 @@ def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
 URL_SCAN = Scan(
     # The user may be an email address: "smtp://noreply@acme.io:pw@smtp.host".
     r"://(?:[^\s/?#@:]*(?:@[^\s/?#@:]+)?:[^\s/?]+@(?P<url_password>)"
-    r"|[A-Za-z0-9_]{20,}@(?P<url_token>))"
-    # SIP's URIs have no "//": "sip:user:password@host" (RFC 3261 allows, and
-    # trunks' registrations print, a password there).
-    r"|(?<![\w.\-])sips?:[^\s/?#@:;]+:[^\s/?;@]+@(?P<sip_password>)",
+    r"|[A-Za-z0-9_]{20,}@(?P<url_token>))",
     {
         "url_password": Kind("secrets", "SECRET", _check_url_password),
-        "sip_password": Kind("secrets", "SECRET", _check_sip_password),
         "url_token": Kind("secrets", "SECRET", _check_url_token),
     },
+    trigger=may_hold_url_password,
+    flags=re.ASCII,
+)
+# SIP's URIs have no "//": "sip:user:password@host" (RFC 3261 allows, and trunks'
+# registrations print, a password there). A scan of its own, started on the literal
+# "sip" (the look-behind after it): a branch of ``URL_SCAN`` would cost that scan its
+# "://" prefix, which ``re`` skips to. It shares the URL scan's trigger.
+SIP_SCAN = Scan(
+    r"sip(?<![\w.\-]sip)s?:[^\s/?#@:;]+:[^\s/?;@]+@(?P<sip_password>)",
+    {"sip_password": Kind("secrets", "SECRET", _check_sip_password)},
     trigger=may_hold_url_password,
     flags=re.ASCII,
 )

@@ -67,6 +67,7 @@ ALL: tuple[Scan, ...] = (
     key_prefixes.MAILCHIMP_SCAN,
     labelled_secrets.LABELLED_SCAN,
     passwords.URL_SCAN,
+    passwords.SIP_SCAN,
     passwords.LOGIN_SCAN,
     command_lines.FLAG_SCAN,
     command_lines.ARGUMENT_SCAN,
