@@ -8,10 +8,13 @@ ours, and the tests would talk to it (with other settings: no keys, say).
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -84,3 +87,39 @@ def test_ports_are_never_handed_out_twice_in_a_run_nor_by_two_workers(
         blocks.append(set(server._port_block()))
     assert all(blocks) and not (blocks[0] & blocks[1] or blocks[1] & blocks[2])
     assert max(max(block) for block in blocks) < server._ephemeral_start()
+
+
+def test_a_chunk_of_ports_another_run_reserved_is_skipped_until_that_run_ends() -> None:
+    # GIVEN another test run on this machine that took a port, and so its chunk
+    held: list[IO[bytes]] = []
+    with subprocess.Popen(
+        [sys.executable, "-c", OTHER_RUN],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2],
+    ) as other_run:
+        try:
+            assert other_run.stdout is not None
+            port = int(other_run.stdout.readline())
+            first = port - port % server.CHUNK
+            chunk = range(first, first + server.CHUNK)
+            # THEN this run finds none of that chunk's ports to hand out
+            assert list(server.reserved_ports(chunk, held)) == []
+            # WHEN that run is killed (no clean-up of its own)
+            other_run.kill()
+            other_run.wait(10)
+            # THEN its ports are free to reserve again
+            assert list(server.reserved_ports(chunk, held)) == list(chunk)
+        finally:
+            other_run.kill()
+            for lock in held:
+                lock.close()
+
+
+#: Another test run, reduced to what matters: it takes a port and keeps running.
+OTHER_RUN = """
+import sys
+from tests.support import server
+print(server.free_port(), flush=True)
+sys.stdin.read()
+"""

@@ -9,13 +9,20 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
 import httpx
 import psutil
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; each run keeps to its random start
+    fcntl = None  # type: ignore[assignment]
 
 #: Test servers' ports come from below the kernel's ephemeral range (where ``bind(0)``
 #: and outgoing connections get theirs), each xdist worker from a block of its own.
@@ -41,18 +48,61 @@ def _port_block() -> range:
 
 
 _BLOCK = _port_block()
-# From a random place in the block: two test runs on one machine then rarely meet.
-_START = random.randrange(len(_BLOCK)) if _BLOCK else 0
-_next_in_block = itertools.chain(_BLOCK[_START:], _BLOCK[:_START])
+#: Ports are reserved across processes a chunk at a time (one lock file each), chunks
+#: counted from port 0 so that runs with other xdist worker counts name them alike.
+CHUNK = 64
+#: The lock files: in the machine's temporary folder, which every test run shares.
+LOCKS = Path(tempfile.gettempdir()) / "tenantlog-test-ports"
+_held: list[IO[bytes]] = []  # the chunks this process reserved, locked until it exits
+
+
+def _reserve(chunk: int, held: list[IO[bytes]]) -> bool:
+    """Whether this process now holds ``chunk`` (its lock joins ``held``).
+
+    Two test runs on one machine (a developer's and CI's) would otherwise draw
+    from the same range: ``bind`` tells a port is free at that moment only,
+    and a server of the other run, restarting or about to bind, would then
+    answer this run's requests with its own settings. The lock goes with the
+    process, however it ends, so no stale reservation outlives its run.
+    """
+    if fcntl is None:
+        return True
+    LOCKS.mkdir(exist_ok=True)
+    lock = (LOCKS / f"{chunk}.lock").open("ab")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        return False
+    held.append(lock)
+    return True
+
+
+def reserved_ports(block: range, held: list[IO[bytes]]) -> Iterator[int]:
+    """The ports of ``block``, from a random place in it, of the chunks this process
+    could reserve (another run's are skipped whole)."""
+    if not block:
+        return
+    chunks = range(block.start // CHUNK, (block.stop - 1) // CHUNK + 1)
+    start = random.randrange(len(chunks))
+    for chunk in itertools.chain(chunks[start:], chunks[:start]):
+        if _reserve(chunk, held):
+            first, stop = max(chunk * CHUNK, block.start), min((chunk + 1) * CHUNK, block.stop)
+            yield from range(first, stop)
+
+
+_next_in_block = reserved_ports(_BLOCK, _held)
 
 
 def free_port() -> int:
-    """A loopback port free now that no other server of this test run is given.
+    """A loopback port free now that no other server of this test run, nor of another
+    test run on this machine, is given.
 
     ``bind(0)`` alone may hand out again a port an earlier server of the run used
     (and an orphaned or draining process of it may still answer there), or, under
     xdist, one another worker's server holds next; here each worker walks its own
-    block once, so no port is handed out twice in a run.
+    block once, so no port is handed out twice in a run, and only ports of chunks
+    it reserved (``_reserve``).
     """
     for port in _next_in_block:
         with socket.socket() as sock:
