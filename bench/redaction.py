@@ -641,6 +641,15 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "session keys, hex names": _fill('"a_session":"x",0123456789abcdef0123456789abcdef=v '),
         "versions written twice": _fill("build 1.1.1.1 1.1.1.1 "),
         "full-width numbers": _fill("tel \uff10\uff19\uff10\uff0d\uff11\uff12\uff13\uff14 "),
+        # The fifteenth round: values repeated, named columns (delimited and aligned),
+        # dial strings and call records, ids holding an "@", positional commands.
+        "one SSN repeated": "NM1*IL*1*A*B****34*671204388~" + _fill("REF*0F*671204388~"),
+        "SSN column rows": "id,ssn\n" + _fill("1,x\n2,123\n"),
+        "aligned table rows": "ID  SSN   X\n" + _fill("7   88812 1\n"),
+        "dial strings, no number": _fill("PJSIP/a sofia/gateway/b/c/ SIP/x/"),
+        "call record fields": _fill('"4477009001","ANSWERED","DOCUMENTATION",'),
+        "message ids": _fill("Message-ID: <a=b@c.d> "),
+        "positional commands": _fill("mc alias set a b c sapcontrol -a b -c d --creds u "),
     }
 
 

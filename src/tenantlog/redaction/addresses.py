@@ -108,9 +108,9 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         and "." in text[local_start:start]
     ):
         return None  # a Kerberos service's principal: "host/web01.corp.example@CORP.EXAMPLE"
-    if text[local_start] == "+" and text[local_start + 1 : start].isdigit():
+    if text[local_start] == "+" and _DIALLED.fullmatch(text, local_start + 1, start):
         # "+33612345678@sip.ovh.net" (FreeSWITCH's channel, a SIP URI without its
-        # scheme): no mailbox starts with "+", a number does.
+        # scheme), "sip:+81-50-5533-1290@host": no mailbox starts with "+", a number does.
         return None
     if text[local_start:start].isdigit() and text.endswith(
         ("sip:", "sips:", "tel:"), 0, local_start
@@ -132,7 +132,31 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIP_LOGIN_BEFORE.search(text, max(0, local_start - _LOGIN_WINDOW), local_start):
         return None  # a SIP URI's password before its host: "sip:trunk:Trunk!4930@host"
+    if _may_follow_id_header(text, local_start) and _ID_HEADER.search(
+        text, max(0, local_start - _ID_HEADER_WINDOW), local_start
+    ):
+        # A message's, a call's or an event's id: "Message-ID: <2024…@mail.host>", SIP's
+        # "Call-ID: 38482…@pbx", iCalendar's "UID:tv-55012@host": a host's name for it.
+        return None
     return local_start, end
+
+
+def _may_follow_id_header(text: str, local_start: int) -> bool:
+    """A substring test before ``_ID_HEADER``'s search: a text of many addresses
+    must not pay a search of the window before each."""
+    window = text[max(0, local_start - _ID_HEADER_WINDOW) : local_start].lower()
+    return "id" in window or "references" in window or "in-reply-to" in window
+
+
+#: A number as dialled, after its "+": digits and the marks that group them.
+_DIALLED = re.compile(r"[0-9][0-9\-. ]{5,20}[0-9]")
+#: The header or field of a message's id, right before its value.
+_ID_HEADER = re.compile(
+    r"(?:^|(?<=[\s;,{\[\"']))(?:Message-ID|In-Reply-To|References|Call-ID|Content-ID|UID"
+    r"|message_?id|msg_?id|call_?id)[\"']?[ \t]*[:=][ \t]*[\"']?(?:<[^\s<>@]{0,64})?\Z",
+    re.IGNORECASE,
+)
+_ID_HEADER_WINDOW = 96
 
 
 #: A SIP URI's scheme, user and ":", then what the password holds before the local part.

@@ -326,6 +326,7 @@ def may_hold_login_call(text: str) -> bool:
 ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
     *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
+    *("mc alias", "mc config", "sapcontrol", "-creds"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -341,6 +342,10 @@ def may_hold_command_argument(text: str) -> bool:
         or "rabbitmqctl" in text
         or "IDENTIFY" in text
         or "radtest" in text
+        or "mc alias" in text
+        or "mc config" in text
+        or "sapcontrol" in text
+        or "-creds" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
         or ("|" in text and any(program in text for program in _READS_PASSWORD))
@@ -408,6 +413,17 @@ _ARGUMENTS = re.compile(
     # "openssl passwd -6 'pw'" (a hash of the literal); Ruby's
     # "Net::SMTP.start(host, port, helo, user, password, :login)": the fifth argument.
     r"|(?<![\w\-])radtest" + _WORD + "(?P<radtest>" + _WORD + ")"
+    # MinIO's client: "mc alias set <name> <url> <access key> <secret key>" (older
+    # "mc config host add …"): the fourth word. SAP's "sapcontrol … -user <name> <password>".
+    # skopeo's and buildah's "--creds user:pw", "--src-creds", "--dest-creds": after the ":".
+    r"|(?<![\w\-])mc[ \t]+(?:alias[ \t]+set|config[ \t]+host[ \t]+add)"
+    + _WORD * 3
+    + "(?P<minio>"
+    + _WORD
+    + ")"
+    r"|(?<![\w\-])sapcontrol(?:[ \t]+-(?!user\b)\w{1,16}[ \t]+[^\s\-]\S{0,64}){0,8}"
+    r"[ \t]+-user" + _WORD + "(?P<sapcontrol>" + _WORD + ")"
+    r"|(?<![\w])--(?:src-|dest-)?creds(?:[ \t]+|=)[\"']?[^\s:\"']{1,64}:(?P<creds>[^\s\"']+)"
     r"|(?<![\w\-])openssl[ \t]+passwd(?:[ \t]+-[\w\-]+)*(?P<openssl>" + _WORD + ")"
     r"|SMTP\.start\((?:[ \t]*[^,()]{1,200},){4}[ \t]*(?P<smtp_start>" + _LITERAL + ")"
     # IRC's "PRIVMSG NickServ :IDENTIFY [account] password": the last word.
@@ -574,6 +590,7 @@ ARGUMENT_SCAN = Scan(
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
             "mysql_real_connect(",
             *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
+            *("mc", "sapcontrol", "--creds", "--src-creds", "--dest-creds"),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
         )
     ),

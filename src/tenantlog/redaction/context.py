@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 
 _WINDOW = 48
 
@@ -57,6 +58,9 @@ _PHONE_WORD = (
     # Portuguese "contato", Indonesian "hubungi" (contact); a person's "my number is", in
     # four languages.
     r"|(?:contato|hubungi|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro"
+    # Portuguese "meu número"; Turkish "arayan", "aranan" (the caller, the called) and
+    # "numarasi", "numarasina" (its number; the Turkish "i" without its dot).
+    r"|meu[ \t]+n[u\u00fa]mero|arayan|aranan|numaras\w{0,3}"
     r"|meine?[ \t]+nummer"
     r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
     r"|bel(?:len|t|de)?)\b"
@@ -78,7 +82,12 @@ _PHONE_WORD = (
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
     r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(>]?\s*"
-    r"(?:[\-/]?\(?[^\W\d_]{1,14}+[.?]?\)?[\"']?(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<\[]?\Z",
+    # (A word's letters, and the vowel signs of Devanagari and Thai, which are no
+    # letters to ``re``: Hindi "मोबाइल नंबर", "mobile number".)
+    # (Or words joined by "-": RADIUS's "Calling-Station-Id", a mobile's MSISDN.)
+    r"(?:[\-/]?\(?(?:[^\W\d_]|[\u0900-\u0963\u0e30-\u0e4e]){1,14}+(?:-[^\W\d_]{1,14}+){0,2}"
+    r"[.?]?\)?[\"']?"
+    r"(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<\[]?\Z",
     re.IGNORECASE,
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
@@ -261,6 +270,9 @@ _UPGRADE_BEFORE = re.compile(
 _IDENTIFIER_LAST = frozenset(
     {"id", "ids", "offset", "seq", "sequence", "nonce", "trace", "span", "parent"}
     | {"traceid", "spanid", "parentid", "requestid", "uuid"}
+    # A receipt's or a shipment's number, a product's barcode: "receipt 0412-88120",
+    # "AWB 020-12345675", "JANコード: 4901234567894", "EAN 4006381333931".
+    | {"receipt", "awb", "waybill", "ean", "jan", "upc", "gtin", "isbn", "barcode"}
 )
 # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
 _RECORD_WORDS = frozenset({"order", "invoice", "increment", "ticket", "booking"})
@@ -354,6 +366,10 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
             return True
     if text[start - 4 : start] in _X12_PHONE:
         return True  # X12 EDI's contact segment: "PER*IC*JOHN DOE*TE*6175550109"
+    if text[start - 1 : start] == "/" and _DIAL_STRING.search(text, max(0, start - 64), start):
+        return True  # a PBX's channel: "PJSIP/02079460321@trunk", "sofia/gateway/zain/00965…"
+    if text[start - 1 : start] == '"' and _in_call_record(text, start):
+        return True
     window = max(0, start - _WINDOW)
     before = text[window:start]
     if before.isascii() and before.lower() == before.upper():
@@ -377,7 +393,7 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 first = text.rfind("[", max(0, first - 24), first)
             if first != -1 and _introduces_phone(text, first):
                 return True
-    if chained and _in_phone_column(text, start):
+    if chained and _in_named_column(text, start, _names_phone):
         return True
     if (
         text[start - 1 : start] in _PAIR_ENDS
@@ -398,6 +414,34 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
                 first -= 1
             return _introduces_phone(text, first)
     return False
+
+
+#: A PBX's channel or dial string, right before the number dialled: Asterisk's
+#: "PJSIP/", "SIP/trunk/", "IAX2/", "DAHDI/g0/"; FreeSWITCH's "sofia/gateway/<name>/".
+_DIAL_STRING = re.compile(
+    r"(?<![\w\-])(?:(?:PJSIP|SIP|IAX2|DAHDI)/(?:[\w\-]{1,32}/)?|sofia/[\w\-]{1,32}/[\w\-.]{1,64}/)\Z"
+)
+#: An Asterisk call record (Master.csv): its disposition and AMA flags, quoted fields.
+_CALL_RECORD = re.compile(
+    r'"(?:ANSWERED|NO ANSWER|BUSY|FAILED|CONGESTION)","(?:DOCUMENTATION|BILLING|OMIT|DEFAULT)"'
+)
+
+
+def _in_call_record(text: str, start: int) -> bool:
+    """Whether a quoted number is a field of an Asterisk call record: its source, its
+    destination or the caller id, all numbers dialled or dialling."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end == -1 else line_end
+    if line_end - line_start > _COLUMN_WINDOW:
+        return False  # a hostile line is not searched once per number in it
+    # Most quoted numbers are JSON's: none of the AMA flags' words follows them.
+    if not any(text.find(flag, start, line_end) != -1 for flag in _AMA_FLAGS):
+        return False
+    return _CALL_RECORD.search(text, start, line_end) is not None
+
+
+_AMA_FLAGS = ('"DOCUMENTATION"', '"BILLING"', '"OMIT"', '"DEFAULT"')
 
 
 #: An id's or a code's word last before the number (a caller's id is its number).
@@ -447,17 +491,34 @@ def _field_index(row: str, delimiter: str, quote: str) -> int:
     return len(read_fields(row, delimiter, quote)) - 1
 
 
-def _names_phone(columns: list[str], index: int) -> bool:
+def _names_phone(name: str) -> bool:
+    return _PHONE_COLUMN.match(name) is not None
+
+
+#: A column's name that says SSN: "ssn", "SpouseSSN", "emp_ssn", "social_security_no", "TIN".
+_SSN_COLUMN = re.compile(
+    r"[\w .\-]{0,24}?(?:ssn|social[ _\-]?security|tin|tax[ _\-]?id)"
+    r"(?:[ _\-.#]{0,2}(?:no|num|number|nr))?",
+    re.IGNORECASE,
+)
+
+
+def _names_ssn(name: str) -> bool:
+    return _SSN_COLUMN.fullmatch(name) is not None
+
+
+def _names_column(columns: list[str], index: int, names: Callable[[str], bool]) -> bool:
     if not 0 <= index < len(columns):
         return False
     name = columns[index].strip().strip("\"'`[]")
-    return len(name) <= 40 and _PHONE_COLUMN.match(name) is not None
+    return len(name) <= 40 and names(name)
 
 
-def _in_phone_column(text: str, start: int) -> bool:
-    """Whether the number is a field under a phone column's name: a CSV row below its
-    header (the text's first line), or a value of SQL's "INSERT INTO t (…, phone, …)
-    VALUES (…)". Logs dump customer records so, the phone word far from the number.
+def _in_named_column(text: str, start: int, names: Callable[[str], bool]) -> bool:
+    """Whether the number is a field under a column's name that ``names`` accepts: a CSV
+    row below its header (the text's first line), a row of a table aligned with blanks
+    below its header, or a value of SQL's "INSERT INTO t (…, phone, …) VALUES (…)". Logs
+    dump customer and payroll records so, the column's name far from the number.
 
     Rows and headers are read no longer than ``_COLUMN_WINDOW``: a hostile text
     of one long row must not be parsed again for each number in it.
@@ -470,16 +531,28 @@ def _in_phone_column(text: str, start: int) -> bool:
         delimiter = max(_CSV_DELIMITERS, key=header.count)
         before = text.count(delimiter, line_start, start)
         # The field's index is at most the delimiters before it (fewer when some
-        # are quoted): past the header's columns, no name can say phone.
+        # are quoted): past the header's columns, no name can say it.
         if (
             header.count(delimiter)
-            and before
+            and (before or start - line_start <= 1)  # (or the first field)
             and (before <= header.count(delimiter) or '"' in text[line_start:start])
         ):
-            index = _field_index(text[line_start:start], delimiter, '"')
-            columns = read_fields(header, delimiter)
-            if _names_phone(columns, index):
+            index = _field_index(text[line_start:start], delimiter, '"') if before else 0
+            if _names_column(read_fields(header, delimiter), index, names):
                 return True
+        elif not header.count(delimiter) and "  " in header:
+            # A table aligned with blanks: the header's name that starts where the number
+            # does ("REC  EMPNO  SSN" over "PAYR 000482 805183536").
+            column = start - line_start
+            if column < len(header) and text[start - 1] in " \t" and header[column] != " ":
+                name_start = column
+                while name_start and header[name_start - 1] != " ":
+                    name_start -= 1
+                if name_start == column or column - name_start <= 2:
+                    name_end = header.find(" ", column)
+                    name = header[name_start : len(header) if name_end == -1 else name_end]
+                    if names(name):
+                        return True
     if text.find("alues", low, start) == -1 and text.find("ALUES", low, start) == -1:
         return False  # no INSERT's "VALUES" before it: most numbers, told without a copy
     values = text[low:start].lower().rfind("values")
@@ -492,7 +565,7 @@ def _in_phone_column(text: str, start: int) -> bool:
     if close == -1 or opening == -1 or first_value == -1 or text[close + 1 : values].strip():
         return False
     columns = text[opening + 1 : close].split(",")
-    return _names_phone(columns, _field_index(text[first_value + 1 : start], ",", "'"))
+    return _names_column(columns, _field_index(text[first_value + 1 : start], ",", "'"), names)
 
 
 #: X12 EDI's qualifiers of a contact number: telephone, cell, home, work, fax.
@@ -507,7 +580,9 @@ def says_ssn(text: str, start: int) -> bool:
     segment's qualifier says the element is one."""
     if text[start - 1 : start] == "*":
         return _X12_SSN.search(text, max(0, start - 80), start) is not None
-    return _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None
+    return _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None or _in_named_column(
+        text, start, _names_ssn
+    )
 
 
 def _names_version(key: str) -> bool:

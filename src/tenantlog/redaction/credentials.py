@@ -90,6 +90,11 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     value_start = start + skip
     while value_start < end and text[value_start] in _QUOTES_AND_SPACE:
         value_start += 1
+    if text[value_start : value_start + 1] == "\\" and text[value_start + 1 : value_start + 2] in (
+        "'",
+        '"',
+    ):
+        value_start += 2  # an escaped quote: JSON in a string, '\\"refreshToken\\":\\"…'
     if text[value_start : value_start + 1] == "b" and text[value_start + 1 : value_start + 2] in (
         "'",
         '"',
@@ -202,8 +207,11 @@ BRANCHES = (
     r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"[Bb](?i:earer|asic|ot)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
     # Elasticsearch's "ApiKey" and Splunk HEC's "Splunk" schemes, Kerberos' and
-    # NTLM's "Negotiate" and "NTLM", Okta's "SSWS", after the header's name.
-    r"(?:ApiKey|Splunk|Negotiate|NTLM|SSWS)[ \t]+" + _TOKEN_VALUE + "(?P<auth_scheme_named>)",
+    # NTLM's "Negotiate" and "NTLM", Okta's "SSWS", hawkBit's "TargetToken" and
+    # "GatewayToken", OAuth 1's and others' "OAuth", "Key", "Token", after the header's name.
+    r"(?:ApiKey|Splunk|Negotiate|NTLM|SSWS|TargetToken|GatewayToken|OAuth|Key|Token)[ \t]+"
+    + _TOKEN_VALUE
+    + "(?P<auth_scheme_named>)",
     # tenantlog's own API keys (tenantlog.core.keys), wherever a log quotes one.
     # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
     # every word that starts with one).
@@ -283,7 +291,7 @@ _SECRET_NAMES = (
 # for a name ending at the delimiter, ``re`` tried the whole case-blind
 # alternation at each of the 32 characters before it (3 µs a pair).
 _SECRET_NAME_REVERSED = re.compile(
-    r"[ \t]?[\"']?(?:"
+    r"[ \t]?[\"']?\\?(?:"
     + "|".join(name[::-1].replace("_", r"[_\-]?") for name in _SECRET_NAMES)
     # A bare "key" only as a query parameter: "maps/api/js?key=…".
     + r"|yek(?=[?&]))",
@@ -679,7 +687,7 @@ def _names_key_or_session(text: str, start: int) -> bool:
         return quoted is not None and _names_session(
             text, quoted.group()[::-1], start, _value_start(text, start + 1)
         )
-    if text[start] != "=":
+    if text[start] != "=" and text[start] != ":":
         return False
     reversed_name = _NAME_REVERSED.match(text[max(0, start - _NAME_WINDOW) : start][::-1])
     if reversed_name is None:
@@ -688,8 +696,9 @@ def _names_key_or_session(text: str, start: int) -> bool:
     # TeamCity's parameters put "env." first: "env.DEPLOY_KEY".
     variable = name[4:] if name.startswith("env.") else name
     if _ENV_KEY.fullmatch(variable):
+        # Also a YAML or JavaScript object of such variables: 'ALGOLIA_ADMIN_KEY: "…"'.
         return _NOT_SECRET_KEYS.search(variable) is None
-    return _names_session(text, name, start, start + 1)
+    return text[start] == "=" and _names_session(text, name, start, start + 1)
 
 
 def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
@@ -745,11 +754,13 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].)"
         # PowerShell's hashtables: "@{ 'X-Api-Key' = '…' }".
         + r"|(?<=[nNyYtT][\"'] .)"
+        # JSON escaped in a string: '{\\"refreshToken\\":\\"…\\"}'.
+        + r"|(?<=[nNyYtT]\\[\"'].)"
         # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').
         + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
         + "".join(f"|(?<={name})" for name in after_names)
         # Python's bytes print with a "b" before their quote: "'X-Amz-Security-Token': b'…'".
-        + r")[ \t]*(?:b(?=[\"']))?[\"']?"
+        + r")[ \t]*(?:b(?=[\"']))?\\?[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},

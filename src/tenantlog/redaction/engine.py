@@ -66,9 +66,9 @@ class CompiledScan:
     skip_rejected: bool
     # The characters a text must start with for ``head`` to be worth a call.
     head_starts: frozenset[str] | None = None
-    # Whether a kind of the scan names a secret ("SECRET"): its values are
-    # looked for again elsewhere in the text (``_repeated_secrets``).
-    finds_secrets: bool = False
+    # Whether a kind of the scan names a value of REPEATED_LABELS: its values
+    # are looked for again elsewhere in the text (``_repeated_values``).
+    finds_repeated: bool = False
 
 
 def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
@@ -83,9 +83,9 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     }
     if not kinds:
         return None
-    # A kind that names a secret, or falls back to one.
-    secrets = any(
-        k.label == "SECRET" or (k.also is not None and k.also.label == "SECRET")
+    # A kind that names a value looked for again, or falls back to one.
+    repeated = any(
+        k.label in REPEATED_LABELS or (k.also is not None and k.also.label in REPEATED_LABELS)
         for k in kinds.values()
     )
     pattern = scan.pattern
@@ -95,13 +95,13 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
         compiled = re.compile(pattern, scan.flags)
         search = compiled.search if scan.searcher is None else scan.searcher(compiled)
         return CompiledScan(
-            search, None, kinds, scan.trigger, scan.skip_rejected, finds_secrets=secrets
+            search, None, kinds, scan.trigger, scan.skip_rejected, finds_repeated=repeated
         )
     if not scan.starts:
         search = re.compile(f"{scan.lead}(?:{pattern})", scan.flags).search
         head = re.compile(pattern, scan.flags).match
         return CompiledScan(
-            search, head, kinds, scan.trigger, scan.skip_rejected, finds_secrets=secrets
+            search, head, kinds, scan.trigger, scan.skip_rejected, finds_repeated=repeated
         )
     # About 10% of a short line's scan: ``re`` pays for entering the
     # alternation at each delimiter, and the look-ahead turns most away.
@@ -110,7 +110,7 @@ def compile_scan(scan: Scan, enabled: frozenset[str]) -> CompiledScan | None:
     first = re.compile(f"[{scan.starts}]", scan.flags)
     # Values start with ASCII characters (the classes of a led scan are ASCII).
     starts = frozenset(c for c in map(chr, range(128)) if first.fullmatch(c))
-    return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected, starts, secrets)
+    return CompiledScan(search, head, kinds, scan.trigger, scan.skip_rejected, starts, repeated)
 
 
 def _enabled_kind(kind: Kind | None, enabled: frozenset[str]) -> Kind | None:
@@ -131,7 +131,7 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
     """
     spans: list[Span] = []
     scans_with_hits = 0
-    secrets_found = False
+    repeatable_found = False
     # Neighbouring scans may share a trigger (the parameter scans' name test
     # case-folds the text): it is run once for them.
     last_trigger: Callable[[str], bool] | None = None
@@ -156,9 +156,9 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
             # A value that grows back before its match (an email's local
             # part, a lower-case IBAN's country) may overlap one found before.
             scans_with_hits += found
-            secrets_found = secrets_found or scan.finds_secrets
-    if secrets_found:
-        repeats = _repeated_secrets(text, spans)
+            repeatable_found = repeatable_found or scan.finds_repeated
+    if repeatable_found:
+        repeats = _repeated_values(text, spans)
         if repeats:
             spans.extend(repeats)
             scans_with_hits = 2
@@ -167,30 +167,39 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
     return spans
 
 
-#: Secrets shorter than this are not looked for again: a short value may be a word.
+#: Values shorter than this are not looked for again: a short value may be a word.
 _MIN_REPEATED = 6
-#: How many distinct secrets of one text are looked for again.
+#: How many distinct values of one text are looked for again.
 _MAX_REPEATED = 16
+#: The labels whose values are looked for again: those known by their name or
+#: their place (a password, a token, an SSN after its field's code) rather than
+#: by their shape alone, which the scans find wherever it stands.
+REPEATED_LABELS = frozenset(("SECRET", "TOKEN", "SSN", "CARD", "PHONE"))
 
 
-def _repeated_secrets(text: str, spans: list[Span]) -> list[Span]:
-    """Other occurrences of a secret found by its name, as whole words.
+def _repeated_values(text: str, spans: list[Span]) -> list[Span]:
+    """Other occurrences of a value found by its name or place, as whole words.
 
     A sign-up form logs the password twice ('"password": "x", "confirm": "x"'),
-    a failed login echoes it back: only the first is named, and leaving the
-    second would leak what the first hid.
+    a failed login echoes it back, an X12 enrolment carries the member's SSN in
+    its name segment and again in a reference: only the first is named, and
+    leaving the second would leak what the first hid.
     """
+    if len(spans) == 1:  # most texts: one value, written once, said in one test
+        start, end, label = spans[0]
+        if end - start < _MIN_REPEATED or text.count(text[start:end]) == 1:
+            return []
     values = {
-        text[start:end]
+        text[start:end]: label
         for start, end, label in spans
-        if label == "SECRET" and end - start >= _MIN_REPEATED
+        if label in REPEATED_LABELS and end - start >= _MIN_REPEATED
     }
     if not values:
         return []
     found_at = {start for start, _, _ in spans}
     repeats: list[Span] = []
     # Each value is looked for once, and only the first few: a text made of
-    # thousands of named secrets must not be searched once for each.
+    # thousands of named values must not be searched once for each.
     for value in sorted(values)[:_MAX_REPEATED]:
         found = text.find(value)
         while found != -1:
@@ -199,7 +208,7 @@ def _repeated_secrets(text: str, spans: list[Span]) -> list[Span]:
                 (found and text[found - 1].isalnum())
                 or (after < len(text) and text[after].isalnum())
             ):
-                repeats.append((found, after, "SECRET"))
+                repeats.append((found, after, values[value]))
             found = text.find(value, found + 1)
     return repeats
 
@@ -211,7 +220,13 @@ def spans_of_one(scan: CompiledScan, text: str, searched: re.Match[str] | None) 
     which the caller has already asked for.
     """
     spans: list[Span] = []
-    if _add_spans(scan, text, spans, searched, True) > 1:
+    found = _add_spans(scan, text, spans, searched, True)
+    if found and scan.finds_repeated:
+        repeats = _repeated_values(text, spans)
+        if repeats:
+            spans.extend(repeats)
+            found = 2
+    if found > 1:
         spans = keep_longest(spans)
     return spans
 

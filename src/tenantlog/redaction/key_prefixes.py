@@ -123,6 +123,8 @@ BRANCHES = (
     r"|OCSPX-[A-Za-z0-9_\-]{28}(?P<key_google_oauth>))",
     r"bkua_" + _hex_with_digit(40) + r"(?P<key_buildkite>)",
     r"n(?:pm_[A-Za-z0-9]{36}(?P<key_npm>)"
+    # Nostr's private keys, bech32 "nsec1" and 58 characters.
+    r"|sec1[02-9ac-hj-np-z]{58}(?P<key_nostr>)"
     r"|tn_[A-Za-z0-9]{40,}+(?P<key_notion_ntn>)"
     r"|fp_[A-Za-z0-9]{36,40}+(?P<key_netlify>))",
     r"h(?:f_[A-Za-z]{34,}+(?P<key_huggingface>)"
@@ -147,6 +149,12 @@ BRANCHES = (
     r"|sv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?P<key_langsmith>))",
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     r"ya29\.[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
+    # K3s' cluster tokens: "K10", the CA's hash, "::", the user, ":", the password.
+    r"K10[0-9a-f]{64}::[a-z]{1,16}:[0-9A-Za-z]{16,}+(?P<key_k3s>)",
+    # Laravel's application key ("php artisan key:generate --show"): 32 bytes in base64.
+    r"base64:[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])(?P<key_laravel>)",
+    # PHP's session files, named after the session's id: "/var/lib/php/sessions/sess_…".
+    r"sess_[a-z0-9\-]{26,128}+(?P<key_php_session>)",
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
     # Fly.io's macaroon tokens ("FlyV1 fm2_…,fm2_…": the scheme stays).
     r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
@@ -189,6 +197,11 @@ def _check_key(text: str, start: int, end: int) -> tuple[int, int] | None:
         if "--" in value or value.endswith("-"):
             return None  # "sk-cluster-prod-eu-west-1-nodes-"
     return start, end
+
+
+def _check_php_session(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The session's id in its file's name: the "sess_" of the name stays."""
+    return None if _check_key(text, start, end) is None else (start + len("sess_"), end)
 
 
 def _check_telegram(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -302,6 +315,7 @@ _GROUPS = (
     "key_alibaba",
     "key_fly",
     "key_salesforce",
+    "key_k3s",
 )
 
 
@@ -318,6 +332,10 @@ KINDS = {
         *("key_postman", "key_newrelic", "key_contentful", "key_heroku", "key_google_oauth"),
     ),
     **_tokens(_check_okta, "key_okta"),
+    # Private keys and a framework's encryption key: secrets, not tokens.
+    "key_nostr": Kind("secrets", "SECRET", _check_key),
+    "key_laravel": Kind("secrets", "SECRET", _check_key),
+    **_tokens(_check_php_session, "key_php_session"),
     **_tokens(
         _check_webhook,
         *("key_slack_webhook", "key_slack_webhook_bare", "key_discord_webhook"),
@@ -375,6 +393,7 @@ KEY_MARKS = (
     *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_", "discord.com/api", "discordapp.com/api"),
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
     *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_", "fm1", "fm2"),
+    *("nsec1", "K10", "base64:", "sess_"),
 )
 
 
@@ -432,7 +451,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACGHLNPSbdfghlnprswxy",
+    starts="0ACGHKLNPSbdfghlnprswxy",
     trigger=may_hold_prefixed_key,
 )
 

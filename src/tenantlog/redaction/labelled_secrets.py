@@ -364,6 +364,10 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if value.isalpha() and not (len(value) >= 16 and value.isupper()):
         return None  # a word; twenty capitals are no word (an Erlang cookie)
+    if not any(c.isalnum() for c in value):
+        return None  # a key generator's progress, "....+++++": no secret is all marks
+    if value[:1] == "<" and value[-1:] == ">":
+        return None  # an element: a diff's context line after a "+" one ("</tomcat-users>")
     if value.count(":") >= 4:
         return None  # a record: "root:x:0:0:root:/root:/bin/bash" after "getent passwd"
     if "://" in value:

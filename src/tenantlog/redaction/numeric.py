@@ -129,7 +129,8 @@ def _check_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 #: Words for the number of a thing, not a person, just before an SSN's shape.
 _RECORD_BEFORE = re.compile(
-    r"(?<![\w])(?:lot|batch|serial|part|model|sku|case|ref|job|build)\.?[ \t]*[:#=]?[ \t]*\Z",
+    r"(?<![\w])(?:lot|batch|serial|part|model|sku|case|ref|job|build|p/n|pn)\.?"
+    r"[ \t]*[:#=]?[ \t]*\Z",
     re.IGNORECASE,
 )
 

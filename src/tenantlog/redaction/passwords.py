@@ -64,7 +64,7 @@ _NAME = (
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
     r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|kennwort|salasana|heslo|lozinka"
-    r"|geslo|adgangskode|contrasena|clave|(?<=kata[ \t])sandi|sifre(?:m|n|niz|miz|si))"
+    r"|geslo|adgangskode|contrasena|clave|(?<=kata[ \t_\-])sandi|sifre(?:m|n|niz|miz|si))"
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
     r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
@@ -114,7 +114,10 @@ _UNQUOTED_END = re.compile(
 # A format string's replacement field: "{password}", "{0}", "{password!r}", "{pw:>8}".
 _FORMAT_FIELD = r"\{(?:[A-Za-z_][\w.]*|[0-9]*)(?:![rsa])?(?::[^{}]*)?\}"
 _MASKED = re.compile(
-    r"(?:\**|[xX*#•·●.\-]{3,}|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
+    r"(?:\**|[xX*#•·●.\-]{3,}"
+    # A mask with its word: Spark's "*********(redacted)".
+    r"(?:[ \t]*\((?:redacted|hidden|masked|sensitive|filtered)\)?)?"
+    r"|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     # A word between stars: Source engine's "***PROTECTED***".
     r"|\*{2,}[a-z _]{1,24}\*{2,}"
     # Ansible's mask of a no_log parameter.
@@ -1007,8 +1010,15 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
         return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
-    if span is None or is_reference(text, *span) or _URL_WITH_LOGIN.match(text, *span):
-        return None  # (a URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h")
+    if (
+        span is None
+        or is_reference(text, *span)
+        or _URL_WITH_LOGIN.match(text, *span)
+        or text.startswith("//", span[0])
+    ):
+        # A URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h", and
+        # "… password pair … (redis://:x@h)", where the colon is the scheme's.
+        return None
     value = text[span[0] : span[1]]
     name = text[start:end].lower()
     if value.lower() in (name, name + "s") or value in _NAME_ONLY:
@@ -1084,6 +1094,20 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         and _SNMP.search(text, _line_start(text, start), span[1] + 80) is None
     ):
         return None  # a forum's or a chat's community ("community: kubernetes-users")
+    if _SIGNING_SCOPE.match(value):
+        # A signed URL's "X-Goog-Credential=GOOG1…/20240502/…/goog4_request" (or
+        # "X-Amz-Credential=AKIA…"): the key's id and its scope; the signature is
+        # the secret ("X-Goog-Signature"), and an AWS key id is found as one.
+        return None
+    if _MEASURE_OF.search(text, max(0, start - 32), start):
+        return None  # MySQL's "Estimated strength of the password: 100": a score
+    if _SETS_KEY.search(text, _line_start(text, start), start):
+        # Pulumi's "config set --secret dbPassword [value]": the key, then the value.
+        after = _NEXT_ARGUMENT.match(text, span[1])
+        return None if after is None else after.span(after.lastindex or 0)
+    pointer = _POINTER_THEN_STRING.match(text, span[0])
+    if pointer is not None:
+        return pointer.span(1)  # gdb's "bind_pw = 0x5555… \"Ld4p…\"": the string, not its address
     typed = _VALUE_TYPE.match(value)
     if typed is not None:
         rest = value[typed.end() :]
@@ -1104,6 +1128,18 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
+#: A request signature's credential scope: the key's id, then the date, region and service.
+_SIGNING_SCOPE = re.compile(r"[A-Z0-9]{16,80}(?:/|%2F)[0-9]{8}(?:/|%2F)", re.IGNORECASE)
+#: A measure of the password, not the password: "strength of the password: 100".
+_MEASURE_OF = re.compile(
+    r"(?:strength|length|score|complexity|entropy|age)[ \t]+of[ \t]+(?:the[ \t]+|your[ \t]+)?\Z",
+    re.IGNORECASE,
+)
+#: A command that stores a secret under a key: "pulumi config set --secret <key> <value>".
+_SETS_KEY = re.compile(r"config[ \t]+set[ \t]+(?:--?[\w\-]+[ \t]+)*--?\Z")
+_NEXT_ARGUMENT = re.compile(r"[ \t]+(?![\-#|;&>])(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s'\"]+))")
+#: A debugger's char pointer, then the string it points to.
+_POINTER_THEN_STRING = re.compile(r"0x[0-9a-f]{4,16}[ \t]+\"((?:[^\"\\\n]|\\.)*)\"")
 #: Closing quotes of prose, each with its opening one.
 _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "\u300d": "\u300c"}
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".

@@ -163,6 +163,34 @@ def test_a_named_secret_is_removed_where_it_is_repeated() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # an X12 enrolment: the SSN known by its qualifier (34), again in a reference
+        (
+            "NM1*IL*1*DOE*JANE****34*523119874~REF*0F*523119874~",
+            "NM1*IL*1*DOE*JANE****34*[REDACTED:SSN]~REF*0F*[REDACTED:SSN]~",
+        ),
+        (
+            "Authorization: Bearer abcDEF123456ghiJKL789 echo abcDEF123456ghiJKL789",
+            "Authorization: Bearer [REDACTED:TOKEN] echo [REDACTED:TOKEN]",
+        ),
+        # alone, neither repeat is a value
+        ("REF*0F*523119874~", None),
+        ("echo abcDEF123456ghiJKL789", None),
+        # a number in a longer one is another number
+        (
+            "NM1*IL*1*DOE*JANE****34*523119874~REF*0F*5231198740~",
+            "NM1*IL*1*DOE*JANE****34*[REDACTED:SSN]~REF*0F*5231198740~",
+        ),
+    ],
+)
+def test_a_value_known_by_its_place_is_removed_where_it_is_repeated(
+    text: str, expected: str | None
+) -> None:
+    assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         (
             '{"key":"smtp.password","value":"m@il;2024"}',
             f'{{"key":"smtp.password","value":"{_SECRET}"}}',

@@ -377,3 +377,34 @@ def test_every_login_of_a_url_with_many_hosts_is_removed() -> None:
     # The first password ends at its host; the others, the same, are found again.
     text = "rabbit://u:pw-123456@h:1," + "u:pw-123456@h:1," * (_NEAR // 16)
     assert "pw-123456" not in _TYPED.redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,ssn\n" + "1,x\n2,123\n" * (_NEAR // 10),
+        "ID  SSN   X\n" + "7   88812 1\n" * (_NEAR // 12),
+        "PJSIP/a sofia/gateway/b/c/ SIP/x/" * (_NEAR // 33),
+        "Message-ID: <a=b@c.d> " * (_NEAR // 23),
+        "mc alias set a b c sapcontrol -a b -c d --creds u " * (_NEAR // 50),
+        "Calling-Station-Id-Station-Id " * (_NEAR // 30),
+    ],
+)
+def test_redact_handles_costly_fifteenth_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_repeat_of_a_value_known_by_its_place_is_removed() -> None:
+    text = "NM1*IL*1*A*B****34*671204388~" + "REF*0F*671204388~" * (_NEAR // 17)
+    assert _TYPED.redact(text) == (
+        "NM1*IL*1*A*B****34*[REDACTED:SSN]~" + "REF*0F*[REDACTED:SSN]~" * (_NEAR // 17)
+    )
+
+
+def test_every_field_of_a_long_call_record_file_is_removed() -> None:
+    line = (
+        '"","4016","0612345678","ctx","x","y","z","Dial","d","t1","t2","t3",1,1,'
+        '"ANSWERED","DOCUMENTATION","1.2"\n'
+    )
+    redacted = _TYPED.redact(line * (_NEAR // len(line)))
+    assert "0612345678" not in redacted
