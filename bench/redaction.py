@@ -650,6 +650,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "call record fields": _fill('"4477009001","ANSWERED","DOCUMENTATION",'),
         "message ids": _fill("Message-ID: <a=b@c.d> "),
         "positional commands": _fill("mc alias set a b c sapcontrol -a b -c d --creds u "),
+        "validation errors' values": _fill("ssn\n x [input_value='123456789', ]\n"),
+        "Twilio ids, no token": _fill('AC0123456789abcdef0123456789abcdef:"x", '),
     }
 
 

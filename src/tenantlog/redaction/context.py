@@ -580,9 +580,25 @@ def says_ssn(text: str, start: int) -> bool:
     segment's qualifier says the element is one."""
     if text[start - 1 : start] == "*":
         return _X12_SSN.search(text, max(0, start - 80), start) is not None
-    return _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None or _in_named_column(
-        text, start, _names_ssn
+    return (
+        _SSN_WORDS.search(text, max(0, start - _WINDOW), start) is not None
+        or _in_named_column(text, start, _names_ssn)
+        or _names_ssn(_validated_field(text, start))
     )
+
+
+def _validated_field(text: str, start: int) -> str:
+    """The field a pydantic error's ``input_value=`` belongs to: its location, on the
+    line before ("1 validation error for Applicant\nssn\n  String should match …
+    [type=…, input_value='104774752', …]"); empty elsewhere."""
+    if not text.endswith(("input_value='", 'input_value="', "input_value="), 0, start):
+        return ""
+    line_start = text.rfind("\n", max(0, start - _COLUMN_WINDOW), start)
+    if line_start == -1:
+        return ""
+    field_start = text.rfind("\n", max(0, line_start - 80), line_start) + 1
+    # A nested field's location is dotted: "applicant.ssn".
+    return text[field_start:line_start].strip().rpartition(".")[2]
 
 
 def _names_version(key: str) -> bool:

@@ -281,6 +281,9 @@ _SECRET_NAMES = (
     *("account_key", "shared_access_key", "subscription_key", "app_key", "application_key"),
     "auth_key",
     "license_key",
+    # Rails' Active Record encryption: "key_derivation_salt:" (its "primary_key:" is a
+    # column's name elsewhere: a bare key's, only when its value looks random).
+    "key_derivation_salt",
     # A request's signature (AWS SigV4's "Signature=", a presigned URL's
     # "X-Amz-Signature="): it opens the object to anyone holding the URL.
     "signature",
@@ -510,8 +513,11 @@ def _names_secret_field(text: str, start: int) -> bool:
 
 _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
 #: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages),
-#: or Duo's "skey" (its secret key): its value is a secret only if it looks random.
-_BARE_KEY = re.compile(r"(?<![\w.\-])[\"']?(?:routing[_\-]?|s)?key[\"']?[ \t]?\Z", re.IGNORECASE)
+#: or Duo's "skey" (its secret key), or Rails' encryption "primary_key" (a table's key's
+#: column elsewhere): its value is a secret only if it looks random.
+_BARE_KEY = re.compile(
+    r"(?<![\w.\-])[\"']?(?:routing[_\-]?|s|primary[_\-]?)?key[\"']?[ \t]?\Z", re.IGNORECASE
+)
 #: The least length of a random value under a bare "key".
 _RANDOM_LENGTH = 20
 

@@ -186,7 +186,7 @@ def _repeated_values(text: str, spans: list[Span]) -> list[Span]:
     leaving the second would leak what the first hid.
     """
     if len(spans) == 1:  # most texts: one value, written once, said in one test
-        start, end, label = spans[0]
+        start, end, _ = spans[0]
         if end - start < _MIN_REPEATED or text.count(text[start:end]) == 1:
             return []
     values = {

@@ -237,10 +237,23 @@ _SID_NAMED = re.compile(r"(?:sid[\"']?[ \t]*[=:][ \t]*[\"']?|/Accounts/)\Z", re.
 
 def _check_twilio_sid(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A Twilio account's id: the API's user name, so a secret where it stands alone
-    or as a credential (``X-Api-Auth: AC…``); named as the account's id, an id."""
+    or as a credential (``X-Api-Auth: AC…``); named as the account's id, an id. Given
+    with its auth token ("-u AC…:<token>", 'Client("AC…", "<token>")'), the user name
+    of a login: the token goes, the id stays."""
+    token = _TOKEN_AFTER_SID.match(text, end)
+    if token is not None:
+        # (Replaced in a pass before: the id stays, as it did then.)
+        return None if token.group(1).startswith("[REDACTED") else token.span(1)
     if _SID_NAMED.search(text, max(0, start - 24), start):
         return None
     return _check_key(text, start, end)
+
+
+#: A Twilio auth token (32 hex) after its account's id, as a login's password or the
+#: next argument of a call.
+_TOKEN_AFTER_SID = re.compile(
+    r"(?::|[\"'][ \t]*,[ \t]*[\"'])([0-9a-f]{32}(?![0-9A-Za-z])|\[REDACTED)"
+)
 
 
 _CAPITAL_PREFIXES = ("PMAK-", "NRAK-", "CFPAT-", "HRKU-", "GOCSPX-")
