@@ -319,7 +319,8 @@ def _names_secret(text: str, start: int, end: int) -> bool:
 _NAME_ATTRIBUTE = re.compile(
     r"(?:key|name)[\"']?[ \t]*[=:][ \t]*"
     r"(?:[\"'](?P<name>[^\"'<>]{1,64})[\"']|(?P<bare>[\w.\-]{1,64}))"
-    r"(?:[ \t]+|[ \t]*,[ \t]*[\"']?|[ \t]*(?:\\n|\n)[ \t]*)(?:parameter)?value[\"']?\Z"
+    r"(?:[ \t]+|[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']?|[ \t]*(?:\\n|\n)[ \t]*)"
+    r"(?:parameter)?value[\"']?\Z"
     # Hadoop's "<name>fs.azure.account.key</name><value>…".
     r"|<name>(?P<element>[^<>]{1,64})</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value\Z",
     re.IGNORECASE,

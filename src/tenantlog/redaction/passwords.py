@@ -351,9 +351,10 @@ def _skip_blank(text: str, position: int) -> int:
 #: value="…"/>', '<add key="DbPassword" value="…"/>'.
 _VALUE_ATTRIBUTE = re.compile(r"[ \t]+value[ \t]*=[ \t]*(?=[\"'])", re.IGNORECASE)
 #: A name and its value in two fields: JSON's '"key": "smtp.password", "value": "…"',
-#: Kubernetes' "- name: DB_PASSWORD\n  value: …" (a real or an escaped line break).
+#: Kubernetes' "- name: DB_PASSWORD\n  value: …" (a real or an escaped line break), and
+#: JSON printed with its fields on lines of their own ("kubectl get pod -o json").
 _VALUE_FIELD = re.compile(
-    r"[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*"
+    r"[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']|[ \t]*(?:\\n|\n)[ \t]*"
     # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
     # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
     r"|[ \t]*:[ \t]*\{[ \t]*[\"']"
@@ -1480,7 +1481,8 @@ _SEPARATED = (
     # the name's alternation cost a short line with "password" in it 10 µs.
     rf"{_NAME}(?="
     r"\\?[\"']?\]?[ \t]*[:=>\uff1a]|[\"'][ \t]+value[ \t]*="
-    r"|[\"']?(?:[ \t]*,[ \t]*[\"']|[ \t]*(?:\\n|\n)[ \t]*)value[\"']?[ \t]*[:=]"
+    r"|[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']|[ \t]*(?:\\n|\n)[ \t]*)"
+    r"value[\"']?[ \t]*[:=]"
     # Hadoop's "<name>…password</name><value>".
     r"|</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value>"
     r"|[\"']?[ \t]+\\?[\"'`]"

@@ -389,6 +389,7 @@ def test_every_login_of_a_url_with_many_hosts_is_removed() -> None:
         "mc alias set a b c sapcontrol -a b -c d --creds u " * (_NEAR // 50),
         "Calling-Station-Id-Station-Id " * (_NEAR // 30),
         "zip\n x [input_value='123456789', ]\n" * (_NEAR // 34),
+        '"name": "API_TOKEN",\n  "name": "password",\n  ' * (_NEAR // 45),
     ],
 )
 def test_redact_handles_costly_fifteenth_round_shapes(text: str) -> None:
