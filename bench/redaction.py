@@ -653,6 +653,7 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "validation errors' values": _fill("ssn\n x [input_value='123456789', ]\n"),
         "Twilio ids, no token": _fill('AC0123456789abcdef0123456789abcdef:"x", '),
         "pretty names, no value": _fill('"name": "API_TOKEN",\n  "name": "password",\n  '),
+        "config set, keys only": "config set " + _fill("--secret x "),
     }
 
 

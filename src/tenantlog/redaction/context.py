@@ -430,11 +430,13 @@ _CALL_RECORD = re.compile(
 def _in_call_record(text: str, start: int) -> bool:
     """Whether a quoted number is a field of an Asterisk call record: its source, its
     destination or the caller id, all numbers dialled or dialling."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
+    # A record's line is short: a hostile long line is not read once per number in it.
+    low = max(0, start - _COLUMN_WINDOW)
+    line_start = text.rfind("\n", low, start) + 1
+    line_end = text.find("\n", start, start + _COLUMN_WINDOW)
     line_end = len(text) if line_end == -1 else line_end
-    if line_end - line_start > _COLUMN_WINDOW:
-        return False  # a hostile line is not searched once per number in it
+    if (line_start == 0 and low > 0) or line_end - line_start > _COLUMN_WINDOW:
+        return False
     # Most quoted numbers are JSON's: none of the AMA flags' words follows them.
     if not any(text.find(flag, start, line_end) != -1 for flag in _AMA_FLAGS):
         return False

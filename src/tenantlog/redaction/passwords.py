@@ -1102,7 +1102,7 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _MEASURE_OF.search(text, max(0, start - 32), start):
         return None  # MySQL's "Estimated strength of the password: 100": a score
-    if _SETS_KEY.search(text, _line_start(text, start), start):
+    if _SETS_KEY.search(text, max(_line_start(text, start), start - 320), start):
         # Pulumi's "config set --secret dbPassword [value]": the key, then the value.
         after = _NEXT_ARGUMENT.match(text, span[1])
         return None if after is None else after.span(after.lastindex or 0)
@@ -1137,7 +1137,7 @@ _MEASURE_OF = re.compile(
     re.IGNORECASE,
 )
 #: A command that stores a secret under a key: "pulumi config set --secret <key> <value>".
-_SETS_KEY = re.compile(r"config[ \t]+set[ \t]+(?:--?[\w\-]+[ \t]+)*--?\Z")
+_SETS_KEY = re.compile(r"config[ \t]+set[ \t]+(?:--?[\w\-]{1,32}[ \t]+){0,8}--?\Z")
 _NEXT_ARGUMENT = re.compile(r"[ \t]+(?![\-#|;&>])(?:'([^'\n]+)'|\"([^\"\n]+)\"|([^\s'\"]+))")
 #: A debugger's char pointer, then the string it points to.
 _POINTER_THEN_STRING = re.compile(r"0x[0-9a-f]{4,16}[ \t]+\"((?:[^\"\\\n]|\\.)*)\"")

@@ -390,6 +390,7 @@ def test_every_login_of_a_url_with_many_hosts_is_removed() -> None:
         "Calling-Station-Id-Station-Id " * (_NEAR // 30),
         "zip\n x [input_value='123456789', ]\n" * (_NEAR // 34),
         '"name": "API_TOKEN",\n  "name": "password",\n  ' * (_NEAR // 45),
+        "config set -a -a --secret\n" * (_NEAR // 26),
     ],
 )
 def test_redact_handles_costly_fifteenth_round_shapes(text: str) -> None:
