@@ -516,6 +516,21 @@ def _names_column(columns: list[str], index: int, names: Callable[[str], bool]) 
     return len(name) <= 40 and names(name)
 
 
+def _aligned_name(header: str, column: int) -> str:
+    """The name of a table aligned with blanks over the number at ``column`` of its row:
+    the header's word that holds that column, starting at most two characters before
+    it ("REC  EMPNO  SSN" over "PAYR 000482 805183536"); empty where none does."""
+    if column >= len(header) or header[column] == " ":
+        return ""
+    name_start = column
+    while name_start and header[name_start - 1] != " ":
+        name_start -= 1
+    if column - name_start > 2:
+        return ""
+    name_end = header.find(" ", column)
+    return header[name_start : len(header) if name_end == -1 else name_end]
+
+
 def _in_named_column(text: str, start: int, names: Callable[[str], bool]) -> bool:
     """Whether the number is a field under a column's name that ``names`` accepts: a CSV
     row below its header (the text's first line), a row of a table aligned with blanks
@@ -542,19 +557,13 @@ def _in_named_column(text: str, start: int, names: Callable[[str], bool]) -> boo
             index = _field_index(text[line_start:start], delimiter, '"') if before else 0
             if _names_column(read_fields(header, delimiter), index, names):
                 return True
-        elif not header.count(delimiter) and "  " in header:
-            # A table aligned with blanks: the header's name that starts where the number
-            # does ("REC  EMPNO  SSN" over "PAYR 000482 805183536").
-            column = start - line_start
-            if column < len(header) and text[start - 1] in " \t" and header[column] != " ":
-                name_start = column
-                while name_start and header[name_start - 1] != " ":
-                    name_start -= 1
-                if name_start == column or column - name_start <= 2:
-                    name_end = header.find(" ", column)
-                    name = header[name_start : len(header) if name_end == -1 else name_end]
-                    if names(name):
-                        return True
+        elif (
+            not header.count(delimiter)
+            and "  " in header
+            and text[start - 1] in " \t"
+            and names(_aligned_name(header, start - line_start))
+        ):
+            return True
     if text.find("alues", low, start) == -1 and text.find("ALUES", low, start) == -1:
         return False  # no INSERT's "VALUES" before it: most numbers, told without a copy
     values = text[low:start].lower().rfind("values")

@@ -90,16 +90,11 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     value_start = start + skip
     while value_start < end and text[value_start] in _QUOTES_AND_SPACE:
         value_start += 1
-    if text[value_start : value_start + 1] == "\\" and text[value_start + 1 : value_start + 2] in (
-        "'",
-        '"',
-    ):
-        value_start += 2  # an escaped quote: JSON in a string, '\\"refreshToken\\":\\"…'
-    if text[value_start : value_start + 1] == "b" and text[value_start + 1 : value_start + 2] in (
-        "'",
-        '"',
-    ):
-        value_start += 2  # a Python bytes' literal: b'…'
+    opening = text[value_start : value_start + 2]
+    if len(opening) == 2 and opening[0] in "\\b" and opening[1] in "'\"":
+        # An escaped quote (JSON in a string: '\\"refreshToken\\":\\"…') or a Python
+        # bytes' literal (b'…'): the value starts after the quote.
+        value_start += 2
     value = text[value_start:end]
     if (
         not _looks_secret(value)
