@@ -654,6 +654,15 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "Twilio ids, no token": _fill('AC0123456789abcdef0123456789abcdef:"x", '),
         "pretty names, no value": _fill('"name": "API_TOKEN",\n  "name": "password",\n  '),
         "config set, keys only": "config set " + _fill("--secret x "),
+        # The sixteenth round: blanks after "=", "=>", remote shells' targets,
+        # Authorization's schemes, connection strings' markup, zero-padded octets.
+        "password= then words": _fill("password= Abc-12 x "),
+        "=> after key names": _fill("'api_key' => 'abcdefgh1234', "),
+        "ssh targets": "ssh" + _fill(" -J a@b.co c@d.io"),
+        "Authorization, any scheme": _fill('"Authorization": "A-B-C abcdefgh12345678", '),
+        "connection pairs, markup": _fill(";Pwd=a<b|c>d"),
+        "padded octets": _fill("7.00.00.173 "),
+        "quoted tokens holding ':'": _fill('"token":"abcdefgh12:ab:cd:ef" '),
     }
 
 

@@ -132,6 +132,8 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIP_LOGIN_BEFORE.search(text, max(0, local_start - _LOGIN_WINDOW), local_start):
         return None  # a SIP URI's password before its host: "sip:trunk:Trunk!4930@host"
+    if _follows_remote_shell(text, local_start):
+        return None  # a login to a host: "ssh -J jump@bastion.example.com backup@nas01.corp"
     if _may_follow_id_header(text, local_start) and _ID_HEADER.search(
         text, max(0, local_start - _ID_HEADER_WINDOW), local_start
     ):
@@ -139,6 +141,25 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         # "Call-ID: 38482…@pbx", iCalendar's "UID:tv-55012@host": a host's name for it.
         return None
     return local_start, end
+
+
+#: A remote shell's command, then its flags (and their arguments) up to its target:
+#: "ssh -i ~/.ssh/id -J jump@bastion ". Not "ssh key for ana@example.com".
+_REMOTE_SHELL_BEFORE = re.compile(
+    r"(?:^|[\s;|&$(])(?:ssh|autossh|mosh|sftp)(?:[ \t]+-[A-Za-z]{1,4}(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
+)
+#: How far back on its line a remote shell's command may be from its target.
+_REMOTE_SHELL_WINDOW = 200
+
+
+def _follows_remote_shell(text: str, local_start: int) -> bool:
+    """Whether the address at ``local_start`` is the target of ``ssh`` (or of its
+    ``-J``), a login to a host and not a mailbox."""
+    low = max(0, local_start - _REMOTE_SHELL_WINDOW)
+    window = text[text.rfind("\n", low, local_start) + 1 or low : local_start]
+    if "ssh" not in window and "mosh" not in window and "sftp" not in window:
+        return False
+    return _REMOTE_SHELL_BEFORE.search(window) is not None
 
 
 def _may_follow_id_header(text: str, local_start: int) -> bool:

@@ -273,6 +273,8 @@ _IDENTIFIER_LAST = frozenset(
     # A receipt's or a shipment's number, a product's barcode: "receipt 0412-88120",
     # "AWB 020-12345675", "JANコード: 4901234567894", "EAN 4006381333931".
     | {"receipt", "awb", "waybill", "ean", "jan", "upc", "gtin", "isbn", "barcode"}
+    # A SIM's or a handset's number, no subscriber's line: "imsi=234159876543210".
+    | {"imsi", "imei", "imeisv", "iccid", "meid"}
 )
 # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
 _RECORD_WORDS = frozenset({"order", "invoice", "increment", "ticket", "booking"})

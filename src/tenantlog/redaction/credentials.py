@@ -76,8 +76,8 @@ def is_placeholder(value: str) -> bool:
 
 def _looks_secret(value: str) -> bool:
     """Credentials mix character classes; words after "bearer" or "token=" do not."""
-    if len(value) < 8 or len(set(value)) == 1 or is_placeholder(value):
-        return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****************"
+    if len(value) < 8 or len(set(value).difference("-_. ")) == 1 or is_placeholder(value):
+        return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****", "xxxx-xxxx-xxxx-xxxx"
     if ("****" in value or "..." in value or "\u2026" in value) and _SHOWN_TAIL.fullmatch(value):
         return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
     if len(value) >= 24 or _DIGIT_OR_SYMBOL.search(value):
@@ -88,6 +88,8 @@ def _looks_secret(value: str) -> bool:
 def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] | None:
     """The span after ``skip`` characters of scheme or delimiter, if it looks secret."""
     value_start = start + skip
+    if text[value_start - 1 : value_start + 1] == "=>":
+        value_start += 1
     while value_start < end and text[value_start] in _QUOTES_AND_SPACE:
         value_start += 1
     opening = text[value_start : value_start + 2]
@@ -106,11 +108,22 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     if text[end : end + 1] == ":" and _DIGEST_SCHEME.fullmatch(value):
         return None  # a digest of the token, not the token: "hmac-sha256:1c9e…"
     if _WORDS_OF_A_NAME.fullmatch(value) and _names_secret(text, value_start, end):
-        return None  # a name, not its value: "cannot fetch token: client_secret is missing"
+        # A name, not its value: "cannot fetch token: client_secret is missing",
+        # "renewing token: X-Vault-Token: hvs.…" (a header's name, then its value).
+        return None
+    quote = text[value_start - 1 : value_start]
+    if text[end : end + 1] == ":" and quote in ('"', "'"):
+        # A quoted value runs to its quote: Firebase's registration tokens hold a
+        # ":" ('"fcm_token":"RFAsL1E9…:APA91bLm…"').
+        close = _QUOTED_REST.match(text, end)
+        if close is not None and text[close.end() : close.end() + 1] == quote:
+            return value_start, close.end()
     return value_start, end
 
 
-_WORDS_OF_A_NAME = re.compile(r"[a-z_\-]+")
+_WORDS_OF_A_NAME = re.compile(r"[A-Za-z_\-]+")
+#: The rest of a quoted value after a ":" inside it, up to its closing quote.
+_QUOTED_REST = re.compile(r":[A-Za-z0-9\-._~+/=:]{1,512}")
 
 
 # Code that reads the secret from elsewhere, up to its call or subscript:
@@ -282,6 +295,11 @@ _SECRET_NAMES = (
     # A request's signature (AWS SigV4's "Signature=", a presigned URL's
     # "X-Amz-Signature="): it opens the object to anyone holding the URL.
     "signature",
+    # Sign in with Apple's and OAuth's one-time code ('"authorizationCode":"c84a…"').
+    "authorization_code",
+    # An S3-compatible store's key id, whatever its shape (MinIO's, R2's, Spaces'):
+    # AWS' own are redacted wherever they stand.
+    *("access_key_id", "access_key"),
 )
 
 
@@ -290,7 +308,9 @@ _SECRET_NAMES = (
 # alternation at each of the 32 characters before it (3 µs a pair).
 _SECRET_NAME_REVERSED = re.compile(
     r"[ \t]?[\"']?\\?(?:"
-    + "|".join(name[::-1].replace("_", r"[_\-]?") for name in _SECRET_NAMES)
+    # Shortest first: "access_key" ends "shared_access_key" too, and the window
+    # decides whether the shorter one, which fits in more of them, is found.
+    + "|".join(name[::-1].replace("_", r"[_\-]?") for name in sorted(_SECRET_NAMES, key=len))
     # A bare "key" only as a query parameter: "maps/api/js?key=…".
     + r"|yek(?=[?&]))",
     re.IGNORECASE,
@@ -348,7 +368,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
     """Whether a text holds a pair named without "token", "key" or "secret".
 
     A session cookie's name and its "=" (``folded``, the case-folded text:
-    "sess" in most names, Express's "connect.sid", "remember…"),
+    "sess" in most names, Express's "connect.sid" or a bare "sid", "remember…"),
     or a URL's "sig=" (Azure SAS) or "code=" (Azure Functions' keys, OAuth
     codes) after its "?" or "&", looked for as written (in ``text``). Most
     lines that say "session" hold none. ``str.find`` for "sess", then the
@@ -365,7 +385,8 @@ def holds_named_pair(text: str, folded: str) -> bool:
     # "=" hold no such pair. A "remember…" cookie anywhere (its value decides:
     # one no person wrote is a session's); a URL's parameters follow its "?" or "&".
     return (
-        ("." in folded and "sid=" in folded)
+        "sid=" in folded
+        or "wordpress_" in folded
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
         or (("?" in text or "&" in text) and ("sig=" in text or "code=" in text))
@@ -431,7 +452,10 @@ PASSWORD_WORDS_ASCII = (
 )
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 #: session cookies, a URL's "sig" and "code".
-NAMED_PAIR_WORDS = ("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore.")
+NAMED_PAIR_WORDS = (
+    *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
+    "wordpress_",
+)
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
     "token",
@@ -443,6 +467,7 @@ SECRET_NAME_WORDS = (
     "identified",
     "credential",
     "signature=",
+    *("authorizationcode", "authorization_code", "authorization-code"),
     *DIRECTIVE_NAME_WORDS,
     *_OTHER_LANGUAGE_NAMES,
     *PASSWORD_WORDS_ASCII,
@@ -470,13 +495,18 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         # ids ("trace_id=") and cost no search.
         if _names_key_or_session(text, start) or (
             (last == "d" or last == "D")
-            and text.rfind("ecret", max(0, start - 12), start) != -1
+            and (
+                text.rfind("ecret", max(0, start - 12), start) != -1
+                or text[max(0, start - 5) : start].lower() in _KEY_ID_ENDINGS
+            )
             and _names_secret(text, max(0, start - 32), start)
         ):
             return _value_after(text, start, end, 1)
         return None
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
+    if text.endswith(_ION, 0, name_end) and _names_authorization(text, name_end):
+        return _after_any_scheme(text, start)
     if _PAGING_TOKEN.search(text, max(0, name_end - 24), name_end):
         return None  # a list's position: "nextPageToken", AWS' "NextToken", "continuation_token"
     if last == "n" and text[max(0, name_end - 14) : name_end].lower() == "publickeytoken":
@@ -488,11 +518,47 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         and not _names_secret_field(text, start)
     ):
         bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
-        if bare is None or not _looks_random(text[start + 1 : end].strip(_QUOTES_AND_SPACE)):
+        value = text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
+        if bare is None or not _looks_random(value):
             return None
         if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
             return None  # WireGuard's "public key: xTIBA5…=" is public
     return _value_after(text, start, end, 1)
+
+
+#: How "access_key_id" ends, written any way: the one id among the secrets' names.
+_KEY_ID_ENDINGS = frozenset({"keyid", "ey_id", "ey-id"})
+
+
+#: How "Authorization" ends before its delimiter (one C call turns most names away).
+_ION = ("ion", "ION", 'ion"', "ion'", 'ION"', "ION'")
+
+
+def _names_authorization(text: str, name_end: int) -> bool:
+    """Whether the name ending at ``name_end`` (before its quote) is "Authorization"."""
+    name = text[max(0, name_end - 14) : name_end].rstrip("\"'")
+    return name[-13:].lower() == "authorization"
+
+
+#: A scheme of any name, then its credential: '"Authorization": "Klaviyo-API-Key pk_…"'.
+_ANY_SCHEME = re.compile(
+    r"[ \t]*[\"']?[A-Za-z][A-Za-z0-9\-]{1,40}[ \t]+(?P<credential>" + _TOKEN_VALUE + ")"
+)
+
+
+def _after_any_scheme(text: str, start: int) -> tuple[int, int] | None:
+    """The credential in an Authorization header, whatever its scheme is called
+    (the well-known ones, "Bearer", "Basic", "ApiKey"..., are found anywhere)."""
+    found = _ANY_SCHEME.match(text, start + 1)
+    if (
+        found is None
+        or "=" in found.group("credential").rstrip("=")
+        or text.startswith("[REDACTED", found.end())
+    ):
+        # A list of parameters: SigV4's "Credential=AKIA…/…, Signature=…" (its
+        # key id replaced already: "Credential=[REDACTED:AWS_KEY]/…").
+        return None
+    return _value_after(text, found.start("credential") - 1, found.end(), 1)
 
 
 def _names_secret_field(text: str, start: int) -> bool:
@@ -642,6 +708,8 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         # A build's, a cache's, a partition's, a sort's, an object's or a request's key.
         *("build", "cache", "partition", "sort", "primary", "foreign", "object"),
         "idempotency",
+        # A public key by another name: NATS' "pub_key", NaCl's "verify_key".
+        *("pub", "verify"),
     }
 )
 
@@ -672,6 +740,8 @@ _SESSION_COOKIES = frozenset(
     # ASP.NET's forms authentication and ASP.NET Core's authentication cookies.
     | {".aspxauth", ".aspnetcore.cookies", ".aspnetcore.identity.application"}
 )
+#: WordPress' login cookies, named after the site's hash: "wordpress_logged_in_<md5>=…".
+_WORDPRESS_LOGINS = ("wordpress_logged_in_", "wordpress_sec_")
 #: How far back a cookie header may start before a session cookie.
 _COOKIE_WINDOW = 400
 # The name before an "=", read backwards (its end is known, its start is not:
@@ -714,21 +784,30 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
         "sess" not in folded
         and folded not in _SESSION_COOKIES
         and not folded.startswith("remember")
+        # A bare "sid=" (not JSON's "sid": a Twilio or Windows id): a session's
+        # id whose value no person wrote, "sid=K8XpclR6B6-uh_eKqGrZD6L3HeVAkBCK".
+        and not (folded == "sid" and text[start] == "=")
+        and not folded.startswith(_WORDPRESS_LOGINS)
     ):
         return False
-    if folded.lstrip("_") in _SESSION_COOKIES:
+    if folded.lstrip("_") in _SESSION_COOKIES or folded.startswith(_WORDPRESS_LOGINS):
         return True
     if "cookie" in text[max(0, start - _COOKIE_WINDOW) : start].lower():
         return True
     # Elsewhere a session's id is a correlation id, unless no person could have
     # written it: "laravel_session=TdsibG…%3D", "BW_SESSION=u1wIn+qbj9…".
     value = _SESSION_VALUE.match(text, value_at)
-    # Capitals among its letters: a trace's hex or a UUID is a correlation id.
+    # Capitals among its letters: a trace's hex or a UUID is a correlation id,
+    # and so is a Twilio resource's "sid=SM<32 hex>".
     return (
         value is not None
         and _looks_random(value.group())
         and not HEX_DIGITS.issuperset(value.group())
+        and _TWILIO_SID.fullmatch(value.group()) is None
     )
+
+
+_TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
 
 
 def _value_start(text: str, at: int) -> int:
@@ -753,7 +832,7 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         re.escape(delimiter)
         # "token=", "token": and "TOKEN = " (INI, HCL, Python); an XML
         # attribute "value=" after the name's own attribute.
-        + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtT] .)|(?<=[vV][aA][lL][uU][eE].)"
+        + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtTdD] .)|(?<=[vV][aA][lL][uU][eE].)"
         # PowerShell's hashtables: "@{ 'X-Api-Key' = '…' }".
         + r"|(?<=[nNyYtT][\"'] .)"
         # JSON escaped in a string: '{\\"refreshToken\\":\\"…\\"}'.
@@ -762,7 +841,10 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
         + "".join(f"|(?<={name})" for name in after_names)
         # Python's bytes print with a "b" before their quote: "'X-Amz-Security-Token': b'…'".
-        + r")[ \t]*(?:b(?=[\"']))?\\?[\"']?"
+        + ")"
+        # PHP's and Ruby's "=>": "'api_key' => '…'", "{:key => '…'}".
+        + (">?" if delimiter == "=" else "")
+        + r"[ \t]*(?:b(?=[\"']))?\\?[\"']?"
         + _TOKEN_VALUE
         + "(?P<token_param>)",
         {"token_param": Kind("token", "TOKEN", _check_parameter)},
@@ -812,6 +894,7 @@ _TOKEN_FLAG_SCAN = Scan(
 # After "=" only: a cookie's name ending in "sess" ("_gh_sess"), in Laravel's
 # SHA-1 ("remember_web_<40 hex>") or in "remember-me", Go's ":=" after a name,
 # and a URL's "sig" and "code".
+_CODE_NAME = r"[cC][oO][dD][eE]."
 _AFTER_NAMES = (
     r"[sS].",
     r"_[0-9a-f]{40}.",
@@ -826,8 +909,9 @@ _AFTER_NAMES = (
     r"AUTH.",  # ".ASPXAUTH"
 )
 PARAMETER_SCANS = (
-    _parameter_scan("=", *_AFTER_NAMES, r"[uU][rR][eE]."),  # "...ure=": a signature
-    _parameter_scan(":"),
+    # "...ure=": a signature; "...Code": an OAuth code ('"authorizationCode":"c84a…"').
+    _parameter_scan("=", *_AFTER_NAMES, r"[uU][rR][eE].", _CODE_NAME),
+    _parameter_scan(":", _CODE_NAME, r"[cC][oO][dD][eE][\"'].", r"[cC][oO][dD][eE]\\[\"']."),
     # An XML element's text: Android's '<string name="refresh_token">…</string>',
     # "<accessToken>…</accessToken>".
     _parameter_scan(">"),

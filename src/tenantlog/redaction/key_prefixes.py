@@ -8,7 +8,8 @@ whatever the parameter or header around them:
   ``shippo_live_``/``shippo_test_``; Twilio ``SK…`` and ``AC…`` (32 hex; an
   ``AC…`` named as the account's id, ``AccountSid=``, stays);
   Discord's bot tokens; Firebase Cloud Messaging's server keys
-  ``AAAA…:APA91b…``; Mailchimp ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
+  ``AAAA…:APA91b…``; NATS' nkey seeds ``SU…``, ``SA…``, ``SO…``; Mailchimp
+  ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
   ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
   gloas-``; Buildkite ``bkua_``; npm ``npm_``; PyPI
@@ -37,7 +38,8 @@ whatever the parameter or header around them:
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
   ``sq0atp-``/``sq0csp-``; age's ``AGE-SECRET-KEY-1``; Okta's
-  ``SSWS <token>`` scheme (the token alone, as for "Bearer").
+  ``SSWS <token>`` scheme (the token alone, as for "Bearer"); Expo's push
+  tokens ``ExponentPushToken[…]`` (what the brackets hold).
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -160,6 +162,9 @@ BRANCHES = (
     r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
     # Salesforce's session ids and access tokens: the org's id ("00D…"), "!", the session.
     r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{40,}+(?P<key_salesforce>)",
+    # Expo's push tokens, which send to a device without any other key: the
+    # part in brackets ("ExponentPushToken[…]", the wrapper kept).
+    r"Expo(?:nent)?PushToken\[[A-Za-z0-9_\-]{16,64}\](?P<key_expo_push>)",
 )
 
 
@@ -171,12 +176,16 @@ BRANCHES = (
 #   words in two of five lines: "ACK", "TRACE", "DESK");
 # * Discord's bot tokens: the bot's id in base64 (which starts on "M", "N"
 #   or "O" for the digits of an id), a timestamp and an HMAC, dot-separated;
-# * Firebase Cloud Messaging's legacy server keys, "AAAA…:APA91b…".
+# * Firebase Cloud Messaging's legacy server keys, "AAAA…:APA91b…";
+# * NATS' nkey seeds, "SU…" and 56 base32 characters.
 UNMARKED_BRANCHES = (
     r"SK" + _hex_with_digit(32) + r"(?P<key_twilio>)",
     r"AC" + _hex_with_digit(32) + r"(?P<key_twilio_sid>)",
     r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}+(?P<key_discord>)",
     r"AAAA[A-Za-z0-9_\-]{7}:APA91b[A-Za-z0-9_\-]{100,}+(?P<key_fcm>)",
+    # NATS' nkey seeds: "S", the key's type (user, account, operator, server,
+    # cluster, curve), 56 base32 characters. Their public keys ("U…", "A…") stay.
+    r"S[UAONCX][A-Z2-7]{56}(?P<key_nkey_seed>)",
 )
 
 
@@ -265,6 +274,13 @@ def _check_capital_prefix(text: str, start: int, end: int) -> tuple[int, int] | 
     return _check_key(text, start, end)
 
 
+def _check_bracketed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The token inside its wrapper's brackets: "ExponentPushToken[…]" (not the
+    documentation's "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx]")."""
+    inner = text.index("[", start) + 1
+    return None if len(set(text[inner : end - 1])) == 1 else (inner, end - 1)
+
+
 def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
     # The scheme stays, as "Bearer" does: only the token after it is replaced.
     if not _value_end_ok(text, end):
@@ -345,6 +361,7 @@ KINDS = {
         *("key_postman", "key_newrelic", "key_contentful", "key_heroku", "key_google_oauth"),
     ),
     **_tokens(_check_okta, "key_okta"),
+    **_tokens(_check_bracketed, "key_expo_push"),
     # Private keys and a framework's encryption key: secrets, not tokens.
     "key_nostr": Kind("secrets", "SECRET", _check_key),
     "key_laravel": Kind("secrets", "SECRET", _check_key),
@@ -358,6 +375,7 @@ KINDS = {
 UNMARKED_KINDS = {
     **_tokens(_check_key, "key_twilio", "key_discord", "key_fcm"),
     **_tokens(_check_twilio_sid, "key_twilio_sid"),
+    "key_nkey_seed": Kind("secrets", "SECRET", _check_key),
 }
 
 # The key types a PEM private key is labelled with: "PRIVATE KEY", "RSA
@@ -406,7 +424,7 @@ KEY_MARKS = (
     *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_", "discord.com/api", "discordapp.com/api"),
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
     *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_", "fm1", "fm2"),
-    *("nsec1", "K10", "base64:", "sess_"),
+    *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
 )
 
 
@@ -464,7 +482,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACGHKLNPSbdfghlnprswxy",
+    starts="0ACEGHKLNPSbdfghlnprswxy",
     trigger=may_hold_prefixed_key,
 )
 

@@ -38,7 +38,8 @@
   Content : …`` as ``netsh wlan show profile key=clear`` prints it, Neo4j's
   ``NEO4J_AUTH=user/password``, and WordPress' keys and salts
   (``define('AUTH_KEY', '…')``; also any ``define()`` of a constant named
-  ``…_KEY``, ``…_SALT``, ``…_SECRET`` or ``…_TOKEN``).
+  ``…_KEY``, ``…_SALT``, ``…_SECRET``, ``…_TOKEN`` or a cipher's ``…_IV``,
+  PrestaShop's ``_COOKIE_KEY_`` too).
 * A symmetric key of NTP's and chrony's key files, a line of its own:
   ``42 MD5 TimeK3y!sync``, ``10 SHA1 HEX:1F3A…``; a PgBouncer ``userlist.txt``
   line's password (``"app_rw" "…"``); a SAML attribute whose name says
@@ -251,10 +252,13 @@ _KEY_BYTES = (
     + _BYTE
     + r"){15,63}[ \t]*\])"
 )
-# PHP's define() of a key, a salt, a secret or a token: WordPress' "define('AUTH_KEY', '…')".
+# PHP's define() of a key, a salt, a secret or a token: WordPress' "define('AUTH_KEY', '…')",
+# PrestaShop's "define('_COOKIE_KEY_', '…')" and its cipher's "_COOKIE_IV_".
+# C's (an Arduino sketch's) "#define BLYNK_AUTH_TOKEN \"…\"".
 _DEFINED = (
-    r"define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN)(?P=define_quote)"
-    r"[ \t]*,[ \t]*(?=[\"'])"
+    r"(?:define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN|IV)_?"
+    r"(?P=define_quote)[ \t]*,"
+    r"|#[ \t]*define[ \t]+[A-Z0-9_]*_(?:KEY|SECRET|TOKEN)[ \t])[ \t]*(?=[\"'])"
 )
 # An enrollment token's start: '{"ver":"' in base64.
 _ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
@@ -722,7 +726,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("clear-text=", lambda text: "clear-text=" in text),
     ("key content", lambda text: "Key Content" in text),
     ("neo4j_auth=", lambda text: "NEO4J_AUTH=" in text),
-    ("define(", lambda text: _DEFINED_TEST.search(text) is not None),
+    ("define", lambda text: _DEFINED_TEST.search(text) is not None),
     *((f" {kind} ", lambda text: _NTP_TEST.search(text) is not None) for kind in _NTP_KINDS),
     ("userlist.txt", lambda text: _USERLIST_TEST.search(text) is not None),
     ('" "', _may_hold_quoted_pair),

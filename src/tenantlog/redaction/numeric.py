@@ -113,11 +113,17 @@ def _check_ipv4(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if candidate.startswith("0.") and candidate != "0.0.0.0":
         return None  # no host's (0/8 is "this network"): a version, "PuTTY 0.81.0.0"
+    if _TWO_DIGIT_PADDED.search(candidate):
+        # An octet of two digits with a leading zero is neither how an address
+        # prints nor its zero-padded form ("010.001.002.003"): a firmware's
+        # version, "lifecycle controller 7.00.00.173".
+        return None
     if _OID_NAME.match(text, end):
         return None  # an LDAP schema's OID: "( 2.5.4.3 NAME 'cn' …)"
     return start, end
 
 
+_TWO_DIGIT_PADDED = re.compile(r"(?:^|\.)0[0-9](?:\.|$)")
 _OID_NAME = re.compile(r"[ \t]+NAME[ \t]+'")
 
 
@@ -386,11 +392,17 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
         if _IN_GROUP_RUN.match(text, max(0, start - 5), start):
             return None
         return _check_longer_phone(text, start, end)
-    if not context.says_phone(text, start, end):
-        return None
+    if not context.says_phone(text, start, end) or _SIM_KEY.search(text, max(0, start - 12), start):
+        return None  # (a SIM's number by a phone's: "imsi=234159876543210 msisdn=…")
     # Nine or ten digits are a national number without its trunk ("621302088");
     # more, a country code and its number.
     return (start, end) if len(digits) <= 10 or numbering.possible_number(digits) else None
+
+
+#: A SIM's or a handset's number by its key, no subscriber's line.
+_SIM_KEY = re.compile(
+    r"(?<![A-Za-z])(?:imsi|imeisv|imei|iccid|meid)[\"']?[ \t]*[=:][ \t]*[\"']?\Z", re.IGNORECASE
+)
 
 
 def _check_international(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -516,9 +516,10 @@ def looks_like_password(value: str) -> bool:
 #: How far back FTP's "USER" may be from its "PASS".
 _FTP_WINDOW = 80
 #: A client's command as a session's log shows it, also without its "USER":
-#: "> PASS x", "--> PASS x", "C: PASS x", "send: PASS x", "[cmd] PASS x".
+#: "> PASS x", "--> PASS x", "C: PASS x", "send: PASS x", "[cmd] PASS x", and
+#: IRC's as a bot logs it, "< PASS oauth:…" (Twitch's chat).
 _SENT_COMMAND = re.compile(
-    r"(?:^|[\s\]]|ftp)(?:>+|-+>|C:|cmd:|command:|sent:|send:|client:|ftp:|\[cmd\])[ \t]*\Z",
+    r"(?:^|[\s\]]|ftp)(?:>+|<+|-+>|C:|cmd:|command:|sent:|send:|client:|ftp:|\[cmd\])[ \t]*\Z",
     re.IGNORECASE,
 )
 
@@ -1015,10 +1016,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         span is None
         or is_reference(text, *span)
         or _URL_WITH_LOGIN.match(text, *span)
-        or text.startswith("//", span[0])
+        or (text.startswith("//", span[0]) and text[span[0] - 1] == ":")
     ):
         # A URL's password is ``URL_SCAN``'s: ".git-credentials: https://u:x@h", and
-        # "… password pair … (redis://:x@h)", where the colon is the scheme's.
+        # "… password pair … (redis://:x@h)", where the colon is the scheme's (not
+        # "password=//", a value like any other).
         return None
     value = text[span[0] : span[1]]
     name = text[start:end].lower()
@@ -1026,6 +1028,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A variable named as the key: "connect(user=user, password=password)"; a
         # secret store's key named: "remoteRef: {key: prod/db, property: password}";
         # a type, then its plural: 'failed to list *v1.Secret: secrets "tls" …'.
+        return None
+    if name.startswith("credential") and _PAIR_FIRST.match(value):
+        # A list of pairs, each found by its own name: "credentials received:
+        # identityPool=eu-west-1:6a1f… accessKey=ASIA… secretKey=…".
         return None
     if span[0] == end + 1 and text[end] == ":" and _COMMAND_VERB.fullmatch(value):
         return None  # a task's name: "bin/rails credentials:edit", "secrets:list"
@@ -1118,6 +1124,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if value[-1:] in _CLOSING_QUOTES and _CLOSING_QUOTES[value[-1]] not in value:
         # A quote closes around the sentence, not the value: "«Пароль: Zayavka#2024»".
         return span[0], span[1] - 1
+    if (
+        text[span[1] : span[1] + 1] in _MARKUP_STOPS
+        and text[_key_start(text, start) - 1 : _key_start(text, start)] == ";"
+    ):
+        # A connection string's pair ends at its ";" alone: "…;Pwd=S<ada=App1;Encrypt=yes;".
+        pair_rest = _CONNECTION_VALUE_REST.match(text, span[1])
+        if pair_rest is not None:
+            return span[0], pair_rest.end()
     if value.startswith("-----BEGIN "):
         # A PEM block in a string ends with its END line; the escaped line break
         # after it is the string's: '"private_key": "-----BEGIN …-----END …-----\\n"'.
@@ -1146,6 +1160,7 @@ _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Verbs after a name and a ":" with no blank between: a namespaced task or command.
+_PAIR_FIRST = re.compile(r"[A-Za-z_][\w.\-]{0,63}=[^=]")
 _COMMAND_VERB = re.compile(
     r"edit|show|diff|list|get|set|create|delete|rotate|reset|update|add|remove|generate"
     r"|clear|fetch|pull|push|sync|encrypt|decrypt|check|verify|expire"
@@ -1189,6 +1204,10 @@ _NAMES_A_REFERENCE = re.compile(
 
 #: A URL with a user and a password, whose password ``URL_SCAN`` takes.
 _URL_WITH_LOGIN = re.compile(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@")
+
+
+#: After "name= ", what says the value is empty: the line's end, the next pair, a remark.
+_EMPTY_AFTER = re.compile(r"[ \t]*(?:\r?\n|\Z|\(|\[|<|[^\s=:\"']*[=:])")
 
 
 def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1277,11 +1296,11 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             text[position] == "="
             and position == after_name
             and text[position + 1 : position + 2] in ("", " ", "\t", "\n")
-            and text[_skip_blank(text, position + 1) : _skip_blank(text, position + 1) + 1]
-            not in ('"', "'")
+            and _EMPTY_AFTER.match(text, position + 1)
         ):
-            # An empty value: "password= user=bob" (INI's "password = x" has one;
-            # Windows' sc.exe writes 'password= "x"').
+            # An empty value: "password= user=bob", "secret=  (empty)" (INI's
+            # "password = x" has one; Windows' sc.exe writes 'password= "x"', a
+            # Java properties file "keyPassword= Se@ler-Key-8").
             return None
         position += 1
         app = _app_password(text, start, _skip_blank(text, position))
@@ -1597,6 +1616,12 @@ def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
     return start + 3, end - 1
 
 
+#: Characters that end an unquoted value elsewhere (markup, a pipe) but not in a
+#: connection string's pair, and the rest of such a value up to its ";".
+_MARKUP_STOPS = frozenset("<>|`")
+_CONNECTION_VALUE_REST = re.compile(r"[^\s;\"']{1,128}(?=;|\Z)")
+
+
 # "postgres://user:Secr3t$!@host/db", "redis://:pw@host": the user name has
 # no ":", "/" or "@"; the password runs to the last "@" before the host
 # (passwords may hold "@" and "#"; never "/", "?" or white space, which end
@@ -1629,6 +1654,8 @@ _USER_NAME = re.compile(r"[\w.\-%+\\]+\Z")  # "DOMAIN\user" too
 _ORACLE_COMMAND = re.compile(
     r"\b(?:sqlplus|sqlcl|expdp|impdp|exp|imp|rman|sqlldr|dgmgrl|conn(?:ect)?)\b[^|;&\n]*\Z"
 )
+#: Oracle's Easy Connect after the "@": "//host:1521/service", "//host/service".
+_EASY_CONNECT = re.compile(r"//[A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]{2,5})?/[A-Za-z]")
 _HOST_AND_PORT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])")
 
 
@@ -1652,7 +1679,12 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # "sip:1001@pbx:5060": a scheme, then the user
     after = text[end : end + 5]
     oracle_url = token.lower().startswith("jdbc:oracle")
-    if oracle_url or _ORACLE_COMMAND.search(text, max(0, token_start - 80), token_start):
+    if (
+        oracle_url
+        # Oracle's Easy Connect, "user/pass@//host:1521/service", whatever tool prints it.
+        or (_EASY_CONNECT.match(text, end) and "/" in token and ":" not in token)
+        or _ORACLE_COMMAND.search(text, max(0, token_start - 80), token_start)
+    ):
         login = token.rsplit(":", 1)[-1] if oracle_url else token
         user, slash, password = login.partition("/")
         separator_at = start - len(login) + len(user)

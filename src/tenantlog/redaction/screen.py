@@ -38,7 +38,8 @@ of marks is complete:
   and the parameter names, matched with Unicode
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
-  (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's) or
+  (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's),
+  ``wordpress_`` (WordPress' logins) or
   ``remember`` (Laravel, Spring), or a URL's ``sig=`` or ``code=``
   (``credentials.NAMED_PAIR_WORDS``), or a request's ``signature=``, and
   every character ``re.IGNORECASE`` takes for one of their letters (the

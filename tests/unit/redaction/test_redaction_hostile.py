@@ -411,3 +411,31 @@ def test_every_field_of_a_long_call_record_file_is_removed() -> None:
     )
     redacted = _TYPED.redact(line * (_NEAR // len(line)))
     assert "0612345678" not in redacted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password= (empty) " * (_NEAR // 18),
+        "lifecycle 7.00.00.173 " * (_NEAR // 22),
+        "ExponentPushToken[xxxxxxxxxxxxxxxxxxxxxx] " * (_NEAR // 42),
+        "'cache_key' => 'tenant-0042', " * (_NEAR // 30),
+        '"Authorization": "HMAC-SHA256 Scope=a/b/c/d", ' * (_NEAR // 45),
+        "ssh -o a=b -p 22 -J bastion " * (_NEAR // 28),
+        "credentials: region=eu-west-1 " * (_NEAR // 30),
+    ],
+)
+def test_redact_handles_costly_sixteenth_round_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_value_of_a_long_text_of_sixteenth_round_pairs_is_removed() -> None:
+    unit = (
+        ";Pwd=a<b|c>d; sid=Vb7Qx2Lm9Kd4Rt8Wn3Pz6Yc1 'api_key' => 'Zq8Wm2Lx7Vk4Rt9P'"
+        ' "Authorization": "Acme-Key 7Hq2LmX9vK4tR8wP3zN6bY1c",\n'
+    )
+    redacted = _TYPED.redact(unit * (_NEAR // len(unit)))
+    assert redacted == (
+        ";Pwd=[REDACTED:SECRET]; sid=[REDACTED:TOKEN] 'api_key' => '[REDACTED:TOKEN]'"
+        ' "Authorization": "Acme-Key [REDACTED:TOKEN]",\n'
+    ) * (_NEAR // len(unit))
