@@ -663,6 +663,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "connection pairs, markup": _fill(";Pwd=a<b|c>d"),
         "padded octets": _fill("7.00.00.173 "),
         "quoted tokens holding ':'": _fill('"token":"abcdefgh12:ab:cd:ef" '),
+        "quoted words after names": _fill("SECRET 'abc' contraseña \"x\" "),
+        "ZIP+4 under keys": _fill("zip: 02134-1725 cep: 04538-132 tel "),
+        "CSV introduced, long rows": "Dump:\nid,password\n" + _fill("1,a,"),
     }
 
 

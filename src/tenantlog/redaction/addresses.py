@@ -100,6 +100,13 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         local_start += 2
     while local_start < start and text[local_start] in "'.":
         local_start += 1
+    if text[local_start - 1 : local_start] == "\\" and text[local_start : local_start + 1] in (
+        "n",
+        "r",
+        "t",
+    ):
+        # A line break escaped in JSON ("…\\nbob@example.com"): the address starts after it.
+        local_start += 1
     if local_start >= start:
         return None
     if (
@@ -156,9 +163,13 @@ def _follows_remote_shell(text: str, local_start: int) -> bool:
     """Whether the address at ``local_start`` is the target of ``ssh`` (or of its
     ``-J``), a login to a host and not a mailbox."""
     low = max(0, local_start - _REMOTE_SHELL_WINDOW)
+    if (
+        text.find("ssh", low, local_start) == -1
+        and text.find("mosh", low, local_start) == -1
+        and text.find("sftp", low, local_start) == -1
+    ):
+        return False  # (most addresses: three searches in C, no copy of the window)
     window = text[text.rfind("\n", low, local_start) + 1 or low : local_start]
-    if "ssh" not in window and "mosh" not in window and "sftp" not in window:
-        return False
     return _REMOTE_SHELL_BEFORE.search(window) is not None
 
 

@@ -31,6 +31,8 @@ _PHONE_WORD = (
     # Portuguese "contato"; a person's "my number is", in four languages.
     # Vietnamese "liên hệ" (contact).
     r"|li\u00ean[ \t]+h\u1ec7"
+    # Chile's "fono" (and "fono contacto").
+    r"|fono"
     # Italian, Dutch, Portuguese, Polish, Finnish, Swahili, Vietnamese and a
     # French verb: "richiamato al", "terugbelverzoek", "Fone", "komórka",
     # "puh.", "vaihde" and Swedish "växel" (a switchboard), "Simu", "SĐT", "joindre au";

@@ -76,13 +76,21 @@ def is_placeholder(value: str) -> bool:
 
 def _looks_secret(value: str) -> bool:
     """Credentials mix character classes; words after "bearer" or "token=" do not."""
-    if len(value) < 8 or len(set(value).difference("-_. ")) == 1 or is_placeholder(value):
-        return False  # short, or a mask: "xxxxxxxxxxxxxxxx", "****", "xxxx-xxxx-xxxx-xxxx"
+    if len(value) < 8 or is_placeholder(value):
+        return False
+    characters = set(value)
+    if len(characters) <= 5 and len(characters.difference("-_. ")) <= 1:
+        return False  # a mask: "xxxxxxxxxxxxxxxx", "****", "xxxx-xxxx-xxxx-xxxx"
     if ("****" in value or "..." in value or "\u2026" in value) and _SHOWN_TAIL.fullmatch(value):
         return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
+    if value.islower() and _SLUG.fullmatch(value):
+        return False  # small words joined: a name ("task_key=train_model", "tok_visa_stub")
     if len(value) >= 24 or _DIGIT_OR_SYMBOL.search(value):
         return True
     return value != value.lower() and value != value.upper()
+
+
+_SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})+")
 
 
 def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] | None:
@@ -368,10 +376,11 @@ def holds_named_pair(text: str, folded: str) -> bool:
     """Whether a text holds a pair named without "token", "key" or "secret".
 
     A session cookie's name and its "=" (``folded``, the case-folded text:
-    "sess" in most names, Express's "connect.sid" or a bare "sid", "remember…"),
-    or a URL's "sig=" (Azure SAS) or "code=" (Azure Functions' keys, OAuth
-    codes) after its "?" or "&", looked for as written (in ``text``). Most
-    lines that say "session" hold none. ``str.find`` for "sess", then the
+    "sess" in most names, Express's "connect.sid" or a bare "sid", "remember…",
+    WordPress' "wordpress_…", SAP's "MYSAPSSO2"), or a URL's "sig=" (Azure
+    SAS), "code=" (Azure Functions' keys, OAuth codes) or "appid="
+    (OpenWeatherMap's keys) after its "?" or "&", looked for as written (in
+    ``text``). Most lines that say "session" hold none. ``str.find`` for "sess", then the
     rest of a name at each: a case-insensitive regex search would step
     through the whole text instead.
     """
@@ -387,9 +396,12 @@ def holds_named_pair(text: str, folded: str) -> bool:
     return (
         "sid=" in folded
         or "wordpress_" in folded
+        or "mysapsso2" in folded
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
-        or (("?" in text or "&" in text) and ("sig=" in text or "code=" in text))
+        or (
+            ("?" in text or "&" in text) and ("sig=" in text or "code=" in text or "appid=" in text)
+        )
     )
 
 
@@ -454,7 +466,7 @@ PASSWORD_WORDS_ASCII = (
 #: session cookies, a URL's "sig" and "code".
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
-    "wordpress_",
+    *("wordpress_", "mysapsso2", "appid="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -489,6 +501,10 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     last = text[start - 1 : start]
     if (last == "g" or last == "e") and _in_query(text, start):
         return _check_query_parameter(text, start, end)
+    if last == "d" and text[start - 6 : start] in _APPID_PARAMETERS:
+        value = text[start + 1 : end]
+        hex_key = len(value) == 32 and HEX_DIGITS.issuperset(value) and not value.isdigit()
+        return (start + 1, end) if hex_key else None
     if last in _SESSION_ENDINGS:
         # No secret's name ends so but "secret_id", only session cookies'
         # ("JSESSIONID", "_gh_sess", "remember_web_<sha1>"): most such names are
@@ -526,6 +542,8 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     return _value_after(text, start, end, 1)
 
 
+#: A URL's "appid" parameter: OpenWeatherMap's API key, 32 hex.
+_APPID_PARAMETERS = frozenset({"?appid", "&appid"})
 #: How "access_key_id" ends, written any way: the one id among the secrets' names.
 _KEY_ID_ENDINGS = frozenset({"keyid", "ey_id", "ey-id"})
 
@@ -652,8 +670,8 @@ _NOT_SECRET_ENV_KEYS = (
 _NOT_SECRET_KEYS = re.compile(f"(?:{'|'.join(_NOT_SECRET_ENV_KEYS)})_KEY\\Z")
 # Any other name ending in a key of its own, "_key", "-key", ".key" or
 # "Key": "consumer_key" (OAuth 1), "hmac_key", "x-functions-key" (Azure
-# Functions), "hmacKey". The word before it, read backwards.
-_KEY_SUFFIX_REVERSED = re.compile(r"(?:yek[_\-.]|yeK(?=[a-z]))(?P<word>[A-Za-z0-9]*)")
+# Functions), "hmacKey", a header's "Fastly-Key". The word before it, read backwards.
+_KEY_SUFFIX_REVERSED = re.compile(r"(?:ye[kK][_\-.]|yeK(?=[a-z]))(?P<word>[A-Za-z0-9]*)")
 # Words before "key" that name a key of data, an index or a public key, not a secret.
 _NOT_SECRET_KEY_WORDS = frozenset(
     {
@@ -736,7 +754,7 @@ def _names_secret_key(text: str, name_end: int) -> bool:
 # any name with "sess" in it, or a "remember…" one (Laravel's "remember_web_<sha1>",
 # Spring's "remember-me", Symfony's "REMEMBERME"), only in a cookie header.
 _SESSION_COOKIES = frozenset(
-    {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid"}
+    {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid", "mysapsso2"}
     # ASP.NET's forms authentication and ASP.NET Core's authentication cookies.
     | {".aspxauth", ".aspnetcore.cookies", ".aspnetcore.identity.application"}
 )
@@ -907,6 +925,9 @@ _AFTER_NAMES = (
     r"[?&]sig.",
     r"[?&]code.",
     r"AUTH.",  # ".ASPXAUTH"
+    r"SSO2.",  # SAP's logon ticket, "MYSAPSSO2"
+    # OpenWeatherMap's key in its URLs: "&appid=<32 hex>".
+    r"[?&]appid.",
 )
 PARAMETER_SCANS = (
     # "...ure=": a signature; "...Code": an OAuth code ('"authorizationCode":"c84a…"').

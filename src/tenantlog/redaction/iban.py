@@ -83,13 +83,15 @@ KINDS = {"iban": Kind("iban", "IBAN", _check_iban)}
 
 #: Words near a compact lower-case IBAN, in any case: "iban=de89…",
 #: "beneficiary account: gb82…", "Kontonummer se45…", "conta: pt50…",
-#: "compte ch93…", "hesap no tr33…", "refund to dk50…". Only what the
+#: "compte ch93…", "hesap no tr33…", "refund to dk50…", "wire to fr76…". Only what the
 #: scan costs rides on them (the checksum decides): the screen finds them all
 #: in its one pass.
 BANK_ACCOUNT_WORDS = (
     *("iban", "account", "bank", "payee", "beneficiar", "refund", "payout"),
     # Portuguese "conta" with what follows it: "container" holds it too.
     *("konto", "conta ", "conta:", "conta=", "compte", "cuenta", "conto", "rekening", "hesap"),
+    # Money moved to it: "settlement credited to kw74…", "wire to", "remitted", "deposit".
+    *("settle", "credited", "transfer", "remit", "wire", "deposit"),
 )
 
 

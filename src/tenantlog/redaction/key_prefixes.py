@@ -39,7 +39,8 @@ whatever the parameter or header around them:
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
   ``sq0atp-``/``sq0csp-``; age's ``AGE-SECRET-KEY-1``; Okta's
   ``SSWS <token>`` scheme (the token alone, as for "Bearer"); Expo's push
-  tokens ``ExponentPushToken[…]`` (what the brackets hold).
+  tokens ``ExponentPushToken[…]`` (what the brackets hold); PASETO's
+  ``v4.local.…`` and ``v4.public.…`` tokens.
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -162,6 +163,8 @@ BRANCHES = (
     r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
     # Salesforce's session ids and access tokens: the org's id ("00D…"), "!", the session.
     r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{40,}+(?P<key_salesforce>)",
+    # PASETO's tokens: "v4.local." (encrypted) and "v4.public." (signed), then the token.
+    r"v(?:1|2|3|4)\.(?:local|public)\.[A-Za-z0-9_\-]{40,}+(?:\.[A-Za-z0-9_\-]+)?(?P<key_paseto>)",
     # Expo's push tokens, which send to a device without any other key: the
     # part in brackets ("ExponentPushToken[…]", the wrapper kept).
     r"Expo(?:nent)?PushToken\[[A-Za-z0-9_\-]{16,64}\](?P<key_expo_push>)",
@@ -292,6 +295,7 @@ def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _GROUPS = (
+    "key_paseto",
     "key_stripe",
     "key_stripe_restricted",
     "key_replicate",
@@ -425,6 +429,8 @@ KEY_MARKS = (
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
     *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_", "fm1", "fm2"),
     *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
+    *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
+    *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
 )
 
 
@@ -482,7 +488,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEGHKLNPSbdfghlnprswxy",
+    starts="0ACEGHKLNPSbdfghlnprsvwxy",
     trigger=may_hold_prefixed_key,
 )
 

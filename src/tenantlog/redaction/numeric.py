@@ -26,7 +26,8 @@ _GROUP_GAP = re.compile(r"[ \-.()]+")
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
 # Swedish "ankn.", Japanese "内線", Russian "доб.".
 _EXT_WORDS = (
-    r"ext(?:ension|n)?\.?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|ankn\."
+    # (a colon after the word too: "Ext: 5521").
+    r"ext(?:ension|n)?[.:]?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|ankn\."
     r"|\u5185\u7dda|\u0434\u043e\u0431\."
 )
 _EXTENSION = re.compile(r"(?:,?[ ]?(?:" + _EXT_WORDS + r"|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE)
@@ -230,6 +231,8 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
         dialled = _dialled_abroad(text, start, end)
         if dialled is not None:
             return dialled
+    if _POSTAL_KEY.search(text, max(0, start - 16), start):
+        return None  # a ZIP+4 or a Brazilian CEP by its key: "'zip': '02118-4401'"
     if not _says_phone(text, start, end):
         return _grouped_mobile(text, start, end)
     paren = text[start] == "("
@@ -288,6 +291,12 @@ def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None if context.says_identifier(text, start) else (start, end)
 
 
+#: A postal code's key right before a number.
+_POSTAL_KEY = re.compile(
+    r"(?<![^\W\d_])(?:zip|zip_?code|postal_?code|post_?code|plz|cep)"
+    r"[\"']?[ \t]*[:=]?[ \t]*[\"']?\Z",
+    re.IGNORECASE,
+)
 #: A record's id or tag word right before a number: "ref 0301 …", "bag tag 0220 …".
 _TAGGED = re.compile(r"(?<![^\W\d_])(?:ref|tag|id)\.?[ \t]*[:#=]?[ \t]*\Z", re.IGNORECASE)
 
@@ -574,7 +583,13 @@ BRANCHES = (
     + r"|[ \-]\(?[0-9]{3,5}\)?[ \-][0-9]{2,3}(?:[ \-][0-9]{2,4}){1,3}"
     + _EXT
     + _END
-    + "(?P<phone_trunk_8>))",
+    + "(?P<phone_trunk_8>)"
+    # A one-digit mobile prefix, then two groups of four after a phone word:
+    # Chile's "9 8765 4321".
+    + r"| [0-9]{4} [0-9]{4}"
+    + _EXT
+    + _END
+    + "(?P<phone_grouped_1>))",
     # National numbers after a phone word (``_NATIONAL``), where no branch
     # above matched; where one did and was turned away, its kind tries them
     # (``_check_hidden_phone``).
@@ -613,6 +628,7 @@ KINDS: dict[str, Kind] = {
     "ssn_spaced": Kind("ssn", "SSN", _check_ssn_by_word, also=_GROUPED_PHONE),
     "phone_grouped": _GROUPED_PHONE,
     "phone_grouped_2": _GROUPED_PHONE,
+    "phone_grouped_1": _GROUPED_PHONE,
     "phone_grouped_dash": _GROUPED_PHONE,
     "phone_grouped_5": _GROUPED_PHONE,
     "phone_trunk_8": Kind("phone", "PHONE", _check_trunk_8),

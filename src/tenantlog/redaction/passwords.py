@@ -60,6 +60,8 @@ _NAME = (
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
     r"|(?<=temp)|(?<=my))(?:pass|pwd|pw)"
+    # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
+    r"|(?<=motde)passe"
     r"|secret|credentials?"
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
@@ -136,6 +138,8 @@ _MASKED = re.compile(
     + _FORMAT_FIELD
     + r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
+    # ASP.NET's "registry:HKLM\SOFTWARE\…,password": the value's place in the registry.
+    r"|registry:HK\S+"
     # Secret managers' references ("op://vault/item/field"), and what example files
     # write instead of a value ("CHANGE_ME", "YOUR_API_KEY_HERE", "<replace-me>").
     r"|(?:op|vault|ssm|awssm|gcpsm|azkv|keyvault|doppler)://\S+"
@@ -632,6 +636,18 @@ def _word_end(text: str, value_start: int) -> int:
     return value_end
 
 
+#: Words of names that are no secret's or password's own: a key's, a credential's, SQL's.
+_NOT_A_SECRET_ITSELF = ("key", "credential", "identified")
+
+
+def _names_a_secret_itself(name: str) -> bool:
+    """Whether a name (case-folded) is a secret's or a password's: "SECRET",
+    "contraseña", "AWS_SECRET_ACCESS_KEY"; not a bare key's ("cache key")."""
+    return (
+        "secret" in name or "pass" in name or not any(word in name for word in _NOT_A_SECRET_ITSELF)
+    )
+
+
 #: A quoted value that ends a configuration statement: BIND's 'secret "…";'.
 _STATEMENT_END = re.compile(r"\"[^\"\n]{1,256}\";|'[^'\n]{1,256}';")
 #: Hebrew writes "the", "and", "in", "to", "that" and "from" as a letter before the
@@ -1065,6 +1081,16 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A prompt: 'readPassword("Keystore password: ")', and what follows its name
         # inside it: '");' is the code's, not a value.
         return None
+    if _is_flag(text, start) and _SHELL_VARIABLE.fullmatch(value):
+        return None  # PowerShell's variable after its flag: "-Credential $cred"
+    if value[:1] == "/" and "/" in value[1:] and _GAP_BEFORE_VALUE.search(text, end, span[0]):
+        # A file's path a few words after the name: "No credentials cache found
+        # (filename: /tmp/krb5cc_1001)".
+        return None
+    if value in _PAM_TYPES and text[span[1] : span[1] + 1] == ")":
+        return None  # PAM's service and module type: "pam_unix(passwd:chauthtok)"
+    if text.endswith("--from-file=", 0, _key_start(text, start)):
+        return None  # kubectl's "--from-file=sasl_passwd=./sasl_passwd": a file's path
     if text[start:end].lower() == "pass" and _RATIO.fullmatch(value):
         return None  # a count of passes: "health check pass: 14/14 targets healthy"
     if value.startswith("Ag") and text.rfind("encryptedData", max(0, start - 256), start) != -1:
@@ -1160,6 +1186,12 @@ _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Verbs after a name and a ":" with no blank between: a namespaced task or command.
+#: A variable of PowerShell (any case) or a shell, without digits: "$cred", "$securePwd".
+_SHELL_VARIABLE = re.compile(r"\$[A-Za-z_]+")
+#: Words between a name and its value: "credentials cache found (filename: …".
+_GAP_BEFORE_VALUE = re.compile(r"[A-Za-z][ \t]")
+#: PAM's module types, after a service's name in "pam_unix(<service>:<type>)".
+_PAM_TYPES = frozenset({"auth", "account", "session", "password", "chauthtok"})
 _PAIR_FIRST = re.compile(r"[A-Za-z_][\w.\-]{0,63}=[^=]")
 _COMMAND_VERB = re.compile(
     r"edit|show|diff|list|get|set|create|delete|rotate|reset|update|add|remove|generate"
@@ -1372,6 +1404,20 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None
         if text[position] in _QUOTES and _STATEMENT_END.match(text, position):
             return value_span(text, position)  # BIND's 'secret "…";', a statement of its own
+        if (
+            not flag
+            and text[position] in _QUOTES
+            and _names_a_secret_itself(text[start:end].lower())
+        ):
+            # A secret's or a password's name in any language, then a quoted word no
+            # sentence holds: DuckDB's "SECRET 'qJj77…'", 'contraseña "Mariposa.Azul-84"'
+            # (not 'Secret "db-creds" not found', a Kubernetes object's name).
+            quoted = value_span(text, position)
+            word = "" if quoted is None else text[quoted[0] : quoted[1]]
+            if looks_like_password(word) or (
+                _GENERATED.fullmatch(word) and _mixes_cases_and_digits(word)
+            ):
+                return quoted
         if not flag and (text[start] not in "pP" or text[position] not in _QUOTES + "\\"):
             # Only a password's name, before a quote, needs no ":" or "=":
             # 'Secret "db-creds" not found' names a Kubernetes object. In a

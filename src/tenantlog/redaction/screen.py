@@ -39,8 +39,8 @@ of marks is complete:
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
   (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's),
-  ``wordpress_`` (WordPress' logins) or
-  ``remember`` (Laravel, Spring), or a URL's ``sig=`` or ``code=``
+  ``wordpress_`` (WordPress' logins), ``mysapsso2`` (SAP's ticket) or
+  ``remember`` (Laravel, Spring), or a URL's ``sig=``, ``code=`` or ``appid=``
   (``credentials.NAMED_PAIR_WORDS``), or a request's ``signature=``, and
   every character ``re.IGNORECASE`` takes for one of their letters (the
   Kelvin sign for ``k``, the long s for ``s``) case-folds to it, so the words
@@ -59,7 +59,8 @@ of marks is complete:
   ``Recovery Key`` (``labelled_secrets.LABEL_MARKS``, each with its test);
   a password's hash one of ``password_hashes.HASH_MARKS`` as written.
 * iban: a digit (the combined scan); a compact IBAN in lower case also
-  ``iban`` or ``account`` in the case-folded text.
+  one of ``iban.BANK_ACCOUNT_WORDS`` (``iban``, ``account``, ``refund``,
+  ``wire``...) in the case-folded text.
 
 Each trigger is an "or" of tests, each of which needs a mark of its own
 (``_TRIGGER_MARKS``): a trigger none of whose marks is found is false, and a

@@ -4,7 +4,8 @@ holds a value under it ("user_id,username,temp_password,created" then
 
 Logs dump such exports when an import fails or a job prints what it wrote;
 no name stands next to the value, so only the header says what it is. As for
-phone columns (``context``), the header is the text's first line, read no
+phone columns (``context``), the header is the text's first line (or the
+second, after a first line that ends with a colon: "Dumping users.csv:"), read no
 longer than ``COLUMN_WINDOW`` characters; a row is read no longer than that
 either, so a hostile text of long rows costs one bounded parse per row.
 """
@@ -48,14 +49,25 @@ def _secret_column(header: str) -> tuple[str, int] | None:
 
 
 def _header(text: str) -> str | None:
+    """The first line, or the second after a first that introduces it ("Dumping
+    users.csv (2 rows):"), if it is a header with a password column."""
     end = text.find("\n", 0, COLUMN_WINDOW)
-    return None if end == -1 else text[:end].rstrip("\r")
+    if end == -1:
+        return None
+    first = text[:end].rstrip("\r")
+    if _secret_column(first) is not None:
+        return first
+    if not first.endswith(":"):
+        return None
+    second_end = text.find("\n", end + 1, end + 1 + COLUMN_WINDOW)
+    second = None if second_end == -1 else text[end + 1 : second_end].rstrip("\r")
+    return second if second is not None and _secret_column(second) is not None else None
 
 
 def may_hold_secret_column(text: str) -> bool:
-    """Whether the text's first line is a header with a password column."""
-    header = _header(text)
-    return header is not None and _secret_column(header) is not None
+    """Whether the text's first line (or the second, introduced by the first) is a
+    header with a password column."""
+    return _header(text) is not None
 
 
 def _field_span(
@@ -87,7 +99,9 @@ def _field_span(
 def check_secret_field(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value under the header's password column in the row at ``end``."""
     header = _header(text)
-    found = None if header is None else _secret_column(header)
+    if header is None or text.startswith(header, end):
+        return None  # (the header's own line, when a line introduced it)
+    found = _secret_column(header)
     if found is None:
         return None
     delimiter, index = found

@@ -25,7 +25,13 @@ _VERSION_BEFORE_REFERENCE = re.compile(
 )
 
 
+#: A Windows switch, which the reference took for a version: xfreerdp's "/v:<server>".
+_SERVER_SWITCH = re.compile(r"/[vV][ \t]*:\Z")
+
+
 def _says_version_reference(text: str, start: int, end: int) -> bool:
+    if _SERVER_SWITCH.search(text, 0, start):
+        return False
     if _VERSION_BEFORE_REFERENCE.search(text, max(0, start - 16), start) is not None:
         return True
     return context._VERSION_AFTER.match(text, end) is not None

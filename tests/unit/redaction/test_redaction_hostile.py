@@ -439,3 +439,21 @@ def test_every_value_of_a_long_text_of_sixteenth_round_pairs_is_removed() -> Non
         ";Pwd=[REDACTED:SECRET]; sid=[REDACTED:TOKEN] 'api_key' => '[REDACTED:TOKEN]'"
         ' "Authorization": "Acme-Key [REDACTED:TOKEN]",\n'
     ) * (_NEAR // len(unit))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SECRET 'abc' contraseña \"x\" " * (_NEAR // 30),
+        "zip: 02134-1725 cep: 04538-132 " * (_NEAR // 32),
+        "kinit: (filename: /tmp/krb5cc_1) " * (_NEAR // 33),
+        "pam_unix(passwd:chauthtok) " * (_NEAR // 27),
+    ],
+)
+def test_redact_handles_costly_sixteenth_round_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_row_of_a_csv_introduced_by_a_line_loses_its_password() -> None:
+    text = "Dump:\nid,password\n" + "1,Tmp#7713ml\n" * (_NEAR // 13)
+    assert _TYPED.redact(text) == "Dump:\nid,password\n" + "1,[REDACTED:SECRET]\n" * (_NEAR // 13)

@@ -84,6 +84,8 @@ def test_a_userlist_line_loses_its_password(
 def test_what_expect_sends_after_a_password_prompt_is_removed(password: str) -> None:
     assume("\\" not in password and '"' not in password and len(password) >= 4)
     assume(not is_masked(password))  # ("NULL", "***": nothing to hide)
+    # (a password that is also a word of the script, "expect", goes wherever it repeats)
+    assume(password not in 'spawn ssh ops@h; expect "Password:"; send; interact')
     text = f'spawn ssh ops@h; expect "Password:"; send "{password}\\r"; interact'
     # (a password another detector names is gone as well: "0.0.0.0" as an address)
     redacted = re.sub(r"\[REDACTED:[A-Z_]+\]", _SECRET, _TYPED.redact(text))

@@ -298,6 +298,8 @@ def test_csv_password_column_is_removed_in_every_row(
     )
     for row in rows:
         assume(_plausible(row[index]))
+        # Not SMTP's prompt in base64 ("Password:"): the line after it is its answer.
+        assume(not any("UGFzc3dvcmQ6" in field for field in row))
     text = "\n".join(delimiter.join(fields) for fields in [header, *rows])
     lines = _ANY_LABEL.sub(_SECRET, _TYPED.redact(text)).split("\n")
     assert lines[0] == delimiter.join(header)
