@@ -666,6 +666,10 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "quoted words after names": _fill("SECRET 'abc' contraseña \"x\" "),
         "ZIP+4 under keys": _fill("zip: 02134-1725 cep: 04538-132 tel "),
         "CSV introduced, long rows": "Dump:\nid,password\n" + _fill("1,a,"),
+        "PowerShell names and values": _fill("-Name ClientSecret -Value "),
+        "curl -u keys": "curl" + _fill(" -u Hk7Qx2Lm9Vt4Rw8ZnB3c:X"),
+        "getenv defaults, no secret": _fill("getenv('API_TOKEN', x) env('A_KEY', "),
+        "key- in words": _fill("key-value key-0123 "),
     }
 
 

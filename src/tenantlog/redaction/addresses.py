@@ -159,9 +159,26 @@ _REMOTE_SHELL_BEFORE = re.compile(
 _REMOTE_SHELL_WINDOW = 200
 
 
+#: The last text asked about, and whether it names a remote shell at all: a text of
+#: many addresses asks once, not once an address (one tuple, replaced whole).
+_LAST_SHELL_TEXT: tuple[str, bool] = ("", False)
+
+
+def _holds_remote_shell(text: str) -> bool:
+    global _LAST_SHELL_TEXT
+    last = _LAST_SHELL_TEXT
+    if last[0] is text:
+        return last[1]
+    holds = "ssh" in text or "mosh" in text or "sftp" in text
+    _LAST_SHELL_TEXT = (text, holds)
+    return holds
+
+
 def _follows_remote_shell(text: str, local_start: int) -> bool:
     """Whether the address at ``local_start`` is the target of ``ssh`` (or of its
     ``-J``), a login to a host and not a mailbox."""
+    if not _holds_remote_shell(text):
+        return False
     low = max(0, local_start - _REMOTE_SHELL_WINDOW)
     if (
         text.find("ssh", low, local_start) == -1

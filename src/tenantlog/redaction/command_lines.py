@@ -9,7 +9,8 @@ flags name nothing, and most of them mean something else to other commands
 a format), so each is taken for a password only where its command says so:
 the command's name earlier in the same command (after the last ``|``,
 ``;``, ``&`` or line break). Only the password is replaced; the user name
-before a ``user:pass`` stays, as it does in a URL. Some commands take the
+before a ``user:pass`` stays, as it does in a URL, unless it is an API key
+with the dummy password ``X`` after it (``curl -u <key>:X``). Some commands take the
 password as a positional argument, named by nothing (``ARGUMENT_SCAN``):
 Redis' ``AUTH``, ``rabbitmqctl add_user``.
 """
@@ -36,7 +37,8 @@ _GLUED_P = ("mysql", "mariadb", "7z", "unrar", "winrs")
 # The commands of each spaced flag whose value is a password.
 _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
-    "-p": ("login", "sshpass", "mongo"),
+    # macOS' "security unlock-keychain -p x", "create-keychain -p x".
+    "-p": ("login", "sshpass", "mongo", "keychain"),
     # ssh-keygen's old passphrase; an MQTT client's password
     "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool"),
     "-N": ("ssh-keygen",),  # its new passphrase
@@ -129,7 +131,26 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
         return None  # "-a" is a login only to httpie ("rsync -a host:dir" is a copy)
     if _is_next_flag(text, span[0]):
         return None
+    if password in _API_KEY_PASSWORDS and _looks_generated(user):
+        # An API key given as the user, a dummy password after it: Freshdesk's,
+        # Harvest's, Mailgun's "-u KEY:X": the key is the secret.
+        return _secret(text, (span[0], span[0] + len(user)), argument=False)
     return _secret(text, (span[0] + len(user) + 1, span[1]), argument=False)
+
+
+#: The dummy passwords APIs ask for after a key given as the user.
+_API_KEY_PASSWORDS = frozenset({"X", "x"})
+
+
+def _looks_generated(user: str) -> bool:
+    """A user no person chose: 16 or more letters and digits, both cases and a digit."""
+    return (
+        len(user) >= 16
+        and user.isalnum()
+        and user != user.lower()
+        and user != user.upper()
+        and any(c.isdigit() for c in user)
+    )
 
 
 def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -162,6 +183,7 @@ def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
         flag == "-p"
         and "login" not in command
         and "mongo" not in command
+        and "keychain" not in command
         and not command.rstrip().endswith("sshpass")
     ):
         return None  # "sshpass -p pw ssh -p 2222 host": the second is ssh's port
@@ -237,7 +259,8 @@ def may_hold_flag_password(text: str) -> bool:
 #: A here-string after a flag that reads the password from stdin.
 _HERE_STRING = re.compile(r"[ \t]*<<<[ \t]*")
 # Arguments before htpasswd's password: quoted, or up to a space.
-_ARGUMENT = re.compile(r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s|;&\"']+)(?:[ \t]+|\Z)")
+# (The last argument may end its line: a shell's trace, then the command's output.)
+_ARGUMENT = re.compile(r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s|;&\"']+)(?:[ \t]+|(?=\r?\n)|\Z)")
 # "echo 'pw' |", "echo -n pw |", "printf '%s' pw |" just before the pipe.
 _ECHOED = re.compile(
     r"(?:echo(?:[ \t]+-[ne]+)?|printf[ \t]+'%s\\?n?')[ \t]+"
@@ -445,6 +468,8 @@ _ARGUMENTS = re.compile(
 #: Where the password's switch is one letter, a user's switch comes first: "/u:bob",
 #: "/u bob", "/user:CORP\bob", schtasks' "/ru CORP\svc".
 _WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]", re.ASCII)
+#: Or a certificate's file first: signtool's "sign /f codesign.pfx /p <password>".
+_SIGNTOOL = re.compile(r"signtool(?:\.exe)?[ \t]+sign\b", re.IGNORECASE)
 #: Windows' switches of a password, as they stand after a blank (case-folded).
 WINDOWS_SWITCHES = (" /p", " /rp")
 _WINDOWS_SWITCH = re.compile(
@@ -459,7 +484,9 @@ def may_hold_windows_switch(text: str) -> bool:
     for found in _WINDOWS_SWITCH.finditer(text):
         if found.group()[2:3] in ("a", "A"):
             return True  # "/PasswordD:", not "/p:" (which may come first: "/P /PasswordD:…")
-    return found is not None and _WINDOWS_USER.search(text) is not None
+    return found is not None and (
+        _WINDOWS_USER.search(text) is not None or _SIGNTOOL.search(text) is not None
+    )
 
 
 #: An IMAP command's tag before "LOGIN": "a001", "A12", "1" (not SMTP's "AUTH LOGIN").
@@ -562,6 +589,7 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             group == "windows"
             and len(match.group("switch")) < len("PasswordD")
             and _WINDOWS_USER.search(text, max(0, start - _COMMAND_WINDOW), start) is None
+            and _SIGNTOOL.search(text, max(0, start - _COMMAND_WINDOW), start) is None
         ):
             return None
         span = _unquoted(text, *match.span(group or ""))

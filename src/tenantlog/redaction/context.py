@@ -193,6 +193,8 @@ _SSN_WORDS = re.compile(
 _VERSION_PARTS = frozenset(
     {"v", "ver", "vsn", "version", "release", "build", "rev", "revision", "firmware", "fw"}
     | {"os", "sdk", "api", "bootloader", "bios", "uefi", "kernel", "microcode", "rom"}
+    # .NET's assembly version: "(assembly 13.2.0.0)", "AssemblyVersion=1.0.0.0".
+    | {"assembly"}
     # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
     | {"clause", "section", "paragraph", "chapter", "annex", "table", "figure", "appendix"}
     # ... in German: "Punkt 1.2.3.4", "Abschnitt", "Kapitel", "Ziffer".

@@ -87,7 +87,8 @@ def _looks_secret(value: str) -> bool:
         return False  # small words joined: a name ("task_key=train_model", "tok_visa_stub")
     if len(value) >= 24 or _DIGIT_OR_SYMBOL.search(value):
         return True
-    return value != value.lower() and value != value.upper()
+    # Capitals inside, not only a word's first letter: "Refreshing" is a word.
+    return value[1:] != value[1:].lower() and value != value.upper()
 
 
 _SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})+")
@@ -119,6 +120,11 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
         # A name, not its value: "cannot fetch token: client_secret is missing",
         # "renewing token: X-Vault-Token: hvs.…" (a header's name, then its value).
         return None
+    if text[end : end + 1] == ":":
+        # A key's id, then its secret: Ghost's Admin API keys ("<24 hex>:<64 hex>").
+        secret = _SECRET_AFTER_ID.match(text, end)
+        if secret is not None and HEX_DIGITS.issuperset(value):
+            return value_start, secret.end()
     quote = text[value_start - 1 : value_start]
     if text[end : end + 1] == ":" and quote in ('"', "'"):
         # A quoted value runs to its quote: Firebase's registration tokens hold a
@@ -130,6 +136,8 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
 
 
 _WORDS_OF_A_NAME = re.compile(r"[A-Za-z_\-]+")
+#: The secret after a key's id and its ":", hex as long as a key.
+_SECRET_AFTER_ID = re.compile(r":[0-9a-fA-F]{32,}(?![0-9A-Za-z_\-])")
 #: The rest of a quoted value after a ":" inside it, up to its closing quote.
 _QUOTED_REST = re.compile(r":[A-Za-z0-9\-._~+/=:]{1,512}")
 
@@ -300,6 +308,10 @@ _SECRET_NAMES = (
     # Rails' Active Record encryption: "key_derivation_salt:" (its "primary_key:" is a
     # column's name elsewhere: a bare key's, only when its value looks random).
     "key_derivation_salt",
+    # Drupal's "$settings['hash_salt']", a site's secret for its one-time links.
+    "hash_salt",
+    # A login's ticket: Umbraco's and ASP.NET's "auth_ticket=…".
+    "auth_ticket",
     # A request's signature (AWS SigV4's "Signature=", a presigned URL's
     # "X-Amz-Signature="): it opens the object to anyone holding the URL.
     "signature",
@@ -315,7 +327,8 @@ _SECRET_NAMES = (
 # for a name ending at the delimiter, ``re`` tried the whole case-blind
 # alternation at each of the 32 characters before it (3 µs a pair).
 _SECRET_NAME_REVERSED = re.compile(
-    r"[ \t]?[\"']?\\?(?:"
+    # (A subscript's bracket too: PHP's "$settings['hash_salt'] = …".)
+    r"[ \t]?\]?[\"']?\\?(?:"
     # Shortest first: "access_key" ends "shared_access_key" too, and the window
     # decides whether the shorter one, which fits in more of them, is found.
     + "|".join(name[::-1].replace("_", r"[_\-]?") for name in sorted(_SECRET_NAMES, key=len))
@@ -480,6 +493,9 @@ SECRET_NAME_WORDS = (
     "credential",
     "signature=",
     *("authorizationcode", "authorization_code", "authorization-code"),
+    *("auth_ticket", "authticket", "auth-ticket"),
+    # Drupal's "hash_salt", an environment's "…_SALT"; a personal access token's "…_PAT=".
+    *("_salt", "_pat="),
     *DIRECTIVE_NAME_WORDS,
     *_OTHER_LANGUAGE_NAMES,
     *PASSWORD_WORDS_ASCII,
@@ -517,7 +533,12 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
             )
             and _names_secret(text, max(0, start - 32), start)
         ):
-            return _value_after(text, start, end, 1)
+            span = _value_after(text, start, end, 1)
+            if span is not None and text.startswith("KEYS", start - 4):
+                listed = _LISTED_KEYS.match(text, span[1])
+                if listed is not None:  # Strapi's "APP_KEYS=a==,b==": every key of the list
+                    return span[0], listed.end()
+            return span
         return None
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
@@ -535,15 +556,25 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     ):
         bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
         value = text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
-        if bare is None or not _looks_random(value):
+        if bare is None or not _looks_random(value) or _composed_of_words(value):
             return None
         if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
             return None  # WireGuard's "public key: xTIBA5…=" is public
     return _value_after(text, start, end, 1)
 
 
+def _composed_of_words(value: str) -> bool:
+    """Whether a value joins words and a hash, as a cache's key does
+    ("node-cache-Linux-x64-npm-5a20e764…"): two words of small letters or more."""
+    words = [part for part in _ID_PARTS.split(value) if len(part) >= 3 and part.isalpha()]
+    return sum(1 for part in words if part.islower()) >= 2
+
+
+_ID_PARTS = re.compile(r"[\-_.]")
 #: A URL's "appid" parameter: OpenWeatherMap's API key, 32 hex.
 _APPID_PARAMETERS = frozenset({"?appid", "&appid"})
+#: The other keys of a list after the first: ",0J4JHrffSvPCAqL2b0qe1r==".
+_LISTED_KEYS = re.compile(r"(?:,[A-Za-z0-9+/_\-]{8,}={0,2})+(?![A-Za-z0-9+/=_\-])")
 #: How "access_key_id" ends, written any way: the one id among the secrets' names.
 _KEY_ID_ENDINGS = frozenset({"keyid", "ey_id", "ey-id"})
 
@@ -643,7 +674,8 @@ def _check_query_parameter(text: str, start: int, end: int) -> tuple[int, int] |
 
 # An environment variable named "…_KEY" holds a key ("ALGOLIA_ADMIN_KEY=…"),
 # unless its name says the key is public or an index's.
-_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_KEY")
+# (Strapi's "APP_KEYS=a==,b==" holds several; a "…_SALT" is a key for a hash.)
+_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_(?:KEYS?|SALT|PAT)")
 _NOT_SECRET_ENV_KEYS = (
     "PUBLIC",
     "PUBLISHABLE",
@@ -667,7 +699,7 @@ _NOT_SECRET_ENV_KEYS = (
     "REQUEST",
     "UNIQUE",
 )
-_NOT_SECRET_KEYS = re.compile(f"(?:{'|'.join(_NOT_SECRET_ENV_KEYS)})_KEY\\Z")
+_NOT_SECRET_KEYS = re.compile(f"(?:{'|'.join(_NOT_SECRET_ENV_KEYS)})_KEYS?\\Z")
 # Any other name ending in a key of its own, "_key", "-key", ".key" or
 # "Key": "consumer_key" (OAuth 1), "hmac_key", "x-functions-key" (Azure
 # Functions), "hmacKey", a header's "Fastly-Key". The word before it, read backwards.
@@ -728,6 +760,8 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         "idempotency",
         # A public key by another name: NATS' "pub_key", NaCl's "verify_key".
         *("pub", "verify"),
+        # A job's or a task's key: its id in a queue ("job_key=img-tx-7f3e9a21").
+        *("job", "task"),
     }
 )
 
@@ -851,8 +885,9 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         # "token=", "token": and "TOKEN = " (INI, HCL, Python); an XML
         # attribute "value=" after the name's own attribute.
         + r"(?:(?<=[nNyYtTdD].)|(?<=[nNyYtT][\"'].)|(?<=[nNyYtTdD] .)|(?<=[vV][aA][lL][uU][eE].)"
-        # PowerShell's hashtables: "@{ 'X-Api-Key' = '…' }".
-        + r"|(?<=[nNyYtT][\"'] .)"
+        # PowerShell's hashtables: "@{ 'X-Api-Key' = '…' }"; a subscript, PHP's
+        # "$settings['hash_salt'] = '…'", Python's 'settings["API_TOKEN"] = "…"'.
+        + r"|(?<=[nNyYtT][\"'] .)|(?<=[nNyYtT][\"']\] .)"
         # JSON escaped in a string: '{\\"refreshToken\\":\\"…\\"}'.
         + r"|(?<=[nNyYtT]\\[\"'].)"
         # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').

@@ -37,7 +37,8 @@ whatever the parameter or header around them:
 * HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
-  ``sq0atp-``/``sq0csp-``; age's ``AGE-SECRET-KEY-1``; Okta's
+  ``sq0atp-``/``sq0csp-``; age's ``AGE-SECRET-KEY-1``; JFrog's ``AKCp…``;
+  Mailgun's ``key-<32 hex>``; Okta's
   ``SSWS <token>`` scheme (the token alone, as for "Bearer"); Expo's push
   tokens ``ExponentPushToken[…]`` (what the brackets hold); PASETO's
   ``v4.local.…`` and ``v4.public.…`` tokens.
@@ -101,6 +102,8 @@ BRANCHES = (
     r"|A[A-Za-z0-9_\-]{33}(?P<key_telegram>)"
     # Tencent Cloud's SecretId; Mercado Pago's access tokens.
     r"|KID[A-Za-z0-9]{32}(?P<key_tencent>)"
+    # JFrog Artifactory's API keys: "AKCp" and 69 more.
+    r"|KCp[A-Za-z0-9]{69}(?P<key_jfrog>)"
     r"|PP_USR-[0-9]{16}-[0-9]{6}-[0-9a-f]{32}-[0-9]{6,12}(?P<key_mercadopago>)"
     r"|TATT3[A-Za-z0-9_\-]{150,}+(?:=[A-Fa-f0-9]{8})?(?P<key_atlassian>))",
     r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
@@ -148,6 +151,8 @@ BRANCHES = (
     r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>)"
     r"|plx-[A-Za-z0-9]{48}(?P<key_perplexity>)"
     r"|scale_(?:tkn|pw|oauth)_[A-Za-z0-9_\-]{32,64}+(?P<key_planetscale>))",
+    # Mailgun's API keys: "key-" and 32 hex.
+    r"key-[0-9a-f]{32}(?![0-9A-Za-z])(?P<key_mailgun>)",
     r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
     r"|sv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?P<key_langsmith>))",
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
@@ -296,6 +301,8 @@ def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 _GROUPS = (
     "key_paseto",
+    "key_jfrog",
+    "key_mailgun",
     "key_stripe",
     "key_stripe_restricted",
     "key_replicate",
@@ -417,7 +424,7 @@ KEY_MARKS = (
     *("glpat-", "glrt-", "gldt-", "glptt-", "glft-", "glsoat-", "glcbt-", "glimt-"),
     *("glagent-", "gloas-"),
     *("xox", "xapp-", "xkeysib-", "xai-", "xnd_production_", "xnd_development_"),
-    *("AKID", "APP_USR-", "sl.", "LTAI"),
+    *("AKID", "AKCp", "APP_USR-", "sl.", "LTAI"),
     *("SG.", "SSWS", "AIza", "AGE-SECRET-KEY-1", ":AA", "ATATT3"),
     *("sk_live_", "sk_test_", "sk-", "sk.eyJ", "shpat_", "shpss_", "shpca_", "shppa_"),
     *("shippo_live_", "shippo_test_", "sbp_", "sq0atp-", "sq0csp-", "sntryu_", "sntrys_"),
@@ -439,6 +446,7 @@ KEY_MARKS = (
 TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.").search),
     ("00d", re.compile(r"00D[A-Za-z0-9]{12,15}!").search),
+    ("key-", re.compile(r"key-[0-9a-f]{32}(?![0-9A-Za-z])").search),
 )
 
 
@@ -488,7 +496,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEGHKLNPSbdfghlnprsvwxy",
+    starts="0ACEGHKLNPSbdfghklnprsvwxy",
     trigger=may_hold_prefixed_key,
 )
 

@@ -258,7 +258,11 @@ _KEY_BYTES = (
 _DEFINED = (
     r"(?:define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN|IV)_?"
     r"(?P=define_quote)[ \t]*,"
-    r"|#[ \t]*define[ \t]+[A-Z0-9_]*_(?:KEY|SECRET|TOKEN)[ \t])[ \t]*(?=[\"'])"
+    r"|#[ \t]*define[ \t]+[A-Z0-9_]*_(?:KEY|SECRET|TOKEN)[ \t]"
+    # A secret's default where settings read it: Django's 'os.environ.get("DJANGO_SECRET_KEY",
+    # "…")', Laravel's "env('APP_KEY', '…')": the literal is used when the variable is unset.
+    r"|(?:environ\.get|getenv|(?<![\w.])env)\([ \t]*(?P<env_quote>[\"'])"
+    r"[A-Z0-9_]*(?:KEY|SECRET|TOKEN|PASSWORD|PASS|PWD)(?P=env_quote)[ \t]*,)[ \t]*(?=[\"'])"
 )
 # An enrollment token's start: '{"ver":"' in base64.
 _ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
@@ -726,7 +730,10 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("clear-text=", lambda text: "clear-text=" in text),
     ("key content", lambda text: "Key Content" in text),
     ("neo4j_auth=", lambda text: "NEO4J_AUTH=" in text),
-    ("define", lambda text: _DEFINED_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _DEFINED_TEST.search(text) is not None)
+        for mark in ("define", "environ.get(", "getenv(", "env(")
+    ),
     *((f" {kind} ", lambda text: _NTP_TEST.search(text) is not None) for kind in _NTP_KINDS),
     ("userlist.txt", lambda text: _USERLIST_TEST.search(text) is not None),
     ('" "', _may_hold_quoted_pair),

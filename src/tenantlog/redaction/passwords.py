@@ -138,6 +138,8 @@ _MASKED = re.compile(
     + _FORMAT_FIELD
     + r"|(?-i:\$[A-Z_][A-Z0-9_]*)|\$?\{\{.*\}\}|\[[A-Za-z _\-]{1,24}\]|\(sensitive(?: value)?\)"
     r"|vault:\S+|arn:aws:secretsmanager:\S+"
+    # Rust's secrecy crate prints its secrets so: "Secret([REDACTED alloc::string::String])".
+    r"|Secret\(\[REDACTED.*"
     # ASP.NET's "registry:HKLM\SOFTWARE\…,password": the value's place in the registry.
     r"|registry:HK\S+"
     # Secret managers' references ("op://vault/item/field"), and what example files
@@ -148,7 +150,9 @@ _MASKED = re.compile(
     # An elided hash ("$6$<elided>"), a value sops encrypted ("ENC[AES256_GCM,data:…]").
     + r"|\S*<(?:elided|redacted|hidden|removed|masked|omitted)>\S*|ENC\[\S*"
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
-    r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include))\Z",
+    r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include)(?:[ \t]+[\w.\-]+)?"
+    # Node-RED's placeholder of a credential it does not export: "__PWRD__".
+    r"|__PWRD__)\Z",
     re.IGNORECASE,
 )
 _QUOTES = "\"'`"
@@ -1081,6 +1085,18 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A prompt: 'readPassword("Keystore password: ")', and what follows its name
         # inside it: '");' is the code's, not a value.
         return None
+    if name == "community" and value == "public":
+        return None  # SNMP's default community, everyone's (as "snmpwalk -c public" is kept)
+    if value.lower().startswith(name + "-") and value[len(name) + 1 :].isdigit():
+        return None  # an id named like the field: a transit pass's "pass=PASS-551203"
+    if value[:1].isupper() and value.endswith(".") and " " in value and name in value.lower():
+        # A message about the field, not its value: Laravel's validation errors,
+        # '"password":["The password field is required."]'.
+        return None
+    if '",' in text[end : span[0]] and _PROSE_IN_GAP.search(text, end, span[0]):
+        # The colon after the words is another JSON pair's: 'The presented password
+        # is invalid.)","credentials":{…}' (the pair inside is found by its own name).
+        return None
     if _is_flag(text, start) and _SHELL_VARIABLE.fullmatch(value):
         return None  # PowerShell's variable after its flag: "-Credential $cred"
     if value[:1] == "/" and "/" in value[1:] and _GAP_BEFORE_VALUE.search(text, end, span[0]):
@@ -1186,10 +1202,15 @@ _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Verbs after a name and a ":" with no blank between: a namespaced task or command.
+#: Words of a sentence between a name and a value: "password is invalid.)\",…".
+_PROSE_IN_GAP = re.compile(r"[A-Za-z]{2,}[ \t]+[A-Za-z]")
 #: A variable of PowerShell (any case) or a shell, without digits: "$cred", "$securePwd".
 _SHELL_VARIABLE = re.compile(r"\$[A-Za-z_]+")
 #: Words between a name and its value: "credentials cache found (filename: …".
 _GAP_BEFORE_VALUE = re.compile(r"[A-Za-z][ \t]")
+#: PowerShell's "-Name <name> -Value <value>" (a registry value's, a variable's).
+_POWERSHELL_NAME = re.compile(r"-Name[ \t]+[\"']?\Z", re.IGNORECASE)
+_POWERSHELL_VALUE = re.compile(r"[\"']?[ \t]+-Value[ \t]+", re.IGNORECASE)
 #: PAM's module types, after a service's name in "pam_unix(<service>:<type>)".
 _PAM_TYPES = frozenset({"auth", "account", "session", "password", "chauthtok"})
 _PAIR_FIRST = re.compile(r"[A-Za-z_][\w.\-]{0,63}=[^=]")
@@ -1375,6 +1396,17 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         registry = _REGISTRY_TYPE.match(text, after_name)
         if registry is not None:
             return _registry_value(text, registry.end())
+        powershell = _POWERSHELL_VALUE.match(text, after_name)
+        if powershell is not None and _POWERSHELL_NAME.search(
+            text, max(0, _key_start(text, start) - 16), _key_start(text, start)
+        ):
+            # PowerShell's "Set-ItemProperty … -Name SharedSecret -Value '…'": the name
+            # in one parameter, the secret in the next (not a variable: "-Value $pw").
+            if _SHELL_VARIABLE.match(text, powershell.end()) or text.startswith(
+                "-", powershell.end()
+            ):
+                return None  # (or the next parameter: "-Value -Force")
+            return value_span(text, powershell.end())
         if _DEVICE_NAMED.match(text, start, end):
             return _device_value(text, position)
         if text[start:end].lower() == "key" and not _NAMED_KEY.match(text, start):
@@ -1560,6 +1592,8 @@ _SEPARATED = (
     r"|\([^\s()\"',]{4,}\)"
     # The Windows registry's "DefaultPassword    REG_SZ    x" (``_registry_value``).
     r"|[ \t]+(?:/t[ \t]+)?REG_(?:EXPAND_|MULTI_)?SZ[ \t]"
+    # PowerShell's "-Name SharedSecret -Value '…'" (``_POWERSHELL_VALUE``).
+    r"|[\"']?[ \t]+-Value[ \t]"
     # A configuration file's directive, the value last on its line:
     # keepalived's "auth_pass 1234", BIND's 'secret "…";' (``_directive_value``).
     r"|[ \t]+[^\s;]+;?[ \t]*(?:\r?\n|\Z)"

@@ -457,3 +457,21 @@ def test_redact_handles_costly_sixteenth_round_keeps(text: str) -> None:
 def test_every_row_of_a_csv_introduced_by_a_line_loses_its_password() -> None:
     text = "Dump:\nid,password\n" + "1,Tmp#7713ml\n" * (_NEAR // 13)
     assert _TYPED.redact(text) == "Dump:\nid,password\n" + "1,[REDACTED:SECRET]\n" * (_NEAR // 13)
+
+
+def test_powershell_names_whose_value_is_the_next_parameter_are_kept() -> None:
+    text = "-Name ClientSecret -Value " * (_NEAR // 26)
+    assert _TYPED.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "getenv('API_TOKEN', x) env('A_KEY', " * (_NEAR // 36),
+        "key-value key-0123 " * (_NEAR // 19),
+        "key=abcdef0123456789:" * (_NEAR // 21),
+        "APP_KEYS=abc,def " * (_NEAR // 17),
+    ],
+)
+def test_redact_handles_costly_twenty_third_pair_shapes(text: str) -> None:
+    assert _TYPED.redact(text) == text

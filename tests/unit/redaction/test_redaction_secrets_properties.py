@@ -56,6 +56,10 @@ def _plausible(value: str) -> bool:
         and not is_reference(stripped, 0, len(stripped))
         # the name of a secret store's field: "property: password"
         and stripped not in {"password", "passwd", "passphrase", "secret", "token", "pwd", "pass"}
+        # nsswitch.conf's sources of users: "passwd: files nisplus"
+        and stripped not in {"files", "compat", "db", "nis", "nisplus", "sss", "systemd", "ldap"}
+        # Node-RED's placeholder of a credential it does not export
+        and stripped != "__PWRD__"
     )
 
 
