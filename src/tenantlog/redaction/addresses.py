@@ -152,8 +152,10 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 #: A remote shell's command, then its flags (and their arguments) up to its target:
 #: "ssh -i ~/.ssh/id -J jump@bastion ". Not "ssh key for ana@example.com".
+_REMOTE_SHELLS = ("ssh", "mosh", "sftp")  # ("autossh" holds "ssh")
 _REMOTE_SHELL_BEFORE = re.compile(
-    r"(?:^|[\s;|&$(])(?:ssh|autossh|mosh|sftp)(?:[ \t]+-[A-Za-z]{1,4}(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
+    r"(?:^|[\s;|&$(])(?:autossh|" + "|".join(_REMOTE_SHELLS) + ")"
+    r"(?:[ \t]+-[A-Za-z]{1,4}(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
 )
 #: How far back on its line a remote shell's command may be from its target.
 _REMOTE_SHELL_WINDOW = 200
@@ -169,7 +171,7 @@ def _holds_remote_shell(text: str) -> bool:
     last = _LAST_SHELL_TEXT
     if last[0] is text:
         return last[1]
-    holds = "ssh" in text or "mosh" in text or "sftp" in text
+    holds = any(shell in text for shell in _REMOTE_SHELLS)
     _LAST_SHELL_TEXT = (text, holds)
     return holds
 
@@ -180,12 +182,8 @@ def _follows_remote_shell(text: str, local_start: int) -> bool:
     if not _holds_remote_shell(text):
         return False
     low = max(0, local_start - _REMOTE_SHELL_WINDOW)
-    if (
-        text.find("ssh", low, local_start) == -1
-        and text.find("mosh", low, local_start) == -1
-        and text.find("sftp", low, local_start) == -1
-    ):
-        return False  # (most addresses: three searches in C, no copy of the window)
+    if all(text.find(shell, low, local_start) == -1 for shell in _REMOTE_SHELLS):
+        return False  # (a command far from the address: no copy of the window)
     window = text[text.rfind("\n", low, local_start) + 1 or low : local_start]
     return _REMOTE_SHELL_BEFORE.search(window) is not None
 

@@ -20,7 +20,12 @@ from __future__ import annotations
 import re
 
 from tenantlog.redaction.kinds import Kind, Scan
-from tenantlog.redaction.passwords import is_masked, value_span, word_searcher
+from tenantlog.redaction.passwords import (
+    is_masked,
+    mixes_cases_and_digits,
+    value_span,
+    word_searcher,
+)
 
 #: How far back a command's name may be from its flag.
 _COMMAND_WINDOW = 200
@@ -144,13 +149,7 @@ _API_KEY_PASSWORDS = frozenset({"X", "x"})
 
 def _looks_generated(user: str) -> bool:
     """A user no person chose: 16 or more letters and digits, both cases and a digit."""
-    return (
-        len(user) >= 16
-        and user.isalnum()
-        and user != user.lower()
-        and user != user.upper()
-        and any(c.isdigit() for c in user)
-    )
+    return len(user) >= 16 and user.isalnum() and mixes_cases_and_digits(user)
 
 
 def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:

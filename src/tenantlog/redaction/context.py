@@ -271,6 +271,8 @@ _UPGRADE_BEFORE = re.compile(
 # of an identifier or a counter. Tracers print their 64-bit ids in decimal, and
 # ids and offsets are long numbers; one in ten of those that start like a card
 # passes Luhn. Never a key that names a card or an account ("card_id").
+#: The keys of a SIM's or a handset's number (``numeric`` keeps them beside a phone word).
+SIM_KEYS = ("imsi", "imeisv", "imei", "iccid", "meid")
 _IDENTIFIER_LAST = frozenset(
     {"id", "ids", "offset", "seq", "sequence", "nonce", "trace", "span", "parent"}
     | {"traceid", "spanid", "parentid", "requestid", "uuid"}
@@ -278,7 +280,7 @@ _IDENTIFIER_LAST = frozenset(
     # "AWB 020-12345675", "JANコード: 4901234567894", "EAN 4006381333931".
     | {"receipt", "awb", "waybill", "ean", "jan", "upc", "gtin", "isbn", "barcode"}
     # A SIM's or a handset's number, no subscriber's line: "imsi=234159876543210".
-    | {"imsi", "imei", "imeisv", "iccid", "meid"}
+    | set(SIM_KEYS)
 )
 # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
 _RECORD_WORDS = frozenset({"order", "invoice", "increment", "ticket", "booking"})

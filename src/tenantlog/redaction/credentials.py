@@ -393,9 +393,9 @@ def holds_named_pair(text: str, folded: str) -> bool:
     WordPress' "wordpress_…", SAP's "MYSAPSSO2"), or a URL's "sig=" (Azure
     SAS), "code=" (Azure Functions' keys, OAuth codes) or "appid="
     (OpenWeatherMap's keys) after its "?" or "&", looked for as written (in
-    ``text``). Most lines that say "session" hold none. ``str.find`` for "sess", then the
-    rest of a name at each: a case-insensitive regex search would step
-    through the whole text instead.
+    ``text``). Most lines that say "session" hold none. ``str.find`` for
+    "sess", then the rest of a name at each: a case-insensitive regex search
+    would step through the whole text instead.
     """
     at = folded.find("sess")
     while at != -1:
@@ -476,7 +476,7 @@ PASSWORD_WORDS_ASCII = (
     "sandi",
 )
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
-#: session cookies, a URL's "sig" and "code".
+#: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
     *("wordpress_", "mysapsso2", "appid="),
@@ -946,7 +946,7 @@ _TOKEN_FLAG_SCAN = Scan(
 
 # After "=" only: a cookie's name ending in "sess" ("_gh_sess"), in Laravel's
 # SHA-1 ("remember_web_<40 hex>") or in "remember-me", Go's ":=" after a name,
-# and a URL's "sig" and "code".
+# and a URL's "sig" (its "code" is ``_CODE_NAME``'s, as any name ending so).
 _CODE_NAME = r"[cC][oO][dD][eE]."
 _AFTER_NAMES = (
     r"[sS].",
@@ -958,7 +958,6 @@ _AFTER_NAMES = (
     r"[nNyYtT]:.",
     r"[nNyYtT] :.",
     r"[?&]sig.",
-    r"[?&]code.",
     r"AUTH.",  # ".ASPXAUTH"
     r"SSO2.",  # SAP's logon ticket, "MYSAPSSO2"
     # OpenWeatherMap's key in its URLs: "&appid=<32 hex>".

@@ -410,7 +410,8 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
 
 #: A SIM's or a handset's number by its key, no subscriber's line.
 _SIM_KEY = re.compile(
-    r"(?<![A-Za-z])(?:imsi|imeisv|imei|iccid|meid)[\"']?[ \t]*[=:][ \t]*[\"']?\Z", re.IGNORECASE
+    rf"(?<![A-Za-z])(?:{'|'.join(context.SIM_KEYS)})[\"']?[ \t]*[=:][ \t]*[\"']?\Z",
+    re.IGNORECASE,
 )
 
 

@@ -586,7 +586,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             and (
                 looks_like_password(value)
                 or _GENERATED.fullmatch(value)
-                or _mixes_cases_and_digits(value)
+                or mixes_cases_and_digits(value)
             )
         ):
             return value_start, value_end
@@ -619,7 +619,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     return None
 
 
-def _mixes_cases_and_digits(value: str) -> bool:
+def mixes_cases_and_digits(value: str) -> bool:
     """A password a program generated, whatever symbols it holds (MySQL's temporary
     ones hold ";" and ">"): capitals, small letters and digits, no blank."""
     return (
@@ -1201,7 +1201,6 @@ _POINTER_THEN_STRING = re.compile(r"0x[0-9a-f]{4,16}[ \t]+\"((?:[^\"\\\n]|\\.)*)
 _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "\u300d": "\u300c"}
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
-#: Verbs after a name and a ":" with no blank between: a namespaced task or command.
 #: Words of a sentence between a name and a value: "password is invalid.)\",…".
 _PROSE_IN_GAP = re.compile(r"[A-Za-z]{2,}[ \t]+[A-Za-z]")
 #: A variable of PowerShell (any case) or a shell, without digits: "$cred", "$securePwd".
@@ -1213,7 +1212,9 @@ _POWERSHELL_NAME = re.compile(r"-Name[ \t]+[\"']?\Z", re.IGNORECASE)
 _POWERSHELL_VALUE = re.compile(r"[\"']?[ \t]+-Value[ \t]+", re.IGNORECASE)
 #: PAM's module types, after a service's name in "pam_unix(<service>:<type>)".
 _PAM_TYPES = frozenset({"auth", "account", "session", "password", "chauthtok"})
+#: A pair's name and its "=" first: a list of pairs, not a value.
 _PAIR_FIRST = re.compile(r"[A-Za-z_][\w.\-]{0,63}=[^=]")
+#: Verbs after a name and a ":" with no blank between: a namespaced task or command.
 _COMMAND_VERB = re.compile(
     r"edit|show|diff|list|get|set|create|delete|rotate|reset|update|add|remove|generate"
     r"|clear|fetch|pull|push|sync|encrypt|decrypt|check|verify|expire"
@@ -1447,7 +1448,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             quoted = value_span(text, position)
             word = "" if quoted is None else text[quoted[0] : quoted[1]]
             if looks_like_password(word) or (
-                _GENERATED.fullmatch(word) and _mixes_cases_and_digits(word)
+                _GENERATED.fullmatch(word) and mixes_cases_and_digits(word)
             ):
                 return quoted
         if not flag and (text[start] not in "pP" or text[position] not in _QUOTES + "\\"):

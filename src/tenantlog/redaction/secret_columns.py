@@ -48,20 +48,24 @@ def _secret_column(header: str) -> tuple[str, int] | None:
     return None
 
 
-def _header(text: str) -> str | None:
-    """The first line, or the second after a first that introduces it ("Dumping
-    users.csv (2 rows):"), if it is a header with a password column."""
+def _header(text: str) -> tuple[str, tuple[str, int]] | None:
+    """The header and its password column (``_secret_column``): the first line, or
+    the second after a first that introduces it ("Dumping users.csv (2 rows):")."""
     end = text.find("\n", 0, COLUMN_WINDOW)
     if end == -1:
         return None
     first = text[:end].rstrip("\r")
-    if _secret_column(first) is not None:
-        return first
+    column = _secret_column(first)
+    if column is not None:
+        return first, column
     if not first.endswith(":"):
         return None
     second_end = text.find("\n", end + 1, end + 1 + COLUMN_WINDOW)
-    second = None if second_end == -1 else text[end + 1 : second_end].rstrip("\r")
-    return second if second is not None and _secret_column(second) is not None else None
+    if second_end == -1:
+        return None
+    second = text[end + 1 : second_end].rstrip("\r")
+    column = _secret_column(second)
+    return None if column is None else (second, column)
 
 
 def may_hold_secret_column(text: str) -> bool:
@@ -98,13 +102,10 @@ def _field_span(
 
 def check_secret_field(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value under the header's password column in the row at ``end``."""
-    header = _header(text)
-    if header is None or text.startswith(header, end):
+    found = _header(text)
+    if found is None or text.startswith(found[0], end):
         return None  # (the header's own line, when a line introduced it)
-    found = _secret_column(header)
-    if found is None:
-        return None
-    delimiter, index = found
+    delimiter, index = found[1]
     row_end = text.find("\n", end, end + COLUMN_WINDOW)
     row_end = min(len(text), end + COLUMN_WINDOW) if row_end == -1 else row_end
     if text[row_end - 1 : row_end] == "\r":

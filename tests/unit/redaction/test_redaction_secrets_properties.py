@@ -15,7 +15,7 @@ import string
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tenantlog.redaction import Redactor
+from tenantlog.redaction import Redactor, passwords
 from tenantlog.redaction.credentials import is_reference
 from tenantlog.redaction.passwords import is_masked
 from tenantlog.redaction.validators import luhn_ok
@@ -57,7 +57,7 @@ def _plausible(value: str) -> bool:
         # the name of a secret store's field: "property: password"
         and stripped not in {"password", "passwd", "passphrase", "secret", "token", "pwd", "pass"}
         # nsswitch.conf's sources of users: "passwd: files nisplus"
-        and stripped not in {"files", "compat", "db", "nis", "nisplus", "sss", "systemd", "ldap"}
+        and stripped not in passwords._NSSWITCH_SOURCES
         # Node-RED's placeholder of a credential it does not export
         and stripped != "__PWRD__"
     )
