@@ -293,3 +293,35 @@ def test_cli_follow_refuses_options_of_a_past_page(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "--since does not go with --follow" in result.stderr
+
+
+# Ctrl-C, many times, while the follow's reads come back from the database's thread: each
+# must end the follow (no KeyboardInterrupt escapes it) and print nothing.
+INTERRUPTED_FOLLOWS = """
+import os, signal, sys, threading
+from pathlib import Path
+from tenantlog.cli.admin import until_interrupted
+from tenantlog.core.query import LogQuery
+from tenantlog.settings import Settings
+
+async def reading(backends):
+    while True:
+        await backends.store.follow("acme", 0, LogQuery(), 10)
+
+settings = Settings(data_dir=Path(sys.argv[1]))
+for n in range(int(sys.argv[2])):
+    threading.Timer(0.05 + n % 7 / 100, os.kill, (os.getpid(), signal.SIGINT)).start()
+    until_interrupted(settings, reading)
+    print("ended", flush=True)
+"""
+
+
+def test_ctrl_c_ends_a_follow_between_two_reads_every_time(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_FOLLOWS, str(tmp_path), "30"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.split() == ["ended"] * 30

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -30,6 +31,41 @@ def with_backends(settings: Settings, action: Callable[[Backends], Awaitable[T]]
             await backends.close()
 
     return asyncio.run(main())
+
+
+def until_interrupted(settings: Settings, action: Callable[[Backends], Awaitable[None]]) -> None:
+    """Run ``action`` until Ctrl-C, then close the backends and return.
+
+    Ctrl-C cancels the action as an event-loop callback (``add_signal_handler``),
+    not through asyncio.run's own handler: that one runs between any two
+    bytecodes, so it can cancel a future while the loop is copying a thread's
+    result into it, and asyncio then prints an InvalidStateError traceback on
+    the way out. A second Ctrl-C, while the backends close, stops at once.
+    """
+
+    async def interruptible(backends: Backends) -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        interrupted = False
+
+        def interrupt() -> None:
+            nonlocal interrupted
+            interrupted = True
+            loop.remove_signal_handler(signal.SIGINT)
+            task.cancel()
+
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+        try:
+            await action(backends)
+        except asyncio.CancelledError:
+            if not interrupted:
+                raise
+            task.uncancel()
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+
+    with_backends(settings, interruptible)
 
 
 async def fetch_logs(

@@ -277,7 +277,7 @@ def _follow_logs(settings: Settings, tenant_id: str, query: LogQuery, *, json: b
         typer.echo(f"warning: store unavailable, retrying: {exc}", err=True)
 
     try:
-        admin.with_backends(
+        admin.until_interrupted(
             settings,
             lambda b: admin.follow_logs(
                 b, tenant_id, query, show, shows_original_text=json, on_unavailable=unavailable
@@ -289,7 +289,7 @@ def _follow_logs(settings: Settings, tenant_id: str, query: LogQuery, *, json: b
             message = "--follow needs the sqlite backend: this backend cannot follow new logs"
         typer.echo(f"error: {message}", err=True)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:  # Ctrl-C is how a follow ends
+    except KeyboardInterrupt:  # a second Ctrl-C, while the backends close
         return
 
 
