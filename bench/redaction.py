@@ -670,6 +670,24 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "curl -u keys": "curl" + _fill(" -u Hk7Qx2Lm9Vt4Rw8ZnB3c:X"),
         "getenv defaults, no secret": _fill("getenv('API_TOKEN', x) env('A_KEY', "),
         "key- in words": _fill("key-value key-0123 "),
+        # The seventeenth round: devices' and programs' labels, tables' cells.
+        "protocols, no SNMP": _fill("auth sha256 verified AES 256 "),
+        "SNMP, keys' lengths": _fill("snmp auth sha 256 priv aes 128 "),
+        "device keys in words": _fill("x-key key mismatch a: EAP method "),
+        "-Auth headers, words": _fill("X-Auth: disabled auth-token expired, "),
+        "table headers": _fill("| password | changed_at \u2502 token \u2502 ******** \u2502"),
+        "plans' numbers": _fill('~ token_ttl = "3600" -> "7200" '),
+        # The twenty-fourth pair: echoes, sentences, next lines, links, typed fields.
+        "echoes, no reader": _fill("echo abcd | cat "),
+        "passwords set to words": _fill("password for x to be changed "),
+        "names ending lines": _fill("a_password:\n  b:\n"),
+        "reset paths, no token": _fill("/reset/form/abc/verify/x "),
+        "typed hints": _fill("fill('#password-hint', 'x') "),
+        "settings table rows": "name,value\n" + _fill("API_TOKEN,Tk9!abcd\nLOG_LEVEL,info\n"),
+        "labels, all values": _fill(
+            ': EAP "Eap-7!x" x-key ascii Dk3!mnop X-ZT1-Auth: Zt4Qx2Lm9Vt4 '
+            "auth-token Ot5Qx2Lm9Vt4,\u2502 password \u2502 Tb6!qrst \u2502\n"
+        ),
     }
 
 

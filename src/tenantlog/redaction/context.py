@@ -63,6 +63,8 @@ _PHONE_WORD = (
     # Portuguese "meu número"; Turkish "arayan", "aranan" (the caller, the called) and
     # "numarasi", "numarasina" (its number; the Turkish "i" without its dot).
     r"|meu[ \t]+n[u\u00fa]mero|arayan|aranan|numaras\w{0,3}"
+    # Turkish "sabit hat" (a landline).
+    r"|sabit[ \t]+hat"
     r"|meine?[ \t]+nummer"
     r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
     r"|bel(?:len|t|de)?)\b"
@@ -94,6 +96,9 @@ _PHONE_WORDS = re.compile(
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
 _PHONE_WORD_AFTER = re.compile(r"[(\[]?" + _PHONE_WORD, re.IGNORECASE)
+# After a phone word that follows a number: the next number it labels.
+# (Or its placeholder, once replaced: a second pass must not change the first's result.)
+_LABELS_NEXT = re.compile(r"\w{0,16}\.?[\"']?[ \t]*[:=#]?[ \t]*[\"']?(?:[+(]?[0-9]|\[REDACTED)")
 _BLANKS = (" ", "\t")
 _BRACKETS = ("(", "[")
 # A number, or its placeholder, then a word that joins a second number to it:
@@ -370,8 +375,11 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
         # by a digit, a separator or nothing, which no match call is spent on.
         after = end + 1 if text[end : end + 1] in _BLANKS else end
         following = text[after : after + 1]
-        if (following.isalpha() or following in _BRACKETS) and _PHONE_WORD_AFTER.match(text, after):
-            return True
+        if following.isalpha() or following in _BRACKETS:
+            word = _PHONE_WORD_AFTER.match(text, after)
+            # Not the label of the next number: "client 110029384 telefon 0744 318 271".
+            if word is not None and not _LABELS_NEXT.match(text, word.end()):
+                return True
     if text[start - 4 : start] in _X12_PHONE:
         return True  # X12 EDI's contact segment: "PER*IC*JOHN DOE*TE*6175550109"
     if text[start - 1 : start] == "/" and _DIAL_STRING.search(text, max(0, start - 64), start):

@@ -374,8 +374,10 @@ def may_name_secret(text: str) -> bool:
     shared by neighbouring scans once.
     """
     folded = text.casefold()
-    return any(word in folded for word in SECRET_NAME_WORDS) or (
-        ("=" in text or ":" in text or "value" in folded) and holds_named_pair(text, folded)
+    return (
+        any(word in folded for word in SECRET_NAME_WORDS)
+        or holds_other_authorization(folded)
+        or (("=" in text or ":" in text or "value" in folded) and holds_named_pair(text, folded))
     )
 
 
@@ -383,6 +385,23 @@ def may_name_secret(text: str) -> bool:
 # the field of its value when a HAR export writes it as fields:
 # '{"name": "laravel_session", "value": "…"}' (case-folded text).
 _REST_OF_NAME = re.compile(r"[\w.\-]*(?:=|[\"'][ \t]*:|[\"']?[ \t]*(?:,|\\n|\n)[ \t]*[\"']?value)")
+
+
+#: An Authorization header whose credential follows no scheme the combined scan knows
+#: ("Bearer", "Basic", "Bot"): another scheme's, or one with none.
+_OTHER_SCHEME = re.compile(r"[\"']?[ \t]*[:=][ \t]*+(?:b?[\"'])?+(?!(?:bearer|basic|bot)[ \t])")
+
+
+def holds_other_authorization(folded: str) -> bool:
+    """Whether an Authorization header's credential (in the case-folded text) is for
+    the parameter scans: after a scheme of another name ("Klaviyo-API-Key pk_…") or
+    none ("sk_sbox_…"). ``str.find`` for the name, as ``holds_named_pair`` does."""
+    at = folded.find("authorization")
+    while at != -1:
+        if _OTHER_SCHEME.match(folded, at + 13):
+            return True
+        at = folded.find("authorization", at + 13)
+    return False
 
 
 def holds_named_pair(text: str, folded: str) -> bool:
@@ -410,6 +429,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
         "sid=" in folded
         or "wordpress_" in folded
         or "mysapsso2" in folded
+        or "authcookie=" in folded
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
         or (
@@ -479,7 +499,7 @@ PASSWORD_WORDS_ASCII = (
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
-    *("wordpress_", "mysapsso2", "appid="),
+    *("wordpress_", "mysapsso2", "appid=", "authcookie="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -503,9 +523,12 @@ SECRET_NAME_WORDS = (
 
 
 #: A token that pages through a list, no credential: Google's "nextPageToken",
-#: AWS' "NextToken", Kubernetes' "continue" token, a change stream's "resumeToken".
-_PAGING_TOKEN = re.compile(
-    r"(?<![^\W_])(?:page|next|next[_\-]?page|continu(?:e|ation)|sync|resume)"
+#: AWS' "NextToken", Kubernetes' "continue" token, a change stream's "resumeToken";
+#: or one that makes a request idempotent: AWS' "ClientRequestToken", EC2's "ClientToken"
+#: (Vault's "client_token" is a login's).
+_NOT_A_CREDENTIAL_TOKEN = re.compile(
+    r"(?<![^\W_])(?:page|next|next[_\-]?page|continu(?:e|ation)|sync|resume"
+    r"|client[_\-]?request|(?-i:Client)|idempotency)"
     r"[_\-]?token[\"']?[ \t]?\Z",
     re.IGNORECASE,
 )
@@ -544,8 +567,10 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     name_end = start - 1 if last == ":" and text[start] == "=" else start
     if text.endswith(_ION, 0, name_end) and _names_authorization(text, name_end):
         return _after_any_scheme(text, start)
-    if _PAGING_TOKEN.search(text, max(0, name_end - 24), name_end):
-        return None  # a list's position: "nextPageToken", AWS' "NextToken", "continuation_token"
+    if _NOT_A_CREDENTIAL_TOKEN.search(text, max(0, name_end - 24), name_end):
+        # A list's position ("nextPageToken", AWS' "NextToken"), an idempotency key
+        # ("ClientRequestToken").
+        return None
     if last == "n" and text[max(0, name_end - 14) : name_end].lower() == "publickeytoken":
         return None  # .NET's assembly name: the public key's hash, public too
     if (
@@ -556,7 +581,11 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     ):
         bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
         value = text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
-        if bare is None or not _looks_random(value) or _composed_of_words(value):
+        if (
+            bare is None
+            or not (looks_random(value) or _RANDOM_SMALL.fullmatch(value))
+            or _composed_of_words(value)
+        ):
             return None
         if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
             return None  # WireGuard's "public key: xTIBA5…=" is public
@@ -597,17 +626,29 @@ _ANY_SCHEME = re.compile(
 
 def _after_any_scheme(text: str, start: int) -> tuple[int, int] | None:
     """The credential in an Authorization header, whatever its scheme is called
-    (the well-known ones, "Bearer", "Basic", "ApiKey"..., are found anywhere)."""
+    (the well-known ones, "Bearer", "Basic", "ApiKey"..., are found anywhere), or
+    without one (Checkout.com's "Authorization: sk_sbox_…")."""
     found = _ANY_SCHEME.match(text, start + 1)
-    if (
-        found is None
-        or "=" in found.group("credential").rstrip("=")
-        or text.startswith("[REDACTED", found.end())
-    ):
+    if found is None:
+        bare = _BARE_CREDENTIAL.match(text, start + 1)
+        if bare is None or not _letters_and_digits(bare.group("credential")):
+            return None
+        return bare.span("credential")
+    if "=" in found.group("credential").rstrip("=") or text.startswith("[REDACTED", found.end()):
         # A list of parameters: SigV4's "Credential=AKIA…/…, Signature=…" (its
         # key id replaced already: "Credential=[REDACTED:AWS_KEY]/…").
         return None
     return _value_after(text, found.start("credential") - 1, found.end(), 1)
+
+
+#: A credential alone after the header's name: one word of twenty characters or more.
+_BARE_CREDENTIAL = re.compile(
+    r"[ \t]*[\"']?(?P<credential>[A-Za-z0-9_\-+/.~]{20,512}={0,2})(?=[\"'\s,;]|\Z)"
+)
+
+
+def _letters_and_digits(value: str) -> bool:
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
 
 
 def _names_secret_field(text: str, start: int) -> bool:
@@ -624,16 +665,21 @@ def _names_secret_field(text: str, start: int) -> bool:
 
 _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
 #: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages),
+#: or a user's key (Pushover's "user_key", "pushoveruserkey"),
 #: or Duo's "skey" (its secret key), or Rails' encryption "primary_key" (a table's key's
 #: column elsewhere): its value is a secret only if it looks random.
 _BARE_KEY = re.compile(
-    r"(?<![\w.\-])[\"']?(?:routing[_\-]?|s|primary[_\-]?)?key[\"']?[ \t]?\Z", re.IGNORECASE
+    r"(?<![\w.\-])[\"']?(?:\w{0,16}user[_\-]?|routing[_\-]?|s|primary[_\-]?)?key[\"']?[ \t]?\Z",
+    re.IGNORECASE,
 )
+#: A key in small letters and digits that no person wrote (PagerDuty's routing keys,
+#: Pushover's user keys): long, four digits or more among its letters, nothing between.
+_RANDOM_SMALL = re.compile(r"(?=(?:[a-z]*[0-9]){4})[a-z0-9]{24,}")
 #: The least length of a random value under a bare "key".
 _RANDOM_LENGTH = 20
 
 
-def _looks_random(value: str) -> bool:
+def looks_random(value: str) -> bool:
     """A key's value that no person wrote: long, with capitals, small letters and
     digits, or hex with letters and digits ("key=a1b2…"); a cache or data key
     ("user:42:profile", "tenant-0042-orders") is neither."""
@@ -822,7 +868,7 @@ def _names_key_or_session(text: str, start: int) -> bool:
     if _ENV_KEY.fullmatch(variable):
         # Also a YAML or JavaScript object of such variables: 'ALGOLIA_ADMIN_KEY: "…"'.
         return _NOT_SECRET_KEYS.search(variable) is None
-    return text[start] == "=" and _names_session(text, name, start, start + 1)
+    return text[start] == "=" and _names_session(text, name, start, _value_start(text, start + 1))
 
 
 def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
@@ -838,11 +884,16 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
         and not folded.startswith("remember")
         # A bare "sid=" (not JSON's "sid": a Twilio or Windows id): a session's
         # id whose value no person wrote, "sid=K8XpclR6B6-uh_eKqGrZD6L3HeVAkBCK".
-        and not (folded == "sid" and text[start] == "=")
+        and not (folded.lstrip("_") == "sid" and text[start] == "=")
+        and not folded.endswith("authcookie")
         and not folded.startswith(_WORDPRESS_LOGINS)
     ):
         return False
-    if folded.lstrip("_") in _SESSION_COOKIES or folded.startswith(_WORDPRESS_LOGINS):
+    if (
+        folded.lstrip("_") in _SESSION_COOKIES
+        or folded.startswith(_WORDPRESS_LOGINS)
+        or folded.endswith("authcookie")  # Proxmox's "PVEAuthCookie", a login's ticket
+    ):
         return True
     if "cookie" in text[max(0, start - _COOKIE_WINDOW) : start].lower():
         return True
@@ -853,7 +904,7 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     # and so is a Twilio resource's "sid=SM<32 hex>".
     return (
         value is not None
-        and _looks_random(value.group())
+        and looks_random(value.group())
         and not HEX_DIGITS.issuperset(value.group())
         and _TWILIO_SID.fullmatch(value.group()) is None
     )
@@ -869,7 +920,7 @@ def _value_start(text: str, at: int) -> int:
     return at + 1 if text[at : at + 1] in ('"', "'") else at
 
 
-#: A session's value without its quotes, for ``_looks_random``.
+#: A session's value without its quotes, for ``looks_random``.
 _SESSION_VALUE = re.compile(r"(?<=[=\"'])[A-Za-z0-9+/%=_\-]{20,}")
 
 
@@ -917,7 +968,7 @@ def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | 
         value = text[start + 1 : end].strip(_QUOTES_AND_SPACE)
         if (
             len(value) < _PROSE_TOKEN_LENGTH
-            or not _looks_random(value)
+            or not looks_random(value)
             or HEX_DIGITS.issuperset(value)  # a commit's or a merge's hash
         ):
             return None
@@ -960,6 +1011,7 @@ _AFTER_NAMES = (
     r"[?&]sig.",
     r"AUTH.",  # ".ASPXAUTH"
     r"SSO2.",  # SAP's logon ticket, "MYSAPSSO2"
+    r"[aA][uU][tT][hH][cC][oO][oO][kK][iI][eE].",  # Proxmox's "PVEAuthCookie"
     # OpenWeatherMap's key in its URLs: "&appid=<32 hex>".
     r"[?&]appid.",
 )

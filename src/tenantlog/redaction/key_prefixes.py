@@ -41,7 +41,8 @@ whatever the parameter or header around them:
   Mailgun's ``key-<32 hex>``; Okta's
   ``SSWS <token>`` scheme (the token alone, as for "Bearer"); Expo's push
   tokens ``ExponentPushToken[…]`` (what the brackets hold); PASETO's
-  ``v4.local.…`` and ``v4.public.…`` tokens.
+  ``v4.local.…`` and ``v4.public.…`` tokens; Tailscale's ``tskey-…``;
+  NuGet's ``oy2…``.
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -173,6 +174,10 @@ BRANCHES = (
     # Expo's push tokens, which send to a device without any other key: the
     # part in brackets ("ExponentPushToken[…]", the wrapper kept).
     r"Expo(?:nent)?PushToken\[[A-Za-z0-9_\-]{16,64}\](?P<key_expo_push>)",
+    # Tailscale's keys: "tskey-", the kind, the key's id, the secret.
+    r"tskey-(?:api|auth|client|scim|webhook)-[A-Za-z0-9]{4,}-[A-Za-z0-9]{20,}+(?P<key_tailscale>)",
+    # NuGet's API keys: "oy2" and 43 small letters and digits.
+    r"oy2[a-z0-9]{43}(?![A-Za-z0-9])(?P<key_nuget>)",
 )
 
 
@@ -300,6 +305,8 @@ def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _GROUPS = (
+    "key_tailscale",
+    "key_nuget",
     "key_paseto",
     "key_jfrog",
     "key_mailgun",
@@ -438,6 +445,7 @@ KEY_MARKS = (
     *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
     *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
+    *("tskey-", "oy2"),
 )
 
 
@@ -496,7 +504,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEGHKLNPSbdfghklnprsvwxy",
+    starts="0ACEGHKLNPSbdfghklnoprstvwxy",
     trigger=may_hold_prefixed_key,
 )
 

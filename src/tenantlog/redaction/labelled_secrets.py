@@ -50,6 +50,10 @@
   the default of a secret's reference (Spring's ``${ldap.password:…}``);
   XMPP's SASL PLAIN credential; an LTE modem's ``AT+CGAUTH``/``AT+QICSGP``
   password; the value of an nginx ``proxy_set_header`` named as a key.
+* The labels of one device's, tool's or program's syntax (``program_secrets``,
+  a branch of this scan with marks of its own): SNMPv3's protocols,
+  strongSwan's secret types, a table's cell, a password echoed into a command
+  that reads its input, a test typing into a password's field, and more.
 * A private key's PEM block in base64, as Kubernetes stores files
   (a kubeconfig's ``client-key-data``, a Secret's ``tls.key``): it starts
   ``LS0tLS1CRUdJTi`` (``-----BEGIN``), and the type it decodes to says
@@ -63,9 +67,17 @@ import binascii
 import re
 from collections.abc import Callable
 
+from tenantlog.redaction import program_secrets
 from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import is_masked, looks_like_password
 from tenantlog.redaction.secret_columns import ROW_START, check_secret_field, may_hold_secret_column
+from tenantlog.redaction.value_ends import (
+    blank_after,
+    check_element_text,
+    check_quoted,
+    check_to_word_end,
+    check_until_delimiter,
+)
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
 #: base64 of the shortest login, "u:p", is four characters.
@@ -110,7 +122,7 @@ _PRINTED = (
     r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.])"
     r"|\.erlang\.cookie)"
     r"[^\n]{0,300}\r?\n[ \t]*"
-    r"(?=[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
+    r"(?=(?:---[ \t])?[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
 _ONE_TIME_CODE = (
     r"(?:(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
@@ -295,6 +307,8 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
         # Runs on into a word, or is a login's user ("user:[REDACTED:SECRET]" once its
         # password is replaced): no base64 of its own.
         return None
+    if '"auths"' in text[max(0, start - _AUTHS_WINDOW) : start] and len(value.group()) >= 16:
+        return value.span()  # a registry's in Docker's "auths": a login, however it decodes
     try:
         decoded = base64.b64decode(value.group(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -303,6 +317,10 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
     if not (user and colon and password) or not decoded.isprintable():
         return None
     return value.span()
+
+
+#: How far before a registry's "auth" Docker's "auths" may open.
+_AUTHS_WINDOW = 512
 
 
 def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -314,16 +332,9 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     return login.span("password")
 
 
-def _blank_after(text: str, position: int) -> int:
-    """Where the word at ``position`` ends: at the next blank, or the text's end."""
-    while position < len(text) and not text[position].isspace():
-        position += 1
-    return position
-
-
 def _check_rest_of_line(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value the pattern's look-ahead saw: to the next blank."""
-    value_end = _blank_after(text, end)
+    value_end = blank_after(text, end)
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
@@ -363,10 +374,14 @@ def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] |
 
 def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The word a command printed, if a secret may be it: no word of prose, no pair."""
-    value_end = _blank_after(text, end)
+    if text.startswith("--- ", end):
+        end += 4  # a YAML document's value: "puppet lookup …secret" prints "--- <value>"
+    value_end = blank_after(text, end)
     start = end
     if value_end - start > 2 and text[start] in "'\"" and text[value_end - 1] == text[start]:
         start, value_end = start + 1, value_end - 1  # a REPL's echo: 'fl4sk-k3y'
+    if "|" in text[start:value_end]:
+        start = text.rfind("|", start, value_end) + 1  # sqlite's row: "jwtSecret|<value>"
     value = text[start:value_end]
     if is_masked(value) or "=" in value or value.endswith(":"):
         return None
@@ -477,24 +492,13 @@ def _check_encoded_pem(text: str, start: int, end: int) -> tuple[int, int] | Non
     return block.span() if b"PRIVATE KEY" in decoded.partition(b"\n")[0] else None
 
 
-def _check_quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The quoted value at ``end``, without its quotes; WordPress' salts hold any
-    character but their own quote."""
-    quote = text[end]
-    value_end = text.find(quote, end + 1)
-    value = text[end + 1 : value_end]
-    if value_end == -1 or not value or is_masked(value) or value == _WORDPRESS_PLACEHOLDER:
-        return None
-    return end + 1, value_end
-
-
 def _check_using(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The password of a CONNECT's "user … using …" ("sort by user id using index" is none)."""
     low = max(0, start - _CONNECT_WINDOW)
     line_start = text.rfind("\n", low, start) + 1 or low
     if "connect" not in text[line_start:start].lower():
         return None
-    return _check_until_delimiter(text, start, end)
+    return check_until_delimiter(text, start, end)
 
 
 #: How far back on its line a CONNECT may start before "user … using".
@@ -560,7 +564,7 @@ def _check_sent(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_quoted_pair(text: str, start: int, end: int) -> tuple[int, int] | None:
-    span = _check_quoted(text, start, end)
+    span = check_quoted(text, start, end)
     return span if span is not None and looks_like_password(text[span[0] : span[1]]) else None
 
 
@@ -571,21 +575,9 @@ def _may_hold_quoted_pair(text: str) -> bool:
     ) is not None
 
 
-#: What wp-config-sample.php holds where a key goes.
-_WORDPRESS_PLACEHOLDER = "put your unique phrase here"
-
-
-def _check_to_word_end(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The value at ``end``, to the next blank or quote."""
-    value_end = end
-    while value_end < len(text) and not text[value_end].isspace() and text[value_end] not in "\"'":
-        value_end += 1
-    return None if is_masked(text[end:value_end]) else (end, value_end)
-
-
 def _check_ntp_key(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The key, unless it is a word of a sentence ("3 MD5 checksums mismatched")."""
-    span = _check_to_word_end(text, start, end)
+    span = check_to_word_end(text, start, end)
     if span is None or (text[span[0] : span[1]].isalpha() and text[span[0] - 1] != ":"):
         return None
     return span
@@ -599,29 +591,11 @@ def _check_aws_secret(text: str, start: int, end: int) -> tuple[int, int] | None
     return end, end + 40
 
 
-def _check_until_delimiter(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The value at ``end``: quoted (without its quotes), or to a blank, "}" or ";"."""
-    if text[end] in "\"'":
-        return _check_quoted(text, start, end)
-    value_end = end
-    while value_end < len(text) and text[value_end] not in " \t\r\n};\"'":
-        value_end += 1
-    return None if is_masked(text[end:value_end]) else (end, value_end)
-
-
 def _check_key_bytes(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The bytes inside the list, unless the key's name says it is public."""
     if text[max(0, start - 8) : start].lower().rstrip("_-. ").endswith("public"):
         return None  # "public_key: [4, 17, …]"
     return end, text.index("]", end)
-
-
-def _check_element_text(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """An element's text, to the "<" that closes it."""
-    value_end = text.find("<", end)
-    if value_end == -1 or is_masked(text[end:value_end]):
-        return None
-    return end, value_end
 
 
 def _check_ppk_lines(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -649,14 +623,14 @@ def _check_jwk_member(text: str, start: int, end: int) -> tuple[int, int] | None
     """A JWK's private member, in an object that says its key type."""
     if text.find('"kty"', max(0, start - _JWK_WINDOW), start + _JWK_WINDOW) == -1:
         return None
-    return _check_quoted(text, start, end)
+    return check_quoted(text, start, end)
 
 
 def _check_xml_key_part(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A private part of an <RSAKeyValue> (an element "<P>" elsewhere is no key's)."""
     if text.rfind("<RSAKeyValue>", max(0, start - _RSA_XML_WINDOW), start) == -1:
         return None
-    return _check_element_text(text, start, end)
+    return check_element_text(text, start, end)
 
 
 #: Longer than a 4096-bit key's <RSAKeyValue> up to its last private part.
@@ -824,6 +798,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
+    *program_secrets.MARKS,
     # BitLocker's recovery keys, in a text that names them or says "password".
     *(
         (mark, lambda text: _BITLOCKER_TEST.search(text) is not None)
@@ -854,17 +829,19 @@ LABELLED_SCAN = Scan(
     f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
     f"|{_MODEM_AUTH}(?P<modem_password>)|{_NGINX_HEADER}(?P<nginx_header>)"
-    f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)|{_KEY_BYTES}(?P<key_bytes>)",
+    f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)|{_KEY_BYTES}(?P<key_bytes>)"
+    f"|{program_secrets.PATTERN}",
     {
+        **program_secrets.KINDS,
         "key_bytes": Kind("secrets", "SECRET", _check_key_bytes),
         "card_code": Kind("secrets", "SECRET", _check_one_time_code),
         "pin_code": Kind("secrets", "SECRET", _check_pin),
         "aws_secret": Kind("secrets", "SECRET", _check_aws_secret),
-        "command_token": Kind("secrets", "TOKEN", _check_to_word_end),
-        "default_secret": Kind("secrets", "SECRET", _check_until_delimiter),
-        "sasl_plain": Kind("secrets", "SECRET", _check_element_text),
-        "modem_password": Kind("secrets", "SECRET", _check_quoted),
-        "nginx_header": Kind("secrets", "SECRET", _check_until_delimiter),
+        "command_token": Kind("secrets", "TOKEN", check_to_word_end),
+        "default_secret": Kind("secrets", "SECRET", check_until_delimiter),
+        "sasl_plain": Kind("secrets", "SECRET", check_element_text),
+        "modem_password": Kind("secrets", "SECRET", check_quoted),
+        "nginx_header": Kind("secrets", "SECRET", check_until_delimiter),
         "column_secret": Kind(
             "secrets",
             "SECRET",
@@ -872,27 +849,27 @@ LABELLED_SCAN = Scan(
             also=Kind("secrets", "SECRET", _check_recovery_code),
         ),
         "ntp_key": Kind("secrets", "SECRET", _check_ntp_key),
-        "userlist_password": Kind("secrets", "SECRET", _check_quoted),
+        "userlist_password": Kind("secrets", "SECRET", check_quoted),
         "quoted_pair": Kind("secrets", "SECRET", _check_quoted_pair),
         "sent_password": Kind("secrets", "SECRET", _check_sent),
-        "redis_config": Kind("secrets", "SECRET", _check_quoted),
+        "redis_config": Kind("secrets", "SECRET", check_quoted),
         "ppk_private": Kind("secrets", "SECRET", _check_ppk_lines),
         "jwk_private": Kind("secrets", "SECRET", _check_jwk_member),
         "xml_key_part": Kind("secrets", "SECRET", _check_xml_key_part),
         "recovery_code": Kind("secrets", "SECRET", _check_recovery_code),
         "gossip_key": Kind("secrets", "SECRET", _check_gossip_key),
         "using_password": Kind("secrets", "SECRET", _check_using),
-        "mqtt_password": Kind("secrets", "SECRET", _check_quoted),
+        "mqtt_password": Kind("secrets", "SECRET", check_quoted),
         "nagios_macro": Kind("secrets", "SECRET", _check_rest_of_line),
         "resp_auth": Kind("secrets", "SECRET", _check_resp_auth),
-        "uci_key": Kind("secrets", "SECRET", _check_until_delimiter),
+        "uci_key": Kind("secrets", "SECRET", check_until_delimiter),
         "openvpn_inline": Kind("secrets", "SECRET", _check_rest_of_line),
-        "sql_connect_info": Kind("secrets", "SECRET", _check_until_delimiter),
-        "saml_password": Kind("secrets", "SECRET", _check_element_text),
-        "clear_text": Kind("secrets", "SECRET", _check_quoted),
+        "sql_connect_info": Kind("secrets", "SECRET", check_until_delimiter),
+        "saml_password": Kind("secrets", "SECRET", check_element_text),
+        "clear_text": Kind("secrets", "SECRET", check_quoted),
         "key_content": Kind("secrets", "SECRET", _check_rest_of_line),
-        "neo4j_auth": Kind("secrets", "SECRET", _check_to_word_end),
-        "defined_secret": Kind("secrets", "SECRET", _check_quoted),
+        "neo4j_auth": Kind("secrets", "SECRET", check_to_word_end),
+        "defined_secret": Kind("secrets", "SECRET", check_quoted),
         "one_time_code": Kind("secrets", "SECRET", _check_one_time_code),
         "slash_password": Kind("secrets", "SECRET", _check_slash_password),
         "printed_secret": Kind("secrets", "SECRET", _check_printed),

@@ -40,10 +40,10 @@ from tenantlog.redaction.credentials import (
 )
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
-# Suffixes a secret's name may carry: "password_hash", "secretKey",
+# Suffixes a secret's name may carry: "password_hash", "passwordsalt", "secretKey",
 # "SECRET_KEY_BASE", "password2", "new_password_confirmation".
 _SUFFIX = (
-    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|confirm(?:ation)?"
+    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt|confirm(?:ation)?"
     r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
@@ -57,9 +57,10 @@ _NAME = (
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
     r"|(?<=(?-i:[a-z]{2}))(?-i:P)(?:ass|wd|w)"
-    # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd".
+    # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd",
+    # LDAP's "bindpw".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
-    r"|(?<=temp)|(?<=my))(?:pass|pwd|pw)"
+    r"|(?<=temp)|(?<=my)|(?<=bind))(?:pass|pwd|pw)"
     # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
     r"|(?<=motde)passe"
     r"|secret|credentials?"
@@ -470,6 +471,8 @@ _MESSAGE_WORDS = frozenset(
         "by", "at", "if", "when", "please", "see", "all", "no", "new", "current", "old",
         # A name, not its value: "passwd: password updated successfully".
         "password", "passwd", "secret", "token", "key",
+        # A setting's state as a tool reports it: Pi-hole's "Web interface password: unchanged".
+        "unchanged", "saved", "stored", "cleared", "removed", "generated", "verified",
     }
 )  # fmt: skip
 
@@ -498,9 +501,18 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
     if (
         separator == ":"
         and value.lower() in _MESSAGE_WORDS
-        and text[span[1] : span[1] + 1] in (" ", "")
+        and text[span[1] : span[1] + 1] in (" ", "", "\n", "\r")
     ):
         return True  # a message goes on after the name: "Invalid password: must be …"
+    if (
+        separator == ":"
+        and value.endswith("ing")
+        and value.isalpha()
+        and value.islower()
+        and text[span[1] : span[1] + 1] == " "
+    ):
+        # A sentence goes on: "validating provider credentials: retrieving caller identity".
+        return True
     if folded.startswith("credential") and _AWS_SCOPE.match(value):
         return True  # SigV4's "Credential=AKIA…/20240514/…": the key id is found by itself
     return value in _MYSQL_ANSWERS and text[max(0, start - 6) : start].casefold() == "using "
@@ -820,6 +832,8 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
     if text[key_start - 1 : key_start] != quote:
         return False
     before = text[max(0, key_start - 8) : key_start - 1].rstrip(_BLANK)
+    if before.endswith("(") and before[:-1].rstrip(_BLANK).upper().endswith(" IN"):
+        return False  # SQL's list of keys: "WHERE key IN ('jwtSecret','primaryBaseURL')"
     return before.endswith(("[", "("))
 
 
@@ -1001,14 +1015,24 @@ _REST_OF_LINE = re.compile(
 )
 
 
+#: Groups of digits after a value's first, to the line's end.
+_DIGIT_GROUPS = re.compile(r"(?:[ \t][0-9]{2,8}){1,12}(?=[ \t]*(?:\r?\n|\Z))")
+
+
 def _to_line_end(text: str, start: int, span: tuple[int, int]) -> tuple[int, int]:
     """A configuration file's unquoted value, which runs to its line's end: a
     passphrase holds blanks. Only where the name starts its line and " = "
     follows it, as in INI files, and the rest of the line is words: a log
     line's pairs and messages stay apart."""
+    if text[span[1] : span[1] + 1] not in _BLANK:
+        return span
+    if text[span[0] - 2 : span[0]] in (": ", ":\t") and text[span[0] : span[1]].isdigit():
+        # A key in groups of digits, as a router's label prints it: YAML's
+        # "wifi_password: 4711 0815 2342 9999 6061" (the rest of the line is all groups).
+        groups = _DIGIT_GROUPS.match(text, span[1])
+        return span if groups is None else (span[0], groups.end())
     if (
-        text[span[1] : span[1] + 1] not in _BLANK
-        or text[span[0] - 2 : span[0]] not in ("= ", "=\t")
+        text[span[0] - 2 : span[0]] not in ("= ", "=\t")
         or text[span[0] - 3 : span[0] - 2] not in _BLANK
     ):
         return span  # not INI's "name = value" (a log line's "name=value" goes on in prose)
@@ -1049,6 +1073,25 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # secret store's key named: "remoteRef: {key: prod/db, property: password}";
         # a type, then its plural: 'failed to list *v1.Secret: secrets "tls" …'.
         return None
+    if (
+        text[span[0] - 1 : span[0]] not in _QUOTES
+        and _CALL.fullmatch(value)
+        and ("_" in value or "." in value)
+        and text[span[1] : span[1] + 1] in (",", ")")
+    ):
+        # Code that computes it: "key = load_pem_private_key(key_pem, password=None)".
+        return None
+    if (
+        name == "secret"
+        and _is_flag(text, start)
+        and _IDENTIFIER.fullmatch(value)
+        and _names_a_secret(value)
+    ):
+        # The secret a service is given, by its name: docker's "--secret db_password"
+        # (its file is then "/run/secrets/db_password").
+        return None
+    if _setting_title(text, start, end):
+        return None  # a policy's setting: '"Require password" = Compliant'
     if name.startswith("credential") and _PAIR_FIRST.match(value):
         # A list of pairs, each found by its own name: "credentials received:
         # identityPool=eu-west-1:6a1f… accessKey=ASIA… secretKey=…".
@@ -1093,7 +1136,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A message about the field, not its value: Laravel's validation errors,
         # '"password":["The password field is required."]'.
         return None
-    if '",' in text[end : span[0]] and _PROSE_IN_GAP.search(text, end, span[0]):
+    gap = text[end : span[0]]
+    if '",' in gap and ":" in gap and _PROSE_IN_GAP.search(text, end, span[0]):
         # The colon after the words is another JSON pair's: 'The presented password
         # is invalid.)","credentials":{…}' (the pair inside is found by its own name).
         return None
@@ -1137,6 +1181,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         and _OBJECT_NAME.fullmatch(value)
     ):
         return None  # a Kubernetes Secret's name in Helm's values: "certSecret: partner-api-tls"
+    if name == "key" and _SETTING_NAME.fullmatch(value) and _names_a_secret(value.lower()):
+        return None  # a setting looked up by its name: "WHERE key = 'apiSecret'"
+    if text[start:end] == "secret" and _NAMESPACED_OBJECT.fullmatch(value):
+        return None  # a Kubernetes Secret by its namespace and name: '"secret":"ledger/ledger-tls"'
     if (
         text[start:end].lower() == "community"
         and _PLAIN_WORDS.fullmatch(value)
@@ -1201,6 +1249,9 @@ _POINTER_THEN_STRING = re.compile(r"0x[0-9a-f]{4,16}[ \t]+\"((?:[^\"\\\n]|\\.)*)
 _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "\u300d": "\u300c"}
 #: A Kubernetes object's name (lower case, at least one "-"): "partner-api-tls".
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+#: A setting's name: a word, camelCase or joined by "_", "-" or ".", without digits.
+_SETTING_NAME = re.compile(r"[A-Za-z]+(?:[_\-.]?[A-Za-z]+)*")
+_NAMESPACED_OBJECT = re.compile(r"[a-z][a-z0-9\-]{0,62}/[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Words of a sentence between a name and a value: "password is invalid.)\",…".
 _PROSE_IN_GAP = re.compile(r"[A-Za-z]{2,}[ \t]+[A-Za-z]")
 #: A variable of PowerShell (any case) or a shell, without digits: "$cred", "$securePwd".
@@ -1241,6 +1292,34 @@ _HELP_GAP = re.compile(r"[ \t]{2}|[ \t]*(?:\n|\Z)")
 #: A prompt's text, a call's argument: words and a colon ("Keystore password: ").
 _PROMPT = re.compile(r"[^\W\d_]{2,}[^:\n]*[ \t][^:\n]*:[ \t]?")
 #: Values that are the name of a secret's field, not a secret (as such names are written).
+#: Code that computes a value: a function's (or a method's) name, its "(", a first argument.
+_CALL = re.compile(r"[A-Za-z_]\w{3,}(?:\.[A-Za-z_]\w*)*\([\w.]*")
+#: A name of words in lower case joined by "_" or "-": an identifier, not a value.
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)+")
+#: The first word of a policy's setting that names a password: "Require password",
+#: "Minimum password length", "Enforce password history".
+#: A password manager's command before the name, whose argument is an item's name.
+_ITEM_VERB = re.compile(r"(?<![\w\-])(?:get|show)[ \t]+\Z", re.IGNORECASE)
+_SETTING_VERBS = frozenset(
+    ("require", "minimum", "maximum", "enforce", "allow", "enable", "disable", "prompt")
+)
+
+
+def _names_a_secret(name: str) -> bool:
+    """Whether a name holds a password's, a secret's, a token's or a key's word."""
+    return any(word in name for word in ("secret", "pass", "token", "key", "pw"))
+
+
+def _setting_title(text: str, start: int, end: int) -> bool:
+    """Whether the name stands in a quoted title that starts with a policy's verb."""
+    opening = text.rfind('"', max(0, start - 48), start)
+    closing = text.find('"', end, end + 48)
+    if opening == -1 or closing == -1 or "\n" in text[opening:closing]:
+        return False
+    words = text[opening + 1 : start].split()
+    return bool(words) and words[0].lower() in _SETTING_VERBS
+
+
 _NAME_ONLY = frozenset(("password", "passwd", "passphrase", "secret", "token", "pwd", "pass"))
 #: Terraform's block of a resource or data source, whose type is named next.
 _RESOURCE_TYPE = re.compile(r"(?:^|\n)[ \t]*(?:resource|data)[ \t]+\"[\w\-]*\Z")
@@ -1435,6 +1514,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None  # the next flag: "--password --verbose" has no value here
         if flag and _next_word(text, position).lower() in _PROSE_AFTER_FLAG:
             return None
+        if _ITEM_VERB.search(text, max(0, start - 8), start):
+            return None  # a password manager's item: 'bw get password "Proxmox root"'
         if text[position] in _QUOTES and _STATEMENT_END.match(text, position):
             return value_span(text, position)  # BIND's 'secret "…";', a statement of its own
         if (
@@ -1710,7 +1791,8 @@ _CONNECTION_VALUE_REST = re.compile(r"[^\s;\"']{1,128}(?=;|\Z)")
 URL_SCAN = Scan(
     # The user may be an email address: "smtp://noreply@acme.io:pw@smtp.host".
     r"://(?:[^\s/?#@:]*(?:@[^\s/?#@:]+)?:[^\s/?]+@(?P<url_password>)"
-    r"|[A-Za-z0-9_]{20,}@(?P<url_token>))",
+    # (A token with "-" too: shoutrrr's "discord://<token>@<webhook id>".)
+    r"|[A-Za-z0-9_\-]{20,}@(?P<url_token>))",
     {
         "url_password": Kind("secrets", "SECRET", _check_url_password),
         "url_token": Kind("secrets", "SECRET", _check_url_token),

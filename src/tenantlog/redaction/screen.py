@@ -39,9 +39,11 @@ of marks is complete:
   case rules: every name holds ``token``, ``key`` or ``secret``, or is a
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
   (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's),
-  ``wordpress_`` (WordPress' logins), ``mysapsso2`` (SAP's ticket) or
-  ``remember`` (Laravel, Spring), or a URL's ``sig=``, ``code=`` or ``appid=``
-  (``credentials.NAMED_PAIR_WORDS``), or a request's ``signature=``, and
+  ``wordpress_`` (WordPress' logins), ``mysapsso2`` (SAP's ticket),
+  ``authcookie=`` (Proxmox's) or ``remember`` (Laravel, Spring), or a URL's
+  ``sig=``, ``code=`` or ``appid=`` (``credentials.NAMED_PAIR_WORDS``), or a
+  request's ``signature=``, or ``authorization`` before a credential of no
+  scheme the combined scan knows (``credentials.holds_other_authorization``), and
   every character ``re.IGNORECASE`` takes for one of their letters (the
   Kelvin sign for ``k``, the long s for ``s``) case-folds to it, so the words
   are looked for in ``str.casefold()`` of the text.
@@ -90,6 +92,7 @@ from tenantlog.redaction.credentials import (
     NAMED_PAIR_WORDS,
     SECRET_NAME_WORDS,
     holds_named_pair,
+    holds_other_authorization,
     may_hold_jwt,
     may_name_secret,
 )
@@ -137,6 +140,7 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         (
             *((word, None) for word in SECRET_NAME_WORDS),
             *((word, _named_pair) for word in NAMED_PAIR_WORDS),
+            ("authorization", lambda text, folded: holds_other_authorization(folded)),
         ),
     ),
     # Or four colons, which a count rules out for most lines (``scans_for``).

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 from tenantlog.redaction.context import read_fields
 from tenantlog.redaction.passwords import is_masked
@@ -31,24 +32,59 @@ _SECRET_COLUMN = re.compile(
     r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token",
     re.IGNORECASE,
 )
+#: A statement that names columns, where a header would stand: its next line is no row.
+_SQL_STATEMENT = re.compile(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES)\b", re.IGNORECASE)
+#: The words of a setting's name that say its value is a secret: "jwtSecret",
+#: "SMTP_PASSWORD"; "ENCRYPTION_KEY", but not a public or a cache's "…_key".
+_SECRET_WORDS = frozenset(("password", "passwd", "passphrase", "secret", "token", "pwd"))
+_NOT_SECRET_KEYS = frozenset(("public", "cache", "sort", "partition", "primary", "foreign"))
+#: A name's words: camelCase's humps, and what "_", "-", "." or a blank separate.
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+
+
+def _names_secret_setting(name: str) -> bool:
+    words = [word.lower() for word in _WORDS.findall(name)]
+    if not _SECRET_WORDS.isdisjoint(words):
+        return True
+    return (
+        bool(words)
+        and words[-1] == "key"
+        and (len(words) == 1 or words[-2] not in _NOT_SECRET_KEYS)
+    )
+
+
 #: Where each row starts: a line break, then a character of the row.
 ROW_START = r"\n(?=[^\n])"
 
 
+class _Columns(NamedTuple):
+    """Where a header's table holds passwords: its delimiter and the value's column;
+    in a table of settings ("name,value,updated_at"), also the column of their names,
+    and a row's value is a secret only if its name says so."""
+
+    delimiter: str
+    value: int
+    name: int | None = None
+
+
 @functools.lru_cache(maxsize=8)
-def _secret_column(header: str) -> tuple[str, int] | None:
-    """The delimiter and the index of the header's password column, if it has one."""
+def _secret_column(header: str) -> _Columns | None:
+    """The header's password column, or its names' and values' columns."""
     delimiter = max(_DELIMITERS, key=header.count)
-    if not header.count(delimiter):
-        return None
-    columns = read_fields(header, delimiter)
+    if not header.count(delimiter) or _SQL_STATEMENT.search(header):
+        return None  # (a statement's columns: "INSERT INTO users(name,password) VALUES …")
+    columns = [name.strip().strip("\"'`[]").lower() for name in read_fields(header, delimiter)]
     for index, name in enumerate(columns):
-        if _SECRET_COLUMN.fullmatch(name.strip().strip("\"'`[]")):
-            return delimiter, index
+        if _SECRET_COLUMN.fullmatch(name):
+            return _Columns(delimiter, index)
+    if "value" in columns:
+        for name_column in ("name", "key", "setting", "variable"):
+            if name_column in columns:
+                return _Columns(delimiter, columns.index("value"), columns.index(name_column))
     return None
 
 
-def _header(text: str) -> tuple[str, tuple[str, int]] | None:
+def _header(text: str) -> tuple[str, _Columns] | None:
     """The header and its password column (``_secret_column``): the first line, or
     the second after a first that introduces it ("Dumping users.csv (2 rows):")."""
     end = text.find("\n", 0, COLUMN_WINDOW)
@@ -105,13 +141,17 @@ def check_secret_field(text: str, start: int, end: int) -> tuple[int, int] | Non
     found = _header(text)
     if found is None or text.startswith(found[0], end):
         return None  # (the header's own line, when a line introduced it)
-    delimiter, index = found[1]
+    delimiter, index, name_index = found[1]
     row_end = text.find("\n", end, end + COLUMN_WINDOW)
     row_end = min(len(text), end + COLUMN_WINDOW) if row_end == -1 else row_end
     if text[row_end - 1 : row_end] == "\r":
         row_end -= 1
     if text.count(delimiter, end, row_end) < index:
         return None  # not a row of the table: too few fields
+    if name_index is not None:
+        name = _field_span(text, end, row_end, delimiter, name_index)
+        if name is None or not _names_secret_setting(text[name[0] : name[1]]):
+            return None  # a setting that is no secret: "LOG_LEVEL,info,…"
     span = _field_span(text, end, row_end, delimiter, index)
     if span is None or span[0] == span[1] or is_masked(text[span[0] : span[1]]):
         return None

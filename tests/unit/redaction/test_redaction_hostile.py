@@ -475,3 +475,86 @@ def test_powershell_names_whose_value_is_the_next_parameter_are_kept() -> None:
 )
 def test_redact_handles_costly_twenty_third_pair_shapes(text: str) -> None:
     assert _TYPED.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # protocols and ciphers without SNMP on the line; keys in a sentence; tables'
+        # headers; plans' numbers; clients of names; FNDCPASS' "Y" without its command
+        "auth sha256 verified AES 256 " * (_NEAR // 29),
+        "snmp auth sha 256 priv aes 128 " * (_NEAR // 31),
+        "x-key key mismatch a: EAP method " * (_NEAR // 33),
+        "X-Auth: disabled auth-token expired, " * (_NEAR // 37),
+        "| password | changed_at │ token │ ******** │" * (_NEAR // 44),
+        '~ token_ttl = "3600" -> "7200" ' * (_NEAR // 31),
+        'HttpClient("orders-service-internal") ' * (_NEAR // 38),
+        "access key id rotated 0 Y apps/x " * (_NEAR // 33),
+        "user=ABCDEFGHIJKLMNOPQRSTUVWXYZabcd " * (_NEAR // 35),
+    ],
+)
+def test_redact_handles_costly_seventeenth_round_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_value_of_a_long_text_of_seventeenth_round_labels_is_removed() -> None:
+    unit = (
+        "snmp-server user u G v3 auth sha Ab1!cdef priv aes 128 Gh2!ijkl\n"
+        ': EAP "Eap-7!x" x-key ascii Dk3!mnop X-ZT1-Auth: Zt4Qx2Lm9Vt4 '
+        "auth-token Ot5Qx2Lm9Vt4,│ password │ Tb6!qrst │\n"
+        '~ db_password = "Pl7!old" -> "Pl8!new" wpa_passphrase=blue canary 9\n'
+    )
+    expected = (
+        f"snmp-server user u G v3 auth sha {_SECRET} priv aes 128 {_SECRET}\n"
+        f': EAP "{_SECRET}" x-key ascii {_SECRET} X-ZT1-Auth: [REDACTED:TOKEN] '
+        f"auth-token [REDACTED:TOKEN],│ password │ {_SECRET} │\n"
+        f'~ db_password = "{_SECRET}" -> "{_SECRET}" wpa_passphrase={_SECRET}\n'
+    )
+    count = _NEAR // len(unit)
+    assert _TYPED.redact(unit * count) == expected * count
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # echoes piped into no password's reader; passwords set to no password; next
+        # lines that are keys; reset paths without tokens; typed hints; settings of
+        # no secret under a name/value header; Authorization in words
+        "echo abcd | cat " * (_NEAR // 16),
+        "password for x to be changed " * (_NEAR // 29),
+        "a_password:\n  b:\n" * (_NEAR // 18),
+        "/reset/form/abc/verify/x " * (_NEAR // 25),
+        "fill('#password-hint', 'x') " * (_NEAR // 28),
+        "Authorization: required " * (_NEAR // 23),
+        "New value: 30s " * (_NEAR // 15),
+        "MONITOR a@b 1 u p x " * (_NEAR // 20),
+    ],
+)
+def test_redact_handles_costly_twenty_fourth_pair_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_value_of_a_long_text_of_twenty_fourth_pair_shapes_is_removed() -> None:
+    unit = (
+        "echo 'Ab1!cdef' | sudo -S id\n"
+        "PDO->__construct('m:h', 'u', 'Gh2!ijkl', Array)\n"
+        "  x_password:\n    Mn3!opqr\n"
+        "page.fill('#password', 'St4!uvwx')\n"
+        "GET /verify/Zq8Wm2Lx7Vk4Rt9PbN3c HTTP/1.1\n"
+    )
+    expected = (
+        f"echo '{_SECRET}' | sudo -S id\n"
+        f"PDO->__construct('m:h', 'u', '{_SECRET}', Array)\n"
+        f"  x_password:\n    {_SECRET}\n"
+        f"page.fill('#password', '{_SECRET}')\n"
+        "GET /verify/[REDACTED:TOKEN] HTTP/1.1\n"
+    )
+    count = _NEAR // len(unit)
+    assert _TYPED.redact(unit * count) == expected * count
+
+
+def test_every_secret_row_of_a_long_settings_table_loses_its_value() -> None:
+    text = "name,value\n" + "API_TOKEN,Tk9!abcd\nLOG_LEVEL,info\n" * (_NEAR // 33)
+    assert _TYPED.redact(text) == "name,value\n" + (
+        f"API_TOKEN,{_SECRET}\nLOG_LEVEL,info\n" * (_NEAR // 33)
+    )

@@ -1,0 +1,478 @@
+"""Secrets in the syntax of one device, tool or program, where no secret's name
+stands close enough for the names' scans: a branch of ``labelled_secrets``'
+scan, behind its trigger, with its own marks.
+
+* Network devices and VPNs: SNMPv3's passwords after their protocols (Cisco's
+  ``snmp-server user … auth sha <pw> priv aes 128 <pw>``, net-snmp's
+  ``createUser``), strongSwan's ``: EAP "…"`` and ``: XAUTH …``, a key after its
+  form (``pre-shared-key ascii-text key …``, ``set-key ascii …``), hostapd's
+  ``wpa_passphrase=`` to its line's end (it may hold blanks), NUT's ``MONITOR``
+  line, OpenVPN's pushed ``auth-token``.
+* Headers and clients: a header named ``…-Auth`` (ZeroTier's ``X-ZT1-Auth``), an
+  access key's id under ``Access Key ID:`` in words, an SDK's client made with
+  its one key (``cohere.Client("…")``), Pushover's user key, a Steam server's
+  ``+sv_setsteamaccount`` token.
+* Tables and plans: a box-drawn or piped table's row whose cell names a
+  password (FreeRADIUS' ``radcheck``), a Terraform plan's new value after
+  ``->``.
+* Commands and their output: a password echoed into a command that reads it
+  from its input (``echo '…' | sudo -S``, ``… --password-stdin``), Bitwarden's
+  ``bw unlock "…"``, FNDCPASS' logins, a reset tool's ``New value:``, a
+  secret's name ending its line with its value alone on the next (Salt's and
+  YAML's output), a property list's ``<key>Password</key><string>…``.
+* Code and tests: PHP's ``PDO->__construct('dsn', 'user', '…')`` in a stack
+  trace, a test typing into a password's field (Playwright's ``fill``,
+  Selenium's ``send_keys``, Cypress' ``type``), a sentence that sets a
+  password to a value ("… password for account 'x' to …").
+* One-time links: a reset's, a verification's or an invitation's token in the
+  link's path.
+
+Each value is found after its label by a look-ahead, and its checker says
+where it ends and whether it hides anything (a flag, a word of a sentence, a
+number, a variable).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tenantlog.redaction.credentials import looks_random
+from tenantlog.redaction.kinds import Kind
+from tenantlog.redaction.passwords import is_masked, looks_like_password
+from tenantlog.redaction.value_ends import (
+    blank_after,
+    check_element_text,
+    check_quoted,
+    check_to_word_end,
+    check_until_delimiter,
+)
+
+# SNMPv3's passwords after their protocols, on a line about SNMP (``_check_snmp``):
+# Cisco's "snmp-server user zbx GRP v3 auth sha <pw> priv aes 128 <pw>", net-snmp's
+# 'createUser monitor SHA "<pw>" AES "<pw>"'.
+_SNMP_PASSWORD = (
+    r"(?<![\w\-])(?:(?i:auth)[ \t]+(?i:md5|sha(?:-?(?:1|224|256|384|512))?)"
+    r"|(?i:priv)[ \t]+(?i:des|3des|aes(?:-?(?:128|192|256))?)(?:[ \t]+(?:128|192|256))?"
+    r"|(?:MD5|SHA(?:-?(?:224|256|384|512))?|DES|AES(?:-?(?:128|192|256))?))[ \t]+(?=[^\s])"
+)
+
+# strongSwan's ipsec.secrets: ': EAP "…"', 'carol : XAUTH "…"' (a PSK's is named).
+_IPSEC_SECRET = r"(?<![^\s]):[ \t]*(?:EAP|XAUTH|NTLM)[ \t]+(?=[^\s])"
+
+# A network device's key after its name and the form it is written in: "pre-shared-key
+# key …", "set-key ascii …", "authentication-key 0 …" (``_check_device_key``).
+_DEVICE_KEY = (
+    r"(?<=\w)-key[ \t]+(?i:ascii(?:-text)?|hex|text|plain(?:text)?|key|[07])"
+    r"(?:[ \t]+key)?[ \t]+(?=[^\s])"
+)
+
+# A header named "…-Auth" (ZeroTier's "X-ZT1-Auth: …"): its value is the credential.
+_AUTH_HEADER = r"(?<![\w\-])[A-Za-z][\w\-]{0,30}-(?i:auth)[ \t]*:[ \t]*(?=[^\s])"
+
+# OpenVPN's session token, pushed in a comma list ("PUSH_REPLY,…,auth-token <token>,…").
+_OPENVPN_TOKEN = r"(?<![\w\-])auth-token[ \t]+(?=[^\s,'\"])"
+
+# A table's row whose cell names a password, the value in the next cell: a box-drawn
+# "│ password │ s3cr3t │", FreeRADIUS' radcheck "| bob | Cleartext-Password | := | pw |"
+# (an operator's cell between).
+_TABLE_SEPARATORS = "|\u2502\u2503"
+_TABLE_CELL = (
+    rf"[{_TABLE_SEPARATORS}][ \t]*[\w\-]{{0,24}}"
+    r"(?i:password|passwd|passphrase|secret|token|api[ _\-]?key)[\w\-]{0,12}[ \t]*"
+    rf"[{_TABLE_SEPARATORS}](?:[ \t]*(?::=|==|=|\+=)[ \t]*[{_TABLE_SEPARATORS}])?"
+    rf"[ \t]*(?=[^\s{_TABLE_SEPARATORS}])"
+)
+
+# A Terraform plan's change of a secret's value: '~ admin_password = "old" -> "new"' (the
+# old value is the name's; the new one follows the arrow).
+_PLAN_CHANGE = (
+    r"(?i:pass|secret|token|key|pwd)[\w\-]{0,24}[\"']?[ \t]*[:=][ \t]*\"[^\"\n]{0,256}\""
+    r"[ \t]*->[ \t]*(?=\")"
+)
+
+# An access key's id under its label written in words (Cloudflare R2's "Access Key ID:").
+_ACCESS_KEY_ID = r"(?<![\w\-])(?i:access[ \t]key[ \t]id)[ \t]*[:=][ \t]*(?=[A-Za-z0-9])"
+
+# An SDK's client made with its key as the first argument: 'cohere.Client("…")'.
+_CLIENT_KEY = r"Client\([ \t]*(?=[\"'][A-Za-z0-9_\-]{20,}[\"'])"
+
+# hostapd's and wpa_supplicant's passphrase, which may hold blanks: to its line's end.
+_WPA_PASSPHRASE = r"(?:(?<![\w.])|(?<=\\n))wpa_passphrase[ \t]*=[ \t]*(?=[^\s])"
+
+# Oracle E-Business Suite's FNDCPASS: "FNDCPASS apps/<pw> 0 Y system/<pw> …", both logins'
+# passwords (``_check_fndcpass``).
+_FNDCPASS = r"(?:FNDCPASS[ \t]+|(?<=[ \t]Y[ \t]))[\w$#]{1,30}/(?=[^\s/])"
+
+# A Steam game server's login token on its command line.
+_STEAM_ACCOUNT = r"\+sv_setsteamaccount[ \t]+(?=[^\s])"
+
+# Pushover's user key, thirty characters under "user", in a line about Pushover.
+_PUSHOVER_USER = (
+    r"(?<![\w\-])user(?:_?key)?[\"']?[ \t]*[:=][ \t]*[\"']?(?=[A-Za-z0-9]{30}(?![A-Za-z0-9]))"
+)
+
+# A password echoed into a command that reads it from its input: "echo 'pw' | sudo -S …",
+# "echo "$X" | docker login … --password-stdin" (a variable stays), "| kinit admin".
+_STDIN_COMMAND = (
+    r"(?:sudo[ \t]+(?:-S|--stdin)|passwd[ \t]+--stdin|kinit|keepassxc-cli|bw[ \t]+unlock"
+    r"|cryptsetup|[^\n|]{0,160}?(?:--password-stdin|--passphrase-fd[ \t]+0|-passin[ \t]+stdin))"
+)
+
+_ECHOED_PASSWORD = (
+    r"(?<![\w\-])echo[ \t]+(?:-[neE][ \t]+)?"
+    r"(?=(?:'[^'\n$]{4,128}'|\"[^\"\n$]{4,128}\"|[^\s'\"$|]{4,128})[ \t]*\|[ \t]*"
+    + _STDIN_COMMAND
+    + ")"
+)
+
+# PHP's database connections, whose third argument is the password, as a stack trace
+# shows them: "PDO->__construct('mysql:host=…', 'shop_rw', '…', Array)", mysqli's.
+_PHP_CONNECT = (
+    r"(?:PDO->__construct|new[ \t]+PDO|mysqli->__construct|mysqli->real_connect|mysqli_connect"
+    r"|new[ \t]+mysqli)\([ \t]*(?:'[^'\n]*'|\"[^\"\n]*\")[ \t]*,[ \t]*"
+    r"(?:'[^'\n]*'|\"[^\"\n]*\"|NULL|null)[ \t]*,[ \t]*(?=['\"])"
+)
+
+# A tool's answer after it resets a password: "New value: …" (Elasticsearch's).
+_NEW_VALUE = r"(?:\A|(?<=\n))[ \t]*New[ \t]+value:[ \t]*(?=\S)"
+
+# A secret's name ending its line, its value alone on the next, indented further (YAML,
+# Salt's and Ansible's output): "    root_password:\n        S4ltP1llar#Root".
+_NEXT_LINE_VALUE = (
+    r"(?:\A|(?<=\n))(?P<indent>[ \t]*)[\w.\-]{0,40}"
+    r"(?i:password|passwd|passphrase|secret|token|api[_\-]?key|private[_\-]?key):[ \t]*\r?\n"
+    r"(?P=indent)[ \t]+(?=[^\s\-#][^\s]*[ \t]*(?:\r?\n|\Z))"
+)
+
+# A property list's key naming a password, then its string: "<key>Password</key>\n<string>…".
+_PLIST_VALUE = (
+    r"<key>[^<\n]{0,40}(?i:password|passwd|passphrase|secret|token|psk)[^<\n]{0,20}</key>"
+    r"\s{0,64}<string>(?=[^<])"
+)
+
+# A one-time link's token, in the path after what the link does: Nextcloud's
+# "/lostpassword/reset/form/<token>/alice", "/verify/<token>", "/magic-link/<token>".
+_LINK_TOKEN = (
+    r"/(?i:reset|lostpassword|password[_\-]?reset|verify|verification|confirm|activate"
+    r"|magic[_\-]?link|invite|invitation)(?:/[a-z]{2,12})?/(?=[A-Za-z0-9_\-]{16,256}(?:[/?#\s\"']|\Z))"
+)
+
+# Bitwarden's CLI given the master password: 'bw unlock "…"', "bw login <email> …".
+_BW_PASSWORD = r"(?<![\w\-])bw[ \t]+(?:unlock|login[ \t]+[^\s]{1,128})[ \t]+(?=['\"]?[^\s'\"\-])"
+
+# NUT's upsmon.conf: "MONITOR <ups>@<host> <power> <user> <password> primary".
+_NUT_MONITOR = (
+    r"MONITOR[ \t]+[^\s@]{1,64}@[^\s]{1,128}[ \t]+[0-9]{1,3}[ \t]+[^\s]{1,64}[ \t]+"
+    r"(?=[^\s]{1,128}[ \t]+(?:primary|secondary|master|slave)\b)"
+)
+
+# A test that types a password into its field: Playwright's "page.fill('#password', '…')",
+# Selenium's 'find_element(By.ID, "password").send_keys("…")', Cypress' ".type('…')".
+_TYPED_PASSWORD = (
+    r"(?i:pass(?:word|wd)?|pwd)(?:\\?[\"'])?\]?['\"]\)*"
+    r"(?:[ \t]*,[ \t]*|\.(?:fill|type|send_keys|sendKeys|setValue)\([ \t]*)(?=['\"])"
+)
+
+_TYPING_CALL = re.compile(r"(?:fill|type|send_keys|sendKeys|setValue)\(")
+
+#: How far before a field's name its call may start: "page.fill('input[name=…password…]'".
+_TYPING_WINDOW = 80
+
+# A password set to a value in a sentence: Intune's "Setting local administrator password
+# for account 'LAPSAdmin' to …", "password changed to …".
+_PASSWORD_SET_TO = r"(?i:password)(?:[ \t][^\n]{0,60}?)?[ \t](?i:to)[ \t]+(?=[^\s])"
+
+#: How far back on its line a program's word may be from the value it announces.
+_LINE_WINDOW = 256
+
+
+def _line_before(text: str, start: int) -> str:
+    """The value's line up to ``start``, case-folded, at most ``_LINE_WINDOW`` back."""
+    low = max(0, start - _LINE_WINDOW)
+    return text[text.rfind("\n", low, start) + 1 or low : start].casefold()
+
+
+def _check_snmp(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A password after its protocol, on a line that configures SNMP ("auth sha256
+    verified" in any other line is a checksum's)."""
+    line = _line_before(text, start)
+    if "snmp" not in line and "createuser" not in line:
+        return None
+    span = _check_device_key(text, start, end)
+    if span is None or text[end] in "\"'":
+        return span
+    if text[span[0] : span[1]].isdigit() or text[span[0]] == "-":
+        return None  # a key's length ("AES 256"), a flag ("snmpset -a SHA -A …")
+    return span
+
+
+def _check_device_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key, quoted or to a blank, unless a word of a sentence follows where it would
+    stand ("the pre-shared-key key mismatch", "charon: EAP method …")."""
+    span = check_until_delimiter(text, start, end)
+    if span is None or (text[end] not in "\"'" and text[span[0] : span[1]].isalpha()):
+        return None
+    return span
+
+
+def _check_credential(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A credential after its label, to a blank, quote, "," or ";": one no word is."""
+    value_end = end
+    while value_end < len(text) and text[value_end] not in " \t\r\n,;\"'":
+        value_end += 1
+    value = text[end:value_end]
+    if len(value) < 8 or is_masked(value) or (value.isalpha() and value.islower()):
+        return None
+    return end, value_end
+
+
+def _check_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The next cell's text, without the blanks around it; a word alone is a header's."""
+    value_end = end
+    while value_end < len(text) and text[value_end] not in _TABLE_SEPARATORS + "\r\n":
+        value_end += 1
+    while value_end > end and text[value_end - 1] in " \t":
+        value_end -= 1
+    value = text[end:value_end]
+    if value.isalpha() or value.isdigit() or is_masked(value) or value.replace("_", "").isalpha():
+        return None
+    return end, value_end
+
+
+def _check_plan_change(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The new value, unless a number or a word: a setting named after a token
+    ("token_ttl") changes to "7200", a password's policy to "strict"."""
+    span = check_quoted(text, start, end)
+    if span is None or text[span[0] : span[1]].isdigit() or text[span[0] : span[1]].isalpha():
+        return None
+    return span
+
+
+def _check_client_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The one key a client is made with; before a second one, the first is an account's
+    id (Twilio's 'Client("AC…", "<auth token>")')."""
+    span = check_quoted(text, start, end)
+    if span is None or not looks_random(text[span[0] : span[1]]):
+        return None
+    return None if _NEXT_ARGUMENT.match(text, span[1] + 1) else span
+
+
+_NEXT_ARGUMENT = re.compile(r"[ \t]*,[ \t]*[\"']")
+
+
+def _check_line_rest(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value to its line's end (a real or an escaped line break, a closing quote)."""
+    value_end = end
+    while (
+        value_end < len(text)
+        and text[value_end] not in "\r\n\"'"
+        and not (text[value_end] == "\\" and text[value_end + 1 : value_end + 2] in ("n", "r"))
+    ):
+        value_end += 1
+    while value_end > end and text[value_end - 1] in " \t":
+        value_end -= 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_fndcpass(text: str, start: int, end: int) -> tuple[int, int] | None:
+    if text[start] != "F" and "fndcpass" not in _line_before(text, start):
+        return None
+    return check_to_word_end(text, start, end)
+
+
+def _check_pushover(text: str, start: int, end: int) -> tuple[int, int] | None:
+    value = text[end : end + 30]
+    near = text[max(0, start - _LINE_WINDOW) : end + 30 + _LINE_WINDOW].casefold()
+    if "pushover" not in near or value.isalpha() or value.isdigit():
+        return None
+    return end, end + 30
+
+
+def _check_echoed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The echoed word, without its quotes."""
+    if text[end] in "'\"":
+        return check_quoted(text, start, end)
+    return check_to_word_end(text, start, end)
+
+
+def _check_new_value(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value a reset printed, after a command about a password."""
+    if "password" not in text[max(0, start - _LINE_WINDOW) : start].casefold():
+        return None
+    return check_to_word_end(text, start, end)
+
+
+def _check_next_line(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The next line's one word, unless it names something ("key:", "None")."""
+    span = check_to_word_end(text, start, end)
+    if span is None:
+        return None
+    value = text[span[0] : span[1]]
+    if value.endswith(":") or value in ("None", "null", "~", "true", "false") or value.isdigit():
+        return None
+    return span
+
+
+def _check_link_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    value_end = end
+    while value_end < len(text) and text[value_end] not in "/?# \t\r\n\"'":
+        value_end += 1
+    return (end, value_end) if looks_random(text[end:value_end]) else None
+
+
+def _check_typed(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The string typed into a password's field, in a test's call that types it."""
+    if not _TYPING_CALL.search(text, max(0, start - _TYPING_WINDOW), end):
+        return None
+    return check_quoted(text, start, end)
+
+
+def _check_set_to(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The word a password was set to, if it looks like one (CMTrace's "]LOG]" cut off)."""
+    value_end = blank_after(text, end)
+    cut = text.find("]LOG]", end, value_end)
+    if cut != -1:
+        value_end = cut
+    while value_end > end and text[value_end - 1] in ".,;":
+        value_end -= 1
+    value = text[end:value_end].strip("'\"")
+    if not looks_like_password(value):
+        return None
+    quoted = text[end] in "'\""
+    return end + quoted, value_end - quoted
+
+
+_SNMP_TEST = re.compile(_SNMP_PASSWORD, re.ASCII)
+
+_ECHOED_TEST = re.compile(_ECHOED_PASSWORD, re.ASCII)
+
+_PHP_CONNECT_TEST = re.compile(_PHP_CONNECT, re.ASCII)
+
+_NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
+
+_PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
+
+_LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
+
+_BW_TEST = re.compile(_BW_PASSWORD, re.ASCII)
+
+_TYPED_TEST = re.compile(_TYPED_PASSWORD, re.ASCII)
+
+_SET_TO_TEST = re.compile(_PASSWORD_SET_TO, re.ASCII)
+
+_IPSEC_TEST = re.compile(_IPSEC_SECRET, re.ASCII)
+
+_DEVICE_KEY_TEST = re.compile(_DEVICE_KEY, re.ASCII)
+
+_AUTH_HEADER_TEST = re.compile(_AUTH_HEADER, re.ASCII)
+
+_TABLE_TEST = re.compile(_TABLE_CELL, re.ASCII)
+
+_PLAN_CHANGE_TEST = re.compile(_PLAN_CHANGE, re.ASCII)
+
+_ACCESS_KEY_ID_TEST = re.compile(_ACCESS_KEY_ID, re.ASCII)
+
+_CLIENT_KEY_TEST = re.compile(_CLIENT_KEY, re.ASCII)
+
+_PUSHOVER_TEST = re.compile(_PUSHOVER_USER, re.ASCII)
+
+
+PATTERN = (
+    f"{_SNMP_PASSWORD}(?P<snmp_password>)|{_IPSEC_SECRET}(?P<ipsec_secret>)"
+    f"|{_DEVICE_KEY}(?P<device_key>)|{_AUTH_HEADER}(?P<auth_header>)"
+    f"|{_OPENVPN_TOKEN}(?P<openvpn_token>)|{_TABLE_CELL}(?P<table_secret>)"
+    f"|{_PLAN_CHANGE}(?P<plan_change>)|{_ACCESS_KEY_ID}(?P<access_key_id>)"
+    f"|{_CLIENT_KEY}(?P<client_key>)|{_WPA_PASSPHRASE}(?P<wpa_passphrase>)"
+    f"|{_FNDCPASS}(?P<fndcpass>)|{_STEAM_ACCOUNT}(?P<steam_token>)"
+    f"|{_PUSHOVER_USER}(?P<pushover_user>)"
+    f"|{_ECHOED_PASSWORD}(?P<echoed_password>)|{_PHP_CONNECT}(?P<php_connect>)"
+    f"|{_NEW_VALUE}(?P<new_value>)|{_NEXT_LINE_VALUE}(?P<next_line_value>)"
+    f"|{_PLIST_VALUE}(?P<plist_value>)"
+    f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
+    f"|{_NUT_MONITOR}(?P<nut_password>)|{_TYPED_PASSWORD}(?P<typed_password>)"
+    f"|{_PASSWORD_SET_TO}(?P<password_set_to>)"
+)
+
+KINDS = {
+    "echoed_password": Kind("secrets", "SECRET", _check_echoed),
+    "php_connect": Kind("secrets", "SECRET", check_quoted),
+    "new_value": Kind("secrets", "SECRET", _check_new_value),
+    "next_line_value": Kind("secrets", "SECRET", _check_next_line),
+    "plist_value": Kind("secrets", "SECRET", check_element_text),
+    "link_token": Kind("secrets", "TOKEN", _check_link_token),
+    "bw_password": Kind("secrets", "SECRET", _check_echoed),
+    "nut_password": Kind("secrets", "SECRET", check_to_word_end),
+    "typed_password": Kind("secrets", "SECRET", _check_typed),
+    "password_set_to": Kind("secrets", "SECRET", _check_set_to),
+    "snmp_password": Kind("secrets", "SECRET", _check_snmp),
+    "ipsec_secret": Kind("secrets", "SECRET", _check_device_key),
+    "device_key": Kind("secrets", "SECRET", _check_device_key),
+    "auth_header": Kind("secrets", "TOKEN", _check_credential),
+    "openvpn_token": Kind("secrets", "TOKEN", _check_credential),
+    "table_secret": Kind("secrets", "SECRET", _check_cell),
+    "plan_change": Kind("secrets", "SECRET", _check_plan_change),
+    "access_key_id": Kind("secrets", "SECRET", _check_credential),
+    "client_key": Kind("secrets", "TOKEN", _check_client_key),
+    "wpa_passphrase": Kind("secrets", "SECRET", _check_line_rest),
+    "fndcpass": Kind("secrets", "SECRET", _check_fndcpass),
+    "steam_token": Kind("secrets", "TOKEN", check_to_word_end),
+    "pushover_user": Kind("secrets", "TOKEN", _check_pushover),
+}
+
+
+def _may_type_password(text: str) -> bool:
+    # Most texts with "pass" type nothing: the calls, looked for as written, say so first.
+    return (
+        "fill(" in text or "type(" in text or "eys(" in text or "setValue(" in text
+    ) and _TYPED_TEST.search(text) is not None
+
+
+#: The marks of the labels above, case-folded, each with its own test (``screen``).
+MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    *((mark, lambda text: _SNMP_TEST.search(text) is not None) for mark in ("snmp", "createuser")),
+    *(
+        (f"{kind}{blank}", lambda text: _IPSEC_TEST.search(text) is not None)
+        for kind in ("eap", "xauth", "ntlm")
+        for blank in " \t"
+    ),
+    *((f"-key{blank}", lambda text: _DEVICE_KEY_TEST.search(text) is not None) for blank in " \t"),
+    ("-auth", lambda text: _AUTH_HEADER_TEST.search(text) is not None),
+    *((f"auth-token{blank}", lambda text: "auth-token" in text) for blank in " \t"),
+    *(
+        (separator, lambda text: _TABLE_TEST.search(text) is not None)
+        for separator in _TABLE_SEPARATORS
+    ),
+    ("->", lambda text: '"' in text and _PLAN_CHANGE_TEST.search(text) is not None),
+    *(
+        (f"access{first}key{second}id", lambda text: _ACCESS_KEY_ID_TEST.search(text) is not None)
+        for first in " \t"
+        for second in " \t"
+    ),
+    ("client(", lambda text: _CLIENT_KEY_TEST.search(text) is not None),
+    ("wpa_passphrase", lambda text: "wpa_passphrase" in text),
+    ("fndcpass", lambda text: "FNDCPASS" in text),
+    ("+sv_setsteamaccount", lambda text: "+sv_setsteamaccount" in text),
+    ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
+    ("echo", lambda text: _ECHOED_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _PHP_CONNECT_TEST.search(text) is not None)
+        for mark in ("pdo", "mysqli")
+    ),
+    ("new value:", lambda text: "New value:" in text),
+    *((mark, lambda text: _NEXT_LINE_TEST.search(text) is not None) for mark in (":\n", ":\r\n")),
+    ("</key>", lambda text: _PLIST_TEST.search(text) is not None),
+    *(
+        (mark + "/", lambda text: _LINK_TOKEN_TEST.search(text) is not None)
+        for mark in ("reset", "lostpassword", "verify", "verification", "confirm", "activate")
+    ),
+    *(
+        (mark + "/", lambda text: _LINK_TOKEN_TEST.search(text) is not None)
+        for mark in ("magic-link", "magic_link", "magiclink", "invite", "invitation")
+    ),
+    *((mark, lambda text: _BW_TEST.search(text) is not None) for mark in ("bw unlock", "bw login")),
+    ("monitor", lambda text: "MONITOR" in text),
+    # (The names the next two ask for: rarer than their calls' and sentences' words.)
+    *((mark, _may_type_password) for mark in ("pass", "pwd")),
+    ("password", lambda text: " to" in text and _SET_TO_TEST.search(text) is not None),
+)

@@ -1,0 +1,59 @@
+"""Where a value ends after the label that announces it: the checkers the
+labelled secrets share (``labelled_secrets``, ``program_secrets``).
+
+Each takes the text, the match's start and its end (where the value starts, as
+the pattern's look-ahead saw it) and returns the value's span, or None when
+the value hides nothing (``passwords.is_masked``).
+"""
+
+from __future__ import annotations
+
+from tenantlog.redaction.passwords import is_masked
+
+
+def blank_after(text: str, position: int) -> int:
+    """Where the word at ``position`` ends: at the next blank, or the text's end."""
+    while position < len(text) and not text[position].isspace():
+        position += 1
+    return position
+
+
+def check_quoted(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The quoted value at ``end``, without its quotes; WordPress' salts hold any
+    character but their own quote."""
+    quote = text[end]
+    value_end = text.find(quote, end + 1)
+    value = text[end + 1 : value_end]
+    if value_end == -1 or not value or is_masked(value) or value == _WORDPRESS_PLACEHOLDER:
+        return None
+    return end + 1, value_end
+
+
+#: What wp-config-sample.php holds where a key goes.
+_WORDPRESS_PLACEHOLDER = "put your unique phrase here"
+
+
+def check_to_word_end(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value at ``end``, to the next blank or quote."""
+    value_end = end
+    while value_end < len(text) and not text[value_end].isspace() and text[value_end] not in "\"'":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def check_until_delimiter(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The value at ``end``: quoted (without its quotes), or to a blank, "}" or ";"."""
+    if text[end] in "\"'":
+        return check_quoted(text, start, end)
+    value_end = end
+    while value_end < len(text) and text[value_end] not in " \t\r\n};\"'":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def check_element_text(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """An element's text, to the "<" that closes it."""
+    value_end = text.find("<", end)
+    if value_end == -1 or is_masked(text[end:value_end]):
+        return None
+    return end, value_end
