@@ -684,6 +684,11 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "reset paths, no token": _fill("/reset/form/abc/verify/x "),
         "typed hints": _fill("fill('#password-hint', 'x') "),
         "settings table rows": "name,value\n" + _fill("API_TOKEN,Tk9!abcd\nLOG_LEVEL,info\n"),
+        # The twenty-fifth pair: SQL's settings, ACL rules, key lines, "version of".
+        "settings set, no secret": _fill("SET value = 'x' WHERE name = 'theme' "),
+        "ACL rules, no password": _fill("SETUSER a on ~k:* +@all "),
+        "names ending lines, short": _fill("Signature:\nshort\n"),
+        "versions of schemas": _fill("version of schema x: 1.2.3.4 "),
         "labels, all values": _fill(
             ': EAP "Eap-7!x" x-key ascii Dk3!mnop X-ZT1-Auth: Zt4Qx2Lm9Vt4 '
             "auth-token Ot5Qx2Lm9Vt4,\u2502 password \u2502 Tb6!qrst \u2502\n"

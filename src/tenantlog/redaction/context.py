@@ -96,6 +96,9 @@ _PHONE_WORDS = re.compile(
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
 _PHONE_WORD_AFTER = re.compile(r"[(\[]?" + _PHONE_WORD, re.IGNORECASE)
+#: The last word before a number, and how far back it is looked for.
+_LAST_WORD = re.compile(r"[^\W\d_]+[^\w\n]{0,3}\Z")
+_LAST_WORD_WINDOW = 24
 # After a phone word that follows a number: the next number it labels.
 # (Or its placeholder, once replaced: a second pass must not change the first's result.)
 _LABELS_NEXT = re.compile(r"\w{0,16}\.?[\"']?[ \t]*[:=#]?[ \t]*[\"']?(?:[+(]?[0-9]|\[REDACTED)")
@@ -377,9 +380,14 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
         following = text[after : after + 1]
         if following.isalpha() or following in _BRACKETS:
             word = _PHONE_WORD_AFTER.match(text, after)
-            # Not the label of the next number: "client 110029384 telefon 0744 318 271".
-            if word is not None and not _LABELS_NEXT.match(text, word.end()):
-                return True
+            if word is not None:
+                # Not the label of the next number: "client 110029384 telefon 0744 318 271"
+                # (unless a phone word stands right before this one too).
+                if not _LABELS_NEXT.match(text, word.end()):
+                    return True
+                previous = _LAST_WORD.search(text, max(0, start - _LAST_WORD_WINDOW), start)
+                if previous is not None and _PHONE_WORD_AFTER.match(text, previous.start()):
+                    return True
     if text[start - 4 : start] in _X12_PHONE:
         return True  # X12 EDI's contact segment: "PER*IC*JOHN DOE*TE*6175550109"
     if text[start - 1 : start] == "/" and _DIAL_STRING.search(text, max(0, start - 64), start):
@@ -393,9 +401,10 @@ def says_phone(text: str, start: int, end: int = -1, chained: bool = True) -> bo
     found = _PHONE_WORDS.search(text, window, start)
     while found is not None and _continues_word(text, found.start()):
         found = _PHONE_WORDS.search(text, found.start() + 1, start)
-    if found is not None:
-        # Not a number the phone's word only qualifies: "Phone Conference ID: 912 345 678#".
-        return _ID_LAST.search(before) is None
+    if found is not None and _ID_LAST.search(before) is None:
+        return True
+    # (Not a number the phone's word only qualifies: "Phone Conference ID: 912 345 678#";
+    # a channel's key may still name it: "sms-gw: msg_id=7710023 dest=9477…".)
     if chained and _may_follow_joiner(text, start):
         behind = text[max(0, start - _JOINED_WINDOW) : start][::-1]
         joined = _JOINED_REVERSED.match(behind)
@@ -469,7 +478,8 @@ _ID_LAST = re.compile(
 )
 #: A message's sender or recipient, as a key right before the number.
 _CHANNEL_KEY = re.compile(
-    r"(?<![\w\-])(?:to|from|recipient|sender|src|dst)[\"']?[ \t]*[:=][ \t]*[\"']?\Z",
+    r"(?<![\w\-])(?:to|from|recipient|sender|src|dst|dest|destination)"
+    r"[\"']?[ \t]*[:=][ \t]*[\"']?\Z",
     re.IGNORECASE,
 )
 _PAIR_ENDS = frozenset("\"'=: \t")
@@ -725,6 +735,8 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _UPGRADE_BEFORE.search(head[-96:]):
         return True
+    if "ersion" in head[-64:] and _VERSION_OF.search(head[-64:]):
+        return True  # Flyway's 'Current version of schema "pos": 4.12.0.2'
     if _ARROW_TO_QUAD.match(text, end) and _INSTALL_WORD.search(
         text, max(0, start - _UPGRADE_WINDOW), start
     ):
@@ -732,6 +744,8 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     return _VERSION_AFTER.match(text, end) is not None
 
 
+#: What a sentence's "version of …" names before its value's colon.
+_VERSION_OF = re.compile(r"\bversion[ \t]+(?:of|for)[ \t][^\n:=]{1,40}\Z", re.IGNORECASE)
 #: An arrow, then another dotted quad.
 _ARROW_TO_QUAD = re.compile(
     r"[ \t]*(?:->|=>|\u2192|\u21d2)[ \t]*[0-9]{1,5}(?:\.[0-9]{1,5}){3}(?![0-9.])"

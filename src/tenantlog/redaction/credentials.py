@@ -154,6 +154,11 @@ _REFERENCE = re.compile(
     # Node's "process.env.DISCORD_TOKEN"; Azure App Service's Key Vault reference,
     # "@Microsoft.KeyVault(SecretUri=https://…)".
     r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)?"
+    # Windows' "%SECRET_KEY%"; OpenSSL's pass phrase sources, "-pass env:VAR", "file:…",
+    # "fd:3" ("pass:…" is the phrase itself); PowerShell's "(Get-Credential CORP\dba)",
+    # Ruby's "Aws::Credentials.new(…": code that asks for it.
+    r"|%[A-Za-z_]\w*%|(?:env|file|fd):[\w.\-/]+|\(Get-Credential\b[^()\n]*\)?"
+    r"|[A-Z]\w*(?:::\w+)+(?:\.\w+)*\(?"
     # A file the tool reads the value from: Vault's and curl's "password=@/dev/stdin", "@-".
     r"|@(?:-|(?:~|\.{1,2})?/[\w.\-/]*)"
     r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
@@ -430,6 +435,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
         or "wordpress_" in folded
         or "mysapsso2" in folded
         or "authcookie=" in folded
+        or "oauth2_proxy=" in folded
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
         or (
@@ -499,7 +505,7 @@ PASSWORD_WORDS_ASCII = (
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
-    *("wordpress_", "mysapsso2", "appid=", "authcookie="),
+    *("wordpress_", "mysapsso2", "appid=", "authcookie=", "oauth2_proxy="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -583,7 +589,11 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         value = text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
         if (
             bare is None
-            or not (looks_random(value) or _RANDOM_SMALL.fullmatch(value))
+            or not (
+                looks_random(value)
+                or _RANDOM_SMALL.fullmatch(value)
+                or _STREAM_KEY.fullmatch(value)
+            )
             or _composed_of_words(value)
         ):
             return None
@@ -675,6 +685,8 @@ _BARE_KEY = re.compile(
 #: A key in small letters and digits that no person wrote (PagerDuty's routing keys,
 #: Pushover's user keys): long, four digits or more among its letters, nothing between.
 _RANDOM_SMALL = re.compile(r"(?=(?:[a-z]*[0-9]){4})[a-z0-9]{24,}")
+#: A streaming service's key in groups of four (YouTube's "bi5z-mp8d-h9l7-u2r0-zbq5").
+_STREAM_KEY = re.compile(r"(?=[^\s]*[0-9])[a-z0-9]{4}(?:-[a-z0-9]{4}){3,5}")
 #: The least length of a random value under a bare "key".
 _RANDOM_LENGTH = 20
 
@@ -835,6 +847,8 @@ def _names_secret_key(text: str, name_end: int) -> bool:
 # Spring's "remember-me", Symfony's "REMEMBERME"), only in a cookie header.
 _SESSION_COOKIES = frozenset(
     {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid", "mysapsso2"}
+    # oauth2-proxy's session (its "_oauth2_proxy" cookie, the "_" taken off).
+    | {"oauth2_proxy"}
     # ASP.NET's forms authentication and ASP.NET Core's authentication cookies.
     | {".aspxauth", ".aspnetcore.cookies", ".aspnetcore.identity.application"}
 )
@@ -880,7 +894,7 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     folded = name.lower()
     if (
         "sess" not in folded
-        and folded not in _SESSION_COOKIES
+        and folded.lstrip("_") not in _SESSION_COOKIES
         and not folded.startswith("remember")
         # A bare "sid=" (not JSON's "sid": a Twilio or Windows id): a session's
         # id whose value no person wrote, "sid=K8XpclR6B6-uh_eKqGrZD6L3HeVAkBCK".

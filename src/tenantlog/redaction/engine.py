@@ -158,6 +158,11 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
             scans_with_hits += found
             repeatable_found = repeatable_found or scan.finds_repeated
     if repeatable_found:
+        # Only a value that won its place is looked for again: a token's id part
+        # ("token=2101964835:AA…", the whole key found by its prefix) is no value.
+        if scans_with_hits > 1:
+            spans = keep_longest(spans)
+            scans_with_hits = 1
         repeats = _repeated_values(text, spans)
         if repeats:
             spans.extend(repeats)
@@ -222,6 +227,9 @@ def spans_of_one(scan: CompiledScan, text: str, searched: re.Match[str] | None) 
     spans: list[Span] = []
     found = _add_spans(scan, text, spans, searched, True)
     if found and scan.finds_repeated:
+        if found > 1:
+            spans = keep_longest(spans)
+            found = 1
         repeats = _repeated_values(text, spans)
         if repeats:
             spans.extend(repeats)

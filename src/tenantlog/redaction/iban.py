@@ -90,6 +90,8 @@ BANK_ACCOUNT_WORDS = (
     *("iban", "account", "bank", "payee", "beneficiar", "refund", "payout"),
     # Portuguese "conta" with what follows it: "container" holds it too.
     *("konto", "conta ", "conta:", "conta=", "compte", "cuenta", "conto", "rekening", "hesap"),
+    # Its abbreviation; Polish "rachunek", Czech and Slovak "účet".
+    *("acct", "rachunek", "\u00fa\u010det"),
     # Money moved to it: "settlement credited to kw74…", "wire to", "remitted", "deposit".
     *("settle", "credited", "transfer", "remit", "wire", "deposit"),
 )

@@ -91,12 +91,15 @@ _KEY_SHARE = re.compile(r"[A-Za-z0-9+/]{20,}={0,2}|[0-9a-f]{32,}")
 # Docker's '"auth": "…"' (a quoted key, a quoted value; not inside a word:
 # "oauth"), npm's "_auth=…" (also after a registry's "//host/:"), a setting named
 # "…_auth" ("wsrep_sst_auth=user:pw").
-_AUTH = r"(?:(?<![A-Za-z])auth[\"'][ \t]*:[ \t]*[\"']|_auth[ \t]*=[ \t]*[\"']?)"
+# (JSON escaped in a string too: '{\\"auths\\":{…{\\"auth\\":\\"…\\"}}}'.)
+_AUTH = r"(?:(?<![A-Za-z])auth\\?[\"'][ \t]*:[ \t]*\\?[\"']|_auth[ \t]*=[ \t]*[\"']?)"
 # The test starts on the literal, which ``re`` skips to in C (a look-behind
 # first would make it try every position of a line).
-_AUTH_TEST = re.compile(r"auth(?:[\"'][ \t]*:[ \t]*[\"']|[ \t]*=)")
+_AUTH_TEST = re.compile(r"auth(?:\\?[\"'][ \t]*:[ \t]*\\?[\"']|[ \t]*=)")
 # A login "user:password" after a label, the password to a blank, quote or ",".
-_LOGIN = re.compile(r"[^\s:\"',@/]{1,64}:(?P<password>[^\s\"',]{1,128})", re.ASCII)
+# (The user holds no "&" or "=", which end a query's pair: "login=fred&passwd=…", and
+# no "[", a placeholder's: a second pass must not read "[REDACTED:" as a login.)
+_LOGIN = re.compile(r"[^\s:\"',@/&=\[]{1,64}:(?P<password>[^\s\"',]{1,128})", re.ASCII)
 _SASL_LOGIN = re.compile(r"[^\s:]{1,128}:(?P<password>\S{1,128})", re.ASCII)
 _BITLOCKER = r"(?<![0-9\-])[0-9]{6}(?:-[0-9]{6}){7}(?![0-9\-])"
 _PLAIN_SCHEME = r"\{(?:PLAIN|CLEARTEXT|CLEAR)\}"
@@ -307,7 +310,8 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
         # Runs on into a word, or is a login's user ("user:[REDACTED:SECRET]" once its
         # password is replaced): no base64 of its own.
         return None
-    if '"auths"' in text[max(0, start - _AUTHS_WINDOW) : start] and len(value.group()) >= 16:
+    before = text[max(0, start - _AUTHS_WINDOW) : start]
+    if ('"auths"' in before or 'auths\\"' in before) and len(value.group()) >= 16:
         return value.span()  # a registry's in Docker's "auths": a login, however it decodes
     try:
         decoded = base64.b64decode(value.group(), validate=True).decode("utf-8")
@@ -395,6 +399,8 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a record: "root:x:0:0:root:/root:/bin/bash" after "getent passwd"
     if "://" in value:
         return None  # a URL: its password is the URL scan's (".git-credentials")
+    if _HOST_NAME.fullmatch(value):
+        return None  # a host's name: "gh auth status --show-token" prints "github.com" first
     if "[REDACTED" in value:
         return None  # replaced in a pass before: "admin:[REDACTED]" (a hash after its user)
     if value[:1] in "{[" and value[-1:] in "}]":
@@ -403,6 +409,9 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     if colon > 0 and value[colon + 1 : colon + 2] in ("$", "{"):
         return start + colon + 1, value_end  # htpasswd's "user:$apr1$…": the user stays
     return start, value_end
+
+
+_HOST_NAME = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,12}")
 
 
 #: Words of an address: India's postal code is its "PIN" ("pin=560001" beside "zip=").
@@ -698,7 +707,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # "authentication" or "oauth" hold no mark.
     *(
         (mark, lambda text: _AUTH_TEST.search(text) is not None)
-        for mark in ('auth"', "auth'", "_auth=", "_auth ", "_auth\t")
+        for mark in ('auth"', "auth'", 'auth\\"', "_auth=", "_auth ", "_auth\t")
     ),
     ("wifi:", lambda text: "WIFI:" in text),
     ("clear-text=", lambda text: "clear-text=" in text),
@@ -763,7 +772,11 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for separator in (": [", ":[", " = [", "=[", '": [', '":[', "': [")
     ),
     # A CSV export's header with a password column (``secret_columns``).
-    *((mark, may_hold_secret_column) for mark in ("pass", "pw", "secret", "psk", "key", "token")),
+    # (A settings table's row may be a secret by its type alone: "SecureString", "encrypted".)
+    *(
+        (mark, may_hold_secret_column)
+        for mark in ("pass", "pw", "secret", "psk", "key", "token", "secure", "encrypted")
+    ),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),
     ("ls0tls1crudjti", lambda text: "LS0tLS1CRUdJTi" in text),

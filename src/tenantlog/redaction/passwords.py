@@ -41,9 +41,11 @@ from tenantlog.redaction.credentials import (
 from tenantlog.redaction.kinds import Kind, Scan, Search
 
 # Suffixes a secret's name may carry: "password_hash", "passwordsalt", "secretKey",
+# "PasswordClear", "mot_de_passe_temporaire",
 # "SECRET_KEY_BASE", "password2", "new_password_confirmation".
 _SUFFIX = (
-    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt|confirm(?:ation)?"
+    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|clear"
+    r"|temp(?:orary|oraire)?|confirm(?:ation)?"
     r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
@@ -62,7 +64,7 @@ _NAME = (
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
     r"|(?<=temp)|(?<=my)|(?<=bind))(?:pass|pwd|pw)"
     # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
-    r"|(?<=motde)passe"
+    r"|(?<=motde)passe|(?<=mot_de_)passe|(?<=mot-de-)passe"
     r"|secret|credentials?"
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
@@ -81,7 +83,7 @@ _NAME = (
     r"|jelsz(?:\u00f3|\u00d3)"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
-    r"|(?<=shared[_\-.]))key"
+    r"|(?<=shared[_\-.])|(?<=_sec_))key"
     # Redis's replica password; SSSD's LDAP bind password ("ldap_default_authtok");
     # a wallet's seed words.
     r"|masterauth|authtok|mnemonic"
@@ -1053,6 +1055,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
     if text.endswith("[REDACTED:", 0, start):
         return None  # the label of a placeholder: "[REDACTED:SECRET]:5001" names nothing
+    if (
+        text[start : start + 4] == "pass"
+        and end - start == 4
+        and text[end : end + 3] in (" 1 ", " 2 ")
+    ):
+        return None  # ffmpeg's two-pass encoding: "-pass 2 -passlogfile …"
+    if text.endswith("Get-", 0, start):
+        return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
         return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
@@ -1251,6 +1261,7 @@ _CLOSING_QUOTES = {"\u00bb": "\u00ab", "\u201d": "\u201c", "\u2019": "\u2018", "
 _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: A setting's name: a word, camelCase or joined by "_", "-" or ".", without digits.
 _SETTING_NAME = re.compile(r"[A-Za-z]+(?:[_\-.]?[A-Za-z]+)*")
+#: A Kubernetes object by its namespace and name: "ledger/ledger-tls".
 _NAMESPACED_OBJECT = re.compile(r"[a-z][a-z0-9\-]{0,62}/[a-z0-9]+(?:-[a-z0-9]+)+")
 #: Words of a sentence between a name and a value: "password is invalid.)\",…".
 _PROSE_IN_GAP = re.compile(r"[A-Za-z]{2,}[ \t]+[A-Za-z]")
@@ -1291,15 +1302,14 @@ _FLAG_TYPES = frozenset(("string", "strings", "stringArray", "duration", "int", 
 _HELP_GAP = re.compile(r"[ \t]{2}|[ \t]*(?:\n|\Z)")
 #: A prompt's text, a call's argument: words and a colon ("Keystore password: ").
 _PROMPT = re.compile(r"[^\W\d_]{2,}[^:\n]*[ \t][^:\n]*:[ \t]?")
-#: Values that are the name of a secret's field, not a secret (as such names are written).
 #: Code that computes a value: a function's (or a method's) name, its "(", a first argument.
 _CALL = re.compile(r"[A-Za-z_]\w{3,}(?:\.[A-Za-z_]\w*)*\([\w.]*")
 #: A name of words in lower case joined by "_" or "-": an identifier, not a value.
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)+")
-#: The first word of a policy's setting that names a password: "Require password",
-#: "Minimum password length", "Enforce password history".
 #: A password manager's command before the name, whose argument is an item's name.
 _ITEM_VERB = re.compile(r"(?<![\w\-])(?:get|show)[ \t]+\Z", re.IGNORECASE)
+#: The first word of a policy's setting that names a password: "Require password",
+#: "Minimum password length", "Enforce password history".
 _SETTING_VERBS = frozenset(
     ("require", "minimum", "maximum", "enforce", "allow", "enable", "disable", "prompt")
 )
@@ -1320,6 +1330,7 @@ def _setting_title(text: str, start: int, end: int) -> bool:
     return bool(words) and words[0].lower() in _SETTING_VERBS
 
 
+#: Values that are the name of a secret's field, not a secret (as such names are written).
 _NAME_ONLY = frozenset(("password", "passwd", "passphrase", "secret", "token", "pwd", "pass"))
 #: Terraform's block of a resource or data source, whose type is named next.
 _RESOURCE_TYPE = re.compile(r"(?:^|\n)[ \t]*(?:resource|data)[ \t]+\"[\w\-]*\Z")
@@ -1775,7 +1786,12 @@ def _check_url_token(text: str, start: int, end: int) -> tuple[int, int] | None:
     user = text[start + 3 : end - 1]
     if not any(c.isdigit() for c in user) or not any(c.isalpha() for c in user):
         return None
+    if _SSH_KEY_ID.fullmatch(user):
+        return None  # an SSH public key's id, CodeCommit's user: "ssh://APKA…@git-codecommit…"
     return start + 3, end - 1
+
+
+_SSH_KEY_ID = re.compile(r"APKA[A-Z0-9]{16}")
 
 
 #: Characters that end an unquoted value elsewhere (markup, a pipe) but not in a

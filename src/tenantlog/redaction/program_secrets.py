@@ -26,6 +26,11 @@ scan, behind its trigger, with its own marks.
   password to a value ("… password for account 'x' to …").
 * One-time links: a reset's, a verification's or an invitation's token in the
   link's path.
+* Servers' own words: Wazuh's ``OSSEC K:'…'`` agent key, Redis' ``ACL SETUSER …
+  >password``, a settings row set in SQL (``SET value = '…' WHERE name =
+  'smtppass'``), a validation message's ``"JWT_SECRET" with value "…"``, a
+  signature's or a key's hex on the line after its name (botocore's
+  ``Signature:``).
 
 Each value is found after its label by a look-ahead, and its checker says
 where it ends and whether it hides anything (a flag, a word of a sentence, a
@@ -68,7 +73,8 @@ _DEVICE_KEY = (
 )
 
 # A header named "…-Auth" (ZeroTier's "X-ZT1-Auth: …"): its value is the credential.
-_AUTH_HEADER = r"(?<![\w\-])[A-Za-z][\w\-]{0,30}-(?i:auth)[ \t]*:[ \t]*(?=[^\s])"
+# (It starts on the "-": a name's letters first would be tried at every letter of a text.)
+_AUTH_HEADER = r"(?<=[A-Za-z0-9])-(?i:auth)[ \t]*:[ \t]*(?=[^\s])"
 
 # OpenVPN's session token, pushed in a comma list ("PUSH_REPLY,…,auth-token <token>,…").
 _OPENVPN_TOKEN = r"(?<![\w\-])auth-token[ \t]+(?=[^\s,'\"])"
@@ -378,6 +384,33 @@ _CLIENT_KEY_TEST = re.compile(_CLIENT_KEY, re.ASCII)
 _PUSHOVER_TEST = re.compile(_PUSHOVER_USER, re.ASCII)
 
 
+# Wazuh's (OSSEC's) agent key in the manager's answer: "OSSEC K:'<base64>'".
+_OSSEC_KEY = r"OSSEC[ \t]K:(?=['\"])"
+# A validation message that quotes a secret's value: Joi's '"JWT_SECRET" with value "…"'.
+_WITH_VALUE = (
+    r"(?i:pass(?:word|wd)?|secret|token|key)[\w\-]{0,12}[\"']?[ \t]+with[ \t]+value[ \t]+"
+    r"(?=[\"'])"
+)
+# A settings table's row set by its name in SQL: "UPDATE mdl_config SET value = '…'
+# WHERE name = 'smtppass'".
+_SQL_SETTING = (
+    r"(?i:set)[ \t]+(?i:value)[ \t]*=[ \t]*(?='[^'\n]{1,256}'[ \t]+(?i:where)[ \t]+"
+    r"(?i:name|key)[ \t]*=[ \t]*'[\w.\-]{0,40}(?i:pass|secret|token|key|pwd))"
+)
+# Redis' ACL rule that sets a password: 'ACL SETUSER worker on >…' ('"SETUSER" … ">…"'
+# as MONITOR quotes it).
+_REDIS_ACL_PASSWORD = r"(?i:setuser)[^\n>]{0,200}?[ \t\"']>(?=[^\s\"'<])"
+# A signature's or a key's name ending its line, the value alone on the next (botocore's
+# "Signature:\n<hex>").
+_KEY_LINE = (
+    r"(?i:signature|secret|token|password|key):[ \t]*\r?\n"
+    r"(?=(?:[0-9a-f]{32,}|[A-Za-z0-9+/]{32,}={0,2})[ \t]*(?:\r?\n|\Z))"
+)
+_WITH_VALUE_TEST = re.compile(_WITH_VALUE, re.ASCII)
+_SQL_SETTING_TEST = re.compile(_SQL_SETTING, re.ASCII)
+_REDIS_ACL_TEST = re.compile(_REDIS_ACL_PASSWORD, re.ASCII)
+_KEY_LINE_TEST = re.compile(_KEY_LINE, re.ASCII)
+
 PATTERN = (
     f"{_SNMP_PASSWORD}(?P<snmp_password>)|{_IPSEC_SECRET}(?P<ipsec_secret>)"
     f"|{_DEVICE_KEY}(?P<device_key>)|{_AUTH_HEADER}(?P<auth_header>)"
@@ -392,9 +425,17 @@ PATTERN = (
     f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
     f"|{_NUT_MONITOR}(?P<nut_password>)|{_TYPED_PASSWORD}(?P<typed_password>)"
     f"|{_PASSWORD_SET_TO}(?P<password_set_to>)"
+    f"|{_OSSEC_KEY}(?P<ossec_key>)|{_WITH_VALUE}(?P<with_value>)"
+    f"|{_SQL_SETTING}(?P<sql_setting>)|{_REDIS_ACL_PASSWORD}(?P<redis_acl_password>)"
+    f"|{_KEY_LINE}(?P<key_line>)"
 )
 
 KINDS = {
+    "ossec_key": Kind("secrets", "SECRET", check_quoted),
+    "with_value": Kind("secrets", "SECRET", check_quoted),
+    "sql_setting": Kind("secrets", "SECRET", check_quoted),
+    "redis_acl_password": Kind("secrets", "SECRET", check_to_word_end),
+    "key_line": Kind("secrets", "SECRET", check_to_word_end),
     "echoed_password": Kind("secrets", "SECRET", _check_echoed),
     "php_connect": Kind("secrets", "SECRET", check_quoted),
     "new_value": Kind("secrets", "SECRET", _check_new_value),
@@ -430,6 +471,13 @@ def _may_type_password(text: str) -> bool:
 
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("ossec k:", lambda text: "OSSEC K:" in text),
+    *(
+        (f"with{blank}value", lambda text: _WITH_VALUE_TEST.search(text) is not None)
+        for blank in " \t"
+    ),
+    ("where", lambda text: _SQL_SETTING_TEST.search(text) is not None),
+    ("setuser", lambda text: _REDIS_ACL_TEST.search(text) is not None),
     *((mark, lambda text: _SNMP_TEST.search(text) is not None) for mark in ("snmp", "createuser")),
     *(
         (f"{kind}{blank}", lambda text: _IPSEC_TEST.search(text) is not None)
@@ -460,7 +508,15 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in ("pdo", "mysqli")
     ),
     ("new value:", lambda text: "New value:" in text),
-    *((mark, lambda text: _NEXT_LINE_TEST.search(text) is not None) for mark in (":\n", ":\r\n")),
+    *(
+        (
+            mark,
+            lambda text: (
+                _NEXT_LINE_TEST.search(text) is not None or _KEY_LINE_TEST.search(text) is not None
+            ),
+        )
+        for mark in (":\n", ":\r\n")
+    ),
     ("</key>", lambda text: _PLIST_TEST.search(text) is not None),
     *(
         (mark + "/", lambda text: _LINK_TOKEN_TEST.search(text) is not None)

@@ -40,7 +40,7 @@ of marks is complete:
   session cookie's, holding ``sess`` before an ``=``, ``sid=``
   (``connect.sid``), ``aspxauth`` or ``aspnetcore.`` (ASP.NET's),
   ``wordpress_`` (WordPress' logins), ``mysapsso2`` (SAP's ticket),
-  ``authcookie=`` (Proxmox's) or ``remember`` (Laravel, Spring), or a URL's
+  ``authcookie=`` (Proxmox's), ``oauth2_proxy=`` or ``remember`` (Laravel, Spring), or a URL's
   ``sig=``, ``code=`` or ``appid=`` (``credentials.NAMED_PAIR_WORDS``), or a
   request's ``signature=``, or ``authorization`` before a credential of no
   scheme the combined scan knows (``credentials.holds_other_authorization``), and

@@ -8,6 +8,12 @@ phone columns (``context``), the header is the text's first line (or the
 second, after a first line that ends with a colon: "Dumping users.csv:"), read no
 longer than ``COLUMN_WINDOW`` characters; a row is read no longer than that
 either, so a hostile text of long rows costs one bounded parse per row.
+
+A table of settings names its rows instead ("name,value,updated_at", a
+``key|value`` dump): a row's value is a secret when its name says so
+("ENCRYPTION_KEY", "jwtSecret"; not "LOG_LEVEL" or "public_key"). A SQL
+statement's column list ("INSERT INTO users(name,password) VALUES …") is no
+header: the next line is its result, not a row.
 """
 
 from __future__ import annotations
@@ -33,10 +39,12 @@ _SECRET_COLUMN = re.compile(
     re.IGNORECASE,
 )
 #: A statement that names columns, where a header would stand: its next line is no row.
-_SQL_STATEMENT = re.compile(r"\b(?:SELECT|INSERT|UPDATE|DELETE|VALUES)\b", re.IGNORECASE)
+_SQL_STATEMENT = re.compile(r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 #: The words of a setting's name that say its value is a secret: "jwtSecret",
 #: "SMTP_PASSWORD"; "ENCRYPTION_KEY", but not a public or a cache's "…_key".
 _SECRET_WORDS = frozenset(("password", "passwd", "passphrase", "secret", "token", "pwd"))
+#: A settings table's types of a secret's row: its own word, AWS SSM's "SecureString".
+_SECRET_TYPES = frozenset(("secret", "password", "securestring", "secure", "encrypted"))
 _NOT_SECRET_KEYS = frozenset(("public", "cache", "sort", "partition", "primary", "foreign"))
 #: A name's words: camelCase's humps, and what "_", "-", "." or a blank separate.
 _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
@@ -65,6 +73,7 @@ class _Columns(NamedTuple):
     delimiter: str
     value: int
     name: int | None = None
+    kind: int | None = None  # the column of the settings' types ("secret", "SecureString")
 
 
 @functools.lru_cache(maxsize=8)
@@ -78,9 +87,10 @@ def _secret_column(header: str) -> _Columns | None:
         if _SECRET_COLUMN.fullmatch(name):
             return _Columns(delimiter, index)
     if "value" in columns:
+        kind = columns.index("type") if "type" in columns else None
         for name_column in ("name", "key", "setting", "variable"):
             if name_column in columns:
-                return _Columns(delimiter, columns.index("value"), columns.index(name_column))
+                return _Columns(delimiter, columns.index("value"), columns.index(name_column), kind)
     return None
 
 
@@ -141,7 +151,7 @@ def check_secret_field(text: str, start: int, end: int) -> tuple[int, int] | Non
     found = _header(text)
     if found is None or text.startswith(found[0], end):
         return None  # (the header's own line, when a line introduced it)
-    delimiter, index, name_index = found[1]
+    delimiter, index, name_index, kind_index = found[1]
     row_end = text.find("\n", end, end + COLUMN_WINDOW)
     row_end = min(len(text), end + COLUMN_WINDOW) if row_end == -1 else row_end
     if text[row_end - 1 : row_end] == "\r":
@@ -150,7 +160,12 @@ def check_secret_field(text: str, start: int, end: int) -> tuple[int, int] | Non
         return None  # not a row of the table: too few fields
     if name_index is not None:
         name = _field_span(text, end, row_end, delimiter, name_index)
-        if name is None or not _names_secret_setting(text[name[0] : name[1]]):
+        kind = (
+            None if kind_index is None else _field_span(text, end, row_end, delimiter, kind_index)
+        )
+        if (name is None or not _names_secret_setting(text[name[0] : name[1]])) and (
+            kind is None or text[kind[0] : kind[1]].lower() not in _SECRET_TYPES
+        ):
             return None  # a setting that is no secret: "LOG_LEVEL,info,…"
     span = _field_span(text, end, row_end, delimiter, index)
     if span is None or span[0] == span[1] or is_masked(text[span[0] : span[1]]):

@@ -558,3 +558,38 @@ def test_every_secret_row_of_a_long_settings_table_loses_its_value() -> None:
     assert _TYPED.redact(text) == "name,value\n" + (
         f"API_TOKEN,{_SECRET}\nLOG_LEVEL,info\n" * (_NEAR // 33)
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # settings set to no secret; ACL rules without a password; names ending lines
+        # before no key; "version of" before numbers; stream keys of words; messages'
+        # ids before a channel's key
+        "SET value = 'x' WHERE name = 'theme' " * (_NEAR // 37),
+        "SETUSER a on ~k:* +@all " * (_NEAR // 24),
+        "Signature:\nshort\n" * (_NEAR // 17),
+        "version of schema x: 1.2.3.4 " * (_NEAR // 29),
+        '"key":"abcd-efgh-ijkl-mnop" ' * (_NEAR // 28),
+        "with value " * (_NEAR // 11),
+    ],
+)
+def test_redact_handles_costly_twenty_fifth_pair_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text
+
+
+def test_every_value_of_a_long_text_of_twenty_fifth_pair_shapes_is_removed() -> None:
+    unit = (
+        "SET value = 'Ab1!cdef' WHERE name = 'smtppass'\n"
+        '"SETUSER" "w" ">Gh2!ijkl"\n'
+        "OSSEC K:'Mn3opqrsTUV'\n"
+        '"JWT_SECRET" with value "St4!uvwx"\n'
+    )
+    expected = (
+        f"SET value = '{_SECRET}' WHERE name = 'smtppass'\n"
+        f'"SETUSER" "w" ">{_SECRET}"\n'
+        f"OSSEC K:'{_SECRET}'\n"
+        f'"JWT_SECRET" with value "{_SECRET}"\n'
+    )
+    count = _NEAR // len(unit)
+    assert _TYPED.redact(unit * count) == expected * count
