@@ -689,6 +689,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "ACL rules, no password": _fill("SETUSER a on ~k:* +@all "),
         "names ending lines, short": _fill("Signature:\nshort\n"),
         "versions of schemas": _fill("version of schema x: 1.2.3.4 "),
+        # The twenty-sixth pair: objects named as secrets, other languages' names.
+        "secrets' objects, no value": _fill('"api_secret": {"type": "string", '),
+        "other languages' names": _fill("chave de API ativa, segredo guardado "),
         "labels, all values": _fill(
             ': EAP "Eap-7!x" x-key ascii Dk3!mnop X-ZT1-Auth: Zt4Qx2Lm9Vt4 '
             "auth-token Ot5Qx2Lm9Vt4,\u2502 password \u2502 Tb6!qrst \u2502\n"

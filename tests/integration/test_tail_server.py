@@ -305,12 +305,13 @@ from tenantlog.core.query import LogQuery
 from tenantlog.settings import Settings
 
 async def reading(backends):
+    # Ctrl-C once the follow runs (before, asyncio.run's own handler would take it).
+    threading.Timer(n % 7 / 100, os.kill, (os.getpid(), signal.SIGINT)).start()
     while True:
         await backends.store.follow("acme", 0, LogQuery(), 10)
 
 settings = Settings(data_dir=Path(sys.argv[1]))
 for n in range(int(sys.argv[2])):
-    threading.Timer(0.05 + n % 7 / 100, os.kill, (os.getpid(), signal.SIGINT)).start()
     until_interrupted(settings, reading)
     print("ended", flush=True)
 """

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from tenantlog.redaction.credentials import is_reference
 from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import (
     is_masked,
@@ -102,8 +103,14 @@ def _secret(
         return None  # a value replaced already
     if argument and _is_next_flag(text, span[0]):
         return None
-    if _REFERENCE.match(text, span[0], span[1]) or is_masked(text[span[0] : span[1]]):
-        return None  # a reference, or a mask: 'echo "***" | docker login --password-stdin'
+    if (
+        _REFERENCE.match(text, span[0], span[1])
+        or is_masked(text[span[0] : span[1]])
+        or is_reference(text, *span)
+    ):
+        # A reference, or a mask: 'echo "***" | docker login --password-stdin', altool's
+        # "-p @keychain:AC_PASSWORD".
+        return None
     return span
 
 

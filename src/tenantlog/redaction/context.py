@@ -23,7 +23,7 @@ _WINDOW = 48
 _PHONE_WORD = (
     r"(?:phone|t[e\u00e9]l|tlf|tfno|mobile?|mob|cell|celular|fax|sms|msisdn|whatsapp|contact"
     r"|kontakt|handy|rufnummer|festnetz|landline|gsm|natel|hotline|helpline|voicemail"
-    r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|callback|text(?:ed)?[ \t]+me|ph"
+    r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|callback|text(?:ed)?[ \t]+me|ph(?=_)"
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
     # "rappel" and "Rückruf" (a call back); SMPP's addresses.
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
@@ -66,7 +66,8 @@ _PHONE_WORD = (
     # Turkish "sabit hat" (a landline).
     r"|sabit[ \t]+hat"
     r"|meine?[ \t]+nummer"
-    r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
+    # (And "ph", written alone: "pharmacy" holds it.)
+    r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
@@ -181,6 +182,8 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 _SSN_WORDS = re.compile(
     # "social" alone too, as people say it: "gave her social as 601 23 4417".
     r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
+    # A DMV's or a payroll's abbreviation: "soc_sec_no=", "SocSecNum".
+    r"|soc[ _\-]?sec"
     # PeopleSoft's "NATIONAL_ID" (an SSN's shape is checked besides).
     r"|national[ _\-]?id"
     # A taxpayer's identification number, an SSN to the IRS: "payee TIN", "recipient_tin=".
@@ -287,11 +290,16 @@ _IDENTIFIER_LAST = frozenset(
     # A receipt's or a shipment's number, a product's barcode: "receipt 0412-88120",
     # "AWB 020-12345675", "JANコード: 4901234567894", "EAN 4006381333931".
     | {"receipt", "awb", "waybill", "ean", "jan", "upc", "gtin", "isbn", "barcode"}
+    # A booking's confirmation; a prescriber's NPI and DEA numbers (US healthcare's ids).
+    | {"confirmation", "npi", "dea"}
     # A SIM's or a handset's number, no subscriber's line: "imsi=234159876543210".
     | set(SIM_KEYS)
 )
-# An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
-_RECORD_WORDS = frozenset({"order", "invoice", "increment", "ticket", "booking"})
+# An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…"; an
+# employee's or a policy's ("employee_number=5310…", "policy_number=6011-…").
+_RECORD_WORDS = frozenset(
+    {"order", "invoice", "increment", "ticket", "booking", "employee", "policy"}
+)
 _NUMBER_WORDS = frozenset({"number", "no", "nr", "num"})
 # How each of those ends, reversed: the test ``says_identifier`` makes first.
 _IDENTIFIER_ENDS = tuple(

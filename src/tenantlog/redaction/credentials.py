@@ -158,6 +158,8 @@ _REFERENCE = re.compile(
     # "fd:3" ("pass:…" is the phrase itself); PowerShell's "(Get-Credential CORP\dba)",
     # Ruby's "Aws::Credentials.new(…": code that asks for it.
     r"|%[A-Za-z_]\w*%|(?:env|file|fd):[\w.\-/]+|\(Get-Credential\b[^()\n]*\)?"
+    # altool's "-p @keychain:AC_PASSWORD" and "@env:VAR"; Vault's "password=@pass.txt".
+    r"|@(?:keychain|env):[\w.\-]+|@[\w\-]+(?:\.[\w\-]+)*\.(?:txt|json|ya?ml|pem|key|b64|enc|bin|conf)"
     r"|[A-Z]\w*(?:::\w+)+(?:\.\w+)*\(?"
     # A file the tool reads the value from: Vault's and curl's "password=@/dev/stdin", "@-".
     r"|@(?:-|(?:~|\.{1,2})?/[\w.\-/]*)"
@@ -310,6 +312,8 @@ _SECRET_NAMES = (
     *("account_key", "shared_access_key", "subscription_key", "app_key", "application_key"),
     "auth_key",
     "license_key",
+    # A message authentication code's key: "hmac_key", "hmacKey".
+    "hmac_key",
     # Rails' Active Record encryption: "key_derivation_salt:" (its "primary_key:" is a
     # column's name elsewhere: a bare key's, only when its value looks random).
     "key_derivation_salt",
@@ -358,7 +362,8 @@ def _names_secret(text: str, start: int, end: int) -> bool:
 # "value": "…"}', ECS' and Kubernetes' environment) and in CloudFormation's
 # shorthand ("ParameterKey=ApiToken,ParameterValue=…").
 _NAME_ATTRIBUTE = re.compile(
-    r"(?:key|name)[\"']?[ \t]*[=:][ \t]*"
+    # (External Secrets' "property": a key of the secret it fetched.)
+    r"(?:key|name|property)[\"']?[ \t]*[=:][ \t]*"
     r"(?:[\"'](?P<name>[^\"'<>]{1,64})[\"']|(?P<bare>[\w.\-]{1,64}))"
     r"(?:[ \t]+|[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']?|[ \t]*(?:\\n|\n)[ \t]*)"
     r"(?:parameter)?value[\"']?\Z"
@@ -470,6 +475,13 @@ _OTHER_LANGUAGE_NAMES = (
     "\u015fifre",
     "m\u1eadt kh\u1ea9u",
     "jelsz\u00f3",
+    # Keys, secrets and tokens in other languages: German "Schlüssel" (its compounds),
+    # French "clé secrète", Japanese "シークレット", "APIキー", "アクセストークン".
+    "schl\u00fcssel",
+    "secr\u00e8te",
+    "\u30b7\u30fc\u30af\u30ec\u30c3\u30c8",
+    "api\u30ad\u30fc",
+    "\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3",
 )
 
 
@@ -500,6 +512,11 @@ PASSWORD_WORDS_ASCII = (
     "contrasena",
     "clave",
     "sandi",
+    # A key or a secret in Portuguese ("chave de API", "chave secreta", "segredo") and
+    # German written in ASCII ("API-Schluessel").
+    "chave",
+    "segredo",
+    "schluessel",
 )
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".

@@ -389,6 +389,10 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[start:value_end]
     if is_masked(value) or "=" in value or value.endswith(":"):
         return None
+    if (value[-1:] in ".!" and value[:-1].isalpha()) or value[:1] == "/":
+        # A word with its stop ("Connected." after SQL*Plus' connect), a path ("pwd"
+        # prints the working directory).
+        return None
     if value.isalpha() and not (len(value) >= 16 and value.isupper()):
         return None  # a word; twenty capitals are no word (an Erlang cookie)
     if not any(c.isalnum() for c in value):

@@ -45,7 +45,7 @@ from tenantlog.redaction.kinds import Kind, Scan, Search
 # "SECRET_KEY_BASE", "password2", "new_password_confirmation".
 _SUFFIX = (
     r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|clear"
-    r"|temp(?:orary|oraire)?|confirm(?:ation)?"
+    r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|cliente"
     r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
@@ -58,7 +58,7 @@ _NAME = (
     r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
-    r"|(?<=(?-i:[a-z]{2}))(?-i:P)(?:ass|wd|w)"
+    r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w))"
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd",
     # LDAP's "bindpw".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
@@ -81,6 +81,16 @@ _NAME = (
     r"|(?:\u039a|\u03ba)\u03c9\u03b4\u03b9\u03ba(?:\u03cc\u03c2|\u03cc|\u03bf\u03cd)?"
     r"|(?:\u015e|\u015f)ifre(?:m|n|niz|miz|si)?|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u"
     r"|jelsz(?:\u00f3|\u00d3)"
+    # Keys and secrets in other languages (``credentials._OTHER_LANGUAGE_NAMES`` and
+    # ``PASSWORD_WORDS_ASCII``): Portuguese "chave de API", "chave secreta", "chave de
+    # acesso", "segredo"; German "API-Schlüssel", "geheimer Schlüssel",
+    # "Zugriffsschlüssel"; French "clé secrète"; Japanese "シークレット(アクセス)キー",
+    # "APIキー", "アクセストークン".
+    r"|(?<![A-Za-z])chave[ \t_](?:de[ \t_])?(?:api|acesso|secreta)|(?<![A-Za-z])segredo"
+    r"|(?:(?<=api-)|(?<=zugriffs)|(?<=geheimer[ \t]))schl(?:\u00fc|\u00dc|ue)ssel"
+    r"|(?<=cl\u00e9[ \t])secr\u00e8te|(?<=cle[ \t])secrete"
+    r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?:\u30a2\u30af\u30bb\u30b9)?\u30ad\u30fc"
+    r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
     r"|(?<=shared[_\-.])|(?<=_sec_))key"
@@ -1061,6 +1071,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         and text[end : end + 3] in (" 1 ", " 2 ")
     ):
         return None  # ffmpeg's two-pass encoding: "-pass 2 -passlogfile …"
+    if text[start - 1 : start] in _CRYPT_CHARACTERS and _IN_CRYPT_HASH.search(
+        text, max(0, start - _CRYPT_WINDOW), start
+    ):
+        return None  # the end of a crypt hash: "$6$…zQ9Pw:19731:0:99999:7:::" names nothing
     if text.endswith("Get-", 0, start):
         return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
@@ -1084,12 +1098,29 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # a type, then its plural: 'failed to list *v1.Secret: secrets "tls" …'.
         return None
     if (
-        text[span[0] - 1 : span[0]] not in _QUOTES
-        and _CALL.fullmatch(value)
-        and ("_" in value or "." in value)
-        and text[span[1] : span[1] + 1] in (",", ")")
+        (
+            text[span[0] - 1 : span[0]] not in _QUOTES
+            and _CALL.fullmatch(value)
+            and ("_" in value or "." in value)
+            and (
+                text[span[1] : span[1] + 1] in (",", ")")
+                # a string for its argument: "load_pem_private_key(b'-----BEGIN …"
+                or (value[-1:] in ("(", "b") and text[span[1] : span[1] + 1] in ("'", '"'))
+            )
+        )
+        or (text[span[0] - 1 : span[0]] not in _QUOTES and _CONSTRUCTOR.match(value))
     ):
-        # Code that computes it: "key = load_pem_private_key(key_pem, password=None)".
+        # Code that computes it: "key = load_pem_private_key(key_pem, password=None)",
+        # Java's "credentials=BasicAWSCredentials(accessKey=…" (its pairs are found by
+        # their own names), PHP's "'credentials' => array (".
+        return None
+    if (
+        text[span[0] - 2 : span[0]] in ('["', "['")
+        and " " in value
+        and value.split(" ", 1)[0].lower() in _MESSAGE_WORDS | _NEGATIONS
+    ):
+        # A validation message under the field's name: Rails' '"password":["is too
+        # short (minimum is 12 characters)"]', '"password_confirmation":["doesn't match"]'.
         return None
     if (
         name == "secret"
@@ -1262,7 +1293,7 @@ _OBJECT_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 #: A setting's name: a word, camelCase or joined by "_", "-" or ".", without digits.
 _SETTING_NAME = re.compile(r"[A-Za-z]+(?:[_\-.]?[A-Za-z]+)*")
 #: A Kubernetes object by its namespace and name: "ledger/ledger-tls".
-_NAMESPACED_OBJECT = re.compile(r"[a-z][a-z0-9\-]{0,62}/[a-z0-9]+(?:-[a-z0-9]+)+")
+_NAMESPACED_OBJECT = re.compile(r"[a-z][a-z0-9\-]{2,62}/[a-z][a-z0-9]{2,}(?:-[a-z0-9]+)*")
 #: Words of a sentence between a name and a value: "password is invalid.)\",…".
 _PROSE_IN_GAP = re.compile(r"[A-Za-z]{2,}[ \t]+[A-Za-z]")
 #: A variable of PowerShell (any case) or a shell, without digits: "$cred", "$securePwd".
@@ -1304,6 +1335,14 @@ _HELP_GAP = re.compile(r"[ \t]{2}|[ \t]*(?:\n|\Z)")
 _PROMPT = re.compile(r"[^\W\d_]{2,}[^:\n]*[ \t][^:\n]*:[ \t]?")
 #: Code that computes a value: a function's (or a method's) name, its "(", a first argument.
 _CALL = re.compile(r"[A-Za-z_]\w{3,}(?:\.[A-Za-z_]\w*)*\([\w.]*")
+#: crypt's alphabet, and a hash of it that runs up to a name's start: "$6$salt$…Pw".
+_CRYPT_CHARACTERS = frozenset("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_IN_CRYPT_HASH = re.compile(r"\$(?:[0-9]|apr1|2[abxy]?|[0-9]{1,2})\$[./0-9A-Za-z$]{8,}\Z")
+_CRYPT_WINDOW = 160
+#: A class built where a value would be: "BasicAWSCredentials(", PHP's "array".
+_CONSTRUCTOR = re.compile(r"[A-Z][a-z]+[A-Z]\w{2,}\(|array\Z")
+#: A message's first words that deny: "doesn't match Password".
+_NEGATIONS = frozenset(("doesn't", "don't", "can't", "isn't", "wasn't", "mustn't"))
 #: A name of words in lower case joined by "_" or "-": an identifier, not a value.
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)+")
 #: A password manager's command before the name, whose argument is an item's name.
@@ -1476,6 +1515,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         if found == -1 and not _ONE_WORD.fullmatch(value):
             # No element closes: a line cut after its value holds one word,
             # prose does not ("ERR AUTH <password> called without …").
+            return None
+        if found != -1 and not text.startswith("</", found) and "\n" in value.strip():
+            # A placeholder, not an element: '.env.example's "DB_PASSWORD=<your-db-password>",
+            # then the next lines (no "</" closes it).
             return None
         return position, value_end
     elif text[position : position + 1] in _CORNER_BRACKETS:

@@ -394,7 +394,7 @@ _WITH_VALUE = (
 # A settings table's row set by its name in SQL: "UPDATE mdl_config SET value = '…'
 # WHERE name = 'smtppass'".
 _SQL_SETTING = (
-    r"(?i:set)[ \t]+(?i:value)[ \t]*=[ \t]*(?='[^'\n]{1,256}'[ \t]+(?i:where)[ \t]+"
+    r"(?i:set)[ \t]+(?i:value)[ \t]?=[ \t]*(?='[^'\n]{1,256}'[ \t]+(?i:where)[ \t]+"
     r"(?i:name|key)[ \t]*=[ \t]*'[\w.\-]{0,40}(?i:pass|secret|token|key|pwd))"
 )
 # Redis' ACL rule that sets a password: 'ACL SETUSER worker on >…' ('"SETUSER" … ">…"'
@@ -410,6 +410,21 @@ _WITH_VALUE_TEST = re.compile(_WITH_VALUE, re.ASCII)
 _SQL_SETTING_TEST = re.compile(_SQL_SETTING, re.ASCII)
 _REDIS_ACL_TEST = re.compile(_REDIS_ACL_PASSWORD, re.ASCII)
 _KEY_LINE_TEST = re.compile(_KEY_LINE, re.ASCII)
+
+# An object named as a secret, its "value" inside: Terraform's output ('"db_master_secret":
+# {"sensitive": true, "type": "string", "value": "…"}'), Azure's parameters file.
+_OBJECT_VALUE = (
+    r"(?i:pass(?:word)?|secret|token|key|pwd)[\w\-]{0,24}\"[ \t]*:[ \t]*\{[^{}]{0,200}?"
+    r"\"value\"[ \t]*:[ \t]*(?=\")"
+)
+# cloud-init's "chpasswd: { list: "user:password" }" (or its lines after "list: |").
+_CHPASSWD_LIST = (
+    r"chpasswd:[^\n]{0,40}?list:[ \t]*[\"'|]?[ \t]*(?:\r?\n[ \t]*)?[\w.\-]{1,32}:(?=[^\s\"'])"
+)
+# SQL*Plus' login with its password in quotes: 'sqlplus admin/"…"@tns'.
+_SQLPLUS_QUOTED = r"(?i:sqlplus|connect)[ \t]+(?:-\w+[ \t]+)*[\w$#]{1,30}/(?=\")"
+_OBJECT_VALUE_TEST = re.compile(_OBJECT_VALUE, re.ASCII)
+_SQLPLUS_TEST = re.compile(_SQLPLUS_QUOTED, re.ASCII)
 
 PATTERN = (
     f"{_SNMP_PASSWORD}(?P<snmp_password>)|{_IPSEC_SECRET}(?P<ipsec_secret>)"
@@ -427,10 +442,14 @@ PATTERN = (
     f"|{_PASSWORD_SET_TO}(?P<password_set_to>)"
     f"|{_OSSEC_KEY}(?P<ossec_key>)|{_WITH_VALUE}(?P<with_value>)"
     f"|{_SQL_SETTING}(?P<sql_setting>)|{_REDIS_ACL_PASSWORD}(?P<redis_acl_password>)"
-    f"|{_KEY_LINE}(?P<key_line>)"
+    f"|{_KEY_LINE}(?P<key_line>)|{_OBJECT_VALUE}(?P<object_value>)"
+    f"|{_CHPASSWD_LIST}(?P<chpasswd_list>)|{_SQLPLUS_QUOTED}(?P<sqlplus_quoted>)"
 )
 
 KINDS = {
+    "object_value": Kind("secrets", "SECRET", check_quoted),
+    "chpasswd_list": Kind("secrets", "SECRET", check_to_word_end),
+    "sqlplus_quoted": Kind("secrets", "SECRET", check_quoted),
     "ossec_key": Kind("secrets", "SECRET", check_quoted),
     "with_value": Kind("secrets", "SECRET", check_quoted),
     "sql_setting": Kind("secrets", "SECRET", check_quoted),
@@ -471,12 +490,18 @@ def _may_type_password(text: str) -> bool:
 
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
+    ("chpasswd:", lambda text: "list:" in text),
+    ('/"', lambda text: _SQLPLUS_TEST.search(text) is not None),
     ("ossec k:", lambda text: "OSSEC K:" in text),
     *(
         (f"with{blank}value", lambda text: _WITH_VALUE_TEST.search(text) is not None)
         for blank in " \t"
     ),
-    ("where", lambda text: _SQL_SETTING_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _SQL_SETTING_TEST.search(text) is not None)
+        for mark in ("value=", "value =", "value\t=")
+    ),
     ("setuser", lambda text: _REDIS_ACL_TEST.search(text) is not None),
     *((mark, lambda text: _SNMP_TEST.search(text) is not None) for mark in ("snmp", "createuser")),
     *(

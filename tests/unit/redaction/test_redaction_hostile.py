@@ -593,3 +593,17 @@ def test_every_value_of_a_long_text_of_twenty_fifth_pair_shapes_is_removed() -> 
     )
     count = _NEAR // len(unit)
     assert _TYPED.redact(unit * count) == expected * count
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # secrets' objects without a value; chpasswd without its list; names in other
+        # languages before words
+        '"api_secret": {"type": "string", ' * (_NEAR // 34),
+        "chpasswd: { expire: false } " * (_NEAR // 29),
+        "chave de API ativa, segredo guardado " * (_NEAR // 37),
+    ],
+)
+def test_redact_handles_costly_twenty_sixth_pair_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text

@@ -47,8 +47,8 @@ def _plausible(value: str) -> bool:
         and not set(stripped) <= set("*xX#.-")
         and stripped[0] not in "{[(<"
         and not (stripped.startswith("${") and stripped.endswith("}"))
-        # references: an upper-case shell variable, Kubernetes' "$(VAR)", a template
-        and re.fullmatch(r"\$[A-Z_][A-Z0-9_]*|\$\(\w+\)|\$?\{\{.*\}\}", stripped) is None
+        # references: a shell's variable (a flag's "$a" too), Kubernetes' "$(VAR)", a template
+        and re.fullmatch(r"\$[A-Za-z_][A-Za-z0-9_]*|\$\(\w+\)|\$?\{\{.*\}\}", stripped) is None
         # placeholders: printf's "%s", SQL's "$1" and "?", a format string's "{password}"
         and re.fullmatch(r"%[sdvqr]|\$[0-9]{1,2}|\?", stripped) is None
         and not stripped.lower().startswith("vault:")
