@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
 
 from tenantlog.cli.supervisor import RestartPolicy, children, describe
 
@@ -26,3 +28,23 @@ def test_one_api_child_and_one_child_per_worker_process_each_tied_to_the_supervi
     assert [spec.name for spec in specs] == ["api", "worker 1", "worker 2", "worker 3"]
     assert all(spec.argv[-1] == "42" for spec in specs)
     assert [spec.argv[-2] for spec in specs] == ["api", "worker", "worker", "worker"]
+
+
+# A supervisor of one child that never installs a SIGTERM handler (a worker still
+# importing), stopped by SIGTERM: the child dies by the signal's default action.
+_STARTING_CHILD = """
+import os, signal, sys, threading
+from tenantlog.cli.supervisor import ChildSpec, Supervisor
+
+child = ChildSpec("worker 1", (sys.executable, "-c", "import time; time.sleep(60)"))
+supervisor = Supervisor([child], stop_timeout=10)
+threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+sys.exit(supervisor.run())
+"""
+
+
+def test_a_child_still_starting_when_sigterm_comes_is_a_clean_stop() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _STARTING_CHILD], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr

@@ -21,7 +21,10 @@ the small process that makes that one command again:
   will change, so the supervisor gives up at once;
 * SIGTERM or SIGINT is passed on as SIGTERM: the API stops accepting and
   finishes its requests, the workers finish or release their batches, and
-  the supervisor exits 0 once every child has exited 0.
+  the supervisor exits 0 once every child has exited 0. A child that SIGTERM
+  ends by its default action was still starting (its handler is installed
+  before it accepts or claims anything), so it had nothing to drain: that
+  is a clean stop too.
 """
 
 from __future__ import annotations
@@ -193,7 +196,9 @@ class Supervisor:
                 process.wait()
                 clean = False
                 continue
-            if code != 0:
+            if code == -signal.SIGTERM:
+                log.info("%s process (pid %d) stopped while starting", name, process.pid)
+            elif code != 0:
                 log.error("%s process (pid %d) stopped with %s", name, process.pid, describe(code))
                 clean = False
         if self._failure is not None:
