@@ -189,6 +189,41 @@ _TYPING_WINDOW = 80
 # for account 'LAPSAdmin' to …", "password changed to …".
 _PASSWORD_SET_TO = r"(?i:password)(?:[ \t][^\n]{0,60}?)?[ \t](?i:to)[ \t]+(?=[^\s])"
 
+# Wazuh's (OSSEC's) agent key in the manager's answer: "OSSEC K:'<base64>'".
+_OSSEC_KEY = r"OSSEC[ \t]K:(?=['\"])"
+# A validation message that quotes a secret's value: Joi's '"JWT_SECRET" with value "…"'.
+_WITH_VALUE = (
+    r"(?i:pass(?:word|wd)?|secret|token|key)[\w\-]{0,12}[\"']?[ \t]+with[ \t]+value[ \t]+"
+    r"(?=[\"'])"
+)
+# A settings table's row set by its name in SQL: "UPDATE mdl_config SET value = '…'
+# WHERE name = 'smtppass'".
+_SQL_SETTING = (
+    r"(?i:set)[ \t]+(?i:value)[ \t]?=[ \t]*(?='[^'\n]{1,256}'[ \t]+(?i:where)[ \t]+"
+    r"(?i:name|key)[ \t]*=[ \t]*'[\w.\-]{0,40}(?i:pass|secret|token|key|pwd))"
+)
+# Redis' ACL rule that sets a password: 'ACL SETUSER worker on >…' ('"SETUSER" … ">…"'
+# as MONITOR quotes it).
+_REDIS_ACL_PASSWORD = r"(?i:setuser)[^\n>]{0,200}?[ \t\"']>(?=[^\s\"'<])"
+# A signature's or a key's name ending its line, the value alone on the next (botocore's
+# "Signature:\n<hex>").
+_KEY_LINE = (
+    r"(?i:signature|secret|token|password|key):[ \t]*\r?\n"
+    r"(?=(?:[0-9a-f]{32,}|[A-Za-z0-9+/]{32,}={0,2})[ \t]*(?:\r?\n|\Z))"
+)
+# An object named as a secret, its "value" inside: Terraform's output ('"db_master_secret":
+# {"sensitive": true, "type": "string", "value": "…"}'), Azure's parameters file.
+_OBJECT_VALUE = (
+    r"(?i:pass(?:word)?|secret|token|key|pwd)[\w\-]{0,24}\"[ \t]*:[ \t]*\{[^{}]{0,200}?"
+    r"\"value\"[ \t]*:[ \t]*(?=\")"
+)
+# cloud-init's "chpasswd: { list: "user:password" }" (or its lines after "list: |").
+_CHPASSWD_LIST = (
+    r"chpasswd:[^\n]{0,40}?list:[ \t]*[\"'|]?[ \t]*(?:\r?\n[ \t]*)?[\w.\-]{1,32}:(?=[^\s\"'])"
+)
+# SQL*Plus' login with its password in quotes: 'sqlplus admin/"…"@tns'.
+_SQLPLUS_QUOTED = r"(?i:sqlplus|connect)[ \t]+(?:-\w+[ \t]+)*[\w$#]{1,30}/(?=\")"
+
 #: How far back on its line a program's word may be from the value it announces.
 _LINE_WINDOW = 256
 
@@ -350,81 +385,29 @@ def _check_set_to(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _SNMP_TEST = re.compile(_SNMP_PASSWORD, re.ASCII)
-
 _ECHOED_TEST = re.compile(_ECHOED_PASSWORD, re.ASCII)
-
 _PHP_CONNECT_TEST = re.compile(_PHP_CONNECT, re.ASCII)
-
 _NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
-
 _PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
-
 _LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
-
 _BW_TEST = re.compile(_BW_PASSWORD, re.ASCII)
-
 _TYPED_TEST = re.compile(_TYPED_PASSWORD, re.ASCII)
-
 _SET_TO_TEST = re.compile(_PASSWORD_SET_TO, re.ASCII)
-
 _IPSEC_TEST = re.compile(_IPSEC_SECRET, re.ASCII)
-
 _DEVICE_KEY_TEST = re.compile(_DEVICE_KEY, re.ASCII)
-
 _AUTH_HEADER_TEST = re.compile(_AUTH_HEADER, re.ASCII)
-
 _TABLE_TEST = re.compile(_TABLE_CELL, re.ASCII)
-
 _PLAN_CHANGE_TEST = re.compile(_PLAN_CHANGE, re.ASCII)
-
 _ACCESS_KEY_ID_TEST = re.compile(_ACCESS_KEY_ID, re.ASCII)
-
 _CLIENT_KEY_TEST = re.compile(_CLIENT_KEY, re.ASCII)
-
 _PUSHOVER_TEST = re.compile(_PUSHOVER_USER, re.ASCII)
-
-
-# Wazuh's (OSSEC's) agent key in the manager's answer: "OSSEC K:'<base64>'".
-_OSSEC_KEY = r"OSSEC[ \t]K:(?=['\"])"
-# A validation message that quotes a secret's value: Joi's '"JWT_SECRET" with value "…"'.
-_WITH_VALUE = (
-    r"(?i:pass(?:word|wd)?|secret|token|key)[\w\-]{0,12}[\"']?[ \t]+with[ \t]+value[ \t]+"
-    r"(?=[\"'])"
-)
-# A settings table's row set by its name in SQL: "UPDATE mdl_config SET value = '…'
-# WHERE name = 'smtppass'".
-_SQL_SETTING = (
-    r"(?i:set)[ \t]+(?i:value)[ \t]?=[ \t]*(?='[^'\n]{1,256}'[ \t]+(?i:where)[ \t]+"
-    r"(?i:name|key)[ \t]*=[ \t]*'[\w.\-]{0,40}(?i:pass|secret|token|key|pwd))"
-)
-# Redis' ACL rule that sets a password: 'ACL SETUSER worker on >…' ('"SETUSER" … ">…"'
-# as MONITOR quotes it).
-_REDIS_ACL_PASSWORD = r"(?i:setuser)[^\n>]{0,200}?[ \t\"']>(?=[^\s\"'<])"
-# A signature's or a key's name ending its line, the value alone on the next (botocore's
-# "Signature:\n<hex>").
-_KEY_LINE = (
-    r"(?i:signature|secret|token|password|key):[ \t]*\r?\n"
-    r"(?=(?:[0-9a-f]{32,}|[A-Za-z0-9+/]{32,}={0,2})[ \t]*(?:\r?\n|\Z))"
-)
 _WITH_VALUE_TEST = re.compile(_WITH_VALUE, re.ASCII)
 _SQL_SETTING_TEST = re.compile(_SQL_SETTING, re.ASCII)
 _REDIS_ACL_TEST = re.compile(_REDIS_ACL_PASSWORD, re.ASCII)
 _KEY_LINE_TEST = re.compile(_KEY_LINE, re.ASCII)
-
-# An object named as a secret, its "value" inside: Terraform's output ('"db_master_secret":
-# {"sensitive": true, "type": "string", "value": "…"}'), Azure's parameters file.
-_OBJECT_VALUE = (
-    r"(?i:pass(?:word)?|secret|token|key|pwd)[\w\-]{0,24}\"[ \t]*:[ \t]*\{[^{}]{0,200}?"
-    r"\"value\"[ \t]*:[ \t]*(?=\")"
-)
-# cloud-init's "chpasswd: { list: "user:password" }" (or its lines after "list: |").
-_CHPASSWD_LIST = (
-    r"chpasswd:[^\n]{0,40}?list:[ \t]*[\"'|]?[ \t]*(?:\r?\n[ \t]*)?[\w.\-]{1,32}:(?=[^\s\"'])"
-)
-# SQL*Plus' login with its password in quotes: 'sqlplus admin/"…"@tns'.
-_SQLPLUS_QUOTED = r"(?i:sqlplus|connect)[ \t]+(?:-\w+[ \t]+)*[\w$#]{1,30}/(?=\")"
 _OBJECT_VALUE_TEST = re.compile(_OBJECT_VALUE, re.ASCII)
 _SQLPLUS_TEST = re.compile(_SQLPLUS_QUOTED, re.ASCII)
+
 
 PATTERN = (
     f"{_SNMP_PASSWORD}(?P<snmp_password>)|{_IPSEC_SECRET}(?P<ipsec_secret>)"
