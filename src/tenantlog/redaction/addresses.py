@@ -76,8 +76,12 @@ _NOT_DOMAINS = frozenset(
         *("swap", "path", "device", "log", "txt", "conf", "cfg", "ini", "pid", "lock", "sock"),
         *("json", "yaml", "yml", "xml", "csv", "tmp", "bak", "gz", "tgz", "bz2", "xz", "tar"),
         "db",
+        # A web page's files: "/static/icons/printer@2x.png" is an image at twice the size.
+        *("png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "css", "js"),
     )
 )
+#: Hebrew's prefixed prepositions, joined to a Latin word by a hyphen: "ל-dana@…" ("to dana@…").
+_HEBREW_PREFIX = re.compile(r"[\u05d0-\u05ea]{1,3}-(?=[A-Za-z0-9])")
 
 
 def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -98,6 +102,9 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A flag glued to its value: mysql's "-ujohn@example.com", "-pz@x.io%M" (a
         # password): no address starts with "-".
         local_start += 2
+    hebrew = _HEBREW_PREFIX.match(text, local_start, start)
+    if hebrew is not None:
+        local_start = hebrew.end()
     while local_start < start and text[local_start] in "'.":
         local_start += 1
     if text[local_start - 1 : local_start] == "\\" and text[local_start : local_start + 1] in (

@@ -27,6 +27,7 @@ from tenantlog.redaction.passwords import (
     value_span,
     word_searcher,
 )
+from tenantlog.redaction.validators import HEX_DIGITS
 
 #: How far back a command's name may be from its flag.
 _COMMAND_WINDOW = 200
@@ -155,7 +156,10 @@ _API_KEY_PASSWORDS = frozenset({"X", "x"})
 
 
 def _looks_generated(user: str) -> bool:
-    """A user no person chose: 16 or more letters and digits, both cases and a digit."""
+    """A user no person chose: 16 or more letters and digits, both cases and a digit;
+    or hex of 32 or more with letters and digits (BambooHR's keys)."""
+    if len(user) >= 32 and HEX_DIGITS.issuperset(user):
+        return not user.isdigit() and not user.isalpha()
     return len(user) >= 16 and user.isalnum() and mixes_cases_and_digits(user)
 
 

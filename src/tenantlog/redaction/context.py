@@ -217,6 +217,8 @@ _VERSION_PARTS = frozenset(
         "\u7248\u672c",
     }
     | {"s\u00fcr\u00fcm", "wersja", "vers\u00e3o", "versi\u00f3n", "versione"}
+    # The oldest a client may run: "min_supported=4.10.0.0".
+    | {"supported"}
 )
 _VERSION_ANYWHERE = frozenset(
     {"version", "ver", "firmware", "fw"}
@@ -248,6 +250,8 @@ _KEY_WINDOW = 56
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
 #: A code in capitals before "/", no product's name: Squid's "HIER_DIRECT/93.184.216.34".
 _STATUS_CODE = re.compile(r"[A-Z]+(?:_[A-Z]+)+")
+#: A host's name numbered at its end, no product's: kubectl's "Node: worker-3/172.31.22.140".
+_NUMBERED_HOST = re.compile(r"-[0-9]+\Z")
 _PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
 # "1.2.3.4-beta", "17.1.1.3 Build 0.0.5".
 _VERSION_AFTER = re.compile(
@@ -719,6 +723,7 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         product is not None
         and not _PORT_AFTER.match(text, end)
         and not _STATUS_CODE.fullmatch(product.group().rstrip("/\n"))
+        and not _NUMBERED_HOST.search(product.group().rstrip("/\n"))
     ):
         return True  # "Chrome/112.0.5615.4"; not OpenVPN's "client/192.0.2.88:1194"
     # (JSON's escaped quotes inside text are quotes too.)
@@ -745,6 +750,8 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True
     if "ersion" in head[-64:] and _VERSION_OF.search(head[-64:]):
         return True  # Flyway's 'Current version of schema "pos": 4.12.0.2'
+    if _VERSION_PHRASE.search(head[-64:]):
+        return True  # "wersja aplikacji: 3.4.2.1", "versione firmware lettore 2.11.0.3"
     if _ARROW_TO_QUAD.match(text, end) and _INSTALL_WORD.search(
         text, max(0, start - _UPGRADE_WINDOW), start
     ):
@@ -752,6 +759,14 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     return _VERSION_AFTER.match(text, end) is not None
 
 
+#: A version word, then words of what it is the version of (no address's word):
+#: "wersja aplikacji: 3.4.2.1" (Polish), "versione firmware lettore smart card 2.11.0.3".
+_VERSION_PHRASE = re.compile(
+    r"(?<![^\W\d_])(?:version|versione|wersja|versi\u00f3n|vers\u00e3o|versie|verze|s\u00fcr\u00fcm)"
+    r"(?:[ \t]+(?!(?:from|to|on|at|via|by|for|of|host|server|address|ip|peer|gateway|node)\b)"
+    r"[^\W\d_]+){1,4}[ \t]*:?[ \t]*\Z",
+    re.IGNORECASE,
+)
 #: What a sentence's "version of …" names before its value's colon.
 _VERSION_OF = re.compile(r"\bversion[ \t]+(?:of|for)[ \t][^\n:=]{1,40}\Z", re.IGNORECASE)
 #: An arrow, then another dotted quad.

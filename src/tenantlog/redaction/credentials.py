@@ -107,8 +107,16 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
         # bytes' literal (b'…'): the value starts after the quote.
         value_start += 2
     value = text[value_start:end]
+    # A quoted value runs to its quote: Firebase's registration tokens hold a ":"
+    # ('"fcm_token":"RFAsL1E9…:APA91bLm…"'), Netatmo's a "|", a password a "!".
+    value_end = end
+    quote = text[value_start - 1 : value_start]
+    if quote in ('"', "'") and text[end : end + 1] not in ("", quote):
+        close = _QUOTED_REST.match(text, end)
+        if close is not None and text[close.end() : close.end() + 1] == quote:
+            value_end = close.end()
     if (
-        not _looks_secret(value)
+        not _looks_secret(text[value_start:value_end])
         or is_reference(text, value_start, end)
         or _EXAMPLE_VALUE.fullmatch(value)
         or _PUBLIC_VALUE.fullmatch(value)
@@ -125,21 +133,15 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
         secret = _SECRET_AFTER_ID.match(text, end)
         if secret is not None and HEX_DIGITS.issuperset(value):
             return value_start, secret.end()
-    quote = text[value_start - 1 : value_start]
-    if text[end : end + 1] == ":" and quote in ('"', "'"):
-        # A quoted value runs to its quote: Firebase's registration tokens hold a
-        # ":" ('"fcm_token":"RFAsL1E9…:APA91bLm…"').
-        close = _QUOTED_REST.match(text, end)
-        if close is not None and text[close.end() : close.end() + 1] == quote:
-            return value_start, close.end()
-    return value_start, end
+    return value_start, value_end
 
 
 _WORDS_OF_A_NAME = re.compile(r"[A-Za-z_\-]+")
 #: The secret after a key's id and its ":", hex as long as a key.
 _SECRET_AFTER_ID = re.compile(r":[0-9a-fA-F]{32,}(?![0-9A-Za-z_\-])")
-#: The rest of a quoted value after a ":" inside it, up to its closing quote.
-_QUOTED_REST = re.compile(r":[A-Za-z0-9\-._~+/=:]{1,512}")
+#: The rest of a quoted value after a character that ended its unquoted form ("…:…",
+#: "…|…", "…!…"), up to its closing quote: no blank, quote or escape.
+_QUOTED_REST = re.compile(r"[^\s\"'\\]{1,512}")
 
 
 # Code that reads the secret from elsewhere, up to its call or subscript:
@@ -312,6 +314,8 @@ _SECRET_NAMES = (
     *("account_key", "shared_access_key", "subscription_key", "app_key", "application_key"),
     "auth_key",
     "license_key",
+    # A client's own key, however it is glued: Hue's "clientkey", TLS' "client_key".
+    "client_key",
     # A message authentication code's key: "hmac_key", "hmacKey".
     "hmac_key",
     # Rails' Active Record encryption: "key_derivation_salt:" (its "primary_key:" is a
@@ -537,8 +541,9 @@ SECRET_NAME_WORDS = (
     "signature=",
     *("authorizationcode", "authorization_code", "authorization-code"),
     *("auth_ticket", "authticket", "auth-ticket"),
-    # Drupal's "hash_salt", an environment's "…_SALT"; a personal access token's "…_PAT=".
-    *("_salt", "_pat="),
+    # Drupal's "hash_salt", an environment's "…_SALT", any salt by its name (a random
+    # value only); a personal access token's "…_PAT=".
+    *("salt", "_pat="),
     *DIRECTIVE_NAME_WORDS,
     *_OTHER_LANGUAGE_NAMES,
     *PASSWORD_WORDS_ASCII,
@@ -602,7 +607,7 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         and not _names_secret_key(text, name_end)
         and not _names_secret_field(text, start)
     ):
-        bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
+        bare = _BARE_KEY.search(text, max(0, name_end - 48), name_end)
         value = text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
         if (
             bare is None
@@ -696,12 +701,16 @@ _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
 #: or Duo's "skey" (its secret key), or Rails' encryption "primary_key" (a table's key's
 #: column elsewhere): its value is a secret only if it looks random.
 _BARE_KEY = re.compile(
-    r"(?<![\w.\-])[\"']?(?:\w{0,16}user[_\-]?|routing[_\-]?|s|primary[_\-]?)?key[\"']?[ \t]?\Z",
+    r"(?<![\w.\-])[\"']?(?:(?:\w{0,16}user[_\-]?|routing[_\-]?|s|primary[_\-]?)?key"
+    # A salt, whoever's: Shibboleth's "idp.persistentId.salt", "salt:".
+    # (A password's salt is the passwords' scan's: "passwordsalt".)
+    r"|[\w.\-]{0,40}?(?<!password)salt)[\"']?[ \t]?\Z",
     re.IGNORECASE,
 )
 #: A key in small letters and digits that no person wrote (PagerDuty's routing keys,
-#: Pushover's user keys): long, four digits or more among its letters, nothing between.
-_RANDOM_SMALL = re.compile(r"(?=(?:[a-z]*[0-9]){4})[a-z0-9]{24,}")
+#: Pushover's user keys, nginx-rtmp's stream keys): long, four digits or more among its
+#: letters, nothing between.
+_RANDOM_SMALL = re.compile(r"(?=(?:[a-z]*[0-9]){4})(?=[0-9]*[a-z])[a-z0-9]{20,}")
 #: A streaming service's key in groups of four (YouTube's "bi5z-mp8d-h9l7-u2r0-zbq5").
 _STREAM_KEY = re.compile(r"(?=[^\s]*[0-9])[a-z0-9]{4}(?:-[a-z0-9]{4}){3,5}")
 #: The least length of a random value under a bare "key".

@@ -54,6 +54,9 @@
   a branch of this scan with marks of its own): SNMPv3's protocols,
   strongSwan's secret types, a table's cell, a password echoed into a command
   that reads its input, a test typing into a password's field, and more.
+* A key or a token named in a sentence, and a secret named in another
+  language (``prose_keys``, a branch too): "API key GBAw7ihR… revoked",
+  "access token expired: …", "Klucz API: …", "geheime_sleutel=…".
 * A private key's PEM block in base64, as Kubernetes stores files
   (a kubeconfig's ``client-key-data``, a Secret's ``tls.key``): it starts
   ``LS0tLS1CRUdJTi`` (``-----BEGIN``), and the type it decodes to says
@@ -67,7 +70,7 @@ import binascii
 import re
 from collections.abc import Callable
 
-from tenantlog.redaction import program_secrets
+from tenantlog.redaction import program_secrets, prose_keys
 from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import is_masked, looks_like_password
 from tenantlog.redaction.secret_columns import ROW_START, check_secret_field, may_hold_secret_column
@@ -122,8 +125,9 @@ _PRINTED = (
     r"(?m:^)(?:[^\n$#>]{0,40}[$#>]{1,3}[ \t]+|[ \t]*\+{1,3}[ \t]+"
     r"|(?:sudo[ \t]+)?(?:cat|type|more|head|Get-Content|gc)[ \t]+)[^\n]{0,300}?"
     # (Erlang's cookie, the shared secret of a RabbitMQ or an Elixir cluster.)
-    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|\.key(?![\w.])"
-    r"|\.erlang\.cookie)"
+    # (A key's file by its last word: "secure-cookie-key", "s3.keypair".)
+    r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|[.\-_]key(?![\w.])"
+    r"|keypair|\.erlang\.cookie)"
     r"[^\n]{0,300}\r?\n[ \t]*"
     r"(?=(?:---[ \t])?[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
@@ -220,9 +224,11 @@ _SAML_PASSWORD = (
     r"<(?:[\w\-]+:)?AttributeValue[^>\n]{0,128}>(?=[^<\s])"
 )
 # An AWS secret access key right after its key id, as people paste the pair:
-# 'Credentials::new("AKIA…", "…")', "AKIA… / …", "AKIA…:…" (the id may be replaced already).
+# 'Credentials::new("AKIA…", "…")', "AKIA… / …", "AKIA…:…", or on the next line as a
+# key pair's file holds them (the id may be replaced already).
 _AWS_PAIR = (
-    r"(?:A[KS]IA[A-Z0-9]{16}|\[REDACTED(?::AWS_KEY)?\])[\"']?[ \t]*(?:[,/:;|][ \t]*)?[\"']?"
+    r"(?:A[KS]IA[A-Z0-9]{16}|\[REDACTED(?::AWS_KEY)?\])[\"']?[ \t]*"
+    r"(?:[,/:;|][ \t]*|(?:\r?\n|\\n)[ \t]*)?[\"']?"
     r"(?=[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
 )
 # A tunnel's or an agent's token given to its command: "ngrok config add-authtoken …",
@@ -376,6 +382,9 @@ def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] |
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
+_AWS_KEY_ID = re.compile(r"A[KS]IA[A-Z0-9]{16}")
+
+
 def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The word a command printed, if a secret may be it: no word of prose, no pair."""
     if text.startswith("--- ", end):
@@ -405,6 +414,8 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a URL: its password is the URL scan's (".git-credentials")
     if _HOST_NAME.fullmatch(value):
         return None  # a host's name: "gh auth status --show-token" prints "github.com" first
+    if _AWS_KEY_ID.fullmatch(value):
+        return None  # a key pair's id, the AWS key scan's; the secret after it is ``_AWS_PAIR``'s
     if "[REDACTED" in value:
         return None  # replaced in a pass before: "admin:[REDACTED]" (a hash after its user)
     if value[:1] in "{[" and value[-1:] in "}]":
@@ -419,13 +430,20 @@ _HOST_NAME = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,12}")
 
 
 #: Words of an address: India's postal code is its "PIN" ("pin=560001" beside "zip=").
-_POSTAL = re.compile(r"zip|postcode|postal|\bcep\b|\bcity\b", re.IGNORECASE)
+#: A parcel's words too: a courier's consignee ("consignee_phone=… pincode=560102").
+_POSTAL = re.compile(r"zip|postcode|postal|\bcep\b|\bcity\b|consignee|courier", re.IGNORECASE)
+#: India's "pincode" as one word with its six digits (a card's, in Dutch, has four or five).
+_INDIAN_PINCODE = re.compile(
+    r"pincode[\"']?[ \t]*[:=][ \t]*[\"']?[1-9][0-9]{5}(?![0-9])", re.IGNORECASE
+)
 #: How far from a PIN an address's word still counts.
 _POSTAL_WINDOW = 80
 
 
 def _check_pin(text: str, start: int, end: int) -> tuple[int, int] | None:
     if _POSTAL.search(text, max(0, start - _POSTAL_WINDOW), end + _POSTAL_WINDOW):
+        return None
+    if _INDIAN_PINCODE.match(text, start):
         return None
     return _check_one_time_code(text, start, end)
 
@@ -779,7 +797,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # (A settings table's row may be a secret by its type alone: "SecureString", "encrypted".)
     *(
         (mark, may_hold_secret_column)
-        for mark in ("pass", "pw", "secret", "psk", "key", "token", "secure", "encrypted")
+        for mark in ("pass", "pw", "secret", "psk", "key", "token", "secure", "encrypted", "pin")
     ),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),
@@ -816,6 +834,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
     *program_secrets.MARKS,
+    *prose_keys.MARKS,
     # BitLocker's recovery keys, in a text that names them or says "password".
     *(
         (mark, lambda text: _BITLOCKER_TEST.search(text) is not None)
@@ -847,9 +866,10 @@ LABELLED_SCAN = Scan(
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
     f"|{_MODEM_AUTH}(?P<modem_password>)|{_NGINX_HEADER}(?P<nginx_header>)"
     f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)|{_KEY_BYTES}(?P<key_bytes>)"
-    f"|{program_secrets.PATTERN}",
+    f"|{program_secrets.PATTERN}|{prose_keys.PATTERN}",
     {
         **program_secrets.KINDS,
+        **prose_keys.KINDS,
         "key_bytes": Kind("secrets", "SECRET", _check_key_bytes),
         "card_code": Kind("secrets", "SECRET", _check_one_time_code),
         "pin_code": Kind("secrets", "SECRET", _check_pin),

@@ -165,6 +165,8 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
     # must also fit the numbering plan.
     candidate = text[start:end]
     digits = _digits(_without_extension(candidate))
+    if not digits.strip("0"):
+        return None  # a placeholder: "phone=000-000-0000"
     if len(digits) == 11:
         ok = digits[0] == "1"
     else:
@@ -233,6 +235,8 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
             return dialled
     if _POSTAL_KEY.search(text, max(0, start - 16), start):
         return None  # a ZIP+4 or a Brazilian CEP by its key: "'zip': '02118-4401'"
+    if not _digits(text[start:end]).strip("0"):
+        return None  # a placeholder: "phone=000-000-0000"
     if not _says_phone(text, start, end):
         return _grouped_mobile(text, start, end)
     paren = text[start] == "("
@@ -338,8 +342,9 @@ def _check_phone_groups(text: str, start: int, end: int) -> tuple[int, int] | No
     if text[end : end + 1] == ":":
         return None  # a time: "called at 2024-05-01 12:30"
     number = _without_extension(text[start:end])
-    if not 7 <= len(_digits(number)) <= _MOST_DIGITS or _DATE.match(number):
-        return None  # the word's search last: it costs the most
+    digits = _digits(number)
+    if not 7 <= len(digits) <= _MOST_DIGITS or _DATE.match(number) or not digits.strip("0"):
+        return None  # (a placeholder of zeros); the word's search last: it costs the most
     return (start, end) if _says_phone(text, start, end) else None
 
 

@@ -55,7 +55,7 @@ _SUFFIX = (
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?<![A-Za-z])(?:pass|pwd|pw|psk|passe)"
+    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
     r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w))"
@@ -98,7 +98,9 @@ _NAME = (
     # a wallet's seed words.
     r"|masterauth|authtok|mnemonic"
     # SNMP's community as a pair's name: snmptrapd's "community=…", "snmp_community: …".
-    r"|(?<![A-Za-z])community(?=[\"']?[ \t]*[:=]))" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
+    # net-snmp's "rocommunity=", "rwcommunity=" (read-only, read-write).
+    r"|(?:(?<![A-Za-z])|(?<![A-Za-z]ro)(?<=ro)|(?<![A-Za-z]rw)(?<=rw))community"
+    r"(?=[\"']?[ \t]*[:=]))" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
 )
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
 # WITH mysql_native_password BY 'value'").
@@ -117,6 +119,8 @@ _IDENTIFIED_BY = (
 # structure it closes ends too: "{p=x}", "(p=x)," but "p=abc}def" is one value.
 _UNQUOTED_END = re.compile(
     r"[\s\"'<>|`\uff0c\u3001\u3002]|\\[nrt0]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    # A colon before a blank: a message goes on ("password=x: not authorised").
+    r"|:(?=[ \t]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
     # A connection string's next key may hold spaces: ";Connect Timeout=30".
     r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
@@ -171,10 +175,12 @@ _MASKED = re.compile(
 _QUOTES = "\"'`"
 #: A value in brackets of its own, then the next pair or the end: "password=[x],".
 _BRACKETED_ONE = re.compile(r"\[(?P<value>[^\[\]\"'\s,]{1,128})\](?=[,;}&\s]|\Z)")
-#: A call that hashes or encodes a literal: the literal is the password.
+#: A call that hashes, encodes or decodes a literal: the literal is the password.
 _HASHED_LITERAL = re.compile(
     r"(?:[A-Za-z_]\w*(?:\.|::|->))*(?:\w*hash\w*|make|make_password|bcrypt|crypt|encrypt\w*"
-    r"|encode|b64encode|btoa|md5|sha\d*)\([ \t]*(?:b(?=[\"']))?(?=[\"'])",
+    r"|encode|b64encode|btoa|md5|sha\d*"
+    # ... or the secret written in another form and decoded: "bytes.fromhex('…')".
+    r"|fromhex|unhexlify|b64decode|atob)\([ \t]*(?:b(?=[\"']))?(?=[\"'])",
     re.IGNORECASE,
 )
 #: ODBC's braced value, which may hold ";": "PWD={Rep0rt;ing};" (no JSON object).
@@ -375,7 +381,8 @@ _VALUE_ATTRIBUTE = re.compile(r"[ \t]+value[ \t]*=[ \t]*(?=[\"'])", re.IGNORECAS
 #: Kubernetes' "- name: DB_PASSWORD\n  value: …" (a real or an escaped line break), and
 #: JSON printed with its fields on lines of their own ("kubectl get pod -o json").
 _VALUE_FIELD = re.compile(
-    r"[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']|[ \t]*(?:\\n|\n)[ \t]*"
+    # (JSON inside a text escapes its quotes: '\"password\",\"value\":\"…'.)
+    r"\\?[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?\\?[\"']|[ \t]*(?:\\n|\n)[ \t]*"
     # An object holding it: Azure's '"adminPassword": {"value": "…"}', Spring
     # Actuator's '"spring.datasource.password": {"value": "…", "origin": …}'.
     r"|[ \t]*:[ \t]*\{[ \t]*[\"']"
@@ -384,11 +391,14 @@ _VALUE_FIELD = re.compile(
     # CloudFormation's '"ParameterKey": "DbPassword", "ParameterValue": "…"', and
     # the CLI's shorthand "ParameterKey=DbPassword,ParameterValue=…".
     r"|[\"'][ \t]*,[ \t]*[\"']parameter|,parameter"
+    # Named arguments, the value's unquoted: Flutter's "write(key: 'db_pass', value: '…')";
+    # logfmt's "name=DB_PASSWORD value=…".
+    r"|[\"'][ \t]*,[ \t]*(?=value[ \t]*[:=])|[ \t]+(?=value=)"
     # ... after other fields of its own: Terraform's output, '{"sensitive":true,
     # "type":"string","value":"…"}'.
     r"|[ \t]*:[ \t]*\{(?:[ \t]*[\"'][\w\-]{1,24}[\"'][ \t]*:[ \t]*"
     r"(?:[\"'][^\"'{}]{0,64}[\"']|\w{1,16})[ \t]*,){1,4}"
-    r"[ \t]*[\"'])value(?:[\"']?[ \t]*[:=]|(?<=<value)>)[ \t]*",
+    r"[ \t]*[\"'])value(?:\\?[\"']?[ \t]*[:=]|(?<=<value)>)[ \t]*",
     re.IGNORECASE,
 )
 #: Words that follow a flag's name in prose, not its value: Docker's "Using
@@ -602,6 +612,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
     if colon is not None and not _DIGEST_WORDS.search(text, position, colon.end()):
         value_start = colon.end()
+        if text[value_start : value_start + 1] == "[":
+            return None  # a structure: FreeRADIUS' "[user/password]" (``program_secrets``)
         value_end = _word_end(text, value_start)
         value = text[value_start:value_end]
         if (
@@ -654,11 +666,18 @@ def mixes_cases_and_digits(value: str) -> bool:
     )
 
 
+_ESCAPED_BREAK = re.compile(r"\\[nrt]")
+
+
 def _word_end(text: str, value_start: int) -> int:
     """Where a word of a sentence ends: at a blank, less the punctuation after it."""
     value_end = value_start
     while value_end < len(text) and not text[value_end].isspace():
         value_end += 1
+    # A line break a JSON log escaped ends the word too: "WebPassword x\\n00:00:12 …".
+    escaped = _ESCAPED_BREAK.search(text, value_start, value_end)
+    if escaped is not None:
+        value_end = escaped.start()
     while value_end > value_start and text[value_end - 1] in _PROSE_TRAILING:
         value_end -= 1
     return value_end
@@ -1060,6 +1079,11 @@ def _to_line_end(text: str, start: int, span: tuple[int, int]) -> tuple[int, int
     return span[0], len(text[: rest.end()].rstrip(_BLANK))
 
 
+#: A Terraform or HCL block's keyword and the start of its quoted type.
+_BLOCK_TYPE = re.compile(r"(?<![\w\-])(?:resource|data|ephemeral)[ \t]+\"[\w\-]*\Z")
+_BLOCK_WINDOW = 64
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
@@ -1077,6 +1101,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # the end of a crypt hash: "$6$…zQ9Pw:19731:0:99999:7:::" names nothing
     if text.endswith("Get-", 0, start):
         return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
+    if _BLOCK_TYPE.search(text, max(0, start - _BLOCK_WINDOW), start):
+        return None  # a Terraform block's type, then its name: 'resource "random_password" "db"'
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
         return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
@@ -1714,8 +1740,9 @@ _SEPARATED = (
     # the name's alternation cost a short line with "password" in it 10 µs.
     rf"{_NAME}(?="
     r"\\?[\"']?\]?[ \t]*[:=>\uff1a]|[\"'][ \t]+value[ \t]*="
-    r"|[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']|[ \t]*(?:\\n|\n)[ \t]*)"
-    r"value[\"']?[ \t]*[:=]"
+    r"|[\"'][ \t]*,[ \t]*value[ \t]*[:=]|[ \t]+value="
+    r"|\\?[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?\\?[\"']|[ \t]*(?:\\n|\n)[ \t]*)"
+    r"value\\?[\"']?[ \t]*[:=]"
     # Hadoop's "<name>…password</name><value>".
     r"|</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value>"
     r"|[\"']?[ \t]+\\?[\"'`]"

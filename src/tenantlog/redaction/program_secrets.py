@@ -32,6 +32,14 @@ scan, behind its trigger, with its own marks.
   signature's or a key's hex on the line after its name (botocore's
   ``Signature:``).
 
+* Cookies and URLs: a cookie whose value no person wrote, in a ``Cookie`` or
+  ``Set-Cookie`` header or after the word (whatever its name: ``unifises``,
+  PSN's ``npsso``; not an analytics' ``_ga``); a credential in a URL's path
+  where its service puts one (conda's ``/t/<token>/``, a Hue bridge's
+  ``/api/<user>/lights``), a posted ``SAMLResponse``.
+* Home automation: Z-Wave JS' network keys (``"S2_AccessControl": "<hex>"``).
+* FreeRADIUS' logins as it logs them: ``Login incorrect: [user/password]``.
+
 Each value is found after its label by a look-ahead, and its checker says
 where it ends and whether it hides anything (a flag, a word of a sentence, a
 number, a variable).
@@ -41,10 +49,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from tenantlog.redaction.credentials import looks_random
 from tenantlog.redaction.kinds import Kind
 from tenantlog.redaction.passwords import is_masked, looks_like_password
+from tenantlog.redaction.validators import HEX_DIGITS
 from tenantlog.redaction.value_ends import (
     blank_after,
     check_element_text,
@@ -211,6 +221,37 @@ _KEY_LINE = (
     r"(?i:signature|secret|token|password|key):[ \t]*\r?\n"
     r"(?=(?:[0-9a-f]{32,}|[A-Za-z0-9+/]{32,}={0,2})[ \t]*(?:\r?\n|\Z))"
 )
+# A credential in a URL's path, where its service documents it: conda's channel token
+# ("conda.anaconda.org/t/<token>/channel"), the user a Philips Hue bridge made for an app
+# ("/api/<user>/lights/7/state"); a SAML response posted back ("SAMLResponse=<base64>"):
+# its assertion logs in whoever holds it.
+_PATH_TOKEN = (
+    r"(?:(?<=anaconda\.org/t/)|(?<=anaconda\.com/t/)|(?<=anaconda\.cloud/t/))"
+    r"(?=[A-Za-z0-9_\-]{20,}/)"
+    r"|(?<=/api/)(?=[A-Za-z0-9_\-]{30,}/(?:lights|groups|config|sensors|scenes|schedules|rules"
+    r"|resourcelinks|capabilities)(?![\w\-]))"
+    r"|(?<![\w\-])(?i:SAMLResponse)=(?=[A-Za-z0-9+/%_\-]{40})"
+)
+# FreeRADIUS' login as it logs one (``auth_badpass``, ``auth_goodpass``): "Login incorrect
+# (pap: …): [user/password] (from client …)"; a user's name holds no "/", the password may.
+_RADIUS_LOGIN = (
+    r"(?<![\w\-])Login[ \t]+(?:incorrect|OK)(?:[ \t]*\([^()\n]{0,200}\))?[ \t]*:[ \t]*"
+    r"\[[^\[\]/\s]{1,128}/(?=[^\n]{1,128}\](?:[ \t]|\Z))"
+)
+# Z-Wave's network keys, as Z-Wave JS names them ('"S2_AccessControl":"<32 hex>"'): a
+# network's devices are controlled by whoever holds them.
+_ZWAVE_KEY = (
+    r"(?<![\w\-])(?:S2_(?:Unauthenticated|Authenticated|AccessControl)|S0_Legacy)[\"']?"
+    r"[ \t]*[:=][ \t]*[\"']?(?=[0-9A-Fa-f]{32}(?![0-9A-Za-z]))"
+)
+# A cookie of a request's or a response's header, or after the word, whatever its name
+# ("Set-Cookie: unifises=…", "Cookie: …; smid=…", "exchanging cookie npsso=…"): a value no
+# person wrote is a login's (``_check_cookie``). Not an analytics' cookie ("_ga", "_gid").
+_COOKIE_PAIR = (
+    r"(?:(?<!\w)(?i:cookies?)[ \t]*:?[ \t]*|(?<=;)[ \t]*)"
+    r"(?!(?i:_ga|_gid|_gat|__utm|_fb[pc]|_hj|ajs_|_pk_|mp_|amp_|_gcl|_uet|_clck|_clsk))"
+    r"[\w.\-]{1,64}=(?=[^\s;,\"']{20})"
+)
 # An object named as a secret, its "value" inside: Terraform's output ('"db_master_secret":
 # {"sensitive": true, "type": "string", "value": "…"}'), Azure's parameters file.
 _OBJECT_VALUE = (
@@ -243,8 +284,10 @@ def _check_snmp(text: str, start: int, end: int) -> tuple[int, int] | None:
     span = _check_device_key(text, start, end)
     if span is None or text[end] in "\"'":
         return span
-    if text[span[0] : span[1]].isdigit() or text[span[0]] == "-":
-        return None  # a key's length ("AES 256"), a flag ("snmpset -a SHA -A …")
+    if text[span[0] : span[1]].isdigit() or text[span[0]] == "-" or "=" in text[span[0] : span[1]]:
+        # A key's length ("AES 256"), a flag ("snmpset -a SHA -A …"), the next pair
+        # ("authProtocol=SHA authPassphrase=…", found by its name).
+        return None
     return span
 
 
@@ -266,6 +309,49 @@ def _check_credential(text: str, start: int, end: int) -> tuple[int, int] | None
     if len(value) < 8 or is_masked(value) or (value.isalpha() and value.islower()):
         return None
     return end, value_end
+
+
+def _check_path_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The path's segment, or the parameter's value, to its "/", "&" or a blank."""
+    value_end = end
+    while value_end < len(text) and text[value_end] not in "/&\"' \t\r\n":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_radius_login(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password, to the "]" that ends the login before a blank or the text's end."""
+    close = _LOGIN_END.search(text, end, end + 130)
+    if close is None or is_masked(text[end : close.start()]):
+        return None
+    if text[end] == "<" and text[close.start() - 1] == ">":
+        return None  # no password but what stood for it: "<via Auth-Type = eap>"
+    return end, close.start()
+
+
+_LOGIN_END = re.compile(r"\](?=[ \t]|\Z)")
+
+
+def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A cookie's value that looks random, in a header or after the word "cookie"."""
+    line_start = max(text.rfind("\n", 0, start), text.rfind("\\n", 0, start))
+    if "cookie" not in text[line_start + 1 : start].lower() and not text[
+        start:end
+    ].lower().startswith("cookie"):
+        return None  # a ";" of any other line
+    value_end = end
+    while value_end < len(text) and text[value_end] not in " \t\r\n,;\"'\\":
+        value_end += 1
+    value = text[end:value_end]
+    if not _COOKIE_VALUE.fullmatch(value) or HEX_DIGITS.issuperset(value):
+        return None  # pairs inside ("sap-language=DE&…"), a version's hash (Magento's)
+    if "&" in unquote(value) or "=" in unquote(value).rstrip("="):
+        return None  # pairs encoded: WordPress' "wp-settings-1=libraryContent%3Dbrowse"
+    return (end, value_end) if looks_random(value) and not is_masked(value) else None
+
+
+#: A cookie's value as a server makes one: base64 or URL-safe characters, padding last.
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9+/_\-%]+={0,2}")
 
 
 def _check_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -407,6 +493,10 @@ _REDIS_ACL_TEST = re.compile(_REDIS_ACL_PASSWORD, re.ASCII)
 _KEY_LINE_TEST = re.compile(_KEY_LINE, re.ASCII)
 _OBJECT_VALUE_TEST = re.compile(_OBJECT_VALUE, re.ASCII)
 _SQLPLUS_TEST = re.compile(_SQLPLUS_QUOTED, re.ASCII)
+_COOKIE_TEST = re.compile(_COOKIE_PAIR, re.ASCII)
+_PATH_TOKEN_TEST = re.compile(_PATH_TOKEN, re.ASCII)
+_ZWAVE_TEST = re.compile(_ZWAVE_KEY, re.ASCII)
+_RADIUS_TEST = re.compile(_RADIUS_LOGIN, re.ASCII)
 
 
 PATTERN = (
@@ -427,9 +517,15 @@ PATTERN = (
     f"|{_SQL_SETTING}(?P<sql_setting>)|{_REDIS_ACL_PASSWORD}(?P<redis_acl_password>)"
     f"|{_KEY_LINE}(?P<key_line>)|{_OBJECT_VALUE}(?P<object_value>)"
     f"|{_CHPASSWD_LIST}(?P<chpasswd_list>)|{_SQLPLUS_QUOTED}(?P<sqlplus_quoted>)"
+    f"|{_COOKIE_PAIR}(?P<cookie_pair>)|(?:{_PATH_TOKEN})(?P<path_token>)"
+    f"|{_ZWAVE_KEY}(?P<zwave_key>)|{_RADIUS_LOGIN}(?P<radius_login>)"
 )
 
 KINDS = {
+    "radius_login": Kind("secrets", "SECRET", _check_radius_login),
+    "zwave_key": Kind("secrets", "SECRET", lambda text, start, end: (end, end + 32)),
+    "path_token": Kind("secrets", "TOKEN", _check_path_token),
+    "cookie_pair": Kind("secrets", "TOKEN", _check_cookie),
     "object_value": Kind("secrets", "SECRET", check_quoted),
     "chpasswd_list": Kind("secrets", "SECRET", check_to_word_end),
     "sqlplus_quoted": Kind("secrets", "SECRET", check_quoted),
@@ -473,6 +569,13 @@ def _may_type_password(text: str) -> bool:
 
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
+    ("cookie", lambda text: _COOKIE_TEST.search(text) is not None),
+    *((f"login{blank}", lambda text: _RADIUS_TEST.search(text) is not None) for blank in " \t"),
+    *((mark, lambda text: _ZWAVE_TEST.search(text) is not None) for mark in ("s2_", "s0_legacy")),
+    *(
+        (mark, lambda text: _PATH_TOKEN_TEST.search(text) is not None)
+        for mark in ("anaconda.", "/api/", "samlresponse=")
+    ),
     ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
     ("chpasswd:", lambda text: "list:" in text),
     ('/"', lambda text: _SQLPLUS_TEST.search(text) is not None),

@@ -31,11 +31,13 @@ _DELIMITERS = ",;\t|"
 #: A column's name that says password: "password", "temp_password", "Passwort",
 #: "initial pwd", "db-secret"; not "password_hash", "password_changed_at". Or a key's
 #: or a token's: "api_key", "app_key" (a LoRaWAN device's), "access_token"; not
-#: "sort_key", "token_type".
+#: "sort_key", "token_type". Or a PIN's.
 _SECRET_COLUMN = re.compile(
     r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret|psk)"
     r"|(?:app|api|private|secret|signing|auth|access|network|nwk|encryption)[ _\-.]?key"
-    r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token",
+    r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token"
+    # A card's or an account's PIN: "pin", "pin_code" (not "pin_exp_date").
+    r"|pin(?:[ _\-.]?code)?",
     re.IGNORECASE,
 )
 #: A statement that names columns, where a header would stand: its next line is no row.

@@ -43,6 +43,7 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (508, 508, frozenset({16})),  # RuPay
     (506099, 506198, frozenset({16, 18, 19})),  # Verve
     (9792, 9792, frozenset({16})),  # Troy
+    (94, 94, frozenset({16})),  # BC Card's domestic cards (Korea)
     (5019, 5019, frozenset({16})),  # Dankort
     (6703, 6703, frozenset(range(16, 20))),  # Bancontact
     # Maestro's own ranges, 12 to 19 digits.

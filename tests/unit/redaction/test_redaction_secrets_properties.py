@@ -93,6 +93,9 @@ def test_password_in_each_syntax_is_removed_whole(
         assume("pass" not in value.lower() and "pw" not in value.lower())
         assume("psk" not in value.lower())
         assume("secret" not in value.lower() and "key" not in value.lower())
+        # A colon before a blank ends an unquoted value, as a message goes on after it:
+        # "password=x: not authorised" (a value's own last ":" is left).
+        assume(not value.endswith(":"))
     # (a secret that comes again as a word around it is removed there too)
     assume(value not in before + after)
     # (a URL with a login as the value gives its password to the URL's rule)

@@ -1,0 +1,168 @@
+"""Keys and tokens named in a sentence, and secrets named in other languages:
+a branch of ``labelled_secrets``' scan, behind its trigger, with its own marks.
+
+The names' scans (``credentials``, ``passwords``) read a key's or a token's
+value right after its delimiter ("api_key=…", "token: …"). People and
+programs also write the name, a few words, then the value: "API key
+GBAw7ihR… revoked by admin", "access token expired: WDhy…", "refreshtoken
+invalid: \"piVD…\"", "Invalid X-Api-Key header value 46E7…", and in other
+languages "Klucz API: …" (Polish), "chiave API non valida \"…\"" (Italian),
+"API-nyckel <uuid> saknar behörighet" (Swedish), "oude sleutel …" (Dutch),
+"geheime_sleutel=…", "sekret_aplikacji=\"…\"", "'chiave_segreta' => '…'".
+
+A value found so must look generated, as no word of a sentence does: twenty
+characters or more with letters and digits, and mixed case, or hex of 32 or
+more, or a UUID. Names that are no secret's stay: a cache's, a row's or an
+object's key, a page's or a request's token, a key's id, name or fingerprint
+("key id: 3f1c…" names a key, it is not one). An English name right before
+its own "=" or ":" is left to the names' scans, which know its exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from tenantlog.redaction.kinds import Kind
+from tenantlog.redaction.passwords import is_masked
+
+#: Where a name starts: the text's start, a blank, a quote, a bracket or a separator.
+_NAME_START = r"(?<![^\s\"'(\[{,;|])"
+#: Words for a key or a secret in other languages, in ASCII or as they are written:
+#: Dutch, Swedish, Polish, Italian, Spanish, Danish and Norwegian, Finnish, Hungarian,
+#: Romanian; Dutch, Swedish, Polish, Italian, Spanish and Danish for "secret".
+_FOREIGN_WORDS = (
+    *("sleutel", "nyckel", "klucz", "chiave", "llave", "n\u00f8gle", "n\u00f8kkel", "avain"),
+    *("kulcs", "cheie", "hemlighet", "geheim", "sekret", "segreto", "secreto", "hemmelighed"),
+)
+_FOREIGN = "|".join(_FOREIGN_WORDS)
+#: An English key's or token's name: "API key", "X-Api-Key", "access token",
+#: "refreshtoken" (a compound's first word is read by ``_check``).
+_ENGLISH_NAME = (
+    r"(?i:(?:x-)?(?:(?:api|access|secret|private|auth|app|application|client|license|licence"
+    r"|account|master|signing|encryption|session|subscription|developer|service|integration"
+    r"|partner|merchant|admin)[ \t_\-]?)?key|[a-z]{0,24}token)"
+)
+#: A name in another language, as a compound's part too: "toegangssleutel",
+#: "API-nyckel", "geheime_sleutel", "sekret_aplikacji".
+_FOREIGN_NAME = (
+    r"[^\s\"'=:,;(){}\[\]<>]{0,24}?(?i:" + _FOREIGN + r")(?:[_\-][^\s\"'=:,;(){}\[\]<>]{1,24})?"
+)
+#: A word between the name and its value ("expired", "non valida", "header value").
+_WORD = r"[^\s=:\"'<>]{1,24}"
+#: The value's first characters, as a generated value starts.
+_VALUE_AHEAD = r"(?=[A-Za-z0-9+/_\-]{16})"
+_DELIMITER = r"[ \t]*(?:=>|[:=])[ \t]*[\"']?"
+
+#: An English name, then words and a delimiter, or a blank (and words before a
+#: quote), then the value.
+_PROSE_KEY = (
+    _NAME_START
+    + _ENGLISH_NAME
+    + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,2}}?[\"']?)"
+    + _VALUE_AHEAD
+)
+#: A name in another language, then any of those, or its own delimiter.
+_FOREIGN_KEY = (
+    _NAME_START
+    + _FOREIGN_NAME
+    + rf"(?:[\"']?{_DELIMITER}|(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}"
+    + rf"|[ \t]+(?:{_WORD}[ \t]+){{0,3}}?[\"']?)"
+    + _VALUE_AHEAD
+)
+
+PATTERN = f"{_PROSE_KEY}(?P<prose_key>)|{_FOREIGN_KEY}(?P<foreign_key>)"
+
+#: Words before or inside a name that make it no secret's: "cache key", "NextToken".
+_NOT_SECRET_BEFORE = frozenset(
+    {
+        *("cache", "idempotency", "partition", "primary", "foreign", "sort", "row", "object"),
+        *("public", "host", "routing", "dedup", "dedupe", "lookup", "map", "hash", "shard"),
+        *("index", "unique", "composite", "next", "page", "continuation", "csrf", "xsrf"),
+        *("sync", "resume", "request", "clientrequest", "nextpage", "pagination", "cursor"),
+        *("publickey", "sas", "storage", "bucket", "s3", "redis", "kv", "dict", "ssh", "gpg"),
+    }
+)
+#: Words between a name and its value that say the value is about the key, not the key.
+_ABOUT_THE_KEY = frozenset(
+    {
+        *("id", "ids", "identifier", "name", "names", "fingerprint", "hash", "digest", "alias"),
+        *("arn", "version", "type", "length", "size", "count", "path", "file", "url", "prefix"),
+        *("ref", "reference", "index", "slot", "label"),
+    }
+)
+_VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_LEAST_LENGTH = 20
+_LEAST_HEX = 32
+_NOT_LETTERS = re.compile(r"[\W\d_]+")
+_NAME_AT = re.compile(f"{_ENGLISH_NAME}|{_FOREIGN_NAME}", re.ASCII)
+
+
+def _generated(value: str) -> bool:
+    """A value no person wrote: long, with letters and digits, mixed case or hex, or a UUID."""
+    if _UUID.fullmatch(value):
+        return True
+    if len(value) < _LEAST_LENGTH:
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    if _HEX.issuperset(value):
+        return len(value) >= _LEAST_HEX
+    letters = value.replace("-", "").replace("_", "")
+    return letters != letters.lower() and letters != letters.upper()
+
+
+def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
+    found = _VALUE.match(text, end)
+    if found is None:
+        return None
+    value = found.group()
+    value_end = found.end()
+    after = text[value_end : value_end + 2]
+    if after[:1] in ("=", ":", "@") or (after[:1] == "." and after[1:2].isalnum()):
+        return None  # the next pair's name, a host's name, an address
+    if is_masked(value) or not _generated(value) or value.startswith("/"):
+        return None
+    name = _NAME_AT.match(text, start)
+    name_end = end if name is None else name.end()
+    # The name's own words ("next_page_token", "cache-key"), and the word before it.
+    line_start = max(text.rfind("\n", 0, start) + 1, start - 24)
+    before = [word for word in _NOT_LETTERS.split(text[line_start:start].lower()) if word]
+    own = [word for word in _NOT_LETTERS.split(text[start:name_end].lower()) if word]
+    if before[-1:] and before[-1] in _NOT_SECRET_BEFORE:
+        return None
+    if any(word.removesuffix("token").removesuffix("key") in _NOT_SECRET_BEFORE for word in own):
+        return None
+    between = _NOT_LETTERS.split(text[name_end:end].lower())
+    if any(word in _ABOUT_THE_KEY for word in between):
+        return None
+    if (
+        _HEX.issuperset(value)
+        and ":" not in text[name_end:end]
+        and "=" not in text[name_end:end]
+        and "value" not in between
+    ):
+        return None  # a commit's or a digest's hex after a word: "merge token 99ee02ca…"
+    if text[end - 1 : end] in "\"'" and text[value_end : value_end + 1] != text[end - 1]:
+        return None  # a quoted sentence, not a value
+    return end, value_end
+
+
+KINDS = {
+    "prose_key": Kind("secrets", "TOKEN", _check),
+    "foreign_key": Kind("secrets", "SECRET", _check),
+}
+
+_TEST = re.compile(PATTERN, re.ASCII)
+
+
+def _holds(text: str) -> bool:
+    return _TEST.search(text) is not None
+
+
+#: The marks of the names above, case-folded, each with the branch's test (``screen``).
+MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = tuple(
+    (mark, _holds) for mark in ("key", "token", *_FOREIGN_WORDS)
+)
