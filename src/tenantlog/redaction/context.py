@@ -750,7 +750,10 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True
     if "ersion" in head[-64:] and _VERSION_OF.search(head[-64:]):
         return True  # Flyway's 'Current version of schema "pos": 4.12.0.2'
-    if _VERSION_PHRASE.search(head[-64:]):
+    tail = head[-64:]
+    if (
+        "ers" in tail or "ERS" in tail or "erz" in tail or "ERZ" in tail or "\u00fcr\u00fcm" in tail
+    ) and (_VERSION_PHRASE.search(tail)):
         return True  # "wersja aplikacji: 3.4.2.1", "versione firmware lettore 2.11.0.3"
     if _ARROW_TO_QUAD.match(text, end) and _INSTALL_WORD.search(
         text, max(0, start - _UPGRADE_WINDOW), start

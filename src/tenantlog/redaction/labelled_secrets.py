@@ -797,7 +797,13 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # (A settings table's row may be a secret by its type alone: "SecureString", "encrypted".)
     *(
         (mark, may_hold_secret_column)
-        for mark in ("pass", "pw", "secret", "psk", "key", "token", "secure", "encrypted", "pin")
+        for mark in ("pass", "pw", "secret", "psk", "key", "token", "secure", "encrypted")
+    ),
+    # ... a PIN's column, a name of its own ("pin" is in "ping" and "shipping").
+    *(
+        (f"{name}{end}", may_hold_secret_column)
+        for name in ("pin", "pincode", "pin code", "pin_code", "pin-code", "pin.code")
+        for end in (",", ";", "\t", "|", "\n", "\r", '"', "'")
     ),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),

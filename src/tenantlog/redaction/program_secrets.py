@@ -574,7 +574,10 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((mark, lambda text: _ZWAVE_TEST.search(text) is not None) for mark in ("s2_", "s0_legacy")),
     *(
         (mark, lambda text: _PATH_TOKEN_TEST.search(text) is not None)
-        for mark in ("anaconda.", "/api/", "samlresponse=")
+        for mark in (
+            *("anaconda.", "samlresponse=", "/lights", "/groups", "/config", "/sensors"),
+            *("/scenes", "/schedules", "/rules", "/resourcelinks", "/capabilities"),
+        )
     ),
     ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
     ("chpasswd:", lambda text: "list:" in text),
