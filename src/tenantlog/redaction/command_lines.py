@@ -479,7 +479,7 @@ _ARGUMENTS = re.compile(
 #: "/u bob", "/user:CORP\bob", schtasks' "/ru CORP\svc".
 _WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]", re.ASCII)
 #: Or a certificate's file first: signtool's "sign /f codesign.pfx /p <password>".
-_SIGNTOOL = re.compile(r"signtool(?:\.exe)?[ \t]+sign\b", re.IGNORECASE)
+_SIGNTOOL = re.compile(r"signtool(?:\.exe)?[\"']?[ \t]+sign\b", re.IGNORECASE)
 #: Windows' switches of a password, as they stand after a blank (case-folded).
 WINDOWS_SWITCHES = (" /p", " /rp")
 _WINDOWS_SWITCH = re.compile(
@@ -509,6 +509,8 @@ _PROSE_AFTER_AUTH = frozenset(
     {"from", "for", "to", "with", "by", "on", "at", "in", "of", "REQ"}
     | {"CODE", "Code", "code", "NO", "No", "NO.", "No.", "ID", "#"}
     | {"APPROVED", "Approved", "approved", "DECLINED", "Declined", "declined"}
+    # A login's outcome: "AUTH FAIL emp=MGR01 pwd=…", "AUTH OK user=…".
+    | {"FAIL", "FAILED", "Fail", "Failed", "fail", "failed", "OK", "Ok", "ok", "SUCCESS"}
 )
 #: A card payment's words: after "AUTH", six characters there are an approval code.
 _CARD_CONTEXT = re.compile(

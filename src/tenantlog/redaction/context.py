@@ -273,7 +273,9 @@ _UPGRADED = (
     r"|[A-Za-z][\w]*[\-.][\w.\-]+)[ \t]+)"
 )
 _UPGRADE_BEFORE = re.compile(
-    rf"(?:(?:up|down)grad(?:e|ed|es|ing)?[ \t]+{_UPGRADED}?|updat(?:e|ed|es|ing)[ \t]+{_UPGRADED}"
+    # (What is upgraded may be named first: "upgrading meter firmware from …".)
+    rf"(?:(?:up|down)grad(?:e|ed|es|ing)?[ \t]+(?:(?:[A-Za-z]\w*[ \t]+)?{_UPGRADED})?"
+    rf"|updat(?:e|ed|es|ing)[ \t]+{_UPGRADED}"
     # A fix carried to a release: "backport to 5.15.0.105".
     r"|backport(?:ed|ing|s)?[ \t]+)"
     r"(?:from[ \t]+\S{1,40}[ \t]+)?(?:from|to)\Z",
@@ -296,6 +298,8 @@ _IDENTIFIER_LAST = frozenset(
     | {"receipt", "awb", "waybill", "ean", "jan", "upc", "gtin", "isbn", "barcode"}
     # A booking's confirmation; a prescriber's NPI and DEA numbers (US healthcare's ids).
     | {"confirmation", "npi", "dea"}
+    # A utility's meter: "Meter 0398 112 764 read 18452 kWh".
+    | {"meter"}
     # A SIM's or a handset's number, no subscriber's line: "imsi=234159876543210".
     | set(SIM_KEYS)
 )
@@ -304,6 +308,9 @@ _IDENTIFIER_LAST = frozenset(
 _RECORD_WORDS = frozenset(
     {"order", "invoice", "increment", "ticket", "booking", "employee", "policy"}
 )
+#: Records whose number is named as one ("member no", "customer number"); the word alone
+#: is a person's ("customer 415 555 0199 asked for a refund": a phone).
+_NUMBERED_RECORD_WORDS = frozenset({"meter", "member", "customer", "contract", "claim", "student"})
 _NUMBER_WORDS = frozenset({"number", "no", "nr", "num"})
 # How each of those ends, reversed: the test ``says_identifier`` makes first.
 _IDENTIFIER_ENDS = tuple(
@@ -320,6 +327,8 @@ def _head_before(text: str, start: int, delimiters: tuple[str, ...] = (":", "=")
     head = text[max(0, start - _KEY_WINDOW) : start].rstrip().rstrip(_QUOTES).rstrip()
     if head.endswith(delimiters):
         head = head[:-1].rstrip().rstrip(_QUOTES)
+    elif head.endswith("(") and head[-2:-1].isalpha():
+        head = head[:-1]  # a call's argument: 'AssemblyVersion("3.2.1.0")'
     return head
 
 
@@ -348,10 +357,18 @@ def says_identifier(text: str, start: int) -> bool:
     ]
     if not parts:
         return False
-    if parts[-1] not in _IDENTIFIER_LAST and not (
-        # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
-        _RECORD_WORDS.intersection(parts)
-        and (parts[-1] in _RECORD_WORDS or parts[-1] in _NUMBER_WORDS)
+    if parts == [parts[-1]] and parts[-1] in _NUMBER_WORDS:
+        # The record's word before, apart: "member no 312 555 0188", "order number 4000…".
+        before = head[: len(head) - key.end()].rstrip().rsplit(None, 1)[-1:]
+        parts = [word.casefold() for word in before] + parts
+    if (
+        parts[-1] not in _IDENTIFIER_LAST
+        and not (
+            # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…".
+            _RECORD_WORDS.intersection(parts)
+            and (parts[-1] in _RECORD_WORDS or parts[-1] in _NUMBER_WORDS)
+        )
+        and not (_NUMBERED_RECORD_WORDS.intersection(parts) and parts[-1] in _NUMBER_WORDS)
     ):
         return False
     # Nor after a word that names a card: "card id: 4111 ...".
@@ -748,12 +765,12 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _UPGRADE_BEFORE.search(head[-96:]):
         return True
+    if head[-11:].lower().endswith("delta from") and _UPGRADE_WORD.search(head[-96:]):
+        return True  # Squirrel's "Applying update …-full.nupkg (delta from 2.5.0.2)"
     if "ersion" in head[-64:] and _VERSION_OF.search(head[-64:]):
         return True  # Flyway's 'Current version of schema "pos": 4.12.0.2'
     tail = head[-64:]
-    if (
-        "ers" in tail or "ERS" in tail or "erz" in tail or "ERZ" in tail or "\u00fcr\u00fcm" in tail
-    ) and (_VERSION_PHRASE.search(tail)):
+    if any(mark in tail for mark in _VERSION_PHRASE_MARKS) and _VERSION_PHRASE.search(tail):
         return True  # "wersja aplikacji: 3.4.2.1", "versione firmware lettore 2.11.0.3"
     if _ARROW_TO_QUAD.match(text, end) and _INSTALL_WORD.search(
         text, max(0, start - _UPGRADE_WINDOW), start
@@ -765,10 +782,17 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
 #: A version word, then words of what it is the version of (no address's word):
 #: "wersja aplikacji: 3.4.2.1" (Polish), "versione firmware lettore smart card 2.11.0.3".
 _VERSION_PHRASE = re.compile(
-    r"(?<![^\W\d_])(?:version|versione|wersja|versi\u00f3n|vers\u00e3o|versie|verze|s\u00fcr\u00fcm)"
+    # (Each language's word with its endings: Turkish "sürümü", Romanian "versiunea".)
+    r"(?<![^\W\d_])(?:version|versi|wersj|verz|vers\u00e3o|s\u00fcr\u00fcm|\u03ad\u03ba\u03b4\u03bf\u03c3)"
+    r"[^\W\d_]{0,6}"
     r"(?:[ \t]+(?!(?:from|to|on|at|via|by|for|of|host|server|address|ip|peer|gateway|node)\b)"
-    r"[^\W\d_]+){1,4}[ \t]*:?[ \t]*\Z",
+    r"[^\W\d_]+){0,4}[ \t]*:?[ \t]*\Z",
     re.IGNORECASE,
+)
+#: Letters of the version words above, found by ``in`` before the phrase is searched.
+_VERSION_PHRASE_MARKS = (
+    *("ers", "ERS", "erz", "ERZ", "rsj", "RSJ", "\u00fcr\u00fcm", "\u00dcR\u00dcM"),
+    *("\u03ba\u03b4\u03bf\u03c3", "\u039a\u0394\u039f\u03a3"),
 )
 #: What a sentence's "version of …" names before its value's colon.
 _VERSION_OF = re.compile(r"\bversion[ \t]+(?:of|for)[ \t][^\n:=]{1,40}\Z", re.IGNORECASE)

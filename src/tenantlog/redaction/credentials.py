@@ -160,6 +160,9 @@ _REFERENCE = re.compile(
     # "fd:3" ("pass:…" is the phrase itself); PowerShell's "(Get-Credential CORP\dba)",
     # Ruby's "Aws::Credentials.new(…": code that asks for it.
     r"|%[A-Za-z_]\w*%|(?:env|file|fd):[\w.\-/]+|\(Get-Credential\b[^()\n]*\)?"
+    # PowerShell's "$env:SA_PASSWORD"; a shell's command that prints it from a file,
+    # "$(cat /run/secrets/db_password)".
+    r"|\$env:[A-Za-z_]\w*|\$\((?:cat|type|Get-Content|gc)[ \t]+[^()\s]+\)"
     # altool's "-p @keychain:AC_PASSWORD" and "@env:VAR"; Vault's "password=@pass.txt".
     r"|@(?:keychain|env):[\w.\-]+|@[\w\-]+(?:\.[\w\-]+)*\.(?:txt|json|ya?ml|pem|key|b64|enc|bin|conf)"
     r"|[A-Z]\w*(?:::\w+)+(?:\.\w+)*\(?"
@@ -205,6 +208,8 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
         scheme_length += 3
     if _NEXT_PAIR.match(text, start + scheme_length):
         return None  # a scheme's name, then the next pair: "token_type=Bearer expires_in=3600"
+    if text.startswith((" -", "\t-"), start + scheme_length) and text[start - 1 : start] == "=":
+        return None  # a setting, then a command's next flag: "authtype=basic -allowUntrusted"
     return _value_after(text, start, end, scheme_length)
 
 
@@ -330,6 +335,7 @@ _SECRET_NAMES = (
     "signature",
     # Sign in with Apple's and OAuth's one-time code ('"authorizationCode":"c84a…"').
     "authorization_code",
+    "auth_code",
     # An S3-compatible store's key id, whatever its shape (MinIO's, R2's, Spaces'):
     # AWS' own are redacted wherever they stand.
     *("access_key_id", "access_key"),
@@ -540,10 +546,11 @@ SECRET_NAME_WORDS = (
     "credential",
     "signature=",
     *("authorizationcode", "authorization_code", "authorization-code"),
+    *("authcode", "auth_code", "auth-code"),
     *("auth_ticket", "authticket", "auth-ticket"),
     # Drupal's "hash_salt", an environment's "…_SALT", any salt by its name (a random
     # value only); a personal access token's "…_PAT=".
-    *("salt", "_pat="),
+    *("salt", "_pat=", "authentication="),
     *DIRECTIVE_NAME_WORDS,
     *_OTHER_LANGUAGE_NAMES,
     *PASSWORD_WORDS_ASCII,
@@ -585,6 +592,8 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
             and _names_secret(text, max(0, start - 32), start)
         ):
             span = _value_after(text, start, end, 1)
+            if span is not None and last in "dD" and "/" in text[span[0] : span[1]]:
+                return None  # a secret's name in its store: AWS' "SecretId=prod/apns/auth-key"
             if span is not None and text.startswith("KEYS", start - 4):
                 listed = _LISTED_KEYS.match(text, span[1])
                 if listed is not None:  # Strapi's "APP_KEYS=a==,b==": every key of the list
@@ -617,7 +626,9 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
                 or _STREAM_KEY.fullmatch(value)
             )
             or _composed_of_words(value)
+            or (_AUTHENTICATION.search(bare.group()) and sum(c.isdigit() for c in value) < 3)
         ):
+            # (An authentication's value is a key only with digits: not "OAuth2ClientCredentials".)
             return None
         if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
             return None  # WireGuard's "public key: xTIBA5…=" is public
@@ -695,6 +706,7 @@ def _names_secret_field(text: str, start: int) -> bool:
     )
 
 
+_AUTHENTICATION = re.compile(r"authentication", re.IGNORECASE)
 _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
 #: A name that is "key" alone, or PagerDuty's "routing_key" (RabbitMQ's routes messages),
 #: or a user's key (Pushover's "user_key", "pushoveruserkey"),
@@ -704,7 +716,9 @@ _BARE_KEY = re.compile(
     r"(?<![\w.\-])[\"']?(?:(?:\w{0,16}user[_\-]?|routing[_\-]?|s|primary[_\-]?)?key"
     # A salt, whoever's: Shibboleth's "idp.persistentId.salt", "salt:".
     # (A password's salt is the passwords' scan's: "passwordsalt".)
-    r"|[\w.\-]{0,40}?(?<!password)salt)[\"']?[ \t]?\Z",
+    r"|[\w.\-]{0,40}?(?<!password)salt"
+    # An SDK's server-to-server key named for what it does: AppsFlyer's "authentication=".
+    r"|authentication)[\"']?[ \t]?\Z",
     re.IGNORECASE,
 )
 #: A key in small letters and digits that no person wrote (PagerDuty's routing keys,

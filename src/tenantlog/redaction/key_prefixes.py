@@ -178,6 +178,9 @@ BRANCHES = (
     r"tskey-(?:api|auth|client|scim|webhook)-[A-Za-z0-9]{4,}-[A-Za-z0-9]{20,}+(?P<key_tailscale>)",
     # NuGet's API keys: "oy2" and 43 small letters and digits.
     r"oy2[a-z0-9]{43}(?![A-Za-z0-9])(?P<key_nuget>)",
+    # AWS' session tokens (STS), base64 that starts the same for every one of them:
+    # "FwoGZXIvYXdz…" and "IQoJb3JpZ2lu…" (a long-term key's id and secret go with it).
+    r"(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/]{80,}+={0,2}(?P<key_aws_session>)",
 )
 
 
@@ -305,6 +308,7 @@ def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _GROUPS = (
+    "key_aws_session",
     "key_tailscale",
     "key_nuget",
     "key_paseto",
@@ -445,7 +449,7 @@ KEY_MARKS = (
     *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
     *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
-    *("tskey-", "oy2"),
+    *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
 )
 
 
@@ -504,7 +508,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEGHKLNPSbdfghklnoprstvwxy",
+    starts="0ACEFGHIKLNPSbdfghklnoprstvwxy",
     trigger=may_hold_prefixed_key,
 )
 

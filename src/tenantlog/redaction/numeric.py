@@ -173,12 +173,21 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
         ok = len(digits) == 10 or (len(digits) == 7 and digits[0] >= "2")
     if ok and len(digits) >= 10 and not ("-" in candidate or "." in candidate or "(" in candidate):
         ok = _nanp_plan_ok(digits[-10:])
+    if (
+        ok
+        and text[start - 1 : start] in _KEY_ENDS
+        and context.says_identifier(text, start)
+        and not context.says_phone(text, start, end)
+    ):
+        return None  # a record's number: "Personal ID 172-948-3361", "member no 312 555 0188"
     if ok and len(digits) == 7 and _NUMBERED.search(text, max(0, start - 12), start):
         # A record's number: "Kundennr. 300-1182", "ref no. 555-0199", unless a phone's.
         ok = context.says_phone(text, start, end)
     return (start, end) if ok else None
 
 
+#: What ends a key right before its value.
+_KEY_ENDS = frozenset(("=", ":", " ", '"', "#", "\t"))
 #: A word that numbers a record just before a number: "Kundennr.", "Ticket-Nr:", "ref no.".
 _NUMBERED = re.compile(
     r"(?:nr|nummer|number|num|n[\u00ba\u00b0])\.?[ \t]*[:#]?[ \t]*\Z|no\.[ \t]*\Z"

@@ -561,7 +561,7 @@ _FTP_WINDOW = 80
 #: "> PASS x", "--> PASS x", "C: PASS x", "send: PASS x", "[cmd] PASS x", and
 #: IRC's as a bot logs it, "< PASS oauth:…" (Twitch's chat).
 _SENT_COMMAND = re.compile(
-    r"(?:^|[\s\]]|ftp)(?:>+|<+|-+>|C:|cmd:|command:|sent:|send:|client:|ftp:|\[cmd\])[ \t]*\Z",
+    r"(?:^|[\s\])]|ftp)(?:>+|<+|-+>|C:|cmd:|command:|sent:|send:|client:|ftp:|\[cmd\])[ \t]*\Z",
     re.IGNORECASE,
 )
 
@@ -616,6 +616,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             return None  # a structure: FreeRADIUS' "[user/password]" (``program_secrets``)
         value_end = _word_end(text, value_start)
         value = text[value_start:value_end]
+        if _INNER_PAIR.match(value):
+            return None  # a pair, found by its own name: "Kennwort aus Konfig: sftp_kennwort=…"
         if (
             not is_masked(value)
             and not _TIMESTAMP.match(value)
@@ -1084,6 +1086,14 @@ _BLOCK_TYPE = re.compile(r"(?<![\w\-])(?:resource|data|ephemeral)[ \t]+\"[\w\-]*
 _BLOCK_WINDOW = 64
 
 
+#: A setting's pair where a value would be: "min_length=12".
+_PAIR_OF_A_POLICY = re.compile(r"[a-z]+(?:_[a-z]+)*=")
+#: A switch's values, and the words of a name that make it a switch about a password:
+#: MySQL's "MYSQL_ALLOW_EMPTY_PASSWORD=no", "MYSQL_RANDOM_ROOT_PASSWORD=yes".
+_SWITCH_VALUES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
+_SWITCH_NAME = re.compile(r"allow|empty|random|require|enable|disable|skip|expire", re.IGNORECASE)
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
@@ -1159,6 +1169,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _setting_title(text, start, end):
         return None  # a policy's setting: '"Require password" = Compliant'
+    if text.startswith(" {", span[1]) and value[:1].isupper() and value.isalnum():
+        return None  # an object's type, its fields inside: "Credentials = NetworkCredential { …"
+    if text[end : end + 2] == ": " and span[0] == end + 2 and _PAIR_OF_A_POLICY.match(value):
+        return None  # a policy's settings: "policy.password: min_length=12 …"
+    if text[start - 3 : start].lower() == "no-":
+        return None  # a flag that says there is none: "psql --no-password"
+    if value.lower() in _SWITCH_VALUES and _SWITCH_NAME.search(text, _key_start(text, start), end):
+        return None  # a switch about the password: "MYSQL_ALLOW_EMPTY_PASSWORD=no"
     if name.startswith("credential") and _PAIR_FIRST.match(value):
         # A list of pairs, each found by its own name: "credentials received:
         # identityPool=eu-west-1:6a1f… accessKey=ASIA… secretKey=…".

@@ -36,9 +36,14 @@ scan, behind its trigger, with its own marks.
   ``Set-Cookie`` header or after the word (whatever its name: ``unifises``,
   PSN's ``npsso``; not an analytics' ``_ga``); a credential in a URL's path
   where its service puts one (conda's ``/t/<token>/``, a Hue bridge's
-  ``/api/<user>/lights``), a posted ``SAMLResponse``.
+  ``/api/<user>/lights``), a posted ``SAMLResponse`` or SAML artifact.
 * Home automation: Z-Wave JS' network keys (``"S2_AccessControl": "<hex>"``).
 * FreeRADIUS' logins as it logs them: ``Login incorrect: [user/password]``.
+* Shells and SQL*Plus: PowerShell's ``ConvertTo-SecureString "…" -AsPlainText``;
+  ``SQL> CONNECT user/password``.
+* Tables aligned by blanks: a row's cell after a secret's name (``vault kv get``,
+  Symfony's ``debug:dotenv``, keytool's listing); Elasticsearch's
+  ``PASSWORD elastic = …``.
 
 Each value is found after its label by a look-ahead, and its checker says
 where it ends and whether it hides anything (a flag, a word of a sentence, a
@@ -53,7 +58,7 @@ from urllib.parse import unquote
 
 from tenantlog.redaction.credentials import looks_random
 from tenantlog.redaction.kinds import Kind
-from tenantlog.redaction.passwords import is_masked, looks_like_password
+from tenantlog.redaction.passwords import is_masked, looks_like_password, mixes_cases_and_digits
 from tenantlog.redaction.validators import HEX_DIGITS
 from tenantlog.redaction.value_ends import (
     blank_after,
@@ -230,13 +235,24 @@ _PATH_TOKEN = (
     r"(?=[A-Za-z0-9_\-]{20,}/)"
     r"|(?<=/api/)(?=[A-Za-z0-9_\-]{30,}/(?:lights|groups|config|sensors|scenes|schedules|rules"
     r"|resourcelinks|capabilities)(?![\w\-]))"
-    r"|(?<![\w\-])(?i:SAMLResponse)=(?=[A-Za-z0-9+/%_\-]{40})"
+    r"|(?<![\w\-])(?i:SAMLResponse|SAMLart)=(?=[A-Za-z0-9+/%_\-]{40})"
 )
 # FreeRADIUS' login as it logs one (``auth_badpass``, ``auth_goodpass``): "Login incorrect
 # (pap: …): [user/password] (from client …)"; a user's name holds no "/", the password may.
 _RADIUS_LOGIN = (
     r"(?<![\w\-])Login[ \t]+(?:incorrect|OK)(?:[ \t]*\([^()\n]{0,200}\))?[ \t]*:[ \t]*"
     r"\[[^\[\]/\s]{1,128}/(?=[^\n]{1,128}\](?:[ \t]|\Z))"
+)
+# A table aligned by blanks, a secret's name in one column and its value in the next,
+# two blanks or more apart: Symfony's "debug:dotenv", "vault kv get", keytool's and
+# Pulumi's listings ("  Keystore password   <value>"), each row a line of its own (its
+# break real or escaped); Elasticsearch's "PASSWORD elastic = <value>".
+_ALIGNED_ROW = (
+    r"(?:(?<![^\n])|(?<=\\n))[ \t]*"
+    r"(?:[A-Za-z][\w.\-]{0,40}[ _\-.]?)?"
+    r"(?i:password|passwd|passphrase|secret|token|api[_\-]?key|private[_\-]?key|access[_\-]?key)"
+    r"[ \t]{2,}(?=[^\s])"
+    r"|(?<![^\n])PASSWORD[ \t]+[\w.\-]{1,64}[ \t]+=[ \t]+(?=[^\s])"
 )
 # Z-Wave's network keys, as Z-Wave JS names them ('"S2_AccessControl":"<32 hex>"'): a
 # network's devices are controlled by whoever holds them.
@@ -264,6 +280,14 @@ _CHPASSWD_LIST = (
 )
 # SQL*Plus' login with its password in quotes: 'sqlplus admin/"…"@tns'.
 _SQLPLUS_QUOTED = r"(?i:sqlplus|connect)[ \t]+(?:-\w+[ \t]+)*[\w$#]{1,30}/(?=\")"
+# PowerShell's secure string made from plain text: 'ConvertTo-SecureString -String "…"
+# -Force -AsPlainText' (the text is the password; without "-AsPlainText" it is encrypted).
+_SECURE_STRING = (
+    r"(?i:ConvertTo-SecureString)[ \t]+(?:-String[ \t]+)?"
+    r"(?=[\"'][^\"'\n]+[\"'][^\n]*(?i:-AsPlainText))"
+)
+# ... and at its prompt, unquoted, with no database after it: "SQL> CONNECT rx_dba/… AS SYSDBA".
+_SQLPLUS_CONNECT = r"SQL>[ \t]*(?i:conn|connect)[ \t]+[\w$#]{1,30}/(?=[^\s\"/@]{1,64}(?:[ \t]|$))"
 
 #: How far back on its line a program's word may be from the value it announces.
 _LINE_WINDOW = 256
@@ -332,6 +356,34 @@ def _check_radius_login(text: str, start: int, end: int) -> tuple[int, int] | No
 _LOGIN_END = re.compile(r"\](?=[ \t]|\Z)")
 
 
+def _check_aligned_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The cell after the name: to two blanks or the line's end (real or escaped); one
+    a person wrote as a word, a mask or "n/a" hides nothing."""
+    value_end = end
+    while (
+        value_end < len(text)
+        and text[value_end] not in "\r\n"
+        and not (text.startswith(("  ", "\t", "\\n"), value_end))
+    ):
+        value_end += 1
+    value = text[end:value_end].rstrip()
+    if not value or is_masked(value) or value.lower() in _NO_VALUE or value.startswith("***"):
+        return None  # (a mask that shows the key's end: "aws configure list")
+    if " " in value or (value.isalpha() and not mixes_cases_and_digits(value)):
+        return None  # words: "Password   changed at …", a column's header
+    if value.startswith(("REG_", ":", "=")) or _TYPE_PATH.fullmatch(value):
+        # A registry value's type ("reg query"), a delimiter after the padding ("Token
+        # :"), a type's name ("kubectl get secrets": "kubernetes.io/dockerconfigjson").
+        return None
+    return end, end + len(value)
+
+
+#: A type named by its domain: "kubernetes.io/tls", "helm.sh/release.v1".
+_TYPE_PATH = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[\w.\-]+")
+#: A cell that says there is no value.
+_NO_VALUE = frozenset({"n/a", "-", "none", "null", "unset", "empty", "(none)", "(empty)"})
+
+
 def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A cookie's value that looks random, in a header or after the word "cookie"."""
     line_start = max(text.rfind("\n", 0, start), text.rfind("\\n", 0, start))
@@ -343,13 +395,17 @@ def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
     while value_end < len(text) and text[value_end] not in " \t\r\n,;\"'\\":
         value_end += 1
     value = text[end:value_end]
-    if not _COOKIE_VALUE.fullmatch(value) or HEX_DIGITS.issuperset(value):
-        return None  # pairs inside ("sap-language=DE&…"), a version's hash (Magento's)
+    if not _COOKIE_VALUE.fullmatch(value):
+        return None  # pairs inside ("sap-language=DE&…")
+    if HEX_DIGITS.issuperset(value) and _NAMES_A_HASH.search(text, max(start, end - 40), end):
+        return None  # a version's hash: Magento's "private_content_version=f3bf…"
     if "&" in unquote(value) or "=" in unquote(value).rstrip("="):
         return None  # pairs encoded: WordPress' "wp-settings-1=libraryContent%3Dbrowse"
     return (end, value_end) if looks_random(value) and not is_masked(value) else None
 
 
+#: A cookie's name that says its hex is a hash of something public.
+_NAMES_A_HASH = re.compile(r"(?i:version|hash|etag|checksum|digest)[\w.\-]{0,24}=\Z")
 #: A cookie's value as a server makes one: base64 or URL-safe characters, padding last.
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9+/_\-%]+={0,2}")
 
@@ -493,10 +549,12 @@ _REDIS_ACL_TEST = re.compile(_REDIS_ACL_PASSWORD, re.ASCII)
 _KEY_LINE_TEST = re.compile(_KEY_LINE, re.ASCII)
 _OBJECT_VALUE_TEST = re.compile(_OBJECT_VALUE, re.ASCII)
 _SQLPLUS_TEST = re.compile(_SQLPLUS_QUOTED, re.ASCII)
+_SQLPLUS_CONNECT_TEST = re.compile(_SQLPLUS_CONNECT, re.ASCII)
 _COOKIE_TEST = re.compile(_COOKIE_PAIR, re.ASCII)
 _PATH_TOKEN_TEST = re.compile(_PATH_TOKEN, re.ASCII)
 _ZWAVE_TEST = re.compile(_ZWAVE_KEY, re.ASCII)
 _RADIUS_TEST = re.compile(_RADIUS_LOGIN, re.ASCII)
+_ALIGNED_TEST = re.compile(_ALIGNED_ROW, re.ASCII)
 
 
 PATTERN = (
@@ -517,11 +575,14 @@ PATTERN = (
     f"|{_SQL_SETTING}(?P<sql_setting>)|{_REDIS_ACL_PASSWORD}(?P<redis_acl_password>)"
     f"|{_KEY_LINE}(?P<key_line>)|{_OBJECT_VALUE}(?P<object_value>)"
     f"|{_CHPASSWD_LIST}(?P<chpasswd_list>)|{_SQLPLUS_QUOTED}(?P<sqlplus_quoted>)"
+    f"|{_SQLPLUS_CONNECT}(?P<sqlplus_connect>)|{_SECURE_STRING}(?P<secure_string>)"
     f"|{_COOKIE_PAIR}(?P<cookie_pair>)|(?:{_PATH_TOKEN})(?P<path_token>)"
     f"|{_ZWAVE_KEY}(?P<zwave_key>)|{_RADIUS_LOGIN}(?P<radius_login>)"
+    f"|(?:{_ALIGNED_ROW})(?P<aligned_cell>)"
 )
 
 KINDS = {
+    "aligned_cell": Kind("secrets", "SECRET", _check_aligned_cell),
     "radius_login": Kind("secrets", "SECRET", _check_radius_login),
     "zwave_key": Kind("secrets", "SECRET", lambda text, start, end: (end, end + 32)),
     "path_token": Kind("secrets", "TOKEN", _check_path_token),
@@ -529,6 +590,8 @@ KINDS = {
     "object_value": Kind("secrets", "SECRET", check_quoted),
     "chpasswd_list": Kind("secrets", "SECRET", check_to_word_end),
     "sqlplus_quoted": Kind("secrets", "SECRET", check_quoted),
+    "sqlplus_connect": Kind("secrets", "SECRET", check_to_word_end),
+    "secure_string": Kind("secrets", "SECRET", check_quoted),
     "ossec_key": Kind("secrets", "SECRET", check_quoted),
     "with_value": Kind("secrets", "SECRET", check_quoted),
     "sql_setting": Kind("secrets", "SECRET", check_quoted),
@@ -570,18 +633,34 @@ def _may_type_password(text: str) -> bool:
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("cookie", lambda text: _COOKIE_TEST.search(text) is not None),
+    # (Two blanks in a row first: most lines with these words have none.)
+    *(
+        (mark, lambda text: "  " in text and _ALIGNED_TEST.search(text) is not None)
+        for mark in ("pass", "secret", "token", "key")
+    ),
+    ("password ", lambda text: "PASSWORD " in text and _ALIGNED_TEST.search(text) is not None),
     *((f"login{blank}", lambda text: _RADIUS_TEST.search(text) is not None) for blank in " \t"),
     *((mark, lambda text: _ZWAVE_TEST.search(text) is not None) for mark in ("s2_", "s0_legacy")),
     *(
         (mark, lambda text: _PATH_TOKEN_TEST.search(text) is not None)
         for mark in (
-            *("anaconda.", "samlresponse=", "/lights", "/groups", "/config", "/sensors"),
+            *(
+                "anaconda.",
+                "samlresponse=",
+                "samlart=",
+                "/lights",
+                "/groups",
+                "/config",
+                "/sensors",
+            ),
             *("/scenes", "/schedules", "/rules", "/resourcelinks", "/capabilities"),
         )
     ),
     ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
     ("chpasswd:", lambda text: "list:" in text),
     ('/"', lambda text: _SQLPLUS_TEST.search(text) is not None),
+    ("sql>", lambda text: _SQLPLUS_CONNECT_TEST.search(text) is not None),
+    ("convertto-securestring", lambda text: "-asplaintext" in text.lower()),
     ("ossec k:", lambda text: "OSSEC K:" in text),
     *(
         (f"with{blank}value", lambda text: _WITH_VALUE_TEST.search(text) is not None)

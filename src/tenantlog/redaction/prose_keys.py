@@ -29,12 +29,16 @@ from tenantlog.redaction.passwords import is_masked
 
 #: Where a name starts: the text's start, a blank, a quote, a bracket or a separator.
 _NAME_STARTS = frozenset(" \t\r\n\"'([{,;|")
-#: Words for a key or a secret in other languages, in ASCII or as they are written:
-#: Dutch, Swedish, Polish, Italian, Spanish, Danish and Norwegian, Finnish, Hungarian,
-#: Romanian; Dutch, Swedish, Polish, Italian, Spanish and Danish for "secret".
+#: Words for a key, a token or a secret in other languages, in ASCII or as they are
+#: written: Dutch, Swedish, Polish, Italian, Spanish, Danish and Norwegian, Finnish,
+#: Hungarian, Romanian; Dutch, Swedish, Polish, Italian, Spanish and Danish for "secret".
 _FOREIGN_WORDS = (
     *("sleutel", "nyckel", "klucz", "chiave", "llave", "n\u00f8gle", "n\u00f8kkel", "avain"),
     *("kulcs", "cheie", "hemlighet", "geheim", "sekret", "segreto", "secreto", "hemmelighed"),
+    # Turkish, Czech (with and without its accents), Greek ("κλειδί" and its cases),
+    # French ("jeton", a token; "clé secrète" written without accents), German.
+    *("anahtar", "kl\u00ed\u010d", "klic", "\u03ba\u03bb\u03b5\u03b9\u03b4", "jeton"),
+    *("secrete", "secr\u00e8te", "geheimnis"),
 )
 #: The words a glued name may start with before "key" ("apikey", "X-Api-Key",
 #: "client_key"); before "token", any ("refreshtoken", "Uppdateringstoken").
@@ -50,11 +54,15 @@ _KEY_PREFIXES = frozenset(
 # glued before it (a compound's) are read back by ``_check``. Started on any
 # letter, a compound's pattern cost every line with "key" or "token" a search.
 _ENGLISH_NAME = r"(?i:key|token)(?![A-Za-z])"
-#: A name in another language, with a compound's last part: "geheime_sleutel",
-#: "sekret_aplikacji".
-_FOREIGN_NAME = r"(?i:" + "|".join(_FOREIGN_WORDS) + r")(?:[_\-][^\s\"'=:,;(){}\[\]<>]{1,24})?"
+#: A name in another language, with its ending and a compound's last part:
+#: "geheime_sleutel", "sekret_aplikacji".
+_FOREIGN_NAME = (
+    # (A word's own ending too: Greek's "κλειδί", Turkish's "anahtar\u0131" ("its key").)
+    r"(?i:" + "|".join(_FOREIGN_WORDS) + r")[^\s\"'=:,;(){}\[\]<>_\-]{0,4}?"
+    r"(?:[_\-][^\s\"'=:,;(){}\[\]<>]{1,24})?"
+)
 #: A word between the name and its value ("expired", "non valida", "header value").
-_WORD = r"[^\s=:\"'<>]{1,24}"
+_WORD = r"[^\s=:\"'<>][^\s=:\"<>]{0,23}"  # (an apostrophe inside: French's "d'accès")
 #: The value's first characters, as a generated value starts.
 _VALUE_AHEAD = r"(?=[A-Za-z0-9+/_\-]{16})"
 _DELIMITER = r"[ \t]*(?:=>|[:=])[ \t]*[\"']?"
@@ -138,7 +146,7 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
     if name_start > 0 and text[name_start - 1] not in _NAME_STARTS:
         return None  # inside a path or a pair: "/tokens/…", "a.key=…"
     glued = text[name_start:start].lower().replace("_", "").replace("-", "")
-    if glued and text[start] in "kK" and glued not in _KEY_PREFIXES:
+    if glued and text[start : start + 3].lower() == "key" and glued not in _KEY_PREFIXES:
         return None  # no key's name: "monkey", "hockey"
     line_start = max(text.rfind("\n", 0, name_start) + 1, name_start - 24)
     before = [word for word in _NOT_LETTERS.split(text[line_start:name_start].lower()) if word]
