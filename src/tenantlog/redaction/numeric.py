@@ -176,6 +176,7 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         ok
         and text[start - 1 : start] in _KEY_ENDS
+        and _ID_BEFORE.search(text, max(0, start - 12), start)
         and context.says_identifier(text, start)
         and not context.says_phone(text, start, end)
     ):
@@ -186,6 +187,11 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (start, end) if ok else None
 
 
+#: How a record's key ends before its number ("member no ", "Personal ID ", "meter_no="),
+#: looked for before the key is read.
+_ID_BEFORE = re.compile(
+    r"(?:id|no|nr|num|number|meter)\.?[\"']?[ \t]*[:=#]?[ \t]*\Z", re.IGNORECASE
+)
 #: What ends a key right before its value.
 _KEY_ENDS = frozenset(("=", ":", " ", '"', "#", "\t"))
 #: A word that numbers a record just before a number: "Kundennr.", "Ticket-Nr:", "ref no.".
