@@ -116,6 +116,8 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         local_start += 1
     if local_start >= start:
         return None
+    if not text[local_start:start].strip("%_"):
+        return None  # SQL's pattern of any mailbox at a domain: "LIKE '%@acme-bank.de'"
     if (
         text[local_start - 1 : local_start] == "/"
         and text[start + 1 : end].isupper()

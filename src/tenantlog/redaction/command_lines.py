@@ -74,6 +74,18 @@ def _command(text: str, flag_start: int) -> str:
     before = text[window:flag_start]
     # Four searches in C: a run of flags must not cost a regex over each window.
     start = max(before.rfind("|"), before.rfind(";"), before.rfind("&"), before.rfind("\n"))
+    for quote in ('"', "'"):
+        if start != -1 and before.count(quote, start + 1) % 2 and before[start] != "\n":
+            # The separator is inside a quoted argument ('beeline -u "jdbc:…;ssl=true" -p
+            # …'): the command starts before the argument's opening quote.
+            opening = before.rfind(quote, 0, start)
+            if opening != -1:
+                start = max(
+                    before.rfind("|", 0, opening),
+                    before.rfind(";", 0, opening),
+                    before.rfind("&", 0, opening),
+                    before.rfind("\n", 0, opening),
+                )
     return before[start + 1 :].lower()
 
 
@@ -133,6 +145,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     forbidden = " \t@" if separator == "%" else " \t/@"
     if not found or not password or any(c in user for c in forbidden) or password[0] in "/~":
         return None
+    if "://" in value or user.lower() in _URL_SCHEMES:
+        return None  # a URL after "-u" ("beeline -u 'jdbc:hive2://…'"): its login is the URL's
     if password.startswith("[REDACTED"):
         return None  # replaced already: told before the command is read
     if user.isdigit() and password.isdigit():
@@ -151,6 +165,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     return _secret(text, (span[0] + len(user) + 1, span[1]), argument=False)
 
 
+#: Schemes of a URL given to "-u" in the place of a login.
+_URL_SCHEMES = frozenset({"jdbc", "http", "https", "ldap", "ldaps", "mongodb", "redis"})
 #: The dummy passwords APIs ask for after a key given as the user.
 _API_KEY_PASSWORDS = frozenset({"X", "x"})
 
@@ -530,6 +546,8 @@ def _looks_like_secret_word(value: str) -> bool:
     """An argument a password looks like: not a plain word of prose ("AUTH failed for")."""
     if len(value) < 4 or is_masked(value) or value.startswith("[REDACTED"):
         return False
+    if value.endswith(":") and value[:-1].replace("-", "").isalpha():
+        return False  # a label: "AUTH vault: X-Vault-Token: …"
     word = value.rstrip(".,:;!?")  # a word of a sentence, with its punctuation
     plain = word.isalpha() and (word.islower() or word.isupper() or word.istitle())
     return not plain

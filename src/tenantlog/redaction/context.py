@@ -310,11 +310,16 @@ _RECORD_WORDS = frozenset(
 )
 #: Records whose number is named as one ("member no", "customer number"); the word alone
 #: is a person's ("customer 415 555 0199 asked for a refund": a phone).
-_NUMBERED_RECORD_WORDS = frozenset({"meter", "member", "customer", "contract", "claim", "student"})
-_NUMBER_WORDS = frozenset({"number", "no", "nr", "num"})
+_NUMBERED_RECORD_WORDS = frozenset(
+    {"meter", "member", "customer", "contract", "claim", "student"}
+    # ... in Italian, Spanish, Portuguese and French: "numero contratto", "Polizza n.".
+    | {"contratto", "contrato", "contrat", "polizza", "poliza", "p\u00f3liza", "cliente"}
+)
+_NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "n", "numero", "n\u00famero"})
 # How each of those ends, reversed: the test ``says_identifier`` makes first.
 _IDENTIFIER_ENDS = tuple(
-    word[::-1] for word in sorted(_IDENTIFIER_LAST | _RECORD_WORDS | _NUMBER_WORDS)
+    word[::-1]
+    for word in sorted(_IDENTIFIER_LAST | _RECORD_WORDS | _NUMBER_WORDS | _NUMBERED_RECORD_WORDS)
 )
 _NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"})
 #: How far back a word naming a card still counts.
@@ -357,10 +362,13 @@ def says_identifier(text: str, start: int) -> bool:
     ]
     if not parts:
         return False
-    if parts == [parts[-1]] and parts[-1] in _NUMBER_WORDS:
-        # The record's word before, apart: "member no 312 555 0188", "order number 4000…".
+    if parts == [parts[-1]] and (parts[-1] in _NUMBER_WORDS or parts[-1] in _NUMBERED_RECORD_WORDS):
+        # The record's word before, apart: "member no 312 555 0188", "order number 4000…";
+        # or the number's word before the record's: "numero contratto 338 512 7790".
         before = head[: len(head) - key.end()].rstrip().rsplit(None, 1)[-1:]
-        parts = [word.casefold() for word in before] + parts
+        parts = [word.casefold().rstrip(".") for word in before] + parts
+        if parts[-1] in _NUMBERED_RECORD_WORDS and parts[0] in _NUMBER_WORDS:
+            return True
     if (
         parts[-1] not in _IDENTIFIER_LAST
         and not (
@@ -784,7 +792,9 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
 #: "wersja aplikacji: 3.4.2.1" (Polish), "versione firmware lettore smart card 2.11.0.3".
 _VERSION_PHRASE = re.compile(
     # (Each language's word with its endings: Turkish "sürümü", Romanian "versiunea".)
-    r"(?<![^\W\d_])(?:version|versi|wersj|verz|vers\u00e3o|s\u00fcr\u00fcm|\u03ad\u03ba\u03b4\u03bf\u03c3)"
+    # (Finnish glues it: "Ohjelmistoversio", a software's version.)
+    r"(?<![^\W\d_])(?:version|versi|wersj|verz|vers\u00e3o|s\u00fcr\u00fcm|\u03ad\u03ba\u03b4\u03bf\u03c3"
+    r"|[^\W\d_]{2,20}versio(?![^\W\d_]))"
     r"[^\W\d_]{0,6}"
     r"(?:[ \t]+(?!(?:from|to|on|at|via|by|for|of|host|server|address|ip|peer|gateway|node)\b)"
     r"[^\W\d_]+){0,4}[ \t]*:?[ \t]*\Z",

@@ -592,7 +592,11 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
             and _names_secret(text, max(0, start - 32), start)
         ):
             span = _value_after(text, start, end, 1)
-            if span is not None and last in "dD" and "/" in text[span[0] : span[1]]:
+            if (
+                span is not None
+                and "/" in text[span[0] : span[1]]
+                and text.rfind("ecret", max(0, start - 12), start) != -1
+            ):
                 return None  # a secret's name in its store: AWS' "SecretId=prod/apns/auth-key"
             if span is not None and text.startswith("KEYS", start - 4):
                 listed = _LISTED_KEYS.match(text, span[1])
@@ -626,9 +630,17 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
                 or _STREAM_KEY.fullmatch(value)
             )
             or _composed_of_words(value)
-            or (_AUTHENTICATION.search(bare.group()) and sum(c.isdigit() for c in value) < 3)
+            or (
+                _AUTHENTICATION.search(bare.group())
+                and (
+                    sum(c.isdigit() for c in value) < 3
+                    or text[start] != "="
+                    or bare.group()[-1:] in _QUOTES_AND_SPACE
+                )
+            )
         ):
-            # (An authentication's value is a key only with digits: not "OAuth2ClientCredentials".)
+            # (An authentication's value is a key only with digits, not "OAuth2ClientCredentials",
+            # and after "authentication=" as written: the mark the plan looks for.)
             return None
         if _PUBLIC_BEFORE.search(text, max(0, bare.start() - 8), bare.start()):
             return None  # WireGuard's "public key: xTIBA5…=" is public

@@ -74,6 +74,7 @@ from tenantlog.redaction import program_secrets, prose_keys
 from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import is_masked, looks_like_password
 from tenantlog.redaction.secret_columns import ROW_START, check_secret_field, may_hold_secret_column
+from tenantlog.redaction.validators import HEX_DIGITS
 from tenantlog.redaction.value_ends import (
     blank_after,
     check_element_text,
@@ -113,7 +114,11 @@ _PGPASS_LINE = (
     # /etc/shadow's line.
     r"(?=(?:[^\s:\\]|\\.)+[ \t]*(?:\r?\n|\Z))"
 )
-_SASL_LINE = r"(?m:^)[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
+_SASL_LINE = (
+    # (After the file's name, as grep prints its lines: "/etc/postfix/sasl_passwd:1: [h]:587 …".)
+    r"(?m:^)(?:[^\s:]{0,64}sasl_passwd(?::[0-9]{1,6})?:[ \t]+)?[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?"
+    r"[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
+)
 _LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+|addauth[ \t]+digest[ \t]+)"
 _INFLUX_PASSWORD = r"[?&]p=(?=[^&\s#])"
 _INFLUX_USER = re.compile(r"[?&]u=")
@@ -319,6 +324,10 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
     before = text[max(0, start - _AUTHS_WINDOW) : start]
     if ('"auths"' in before or 'auths\\"' in before) and len(value.group()) >= 16:
         return value.span()  # a registry's in Docker's "auths": a login, however it decodes
+    found = value.group()
+    if len(found) >= 32 and HEX_DIGITS.issuperset(found) and not found.isdigit():
+        return value.span()  # a session's id: Zabbix' JSON-RPC '"auth":"<32 hex>"'
+
     try:
         decoded = base64.b64decode(value.group(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -803,7 +812,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *(
         (f"{name}{end}", may_hold_secret_column)
         for name in ("pin", "pincode", "pin code", "pin_code", "pin-code", "pin.code")
-        for end in (",", ";", "\t", "|", "\n", "\r", '"', "'")
+        for end in (",", ";", "\t", "|", "\n", "\r", '"', "'", "`", "]", " ")
     ),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),

@@ -173,13 +173,7 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
         ok = len(digits) == 10 or (len(digits) == 7 and digits[0] >= "2")
     if ok and len(digits) >= 10 and not ("-" in candidate or "." in candidate or "(" in candidate):
         ok = _nanp_plan_ok(digits[-10:])
-    if (
-        ok
-        and text[start - 1 : start] in _KEY_ENDS
-        and _ID_BEFORE.search(text, max(0, start - 12), start)
-        and context.says_identifier(text, start)
-        and not context.says_phone(text, start, end)
-    ):
+    if ok and _names_a_record(text, start, end):
         return None  # a record's number: "Personal ID 172-948-3361", "member no 312 555 0188"
     if ok and len(digits) == 7 and _NUMBERED.search(text, max(0, start - 12), start):
         # A record's number: "Kundennr. 300-1182", "ref no. 555-0199", unless a phone's.
@@ -190,10 +184,25 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
 #: How a record's key ends before its number ("member no ", "Personal ID ", "meter_no="),
 #: looked for before the key is read.
 _ID_BEFORE = re.compile(
-    r"(?:id|no|nr|num|number|meter)\.?[\"']?[ \t]*[:=#]?[ \t]*\Z", re.IGNORECASE
+    r"(?:id|no|nr|num|number|meter|n|contratto|contrato|contrat|polizza|p[o\u00f3]liza)\.?[\"']?"
+    r"[ \t]*[:=#]?[ \t]*\Z",
+    re.IGNORECASE,
 )
 #: What ends a key right before its value.
 _KEY_ENDS = frozenset(("=", ":", " ", '"', "#", "\t"))
+
+
+def _names_a_record(text: str, start: int, end: int) -> bool:
+    """Whether the key right before the number names a record's number and no phone word
+    is near: "member no 312 555 0188", "numero contratto 338 512 7790"."""
+    return (
+        text[start - 1 : start] in _KEY_ENDS
+        and _ID_BEFORE.search(text, max(0, start - 12), start) is not None
+        and context.says_identifier(text, start)
+        and not context.says_phone(text, start, end)
+    )
+
+
 #: A word that numbers a record just before a number: "Kundennr.", "Ticket-Nr:", "ref no.".
 _NUMBERED = re.compile(
     r"(?:nr|nummer|number|num|n[\u00ba\u00b0])\.?[ \t]*[:#]?[ \t]*\Z|no\.[ \t]*\Z"
@@ -244,6 +253,8 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     # one; "00" is the international prefix of most countries ("0033 1 ..."),
     # and "011" North America's, checked like "+". Trailing groups that make
     # it too long are left out.
+    if _names_a_record(text, start, end):
+        return None  # "Polizza n. 0039 0612 4471"
     if text.startswith("00", start):
         dialled = _dialled_abroad(text, start, end)
         if dialled is not None:

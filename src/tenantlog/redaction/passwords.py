@@ -46,7 +46,7 @@ from tenantlog.redaction.kinds import Kind, Scan, Search
 _SUFFIX = (
     r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|clear"
     r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|cliente"
-    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|[0-9]))"
+    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9]))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
 # "newPassword", "db.password"); the short "pass", "pwd", "pw" and "psk" only a name of
@@ -618,6 +618,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         value = text[value_start:value_end]
         if _INNER_PAIR.match(value):
             return None  # a pair, found by its own name: "Kennwort aus Konfig: sftp_kennwort=…"
+        if _ENVIRONMENT_NAME.fullmatch(value):
+            return None  # a variable's name: "credentials: CLOUDFLARE_DNS_API_TOKEN (set)"
         if (
             not is_masked(value)
             and not _TIMESTAMP.match(value)
@@ -668,6 +670,8 @@ def mixes_cases_and_digits(value: str) -> bool:
     )
 
 
+#: An environment variable's name: capitals, digits and "_", with one "_" at least.
+_ENVIRONMENT_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 _ESCAPED_BREAK = re.compile(r"\\[nrt]")
 
 
@@ -1087,7 +1091,8 @@ _BLOCK_WINDOW = 64
 
 
 #: A setting's pair where a value would be: "min_length=12".
-_PAIR_OF_A_POLICY = re.compile(r"[a-z]+(?:_[a-z]+)*=")
+_PAIR_OF_A_POLICY = re.compile(r"[a-z]+(?:_[a-z]+)*=[^\s=]+")
+_NEXT_SETTING = re.compile(r"[ \t]+[a-z]+(?:_[a-z]+)*=")
 #: A switch's values, and the words of a name that make it a switch about a password:
 #: MySQL's "MYSQL_ALLOW_EMPTY_PASSWORD=no", "MYSQL_RANDOM_ROOT_PASSWORD=yes".
 _SWITCH_VALUES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
@@ -1171,12 +1176,27 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a policy's setting: '"Require password" = Compliant'
     if text.startswith(" {", span[1]) and value[:1].isupper() and value.isalnum():
         return None  # an object's type, its fields inside: "Credentials = NetworkCredential { …"
-    if text[end : end + 2] == ": " and span[0] == end + 2 and _PAIR_OF_A_POLICY.match(value):
-        return None  # a policy's settings: "policy.password: min_length=12 …"
+    if (
+        text[end : end + 2] == ": "
+        and span[0] == end + 2
+        and _PAIR_OF_A_POLICY.fullmatch(value)
+        and _NEXT_SETTING.match(text, span[1])
+    ):
+        return None  # a policy's settings: "policy.password: min_length=12 require_…"
     if text[start - 3 : start].lower() == "no-":
         return None  # a flag that says there is none: "psql --no-password"
+    if (
+        value.isdigit()
+        and text[span[1] : span[1] + 1] == ":"
+        and text[_key_start(text, start) - 1 : _key_start(text, start)] in ("/", "\\")
+    ):
+        return None  # a file's line, as grep prints it: "/etc/postfix/sasl_passwd:1: …"
     if value.lower() in _SWITCH_VALUES and _SWITCH_NAME.search(text, _key_start(text, start), end):
         return None  # a switch about the password: "MYSQL_ALLOW_EMPTY_PASSWORD=no"
+    if _ENVIRONMENT_NAME.fullmatch(value) and _names_a_secret(value.lower()):
+        return None  # a variable named for a secret: "credentials: CLOUDFLARE_DNS_API_TOKEN"
+    if name.startswith("credential") and _OBJECT_NAME.fullmatch(value):
+        return None  # a stored credential's id: Jenkins' "withAWS(credentials: 'etl-s3')"
     if name.startswith("credential") and _PAIR_FIRST.match(value):
         # A list of pairs, each found by its own name: "credentials received:
         # identityPool=eu-west-1:6a1f… accessKey=ASIA… secretKey=…".

@@ -8,7 +8,9 @@ scan, behind its trigger, with its own marks.
   form (``pre-shared-key ascii-text key …``, ``set-key ascii …``), hostapd's
   ``wpa_passphrase=`` to its line's end (it may hold blanks), NUT's ``MONITOR``
   line, OpenVPN's pushed ``auth-token``.
-* Headers and clients: a header named ``…-Auth`` (ZeroTier's ``X-ZT1-Auth``), an
+* Headers and clients: a header named ``…-Auth`` (ZeroTier's ``X-ZT1-Auth``) or
+  ``X-…-Key``/``-Api``/``-Token`` (Palo Alto's ``X-PAN-KEY``), an Authorization
+  header's short scheme (Infobip's ``App``, cPanel's ``cpanel user:token``), an
   access key's id under ``Access Key ID:`` in words, an SDK's client made with
   its one key (``cohere.Client("…")``), Pushover's user key, a Steam server's
   ``+sv_setsteamaccount`` token.
@@ -252,7 +254,41 @@ _ALIGNED_ROW = (
     r"(?:[A-Za-z][\w.\-]{0,40}[ _\-.]?)?"
     r"(?i:password|passwd|passphrase|secret|token|api[_\-]?key|private[_\-]?key|access[_\-]?key)"
     r"[ \t]{2,}(?=[^\s])"
-    r"|(?<![^\n])PASSWORD[ \t]+[\w.\-]{1,64}[ \t]+=[ \t]+(?=[^\s])"
+    r"|(?<![^\n])PASSWORD [\w.\-]{1,64}[ \t]+=[ \t]+(?=[^\s])"
+)
+# An Authorization header's scheme of a few letters, then its credential (a longer
+# scheme's name reads as a token's value to the parameter scans): Infobip's "App <key>",
+# cPanel's and WHM's "cpanel user:<token>", "whm root:<token>" (the token after the user).
+_SHORT_SCHEME = (
+    r"(?<![\w\-])(?i:authorization)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?i:app|cpanel|whm|key|apikey|sharedkey|hmac)[ \t]+(?:[\w.\-]{1,64}:)?"
+    r"(?=[A-Za-z0-9_\-+/=.]{16,})"
+)
+# Headers named for the key they carry: Palo Alto's "X-PAN-KEY:", JFrog's
+# "X-JFrog-Art-Api:".
+_KEY_HEADER = r"(?<![\w\-])X-[A-Za-z0-9\-]{1,32}-(?i:key|api|token) ?:[ \t]*(?=[^\s\"']{16,})"
+# A module's parameter set in Kamailio's or OpenSIPS' configuration: 'modparam("auth",
+# "secret", "…")', 'modparam("db_mysql", "db_password", "…")'.
+_MODPARAM = (
+    r"modparam\([ \t]*\"\w+\"[ \t]*,[ \t]*\"\w*(?i:secret|passw(?:or)?d|pass)\"[ \t]*,[ \t]*(?=\")"
+)
+# A SIM's keys as an HSS or a SIM vendor's file provisions them, on a line about a SIM
+# ("IMSI=…"): the subscriber key "K"/"Ki" and the operator's "OP"/"OPc", 32 hex each.
+_SIM_KEY = (
+    r"(?<![\w\-])(?:Ki|K|OPc|OP)[\"']?[ \t]*[:=][ \t]*[\"']?(?=[0-9A-Fa-f]{32}(?![0-9A-Za-z]))"
+)
+# Keys written in a device's own syntax: PAN-OS' XML "<pre-shared-key><key>…</key>",
+# Junos' "md5 1 key \"…\";" under an interface's authentication.
+_DEVICE_SYNTAX_KEY = (
+    r"<pre-shared-key>[ \t]*(?:\\n|\r?\n)?[ \t]*<key>(?=[^<\s])"
+    r"|(?<![\w\-])md5[ \t]+[0-9]{1,3}[ \t]+key[ \t]+(?=[^\s;])"
+)
+# SSIS' package configurations: a property named as a password, its value next:
+# '…Properties[ServerPassword]" ValueType="String"><ConfiguredValue>…', and dtexec's
+# "/SET \Package.Variables[User::SftpPassword].Properties[Value];…".
+_SSIS_VALUE = (
+    r"[Pp]assword\]\.Properties\[Value\];(?=[^\s])"
+    r"|\]\.Properties\[\w*[Pp]assword\]\"[^<>\n]{0,200}><ConfiguredValue>(?=[^<])"
 )
 # Z-Wave's network keys, as Z-Wave JS names them ('"S2_AccessControl":"<32 hex>"'): a
 # network's devices are controlled by whoever holds them.
@@ -325,10 +361,11 @@ def _check_device_key(text: str, start: int, end: int) -> tuple[int, int] | None
 
 
 def _check_credential(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """A credential after its label, to a blank, quote, "," or ";": one no word is."""
+    """A credential after its label, to a blank, quote, "," or ";" (or a ")", a
+    backslash): one no word is."""
     value_end = end
-    while value_end < len(text) and text[value_end] not in " \t\r\n,;\"'":
-        value_end += 1
+    while value_end < len(text) and text[value_end] not in " \t\r\n,;\"'\\)":
+        value_end += 1  # (to a ")" around it, or an escaped line break: "…\\r\\n")
     value = text[end:value_end]
     if len(value) < 8 or is_masked(value) or (value.isalpha() and value.islower()):
         return None
@@ -384,6 +421,26 @@ _TYPE_PATH = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[\w.\-]+")
 _NO_VALUE = frozenset({"n/a", "-", "none", "null", "unset", "empty", "(none)", "(empty)"})
 
 
+def _check_sim_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The 32 hex of a SIM's key, on a line that names a SIM by its IMSI."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end == -1 else line_end]
+    return (end, end + 32) if "imsi" in line.lower() else None
+
+
+def _check_syntax_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """An element's text, a quoted value, or a word to a blank or ";"."""
+    if text[end - 1] == ">":
+        return check_element_text(text, start, end)
+    return check_until_delimiter(text, start, end)
+
+
+def _check_key_header(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The header's credential; a hash written with its scheme ("{SHA256}…") is none."""
+    return None if text[end] == "{" else _check_credential(text, start, end)
+
+
 def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A cookie's value that looks random, in a header or after the word "cookie"."""
     line_start = max(text.rfind("\n", 0, start), text.rfind("\\n", 0, start))
@@ -397,17 +454,21 @@ def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
     value = text[end:value_end]
     if not _COOKIE_VALUE.fullmatch(value):
         return None  # pairs inside ("sap-language=DE&…")
-    if HEX_DIGITS.issuperset(value) and _NAMES_A_HASH.search(text, max(start, end - 40), end):
-        return None  # a version's hash: Magento's "private_content_version=f3bf…"
+    if HEX_DIGITS.issuperset(value) and not _NAMES_A_LOGIN.search(text, max(start, end - 40), end):
+        # Hex under any other name: a version's hash (Magento's "private_content_version"),
+        # a client's id (Outlook's "ClientId"), a server's affinity ("exchangecookie").
+        return None
     if "&" in unquote(value) or "=" in unquote(value).rstrip("="):
         return None  # pairs encoded: WordPress' "wp-settings-1=libraryContent%3Dbrowse"
-    return (end, value_end) if looks_random(value) and not is_masked(value) else None
+    return (end, value_end) if looks_random(value.rstrip(".")) and not is_masked(value) else None
 
 
-#: A cookie's name that says its hex is a hash of something public.
-_NAMES_A_HASH = re.compile(r"(?i:version|hash|etag|checksum|digest)[\w.\-]{0,24}=\Z")
+#: A cookie's name that says its hex is a login's: Citrix's "CtxsAuthId", "sessid".
+#: NetScaler's "NSC_AAAC" too.
+_NAMES_A_LOGIN = re.compile(r"(?i:auth|sess|sid|token|login|key|cookie|nsc_aaa)[\w.\-]{0,24}=\Z")
 #: A cookie's value as a server makes one: base64 or URL-safe characters, padding last.
-_COOKIE_VALUE = re.compile(r"[A-Za-z0-9+/_\-%]+={0,2}")
+#: (Outlook's canary ends with a ".".)
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9+/_\-%]+={0,2}\.?")
 
 
 def _check_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -555,6 +616,12 @@ _PATH_TOKEN_TEST = re.compile(_PATH_TOKEN, re.ASCII)
 _ZWAVE_TEST = re.compile(_ZWAVE_KEY, re.ASCII)
 _RADIUS_TEST = re.compile(_RADIUS_LOGIN, re.ASCII)
 _ALIGNED_TEST = re.compile(_ALIGNED_ROW, re.ASCII)
+_SHORT_SCHEME_TEST = re.compile(_SHORT_SCHEME, re.ASCII)
+_KEY_HEADER_TEST = re.compile(_KEY_HEADER, re.ASCII)
+_MODPARAM_TEST = re.compile(_MODPARAM, re.ASCII)
+_SIM_KEY_TEST = re.compile(_SIM_KEY, re.ASCII)
+_DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
+_SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 
 
 PATTERN = (
@@ -578,10 +645,19 @@ PATTERN = (
     f"|{_SQLPLUS_CONNECT}(?P<sqlplus_connect>)|{_SECURE_STRING}(?P<secure_string>)"
     f"|{_COOKIE_PAIR}(?P<cookie_pair>)|(?:{_PATH_TOKEN})(?P<path_token>)"
     f"|{_ZWAVE_KEY}(?P<zwave_key>)|{_RADIUS_LOGIN}(?P<radius_login>)"
-    f"|(?:{_ALIGNED_ROW})(?P<aligned_cell>)"
+    f"|(?:{_ALIGNED_ROW})(?P<aligned_cell>)|{_SHORT_SCHEME}(?P<short_scheme>)"
+    f"|{_KEY_HEADER}(?P<key_header>)|{_MODPARAM}(?P<modparam>)"
+    f"|{_SIM_KEY}(?P<sim_key>)|(?:{_DEVICE_SYNTAX_KEY})(?P<device_syntax_key>)"
+    f"|(?:{_SSIS_VALUE})(?P<ssis_value>)"
 )
 
 KINDS = {
+    "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
+    "ssis_value": Kind("secrets", "SECRET", _check_syntax_key),
+    "sim_key": Kind("secrets", "SECRET", _check_sim_key),
+    "modparam": Kind("secrets", "SECRET", check_quoted),
+    "short_scheme": Kind("secrets", "TOKEN", _check_credential),
+    "key_header": Kind("secrets", "TOKEN", _check_key_header),
     "aligned_cell": Kind("secrets", "SECRET", _check_aligned_cell),
     "radius_login": Kind("secrets", "SECRET", _check_radius_login),
     "zwave_key": Kind("secrets", "SECRET", lambda text, start, end: (end, end + 32)),
@@ -633,9 +709,25 @@ def _may_type_password(text: str) -> bool:
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("cookie", lambda text: _COOKIE_TEST.search(text) is not None),
-    # (Two blanks in a row first: most lines with these words have none.)
+    ("authorization", lambda text: _SHORT_SCHEME_TEST.search(text) is not None),
+    ("modparam(", lambda text: _MODPARAM_TEST.search(text) is not None),
+    ("imsi", lambda text: _SIM_KEY_TEST.search(text) is not None),
     *(
-        (mark, lambda text: "  " in text and _ALIGNED_TEST.search(text) is not None)
+        (mark, lambda text: _DEVICE_SYNTAX_TEST.search(text) is not None)
+        for mark in ("<pre-shared-key>", "md5")
+    ),
+    ("].properties[", lambda text: _SSIS_TEST.search(text) is not None),
+    *(
+        (f"-{kind}{end}", lambda text: "X-" in text and _KEY_HEADER_TEST.search(text) is not None)
+        for kind in ("key", "api", "token")
+        for end in (":", " :")
+    ),
+    # (Two blanks in a row, or a tab, first: most lines with these words have none.)
+    *(
+        (
+            mark,
+            lambda text: ("  " in text or "\t" in text) and _ALIGNED_TEST.search(text) is not None,
+        )
         for mark in ("pass", "secret", "token", "key")
     ),
     ("password ", lambda text: "PASSWORD " in text and _ALIGNED_TEST.search(text) is not None),

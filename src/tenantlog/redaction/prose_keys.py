@@ -25,20 +25,25 @@ import re
 from collections.abc import Callable
 
 from tenantlog.redaction.kinds import Kind
-from tenantlog.redaction.passwords import is_masked
+from tenantlog.redaction.passwords import is_masked, looks_like_password, value_span
 
-#: Where a name starts: the text's start, a blank, a quote, a bracket or a separator.
-_NAME_STARTS = frozenset(" \t\r\n\"'([{,;|")
+#: Where a name starts: the text's start, a blank, a quote, a bracket, a separator or a
+#: property's dot ("palkanmaksu.api_salaisuus").
+_NAME_STARTS = frozenset(" \t\r\n\"'([{,;|.")
 #: Words for a key, a token or a secret in other languages, in ASCII or as they are
 #: written: Dutch, Swedish, Polish, Italian, Spanish, Danish and Norwegian, Finnish,
 #: Hungarian, Romanian; Dutch, Swedish, Polish, Italian, Spanish and Danish for "secret".
-_FOREIGN_WORDS = (
+FOREIGN_WORDS = (
     *("sleutel", "nyckel", "klucz", "chiave", "llave", "n\u00f8gle", "n\u00f8kkel", "avain"),
     *("kulcs", "cheie", "hemlighet", "geheim", "sekret", "segreto", "secreto", "hemmelighed"),
     # Turkish, Czech (with and without its accents), Greek ("κλειδί" and its cases),
     # French ("jeton", a token; "clé secrète" written without accents), German.
     *("anahtar", "kl\u00ed\u010d", "klic", "\u03ba\u03bb\u03b5\u03b9\u03b4", "jeton"),
     *("secrete", "secr\u00e8te", "geheimnis"),
+    # Spanish "clave" (a key, "clave_api"), Finnish "salaisuus", Russian and Ukrainian
+    # "токен" and "ключ", Vietnamese "khóa", Indonesian "kunci".
+    *("clave", "salaisuus", "\u0442\u043e\u043a\u0435\u043d", "\u043a\u043b\u044e\u0447"),
+    *("kh\u00f3a", "kunci"),
 )
 #: The words a glued name may start with before "key" ("apikey", "X-Api-Key",
 #: "client_key"); before "token", any ("refreshtoken", "Uppdateringstoken").
@@ -54,14 +59,16 @@ _KEY_PREFIXES = frozenset(
 # glued before it (a compound's) are read back by ``_check``. Started on any
 # letter, a compound's pattern cost every line with "key" or "token" a search.
 _ENGLISH_NAME = r"(?=[kKtT])(?i:key|token)(?![A-Za-z])"
+#: ... with a compound's last part in another language: Portuguese "token_renovacao=".
+_COMPOUND_END = r"[_\-][A-Za-z]{2,24}(?![\w\-])"
 #: A name in another language, with its ending and a compound's last part:
 #: "geheime_sleutel", "sekret_aplikacji".
 _FOREIGN_NAME = (
     # (A word's own ending too: Greek's "κλειδί", Turkish's "anahtar\u0131" ("its key").)
     # (Their first letters first: one test of a character where the alternation
     # of twenty words cost every character of a long text.)
-    r"(?=[" + "".join(sorted({c for w in _FOREIGN_WORDS for c in (w[0], w[0].upper())})) + "])"
-    r"(?i:" + "|".join(_FOREIGN_WORDS) + r")[^\s\"'=:,;(){}\[\]<>_\-]{0,4}?"
+    r"(?=[" + "".join(sorted({c for w in FOREIGN_WORDS for c in (w[0], w[0].upper())})) + "])"
+    r"(?i:" + "|".join(FOREIGN_WORDS) + r")[^\s\"'=:,;(){}\[\]<>_\-]{0,4}?"
     r"(?:[_\-][^\s\"'=:,;(){}\[\]<>]{1,24})?"
 )
 #: A word between the name and its value ("expired", "non valida", "header value").
@@ -77,15 +84,20 @@ _PROSE_KEY = (
     + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,2}}?[\"']?)"
     + _VALUE_AHEAD
 )
-#: A name in another language, then any of those, or its own delimiter.
+#: A name in another language, then any of those, or its own delimiter (then any
+#: value a password may be: ``_check``).
 _FOREIGN_KEY = (
     _FOREIGN_NAME
-    + rf"(?:[\"']?{_DELIMITER}|(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}"
+    + rf"(?:[\"']?{_DELIMITER}(?=[^\s\"'])|(?:(?:[ \t]+{_WORD}){{1,6}}?{_DELIMITER}"
     + rf"|[ \t]+(?:{_WORD}[ \t]+){{0,3}}?[\"']?)"
     + _VALUE_AHEAD
+    + ")"
 )
 
-PATTERN = f"{_PROSE_KEY}(?P<prose_key>)|{_FOREIGN_KEY}(?P<foreign_key>)"
+#: An English name ending a compound in another language, then its delimiter.
+_COMPOUND_KEY = _ENGLISH_NAME + _COMPOUND_END + rf"[\"']?{_DELIMITER}(?=[^\s\"'])"
+
+PATTERN = f"(?:{_PROSE_KEY}|{_COMPOUND_KEY})(?P<prose_key>)|{_FOREIGN_KEY}(?P<foreign_key>)"
 
 #: Words before or inside a name that make it no secret's: "cache key", "NextToken".
 _NOT_SECRET_BEFORE = frozenset(
@@ -97,12 +109,16 @@ _NOT_SECRET_BEFORE = frozenset(
         *("publickey", "sas", "storage", "bucket", "s3", "redis", "kv", "dict", "ssh", "gpg"),
     }
 )
+#: Words before a key's name that say it is a secret's: "secret key", "Global API Key".
+_SECRET_WORDS = frozenset({"global", "secret", "private", "master"})
 #: Words between a name and its value that say the value is about the key, not the key.
 _ABOUT_THE_KEY = frozenset(
     {
         *("id", "ids", "identifier", "name", "names", "fingerprint", "hash", "digest", "alias"),
         *("arn", "version", "type", "length", "size", "count", "path", "file", "url", "prefix"),
         *("ref", "reference", "index", "slot", "label"),
+        # A key's file or its encoding: "client-key-data", "key_file", "token_store".
+        *("data", "file", "files", "dir", "store", "pair", "usage", "format", "algorithm"),
     }
 )
 _VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
@@ -111,7 +127,7 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 _LEAST_LENGTH = 20
 _LEAST_HEX = 32
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
-_NAME_AT = re.compile(f"{_ENGLISH_NAME}|{_FOREIGN_NAME}", re.ASCII)
+_NAME_AT = re.compile(f"{_ENGLISH_NAME}(?:{_COMPOUND_END})?|{_FOREIGN_NAME}", re.ASCII)
 
 
 def _generated(value: str) -> bool:
@@ -129,6 +145,16 @@ def _generated(value: str) -> bool:
 
 
 def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
+    name = _NAME_AT.match(text, start)
+    name_end = end if name is None else name.end()
+    if text[name_end:end].strip(" \t\"'") in ("=", ":", "=>"):
+        # The name's own delimiter: any value a password may be, as after "password=".
+        span = value_span(text, end - 1 if text[end - 1] in "\"'" else end)
+        value = "" if span is None else text[span[0] : span[1]]
+        # (A number is a card's, a phone's or a PIN's, found by its own kind.)
+        if looks_like_password(value) and not value.replace(" ", "").replace("-", "").isdigit():
+            assert span is not None
+            return _checked_name(text, start, name_end, end, span)
     found = _VALUE.match(text, end)
     if found is None:
         return None
@@ -139,15 +165,20 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # the next pair's name, a host's name, an address
     if is_masked(value) or not _generated(value) or value.startswith("/"):
         return None
-    name = _NAME_AT.match(text, start)
-    name_end = end if name is None else name.end()
+    return _checked_name(text, start, name_end, end, (end, value_end), value)
+
+
+def _checked_name(
+    text: str, start: int, name_end: int, end: int, span: tuple[int, int], value: str = ""
+) -> tuple[int, int] | None:
+    """``span`` unless the name, the words before it or between say it is no secret's."""
     # The compound the name ends ("refreshtoken", "X-Api-Key", "toegangssleutel"), and
     # the word before it.
     name_start = start
     while name_start > 0 and (text[name_start - 1].isalnum() or text[name_start - 1] in "_-"):
         name_start -= 1
     if name_start > 0 and text[name_start - 1] not in _NAME_STARTS:
-        return None  # inside a path or a pair: "/tokens/…", "a.key=…"
+        return None  # inside a path or a word: "/tokens/…"
     glued = text[name_start:start].lower().replace("_", "").replace("-", "")
     if glued and text[start : start + 3].lower() == "key" and glued not in _KEY_PREFIXES:
         return None  # no key's name: "monkey", "hockey"
@@ -158,19 +189,25 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if any(word.removesuffix("token").removesuffix("key") in _NOT_SECRET_BEFORE for word in own):
         return None
+    if any(word in _ABOUT_THE_KEY for word in own):
+        return None  # a key's id or type by the name's own suffix: "key_id", "token_type"
     between = _NOT_LETTERS.split(text[name_end:end].lower())
     if any(word in _ABOUT_THE_KEY for word in between):
         return None
     if (
-        _HEX.issuperset(value)
+        value
+        and _HEX.issuperset(value)
         and ":" not in text[name_end:end]
         and "=" not in text[name_end:end]
         and "value" not in between
+        and not (before[-1:] and before[-1] in _KEY_PREFIXES | _SECRET_WORDS)
     ):
-        return None  # a commit's or a digest's hex after a word: "merge token 99ee02ca…"
-    if text[end - 1 : end] in "\"'" and text[value_end : value_end + 1] != text[end - 1]:
+        # A commit's or a digest's hex after a word ("merge token 99ee02ca…"), not a
+        # key's ("Global API Key 1a5a08…").
+        return None
+    if text[end - 1 : end] in "\"'" and text[span[1] : span[1] + 1] != text[end - 1]:
         return None  # a quoted sentence, not a value
-    return end, value_end
+    return span
 
 
 KINDS = {
@@ -198,5 +235,5 @@ def _holds(word: str, text: str) -> bool:
 
 #: The marks of the names above, case-folded, each with the branch's test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = tuple(
-    (word, functools.partial(_holds, word)) for word in ("key", "token", *_FOREIGN_WORDS)
+    (word, functools.partial(_holds, word)) for word in ("key", "token", *FOREIGN_WORDS)
 )

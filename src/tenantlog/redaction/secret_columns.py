@@ -40,6 +40,8 @@ _SECRET_COLUMN = re.compile(
     r"|pin(?:[ _\-.]?code)?",
     re.IGNORECASE,
 )
+#: A call's name and its opening bracket: code, no header.
+_CALL = re.compile(r"[A-Za-z_]\w*\(")
 #: A statement that names columns, where a header would stand: its next line is no row.
 _SQL_STATEMENT = re.compile(r"\b(?:SELECT|INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 #: The words of a setting's name that say its value is a secret: "jwtSecret",
@@ -82,8 +84,10 @@ class _Columns(NamedTuple):
 def _secret_column(header: str) -> _Columns | None:
     """The header's password column, or its names' and values' columns."""
     delimiter = max(_DELIMITERS, key=header.count)
-    if not header.count(delimiter) or _SQL_STATEMENT.search(header):
-        return None  # (a statement's columns: "INSERT INTO users(name,password) VALUES …")
+    if not header.count(delimiter) or _SQL_STATEMENT.search(header) or _CALL.search(header):
+        # (A statement's columns: "INSERT INTO users(name,password) VALUES …"; a call's
+        # arguments: Kamailio's 'modparam("auth", "secret", "…")'.)
+        return None
     columns = [name.strip().strip("\"'`[]").lower() for name in read_fields(header, delimiter)]
     for index, name in enumerate(columns):
         if _SECRET_COLUMN.fullmatch(name):

@@ -42,6 +42,7 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (81, 82, frozenset({16})),  # RuPay
     (508, 508, frozenset({16})),  # RuPay
     (506099, 506198, frozenset({16, 18, 19})),  # Verve
+    (507865, 507964, frozenset({16, 18, 19})),  # Verve
     (9792, 9792, frozenset({16})),  # Troy
     (94, 94, frozenset({16})),  # BC Card's domestic cards (Korea)
     (5019, 5019, frozenset({16})),  # Dankort

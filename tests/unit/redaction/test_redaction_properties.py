@@ -12,10 +12,14 @@ from tenantlog.redaction import Redactor, numbering, redact
 from tenantlog.redaction.command_lines import ARGUMENT_MARKS, ARGUMENT_WORDS
 from tenantlog.redaction.context import says_identifier
 from tenantlog.redaction.passwords import _NAME
+from tenantlog.redaction.prose_keys import FOREIGN_WORDS
 from tenantlog.redaction.validators import luhn_ok
 
 _TYPED = Redactor(style="typed")
-_SECRET_NAME_BEFORE = re.compile(r"(?:pass|pw|psk|secret|key|token)\w*\s*[=:]?\s*\Z", re.I)
+# (Or a word for a key or a secret in another language: "LLAVE:", "klucz=".)
+_SECRET_NAME_BEFORE = re.compile(
+    r"(?:pass|pw|psk|secret|key|token|" + "|".join(FOREIGN_WORDS) + r")\w*\s*[=:]?\s*\Z", re.I
+)
 _PLACEHOLDER = "[REDACTED]"
 
 # Log-like text: digits and separators are over-represented so that
