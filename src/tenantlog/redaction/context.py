@@ -778,8 +778,7 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     if "ersion" in head[-64:] and _VERSION_OF.search(head[-64:]):
         return True  # Flyway's 'Current version of schema "pos": 4.12.0.2'
     tail = head[-64:]
-    low = tail.lower()
-    if any(hint in low for hint in _VERSION_PHRASE_HINTS) and _VERSION_PHRASE.search(tail):
+    if _holds_version_letters(tail) and _VERSION_PHRASE.search(tail):
         return True  # "wersja aplikacji: 3.4.2.1", "versione firmware lettore 2.11.0.3"
     if _ARROW_TO_QUAD.match(text, end) and _INSTALL_WORD.search(
         text, max(0, start - _UPGRADE_WINDOW), start
@@ -800,9 +799,25 @@ _VERSION_PHRASE = re.compile(
     r"[^\W\d_]+){0,4}[ \t]*:?[ \t]*\Z",
     re.IGNORECASE,
 )
-#: Letters of the version words above, looked for in the lower-cased text before the
-#: phrase is searched (most addresses have none before them).
-_VERSION_PHRASE_HINTS = ("ers", "erz", "rsj", "\u00fcr\u00fcm", "\u03ba\u03b4\u03bf\u03c3")
+
+
+def _holds_version_letters(tail: str) -> bool:
+    """Whether letters of the version words above are in ``tail``: "rs" of "version",
+    "wersja", "versión", "rz" of "verze" and "verzió", Turkish "sürüm", Greek "έκδοση"
+    (plain ``in`` tests: most addresses have none of them before them, and lower-casing
+    the text first cost more than the tests)."""
+    return (
+        "rs" in tail
+        or "RS" in tail
+        or "rz" in tail
+        or "RZ" in tail
+        or "\u00fcr\u00fcm" in tail
+        or "\u00dcR\u00dcM" in tail
+        or "\u03ba\u03b4\u03bf\u03c3" in tail
+        or "\u039a\u0394\u039f\u03a3" in tail
+    )
+
+
 #: What a sentence's "version of …" names before its value's colon.
 _VERSION_OF = re.compile(r"\bversion[ \t]+(?:of|for)[ \t][^\n:=]{1,40}\Z", re.IGNORECASE)
 #: An arrow, then another dotted quad.

@@ -706,10 +706,24 @@ def _may_type_password(text: str) -> bool:
     ) and _TYPED_TEST.search(text) is not None
 
 
+def _holds_short_scheme(text: str) -> bool:
+    """Whether an Authorization header with a short scheme is in the text: matched where
+    "authorization" is (a search tried the case-blind name at every character)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return _SHORT_SCHEME_TEST.search(text) is not None
+    at = lowered.find("authorization")
+    while at != -1:
+        if _SHORT_SCHEME_TEST.match(text, at) is not None:
+            return True
+        at = lowered.find("authorization", at + 1)
+    return False
+
+
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("cookie", lambda text: _COOKIE_TEST.search(text) is not None),
-    ("authorization", lambda text: _SHORT_SCHEME_TEST.search(text) is not None),
+    ("authorization", _holds_short_scheme),
     ("modparam(", lambda text: _MODPARAM_TEST.search(text) is not None),
     ("imsi", lambda text: _SIM_KEY_TEST.search(text) is not None),
     *(
