@@ -692,6 +692,11 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         # The twenty-sixth pair: objects named as secrets, other languages' names.
         "secrets' objects, no value": _fill('"api_secret": {"type": "string", '),
         "other languages' names": _fill("chave de API ativa, segredo guardado "),
+        # The eighteenth round: keys named in sentences and in other languages, cookies,
+        # tables aligned by blanks, none with a value.
+        "key names in prose, no value": _fill("API key was rotated, klucz API: brak, token "),
+        "cookie pairs, words": _fill("Cookie: theme=dark; lang=en-GB; view=compact; "),
+        "aligned names, words": _fill("  password     changed at noon\n  token    none\n"),
         "labels, all values": _fill(
             ': EAP "Eap-7!x" x-key ascii Dk3!mnop X-ZT1-Auth: Zt4Qx2Lm9Vt4 '
             "auth-token Ot5Qx2Lm9Vt4,\u2502 password \u2502 Tb6!qrst \u2502\n"

@@ -620,7 +620,10 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         and not _names_secret_key(text, name_end)
         and not _names_secret_field(text, start)
     ):
-        bare = _BARE_KEY.search(text, max(0, name_end - 48), name_end)
+        bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
+        if bare is None and "alt" in text[max(0, name_end - 8) : name_end].lower():
+            # A salt's name may be a long property's: "idp.persistentId.salt".
+            bare = _BARE_KEY.search(text, max(0, name_end - 48), name_end)
         value = text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
         if (
             bare is None

@@ -706,6 +706,22 @@ def _may_type_password(text: str) -> bool:
     ) and _TYPED_TEST.search(text) is not None
 
 
+#: How far into its line a row's name may reach (blanks, a prefix, the name), and its
+#: words (the pattern's names all hold one).
+_ROW_NAME_REACH = 96
+_ROW_NAME_WORDS = ("pass", "secret", "token", "key")
+
+
+def _may_hold_aligned_row(text: str) -> bool:
+    """Whether a row of a table aligned by blanks names a secret: a row starts a line,
+    so a text without a line break (real or escaped) is tried at its start alone."""
+    # (A backslash first: one character is searched at memory speed, two are not.)
+    if "\n" in text or ("\\" in text and "\\n" in text):
+        return _ALIGNED_TEST.search(text) is not None
+    head = text[:_ROW_NAME_REACH].lower()
+    return any(word in head for word in _ROW_NAME_WORDS) and _ALIGNED_TEST.match(text) is not None
+
+
 def _holds_short_scheme(text: str) -> bool:
     """Whether an Authorization header with a short scheme is in the text: matched where
     "authorization" is (a search tried the case-blind name at every character)."""
@@ -736,14 +752,8 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for kind in ("key", "api", "token")
         for end in (":", " :")
     ),
-    # (Two blanks in a row, or a tab, first: most lines with these words have none.)
-    *(
-        (
-            mark,
-            lambda text: ("  " in text or "\t" in text) and _ALIGNED_TEST.search(text) is not None,
-        )
-        for mark in ("pass", "secret", "token", "key")
-    ),
+    # (A line of its own only at the text's start, unless it holds a line break.)
+    *((mark, _may_hold_aligned_row) for mark in ("pass", "secret", "token", "key")),
     ("password ", lambda text: "PASSWORD " in text and _ALIGNED_TEST.search(text) is not None),
     *((f"login{blank}", lambda text: _RADIUS_TEST.search(text) is not None) for blank in " \t"),
     *((mark, lambda text: _ZWAVE_TEST.search(text) is not None) for mark in ("s2_", "s0_legacy")),

@@ -216,6 +216,8 @@ KINDS = {
 }
 
 _TEST = re.compile(PATTERN, re.ASCII)
+_ENGLISH_TEST = re.compile(f"{_PROSE_KEY}|{_COMPOUND_KEY}", re.ASCII)
+_FOREIGN_TEST = re.compile(_FOREIGN_KEY, re.ASCII)
 
 
 def _holds(word: str, text: str) -> bool:
@@ -225,9 +227,11 @@ def _holds(word: str, text: str) -> bool:
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter that lower-cases to two: positions differ
         return _TEST.search(text) is not None
+    # (Only the branch the word starts: the foreign names' first letters include "k".)
+    branch = _ENGLISH_TEST if word in ("key", "token") else _FOREIGN_TEST
     at = lowered.find(word)
     while at != -1:
-        if _TEST.match(text, at) is not None:
+        if branch.match(text, at) is not None:
             return True
         at = lowered.find(word, at + 1)
     return False
