@@ -217,6 +217,8 @@ _VERSION_PARTS = frozenset(
         "\u7248\u672c",
     }
     | {"s\u00fcr\u00fcm", "wersja", "vers\u00e3o", "versi\u00f3n", "versione"}
+    # Norwegian and Danish, Korean, Chinese's "version number".
+    | {"versjon", "\ubc84\uc804", "\u7248\u672c\u53f7"}
     # The oldest a client may run: "min_supported=4.10.0.0".
     | {"supported"}
 )
@@ -298,8 +300,8 @@ _IDENTIFIER_LAST = frozenset(
     | {"receipt", "awb", "waybill", "ean", "jan", "upc", "gtin", "isbn", "barcode"}
     # A booking's confirmation; a prescriber's NPI and DEA numbers (US healthcare's ids).
     | {"confirmation", "npi", "dea"}
-    # A utility's meter: "Meter 0398 112 764 read 18452 kWh".
-    | {"meter"}
+    # A utility's meter: "Meter 0398 112 764 read 18452 kWh"; a parcel's tracking number.
+    | {"meter", "tracking"}
     # A SIM's or a handset's number, no subscriber's line: "imsi=234159876543210".
     | set(SIM_KEYS)
 )
@@ -314,6 +316,8 @@ _NUMBERED_RECORD_WORDS = frozenset(
     {"meter", "member", "customer", "contract", "claim", "student"}
     # ... in Italian, Spanish, Portuguese and French: "numero contratto", "Polizza n.".
     | {"contratto", "contrato", "contrat", "polizza", "poliza", "p\u00f3liza", "cliente"}
+    # A health record's, a prescription's, an appointment's or a shipment's number.
+    | {"record", "prescription", "patient", "appointment", "shipment"}
 )
 _NUMBER_WORDS = frozenset({"number", "no", "nr", "num", "n", "numero", "n\u00famero"})
 # How each of those ends, reversed: the test ``says_identifier`` makes first.
@@ -792,7 +796,7 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
 _VERSION_PHRASE = re.compile(
     # (Each language's word with its endings: Turkish "sürümü", Romanian "versiunea".)
     # (Finnish glues it: "Ohjelmistoversio", a software's version.)
-    r"(?<![^\W\d_])(?:version|versi|wersj|verz|vers\u00e3o|s\u00fcr\u00fcm|\u03ad\u03ba\u03b4\u03bf\u03c3"
+    r"(?<![^\W\d_])(?:version|versi|versj|wersj|verz|vers\u00e3o|s\u00fcr\u00fcm|\u03ad\u03ba\u03b4\u03bf\u03c3"
     r"|[^\W\d_]{2,20}versio(?![^\W\d_]))"
     r"[^\W\d_]{0,6}"
     r"(?:[ \t]+(?!(?:from|to|on|at|via|by|for|of|host|server|address|ip|peer|gateway|node)\b)"

@@ -132,7 +132,8 @@ _PRINTED = (
     # (Erlang's cookie, the shared secret of a RabbitMQ or an Elixir cluster.)
     # (A key's file by its last word: "secure-cookie-key", "s3.keypair".)
     r"(?i:pass|secret|token|pwd|psk|credential|openssl[ \t]+rand|keyfile|[.\-_]key(?![\w.])"
-    r"|keypair|\.erlang\.cookie)"
+    # (A wallet's private key: "bitcoin-cli dumpprivkey …", Electrum's "getmasterprivate()".)
+    r"|keypair|privkey|masterprivate|\.erlang\.cookie)"
     r"[^\n]{0,300}\r?\n[ \t]*"
     r"(?=(?:---[ \t])?[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
@@ -282,7 +283,7 @@ _KEY_BYTES = (
 # PrestaShop's "define('_COOKIE_KEY_', '…')" and its cipher's "_COOKIE_IV_".
 # C's (an Arduino sketch's) "#define BLYNK_AUTH_TOKEN \"…\"".
 _DEFINED = (
-    r"(?:define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN|IV)_?"
+    r"(?:define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN|IV)_{0,2}"
     r"(?P=define_quote)[ \t]*,"
     r"|#[ \t]*define[ \t]+[A-Z0-9_]*_(?:KEY|SECRET|TOKEN)[ \t]"
     # A secret's default where settings read it: Django's 'os.environ.get("DJANGO_SECRET_KEY",

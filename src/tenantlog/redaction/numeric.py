@@ -24,10 +24,11 @@ _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
 # The words that name an extension: English, French "poste", Italian "int.",
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
-# Swedish "ankn.", Japanese "内線", Russian "доб.".
+# Spanish "anexo" (Chile, Peru) and "interno" (Argentina), Swedish "ankn.",
+# Japanese "内線", Russian "доб.".
 _EXT_WORDS = (
     # (a colon after the word too: "Ext: 5521").
-    r"ext(?:ension|n)?[.:]?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|ankn\."
+    r"ext(?:ension|n)?[.:]?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo|interno|ankn\."
     r"|\u5185\u7dda|\u0434\u043e\u0431\."
 )
 _EXTENSION = re.compile(r"(?:,?[ ]?(?:" + _EXT_WORDS + r"|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE)

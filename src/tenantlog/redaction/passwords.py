@@ -45,7 +45,7 @@ from tenantlog.redaction.kinds import Kind, Scan, Search
 # "SECRET_KEY_BASE", "password2", "new_password_confirmation".
 _SUFFIX = (
     r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|clear"
-    r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|cliente"
+    r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|client[e]?"
     r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9]))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
@@ -502,6 +502,10 @@ _MESSAGE_WORDS = frozenset(
 _NSSWITCH_SOURCES = frozenset({"files", "compat", "db", "nis", "nisplus", "sss", "systemd", "ldap"})
 
 
+#: Two words of small letters after a value: a sentence goes on.
+_SENTENCE_GOES_ON = re.compile(r" [^\W\d_A-Z]{2,} [^\W\d_A-Z]{2,}")
+
+
 def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[int, int]) -> bool:
     """Names that say something else with their value, found by the value:
     ``PWD=/srv/app`` (the shell's working directory), ``PASS: test_login`` and
@@ -534,6 +538,16 @@ def _not_a_secret(text: str, start: int, end: int, separator: str, span: tuple[i
         and text[span[1] : span[1] + 1] == " "
     ):
         # A sentence goes on: "validating provider credentials: retrieving caller identity".
+        return True
+    if (
+        separator == ":"
+        and value.isalpha()
+        and value.islower()
+        and not any(word in folded for word in ("pass", "pw", "secret", "credential"))
+        and _SENTENCE_GOES_ON.match(text, span[1])
+    ):
+        # A name in another language, then a sentence in it: "contraseña: solicitud de
+        # restablecimiento registrada" (a word, then two words of small letters).
         return True
     if folded.startswith("credential") and _AWS_SCOPE.match(value):
         return True  # SigV4's "Credential=AKIA…/20240514/…": the key id is found by itself
@@ -1090,6 +1104,10 @@ _BLOCK_TYPE = re.compile(r"(?<![\w\-])(?:resource|data|ephemeral)[ \t]+\"[\w\-]*
 _BLOCK_WINDOW = 64
 
 
+#: MySQL's authentication plugins, whose names end as a password's.
+_AUTH_PLUGINS = frozenset(
+    {"mysql_native_password", "caching_sha2_password", "sha256_password", "mysql_clear_password"}
+)
 #: A setting's pair where a value would be: "min_length=12".
 _PAIR_OF_A_POLICY = re.compile(r"[a-z]+(?:_[a-z]+)*=[^\s=]+")
 _NEXT_SETTING = re.compile(r"[ \t]+[a-z]+(?:_[a-z]+)*=")
@@ -1185,6 +1203,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a policy's settings: "policy.password: min_length=12 require_…"
     if text[start - 3 : start].lower() == "no-":
         return None  # a flag that says there is none: "psql --no-password"
+    if text[_key_start(text, start) : end].lower() in _AUTH_PLUGINS:
+        return None  # MySQL's authentication plugin, named: "'mysql_native_password': dsn=…"
     if (
         value.isdigit()
         and text[span[1] : span[1] + 1] == ":"
@@ -1441,9 +1461,9 @@ _RESOURCE_TYPE = re.compile(r"(?:^|\n)[ \t]*(?:resource|data)[ \t]+\"[\w\-]*\Z")
 
 #: A key whose value names where a secret is kept: an existing Kubernetes Secret, the
 #: key of one, a secret's name or reference ("existingSecret", "adminPasswordKey",
-#: "passwordSecretName", "secretRef").
+#: "passwordSecretName", "passwordSecretKey", "secretRef").
 _NAMES_A_REFERENCE = re.compile(
-    r"[\w.\-]*?(?:existing[_\-]?secret|pass(?:word)?[_\-]?key(?![\w\-])|secret[_\-]?name"
+    r"[\w.\-]*?(?:existing[_\-]?secret|pass(?:word)?[_\-]?(?:secret[_\-]?)?key(?![\w\-])|secret[_\-]?name"
     r"|secret[_\-]?ref|key[_\-]?ref|secret[_\-]?keys?\.)",
     re.IGNORECASE,
 )

@@ -41,6 +41,9 @@ scan, behind its trigger, with its own marks.
   ``/api/<user>/lights``), a posted ``SAMLResponse`` or SAML artifact.
 * Home automation: Z-Wave JS' network keys (``"S2_AccessControl": "<hex>"``).
 * FreeRADIUS' logins as it logs them: ``Login incorrect: [user/password]``.
+* Clients' credentials in code: Go's MySQL DSN (``user:pw@tcp(host)/db``),
+  Python's requests ``auth=('user', 'pw')``; Ethereum's providers' keys in their
+  URLs (Alchemy's ``/v2/<key>``, Infura's ``/v3/<id>``).
 * Shells and SQL*Plus: PowerShell's ``ConvertTo-SecureString "…" -AsPlainText``;
   ``SQL> CONNECT user/password``.
 * Tables aligned by blanks: a row's cell after a secret's name (``vault kv get``,
@@ -238,6 +241,8 @@ _PATH_TOKEN = (
     r"|(?<=/api/)(?=[A-Za-z0-9_\-]{30,}/(?:lights|groups|config|sensors|scenes|schedules|rules"
     r"|resourcelinks|capabilities)(?![\w\-]))"
     r"|(?<![\w\-])(?i:SAMLResponse|SAMLart)=(?=[A-Za-z0-9+/%_\-]{40})"
+    # Ethereum's node providers: Alchemy's "…alchemy.com/v2/<key>", Infura's "…infura.io/v3/<id>".
+    r"|(?<=alchemy\.com/v2/)(?=[A-Za-z0-9_\-]{20,})|(?<=infura\.io/v3/)(?=[0-9a-f]{32})"
 )
 # FreeRADIUS' login as it logs one (``auth_badpass``, ``auth_goodpass``): "Login incorrect
 # (pap: …): [user/password] (from client …)"; a user's name holds no "/", the password may.
@@ -265,8 +270,10 @@ _SHORT_SCHEME = (
     r"(?=[A-Za-z0-9_\-+/=.]{16,})"
 )
 # Headers named for the key they carry: Palo Alto's "X-PAN-KEY:", JFrog's
-# "X-JFrog-Art-Api:".
-_KEY_HEADER = r"(?<![\w\-])X-[A-Za-z0-9\-]{1,32}-(?i:key|api|token) ?:[ \t]*(?=[^\s\"']{16,})"
+# "X-JFrog-Art-Api:", Binance's "X-MBX-APIKEY:", a game's "X-Game-Session:".
+_KEY_HEADER = (
+    r"(?<![\w\-])X-[A-Za-z0-9\-]{1,32}-(?i:key|api|apikey|token|session) ?:[ \t]*(?=[^\s\"']{16,})"
+)
 # A module's parameter set in Kamailio's or OpenSIPS' configuration: 'modparam("auth",
 # "secret", "…")', 'modparam("db_mysql", "db_password", "…")'.
 _MODPARAM = (
@@ -289,6 +296,12 @@ _DEVICE_SYNTAX_KEY = (
 _SSIS_VALUE = (
     r"[Pp]assword\]\.Properties\[Value\];(?=[^\s])"
     r"|\]\.Properties\[\w*[Pp]assword\]\"[^<>\n]{0,200}><ConfiguredValue>(?=[^<])"
+)
+# Go's MySQL DSN, "user:password@tcp(host:3306)/db", and Python's requests' auth tuple,
+# "'auth': ('user', 'password')" or "auth=('user', 'password')".
+_GO_DSN = r"(?<![\w/:@\[])[\w.\-]{1,64}:(?=[^\s@/\[]{1,128}@(?:tcp|unix)\()"
+_AUTH_TUPLE = (
+    r"(?<![\w\-])auth[\"']?[ \t]*[:=][ \t]*\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
 )
 # Z-Wave's network keys, as Z-Wave JS names them ('"S2_AccessControl":"<32 hex>"'): a
 # network's devices are controlled by whoever holds them.
@@ -439,6 +452,15 @@ def _check_syntax_key(text: str, start: int, end: int) -> tuple[int, int] | None
 def _check_key_header(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The header's credential; a hash written with its scheme ("{SHA256}…") is none."""
     return None if text[end] == "{" else _check_credential(text, start, end)
+
+
+def _check_go_dsn(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password, to the "@" before "tcp(" or "unix(" (it may hold "@" itself)."""
+    at = text.find("@tcp(", end)
+    at = at if at != -1 else text.find("@unix(", end)
+    if at == -1 or is_masked(text[end:at]) or "[REDACTED" in text[end:at]:
+        return None  # (replaced in a pass before: no second placeholder inside the first)
+    return end, at
 
 
 def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -622,6 +644,8 @@ _MODPARAM_TEST = re.compile(_MODPARAM, re.ASCII)
 _SIM_KEY_TEST = re.compile(_SIM_KEY, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
+_GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
+_AUTH_TUPLE_TEST = re.compile(_AUTH_TUPLE, re.ASCII)
 
 
 PATTERN = (
@@ -648,10 +672,12 @@ PATTERN = (
     f"|(?:{_ALIGNED_ROW})(?P<aligned_cell>)|{_SHORT_SCHEME}(?P<short_scheme>)"
     f"|{_KEY_HEADER}(?P<key_header>)|{_MODPARAM}(?P<modparam>)"
     f"|{_SIM_KEY}(?P<sim_key>)|(?:{_DEVICE_SYNTAX_KEY})(?P<device_syntax_key>)"
-    f"|(?:{_SSIS_VALUE})(?P<ssis_value>)"
+    f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_TUPLE}(?P<auth_tuple>)"
 )
 
 KINDS = {
+    "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
+    "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
     "ssis_value": Kind("secrets", "SECRET", _check_syntax_key),
     "sim_key": Kind("secrets", "SECRET", _check_sim_key),
@@ -747,9 +773,14 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in ("<pre-shared-key>", "md5")
     ),
     ("].properties[", lambda text: _SSIS_TEST.search(text) is not None),
+    *((mark, lambda text: _GO_DSN_TEST.search(text) is not None) for mark in ("@tcp(", "@unix(")),
+    *(
+        (f"auth{quote}", lambda text: "(" in text and _AUTH_TUPLE_TEST.search(text) is not None)
+        for quote in ("'", '"', "=", ":", " ", "\t")
+    ),
     *(
         (f"-{kind}{end}", lambda text: "X-" in text and _KEY_HEADER_TEST.search(text) is not None)
-        for kind in ("key", "api", "token")
+        for kind in ("key", "api", "apikey", "token", "session")
         for end in (":", " :")
     ),
     # (A line of its own only at the text's start, unless it holds a line break.)
@@ -764,6 +795,8 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
                 "anaconda.",
                 "samlresponse=",
                 "samlart=",
+                "alchemy.com/v2/",
+                "infura.io/v3/",
                 "/lights",
                 "/groups",
                 "/config",

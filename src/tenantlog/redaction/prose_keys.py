@@ -44,6 +44,9 @@ FOREIGN_WORDS = (
     # "токен" and "ключ", Vietnamese "khóa", Indonesian "kunci".
     *("clave", "salaisuus", "\u0442\u043e\u043a\u0435\u043d", "\u043a\u043b\u044e\u0447"),
     *("kh\u00f3a", "kunci"),
+    # Norwegian "hemmelighet"; Korean "비밀" (a secret) and "암호" (a password, a cipher);
+    # Japanese "トークン" (a token).
+    *("hemmelighet", "\ube44\ubc00", "\uc554\ud638", "\u30c8\u30fc\u30af\u30f3"),
 )
 #: The words a glued name may start with before "key" ("apikey", "X-Api-Key",
 #: "client_key"); before "token", any ("refreshtoken", "Uppdateringstoken").
@@ -64,11 +67,12 @@ _COMPOUND_END = r"[_\-][A-Za-z]{2,24}(?![\w\-])"
 #: A name in another language, with its ending and a compound's last part:
 #: "geheime_sleutel", "sekret_aplikacji".
 _FOREIGN_NAME = (
-    # (A word's own ending too: Greek's "κλειδί", Turkish's "anahtar\u0131" ("its key").)
+    # (A word's own ending too: Greek's "κλειδί", Turkish's "anahtar\u0131" ("its key"),
+    # Japanese's particle and verb: "トークンを取得しました:".)
     # (Their first letters first: one test of a character where the alternation
     # of twenty words cost every character of a long text.)
     r"(?=[" + "".join(sorted({c for w in FOREIGN_WORDS for c in (w[0], w[0].upper())})) + "])"
-    r"(?i:" + "|".join(FOREIGN_WORDS) + r")[^\s\"'=:,;(){}\[\]<>_\-]{0,4}?"
+    r"(?i:" + "|".join(FOREIGN_WORDS) + r")[^\s\"'=:,;(){}\[\]<>_\-]{0,10}?"
     r"(?:[_\-][^\s\"'=:,;(){}\[\]<>]{1,24})?"
 )
 #: A word between the name and its value ("expired", "non valida", "header value").
@@ -126,6 +130,8 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _LEAST_LENGTH = 20
 _LEAST_HEX = 32
+_LEAST_SMALL = 24
+_LEAST_SMALL_DIGITS = 4
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _NAME_AT = re.compile(f"{_ENGLISH_NAME}(?:{_COMPOUND_END})?|{_FOREIGN_NAME}", re.ASCII)
 
@@ -141,6 +147,9 @@ def _generated(value: str) -> bool:
     if _HEX.issuperset(value):
         return len(value) >= _LEAST_HEX
     letters = value.replace("-", "").replace("_", "")
+    if letters.isalnum() and letters.islower() and len(value) >= _LEAST_SMALL:
+        # Small letters and digits, long, four digits or more: "oj4hyd6zogcp…".
+        return sum(c.isdigit() for c in value) >= _LEAST_SMALL_DIGITS
     return letters != letters.lower() and letters != letters.upper()
 
 

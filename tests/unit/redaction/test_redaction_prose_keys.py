@@ -36,7 +36,7 @@ _FORMS = st.sampled_from(
         'chiave API non valida "{}" per il cliente',
         "config geheime_sleutel={} loaded",
         "jeton d'accès obtenu : {} (expire dans 3600 s)",
-        "tajný klíč {} – nahrávání",
+        "tajný klíč {} - nahrávání",
         "ayarlar: gizli_anahtar: {}",
         "сессия: токен доступа: {} выдан",
         "sessao token_renovacao={} expira=3600",
@@ -46,9 +46,7 @@ _FORMS = st.sampled_from(
 
 @settings(max_examples=300)
 @given(_FORMS, _generated())
-def test_a_generated_value_after_each_form_of_name_is_removed_whole(
-    form: str, value: str
-) -> None:
+def test_a_generated_value_after_each_form_of_name_is_removed_whole(form: str, value: str) -> None:
     redacted = _TYPED.redact(form.format(value))
     assert _ANY_LABEL.sub(_GONE, redacted) == form.format(_GONE)
 
