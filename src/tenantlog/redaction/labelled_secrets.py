@@ -809,11 +809,15 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         (mark, may_hold_secret_column)
         for mark in ("pass", "pw", "secret", "psk", "key", "token", "secure", "encrypted")
     ),
-    # ... a PIN's column, a name of its own ("pin" is in "ping" and "shipping").
+    # ... a PIN's column, a name of its own ("pin" is in "ping" and "shipping"), or a
+    # compound's, as rare as it is.
     *(
-        (f"{name}{end}", may_hold_secret_column)
-        for name in ("pin", "pincode", "pin code", "pin_code", "pin-code", "pin.code")
+        (f"pin{end}", may_hold_secret_column)
         for end in (",", ";", "\t", "|", "\n", "\r", '"', "'", "`", "]", " ")
+    ),
+    *(
+        (name, may_hold_secret_column)
+        for name in ("pincode", "pin code", "pin_code", "pin-code", "pin.code")
     ),
     ("unseal key", lambda text: "Unseal Key" in text),
     ("recovery key", lambda text: "Recovery Key" in text),

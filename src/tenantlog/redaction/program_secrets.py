@@ -301,7 +301,7 @@ _SSIS_VALUE = (
 # "'auth': ('user', 'password')" or "auth=('user', 'password')".
 _GO_DSN = r"(?<![\w/:@\[])[\w.\-]{1,64}:(?=[^\s@/\[]{1,128}@(?:tcp|unix)\()"
 _AUTH_TUPLE = (
-    r"(?<![\w\-])auth[\"']?[ \t]*[:=][ \t]*\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
+    r"(?<![\w\-])auth(?: ?= ?|[\"']: ?)\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
 )
 # Z-Wave's network keys, as Z-Wave JS names them ('"S2_AccessControl":"<32 hex>"'): a
 # network's devices are controlled by whoever holds them.
@@ -775,8 +775,12 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("].properties[", lambda text: _SSIS_TEST.search(text) is not None),
     *((mark, lambda text: _GO_DSN_TEST.search(text) is not None) for mark in ("@tcp(", "@unix(")),
     *(
-        (f"auth{quote}", lambda text: "(" in text and _AUTH_TUPLE_TEST.search(text) is not None)
-        for quote in ("'", '"', "=", ":", " ", "\t")
+        (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
+        for mark in ("auth=(", "auth= (", "auth =(", "auth = (", "auth':(", "auth': (")
+    ),
+    *(
+        (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
+        for mark in ('auth":(', 'auth": (')
     ),
     *(
         (f"-{kind}{end}", lambda text: "X-" in text and _KEY_HEADER_TEST.search(text) is not None)
