@@ -238,11 +238,13 @@ def _check_token_scheme(text: str, start: int, end: int) -> tuple[int, int] | No
     return _value_after(text, start, end, len("token"))
 
 
+#: An AWS access key's id. AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
+AWS_KEY_ID = r"A[KS]IA[A-Z0-9]{16}"
+
 # Branches of the combined scan (see ``scans``), which starts them after a
 # delimiter, so a key id or JWT inside a longer token is not one.
 BRANCHES = (
-    # AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
-    r"A[KS]IA[A-Z0-9]{16}(?![A-Za-z0-9])(?P<aws_key_id>)",
+    AWS_KEY_ID + r"(?![A-Za-z0-9])(?P<aws_key_id>)",
     r"[Bb](?i:earer|asic|ot)(?:[ \t]+|%20)" + _TOKEN_VALUE + "(?P<auth_scheme>)",
     # Elasticsearch's "ApiKey" and Splunk HEC's "Splunk" schemes, Kerberos' and
     # NTLM's "Negotiate" and "NTLM", Okta's "SSWS", hawkBit's "TargetToken" and

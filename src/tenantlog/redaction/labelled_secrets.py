@@ -3,7 +3,8 @@
 * A registry's login in Docker's ``config.json`` (``"auth": "<base64>"``) or
   npm's ``.npmrc`` (``_auth=<base64>``): base64 of ``user:password``. The
   value is decoded to tell it from a setting (``"auth": "oauth2"``,
-  ``auth=none``), so only a login is replaced.
+  ``auth=none``), so only a login is replaced; 32 hex or more under ``"auth"`` are
+  a session's id (Zabbix' JSON-RPC).
 * A Wi-Fi network's password in the QR code phones read,
   ``WIFI:T:WPA;S:<ssid>;P:<password>;;`` (a ``;`` in it escaped as ``\\;``).
 * HashiCorp Vault's unseal and recovery key shares, as ``vault operator
@@ -71,6 +72,7 @@ import re
 from collections.abc import Callable
 
 from tenantlog.redaction import program_secrets, prose_keys
+from tenantlog.redaction.credentials import AWS_KEY_ID
 from tenantlog.redaction.kinds import Kind, Scan
 from tenantlog.redaction.passwords import is_masked, looks_like_password
 from tenantlog.redaction.secret_columns import ROW_START, check_secret_field, may_hold_secret_column
@@ -233,7 +235,7 @@ _SAML_PASSWORD = (
 # 'Credentials::new("AKIA…", "…")', "AKIA… / …", "AKIA…:…", or on the next line as a
 # key pair's file holds them (the id may be replaced already).
 _AWS_PAIR = (
-    r"(?:A[KS]IA[A-Z0-9]{16}|\[REDACTED(?::AWS_KEY)?\])[\"']?[ \t]*"
+    rf"(?:{AWS_KEY_ID}|\[REDACTED(?::AWS_KEY)?\])[\"']?[ \t]*"
     r"(?:[,/:;|][ \t]*|(?:\r?\n|\\n)[ \t]*)?[\"']?"
     r"(?=[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
 )
@@ -328,7 +330,6 @@ def _check_basic_login(text: str, start: int, end: int) -> tuple[int, int] | Non
     found = value.group()
     if len(found) >= 32 and HEX_DIGITS.issuperset(found) and not found.isdigit():
         return value.span()  # a session's id: Zabbix' JSON-RPC '"auth":"<32 hex>"'
-
     try:
         decoded = base64.b64decode(value.group(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
@@ -392,7 +393,7 @@ def _check_influx_password(text: str, start: int, end: int) -> tuple[int, int] |
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
-_AWS_KEY_ID = re.compile(r"A[KS]IA[A-Z0-9]{16}")
+_AWS_KEY_ID = re.compile(AWS_KEY_ID)
 
 
 def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:

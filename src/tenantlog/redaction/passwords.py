@@ -1099,11 +1099,6 @@ def _to_line_end(text: str, start: int, span: tuple[int, int]) -> tuple[int, int
     return span[0], len(text[: rest.end()].rstrip(_BLANK))
 
 
-#: A Terraform or HCL block's keyword and the start of its quoted type.
-_BLOCK_TYPE = re.compile(r"(?<![\w\-])(?:resource|data|ephemeral)[ \t]+\"[\w\-]*\Z")
-_BLOCK_WINDOW = 64
-
-
 #: MySQL's authentication plugins, whose names end as a password's.
 _AUTH_PLUGINS = frozenset(
     {"mysql_native_password", "caching_sha2_password", "sha256_password", "mysql_clear_password"}
@@ -1134,8 +1129,6 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # the end of a crypt hash: "$6$…zQ9Pw:19731:0:99999:7:::" names nothing
     if text.endswith("Get-", 0, start):
         return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
-    if _BLOCK_TYPE.search(text, max(0, start - _BLOCK_WINDOW), start):
-        return None  # a Terraform block's type, then its name: 'resource "random_password" "db"'
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
         return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
@@ -1280,8 +1273,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a count of passes: "health check pass: 14/14 targets healthy"
     if value.startswith("Ag") and text.rfind("encryptedData", max(0, start - 256), start) != -1:
         return None  # a Sealed Secret's ciphertext: public, only its controller decrypts it
-    if _RESOURCE_TYPE.search(text, max(0, start - 48), start):
-        return None  # Terraform's 'resource "random_password" "db"': the resource's name
+    if _RESOURCE_TYPE.search(text, max(0, start - _RESOURCE_WINDOW), start):
+        # Terraform's 'resource "random_password" "db"': the block's name, also in a
+        # plan's line ('  ~ resource "azuread_application_password" "hr" {').
+        return None
     if "^" in value and text.find("LEEF:", _line_start(text, start), start) != -1:
         # LEEF's default delimiter between its pairs: "usrName=jdoe^password=…^src=…"
         # (elsewhere "^" is a password's character like any other).
@@ -1456,7 +1451,8 @@ def _setting_title(text: str, start: int, end: int) -> bool:
 #: Values that are the name of a secret's field, not a secret (as such names are written).
 _NAME_ONLY = frozenset(("password", "passwd", "passphrase", "secret", "token", "pwd", "pass"))
 #: Terraform's block of a resource or data source, whose type is named next.
-_RESOURCE_TYPE = re.compile(r"(?:^|\n)[ \t]*(?:resource|data)[ \t]+\"[\w\-]*\Z")
+_RESOURCE_TYPE = re.compile(r"(?<![\w\-])(?:resource|data|ephemeral)[ \t]+\"[\w\-]*\Z")
+_RESOURCE_WINDOW = 64
 
 
 #: A key whose value names where a secret is kept: an existing Kubernetes Secret, the

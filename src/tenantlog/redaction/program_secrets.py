@@ -39,7 +39,11 @@ scan, behind its trigger, with its own marks.
   PSN's ``npsso``; not an analytics' ``_ga``); a credential in a URL's path
   where its service puts one (conda's ``/t/<token>/``, a Hue bridge's
   ``/api/<user>/lights``), a posted ``SAMLResponse`` or SAML artifact.
-* Home automation: Z-Wave JS' network keys (``"S2_AccessControl": "<hex>"``).
+* Devices and servers' own syntaxes: Z-Wave JS' network keys
+  (``"S2_AccessControl": "<hex>"``), a SIM's ``Ki`` and ``OPc`` on an IMSI's line,
+  PAN-OS' ``<pre-shared-key><key>…``, Junos' ``md5 1 key "…"``, Kamailio's
+  ``modparam("auth", "secret", "…")``, SSIS' configured values and dtexec's
+  ``/SET …[User::SftpPassword].Properties[Value];…``.
 * FreeRADIUS' logins as it logs them: ``Login incorrect: [user/password]``.
 * Clients' credentials in code: Go's MySQL DSN (``user:pw@tcp(host)/db``),
   Python's requests ``auth=('user', 'pw')``; Ethereum's providers' keys in their
@@ -57,6 +61,7 @@ number, a variable).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -71,6 +76,7 @@ from tenantlog.redaction.value_ends import (
     check_quoted,
     check_to_word_end,
     check_until_delimiter,
+    matches_at_word,
 )
 
 # SNMPv3's passwords after their protocols, on a line about SNMP (``_check_snmp``):
@@ -748,24 +754,12 @@ def _may_hold_aligned_row(text: str) -> bool:
     return any(word in head for word in _ROW_NAME_WORDS) and _ALIGNED_TEST.match(text) is not None
 
 
-def _holds_short_scheme(text: str) -> bool:
-    """Whether an Authorization header with a short scheme is in the text: matched where
-    "authorization" is (a search tried the case-blind name at every character)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):
-        return _SHORT_SCHEME_TEST.search(text) is not None
-    at = lowered.find("authorization")
-    while at != -1:
-        if _SHORT_SCHEME_TEST.match(text, at) is not None:
-            return True
-        at = lowered.find("authorization", at + 1)
-    return False
-
-
 #: The marks of the labels above, case-folded, each with its own test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("cookie", lambda text: _COOKIE_TEST.search(text) is not None),
-    ("authorization", _holds_short_scheme),
+    # (Matched where the header's name is: a search tried the case-blind name at every
+    # character.)
+    ("authorization", functools.partial(matches_at_word, _SHORT_SCHEME_TEST, "authorization")),
     ("modparam(", lambda text: _MODPARAM_TEST.search(text) is not None),
     ("imsi", lambda text: _SIM_KEY_TEST.search(text) is not None),
     *(
@@ -776,11 +770,10 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((mark, lambda text: _GO_DSN_TEST.search(text) is not None) for mark in ("@tcp(", "@unix(")),
     *(
         (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
-        for mark in ("auth=(", "auth= (", "auth =(", "auth = (", "auth':(", "auth': (")
-    ),
-    *(
-        (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
-        for mark in ('auth":(', 'auth": (')
+        for mark in (
+            *("auth=(", "auth= (", "auth =(", "auth = (", "auth':(", "auth': ("),
+            *('auth":(', 'auth": ('),
+        )
     ),
     *(
         (f"-{kind}{end}", lambda text: "X-" in text and _KEY_HEADER_TEST.search(text) is not None)

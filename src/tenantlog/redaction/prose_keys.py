@@ -12,10 +12,14 @@ languages "Klucz API: …" (Polish), "chiave API non valida \"…\"" (Italian),
 
 A value found so must look generated, as no word of a sentence does: twenty
 characters or more with letters and digits, and mixed case, or hex of 32 or
-more, or a UUID. Names that are no secret's stay: a cache's, a row's or an
-object's key, a page's or a request's token, a key's id, name or fingerprint
-("key id: 3f1c…" names a key, it is not one). An English name right before
-its own "=" or ":" is left to the names' scans, which know its exceptions.
+more, or small letters with four digits or more (24 or more), or a UUID. After
+a foreign name's own "=" or ":" (and an English "key" or "token" ending a
+compound in another language, "token_renovacao="), any value a password may be
+is one, but a number (a card's, a phone's: their own kinds find them). Names
+that are no secret's stay: a cache's, a row's or an object's key, a page's or a
+request's token, a key's id, name or fingerprint ("key id: 3f1c…" names a key,
+it is not one). An English name alone right before its own "=" or ":" is left
+to the names' scans, which know its exceptions.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from collections.abc import Callable
 
 from tenantlog.redaction.kinds import Kind
 from tenantlog.redaction.passwords import is_masked, looks_like_password, value_span
+from tenantlog.redaction.value_ends import matches_at_word
 
 #: Where a name starts: the text's start, a blank, a quote, a bracket, a separator or a
 #: property's dot ("palkanmaksu.api_salaisuus").
@@ -59,7 +64,7 @@ _KEY_PREFIXES = frozenset(
     }
 )
 # Each name is matched from its own word, which ``re`` finds fast; the letters
-# glued before it (a compound's) are read back by ``_check``. Started on any
+# glued before it (a compound's) are read back by ``_checked_name``. Started on any
 # letter, a compound's pattern cost every line with "key" or "token" a search.
 _ENGLISH_NAME = r"(?=[kKtT])(?i:key|token)(?![A-Za-z])"
 #: ... with a compound's last part in another language: Portuguese "token_renovacao=".
@@ -122,7 +127,7 @@ _ABOUT_THE_KEY = frozenset(
         *("arn", "version", "type", "length", "size", "count", "path", "file", "url", "prefix"),
         *("ref", "reference", "index", "slot", "label"),
         # A key's file or its encoding: "client-key-data", "key_file", "token_store".
-        *("data", "file", "files", "dir", "store", "pair", "usage", "format", "algorithm"),
+        *("data", "files", "dir", "store", "pair", "usage", "format", "algorithm"),
     }
 )
 _VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
@@ -159,11 +164,11 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
     if text[name_end:end].strip(" \t\"'") in ("=", ":", "=>"):
         # The name's own delimiter: any value a password may be, as after "password=".
         span = value_span(text, end - 1 if text[end - 1] in "\"'" else end)
-        value = "" if span is None else text[span[0] : span[1]]
-        # (A number is a card's, a phone's or a PIN's, found by its own kind.)
-        if looks_like_password(value) and not value.replace(" ", "").replace("-", "").isdigit():
-            assert span is not None
-            return _checked_name(text, start, name_end, end, span)
+        if span is not None:
+            value = text[span[0] : span[1]]
+            # (A number is a card's, a phone's or a PIN's, found by its own kind.)
+            if looks_like_password(value) and not value.replace(" ", "").replace("-", "").isdigit():
+                return _checked_name(text, start, name_end, end, span)
     found = _VALUE.match(text, end)
     if found is None:
         return None
@@ -224,26 +229,15 @@ KINDS = {
     "foreign_key": Kind("secrets", "SECRET", _check),
 }
 
-_TEST = re.compile(PATTERN, re.ASCII)
 _ENGLISH_TEST = re.compile(f"{_PROSE_KEY}|{_COMPOUND_KEY}", re.ASCII)
 _FOREIGN_TEST = re.compile(_FOREIGN_KEY, re.ASCII)
 
 
 def _holds(word: str, text: str) -> bool:
-    """Whether a name of the pattern is followed as it says, matched where its word is
-    (``str.find``): a search tried some twenty names at every character (20 µs on a
-    line of 160 with "token" in it)."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a letter that lower-cases to two: positions differ
-        return _TEST.search(text) is not None
-    # (Only the branch the word starts: the foreign names' first letters include "k".)
+    """Whether a name of the pattern stands where ``word`` is, followed as it says:
+    only the branch the word starts (the foreign names' first letters include "k")."""
     branch = _ENGLISH_TEST if word in ("key", "token") else _FOREIGN_TEST
-    at = lowered.find(word)
-    while at != -1:
-        if branch.match(text, at) is not None:
-            return True
-        at = lowered.find(word, at + 1)
-    return False
+    return matches_at_word(branch, word, text)
 
 
 #: The marks of the names above, case-folded, each with the branch's test (``screen``).

@@ -1,5 +1,6 @@
 """Where a value ends after the label that announces it: the checkers the
-labelled secrets share (``labelled_secrets``, ``program_secrets``).
+labelled secrets share (``labelled_secrets``, ``program_secrets``, ``prose_keys``),
+and the test that finds a label where its word stands (``matches_at_word``).
 
 Each takes the text, the match's start and its end (where the value starts, as
 the pattern's look-ahead saw it) and returns the value's span, or None when
@@ -7,6 +8,8 @@ the value hides nothing (``passwords.is_masked``).
 """
 
 from __future__ import annotations
+
+import re
 
 from tenantlog.redaction.passwords import is_masked
 
@@ -57,3 +60,22 @@ def check_element_text(text: str, start: int, end: int) -> tuple[int, int] | Non
     if value_end == -1 or is_masked(text[end:value_end]):
         return None
     return end, value_end
+
+
+def matches_at_word(pattern: re.Pattern[str], word: str, text: str) -> bool:
+    """Whether ``pattern`` matches where ``word`` stands in ``text``, in any case: the
+    word found by ``str.find`` in the lower-cased text, then the pattern matched there.
+
+    A search for a case-blind name tries it at every character (20 µs on a line of
+    160 with "token" in it); the word is found at memory speed. A text whose letters
+    lower-case to more of them moves the positions: that one is searched whole.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return pattern.search(text) is not None
+    at = lowered.find(word)
+    while at != -1:
+        if pattern.match(text, at) is not None:
+            return True
+        at = lowered.find(word, at + 1)
+    return False
