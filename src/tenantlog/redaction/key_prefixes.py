@@ -42,7 +42,8 @@ whatever the parameter or header around them:
   ``SSWS <token>`` scheme (the token alone, as for "Bearer"); Expo's push
   tokens ``ExponentPushToken[…]`` (what the brackets hold); PASETO's
   ``v4.local.…`` and ``v4.public.…`` tokens; Tailscale's ``tskey-…``;
-  NuGet's ``oy2…``.
+  NuGet's ``oy2…``; BIP32's extended private keys ``xprv…`` (``tprv``,
+  ``yprv``, ``zprv``...).
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -181,6 +182,10 @@ BRANCHES = (
     # AWS' session tokens (STS), base64 that starts the same for every one of them:
     # "FwoGZXIvYXdz…" and "IQoJb3JpZ2lu…" (a long-term key's id and secret go with it).
     r"(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/]{80,}+={0,2}(?P<key_aws_session>)",
+    # BIP32's extended private keys (a wallet's every key derives from one):
+    # "xprv" (mainnet), "tprv" (testnet), "yprv"/"zprv" (SegWit), "uprv"/"vprv",
+    # then 107 or 108 base58 characters. Their public twins ("xpub…") stay.
+    r"[tuvxyz]prv[1-9A-HJ-NP-Za-km-z]{107,108}(?P<key_bip32>)",
 )
 
 
@@ -386,6 +391,7 @@ KINDS = {
     **_tokens(_check_bracketed, "key_expo_push"),
     # Private keys and a framework's encryption key: secrets, not tokens.
     "key_nostr": Kind("secrets", "SECRET", _check_key),
+    "key_bip32": Kind("secrets", "SECRET", _check_key),
     "key_laravel": Kind("secrets", "SECRET", _check_key),
     **_tokens(_check_php_session, "key_php_session"),
     **_tokens(
@@ -450,6 +456,7 @@ KEY_MARKS = (
     *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
     *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
+    *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
 )
 
 
@@ -508,7 +515,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEFGHIKLNPSbdfghklnoprstvwxy",
+    starts="0ACEFGHIKLNPSbdfghklnoprstuvwxyz",
     trigger=may_hold_prefixed_key,
 )
 

@@ -263,6 +263,9 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     elif first in "bru" and text[value_start + 1 : value_start + 2] in ('"', "'"):
         value_start += 1  # Python's bytes, raw and unicode strings: b'…'
         first = text[value_start]
+    if first in _QUOTATION_MARKS and _quotation_close(text, value_start) != -1:
+        # "« Tr0ub4dor&3 »", "„Geh3im!x“": what the marks hold, blanks inside left out.
+        return _in_quotation_marks(text, value_start)
     if first == "\\" and text[value_start + 1 : value_start + 2] in ('"', "'"):
         # JSON inside a text: \"password\":\"value\".
         inner = value_start + 2
@@ -628,6 +631,11 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         value_start = colon.end()
         if text[value_start : value_start + 1] == "[":
             return None  # a structure: FreeRADIUS' "[user/password]" (``program_secrets``)
+        if text[value_start : value_start + 1] in _QUOTATION_MARKS:
+            # "Mot de passe : « Tr0ub4dor&3 »": what the marks hold, if a password may be it.
+            quoted = _in_quotation_marks(text, value_start)
+            if quoted is not None and _looks_like_quoted_password(text[quoted[0] : quoted[1]]):
+                return quoted
         value_end = _word_end(text, value_start)
         value = text[value_start:value_end]
         if _INNER_PAIR.match(value):
@@ -645,9 +653,11 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         ):
             return value_start, value_end
     gap = _PROSE_GAP.match(text, position)
-    if gap is not None and text[gap.end() : gap.end() + 1] in _QUOTES:
+    at = -1 if gap is None else gap.end()
+    mark = text[at : at + 1] if at != -1 else ""
+    if mark and mark in _QUOTES + _QUOTE_OPENERS:
         # A quoted value after the verb: any value with a letter and a digit.
-        span = value_span(text, gap.end())
+        span = value_span(text, at) if mark in _QUOTES else _in_quotation_marks(text, at)
         if span is not None and _looks_like_quoted_password(text[span[0] : span[1]]):
             return span
     filler = _PROSE_FILLER.match(text, position)
@@ -732,8 +742,8 @@ def _after_particle(text: str, position: int) -> tuple[int, int] | None:
     """The value after a name and its particle: in corner brackets or quotes, or the
     word there (glued or after a blank), if a password looks like it."""
     position = _skip_blank(text, position)
-    if text[position : position + 1] in _CORNER_BRACKETS:
-        return _in_corner_brackets(text, position)
+    if text[position : position + 1] in _QUOTATION_MARKS:
+        return _in_quotation_marks(text, position)
     if text[position : position + 1] in _QUOTES:
         return value_span(text, position)
     word = _CJK_VALUE.match(text, position)
@@ -958,16 +968,47 @@ _PGPASS_WINDOW = 160
 
 
 _PHP_DUMP_TYPE = re.compile(r"\s*string\([0-9]+\)")
-#: Japanese and Chinese quotation marks, opening -> closing: "パスワード「…」".
-_CORNER_BRACKETS = {"\u300c": "\u300d", "\u300e": "\u300f"}
+#: Quotation marks other than ASCII's, opening -> closing: Japanese and Chinese
+#: corner brackets ("パスワード「…」"), French and Russian guillemets ("« … »",
+#: "«…»"), German's low-high quotes ("„…“"), English's curly ones ("“…”").
+_QUOTATION_MARKS = {
+    "\u300c": "\u300d",
+    "\u300e": "\u300f",
+    "\u00ab": "\u00bb",
+    "\u201e": "\u201c",
+    "\u201c": "\u201d",
+    "\u2039": "\u203a",
+}
+#: Blanks a French text writes inside its guillemets: "« x »", with or without a
+#: (narrow) no-break space.
+_QUOTE_BLANKS = " \t\u00a0\u202f"
+_QUOTE_OPENERS = "".join(_QUOTATION_MARKS)
 
 
-def _in_corner_brackets(text: str, position: int) -> tuple[int, int] | None:
-    """The value between the corner bracket at ``position`` and its close (256 at most)."""
-    closing = text.find(_CORNER_BRACKETS[text[position]], position + 1, position + 256)
-    if closing == -1 or closing == position + 1 or is_masked(text[position + 1 : closing]):
+def _quotation_close(text: str, position: int) -> int:
+    """Where the quotation mark at ``position`` closes on its line (256 characters
+    at most), or -1."""
+    limit = text.find("\n", position, position + 256)
+    return text.find(
+        _QUOTATION_MARKS[text[position]], position + 1, position + 256 if limit == -1 else limit
+    )
+
+
+def _in_quotation_marks(text: str, position: int) -> tuple[int, int] | None:
+    """The value between the quotation mark at ``position`` and its close, less the
+    blanks just inside the marks (None: no close, or nothing hidden inside)."""
+    closing = _quotation_close(text, position)
+    if closing == -1:
         return None
-    return position + 1, closing
+    value_start = position + 1
+    value_end = closing
+    while value_start < value_end and text[value_start] in _QUOTE_BLANKS:
+        value_start += 1
+    while value_end > value_start and text[value_end - 1] in _QUOTE_BLANKS:
+        value_end -= 1
+    if value_start == value_end or is_masked(text[value_start:value_end]):
+        return None
+    return value_start, value_end
 
 
 #: What a device's configuration may write between a key's name and the key:
@@ -1601,8 +1642,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             # then the next lines (no "</" closes it).
             return None
         return position, value_end
-    elif text[position : position + 1] in _CORNER_BRACKETS:
-        return _in_corner_brackets(text, position)
+    elif text[position : position + 1] in _QUOTATION_MARKS:
+        return _in_quotation_marks(text, position)
     elif position > after_name and position < len(text):
         app = _app_password(text, start, position)
         if app is not None:
