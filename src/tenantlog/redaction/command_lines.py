@@ -57,6 +57,7 @@ _SPACED = {
     "-X": ("snmp",),
     "-c": ("snmp",),  # SNMPv1's and v2c's community ("public" is everyone's, and kept)
     "-k": ("openssl enc",),  # the passphrase given on the command line
+    "-ap": ("sipp",),  # SIPp's password for the digest authentication it answers
 }
 # A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
 _USER_GIVEN = re.compile(r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)[^\s\-]")
@@ -191,7 +192,7 @@ def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``docker login -p x``, ``sshpass -p x``, ``ldapsearch -w x``: the next argument."""
-    flag = text[start : start + 2]
+    flag = text[start:end].rstrip(" \t")
     command = _command(text, start)
     if (
         flag == "-p"
@@ -308,7 +309,7 @@ _FLAGS = (
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
     + r"|p(?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|[pPawNAXck][ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|(?:[pPawNAXck]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"
@@ -344,7 +345,8 @@ FLAG_SCAN = Scan(
 # "simple_bind_s('cn=…', 'pw')", Perl's "DBI->connect($dsn, 'user', 'pw')",
 # PHP's "new PDO($dsn, 'user', 'pw')", "mysqli_connect('host', 'user', 'pw')" and
 # "new mysqli('host', 'user', 'pw')", JDBC's "DriverManager.getConnection(url, 'user', 'pw')",
-# Rust's reqwest ".basic_auth(\"user\", Some(\"pw\"))", Go's "SetBasicAuth(\"user\", \"pw\")".
+# Rust's reqwest ".basic_auth(\"user\", Some(\"pw\"))", Go's "SetBasicAuth(\"user\", \"pw\")",
+# paho-mqtt's "client.username_pw_set(\"user\", \"pw\")".
 # Each is written with its "(" (a mark of its own, case-sensitive).
 CALL_MARKS = (
     "login(",
@@ -357,6 +359,7 @@ CALL_MARKS = (
     "Auth(",
     "basic_auth(",
     ":auth(",
+    "username_pw_set(",
 )
 
 
@@ -430,7 +433,9 @@ _ARGUMENTS = re.compile(
     r"|(?:SETUSER[ \t]+\S+|(?<![\w\-])user[ \t]+\S+[ \t]+(?:on|off))"
     r"(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
-    r"|(?:login|bind_s|auth=|Auth|basic_auth)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?:Some\()?"
+    r"|(?:login|bind_s|auth=|Auth|basic_auth|username_pw_set)\([ \t]*"
+    + _LITERAL
+    + r"[ \t]*,[ \t]*(?:Some\()?"
     r"(?P<call>" + _LITERAL + ")"
     # C's "mysql_real_connect(conn, host, user, pw, …)": the fourth argument.
     r"|mysql_real_connect\([ \t]*[^,()]{1,200},[ \t]*"
@@ -650,6 +655,7 @@ ARGUMENT_SCAN = Scan(
             *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
             *("mc", "sapcontrol", "--creds", "--src-creds", "--dest-creds"),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
+            "username_pw_set(",
         )
     ),
 )

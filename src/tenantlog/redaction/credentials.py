@@ -85,6 +85,10 @@ def _looks_secret(value: str) -> bool:
         return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
     if value.islower() and _SLUG.fullmatch(value):
         return False  # small words joined: a name ("task_key=train_model", "tok_visa_stub")
+    if _CAMEL_WORDS.fullmatch(value):
+        # Capitalised words joined: a type's or a binding's name ("UserIdentityToken=UserName",
+        # "secondary_key=Gamepad_LeftThumbstick").
+        return False
     if len(value) >= 24 or _DIGIT_OR_SYMBOL.search(value):
         return True
     # Capitals inside, not only a word's first letter: "Refreshing" is a word.
@@ -92,6 +96,7 @@ def _looks_secret(value: str) -> bool:
 
 
 _SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})+")
+_CAMEL_WORDS = re.compile(r"[A-Z][a-z]{2,}(?:_?[A-Z][a-z]{2,})+")
 
 
 def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] | None:
@@ -297,7 +302,12 @@ JWT_SCAN = Scan(
     + _BASE64URL
     + r"{4,}+\."
     + _BASE64URL
-    + r"*+)?(?P<jwt>)",
+    # A JWE's five parts: its ciphertext and tag after the key and the vector.
+    + r"*+(?:\."
+    + _BASE64URL
+    + r"*+\."
+    + _BASE64URL
+    + r"*+)?)?(?P<jwt>)",
     {"jwt": Kind("token", "TOKEN", _check_jwt)},
     flags=re.ASCII,
     trigger=may_hold_jwt,
@@ -323,6 +333,8 @@ _SECRET_NAMES = (
     "license_key",
     # A client's own key, however it is glued: Hue's "clientkey", TLS' "client_key".
     "client_key",
+    # OCLC's and Europeana's web service keys ("?wskey=…"), a developer's key ("devkey").
+    *("ws_key", "dev_key"),
     # A message authentication code's key: "hmac_key", "hmacKey".
     "hmac_key",
     # Rails' Active Record encryption: "key_derivation_salt:" (its "primary_key:" is a
@@ -330,8 +342,8 @@ _SECRET_NAMES = (
     "key_derivation_salt",
     # Drupal's "$settings['hash_salt']", a site's secret for its one-time links.
     "hash_salt",
-    # A login's ticket: Umbraco's and ASP.NET's "auth_ticket=…".
-    "auth_ticket",
+    # A login's ticket: Umbraco's and ASP.NET's "auth_ticket=…", a game's "SessionTicket=".
+    *("auth_ticket", "session_ticket"),
     # A request's signature (AWS SigV4's "Signature=", a presigned URL's
     # "X-Amz-Signature="): it opens the object to anyone holding the URL.
     "signature",
@@ -818,7 +830,8 @@ _NOT_SECRET_KEYS = re.compile(f"(?:{'|'.join(_NOT_SECRET_ENV_KEYS)})_KEYS?\\Z")
 # Any other name ending in a key of its own, "_key", "-key", ".key" or
 # "Key": "consumer_key" (OAuth 1), "hmac_key", "x-functions-key" (Azure
 # Functions), "hmacKey", a header's "Fastly-Key". The word before it, read backwards.
-_KEY_SUFFIX_REVERSED = re.compile(r"(?:ye[kK][_\-.]|yeK(?=[a-z]))(?P<word>[A-Za-z0-9]*)")
+# (After a capital too: LoRaWAN's session keys "NwkSKey", "AppSKey".)
+_KEY_SUFFIX_REVERSED = re.compile(r"(?:ye[kK][_\-.]|yeK(?=[A-Za-z]))(?P<word>[A-Za-z0-9]*)")
 # Words before "key" that name a key of data, an index or a public key, not a secret.
 _NOT_SECRET_KEY_WORDS = frozenset(
     {
@@ -865,6 +878,8 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         "redis",
         "list",
         "sharding",
+        # A binding's second key, a game's or an editor's ("secondary_key=LeftShift").
+        "secondary",
         # CloudFormation's "ParameterKey", a header's, an attribute's or a property's name.
         "parameter",
         "attribute",
@@ -958,11 +973,15 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
         and not (folded.lstrip("_") == "sid" and text[start] == "=")
         and not folded.endswith("authcookie")
         and not folded.startswith(_WORDPRESS_LOGINS)
+        and not folded.startswith(".aspnetcore.")
     ):
         return False
     if (
         folded.lstrip("_") in _SESSION_COOKIES
         or folded.startswith(_WORDPRESS_LOGINS)
+        # ASP.NET Core's cookies, each its Data Protection's ciphertext: the session's,
+        # the antiforgery token's (".AspNetCore.Antiforgery.<id>"), the login's.
+        or folded.startswith(".aspnetcore.")
         or folded.endswith("authcookie")  # Proxmox's "PVEAuthCookie", a login's ticket
     ):
         return True
@@ -1054,8 +1073,9 @@ _TOKEN_WORD_BEFORE = re.compile(r"(?<![\w\-])token\Z", re.IGNORECASE)
 _PROSE_TOKEN_LENGTH = 32
 
 
-# "--token", "--auth-token", "--api-key", "--client-secret" just before the space.
-_FLAG_BEFORE = re.compile(r"(?<![\w\-])--?[A-Za-z][\w\-]{0,38}\Z")
+# "--token", "--auth-token", "--api-key", "--client-secret" just before the space
+# (a dotted setting's too: "--runtime.http_key", "--root-keys.app-key.key").
+_FLAG_BEFORE = re.compile(r"(?<![\w\-])--?[A-Za-z][\w.\-]{0,38}\Z")
 # A flag's value after a space: the name must end in "token", "key" or
 # "secret", whose last letter the look-behind asks for before any value is
 # read; the checker then wants a flag ("-" first) of such a name.

@@ -94,6 +94,10 @@ BANK_ACCOUNT_WORDS = (
     *("acct", "rachunek", "\u00fa\u010det"),
     # Money moved to it: "settlement credited to kw74…", "wire to", "remitted", "deposit".
     *("settle", "credited", "transfer", "remit", "wire", "deposit"),
+    # ... in other languages: German "überweisen", "Zahlung" ("Rückzahlung", a refund),
+    # French "virement", Italian "bonifico", Dutch "overboeken", "overmaken", Polish
+    # "przelew", Turkish "havale".
+    *("berweis", "zahlung", "virement", "bonifico", "overboek", "overmak", "przelew", "havale"),
 )
 
 

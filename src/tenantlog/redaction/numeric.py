@@ -25,10 +25,10 @@ _GROUP_GAP = re.compile(r"[ \-.()]+")
 # The words that name an extension: English, French "poste", Italian "int.",
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
 # Spanish "anexo" (Chile, Peru) and "interno" (Argentina), Swedish "ankn.",
-# Japanese "内線", Russian "доб.".
+# Czech and Slovak "kl." (klapka), Japanese "内線", Russian "доб.".
 _EXT_WORDS = (
     # (a colon after the word too: "Ext: 5521").
-    r"ext(?:ension|n)?[.:]?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo|interno|ankn\."
+    r"ext(?:ension|n)?[.:]?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo|interno|ankn\.|kl\."
     r"|\u5185\u7dda|\u0434\u043e\u0431\."
 )
 _EXTENSION = re.compile(r"(?:,?[ ]?(?:" + _EXT_WORDS + r"|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE)

@@ -84,10 +84,11 @@ _NAME = (
     # Keys and secrets in other languages (``credentials._OTHER_LANGUAGE_NAMES`` and
     # ``PASSWORD_WORDS_ASCII``): Portuguese "chave de API", "chave secreta", "chave de
     # acesso", "segredo"; German "API-Schlüssel", "geheimer Schlüssel",
-    # "Zugriffsschlüssel"; French "clé secrète"; Japanese "シークレット(アクセス)キー",
-    # "APIキー", "アクセストークン".
+    # "Zugriffsschlüssel", "Signaturschlüssel"; French "clé secrète"; Japanese
+    # "シークレット(アクセス)キー", "APIキー", "アクセストークン".
     r"|(?<![A-Za-z])chave[ \t_](?:de[ \t_])?(?:api|acesso|secreta)|(?<![A-Za-z])segredo"
-    r"|(?:(?<=api-)|(?<=zugriffs)|(?<=geheimer[ \t]))schl(?:\u00fc|\u00dc|ue)ssel"
+    r"|(?:(?<=api-)|(?<=zugriffs)|(?<=geheimer[ \t])|(?<=signatur)|(?<=signier))"
+    r"schl(?:\u00fc|\u00dc|ue)ssel"
     r"|(?<=cl\u00e9[ \t])secr\u00e8te|(?<=cle[ \t])secrete"
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?:\u30a2\u30af\u30bb\u30b9)?\u30ad\u30fc"
     r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
@@ -124,6 +125,10 @@ _UNQUOTED_END = re.compile(
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
     # A connection string's next key may hold spaces: ";Connect Timeout=30".
     r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
+    # Unreal Engine's URL options, each after a "?": "?Password=x?MaxPlayers=70".
+    r"|(?<=[^\s=:])\?(?=[A-Za-z_][\w.\-]{0,63}=)"
+    # A sentence's full stop: "contraseña: Sync#Rest2024. Llamar al …".
+    r"|\.(?=[ \t]+[A-Z\u00bf\u00a1])"
 )
 # Values that hide nothing: already masked or empty of meaning.
 # References name where the value lives: "${DB_PASSWORD}", Kubernetes'
@@ -304,8 +309,10 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         if _CODE_ACCESS.match(text, value_start):
             return None  # code that reads the value: "os.environ['password']", "getpass()"
         search_from = value_start
-        if text.startswith(("${", "$("), value_start):
-            close = text.find("}" if text[value_start + 1] == "{" else ")", value_start)
+        if text.startswith(("${", "$(", "$${"), value_start):
+            # (FreeSWITCH's "$${name}" is a reference read when its configuration loads.)
+            bracket = text[value_start + 1 : value_start + 3].lstrip("$")[:1]
+            close = text.find("}" if bracket == "{" else ")", value_start)
             if close != -1:
                 if close + 1 == len(text) or _UNQUOTED_END.match(text, close + 1):
                     return None  # a reference to the value: "${DB_PASSWORD}", "$(DB_PASSWORD)"
@@ -360,8 +367,10 @@ def _key_start(text: str, start: int) -> int:
 
 
 def _is_flag(text: str, start: int) -> bool:
-    """Whether the name is a command-line flag: "--password", "--db-password", "-password"."""
-    return text[_key_start(text, start)] == "-"
+    """Whether the name is a command-line flag: "--password", "--db-password", "-password",
+    or a game server's console variable set on its command line ("+sv_password x")."""
+    first = _key_start(text, start)
+    return text[first] == "-" or text[first - 1 : first] == "+"
 
 
 def _next_word(text: str, position: int) -> str:
@@ -424,7 +433,12 @@ _PROSE_FILLER = re.compile(rf"(?:{_FILLER_WORDS}[ \t]+)?", re.IGNORECASE)
 # Up to five words before the verb: "the password i set was …", "wifi password
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
 _PROSE_VERBS = (
-    r"(?:is|was|set[ \t]+to|changed[ \t]+to|to|are"
+    # (A verb and its "now" first: "ist jetzt …" is not "ist" and the word "jetzt".)
+    r"(?:is[ \t]+now|ist[ \t]+(?:jetzt|nun)|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
+    r"|is[ \t]+nu"
+    r"|is|was|set[ \t]+to|changed[ \t]+to|to|are"
+    # Portuguese's and Spanish's "to" ("foi alterada para …"), Dutch's ("gereset naar …").
+    r"|para|naar"
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
     r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah"
@@ -436,7 +450,7 @@ _PROSE_VERBS = (
     # the password is for, as the verb is left out: "пароль от роутера …".
     r"|c['\u2019]est|\u043e\u0442[ \t]+[^\s=:]{1,24})"
 )
-_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,5}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
+_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,6}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
 # Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
 # MySQL's "temporary password is generated for root@localhost: …", Jenkins'
 # "password to proceed to installation: …" (tried apart from the verbs: "is"
@@ -619,6 +633,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         return None  # inside a word: "zip -P Zip!Secret9 out.zip" names nothing
     name = text[start:end].lower()
     secret = "secret" in name  # "API key SK… secret BptgvyjgsvL46crOSaT21aOQ…"
+    names_secret = secret
     if name in ("secret", "password") and _CISCO_SECRET_BEFORE.search(
         text, max(0, start - 64), start
     ):
@@ -653,6 +668,9 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         ):
             return value_start, value_end
     gap = _PROSE_GAP.match(text, position)
+    if gap is not None and not _looks_like_value(text, gap.end()):
+        # The first verb's word is none: a second verb may follow ("is gereset naar …").
+        gap = _PROSE_GAP.match(text, gap.end()) or gap
     at = -1 if gap is None else gap.end()
     mark = text[at : at + 1] if at != -1 else ""
     if mark and mark in _QUOTES + _QUOTE_OPENERS:
@@ -676,11 +694,28 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             and looks_like_password(value.replace("/", "").replace("+", ""))
         ):
             return value_start, value_end  # "aws_secret_key rvIF…/99"
+        if names_secret and _SECRET_HEX.fullmatch(value) and not value.isdigit():
+            return value_start, value_end  # a console's "tebex.secret 62ee60bf…"
         if looks_like_password(value) and not (secret and len(value) < _PROSE_SECRET_LENGTH):
             return value_start, value_end
         if gap is not None and value_start == gap.end() and not secret and _mixes(value):
             return value_start, value_end  # after a verb: "my password is wangwei888"
+        if gap is not None and value_start == gap.end() and looks_like_password(value):
+            return value_start, value_end  # "le secret partagé … est désormais Rad!us-Ly0n"
     return None
+
+
+#: A secret's hex, as long as a key (128 bits or more) and with a letter.
+_SECRET_HEX = re.compile(r"(?=[0-9]*[a-fA-F])[0-9a-fA-F]{32,128}")
+
+
+def _looks_like_value(text: str, position: int) -> bool:
+    """Whether the word at ``position`` may be a password after a verb: quoted, or
+    looking like one."""
+    if text[position : position + 1] in _QUOTES + _QUOTE_OPENERS:
+        return True
+    word = text[position : _word_end(text, position)]
+    return looks_like_password(word) or _mixes(word)
 
 
 def mixes_cases_and_digits(value: str) -> bool:
@@ -734,6 +769,13 @@ _HEBREW_PREFIXES = frozenset("\u05d4\u05d5\u05d1\u05dc\u05e9\u05de")
 #: ("비밀번호는", "パスワードは", "密码是"), which says what follows is its value.
 PARTICLES = frozenset("\ub294\uc740\uc774\uac00\u306f\u304c\u662f\u70ba\u4e3a")
 _PARTICLE_CLASS = "[" + "".join(sorted(PARTICLES)) + "]"
+#: Chinese's "(has been) reset / changed / set to" between a password's name and its
+#: value: "密码已重置为 …", "密码修改成 …".
+_CJK_SET_TO = (
+    "(?:\u5df2|\u88ab)?(?:\u91cd\u7f6e|\u91cd\u8bbe|\u91cd\u8a2d|\u4fee\u6539|\u66f4\u6539"
+    "|\u8bbe\u7f6e|\u8a2d\u7f6e|\u8bbe\u5b9a|\u6539)(?:\u6210|\u4e3a|\u70ba)"
+)
+_CJK_SET_TO_AT = re.compile(_CJK_SET_TO)
 #: A value glued to a particle: ASCII, up to the script's own letters or punctuation.
 _CJK_VALUE = re.compile(r"[!-~]+")
 
@@ -1566,15 +1608,20 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return span
     if text[end : end + 1] in PARTICLES:
         return _after_particle(text, end + 1)  # "비밀번호는 …", "パスワードは「…」", "密码是…"
+    set_to = _CJK_SET_TO_AT.match(text, end)
+    if set_to is not None:
+        return _after_particle(text, set_to.end())  # "密码已重置为 Zw@123456"
     field = _VALUE_FIELD.match(text, end)
     if field is not None:
         return value_span(text, field.end())
-    if text[end : end + 1] in _COLUMN_FIRST and _COLUMN_END.match(text, end):
+    # (A constant's name may end in "__": PHP's 'define("__CA_DB_PASSWORD__", …)'.)
+    name_end = end + 2 if text.startswith("__", end) else end
+    if text[name_end : name_end + 1] in _COLUMN_FIRST and _COLUMN_END.match(text, name_end):
         values = _insert_values(text, start, end)
         if values is not None:  # a column of SQL's INSERT, whatever its value
             return _insert_value(text, text.count(",", values[0], start), values[1])
-        pair = _LIST_PAIR.match(text, end)
-        if pair is not None and _opens_pair(text, _key_start(text, start), text[end]):
+        pair = _LIST_PAIR.match(text, name_end)
+        if pair is not None and _opens_pair(text, _key_start(text, start), text[name_end]):
             return _bracketed_value(text, pair.end())
     position = end
     quoted_name = False
@@ -1843,7 +1890,7 @@ _SEPARATED = (
     r"|[\"']?[ \t]+\\?[\"'`]"
     # A pair in brackets, Rails' bind values, Python's tuples, PHP's define():
     # '["password", "x"]'; a column of SQL's "INSERT INTO t (email, password) VALUES (…)".
-    r"|[\"'`\]]?[ \t]*[,)]"
+    r"|(?:__)?[\"'`\]]?[ \t]*[,)]"
     # A call: "PASSWORD('x')", ".password(\"x\")", "setPassword('x')".
     r"|\([ \t]*\\?[\"']"
     # A command's parameter, unquoted: IBM i's "CHGUSRPRF … PASSWORD(X9PW22)".
@@ -1857,6 +1904,8 @@ _SEPARATED = (
     r"|[ \t]+[^\s;]+;?[ \t]*(?:\r?\n|\Z)"
     # A value in corner brackets: "パスワード「…」"; a particle, then the value.
     r"|[ \t]*[\u300c\u300e]|"
+    + _CJK_SET_TO
+    + "|"
     + _PARTICLE_CLASS
     # Cisco's "username x password 0 <plain>", "enable secret 5 $1$…"; Huawei's and
     # HPE's modes ("password irreversible-cipher …", "… user-name "u" plaintext …").
@@ -1872,7 +1921,7 @@ _SEPARATED = (
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     # (Each word possessive: a word is followed by a blank, which it cannot
     # hold, so giving back its letters only tries in vain; 1 µs a name.)
-    r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,5}?"
+    r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,6}?"
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".

@@ -45,6 +45,10 @@ scan, behind its trigger, with its own marks.
   ``modparam("auth", "secret", "…")``, SSIS' configured values and dtexec's
   ``/SET …[User::SftpPassword].Properties[Value];…``.
 * FreeRADIUS' logins as it logs them: ``Login incorrect: [user/password]``.
+* Webhooks' signature headers (Slack's, GitHub's, Stripe's, Svix', Shopify's,
+  Telnyx'), the scheme's version and a timestamp kept; SIP2's passwords (a
+  library kiosk's login ``CO``, a patron's ``AD``, a terminal's ``AC``); a Digest
+  header's ``response`` hash; SteamCMD's ``+login user password``.
 * Clients' credentials in code: Go's MySQL DSN (``user:pw@tcp(host)/db``),
   Python's requests ``auth=('user', 'pw')``; Ethereum's providers' keys in their
   URLs (Alchemy's ``/v2/<key>``, Infura's ``/v3/<id>``).
@@ -138,6 +142,13 @@ _FNDCPASS = r"(?:FNDCPASS[ \t]+|(?<=[ \t]Y[ \t]))[\w$#]{1,30}/(?=[^\s/])"
 
 # A Steam game server's login token on its command line.
 _STEAM_ACCOUNT = r"\+sv_setsteamaccount[ \t]+(?=[^\s])"
+# SteamCMD's login on its command line: "+login <user> <password>" (a third word is
+# Steam Guard's code; "+login anonymous" has none).
+_STEAMCMD_LOGIN = r"\+login[ \t]+(?!anonymous[ \t])[^\s+]{1,64}[ \t]+(?=[^\s+])"
+
+# HTTP's and SIP's Digest authentication: the "response" is a hash of the password
+# under the server's nonce, which a dictionary recovers the password from.
+_DIGEST_RESPONSE = r"(?<=[ ,])response=\"(?=[0-9a-f]{32,64}\")"
 
 # Pushover's user key, thirty characters under "user", in a line about Pushover.
 _PUSHOVER_USER = (
@@ -192,6 +203,30 @@ _LINK_TOKEN = (
 
 # Bitwarden's CLI given the master password: 'bw unlock "…"', "bw login <email> …".
 _BW_PASSWORD = r"(?<![\w\-])bw[ \t]+(?:unlock|login[ \t]+[^\s]{1,128})[ \t]+(?=['\"]?[^\s'\"\-])"
+
+# A webhook's signature header, the HMAC (or Ed25519 signature) of its body under the
+# endpoint's secret: Slack's "X-Slack-Signature: v0=<hex>", GitHub's "X-Hub-Signature-256:
+# sha256=<hex>", Stripe's "Stripe-Signature: t=…,v1=<hex>,v0=<hex>", Svix' "svix-signature:
+# v1,<base64>", Shopify's "X-Shopify-Hmac-Sha256: <base64>", Telnyx' "…-signature-ed25519=".
+# The scheme's version and a timestamp stay; each signature goes (Stripe's second after
+# the first: ``_STRIPE_MORE``).
+_WEBHOOK_SIGNATURE = (
+    # (The HMAC's name only a header's last part: Vault's audit log writes a value as
+    # "hmac-sha256:<hex>", a hash of what it hides.)
+    r"(?i:signature(?:-256|-ed25519)?|(?<=-)hmac-sha(?:1|256|512))[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:t=[0-9]{9,11},)?(?:(?i:v[0-9]|sha(?:1|256|512))[=,])?(?=[A-Za-z0-9+/_\-]{20,})"
+)
+_STRIPE_MORE = r"(?<=[0-9a-f]{64},)v[0-9]=(?=[0-9a-f]{64}(?![0-9A-Za-z]))"
+#: A signature's characters (hex, base64, base64url) and its padding.
+_SIGNATURE_VALUE = re.compile(r"[A-Za-z0-9+/_\-]{20,512}={0,2}(?![A-Za-z0-9+/=_\-])")
+
+# SIP2, the protocol of libraries' self-service kiosks: a login's "CO" (its password)
+# after "CN" (its user), a patron's "AD" (PIN or password) and a terminal's "AC"
+# password, each a "|"-delimited field (``_check_sip2``).
+_SIP2_PASSWORD = r"(?<=\|)(?:CO|AD|AC)(?=[^|\r\n]{1,64}\|)"
+#: Fields only a SIP2 message holds: its institution ("AO"), its sequence number and
+#: checksum ("AY0AZF1C4"), a login's user after the message's code ("9300CN…").
+_SIP2_MESSAGE = re.compile(r"\|AO|\|AY[0-9]AZ[0-9A-F]{4}|(?<![0-9])93[0-9]{2}CN")
 
 # NUT's upsmon.conf: "MONITOR <ups>@<host> <power> <user> <password> primary".
 _NUT_MONITOR = (
@@ -319,7 +354,8 @@ _ZWAVE_KEY = (
 # ("Set-Cookie: unifises=…", "Cookie: …; smid=…", "exchanging cookie npsso=…"): a value no
 # person wrote is a login's (``_check_cookie``). Not an analytics' cookie ("_ga", "_gid").
 _COOKIE_PAIR = (
-    r"(?:(?<!\w)(?i:cookies?)[ \t]*:?[ \t]*|(?<=;)[ \t]*)"
+    # (A header as a logger writes it: "Cookie: …", or "Cookie=…" in a list of headers.)
+    r"(?:(?<!\w)(?i:cookies?)[ \t]*[:=]?[ \t]*|(?<=;)[ \t]*)"
     r"(?!(?i:_ga|_gid|_gat|__utm|_fb[pc]|_hj|ajs_|_pk_|mp_|amp_|_gcl|_uet|_clck|_clsk))"
     r"[\w.\-]{1,64}=(?=[^\s;,\"']{20})"
 )
@@ -440,6 +476,42 @@ _TYPE_PATH = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[\w.\-]+")
 _NO_VALUE = frozenset({"n/a", "-", "none", "null", "unset", "empty", "(none)", "(empty)"})
 
 
+def _check_signature(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The signature after its header's name and scheme: random characters, with a digit."""
+    found = _SIGNATURE_VALUE.match(text, end)
+    if found is None:
+        return None
+    value = found.group()
+    if not any(c.isdigit() for c in value) or is_masked(value):
+        return None
+    return found.span()
+
+
+def _check_stripe_more(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Stripe's second signature, after the first in the same header."""
+    if _WEBHOOK_TEST.search(text, max(0, start - 200), start) is None:
+        return None
+    return end, end + 64
+
+
+def _check_digest_response(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The hash in a Digest header's "response", its scheme named before it."""
+    if text.rfind("Digest ", max(0, start - 600), start) == -1:
+        return None
+    return end, text.index('"', end)
+
+
+def _check_sip2(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A SIP2 field's password, to its "|", in a SIP2 message's line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    if _SIP2_MESSAGE.search(text, line_start, line_end) is None:
+        return None
+    value_end = text.find("|", end)
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
 def _check_sim_key(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The 32 hex of a SIM's key, on a line that names a SIM by its IMSI."""
     line_start = text.rfind("\n", 0, start) + 1
@@ -488,15 +560,17 @@ def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if "&" in unquote(value) or "=" in unquote(value).rstrip("="):
         return None  # pairs encoded: WordPress' "wp-settings-1=libraryContent%3Dbrowse"
-    return (end, value_end) if looks_random(value.rstrip(".")) and not is_masked(value) else None
+    random = looks_random(value.replace(".", ""))
+    return (end, value_end) if random and not is_masked(value) else None
 
 
 #: A cookie's name that says its hex is a login's: Citrix's "CtxsAuthId", "sessid".
 #: NetScaler's "NSC_AAAC" too.
 _NAMES_A_LOGIN = re.compile(r"(?i:auth|sess|sid|token|login|key|cookie|nsc_aaa)[\w.\-]{0,24}=\Z")
-#: A cookie's value as a server makes one: base64 or URL-safe characters, padding last.
-#: (Outlook's canary ends with a ".".)
-_COOKIE_VALUE = re.compile(r"[A-Za-z0-9+/_\-%]+={0,2}\.?")
+#: A cookie's value as a server makes one: base64 or URL-safe characters, padding last;
+#: dots between its parts (a JWT after the user's id: Steam's "steamLoginSecure=<id>%7C%7C
+#: eyJ…"). (Outlook's canary ends with a ".".)
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9+/_\-%]+(?:\.[A-Za-z0-9+/_\-%]+)*={0,2}\.?")
 
 
 def _check_cell(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -648,6 +722,10 @@ _SHORT_SCHEME_TEST = re.compile(_SHORT_SCHEME, re.ASCII)
 _KEY_HEADER_TEST = re.compile(_KEY_HEADER, re.ASCII)
 _MODPARAM_TEST = re.compile(_MODPARAM, re.ASCII)
 _SIM_KEY_TEST = re.compile(_SIM_KEY, re.ASCII)
+_WEBHOOK_TEST = re.compile(_WEBHOOK_SIGNATURE, re.ASCII)
+_SIP2_TEST = re.compile(_SIP2_PASSWORD, re.ASCII)
+_STEAMCMD_TEST = re.compile(_STEAMCMD_LOGIN, re.ASCII)
+_DIGEST_TEST = re.compile(_DIGEST_RESPONSE, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -679,9 +757,17 @@ PATTERN = (
     f"|{_KEY_HEADER}(?P<key_header>)|{_MODPARAM}(?P<modparam>)"
     f"|{_SIM_KEY}(?P<sim_key>)|(?:{_DEVICE_SYNTAX_KEY})(?P<device_syntax_key>)"
     f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_TUPLE}(?P<auth_tuple>)"
+    f"|{_WEBHOOK_SIGNATURE}(?P<webhook_signature>)|{_STRIPE_MORE}(?P<stripe_more>)"
+    f"|{_SIP2_PASSWORD}(?P<sip2_password>)|{_STEAMCMD_LOGIN}(?P<steamcmd_login>)"
+    f"|{_DIGEST_RESPONSE}(?P<digest_response>)"
 )
 
 KINDS = {
+    "webhook_signature": Kind("secrets", "TOKEN", _check_signature),
+    "stripe_more": Kind("secrets", "TOKEN", _check_stripe_more),
+    "sip2_password": Kind("secrets", "SECRET", _check_sip2),
+    "steamcmd_login": Kind("secrets", "SECRET", check_to_word_end),
+    "digest_response": Kind("secrets", "TOKEN", _check_digest_response),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -763,6 +849,19 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("modparam(", lambda text: _MODPARAM_TEST.search(text) is not None),
     ("imsi", lambda text: _SIM_KEY_TEST.search(text) is not None),
     *(
+        (mark, lambda text: _WEBHOOK_TEST.search(text) is not None)
+        for mark in ("signature", "-hmac-sha")
+    ),
+    *(
+        (
+            mark,
+            lambda text: (
+                _SIP2_TEST.search(text) is not None and _SIP2_MESSAGE.search(text) is not None
+            ),
+        )
+        for mark in ("|co", "|ad", "|ac")
+    ),
+    *(
         (mark, lambda text: _DEVICE_SYNTAX_TEST.search(text) is not None)
         for mark in ("<pre-shared-key>", "md5")
     ),
@@ -840,6 +939,8 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("wpa_passphrase", lambda text: "wpa_passphrase" in text),
     ("fndcpass", lambda text: "FNDCPASS" in text),
     ("+sv_setsteamaccount", lambda text: "+sv_setsteamaccount" in text),
+    ("+login", lambda text: _STEAMCMD_TEST.search(text) is not None),
+    ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),
     *(

@@ -38,6 +38,7 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (509, 509, frozenset({16})),  # Elo
     (6277, 6277, frozenset({16})),  # Elo
     (6362, 6363, frozenset({16})),  # Elo
+    (504175, 504175, frozenset({16})),  # Elo (its others lie in Visa's and Discover's)
     (60, 60, frozenset({16})),  # RuPay
     (81, 82, frozenset({16})),  # RuPay
     (508, 508, frozenset({16})),  # RuPay

@@ -96,8 +96,13 @@ def test_password_in_each_syntax_is_removed_whole(
         # A colon before a blank ends an unquoted value, as a message goes on after it:
         # "password=x: not authorised" (a value's own last ":" is left).
         assume(not value.endswith(":"))
+        # A "?" after a character and before a name and "=" starts an option of
+        # Unreal Engine's URLs: "?Password=x?MaxPlayers=70".
+        assume(re.search(r"[^\s=:]\?[A-Za-z_][\w.\-]*=", value) is None)
     # (a secret that comes again as a word around it is removed there too)
     assume(value not in before + after)
+    # ("new" before a word is code's constructor: "password=new SecureString()")
+    assume(value != "new")
     # (a URL with a login as the value gives its password to the URL's rule)
     assume(re.match(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@", value) is None)
     text = before + syntax.format(value) + after
@@ -312,6 +317,8 @@ def test_csv_password_column_is_removed_in_every_row(
         assume(_plausible(row[index]))
         # Not SMTP's prompt in base64 ("Password:"): the line after it is its answer.
         assume(not any("UGFzc3dvcmQ6" in field for field in row))
+        # Not a secret's name first ("PW<TAB>F"): a directive and its value.
+        assume(re.fullmatch(f"(?:{passwords._NAME})", row[0], re.IGNORECASE) is None)
     text = "\n".join(delimiter.join(fields) for fields in [header, *rows])
     lines = _ANY_LABEL.sub(_SECRET, _TYPED.redact(text)).split("\n")
     assert lines[0] == delimiter.join(header)
