@@ -41,6 +41,8 @@ _REFERENCE = re.compile(
 
 # Commands whose "-p" glued to its value is the password ("-p" alone asks for it).
 _GLUED_P = ("mysql", "mariadb", "7z", "unrar", "winrs")
+# ... and those whose "-P" is: Sybase's isql and bcp ("isql -Usa -PS3cret -SPROD").
+_GLUED_CAPITAL_P = ("isql", "bcp")
 # The commands of each spaced flag whose value is a password.
 _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
@@ -57,6 +59,7 @@ _SPACED = {
     "-X": ("snmp",),
     "-c": ("snmp",),  # SNMPv1's and v2c's community ("public" is everyone's, and kept)
     "-k": ("openssl enc",),  # the passphrase given on the command line
+    "-K": ("openssl enc",),  # ... or the key itself, in hex
     "-ap": ("sipp",),  # SIPp's password for the digest authentication it answers
 }
 # A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
@@ -181,9 +184,10 @@ def _looks_generated(user: str) -> bool:
 
 
 def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """``mysql -pS3cret``: the value glued to ``-p``."""
+    """``mysql -pS3cret``, ``isql -PS3cret``: the value glued to ``-p`` (``-P``)."""
     command = _command(text, start)
-    if not any(name in command for name in _GLUED_P):
+    glued = _GLUED_CAPITAL_P if text[start + 1] == "P" else _GLUED_P
+    if not any(name in command for name in glued):
         return None
     if text[end : end + 1] == ":" and "winrs" in command:
         end += 1  # winrs writes its switches with a colon: "-u:CORP\\deploy -p:…"
@@ -308,8 +312,8 @@ _FLAGS = (
     "-(?<=[ \t\"']-)(?:"
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
-    + r"|p(?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|(?:[pPawNAXck]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|[pP](?=[^\s\-])(?P<flag_glued_password>)"
+    + r"|(?:[pPawNAXckK]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"
@@ -360,6 +364,7 @@ CALL_MARKS = (
     "basic_auth(",
     ":auth(",
     "username_pw_set(",
+    *("authenticate(", "FTP.open(", "FTP.new("),
 )
 
 
@@ -445,6 +450,10 @@ _ARGUMENTS = re.compile(
     + r"[ \t]*,[ \t]*(?P<real_connect>"
     + _LITERAL
     + ")"
+    # Odoo's XML-RPC "common.authenticate(db, user, 'pw', {})", Ruby's
+    # "Net::FTP.open(host, user, 'pw')": the third argument, the first two any.
+    r"|(?:authenticate|FTP\.open|FTP\.new)\([ \t]*[^,()]{1,200},[ \t]*[^,()]{1,200},[ \t]*"
+    r"(?P<third>" + _LITERAL + ")"
     # Lua's (OpenResty's) Redis client: 'red:auth("pw")'.
     r"|(?<=:)auth\([ \t]*(?P<lua_auth>" + _LITERAL + r")[ \t]*\)"
     r"|(?:(?<!real_)connect|PDO|mysqli|getConnection)\([ \t]*[^,()]{1,200},[ \t]*"
@@ -628,7 +637,7 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         ):
             return None
         span = _unquoted(text, *match.span(group or ""))
-        if group in ("call", "connect", "smtp_start", "real_connect", "lua_auth"):
+        if group in ("call", "connect", "smtp_start", "real_connect", "lua_auth", "third"):
             value = text[span[0] : span[1]]
             # Any string but a mask or a reference: an app password has spaces.
             return None if is_masked(value) or _REFERENCE.match(value) else span
@@ -655,7 +664,7 @@ ARGUMENT_SCAN = Scan(
             *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
             *("mc", "sapcontrol", "--creds", "--src-creds", "--dest-creds"),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
-            "username_pw_set(",
+            *("username_pw_set(", "authenticate(", "ftp.open(", "ftp.new("),
         )
     ),
 )

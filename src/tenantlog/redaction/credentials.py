@@ -85,6 +85,8 @@ def _looks_secret(value: str) -> bool:
         return False  # a mask that shows a few characters: "****9fKd", "sk_live_...4f2a"
     if value.islower() and _SLUG.fullmatch(value):
         return False  # small words joined: a name ("task_key=train_model", "tok_visa_stub")
+    if _STRIPE_OBJECT_ID.fullmatch(value):
+        return False  # an object's id: a card's token ("token=tok_1PQx…"), a payment method's
     if _CAMEL_WORDS.fullmatch(value):
         # Capitalised words joined: a type's or a binding's name ("UserIdentityToken=UserName",
         # "secondary_key=Gamepad_LeftThumbstick").
@@ -96,6 +98,11 @@ def _looks_secret(value: str) -> bool:
 
 
 _SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})+")
+#: Stripe's objects' ids, what its tokenised card and payments are known by.
+_STRIPE_OBJECT_ID = re.compile(
+    r"(?:tok|btok|pm|pi|ch|cus|src|card|seti|txn|re|py|evt|price|prod|sub|in|ii|po|tr)_"
+    r"[A-Za-z0-9]{8,32}"
+)
 _CAMEL_WORDS = re.compile(r"[A-Z][a-z]{2,}(?:_?[A-Z][a-z]{2,})+")
 
 
@@ -330,6 +337,8 @@ _SECRET_NAMES = (
     "secret_id",
     *("account_key", "shared_access_key", "subscription_key", "app_key", "application_key"),
     "auth_key",
+    # OCPP's charge point password, set as a configuration key ("AuthorizationKey").
+    "authorization_key",
     "license_key",
     # A client's own key, however it is glued: Hue's "clientkey", TLS' "client_key".
     "client_key",
@@ -888,6 +897,8 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         # A build's, a cache's, a partition's, a sort's, an object's or a request's key.
         *("build", "cache", "partition", "sort", "primary", "foreign", "object"),
         "idempotency",
+        # A WebSocket handshake's nonce ("Sec-WebSocket-Key"), no secret.
+        "websocket",
         # A public key by another name: NATS' "pub_key", NaCl's "verify_key".
         *("pub", "verify"),
         # A job's or a task's key: its id in a queue ("job_key=img-tx-7f3e9a21").

@@ -43,7 +43,8 @@ whatever the parameter or header around them:
   tokens ``ExponentPushToken[…]`` (what the brackets hold); PASETO's
   ``v4.local.…`` and ``v4.public.…`` tokens; Tailscale's ``tskey-…``;
   NuGet's ``oy2…``; BIP32's extended private keys ``xprv…`` (``tprv``,
-  ``yprv``, ``zprv``...).
+  ``yprv``, ``zprv``...); Adyen's ``AQE…``; SumUp's ``sup_sk_``; Sabre's
+  session tokens ``T1RLAQ…``.
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -107,7 +108,10 @@ BRANCHES = (
     # JFrog Artifactory's API keys: "AKCp" and 69 more.
     r"|KCp[A-Za-z0-9]{69}(?P<key_jfrog>)"
     r"|PP_USR-[0-9]{16}-[0-9]{6}-[0-9a-f]{32}-[0-9]{6,12}(?P<key_mercadopago>)"
-    r"|TATT3[A-Za-z0-9_\-]{150,}+(?:=[A-Fa-f0-9]{8})?(?P<key_atlassian>))",
+    r"|TATT3[A-Za-z0-9_\-]{150,}+(?:=[A-Fa-f0-9]{8})?(?P<key_atlassian>)"
+    # Adyen's API keys: "AQE", base64, then two more parts after "-" (the last may
+    # hold any symbol but a delimiter).
+    r"|QE[A-Za-z0-9+/]{30,}+={0,2}-[A-Za-z0-9+/]{20,}+={0,2}-[^\s,;\"'}]{8,32}(?P<key_adyen>))",
     r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
     r"|-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
     r"|\.eyJ" + _B64URL + r"{10,}+\." + _B64URL + r"{20,}+(?P<key_mapbox>))"
@@ -117,6 +121,8 @@ BRANCHES = (
     r"|q0(?:atp|csp)-[0-9A-Za-z_\-]{22,}+(?P<key_square>)"
     r"|ntry[us]_[A-Za-z0-9+/=_]{64,}+(?P<key_sentry>)"
     r"|ecret_[A-Za-z0-9]{43}(?P<key_notion>)"
+    # SumUp's secret API keys.
+    r"|up_sk_[A-Za-z0-9]{20,}+(?P<key_sumup>)"
     # Dropbox's short-lived access tokens.
     r"|l\.[A-Za-z0-9_\-]{100,}+(?P<key_dropbox>))",
     # Alibaba Cloud's AccessKey ids.
@@ -182,6 +188,8 @@ BRANCHES = (
     # AWS' session tokens (STS), base64 that starts the same for every one of them:
     # "FwoGZXIvYXdz…" and "IQoJb3JpZ2lu…" (a long-term key's id and secret go with it).
     r"(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/]{80,}+={0,2}(?P<key_aws_session>)",
+    # Sabre's session tokens ("Authorization: Bearer T1RLAQ…", a "*" may end them).
+    r"T1RLAQ[A-Za-z0-9+/=]{40,}+\**(?P<key_sabre>)",
     # BIP32's extended private keys (a wallet's every key derives from one):
     # "xprv" (mainnet), "tprv" (testnet), "yprv"/"zprv" (SegWit), "uprv"/"vprv",
     # then 107 or 108 base58 characters. Their public twins ("xpub…") stay.
@@ -372,6 +380,9 @@ _GROUPS = (
     "key_fly",
     "key_salesforce",
     "key_k3s",
+    "key_adyen",
+    "key_sumup",
+    "key_sabre",
 )
 
 
@@ -457,6 +468,7 @@ KEY_MARKS = (
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
     *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
+    *("AQE", "sup_sk_", "T1RLAQ"),
 )
 
 
@@ -515,7 +527,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEFGHIKLNPSbdfghklnoprstuvwxyz",
+    starts="0ACEFGHIKLNPSTbdfghklnoprstuvwxyz",
     trigger=may_hold_prefixed_key,
 )
 

@@ -257,6 +257,9 @@ def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
         position = close + 1
 
 
+_DJANGO_INSECURE = "django-insecure-"
+
+
 def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     """The value starting at ``value_start`` (after its opening quote if any)."""
     if value_start >= len(text):
@@ -326,6 +329,8 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             return None
         found = _UNQUOTED_END.search(text, search_from)
         end = len(text) if found is None else found.start()
+    if text.startswith(_DJANGO_INSECURE, value_start):
+        value_start += len(_DJANGO_INSECURE)  # what Django's startproject prefixes, kept
     value = text[value_start:end]
     if not value or is_masked(value):
         return None
@@ -437,7 +442,9 @@ _PROSE_VERBS = (
     r"(?:is[ \t]+now|ist[ \t]+(?:jetzt|nun)|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
     r"|is[ \t]+nu"
     r"|is|was|set[ \t]+to|changed[ \t]+to|to|are"
-    # Portuguese's and Spanish's "to" ("foi alterada para …"), Dutch's ("gereset naar …").
+    # Portuguese's and Spanish's "to" ("foi alterada para …", "cambiada a …"), Dutch's
+    # ("gereset naar …").
+    r"|(?:cambiad|modificad|actualizad|establecid|alterad|mudad|trocad|definid)[oa][ \t]+a"
     r"|para|naar"
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
@@ -609,6 +616,8 @@ def _ftp_password(text: str, position: int) -> tuple[int, int] | None:
         value_end += 1
     if text[position - 6 : position - 5] == '"' and text[value_end - 1 : value_end] == '"':
         value_end -= 1  # the closing quote of a quoted command: '"PASS x"'
+    if text.startswith("oauth:", position):
+        position += len("oauth:")  # Twitch's IRC: "PASS oauth:<token>", its scheme kept
     value = text[position:value_end]
     return None if not value or is_masked(value) else (position, value_end)
 

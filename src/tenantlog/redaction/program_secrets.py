@@ -49,6 +49,12 @@ scan, behind its trigger, with its own marks.
   Telnyx'), the scheme's version and a timestamp kept; SIP2's passwords (a
   library kiosk's login ``CO``, a patron's ``AD``, a terminal's ``AC``); a Digest
   header's ``response`` hash; SteamCMD's ``+login user password``.
+* OCPP 2.0's ``SetVariables`` of a password or a key (``BasicAuthPassword``), SAP
+  HANA's ``hdbuserstore SET``, unixODBC's ``isql DSN user password``, Bitnami's
+  first-start banner ("username and password is 'user' and '…'"), FileZilla's
+  ``<Pass encoding="base64">``, a live stream's key in its RTMP URL, Magento's
+  ``config:set`` of a path that names a secret; a GDS booking's form of payment
+  (``FP CCVI4111…/0926``: the card, after its network's code).
 * Clients' credentials in code: Go's MySQL DSN (``user:pw@tcp(host)/db``),
   Python's requests ``auth=('user', 'pw')``; Ethereum's providers' keys in their
   URLs (Alchemy's ``/v2/<key>``, Infura's ``/v3/<id>``).
@@ -70,6 +76,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from tenantlog.redaction import validators
 from tenantlog.redaction.credentials import looks_random
 from tenantlog.redaction.kinds import Kind
 from tenantlog.redaction.passwords import is_masked, looks_like_password, mixes_cases_and_digits
@@ -227,6 +234,50 @@ _SIP2_PASSWORD = r"(?<=\|)(?:CO|AD|AC)(?=[^|\r\n]{1,64}\|)"
 #: Fields only a SIP2 message holds: its institution ("AO"), its sequence number and
 #: checksum ("AY0AZF1C4"), a login's user after the message's code ("9300CN…").
 _SIP2_MESSAGE = re.compile(r"\|AO|\|AY[0-9]AZ[0-9A-F]{4}|(?<![0-9])93[0-9]{2}CN")
+
+# OCPP 2.0's SetVariables: a variable named as a password or a key ("BasicAuthPassword"),
+# its "attributeValue" before or after its "variable" object, in the same entry.
+_OCPP_VARIABLE_NAME = r"\"name\"[ \t]*:[ \t]*\"[A-Za-z]{0,40}(?:Password|Key|Secret)\""
+_OCPP_ATTRIBUTE = (
+    r"\"attributeValue\"[ \t]*:[ \t]*(?=\"[^\"\n]{1,256}\"[^\[\]\n]{0,300}?"
+    r"\"variable\"[ \t]*:[ \t]*\{[ \t]*" + _OCPP_VARIABLE_NAME + ")"
+    r"|(?<=\"variable\")[ \t]*:[ \t]*\{[ \t]*" + _OCPP_VARIABLE_NAME + r"[ \t]*\}"
+    r"[^\[\]\n]{0,300}?\"attributeValue\"[ \t]*:[ \t]*(?=\")"
+)
+
+# SAP HANA's secure store set on the command line: "hdbuserstore SET <key> <host:port>
+# <user> <password>" (options before "SET").
+_HDBUSERSTORE = (
+    r"hdbuserstore[ \t]+(?:-[A-Za-z]+[ \t]+)*(?i:set)[ \t]+[^\s]{1,64}[ \t]+[^\s]{1,256}[ \t]+"
+    r"[^\s]{1,128}[ \t]+(?=[^\s])"
+)
+# unixODBC's isql: "isql [-v] <DSN> <user> <password>" (Sybase's isql takes flags alone).
+_UNIXODBC_ISQL = (
+    r"(?<![\w\-])isql[ \t]+(?:-[a-z0-9]+[ \t]+)*[^\s\-][^\s]{0,63}[ \t]+[^\s\-][^\s]{0,63}[ \t]+"
+    r"(?=[^\s\-])"
+)
+# Bitnami's images at their first start: "The default username and password is 'user' and
+# '<password>'."
+_BITNAMI_DEFAULT = (
+    r"(?i:username[ \t]+and[ \t]+password[ \t]+(?:is|are))[ \t]+"
+    r"(?:'[^'\n]{1,64}'|\"[^\"\n]{1,64}\")[ \t]+and[ \t]+(?=['\"])"
+)
+# FileZilla's site manager: "<Pass encoding=\"base64\">…</Pass>".
+_FILEZILLA_PASS = r"<Pass[ \t]+encoding=\"base64\">(?=[^<\s])"
+# A live stream's key, the last segment of its RTMP URL: YouTube's
+# "rtmp://a.rtmp.youtube.com/live2/<key>", Facebook's "…/rtmp/FB-…", any server's
+# "rtmp://host/app/<key>" (``_check_stream_key``).
+_RTMP_STREAM = r"rtmps?://[^\s/\"']{1,128}/(?:[^\s/\"']{1,64}/){1,3}(?=[^\s/\"';]{16,200})"
+# Magento's "bin/magento config:set <path> <value>", a path that names a secret
+# ("payment/authorizenet_acceptjs/trans_key", "…/api_password").
+_MAGENTO_SECRET_PATH = (
+    r"config:set[ \t]+(?:--[a-z\-]+(?:=[^\s]+|[ \t]+[^\s\-][^\s]*)?[ \t]+)*"
+    r"[a-z0-9_]+(?:/[a-z0-9_]+){1,4}(?:key|password|passwd|secret|token)[ \t]+(?=[^\s\-])"
+)
+
+# A GDS booking's form of payment: "FP CCVI4111…/0926", the card's network glued before
+# its number (``_check_gds_card``).
+_GDS_CARD = r"(?<![A-Za-z])FP[ \t]+(?:(?:PAX|INF)[ \t]+)?\*?CC[A-Z]{2}(?=[0-9]{13,19}(?![0-9]))"
 
 # NUT's upsmon.conf: "MONITOR <ups>@<host> <power> <user> <password> primary".
 _NUT_MONITOR = (
@@ -501,6 +552,43 @@ def _check_digest_response(text: str, start: int, end: int) -> tuple[int, int] |
     return end, text.index('"', end)
 
 
+#: A stream key's shape: YouTube's groups of four ("abcd-efgh-ijkl-mnop-qrst"), or
+#: letters and digits no person wrote (Facebook's "FB-<id>-0-<key>", Twitch's
+#: "live_<id>_<key>").
+_STREAM_KEY_SHAPE = re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}")
+
+
+def _check_stream_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The RTMP URL's last segment, if it looks like a key (not "live/stream1")."""
+    value_end = end
+    while value_end < len(text) and text[value_end] not in " \t\r\n\"';?":
+        value_end += 1
+    while value_end > end and text[value_end - 1] == ".":
+        value_end -= 1  # an ellipsis after it: OBS' "Connecting to RTMP URL …/<key>..."
+    value = text[end:value_end]
+    compact = value.replace("-", "").replace("_", "")
+    if _STREAM_KEY_SHAPE.fullmatch(value) or looks_random(compact):
+        return end, value_end
+    return None
+
+
+def _check_default_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The quoted password of a banner, if one was generated ('admin' is a manual's)."""
+    span = check_quoted(text, start, end)
+    if span is None:
+        return None
+    value = text[span[0] : span[1]]
+    return span if looks_like_password(value) or mixes_cases_and_digits(value) else None
+
+
+def _check_gds_card(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The card number after its network's code, if it is a card's."""
+    digits_end = end
+    while digits_end < len(text) and text[digits_end].isdigit():
+        digits_end += 1
+    return (end, digits_end) if validators.card_ok(text[end:digits_end]) else None
+
+
 def _check_sip2(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A SIP2 field's password, to its "|", in a SIP2 message's line."""
     line_start = text.rfind("\n", 0, start) + 1
@@ -726,6 +814,13 @@ _WEBHOOK_TEST = re.compile(_WEBHOOK_SIGNATURE, re.ASCII)
 _SIP2_TEST = re.compile(_SIP2_PASSWORD, re.ASCII)
 _STEAMCMD_TEST = re.compile(_STEAMCMD_LOGIN, re.ASCII)
 _DIGEST_TEST = re.compile(_DIGEST_RESPONSE, re.ASCII)
+_OCPP_TEST = re.compile(_OCPP_ATTRIBUTE, re.ASCII)
+_HDBUSERSTORE_TEST = re.compile(_HDBUSERSTORE, re.ASCII)
+_UNIXODBC_ISQL_TEST = re.compile(_UNIXODBC_ISQL, re.ASCII)
+_BITNAMI_TEST = re.compile(_BITNAMI_DEFAULT, re.ASCII)
+_RTMP_TEST = re.compile(_RTMP_STREAM, re.ASCII)
+_MAGENTO_TEST = re.compile(_MAGENTO_SECRET_PATH, re.ASCII)
+_GDS_CARD_TEST = re.compile(_GDS_CARD, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -759,7 +854,11 @@ PATTERN = (
     f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_TUPLE}(?P<auth_tuple>)"
     f"|{_WEBHOOK_SIGNATURE}(?P<webhook_signature>)|{_STRIPE_MORE}(?P<stripe_more>)"
     f"|{_SIP2_PASSWORD}(?P<sip2_password>)|{_STEAMCMD_LOGIN}(?P<steamcmd_login>)"
-    f"|{_DIGEST_RESPONSE}(?P<digest_response>)"
+    f"|{_DIGEST_RESPONSE}(?P<digest_response>)|(?:{_OCPP_ATTRIBUTE})(?P<ocpp_attribute>)"
+    f"|{_HDBUSERSTORE}(?P<hdbuserstore>)|{_UNIXODBC_ISQL}(?P<unixodbc_isql>)"
+    f"|{_BITNAMI_DEFAULT}(?P<bitnami_default>)|{_FILEZILLA_PASS}(?P<filezilla_pass>)"
+    f"|{_RTMP_STREAM}(?P<rtmp_stream>)|{_MAGENTO_SECRET_PATH}(?P<magento_secret>)"
+    f"|{_GDS_CARD}(?P<gds_card>)"
 )
 
 KINDS = {
@@ -768,6 +867,14 @@ KINDS = {
     "sip2_password": Kind("secrets", "SECRET", _check_sip2),
     "steamcmd_login": Kind("secrets", "SECRET", check_to_word_end),
     "digest_response": Kind("secrets", "TOKEN", _check_digest_response),
+    "ocpp_attribute": Kind("secrets", "SECRET", check_quoted),
+    "hdbuserstore": Kind("secrets", "SECRET", check_to_word_end),
+    "unixodbc_isql": Kind("secrets", "SECRET", check_to_word_end),
+    "bitnami_default": Kind("secrets", "SECRET", _check_default_password),
+    "filezilla_pass": Kind("secrets", "SECRET", check_element_text),
+    "rtmp_stream": Kind("secrets", "TOKEN", _check_stream_key),
+    "magento_secret": Kind("secrets", "SECRET", check_to_word_end),
+    "gds_card": Kind("card", "CARD", _check_gds_card),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -940,6 +1047,14 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("fndcpass", lambda text: "FNDCPASS" in text),
     ("+sv_setsteamaccount", lambda text: "+sv_setsteamaccount" in text),
     ("+login", lambda text: _STEAMCMD_TEST.search(text) is not None),
+    ('"attributevalue"', lambda text: _OCPP_TEST.search(text) is not None),
+    ("hdbuserstore", lambda text: _HDBUSERSTORE_TEST.search(text) is not None),
+    ("isql", lambda text: _UNIXODBC_ISQL_TEST.search(text) is not None),
+    ("username and password", lambda text: _BITNAMI_TEST.search(text) is not None),
+    ('<pass encoding="base64">', lambda text: '<Pass encoding="base64">' in text),
+    ("rtmp", lambda text: _RTMP_TEST.search(text) is not None),
+    ("config:set", lambda text: _MAGENTO_TEST.search(text) is not None),
+    *((f"fp{blank}", lambda text: _GDS_CARD_TEST.search(text) is not None) for blank in " \t"),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),

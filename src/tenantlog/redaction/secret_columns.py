@@ -30,11 +30,13 @@ COLUMN_WINDOW = 512
 _DELIMITERS = ",;\t|"
 #: A column's name that says password: "password", "temp_password", "Passwort",
 #: "initial pwd", "db-secret"; not "password_hash", "password_changed_at". Or a key's
-#: or a token's: "api_key", "app_key" (a LoRaWAN device's), "access_token"; not
+#: or a token's: "api_key", "app_key" (a LoRaWAN device's), "authorization_key" (an OCPP
+#: charger's Basic password), "access_token"; not
 #: "sort_key", "token_type". Or a PIN's.
 _SECRET_COLUMN = re.compile(
     r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret|psk)"
-    r"|(?:app|api|private|secret|signing|auth|access|network|nwk|encryption)[ _\-.]?key"
+    r"|(?:app|api|private|secret|signing|auth|authorization|access|network|nwk|encryption)"
+    r"[ _\-.]?key"
     r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token"
     # A card's or an account's PIN: "pin", "pin_code" (not "pin_exp_date").
     r"|pin(?:[ _\-.]?code)?",
