@@ -701,6 +701,12 @@ def worst_case_logs(seed: int) -> dict[str, str]:
             ': EAP "Eap-7!x" x-key ascii Dk3!mnop X-ZT1-Auth: Zt4Qx2Lm9Vt4 '
             "auth-token Ot5Qx2Lm9Vt4,\u2502 password \u2502 Tb6!qrst \u2502\n"
         ),
+        # The nineteenth round: OCPP's variables, RTMP URLs, signature headers and the
+        # prose verbs, none with a value where it is looked for.
+        "OCPP values, no password's name": _fill('{"attributeValue":"300","component":{}},'),
+        "RTMP URLs, short names": _fill("rtmp://media.example/live/cam1/x "),
+        "signature headers, words": _fill("X-Hub-Signature: sha256=not-a-signature-at-all "),
+        "password verbs, words": _fill("the password is now gereset naar niets para todos "),
     }
 
 

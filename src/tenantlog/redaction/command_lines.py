@@ -144,6 +144,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     elif colon == -1 and "," in value and "lftp" in _command(text, start):
         separator = ","  # lftp -u user,pass
     user, found, password = value.partition(separator)
+    if separator == "," and found and not password and text[span[1] : span[1] + 1] in "'\"":
+        return value_span(text, span[1])  # lftp -u user,'pa ss': the quoted password
     # A domain may come before the user ("CORP/svc%pw", "CORP\\svc%pw"), not before
     # a host's path ("rsync -a host:/srv").
     forbidden = " \t@" if separator == "%" else " \t/@"

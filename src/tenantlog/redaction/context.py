@@ -55,8 +55,7 @@ _PHONE_WORD = (
     r"|sips?:"
     # Short ones as whole words only ("Celery", "simulation"): "cel", "fijo",
     # Swedish "ringde" (called), Dutch "belt" (calls),
-    # Malay and Indonesian "HP" (handphone), a switch's "ANI" (not Turkish
-    # "cep": Brazil's postal code).
+    # Malay and Indonesian "HP" (handphone), a switch's "ANI".
     # Portuguese "contato", Indonesian "hubungi" (contact); a person's "my number is", in
     # four languages.
     r"|(?:contato|hubungi|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro"
@@ -67,6 +66,8 @@ _PHONE_WORD = (
     r"|sabit[ \t]+hat"
     r"|meine?[ \t]+nummer"
     # (And "ph", written alone: "pharmacy" holds it.)
+    # Vietnamese "ĐT" (điện thoại). (Not Turkish "cep": Brazil's postal code.)
+    r"|\u0111t"
     r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,

@@ -1008,6 +1008,8 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
         and looks_random(value.group())
         and not HEX_DIGITS.issuperset(value.group())
         and _TWILIO_SID.fullmatch(value.group()) is None
+        # Pairs encoded: JDBC's "sessionVariables=default_storage_engine%3DInnoDB".
+        and "%3d" not in value.group().lower()
     )
 
 
@@ -1069,6 +1071,7 @@ def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | 
         value = text[start + 1 : end].strip(_QUOTES_AND_SPACE)
         if (
             len(value) < _PROSE_TOKEN_LENGTH
+            or "=" in value.rstrip("=")  # a pair after the word: "token account_id=Kz…"
             or not looks_random(value)
             or HEX_DIGITS.issuperset(value)  # a commit's or a merge's hash
         ):

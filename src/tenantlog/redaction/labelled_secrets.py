@@ -237,7 +237,8 @@ _SAML_PASSWORD = (
 _AWS_PAIR = (
     rf"(?:{AWS_KEY_ID}|\[REDACTED(?::AWS_KEY)?\])[\"']?[ \t]*"
     r"(?:[,/:;|][ \t]*|(?:\r?\n|\\n)[ \t]*)?[\"']?"
-    r"(?=[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
+    # (SES' SMTP password, derived from the secret: 44 characters from "B".)
+    r"(?=[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])|B[A-Za-z0-9/+]{43}(?![A-Za-z0-9/+=]))"
 )
 # A tunnel's or an agent's token given to its command: "ngrok config add-authtoken …",
 # "ngrok authtoken …", "cloudflared service install …".
@@ -626,11 +627,16 @@ def _check_ntp_key(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_aws_secret(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The forty characters of the secret key, if they mix cases and digits."""
-    value = text[end : end + 40]
+    """The forty characters of the secret key (SES' SMTP password: forty-four), if they
+    mix cases and digits."""
+    length = 44 if _SES_PASSWORD.match(text, end) else 40
+    value = text[end : end + length]
     if value.isalpha() or value.lower() == value or value.upper() == value:
         return None
-    return end, end + 40
+    return end, end + length
+
+
+_SES_PASSWORD = re.compile(r"B[A-Za-z0-9/+]{43}(?![A-Za-z0-9/+=])")
 
 
 def _check_key_bytes(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -62,14 +62,17 @@ _NAME = (
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd",
     # LDAP's "bindpw".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
-    r"|(?<=temp)|(?<=my)|(?<=bind))(?:pass|pwd|pw)"
+    r"|(?<=temp)|(?<=my)|(?<=bind)"
+    # ... a mail server's, a key store's or a key's: Moodle's "smtppass", keytool's
+    # "storepass" and "keypass" written as properties.
+    r"|(?<=smtp)|(?<=mail)|(?<=ftp)|(?<=store)|(?<=[^e]key))(?:pass|pwd|pw)"
     # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
     r"|(?<=motde)passe|(?<=mot_de_)passe|(?<=mot-de-)passe"
     r"|secret|credentials?"
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
     r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|kennwort|salasana|heslo|lozinka"
-    r"|geslo|adgangskode|contrasena|clave|(?<=kata[ \t_\-])sandi|sifre(?:m|n|niz|miz|si))"
+    r"|geslo|adgangskoden?|contrasena|clave|(?<=kata[ \t_\-])sandi|sifre(?:m|n|niz|miz|si))"
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
     r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
@@ -260,6 +263,14 @@ def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
 _DJANGO_INSECURE = "django-insecure-"
 
 
+def _after_equals(text: str, position: int) -> bool:
+    """Whether an "=" comes before ``position``, past blanks."""
+    position -= 1
+    while position >= 0 and text[position] in _BLANK:
+        position -= 1
+    return position >= 0 and text[position] == "="
+
+
 def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     """The value starting at ``value_start`` (after its opening quote if any)."""
     if value_start >= len(text):
@@ -284,8 +295,10 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     elif first in _QUOTES:
         value_start += 1
         end = _quoted_end(text, value_start, first, escaped=False)
-        if _KEY_AFTER.match(text, end + 1):
-            return None  # 'secret: "password": "x"': the quoted word is a key
+        if _KEY_AFTER.match(text, end + 1) and not _after_equals(text, value_start - 1):
+            # 'secret: "password": "x"': the quoted word is a key (not after "=":
+            # 'keystorePass="x": keystore password was incorrect').
+            return None
     else:
         if first == "[" and text[value_start + 1 : value_start + 2] in ('"', "'"):
             # A list of one value: Django's QueryDict "'password': ['x']".
@@ -439,7 +452,8 @@ _PROSE_FILLER = re.compile(rf"(?:{_FILLER_WORDS}[ \t]+)?", re.IGNORECASE)
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
 _PROSE_VERBS = (
     # (A verb and its "now" first: "ist jetzt …" is not "ist" and the word "jetzt".)
-    r"(?:is[ \t]+now|ist[ \t]+(?:jetzt|nun)|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
+    r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun)"
+    r"|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
     r"|is[ \t]+nu"
     r"|is|was|set[ \t]+to|changed[ \t]+to|to|are"
     # Portuguese's and Spanish's "to" ("foi alterada para …", "cambiada a …"), Dutch's
@@ -457,7 +471,7 @@ _PROSE_VERBS = (
     # the password is for, as the verb is left out: "пароль от роутера …".
     r"|c['\u2019]est|\u043e\u0442[ \t]+[^\s=:]{1,24})"
 )
-_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,24}[ \t]+){0,6}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
+_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,8}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
 # Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
 # MySQL's "temporary password is generated for root@localhost: …", Jenkins'
 # "password to proceed to installation: …" (tried apart from the verbs: "is"
@@ -1446,7 +1460,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
 #: A request signature's credential scope: the key's id, then the date, region and service.
-_SIGNING_SCOPE = re.compile(r"[A-Z0-9]{16,80}(?:/|%2F)[0-9]{8}(?:/|%2F)", re.IGNORECASE)
+#: (A service account's address as Google's id: "pod-reader%40proj.iam.gserviceaccount.com".)
+_SIGNING_SCOPE = re.compile(
+    r"(?:[A-Z0-9]{16,80}|[\w.\-]{1,64}(?:@|%40)[\w.\-]{1,128})(?:/|%2F)[0-9]{8}(?:/|%2F)",
+    re.IGNORECASE,
+)
 #: A measure of the password, not the password: "strength of the password: 100".
 _MEASURE_OF = re.compile(
     r"(?:strength|length|score|complexity|entropy|age)[ \t]+of[ \t]+(?:the[ \t]+|your[ \t]+)?\Z",
@@ -1737,10 +1755,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return value_span(text, position)  # redis.conf: "requirepass <value>"
         if _LOGIN_BEFORE.search(text, max(0, start - 96), start):
             return value_span(text, position)  # .netrc: "machine h login u password <value>"
-        cisco = _CISCO_TYPE.match(text, position)
+        flag = _is_flag(text, start)
+        cisco = None if flag else _CISCO_TYPE.match(text, position)
         if cisco is not None:
             return _cisco_secret(text, cisco)
-        flag = _is_flag(text, start)
         if flag and text[position] == "-":
             return None  # the next flag: "--password --verbose" has no value here
         if flag and _next_word(text, position).lower() in _PROSE_AFTER_FLAG:
@@ -1930,9 +1948,9 @@ _SEPARATED = (
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     # (Each word possessive: a word is followed by a blank, which it cannot
     # hold, so giving back its letters only tries in vain; 1 µs a name.)
-    r"|[ \t]+(?:[^\s=:]{1,24}+[ \t]+){0,6}?"
+    r"|[ \t]+(?:[^\s=:]{1,32}+[ \t]+){0,8}?"
     + _PROSE_VERBS
-    + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4})"
+    + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
     # (A colon must follow on the line: one run of the class says whether before
     # the words are tried at each of their ends.)

@@ -221,7 +221,9 @@ _WEBHOOK_SIGNATURE = (
     # (The HMAC's name only a header's last part: Vault's audit log writes a value as
     # "hmac-sha256:<hex>", a hash of what it hides.)
     r"(?i:signature(?:-256|-ed25519)?|(?<=-)hmac-sha(?:1|256|512))[\"']?[ \t]*[:=][ \t]*[\"']?"
-    r"(?:t=[0-9]{9,11},)?(?:(?i:v[0-9]|sha(?:1|256|512))[=,])?(?=[A-Za-z0-9+/_\-]{20,})"
+    # (A scheme's name before it: "v1=", "sha256=", EasyPost's "hmac-sha256-hex=".)
+    r"(?:t=[0-9]{9,11},)?(?:(?i:v[0-9]|[a-z]{1,8}[0-9]{0,3}(?:-[a-z0-9]{1,8}){0,3})[=,])?"
+    r"(?=[A-Za-z0-9+/_\-]{20,})"
 )
 _STRIPE_MORE = r"(?<=[0-9a-f]{64},)v[0-9]=(?=[0-9a-f]{64}(?![0-9A-Za-z]))"
 #: A signature's characters (hex, base64, base64url) and its padding.
@@ -273,6 +275,46 @@ _RTMP_STREAM = r"rtmps?://[^\s/\"']{1,128}/(?:[^\s/\"']{1,64}/){1,3}(?=[^\s/\"';
 _MAGENTO_SECRET_PATH = (
     r"config:set[ \t]+(?:--[a-z\-]+(?:=[^\s]+|[ \t]+[^\s\-][^\s]*)?[ \t]+)*"
     r"[a-z0-9_]+(?:/[a-z0-9_]+){1,4}(?:key|password|passwd|secret|token)[ \t]+(?=[^\s\-])"
+)
+
+# Orthanc's users, a JSON object of names and their passwords: '"RegisteredUsers" :
+# { "orthanc" : "…", "viewer" : "…" }' (``_check_registered_user``: each pair inside).
+_REGISTERED_USER = r"(?<=[{,\n])[ \t]*\"[^\"\n]{1,64}\"[ \t]*:[ \t]*(?=\"[^\"\n]*\")"
+_REGISTERED_USERS = re.compile(r"\"RegisteredUsers\"[ \t]*:[ \t]*\{[^{}]*\Z")
+
+# X12's interchange header: "ISA*00*<auth>*01*<password>*ZZ*…" (the "01" says a
+# password follows; "00" none).
+_X12_PASSWORD = (
+    r"(?<![A-Za-z0-9])ISA\*[0-9]{2}\*[^*\n]{0,10}\*01\*(?=[^*\n]{0,9}[^*\s][^*\n]{0,9}\*)"
+)
+# EDIFACT's interchange header: "UNB+<syntax>+<sender>+<recipient>+<date:time>+<ref>+
+# <password>:<qualifier>+…", the recipient's reference or password.
+_EDIFACT_PASSWORD = (
+    r"(?<![A-Za-z0-9])UNB\+[^+'\n]{1,40}\+[^+'\n]{1,60}\+[^+'\n]{1,60}\+[0-9:]{6,14}\+"
+    r"[^+'\n]{1,14}\+(?=[^+:'\n]{1,14}:[A-Z0-9]{2}(?:[+']|\Z))"
+)
+
+# Oracle's Easy Connect login: "user/password@host:1521/service" (after "=", a quote or
+# a blank: "LIS_DB=lisuser/…@lisdb:1521/LISPRD").
+_EZCONNECT = (
+    r"(?<=[=\s\"'])[A-Za-z][\w$#]{0,29}/"
+    r"(?=[^\s/@\"']{1,64}@[A-Za-z0-9][\w.\-]{0,252}:[0-9]{2,5}/[A-Za-z0-9])"
+)
+
+# A message authentication code's key as code writes it: Python's "hmac.new(b'<key>', …)",
+# Node's "crypto.createHmac('sha256', '<key>')".
+_HMAC_KEY = (
+    r"hmac\.new\([ \t]*b?(?=['\"])"
+    r"|createHmac\([ \t]*['\"][\w\-]{2,16}['\"][ \t]*,[ \t]*(?=['\"])"
+)
+
+# S3's answer to a bad signature, which quotes the one the client sent.
+_SIGNATURE_PROVIDED = r"<SignatureProvided>(?=[0-9a-f]{64}<)"
+
+# HL7 v2's patient identification segment: its nineteenth field is the patient's SSN.
+_HL7_SSN = (
+    r"(?:(?<=\A)|(?<=[\r\n]))PID\|(?:[^|\r\n]*\|){18}"
+    r"(?=[0-9]{3}-?[0-9]{2}-?[0-9]{4}(?:[|^\r\n]|\Z))"
 )
 
 # A GDS booking's form of payment: "FP CCVI4111…/0926", the card's network glued before
@@ -335,6 +377,8 @@ _PATH_TOKEN = (
     r"|(?<![\w\-])(?i:SAMLResponse|SAMLart)=(?=[A-Za-z0-9+/%_\-]{40})"
     # Ethereum's node providers: Alchemy's "…alchemy.com/v2/<key>", Infura's "…infura.io/v3/<id>".
     r"|(?<=alchemy\.com/v2/)(?=[A-Za-z0-9_\-]{20,})|(?<=infura\.io/v3/)(?=[0-9a-f]{32})"
+    # IFTTT's webhooks: "maker.ifttt.com/trigger/<event>/with/key/<key>".
+    r"|(?<=/with/key/)(?=[A-Za-z0-9_\-]{16,})"
 )
 # FreeRADIUS' login as it logs one (``auth_badpass``, ``auth_goodpass``): "Login incorrect
 # (pap: …): [user/password] (from client …)"; a user's name holds no "/", the password may.
@@ -581,6 +625,49 @@ def _check_default_password(text: str, start: int, end: int) -> tuple[int, int] 
     return span if looks_like_password(value) or mixes_cases_and_digits(value) else None
 
 
+def _check_registered_user(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A pair's value inside Orthanc's "RegisteredUsers" object."""
+    if _REGISTERED_USERS.search(text, max(0, start - 2000), start) is None:
+        return None
+    return check_quoted(text, start, end)
+
+
+def _check_x12_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """ISA04, to its "*", its padding blanks left out."""
+    value_end = text.index("*", end)
+    value = text[end:value_end].rstrip(" ")
+    return None if is_masked(value) else (end, end + len(value))
+
+
+def _check_edifact_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The recipient's reference or password, to its ":"."""
+    value_end = text.index(":", end)
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_ezconnect(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password, to the "@" before the host."""
+    value_end = text.index("@", end)
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_hmac_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key's literal; a variable's name in quotes is none ("'SECRET'" is a key too)."""
+    span = check_quoted(text, start, end)
+    if span is None or len(text[span[0] : span[1]]) < 8:
+        return None
+    return span
+
+
+def _check_hl7_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The SSN in PID-19, if it is one."""
+    value_end = end
+    while value_end < len(text) and text[value_end] not in "|^\r\n":
+        value_end += 1
+    digits = text[end:value_end].replace("-", "")
+    return (end, value_end) if validators.ssn_ok(digits) else None
+
+
 def _check_gds_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The card number after its network's code, if it is a card's."""
     digits_end = end
@@ -821,6 +908,12 @@ _BITNAMI_TEST = re.compile(_BITNAMI_DEFAULT, re.ASCII)
 _RTMP_TEST = re.compile(_RTMP_STREAM, re.ASCII)
 _MAGENTO_TEST = re.compile(_MAGENTO_SECRET_PATH, re.ASCII)
 _GDS_CARD_TEST = re.compile(_GDS_CARD, re.ASCII)
+_REGISTERED_TEST = re.compile(_REGISTERED_USER, re.ASCII)
+_X12_TEST = re.compile(_X12_PASSWORD, re.ASCII)
+_EDIFACT_TEST = re.compile(_EDIFACT_PASSWORD, re.ASCII)
+_EZCONNECT_TEST = re.compile(_EZCONNECT, re.ASCII)
+_HMAC_TEST = re.compile(_HMAC_KEY, re.ASCII)
+_HL7_TEST = re.compile(_HL7_SSN, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -858,7 +951,10 @@ PATTERN = (
     f"|{_HDBUSERSTORE}(?P<hdbuserstore>)|{_UNIXODBC_ISQL}(?P<unixodbc_isql>)"
     f"|{_BITNAMI_DEFAULT}(?P<bitnami_default>)|{_FILEZILLA_PASS}(?P<filezilla_pass>)"
     f"|{_RTMP_STREAM}(?P<rtmp_stream>)|{_MAGENTO_SECRET_PATH}(?P<magento_secret>)"
-    f"|{_GDS_CARD}(?P<gds_card>)"
+    f"|{_GDS_CARD}(?P<gds_card>)|{_REGISTERED_USER}(?P<registered_user>)"
+    f"|{_X12_PASSWORD}(?P<x12_password>)|{_EDIFACT_PASSWORD}(?P<edifact_password>)"
+    f"|{_EZCONNECT}(?P<ezconnect>)|(?:{_HMAC_KEY})(?P<hmac_key>)"
+    f"|{_SIGNATURE_PROVIDED}(?P<signature_provided>)|{_HL7_SSN}(?P<hl7_ssn>)"
 )
 
 KINDS = {
@@ -875,6 +971,13 @@ KINDS = {
     "rtmp_stream": Kind("secrets", "TOKEN", _check_stream_key),
     "magento_secret": Kind("secrets", "SECRET", check_to_word_end),
     "gds_card": Kind("card", "CARD", _check_gds_card),
+    "registered_user": Kind("secrets", "SECRET", _check_registered_user),
+    "x12_password": Kind("secrets", "SECRET", _check_x12_password),
+    "edifact_password": Kind("secrets", "SECRET", _check_edifact_password),
+    "ezconnect": Kind("secrets", "SECRET", _check_ezconnect),
+    "hmac_key": Kind("secrets", "SECRET", _check_hmac_key),
+    "signature_provided": Kind("secrets", "TOKEN", check_element_text),
+    "hl7_ssn": Kind("ssn", "SSN", _check_hl7_ssn),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1006,6 +1109,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
                 "/sensors",
             ),
             *("/scenes", "/schedules", "/rules", "/resourcelinks", "/capabilities"),
+            "/with/key/",
         )
     ),
     ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
@@ -1055,6 +1159,19 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("rtmp", lambda text: _RTMP_TEST.search(text) is not None),
     ("config:set", lambda text: _MAGENTO_TEST.search(text) is not None),
     *((f"fp{blank}", lambda text: _GDS_CARD_TEST.search(text) is not None) for blank in " \t"),
+    ('"registeredusers"', lambda text: _REGISTERED_TEST.search(text) is not None),
+    ("isa*", lambda text: _X12_TEST.search(text) is not None),
+    ("unb+", lambda text: _EDIFACT_TEST.search(text) is not None),
+    (
+        "@",
+        lambda text: "/" in text and ":" in text and _EZCONNECT_TEST.search(text) is not None,
+    ),
+    *(
+        (mark, lambda text: _HMAC_TEST.search(text) is not None)
+        for mark in ("hmac.new(", "createhmac(")
+    ),
+    ("<signatureprovided>", lambda text: "<SignatureProvided>" in text),
+    ("pid|", lambda text: _HL7_TEST.search(text) is not None),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),

@@ -48,6 +48,9 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (94, 94, frozenset({16})),  # BC Card's domestic cards (Korea)
     (5019, 5019, frozenset({16})),  # Dankort
     (6703, 6703, frozenset(range(16, 20))),  # Bancontact
+    # Maestro's wider ranges (50, 56 to 58), as long as the other networks' cards.
+    (50, 50, frozenset(range(16, 20))),
+    (56, 58, frozenset(range(16, 20))),
     # Maestro's own ranges, 12 to 19 digits.
     (5018, 5018, frozenset(range(12, 20))),
     (5020, 5020, frozenset(range(12, 20))),
@@ -111,12 +114,24 @@ _CARD_RULES_BY_LEAD: dict[str, tuple[tuple[int, int, int, frozenset[int]], ...]]
 }
 
 
+def gs1_ok(digits: str) -> bool:
+    """GS1's check digit (EAN-13 barcodes, GLN location numbers): weights 3 and 1 from
+    the right, the check digit first."""
+    body = digits[-2::-2].encode(), digits[-3::-2].encode()
+    total = 3 * (sum(body[0]) - 48 * len(body[0])) + sum(body[1]) - 48 * len(body[1])
+    return (10 - total % 10) % 10 == int(digits[-1])
+
+
 def card_ok(digits: str) -> bool:
-    """A real network prefix, a length that network issues, and a valid Luhn digit."""
+    """A real network prefix, a length that network issues, and a valid Luhn digit.
+
+    Thirteen digits that are also a valid GS1 number are a barcode or a location
+    number (an EDI partner's GLN, Germany's start with 40 to 44), not an old Visa card.
+    """
     n = len(digits)
     for width, low, high, lengths in _CARD_RULES_BY_LEAD.get(digits[:1], ()):
         if n in lengths and low <= int(digits[:width]) <= high:
-            return luhn_ok(digits)
+            return luhn_ok(digits) and not (n == 13 and gs1_ok(digits))
     return False
 
 

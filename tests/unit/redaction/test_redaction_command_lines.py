@@ -75,6 +75,9 @@ def test_a_command_line_password_is_removed_whole(
     # (mysql's "-pW shop" reads as plink's "-pw shop" too: a password that
     # makes a name with the "p" ("w", "sk", "assord") also takes the next word)
     assume(not (before.endswith("-p") and _NAMED_FLAG.search("p" + value)))
+    # (a lone ":" or "=" after a flag named as a password is the name's delimiter:
+    # "-storepass : -keystore" reads as "storepass: -keystore")
+    assume(value not in (":", "="))
     # (a value between "%" is a Windows variable's reference: "-p%DB_PW%")
     assume(re.fullmatch(r"%\w+%", value) is None)
     # (a value ending in "=" makes a pair of the next word: "-p OAUTH2_PROXY= host")

@@ -13,7 +13,7 @@ from tenantlog.redaction.command_lines import ARGUMENT_MARKS, ARGUMENT_WORDS
 from tenantlog.redaction.context import says_identifier
 from tenantlog.redaction.passwords import _NAME
 from tenantlog.redaction.prose_keys import FOREIGN_WORDS
-from tenantlog.redaction.validators import luhn_ok
+from tenantlog.redaction.validators import gs1_ok, luhn_ok
 
 _TYPED = Redactor(style="typed")
 # (Or a word for a key or a secret in another language: "LLAVE:", "klucz=".)
@@ -133,6 +133,8 @@ def test_redact_removes_luhn_valid_card_anywhere(
     # (nor after a secret's name and its separator, "passphrase=4111...", which
     # the secrets detector takes whole as the secret it names)
     assume(_SECRET_NAME_BEFORE.search(before + left) is None)
+    # (nor thirteen digits that are a GS1 number too: a barcode's or a GLN's)
+    assume(not (len(number) == 13 and gs1_ok(number)))
     # WHEN redacted
     result = _TYPED.redact_counted(text)
     # THEN its digits are gone and it was counted as a card

@@ -103,8 +103,9 @@ def test_password_in_each_syntax_is_removed_whole(
     assume(value not in before + after)
     # ("new" before a word is code's constructor: "password=new SecureString()")
     assume(value != "new")
-    # (a secret's name and its delimiter is an inner pair's start: '"password":"PASS:"')
-    assume(re.fullmatch(f"(?:{passwords._NAME})[:=]", value, re.IGNORECASE) is None)
+    # (a secret's name and its delimiter is an inner pair's start: '"password":"PASS:"';
+    # the name alone is a placeholder: 'db_password: "PASSWORD"')
+    assume(re.fullmatch(f"(?:{passwords._NAME})[:=]?", value, re.IGNORECASE) is None)
     # (a URL with a login as the value gives its password to the URL's rule)
     assume(re.match(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@", value) is None)
     text = before + syntax.format(value) + after
