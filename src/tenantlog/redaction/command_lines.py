@@ -61,6 +61,7 @@ _SPACED = {
     "-k": ("openssl enc",),  # the passphrase given on the command line
     "-K": ("openssl enc",),  # ... or the key itself, in hex
     "-ap": ("sipp",),  # SIPp's password for the digest authentication it answers
+    "-t": ("codecov",),  # Codecov's upload token
 }
 # A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
 _USER_GIVEN = re.compile(r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)[^\s\-]")
@@ -160,7 +161,11 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     command = _command(text, start)
     if any(name in command for name in _RUN_AS):
         return None  # "docker run --user app:app"
-    if text[start + 1] == "a" and _HTTPIE.search(command) is None:
+    if (
+        text.startswith("-a", start)
+        and not text.startswith("-auth", start)
+        and (_HTTPIE.search(command) is None)
+    ):
         return None  # "-a" is a login only to httpie ("rsync -a host:dir" is a copy)
     if _is_next_flag(text, span[0]):
         return None
@@ -302,10 +307,12 @@ _ECHOED = re.compile(
 _QUOTED_BEFORE = re.compile(r"(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)[ \t]+\Z")
 _QUOTED_AFTER = re.compile(r"[ \t]+(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote)")
 _SPACED_KIND = Kind("secrets", "SECRET", _check_spaced)
-# After the first "-": "-u", "-U", "-a", "--user", "--proxy-user", "--auth".
+# After the first "-": "-u", "-U", "-a", "--user", "--proxy-user", "--auth", "-auth".
 _USER_FLAG = (
     r"(?:[uUa](?:[ \t]+|(?=[\"']))"
-    r"|-(?:user|proxy-user|auth)(?:[ \t]*=[ \t]*|[ \t]+|(?=[\"'])))"
+    r"|-(?:user|proxy-user|auth)(?:[ \t]*=[ \t]*|[ \t]+|(?=[\"']))"
+    # jenkins-cli's "-auth user:token".
+    r"|auth[ \t]+)"
 )
 # The literal "-" first: re skips to it in C, and most lines hold few; a flag
 # stands after a space (a shell command) or a quote (an argument vector
@@ -315,7 +322,7 @@ _FLAGS = (
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
     + r"|[pP](?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|(?:[pPawNAXckK]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|(?:[pPawNAXckKt]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"
@@ -367,6 +374,8 @@ CALL_MARKS = (
     ":auth(",
     "username_pw_set(",
     *("authenticate(", "FTP.open(", "FTP.new("),
+    # Firebase's "signInWithEmailAndPassword(email, pw)", "createUserWith…".
+    "WithEmailAndPassword(",
 )
 
 
@@ -440,7 +449,7 @@ _ARGUMENTS = re.compile(
     r"|(?:SETUSER[ \t]+\S+|(?<![\w\-])user[ \t]+\S+[ \t]+(?:on|off))"
     r"(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
-    r"|(?:login|bind_s|auth=|Auth|basic_auth|username_pw_set)\([ \t]*"
+    r"|(?:login|bind_s|auth=|Auth|basic_auth|username_pw_set|WithEmailAndPassword)\([ \t]*"
     + _LITERAL
     + r"[ \t]*,[ \t]*(?:Some\()?"
     r"(?P<call>" + _LITERAL + ")"
@@ -667,6 +676,7 @@ ARGUMENT_SCAN = Scan(
             *("mc", "sapcontrol", "--creds", "--src-creds", "--dest-creds"),
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
             *("username_pw_set(", "authenticate(", "ftp.open(", "ftp.new("),
+            "withemailandpassword(",
         )
     ),
 )

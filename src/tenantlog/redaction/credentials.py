@@ -477,7 +477,8 @@ def holds_named_pair(text: str, folded: str) -> bool:
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
         or (
-            ("?" in text or "&" in text) and ("sig=" in text or "code=" in text or "appid=" in text)
+            ("?" in text or "&" in text)
+            and ("sig=" in text or "code=" in text or "appid=" in text or "app_id=" in text)
         )
     )
 
@@ -555,7 +556,7 @@ PASSWORD_WORDS_ASCII = (
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
-    *("wordpress_", "mysapsso2", "appid=", "authcookie=", "oauth2_proxy="),
+    *("wordpress_", "mysapsso2", "appid=", "app_id=", "authcookie=", "oauth2_proxy="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -598,7 +599,9 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     last = text[start - 1 : start]
     if (last == "g" or last == "e") and _in_query(text, start):
         return _check_query_parameter(text, start, end)
-    if last == "d" and text[start - 6 : start] in _APPID_PARAMETERS:
+    if last == "d" and (
+        text[start - 6 : start] in _APPID_PARAMETERS or text[start - 7 : start] in _APPID_PARAMETERS
+    ):
         value = text[start + 1 : end]
         hex_key = len(value) == 32 and HEX_DIGITS.issuperset(value) and not value.isdigit()
         return (start + 1, end) if hex_key else None
@@ -681,8 +684,9 @@ def _composed_of_words(value: str) -> bool:
 
 
 _ID_PARTS = re.compile(r"[\-_.]")
-#: A URL's "appid" parameter: OpenWeatherMap's API key, 32 hex.
-_APPID_PARAMETERS = frozenset({"?appid", "&appid"})
+#: A URL's "appid" parameter: OpenWeatherMap's API key, 32 hex (Open Exchange Rates'
+#: "app_id" too).
+_APPID_PARAMETERS = frozenset({"?appid", "&appid", "?app_id", "&app_id"})
 #: The other keys of a list after the first: ",0J4JHrffSvPCAqL2b0qe1r==".
 _LISTED_KEYS = re.compile(r"(?:,[A-Za-z0-9+/_\-]{8,}={0,2})+(?![A-Za-z0-9+/=_\-])")
 #: How "access_key_id" ends, written any way: the one id among the secrets' names.
@@ -1117,8 +1121,9 @@ _AFTER_NAMES = (
     r"AUTH.",  # ".ASPXAUTH"
     r"SSO2.",  # SAP's logon ticket, "MYSAPSSO2"
     r"[aA][uU][tT][hH][cC][oO][oO][kK][iI][eE].",  # Proxmox's "PVEAuthCookie"
-    # OpenWeatherMap's key in its URLs: "&appid=<32 hex>".
+    # OpenWeatherMap's key in its URLs: "&appid=<32 hex>" (Open Exchange Rates' "app_id").
     r"[?&]appid.",
+    r"[?&]app_id.",
 )
 PARAMETER_SCANS = (
     # "...ure=": a signature; "...Code": an OAuth code ('"authorizationCode":"c84a…"').

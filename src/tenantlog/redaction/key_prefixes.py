@@ -44,7 +44,8 @@ whatever the parameter or header around them:
   ``v4.local.…`` and ``v4.public.…`` tokens; Tailscale's ``tskey-…``;
   NuGet's ``oy2…``; BIP32's extended private keys ``xprv…`` (``tprv``,
   ``yprv``, ``zprv``...); Adyen's ``AQE…``; SumUp's ``sup_sk_``; Sabre's
-  session tokens ``T1RLAQ…``.
+  session tokens ``T1RLAQ…``; Checkout.com's ``sk_sbox_``; connect-redis'
+  ``sess:<id>``; Laravel Passport's ``def50200…`` tokens.
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -113,6 +114,8 @@ BRANCHES = (
     # hold any symbol but a delimiter).
     r"|QE[A-Za-z0-9+/]{30,}+={0,2}-[A-Za-z0-9+/]{20,}+={0,2}-[^\s,;\"'}]{8,32}(?P<key_adyen>))",
     r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
+    # Checkout.com's sandbox secret keys.
+    r"|_sbox_[a-z0-9]{20,}+(?P<key_checkout>)"
     r"|-[A-Za-z0-9_\-]{20,}+(?P<key_openai>)"
     r"|\.eyJ" + _B64URL + r"{10,}+\." + _B64URL + r"{20,}+(?P<key_mapbox>))"
     r"|h(?:p(?:at|ss|ca|pa)_[A-Fa-f0-9]{32}(?P<key_shopify>)"
@@ -171,6 +174,10 @@ BRANCHES = (
     r"base64:[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])(?P<key_laravel>)",
     # PHP's session files, named after the session's id: "/var/lib/php/sessions/sess_…".
     r"sess_[a-z0-9\-]{26,128}+(?P<key_php_session>)",
+    # connect-redis' session keys in Redis ("sess:<id>", as MONITOR shows them).
+    r"sess:[A-Za-z0-9_\-]{24,64}+(?P<key_redis_session>)",
+    # Laravel Passport's (league/oauth2-server's) encrypted tokens: "def50200" and hex.
+    r"def50200[0-9a-f]{100,}+(?P<key_defuse>)",
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
     # Fly.io's macaroon tokens ("FlyV1 fm2_…,fm2_…": the scheme stays).
     r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
@@ -383,6 +390,8 @@ _GROUPS = (
     "key_adyen",
     "key_sumup",
     "key_sabre",
+    "key_checkout",
+    "key_defuse",
 )
 
 
@@ -404,7 +413,7 @@ KINDS = {
     "key_nostr": Kind("secrets", "SECRET", _check_key),
     "key_bip32": Kind("secrets", "SECRET", _check_key),
     "key_laravel": Kind("secrets", "SECRET", _check_key),
-    **_tokens(_check_php_session, "key_php_session"),
+    **_tokens(_check_php_session, "key_php_session", "key_redis_session"),
     **_tokens(
         _check_webhook,
         *("key_slack_webhook", "key_slack_webhook_bare", "key_discord_webhook"),
@@ -468,7 +477,7 @@ KEY_MARKS = (
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
     *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
-    *("AQE", "sup_sk_", "T1RLAQ"),
+    *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200"),
 )
 
 

@@ -47,7 +47,8 @@
   password (``<saml:Attribute Name="legacyPassword"><saml:AttributeValue>…``).
 * A password in a CSV export's column the header names (``secret_columns``).
 * An AWS secret access key pasted right after its key id; a tunnel's token
-  given to ``ngrok config add-authtoken`` or ``cloudflared service install``;
+  given to ``ngrok config add-authtoken``, ``cloudflared service install`` or
+  ``snyk auth``;
   the default of a secret's reference (Spring's ``${ldap.password:…}``);
   XMPP's SASL PLAIN credential; an LTE modem's ``AT+CGAUTH``/``AT+QICSGP``
   password; the value of an nginx ``proxy_set_header`` named as a key.
@@ -243,7 +244,9 @@ _AWS_PAIR = (
 # A tunnel's or an agent's token given to its command: "ngrok config add-authtoken …",
 # "ngrok authtoken …", "cloudflared service install …".
 _COMMAND_TOKEN = (
-    r"(?:add-authtoken|ngrok[ \t]+authtoken|cloudflared[ \t]+service[ \t]+install)[ \t]+"
+    r"(?:add-authtoken|ngrok[ \t]+authtoken|cloudflared[ \t]+service[ \t]+install"
+    # Snyk's CLI logged in with its token: "snyk auth <token>".
+    r"|snyk[ \t]+auth)[ \t]+"
     r"(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
 )
 # A default after a secret's name in a reference: Spring's "${ldap.password:…}".
@@ -789,6 +792,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("[redacted", lambda text: _AWS_PAIR_TEST.search(text) is not None),
     ("authtoken", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("cloudflared", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
+    ("snyk", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("${", lambda text: _DEFAULT_TEST.search(text) is not None),
     ("mechanism=", lambda text: _SASL_PLAIN_TEST.search(text) is not None),
     ("at+cgauth=", lambda text: "AT+CGAUTH=" in text),

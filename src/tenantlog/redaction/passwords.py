@@ -68,7 +68,7 @@ _NAME = (
     r"|(?<=smtp)|(?<=mail)|(?<=ftp)|(?<=store)|(?<=[^e]key))(?:pass|pwd|pw)"
     # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
     r"|(?<=motde)passe|(?<=mot_de_)passe|(?<=mot-de-)passe"
-    r"|secret|credentials?"
+    r"|secret(?:o|a(?![A-Za-z]))?|credentials?"
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
     r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|kennwort|salasana|heslo|lozinka"
@@ -460,6 +460,8 @@ _PROSE_VERBS = (
     # ("gereset naar …").
     r"|(?:cambiad|modificad|actualizad|establecid|alterad|mudad|trocad|definid)[oa][ \t]+a"
     r"|para|naar"
+    # Czech "changed to" ("bylo změněno na …"), Arabic "to" ("… إلى …").
+    r"|zm\u011bn\u011bno[ \t]+na|\u0625\u0644\u0649"
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
     r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah"
@@ -964,7 +966,7 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
 
 
 #: The value in an element of its own, inside the name's: "<Password><Value>x</Value>".
-_VALUE_ELEMENT = re.compile(r"[ \t]*<value>", re.IGNORECASE)
+_VALUE_ELEMENT = re.compile(r"(?:\s|\\[nrt])*<value>", re.IGNORECASE)
 #: After a call's first string, a second one: ', "'.
 _SECOND_LITERAL = re.compile(r"[ \t]*,[ \t]*(?=[\"'])")
 #: What may stand before a name in a sentence: a space, a quote or a bracket.
@@ -1162,7 +1164,13 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
         value.isalpha() and (value.lower() in _MESSAGE_WORDS or value.endswith(("ed", "ing")))
     ):
         return None
+    if text.startswith("PASS ", start) and _SOURCE_FILE.fullmatch(value):
+        return None  # a test runner's result (Jest's "PASS src/app.test.ts")
     return span
+
+
+#: A source file's path, as a test runner prints it after "PASS".
+_SOURCE_FILE = re.compile(r"[\w.\-]*/[\w./\-]*\.[a-z]{1,5}")
 
 
 #: The rest of a configuration file's line after a value's first word: words,

@@ -205,7 +205,10 @@ _PLIST_VALUE = (
 # "/lostpassword/reset/form/<token>/alice", "/verify/<token>", "/magic-link/<token>".
 _LINK_TOKEN = (
     r"/(?i:reset|lostpassword|password[_\-]?reset|verify|verification|confirm|activate"
-    r"|magic[_\-]?link|invite|invitation)(?:/[a-z]{2,12})?/(?=[A-Za-z0-9_\-]{16,256}(?:[/?#\s\"']|\Z))"
+    # (A segment may come between: "/reset/form/<token>", Django's "/reset/<uidb64>/<token>/".)
+    # (Not a record's number: Laravel's "/email/verify/<id>/<hash of the address>".)
+    r"|magic[_\-]?link|invite|invitation)(?:/(?![0-9]+/)[A-Za-z0-9_\-]{1,16})?/"
+    r"(?=[A-Za-z0-9_\-]{16,256}(?:[/?#\s\"']|\Z))"
 )
 
 # Bitwarden's CLI given the master password: 'bw unlock "…"', "bw login <email> …".
@@ -317,6 +320,26 @@ _HL7_SSN = (
     r"(?=[0-9]{3}-?[0-9]{2}-?[0-9]{4}(?:[|^\r\n]|\Z))"
 )
 
+# A payment HSM's keys in hex (a zone PIN key, a terminal master key, a component of
+# one), the key scheme's letter first ("U…"), as key management logs them with their
+# check value: "ZPK(under ZMK)=U2D75BB8… KCV=3F9A1C", "TMK component 1 = F817BE38…".
+_HSM_KEY = r"(?<![0-9A-Za-z])(?=[UTXY]?(?:[0-9A-F]{48}|[0-9A-F]{32})(?![0-9A-Za-z]))"
+#: The words around such a key: its check value after it, or its kind before it.
+_HSM_KEY_WORDS = re.compile(
+    r"\b(?:KCV|kcv|check(?:[ _]value\b|(?==))|ZMK|ZPK|TMK|TPK|TAK|BDK|IPEK|KEK|ZEK|PVK|CVK"
+    r"|component)\b"
+)
+
+# FIX's logon: tag 554 is the password, 925 a new one ("…|553=user|554=<pw>|…").
+_FIX_PASSWORD = r"(?<=[|\x01])(?:554|925)=(?=[^|\x01\n]+[|\x01])"
+
+# Firebase Cloud Messaging's registration tokens: "<id>:APA91b…" (a device's address for
+# pushes, which anyone holding the server's key can message).
+_FCM_TOKEN = r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{60,})"
+
+# Jenkins' CSRF crumb, a header that stands for the session's login.
+_JENKINS_CRUMB = r"(?i:Jenkins-Crumb)[ \t]*:[ \t]*(?=[0-9a-f]{32,64}(?![0-9a-f]))"
+
 # A GDS booking's form of payment: "FP CCVI4111…/0926", the card's network glued before
 # its number (``_check_gds_card``).
 _GDS_CARD = r"(?<![A-Za-z])FP[ \t]+(?:(?:PAX|INF)[ \t]+)?\*?CC[A-Z]{2}(?=[0-9]{13,19}(?![0-9]))"
@@ -379,6 +402,8 @@ _PATH_TOKEN = (
     r"|(?<=alchemy\.com/v2/)(?=[A-Za-z0-9_\-]{20,})|(?<=infura\.io/v3/)(?=[0-9a-f]{32})"
     # IFTTT's webhooks: "maker.ifttt.com/trigger/<event>/with/key/<key>".
     r"|(?<=/with/key/)(?=[A-Za-z0-9_\-]{16,})"
+    # Sumo Logic's HTTP sources: "…/receiver/v1/http/<token>".
+    r"|(?<=/receiver/v1/http/)(?=[A-Za-z0-9+/=_\-]{40,})"
 )
 # FreeRADIUS' login as it logs one (``auth_badpass``, ``auth_goodpass``): "Login incorrect
 # (pap: …): [user/password] (from client …)"; a user's name holds no "/", the password may.
@@ -408,7 +433,9 @@ _SHORT_SCHEME = (
 # Headers named for the key they carry: Palo Alto's "X-PAN-KEY:", JFrog's
 # "X-JFrog-Art-Api:", Binance's "X-MBX-APIKEY:", a game's "X-Game-Session:".
 _KEY_HEADER = (
-    r"(?<![\w\-])X-[A-Za-z0-9\-]{1,32}-(?i:key|api|apikey|token|session) ?:[ \t]*(?=[^\s\"']{16,})"
+    # (Not a URL's login: "https://x-access-token:<token>@github.com/…".)
+    r"(?<![\w\-/])[Xx]-[A-Za-z0-9\-]{1,32}-(?i:key|api|apikey|token|session|(?<=honeycomb-)team)"
+    r" ?:[ \t]*(?=[^\s\"']{16,})"
 )
 # A module's parameter set in Kamailio's or OpenSIPS' configuration: 'modparam("auth",
 # "secret", "…")', 'modparam("db_mysql", "db_password", "…")'.
@@ -435,7 +462,11 @@ _SSIS_VALUE = (
 )
 # Go's MySQL DSN, "user:password@tcp(host:3306)/db", and Python's requests' auth tuple,
 # "'auth': ('user', 'password')" or "auth=('user', 'password')".
-_GO_DSN = r"(?<![\w/:@\[])[\w.\-]{1,64}:(?=[^\s@/\[]{1,128}@(?:tcp|unix)\()"
+_GO_DSN = (
+    r"(?<![\w/:@\[])[\w.\-]{1,64}:"
+    # (Without its protocol, no ":" in the password: JDBC's "oracle:thin:@(DESCRIPTION=…".)
+    r"(?=[^\s@/\[]{1,128}@(?:tcp|unix)\(|[^\s@/\[:]{1,128}@\()"
+)
 _AUTH_TUPLE = (
     r"(?<![\w\-])auth(?: ?= ?|[\"']: ?)\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
 )
@@ -523,9 +554,15 @@ def _check_credential(text: str, start: int, end: int) -> tuple[int, int] | None
 
 
 def _check_path_token(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The path's segment, or the parameter's value, to its "/", "&" or a blank."""
+    """The path's segment, or the parameter's value, to its "/", "&" or a blank (a SAML
+    message's or a Sumo Logic token's base64 holds "/")."""
+    stops = (
+        "&\"' \t\r\n"
+        if text[end - 1] == "=" or "/http/" in text[start - 6 : end]
+        else "/&\"' \t\r\n"
+    )
     value_end = end
-    while value_end < len(text) and text[value_end] not in "/&\"' \t\r\n":
+    while value_end < len(text) and text[value_end] not in stops:
         value_end += 1
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
@@ -668,6 +705,33 @@ def _check_hl7_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
     return (end, value_end) if validators.ssn_ok(digits) else None
 
 
+def _check_hsm_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key's hex (its scheme's letter with it), a key's word within 60 characters."""
+    value_end = end
+    while value_end < len(text) and text[value_end].isalnum():
+        value_end += 1
+    if _HSM_KEY_WORDS.search(text, max(0, end - 60), min(len(text), value_end + 60)) is None:
+        return None
+    return end, value_end
+
+
+def _check_fix_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The field's value, to its delimiter, in a FIX message."""
+    if "8=FIX" not in text:
+        return None
+    value_end = end
+    while text[value_end] not in "|\x01":
+        value_end += 1
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_fcm_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    value_end = end
+    while value_end < len(text) and (text[value_end].isalnum() or text[value_end] in "_-:"):
+        value_end += 1
+    return end, value_end
+
+
 def _check_gds_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The card number after its network's code, if it is a card's."""
     digits_end = end
@@ -707,10 +771,13 @@ def _check_key_header(text: str, start: int, end: int) -> tuple[int, int] | None
     return None if text[end] == "{" else _check_credential(text, start, end)
 
 
+_GO_DSN_AT = re.compile(r"@(?:tcp|unix)?\(")
+
+
 def _check_go_dsn(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The password, to the "@" before "tcp(" or "unix(" (it may hold "@" itself)."""
-    at = text.find("@tcp(", end)
-    at = at if at != -1 else text.find("@unix(", end)
+    """The password, to the "@" before "tcp(", "unix(" or "(" (it may hold "@" itself)."""
+    found = _GO_DSN_AT.search(text, end)
+    at = -1 if found is None else found.start()
     if at == -1 or is_masked(text[end:at]) or "[REDACTED" in text[end:at]:
         return None  # (replaced in a pass before: no second placeholder inside the first)
     return end, at
@@ -839,7 +906,12 @@ def _check_link_token(text: str, start: int, end: int) -> tuple[int, int] | None
     value_end = end
     while value_end < len(text) and text[value_end] not in "/?# \t\r\n\"'":
         value_end += 1
-    return (end, value_end) if looks_random(text[end:value_end]) else None
+    token = text[end:value_end]
+    return (end, value_end) if looks_random(token) or _DJANGO_TOKEN.fullmatch(token) else None
+
+
+#: Django's password reset tokens: a timestamp in base 36, "-", an HMAC's hex.
+_DJANGO_TOKEN = re.compile(r"[0-9a-z]{1,13}-[0-9a-f]{20,40}")
 
 
 def _check_typed(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -914,6 +986,8 @@ _EDIFACT_TEST = re.compile(_EDIFACT_PASSWORD, re.ASCII)
 _EZCONNECT_TEST = re.compile(_EZCONNECT, re.ASCII)
 _HMAC_TEST = re.compile(_HMAC_KEY, re.ASCII)
 _HL7_TEST = re.compile(_HL7_SSN, re.ASCII)
+_HSM_TEST = re.compile(_HSM_KEY, re.ASCII)
+_FCM_TEST = re.compile(_FCM_TOKEN, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -955,6 +1029,8 @@ PATTERN = (
     f"|{_X12_PASSWORD}(?P<x12_password>)|{_EDIFACT_PASSWORD}(?P<edifact_password>)"
     f"|{_EZCONNECT}(?P<ezconnect>)|(?:{_HMAC_KEY})(?P<hmac_key>)"
     f"|{_SIGNATURE_PROVIDED}(?P<signature_provided>)|{_HL7_SSN}(?P<hl7_ssn>)"
+    f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
+    f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)"
 )
 
 KINDS = {
@@ -978,6 +1054,10 @@ KINDS = {
     "hmac_key": Kind("secrets", "SECRET", _check_hmac_key),
     "signature_provided": Kind("secrets", "TOKEN", check_element_text),
     "hl7_ssn": Kind("ssn", "SSN", _check_hl7_ssn),
+    "hsm_key": Kind("secrets", "SECRET", _check_hsm_key),
+    "fix_password": Kind("secrets", "SECRET", _check_fix_password),
+    "fcm_token": Kind("secrets", "TOKEN", _check_fcm_token),
+    "jenkins_crumb": Kind("secrets", "TOKEN", check_to_word_end),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1076,7 +1156,10 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in ("<pre-shared-key>", "md5")
     ),
     ("].properties[", lambda text: _SSIS_TEST.search(text) is not None),
-    *((mark, lambda text: _GO_DSN_TEST.search(text) is not None) for mark in ("@tcp(", "@unix(")),
+    *(
+        (mark, lambda text: _GO_DSN_TEST.search(text) is not None)
+        for mark in ("@tcp(", "@unix(", "@(")
+    ),
     *(
         (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
         for mark in (
@@ -1085,8 +1168,13 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         )
     ),
     *(
-        (f"-{kind}{end}", lambda text: "X-" in text and _KEY_HEADER_TEST.search(text) is not None)
-        for kind in ("key", "api", "apikey", "token", "session")
+        (
+            f"-{kind}{end}",
+            lambda text: (
+                ("X-" in text or "x-" in text) and _KEY_HEADER_TEST.search(text) is not None
+            ),
+        )
+        for kind in ("key", "api", "apikey", "token", "session", "team")
         for end in (":", " :")
     ),
     # (A line of its own only at the text's start, unless it holds a line break.)
@@ -1109,7 +1197,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
                 "/sensors",
             ),
             *("/scenes", "/schedules", "/rules", "/resourcelinks", "/capabilities"),
-            "/with/key/",
+            *("/with/key/", "/receiver/v1/http/"),
         )
     ),
     ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
@@ -1172,6 +1260,21 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ),
     ("<signatureprovided>", lambda text: "<SignatureProvided>" in text),
     ("pid|", lambda text: _HL7_TEST.search(text) is not None),
+    *(
+        (
+            mark,
+            lambda text: (
+                _HSM_KEY_WORDS.search(text) is not None and _HSM_TEST.search(text) is not None
+            ),
+        )
+        for mark in (
+            *("kcv", "check value", "check_value", "check=", "zmk", "zpk", "tmk", "tpk", "tak"),
+            *("bdk", "ipek", "kek", "zek", "pvk", "cvk", "component"),
+        )
+    ),
+    *((mark, lambda text: "8=FIX" in text) for mark in ("|554=", "\x01554=", "|925=", "\x01925=")),
+    (":apa91b", lambda text: _FCM_TEST.search(text) is not None),
+    ("jenkins-crumb", lambda text: True),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),
