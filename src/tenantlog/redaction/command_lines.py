@@ -2,7 +2,9 @@
 
 ``curl -u user:pass``, ``mysql -pS3cret``, ``docker login -u ci -p x``,
 ``sshpass -p x``, ``ldapsearch -w x``, ``redis-cli -a x``, ``sqlcmd -P x``,
-``smbclient -U user%pass``, ``keytool -storepass x``. A long flag that names
+``smbclient -U user%pass``, ``keytool -storepass x``, ``isql -PS3cret``,
+``sipp -ap x``, ``openssl enc -K <hex>``, ``codecov -t x``, ``jenkins-cli -auth
+user:token``. A long flag that names
 the password (``--password x``) is found by its name (``passwords``); these
 flags name nothing, and most of them mean something else to other commands
 (``ssh -p 2222`` is a port, ``mysql -P 3306`` too, ``curl -w '%{http_code}'``
@@ -12,7 +14,8 @@ the command's name earlier in the same command (after the last ``|``,
 before a ``user:pass`` stays, as it does in a URL, unless it is an API key
 with the dummy password ``X`` after it (``curl -u <key>:X``). Some commands take the
 password as a positional argument, named by nothing (``ARGUMENT_SCAN``):
-Redis' ``AUTH``, ``rabbitmqctl add_user``.
+Redis' ``AUTH``, ``rabbitmqctl add_user``, a login call's string
+(``ftp.login('u', 'pw')``, Odoo's ``authenticate(db, user, 'pw', {})``).
 """
 
 from __future__ import annotations

@@ -71,7 +71,9 @@ _NAME = (
     r"|secret(?:o|a(?![A-Za-z]))?|credentials?"
     # Other languages' words (``credentials.PASSWORD_WORDS_ASCII`` and those
     # written with other letters), with Scandinavian's "-et" ("the password").
-    r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|kennwort|salasana|heslo|lozinka"
+    # German's compounds end in "Kennwort": "Initialkennwort", "Benutzerkennwort".
+    r"|[Kk]ennwort"
+    r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|salasana|heslo|lozinka"
     r"|geslo|adgangskoden?|contrasena|clave|(?<=kata[ \t_\-])sandi|sifre(?:m|n|niz|miz|si))"
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
