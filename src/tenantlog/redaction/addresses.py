@@ -165,6 +165,9 @@ _REMOTE_SHELLS = ("ssh", "mosh", "sftp")  # ("autossh" holds "ssh")
 _REMOTE_SHELL_BEFORE = re.compile(
     r"(?:^|[\s;|&$(])(?:autossh|" + "|".join(_REMOTE_SHELLS) + ")"
     r"(?:[ \t]+-[A-Za-z]{1,4}(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
+    # Ansible's "Failed to connect to the host via ssh: ops@gw01: Permission denied",
+    # sftp's "Connected to reports@sftp.example."
+    r"|via[ \t]+ssh:[ \t]+\Z|(?:^|\n)Connected[ \t]+to[ \t]+\Z"
 )
 #: How far back on its line a remote shell's command may be from its target.
 _REMOTE_SHELL_WINDOW = 200

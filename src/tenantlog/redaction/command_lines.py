@@ -67,7 +67,10 @@ _SPACED = {
     "-t": ("codecov",),  # Codecov's upload token
 }
 # A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
-_USER_GIVEN = re.compile(r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)[^\s\-]")
+# (Not a URL: sqlmap's "-u <url> … -p <parameter>".)
+_USER_GIVEN = re.compile(
+    r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)(?![\"']?[A-Za-z][\w+.\-]*://)[^\s\-]"
+)
 #: A port, or a mapping of ports: "2222", "8080:80", "127.0.0.1:8080:80/tcp".
 _PORTS = re.compile(r"[0-9.:]+(?:/(?:tcp|udp))?")
 # httpie's commands, whose "-a" is "user:pass".

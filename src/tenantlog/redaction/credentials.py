@@ -755,7 +755,8 @@ _PUBLIC_BEFORE = re.compile(r"public[ \t_\-]?[\"']?\Z", re.IGNORECASE)
 #: or Duo's "skey" (its secret key), or Rails' encryption "primary_key" (a table's key's
 #: column elsewhere): its value is a secret only if it looks random.
 _BARE_KEY = re.compile(
-    r"(?<![\w.\-])[\"']?(?:(?:\w{0,16}user[_\-]?|routing[_\-]?|s|primary[_\-]?)?key"
+    # (A flag's too: nessuscli's "--key=<hex>".)
+    r"(?:(?<![\w.\-])|(?<=--))[\"']?(?:(?:\w{0,16}user[_\-]?|routing[_\-]?|s|primary[_\-]?)?key"
     # A salt, whoever's: Shibboleth's "idp.persistentId.salt", "salt:".
     # (A password's salt is the passwords' scan's: "passwordsalt".)
     r"|[\w.\-]{0,40}?(?<!password)salt"

@@ -262,9 +262,6 @@ def _quoted_end(text: str, value_start: int, quote: str, escaped: bool) -> int:
         position = close + 1
 
 
-_DJANGO_INSECURE = "django-insecure-"
-
-
 def _after_equals(text: str, position: int) -> bool:
     """Whether an "=" comes before ``position``, past blanks."""
     position -= 1
@@ -344,8 +341,6 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             return None
         found = _UNQUOTED_END.search(text, search_from)
         end = len(text) if found is None else found.start()
-    if text.startswith(_DJANGO_INSECURE, value_start):
-        value_start += len(_DJANGO_INSECURE)  # what Django's startproject prefixes, kept
     value = text[value_start:end]
     if not value or is_masked(value):
         return None
@@ -1310,8 +1305,13 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         and _NEXT_SETTING.match(text, span[1])
     ):
         return None  # a policy's settings: "policy.password: min_length=12 require_…"
-    if text[start - 3 : start].lower() == "no-":
-        return None  # a flag that says there is none: "psql --no-password"
+    if text[start - 3 : start].lower() == "no-" or text[start - 4 : start].lower() in (
+        "ask-",
+        "ask_",
+    ):
+        # A flag that says there is none, or that asks for it: "psql --no-password",
+        # "wget --ask-password <url>".
+        return None
     if text[_key_start(text, start) : end].lower() in _AUTH_PLUGINS:
         return None  # MySQL's authentication plugin, named: "'mysql_native_password': dsn=…"
     if (

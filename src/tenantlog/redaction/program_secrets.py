@@ -55,6 +55,10 @@ scan, behind its trigger, with its own marks.
   ``<Pass encoding="base64">``, a live stream's key in its RTMP URL, Magento's
   ``config:set`` of a path that names a secret; a GDS booking's form of payment
   (``FP CCVI4111…/0926``: the card, after its network's code).
+* Payment HSMs' keys beside their check value or kind; FIX's logon password
+  (tags 554, 925); FCM registration tokens; Jenkins' crumb; a KeePass export's
+  password and TOTP seed (``<Key>Password</Key><Value …>``); QRadar's ``SEC:``
+  token.
 * Clients' credentials in code: Go's MySQL DSN (``user:pw@tcp(host)/db``),
   Python's requests ``auth=('user', 'pw')``; Ethereum's providers' keys in their
   URLs (Alchemy's ``/v2/<key>``, Infura's ``/v3/<id>``).
@@ -339,6 +343,17 @@ _FCM_TOKEN = r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9_\-]{11,64}:APA91b[A-Za-z0-9_\-]{
 
 # Jenkins' CSRF crumb, a header that stands for the session's login.
 _JENKINS_CRUMB = r"(?i:Jenkins-Crumb)[ \t]*:[ \t]*(?=[0-9a-f]{32,64}(?![0-9a-f]))"
+
+# A KeePass XML export's entry: "<Key>Password</Key><Value ProtectInMemory=\"True\">…",
+# a TOTP seed's too.
+_KEEPASS_VALUE = (
+    r"<Key>[^<\n]{0,40}(?i:password|passwort|secret|seed|token|pin)[^<\n]{0,20}</Key>"
+    r"\s{0,64}<Value(?:[ \t][^<>\n]{0,80})?>(?=[^<])"
+)
+# IBM QRadar's API token, its own header "SEC: <uuid>".
+_QRADAR_TOKEN = (
+    r"(?<![\w\-])SEC[ \t]*:[ \t]*(?=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+)
 
 # A GDS booking's form of payment: "FP CCVI4111…/0926", the card's network glued before
 # its number (``_check_gds_card``).
@@ -988,6 +1003,8 @@ _HMAC_TEST = re.compile(_HMAC_KEY, re.ASCII)
 _HL7_TEST = re.compile(_HL7_SSN, re.ASCII)
 _HSM_TEST = re.compile(_HSM_KEY, re.ASCII)
 _FCM_TEST = re.compile(_FCM_TOKEN, re.ASCII)
+_KEEPASS_TEST = re.compile(_KEEPASS_VALUE, re.ASCII)
+_QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -1030,7 +1047,8 @@ PATTERN = (
     f"|{_EZCONNECT}(?P<ezconnect>)|(?:{_HMAC_KEY})(?P<hmac_key>)"
     f"|{_SIGNATURE_PROVIDED}(?P<signature_provided>)|{_HL7_SSN}(?P<hl7_ssn>)"
     f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
-    f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)"
+    f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)|{_KEEPASS_VALUE}(?P<keepass_value>)"
+    f"|{_QRADAR_TOKEN}(?P<qradar_token>)"
 )
 
 KINDS = {
@@ -1058,6 +1076,8 @@ KINDS = {
     "fix_password": Kind("secrets", "SECRET", _check_fix_password),
     "fcm_token": Kind("secrets", "TOKEN", _check_fcm_token),
     "jenkins_crumb": Kind("secrets", "TOKEN", check_to_word_end),
+    "keepass_value": Kind("secrets", "SECRET", check_element_text),
+    "qradar_token": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 36)),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1275,6 +1295,8 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((mark, lambda text: "8=FIX" in text) for mark in ("|554=", "\x01554=", "|925=", "\x01925=")),
     (":apa91b", lambda text: _FCM_TEST.search(text) is not None),
     ("jenkins-crumb", lambda text: True),
+    ("</key>", lambda text: _KEEPASS_TEST.search(text) is not None),
+    ("sec:", lambda text: _QRADAR_TEST.search(text) is not None),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),

@@ -84,8 +84,9 @@ def test_a_command_line_password_is_removed_whole(
     assume(not value.endswith("="))
     # (an auth scheme's word starts a credential of its own: "-p BEARER x")
     assume(value.lower() not in ("bearer", "basic", "token"))
-    # (a value that is a secret's field name, "pwd" or "password", names a field)
-    assume(value not in _NAME_ONLY)
+    # (a value that is a secret's field name, "pwd" or "password" in any case, names a
+    # field, or stands for the value: "VALUES ('bob', 'PASSWORD')")
+    assume(value.lower() not in _NAME_ONLY)
     text = before + value + after
     # WHEN redacted
     result = _TYPED.redact(text)
