@@ -693,10 +693,10 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     if gap is not None and not _looks_like_value(text, gap.end()):
         # The first verb's word is none: a second verb may follow ("is gereset naar …").
         gap = _PROSE_GAP.match(text, gap.end()) or gap
-    at = -1 if gap is None else gap.end()
-    mark = text[at : at + 1] if at != -1 else ""
-    if mark and mark in _QUOTES + _QUOTE_OPENERS:
+    mark = "" if gap is None else text[gap.end() : gap.end() + 1]
+    if gap is not None and mark and mark in _QUOTES + _QUOTE_OPENERS:
         # A quoted value after the verb: any value with a letter and a digit.
+        at = gap.end()
         span = value_span(text, at) if mark in _QUOTES else _in_quotation_marks(text, at)
         if span is not None and _looks_like_quoted_password(text[span[0] : span[1]]):
             return span

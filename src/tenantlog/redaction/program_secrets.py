@@ -92,6 +92,7 @@ from tenantlog.redaction.value_ends import (
     check_to_word_end,
     check_until_delimiter,
     matches_at_word,
+    stop_at,
 )
 
 # SNMPv3's passwords after their protocols, on a line about SNMP (``_check_snmp``):
@@ -412,12 +413,15 @@ _PATH_TOKEN = (
     r"(?=[A-Za-z0-9_\-]{20,}/)"
     r"|(?<=/api/)(?=[A-Za-z0-9_\-]{30,}/(?:lights|groups|config|sensors|scenes|schedules|rules"
     r"|resourcelinks|capabilities)(?![\w\-]))"
-    r"|(?<![\w\-])(?i:SAMLResponse|SAMLart)=(?=[A-Za-z0-9+/%_\-]{40})"
     # Ethereum's node providers: Alchemy's "…alchemy.com/v2/<key>", Infura's "…infura.io/v3/<id>".
     r"|(?<=alchemy\.com/v2/)(?=[A-Za-z0-9_\-]{20,})|(?<=infura\.io/v3/)(?=[0-9a-f]{32})"
     # IFTTT's webhooks: "maker.ifttt.com/trigger/<event>/with/key/<key>".
     r"|(?<=/with/key/)(?=[A-Za-z0-9_\-]{16,})"
-    # Sumo Logic's HTTP sources: "…/receiver/v1/http/<token>".
+)
+# A credential in base64 that may hold "/", to its "&" or a blank: a posted SAMLResponse
+# or SAML artifact, Sumo Logic's HTTP source's token ("…/receiver/v1/http/<token>").
+_BASE64_TOKEN = (
+    r"(?<![\w\-])(?i:SAMLResponse|SAMLart)=(?=[A-Za-z0-9+/%_\-]{40})"
     r"|(?<=/receiver/v1/http/)(?=[A-Za-z0-9+/=_\-]{40,})"
 )
 # FreeRADIUS' login as it logs one (``auth_badpass``, ``auth_goodpass``): "Login incorrect
@@ -569,16 +573,14 @@ def _check_credential(text: str, start: int, end: int) -> tuple[int, int] | None
 
 
 def _check_path_token(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The path's segment, or the parameter's value, to its "/", "&" or a blank (a SAML
-    message's or a Sumo Logic token's base64 holds "/")."""
-    stops = (
-        "&\"' \t\r\n"
-        if text[end - 1] == "=" or "/http/" in text[start - 6 : end]
-        else "/&\"' \t\r\n"
-    )
-    value_end = end
-    while value_end < len(text) and text[value_end] not in stops:
-        value_end += 1
+    """The path's segment, or the parameter's value, to its "/", "&" or a blank."""
+    value_end = stop_at(text, end, "/&\"' \t\r\n")
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_base64_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The base64 credential, to its "&" or a blank (its "/" are its own)."""
+    value_end = stop_at(text, end, "&\"' \t\r\n")
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
@@ -656,9 +658,7 @@ _STREAM_KEY_SHAPE = re.compile(r"[a-z0-9]{4}(?:-[a-z0-9]{4}){3,4}")
 
 def _check_stream_key(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The RTMP URL's last segment, if it looks like a key (not "live/stream1")."""
-    value_end = end
-    while value_end < len(text) and text[value_end] not in " \t\r\n\"';?":
-        value_end += 1
+    value_end = stop_at(text, end, " \t\r\n\"';?")
     while value_end > end and text[value_end - 1] == ".":
         value_end -= 1  # an ellipsis after it: OBS' "Connecting to RTMP URL …/<key>..."
     value = text[end:value_end]
@@ -713,9 +713,7 @@ def _check_hmac_key(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _check_hl7_ssn(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The SSN in PID-19, if it is one."""
-    value_end = end
-    while value_end < len(text) and text[value_end] not in "|^\r\n":
-        value_end += 1
+    value_end = stop_at(text, end, "|^\r\n")
     digits = text[end:value_end].replace("-", "")
     return (end, value_end) if validators.ssn_ok(digits) else None
 
@@ -734,13 +732,12 @@ def _check_fix_password(text: str, start: int, end: int) -> tuple[int, int] | No
     """The field's value, to its delimiter, in a FIX message."""
     if "8=FIX" not in text:
         return None
-    value_end = end
-    while text[value_end] not in "|\x01":
-        value_end += 1
+    value_end = stop_at(text, end, "|\x01")
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
 def _check_fcm_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The token whole: the device's id, its ":", the rest (the pattern saw them)."""
     value_end = end
     while value_end < len(text) and (text[value_end].isalnum() or text[value_end] in "_-:"):
         value_end += 1
@@ -918,9 +915,7 @@ def _check_next_line(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _check_link_token(text: str, start: int, end: int) -> tuple[int, int] | None:
-    value_end = end
-    while value_end < len(text) and text[value_end] not in "/?# \t\r\n\"'":
-        value_end += 1
+    value_end = stop_at(text, end, "/?# \t\r\n\"'")
     token = text[end:value_end]
     return (end, value_end) if looks_random(token) or _DJANGO_TOKEN.fullmatch(token) else None
 
@@ -977,6 +972,7 @@ _SQLPLUS_TEST = re.compile(_SQLPLUS_QUOTED, re.ASCII)
 _SQLPLUS_CONNECT_TEST = re.compile(_SQLPLUS_CONNECT, re.ASCII)
 _COOKIE_TEST = re.compile(_COOKIE_PAIR, re.ASCII)
 _PATH_TOKEN_TEST = re.compile(_PATH_TOKEN, re.ASCII)
+_BASE64_TOKEN_TEST = re.compile(_BASE64_TOKEN, re.ASCII)
 _ZWAVE_TEST = re.compile(_ZWAVE_KEY, re.ASCII)
 _RADIUS_TEST = re.compile(_RADIUS_LOGIN, re.ASCII)
 _ALIGNED_TEST = re.compile(_ALIGNED_ROW, re.ASCII)
@@ -1031,6 +1027,7 @@ PATTERN = (
     f"|{_CHPASSWD_LIST}(?P<chpasswd_list>)|{_SQLPLUS_QUOTED}(?P<sqlplus_quoted>)"
     f"|{_SQLPLUS_CONNECT}(?P<sqlplus_connect>)|{_SECURE_STRING}(?P<secure_string>)"
     f"|{_COOKIE_PAIR}(?P<cookie_pair>)|(?:{_PATH_TOKEN})(?P<path_token>)"
+    f"|(?:{_BASE64_TOKEN})(?P<base64_token>)"
     f"|{_ZWAVE_KEY}(?P<zwave_key>)|{_RADIUS_LOGIN}(?P<radius_login>)"
     f"|(?:{_ALIGNED_ROW})(?P<aligned_cell>)|{_SHORT_SCHEME}(?P<short_scheme>)"
     f"|{_KEY_HEADER}(?P<key_header>)|{_MODPARAM}(?P<modparam>)"
@@ -1090,6 +1087,7 @@ KINDS = {
     "radius_login": Kind("secrets", "SECRET", _check_radius_login),
     "zwave_key": Kind("secrets", "SECRET", lambda text, start, end: (end, end + 32)),
     "path_token": Kind("secrets", "TOKEN", _check_path_token),
+    "base64_token": Kind("secrets", "TOKEN", _check_base64_token),
     "cookie_pair": Kind("secrets", "TOKEN", _check_cookie),
     "object_value": Kind("secrets", "SECRET", check_quoted),
     "chpasswd_list": Kind("secrets", "SECRET", check_to_word_end),
@@ -1207,8 +1205,6 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in (
             *(
                 "anaconda.",
-                "samlresponse=",
-                "samlart=",
                 "alchemy.com/v2/",
                 "infura.io/v3/",
                 "/lights",
@@ -1217,8 +1213,12 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
                 "/sensors",
             ),
             *("/scenes", "/schedules", "/rules", "/resourcelinks", "/capabilities"),
-            *("/with/key/", "/receiver/v1/http/"),
+            "/with/key/",
         )
+    ),
+    *(
+        (mark, lambda text: _BASE64_TOKEN_TEST.search(text) is not None)
+        for mark in ("samlresponse=", "samlart=", "/receiver/v1/http/")
     ),
     ('"value"', lambda text: "{" in text and _OBJECT_VALUE_TEST.search(text) is not None),
     ("chpasswd:", lambda text: "list:" in text),

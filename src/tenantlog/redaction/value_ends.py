@@ -14,6 +14,13 @@ import re
 from tenantlog.redaction.passwords import is_masked
 
 
+def stop_at(text: str, position: int, stops: str) -> int:
+    """Where the value at ``position`` ends: at the first of ``stops``, or the text's end."""
+    while position < len(text) and text[position] not in stops:
+        position += 1
+    return position
+
+
 def blank_after(text: str, position: int) -> int:
     """Where the word at ``position`` ends: at the next blank, or the text's end."""
     while position < len(text) and not text[position].isspace():
@@ -48,9 +55,7 @@ def check_until_delimiter(text: str, start: int, end: int) -> tuple[int, int] | 
     """The value at ``end``: quoted (without its quotes), or to a blank, "}" or ";"."""
     if text[end] in "\"'":
         return check_quoted(text, start, end)
-    value_end = end
-    while value_end < len(text) and text[value_end] not in " \t\r\n};\"'":
-        value_end += 1
+    value_end = stop_at(text, end, " \t\r\n};\"'")
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
