@@ -156,6 +156,9 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     # A domain may come before the user ("CORP/svc%pw", "CORP\\svc%pw"), not before
     # a host's path ("rsync -a host:/srv").
     forbidden = " \t@" if separator == "%" else " \t/@"
+    if found and not password and separator == ":" and _is_key_as_user(user):
+        # Stripe's, Checkr's, Companies House's "-u KEY:": the key is the login.
+        return _secret(text, (span[0], span[0] + len(user)), argument=False)
     if not found or not password or any(c in user for c in forbidden) or password[0] in "/~":
         return None
     if "://" in value or user.lower() in _URL_SCHEMES:
@@ -188,6 +191,14 @@ _URL_SCHEMES = frozenset({"jdbc", "http", "https", "ldap", "ldaps", "mongodb", "
 _API_KEY_PASSWORDS = frozenset({"X", "x"})
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def _is_key_as_user(user: str) -> bool:
+    """A user given with no password that no person chose: a generated key or a UUID."""
+    return _looks_generated(user) or _UUID.fullmatch(user) is not None
+
+
 def _looks_generated(user: str) -> bool:
     """A user no person chose: 16 or more letters and digits, both cases and a digit;
     or hex of 32 or more with letters and digits (BambooHR's keys)."""
@@ -209,8 +220,22 @@ def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``docker login -p x``, ``sshpass -p x``, ``ldapsearch -w x``: the next argument."""
-    flag = text[start:end].rstrip(" \t")
-    command = _command(text, start)
+    return _spaced_password(text, text[start:end].rstrip(" \t"), _command(text, start), end)
+
+
+# Between two arguments of an audit record's vector: 'a0="sshpass" a1="-p"'.
+_ARGV_GAP = re.compile(r"\"?[ \t]+a[0-9]{1,3}=\"?")
+
+
+def _check_argv(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """An audit record's argument vector, 'a0="sshpass" a1="-p" a2="pw"': the flag's
+    next argument, read as on a command line once the vector's names are taken out."""
+    command = _ARGV_GAP.sub(" ", _command(text, start)).rstrip('"')
+    return _spaced_password(text, text[start : text.index('"', start)], command, end)
+
+
+def _spaced_password(text: str, flag: str, command: str, end: int) -> tuple[int, int] | None:
+    """The argument at ``end`` if ``flag`` takes a password for ``command``."""
     if (
         flag == "-p"
         and _USER_GIVEN.search(command)
@@ -327,6 +352,8 @@ _FLAGS = (
     "-(?<=[ \t\"']-)(?:"
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
+    # An audit record's argument vector (auditd's EXECVE): 'a1="-p" a2="pw"'.
+    + r"|(?:[pPawNAXckKt]|ap)\"[ \t]a[0-9]{1,3}=(?=\"[^\s\-])(?P<flag_argv_password>)"
     + r"|[pP](?=[^\s\-])(?P<flag_glued_password>)"
     + r"|(?:[pPawNAXckKt]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
@@ -348,6 +375,7 @@ FLAG_SCAN = Scan(
         "flag_user_password": Kind("secrets", "SECRET", _check_user_password, also=_SPACED_KIND),
         "flag_glued_password": Kind("secrets", "SECRET", _check_glued),
         "flag_spaced_password": _SPACED_KIND,
+        "flag_argv_password": Kind("secrets", "SECRET", _check_argv),
         "flag_store_password": Kind("secrets", "SECRET", _check_store_password),
         "flag_batch_password": Kind("secrets", "SECRET", _check_batch),
         "flag_stdin_password": Kind("secrets", "SECRET", _check_stdin),

@@ -8,6 +8,7 @@ known only by their parameter name have scans of their own.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from tenantlog.redaction.kinds import Kind, Scan
@@ -1010,7 +1011,7 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     # and so is a Twilio resource's "sid=SM<32 hex>".
     return (
         value is not None
-        and looks_random(value.group())
+        and (looks_random(value.group()) or _is_lower_session_key(value.group()))
         and not HEX_DIGITS.issuperset(value.group())
         and _TWILIO_SID.fullmatch(value.group()) is None
         # Pairs encoded: JDBC's "sessionVariables=default_storage_engine%3DInnoDB".
@@ -1019,6 +1020,21 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
 
 
 _TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+# Django's session keys (and many stores' after it): 32 small letters and digits.
+_LOWER_SESSION_KEY = re.compile(r"[a-z0-9]{24,64}")
+
+
+#: Switches between a letter and a digit: a random key of 24 has about nine,
+#: a name with a year or a counter in it two.
+_MIN_SWITCHES = 6
+
+
+def _is_lower_session_key(value: str) -> bool:
+    """A session's key in small letters and digits, mixed as no word or counter is."""
+    if _LOWER_SESSION_KEY.fullmatch(value) is None:
+        return False
+    switches = sum(a.isdigit() != b.isdigit() for a, b in itertools.pairwise(value))
+    return switches >= _MIN_SWITCHES
 
 
 def _value_start(text: str, at: int) -> int:

@@ -181,6 +181,10 @@ BRANCHES = (
     r"whsec_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_stripe_webhook>)",
     # Fly.io's macaroon tokens ("FlyV1 fm2_…,fm2_…": the scheme stays).
     r"fm[12][ar]?_[A-Za-z0-9+/=_\-]{40,}+(?:,fm[12][ar]?_[A-Za-z0-9+/=_\-]{20,}+)*+(?P<key_fly>)",
+    # CAS' tickets (service, proxy, proxy-granting, ticket-granting): the kind,
+    # a counter, the random part in both cases, the server's suffix after it.
+    r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])"
+    r"[A-Za-z0-9]{15,}+(?:-[A-Za-z0-9.\-]{1,64}+)?(?P<key_cas>)",
     # Salesforce's session ids and access tokens: the org's id ("00D…"), "!", the session.
     r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{40,}+(?P<key_salesforce>)",
     # PASETO's tokens: "v4.local." (encrypted) and "v4.public." (signed), then the token.
@@ -386,6 +390,7 @@ _GROUPS = (
     "key_alibaba",
     "key_fly",
     "key_salesforce",
+    "key_cas",
     "key_k3s",
     "key_adyen",
     "key_sumup",
@@ -487,6 +492,11 @@ TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.").search),
     ("00d", re.compile(r"00D[A-Za-z0-9]{12,15}!").search),
     ("key-", re.compile(r"key-[0-9a-f]{32}(?![0-9A-Za-z])").search),
+    # "st-" ends "host-", "list-" and "first-": tested where it is.
+    *(
+        (mark, re.compile(r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-[A-Za-z0-9]{15}").search)
+        for mark in ("st-", "pt-", "pgt-", "tgt-")
+    ),
 )
 
 

@@ -106,6 +106,12 @@ def test_password_in_each_syntax_is_removed_whole(
     # (a secret's name and its delimiter is an inner pair's start: '"password":"PASS:"';
     # the name alone is a placeholder: 'db_password: "PASSWORD"')
     assume(re.fullmatch(f"(?:{passwords._NAME})[:=]?", value, re.IGNORECASE) is None)
+    # (a name in capitals holding a secret's word names the variable the value is
+    # in: '"password":"A_KEY"')
+    assume(
+        not ("_" in value and re.fullmatch(r"[A-Z0-9_]+", value))
+        or not any(word in value for word in ("KEY", "PASS", "SECRET", "TOKEN", "PW"))
+    )
     # (a URL with a login as the value gives its password to the URL's rule)
     assume(re.match(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@", value) is None)
     text = before + syntax.format(value) + after
