@@ -162,9 +162,13 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
 #: A remote shell's command, then its flags (and their arguments) up to its target:
 #: "ssh -i ~/.ssh/id -J jump@bastion ". Not "ssh key for ana@example.com".
 _REMOTE_SHELLS = ("ssh", "mosh", "sftp")  # ("autossh" holds "ssh")
+#: The words one of which a remote shell's target follows.
+_SHELL_WORDS = (*_REMOTE_SHELLS, "ProxyJump")
 _REMOTE_SHELL_BEFORE = re.compile(
-    r"(?:^|[\s;|&$(])(?:autossh|" + "|".join(_REMOTE_SHELLS) + ")"
+    r"(?:^|[\s;|&$(])(?:autossh|ssh-copy-id|" + "|".join(_REMOTE_SHELLS) + ")"
     r"(?:[ \t]+-[A-Za-z]{1,4}(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
+    # ssh's configuration: "ProxyJump jump@bastion:2222".
+    r"|(?:^|\s)ProxyJump[ \t]+\Z"
     # Ansible's "Failed to connect to the host via ssh: ops@gw01: Permission denied",
     # sftp's "Connected to reports@sftp.example."
     r"|via[ \t]+ssh:[ \t]+\Z|(?:^|\n)Connected[ \t]+to[ \t]+\Z"
@@ -183,7 +187,7 @@ def _holds_remote_shell(text: str) -> bool:
     last = _LAST_SHELL_TEXT
     if last[0] is text:
         return last[1]
-    holds = any(shell in text for shell in _REMOTE_SHELLS)
+    holds = any(shell in text for shell in _SHELL_WORDS)
     _LAST_SHELL_TEXT = (text, holds)
     return holds
 
@@ -194,7 +198,7 @@ def _follows_remote_shell(text: str, local_start: int) -> bool:
     if not _holds_remote_shell(text):
         return False
     low = max(0, local_start - _REMOTE_SHELL_WINDOW)
-    if all(text.find(shell, low, local_start) == -1 for shell in _REMOTE_SHELLS):
+    if all(text.find(shell, low, local_start) == -1 for shell in _SHELL_WORDS):
         return False  # (a command far from the address: no copy of the window)
     window = text[text.rfind("\n", low, local_start) + 1 or low : local_start]
     return _REMOTE_SHELL_BEFORE.search(window) is not None

@@ -64,7 +64,7 @@ _SPACED = {
     "-k": ("openssl enc",),  # the passphrase given on the command line
     "-K": ("openssl enc",),  # ... or the key itself, in hex
     "-ap": ("sipp",),  # SIPp's password for the digest authentication it answers
-    "-t": ("codecov",),  # Codecov's upload token
+    "-t": ("codecov", "influx"),  # Codecov's upload token, InfluxDB's CLI's API token
 }
 # A user given to the command before its "-p": "-u root", "--user=app", "-U ADMIN".
 # (Not a URL: sqlmap's "-u <url> … -p <parameter>".)
@@ -156,6 +156,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     # A domain may come before the user ("CORP/svc%pw", "CORP\\svc%pw"), not before
     # a host's path ("rsync -a host:/srv").
     forbidden = " \t@" if separator == "%" else " \t/@"
+    if "@" in user and "curl" in _command(text, start):
+        forbidden = " \t/"  # curl's login may be an address: "-u finance@org.example:pw"
     if found and not password and separator == ":" and _is_key_as_user(user):
         # Stripe's, Checkr's, Companies House's "-u KEY:": the key is the login.
         return _secret(text, (span[0], span[0] + len(user)), argument=False)
@@ -195,8 +197,11 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 def _is_key_as_user(user: str) -> bool:
-    """A user given with no password that no person chose: a generated key or a UUID."""
-    return _looks_generated(user) or _UUID.fullmatch(user) is not None
+    """A user given with no password that no person chose: a generated key (its
+    "-" and "_" too: PrintNode's) or a UUID."""
+    return _looks_generated(user.replace("-", "").replace("_", "")) or (
+        _UUID.fullmatch(user) is not None
+    )
 
 
 def _looks_generated(user: str) -> bool:
@@ -428,7 +433,7 @@ def may_hold_login_call(text: str) -> bool:
 ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
     *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
-    *("mc alias", "mc config", "sapcontrol", "-creds"),
+    *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"'),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -447,6 +452,7 @@ def may_hold_command_argument(text: str) -> bool:
         or "mc alias" in text
         or "mc config" in text
         or "sapcontrol" in text
+        or '"CONFIG"' in text
         or "-creds" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
@@ -478,6 +484,9 @@ _WORD_AT = re.compile(_WORD, re.ASCII)  # as the scan reads its words
 _ARGUMENTS = re.compile(
     # Redis, upper case as a command or quoted as MONITOR prints it: one or two arguments.
     r"(?:(?<!\w)AUTH(?![\w\"])|(?<=\")AUTH\")(?P<redis>" + _WORD + f"(?:{_WORD})?)"
+    # Redis' password set as MONITOR prints it: '"CONFIG" "SET" "requirepass" "pw"'.
+    r"|(?<=\")CONFIG\"[ \t]+\"SET\"[ \t]+\"(?:requirepass|masterauth)\""
+    r"(?P<redis_config>[ \t]+\"[^\"\n]+\")"
     # Redis' "ACL SETUSER name on >password ~keys +@all": each ">" adds a password.
     # An ACL file's (or ACL LIST's) "user name on >password ~keys +@all" too.
     r"|(?:SETUSER[ \t]+\S+|(?<![\w\-])user[ \t]+\S+[ \t]+(?:on|off))"
@@ -711,6 +720,7 @@ ARGUMENT_SCAN = Scan(
             *("pdo(", "mysqli(", "getconnection(", "/p", "/rp", "basic_auth("),
             *("username_pw_set(", "authenticate(", "ftp.open(", "ftp.new("),
             "withemailandpassword(",
+            'config"',
         )
     ),
 )

@@ -25,7 +25,8 @@ _VALUE_CHAR = r"[A-Za-z0-9\-._~+/%]"
 _TOKEN_VALUE = (
     # Laravel Sanctum's tokens start with their id and "|": "7|pkmyBwl2…".
     # Login with Amazon's "Atza|IwEB…" and "Atzr|…".
-    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|Atz[ar]\|)?"
+    # Sumsub's "prd:…" and "sbx:…": the environment before the token.
+    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|Atz[ar]\||(?:prd|sbx|live|test):(?=[A-Za-z0-9]{20}))?"
     + _VALUE_CHAR
     + r"{8,}(?:\$"
     + _VALUE_CHAR
@@ -103,6 +104,8 @@ _SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})+")
 _STRIPE_OBJECT_ID = re.compile(
     r"(?:tok|btok|pm|pi|ch|cus|src|card|seti|txn|re|py|evt|price|prod|sub|in|ii|po|tr)_"
     r"[A-Za-z0-9]{8,32}"
+    # A Checkout Session's id, which its success URL carries ("?session_id=cs_live_…").
+    r"|cs_(?:live|test)_[A-Za-z0-9]{16,80}"
 )
 _CAMEL_WORDS = re.compile(r"[A-Z][a-z]{2,}(?:_?[A-Z][a-z]{2,})+")
 
@@ -223,7 +226,18 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
         return None  # a scheme's name, then the next pair: "token_type=Bearer expires_in=3600"
     if text.startswith((" -", "\t-"), start + scheme_length) and text[start - 1 : start] == "=":
         return None  # a setting, then a command's next flag: "authtype=basic -allowUntrusted"
-    return _value_after(text, start, end, scheme_length)
+    span = _value_after(text, start, end, scheme_length)
+    if span is not None and second in "aA" and text[span[1] : span[1] + 1] == ":":
+        # Basic's login written out, not encoded ("basic user:pw"): its password alone.
+        password_end = span[1] + 1
+        while password_end < len(text) and text[password_end] not in _LOGIN_STOPS:
+            password_end += 1
+        return (span[1] + 1, password_end) if password_end > span[1] + 1 else span
+    return span
+
+
+#: Where a password written out after "Basic user:" ends.
+_LOGIN_STOPS = frozenset(" \t\r\n\"'&;,)")
 
 
 def _check_named_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -244,8 +258,9 @@ _AUTHORIZATION_WINDOW = 32
 
 
 def _check_token_scheme(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """GitHub's "Authorization: token <40 hex>" (a classic token, without a prefix): only
-    after an Authorization header, where "token <sha>" cannot be a commit."""
+    """GitHub's "Authorization: token <40 hex>" (a classic token, without a prefix;
+    Phrase's and Gitea's the same way): only after an Authorization header, where
+    "token <sha>" cannot be a commit."""
     if "authorization" not in text[max(0, start - _AUTHORIZATION_WINDOW) : start].lower():
         return None
     return _value_after(text, start, end, len("token"))
@@ -269,10 +284,10 @@ BRANCHES = (
     # GitHub's "Authorization: token <40 hex>" shares the "t" (a branch less to try at
     # every word that starts with one).
     r"t(?:lk_[a-z0-9]{16}_[A-Za-z0-9]{32}(?![A-Za-z0-9])(?P<tenantlog_key>)"
-    r"|oken[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_hex>))",
+    r"|oken[ \t]+" + _TOKEN_VALUE + r"(?P<auth_token_hex>))",
     # Django REST Framework's "Token <40 hex>": a branch of its own, since a
     # class "[tT]" for both would cost every word the fast test of "t".
-    r"Token[ \t]+[0-9a-f]{40}(?![0-9A-Za-z])(?P<auth_token_title>)",
+    r"Token[ \t]+" + _TOKEN_VALUE + r"(?P<auth_token_title>)",
 )
 KINDS = {
     "aws_key_id": Kind("aws_key", "AWS_KEY"),
@@ -517,6 +532,10 @@ _OTHER_LANGUAGE_NAMES = (
     "\u30b7\u30fc\u30af\u30ec\u30c3\u30c8",
     "api\u30ad\u30fc",
     "\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3",
+    # Chinese "miyao" (a key; simplified, its common misspelling, traditional).
+    "\u5bc6\u94a5",
+    "\u79d8\u94a5",
+    "\u5bc6\u9470",
 )
 
 
@@ -634,6 +653,12 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Go's "apiKey := …": the name ends before the ":".
     name_end = start - 1 if last == ":" and text[start] == "=" else start
     if text.endswith(_ION, 0, name_end) and _names_authorization(text, name_end):
+        if (
+            text[start] == "="
+            and text[name_end - 14 : name_end - 13] in ("?", "&")
+            and not text[start + 1 : start + 7].lower().startswith(("bearer", "basic"))
+        ):
+            return _value_after(text, start, end, 1)  # a query's "?Authorization=<token>"
         return _after_any_scheme(text, start)
     if _NOT_A_CREDENTIAL_TOKEN.search(text, max(0, name_end - 24), name_end):
         # A list's position ("nextPageToken", AWS' "NextToken"), an idempotency key
@@ -1065,6 +1090,8 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         + r"|(?<=[nNyYtT][\"'] .)|(?<=[nNyYtT][\"']\] .)"
         # JSON escaped in a string: '{\\"refreshToken\\":\\"…\\"}'.
         + r"|(?<=[nNyYtT]\\[\"'].)"
+        # A session's id quoted: Python's "{'sessionid': '…'}", '"JSESSIONID": "…"'.
+        + r"|(?<=[nNsS][iI][dD][\"'].)"
         # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').
         + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
         + "".join(f"|(?<={name})" for name in after_names)

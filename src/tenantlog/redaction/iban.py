@@ -98,6 +98,11 @@ BANK_ACCOUNT_WORDS = (
     # French "virement", Italian "bonifico", Dutch "overboeken", "overmaken", Polish
     # "przelew", Turkish "havale".
     *("berweis", "zahlung", "virement", "bonifico", "overboek", "overmak", "przelew", "havale"),
+    # ... and refunds and payouts: French "remboursement", German "Auszahlung" and
+    # "Erstattung", Spanish and Portuguese "reembolso", Italian "rimborso", Dutch
+    # "terugbetaling", Polish "wypłata" (with and without its "ł") and "zwrot".
+    *("rembours", "auszahl", "erstatt", "reembols", "rimbors", "terugbetal"),
+    *("wyp\u0142at", "wyplat", "zwrot"),
 )
 
 

@@ -167,7 +167,8 @@ BRANCHES = (
     r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
     r"|sv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?P<key_langsmith>))",
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
-    r"ya29\.[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
+    # A service account's starts "ya29.c.".
+    r"ya29\.(?:c\.)?[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
     # K3s' cluster tokens: "K10", the CA's hash, "::", the user, ":", the password.
     r"K10[0-9a-f]{64}::[a-z]{1,16}:[0-9A-Za-z]{16,}+(?P<key_k3s>)",
     # Laravel's application key ("php artisan key:generate --show"): 32 bytes in base64.

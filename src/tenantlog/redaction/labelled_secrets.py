@@ -304,10 +304,11 @@ _ENROLLMENT = r"(?<![\w\-.+/=])eyJ2ZXIiOi"
 _WIFI = r"WIFI:(?:(?:[^;\n\\]|\\.){0,64};){0,6}?P:"
 _KEY_SHARE_LABEL = r"(?:Unseal|Recovery)[ \t]Key[ \t][0-9]{1,2}:[ \t]*"
 # SMTP's password prompt, then up to a line break (real or escaped) and the
-# client's side's mark ("C: ", "<<< ", "send: '"), the password.
+# client's side's mark ("C: ", "<<< ", "send: '", "CLIENT -> SERVER: "), the password,
+# the line's last word (the mark's own words look like base64 too).
 _SMTP_PASSWORD_PROMPT = (
     r"UGFzc3dvcmQ6(?:[^\n]{0,32}?\r?\n|[^\n\\]{0,32}(?:\\r)?\\n)[^\n]{0,24}?(?<![A-Za-z0-9+/])"
-    r"(?=[A-Za-z0-9+/]{4,}={0,2}(?:[\s'\"\\]|\Z))"
+    r"(?=[A-Za-z0-9+/]{4,}={0,2}[ \t]*(?:[\r\n'\"\\]|\Z))"
 )
 # "-----BEGIN" in base64, from the start of a value.
 _ENCODED_PEM = r"(?<![A-Za-z0-9+/])LS0tLS1CRUdJTi"

@@ -46,7 +46,11 @@ from tenantlog.redaction.kinds import Kind, Scan, Search
 _SUFFIX = (
     r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|clear"
     r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|client[e]?"
-    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9]))"
+    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9]"
+    # The environment or the generation it is for: "client_secret_staging", "db_pass_old";
+    # Skrill's "secret_word".
+    r"|prod(?:uction)?|staging|stage|dev|test|old|new|prev(?:ious)?|next|backup|bak"
+    r"|primary|secondary|live|sandbox|word))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
 # "newPassword", "db.password"); the short "pass", "pwd", "pw" and "psk" only a name of
@@ -97,6 +101,7 @@ _NAME = (
     r"|(?<=cl\u00e9[ \t])secr\u00e8te|(?<=cle[ \t])secrete"
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?:\u30a2\u30af\u30bb\u30b9)?\u30ad\u30fc"
     r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
+    r"|[\u5bc6\u79d8](?:\u94a5|\u9470)"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
     r"|(?<=shared[_\-.])|(?<=_sec_))key"
@@ -339,14 +344,45 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             # before the end is looked for: "password=" repeated would
             # otherwise read the rest of the text from each of its names.
             return None
-        found = _UNQUOTED_END.search(text, search_from)
-        end = len(text) if found is None else found.start()
+        quoted_pair_end = _quoted_pair_end(text, value_start)
+        if quoted_pair_end is not None:
+            end = quoted_pair_end
+        else:
+            found = _UNQUOTED_END.search(text, search_from)
+            end = len(text) if found is None else found.start()
     value = text[value_start:end]
     if not value or is_masked(value):
         return None
     if first in _QUOTES and _INNER_PAIR.match(value):
         return None  # 'secret: "password=x"': the inner pair is found by itself
     return value_start, end
+
+
+def _quoted_pair_end(text: str, value_start: int) -> int | None:
+    """Where the value ends when quotes hold the whole pair, as a shell's trace
+    writes a word with blanks: "+ export 'ADMIN_PASS=Pk9 meter 2024'"."""
+    if text[value_start - 1 : value_start] != "=":
+        return None
+    name_start = value_start - 1
+    while name_start > 0 and text[name_start - 1] in _NAME_CHARACTERS:
+        name_start -= 1
+    quote = text[name_start - 1 : name_start]
+    if (
+        name_start == value_start - 1
+        or quote not in ("'", '"')
+        or (name_start > 1 and text[name_start - 2] not in " \t")
+    ):
+        return None
+    line_end = text.find("\n", value_start)
+    close = text.find(quote, value_start, len(text) if line_end == -1 else line_end)
+    if close == -1 or text[close + 1 : close + 2] not in ("", " ", "\t", "\r", "\n", ";"):
+        return None
+    if _NEXT_QUOTED_PAIR.search(text, value_start, close):
+        return None  # pairs quoted together: ansible's -e "become_password=x target=web"
+    return close
+
+
+_NEXT_QUOTED_PAIR = re.compile(r"\s[A-Za-z_][\w.\-]*=")
 
 
 #: Google's app passwords, four groups of four small letters as its page shows them
@@ -457,6 +493,8 @@ _PROSE_VERBS = (
     # ("gereset naar …").
     r"|(?:cambiad|modificad|actualizad|establecid|alterad|mudad|trocad|definid)[oa][ \t]+a"
     r"|para|naar"
+    # German's "to" before the verb at the clause's end: "hat das Kennwort auf … zurückgesetzt".
+    r"|auf"
     # Czech "changed to" ("bylo změněno na …"), Arabic "to" ("… إلى …").
     r"|zm\u011bn\u011bno[ \t]+na|\u0625\u0644\u0649"
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
@@ -664,7 +702,11 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         return None  # a word of its own in prose: "pass 3 tests" (not "auth-pass x")
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
     colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
-    if colon is not None and not _DIGEST_WORDS.search(text, position, colon.end()):
+    if (
+        colon is not None
+        and not _DIGEST_WORDS.search(text, position, colon.end())
+        and not _names_user_last(colon.group())
+    ):
         value_start = colon.end()
         if text[value_start : value_start + 1] == "[":
             return None  # a structure: FreeRADIUS' "[user/password]" (``program_secrets``)
@@ -693,6 +735,14 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     if gap is not None and not _looks_like_value(text, gap.end()):
         # The first verb's word is none: a second verb may follow ("is gereset naar …").
         gap = _PROSE_GAP.match(text, gap.end()) or gap
+    opening = position
+    while text[opening : opening + 1] in (" ", "\t"):
+        opening += 1
+    if text[opening : opening + 1] in _QUOTE_OPENERS:
+        # Quotation marks right after the name: "mot de passe « Trad044!fr »".
+        span = _in_quotation_marks(text, opening)
+        if span is not None and looks_like_password(text[span[0] : span[1]]):
+            return span
     mark = "" if gap is None else text[gap.end() : gap.end() + 1]
     if gap is not None and mark and mark in _QUOTES + _QUOTE_OPENERS:
         # A quoted value after the verb: any value with a letter and a digit.
@@ -1544,6 +1594,28 @@ _CONSTRUCTOR = re.compile(r"[A-Z][a-z]+[A-Z]\w{2,}\(|array\Z")
 _NEGATIONS = frozenset(("doesn't", "don't", "can't", "isn't", "wasn't", "mustn't"))
 #: A name of words in lower case joined by "_" or "-": an identifier, not a value.
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:[_\-][a-z0-9]+)+")
+#: Words for a user's name, which a colon's gap may end on: "… Passwort bei der
+#: nächsten Anmeldung (Benutzer: kasse2)" names the user, not the password.
+_USER_WORDS = frozenset(
+    {
+        *("user", "username", "login", "benutzer", "benutzername", "utilisateur", "usuario"),
+        *("utente", "gebruiker", "account", "konto", "compte", "cuenta", "conta"),
+    }
+)
+
+
+def _names_user_last(gap: str) -> bool:
+    """Whether the last word of a colon's gap names a user in an aside: "(Benutzer:"
+    ("password for user: x" may be a prompt's answer)."""
+    words = gap.rstrip().rstrip(":\uff1a").split()
+    return (
+        bool(words) and words[-1][:1] in "([" and words[-1].strip("([{\"'").lower() in _USER_WORDS
+    )
+
+
+#: MySQL's clients, whose "--password" (or "-p") without "=" asks for the password.
+_MYSQL_CLIENT = re.compile(r"(?<![\w\-])(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)[ \t]")
+_DATABASE_NAME = re.compile(r"[a-z_]{2,64}")
 #: A password manager's command before the name, whose argument is an item's name.
 _ITEM_VERB = re.compile(r"(?<![\w\-])(?:get|show)[ \t]+\Z", re.IGNORECASE)
 #: The first word of a policy's setting that names a password: "Require password",
@@ -1611,6 +1683,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
+    if text.startswith((":env ", ":file "), end):
+        return None  # keytool's "-storepass:env NAME", "-keypass:file path": where it is
     if text.startswith("::", end):
         return None  # a path in code: Rust's "Credentials::new(…)", C++'s "Secret::load"
     if text[start] in "iI" or text[end - 1] in "= \t":
@@ -1772,6 +1846,15 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         if flag and text[position] == "-":
             return None  # the next flag: "--password --verbose" has no value here
         if flag and _next_word(text, position).lower() in _PROSE_AFTER_FLAG:
+            return None
+        if (
+            flag
+            and text[start - 2 : start] == "--"
+            and _DATABASE_NAME.fullmatch(_next_word(text, position))
+            and _MYSQL_CLIENT.search(text, max(0, start - 200), start)
+        ):
+            # MySQL's "--password" alone asks for it: "mysqldump --password db" (a word
+            # a password would not be, as a database's name is).
             return None
         if _ITEM_VERB.search(text, max(0, start - 8), start):
             return None  # a password manager's item: 'bw get password "Proxmox root"'
@@ -1955,6 +2038,8 @@ _SEPARATED = (
     + r"|[ \t]+(?:"
     + _FILLER_WORDS
     + r"[ \t]+)?[^\s]{8}"
+    # ... or in quotation marks: "mot de passe « Trad044!fr »".
+    + r"|[ \t]+[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4}"
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     # (Each word possessive: a word is followed by a blank, which it cannot
     # hold, so giving back its letters only tries in vain; 1 µs a name.)
@@ -2057,7 +2142,10 @@ _CONNECTION_VALUE_REST = re.compile(r"[^\s;\"']{1,128}(?=;|\Z)")
 # the authority of a URL).
 URL_SCAN = Scan(
     # The user may be an email address: "smtp://noreply@acme.io:pw@smtp.host".
-    r"://(?:[^\s/?#@:]*(?:@[^\s/?#@:]+)?:[^\s/?]+@(?P<url_password>)"
+    # SMB's URIs may name the domain first: "smb://CORP/user:pw@host/printer" (CUPS'),
+    # "smb://CORP;user:pw@host/share".
+    r"://(?:(?:(?<=smb://)[^\s/?#@:;]{1,32}[/;])?"
+    r"[^\s/?#@:]*(?:@[^\s/?#@:]+)?:[^\s/?]+@(?P<url_password>)"
     # (A token with "-" too: shoutrrr's "discord://<token>@<webhook id>".)
     r"|[A-Za-z0-9_\-]{20,}@(?P<url_token>))",
     {

@@ -355,6 +355,8 @@ _KEEPASS_VALUE = (
 _QRADAR_TOKEN = (
     r"(?<![\w\-])SEC[ \t]*:[ \t]*(?=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
+# DeepL's API keys on its free plan: a UUID and ":fx".
+_DEEPL_KEY = r"(?<![\w\-])(?=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}:fx(?![A-Za-z0-9]))"
 
 # A GDS booking's form of payment: "FP CCVI4111…/0926", the card's network glued before
 # its number (``_check_gds_card``).
@@ -1001,6 +1003,7 @@ _HSM_TEST = re.compile(_HSM_KEY, re.ASCII)
 _FCM_TEST = re.compile(_FCM_TOKEN, re.ASCII)
 _KEEPASS_TEST = re.compile(_KEEPASS_VALUE, re.ASCII)
 _QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
+_DEEPL_TEST = re.compile(_DEEPL_KEY, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -1045,7 +1048,7 @@ PATTERN = (
     f"|{_SIGNATURE_PROVIDED}(?P<signature_provided>)|{_HL7_SSN}(?P<hl7_ssn>)"
     f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
     f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)|{_KEEPASS_VALUE}(?P<keepass_value>)"
-    f"|{_QRADAR_TOKEN}(?P<qradar_token>)"
+    f"|{_QRADAR_TOKEN}(?P<qradar_token>)|{_DEEPL_KEY}(?P<deepl_key>)"
 )
 
 KINDS = {
@@ -1075,6 +1078,7 @@ KINDS = {
     "jenkins_crumb": Kind("secrets", "TOKEN", check_to_word_end),
     "keepass_value": Kind("secrets", "SECRET", check_element_text),
     "qradar_token": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 36)),
+    "deepl_key": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 39)),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1297,6 +1301,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("jenkins-crumb", lambda text: True),
     ("</key>", lambda text: _KEEPASS_TEST.search(text) is not None),
     ("sec:", lambda text: _QRADAR_TEST.search(text) is not None),
+    (":fx", lambda text: _DEEPL_TEST.search(text) is not None),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),

@@ -42,9 +42,9 @@ FOREIGN_WORDS = (
     *("sleutel", "nyckel", "klucz", "chiave", "llave", "n\u00f8gle", "n\u00f8kkel", "avain"),
     *("kulcs", "cheie", "hemlighet", "geheim", "sekret", "segreto", "secreto", "hemmelighed"),
     # Turkish, Czech (with and without its accents), Greek ("κλειδί" and its cases),
-    # French ("jeton", a token; "clé secrète" written without accents), German.
+    # French ("jeton", a token; "clé", a key; "clé secrète" written without accents), German.
     *("anahtar", "kl\u00ed\u010d", "klic", "\u03ba\u03bb\u03b5\u03b9\u03b4", "jeton"),
-    *("secrete", "secr\u00e8te", "geheimnis"),
+    *("secrete", "secr\u00e8te", "geheimnis", "cl\u00e9"),
     # Spanish "clave" (a key, "clave_api"), Finnish "salaisuus", Russian and Ukrainian
     # "токен" and "ключ", Vietnamese "khóa", Indonesian "kunci".
     *("clave", "salaisuus", "\u0442\u043e\u043a\u0435\u043d", "\u043a\u043b\u044e\u0447"),
@@ -128,6 +128,8 @@ _ABOUT_THE_KEY = frozenset(
         *("ref", "reference", "index", "slot", "label"),
         # A key's file or its encoding: "client-key-data", "key_file", "token_store".
         *("data", "files", "dir", "store", "pair", "usage", "format", "algorithm"),
+        # French's kinds of keys that are no secret's, after "clé": "clé primaire".
+        *("primaire", "\u00e9trang\u00e8re", "etrangere", "usb"),
     }
 )
 _VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
