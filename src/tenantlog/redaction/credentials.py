@@ -229,6 +229,8 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
     span = _value_after(text, start, end, scheme_length)
     if span is not None and second in "aA" and text[span[1] : span[1] + 1] == ":":
         # Basic's login written out, not encoded ("basic user:pw"): its password alone.
+        if text.startswith("[REDACTED", span[1] + 1):
+            return None  # replaced by an earlier pass
         password_end = span[1] + 1
         while password_end < len(text) and text[password_end] not in _LOGIN_STOPS:
             password_end += 1

@@ -103,6 +103,8 @@ BANK_ACCOUNT_WORDS = (
     # "terugbetaling", Polish "wypłata" (with and without its "ł") and "zwrot".
     *("rembours", "auszahl", "erstatt", "reembols", "rimbors", "terugbetal"),
     *("wyp\u0142at", "wyplat", "zwrot"),
+    # Salaries and donations paid to or from it: "payroll", German "Gehalt", "Spende".
+    *("payroll", "salary", "gehalt", "spende", "donat"),
 )
 
 

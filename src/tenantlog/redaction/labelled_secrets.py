@@ -152,7 +152,11 @@ _ONE_TIME_CODE = (
     r"(?=[0-9]{4,8}(?![0-9]))"
 )
 _USER_SLASH_PASSWORD = (
-    r"(?i:creds?|credentials|login)(?:[ \t]+(?i:are|is))?[ \t]*[:=]?[ \t]*[`'\"]?"
+    # (A few words may come between: "RE7 database login for the reporting PC is sa / …",
+    # "Admin account created: admin / …".)
+    r"(?i:creds?|credentials|login|account)"
+    r"(?:(?:[ \t]+[^\s/:=`'\"]{1,32}+){1,6}?(?:[ \t]+(?i:are|is|was)|[ \t]*[:=])"
+    r"|(?:[ \t]+(?i:are|is))?[ \t]*[:=]?)[ \t]*[`'\"]?"
     r"[\w.\-@]{1,64}[`'\"]?[ \t]+/[ \t]+[`'\"]?(?=[^\s`'\"])"
 )
 # WildFly's "clear-text" attribute, a quoted value.

@@ -111,7 +111,8 @@ _NAME = (
     # SNMP's community as a pair's name: snmptrapd's "community=…", "snmp_community: …".
     # net-snmp's "rocommunity=", "rwcommunity=" (read-only, read-write).
     r"|(?:(?<![A-Za-z])|(?<![A-Za-z]ro)(?<=ro)|(?<![A-Za-z]rw)(?<=rw))community"
-    r"(?=[\"']?[ \t]*[:=]))" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
+    # A printer's settings page: "Get Community Name: …".
+    r"(?:[ \t]name|[ \t]string)?(?=[\"']?[ \t]*[:=]))" + _SUFFIX + r"{0,2}(?![A-Za-z0-9])"
 )
 # MySQL's and Oracle's "CREATE USER … IDENTIFIED BY 'value'" (MySQL's "IDENTIFIED
 # WITH mysql_native_password BY 'value'").
@@ -508,7 +509,7 @@ _PROSE_VERBS = (
     # the password is for, as the verb is left out: "пароль от роутера …".
     r"|c['\u2019]est|\u043e\u0442[ \t]+[^\s=:]{1,24})"
 )
-_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,8}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
+_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,10}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
 # Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
 # MySQL's "temporary password is generated for root@localhost: …", Jenkins'
 # "password to proceed to installation: …" (tried apart from the verbs: "is"
@@ -516,7 +517,7 @@ _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,8}?" + _PROSE_VERBS + r"[ \t
 # The value may stand on the next line: Elasticsearch's "Password for the elastic
 # user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …", or after a
 # blank line (Jenkins' first start).
-_COLON_GAP_WORDS = 8
+_COLON_GAP_WORDS = 12
 _COLON_GAP_TAIL = r"[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a][ \t]*(?:\r?\n[ \t]*){0,2}"
 _COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" + _COLON_GAP_TAIL)
 _COLON_AHEAD_PATTERN = r"[^:\n\uff1a]{0,420}+[:\uff1a]"
@@ -838,8 +839,8 @@ _STATEMENT_END = re.compile(r"\"[^\"\n]{1,256}\";|'[^'\n]{1,256}';")
 #: word: "הסיסמה" is "the password".
 _HEBREW_PREFIXES = frozenset("\u05d4\u05d5\u05d1\u05dc\u05e9\u05de")
 #: Particles glued after a password's name in Korean, Japanese and Chinese
-#: ("비밀번호는", "パスワードは", "密码是"), which says what follows is its value.
-PARTICLES = frozenset("\ub294\uc740\uc774\uac00\u306f\u304c\u662f\u70ba\u4e3a")
+#: ("비밀번호는", "비밀번호를", "パスワードは", "密码是"), which says what follows is its value.
+PARTICLES = frozenset("\ub294\uc740\uc774\uac00\ub97c\uc744\u306f\u304c\u662f\u70ba\u4e3a")
 _PARTICLE_CLASS = "[" + "".join(sorted(PARTICLES)) + "]"
 #: Chinese's "(has been) reset / changed / set to" between a password's name and its
 #: value: "密码已重置为 …", "密码修改成 …".
@@ -2043,7 +2044,7 @@ _SEPARATED = (
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     # (Each word possessive: a word is followed by a blank, which it cannot
     # hold, so giving back its letters only tries in vain; 1 µs a name.)
-    r"|[ \t]+(?:[^\s=:]{1,32}+[ \t]+){0,8}?"
+    r"|[ \t]+(?:[^\s=:]{1,32}+[ \t]+){0,10}?"
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".

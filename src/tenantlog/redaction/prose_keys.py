@@ -49,6 +49,9 @@ FOREIGN_WORDS = (
     # "токен" and "ключ", Vietnamese "khóa", Indonesian "kunci".
     *("clave", "salaisuus", "\u0442\u043e\u043a\u0435\u043d", "\u043a\u043b\u044e\u0447"),
     *("kh\u00f3a", "kunci"),
+    # Portuguese "chave" ("chave de API inválida …"), German "Schlüssel" and its
+    # compounds ("Webhook-Schlüssel … lautet …").
+    *("chave", "schl\u00fcssel", "schluessel"),
     # Norwegian "hemmelighet"; Korean "비밀" (a secret) and "암호" (a password, a cipher);
     # Japanese "トークン" (a token).
     *("hemmelighet", "\ube44\ubc00", "\uc554\ud638", "\u30c8\u30fc\u30af\u30f3"),
@@ -98,7 +101,7 @@ _PROSE_KEY = (
 _FOREIGN_KEY = (
     _FOREIGN_NAME
     + rf"(?:[\"']?{_DELIMITER}(?=[^\s\"'])|(?:(?:[ \t]+{_WORD}){{1,6}}?{_DELIMITER}"
-    + rf"|[ \t]+(?:{_WORD}[ \t]+){{0,3}}?[\"']?)"
+    + rf"|[ \t]+(?:{_WORD}[ \t]+){{0,4}}?[\"']?)"
     + _VALUE_AHEAD
     + ")"
 )
@@ -120,6 +123,11 @@ _NOT_SECRET_BEFORE = frozenset(
 )
 #: Words before a key's name that say it is a secret's: "secret key", "Global API Key".
 _SECRET_WORDS = frozenset({"global", "secret", "private", "master"})
+#: Words before "key" that say its hex is the key itself: a feeder's "sharing key",
+#: a licence's or a device's.
+_HEX_KEY_WORDS = frozenset(
+    {"sharing", "shared", "license", "licence", "activation", "registration", "device"}
+)
 #: Words between a name and its value that say the value is about the key, not the key.
 _ABOUT_THE_KEY = frozenset(
     {
@@ -216,7 +224,7 @@ def _checked_name(
         and ":" not in text[name_end:end]
         and "=" not in text[name_end:end]
         and "value" not in between
-        and not (before[-1:] and before[-1] in _KEY_PREFIXES | _SECRET_WORDS)
+        and not (before[-1:] and before[-1] in _KEY_PREFIXES | _SECRET_WORDS | _HEX_KEY_WORDS)
     ):
         # A commit's or a digest's hex after a word ("merge token 99ee02ca…"), not a
         # key's ("Global API Key 1a5a08…").
