@@ -52,7 +52,7 @@ _SPACED = {
     # macOS' "security unlock-keychain -p x", "create-keychain -p x".
     "-p": ("login", "sshpass", "mongo", "keychain"),
     # ssh-keygen's old passphrase; an MQTT client's password
-    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool"),
+    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool", "aql", "asadm"),
     "-N": ("ssh-keygen",),  # its new passphrase
     "-a": ("redis-cli", "keydb-cli"),
     # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd; Samba's LDAP admin password
@@ -143,6 +143,8 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     span = _argument(text, end)
     if span is None:
         return None
+    if text[start + 1] in "sSkvLfi" and "curl" not in _command(text, start):
+        return None  # short flags together mean a user's only to curl
     value = text[span[0] : span[1]]
     separator = ":"
     percent, colon = value.find("%"), value.find(":")
@@ -345,7 +347,8 @@ _QUOTED_AFTER = re.compile(r"[ \t]+(?P<quote>[\"'])(?P<value>[^\"'\n]+)(?P=quote
 _SPACED_KIND = Kind("secrets", "SECRET", _check_spaced)
 # After the first "-": "-u", "-U", "-a", "--user", "--proxy-user", "--auth", "-auth".
 _USER_FLAG = (
-    r"(?:[uUa](?:[ \t]+|(?=[\"']))"
+    # (curl's short flags may come together: "-su user:pw", "-sSku …": ``_check_user_password``.)
+    r"(?:[sSkvLfi]{0,4}[uUa](?:[ \t]+|(?=[\"']))"
     r"|-(?:user|proxy-user|auth)(?:[ \t]*=[ \t]*|[ \t]+|(?=[\"']))"
     # jenkins-cli's "-auth user:token".
     r"|auth[ \t]+)"

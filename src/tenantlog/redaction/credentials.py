@@ -249,7 +249,12 @@ def _check_named_scheme(text: str, start: int, end: int) -> tuple[int, int] | No
     scheme = start
     while text[scheme].isalpha():
         scheme += 1
+    if _SCHEME_PARAMETER.match(text, scheme):
+        return None  # OAuth 1's parameters, each found by its own name: 'OAuth oauth_token="…"'
     return _value_after(text, start, end, scheme - start)
+
+
+_SCHEME_PARAMETER = re.compile(r"[ \t]+[A-Za-z_]{2,32}=\"")
 
 
 _NEXT_PAIR = re.compile(r"[ \t]+[a-z_]{2,32}=")
@@ -496,7 +501,13 @@ def holds_named_pair(text: str, folded: str) -> bool:
         or "remember" in folded
         or (
             ("?" in text or "&" in text)
-            and ("sig=" in text or "code=" in text or "appid=" in text or "app_id=" in text)
+            and (
+                "sig=" in text
+                or "code=" in text
+                or "appid=" in text
+                or "app_id=" in text
+                or "auth=" in text
+            )
         )
     )
 
@@ -579,6 +590,7 @@ PASSWORD_WORDS_ASCII = (
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
     *("wordpress_", "mysapsso2", "appid=", "app_id=", "authcookie=", "oauth2_proxy="),
+    "auth=",
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -621,6 +633,13 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     last = text[start - 1 : start]
     if (last == "g" or last == "e") and _in_query(text, start):
         return _check_query_parameter(text, start, end)
+    if (
+        last == "h"
+        and text[start - 5 : start - 4] in ("?", "&")
+        and text.startswith("auth", start - 4)
+    ):
+        value = text[start + 1 : end]
+        return (start + 1, end) if looks_random(value) else None
     if last == "d" and (
         text[start - 6 : start] in _APPID_PARAMETERS or text[start - 7 : start] in _APPID_PARAMETERS
     ):
@@ -1034,6 +1053,8 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     # Elsewhere a session's id is a correlation id, unless no person could have
     # written it: "laravel_session=TdsibG…%3D", "BW_SESSION=u1wIn+qbj9…".
     value = _SESSION_VALUE.match(text, value_at)
+    if value is not None and folded.endswith("_session") and _SESSION_HEX.fullmatch(value.group()):
+        return True  # an app's session cookie in hex: "grafana_session", "_gitlab_session"
     # Capitals among its letters: a trace's hex or a UUID is a correlation id,
     # and so is a Twilio resource's "sid=SM<32 hex>".
     return (
@@ -1047,6 +1068,7 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
 
 
 _TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+_SESSION_HEX = re.compile(r"[0-9a-f]{32,128}")
 # Django's session keys (and many stores' after it): 32 small letters and digits.
 _LOWER_SESSION_KEY = re.compile(r"[a-z0-9]{24,64}")
 
@@ -1170,6 +1192,8 @@ _AFTER_NAMES = (
     # OpenWeatherMap's key in its URLs: "&appid=<32 hex>" (Open Exchange Rates' "app_id").
     r"[?&]appid.",
     r"[?&]app_id.",
+    # A query's "auth": Firebase's REST API ("?auth=<token>"), a bidder's win notice.
+    r"[?&]auth.",
 )
 PARAMETER_SCANS = (
     # "...ure=": a signature; "...Code": an OAuth code ('"authorizationCode":"c84a…"').

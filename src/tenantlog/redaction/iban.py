@@ -105,6 +105,9 @@ BANK_ACCOUNT_WORDS = (
     *("wyp\u0142at", "wyplat", "zwrot"),
     # Salaries and donations paid to or from it: "payroll", German "Gehalt", "Spende".
     *("payroll", "salary", "gehalt", "spende", "donat"),
+    # SEPA's anything ("sepa:mandate:…"), withdrawals (French "retrait", Danish
+    # "udbetaling"), Finnish "tilille" and "tilinumero" (to the account, its number).
+    *("sepa", "retrait", "udbetal", "tilille", "tilinumero"),
 )
 
 

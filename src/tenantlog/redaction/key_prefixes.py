@@ -34,6 +34,7 @@ whatever the parameter or header around them:
 * Alibaba Cloud ``LTAI`` key ids, Tencent Cloud ``AKID``, Mercado Pago
   ``APP_USR-``, Xendit ``xnd_production_``/``xnd_development_``, Dropbox
   ``sl.``, Fly.io ``fm2_`` (after ``FlyV1``), Salesforce's ``00D…!…`` sessions;
+  HubSpot's ``pat-na1-…``; CAS' tickets ``ST-…``;
 * HashiCorp Vault ``hvs. hvb. hvr.``; Doppler ``dp.pt. dp.st. dp.sa.
   dp.ct. dp.scim.``; DigitalOcean ``dop_v1_ doo_v1_ dor_v1_``; Databricks
   ``dapi``; Shopify ``shpat_ shpss_ shpca_ shppa_``; Square
@@ -186,6 +187,9 @@ BRANCHES = (
     # a counter, the random part in both cases, the server's suffix after it.
     r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])"
     r"[A-Za-z0-9]{15,}+(?:-[A-Za-z0-9.\-]{1,64}+)?(?P<key_cas>)",
+    # HubSpot's private app tokens: "pat-", the data centre ("na1", "eu1"), a UUID.
+    r"pat-(?:na|eu|ap)[0-9]-[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}(?![0-9A-Za-z])"
+    r"(?P<key_hubspot>)",
     # Salesforce's session ids and access tokens: the org's id ("00D…"), "!", the session.
     r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._\-]{40,}+(?P<key_salesforce>)",
     # PASETO's tokens: "v4.local." (encrypted) and "v4.public." (signed), then the token.
@@ -392,6 +396,7 @@ _GROUPS = (
     "key_fly",
     "key_salesforce",
     "key_cas",
+    "key_hubspot",
     "key_k3s",
     "key_adyen",
     "key_sumup",
@@ -490,7 +495,7 @@ KEY_MARKS = (
 #: Marks too common in words to run the scan wherever they are ("pat" of
 #: "path"), each with the test that the key's start is there.
 TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
-    ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.").search),
+    ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.|pat-(?:na|eu|ap)[0-9]-[0-9a-f]{8}-").search),
     ("00d", re.compile(r"00D[A-Za-z0-9]{12,15}!").search),
     ("key-", re.compile(r"key-[0-9a-f]{32}(?![0-9A-Za-z])").search),
     # "st-" ends "host-", "list-" and "first-": tested where it is.

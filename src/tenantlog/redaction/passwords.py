@@ -104,7 +104,7 @@ _NAME = (
     r"|[\u5bc6\u79d8](?:\u94a5|\u9470)"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
-    r"|(?<=shared[_\-.])|(?<=_sec_))key"
+    r"|(?<=shared[_\-.])|(?<=shared[ \t])|(?<=_sec_))key"
     # Redis's replica password; SSSD's LDAP bind password ("ldap_default_authtok");
     # a wallet's seed words.
     r"|masterauth|authtok|mnemonic"
@@ -165,7 +165,9 @@ _MASKED = re.compile(
     + PUBLIC_VALUE
     + "|"
     + SHOWN_TAIL
-    + r"|<[a-z_\- ]*>|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    # An instruction in angle brackets: "<generate with: openssl rand -base64 32>".
+    + r"|<[a-z_\- ]*>|<[a-z]+(?:[ \t]+[^<>\s]+){2,12}>"
+    r"|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
     # Placeholders of printf, SQL's bind parameters, format strings: "%s", "$1", "{password}".
     r"|(?-i:%[sdvqr])|\$[0-9]{1,2}|\?|"
     + _FORMAT_FIELD
@@ -2089,6 +2091,8 @@ def _check_url_password(text: str, start: int, end: int) -> tuple[int, int] | No
     value = text[colon + 1 : end - 1]
     if "[REDACTED" in text[start:end] or _MASKED.match(value):
         return None  # a placeholder in the user information: redacted already
+    if value.lower() in _NAME_ONLY:
+        return None  # an example's login: "postgres://user:password@localhost/dev"
     if _PROPERTY.search(value):
         return None  # JDBC's "sqlserver://host:1433;user=a@b;password=…": a port and properties
     hosts = _NEXT_HOST.search(value)

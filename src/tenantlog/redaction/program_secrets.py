@@ -228,7 +228,11 @@ _BW_PASSWORD = r"(?<![\w\-])bw[ \t]+(?:unlock|login[ \t]+[^\s]{1,128})[ \t]+(?=[
 _WEBHOOK_SIGNATURE = (
     # (The HMAC's name only a header's last part: Vault's audit log writes a value as
     # "hmac-sha256:<hex>", a hash of what it hides.)
-    r"(?i:signature(?:-256|-ed25519)?|(?<=-)hmac-sha(?:1|256|512))[\"']?[ \t]*[:=][ \t]*[\"']?"
+    # Exchanges' request signatures: Coinbase's "CB-ACCESS-SIGN", Kraken's "API-Sign",
+    # Bybit's "X-BAPI-SIGN", OKX's '"sign":'.
+    r"(?i:signature(?:-256|-ed25519)?|(?<=-)hmac-sha(?:1|256|512)|(?<=-)sign|(?<=[\"'])sign(?=[\"']))"
+    # (After a blank, a quote: "X-Twilio-Signature 'ubs6…='".)
+    r"(?:[\"']?[ \t]*[:=][ \t]*[\"']?|[ \t]+[\"'])"
     # (A scheme's name before it: "v1=", "sha256=", EasyPost's "hmac-sha256-hex=".)
     r"(?:t=[0-9]{9,11},)?(?:(?i:v[0-9]|[a-z]{1,8}[0-9]{0,3}(?:-[a-z0-9]{1,8}){0,3})[=,])?"
     r"(?=[A-Za-z0-9+/_\-]{20,})"
@@ -355,12 +359,18 @@ _KEEPASS_VALUE = (
 _QRADAR_TOKEN = (
     r"(?<![\w\-])SEC[ \t]*:[ \t]*(?=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 )
+# OpenWrt's LuCI session token in its URLs' path: "/cgi-bin/luci/;stok=<32 hex>/admin".
+_LUCI_STOK = r";stok=(?=[0-9a-f]{32}(?![0-9A-Za-z]))"
 # DeepL's API keys on its free plan: a UUID and ":fx".
 _DEEPL_KEY = r"(?<![\w\-])(?=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}:fx(?![A-Za-z0-9]))"
 
 # A GDS booking's form of payment: "FP CCVI4111…/0926", the card's network glued before
 # its number (``_check_gds_card``).
-_GDS_CARD = r"(?<![A-Za-z])FP[ \t]+(?:(?:PAX|INF)[ \t]+)?\*?CC[A-Z]{2}(?=[0-9]{13,19}(?![0-9]))"
+# (Or UATP's card, the airlines' own: "TP" and 15 digits from "1", no "CC" before it.)
+_GDS_CARD = (
+    r"(?<![A-Za-z])FP[ \t]+(?:(?:PAX|INF)[ \t]+)?\*?"
+    r"(?:CC[A-Z]{2}(?=[0-9]{13,19}(?![0-9]))|TP(?=1[0-9]{14}(?![0-9])))"
+)
 
 # NUT's upsmon.conf: "MONITOR <ups>@<host> <power> <user> <password> primary".
 _NUT_MONITOR = (
@@ -751,7 +761,10 @@ def _check_gds_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     digits_end = end
     while digits_end < len(text) and text[digits_end].isdigit():
         digits_end += 1
-    return (end, digits_end) if validators.card_ok(text[end:digits_end]) else None
+    digits = text[end:digits_end]
+    if text[end - 2 : end] == "TP":
+        return (end, digits_end) if validators.luhn_ok(digits) else None
+    return (end, digits_end) if validators.card_ok(digits) else None
 
 
 def _check_sip2(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1004,6 +1017,7 @@ _FCM_TEST = re.compile(_FCM_TOKEN, re.ASCII)
 _KEEPASS_TEST = re.compile(_KEEPASS_VALUE, re.ASCII)
 _QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
 _DEEPL_TEST = re.compile(_DEEPL_KEY, re.ASCII)
+_LUCI_TEST = re.compile(_LUCI_STOK, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -1011,7 +1025,8 @@ _AUTH_TUPLE_TEST = re.compile(_AUTH_TUPLE, re.ASCII)
 
 
 PATTERN = (
-    f"{_SNMP_PASSWORD}(?P<snmp_password>)|{_IPSEC_SECRET}(?P<ipsec_secret>)"
+    # (Before the cookie pairs, which start on the same ";".)
+    f"{_LUCI_STOK}(?P<luci_stok>)|{_SNMP_PASSWORD}(?P<snmp_password>)|{_IPSEC_SECRET}(?P<ipsec_secret>)"
     f"|{_DEVICE_KEY}(?P<device_key>)|{_AUTH_HEADER}(?P<auth_header>)"
     f"|{_OPENVPN_TOKEN}(?P<openvpn_token>)|{_TABLE_CELL}(?P<table_secret>)"
     f"|{_PLAN_CHANGE}(?P<plan_change>)|{_ACCESS_KEY_ID}(?P<access_key_id>)"
@@ -1079,6 +1094,7 @@ KINDS = {
     "keepass_value": Kind("secrets", "SECRET", check_element_text),
     "qradar_token": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 36)),
     "deepl_key": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 39)),
+    "luci_stok": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 32)),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1162,7 +1178,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("imsi", lambda text: _SIM_KEY_TEST.search(text) is not None),
     *(
         (mark, lambda text: _WEBHOOK_TEST.search(text) is not None)
-        for mark in ("signature", "-hmac-sha")
+        for mark in ("signature", "-hmac-sha", "-sign", '"sign"', "'sign'")
     ),
     *(
         (
@@ -1302,6 +1318,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("</key>", lambda text: _KEEPASS_TEST.search(text) is not None),
     ("sec:", lambda text: _QRADAR_TEST.search(text) is not None),
     (":fx", lambda text: _DEEPL_TEST.search(text) is not None),
+    (";stok=", lambda text: _LUCI_TEST.search(text) is not None),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),

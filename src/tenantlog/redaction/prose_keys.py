@@ -131,7 +131,8 @@ _HEX_KEY_WORDS = frozenset(
 #: Words between a name and its value that say the value is about the key, not the key.
 _ABOUT_THE_KEY = frozenset(
     {
-        *("id", "ids", "identifier", "name", "names", "fingerprint", "hash", "digest", "alias"),
+        *("id", "ids", "uid", "identifier", "name", "names", "fingerprint", "hash", "digest"),
+        "alias",
         *("arn", "version", "type", "length", "size", "count", "path", "file", "url", "prefix"),
         *("ref", "reference", "index", "slot", "label"),
         # A key's file or its encoding: "client-key-data", "key_file", "token_store".
@@ -225,6 +226,7 @@ def _checked_name(
         and "=" not in text[name_end:end]
         and "value" not in between
         and not (before[-1:] and before[-1] in _KEY_PREFIXES | _SECRET_WORDS | _HEX_KEY_WORDS)
+        and glued not in _KEY_PREFIXES  # "X-API-Key 3f1c…": a key's own compound
     ):
         # A commit's or a digest's hex after a word ("merge token 99ee02ca…"), not a
         # key's ("Global API Key 1a5a08…").
