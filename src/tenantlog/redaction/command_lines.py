@@ -227,7 +227,7 @@ def _check_glued(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _check_spaced(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``docker login -p x``, ``sshpass -p x``, ``ldapsearch -w x``: the next argument."""
-    return _spaced_password(text, text[start:end].rstrip(" \t"), _command(text, start), end)
+    return _spaced_password(text, text[start:end].rstrip(" \t="), _command(text, start), end)
 
 
 # Between two arguments of an audit record's vector: 'a0="sshpass" a1="-p"'.
@@ -362,6 +362,8 @@ _FLAGS = (
     + r"(?P<flag_user_password>)"
     # An audit record's argument vector (auditd's EXECVE): 'a1="-p" a2="pw"'.
     + r"|(?:[pPawNAXckKt]|ap)\"[ \t]a[0-9]{1,3}=(?=\"[^\s\-])(?P<flag_argv_password>)"
+    # docker's "-p=\"…\"": the password after "=", quoted.
+    + r"|p=(?=[\"'][^\s\-])(?P<flag_equals_password>)"
     + r"|[pP](?=[^\s\-])(?P<flag_glued_password>)"
     + r"|(?:[pPawNAXckKt]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
@@ -383,6 +385,7 @@ FLAG_SCAN = Scan(
         "flag_user_password": Kind("secrets", "SECRET", _check_user_password, also=_SPACED_KIND),
         "flag_glued_password": Kind("secrets", "SECRET", _check_glued),
         "flag_spaced_password": _SPACED_KIND,
+        "flag_equals_password": _SPACED_KIND,
         "flag_argv_password": Kind("secrets", "SECRET", _check_argv),
         "flag_store_password": Kind("secrets", "SECRET", _check_store_password),
         "flag_batch_password": Kind("secrets", "SECRET", _check_batch),
@@ -436,7 +439,7 @@ def may_hold_login_call(text: str) -> bool:
 ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
     *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
-    *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"'),
+    *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"', "nextflow"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -456,6 +459,7 @@ def may_hold_command_argument(text: str) -> bool:
         or "mc config" in text
         or "sapcontrol" in text
         or '"CONFIG"' in text
+        or "nextflow secrets" in text
         or "-creds" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
@@ -520,6 +524,8 @@ _ARGUMENTS = re.compile(
     # rabbitmqctl's options first ("-n rabbit@host", "--node=x"): a few, each read once.
     r"|rabbitmqctl(?:[ \t]+-[-\w]{1,32}+(?:[ \t=]+[^\s\-]\S{0,64}+)?+){0,4}+[ \t]+"
     r"(?:add_user|change_password|authenticate_user)" + _WORD + "(?P<rabbitmq>" + _WORD + ")"
+    # Nextflow's secrets: "nextflow secrets set NCBI_API_KEY <value>".
+    r"|(?<![\w\-])nextflow[ \t]+secrets[ \t]+(?:set|put)" + _WORD + "(?P<nextflow>" + _WORD + ")"
     # DB2's "CONNECT TO db USER name USING password".
     r"|USER[ \t]+\S+[ \t]+USING(?P<db2>" + _WORD + ")"
     # IMAP's login, after the command's tag (``_after_imap_tag``): the user, then the password.
@@ -587,7 +593,11 @@ def may_hold_windows_switch(text: str) -> bool:
 
 
 #: An IMAP command's tag before "LOGIN": "a001", "A12", "1" (not SMTP's "AUTH LOGIN").
-_IMAP_TAG = re.compile(r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z")
+_IMAP_TAG = re.compile(
+    r"(?:^|[\s:>\]])[A-Za-z]{0,6}[0-9]{1,6}[ \t]+\Z"
+    # Or a device's console prompt: "ACU> LOGIN operator pw".
+    r"|(?<![^\s:])[A-Za-z][\w\-]{0,15}>[ \t]*\Z"
+)
 
 
 # Words after "AUTH" in a sentence or a server's report, where Redis has a password.
@@ -724,6 +734,7 @@ ARGUMENT_SCAN = Scan(
             *("username_pw_set(", "authenticate(", "ftp.open(", "ftp.new("),
             "withemailandpassword(",
             'config"',
+            "nextflow",
         )
     ),
 )

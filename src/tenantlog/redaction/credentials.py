@@ -172,6 +172,8 @@ _REFERENCE = re.compile(
     # Node's "process.env.DISCORD_TOKEN"; Azure App Service's Key Vault reference,
     # "@Microsoft.KeyVault(SecretUri=https://…)".
     r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)?"
+    # Nextflow's and GitHub's secrets by name: "accessToken = secrets.TOWER_ACCESS_TOKEN".
+    r"|secrets\.[A-Z_][A-Z0-9_]*"
     # Windows' "%SECRET_KEY%"; OpenSSL's pass phrase sources, "-pass env:VAR", "file:…",
     # "fd:3" ("pass:…" is the phrase itself); PowerShell's "(Get-Credential CORP\dba)",
     # Ruby's "Aws::Credentials.new(…": code that asks for it.
@@ -1027,6 +1029,8 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     writes a cookie as fields, '{"name": "laravel_session", "value": "…"}'.
     """
     folded = name.lower()
+    if folded == ".aspnetcore.culture":
+        return False  # the language chosen: ".AspNetCore.Culture=c%3Den-US"
     if (
         "sess" not in folded
         and folded.lstrip("_") not in _SESSION_COOKIES

@@ -44,12 +44,13 @@ from tenantlog.redaction.kinds import Kind, Scan, Search
 # "PasswordClear", "mot_de_passe_temporaire",
 # "SECRET_KEY_BASE", "password2", "new_password_confirmation".
 _SUFFIX = (
-    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|clear"
+    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|pepper|clear"
     r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|client[e]?"
-    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9]"
-    # The environment or the generation it is for: "client_secret_staging", "db_pass_old";
-    # Skrill's "secret_word".
-    r"|prod(?:uction)?|staging|stage|dev|test|old|new|prev(?:ious)?|next|backup|bak"
+    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9])"
+    # The environment or the generation it is for, after its own separator (glued,
+    # "pass" and "word" would read "password" twice): "client_secret_staging",
+    # "db_pass_old"; Skrill's "secret_word".
+    r"|[_\-.](?:prod(?:uction)?|staging|stage|dev|test|old|new|prev(?:ious)?|next|backup|bak"
     r"|primary|secondary|live|sandbox|word))"
 )
 # "password", "passwd", "passphrase" and German "Passwort" may end any name ("PGPASSWORD",
@@ -232,6 +233,11 @@ def is_masked(value: str) -> bool:
     )
 
 
+#: The scheme before a value a server encrypted or encoded.
+_CIPHER_PREFIX = re.compile(
+    r"\{(?:AES(?:256)?|3DES|DES|xor|XOR|SSHA(?:256|512)?|SHA(?:256|512)?|SMD5|MD5|CRYPT|PBKDF2[\w\-]*)\}"
+    r"[A-Za-z0-9+/=$.]"
+)
 # After a quoted word: a ":" that makes it a key.
 _KEY_AFTER = re.compile(r"[ \t]*:")
 _BLANK = " \t"
@@ -299,6 +305,12 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         value_start = inner
         if _KEY_AFTER.match(text, end + 2):
             return None  # 'secret: \"password\": ...': the quoted word is a key
+    elif first in "\"'" and text.startswith(first * 3, value_start):
+        # Python's triple-quoted string: 'signing_secret = """…"""'.
+        value_start += 3
+        end = text.find(first * 3, value_start)
+        if end == -1:
+            return None
     elif first in _QUOTES:
         value_start += 1
         end = _quoted_end(text, value_start, first, escaped=False)
@@ -319,6 +331,12 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             if bracketed is None or is_masked(bracketed.group()):
                 return None  # also a placeholder: "[REDACTED:SECRET]"
             return bracketed.span("value")
+        if first == "{" and _CIPHER_PREFIX.match(text, value_start):
+            # A value a server encrypted or encoded, with its scheme: WebLogic's
+            # "{AES256}…", WebSphere's "{xor}…", LDAP's "{SSHA}…": all of it.
+            found = _UNQUOTED_END.search(text, value_start)
+            end = len(text) if found is None else found.start()
+            return value_start, end
         if first == "{":
             if _FORMAT_FIELD_AT.match(text, value_start):
                 return None  # a format string's field: f"password={password!r}"
@@ -503,6 +521,8 @@ _PROSE_VERBS = (
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
     r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah"
+    # French's "was": "mon mot de passe était …".
+    r"|\u00e9tait|etait"
     # Czech, Croatian and Serbian, Polish, Greek, Hebrew, Arabic, Vietnamese; and
     # Indonesian's "saya" ("kata sandi saya …": "my password …").
     r"|je|jest|\u03b5\u03af\u03bd\u03b1\u03b9|\u05d4\u05d9\u05d0|\u05d4\u05d5\u05d0"
@@ -1616,6 +1636,10 @@ def _names_user_last(gap: str) -> bool:
     )
 
 
+#: A device's key's name written with capitals, as prose writes it: "Pre-Shared-Key".
+_TITLED_DEVICE_NAME = re.compile(r"Pre-Shared-Key|Shared-Key|Pre-shared-key")
+#: After "(passwd", PAM's module: "pam_unix(passwd:chpasswd): password changed".
+_PAM_MODULE = re.compile(r":[a-z][\w\-]{0,31}\)")
 #: MySQL's clients, whose "--password" (or "-p") without "=" asks for the password.
 _MYSQL_CLIENT = re.compile(r"(?<![\w\-])(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)[ \t]")
 _DATABASE_NAME = re.compile(r"[a-z_]{2,64}")
@@ -1686,6 +1710,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
+    if before == "(" and _PAM_MODULE.match(text, end):
+        return None  # PAM's service and module: "pam_unix(passwd:chpasswd)"
     if text.startswith((":env ", ":file "), end):
         return None  # keytool's "-storepass:env NAME", "-keypass:file path": where it is
     if text.startswith("::", end):
@@ -1823,7 +1849,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             ):
                 return None  # (or the next parameter: "-Value -Force")
             return value_span(text, powershell.end())
-        if _DEVICE_NAMED.match(text, start, end):
+        if _DEVICE_NAMED.match(text, start, end) and not _TITLED_DEVICE_NAME.search(
+            text, max(0, start - 12), end
+        ):
+            # (Configurations write it in small letters: "Pre-Shared-Key für …" is prose.)
             return _device_value(text, position)
         if text[start:end].lower() == "key" and not _NAMED_KEY.match(text, start):
             # "key" alone: a device's on an AAA server's line, else a word of a sentence.
@@ -1984,7 +2013,7 @@ _INNER_PAIR = re.compile(r"[\w.\-]{0,40}?" + _NAME + r"[\"']?[ \t]*[:=]", re.ASC
 
 #: The names of network devices' keys; what follows is a value, whatever it looks like.
 _DEVICE_NAME = (
-    r"(?<=isakmp[ \t])key|(?<=pre-shared-)key|(?<=authentication-)key"
+    r"(?<=isakmp[ \t])key|(?<=pre-shared-)key|(?<=pre-shared-)secret|(?<=authentication-)key"
     r"|(?<=message-digest-)key|(?<=snmp-server[ \t])community|(?<=set[ \t]snmp[ \t])community"
     r"|(?<=ro)community"
     r"|(?<=rw)community|key-string"

@@ -637,6 +637,18 @@ _TYPE_PATH = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[\w.\-]+")
 _NO_VALUE = frozenset({"n/a", "-", "none", "null", "unset", "empty", "(none)", "(empty)"})
 
 
+#: A URL's scheme and user name up to where a header's name would be: its login.
+_URL_USER_BEFORE = re.compile(r"://[\w.\-]{1,64}\Z")
+
+
+def _check_auth_header(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A header named "…-Auth", unless it is a URL's user ("https://x-token-auth:<token>@…",
+    Bitbucket's, whose password the URL's scan takes)."""
+    if _URL_USER_BEFORE.search(text, max(0, start - 72), start):
+        return None
+    return _check_credential(text, start, end)
+
+
 def _check_signature(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The signature after its header's name and scheme: random characters, with a digit."""
     found = _SIGNATURE_VALUE.match(text, end)
@@ -1132,7 +1144,7 @@ KINDS = {
     "snmp_password": Kind("secrets", "SECRET", _check_snmp),
     "ipsec_secret": Kind("secrets", "SECRET", _check_device_key),
     "device_key": Kind("secrets", "SECRET", _check_device_key),
-    "auth_header": Kind("secrets", "TOKEN", _check_credential),
+    "auth_header": Kind("secrets", "TOKEN", _check_auth_header),
     "openvpn_token": Kind("secrets", "TOKEN", _check_credential),
     "table_secret": Kind("secrets", "SECRET", _check_cell),
     "plan_change": Kind("secrets", "SECRET", _check_plan_change),
