@@ -442,13 +442,21 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
         if _IN_GROUP_RUN.match(text, max(0, start - 5), start):
             return None
         return _check_longer_phone(text, start, end)
-    if not context.says_phone(text, start, end) or _SIM_KEY.search(text, max(0, start - 12), start):
+    if not context.says_phone(text, start, end):
+        # An SMS API's recipient in E.164 without its "+": Vonage's '"to":"447700900987"',
+        # Clickatell's "to=27821234567" (not ten digits or fewer: "to=1717286400", a time).
+        if len(digits) >= 11 and _RECIPIENT_KEY.search(text, max(0, start - 8), start):
+            return (start, end) if numbering.possible_number(digits) else None
+        return None
+    if _SIM_KEY.search(text, max(0, start - 12), start):
         return None  # (a SIM's number by a phone's: "imsi=234159876543210 msisdn=…")
     # Nine or ten digits are a national number without its trunk ("621302088");
     # more, a country code and its number.
     return (start, end) if len(digits) <= 10 or numbering.possible_number(digits) else None
 
 
+#: A message's recipient as an SMS API names it, right before its number.
+_RECIPIENT_KEY = re.compile(r"(?<![\w\-])[\"']?to[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
 #: A SIM's or a handset's number by its key, no subscriber's line.
 _SIM_KEY = re.compile(
     rf"(?<![A-Za-z])(?:{'|'.join(context.SIM_KEYS)})[\"']?[ \t]*[=:][ \t]*[\"']?\Z",
