@@ -42,7 +42,8 @@ def _is_url_login(text: str, local_start: int, at: int) -> bool:
     if scheme_end == -1:
         return False
     userinfo = text[scheme_end + 3 : at]
-    return not any(ch in userinfo for ch in " \t\n/?&")
+    # (A password may hold a "&": "mqtts://pub:Bl0wer&Air@host"; a query has its "?".)
+    return not any(ch in userinfo for ch in " \t\n/?")
 
 
 # Where a login before an "@" starts: after white space, a quote, "=" or a bracket.

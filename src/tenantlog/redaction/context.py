@@ -24,6 +24,8 @@ _PHONE_WORD = (
     r"(?:phone|t[e\u00e9]l|tlf|tfno|mobile?|mob|cell|celular|fax|sms|msisdn|whatsapp|contact"
     r"|kontakt|handy|rufnummer|festnetz|landline|gsm|natel|hotline|helpline|voicemail"
     r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|callback|text(?:ed)?[ \t]+me|ph(?=_)"
+    # A PBX's caller id and the number dialled in ("did", as a key only: a verb in prose).
+    r"|caller_?id|did(?=[\"']?[ \t]*[:=])"
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
     # "rappel" and "Rückruf" (a call back); SMPP's addresses.
     r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"

@@ -30,7 +30,10 @@ _TOKEN_VALUE = (
     + _VALUE_CHAR
     + r"{8,}(?:\$"
     + _VALUE_CHAR
-    + r"++)*+(?:=+"
+    + r"++)*+"
+    # Netatmo's tokens: the user's id in hex, "|", the token's.
+    + r"(?:\|[0-9a-f]{32}(?![0-9A-Za-z]))?"
+    + r"(?:=+"
     + _VALUE_CHAR
     # Not before a "*": "sk_live_****4f2a" is a mask, not the key "sk_live_".
     + r"+)?=*(?![A-Za-z0-9\-._~+/%=*])"
@@ -73,7 +76,8 @@ def is_placeholder(value: str) -> bool:
     filled = [part for part in parts if len(part) >= 4 and len(set(part)) == 1]
     # A prefix of the key's own stays ("sk", "test", "SG"): one fill alone ("0000") is
     # as likely a password.
-    return 0 < len(filled) < len(parts) and all(part in filled or len(part) <= 4 for part in parts)
+    # ("whsec" and other prefixes of five or six letters: "whsec_xxxxxxxx…".)
+    return 0 < len(filled) < len(parts) and all(part in filled or len(part) <= 6 for part in parts)
 
 
 def _looks_secret(value: str) -> bool:
@@ -99,7 +103,8 @@ def _looks_secret(value: str) -> bool:
     return value[1:] != value[1:].lower() and value != value.upper()
 
 
-_SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})+")
+# (A version may end it: Mapbox's style "outdoors-v12".)
+_SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})*(?:[_\-](?:[a-z]{2,}|v[0-9]{1,3}))")
 #: Stripe's objects' ids, what its tokenised card and payments are known by.
 _STRIPE_OBJECT_ID = re.compile(
     r"(?:tok|btok|pm|pi|ch|cus|src|card|seti|txn|re|py|evt|price|prod|sub|in|ii|po|tr)_"
@@ -122,6 +127,13 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
         # An escaped quote (JSON in a string: '\\"refreshToken\\":\\"…') or a Python
         # bytes' literal (b'…'): the value starts after the quote.
         value_start += 2
+    if text[end : end + 1] in _PASSWORD_SYMBOLS and text[value_start - 1 : value_start] not in (
+        '"',
+        "'",
+    ):
+        # A password's symbols go on with it: "SECURITY_KEY=th0rb0r-R3size!Key".
+        while end < len(text) and text[end] not in _UNQUOTED_STOPS:
+            end += 1
     value = text[value_start:end]
     # A quoted value runs to its quote: Firebase's registration tokens hold a ":"
     # ('"fcm_token":"RFAsL1E9…:APA91bLm…"'), Netatmo's a "|", a password a "!".
@@ -174,6 +186,9 @@ _REFERENCE = re.compile(
     r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)?"
     # Nextflow's and GitHub's secrets by name: "accessToken = secrets.TOWER_ACCESS_TOKEN".
     r"|secrets\.[A-Z_][A-Z0-9_]*"
+    # Google Cloud's resource names of a key or a secret: "projects/p/locations/l/keyRings/…",
+    # "projects/p/secrets/db-password/versions/3".
+    r"|projects/[\w.\-]+/(?:locations|secrets)/[\w.\-/]+"
     # Windows' "%SECRET_KEY%"; OpenSSL's pass phrase sources, "-pass env:VAR", "file:…",
     # "fd:3" ("pass:…" is the phrase itself); PowerShell's "(Get-Credential CORP\dba)",
     # Ruby's "Aws::Credentials.new(…": code that asks for it.
@@ -240,6 +255,9 @@ def _check_auth_scheme(text: str, start: int, end: int) -> tuple[int, int] | Non
     return span
 
 
+#: Symbols a password holds where a token's characters stop, and where it ends then.
+_PASSWORD_SYMBOLS = frozenset("!#*^")
+_UNQUOTED_STOPS = frozenset(" \t\r\n\"'&;,)]}<>|`")
 #: Where a password written out after "Basic user:" ends.
 _LOGIN_STOPS = frozenset(" \t\r\n\"'&;,)")
 
@@ -547,6 +565,9 @@ _OTHER_LANGUAGE_NAMES = (
     "\u30b7\u30fc\u30af\u30ec\u30c3\u30c8",
     "api\u30ad\u30fc",
     "\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3",
+    # Icelandic "lykilorð"; Japanese "暗号化キー" (an encryption key).
+    "lykilor\u00f0",
+    "\u6697\u53f7\u5316\u30ad\u30fc",
     # Chinese "miyao" (a key; simplified, its common misspelling, traditional).
     "\u5bc6\u94a5",
     "\u79d8\u94a5",
@@ -586,6 +607,8 @@ PASSWORD_WORDS_ASCII = (
     "chave",
     "segredo",
     "schluessel",
+    # Icelandic's "lykilorð" written without its "ð".
+    "lykilord",
 )
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".
@@ -1010,13 +1033,18 @@ def _names_key_or_session(text: str, start: int) -> bool:
         )
     if text[start] != "=" and text[start] != ":":
         return False
-    reversed_name = _NAME_REVERSED.match(text[max(0, start - _NAME_WINDOW) : start][::-1])
+    name_end = start
+    while name_end > 0 and text[name_end - 1] in " \t":
+        name_end -= 1  # Python's settings: "SECURITY_KEY = '…'"
+    reversed_name = _NAME_REVERSED.match(text[max(0, name_end - _NAME_WINDOW) : name_end][::-1])
     if reversed_name is None:
         return False
     name = reversed_name.group()[::-1]
     # TeamCity's parameters put "env." first: "env.DEPLOY_KEY".
     variable = name[4:] if name.startswith("env.") else name
     if _ENV_KEY.fullmatch(variable):
+        if name_end < start and ("SECRET" in variable or "PASS" in variable):
+            return False  # "SECRET_KEY = '…'": the secrets' names' scan reads it
         # Also a YAML or JavaScript object of such variables: 'ALGOLIA_ADMIN_KEY: "…"'.
         return _NOT_SECRET_KEYS.search(variable) is None
     return text[start] == "=" and _names_session(text, name, start, _value_start(text, start + 1))
@@ -1029,8 +1057,12 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     writes a cookie as fields, '{"name": "laravel_session", "value": "…"}'.
     """
     folded = name.lower()
-    if folded == ".aspnetcore.culture":
-        return False  # the language chosen: ".AspNetCore.Culture=c%3Den-US"
+    if folded == ".aspnetcore.culture" or folded.endswith(_NOT_SESSION_ENDINGS):
+        # The language chosen (".AspNetCore.Culture=c%3Den-US"); when a session ends
+        # ("grafana_session_expiry=1717487482").
+        return False
+    # Cookies' prefixes that bind them to a host: "__Host-sid", "__Secure-sessionid".
+    folded = folded.removeprefix("__host-").removeprefix("__secure-")
     if (
         "sess" not in folded
         and folded.lstrip("_") not in _SESSION_COOKIES
@@ -1059,6 +1091,8 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     value = _SESSION_VALUE.match(text, value_at)
     if value is not None and folded.endswith("_session") and _SESSION_HEX.fullmatch(value.group()):
         return True  # an app's session cookie in hex: "grafana_session", "_gitlab_session"
+    if value is not None and folded.lstrip("_") == "sid" and _TOMCAT_SID.fullmatch(value.group()):
+        return True  # Tomcat's session id in a request's context: "[sid=CB5774…]"
     # Capitals among its letters: a trace's hex or a UUID is a correlation id,
     # and so is a Twilio resource's "sid=SM<32 hex>".
     return (
@@ -1072,7 +1106,9 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
 
 
 _TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+_NOT_SESSION_ENDINGS = ("_expiry", "_expires", "_expiration", "_exp", "_ts", "_timeout")
 _SESSION_HEX = re.compile(r"[0-9a-f]{32,128}")
+_TOMCAT_SID = re.compile(r"[0-9A-F]{32}")
 # Django's session keys (and many stores' after it): 32 small letters and digits.
 _LOWER_SESSION_KEY = re.compile(r"[a-z0-9]{24,64}")
 
@@ -1170,7 +1206,8 @@ _FLAG_BEFORE = re.compile(r"(?<![\w\-])--?[A-Za-z][\w.\-]{0,38}\Z")
 # "secret", whose last letter the look-behind asks for before any value is
 # read; the checker then wants a flag ("-" first) of such a name.
 _TOKEN_FLAG_SCAN = Scan(
-    r"[ \t](?<=[nNyYtT][ \t])" + _TOKEN_VALUE + "(?P<token_flag>)",
+    # (Its value may be quoted: nakama's '--runtime.http_key "…"'.)
+    r"[ \t](?<=[nNyYtT][ \t])[\"']?" + _TOKEN_VALUE + "(?P<token_flag>)",
     {"token_flag": Kind("token", "TOKEN", _check_flag_parameter)},
     trigger=may_name_secret,
     flags=re.ASCII,

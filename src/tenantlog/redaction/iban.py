@@ -110,6 +110,9 @@ BANK_ACCOUNT_WORDS = (
     *("sepa", "retrait", "udbetal", "tilille", "tilinumero"),
     # A British bank's sort code, asked for beside the account.
     *("sort code", "sortcode", "sort_code"),
+    # An account and a payment in Hungarian ("számla"), Croatian ("račun"), Slovene
+    # ("nakazilo"), Lithuanian ("sąskaita", "mokėjimas").
+    *("sz\u00e1mla", "ra\u010dun", "racun", "nakazil", "s\u0105skait", "mok\u0117jim"),
 )
 
 

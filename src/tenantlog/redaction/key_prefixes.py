@@ -187,6 +187,9 @@ BRANCHES = (
     # a counter, the random part in both cases, the server's suffix after it.
     r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-(?=[A-Za-z0-9]*[a-z])(?=[A-Za-z0-9]*[A-Z])"
     r"[A-Za-z0-9]{15,}+(?:-[A-Za-z0-9.\-]{1,64}+)?(?P<key_cas>)",
+    # Slack's request signatures wherever a log prints them ("expected=v0=<64 hex>"):
+    # the version stays.
+    r"v0=[0-9a-f]{64}(?![0-9A-Za-z])(?P<key_slack_signature>)",
     # HubSpot's private app tokens: "pat-", the data centre ("na1", "eu1"), a UUID.
     r"pat-(?:na|eu|ap)[0-9]-[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}(?![0-9A-Za-z])"
     r"(?P<key_hubspot>)",
@@ -256,6 +259,11 @@ def _check_key(text: str, start: int, end: int) -> tuple[int, int] | None:
 def _check_php_session(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The session's id in its file's name: the "sess_" of the name stays."""
     return None if _check_key(text, start, end) is None else (start + len("sess_"), end)
+
+
+def _check_after_version(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The signature after its version's "v0=", which stays."""
+    return None if not _value_end_ok(text, end) else (start + len("v0="), end)
 
 
 def _check_telegram(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -425,6 +433,7 @@ KINDS = {
     "key_bip32": Kind("secrets", "SECRET", _check_key),
     "key_laravel": Kind("secrets", "SECRET", _check_key),
     **_tokens(_check_php_session, "key_php_session", "key_redis_session"),
+    **_tokens(_check_after_version, "key_slack_signature"),
     **_tokens(
         _check_webhook,
         *("key_slack_webhook", "key_slack_webhook_bare", "key_discord_webhook"),
@@ -488,7 +497,7 @@ KEY_MARKS = (
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
     *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
-    *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200"),
+    *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0="),
 )
 
 

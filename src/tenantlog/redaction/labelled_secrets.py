@@ -156,7 +156,7 @@ _USER_SLASH_PASSWORD = (
     # "Admin account created: admin / …".)
     r"(?i:creds?|credentials|login|account)"
     r"(?:(?:[ \t]+[^\s/:=`'\"]{1,32}+){1,6}?(?:[ \t]+(?i:are|is|was)|[ \t]*[:=])"
-    r"|(?:[ \t]+(?i:are|is))?[ \t]*[:=]?)[ \t]*[`'\"]?"
+    r"|(?:[ \t]+(?i:are|is))?[ \t]*(?:[:=]|\u2192|->)?)[ \t]*[`'\"]?"
     r"[\w.\-@]{1,64}[`'\"]?[ \t]+/[ \t]+[`'\"]?(?=[^\s`'\"])"
 )
 # WildFly's "clear-text" attribute, a quoted value.

@@ -44,9 +44,9 @@ from tenantlog.redaction.kinds import Kind, Scan, Search
 # "PasswordClear", "mot_de_passe_temporaire",
 # "SECRET_KEY_BASE", "password2", "new_password_confirmation".
 _SUFFIX = (
-    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|pepper|clear"
+    r"(?:[_\-.]?(?:access[_\-.]?key|key|token|base|value|hash|digest|salt(?:main)?|pepper|admin|clear"
     r"|temp(?:orary|oraire)?|confirm(?:ation)?|v[0-9]|secret[oa]|client[e]?"
-    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|[0-9])"
+    r"|encrypted|enc|b64|base64|plain(?:text)?|text|str(?:ing)?|sha[0-9]{0,3}|md5|[0-9])"
     # The environment or the generation it is for, after its own separator (glued,
     # "pass" and "word" would read "password" twice): "client_secret_staging",
     # "db_pass_old"; Skrill's "secret_word".
@@ -97,12 +97,17 @@ _NAME = (
     # "Zugriffsschlüssel", "Signaturschlüssel"; French "clé secrète"; Japanese
     # "シークレット(アクセス)キー", "APIキー", "アクセストークン".
     r"|(?<![A-Za-z])chave[ \t_](?:de[ \t_])?(?:api|acesso|secreta)|(?<![A-Za-z])segredo"
-    r"|(?:(?<=api-)|(?<=zugriffs)|(?<=geheimer[ \t])|(?<=signatur)|(?<=signier))"
+    r"|(?:(?<=api-)|(?<=zugriffs)|(?<=geheimer[ \t])|(?<=gemeinsamer[ \t])"
+    r"|(?<=signatur)|(?<=signier))"
     r"schl(?:\u00fc|\u00dc|ue)ssel"
     r"|(?<=cl\u00e9[ \t])secr\u00e8te|(?<=cle[ \t])secrete"
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?:\u30a2\u30af\u30bb\u30b9)?\u30ad\u30fc"
     r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
     r"|[\u5bc6\u79d8](?:\u94a5|\u9470)"
+    # Japanese "暗号化キー" (an encryption key); Icelandic "lykilorð" (a password);
+    # Norwegian's and Danish' "delt nøkkel", "delt nøgle" (a shared key).
+    r"|\u6697\u53f7\u5316\u30ad\u30fc|lykilor(?:\u00f0|\u00d0|d)"
+    r"|(?<=delt[ \t])n(?:\u00f8|o)(?:kkel|gle)"
     r"|(?:(?<=private)|(?<=signing)|(?<=encryption)|(?<=master)|(?<=shared)"
     r"|(?<=private[_\-.])|(?<=signing[_\-.])|(?<=encryption[_\-.])|(?<=master[_\-.])"
     r"|(?<=shared[_\-.])|(?<=shared[ \t])|(?<=_sec_))key"
@@ -294,6 +299,9 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         first = "'"
     elif first in "bru" and text[value_start + 1 : value_start + 2] in ('"', "'"):
         value_start += 1  # Python's bytes, raw and unicode strings: b'…'
+        first = text[value_start]
+    elif first == "S" and text.startswith(('Some("', "Some('"), value_start):
+        value_start += 5  # Rust's Option, as Debug prints it: 'password: Some("…")'
         first = text[value_start]
     if first in _QUOTATION_MARKS and _quotation_close(text, value_start) != -1:
         # "« Tr0ub4dor&3 »", "„Geh3im!x“": what the marks hold, blanks inside left out.
@@ -509,7 +517,11 @@ _PROSE_VERBS = (
     r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun)"
     r"|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
     r"|is[ \t]+nu"
-    r"|is|was|set[ \t]+to|changed[ \t]+to|to|are"
+    r"|is[ \t]+still|is|was|set[ \t]+to|changed[ \t]+to|to|are"
+    # Italian's "set to", "changed to" ("impostata a …", "cambiata in …").
+    r"|(?:impostat|cambiat|modificat)[oa][ \t]+(?:a|in)"
+    # Russian's "changed to" ("сменён на …", "изменен на …").
+    r"|(?:\u0441|\u0438\u0437)\u043c\u0435\u043d[\u0435\u0451]\u043d[ \t]+\u043d\u0430"
     # Portuguese's and Spanish's "to" ("foi alterada para …", "cambiada a …"), Dutch's
     # ("gereset naar …").
     r"|(?:cambiad|modificad|actualizad|establecid|alterad|mudad|trocad|definid)[oa][ \t]+a"
@@ -722,6 +734,9 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     ):
         return value_span(text, position)
     if name in ("pass", "psk") and key_start == start:
+        if name == "pass" and _USER_THEN.search(text, max(0, start - 80), start):
+            # After its user: "as user kiln pass Moisture8pct", APRS' "user N0CALL pass 21764".
+            return _ftp_password(text, position)
         return None  # a word of its own in prose: "pass 3 tests" (not "auth-pass x")
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
     colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
@@ -1640,6 +1655,10 @@ def _names_user_last(gap: str) -> bool:
 _TITLED_DEVICE_NAME = re.compile(r"Pre-Shared-Key|Shared-Key|Pre-shared-key")
 #: After "(passwd", PAM's module: "pam_unix(passwd:chpasswd): password changed".
 _PAM_MODULE = re.compile(r":[a-z][\w\-]{0,31}\)")
+#: A place's name glued before "-Pass", as a mountain pass is named.
+_PLACE_BEFORE = re.compile(r"[A-Z][a-z\u00e0-\u00ff]{2,}-\Z")
+#: A user's name right before a bare "pass".
+_USER_THEN = re.compile(r"(?<![\w\-])(?:user|login)[ \t]+[^\s=:]{1,64}[ \t]+\Z", re.IGNORECASE)
 #: MySQL's clients, whose "--password" (or "-p") without "=" asks for the password.
 _MYSQL_CLIENT = re.compile(r"(?<![\w\-])(?:mysql|mysqldump|mysqladmin|mariadb|mariadb-dump)[ \t]")
 _DATABASE_NAME = re.compile(r"[a-z_]{2,64}")
@@ -1710,6 +1729,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
+    if text[start:end] == "Pass" and _PLACE_BEFORE.search(text, max(0, start - 40), start):
+        return None  # a mountain pass: "Wetterstation Timmelsjoch-Pass: Schneehöhe …"
+    if text[start:end] == "credentials" and text.startswith(("=/", "=~/"), end):
+        return None  # mount.cifs' file of them: "-o credentials=/root/.smbcred"
     if before == "(" and _PAM_MODULE.match(text, end):
         return None  # PAM's service and module: "pam_unix(passwd:chpasswd)"
     if text.startswith((":env ", ":file "), end):

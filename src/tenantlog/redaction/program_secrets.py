@@ -361,6 +361,17 @@ _QRADAR_TOKEN = (
 )
 # OpenWrt's LuCI session token in its URLs' path: "/cgi-bin/luci/;stok=<32 hex>/admin".
 _LUCI_STOK = r";stok=(?=[0-9a-f]{32}(?![0-9A-Za-z]))"
+# A password or a token changed, its values named "old=" and "new=" after it:
+# "password changed old=… new=…", "rotated refresh token … old=… new=…" (``_check_rotated``).
+_ROTATED = r"(?<![\w\-])(?:old|new)=(?=[^\s\"'&,;])"
+_ROTATED_SUBJECT = re.compile(r"(?i:password|passwd|passphrase|token|secret)[^\n]{0,80}\Z")
+# An ODBC string URL-encoded in a URL (SQLAlchemy's "odbc_connect="): "…%3BPWD%3D<pw>%3B…".
+_ENCODED_PWD = r"(?i:(?<=%3B)|(?<=[?&=]))(?i:pwd|password)%3D(?=[^\s&%\"']|%[0-9A-Fa-f]{2})"
+# Signatures in image CDNs' URLs: Cloudinary's "/s--<8>--/", imgix's "&s=<32 hex>".
+_CDN_SIGNATURE = (
+    r"(?<=/s--)(?=[A-Za-z0-9_\-]{8}--/)"
+    r"|(?<=[?&]s=)(?=[0-9a-f]{32}(?![0-9A-Za-z]))"
+)
 # DeepL's API keys on its free plan: a UUID and ":fx".
 _DEEPL_KEY = r"(?<![\w\-])(?=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}:fx(?![A-Za-z0-9]))"
 
@@ -429,6 +440,10 @@ _PATH_TOKEN = (
     r"|(?<=alchemy\.com/v2/)(?=[A-Za-z0-9_\-]{20,})|(?<=infura\.io/v3/)(?=[0-9a-f]{32})"
     # IFTTT's webhooks: "maker.ifttt.com/trigger/<event>/with/key/<key>".
     r"|(?<=/with/key/)(?=[A-Za-z0-9_\-]{16,})"
+    # MarineTraffic's API key after its service's version: "…/exportvessels/v:8/<40 hex>/".
+    r"|(?<=/v:[0-9])/(?=[0-9a-f]{40}/)"
+    # Backtrace's submission token after its universe: "submit.backtrace.io/<u>/<64 hex>/json".
+    r"|(?<=[\w\-])/(?=[0-9a-f]{64}/(?:minidump|json|post|symbols)(?![\w\-]))"
 )
 # A credential in base64 that may hold "/", to its "&" or a blank: a posted SAMLResponse
 # or SAML artifact, Sumo Logic's HTTP source's token ("…/receiver/v1/http/<token>").
@@ -466,7 +481,8 @@ _SHORT_SCHEME = (
 _KEY_HEADER = (
     # (Not a URL's login: "https://x-access-token:<token>@github.com/…".)
     r"(?<![\w\-/])[Xx]-[A-Za-z0-9\-]{1,32}-(?i:key|api|apikey|token|session|(?<=honeycomb-)team)"
-    r" ?:[ \t]*(?=[^\s\"']{16,})"
+    # (Or "=": OpenTelemetry's "OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=…".)
+    r"(?: ?:|=)[ \t]*(?=[^\s\"']{16,})"
 )
 # A module's parameter set in Kamailio's or OpenSIPS' configuration: 'modparam("auth",
 # "secret", "…")', 'modparam("db_mysql", "db_password", "…")'.
@@ -649,13 +665,45 @@ def _check_auth_header(text: str, start: int, end: int) -> tuple[int, int] | Non
     return _check_credential(text, start, end)
 
 
+def _check_rotated(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The old or new value of a password or a token changed just before."""
+    if _ROTATED_SUBJECT.search(text, max(0, start - 120), start) is None:
+        return None
+    value_end = stop_at(text, end, " \t\r\n\"'&,;)")
+    value = text[end:value_end]
+    if is_masked(value) or value.isdigit() or len(value) < 6:
+        return None
+    return end, value_end
+
+
+def _check_encoded_pwd(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The URL-encoded ODBC string's password, to its encoded ";" ("%3B")."""
+    value_end = stop_at(text, end, " \t\r\n\"'&")
+    encoded_end = text.lower().find("%3b", end, value_end)
+    value_end = value_end if encoded_end == -1 else encoded_end
+    return None if value_end == end or is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_cdn_signature(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Cloudinary's eight characters, or imgix's 32 hex (its host named in the text)."""
+    if text[end - 3 : end] == "s--":
+        return end, end + 8
+    return (end, end + 32) if "imgix" in text else None
+
+
 def _check_signature(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The signature after its header's name and scheme: random characters, with a digit."""
     found = _SIGNATURE_VALUE.match(text, end)
     if found is None:
         return None
     value = found.group()
-    if not any(c.isdigit() for c in value) or is_masked(value):
+    # (A digit, or base64's own signs with both cases: Twilio's "yDExzTPV…/QbS…=".)
+    random = any(c.isdigit() for c in value) or (
+        ("/" in value or "+" in value or value.endswith("="))
+        and value != value.lower()
+        and value != value.upper()
+    )
+    if not random or is_masked(value):
         return None
     return found.span()
 
@@ -806,8 +854,14 @@ def _check_syntax_key(text: str, start: int, end: int) -> tuple[int, int] | None
 
 
 def _check_key_header(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The header's credential; a hash written with its scheme ("{SHA256}…") is none."""
-    return None if text[end] == "{" else _check_credential(text, start, end)
+    """The header's credential; a hash written with its scheme ("{SHA256}…") is none.
+    After "=" (a pair, not a header's line), to the pair's end: "&", "," or a bracket."""
+    if text[end] == "{":
+        return None
+    if "=" in text[start:end]:
+        value_end = stop_at(text, end, " \t\r\n\"'&,;)]}")
+        return None if value_end - end < 16 or is_masked(text[end:value_end]) else (end, value_end)
+    return _check_credential(text, start, end)
 
 
 _GO_DSN_AT = re.compile(r"@(?:tcp|unix)?\(")
@@ -1030,6 +1084,9 @@ _KEEPASS_TEST = re.compile(_KEEPASS_VALUE, re.ASCII)
 _QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
 _DEEPL_TEST = re.compile(_DEEPL_KEY, re.ASCII)
 _LUCI_TEST = re.compile(_LUCI_STOK, re.ASCII)
+_ROTATED_TEST = re.compile(_ROTATED, re.ASCII)
+_ENCODED_PWD_TEST = re.compile(_ENCODED_PWD, re.ASCII)
+_CDN_SIGNATURE_TEST = re.compile(_CDN_SIGNATURE, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
@@ -1076,6 +1133,7 @@ PATTERN = (
     f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
     f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)|{_KEEPASS_VALUE}(?P<keepass_value>)"
     f"|{_QRADAR_TOKEN}(?P<qradar_token>)|{_DEEPL_KEY}(?P<deepl_key>)"
+    f"|{_ROTATED}(?P<rotated>)|{_ENCODED_PWD}(?P<encoded_pwd>)|(?:{_CDN_SIGNATURE})(?P<cdn_signature>)"
 )
 
 KINDS = {
@@ -1107,6 +1165,9 @@ KINDS = {
     "qradar_token": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 36)),
     "deepl_key": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 39)),
     "luci_stok": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 32)),
+    "rotated": Kind("secrets", "SECRET", _check_rotated),
+    "encoded_pwd": Kind("secrets", "SECRET", _check_encoded_pwd),
+    "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1225,7 +1286,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
             ),
         )
         for kind in ("key", "api", "apikey", "token", "session", "team")
-        for end in (":", " :")
+        for end in (":", " :", "=")
     ),
     # (A line of its own only at the text's start, unless it holds a line break.)
     *((mark, _may_hold_aligned_row) for mark in ("pass", "secret", "token", "key")),
@@ -1246,6 +1307,8 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
             ),
             *("/scenes", "/schedules", "/rules", "/resourcelinks", "/capabilities"),
             "/with/key/",
+            "marinetraffic.com/api/",
+            "backtrace.io/",
         )
     ),
     *(
@@ -1331,6 +1394,15 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("sec:", lambda text: _QRADAR_TEST.search(text) is not None),
     (":fx", lambda text: _DEEPL_TEST.search(text) is not None),
     (";stok=", lambda text: _LUCI_TEST.search(text) is not None),
+    *((mark, lambda text: _ROTATED_TEST.search(text) is not None) for mark in ("old=", "new=")),
+    *(
+        (mark, lambda text: _ENCODED_PWD_TEST.search(text) is not None)
+        for mark in ("pwd%3d", "password%3d")
+    ),
+    *(
+        (mark, lambda text: _CDN_SIGNATURE_TEST.search(text) is not None)
+        for mark in ("/s--", "?s=", "&s=")
+    ),
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),

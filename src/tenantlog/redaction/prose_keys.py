@@ -142,6 +142,7 @@ _ABOUT_THE_KEY = frozenset(
     }
 )
 _VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
+_WORD_HUMP = re.compile(r"[A-Z][a-z]{2,}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _LEAST_LENGTH = 20
@@ -152,10 +153,16 @@ _NOT_LETTERS = re.compile(r"[\W\d_]+")
 _NAME_AT = re.compile(f"{_ENGLISH_NAME}(?:{_COMPOUND_END})?|{_FOREIGN_NAME}", re.ASCII)
 
 
+#: A code's name of words and acronyms, as a function's: "ParsePKCS1PrivateKey".
+_CODE_NAME = re.compile(r"(?:[A-Z][a-z]{2,}|[A-Z]{2,}[0-9]*)*[A-Z][a-z]{2,}(?:[A-Z]{2,}[0-9]*)?")
+
+
 def _generated(value: str) -> bool:
     """A value no person wrote: long, with letters and digits, mixed case or hex, or a UUID."""
     if _UUID.fullmatch(value):
         return True
+    if _CODE_NAME.fullmatch(value) and len(_WORD_HUMP.findall(value)) >= 2:
+        return False  # a function's name: "use ParsePKCS1PrivateKey instead"
     if len(value) < _LEAST_LENGTH:
         return False
     if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):

@@ -35,7 +35,7 @@ _DELIMITERS = ",;\t|"
 #: "sort_key", "token_type". Or a PIN's.
 _SECRET_COLUMN = re.compile(
     r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret|psk)"
-    r"|(?:app|api|private|secret|signing|auth|authorization|access|network|nwk|encryption)"
+    r"|(?:app|api|private|secret|signing|auth|authorization|access|network|nwk|encryption|hmac)"
     r"[ _\-.]?key"
     r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token"
     # A card's or an account's PIN: "pin", "pin_code" (not "pin_exp_date").
