@@ -707,6 +707,14 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "RTMP URLs, short names": _fill("rtmp://media.example/live/cam1/x "),
         "signature headers, words": _fill("X-Hub-Signature: sha256=not-a-signature-at-all "),
         "password verbs, words": _fill("the password is now gereset naar niets para todos "),
+        # The twentieth round: a changed value's old= and new=, quoted pairs with
+        # blanks, logins with words before "user / x", header pairs after "=", key
+        # flags with quoted words; none with a value where it is looked for.
+        "old= and new=, no subject": _fill("config old=v1 new=v2 rotated "),
+        "quoted pairs with blanks": _fill("+ export 'ADMIN_PASS=a b c' x=\"b=c d\" "),
+        "login words, no slash": _fill("login for the reporting box is sa then "),
+        "key header pairs, words": _fill("x-api-key=short x-team-token=word "),
+        "key flags, quoted words": _fill('--runtime.http_key "x" --server_key "y" '),
     }
 
 

@@ -665,8 +665,16 @@ def _check_auth_header(text: str, start: int, end: int) -> tuple[int, int] | Non
     return _check_credential(text, start, end)
 
 
+def _names_rotated(text: str) -> bool:
+    """Whether a word of what ``_ROTATED_SUBJECT`` names is in the text, in any case."""
+    folded = text.lower()
+    return "pass" in folded or "token" in folded or "secret" in folded
+
+
 def _check_rotated(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The old or new value of a password or a token changed just before."""
+    if not _names_rotated(text[max(0, start - 120) : start]):
+        return None
     if _ROTATED_SUBJECT.search(text, max(0, start - 120), start) is None:
         return None
     value_end = stop_at(text, end, " \t\r\n\"'&,;)")
@@ -1394,7 +1402,11 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("sec:", lambda text: _QRADAR_TEST.search(text) is not None),
     (":fx", lambda text: _DEEPL_TEST.search(text) is not None),
     (";stok=", lambda text: _LUCI_TEST.search(text) is not None),
-    *((mark, lambda text: _ROTATED_TEST.search(text) is not None) for mark in ("old=", "new=")),
+    # (And a subject's word: "config old=v1 new=v2" has none for the checker to find.)
+    *(
+        (mark, lambda text: _ROTATED_TEST.search(text) is not None and _names_rotated(text))
+        for mark in ("old=", "new=")
+    ),
     *(
         (mark, lambda text: _ENCODED_PWD_TEST.search(text) is not None)
         for mark in ("pwd%3d", "password%3d")
