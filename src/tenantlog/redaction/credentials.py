@@ -76,8 +76,11 @@ def is_placeholder(value: str) -> bool:
     filled = [part for part in parts if len(part) >= 4 and len(set(part)) == 1]
     # A prefix of the key's own stays ("sk", "test", "SG"): one fill alone ("0000") is
     # as likely a password.
-    # ("whsec" and other prefixes of five or six letters: "whsec_xxxxxxxx…".)
-    return 0 < len(filled) < len(parts) and all(part in filled or len(part) <= 6 for part in parts)
+    # (Or a provider's prefix of five or six small letters: "whsec_xxxxxxxx…".)
+    return 0 < len(filled) < len(parts) and all(
+        part in filled or len(part) <= 4 or (len(part) <= 6 and part.isalpha() and part.islower())
+        for part in parts
+    )
 
 
 def _looks_secret(value: str) -> bool:

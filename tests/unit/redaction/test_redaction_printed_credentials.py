@@ -18,6 +18,7 @@ from tenantlog.redaction.passwords import is_masked
 _TYPED = Redactor(style="typed")
 _SECRET = "[REDACTED:SECRET]"
 _PHONE = "[REDACTED:PHONE]"
+_ANY_LABEL = re.compile(r"\[REDACTED:[A-Z_]+\]")
 
 # What a password may hold here: no line break, backslash or quote (RESP counts
 # bytes, so any other character is fine), and something besides blanks.
@@ -38,7 +39,8 @@ def test_a_resp_auth_password_is_removed_whole(password: str, escaped: bool, use
     # WHEN redacted
     redacted = _TYPED.redact(text)
     # THEN the password, its last bulk string, is gone whole and the rest is kept
-    assert redacted == f"{head}${len(password)}{crlf}{_SECRET}{crlf}"
+    # (under another detector's label where one finds it whole: "0@0.AA" is an address)
+    assert _ANY_LABEL.sub(_SECRET, redacted) == f"{head}${len(password)}{crlf}{_SECRET}{crlf}"
 
 
 def test_a_resp_auth_whose_length_does_not_fit_is_kept() -> None:
