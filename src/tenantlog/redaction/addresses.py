@@ -149,8 +149,10 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _SIP_LOGIN_BEFORE.search(text, max(0, local_start - _LOGIN_WINDOW), local_start):
         return None  # a SIP URI's password before its host: "sip:trunk:Trunk!4930@host"
-    if _follows_remote_shell(text, local_start):
-        return None  # a login to a host: "ssh -J jump@bastion.example.com backup@nas01.corp"
+    if _follows_remote_shell(text, local_start) or text.startswith(_SSH_REFUSAL, end):
+        # A login to a host: "ssh -J jump@bastion.example.com backup@nas01.corp", and
+        # ssh's refusal of one: "ops@pos-01: Permission denied (publickey,password).".
+        return None
     if _may_follow_id_header(text, local_start) and _ID_HEADER.search(
         text, max(0, local_start - _ID_HEADER_WINDOW), local_start
     ):
@@ -160,6 +162,7 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     return local_start, end
 
 
+_SSH_REFUSAL = ": Permission denied (publickey"
 #: A remote shell's command, then its flags (and their arguments) up to its target:
 #: "ssh -i ~/.ssh/id -J jump@bastion ". Not "ssh key for ana@example.com".
 _REMOTE_SHELLS = ("ssh", "mosh", "sftp")  # ("autossh" holds "ssh")

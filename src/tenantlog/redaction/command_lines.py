@@ -440,6 +440,7 @@ ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
     *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
     *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"', "nextflow"),
+    *("secret set", "algoliasearch("),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -460,6 +461,8 @@ def may_hold_command_argument(text: str) -> bool:
         or "sapcontrol" in text
         or '"CONFIG"' in text
         or "nextflow secrets" in text
+        or "secret set" in text
+        or "algoliasearch(" in text
         or "-creds" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
@@ -524,6 +527,12 @@ _ARGUMENTS = re.compile(
     # rabbitmqctl's options first ("-n rabbit@host", "--node=x"): a few, each read once.
     r"|rabbitmqctl(?:[ \t]+-[-\w]{1,32}+(?:[ \t=]+[^\s\-]\S{0,64}+)?+){0,4}+[ \t]+"
     r"(?:add_user|change_password|authenticate_user)" + _WORD + "(?P<rabbitmq>" + _WORD + ")"
+    # GitHub's CLI: "gh secret set NAME [--repo r] --body <value>".
+    r"|(?<![\w\-])gh[ \t]+secret[ \t]+set"
+    r"(?:[ \t]+[^\s\-]\S{0,127}|[ \t]+--?(?!b)[\w\-]{1,16}(?:[ \t]+[^\s\-]\S{0,127})?){0,6}?"
+    r"[ \t]+(?:-b|--body)(?:[ \t]+|=)(?P<gh_secret>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
+    # Algolia's client: "algoliasearch('APP_ID', 'API_KEY')": the second string.
+    r"|algoliasearch\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<algolia>" + _LITERAL + ")"
     # Nextflow's secrets: "nextflow secrets set NCBI_API_KEY <value>".
     r"|(?<![\w\-])nextflow[ \t]+secrets[ \t]+(?:set|put)" + _WORD + "(?P<nextflow>" + _WORD + ")"
     # DB2's "CONNECT TO db USER name USING password".
@@ -564,19 +573,19 @@ _ARGUMENTS = re.compile(
     + _ECHOED_INTO_FILE
     # Windows' switches: xfreerdp's "/p:x", schtasks' "/p x" and "/rp x" (after a user's
     # switch, ``_WINDOWS_USER``), netdom's "/PasswordD:x" and "/PasswordO:x".
-    + r"|(?<![^ \t])/(?P<switch>[Pp](?:assword[DdOo])?|[Rr][Pp])(?:[ \t]+|:)"
+    + r"|(?<![^ \t])/(?P<switch>[Pp](?:assword[DdOo])?|[Rr][Pp])(?:[ \t]+|[:=])"
     r"(?P<windows>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)",
     re.ASCII,
 )
 #: Where the password's switch is one letter, a user's switch comes first: "/u:bob",
 #: "/u bob", "/user:CORP\bob", schtasks' "/ru CORP\svc".
-_WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?::|[ \t]+)[^\s/]", re.ASCII)
+_WINDOWS_USER = re.compile(r"(?<![^ \t])/(?:[Rr]?[Uu]|[Uu]ser|USER)(?:[:=]|[ \t]+)[^\s/]", re.ASCII)
 #: Or a certificate's file first: signtool's "sign /f codesign.pfx /p <password>".
 _SIGNTOOL = re.compile(r"signtool(?:\.exe)?[\"']?[ \t]+sign\b", re.IGNORECASE)
 #: Windows' switches of a password, as they stand after a blank (case-folded).
 WINDOWS_SWITCHES = (" /p", " /rp")
 _WINDOWS_SWITCH = re.compile(
-    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|:)(?=[^\s]))", re.ASCII
+    r"/(?<=[ \t]/)(?:[Pp]assword[DdOo]:|(?:[Pp]|[Rr][Pp])(?:[ \t]+|[:=])(?=[^\s]))", re.ASCII
 )
 
 
@@ -704,7 +713,16 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
         ):
             return None
         span = _unquoted(text, *match.span(group or ""))
-        if group in ("call", "connect", "smtp_start", "real_connect", "lua_auth", "third"):
+        if group in (
+            "call",
+            "connect",
+            "smtp_start",
+            "real_connect",
+            "lua_auth",
+            "third",
+            "algolia",
+            "gh_secret",
+        ):
             value = text[span[0] : span[1]]
             # Any string but a mask or a reference: an app password has spaces.
             return None if is_masked(value) or _REFERENCE.match(value) else span
@@ -735,6 +753,8 @@ ARGUMENT_SCAN = Scan(
             "withemailandpassword(",
             'config"',
             "nextflow",
+            "gh",
+            "algoliasearch(",
         )
     ),
 )

@@ -31,8 +31,9 @@ _TOKEN_VALUE = (
     + r"{8,}(?:\$"
     + _VALUE_CHAR
     + r"++)*+"
-    # Netatmo's tokens: the user's id in hex, "|", the token's.
-    + r"(?:\|[0-9a-f]{32}(?![0-9A-Za-z]))?"
+    # Netatmo's tokens: the user's id in hex, "|", the token's. Ably's keys: the key's
+    # name, ":", its secret.
+    + r"(?:\|[0-9a-f]{32}(?![0-9A-Za-z])|(?<=\.[A-Za-z0-9_\-]{6}):[A-Za-z0-9_\-]{30,}+)?"
     + r"(?:=+"
     + _VALUE_CHAR
     # Not before a "*": "sk_live_****4f2a" is a mask, not the key "sk_live_".
@@ -610,8 +611,9 @@ PASSWORD_WORDS_ASCII = (
     "chave",
     "segredo",
     "schluessel",
-    # Icelandic's "lykilorð" written without its "ð".
+    # Icelandic's "lykilorð" written without its "ð"; Hungarian's "jelszava" (its password).
     "lykilord",
+    "jelszav",
 )
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".

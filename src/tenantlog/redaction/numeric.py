@@ -77,7 +77,8 @@ def _group_ends(text: str, start: int, end: int) -> list[int]:
 
 
 #: A global id's URI, "gid://shopify/Order/4539…": its number is a record's.
-_GLOBAL_ID = re.compile(r"gid://[\w.\-]+/[\w.\-]+/\Z")
+# (Or a webhook's id in its URL: Discord's "…/api/webhooks/<19 digits>/<token>".)
+_GLOBAL_ID = re.compile(r"gid://[\w.\-]+/[\w.\-]+/\Z|/webhooks/\Z")
 
 
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:

@@ -90,7 +90,7 @@ _NAME = (
     r"|\u092a\u093e\u0938\u0935\u0930\u094d\u0921|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19"
     r"|(?:\u039a|\u03ba)\u03c9\u03b4\u03b9\u03ba(?:\u03cc\u03c2|\u03cc|\u03bf\u03cd)?"
     r"|(?:\u015e|\u015f)ifre(?:m|n|niz|miz|si)?|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u"
-    r"|jelsz(?:\u00f3|\u00d3)"
+    r"|jelsz(?:\u00f3|\u00d3|av(?:a|at)?)"
     # Keys and secrets in other languages (``credentials._OTHER_LANGUAGE_NAMES`` and
     # ``PASSWORD_WORDS_ASCII``): Portuguese "chave de API", "chave secreta", "chave de
     # acesso", "segredo"; German "API-Schlüssel", "geheimer Schlüssel",
@@ -103,6 +103,7 @@ _NAME = (
     r"|(?<=cl\u00e9[ \t])secr\u00e8te|(?<=cle[ \t])secrete"
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?:\u30a2\u30af\u30bb\u30b9)?\u30ad\u30fc"
     r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
+    r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?=[ \t]*[:\uff1a=])"
     r"|[\u5bc6\u79d8](?:\u94a5|\u9470)"
     # Japanese "暗号化キー" (an encryption key); Icelandic "lykilorð" (a password);
     # Norwegian's and Danish' "delt nøkkel", "delt nøgle" (a shared key).
@@ -136,7 +137,10 @@ _IDENTIFIED_BY = (
 # and "[p=x;]" are not. A closing bracket ends the value only where the
 # structure it closes ends too: "{p=x}", "(p=x)," but "p=abc}def" is one value.
 _UNQUOTED_END = re.compile(
-    r"[\s\"'<>|`\uff0c\u3001\u3002]|\\[nrt0]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    r"[\s\"'<>|`\uff0c\u3001\u3002\u300c\u300d]|\\[nrt0]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
+    # A bracket before a note in another script, as Japanese forms write a change's
+    # date after the password (the full-width bracket is read as "(").
+    r"|\((?=[^\x00-\x7f])"
     # A colon before a blank: a message goes on ("password=x: not authorised").
     r"|:(?=[ \t]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
@@ -533,6 +537,8 @@ _PROSE_VERBS = (
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
     r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah"
+    # Hungarian's "from now on": "a jelszava mostantól …".
+    r"|mostant(?:\u00f3|o)l"
     # French's "was": "mon mot de passe était …".
     r"|\u00e9tait|etait"
     # Czech, Croatian and Serbian, Polish, Greek, Hebrew, Arabic, Vietnamese; and
@@ -753,6 +759,12 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             quoted = _in_quotation_marks(text, value_start)
             if quoted is not None and _looks_like_quoted_password(text[quoted[0] : quoted[1]]):
                 return quoted
+        if text[value_start : value_start + 1] in ('"', "'"):
+            # 'Initialpasswort für Benutzer x: "Kx7!pQ2m"': what the quotes hold.
+            quoted = value_span(text, value_start)
+            if quoted is not None and _looks_like_quoted_password(text[quoted[0] : quoted[1]]):
+                return quoted
+            return None
         value_end = _word_end(text, value_start)
         value = text[value_start:value_end]
         if _INNER_PAIR.match(value):
@@ -877,7 +889,7 @@ _STATEMENT_END = re.compile(r"\"[^\"\n]{1,256}\";|'[^'\n]{1,256}';")
 _HEBREW_PREFIXES = frozenset("\u05d4\u05d5\u05d1\u05dc\u05e9\u05de")
 #: Particles glued after a password's name in Korean, Japanese and Chinese
 #: ("비밀번호는", "비밀번호를", "パスワードは", "密码是"), which says what follows is its value.
-PARTICLES = frozenset("\ub294\uc740\uc774\uac00\ub97c\uc744\u306f\u304c\u662f\u70ba\u4e3a")
+PARTICLES = frozenset("\ub294\uc740\uc774\uac00\ub97c\uc744\u306f\u304c\u3092\u662f\u70ba\u4e3a")
 _PARTICLE_CLASS = "[" + "".join(sorted(PARTICLES)) + "]"
 #: Chinese's "(has been) reset / changed / set to" between a password's name and its
 #: value: "密码已重置为 …", "密码修改成 …".
@@ -1655,6 +1667,10 @@ def _names_user_last(gap: str) -> bool:
 _TITLED_DEVICE_NAME = re.compile(r"Pre-Shared-Key|Shared-Key|Pre-shared-key")
 #: After "(passwd", PAM's module: "pam_unix(passwd:chpasswd): password changed".
 _PAM_MODULE = re.compile(r":[a-z][\w\-]{0,31}\)")
+#: A name of small words joined, as a kind is named, after "=": "=phone_key ".
+_IDENTIFIER_AFTER = re.compile(r"=[a-z]+(?:_[a-z]+)+(?=[\s,;]|\Z)")
+#: The rest of a key of three parts or more, after its first ":" (a cache's or a queue's).
+_KEY_PATH = re.compile(r"[\w\-]+(?::[\w\-]+){2,}(?=[\s\"']|\Z)")
 #: A place's name glued before "-Pass", as a mountain pass is named.
 _PLACE_BEFORE = re.compile(r"[A-Z][a-z\u00e0-\u00ff]{2,}-\Z")
 #: A user's name right before a bare "pass".
@@ -1729,10 +1745,14 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:
         return None  # an ARN's resource type: "arn:aws:secretsmanager:…:secret:db"
+    if end - start <= 4 and text[end : end + 1] == ":" and _KEY_PATH.match(text, end + 1):
+        return None  # a cache's key: 'key="pass:season:2024:holder:88123"'
     if text[start:end] == "Pass" and _PLACE_BEFORE.search(text, max(0, start - 40), start):
         return None  # a mountain pass: "Wetterstation Timmelsjoch-Pass: Schneehöhe …"
     if text[start:end] == "credentials" and text.startswith(("=/", "=~/"), end):
         return None  # mount.cifs' file of them: "-o credentials=/root/.smbcred"
+    if text[start:end].lower() == "credential" and _IDENTIFIER_AFTER.match(text, end):
+        return None  # a credential's kind: "credential=phone_key method=tap"
     if before == "(" and _PAM_MODULE.match(text, end):
         return None  # PAM's service and module: "pam_unix(passwd:chpasswd)"
     if text.startswith((":env ", ":file "), end):
@@ -1842,6 +1862,9 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         value_end = len(text) if found == -1 else found
         value = text[position:value_end]
         if not value.strip() or is_masked(value):
+            return None
+        if found != -1 and not text.startswith("</", found) and "=" in value:
+            # A placeholder, then prose to the next one: "X=<your-secret-key> and Y=<…>".
             return None
         if found == -1 and not _ONE_WORD.fullmatch(value):
             # No element closes: a line cut after its value holds one word,

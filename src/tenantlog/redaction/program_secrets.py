@@ -230,7 +230,8 @@ _WEBHOOK_SIGNATURE = (
     # "hmac-sha256:<hex>", a hash of what it hides.)
     # Exchanges' request signatures: Coinbase's "CB-ACCESS-SIGN", Kraken's "API-Sign",
     # Bybit's "X-BAPI-SIGN", OKX's '"sign":'.
-    r"(?i:signature(?:-256|-ed25519)?|(?<=-)hmac-sha(?:1|256|512)|(?<=-)sign|(?<=[\"'])sign(?=[\"']))"
+    r"(?i:signature(?:[-_]256|-ed25519|provided)?|(?<=-)hmac-sha(?:1|256|512)|(?<=-)sign"
+    r"|(?<=[\"'])sign(?=[\"']))"
     # (After a blank, a quote: "X-Twilio-Signature 'ubs6…='".)
     r"(?:[\"']?[ \t]*[:=][ \t]*[\"']?|[ \t]+[\"'])"
     # (A scheme's name before it: "v1=", "sha256=", EasyPost's "hmac-sha256-hex=".)
@@ -372,6 +373,8 @@ _CDN_SIGNATURE = (
     r"(?<=/s--)(?=[A-Za-z0-9_\-]{8}--/)"
     r"|(?<=[?&]s=)(?=[0-9a-f]{32}(?![0-9A-Za-z]))"
 )
+# A Fernet key given to Python's cryptography: "Fernet(b'…')".
+_FERNET_KEY = r"(?<![\w.])Fernet\([ \t]*b?(?=[\"'][A-Za-z0-9_\-]{43}=[\"'])"
 # DeepL's API keys on its free plan: a UUID and ":fx".
 _DEEPL_KEY = r"(?<![\w\-])(?=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}:fx(?![A-Za-z0-9]))"
 
@@ -1092,6 +1095,7 @@ _KEEPASS_TEST = re.compile(_KEEPASS_VALUE, re.ASCII)
 _QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
 _DEEPL_TEST = re.compile(_DEEPL_KEY, re.ASCII)
 _LUCI_TEST = re.compile(_LUCI_STOK, re.ASCII)
+_FERNET_TEST = re.compile(_FERNET_KEY, re.ASCII)
 _ROTATED_TEST = re.compile(_ROTATED, re.ASCII)
 _ENCODED_PWD_TEST = re.compile(_ENCODED_PWD, re.ASCII)
 _CDN_SIGNATURE_TEST = re.compile(_CDN_SIGNATURE, re.ASCII)
@@ -1141,7 +1145,7 @@ PATTERN = (
     f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
     f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)|{_KEEPASS_VALUE}(?P<keepass_value>)"
     f"|{_QRADAR_TOKEN}(?P<qradar_token>)|{_DEEPL_KEY}(?P<deepl_key>)"
-    f"|{_ROTATED}(?P<rotated>)|{_ENCODED_PWD}(?P<encoded_pwd>)|(?:{_CDN_SIGNATURE})(?P<cdn_signature>)"
+    f"|{_FERNET_KEY}(?P<fernet_key>)|{_ROTATED}(?P<rotated>)|{_ENCODED_PWD}(?P<encoded_pwd>)|(?:{_CDN_SIGNATURE})(?P<cdn_signature>)"
 )
 
 KINDS = {
@@ -1174,6 +1178,7 @@ KINDS = {
     "deepl_key": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 39)),
     "luci_stok": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 32)),
     "rotated": Kind("secrets", "SECRET", _check_rotated),
+    "fernet_key": Kind("secrets", "SECRET", check_quoted),
     "encoded_pwd": Kind("secrets", "SECRET", _check_encoded_pwd),
     "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
@@ -1402,6 +1407,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("sec:", lambda text: _QRADAR_TEST.search(text) is not None),
     (":fx", lambda text: _DEEPL_TEST.search(text) is not None),
     (";stok=", lambda text: _LUCI_TEST.search(text) is not None),
+    ("fernet(", lambda text: _FERNET_TEST.search(text) is not None),
     # (And a subject's word: "config old=v1 new=v2" has none for the checker to find.)
     *(
         (mark, lambda text: _ROTATED_TEST.search(text) is not None and _names_rotated(text))
