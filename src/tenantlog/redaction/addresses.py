@@ -90,6 +90,10 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     # the local part is found here, looking back from it.
     if text[text.rfind(".", start, end) + 1 : end].lower() in _NOT_DOMAINS:
         return None
+    if text.endswith(_SHARED_CALENDARS, start, end):
+        return (
+            None  # a shared calendar's or a room's id: "courtroom-4b%40group.calendar.google.com"
+        )
     local = _LOCAL_PART_REVERSED.match(text[max(0, start - 64) : start][::-1])
     if local is None:
         return None
@@ -163,6 +167,8 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _SSH_REFUSAL = ": Permission denied (publickey"
+#: Google's domains of calendars no person owns: a group's, a room's.
+_SHARED_CALENDARS = ("group.calendar.google.com", "resource.calendar.google.com")
 #: A remote shell's command, then its flags (and their arguments) up to its target:
 #: "ssh -i ~/.ssh/id -J jump@bastion ". Not "ssh key for ana@example.com".
 _REMOTE_SHELLS = ("ssh", "mosh", "sftp")  # ("autossh" holds "ssh")

@@ -200,9 +200,13 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 def _is_key_as_user(user: str) -> bool:
     """A user given with no password that no person chose: a generated key (its
-    "-" and "_" too: PrintNode's) or a UUID."""
-    return _looks_generated(user.replace("-", "").replace("_", "")) or (
-        _UUID.fullmatch(user) is not None
+    "-" and "_" too: PrintNode's), small letters and digits as Lob's "live_<hex>", or
+    a UUID."""
+    joined = user.replace("-", "").replace("_", "")
+    return (
+        _looks_generated(joined)
+        or (len(joined) >= 24 and joined.isalnum() and sum(c.isdigit() for c in joined) >= 6)
+        or _UUID.fullmatch(user) is not None
     )
 
 
@@ -409,6 +413,8 @@ FLAG_SCAN = Scan(
 CALL_MARKS = (
     "login(",
     "bind_s(",
+    # Go's LDAP client: 'l.Bind("cn=…", "pw")'.
+    ".Bind(",
     "connect(",
     "PDO(",
     "mysqli(",
@@ -502,9 +508,8 @@ _ARGUMENTS = re.compile(
     r"|(?:SETUSER[ \t]+\S+|(?<![\w\-])user[ \t]+\S+[ \t]+(?:on|off))"
     r"(?:[ \t]+[^\s>]\S*){0,6}?[ \t]+>(?P<acl>[^\s]+)"
     # The calls above: the second string of a login or a bind, the third of a connect.
-    r"|(?:login|bind_s|auth=|Auth|basic_auth|username_pw_set|WithEmailAndPassword)\([ \t]*"
-    + _LITERAL
-    + r"[ \t]*,[ \t]*(?:Some\()?"
+    r"|(?:login|bind_s|(?<=\.)Bind|auth=|Auth|basic_auth|username_pw_set"
+    r"|WithEmailAndPassword)\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?:Some\()?"
     r"(?P<call>" + _LITERAL + ")"
     # C's "mysql_real_connect(conn, host, user, pw, …)": the fourth argument.
     r"|mysql_real_connect\([ \t]*[^,()]{1,200},[ \t]*"
@@ -745,6 +750,7 @@ ARGUMENT_SCAN = Scan(
     searcher=word_searcher(
         (
             *("auth", "login", "setuser", "user", "rabbitmqctl", "net", "bind_s", "connect"),
+            "bind(",
             "mysql_real_connect(",
             *("identify", "echo", "printf", "radtest", "openssl", "smtp.start("),
             *("mc", "sapcontrol", "--creds", "--src-creds", "--dest-creds"),

@@ -569,6 +569,8 @@ _OTHER_LANGUAGE_NAMES = (
     "\u30b7\u30fc\u30af\u30ec\u30c3\u30c8",
     "api\u30ad\u30fc",
     "\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3",
+    # Russian "секретный ключ" (a secret key).
+    "\u0441\u0435\u043a\u0440\u0435\u0442\u043d\u044b\u0439 \u043a\u043b\u044e\u0447",
     # Icelandic "lykilorð"; Japanese "暗号化キー" (an encryption key).
     "lykilor\u00f0",
     "\u6697\u53f7\u5316\u30ad\u30fc",
@@ -614,6 +616,9 @@ PASSWORD_WORDS_ASCII = (
     # Icelandic's "lykilorð" written without its "ð"; Hungarian's "jelszava" (its password).
     "lykilord",
     "jelszav",
+    # Italian's "chiave segreta", Polish's "klucz szyfrujący" (the regex wants both words).
+    "chiave",
+    "klucz",
 )
 #: Names of pairs without "token", "key" or "secret" (``holds_named_pair``):
 #: session cookies (WordPress' and SAP's too), a URL's "sig", "code" and "appid".
@@ -853,8 +858,11 @@ _RANDOM_LENGTH = 20
 
 def looks_random(value: str) -> bool:
     """A key's value that no person wrote: long, with capitals, small letters and
-    digits, or hex with letters and digits ("key=a1b2…"); a cache or data key
-    ("user:42:profile", "tenant-0042-orders") is neither."""
+    digits, or hex with letters and digits ("key=a1b2…"), or a licence's key in
+    groups of five; a cache or data key ("user:42:profile", "tenant-0042-orders")
+    is none."""
+    if _LICENSE_KEY.fullmatch(value):
+        return True
     if len(value) < _RANDOM_LENGTH or ":" in value or "." in value:
         return False
     digits = any(ch.isdigit() for ch in value)
@@ -1094,7 +1102,11 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
     # Elsewhere a session's id is a correlation id, unless no person could have
     # written it: "laravel_session=TdsibG…%3D", "BW_SESSION=u1wIn+qbj9…".
     value = _SESSION_VALUE.match(text, value_at)
-    if value is not None and folded.endswith("_session") and _SESSION_HEX.fullmatch(value.group()):
+    if (
+        value is not None
+        and folded.endswith(("_session", "_sess"))
+        and _SESSION_HEX.fullmatch(value.group())
+    ):
         return True  # an app's session cookie in hex: "grafana_session", "_gitlab_session"
     if value is not None and folded.lstrip("_") == "sid" and _TOMCAT_SID.fullmatch(value.group()):
         return True  # Tomcat's session id in a request's context: "[sid=CB5774…]"
@@ -1113,7 +1125,9 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
 _TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
 _NOT_SESSION_ENDINGS = ("_expiry", "_expires", "_expiration", "_exp", "_ts", "_timeout")
 _SESSION_HEX = re.compile(r"[0-9a-f]{32,128}")
-_TOMCAT_SID = re.compile(r"[0-9A-F]{32}")
+_TOMCAT_SID = re.compile(r"[0-9A-F]{32,64}")
+#: A licence's key in groups of five, letters and digits: "MB272-TB2NR-GV7XQ-URY65-83YC9".
+_LICENSE_KEY = re.compile(r"(?=[A-Z0-9-]*[0-9])(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{5}(?:-[A-Z0-9]{5}){3,5}")
 # Django's session keys (and many stores' after it): 32 small letters and digits.
 _LOWER_SESSION_KEY = re.compile(r"[a-z0-9]{24,64}")
 

@@ -154,7 +154,8 @@ BRANCHES = (
     r"d(?:o[por]_v1_[a-f0-9]{64}(?P<key_digitalocean>)"
     r"|" + _DISCORD_HOOK + r"(?P<key_discord_webhook_bare>)"
     r"|api" + _hex_with_digit(32) + r"(?:-[0-9])?(?P<key_databricks>)"
-    r"|p\.(?:pt|st|sa|ct|scim)\.[A-Za-z0-9]{40,}+(?P<key_doppler>)"
+    # (A service token may name its environment: "dp.st.prd.<40>".)
+    r"|p\.(?:pt|st|sa|ct|scim)\.(?:[a-z0-9_\-]{1,32}\.)?[A-Za-z0-9]{40,}+(?P<key_doppler>)"
     r"|t0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}(?P<key_dynatrace>)"
     r"|ckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}+(?P<key_docker>))",
     r"p(?:ypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}+(?P<key_pypi>)"

@@ -155,9 +155,11 @@ _USER_SLASH_PASSWORD = (
     # (A few words may come between: "RE7 database login for the reporting PC is sa / …",
     # "Admin account created: admin / …".)
     r"(?i:creds?|credentials|login|account)"
-    r"(?:(?:[ \t]+[^\s/:=`'\"]{1,32}+){1,6}?(?:[ \t]+(?i:are|is|was)|[ \t]*[:=])"
+    r"(?:(?:[ \t]+[^\s/:=`'\"]{1,32}+){1,6}?(?:[ \t]+(?i:are|is|was|to|with)|[ \t]*[:=])"
     r"|(?:[ \t]+(?i:are|is))?[ \t]*(?:[:=]|\u2192|->)?)[ \t]*[`'\"]?"
-    r"[\w.\-@]{1,64}[`'\"]?[ \t]+/[ \t]+[`'\"]?(?=[^\s`'\"])"
+    # (Glued to the user, "admin/Axn!Dock2024", only a password with a sign: "/" joins
+    # words and paths too.)
+    r"[\w.\-@]{1,64}[`'\"]?(?:[ \t]+/[ \t]+|/(?=[^\s/]*[!#$%&*@^]))[`'\"]?(?=[^\s`'\"])"
 )
 # WildFly's "clear-text" attribute, a quoted value.
 _CLEAR_TEXT = r"(?<![\w\-])clear-text=(?=[\"'])"
@@ -477,6 +479,9 @@ def _check_one_time_code(text: str, start: int, end: int) -> tuple[int, int] | N
 
 def _check_slash_password(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The word after "user / ": a password if it mixes letters with digits or symbols."""
+    slash = text.rfind("/", start, end)
+    if text[slash - 1 : slash] not in (" ", "\t") and text[start : start + 4].lower() != "cred":
+        return None  # glued to its user only after "creds", "credentials" (their marks)
     value_end = end
     while value_end < len(text) and not text[value_end].isspace() and text[value_end] not in "`'\"":
         value_end += 1
@@ -847,7 +852,12 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("addauth", lambda text: _LOGIN_TEST.search(text) is not None),
     ("&p=", lambda text: _INFLUX_TEST.search(text) is not None),
     ("\n", lambda text: _PRINTED_TEST.search(text) is not None),
-    (" / ", lambda text: _SLASH_TEST.search(text) is not None),
+    # (And the names themselves for a password glued to its user, "creds admin/x!y":
+    # "login" and "account" are too common for a search on every line holding them.)
+    *(
+        (mark, lambda text: _SLASH_TEST.search(text) is not None)
+        for mark in (" / ", "credentials", "creds")
+    ),
     *(
         (mark, lambda text: _ONE_TIME_TEST.search(text) is not None)
         for mark in (

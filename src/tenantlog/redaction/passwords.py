@@ -105,6 +105,11 @@ _NAME = (
     r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?=[ \t]*[:\uff1a=])"
     r"|[\u5bc6\u79d8](?:\u94a5|\u9470)"
+    # Italian "chiave segreta", Russian "секретный ключ", Polish "klucz szyfrujący" and
+    # "klucz tajny".
+    r"|(?<![A-Za-z])chiave[ \t]segreta"
+    r"|[\u0421\u0441]\u0435\u043a\u0440\u0435\u0442\u043d\u044b\u0439[ \t]\u043a\u043b\u044e\u0447"
+    r"|(?<![A-Za-z])klucz[ \t](?:szyfruj(?:\u0105|a)cy|tajny)"
     # Japanese "暗号化キー" (an encryption key); Icelandic "lykilorð" (a password);
     # Norwegian's and Danish' "delt nøkkel", "delt nøgle" (a shared key).
     r"|\u6697\u53f7\u5316\u30ad\u30fc|lykilor(?:\u00f0|\u00d0|d)"
@@ -558,9 +563,14 @@ _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,10}?" + _PROSE_VERBS + r"[ \
 # user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …", or after a
 # blank line (Jenkins' first start).
 _COLON_GAP_WORDS = 12
-_COLON_GAP_TAIL = r"[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a][ \t]*(?:\r?\n[ \t]*){0,2}"
+# (Or " = ": "clé secrète partagée = …".)
+# (A word of code before " = " is none of prose's: SQL's "FOR 'u'@'%' = '…'".)
+_COLON_GAP_TAIL = (
+    r"(?:[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a]|[^\s=:\uff1a\"'()@\[\]{}]{1,48}+[ \t]+=)"
+    r"[ \t]*(?:\r?\n[ \t]*){0,2}"
+)
 _COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" + _COLON_GAP_TAIL)
-_COLON_AHEAD_PATTERN = r"[^:\n\uff1a]{0,420}+[:\uff1a]"
+_COLON_AHEAD_PATTERN = r"[^:=\n\uff1a]{0,420}+[:=\uff1a]"
 _COLON_AHEAD = re.compile(_COLON_AHEAD_PATTERN)
 #: Words of a colon's gap that say a digest follows, not the password: "password hash: …".
 #: Or an id: BitLocker's "Numerical Password ID: {6F1C…}" names the protector, not its value.
@@ -730,6 +740,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         and not text[key_start - 1].isspace()
         and text[key_start - 1] not in _OPENERS
         and text[key_start - 1] not in _HEBREW_PREFIXES
+        and not _WORD_SLASH.search(text, max(0, key_start - 16), key_start)
     ):
         return None  # inside a word: "zip -P Zip!Secret9 out.zip" names nothing
     name = text[start:end].lower()
@@ -1665,6 +1676,8 @@ def _names_user_last(gap: str) -> bool:
 
 #: A device's key's name written with capitals, as prose writes it: "Pre-Shared-Key".
 _TITLED_DEVICE_NAME = re.compile(r"Pre-Shared-Key|Shared-Key|Pre-shared-key")
+#: An acronym, then "/" before the name: "PIN/Passwort des Zertifikats: …", no path.
+_WORD_SLASH = re.compile(r"(?<![\w/.~\-])[A-Z]{2,6}/\Z")
 #: After "(passwd", PAM's module: "pam_unix(passwd:chpasswd): password changed".
 _PAM_MODULE = re.compile(r":[a-z][\w\-]{0,31}\)")
 #: A name of small words joined, as a kind is named, after "=": "=phone_key ".
@@ -1739,8 +1752,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     (``_prose_value``): "password reset requested" is left alone.
     """
     before = text[start - 1 : start]
-    if before == "/" and not (
-        text[start - 2 : start - 1] in (" ", "\t") and text[end : end + 1] == ":"
+    if (
+        before == "/"
+        and not (text[start - 2 : start - 1] in (" ", "\t") and text[end : end + 1] == ":")
+        and not _WORD_SLASH.search(text, max(0, start - 16), start)
     ):
         return None  # a path: "/etc/passwd: permission denied" (not Windows' "/pass:x")
     if before == ":" and text.rfind("arn:", max(0, start - _ARN_WINDOW), start) != -1:

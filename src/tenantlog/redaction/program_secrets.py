@@ -375,6 +375,10 @@ _CDN_SIGNATURE = (
 )
 # A Fernet key given to Python's cryptography: "Fernet(b'…')".
 _FERNET_KEY = r"(?<![\w.])Fernet\([ \t]*b?(?=[\"'][A-Za-z0-9_\-]{43}=[\"'])"
+# Akamai's token in a URL ("hdnts=exp=…~acl=…~hmac=<hex>"); an Apple push token as a
+# device's id ("device=<64 hex>", APNs' delivery logs).
+_AKAMAI_HMAC = r"(?<=~)hmac=(?=[0-9a-f]{40,}(?![0-9A-Za-z]))"
+_APNS_DEVICE = r"(?<![\w\-])device(?:_token)?[=:][ \t]*(?=[0-9a-f]{64}(?![0-9A-Za-z]))"
 # DeepL's API keys on its free plan: a UUID and ":fx".
 _DEEPL_KEY = r"(?<![\w\-])(?=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}:fx(?![A-Za-z0-9]))"
 
@@ -672,6 +676,14 @@ def _names_rotated(text: str) -> bool:
     """Whether a word of what ``_ROTATED_SUBJECT`` names is in the text, in any case."""
     folded = text.lower()
     return "pass" in folded or "token" in folded or "secret" in folded
+
+
+def _check_hex_run(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The hex after its name, to its last hex digit."""
+    value_end = end
+    while value_end < len(text) and text[value_end] in HEX_DIGITS:
+        value_end += 1
+    return end, value_end
 
 
 def _check_rotated(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1096,6 +1108,7 @@ _QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
 _DEEPL_TEST = re.compile(_DEEPL_KEY, re.ASCII)
 _LUCI_TEST = re.compile(_LUCI_STOK, re.ASCII)
 _FERNET_TEST = re.compile(_FERNET_KEY, re.ASCII)
+_APNS_TEST = re.compile(_APNS_DEVICE, re.ASCII)
 _ROTATED_TEST = re.compile(_ROTATED, re.ASCII)
 _ENCODED_PWD_TEST = re.compile(_ENCODED_PWD, re.ASCII)
 _CDN_SIGNATURE_TEST = re.compile(_CDN_SIGNATURE, re.ASCII)
@@ -1145,6 +1158,7 @@ PATTERN = (
     f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
     f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)|{_KEEPASS_VALUE}(?P<keepass_value>)"
     f"|{_QRADAR_TOKEN}(?P<qradar_token>)|{_DEEPL_KEY}(?P<deepl_key>)"
+    f"|{_AKAMAI_HMAC}(?P<akamai_hmac>)|{_APNS_DEVICE}(?P<apns_device>)"
     f"|{_FERNET_KEY}(?P<fernet_key>)|{_ROTATED}(?P<rotated>)|{_ENCODED_PWD}(?P<encoded_pwd>)|(?:{_CDN_SIGNATURE})(?P<cdn_signature>)"
 )
 
@@ -1179,6 +1193,8 @@ KINDS = {
     "luci_stok": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 32)),
     "rotated": Kind("secrets", "SECRET", _check_rotated),
     "fernet_key": Kind("secrets", "SECRET", check_quoted),
+    "akamai_hmac": Kind("secrets", "TOKEN", _check_hex_run),
+    "apns_device": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 64)),
     "encoded_pwd": Kind("secrets", "SECRET", _check_encoded_pwd),
     "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
@@ -1408,6 +1424,11 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     (":fx", lambda text: _DEEPL_TEST.search(text) is not None),
     (";stok=", lambda text: _LUCI_TEST.search(text) is not None),
     ("fernet(", lambda text: _FERNET_TEST.search(text) is not None),
+    ("~hmac=", lambda text: True),
+    *(
+        (mark, lambda text: _APNS_TEST.search(text) is not None)
+        for mark in ("device=", "device:", "device_token")
+    ),
     # (And a subject's word: "config old=v1 new=v2" has none for the checker to find.)
     *(
         (mark, lambda text: _ROTATED_TEST.search(text) is not None and _names_rotated(text))

@@ -143,6 +143,7 @@ _ABOUT_THE_KEY = frozenset(
 )
 _VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
 _WORD_HUMP = re.compile(r"[A-Z][a-z]{2,}")
+_LICENSE_KEY = re.compile(r"(?=[A-Z0-9-]*[0-9])(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{5}(?:-[A-Z0-9]{5}){3,5}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _HEX = frozenset("0123456789abcdefABCDEF")
 _LEAST_LENGTH = 20
@@ -170,6 +171,11 @@ def _generated(value: str) -> bool:
     if _HEX.issuperset(value):
         return len(value) >= _LEAST_HEX
     letters = value.replace("-", "").replace("_", "")
+    if _LICENSE_KEY.fullmatch(value):
+        return True  # a licence's key in groups of five: "4A3XR-2UM7K-53UED-Q9RXC-ZKYUE"
+    if letters.isalnum() and letters.isupper() and len(value) >= _LEAST_LENGTH:
+        # Capitals and digits, many of them: "71KJAYG71LQN25NIGF0ZATLI".
+        return sum(c.isdigit() for c in value) >= _LEAST_SMALL_DIGITS
     if letters.isalnum() and letters.islower() and len(value) >= _LEAST_SMALL:
         # Small letters and digits, long, four digits or more: "oj4hyd6zogcp…".
         return sum(c.isdigit() for c in value) >= _LEAST_SMALL_DIGITS
