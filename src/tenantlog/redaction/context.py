@@ -24,6 +24,8 @@ _PHONE_WORD = (
     r"(?:phone|t[e\u00e9]l|tlf|tfno|mobile?|mob|cell|celular|fax|sms|msisdn|whatsapp|contact"
     r"|kontakt|handy|rufnummer|festnetz|landline|gsm|natel|hotline|helpline|voicemail"
     r"|dial(?:ed|ing)?|reach|call(?:er|ed|ing)?|callback|text(?:ed)?[ \t]+me|ph(?=_)"
+    # Swedish "tfn" (telefon); the Philippines' "cp no." (a cellphone's number).
+    r"|tfn|cp[ \t]+no"
     # A PBX's caller id and the number dialled in ("did", as a key only: a verb in prose).
     r"|caller_?id|did(?=[\"']?[ \t]*[:=])"
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
@@ -187,6 +189,8 @@ _SSN_WORDS = re.compile(
     r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
     # A DMV's or a payroll's abbreviation: "soc_sec_no=", "SocSecNum".
     r"|soc[ _\-]?sec"
+    # NCIC's field: "SOC/412671893".
+    r"|(?<![A-Za-z])soc/"
     # PeopleSoft's "NATIONAL_ID" (an SSN's shape is checked besides).
     r"|national[ _\-]?id"
     # A taxpayer's identification number, an SSN to the IRS: "payee TIN", "recipient_tin=".
