@@ -4,7 +4,9 @@
 ``sshpass -p x``, ``ldapsearch -w x``, ``redis-cli -a x``, ``sqlcmd -P x``,
 ``smbclient -U user%pass``, ``keytool -storepass x``, ``isql -PS3cret``,
 ``sipp -ap x``, ``openssl enc -K <hex>``, ``codecov -t x``, ``jenkins-cli -auth
-user:token``. A long flag that names
+user:token``, ``aql -P x``, ``influx -t x``, ``docker login -p="x"``, ``gh secret set
+NAME --body x``, ``nextflow secrets set NAME x``, and the same flags in an audit
+record's argument vector (``a0="sshpass" a1="-p" a2="x"``). A long flag that names
 the password (``--password x``) is found by its name (``passwords``); these
 flags name nothing, and most of them mean something else to other commands
 (``ssh -p 2222`` is a port, ``mysql -P 3306`` too, ``curl -w '%{http_code}'``
