@@ -448,7 +448,7 @@ ARGUMENT_MARKS = (
     *("AUTH", "LOGIN", "SETUSER", "USING", "rabbitmqctl", "IDENTIFY", "kinit", "cryptsetup"),
     *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
     *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"', "nextflow"),
-    *("secret set", "algoliasearch("),
+    *("secret set", "algoliasearch(", "pgp_sym_", "ADDUSER"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -471,6 +471,8 @@ def may_hold_command_argument(text: str) -> bool:
         or "nextflow secrets" in text
         or "secret set" in text
         or "algoliasearch(" in text
+        or "pgp_sym_" in text
+        or "ADDUSER" in text
         or "-creds" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
@@ -538,6 +540,10 @@ _ARGUMENTS = re.compile(
     r"|(?<![\w\-])gh[ \t]+secret[ \t]+set"
     r"(?:[ \t]+[^\s\-]\S{0,127}|[ \t]+--?(?!b)[\w\-]{1,16}(?:[ \t]+[^\s\-]\S{0,127})?){0,6}?"
     r"[ \t]+(?:-b|--body)(?:[ \t]+|=)(?P<gh_secret>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
+    # Crestron's console: "ADDUSER -N:name -P:password".
+    r"|ADDUSER[ \t]+-N:\S+[ \t]+-P:(?P<crestron>[^\s\"']+)"
+    # PostgreSQL's pgcrypto: "pgp_sym_encrypt(data, 'key')": the second argument.
+    r"|pgp_sym_(?:en|de)crypt\([ \t]*[^,()]{1,200},[ \t]*(?P<pgp_key>" + _LITERAL + ")"
     # Algolia's client: "algoliasearch('APP_ID', 'API_KEY')": the second string.
     r"|algoliasearch\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<algolia>" + _LITERAL + ")"
     # Nextflow's secrets: "nextflow secrets set NCBI_API_KEY <value>".
@@ -729,6 +735,7 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             "third",
             "algolia",
             "gh_secret",
+            "pgp_key",
         ):
             value = text[span[0] : span[1]]
             # Any string but a mask or a reference: an app password has spaces.
@@ -763,6 +770,8 @@ ARGUMENT_SCAN = Scan(
             "nextflow",
             "gh",
             "algoliasearch(",
+            "pgp_sym_",
+            "adduser",
         )
     ),
 )

@@ -54,7 +54,8 @@ _DIGIT_OR_SYMBOL = re.compile(r"[\d\-._~+/=%]")
 _PARTS = re.compile(r"[._\-:]")
 #: What example files write instead of a value: "CHANGE_ME", "YOUR_API_KEY_HERE".
 EXAMPLE_VALUE = (
-    r"change[_\-]?me|change[_\-]?it|replace[_\-]?me|your[_\-][\w\-]*|[\w\-]*[_\-]here|placeholder"
+    r"(?:[a-z]{2,8}_)?(?:change[_\-]?me|change[_\-]?it|replace[_\-]?me)"
+    r"|your[_\-][\w\-]*|[\w\-]*[_\-]here|placeholder"
     # redis.conf's sample "requirepass foobared", public since Redis was.
     r"|foobared"
 )
@@ -574,6 +575,8 @@ _OTHER_LANGUAGE_NAMES = (
     # Icelandic "lykilorð"; Japanese "暗号化キー" (an encryption key).
     "lykilor\u00f0",
     "\u6697\u53f7\u5316\u30ad\u30fc",
+    # Japanese "パスフレーズ" (a passphrase).
+    "\u30d1\u30b9\u30d5\u30ec\u30fc\u30ba",
     # Chinese "miyao" (a key; simplified, its common misspelling, traditional).
     "\u5bc6\u94a5",
     "\u79d8\u94a5",
@@ -716,6 +719,8 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         ):
             return _value_after(text, start, end, 1)  # a query's "?Authorization=<token>"
         return _after_any_scheme(text, start)
+    if text.startswith('","start_offset"', end):
+        return None  # Elasticsearch's analysis of a text: '{"token":"wafer","start_offset":0…'
     if _NOT_A_CREDENTIAL_TOKEN.search(text, max(0, name_end - 24), name_end):
         # A list's position ("nextPageToken", AWS' "NextToken"), an idempotency key
         # ("ClientRequestToken").
@@ -1020,6 +1025,8 @@ def _names_secret_key(text: str, name_end: int) -> bool:
 # Spring's "remember-me", Symfony's "REMEMBERME"), only in a cookie header.
 _SESSION_COOKIES = frozenset(
     {"jsessionid", "phpsessid", "asp.net_sessionid", "connect.sid", "sessionid", "mysapsso2"}
+    # Perl's CGI::Session (Koha's "CGISESSID").
+    | {"cgisessid"}
     # oauth2-proxy's session (its "_oauth2_proxy" cookie, the "_" taken off).
     | {"oauth2_proxy"}
     # ASP.NET's forms authentication and ASP.NET Core's authentication cookies.

@@ -104,6 +104,7 @@ _NAME = (
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?:\u30a2\u30af\u30bb\u30b9)?\u30ad\u30fc"
     r"|(?<=API)\u30ad\u30fc|\u30a2\u30af\u30bb\u30b9\u30c8\u30fc\u30af\u30f3"
     r"|\u30b7\u30fc\u30af\u30ec\u30c3\u30c8(?=[ \t]*[:\uff1a=])"
+    r"|\u30d1\u30b9\u30d5\u30ec\u30fc\u30ba"
     r"|[\u5bc6\u79d8](?:\u94a5|\u9470)"
     # Italian "chiave segreta", Russian "секретный ключ", Polish "klucz szyfrujący" and
     # "klucz tajny".
@@ -145,7 +146,7 @@ _UNQUOTED_END = re.compile(
     r"[\s\"'<>|`\uff0c\u3001\u3002\u300c\u300d]|\\[nrt0]|[)\]}](?=[\s\"'<>)\]},;&|.:`]|\Z)"
     # A bracket before a note in another script, as Japanese forms write a change's
     # date after the password (the full-width bracket is read as "(").
-    r"|\((?=[^\x00-\x7f])"
+    r"|\((?=[0-9]{0,4}[^\x00-\x7f])"
     # A colon before a blank: a message goes on ("password=x: not authorised").
     r"|:(?=[ \t]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
@@ -528,13 +529,15 @@ _PROSE_VERBS = (
     r"|is[ \t]+nu"
     r"|is[ \t]+still|is|was|set[ \t]+to|changed[ \t]+to|to|are"
     # Italian's "set to", "changed to" ("impostata a …", "cambiata in …").
-    r"|(?:impostat|cambiat|modificat)[oa][ \t]+(?:a|in)"
+    r"|(?:(?:re)?impostat|cambiat|modificat)[oa][ \t]+(?:a|in)"
     # Russian's "changed to" ("сменён на …", "изменен на …").
     r"|(?:\u0441|\u0438\u0437)\u043c\u0435\u043d[\u0435\u0451]\u043d[ \t]+\u043d\u0430"
     # Portuguese's and Spanish's "to" ("foi alterada para …", "cambiada a …"), Dutch's
     # ("gereset naar …").
     r"|(?:cambiad|modificad|actualizad|establecid|alterad|mudad|trocad|definid)[oa][ \t]+a"
     r"|para|naar"
+    # Dutch's "is set to" ("wachtwoord staat nu op …"); Vietnamese's "changed to" ("đổi thành").
+    r"|staat[ \t]+(?:nu[ \t]+)?op|\u0111\u1ed5i[ \t]+th\u00e0nh"
     # German's "to" before the verb at the clause's end: "hat das Kennwort auf … zurückgesetzt".
     r"|auf"
     # Czech "changed to" ("bylo změněno na …"), Arabic "to" ("… إلى …").
@@ -592,6 +595,9 @@ _CISCO_SECRET_BEFORE = re.compile(
     r"(?:[ \t]+privilege[ \t]+\d+)?)[ \t]+\Z"
 )
 _PROSE_TRAILING = ".,;:)]}\"'"
+#: Punctuation of Chinese and Japanese (full-width commas and stops), which writes no
+#: blank after it.
+_CJK_PUNCTUATION = frozenset("\uff0c\u3001\u3002\uff1b\uff01\uff1f")
 _PASSWORD_SYMBOLS = frozenset("!@#$%^&*~+=?_-")
 #: Symbols a word of prose does not hold between its letters ("-", "_", "'" it may).
 _INNER_SYMBOLS = frozenset("!@#$%^&*~+=")
@@ -740,6 +746,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         and not text[key_start - 1].isspace()
         and text[key_start - 1] not in _OPENERS
         and text[key_start - 1] not in _HEBREW_PREFIXES
+        and text[key_start - 1].isascii()  # (Japanese writes no blank: "の WPA2パスフレーズ")
         and not _WORD_SLASH.search(text, max(0, key_start - 16), key_start)
     ):
         return None  # inside a word: "zip -P Zip!Secret9 out.zip" names nothing
@@ -768,7 +775,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         if text[value_start : value_start + 1] in _QUOTATION_MARKS:
             # "Mot de passe : « Tr0ub4dor&3 »": what the marks hold, if a password may be it.
             quoted = _in_quotation_marks(text, value_start)
-            if quoted is not None and _looks_like_quoted_password(text[quoted[0] : quoted[1]]):
+            if quoted is not None and _looks_like_quoted_phrase(text[quoted[0] : quoted[1]]):
                 return quoted
         if text[value_start : value_start + 1] in ('"', "'"):
             # 'Initialpasswort für Benutzer x: "Kx7!pQ2m"': what the quotes hold.
@@ -870,7 +877,11 @@ _ESCAPED_BREAK = re.compile(r"\\[nrt]")
 def _word_end(text: str, value_start: int) -> int:
     """Where a word of a sentence ends: at a blank, less the punctuation after it."""
     value_end = value_start
-    while value_end < len(text) and not text[value_end].isspace():
+    while (
+        value_end < len(text)
+        and not text[value_end].isspace()
+        and text[value_end] not in _CJK_PUNCTUATION
+    ):
         value_end += 1
     # A line break a JSON log escaped ends the word too: "WebPassword x\\n00:00:12 …".
     escaped = _ESCAPED_BREAK.search(text, value_start, value_end)
@@ -1162,11 +1173,13 @@ _QUOTE_OPENERS = "".join(_QUOTATION_MARKS)
 
 def _quotation_close(text: str, position: int) -> int:
     """Where the quotation mark at ``position`` closes on its line (256 characters
-    at most), or -1."""
+    at most), or -1. (Polish closes "„" with "”", German with "“".)"""
     limit = text.find("\n", position, position + 256)
-    return text.find(
-        _QUOTATION_MARKS[text[position]], position + 1, position + 256 if limit == -1 else limit
-    )
+    end = position + 256 if limit == -1 else limit
+    found = text.find(_QUOTATION_MARKS[text[position]], position + 1, end)
+    if found == -1 and text[position] == "\u201e":
+        found = text.find("\u201d", position + 1, end)
+    return found
 
 
 def _in_quotation_marks(text: str, position: int) -> tuple[int, int] | None:
@@ -1678,6 +1691,17 @@ def _names_user_last(gap: str) -> bool:
 _TITLED_DEVICE_NAME = re.compile(r"Pre-Shared-Key|Shared-Key|Pre-shared-key")
 #: An acronym, then "/" before the name: "PIN/Passwort des Zertifikats: …", no path.
 _WORD_SLASH = re.compile(r"(?<![\w/.~\-])[A-Z]{2,6}/\Z")
+
+
+def _looks_like_quoted_phrase(value: str) -> bool:
+    """A password in quotation marks, or a passphrase of words with a digit or a sign."""
+    return _looks_like_quoted_password(value) or (
+        " " in value and looks_like_password(value.replace(" ", ""))
+    )
+
+
+#: git's signing key, named by its id (hex), not the key itself.
+_SIGNING_KEY_ID = re.compile(r"(?i:signingkey)[ \t]*=[ \t]*[0-9A-Fa-f]{8,40}(?![\w])")
 #: After "(passwd", PAM's module: "pam_unix(passwd:chpasswd): password changed".
 _PAM_MODULE = re.compile(r":[a-z][\w\-]{0,31}\)")
 #: A name of small words joined, as a kind is named, after "=": "=phone_key ".
@@ -1770,6 +1794,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a credential's kind: "credential=phone_key method=tap"
     if before == "(" and _PAM_MODULE.match(text, end):
         return None  # PAM's service and module: "pam_unix(passwd:chpasswd)"
+    if text[start:end].lower() == "key" and _SIGNING_KEY_ID.match(text, max(0, start - 7)):
+        return None  # git's "user.signingkey=4AA4767BBC9C4B1D": the GPG key's id
     if text.startswith((":env ", ":file "), end):
         return None  # keytool's "-storepass:env NAME", "-keypass:file path": where it is
     if text.startswith("::", end):

@@ -379,6 +379,10 @@ _FERNET_KEY = r"(?<![\w.])Fernet\([ \t]*b?(?=[\"'][A-Za-z0-9_\-]{43}=[\"'])"
 # device's id ("device=<64 hex>", APNs' delivery logs).
 _AKAMAI_HMAC = r"(?<=~)hmac=(?=[0-9a-f]{40,}(?![0-9A-Za-z]))"
 _APNS_DEVICE = r"(?<![\w\-])device(?:_token)?[=:][ \t]*(?=[0-9a-f]{64}(?![0-9A-Za-z]))"
+# RepRapFirmware's G-code that sets the web and telnet password: 'M551 P"…"'.
+_GCODE_PASSWORD = r"(?<![\w])M551[ \t]+P(?=\"[^\"\n]+\")"
+# Terraform Cloud's tokens: an id of fourteen, ".atlasv1.", the secret (the id with it).
+_TFC_TOKEN = r"(?<![\w.\-])[A-Za-z0-9]{14}\.atlasv1\.(?=[A-Za-z0-9_\-]{60,})"
 # DeepL's API keys on its free plan: a UUID and ":fx".
 _DEEPL_KEY = r"(?<![\w\-])(?=[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}:fx(?![A-Za-z0-9]))"
 
@@ -676,6 +680,11 @@ def _names_rotated(text: str) -> bool:
     """Whether a word of what ``_ROTATED_SUBJECT`` names is in the text, in any case."""
     folded = text.lower()
     return "pass" in folded or "token" in folded or "secret" in folded
+
+
+def _check_tfc_token(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The whole token, its id included, to the secret's last character."""
+    return start, stop_at(text, end, " \t\r\n\"'&,;)]}")
 
 
 def _check_hex_run(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1108,6 +1117,8 @@ _QRADAR_TEST = re.compile(_QRADAR_TOKEN, re.ASCII)
 _DEEPL_TEST = re.compile(_DEEPL_KEY, re.ASCII)
 _LUCI_TEST = re.compile(_LUCI_STOK, re.ASCII)
 _FERNET_TEST = re.compile(_FERNET_KEY, re.ASCII)
+_TFC_TEST = re.compile(_TFC_TOKEN, re.ASCII)
+_GCODE_TEST = re.compile(_GCODE_PASSWORD, re.ASCII)
 _APNS_TEST = re.compile(_APNS_DEVICE, re.ASCII)
 _ROTATED_TEST = re.compile(_ROTATED, re.ASCII)
 _ENCODED_PWD_TEST = re.compile(_ENCODED_PWD, re.ASCII)
@@ -1158,7 +1169,7 @@ PATTERN = (
     f"|{_HSM_KEY}(?P<hsm_key>)|{_FIX_PASSWORD}(?P<fix_password>)|{_FCM_TOKEN}(?P<fcm_token>)"
     f"|{_JENKINS_CRUMB}(?P<jenkins_crumb>)|{_KEEPASS_VALUE}(?P<keepass_value>)"
     f"|{_QRADAR_TOKEN}(?P<qradar_token>)|{_DEEPL_KEY}(?P<deepl_key>)"
-    f"|{_AKAMAI_HMAC}(?P<akamai_hmac>)|{_APNS_DEVICE}(?P<apns_device>)"
+    f"|{_GCODE_PASSWORD}(?P<gcode_password>)|{_TFC_TOKEN}(?P<tfc_token>)|{_AKAMAI_HMAC}(?P<akamai_hmac>)|{_APNS_DEVICE}(?P<apns_device>)"
     f"|{_FERNET_KEY}(?P<fernet_key>)|{_ROTATED}(?P<rotated>)|{_ENCODED_PWD}(?P<encoded_pwd>)|(?:{_CDN_SIGNATURE})(?P<cdn_signature>)"
 )
 
@@ -1194,6 +1205,8 @@ KINDS = {
     "rotated": Kind("secrets", "SECRET", _check_rotated),
     "fernet_key": Kind("secrets", "SECRET", check_quoted),
     "akamai_hmac": Kind("secrets", "TOKEN", _check_hex_run),
+    "tfc_token": Kind("secrets", "TOKEN", _check_tfc_token),
+    "gcode_password": Kind("secrets", "SECRET", check_quoted),
     "apns_device": Kind("secrets", "TOKEN", lambda text, start, end: (end, end + 64)),
     "encoded_pwd": Kind("secrets", "SECRET", _check_encoded_pwd),
     "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
@@ -1425,6 +1438,8 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     (";stok=", lambda text: _LUCI_TEST.search(text) is not None),
     ("fernet(", lambda text: _FERNET_TEST.search(text) is not None),
     ("~hmac=", lambda text: True),
+    (".atlasv1.", lambda text: _TFC_TEST.search(text) is not None),
+    *((f"m551{blank}p", lambda text: _GCODE_TEST.search(text) is not None) for blank in " \t"),
     *(
         (mark, lambda text: _APNS_TEST.search(text) is not None)
         for mark in ("device=", "device:", "device_token")
