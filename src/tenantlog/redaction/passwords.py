@@ -147,6 +147,8 @@ _UNQUOTED_END = re.compile(
     # A bracket before a note in another script, as Japanese forms write a change's
     # date after the password (the full-width bracket is read as "(").
     r"|\((?=[0-9]{0,4}[^\x00-\x7f])"
+    # OpenVMS' next qualifier: "UAF> MODIFY OPS/PASSWORD=x/NOPWDEXPIRED".
+    r"|/(?=[A-Z]{4,}(?![a-z0-9]))"
     # A colon before a blank: a message goes on ("password=x: not authorised").
     r"|:(?=[ \t]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
