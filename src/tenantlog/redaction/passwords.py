@@ -1702,6 +1702,8 @@ def _looks_like_quoted_phrase(value: str) -> bool:
     )
 
 
+#: A delimiter, then a URL's query: "串流密钥: ?streamname=…&key=…".
+_QUERY_AFTER = re.compile(r"[ \t]*[:=\uff1a][ \t]*\?[\w.\-]+=")
 #: git's signing key, named by its id (hex), not the key itself.
 _SIGNING_KEY_ID = re.compile(r"(?i:signingkey)[ \t]*=[ \t]*[0-9A-Fa-f]{8,40}(?![\w])")
 #: After "(passwd", PAM's module: "pam_unix(passwd:chpasswd): password changed".
@@ -1798,6 +1800,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # PAM's service and module: "pam_unix(passwd:chpasswd)"
     if text[start:end].lower() == "key" and _SIGNING_KEY_ID.match(text, max(0, start - 7)):
         return None  # git's "user.signingkey=4AA4767BBC9C4B1D": the GPG key's id
+    if _QUERY_AFTER.match(text, end):
+        return None  # a URL's query after the name, its pairs read by their own names
     if text.startswith((":env ", ":file "), end):
         return None  # keytool's "-storepass:env NAME", "-keypass:file path": where it is
     if text.startswith("::", end):
