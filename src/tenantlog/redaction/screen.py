@@ -64,6 +64,11 @@ of marks is complete:
   one of ``iban.BANK_ACCOUNT_WORDS`` (``iban``, ``account``, ``refund``,
   ``wire``...) in the case-folded text.
 
+A short ASCII line with a digit, outside a primed batch, is screened by
+the prefilter instead (``prefilter``, once compiled): one Hyperscan search
+finds the same marks and says whether the combined scan can find anything;
+if not, it is left out of the line's scans.
+
 Each trigger is an "or" of tests, each of which needs a mark of its own
 (``_TRIGGER_MARKS``): a trigger none of whose marks is found is false, and a
 mark found is then tested on its own (as written, or by the part of the
@@ -108,6 +113,8 @@ from tenantlog.redaction.key_prefixes import (
 from tenantlog.redaction.labelled_secrets import LABEL_MARKS, may_hold_labelled_secret
 from tenantlog.redaction.password_hashes import HASH_MARKS, may_hold_password_hash
 from tenantlog.redaction.passwords import may_hold_url_password
+from tenantlog.redaction.prefilter import Prefilter
+from tenantlog.redaction.scans import ALL, COMBINED
 
 #: Whether a mark found in the case-folded text holds for the text (given as
 #: written and folded); None: finding it is enough.
@@ -254,6 +261,16 @@ _find = ahocorasick_rs.BytesAhoCorasick(
     matchkind=ahocorasick_rs.MATCHKIND_STANDARD,
     implementation=ahocorasick_rs.Implementation.DFA,
 ).find_matches_as_indexes
+# The same marks, and the combined scan's candidates, in one native pass
+# (``prefilter``): the plan of a short ASCII line that is not in a batch.
+# Its "no candidate" rules out the scans without a trigger, which must
+# then be the combined scan's alone.
+if [scan for scan in ALL if scan.trigger is None] != [COMBINED]:
+    raise ValueError("the prefilter answers for the combined scan only among untriggered scans")
+_PREFILTER = Prefilter(_WORDS, COMBINED)
+_COMBINED_ID = _PREFILTER.scan_id
+#: Compile the prefilter now rather than on the first line, and wait for it.
+prepare = _PREFILTER.prepare
 # Texts of the batch being redacted -> the marks found in each (``prime``).
 _primed: dict[str, frozenset[int]] = {}
 # Between two texts of a batch: in no mark, so no mark is found across it.
@@ -305,7 +322,7 @@ def _marks_in(text: str, folded: str) -> Collection[int]:
 class Plan:
     """The scans of one detector set, and the test that picks those a text needs."""
 
-    __slots__ = ("_by_bits", "_digits", "_proofs", "_through", "scans")
+    __slots__ = ("_by_bits", "_digits", "_proofs", "_through", "_triggered_by_bits", "scans")
 
     @property
     def untriggered(self) -> tuple[CompiledScan, ...]:
@@ -332,7 +349,8 @@ class Plan:
         self._through: tuple[tuple[Callable[[str, str], bool], ...] | None, ...] = tuple(
             None if None in proved else tuple(filter(None, proved)) for proved in through
         )
-        self._proofs = tuple(map(tuple, proofs))
+        # (The prefilter's id of the combined scan, after the marks', proves no trigger.)
+        self._proofs = (*map(tuple, proofs), ())
         self._digits = bool(chosen & _DIGIT_DETECTORS)
         # The scans for each set of triggers that hold, in their order (which
         # decides between equal spans); none holding is the untriggered
@@ -346,6 +364,11 @@ class Plan:
             )
             for bits in range(top)
         )
+        # The same without the untriggered scans: for a text in which the
+        # prefilter found no candidate of the combined scan.
+        self._triggered_by_bits = tuple(
+            tuple(scan for scan in by_bits if scan.trigger is not None) for by_bits in self._by_bits
+        )
 
     def scans_for(self, text: str) -> tuple[CompiledScan, ...]:
         """The scans the first pass over ``text`` needs (empty: none can match).
@@ -354,12 +377,32 @@ class Plan:
         for the text, and the first pass need not run it again
         (``find_spans`` with ``screened``).
         """
+        # Only a text with a digit: the combined scan, which the prefilter may
+        # spare, runs on no other, and the marks alone are found faster here.
+        digit = _holds_digit(text)
+        if digit and text not in _primed:
+            found = _PREFILTER.search(text)
+            if found is not None:
+                return self._prefiltered(text, found)
         folded = text.casefold()
         marks = _marks_in(text, folded)
-        if not (self._digits and _holds_digit(text)) and not self._lets_through(
-            marks, text, folded
-        ):
+        if not (self._digits and digit) and not self._lets_through(marks, text, folded):
             return ()
+        bits = self._bits(marks, text, folded)
+        return self._by_bits[bits]
+
+    def _prefiltered(self, text: str, found: Collection[int]) -> tuple[CompiledScan, ...]:
+        """``scans_for`` from what the prefilter found: the marks, and whether
+        the combined scan may match (if not, it is left out)."""
+        combined = _COMBINED_ID in found
+        if len(found) == combined and ":" not in text:  # most lines: no mark, and no IPv6
+            return self._by_bits[0] if combined else ()
+        # An ASCII text folds as it lowers.
+        bits = self._bits(found, text, text.lower())
+        return (self._by_bits if combined else self._triggered_by_bits)[bits]
+
+    def _bits(self, marks: Iterable[int], text: str, folded: str) -> int:
+        """The triggers that hold, each found by one of its marks and proved."""
         bits = 0
         for index in marks:
             for bit, proof in self._proofs[index]:
@@ -367,7 +410,7 @@ class Plan:
                     bits |= bit
         if not bits & _IPV6 and ":" in text and text.count(":") > 3 and may_hold_ipv6(text):
             bits |= _IPV6
-        return self._by_bits[bits]
+        return bits
 
     def _lets_through(self, marks: Iterable[int], text: str, folded: str) -> bool:
         """Whether a mark found proves that a value of an enabled detector may be in the text."""

@@ -54,8 +54,10 @@ def _plausible(value: str) -> bool:
         and not stripped.lower().startswith("vault:")
         # where a secret is kept: a file's path of three parts ("/etc/ssl/x")
         and not is_reference(stripped, 0, len(stripped))
-        # the name of a secret store's field: "property: password"
-        and stripped not in {"password", "passwd", "passphrase", "secret", "token", "pwd", "pass"}
+        # the name of a secret store's field, in any case: "property: password",
+        # a template's "postgres://user:PASSWORD@host"
+        and stripped.lower()
+        not in {"password", "passwd", "passphrase", "secret", "token", "pwd", "pass"}
         # nsswitch.conf's sources of users: "passwd: files nisplus"
         and stripped not in passwords._NSSWITCH_SOURCES
         # Node-RED's placeholder of a credential it does not export
@@ -97,8 +99,10 @@ def test_password_in_each_syntax_is_removed_whole(
         # "password=x: not authorised" (a value's own last ":" is left).
         assume(not value.endswith(":"))
         # A "?" after a character and before a name and "=" starts an option of
-        # Unreal Engine's URLs: "?Password=x?MaxPlayers=70".
+        # Unreal Engine's URLs: "?Password=x?MaxPlayers=70"; first, a query's
+        # pair: "password=?0=".
         assume(re.search(r"[^\s=:]\?[A-Za-z_][\w.\-]*=", value) is None)
+        assume(re.match(r"\?[\w.\-]*=", value) is None)
     # (a secret that comes again as a word around it is removed there too)
     assume(value not in before + after)
     # ("new" before a word is code's constructor: "password=new SecureString()")
@@ -358,5 +362,7 @@ def test_configuration_value_runs_to_its_line_end(words: list[str], name: str) -
     # In a log line's pair the value is one word: what follows is the message
     # (unless the words are an app password's four groups, "abcd efgh ijkl mnop").
     assume(re.fullmatch(r"[a-z]{4}(?: [a-z]{4}){3}", value) is None)
+    # (the name's own plural is a label, as in "secret=secrets": kept)
+    assume(words[0].lower() != name.split("_")[-1] + "s")
     logged = f"{name}={words[0]} {' '.join(words[1:])}"
     assert _TYPED.redact(logged).startswith(f"{name}={_SECRET} ")
