@@ -65,11 +65,6 @@ def _found(id: int, start: int, end: int, flags: int, hits: set[int]) -> None:
     hits.add(id)
 
 
-def searchable(text: str) -> bool:
-    """Whether the prefilter reads ``text``: short, ASCII, without a NUL."""
-    return len(text) <= MAX_BYTES and text.isascii() and "\x00" not in text
-
-
 def _hyperscan() -> Any:
     # Imported on first compile: the Lambda zip leaves Hyperscan out (its
     # worker redacts primed batches, which the prefilter does not serve), and
@@ -145,8 +140,9 @@ class Prefilter:
         None: the text was not searched (not ASCII, holding a NUL, longer than
         ``MAX_BYTES``, or the database not compiled yet).
         """
-        database = self._database.get()
-        if database is None or not searchable(text):
+        database = self._database.database or self._database.get()
+        # Short, ASCII, without a NUL: the texts the expressions are built for.
+        if database is None or len(text) > MAX_BYTES or not text.isascii() or "\x00" in text:
             return None
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:

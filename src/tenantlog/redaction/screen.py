@@ -395,11 +395,12 @@ class Plan:
         """``scans_for`` from what the prefilter found: the marks, and whether
         the combined scan may match (if not, it is left out)."""
         combined = _COMBINED_ID in found
-        if len(found) == combined and ":" not in text:  # most lines: no mark, and no IPv6
-            return self._by_bits[0] if combined else ()
+        by_bits = self._by_bits if combined else self._triggered_by_bits
+        if len(found) == combined:  # most lines: no mark
+            ipv6 = ":" in text and text.count(":") > 3 and may_hold_ipv6(text)
+            return by_bits[_IPV6 if ipv6 else 0]
         # An ASCII text folds as it lowers.
-        bits = self._bits(found, text, text.lower())
-        return (self._by_bits if combined else self._triggered_by_bits)[bits]
+        return by_bits[self._bits(found, text, text.lower())]
 
     def _bits(self, marks: Iterable[int], text: str, folded: str) -> int:
         """The triggers that hold, each found by one of its marks and proved."""

@@ -35,11 +35,15 @@ Texts holding a NUL are not searched. Anchors match at a NUL too.
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Iterable, Sequence
-from re import _compiler as sre_compile  # type: ignore[attr-defined]
-from re import _constants as sre  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
+
+# ``re``'s own parser, compiler and opcodes: private modules, which type
+# checkers know in some versions of their stubs and not in others.
+sre_parse: Any = importlib.import_module("re._parser")
+sre_compile: Any = importlib.import_module("re._compiler")
+sre: Any = importlib.import_module("re._constants")
 
 # ``re``'s flags, as its parser keeps them.
 _DOTALL = sre.SRE_FLAG_DOTALL
