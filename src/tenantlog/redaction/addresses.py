@@ -176,7 +176,8 @@ _REMOTE_SHELLS = ("ssh", "mosh", "sftp")  # ("autossh" holds "ssh")
 _SHELL_WORDS = (*_REMOTE_SHELLS, "ProxyJump")
 _REMOTE_SHELL_BEFORE = re.compile(
     r"(?:^|[\s;|&$(])(?:autossh|ssh-copy-id|" + "|".join(_REMOTE_SHELLS) + ")"
-    r"(?:[ \t]+-[A-Za-z]{1,4}(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
+    # (A flag's value may be glued to it: "-oPort=22".)
+    r"(?:[ \t]+-[A-Za-z]{1,4}\S*(?:[ \t]+(?!-)\S+)?)*[ \t]+\Z"
     # ssh's configuration: "ProxyJump jump@bastion:2222".
     r"|(?:^|\s)ProxyJump[ \t]+\Z"
     # Ansible's "Failed to connect to the host via ssh: ops@gw01: Permission denied",

@@ -213,6 +213,9 @@ _VERSION_PARTS = frozenset(
     | {"os", "sdk", "api", "bootloader", "bios", "uefi", "kernel", "microcode", "rom"}
     # .NET's assembly version: "(assembly 13.2.0.0)", "AssemblyVersion=1.0.0.0".
     | {"assembly"}
+    # A driver's or a piece of software's: "ScaleCom driver 2.14.0.5",
+    # "certified software 12.4.1.0".
+    | {"driver", "software"}
     # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
     | {"clause", "section", "paragraph", "chapter", "annex", "table", "figure", "appendix"}
     # ... in German: "Punkt 1.2.3.4", "Abschnitt", "Kapitel", "Ziffer".
@@ -264,7 +267,10 @@ _NUMBERED_HOST = re.compile(r"-[0-9]+\Z")
 _PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
 # "1.2.3.4-beta", "17.1.1.3 Build 0.0.5".
 _VERSION_AFTER = re.compile(
-    r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)|[ \t]+build[ \t]+[0-9]", re.IGNORECASE
+    r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)|[ \t]+build[ \t]+[0-9]"
+    # A build's architecture: "vMix 27.0.0.49 x64".
+    r"|[ \t]+(?:x64|x86|x86_64|amd64|arm64|aarch64)\b",
+    re.IGNORECASE,
 )
 # A dotted quad and an arrow or "to" before the number: "1.0.0.42 -> 1.0.0.43",
 # "Version 3.8.2.1 → 3.9.0.0". The number is a version when the one before is.

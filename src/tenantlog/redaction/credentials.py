@@ -43,7 +43,7 @@ _TOKEN_VALUE = (
 
 #: A mask that shows a few characters: "****************9fKd", "sk_live_...4f2a"
 #: (``passwords`` takes it for a masked value too).
-SHOWN_TAIL = r"[\w\-]{0,12}\*{4,}\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
+SHOWN_TAIL = r"[\w\-]{0,12}(?:\*{4,}|[\u2022\u25cf]{4,})\w{1,6}|[\w\-]{1,12}(?:\.{3}|\u2026)\w{0,6}"
 _SHOWN_TAIL = re.compile(SHOWN_TAIL)
 
 

@@ -108,6 +108,8 @@ BANK_ACCOUNT_WORDS = (
     # SEPA's anything ("sepa:mandate:…"), withdrawals (French "retrait", Danish
     # "udbetaling"), Finnish "tilille" and "tilinumero" (to the account, its number).
     *("sepa", "retrait", "udbetal", "tilille", "tilinumero"),
+    # ... and "tilisiirto" (a bank transfer), "tili" (an account) as a word.
+    *("tilisiirto", "tili ", "tili:"),
     # A British bank's sort code, asked for beside the account.
     *("sort code", "sortcode", "sort_code"),
     # An account and a payment in Hungarian ("számla"), Croatian ("račun"), Slovene

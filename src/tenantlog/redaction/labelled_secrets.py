@@ -155,8 +155,11 @@ _USER_SLASH_PASSWORD = (
     # (A few words may come between: "RE7 database login for the reporting PC is sa / …",
     # "Admin account created: admin / …".)
     r"(?i:creds?|credentials|login|account)"
-    r"(?:(?:[ \t]+[^\s/:=`'\"]{1,32}+){1,6}?(?:[ \t]+(?i:are|is|was|to|with)|[ \t]*[:=])"
-    r"|(?:[ \t]+(?i:are|is))?[ \t]*(?:[:=]|\u2192|->)?)[ \t]*[`'\"]?"
+    # (Or "as" the user, and an arrow after the words: "login as vcas_admin / …",
+    # "new login for the Ross XPression RDM in Studio 2 -> admin / …".)
+    r"(?:(?:[ \t]+[^\s/:=`'\"]{1,32}+){1,8}?"
+    r"(?:[ \t]+(?i:are|is|was|to|with|as)|[ \t]*(?:[:=]|->|\u2192))"
+    r"|(?:[ \t]+(?i:are|is|as))?[ \t]*(?:[:=]|\u2192|->)?)[ \t]*[`'\"]?"
     # (Glued to the user, "admin/Axn!Dock2024", only a password with a sign: "/" joins
     # words and paths too.)
     r"[\w.\-@]{1,64}[`'\"]?(?:[ \t]+/[ \t]+|/(?=[^\s/]*[!#$%&*@^]))[`'\"]?(?=[^\s`'\"])"

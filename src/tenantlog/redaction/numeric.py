@@ -96,6 +96,9 @@ def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     # separate groups by one " ", "-" or "."; string methods rather than the regexes
     # of _group_ends, because a log can hold a candidate every five characters.
     stop = len(candidate)
+    if text[end : end + 1] == "." and text[end + 1 : end + 2].isdigit():
+        # The last group is a decimal's whole part: "4485 2127 6686 6682 312.4 gal".
+        stop = max(candidate.rfind(" "), candidate.rfind("-"), candidate.rfind("."))
     while stop > 0:
         digits = candidate[:stop].replace(" ", "").replace("-", "").replace(".", "")
         if len(digits) < 13:
@@ -270,8 +273,10 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
         dialled = _dialled_abroad(text, start, end)
         if dialled is not None:
             return dialled
-    if _POSTAL_KEY.search(text, max(0, start - 16), start):
-        return None  # a ZIP+4 or a Brazilian CEP by its key: "'zip': '02118-4401'"
+    if len(_digits(text[start:end])) <= 9 and _POSTAL_KEY.search(text, max(0, start - 16), start):
+        # A ZIP+4 or a Brazilian CEP by its key: "'zip': '02118-4401'" (not Turkish
+        # "Cep:", a mobile, of eleven digits: "Cep: 0532 123 45 67").
+        return None
     if not _digits(text[start:end]).strip("0"):
         return None  # a placeholder: "phone=000-000-0000"
     if not _says_phone(text, start, end):
@@ -301,9 +306,18 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 #: A mobile number as people write it: the trunk and operator's code in a group
 #: of two to five ("06", "0917", "01712"), then groups of three or more apart by
-#: blanks or a dash. Not a date's or a time's ("05/02/24 09"), a list of small
-#: numbers ("04 15 23 42 55") or an ISBN's ("0-306-40615-2").
-_WRITTEN_MOBILE = re.compile(r"0[0-9]{1,4}(?:[ \-][0-9]{3,8}){1,3}")
+#: blanks or a dash (Turkey's ends in two pairs). Not a date's or a time's
+#: ("05/02/24 09"), a list of small numbers ("04 15 23 42 55") or an ISBN's
+#: ("0-306-40615-2").
+_WRITTEN_MOBILE = re.compile(
+    r"0[0-9]{1,4}(?:[ \-][0-9]{3,8}){1,3}"
+    # Turkey's 4-3-2-2: "0532 123 45 67".
+    r"|0[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{2}[ \-][0-9]{2}"
+)
+
+
+#: Two capitals alone before a number: a country's code in an id ("DE 01 234 56789").
+_COUNTRY_LETTERS_BEFORE = re.compile(r"(?<![\w\-])[A-Z]{2} \Z")
 
 
 def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -318,6 +332,8 @@ def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # more of the same number, or a time's: "… 09:00"
     if start and (text[start - 1].isalnum() or text[start - 1] in "/.-#"):
         return None  # (after "#" a record's number: "Receipt #0412-88213")
+    if _COUNTRY_LETTERS_BEFORE.search(text, max(0, start - 4), start):
+        return None  # a country's letters first: a bovine's ear tag, "DE 01 234 56789"
     if not numbering.trunk_mobile(_digits(text[start:end])):
         return None
     low = max(0, start - 16)
@@ -415,6 +431,13 @@ def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] |
     )
 
 
+def _check_grouped_4(text: str, start: int, end: int) -> tuple[int, int] | None:
+    # (A year first is a record's number: "Rechnung 2024 004512".)
+    if text.startswith(("19", "20"), start):
+        return None
+    return _check_grouped_by_word(text, start, end)
+
+
 #: A Russian number as people write it: the trunk "8", the operator's or the
 #: city's code in brackets ("9xx" mobile, "495" Moscow; Russia's codes start on
 #: 3, 4, 8 or 9), then 3-2-2. No date, size or id has this shape.
@@ -446,7 +469,7 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
     if not context.says_phone(text, start, end):
         # An SMS API's recipient in E.164 without its "+": Vonage's '"to":"447700900987"',
         # Clickatell's "to=27821234567" (not ten digits or fewer: "to=1717286400", a time).
-        if len(digits) >= 11 and _RECIPIENT_KEY.search(text, max(0, start - 8), start):
+        if len(digits) >= 11 and _RECIPIENT_KEY.search(text, max(0, start - 12), start):
             return (start, end) if numbering.possible_number(digits) else None
         return None
     if _SIM_KEY.search(text, max(0, start - 12), start):
@@ -457,7 +480,8 @@ def _check_hidden_phone(text: str, start: int, end: int) -> tuple[int, int] | No
 
 
 #: A message's recipient as an SMS API names it, right before its number.
-_RECIPIENT_KEY = re.compile(r"(?<![\w\-])[\"']?to[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
+#: (Or M-Pesa's parties, a payment's: '"PartyB":"254712345678"'.)
+_RECIPIENT_KEY = re.compile(r"(?<![\w\-])[\"']?(?:to|Party[AB])[\"']?[ \t]*[:=][ \t]*[\"']?\Z")
 #: A SIM's or a handset's number by its key, no subscriber's line.
 _SIM_KEY = re.compile(
     rf"(?<![A-Za-z])(?:{'|'.join(context.SIM_KEYS)})[\"']?[ \t]*[=:][ \t]*[\"']?\Z",
@@ -559,6 +583,8 @@ _AFTER_3_DIGITS = "|".join(
         # ... and 4-4-4-4 with dots, as OCR reads a card's front.
         r"|\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}(?![0-9.]))" + _CARD_END + "(?P<card_groups>)"
         r"|[0-9]{9,15}" + _CARD_END + "(?P<card_plain>)"
+        # Four digits, then one group, after a phone word: Greece's "2310 123456".
+        r"| [0-9]{5,7}" + _EXT + _END + "(?P<phone_grouped_4>)"
         # Bare ten-digit phones and nine-digit SSNs count only after a word
         # saying so: otherwise they are byte counts and ids.
         r"|[0-9]{6}(?<=[2-9][0-9]{9})" + _END + "(?P<phone_bare>)"
@@ -682,6 +708,7 @@ KINDS: dict[str, Kind] = {
     "phone_grouped_1": _GROUPED_PHONE,
     "phone_grouped_dash": _GROUPED_PHONE,
     "phone_grouped_5": _GROUPED_PHONE,
+    "phone_grouped_4": Kind("phone", "PHONE", _check_grouped_4),
     "phone_trunk_8": Kind("phone", "PHONE", _check_trunk_8),
     # Twelve digits may also be a Maestro card (the card branches take 13 and more).
     "phone_bare_long": _CARD,

@@ -148,7 +148,7 @@ _UNQUOTED_END = re.compile(
     # date after the password (the full-width bracket is read as "(").
     r"|\((?=[0-9]{0,4}[^\x00-\x7f])"
     # OpenVMS' next qualifier: "UAF> MODIFY OPS/PASSWORD=x/NOPWDEXPIRED".
-    r"|/(?=[A-Z]{4,}(?![a-z0-9]))"
+    r"|/(?=[A-Z]{4,}+(?:[\s/,)]|\Z|=[^\s=]))"
     # A colon before a blank: a message goes on ("password=x: not authorised").
     r"|:(?=[ \t]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
@@ -175,8 +175,9 @@ _MASKED = re.compile(
     r"|\*{2,}[a-z _]{1,24}\*{2,}"
     # Ansible's mask of a no_log parameter.
     r"|value_specified_in_no_log_parameter"
-    # Whether a key is set, as Windows' netsh says: "Security key : Present".
-    r"|present|absent"
+    # Whether a key is set, as Windows' netsh says: "Security key : Present"; whether
+    # a stream is encrypted, as SRT's listener says: "passphrase=enabled".
+    r"|present|absent|enabled|disabled|set|unset|configured"
     # Vault's audit log's HMAC of the value it logs: "hmac-sha256:4e63…".
     r"|hmac-(?:sha|md5)[0-9]*:[0-9a-f]+"
     + "|"
@@ -527,6 +528,9 @@ _PROSE_FILLER = re.compile(rf"(?:{_FILLER_WORDS}[ \t]+)?", re.IGNORECASE)
 _PROSE_VERBS = (
     # (A verb and its "now" first: "ist jetzt …" is not "ist" and the word "jetzt".)
     r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun)"
+    # Norwegian's and Danish's "is now" ("passord … er nå …"); French's "changed to"
+    # ("… a été changé en « … »", "modifié en", "remplacé par").
+    r"|er[ \t]+(?:n\u00e5|nu)|(?:chang|modifi|remplac)\u00e9e?s?[ \t]+(?:en|par)"
     r"|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
     r"|is[ \t]+nu"
     r"|is[ \t]+still|is|was|set[ \t]+to|changed[ \t]+to|to|are"
@@ -798,6 +802,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
                 looks_like_password(value)
                 or _GENERATED.fullmatch(value)
                 or mixes_cases_and_digits(value)
+                # A secret's random letters: "shared_secret loaded: azvRbhVtRZsupKxk…".
+                or (names_secret and len(value) >= 16 and value.isalnum() and _mixes_case(value))
             )
         ):
             return value_start, value_end
@@ -818,7 +824,7 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         # A quoted value after the verb: any value with a letter and a digit.
         at = gap.end()
         span = value_span(text, at) if mark in _QUOTES else _in_quotation_marks(text, at)
-        if span is not None and _looks_like_quoted_password(text[span[0] : span[1]]):
+        if span is not None and _looks_like_quoted_password_after_verb(text[span[0] : span[1]]):
             return span
     filler = _PROSE_FILLER.match(text, position)
     starts = [position if filler is None else filler.end()]
@@ -858,6 +864,10 @@ def _looks_like_value(text: str, position: int) -> bool:
         return True
     word = text[position : _word_end(text, position)]
     return looks_like_password(word) or _mixes(word)
+
+
+def _mixes_case(value: str) -> bool:
+    return any(c.isupper() for c in value) and any(c.islower() for c in value)
 
 
 def mixes_cases_and_digits(value: str) -> bool:
@@ -930,6 +940,8 @@ def _after_particle(text: str, position: int) -> tuple[int, int] | None:
     """The value after a name and its particle: in corner brackets or quotes, or the
     word there (glued or after a blank), if a password looks like it."""
     position = _skip_blank(text, position)
+    if text[position : position + 1] in (":", "\uff1a"):
+        position = _skip_blank(text, position + 1)  # a full-width colon after "已重置为"
     if text[position : position + 1] in _QUOTATION_MARKS:
         return _in_quotation_marks(text, position)
     if text[position : position + 1] in _QUOTES:
@@ -971,6 +983,24 @@ def _looks_like_quoted_password(value: str) -> bool:
         and not any(c.isspace() for c in value)
         and any(c.isdigit() for c in value)
         and any(c.isalpha() for c in value)
+        and not value.startswith("[REDACTED")
+        and not is_masked(value)
+    )
+
+
+def _looks_like_quoted_password_after_verb(value: str) -> bool:
+    """A quoted value a verb says is the password ("changed to 'N3wP@ss word!'", 'è
+    "Telestr3am (Milano) 24"'): as above, or with a few blanks when a digit and a
+    capital or a symbol say it is no phrase ("is "required for 2 users"" is one)."""
+    if _looks_like_quoted_password(value):
+        return True
+    blanks = sum(c.isspace() for c in value)
+    return (
+        1 <= blanks <= 3
+        and len(value) <= 64
+        and "\n" not in value
+        and any(c.isdigit() for c in value)
+        and any(c.isupper() or not (c.isalnum() or c.isspace()) for c in value)
         and not value.startswith("[REDACTED")
         and not is_masked(value)
     )
@@ -1349,6 +1379,12 @@ _SWITCH_VALUES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"}
 _SWITCH_NAME = re.compile(r"allow|empty|random|require|enable|disable|skip|expire", re.IGNORECASE)
 
 
+_TERRAFORM_STATUS = re.compile(
+    r"(?:Modifications|Creation|Destruction|Creating|Modifying|Destroying|Refreshing|Reading"
+    r"|Read|Still)[ \t]+(?:complete|state|creating|modifying|destroying|reading)\b"
+)
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
@@ -1372,6 +1408,9 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         span is None
         or is_reference(text, *span)
+        # Terraform's progress after a resource's address that names a secret:
+        # "azurerm_key_vault_secret.x_secret: Modifications complete after 2s".
+        or _TERRAFORM_STATUS.match(text, span[0])
         or _URL_WITH_LOGIN.match(text, *span)
         or (text.startswith("//", span[0]) and text[span[0] - 1] == ":")
     ):
@@ -1913,6 +1952,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         if found != -1 and not text.startswith("</", found) and "=" in value:
             # A placeholder, then prose to the next one: "X=<your-secret-key> and Y=<…>".
             return None
+        if not text.startswith("</", found) and text[: max(0, _key_start(text, start) - 1)].rstrip(
+            " \t"
+        ).endswith((":", "=")):
+            return None  # a placeholder as a pair's value: "password: <your-van-password>"
         if found == -1 and not _ONE_WORD.fullmatch(value):
             # No element closes: a line cut after its value holds one word,
             # prose does not ("ERR AUTH <password> called without …").
@@ -2215,8 +2258,10 @@ def _check_url_password(text: str, start: int, end: int) -> tuple[int, int] | No
         return None  # a placeholder in the user information: redacted already
     if value.lower() in _NAME_ONLY:
         return None  # an example's login: "postgres://user:password@localhost/dev"
-    if _PROPERTY.search(value):
-        return None  # JDBC's "sqlserver://host:1433;user=a@b;password=…": a port and properties
+    if value.partition(";")[0].isdigit() and _PROPERTY.search(value):
+        # JDBC's "sqlserver://host:1433;user=a@b;password=…": a port and properties (a
+        # password may hold them too: "mysql://asrun:as;run=Exp0rt@db").
+        return None
     hosts = _NEXT_HOST.search(value)
     if hosts is not None:
         # Several hosts, each with its login ("rabbit://u:pw@h1:5672,u:pw@h2:5672"): the

@@ -283,6 +283,31 @@ _FILEZILLA_PASS = r"<Pass[ \t]+encoding=\"base64\">(?=[^<\s])"
 # "rtmp://a.rtmp.youtube.com/live2/<key>", Facebook's "…/rtmp/FB-…", any server's
 # "rtmp://host/app/<key>" (``_check_stream_key``).
 _RTMP_STREAM = r"rtmps?://[^\s/\"']{1,128}/(?:[^\s/\"']{1,64}/){1,3}(?=[^\s/\"';]{16,200})"
+# A stream's key beside its server, as OBS' service.json and restreaming configurations
+# write it ('"server":"rtmp://…","key":"sunday-main-8f3kq2"', "server: rtmp://…\n key: …"):
+# a "key" that starts a line or an object's pair, in a text that names an RTMP or SRT
+# server (``_check_stream_key_pair``).
+_STREAM_KEY_PAIR = (
+    r"(?:(?m:^)|(?<=[{,]))[ \t]*[\"']?(?i:stream_?key|key)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?=[^\s\"',}{$<]{6,128})"
+)
+_STREAMING_SERVER = re.compile(r"(?:rtmps?|srt)://", re.IGNORECASE)
+# Wowza's SecureToken hash and WMSPanel's signature in a playback URL's query:
+# "?wowzatokenstarttime=…&wowzatokenhash=…", "?wmsAuthSign=…".
+_PLAYBACK_TOKEN = r"(?<=[?&;])(?i:wowzatokenhash|wmsauthsign)=(?=[^\s&\"'#]{16,})"
+# DRM servers' secrets: PlayReady's key seed ("<KeySeed>…</KeySeed>", "key_seed=…"),
+# FairPlay's application secret key ("FAIRPLAY_ASK=<32 hex>", "ask=" in a "[fairplay]"
+# section).
+_DRM_SECRET = (
+    r"(?<![\w\-])(?i:key_?seed)[\"']?[ \t]*(?:[:=>]|\\?\"[ \t]*:)[ \t]*[\"']?(?=[A-Za-z0-9+/]{20,})"
+    r"|(?<![\w\-])(?i:(?:fairplay|fps)_?ask)[\"']?[ \t]*[:=][ \t]*[\"']?(?=[0-9A-Fa-f]{32})"
+    r"|(?<![\w\-])ask[ \t]*=[ \t]*(?=[0-9A-Fa-f]{32}(?![0-9A-Za-z]))"
+)
+# A Salesforce session id (an access token): the org's id, "!", the token
+# ("<sessionId>00D5g000004ABCD!AQ0AQZ/eKEW…</sessionId>", "Bearer 00D…!…").
+_SALESFORCE_SESSION = r"(?<![\w!])00D[A-Za-z0-9]{12,15}!(?=[A-Za-z0-9._/+=]{40,})"
+# A Kaltura session (KS) in a playback URL's path: "…/playManifest/…/ks/djJ8…/a.m3u8".
+_KALTURA_KS = r"/ks/(?=[A-Za-z0-9+_\-]{40,})"
 # Magento's "bin/magento config:set <path> <value>", a path that names a secret
 # ("payment/authorizenet_acceptjs/trans_key", "…/api_password").
 _MAGENTO_SECRET_PATH = (
@@ -528,6 +553,12 @@ _GO_DSN = (
 _AUTH_TUPLE = (
     r"(?<![\w\-])auth(?: ?= ?|[\"']: ?)\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
 )
+# ... whose password is empty: the user is an API key (Mixpanel's, Recurly's, Stripe's
+# "auth=('<key>', '')"), quoted or as a program printed it.
+_AUTH_KEY_USER = (
+    r"(?<![\w\-])auth(?: ?= ?|[\"']: ?)\([ \t]*[\"']?"
+    r"(?=[\w\-]{16,128}[\"']?[ \t]*,[ \t]*(?:\"\"|''|None)[ \t]*\))"
+)
 # Z-Wave's network keys, as Z-Wave JS names them ('"S2_AccessControl":"<32 hex>"'): a
 # network's devices are controlled by whoever holds them.
 _ZWAVE_KEY = (
@@ -673,13 +704,28 @@ def _check_auth_header(text: str, start: int, end: int) -> tuple[int, int] | Non
     Bitbucket's, whose password the URL's scan takes)."""
     if _URL_USER_BEFORE.search(text, max(0, start - 72), start):
         return None
+    if _SNAKE_WORD.match(text, end) and not _CAPITAL_BEFORE.search(text, max(0, start - 32), start):
+        # A service's name in small letters, then a field's: "roku-auth: refresh_token
+        # grant failed" (a header's name has capitals: "X-Auth: …").
+        return None
     return _check_credential(text, start, end)
+
+
+#: The header's name before "-Auth" holds a capital.
+_CAPITAL_BEFORE = re.compile(r"[A-Z][\w\-]*\Z")
+#: A word of small letters joined by "_", whole: a field's or a grant's name, no credential.
+_SNAKE_WORD = re.compile(r"[a-z]+(?:_[a-z]+)+(?![\w\-.:/=+])")
 
 
 def _names_rotated(text: str) -> bool:
     """Whether a word of what ``_ROTATED_SUBJECT`` names is in the text, in any case."""
     folded = text.lower()
     return "pass" in folded or "token" in folded or "secret" in folded
+
+
+def _check_key_user(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key given as the user of an auth tuple, to its quote or comma."""
+    return end, stop_at(text, end, "\"', \t")
 
 
 def _check_tfc_token(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -770,6 +816,39 @@ def _check_stream_key(text: str, start: int, end: int) -> tuple[int, int] | None
     if _STREAM_KEY_SHAPE.fullmatch(value) or looks_random(compact):
         return end, value_end
     return None
+
+
+def _check_stream_key_pair(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A "key" beside an RTMP or SRT server: its value, unless masked."""
+    if not _STREAMING_SERVER.search(text):
+        return None
+    value_end = stop_at(text, end, " \t\r\n\"',}")
+    value = text[end:value_end]
+    if is_masked(value) or value.lower() in ("true", "false", "null", "none"):
+        return None
+    return end, value_end
+
+
+def _check_drm_secret(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key seed or the ASK, to its end; a bare "ask=" only in a "[fairplay]" section."""
+    if text[start : start + 3] == "ask" and "[fairplay]" not in text.lower():
+        return None
+    return end, stop_at(text, end, " \t\r\n\"'<&,;")
+
+
+def _check_whole_session(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The session id whole, the org's id with its token."""
+    return start, stop_at(text, end, " \t\r\n\"'<&,;)")
+
+
+def _check_to_pair_end(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The parameter's value, to the query's next pair or the URL's end."""
+    return end, stop_at(text, end, " \t\r\n\"'&#")
+
+
+def _check_to_segment_end(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The path segment, to its "/" or the URL's end."""
+    return end, stop_at(text, end, " \t\r\n\"'/?&#")
 
 
 def _check_default_password(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1102,6 +1181,11 @@ _HDBUSERSTORE_TEST = re.compile(_HDBUSERSTORE, re.ASCII)
 _UNIXODBC_ISQL_TEST = re.compile(_UNIXODBC_ISQL, re.ASCII)
 _BITNAMI_TEST = re.compile(_BITNAMI_DEFAULT, re.ASCII)
 _RTMP_TEST = re.compile(_RTMP_STREAM, re.ASCII)
+_STREAM_KEY_PAIR_TEST = re.compile(_STREAM_KEY_PAIR, re.ASCII)
+_PLAYBACK_TOKEN_TEST = re.compile(_PLAYBACK_TOKEN, re.ASCII)
+_KALTURA_KS_TEST = re.compile(_KALTURA_KS, re.ASCII)
+_SALESFORCE_SESSION_TEST = re.compile(_SALESFORCE_SESSION, re.ASCII)
+_DRM_SECRET_TEST = re.compile(_DRM_SECRET, re.ASCII)
 _MAGENTO_TEST = re.compile(_MAGENTO_SECRET_PATH, re.ASCII)
 _GDS_CARD_TEST = re.compile(_GDS_CARD, re.ASCII)
 _REGISTERED_TEST = re.compile(_REGISTERED_USER, re.ASCII)
@@ -1126,7 +1210,7 @@ _CDN_SIGNATURE_TEST = re.compile(_CDN_SIGNATURE, re.ASCII)
 _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
-_AUTH_TUPLE_TEST = re.compile(_AUTH_TUPLE, re.ASCII)
+_AUTH_TUPLE_TEST = re.compile(f"{_AUTH_TUPLE}|{_AUTH_KEY_USER}", re.ASCII)
 
 
 PATTERN = (
@@ -1155,13 +1239,17 @@ PATTERN = (
     f"|(?:{_ALIGNED_ROW})(?P<aligned_cell>)|{_SHORT_SCHEME}(?P<short_scheme>)"
     f"|{_KEY_HEADER}(?P<key_header>)|{_MODPARAM}(?P<modparam>)"
     f"|{_SIM_KEY}(?P<sim_key>)|(?:{_DEVICE_SYNTAX_KEY})(?P<device_syntax_key>)"
-    f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_TUPLE}(?P<auth_tuple>)"
+    f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_KEY_USER}(?P<auth_key_user>)"
+    f"|{_AUTH_TUPLE}(?P<auth_tuple>)"
     f"|{_WEBHOOK_SIGNATURE}(?P<webhook_signature>)|{_STRIPE_MORE}(?P<stripe_more>)"
     f"|{_SIP2_PASSWORD}(?P<sip2_password>)|{_STEAMCMD_LOGIN}(?P<steamcmd_login>)"
     f"|{_DIGEST_RESPONSE}(?P<digest_response>)|(?:{_OCPP_ATTRIBUTE})(?P<ocpp_attribute>)"
     f"|{_HDBUSERSTORE}(?P<hdbuserstore>)|{_UNIXODBC_ISQL}(?P<unixodbc_isql>)"
     f"|{_BITNAMI_DEFAULT}(?P<bitnami_default>)|{_FILEZILLA_PASS}(?P<filezilla_pass>)"
     f"|{_RTMP_STREAM}(?P<rtmp_stream>)|{_MAGENTO_SECRET_PATH}(?P<magento_secret>)"
+    f"|{_STREAM_KEY_PAIR}(?P<stream_key_pair>)|{_PLAYBACK_TOKEN}(?P<playback_token>)"
+    f"|{_KALTURA_KS}(?P<kaltura_ks>)|{_SALESFORCE_SESSION}(?P<salesforce_session>)"
+    f"|(?:{_DRM_SECRET})(?P<drm_secret>)"
     f"|{_GDS_CARD}(?P<gds_card>)|{_REGISTERED_USER}(?P<registered_user>)"
     f"|{_X12_PASSWORD}(?P<x12_password>)|{_EDIFACT_PASSWORD}(?P<edifact_password>)"
     f"|{_EZCONNECT}(?P<ezconnect>)|(?:{_HMAC_KEY})(?P<hmac_key>)"
@@ -1185,6 +1273,11 @@ KINDS = {
     "bitnami_default": Kind("secrets", "SECRET", _check_default_password),
     "filezilla_pass": Kind("secrets", "SECRET", check_element_text),
     "rtmp_stream": Kind("secrets", "TOKEN", _check_stream_key),
+    "stream_key_pair": Kind("secrets", "TOKEN", _check_stream_key_pair),
+    "playback_token": Kind("secrets", "TOKEN", _check_to_pair_end),
+    "kaltura_ks": Kind("secrets", "TOKEN", _check_to_segment_end),
+    "salesforce_session": Kind("secrets", "TOKEN", _check_whole_session),
+    "drm_secret": Kind("secrets", "SECRET", _check_drm_secret),
     "magento_secret": Kind("secrets", "SECRET", check_to_word_end),
     "gds_card": Kind("card", "CARD", _check_gds_card),
     "registered_user": Kind("secrets", "SECRET", _check_registered_user),
@@ -1212,6 +1305,7 @@ KINDS = {
     "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
+    "auth_key_user": Kind("secrets", "SECRET", _check_key_user),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
     "ssis_value": Kind("secrets", "SECRET", _check_syntax_key),
     "sim_key": Kind("secrets", "SECRET", _check_sim_key),
@@ -1402,6 +1496,20 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("username and password", lambda text: _BITNAMI_TEST.search(text) is not None),
     ('<pass encoding="base64">', lambda text: '<Pass encoding="base64">' in text),
     ("rtmp", lambda text: _RTMP_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _STREAM_KEY_PAIR_TEST.search(text) is not None)
+        for mark in ("rtmp://", "rtmps://", "srt://")
+    ),
+    *(
+        (mark, lambda text: _PLAYBACK_TOKEN_TEST.search(text) is not None)
+        for mark in ("wowzatokenhash=", "wmsauthsign=")
+    ),
+    ("/ks/", lambda text: _KALTURA_KS_TEST.search(text) is not None),
+    ("00d", lambda text: _SALESFORCE_SESSION_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _DRM_SECRET_TEST.search(text) is not None)
+        for mark in ("keyseed", "key_seed", "fairplay_ask", "fps_ask", "fpsask", "[fairplay]")
+    ),
     ("config:set", lambda text: _MAGENTO_TEST.search(text) is not None),
     *((f"fp{blank}", lambda text: _GDS_CARD_TEST.search(text) is not None) for blank in " \t"),
     ('"registeredusers"', lambda text: _REGISTERED_TEST.search(text) is not None),
