@@ -755,6 +755,12 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "login words, no slash": _fill("login for the reporting box is sa then "),
         "key header pairs, words": _fill("x-api-key=short x-team-token=word "),
         "key flags, quoted words": _fill('--runtime.http_key "x" --server_key "y" '),
+        # The twenty-first round: keys beside a streaming server, logins with an arrow,
+        # DRM names and auth tuples; none with a value where it is looked for.
+        "stream key lines, no key": _fill("server: rtmp://h/live\nkey: {x}\n"),
+        "login words, arrow, no slash": _fill("new login for the box in room 2 -> admin then "),
+        "DRM names, short values": _fill("[fairplay] ask=12 KeySeed=x FPS_ASK=y "),
+        "auth tuples, short users": _fill("auth=('abc', '') auth=(x, None) "),
     }
 
 
