@@ -761,6 +761,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "login words, arrow, no slash": _fill("new login for the box in room 2 -> admin then "),
         "DRM names, short values": _fill("[fairplay] ask=12 KeySeed=x FPS_ASK=y "),
         "auth tuples, short users": _fill("auth=('abc', '') auth=(x, None) "),
+        "device keywords, no key": _fill("snmp-server community RO\n key 7 days\n key-string\n"),
+        "cipher markers, words": _fill("password cipher %^%# a b "),
+        "product names before addresses": _fill("Nginx 10.0.0.5 upstream 1.2.3 ok "),
     }
 
 

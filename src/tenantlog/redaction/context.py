@@ -216,6 +216,8 @@ _VERSION_PARTS = frozenset(
     # A driver's or a piece of software's: "ScaleCom driver 2.14.0.5",
     # "certified software 12.4.1.0".
     | {"driver", "software"}
+    # A database schema's: "database schema 6.6.3.0".
+    | {"schema"}
     # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
     | {"clause", "section", "paragraph", "chapter", "annex", "table", "figure", "appendix"}
     # ... in German: "Punkt 1.2.3.4", "Abschnitt", "Kapitel", "Ziffer".
@@ -267,7 +269,7 @@ _NUMBERED_HOST = re.compile(r"-[0-9]+\Z")
 _PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
 # "1.2.3.4-beta", "17.1.1.3 Build 0.0.5".
 _VERSION_AFTER = re.compile(
-    r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)|[ \t]+build[ \t]+[0-9]"
+    r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)|[ \t]+\(?build[ \t]+[0-9]"
     # A build's architecture: "vMix 27.0.0.49 x64".
     r"|[ \t]+(?:x64|x86|x86_64|amd64|arm64|aarch64)\b",
     re.IGNORECASE,
@@ -712,7 +714,11 @@ def says_version(text: str, start: int, end: int) -> bool:
     thousands of times: one anchored search over a short window for the key
     or word before the number.
     """
-    if _introduced_as_version(text, start, end) or _twin_is_version(text, start, end):
+    if (
+        _introduced_as_version(text, start, end)
+        or _twin_is_version(text, start, end)
+        or _among_versions(text, start, end)
+    ):
         return True
     head_start = max(0, start - 32)
     if not text[head_start:start].rstrip(" \t").endswith((">", "\u2192", "\u21d2", "to")):
@@ -722,6 +728,61 @@ def says_version(text: str, start: int, end: int) -> bool:
         return False
     first = before.start()
     return _introduced_as_version(text, first, first + len(before.group(1)))
+
+
+#: A product's name right before a number: "Simphony", "SPACE", "rtpengine".
+_PRODUCT_WORD_BEFORE = re.compile(r"(?<![\w.\-])[A-Za-z][\w+\-]{1,31}[ \t]+\Z")
+#: Words for a network's parts, capitalised at a sentence's or a label's start.
+_NETWORK_NOUNS = frozenset(
+    {"server", "host", "client", "node", "peer", "gateway", "router", "proxy", "ip", "address"}
+    | {"from", "to", "src", "dst", "source", "destination", "remote", "local", "origin"}
+    | {"connected", "connecting", "listening", "bound", "resolved", "via", "dns", "nat"}
+)
+#: Another version on the line: three parts, or four with a part no address has.
+_SIBLING_VERSION = re.compile(
+    r"(?<![\w.])[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5}(?:\.(?:[0-9]{4,5}|25[6-9]|2[6-9][0-9]|[3-9][0-9]{2}))?"
+    r"(?![\w.])"
+)
+
+
+#: How far along its line another version is looked for.
+_SIBLING_WINDOW = 160
+_DOTTED_QUAD = re.compile(r"(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w.])")
+
+
+def _among_versions(text: str, start: int, end: int) -> bool:
+    """Whether a dotted quad after a product's name shares its line with another
+    version: "Simphony 19.5.0.2 CAPS started, workstation client 19.5.0.1982"."""
+    found_word = _PRODUCT_WORD_BEFORE.search(text, max(0, start - 40), start)
+    if found_word is None:
+        return False
+    word = found_word.group().strip()
+    if word.lower() in _NETWORK_NOUNS:
+        return False
+    # A name in small letters may be a host's ("db01"), unless digit-free and among
+    # two versions or more ("rtpengine 12.4.1.7, OpenSIPS 3.4.5, Asterisk 20.7.0").
+    needed = 1 if word[0].isupper() else 2
+    if needed == 2 and any(c.isdigit() for c in word):
+        return False
+    # The line, within a window: a text of thousands of addresses on one line
+    # must not be read again for each.
+    line_start = text.rfind("\n", max(0, start - _SIBLING_WINDOW), start) + 1
+    line_start = max(line_start, start - _SIBLING_WINDOW)
+    line_end = text.find("\n", end, end + _SIBLING_WINDOW)
+    line_end = min(len(text), end + _SIBLING_WINDOW) if line_end == -1 else line_end
+    siblings = sum(
+        not (found.start() <= start < found.end())
+        for found in _SIBLING_VERSION.finditer(text, line_start, line_end)
+    )
+    if siblings >= needed:
+        return True
+    if needed == 2:
+        return False
+    # (Or another dotted quad that its own words call a version: "firmware 1.25.0.5".)
+    return any(
+        found.start() != start and _introduced_as_version(text, found.start(), found.end())
+        for found in _DOTTED_QUAD.finditer(text, line_start, line_end)
+    )
 
 
 #: How far apart the same dotted quad, once named a version, makes both one.

@@ -175,6 +175,8 @@ _MASKED = re.compile(
     r"|\*{2,}[a-z _]{1,24}\*{2,}"
     # Ansible's mask of a no_log parameter.
     r"|value_specified_in_no_log_parameter"
+    # Jasypt's encrypted value, decrypted where it is used: "ENC(…)".
+    r"|ENC\([^)\s]*\)?"
     # Whether a key is set, as Windows' netsh says: "Security key : Present"; whether
     # a stream is encrypted, as SRT's listener says: "passphrase=enabled".
     r"|present|absent|enabled|disabled|set|unset|configured"
@@ -584,7 +586,9 @@ _COLON_AHEAD = re.compile(_COLON_AHEAD_PATTERN)
 #: Words of a colon's gap that say a digest follows, not the password: "password hash: …".
 #: Or an id: BitLocker's "Numerical Password ID: {6F1C…}" names the protector, not its value.
 _DIGEST_WORDS = re.compile(
-    r"hash|digest|sha|md5|bcrypt|fingerprint|checksum|(?<![A-Za-z])(?:id|guid|uuid)(?![A-Za-z])",
+    r"hash|digest|sha|md5|bcrypt|fingerprint|checksum"
+    # (Or a name: "secret name: wildcard-2024" names the secret, not its value.)
+    r"|(?<![A-Za-z])(?:id|guid|uuid|name)(?![A-Za-z])",
     re.IGNORECASE,
 )
 #: What a program prints as a password it generated: long, letters and digits, no words.
@@ -1884,7 +1888,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     if field is not None:
         return value_span(text, field.end())
     # (A constant's name may end in "__": PHP's 'define("__CA_DB_PASSWORD__", …)'.)
+    # (Or in one, before its quote: PrestaShop's 'define('_DB_PASSWD_', …)'.)
     name_end = end + 2 if text.startswith("__", end) else end
+    if name_end == end and text[end : end + 1] == "_" and text[end + 1 : end + 2] in ("'", '"'):
+        name_end = end + 1
     if text[name_end : name_end + 1] in _COLUMN_FIRST and _COLUMN_END.match(text, name_end):
         values = _insert_values(text, start, end)
         if values is not None:  # a column of SQL's INSERT, whatever its value
@@ -1934,6 +1941,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         quoted_name
         or text[max(0, _key_start(text, start) - 1) : start].startswith("<")
         or _NAMESPACE_BEFORE.search(text, max(0, start - 48), start)
+        # (A name with a word before its own: "<Core:UserPassword>".)
+        or _NAMESPACE_BEFORE.search(
+            text, max(0, _key_start(text, start) - 48), _key_start(text, start)
+        )
     ):
         if text[_key_start(text, start) : end].lower() == "auth-user-pass":
             return None  # OpenVPN's user, then its password, each on a line (``labelled_secrets``)

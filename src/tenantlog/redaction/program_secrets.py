@@ -303,6 +303,37 @@ _DRM_SECRET = (
     r"|(?<![\w\-])(?i:(?:fairplay|fps)_?ask)[\"']?[ \t]*[:=][ \t]*[\"']?(?=[0-9A-Fa-f]{32})"
     r"|(?<![\w\-])ask[ \t]*=[ \t]*(?=[0-9A-Fa-f]{32}(?![0-9A-Za-z]))"
 )
+# A MIFARE Classic sector's keys, twelve hex digits after their names: "keyA=682776B9923C".
+_MIFARE_KEY = (
+    r"(?<![\w\-])(?i:key_?[ab])[\"']?[ \t]*[:=][ \t]*[\"']?(?=[0-9A-Fa-f]{12}(?![0-9A-Za-z]))"
+)
+# Cisco's IKE pre-shared key: "authentication remote pre-share key <key>", "pre-shared-key
+# [0|6] <key>" (a type's digit first).
+_PRE_SHARE_KEY = (
+    r"(?<![\w\-])pre-share[ \t]+key[ \t]+(?:[06][ \t]+)?(?=[^\s])"
+    r"|(?m:^)[ \t]*pre-shared-key[ \t]+(?:[06][ \t]+)?(?=[^\s])"
+)
+# Network devices' keys and communities in their configurations, each after its own
+# keywords (``_check_device_secret``): Cisco's "key 7 <hex>" under a TACACS+ or
+# RADIUS server, a key chain's "key-string [password] …", OSPF's
+# "message-digest-key 1 md5 …", IOS XR's "password encrypted …", Ericsson's
+# "encrypted-key …", SNMP communities ("snmp-server community …", Huawei's
+# "snmp-agent community read cipher …"), Huawei's reversible "cipher %^%#…%^%#",
+# Junos' reversible "$9$…", DOCSIS' "cable shared-secret 0 …", tac_plus' users.
+_DEVICE_SECRET = (
+    r"(?m:^)[ \t]+key[ \t]+(?:7[ \t]+(?=[0-9A-Fa-f]{8,}(?![\w\-]))|0[ \t]+(?=\S))"
+    r"|(?<![\w\-])key-string[ \t]+(?:password[ \t]+|[07][ \t]+)?(?=\S)"
+    r"|(?<![\w\-])message-digest-key[ \t]+[0-9]{1,3}[ \t]+md5[ \t]+(?:[07][ \t]+)?(?=\S)"
+    r"|(?<![\w\-])(?:password[ \t]+encrypted|encrypted-key)[ \t]+(?=\S)"
+    r"|(?<![\w\-])snmp-(?:server|agent)[ \t]+community[ \t]+(?:(?:read|write)[ \t]+)?"
+    r"(?:cipher[ \t]+)?(?=\S)"
+    r"|(?<![\w\-])cipher[ \t]+(?=%\^%#)"
+    r"|\$9\$(?=[^\s\"']{8,})"
+    r"|(?<![\w\-])shared-(?:secondary-)?secret[ \t]+(?:index[ \t]+[0-9]+[ \t]+)?[07][ \t]+(?=\S)"
+    # tac_plus' users: 'login = cleartext "…"', "enable = des …".
+    r"|(?<![\w\-])(?:login|enable|pap|chap|arap|opap)[ \t]*=[ \t]*(?:cleartext|des)[ \t]+\"?"
+    r"(?=[^\s\"])"
+)
 # A Salesforce session id (an access token): the org's id, "!", the token
 # ("<sessionId>00D5g000004ABCD!AQ0AQZ/eKEW…</sessionId>", "Bearer 00D…!…").
 _SALESFORCE_SESSION = r"(?<![\w!])00D[A-Za-z0-9]{12,15}!(?=[A-Za-z0-9._/+=]{40,})"
@@ -836,6 +867,40 @@ def _check_drm_secret(text: str, start: int, end: int) -> tuple[int, int] | None
     return end, stop_at(text, end, " \t\r\n\"'<&,;")
 
 
+def _check_pre_share_key(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key's word, unless a keyword of the syntax stands there ("ascii-text …")."""
+    value_end = stop_at(text, end, " \t\r\n")
+    value = text[end:value_end]
+    if "=" in value or value in _PRE_SHARE_KEYWORDS or is_masked(value):
+        return None
+    return end, value_end
+
+
+_PRE_SHARE_KEYWORDS = frozenset({"ascii-text", "hexadecimal", "address", "local", "remote"})
+
+
+def _check_device_secret(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The key or community after its keywords: Huawei's cipher text to its closing
+    "%^%#", Junos' "$9$…" whole, any other to its blank (not a keyword left bare)."""
+    if text.startswith("%^%#", end):
+        close = text.find("%^%#", end + 4)
+        return None if close == -1 else (end, close + 4)
+    if text[end - 3 : end] == "$9$":
+        return end - 3, stop_at(text, end, " \t\r\n\"';")
+    value_end = stop_at(text, end, " \t\r\n\"'")
+    value = text[end:value_end]
+    if value.lower() in _DEVICE_KEYWORDS or is_masked(value):
+        return None
+    return end, value_end
+
+
+#: Words a device's syntax puts where its key would be, when none is given; and SNMP's
+#: well-known default community, "public".
+_DEVICE_KEYWORDS = frozenset(
+    {"ro", "rw", "view", "read", "write", "md5", "cipher", "simple", "public"}
+)
+
+
 def _check_whole_session(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The session id whole, the org's id with its token."""
     return start, stop_at(text, end, " \t\r\n\"'<&,;)")
@@ -1186,6 +1251,9 @@ _PLAYBACK_TOKEN_TEST = re.compile(_PLAYBACK_TOKEN, re.ASCII)
 _KALTURA_KS_TEST = re.compile(_KALTURA_KS, re.ASCII)
 _SALESFORCE_SESSION_TEST = re.compile(_SALESFORCE_SESSION, re.ASCII)
 _DRM_SECRET_TEST = re.compile(_DRM_SECRET, re.ASCII)
+_MIFARE_KEY_TEST = re.compile(_MIFARE_KEY, re.ASCII)
+_DEVICE_SECRET_TEST = re.compile(_DEVICE_SECRET, re.ASCII)
+_PRE_SHARE_KEY_TEST = re.compile(_PRE_SHARE_KEY, re.ASCII)
 _MAGENTO_TEST = re.compile(_MAGENTO_SECRET_PATH, re.ASCII)
 _GDS_CARD_TEST = re.compile(_GDS_CARD, re.ASCII)
 _REGISTERED_TEST = re.compile(_REGISTERED_USER, re.ASCII)
@@ -1249,7 +1317,8 @@ PATTERN = (
     f"|{_RTMP_STREAM}(?P<rtmp_stream>)|{_MAGENTO_SECRET_PATH}(?P<magento_secret>)"
     f"|{_STREAM_KEY_PAIR}(?P<stream_key_pair>)|{_PLAYBACK_TOKEN}(?P<playback_token>)"
     f"|{_KALTURA_KS}(?P<kaltura_ks>)|{_SALESFORCE_SESSION}(?P<salesforce_session>)"
-    f"|(?:{_DRM_SECRET})(?P<drm_secret>)"
+    f"|(?:{_DRM_SECRET})(?P<drm_secret>)|{_MIFARE_KEY}(?P<mifare_key>)"
+    f"|(?:{_PRE_SHARE_KEY})(?P<pre_share_key>)|(?:{_DEVICE_SECRET})(?P<device_secret>)"
     f"|{_GDS_CARD}(?P<gds_card>)|{_REGISTERED_USER}(?P<registered_user>)"
     f"|{_X12_PASSWORD}(?P<x12_password>)|{_EDIFACT_PASSWORD}(?P<edifact_password>)"
     f"|{_EZCONNECT}(?P<ezconnect>)|(?:{_HMAC_KEY})(?P<hmac_key>)"
@@ -1278,6 +1347,9 @@ KINDS = {
     "kaltura_ks": Kind("secrets", "TOKEN", _check_to_segment_end),
     "salesforce_session": Kind("secrets", "TOKEN", _check_whole_session),
     "drm_secret": Kind("secrets", "SECRET", _check_drm_secret),
+    "mifare_key": Kind("secrets", "SECRET", _check_hex_run),
+    "pre_share_key": Kind("secrets", "SECRET", _check_pre_share_key),
+    "device_secret": Kind("secrets", "SECRET", _check_device_secret),
     "magento_secret": Kind("secrets", "SECRET", check_to_word_end),
     "gds_card": Kind("card", "CARD", _check_gds_card),
     "registered_user": Kind("secrets", "SECRET", _check_registered_user),
@@ -1506,6 +1578,23 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ),
     ("/ks/", lambda text: _KALTURA_KS_TEST.search(text) is not None),
     ("00d", lambda text: _SALESFORCE_SESSION_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _MIFARE_KEY_TEST.search(text) is not None)
+        for mark in ("keya", "keyb", "key_a", "key_b")
+    ),
+    *(
+        (mark, lambda text: _DEVICE_SECRET_TEST.search(text) is not None)
+        for mark in (
+            *("key 7 ", "key 0 ", "key-string", "message-digest-key", "password encrypted"),
+            *("encrypted-key", "snmp-server community", "snmp-agent community"),
+            *("cipher %^%#", "$9$", "shared-secret", "shared-secondary-secret"),
+            *("cleartext", "= des ", "=des "),
+        )
+    ),
+    *(
+        (mark, lambda text: _PRE_SHARE_KEY_TEST.search(text) is not None)
+        for mark in ("pre-share key", "pre-shared-key")
+    ),
     *(
         (mark, lambda text: _DRM_SECRET_TEST.search(text) is not None)
         for mark in ("keyseed", "key_seed", "fairplay_ask", "fps_ask", "fpsask", "[fairplay]")
