@@ -766,10 +766,10 @@ def _among_versions(text: str, start: int, end: int) -> bool:
         return False
     # The line, within a window: a text of thousands of addresses on one line
     # must not be read again for each.
-    line_start = text.rfind("\n", max(0, start - _SIBLING_WINDOW), start) + 1
-    line_start = max(line_start, start - _SIBLING_WINDOW)
-    line_end = text.find("\n", end, end + _SIBLING_WINDOW)
-    line_end = min(len(text), end + _SIBLING_WINDOW) if line_end == -1 else line_end
+    low, high = max(0, start - _SIBLING_WINDOW), min(len(text), end + _SIBLING_WINDOW)
+    line_start = max(low, text.rfind("\n", low, start) + 1)
+    line_end = text.find("\n", end, high)
+    line_end = high if line_end == -1 else line_end
     siblings = sum(
         not (found.start() <= start < found.end())
         for found in _SIBLING_VERSION.finditer(text, line_start, line_end)

@@ -616,6 +616,15 @@ _PROSE_SECRET_LENGTH = 16
 _STRUCTURE = frozenset("<>=\"'/")
 #: An element's namespace prefix just before the name: "<auth:Password>".
 _NAMESPACE_BEFORE = re.compile(r"<[A-Za-z_][\w.\-]{0,40}:\Z")
+#: How many blanks may stand between a pair's ":" or "=" and a placeholder's "<".
+_PLACEHOLDER_GAP = 16
+
+
+def _namespace_before_key(text: str, start: int) -> bool:
+    key_start = _key_start(text, start)
+    return _NAMESPACE_BEFORE.search(text, max(0, key_start - 48), key_start) is not None
+
+
 #: How far back an ARN's "arn:" may start before its resource type.
 _ARN_WINDOW = 200
 #: The words of a MySQL error: "Access denied for user 'app'@'db' (using password: YES)".
@@ -1888,10 +1897,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
     if field is not None:
         return value_span(text, field.end())
     # (A constant's name may end in "__": PHP's 'define("__CA_DB_PASSWORD__", …)'.)
-    # (Or in one, before its quote: PrestaShop's 'define('_DB_PASSWD_', …)'.)
     name_end = end + 2 if text.startswith("__", end) else end
-    if name_end == end and text[end : end + 1] == "_" and text[end + 1 : end + 2] in ("'", '"'):
-        name_end = end + 1
     if text[name_end : name_end + 1] in _COLUMN_FIRST and _COLUMN_END.match(text, name_end):
         values = _insert_values(text, start, end)
         if values is not None:  # a column of SQL's INSERT, whatever its value
@@ -1942,9 +1948,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         or text[max(0, _key_start(text, start) - 1) : start].startswith("<")
         or _NAMESPACE_BEFORE.search(text, max(0, start - 48), start)
         # (A name with a word before its own: "<Core:UserPassword>".)
-        or _NAMESPACE_BEFORE.search(
-            text, max(0, _key_start(text, start) - 48), _key_start(text, start)
-        )
+        or _namespace_before_key(text, start)
     ):
         if text[_key_start(text, start) : end].lower() == "auth-user-pass":
             return None  # OpenVPN's user, then its password, each on a line (``labelled_secrets``)
@@ -1963,9 +1967,10 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         if found != -1 and not text.startswith("</", found) and "=" in value:
             # A placeholder, then prose to the next one: "X=<your-secret-key> and Y=<…>".
             return None
-        if not text.startswith("</", found) and text[: max(0, _key_start(text, start) - 1)].rstrip(
-            " \t"
-        ).endswith((":", "=")):
+        opening = _key_start(text, start) - 1  # the "<" of the element, or placeholder
+        if (found == -1 or not text.startswith("</", found)) and text[
+            max(0, opening - _PLACEHOLDER_GAP) : max(0, opening)
+        ].rstrip(" \t").endswith((":", "=")):
             return None  # a placeholder as a pair's value: "password: <your-van-password>"
         if found == -1 and not _ONE_WORD.fullmatch(value):
             # No element closes: a line cut after its value holds one word,

@@ -181,6 +181,12 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
 _IPV6 = _TRIGGER_MARKS[may_hold_ipv6][0]
 
 
+def _colons_say_ipv6(text: str) -> bool:
+    """Whether an IPv6 address without "::" may be in the text: it holds six colons or
+    more, and a count of four rules most lines out before the address' own test."""
+    return ":" in text and text.count(":") > 3 and may_hold_ipv6(text)
+
+
 def _marks_of(*triggers: Callable[[str], bool]) -> tuple[tuple[str, Proof], ...]:
     return tuple(pair for trigger in triggers for pair in _TRIGGER_MARKS[trigger][1])
 
@@ -397,8 +403,7 @@ class Plan:
         combined = _COMBINED_ID in found
         by_bits = self._by_bits if combined else self._triggered_by_bits
         if len(found) == combined:  # most lines: no mark
-            ipv6 = ":" in text and text.count(":") > 3 and may_hold_ipv6(text)
-            return by_bits[_IPV6 if ipv6 else 0]
+            return by_bits[_IPV6 if _colons_say_ipv6(text) else 0]
         # An ASCII text folds as it lowers.
         return by_bits[self._bits(found, text, text.lower())]
 
@@ -409,7 +414,7 @@ class Plan:
             for bit, proof in self._proofs[index]:
                 if not bits & bit and (proof is None or proof(text, folded)):
                     bits |= bit
-        if not bits & _IPV6 and ":" in text and text.count(":") > 3 and may_hold_ipv6(text):
+        if not bits & _IPV6 and _colons_say_ipv6(text):
             bits |= _IPV6
         return bits
 

@@ -12,24 +12,22 @@ classes and case rules are not Python's; so the pattern is rebuilt from
 Python's own parse of it (``re._parser``, the parser ``re.compile`` uses),
 node by node, each node as a class or a construct that is at least as wide:
 
-* characters and classes are written out as ASCII byte ranges, with both
-  cases of a letter under IGNORECASE (on an ASCII text, Python's case rules
-  are ASCII's whatever its flags); a non-ASCII character matches no byte of
-  an ASCII text;
-* a look-around or a word boundary matches nothing in the expression, except
-  a one-character look-around at either end of an expression, which reads
-  that character (or the text's edge): ``(?![0-9])`` last becomes
-  ``(?:[^0-9]|$)``; a look-ahead in the middle replaces what follows it when
-  it is the longer of the two;
+* a character or a class is written out as the ASCII characters ``re``
+  itself says it matches, asked character by character (on an ASCII text
+  that settles case rules and categories; a non-ASCII character matches no
+  byte of an ASCII text);
+* a look-around, an anchor or a word boundary matches nothing in the
+  expression, except at either end of an expression: a one-character
+  negative look-around there reads that character or the text's edge
+  (``(?![0-9])`` last becomes ``(?:[^0-9]|$)``), and ``^``/``$`` stay; a
+  look-ahead in the middle replaces what follows it when it needs more text;
 * a back-reference matches any run of characters; lazy, possessive and
   atomic forms match as greedy ones (they only ever match less);
-* an expression too large for Hyperscan is split at its first alternation
-  into one expression per branch, and a part with no alternation left is
-  cut short (a prefix of a pattern matches wherever the pattern does).
-
-The NUL byte is in no class: a batch's texts are searched joined by NULs
-(``prefilter``), and no match may then run from one text into the next.
-Texts holding a NUL are not searched. Anchors match at a NUL too.
+* an expression is split at an alternation into one expression per branch
+  when it is too large for Hyperscan, or (up to a number of expressions)
+  when a branch's look-arounds would reach an end that way; a part with no
+  alternation left that is still too large is cut short (a prefix of a
+  pattern matches wherever the pattern does).
 """
 
 from __future__ import annotations
@@ -53,12 +51,12 @@ _Ranges = list[tuple[int, int]]
 # argument (``re._parser``'s own shapes, hence Any).
 _Item = tuple[Any, Any, int]
 
-#: The bytes a match may hold: ASCII but NUL, which separates a batch's texts.
-_ALL: _Ranges = [(0x01, 0x7F)]
+#: The bytes an ASCII text holds.
+_ALL: _Ranges = [(0x00, 0x7F)]
 #: A class no ASCII text holds a character of.
 _NOTHING = r"[\x80-\xff]"
-_START = r"(?:^|\x00)"
-_END = r"(?:$|\x00)"
+_START = "^"
+_END = "$"
 
 #: The nodes that match one character each.
 _ONE_CHARACTER = frozenset((sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.CATEGORY))
@@ -100,7 +98,7 @@ def _class(ranges: Iterable[tuple[int, int]]) -> str:
 
 
 def _chars(op: Any, arg: Any, flags: int) -> _Ranges:
-    """The ASCII characters (NUL aside) a one-character node matches."""
+    """The ASCII characters a one-character node matches."""
     return list(_asked(op, tuple(arg) if isinstance(arg, list) else arg, flags))
 
 
@@ -112,7 +110,7 @@ def _asked(op: Any, arg: Any, flags: int) -> tuple[tuple[int, int], ...]:
     node = sre_parse.SubPattern(sre_parse.State(), [(op, list(arg) if op is sre.IN else arg)])
     node.state.flags = flags
     fullmatch = sre_compile.compile(node, flags).fullmatch
-    return tuple(_merged((code, code) for code in range(1, 0x80) if fullmatch(chr(code))))
+    return tuple(_merged((code, code) for code in range(0x80) if fullmatch(chr(code))))
 
 
 def _node(op: Any, arg: Any, flags: int) -> str:
