@@ -40,6 +40,7 @@ from tenantlog import redact
 from tenantlog.redaction import (
     DETECTORS,
     Redactor,
+    context,
     credentials,
     iban,
     key_prefixes,
@@ -247,6 +248,38 @@ def make_short_lines(count: int, seed: int, pii_share: float = 0.1) -> list[str]
     return [line for line in lines if 50 <= len(line.encode()) <= 300]
 
 
+def make_address_lines(count: int, seed: int) -> list[str]:
+    """Lines that each hold one IPv4 address and no version: the worker benchmark's
+    shape, an access log's, sshd's, a JSON field's, nginx's error. Every such address
+    is checked for a version's context (``context.says_version``) before it is
+    redacted, so these lines measure that check."""
+    rng = random.Random(seed)
+    lines = []
+    for n in range(count):
+        octets = (
+            rng.randint(1, 223),
+            rng.randint(0, 255),
+            rng.randint(0, 255),
+            rng.randint(1, 254),
+        )
+        address = ".".join(map(str, octets))
+        lines.append(
+            rng.choice(
+                (
+                    f"User 555-{n % 10000:04d} accessed system from {address} request {n}",
+                    f'{address} - - [01/May/2024:12:{rng.randint(0, 59):02d}:07 +0000] "GET '
+                    f'{rng.choice(_PATHS)} HTTP/1.1" 200 {rng.randint(0, 10**5)}',
+                    f'{{"level":"info","msg":"connected","client_ip":"{address}","port":5432}}',
+                    f"sshd[{rng.randint(100, 99999)}]: Accepted publickey for deploy from"
+                    f" {address} port {rng.randint(1024, 65535)} ssh2",
+                    "upstream timed out while reading response header from upstream,"
+                    f" client: {address}, server: api",
+                )
+            )
+        )
+    return lines
+
+
 def make_lines(count: int, seed: int) -> list[str]:
     """Deterministic ~1 KB log lines; every other one carries one to three PII values."""
     rng = random.Random(seed)
@@ -390,7 +423,9 @@ def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
     search of the marks) and the combined scan's search (which the prefilter
     spares most of these lines), next to that search with the prefixed API keys as its
     branches, as they were before they had a scan of their own, and its lead with
-    no branch behind it (the floor of any pattern started that way). Best of the rounds.
+    no branch behind it (the floor of any pattern started that way). Then lines
+    that each hold an address and no version (``make_address_lines``): ``redact``
+    of the line, and the address's version check within it. Best of the rounds.
     """
     lines = make_short_lines(count, seed, pii_share)
     corpus = [line for line in lines if _NO_START.search(line) and redact(line) == line]
@@ -435,6 +470,27 @@ def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
         "... its lead alone, no branch": lambda text: lead_alone_search(text, 0),
     }
     print(f"short lines with digits or words and no value: {len(corpus):,}, rounds: {rounds}")
+    _print_best(steps, corpus, rounds)
+    addresses = make_address_lines(2000, seed)
+    spans = {line: _IPV4.search(line).span() for line in addresses}  # type: ignore[union-attr]
+    print(f"lines with an IPv4 address and no version: {len(addresses):,}")
+    _print_best(
+        {
+            "redact": redact,
+            "... the address's version check": lambda text: context.says_version(
+                text, *spans[text]
+            ),
+        },
+        addresses,
+        rounds,
+    )
+
+
+_IPV4 = re.compile(r"(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w.])")
+
+
+def _print_best(steps: dict[str, Callable[[str], object]], corpus: list[str], rounds: int) -> None:
+    """µs per line of each step on ``corpus``, the best of ``rounds``."""
     for name, step in steps.items():
         step(corpus[0])
         best = min(_seconds_per_line(step, corpus) for _ in range(rounds))

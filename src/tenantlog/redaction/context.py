@@ -695,7 +695,12 @@ def _validated_field(text: str, start: int) -> str:
 
 
 def _names_version(key: str) -> bool:
-    parts = [part.casefold() for part in _NOT_LETTERS.split(_CAMEL.sub("_", key)) if part]
+    if key.isascii() and key.islower():
+        # Most keys before an address ("from", "client_ip") have no capital to split
+        # at, nor a letter to fold.
+        parts = [key] if key.isalpha() else [part for part in _NOT_LETTERS.split(key) if part]
+    else:
+        parts = [part.casefold() for part in _NOT_LETTERS.split(_CAMEL.sub("_", key)) if part]
     if not parts:
         return False
     last = parts[-1]
@@ -750,10 +755,22 @@ _SIBLING_WINDOW = 160
 _DOTTED_QUAD = re.compile(r"(?<![\w.])[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w.])")
 
 
+def _product_word_before(text: str, start: int) -> re.Match[str] | None:
+    """``_PRODUCT_WORD_BEFORE`` in the 40 characters before ``start``."""
+    if text[start - 1 : start] not in (" ", "\t"):
+        return None  # no blank before the number: no word before it
+    # The word ends where the blanks before the number begin and is at most 32
+    # characters long: the search starts there, not at every place of the window
+    # (a look-behind sees the text before where a search starts).
+    low = max(0, start - 40)
+    word_end = low + len(text[low:start].rstrip(" \t"))
+    return _PRODUCT_WORD_BEFORE.search(text, max(low, word_end - 32), start)
+
+
 def _among_versions(text: str, start: int, end: int) -> bool:
     """Whether a dotted quad after a product's name shares its line with another
     version: "Simphony 19.5.0.2 CAPS started, workstation client 19.5.0.1982"."""
-    found_word = _PRODUCT_WORD_BEFORE.search(text, max(0, start - 40), start)
+    found_word = _product_word_before(text, start)
     if found_word is None:
         return False
     word = found_word.group().strip()
@@ -849,7 +866,7 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         and _UPGRADE_WORD.search(text, max(0, start - _UPGRADE_WINDOW), start)
     ):
         return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
-    if head[-5:].lower().endswith(("from", " to", "\tto")) and _UPGRADE_BEFORE.search(head[-96:]):
+    if head[-5:].lower().endswith(("from", " to", "\tto")) and _upgraded_before(head[-96:]):
         return True
     if head[-11:].lower().endswith("delta from") and _UPGRADE_WORD.search(head[-96:]):
         return True  # Squirrel's "Applying update …-full.nupkg (delta from 2.5.0.2)"
@@ -863,6 +880,15 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     ):
         return True  # "Installing update 10.2.0.1 -> 10.2.0.4": the first of the two
     return _VERSION_AFTER.match(text, end) is not None
+
+
+def _upgraded_before(head: str) -> bool:
+    """``_UPGRADE_BEFORE`` in ``head``, whose every branch holds one of three words:
+    "from" is before most addresses, and most lines around them have none."""
+    folded = head.lower()
+    return (
+        "grad" in folded or "updat" in folded or "backport" in folded
+    ) and _UPGRADE_BEFORE.search(head) is not None
 
 
 #: A version word, then words of what it is the version of (no address's word):

@@ -137,3 +137,49 @@ _PHONE = "[REDACTED:PHONE]"
 )
 def test_phone_words_after_the_number_and_joined_numbers(text: str, expected: str | None) -> None:
     assert _TYPED.redact(text) == (text if expected is None else expected)
+
+
+# The shortcuts taken for the common case (an address after "from", "client_ip"),
+# each held to the plain form it stands for, on texts of the characters they decide on.
+_SHORTCUT_PIECES = st.sampled_from(
+    [
+        *("from", " to", "Upgrade", "updat", "backport", "grad", "Simphony", "client", "ip"),
+        *("client_ip", "appVersion", "build_no", "BUILD", "a+b", "x-y", "fw", "\u212aelvin"),
+        *(" ", "  ", "\t", "\n", ".", "-", "+", "_", "=", ":", "/", "1", "10.0.0.1", "é", "K"),
+        *("Workstation" * 3, " " * 30),
+    ]
+)
+
+
+@given(st.lists(_SHORTCUT_PIECES, max_size=16).map("".join))
+@settings(max_examples=400)
+def test_the_product_word_search_starts_where_the_word_can(before: str) -> None:
+    text = f"{before}10.2.0.1 ok"
+    start = len(before)
+    plain = context._PRODUCT_WORD_BEFORE.search(text, max(0, start - 40), start)
+    found = context._product_word_before(text, start)
+    assert (found and found.span()) == (plain and plain.span())
+
+
+@given(st.lists(_SHORTCUT_PIECES, max_size=16).map("".join))
+@settings(max_examples=400)
+def test_upgraded_before_is_the_plain_search(head: str) -> None:
+    assert context._upgraded_before(head) == (context._UPGRADE_BEFORE.search(head) is not None)
+
+
+def _names_version_plain(key: str) -> bool:
+    parts = [
+        part.casefold() for part in context._NOT_LETTERS.split(context._CAMEL.sub("_", key)) if part
+    ]
+    last = parts[-1] if parts else ""
+    return bool(parts) and (
+        last in context._VERSION_PARTS
+        or not context._VERSION_ANYWHERE.isdisjoint(parts)
+        or (last in context._VERSION_FORMS and not context._VERSION_PARTS.isdisjoint(parts))
+    )
+
+
+@given(st.lists(_SHORTCUT_PIECES, max_size=6).map("".join))
+@settings(max_examples=400)
+def test_names_version_splits_as_before(key: str) -> None:
+    assert context._names_version(key) == _names_version_plain(key)
