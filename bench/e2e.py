@@ -14,7 +14,9 @@ Stored logs are counted in the database file, read-only, as another process
 would. The ratio end to end / ingest only is taken against the ingest-only
 run of the same round. During each run the resident memory (RSS) of every
 process of the service (the ones started and their children) is summed every
-20 ms; the peak of that sum is printed.
+20 ms; the peak of that sum is printed, and the CPU time they spent, in µs a
+log: the machine's cores divided by it are the most logs/s the mode could
+reach here, were every core busy all the time.
 
     python bench/e2e.py [--logs 50000] [--batch 500] [--connections 8] [--rounds 1]
 """
@@ -44,6 +46,7 @@ RSS_EVERY = 0.02
 #: The most seconds a run waits for its logs to be stored.
 STORE_TIMEOUT = 600
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MODES = ["api", "serve", "api+worker"]
 
 
@@ -63,24 +66,40 @@ def bodies(logs: int, batch: int, tenants: int) -> list[bytes]:
     return requests
 
 
-class Memory:
-    """Samples the summed RSS of some processes and all their descendants, in a thread."""
+class Usage:
+    """Samples the summed RSS of some processes and all their descendants, in a thread,
+    and the CPU time they spend while it runs (each process' from its first sample to
+    its last)."""
 
     def __init__(self, roots: list[int]) -> None:
         self._roots = roots
         self.peak = 0
         self.processes = 0
+        self._cpu_first: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
-        while not self._stop.is_set():
+        while True:
+            stopping = self._stop.is_set()  # one last sample after the run
             pids = _tree(self._roots)
             total = sum(_rss(pid) for pid in pids)
             if total > self.peak:
                 self.peak, self.processes = total, len(pids)
+            for pid in pids:
+                cpu = _cpu_seconds(pid)
+                if cpu is not None:
+                    self._cpu_first.setdefault(pid, cpu)
+                    self._cpu_last[pid] = cpu
+            if stopping:
+                return
             self._stop.wait(RSS_EVERY)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu_last[pid] - first for pid, first in self._cpu_first.items())
 
     def stop(self) -> None:
         self._stop.set()
@@ -113,6 +132,15 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of ``pid`` so far; None if it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Stored:
     """Counts the stored logs straight from the database file, read-only."""
 
@@ -140,6 +168,7 @@ class Run:
     stored_s: float | None  # the first POST to every log stored (None: not measured)
     peak_rss: int
     processes: int
+    cpu_s: float  # CPU seconds the service's processes spent from the first POST on
 
 
 async def post_all(base: str, requests: list[bytes], connections: int) -> None:
@@ -194,17 +223,17 @@ def run(mode: str, requests: list[bytes], args: argparse.Namespace) -> Run:
             with running("worker", env, None) if mode == "api+worker" else _nothing() as worker:
                 if worker is not None:
                     roots.append(worker.pid)
-                memory = Memory(roots)
+                usage = Usage(roots)
                 stored = None if mode == "api" else Stored(data_dir / "tenantlog.db")
                 try:
                     posted, all_stored = asyncio.run(
                         post_and_wait(base, requests, args.connections, stored, args.logs)
                     )
                 finally:
-                    memory.stop()
+                    usage.stop()
                     if stored is not None:
                         stored.close()
-        return Run(posted, all_stored, memory.peak, memory.processes)
+        return Run(posted, all_stored, usage.peak, usage.processes, usage.cpu_seconds)
 
 
 @contextmanager
@@ -237,7 +266,8 @@ def main() -> None:
             stored = "" if result.stored_s is None else f", all stored {result.stored_s:.2f} s"
             print(
                 f"round {round_ + 1} {mode:<10} posted {result.posted_s:.2f} s{stored},"
-                f" peak RSS {result.peak_rss / 2**20:.0f} MiB ({result.processes} processes)",
+                f" peak RSS {result.peak_rss / 2**20:.0f} MiB ({result.processes} processes),"
+                f" CPU {result.cpu_s:.2f} s ({result.cpu_s / args.logs * 1e6:.0f} µs a log)",
                 flush=True,
             )
     print()
@@ -272,6 +302,14 @@ def main() -> None:
             f" | {ratios} | {peak:.0f} MiB |"
         )
     print()
+    cores = os.cpu_count() or 1
+    for mode in modes:
+        cpu = statistics.median(r.cpu_s for r in results[mode]) / args.logs
+        print(
+            f"{mode}: {cpu * 1e6:.0f} µs of CPU a log (all its processes, from the first POST"
+            f" until {'the last 202' if mode == 'api' else 'every log is stored'}):"
+            f" at most {cores / cpu:,.0f} logs/s on this machine's {cores} cores"
+        )
     print("target: end to end >= 0.3 x ingest only (aim 0.5 x); peak RSS of serve <= 200 MB")
 
 
