@@ -52,9 +52,16 @@ _GLUED_CAPITAL_P = ("isql", "bcp")
 _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
     # macOS' "security unlock-keychain -p x", "create-keychain -p x".
-    "-p": ("login", "sshpass", "mongo", "keychain"),
-    # ssh-keygen's old passphrase; an MQTT client's password
-    "-P": ("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool", "aql", "asadm"),
+    # The VS Code extension manager's personal access token ("vsce publish -p …").
+    "-p": ("login", "sshpass", "mongo", "keychain", "vsce"),
+    # ssh-keygen's old passphrase; an MQTT client's password; a PKCS#12 file's passphrase
+    # to macOS' "security import" (and Perforce's password: ``_PERFORCE``).
+    "-P": (
+        *("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool", "aql", "asadm"),
+        "security import",
+    ),
+    # AzureSignTool's Key Vault client secret.
+    "-kvs": ("azuresigntool",),
     "-N": ("ssh-keygen",),  # its new passphrase
     "-a": ("redis-cli", "keydb-cli"),
     # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd; Samba's LDAP admin password
@@ -73,6 +80,8 @@ _SPACED = {
 _USER_GIVEN = re.compile(
     r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)(?![\"']?[A-Za-z][\w+.\-]*://)[^\s\-]"
 )
+#: Perforce's client, as a command line starts with it ("p4 -p …", "p4.exe -u …").
+_PERFORCE = re.compile(r"(?<![\w.\-])p4(?:\.exe)?[ \t]")
 #: A port, or a mapping of ports: "2222", "8080:80", "127.0.0.1:8080:80/tcp".
 _PORTS = re.compile(r"[0-9.:]+(?:/(?:tcp|udp))?")
 # httpie's commands, whose "-a" is "user:pass".
@@ -249,6 +258,9 @@ def _check_argv(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 def _spaced_password(text: str, flag: str, command: str, end: int) -> tuple[int, int] | None:
     """The argument at ``end`` if ``flag`` takes a password for ``command``."""
+    if flag in ("-p", "-P") and _PERFORCE.search(command):
+        # Perforce's "-p ssl:host:1666" is its server; its "-P", the password or a ticket.
+        return _secret(text, _argument(text, end)) if flag == "-P" else None
     if (
         flag == "-p"
         and _USER_GIVEN.search(command)
@@ -266,6 +278,7 @@ def _spaced_password(text: str, flag: str, command: str, end: int) -> tuple[int,
         and "login" not in command
         and "mongo" not in command
         and "keychain" not in command
+        and "vsce" not in command
         and not command.rstrip().endswith("sshpass")
     ):
         return None  # "sshpass -p pw ssh -p 2222 host": the second is ssh's port
@@ -371,7 +384,7 @@ _FLAGS = (
     # docker's "-p=\"…\"": the password after "=", quoted.
     + r"|p=(?=[\"'][^\s\-])(?P<flag_equals_password>)"
     + r"|[pP](?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|(?:[pPawNAXckKt]|ap)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|(?:[pPawNAXckKt]|ap|kvs)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"

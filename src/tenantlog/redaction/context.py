@@ -319,6 +319,10 @@ _IDENTIFIER_LAST = frozenset(
     | {"meter", "tracking"}
     # A SIM's or a handset's number, no subscriber's line: "imsi=234159876543210".
     | set(SIM_KEYS)
+    # A business's registration or tax number: Australia's "ABN 51 824 753 556" and
+    # "ACN", the US' "EIN", France's "SIREN"/"SIRET", India's "GSTIN", Brazil's "CNPJ",
+    # the Netherlands' "KvK".
+    | {"abn", "acn", "ein", "siren", "siret", "gstin", "cnpj", "kvk"}
 )
 # An order's or an invoice's number: "order #4485…", "OrderNumber: 4000…"; an
 # employee's or a policy's ("employee_number=5310…", "policy_number=6011-…").
@@ -743,9 +747,13 @@ _NETWORK_NOUNS = frozenset(
     | {"from", "to", "src", "dst", "source", "destination", "remote", "local", "origin"}
     | {"connected", "connecting", "listening", "bound", "resolved", "via", "dns", "nat"}
 )
-#: Another version on the line: three parts, or four with a part no address has.
+#: A part no address has: above 255, or of four digits or five.
+_NO_OCTET = r"(?:[0-9]{4,5}|25[6-9]|2[6-9][0-9]|[3-9][0-9]{2})(?![0-9])"
+#: Another version on the line: three parts, or four with a part no address has,
+#: wherever it is ("10.0.17763.0", "19.5.0.1982").
 _SIBLING_VERSION = re.compile(
-    r"(?<![\w.])[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5}(?:\.(?:[0-9]{4,5}|25[6-9]|2[6-9][0-9]|[3-9][0-9]{2}))?"
+    r"(?<![\w.])(?:[0-9]{1,5}\.[0-9]{1,5}\.[0-9]{1,5}"
+    rf"|(?=(?:[0-9]{{1,5}}\.){{0,3}}{_NO_OCTET})[0-9]{{1,5}}(?:\.[0-9]{{1,5}}){{3}})"
     r"(?![\w.])"
 )
 
@@ -866,6 +874,13 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         and _UPGRADE_WORD.search(text, max(0, start - _UPGRADE_WINDOW), start)
     ):
         return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
+    if (
+        key is not None
+        and key.group() in ("morf", "ot")
+        and text[max(0, start - 3) : start].rstrip(" \t\"'").endswith((":", "="))
+        and _INSTALL_WORD.search(text, max(0, start - _UPGRADE_WINDOW), start)
+    ):
+        return True  # an upgrade's "from:" and "to:" keys: "upgrade billing-sdk\n from: …"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _upgraded_before(head[-96:]):
         return True
     if head[-11:].lower().endswith("delta from") and _UPGRADE_WORD.search(head[-96:]):

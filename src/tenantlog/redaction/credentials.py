@@ -410,6 +410,13 @@ _SECRET_NAMES = (
     # An S3-compatible store's key id, whatever its shape (MinIO's, R2's, Spaces'):
     # AWS' own are redacted wherever they stand.
     *("access_key_id", "access_key"),
+    # A wireless network's key to join it or to read its traffic: ISA100's and
+    # WirelessHART's "join_key", Zigbee's "network key"; LoRaWAN's session keys
+    # ("AT+APPSKEY=", "NwkSKey").
+    *("join_key", "network_key", "apps_key", "nwks_key"),
+    # An account's key to recover it (Apple ID's "Recovery Key: …"), Spring Cloud
+    # Config's symmetric key ("ENCRYPT_KEY=", "encrypt.key").
+    *("recovery_key", "encrypt_key"),
 )
 
 
@@ -608,6 +615,8 @@ PASSWORD_WORDS_ASCII = (
     "lozinka",
     "geslo",
     "adgangskode",
+    # Danish's and Norwegian's other word ("kodeord").
+    "kodeord",
     "contrasena",
     "clave",
     "sandi",
@@ -1248,6 +1257,8 @@ _AFTER_NAMES = (
     r"_[0-9a-f]{40}.",
     # Shibboleth's "_shibsession_<the site's id in hex>=".
     r"[0-9a-f]{32}.",
+    # Jenkins' session cookie, named after the instance: "JSESSIONID.4f2c81e6=".
+    r"[iI][dD]\.[0-9a-f]{8}.",
     r"[rR][eE][mM][eE][mM][bB][eE][rR][_\-][mM][eE].",
     r"REMEMBERME.",
     r"[nNyYtT]:.",

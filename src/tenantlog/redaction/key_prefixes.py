@@ -12,7 +12,7 @@ whatever the parameter or header around them:
   ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
   ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
-  gloas-``; Buildkite ``bkua_``; npm ``npm_``; PyPI
+  gloas-``; Buildkite ``bkua_``; npm ``npm_``; crates.io ``cio…``; PyPI
   ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``; Docker Hub
   ``dckr_pat_``/``dckr_oat_``; Netlify ``nfp_``; Supabase ``sbp_``;
   PlanetScale ``pscale_tkn_ pscale_pw_ pscale_oauth_``;
@@ -26,7 +26,8 @@ whatever the parameter or header around them:
   Contentful ``CFPAT-``; Notion ``ntn_`` and ``secret_``; Linear
   ``lin_api_``; Atlassian ``ATATT3``; Airtable ``pat…``; Heroku ``HRKU-``;
   Mapbox secret tokens ``sk.eyJ…``;
-* Google ``AIza…``, OAuth client secrets ``GOCSPX-`` and access tokens ``ya29.``; OpenAI-style
+* Google ``AIza…``, OAuth client secrets ``GOCSPX-``, access tokens ``ya29.`` and
+  refresh tokens ``1//0…``; OpenAI-style
   ``sk-…`` (Anthropic's ``sk-ant-``, DeepSeek's, OpenRouter's ``sk-or-``
   too); xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
   ``hf_``; Perplexity ``pplx-``; LangSmith ``lsv2_pt_``/``lsv2_sk_``;
@@ -164,6 +165,9 @@ BRANCHES = (
     r"|ul-" + _hex_with_digit(40) + r"(?P<key_pulumi>)"
     r"|plx-[A-Za-z0-9]{48}(?P<key_perplexity>)"
     r"|scale_(?:tkn|pw|oauth)_[A-Za-z0-9_\-]{32,64}+(?P<key_planetscale>))",
+    # crates.io's API tokens ("cargo login …"): "cio" and 32 letters and digits.
+    r"cio(?=[A-Za-z0-9]{0,31}[0-9])(?=[A-Za-z0-9]{0,31}[A-Z])[A-Za-z0-9]{32}(?![A-Za-z0-9])"
+    r"(?P<key_crates>)",
     # Mailgun's API keys: "key-" and 32 hex.
     r"key-[0-9a-f]{32}(?![0-9A-Za-z])(?P<key_mailgun>)",
     r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
@@ -171,6 +175,9 @@ BRANCHES = (
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     # A service account's starts "ya29.c.".
     r"ya29\.(?:c\.)?[0-9A-Za-z_\-]{20,}+(?P<key_google_access>)",
+    # ... and its refresh tokens ("firebase login:ci" prints one): "1//0", then the token.
+    # (Not inside crypt's alphabet: a hash's "…1//0…".)
+    r"(?<![A-Za-z0-9./$])1//0[0-9A-Za-z_\-]{40,}+(?P<key_google_refresh>)",
     # K3s' cluster tokens: "K10", the CA's hash, "::", the user, ":", the password.
     r"K10[0-9a-f]{64}::[a-z]{1,16}:[0-9A-Za-z]{16,}+(?P<key_k3s>)",
     # Laravel's application key ("php artisan key:generate --show"): 32 bytes in base64.
@@ -357,6 +364,8 @@ _GROUPS = (
     "key_replicate",
     "key_rubygems",
     "key_google_access",
+    "key_google_refresh",
+    "key_crates",
     "key_github",
     "key_gitlab",
     "key_grafana",
@@ -492,7 +501,7 @@ KEY_MARKS = (
     *("dop_v1_", "doo_v1_", "dor_v1_", "dapi", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct."),
     *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_", "discord.com/api", "discordapp.com/api"),
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
-    *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "whsec_", "fm1", "fm2"),
+    *("lin_api_", "lsv2_pt_", "lsv2_sk_", "ya29.", "1//0", "whsec_", "fm1", "fm2"),
     *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
     *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
@@ -508,6 +517,8 @@ TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("pat", re.compile(r"pat[A-Za-z0-9]{14}\.|pat-(?:na|eu|ap)[0-9]-[0-9a-f]{8}-").search),
     ("00d", re.compile(r"00D[A-Za-z0-9]{12,15}!").search),
     ("key-", re.compile(r"key-[0-9a-f]{32}(?![0-9A-Za-z])").search),
+    # "cio" is in words ("precio", "social"): crates.io's token is tested where it is.
+    ("cio", re.compile(r"cio[A-Za-z0-9]{32}(?![A-Za-z0-9])").search),
     # "st-" ends "host-", "list-" and "first-": tested where it is.
     *(
         (mark, re.compile(r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-[A-Za-z0-9]{15}").search)
@@ -562,7 +573,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="0ACEFGHIKLNPSTbdfghklnoprstuvwxyz",
+    starts="01ACEFGHIKLNPSTbcdfghklnoprstuvwxyz",
     trigger=may_hold_prefixed_key,
 )
 

@@ -437,6 +437,8 @@ def _check_printed(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # a record: "root:x:0:0:root:/root:/bin/bash" after "getent passwd"
     if "://" in value:
         return None  # a URL: its password is the URL scan's (".git-credentials")
+    if program_secrets.TYPE_PATH.fullmatch(value):
+        return None  # a secret's type ("kubectl get secret … -o jsonpath='{.type}'")
     if _HOST_NAME.fullmatch(value):
         return None  # a host's name: "gh auth status --show-token" prints "github.com" first
     if _AWS_KEY_ID.fullmatch(value):

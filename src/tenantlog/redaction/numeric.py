@@ -422,8 +422,8 @@ def _check_grouped_by_word(text: str, start: int, end: int) -> tuple[int, int] |
     # Digit groups without a trunk prefix are a phone only after a phone word.
     if text[start] == "0":
         return _check_national(text, start, end)  # with a trunk, or "00"/"011" first
-    if not _says_phone(text, start, end):
-        return None
+    if not _says_phone(text, start, end) or context.says_identifier(text, start):
+        return None  # (a phone word near a business's number: "contact ABN 51 824 753 556")
     return (
         (start, end)
         if len(_digits(_without_extension(text[start:end]))) in _NATIONAL_DIGITS

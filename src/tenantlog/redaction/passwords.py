@@ -78,7 +78,7 @@ _NAME = (
     # written with other letters), with Scandinavian's "-et" ("the password").
     # German's compounds end in "Kennwort": "Initialkennwort", "Benutzerkennwort".
     r"|[Kk]ennwort"
-    r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|salasana|heslo|lozinka"
+    r"|(?<![A-Za-z])(?:senha|wachtwoord|sifre|parola|mdp|salasana|heslo|lozinka|kodeord(?:et)?"
     r"|geslo|adgangskoden?|contrasena|clave|(?<=kata[ \t_\-])sandi|sifre(?:m|n|niz|miz|si))"
     r"|contrase(?:\u00f1|\u00d1)a|l(?:\u00f6|\u00d6)senord(?:et)?|has(?:\u0142|\u0141)o"
     r"|(?:\u041f|\u043f)\u0430\u0440\u043e\u043b\u044c"
@@ -208,7 +208,10 @@ _MASKED = re.compile(
     # YAML tags whose value comes from elsewhere: Ansible's "!vault |", "!secret name".
     r"|!(?:vault|secret|env|ref|sub|getatt|importvalue|include)(?:[ \t]+[\w.\-]+)?"
     # Node-RED's placeholder of a credential it does not export: "__PWRD__".
-    r"|__PWRD__)\Z",
+    r"|__PWRD__"
+    # A Windows variable or a TeamCity parameter: "%DB_PASS%", "%env.SIGNING_PASSWORD%";
+    # a help text's metavariable ("-p, --password TEXT"); OpenSSL's "-pass stdin".
+    r"|%[A-Za-z_][\w.]*%|(?-i:TEXT|STRING|VALUE)|stdin)\Z",
     re.IGNORECASE,
 )
 _QUOTES = "\"'`"
@@ -232,6 +235,9 @@ _CODE_ACCESS = re.compile(
     r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\(\)|[\[(][\"'])"
     # A constructor: C#'s "Credentials = new NetworkCredential(…)" (its call is read by itself).
     r"|new[ \t]+[A-Za-z_]"
+    # A PowerShell cmdlet: "$pfxPass = ConvertTo-SecureString -String '…'" (its argument
+    # is read by itself).
+    r"|(?:Get|Read|ConvertTo|ConvertFrom|New|Import|Invoke|Unprotect)-[A-Z][A-Za-z]+(?![\w\-])"
     # A call of a function in small letters on variables or a statement's
     # placeholders (or calls on them), closed: "hash_password(pw)", SQL's
     # "crypt($2, password_hash)", "crypt($1, gen_salt($2))".
@@ -532,6 +538,8 @@ _PROSE_VERBS = (
     r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun)"
     # Norwegian's and Danish's "is now" ("passord … er nå …"); French's "changed to"
     # ("… a été changé en « … »", "modifié en", "remplacé par").
+    # Norwegian's and Danish's "set to", "changed to" ("er nå satt til …", "er ændret til …").
+    r"|(?:er[ \t]+(?:n\u00e5[ \t]+|nu[ \t]+)?)?(?:satt|sat|endret|\u00e6ndret)[ \t]+til"
     r"|er[ \t]+(?:n\u00e5|nu)|(?:chang|modifi|remplac)\u00e9e?s?[ \t]+(?:en|par)"
     r"|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
     r"|is[ \t]+nu"
@@ -749,6 +757,12 @@ def _ftp_password(text: str, position: int) -> tuple[int, int] | None:
     return None if not value or is_masked(value) else (position, value_end)
 
 
+#: A Kubernetes object's name (small letters, digits, "-" and "."), to its word's end.
+_KUBERNETES_NAME_AFTER = re.compile(r"[a-z0-9]+(?:[\-.][a-z0-9]+)*(?![^\s,;)\]'\"])")
+#: A command of a cluster's, before "secret": kubectl's, OpenShift's, Helm's.
+_CLUSTER_TOOL = re.compile(r"(?<![\w\-])(?:kubectl|oc|helm|k)[ \t]")
+
+
 def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, int] | None:
     """A password's name in a sentence, then a word only a password looks like:
     "with password Ftp!Sync2024", "my password is Bluebird1987"."""
@@ -770,6 +784,12 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
     ):
         return None  # inside a word: "zip -P Zip!Secret9 out.zip" names nothing
     name = text[start:end].lower()
+    if (
+        name == "secret"
+        and _KUBERNETES_NAME_AFTER.match(text, position)
+        and _CLUSTER_TOOL.search(text, max(0, start - 80), start)
+    ):
+        return None  # a Secret's name: "kubectl describe secret epex-m7-credentials"
     secret = "secret" in name  # "API key SK… secret BptgvyjgsvL46crOSaT21aOQ…"
     names_secret = secret
     if name in ("secret", "password") and _CISCO_SECRET_BEFORE.search(
@@ -1126,6 +1146,8 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
     before = text[max(0, key_start - 8) : key_start - 1].rstrip(_BLANK)
     if before.endswith("(") and before[:-1].rstrip(_BLANK).upper().endswith(" IN"):
         return False  # SQL's list of keys: "WHERE key IN ('jwtSecret','primaryBaseURL')"
+    if before.endswith("[") and before[:-1].rstrip(_BLANK).endswith(('":', "':")):
+        return False  # a JSON array of names: '"fields_changed":["password","display_name"]'
     return before.endswith(("[", "("))
 
 

@@ -168,10 +168,13 @@ _PUSHOVER_USER = (
 )
 
 # A password echoed into a command that reads it from its input: "echo 'pw' | sudo -S …",
-# "echo "$X" | docker login … --password-stdin" (a variable stays), "| kinit admin".
+# "echo "$X" | docker login … --password-stdin" (a variable stays), "| kinit admin",
+# OpenConnect's "--passwd-on-stdin", Perforce's "| p4 … login".
 _STDIN_COMMAND = (
     r"(?:sudo[ \t]+(?:-S|--stdin)|passwd[ \t]+--stdin|kinit|keepassxc-cli|bw[ \t]+unlock"
-    r"|cryptsetup|[^\n|]{0,160}?(?:--password-stdin|--passphrase-fd[ \t]+0|-passin[ \t]+stdin))"
+    r"|cryptsetup|[^\n|]{0,160}?(?:--password-stdin|--passwd-on-stdin|--passphrase-fd[ \t]+0"
+    r"|-passin[ \t]+stdin)"
+    r"|p4(?:\.exe)?[ \t][^\n|]{0,160}?[ \t]login(?![\w\-]))"
 )
 
 _ECHOED_PASSWORD = (
@@ -328,7 +331,8 @@ _DEVICE_SECRET = (
     r"|(?<![\w\-])snmp-(?:server|agent)[ \t]+community[ \t]+(?:(?:read|write)[ \t]+)?"
     r"(?:cipher[ \t]+)?(?=\S)"
     r"|(?<![\w\-])cipher[ \t]+(?=%\^%#)"
-    r"|\$9\$(?=[^\s\"']{8,})"
+    # (Not crypt's "$1$9$…": a salt of "9".)
+    r"|(?<![\w$./])\$9\$(?=[^\s\"']{8,})"
     r"|(?<![\w\-])shared-(?:secondary-)?secret[ \t]+(?:index[ \t]+[0-9]+[ \t]+)?[07][ \t]+(?=\S)"
     # tac_plus' users: 'login = cleartext "…"', "enable = des …".
     r"|(?<![\w\-])(?:login|enable|pap|chap|arap|opap)[ \t]*=[ \t]*(?:cleartext|des)[ \t]+\"?"
@@ -713,7 +717,7 @@ def _check_aligned_cell(text: str, start: int, end: int) -> tuple[int, int] | No
         return None  # (a mask that shows the key's end: "aws configure list")
     if " " in value or (value.isalpha() and not mixes_cases_and_digits(value)):
         return None  # words: "Password   changed at …", a column's header
-    if value.startswith(("REG_", ":", "=")) or _TYPE_PATH.fullmatch(value):
+    if value.startswith(("REG_", ":", "=")) or TYPE_PATH.fullmatch(value):
         # A registry value's type ("reg query"), a delimiter after the padding ("Token
         # :"), a type's name ("kubectl get secrets": "kubernetes.io/dockerconfigjson").
         return None
@@ -721,7 +725,7 @@ def _check_aligned_cell(text: str, start: int, end: int) -> tuple[int, int] | No
 
 
 #: A type named by its domain: "kubernetes.io/tls", "helm.sh/release.v1".
-_TYPE_PATH = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[\w.\-]+")
+TYPE_PATH = re.compile(r"[a-z0-9\-]+(?:\.[a-z0-9\-]+)+/[\w.\-]+")
 #: A cell that says there is no value.
 _NO_VALUE = frozenset({"n/a", "-", "none", "null", "unset", "empty", "(none)", "(empty)"})
 

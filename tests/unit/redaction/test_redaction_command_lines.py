@@ -78,6 +78,8 @@ def test_a_command_line_password_is_removed_whole(
     # (a lone ":" or "=" after a flag named as a password is the name's delimiter:
     # "-storepass : -keystore" reads as "storepass: -keystore")
     assume(value not in (":", "="))
+    # (a value "@-" or "@/path" is where the tool reads the value from: curl's "-d @-")
+    assume(re.fullmatch(r"@(?:-|[~.]{0,2}/.*)", value) is None)
     # (a value between "%" is a Windows variable's reference: "-p%DB_PW%")
     assume(re.fullmatch(r"%\w+%", value) is None)
     # (a value ending in "=" makes a pair of the next word: "-p OAUTH2_PROXY= host")
