@@ -164,8 +164,17 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     elif colon == -1 and "," in value and "lftp" in _command(text, start):
         separator = ","  # lftp -u user,pass
     user, found, password = value.partition(separator)
-    if separator == "," and found and not password and text[span[1] : span[1] + 1] in "'\"":
-        return value_span(text, span[1])  # lftp -u user,'pa ss': the quoted password
+    quoted = (
+        value_span(text, span[1])
+        if found
+        and not password
+        and separator in ",:"
+        and text[span[1] : span[1] + 1] in "'\""
+        and text[span[0] - 1 : span[0]] not in "'\""  # (not the argument's own closing quote)
+        else None
+    )
+    if quoted is not None:
+        return quoted  # lftp -u user,'pa ss', curl -u user:'Rd$Only!': the quoted password
     # A domain may come before the user ("CORP/svc%pw", "CORP\\svc%pw"), not before
     # a host's path ("rsync -a host:/srv").
     forbidden = " \t@" if separator == "%" else " \t/@"

@@ -454,7 +454,9 @@ _NAME_ATTRIBUTE = re.compile(
     r"(?:key|name|property)[\"']?[ \t]*[=:][ \t]*"
     r"(?:[\"'](?P<name>[^\"'<>]{1,64})[\"']|(?P<bare>[\w.\-]{1,64}))"
     r"(?:[ \t]+|[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?[\"']?|[ \t]*(?:\\n|\n)[ \t]*)"
-    r"(?:parameter)?value[\"']?\Z"
+    # (An XML namespace's prefix on both: Android's '<meta-data android:name="…API_KEY"
+    # android:value="…"/>'.)
+    r"(?:[A-Za-z]\w{0,15}:)?(?:parameter)?value[\"']?\Z"
     # Hadoop's "<name>fs.azure.account.key</name><value>…".
     r"|<name>(?P<element>[^<>]{1,64})</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value\Z",
     re.IGNORECASE,

@@ -1153,6 +1153,17 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
 
 #: The value in an element of its own, inside the name's: "<Password><Value>x</Value>".
 _VALUE_ELEMENT = re.compile(r"(?:\s|\\[nrt])*<value>", re.IGNORECASE)
+
+
+def _last_literal(text: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """The last of a call's string literals, from the one at ``span`` on."""
+    while span is not None and (more := _SECOND_LITERAL.match(text, span[1] + 1)):
+        span = value_span(text, more.end())
+    return span
+
+
+#: A call's first argument an object (a name, or its address), then a string: 'auth, "'.
+_HANDLE_FIRST = re.compile(r"[ \t]*&?[A-Za-z_][\w.\->]{0,40}[ \t]*,[ \t]*(?=[\"'])")
 #: After a call's first string, a second one: ', "'.
 _SECOND_LITERAL = re.compile(r"[ \t]*,[ \t]*(?=[\"'])")
 #: What may stand before a name in a sentence: a space, a quote or a bracket.
@@ -1896,6 +1907,12 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A call: "PASSWORD('x')", ".password(\"x\")"; not a getter's argument.
         if text[max(0, start - 4) : start].lower().rstrip("_").endswith("get"):
             return None
+        setter = text[max(0, start - 4) : start].lower().rstrip("_").endswith("set")
+        handle = _HANDLE_FIRST.match(text, end + 1)
+        if handle is not None and setter:
+            # A setter given its object first, then the literal: libIEC61850's
+            # 'AcseAuthenticationParameter_setPassword(auth, "…")'.
+            return _last_literal(text, value_span(text, handle.end()))
         if text[_skip_blank(text, end + 1)] not in _QUOTES + "\\" and not (
             text[start:end].isupper()
         ):
@@ -1909,7 +1926,9 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             if second is None:
                 return None  # the password is no literal here: "PSCredential('u', $secure)"
             return value_span(text, second.end())
-        return span
+        # A setter's last literal is the password, after its service's and user's:
+        # keyring's 'set_password("svc", "bob", "…")'.
+        return _last_literal(text, span) if setter else span
     if text[end : end + 1] in PARTICLES:
         return _after_particle(text, end + 1)  # "비밀번호는 …", "パスワードは「…」", "密码是…"
     set_to = _CJK_SET_TO_AT.match(text, end)
@@ -2217,8 +2236,10 @@ _SEPARATED = (
     # A pair in brackets, Rails' bind values, Python's tuples, PHP's define():
     # '["password", "x"]'; a column of SQL's "INSERT INTO t (email, password) VALUES (…)".
     r"|(?:__)?[\"'`\]]?[ \t]*[,)]"
-    # A call: "PASSWORD('x')", ".password(\"x\")", "setPassword('x')".
+    # A call: "PASSWORD('x')", ".password(\"x\")", "setPassword('x')"; a setter given
+    # its object first: 'setPassword(auth, "x")' (``_HANDLE_FIRST``).
     r"|\([ \t]*\\?[\"']"
+    r"|\([ \t]*&?[A-Za-z_][\w.\->]{0,40}[ \t]*,[ \t]*[\"']"
     # A command's parameter, unquoted: IBM i's "CHGUSRPRF … PASSWORD(X9PW22)".
     r"|\([^\s()\"',]{4,}\)"
     # The Windows registry's "DefaultPassword    REG_SZ    x" (``_registry_value``).

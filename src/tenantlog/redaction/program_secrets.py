@@ -583,7 +583,14 @@ _SSIS_VALUE = (
 _GO_DSN = (
     r"(?<![\w/:@\[])[\w.\-]{1,64}:"
     # (Without its protocol, no ":" in the password: JDBC's "oracle:thin:@(DESCRIPTION=…".)
-    r"(?=[^\s@/\[]{1,128}@(?:tcp|unix)\(|[^\s@/\[:]{1,128}@\()"
+    # (The password may hold "@" before the protocol's: "u:M@tch(rw)@tcp(db:3306)/x".)
+    r"(?=[^\s/\[]{1,128}?@(?:tcp|unix)\(|[^\s@/\[:]{1,128}@\()"
+)
+# A package manager's login for a repository: Poetry's and Composer's "config
+# http-basic.<repo> <user> <password>".
+_HTTP_BASIC_CONFIG = (
+    r"(?<![\w\-])(?:poetry|composer)[ \t]+config[ \t]+(?:--?[\w\-]+[ \t]+)*"
+    r"http-basic\.\S{1,128}[ \t]+[^\s\-]\S{0,127}[ \t]+(?=[^\s\-])"
 )
 _AUTH_TUPLE = (
     r"(?<![\w\-])auth(?: ?= ?|[\"']: ?)\([ \t]*[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
@@ -1283,6 +1290,7 @@ _DEVICE_SYNTAX_TEST = re.compile(_DEVICE_SYNTAX_KEY, re.ASCII)
 _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
 _AUTH_TUPLE_TEST = re.compile(f"{_AUTH_TUPLE}|{_AUTH_KEY_USER}", re.ASCII)
+_HTTP_BASIC_CONFIG_TEST = re.compile(_HTTP_BASIC_CONFIG, re.ASCII)
 
 
 PATTERN = (
@@ -1312,7 +1320,7 @@ PATTERN = (
     f"|{_KEY_HEADER}(?P<key_header>)|{_MODPARAM}(?P<modparam>)"
     f"|{_SIM_KEY}(?P<sim_key>)|(?:{_DEVICE_SYNTAX_KEY})(?P<device_syntax_key>)"
     f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_KEY_USER}(?P<auth_key_user>)"
-    f"|{_AUTH_TUPLE}(?P<auth_tuple>)"
+    f"|{_AUTH_TUPLE}(?P<auth_tuple>)|{_HTTP_BASIC_CONFIG}(?P<http_basic_config>)"
     f"|{_WEBHOOK_SIGNATURE}(?P<webhook_signature>)|{_STRIPE_MORE}(?P<stripe_more>)"
     f"|{_SIP2_PASSWORD}(?P<sip2_password>)|{_STEAMCMD_LOGIN}(?P<steamcmd_login>)"
     f"|{_DIGEST_RESPONSE}(?P<digest_response>)|(?:{_OCPP_ATTRIBUTE})(?P<ocpp_attribute>)"
@@ -1380,6 +1388,7 @@ KINDS = {
     "encoded_pwd": Kind("secrets", "SECRET", _check_encoded_pwd),
     "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
+    "http_basic_config": Kind("secrets", "SECRET", check_until_delimiter),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "auth_key_user": Kind("secrets", "SECRET", _check_key_user),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1483,6 +1492,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         (mark, lambda text: _GO_DSN_TEST.search(text) is not None)
         for mark in ("@tcp(", "@unix(", "@(")
     ),
+    ("http-basic.", lambda text: _HTTP_BASIC_CONFIG_TEST.search(text) is not None),
     *(
         (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
         for mark in (

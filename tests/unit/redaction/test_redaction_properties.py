@@ -135,6 +135,8 @@ def test_redact_removes_luhn_valid_card_anywhere(
     assume(_SECRET_NAME_BEFORE.search(before + left) is None)
     # (nor thirteen digits that are a GS1 number too: a barcode's or a GLN's)
     assume(not (len(number) == 13 and gs1_ok(number)))
+    # (nor after an authorization scheme's word, "BEARER 4111…": a token, whatever its shape)
+    assume(not re.search(r"(?i)(?:bearer|basic|token)\W*\Z", before + left))
     # WHEN redacted
     result = _TYPED.redact_counted(text)
     # THEN its digits are gone and it was counted as a card
