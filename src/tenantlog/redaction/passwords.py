@@ -70,7 +70,9 @@ _NAME = (
     r"|(?<=temp)|(?<=my)|(?<=bind)"
     # ... a mail server's, a key store's or a key's: Moodle's "smtppass", keytool's
     # "storepass" and "keypass" written as properties.
-    r"|(?<=smtp)|(?<=mail)|(?<=ftp)|(?<=store)|(?<=[^e]key))(?:pass|pwd|pw)"
+    r"|(?<=smtp)|(?<=mail)|(?<=ftp)|(?<=store)|(?<=[^e]key)"
+    # ... or a device's: Unreal's "-devicepass=".
+    r"|(?<=device))(?:pass|pwd|pw)"
     # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
     r"|(?<=motde)passe|(?<=mot_de_)passe|(?<=mot-de-)passe"
     r"|secret(?:o|a(?![A-Za-z]))?|credentials?"
@@ -85,7 +87,7 @@ _NAME = (
     r"|\u30d1\u30b9\u30ef\u30fc\u30c9|\u5bc6\u7801|\u5bc6\u78bc|\ube44\ubc00\ubc88\ud638"
     # Arabic, Persian, Hebrew, Hindi, Thai, Greek, Turkish, Vietnamese, Hungarian
     # (``credentials.SECRET_NAME_WORDS``).
-    r"|\u0643\u0644\u0645\u0629 \u0627\u0644(?:\u0645\u0631\u0648\u0631|\u0633\u0631)"
+    r"|\u0643\u0644\u0645\u0629[ _]\u0627\u0644(?:\u0645\u0631\u0648\u0631|\u0633\u0631)"
     r"|\u0631\u0645\u0632 \u0639\u0628\u0648\u0631|\u05e1\u05d9\u05e1\u05de(?:\u05d4|\u05d0)"
     r"|\u092a\u093e\u0938\u0935\u0930\u094d\u0921|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19"
     r"|(?:\u039a|\u03ba)\u03c9\u03b4\u03b9\u03ba(?:\u03cc\u03c2|\u03cc|\u03bf\u03cd)?"
@@ -1431,6 +1433,12 @@ _TERRAFORM_STATUS = re.compile(
 )
 
 
+#: OpenSSL's flags of a pass phrase's source, before it: "-passin ", "-passout ", "-pass ".
+_OPENSSL_PASS_FLAG = re.compile(r"-pass(?:in|out)?[ \t]+\Z")
+#: A local variable's name in code: "cred", "pfxPass".
+_LOCAL_NAME = re.compile(r"[a-z_][A-Za-z0-9_]{0,31}")
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
@@ -1451,6 +1459,16 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
         return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
+    quote = text[start - 1 : start]
+    if (
+        span is not None
+        and quote in ("'", '"')
+        and text.startswith(":", end)
+        and _OPENSSL_PASS_FLAG.search(text, max(0, start - 12), start - 1)
+    ):
+        # OpenSSL's pass phrase quoted whole: "-passin 'pass:Ke3p it s4fe!'".
+        closing = text.find(quote, span[0])
+        span = span if closing == -1 else (span[0], closing)
     if (
         span is None
         or is_reference(text, *span)
@@ -1466,6 +1484,12 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     value = text[span[0] : span[1]]
     name = text[start:end].lower()
+    if (
+        text[span[0] - 1 : span[0]] not in _QUOTES
+        and _LOCAL_NAME.fullmatch(value)
+        and re.search(rf"(?<![\w.])(?:var|let|const|val|auto|dim|my)[ \t]+\$?{value}[ \t]*=", text)
+    ):
+        return None  # a variable the snippet declares: "var cred = …; { Credentials = cred }"
     if value.lower() in (name, name + "s") or value in _NAME_ONLY:
         # A variable named as the key: "connect(user=user, password=password)"; a
         # secret store's key named: "remoteRef: {key: prod/db, property: password}";
@@ -2099,6 +2123,12 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
                 _GENERATED.fullmatch(word) and mixes_cases_and_digits(word)
             ):
                 return quoted
+        if not flag and text[start:end].lower() == "pass" and text[position] in _QUOTES:
+            # "pass" is a word of its own too: a shader's "Compiling pass 'ForwardLit'",
+            # a map's "Mountain pass 'Kheldar Pass'"; a password only if it looks like one.
+            quoted = value_span(text, position)
+            word = "" if quoted is None else text[quoted[0] : quoted[1]]
+            return quoted if looks_like_password(word) else None
         if not flag and (text[start] not in "pP" or text[position] not in _QUOTES + "\\"):
             # Only a password's name, before a quote, needs no ":" or "=":
             # 'Secret "db-creds" not found' names a Kubernetes object. In a

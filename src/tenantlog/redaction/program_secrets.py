@@ -586,6 +586,15 @@ _GO_DSN = (
     # (The password may hold "@" before the protocol's: "u:M@tch(rw)@tcp(db:3306)/x".)
     r"(?=[^\s/\[]{1,128}?@(?:tcp|unix)\(|[^\s@/\[:]{1,128}@\()"
 )
+# A client's constructor given a user, then a password, as literals: a Python SDK's
+# 'FusionSolarClient("api_pv", "…")', 'SmaSession("installer", "…")' (a password only if it
+# looks like one: ``_check_client_password``).
+_CLIENT_LOGIN = (
+    r"(?<![\w.])[A-Z]\w{0,40}(?:Client|Api|API|Session|Connection|Login)\([ \t]*"
+    r"[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
+)
+# Yarn's login for a registry, "user:password": 'npmAuthIdent: "ci-bot:…"'.
+_NPM_AUTH_IDENT = r"(?<![\w\-])npmAuthIdent[\"']?[ \t]*[:=][ \t]*[\"']?[^\s:\"']{1,64}:(?=[^\s\"'])"
 # A package manager's login for a repository: Poetry's and Composer's "config
 # http-basic.<repo> <user> <password>".
 _HTTP_BASIC_CONFIG = (
@@ -1054,6 +1063,14 @@ def _check_key_header(text: str, start: int, end: int) -> tuple[int, int] | None
 _GO_DSN_AT = re.compile(r"@(?:tcp|unix)?\(")
 
 
+def _check_client_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The second literal given to a client, if it looks like a password."""
+    span = check_quoted(text, start, end)
+    if span is None or not looks_like_password(text[span[0] : span[1]]):
+        return None
+    return span
+
+
 def _check_go_dsn(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The password, to the "@" before "tcp(", "unix(" or "(" (it may hold "@" itself)."""
     found = _GO_DSN_AT.search(text, end)
@@ -1291,6 +1308,8 @@ _SSIS_TEST = re.compile(_SSIS_VALUE, re.ASCII)
 _GO_DSN_TEST = re.compile(_GO_DSN, re.ASCII)
 _AUTH_TUPLE_TEST = re.compile(f"{_AUTH_TUPLE}|{_AUTH_KEY_USER}", re.ASCII)
 _HTTP_BASIC_CONFIG_TEST = re.compile(_HTTP_BASIC_CONFIG, re.ASCII)
+_CLIENT_LOGIN_TEST = re.compile(_CLIENT_LOGIN, re.ASCII)
+_NPM_AUTH_IDENT_TEST = re.compile(_NPM_AUTH_IDENT, re.ASCII)
 
 
 PATTERN = (
@@ -1321,6 +1340,7 @@ PATTERN = (
     f"|{_SIM_KEY}(?P<sim_key>)|(?:{_DEVICE_SYNTAX_KEY})(?P<device_syntax_key>)"
     f"|(?:{_SSIS_VALUE})(?P<ssis_value>)|{_GO_DSN}(?P<go_dsn>)|{_AUTH_KEY_USER}(?P<auth_key_user>)"
     f"|{_AUTH_TUPLE}(?P<auth_tuple>)|{_HTTP_BASIC_CONFIG}(?P<http_basic_config>)"
+    f"|{_CLIENT_LOGIN}(?P<client_login>)|{_NPM_AUTH_IDENT}(?P<npm_auth_ident>)"
     f"|{_WEBHOOK_SIGNATURE}(?P<webhook_signature>)|{_STRIPE_MORE}(?P<stripe_more>)"
     f"|{_SIP2_PASSWORD}(?P<sip2_password>)|{_STEAMCMD_LOGIN}(?P<steamcmd_login>)"
     f"|{_DIGEST_RESPONSE}(?P<digest_response>)|(?:{_OCPP_ATTRIBUTE})(?P<ocpp_attribute>)"
@@ -1389,6 +1409,8 @@ KINDS = {
     "cdn_signature": Kind("secrets", "TOKEN", _check_cdn_signature),
     "go_dsn": Kind("secrets", "SECRET", _check_go_dsn),
     "http_basic_config": Kind("secrets", "SECRET", check_until_delimiter),
+    "client_login": Kind("secrets", "SECRET", _check_client_password),
+    "npm_auth_ident": Kind("secrets", "SECRET", check_to_word_end),
     "auth_tuple": Kind("secrets", "SECRET", check_quoted),
     "auth_key_user": Kind("secrets", "SECRET", _check_key_user),
     "device_syntax_key": Kind("secrets", "SECRET", _check_syntax_key),
@@ -1493,6 +1515,11 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in ("@tcp(", "@unix(", "@(")
     ),
     ("http-basic.", lambda text: _HTTP_BASIC_CONFIG_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _CLIENT_LOGIN_TEST.search(text) is not None)
+        for mark in ("client(", "api(", "session(", "connection(", "login(")
+    ),
+    ("npmauthident", lambda text: _NPM_AUTH_IDENT_TEST.search(text) is not None),
     *(
         (mark, lambda text: _AUTH_TUPLE_TEST.search(text) is not None)
         for mark in (
