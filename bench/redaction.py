@@ -842,6 +842,12 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "device keywords, no key": _fill("snmp-server community RO\n key 7 days\n key-string\n"),
         "cipher markers, words": _fill("password cipher %^%# a b "),
         "product names before addresses": _fill("Nginx 10.0.0.5 upstream 1.2.3 ok "),
+        # The twenty-second round: a credential given a variable, setters given their
+        # object, clients given two literals, Perforce's flags; none with a value.
+        "credentials as names": _fill("var cred = x; Credentials = cred, "),
+        "setters given objects": _fill('setPassword(auth, "") set_password(a, b) '),
+        "client calls, two words": _fill('ApiClient("user", "word") '),
+        "Perforce flags, no password": _fill("p4 -p ssl:h:1666 -u svc -c ws sync "),
     }
 
 

@@ -1437,6 +1437,8 @@ _TERRAFORM_STATUS = re.compile(
 _OPENSSL_PASS_FLAG = re.compile(r"-pass(?:in|out)?[ \t]+\Z")
 #: A local variable's name in code: "cred", "pfxPass".
 _LOCAL_NAME = re.compile(r"[a-z_][A-Za-z0-9_]{0,31}")
+#: How far back a variable's declaration is looked for.
+_DECLARATION_WINDOW = 400
 
 
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1487,9 +1489,13 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         text[span[0] - 1 : span[0]] not in _QUOTES
         and _LOCAL_NAME.fullmatch(value)
-        and re.search(rf"(?<![\w.])(?:var|let|const|val|auto|dim|my)[ \t]+\$?{value}[ \t]*=", text)
+        and re.compile(
+            rf"(?<![\w.])(?:var|let|const|val|auto|dim|my)[ \t]+\$?{value}[ \t]*="
+        ).search(text, max(0, start - _DECLARATION_WINDOW), start)
     ):
-        return None  # a variable the snippet declares: "var cred = …; { Credentials = cred }"
+        # A variable the snippet declares: "var cred = …; { Credentials = cred }" (looked
+        # for in the lines before: a text of thousands of names must not be read for each).
+        return None
     if value.lower() in (name, name + "s") or value in _NAME_ONLY:
         # A variable named as the key: "connect(user=user, password=password)"; a
         # secret store's key named: "remoteRef: {key: prod/db, property: password}";

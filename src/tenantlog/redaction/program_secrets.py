@@ -60,8 +60,11 @@ scan, behind its trigger, with its own marks.
   password and TOTP seed (``<Key>Password</Key><Value …>``); QRadar's ``SEC:``
   token.
 * Clients' credentials in code: Go's MySQL DSN (``user:pw@tcp(host)/db``),
-  Python's requests ``auth=('user', 'pw')``; Ethereum's providers' keys in their
-  URLs (Alchemy's ``/v2/<key>``, Infura's ``/v3/<id>``).
+  Python's requests ``auth=('user', 'pw')``, a client's class given a user and a
+  password (``InverterClient("installer", "…")``); Ethereum's providers' keys in
+  their URLs (Alchemy's ``/v2/<key>``, Infura's ``/v3/<id>``).
+* Package managers' logins: Poetry's and Composer's ``config http-basic.<repo>
+  <user> <password>``, Yarn's ``npmAuthIdent: "user:password"``.
 * Shells and SQL*Plus: PowerShell's ``ConvertTo-SecureString "…" -AsPlainText``;
   ``SQL> CONNECT user/password``.
 * Tables aligned by blanks: a row's cell after a secret's name (``vault kv get``,
@@ -589,8 +592,10 @@ _GO_DSN = (
 # A client's constructor given a user, then a password, as literals: a Python SDK's
 # 'FusionSolarClient("api_pv", "…")', 'SmaSession("installer", "…")' (a password only if it
 # looks like one: ``_check_client_password``).
+# (The class's name is read back by the checker: a pattern led by a capital was tried
+# at every capital of a text.)
 _CLIENT_LOGIN = (
-    r"(?<![\w.])[A-Z]\w{0,40}(?:Client|Api|API|Session|Connection|Login)\([ \t]*"
+    r"(?<=\w)(?:Client|Api|API|Session|Connection|Login)\([ \t]*"
     r"[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
 )
 # Yarn's login for a registry, "user:password": 'npmAuthIdent: "ci-bot:…"'.
@@ -1064,7 +1069,14 @@ _GO_DSN_AT = re.compile(r"@(?:tcp|unix)?\(")
 
 
 def _check_client_password(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The second literal given to a client, if it looks like a password."""
+    """The second literal given to a client's class, if it looks like a password."""
+    name_start = start
+    while name_start > max(0, start - 40) and (
+        text[name_start - 1].isalnum() or text[name_start - 1] == "_"
+    ):
+        name_start -= 1
+    if not text[name_start].isupper() or text[name_start - 1 : name_start] in (".", "_"):
+        return None  # a method ("self.login(…)") or no class's name
     span = check_quoted(text, start, end)
     if span is None or not looks_like_password(text[span[0] : span[1]]):
         return None
