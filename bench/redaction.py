@@ -848,6 +848,7 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "setters given objects": _fill('setPassword(auth, "") set_password(a, b) '),
         "client calls, two words": _fill('ApiClient("user", "word") '),
         "Perforce flags, no password": _fill("p4 -p ssl:h:1666 -u svc -c ws sync "),
+        "http-basic flags, no login": "poetry config " + _fill("--a "),
     }
 
 

@@ -603,7 +603,9 @@ _NPM_AUTH_IDENT = r"(?<![\w\-])npmAuthIdent[\"']?[ \t]*[:=][ \t]*[\"']?[^\s:\"']
 # A package manager's login for a repository: Poetry's and Composer's "config
 # http-basic.<repo> <user> <password>".
 _HTTP_BASIC_CONFIG = (
-    r"(?<![\w\-])(?:poetry|composer)[ \t]+config[ \t]+(?:--?[\w\-]+[ \t]+)*"
+    # (Each flag read once: "--?" before a name that may start with "-" again was tried
+    # both ways at every flag, twice as long for each one more.)
+    r"(?<![\w\-])(?:poetry|composer)[ \t]+config[ \t]+(?:-[\w\-]++[ \t]++)*+"
     r"http-basic\.\S{1,128}[ \t]+[^\s\-]\S{0,127}[ \t]+(?=[^\s\-])"
 )
 _AUTH_TUPLE = (

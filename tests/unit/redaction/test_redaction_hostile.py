@@ -111,6 +111,15 @@ def test_redact_handles_costly_shapes(text: str, expected: str) -> None:
             "://a:" * 5000 + " redis://:pw@cache",
             "://a:" * 5000 + " redis://:[REDACTED:SECRET]@cache",
         ),
+        # flags before Poetry's http-basic login, each read once (they were tried both
+        # ways, "-" then "-a" and "--" then "a": seconds for two dozen)
+        (
+            "poetry config " + "--a " * 3000 + "http-basic.repo ci 'Pw!x9zz'",
+            "poetry config " + "--a " * 3000 + "http-basic.repo ci '[REDACTED:SECRET]'",
+        ),
+        # refresh tokens' and crates.io's prefixes with no token after them
+        ("1//0" * 8000, "1//0" * 8000),
+        ("cio" * 16000, "cio" * 16000),
     ],
 )
 def test_redact_handles_costly_secret_shapes(text: str, expected: str) -> None:
