@@ -538,10 +538,10 @@ _PROSE_FILLER = re.compile(rf"(?:{_FILLER_WORDS}[ \t]+)?", re.IGNORECASE)
 _PROSE_VERBS = (
     # (A verb and its "now" first: "ist jetzt …" is not "ist" and the word "jetzt".)
     r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun)"
-    # Norwegian's and Danish's "is now" ("passord … er nå …"); French's "changed to"
-    # ("… a été changé en « … »", "modifié en", "remplacé par").
     # Norwegian's and Danish's "set to", "changed to" ("er nå satt til …", "er ændret til …").
     r"|(?:er[ \t]+(?:n\u00e5[ \t]+|nu[ \t]+)?)?(?:satt|sat|endret|\u00e6ndret)[ \t]+til"
+    # Norwegian's and Danish's "is now" ("passord … er nå …"); French's "changed to"
+    # ("… a été changé en « … »", "modifié en", "remplacé par").
     r"|er[ \t]+(?:n\u00e5|nu)|(?:chang|modifi|remplac)\u00e9e?s?[ \t]+(?:en|par)"
     r"|est[ \t]+(?:d\u00e9sormais|maintenant|dor\u00e9navant)"
     r"|is[ \t]+nu"
