@@ -25,8 +25,10 @@ _VALUE_CHAR = r"[A-Za-z0-9\-._~+/%]"
 _TOKEN_VALUE = (
     # Laravel Sanctum's tokens start with their id and "|": "7|pkmyBwl2…".
     # Login with Amazon's "Atza|IwEB…" and "Atzr|…".
-    # Sumsub's "prd:…" and "sbx:…": the environment before the token.
-    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|Atz[ar]\||(?:prd|sbx|live|test):(?=[A-Za-z0-9]{20}))?"
+    # Sumsub's "prd:…" and "sbx:…": the environment before the token. Unleash's API
+    # tokens: the project (or "*"), ":", the environment, ".", 64 hex.
+    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|Atz[ar]\||(?:prd|sbx|live|test):(?=[A-Za-z0-9]{20})"
+    r"|(?:\*|[a-z0-9_\-]{1,40}):(?=(?:\*|[a-z0-9_\-]{1,40})\.[0-9a-f]{64}(?![0-9A-Za-z])))?"
     + _VALUE_CHAR
     + r"{8,}(?:\$"
     + _VALUE_CHAR
