@@ -80,7 +80,7 @@ _SPACED = {
 _USER_GIVEN = re.compile(
     r"(?:^|\s)(?:-[uU]|--user(?:name)?)(?:[ \t]+|=)(?![\"']?[A-Za-z][\w+.\-]*://)[^\s\-]"
 )
-#: Perforce's client, as a command line starts with it ("p4 -p …", "p4.exe -u …").
+#: Perforce's client named in a command line ("p4 -p …", "p4.exe -u …").
 _PERFORCE = re.compile(r"(?<![\w.\-])p4(?:\.exe)?[ \t]")
 #: A port, or a mapping of ports: "2222", "8080:80", "127.0.0.1:8080:80/tcp".
 _PORTS = re.compile(r"[0-9.:]+(?:/(?:tcp|udp))?")

@@ -876,7 +876,7 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True  # "upgrade current=10.4.2.1 target=10.5.0.3"
     if (
         key is not None
-        and key.group() in ("morf", "ot")
+        and key.group()[::-1] in ("from", "to")  # (the key is matched reversed)
         and text[max(0, start - 3) : start].rstrip(" \t\"'").endswith((":", "="))
         and _INSTALL_WORD.search(text, max(0, start - _UPGRADE_WINDOW), start)
     ):

@@ -1437,6 +1437,10 @@ _TERRAFORM_STATUS = re.compile(
 _OPENSSL_PASS_FLAG = re.compile(r"-pass(?:in|out)?[ \t]+\Z")
 #: A local variable's name in code: "cred", "pfxPass".
 _LOCAL_NAME = re.compile(r"[a-z_][A-Za-z0-9_]{0,31}")
+#: A variable's declaration in code, and its name: "var cred =", "let $pw =".
+_DECLARATION = re.compile(
+    r"(?<![\w.])(?:var|let|const|val|auto|dim|my)[ \t]+\$?([A-Za-z_]\w*)[ \t]*="
+)
 #: How far back a variable's declaration is looked for.
 _DECLARATION_WINDOW = 400
 
@@ -1489,9 +1493,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         text[span[0] - 1 : span[0]] not in _QUOTES
         and _LOCAL_NAME.fullmatch(value)
-        and re.compile(
-            rf"(?<![\w.])(?:var|let|const|val|auto|dim|my)[ \t]+\$?{value}[ \t]*="
-        ).search(text, max(0, start - _DECLARATION_WINDOW), start)
+        and any(
+            declared.group(1) == value
+            for declared in _DECLARATION.finditer(text, max(0, start - _DECLARATION_WINDOW), start)
+        )
     ):
         # A variable the snippet declares: "var cred = …; { Credentials = cred }" (looked
         # for in the lines before: a text of thousands of names must not be read for each).
