@@ -168,7 +168,23 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
         secret = _SECRET_AFTER_ID.match(text, end)
         if secret is not None and HEX_DIGITS.issuperset(value):
             return value_start, secret.end()
-    return value_start, value_end
+    return value_start, _hex_groups_end(text, value_start, value_end)
+
+
+#: Groups of hex after the first, one blank before each: a key printed in
+#: groups ("Join Key: C684B3B1 BEAF17F8 9D39C0A3 BF1799EB").
+_MORE_HEX_GROUPS = re.compile(r"(?: [0-9A-Fa-f]{4,8}+){2,15}+(?![^\s,;\"'])")
+
+
+def _hex_groups_end(text: str, start: int, end: int) -> int:
+    """Where a value of hex groups of one width ends; ``end`` for any other value."""
+    width = end - start
+    if not 4 <= width <= 8 or not HEX_DIGITS.issuperset(text[start:end]):
+        return end
+    more = _MORE_HEX_GROUPS.match(text, end)
+    if more is None or any(len(group) != width for group in more.group().split()):
+        return end
+    return more.end()
 
 
 _WORDS_OF_A_NAME = re.compile(r"[A-Za-z_\-]+")
@@ -205,7 +221,8 @@ _REFERENCE = re.compile(
     r"|\$env:[A-Za-z_]\w*|\$\((?:cat|type|Get-Content|gc)[ \t]+[^()\s]+\)"
     # altool's "-p @keychain:AC_PASSWORD" and "@env:VAR"; Vault's "password=@pass.txt".
     r"|@(?:keychain|env):[\w.\-]+|@[\w\-]+(?:\.[\w\-]+)*\.(?:txt|json|ya?ml|pem|key|b64|enc|bin|conf)"
-    r"|[A-Z]\w*(?:::\w+)+(?:\.\w+)*\(?"
+    # (Names of letters first: "A::0" and "Q9::z7" are passwords.)
+    r"|[A-Z][A-Za-z]\w*(?:::[A-Za-z_]\w*)+(?:\.\w+)*\(?"
     # A file the tool reads the value from: Vault's and curl's "password=@/dev/stdin", "@-".
     r"|@(?:-|(?:~|\.{1,2})?/[\w.\-/]*)"
     r"|(?:[\w\-]+:)?(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w\-]+"
@@ -437,6 +454,26 @@ _SECRET_NAME_REVERSED = re.compile(
 )
 #: Longer than any name with its quote and blank.
 _SECRET_NAME_WINDOW = 40
+# The same names in words, as a console or a form prints them: "API Key: …",
+# Apple's "Recovery Key: …", a gateway's "Join Key: …". Prose names them too
+# ("API key: missing"), so their value must be one a machine made (``_machine_made``).
+_SPACED_SECRET_NAME_REVERSED = re.compile(
+    r"[\"']?(?:"
+    + "|".join(name[::-1].replace("_", " ") for name in _SECRET_NAMES if "_" in name)
+    + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def _machine_made(value: str) -> bool:
+    """Twelve characters or more besides blanks, letters and digits among them:
+    no word or id a person types ("lkc-7q2x9m", a cluster's id, is shorter)."""
+    compact = value.replace(" ", "")
+    return (
+        len(compact) >= 12
+        and any(ch.isdigit() for ch in compact)
+        and any(ch.isalpha() for ch in compact)
+    )
 
 
 def _names_secret(text: str, start: int, end: int) -> bool:
@@ -748,6 +785,10 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         and not _names_secret_key(text, name_end)
         and not _names_secret_field(text, start)
     ):
+        if _SPACED_SECRET_NAME_REVERSED.match(text[max(0, name_end - 40) : name_end][::-1]):
+            span = _value_after(text, start, end, 1)
+            if span is not None and _machine_made(text[span[0] : span[1]]):
+                return span
         bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
         if bare is None and "alt" in text[max(0, name_end - 8) : name_end].lower():
             # A salt's name may be a long property's: "idp.persistentId.salt".

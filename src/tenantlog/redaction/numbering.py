@@ -130,6 +130,23 @@ def possible_number(digits: str) -> bool:
     return _MIN_NATIONAL <= len(national) <= _MAX_NATIONAL and plan.possible(len(national))
 
 
+#: How many digits a country's numbers may have grown by since a number was
+#: written down: Nigeria's Lagos lines, "+234 1 271 0000", are ten digits now.
+_GROWN_DIGITS = 2
+
+
+def formerly_possible(digits: str) -> bool:
+    """True when "+" followed by ``digits`` is a little shorter than its country's
+    numbers are today: possible once, before its plan grew. Only a phone word
+    next to it makes it a phone number."""
+    code = _calling_code(digits[:3]) if len(digits) > _MIN_NATIONAL else None
+    if code is None:
+        return False
+    width, plan = code
+    length = len(digits) - width
+    return plan.lengths[0] - _GROWN_DIGITS <= length < plan.lengths[0]
+
+
 #: Countries whose mobile numbers are written at home with a trunk prefix
 #: ("0" or Russia's "8"): "07700 900123", "0917 123 4567", "0300 1234567".
 #: Not those whose mobiles have none (Italy's "3…", Spain's, China's "1…").

@@ -503,6 +503,8 @@ def _check_international(text: str, start: int, end: int) -> tuple[int, int] | N
         return None
     if numbering.possible_number(digits):
         return start, end
+    if numbering.formerly_possible(digits) and context.says_phone(text, start, end):
+        return start, end
     for stop in _group_ends(text, start, number_end)[1:]:
         digits = _digits(text[start:stop])
         if len(digits) < 7:
@@ -533,7 +535,8 @@ _CARD_END = r"(?:(?![0-9A-Za-z])(?!-[A-Za-z])|(?=D[0-9]{4}))"
 # once. The look-aheads turn away what cannot hold eight digits (times, dates).
 _NATIONAL = (
     r"(?:0(?=(?:(?: [\-/] |[ \-./])?[0-9]){7})[0-9]{0,5}+"
-    r"|\((?=0?[1-9](?:[ \-./()]{0,2}[0-9]){6})0?[1-9][0-9]{0,4}\)"
+    # (Germany's "(0 89) 12 34 56-0": a blank after the trunk.)
+    r"|\((?=(?:0 ?)?[1-9](?:[ \-./()]{0,2}[0-9]){6})(?:0 ?)?[1-9][0-9]{0,4}\)"
     # Britain's "(0)20 7946 0011": the trunk in brackets before the area code.
     r"|\(0\)(?=[1-9](?:[ \-./]?[0-9]){6})[0-9]{1,4})"
     r"(?:(?: [\-/] |[ \-./])?[0-9]{1,8}+){0,5}+" + _EXT + _END
@@ -583,8 +586,9 @@ _AFTER_3_DIGITS = "|".join(
         # ... and 4-4-4-4 with dots, as OCR reads a card's front.
         r"|\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}(?![0-9.]))" + _CARD_END + "(?P<card_groups>)"
         r"|[0-9]{9,15}" + _CARD_END + "(?P<card_plain>)"
-        # Four digits, then one group, after a phone word: Greece's "2310 123456".
-        r"| [0-9]{5,7}" + _EXT + _END + "(?P<phone_grouped_4>)"
+        # Four digits, then one group, after a phone word: Greece's "2310 123456";
+        # or two of three: Australia's business numbers, "1300 123 456".
+        r"|(?: [0-9]{5,7}|(?<=1[0-9]{3}) [0-9]{3} [0-9]{3})" + _EXT + _END + "(?P<phone_grouped_4>)"
         # Bare ten-digit phones and nine-digit SSNs count only after a word
         # saying so: otherwise they are byte counts and ids.
         r"|[0-9]{6}(?<=[2-9][0-9]{9})" + _END + "(?P<phone_bare>)"
