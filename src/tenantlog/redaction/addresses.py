@@ -126,9 +126,17 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
     if (
         text[local_start - 1 : local_start] == "/"
         and text[start + 1 : end].isupper()
-        and "." in text[local_start:start]
+        and (
+            "." in text[local_start:start]
+            or _PRINCIPAL_PRIMARY.search(text, max(0, local_start - 33), local_start)
+        )
     ):
-        return None  # a Kerberos service's principal: "host/web01.corp.example@CORP.EXAMPLE"
+        # A Kerberos principal with an instance: a service's,
+        # "host/web01.corp.example@CORP.EXAMPLE", an admin's, "admin/admin@CORP.EXAMPLE.COM",
+        # the master key's, "K/M@CORP.EXAMPLE.COM".
+        return None
+    if text.endswith(_SSH_DOMAINS, start, end) and "-" in text[local_start:start]:
+        return None  # an SSH algorithm's name: "chacha20-poly1305@openssh.com"
     if text[local_start] == "+" and _DIALLED.fullmatch(text, local_start + 1, start):
         # "+33612345678@sip.ovh.net" (FreeSWITCH's channel, a SIP URI without its
         # scheme), "sip:+81-50-5533-1290@host": no mailbox starts with "+", a number does.
@@ -167,6 +175,10 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 _SSH_REFUSAL = ": Permission denied (publickey"
+#: The domains OpenSSH and libssh name their own algorithms and extensions with.
+_SSH_DOMAINS = ("@openssh.com", "@libssh.org")
+#: A principal's first part, alone before its "/": "admin/", "K/" ("…/u/ann@" is a path).
+_PRINCIPAL_PRIMARY = re.compile(r"(?:^|[\s\"'=(\[,])[A-Za-z0-9_\-]{1,32}/\Z")
 #: Google's domains of calendars no person owns: a group's, a room's.
 _SHARED_CALENDARS = ("group.calendar.google.com", "resource.calendar.google.com")
 #: A remote shell's command, then its flags (and their arguments) up to its target:

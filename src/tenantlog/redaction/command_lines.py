@@ -53,17 +53,20 @@ _SPACED = {
     # docker/podman/helm registry login; sshpass; mongo, mongosh, mongodump...
     # macOS' "security unlock-keychain -p x", "create-keychain -p x".
     # The VS Code extension manager's personal access token ("vsce publish -p …").
-    "-p": ("login", "sshpass", "mongo", "keychain", "vsce"),
+    # FreeIPA's installer: "-p" the Directory Manager's password, "-a" the admin's.
+    "-p": ("login", "sshpass", "mongo", "keychain", "vsce", "ipa-server-install"),
     # ssh-keygen's old passphrase; an MQTT client's password; a PKCS#12 file's passphrase
     # to macOS' "security import" (and Perforce's password: ``_PERFORCE``).
     "-P": (
         *("sqlcmd", "bcp", "zip", "ssh-keygen", "mosquitto", "ipmitool", "aql", "asadm"),
         "security import",
+        "kdb5_util",  # the Kerberos database's master password
     ),
     # AzureSignTool's Key Vault client secret.
     "-kvs": ("azuresigntool",),
     "-N": ("ssh-keygen",),  # its new passphrase
-    "-a": ("redis-cli", "keydb-cli"),
+    "-a": ("redis-cli", "keydb-cli", "ipa-server-install"),
+    "-s": ("ldappasswd",),  # the new password it sets
     # ldapsearch, ldapmodify, ldapadd, ldapdelete, ldappasswd; Samba's LDAP admin password
     "-w": ("ldap", "smbpasswd"),
     # SNMPv3's authentication and privacy passphrases (snmpwalk, snmpget…)
@@ -284,11 +287,8 @@ def _spaced_password(text: str, flag: str, command: str, end: int) -> tuple[int,
         return None
     if (
         flag == "-p"
-        and "login" not in command
-        and "mongo" not in command
-        and "keychain" not in command
-        and "vsce" not in command
         and not command.rstrip().endswith("sshpass")
+        and not any(name in command for name in _SPACED["-p"] if name != "sshpass")
     ):
         return None  # "sshpass -p pw ssh -p 2222 host": the second is ssh's port
     span = _secret(text, _argument(text, end))
@@ -389,11 +389,11 @@ _FLAGS = (
     + _USER_FLAG
     + r"(?P<flag_user_password>)"
     # An audit record's argument vector (auditd's EXECVE): 'a1="-p" a2="pw"'.
-    + r"|(?:[pPawNAXckKt]|ap)\"[ \t]a[0-9]{1,3}=(?=\"[^\s\-])(?P<flag_argv_password>)"
+    + r"|(?:[pPawNAXckKts]|ap)\"[ \t]a[0-9]{1,3}=(?=\"[^\s\-])(?P<flag_argv_password>)"
     # docker's "-p=\"…\"": the password after "=", quoted.
     + r"|p=(?=[\"'][^\s\-])(?P<flag_equals_password>)"
     + r"|[pP](?=[^\s\-])(?P<flag_glued_password>)"
-    + r"|(?:[pPawNAXckKt]|ap|kvs)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
+    + r"|(?:[pPawNAXckKts]|ap|kvs)[ \t]+(?=[^\s\-])(?P<flag_spaced_password>)"
     + r"|[cnBCimdsv]{0,3}b[cnBCimdsv]{0,3}[ \t]+(?P<flag_batch_password>)"
     + r"|(?:S|-stdin|-password-stdin)(?![\w\-])(?P<flag_stdin_password>)"
     + r"|(?i:asplaintext)(?![\w\-])(?P<flag_secure_string>)"

@@ -100,6 +100,8 @@ def _looks_secret(value: str) -> bool:
         return False  # small words joined: a name ("task_key=train_model", "tok_visa_stub")
     if _STRIPE_OBJECT_ID.fullmatch(value):
         return False  # an object's id: a card's token ("token=tok_1PQx…"), a payment method's
+    if is_plainly_other(value):
+        return False
     if _CAMEL_WORDS.fullmatch(value):
         # Capitalised words joined: a type's or a binding's name ("UserIdentityToken=UserName",
         # "secondary_key=Gamepad_LeftThumbstick").
@@ -110,6 +112,24 @@ def _looks_secret(value: str) -> bool:
     return value[1:] != value[1:].lower() and value != value.upper()
 
 
+def is_plainly_other(value: str) -> bool:
+    """A value under a secret's name that is plainly something else: a time
+    ("token_expires=2024-06-12T18:05Z"), PowerShell's cmdlet that reads or makes the
+    secret ("$recoveryKey = Read-Host …"), a store's object path ("Key:
+    exports/2024/03/10/_SUCCESS")."""
+    return bool(
+        _TIMESTAMP.match(value) or _CMDLET.fullmatch(value) or _OBJECT_PATH.fullmatch(value)
+    )
+
+
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}|\Z)")
+#: PowerShell's Verb-Noun.
+_CMDLET = re.compile(r"(?:Read|Get|ConvertTo|ConvertFrom|New|Import|Set)-[A-Z][A-Za-z]{2,40}")
+#: A path of three parts or more, none of them random (no part mixes cases with digits).
+_OBJECT_PATH = re.compile(
+    r"(?:[a-z0-9_.\-]+|[A-Z0-9_.\-]+|[A-Z]?[a-z_.\-]+)"
+    r"(?:/(?:[a-z0-9_.\-]+|[A-Z0-9_.\-]+|[A-Z]?[a-z_.\-]+)){3,}"
+)
 # (A version may end it: Mapbox's style "outdoors-v12".)
 _SLUG = re.compile(r"[a-z]{2,}(?:[_\-][a-z]{2,})*(?:[_\-](?:[a-z]{2,}|v[0-9]{1,3}))")
 #: Stripe's objects' ids, what its tokenised card and payments are known by.
@@ -195,6 +215,9 @@ _SECRET_AFTER_ID = re.compile(r":[0-9a-fA-F]{32,}(?![0-9A-Za-z_\-])")
 _QUOTED_REST = re.compile(r"[^\s\"'\\]{1,512}")
 
 
+#: A configuration provider's reference, a path and a key: Kafka Connect's
+#: "${secrets:connect/pg-sink:password}", "${file:/opt/connect.properties:pw}".
+PROVIDER_REFERENCE = r"\$\{[a-z][\w\-]*:[^\s{}:]+:[^\s{}]+\}"
 # Code that reads the secret from elsewhere, up to its call or subscript:
 # "os.environ[…]", "System.getenv(…)", "jwt.sign(…)".
 _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
@@ -207,8 +230,12 @@ _REFERENCE = re.compile(
     # Node's "process.env.DISCORD_TOKEN"; Azure App Service's Key Vault reference,
     # "@Microsoft.KeyVault(SecretUri=https://…)".
     r"|(?:process|import\.meta)\.env\.[A-Za-z_]\w*|@Microsoft\.KeyVault\([^()\s]*\)?"
+    # Vault's KV version 2 paths, a key after them: Ansible's "secret=kv/data/okta/api:token".
+    r"|(?:kv|secret)/data/[\w.\-/]+(?::[\w.\-]+)?"
+    + "|"
+    + PROVIDER_REFERENCE
     # Nextflow's and GitHub's secrets by name: "accessToken = secrets.TOWER_ACCESS_TOKEN".
-    r"|secrets\.[A-Z_][A-Z0-9_]*"
+    + r"|secrets\.[A-Z_][A-Z0-9_]*"
     # Google Cloud's resource names of a key or a secret: "projects/p/locations/l/keyRings/…",
     # "projects/p/secrets/db-password/versions/3".
     r"|projects/[\w.\-]+/(?:locations|secrets)/[\w.\-/]+"
@@ -240,6 +267,9 @@ def is_reference(text: str, start: int, end: int) -> bool:
     """Whether the value ``text[start:end]`` says where a secret is, not what it is."""
     if end < len(text) and text[end] in "([" and _CODE_PATH.fullmatch(text, start, end):
         return True
+    call = text.find("(", start, end)
+    if call != -1 and "." in text[start:call] and _CODE_PATH.fullmatch(text, start, call):
+        return True  # a call cut at its first argument's "=": "dbutils.secrets.get(scope="
     return _REFERENCE.fullmatch(text, start, end) is not None
 
 
@@ -1236,8 +1266,9 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         + r"|(?<=[nNyYtT][\"'] .)|(?<=[nNyYtT][\"']\] .)"
         # JSON escaped in a string: '{\\"refreshToken\\":\\"…\\"}'.
         + r"|(?<=[nNyYtT]\\[\"'].)"
-        # A session's id quoted: Python's "{'sessionid': '…'}", '"JSESSIONID": "…"'.
-        + r"|(?<=[nNsS][iI][dD][\"'].)"
+        # A session's id quoted: Python's "{'sessionid': '…'}", '"JSESSIONID": "…"';
+        # Vault's AppRole secret, '"secret_id": "…"'.
+        + r"|(?<=[nNsS][iI][dD][\"'].)|(?<=[tT]_[iI][dD][\"'].)"
         # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').
         + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
         + "".join(f"|(?<={name})" for name in after_names)
@@ -1273,6 +1304,8 @@ def _check_flag_parameter(text: str, start: int, end: int) -> tuple[int, int] | 
         return _value_after(text, start, end, 1)
     if not _names_secret(text, flag.start(), start) and not _names_secret_key(text, start):
         return None
+    if text.startswith("--", start + 1):
+        return None  # the next flag: "databricks configure --token --profile staging" asks
     return _value_after(text, start, end, 1)
 
 

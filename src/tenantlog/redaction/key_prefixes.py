@@ -12,7 +12,7 @@ whatever the parameter or header around them:
   ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
   ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
-  gloas-``; Buildkite ``bkua_``; npm ``npm_``; crates.io ``cio…``; PyPI
+  gloas-``; Buildkite ``bkua_``; npm ``npm_``; crates.io ``cio…``; Snowflake ``ver:1-hint:…``; PyPI
   ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``; Docker Hub
   ``dckr_pat_``/``dckr_oat_``; Netlify ``nfp_``; Supabase ``sbp_``;
   PlanetScale ``pscale_tkn_ pscale_pw_ pscale_oauth_``;
@@ -168,6 +168,8 @@ BRANCHES = (
     # crates.io's API tokens ("cargo login …"): "cio" and 32 letters and digits.
     r"cio(?=[A-Za-z0-9]{0,31}[0-9])(?=[A-Za-z0-9]{0,31}[A-Z])[A-Za-z0-9]{32}(?![A-Za-z0-9])"
     r"(?P<key_crates>)",
+    # Snowflake's session and master tokens: "ver:1-hint:<number>-", then base64.
+    r"ver:1-hint:[0-9]{1,12}-[A-Za-z0-9+/]{40,}+={0,2}(?P<key_snowflake>)",
     # Mailgun's API keys: "key-" and 32 hex.
     r"key-[0-9a-f]{32}(?![0-9A-Za-z])(?P<key_mailgun>)",
     r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
@@ -366,6 +368,7 @@ _GROUPS = (
     "key_google_access",
     "key_google_refresh",
     "key_crates",
+    "key_snowflake",
     "key_github",
     "key_gitlab",
     "key_grafana",
@@ -507,7 +510,7 @@ KEY_MARKS = (
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
     *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
-    *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0="),
+    *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0=", "ver:1-hint:"),
 )
 
 

@@ -84,6 +84,7 @@ from tenantlog.redaction.value_ends import (
     check_quoted,
     check_to_word_end,
     check_until_delimiter,
+    stop_at,
 )
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{8,}={0,2}")
@@ -253,13 +254,20 @@ _AWS_PAIR = (
 # A tunnel's or an agent's token given to its command: "ngrok config add-authtoken …",
 # "ngrok authtoken …", "cloudflared service install …".
 _COMMAND_TOKEN = (
-    r"(?:add-authtoken|ngrok[ \t]+authtoken|cloudflared[ \t]+service[ \t]+install"
+    r"(?:(?:add-authtoken|ngrok[ \t]+authtoken|cloudflared[ \t]+service[ \t]+install"
     # Snyk's CLI logged in with its token: "snyk auth <token>".
     r"|snyk[ \t]+auth)[ \t]+"
     r"(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
+    # Vault's unseal key share, base64, given to "vault operator unseal".
+    r"|vault[ \t]+operator[ \t]+unseal[ \t]+(?:-[\w\-]+(?:=[^\s]*)?[ \t]+)*"
+    r"(?=[A-Za-z0-9+/]{24,}={0,2}(?![^\s\"'])))"
 )
-# A default after a secret's name in a reference: Spring's "${ldap.password:…}".
-_DEFAULT_VALUE = r"\$\{[\w.\-]{0,48}(?i:pass|secret|token|pwd)[\w.\-]{0,16}:(?=[^?\-+}\s])"
+# A default after a secret's name in a reference: Spring's "${ldap.password:…}" (not
+# Kafka Connect's config provider, a path and a key: "${secrets:connect/pg:password}").
+_DEFAULT_VALUE = (
+    r"\$\{[\w.\-]{0,48}(?i:pass|secret|token|pwd)[\w.\-]{0,16}:(?=[^?\-+}\s])"
+    r"(?![\w.\-]*/[\w.\-/]*:[\w.\-]+\})"
+)
 # XMPP's SASL PLAIN: base64 of "\0user\0password" in the <auth> element.
 _SASL_PLAIN = r"mechanism=[\"']PLAIN[\"'][^>\n]{0,64}>(?=[A-Za-z0-9+/]{8,}={0,2}<)"
 # An LTE modem's PDP authentication: 'AT+CGAUTH=1,1,"user","password"',
@@ -267,6 +275,16 @@ _SASL_PLAIN = r"mechanism=[\"']PLAIN[\"'][^>\n]{0,64}>(?=[A-Za-z0-9+/]{8,}={0,2}
 _MODEM_AUTH = r"AT\+(?:CGAUTH=[0-9]+,[0-9]+,|QICSGP=[0-9]+,[0-9]+,\"[^\"\n]*\",)\"[^\"\n]*\",(?=\")"
 # nginx's header set to a key: 'proxy_set_header X-Api-Key "…";' (Authorization's
 # value is a scheme and a credential, which the token scans read).
+# Hadoop's and Spark's settings of an Azure storage account's key, a service principal's
+# secret or a SAS, named for the account's host: "fs.azure.account.key.<account>.dfs.core.
+# windows.net", set by "=", a blank (Databricks' Spark config), "spark.conf.set(…, …)"
+# or Hadoop's XML "<name>…</name><value>".
+_AZURE_STORAGE_KEY = (
+    r"fs\.azure\.(?:account\.key|account\.oauth2\.client\.secret|sas\.[\w\-]+)"
+    r"\.[\w\-]+(?:\.[\w\-]+){2,6}"
+    r"(?:[\"'][ \t]*,[ \t]*|[ \t]*[=:][ \t]*|[ \t]+|</name>[ \t]*(?:\\n|\r?\n)?[ \t]*<value>)"
+    r"(?=[\"']?[A-Za-z0-9+/~_.\-]{16,})"
+)
 _NGINX_HEADER = r"proxy_set_header[ \t]+[\w\-]*(?i:key|token|secret)[ \t]+(?=[^\s;$])"
 # A card's security code after its label: "cvv 123", "card[cvc]=713", '"cvc":"902"',
 # "CVV2: 664", German "Prüfnummer 417" (not "security code": "security code 500
@@ -703,6 +721,17 @@ def _check_xml_key_part(text: str, start: int, end: int) -> tuple[int, int] | No
 _RSA_XML_WINDOW = 6144
 
 
+def _check_setting_value(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A setting's value: quoted, or to a blank, a "<" (XML) or a call's "," or ")";
+    not code that fetches it ("dbutils.secrets.get(…)")."""
+    if text[end] in "\"'":
+        return check_quoted(text, start, end)
+    value_end = stop_at(text, end, " \t\r\n;\"'<,)(")
+    if text[value_end : value_end + 1] == "(" or is_masked(text[end:value_end]):
+        return None
+    return end, value_end
+
+
 def _check_recovery_code(text: str, start: int, end: int) -> tuple[int, int] | None:
     """A recovery code after the words that name them; a word in between is prose."""
     code = _CODE_AT.match(text, end)
@@ -741,6 +770,7 @@ _COMMAND_TOKEN_TEST = re.compile(_COMMAND_TOKEN, re.ASCII)
 _DEFAULT_TEST = re.compile(_DEFAULT_VALUE, re.ASCII)
 _SASL_PLAIN_TEST = re.compile(_SASL_PLAIN, re.ASCII)
 _NGINX_TEST = re.compile(_NGINX_HEADER, re.ASCII)
+_AZURE_STORAGE_TEST = re.compile(_AZURE_STORAGE_KEY, re.ASCII)
 _CARD_CODE_TEST = re.compile(_CARD_CODE, re.ASCII)
 _PIN_CODE_TEST = re.compile(_PIN_CODE, re.ASCII)
 _KEY_BYTES_TEST = re.compile(_KEY_BYTES, re.ASCII)
@@ -808,11 +838,13 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("authtoken", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("cloudflared", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("snyk", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
+    ("unseal", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("${", lambda text: _DEFAULT_TEST.search(text) is not None),
     ("mechanism=", lambda text: _SASL_PLAIN_TEST.search(text) is not None),
     ("at+cgauth=", lambda text: "AT+CGAUTH=" in text),
     ("at+qicsgp=", lambda text: "AT+QICSGP=" in text),
     ("proxy_set_header", lambda text: _NGINX_TEST.search(text) is not None),
+    ("fs.azure.", lambda text: _AZURE_STORAGE_TEST.search(text) is not None),
     *(
         (mark, lambda text: _CARD_CODE_TEST.search(text) is not None)
         for mark in ("cvv", "cvc", "csc", "cvn", "pr\u00fcfnummer")
@@ -916,6 +948,7 @@ LABELLED_SCAN = Scan(
     f"|{_AWS_PAIR}(?P<aws_secret>)|{_COMMAND_TOKEN}(?P<command_token>)"
     f"|{_DEFAULT_VALUE}(?P<default_secret>)|{_SASL_PLAIN}(?P<sasl_plain>)"
     f"|{_MODEM_AUTH}(?P<modem_password>)|{_NGINX_HEADER}(?P<nginx_header>)"
+    f"|{_AZURE_STORAGE_KEY}(?P<azure_storage_key>)"
     f"|{_CARD_CODE}(?P<card_code>)|{_PIN_CODE}(?P<pin_code>)|{_KEY_BYTES}(?P<key_bytes>)"
     f"|{program_secrets.PATTERN}|{prose_keys.PATTERN}",
     {
@@ -930,6 +963,7 @@ LABELLED_SCAN = Scan(
         "sasl_plain": Kind("secrets", "SECRET", check_element_text),
         "modem_password": Kind("secrets", "SECRET", check_quoted),
         "nginx_header": Kind("secrets", "SECRET", check_until_delimiter),
+        "azure_storage_key": Kind("secrets", "SECRET", _check_setting_value),
         "column_secret": Kind(
             "secrets",
             "SECRET",

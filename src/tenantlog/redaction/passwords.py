@@ -32,6 +32,7 @@ from tenantlog.redaction.credentials import (
     DIRECTIVE_NAME_WORDS,
     EXAMPLE_VALUE,
     PASSWORD_WORDS_ASCII,
+    PROVIDER_REFERENCE,
     PUBLIC_VALUE,
     SHOWN_TAIL,
     is_placeholder,
@@ -135,6 +136,8 @@ _IDENTIFIED_BY = (
     r"identified[ \t]+(?:with[ \t]+\w+[ \t]+)?by[ \t]+"
     # MySQL's "SET PASSWORD FOR 'u'@'host' = 'value'".
     r"|(?<=set[ \t])password[ \t]+for[ \t]+[^\s=]{1,128}[ \t]*=[ \t]*(?=[\"'])"
+    # Oracle's old password after the new one: "IDENTIFIED BY "new" REPLACE "old"".
+    r"|(?<=[\"'][ \t])replace[ \t]+(?=[\"'])"
 )
 
 # Where an unquoted value ends: white space (or a line break escaped as
@@ -149,8 +152,9 @@ _UNQUOTED_END = re.compile(
     # A bracket before a note in another script, as Japanese forms write a change's
     # date after the password (the full-width bracket is read as "(").
     r"|\((?=[0-9]{0,4}[^\x00-\x7f])"
-    # OpenVMS' next qualifier: "UAF> MODIFY OPS/PASSWORD=x/NOPWDEXPIRED".
-    r"|/(?=[A-Z]{4,}+(?:[\s/,)]|\Z|=[^\s=]))"
+    # OpenVMS' next qualifier: "UAF> MODIFY OPS/PASSWORD=x/NOPWDEXPIRED" (after a value
+    # that is a qualifier's: ``_QUALIFIER_BEFORE``).
+    r"|(?<![=:])/(?=[A-Z]{4,}+(?:[\s/,)]|\Z|=[^\s=]))"
     # A colon before a blank: a message goes on ("password=x: not authorised").
     r"|:(?=[ \t]|\Z)"
     r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
@@ -350,10 +354,13 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             # 'keystorePass="x": keystore password was incorrect').
             return None
     else:
-        if first == "[" and text[value_start + 1 : value_start + 2] in ('"', "'"):
+        inside = value_start + 1
+        if first == "[" and text[inside : inside + 1] == " ":
+            inside += 1  # Keycloak's export: '"bindCredential" : [ "x" ]'
+        if first == "[" and text[inside : inside + 1] in ('"', "'"):
             # A list of one value: Django's QueryDict "'password': ['x']".
-            listed = value_span(text, value_start + 1)
-            if listed is None or text[listed[1] + 1 : listed[1] + 2] != "]":
+            listed = value_span(text, inside)
+            if listed is None or text[listed[1] + 1 : listed[1] + 3].lstrip(" ")[:1] != "]":
                 return None
             return listed
         if first == "[":
@@ -401,6 +408,13 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
             end = quoted_pair_end
         else:
             found = _UNQUOTED_END.search(text, search_from)
+            while (
+                found is not None
+                and text[found.start()] == "/"
+                and not _QUALIFIER_BEFORE.search(text, max(0, value_start - 24), value_start)
+            ):
+                # OpenVMS' next qualifier ends only a qualifier's value: "password=0/AAAA" is one.
+                found = _UNQUOTED_END.search(text, found.start() + 1)
             end = len(text) if found is None else found.start()
     value = text[value_start:end]
     if not value or is_masked(value):
@@ -584,10 +598,32 @@ _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,10}?" + _PROSE_VERBS + r"[ \
 # user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …", or after a
 # blank line (Jenkins' first start).
 _COLON_GAP_WORDS = 12
+#: Symbols of passwords that no name follows.
+_SYMBOLS_IN_VALUES = frozenset("#!@$%^&*+~")
+#: An OpenVMS qualifier's name before its value: "/PASSWORD=".
+_QUALIFIER_BEFORE = re.compile(r"/[A-Za-z]{2,20}=\Z")
+#: How far Oracle's REPLACE may follow the IDENTIFIED BY of its statement.
+_REPLACE_WINDOW = 300
+#: A configuration provider's reference, a path and a key (Kafka Connect's).
+_PROVIDER_REFERENCE = re.compile(PROVIDER_REFERENCE)
+_PROVIDER_WINDOW = 128
+#: Airflow's "AIRFLOW__{SECTION}__{KEY}_SECRET": the key's path in the secrets backend.
+_AIRFLOW_INDIRECT = re.compile(r"(?<![\w\-])AIRFLOW__[A-Z0-9_]{1,64}_SECRET\Z")
+#: The next count of a run's tally: " WARN=2", " FAIL=0".
+_TALLY_AFTER = re.compile(r"[ \t]+[A-Z]{3,8}=[0-9]")
+#: SQL's words after PASSWORD that are no password: "PASSWORD DISABLE", "PASSWORD EXPIRE".
+_SQL_PASSWORD_KEYWORDS = frozenset({"DISABLE", "EXPIRE", "NULL", "LOCK", "UNLOCK"})
+#: A secret's name as code and configurations write it, joined or in camelCase:
+#: "client_secret", "jdbc-password", "db.password", "clientSecret".
+_SECRETS_NAME = re.compile(
+    r"[a-z][a-z0-9]+(?:[_\-.][a-z0-9]+)*[_\-.](?:secret|password|passwd|token|key|credentials?)"
+    r"|[a-z][a-z0-9]+(?:Secret|Password|Token|Key|Credentials?)"
+)
 # (Or " = ": "clé secrète partagée = …".)
 # (A word of code before " = " is none of prose's: SQL's "FOR 'u'@'%' = '…'".)
+# (Nor a dict's first key: "credentials {'drivername': …".)
 _COLON_GAP_TAIL = (
-    r"(?:[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a]|[^\s=:\uff1a\"'()@\[\]{}]{1,48}+[ \t]+=)"
+    r"(?:(?![{\[])[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a]|[^\s=:\uff1a\"'()@\[\]{}]{1,48}+[ \t]+=)"
     r"[ \t]*(?:\r?\n[ \t]*){0,2}"
 )
 _COLON_GAP = re.compile(rf"(?:[^\s=:]{{1,48}}+[ \t]+){{0,{_COLON_GAP_WORDS}}}?" + _COLON_GAP_TAIL)
@@ -1355,14 +1391,17 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
     # "FGT60F (phase1-interface) # set …"); a diff "+" or "-".
     if not _DIRECTIVE_PREFIX.fullmatch(text, line_start, key_start):
         return None
+    if text[key_start:position].strip().lower() in _PASSWORD_COMMANDS:
+        return None  # a command and its user: "kpasswd jdoe", "smbpasswd alice"
     if not _DIRECTIVE_VALUE.match(text, position):
         return None
     span = value_span(text, position)
     if span is None:
         return None
     value = text[span[0] : span[1]]
+    word = value.rstrip(".!")  # (the end of a sentence: "Password changed.")
     if is_masked(value) or (
-        value.isalpha() and (value.lower() in _MESSAGE_WORDS or value.endswith(("ed", "ing")))
+        word.isalpha() and (word.lower() in _MESSAGE_WORDS or word.endswith(("ed", "ing")))
     ):
         return None
     if text.startswith("PASS ", start) and _SOURCE_FILE.fullmatch(value):
@@ -1370,6 +1409,10 @@ def _directive_value(text: str, start: int, position: int) -> tuple[int, int] | 
     return span
 
 
+#: Commands that change a password, first on their line before a user's name.
+_PASSWORD_COMMANDS = frozenset(
+    {"passwd", "kpasswd", "smbpasswd", "ldappasswd", "yppasswd", "gpasswd", "vncpasswd"}
+)
 #: A source file's path, as a test runner prints it after "PASS".
 _SOURCE_FILE = re.compile(r"[\w.\-]*/[\w./\-]*\.[a-z]{1,5}")
 
@@ -1462,6 +1505,21 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # the end of a crypt hash: "$6$…zQ9Pw:19731:0:99999:7:::" names nothing
     if text.endswith("Get-", 0, start):
         return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
+    if (
+        text[start - 1 : start] in _SYMBOLS_IN_VALUES
+        and text[end : end + 1] in ("'", '"')
+        and text[end + 1 : end + 2] in (" ", "\t", "")
+    ):
+        return None  # the end of a quoted argument: "-s 'NewUs3r#Pw' …" names nothing
+    if text[start - 1 : start] == "=" and text[end : end + 1] in ("'", '"'):
+        return None  # the name as a pair's value: OAuth's "grant_type=password" "https://…"
+    if text[end - 7 : end] == "_SECRET" and _AIRFLOW_INDIRECT.search(text, max(0, start - 80), end):
+        return None  # Airflow's setting read from its secrets backend: the secret's path
+    opening = text.rfind("${", max(0, start - _PROVIDER_WINDOW), start)
+    if opening != -1:
+        reference = _PROVIDER_REFERENCE.match(text, opening)
+        if reference is not None and reference.end() >= end:
+            return None  # a name inside a provider's reference: "${secrets:pg-credentials:user}"
     if _USAGE_PLACEHOLDER.match(text, end) and text[start - 1 : start] == "<":
         return None  # a command's usage: "mysql -u <user> -p<password> [-h <host>]"
     span = _named_value(text, start, end)
@@ -1505,6 +1563,18 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A variable named as the key: "connect(user=user, password=password)"; a
         # secret store's key named: "remoteRef: {key: prod/db, property: password}";
         # a type, then its plural: 'failed to list *v1.Secret: secrets "tls" …'.
+        return None
+    if value.isdigit() and text[start:end] == "PASS" and _TALLY_AFTER.match(text, span[1]):
+        return None  # a run's tally: dbt's "Done. PASS=54 WARN=2 ERROR=0 SKIP=0 TOTAL=56"
+    if value.rstrip(";") in _SQL_PASSWORD_KEYWORDS and text[start:end] == "PASSWORD":
+        return None  # SQL's clause, no value: Redshift's "ALTER USER u PASSWORD DISABLE;"
+    if value.startswith(('{"', '{\\"', "{'", '[{"')):
+        # JSON as the value, its pairs judged by their own names: Power BI's
+        # '"credentials":"{\\"credentialData\\":[…]}"', Hasura's 'JWT_SECRET=\'{"key":"…"}\''.
+        return None
+    if _SECRETS_NAME.fullmatch(value):
+        # Another secret's name as the value: External Secrets' "secretKey: client_secret",
+        # Airbyte's '"credentials": "api_token"' (the kind of credential it holds).
         return None
     if (
         (
@@ -1926,6 +1996,13 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # keytool's "-storepass:env NAME", "-keypass:file path": where it is
     if text.startswith("::", end):
         return None  # a path in code: Rust's "Credentials::new(…)", C++'s "Secret::load"
+    if text[start] in "rR":
+        # Oracle's REPLACE, the old password, in a statement that sets a new one.
+        window = max(0, start - _REPLACE_WINDOW)
+        identified = text[window:start].upper().rfind("IDENTIFIED")
+        if identified == -1 or ";" in text[window + identified : start]:
+            return None
+        return value_span(text, end)
     if text[start] in "iI" or text[end - 1] in "= \t":
         # IDENTIFIED BY, SET PASSWORD FOR …: the match ends where the value starts
         return value_span(text, end)
@@ -2157,7 +2234,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
 # "identified", "credential", the directives' and devices' own names
 # (``credentials.DIRECTIVE_NAME_WORDS``) and other languages' in ASCII.
 _NAME_WORDS = (
-    *("pass", "pw", "psk", "secret", "key", "identified", "credential"),
+    *("pass", "pw", "psk", "secret", "key", "identified", "credential", "replace"),
     *DIRECTIVE_NAME_WORDS,
     *PASSWORD_WORDS_ASCII,
 )

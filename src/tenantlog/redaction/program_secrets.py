@@ -176,7 +176,8 @@ _PUSHOVER_USER = (
 _STDIN_COMMAND = (
     r"(?:sudo[ \t]+(?:-S|--stdin)|passwd[ \t]+--stdin|kinit|keepassxc-cli|bw[ \t]+unlock"
     r"|cryptsetup|[^\n|]{0,160}?(?:--password-stdin|--passwd-on-stdin|--passphrase-fd[ \t]+0"
-    r"|-passin[ \t]+stdin)"
+    # (adcli's "join --stdin-password"; Samba's "smbpasswd -s", its "silent" input.)
+    r"|-passin[ \t]+stdin|--stdin-password)|smbpasswd[ \t](?:[^\n|]{0,40}?[ \t])?-s(?![\w\-])"
     r"|p4(?:\.exe)?[ \t][^\n|]{0,160}?[ \t]login(?![\w\-]))"
 )
 
@@ -185,6 +186,13 @@ _ECHOED_PASSWORD = (
     r"(?=(?:'[^'\n$]{4,128}'|\"[^\"\n$]{4,128}\"|[^\s'\"$|]{4,128})[ \t]*\|[ \t]*"
     + _STDIN_COMMAND
     + ")"
+)
+
+# A here-string into a login that reads its password, or a token, from its input:
+# "kinit admin <<< 'pw'", "az devops login --organization … <<< \"<PAT>\"".
+_HERE_STRING_LOGIN = (
+    r"(?<![\w\-])(?:kinit|az[ \t]+devops[ \t]+login|docker[ \t]+login|passwd)"
+    r"(?:[ \t][^\n|<>;&]{0,160}?)?[ \t]<<<[ \t]*(?=['\"]?[^\s'\"$<])"
 )
 
 # PHP's database connections, whose third argument is the password, as a stack trace
@@ -223,7 +231,10 @@ _LINK_TOKEN = (
 )
 
 # Bitwarden's CLI given the master password: 'bw unlock "…"', "bw login <email> …".
-_BW_PASSWORD = r"(?<![\w\-])bw[ \t]+(?:unlock|login[ \t]+[^\s]{1,128})[ \t]+(?=['\"]?[^\s'\"\-])"
+# (Not its flags, "bw login --apikey", nor the shell's operators after them: "&&".)
+_BW_PASSWORD = (
+    r"(?<![\w\-])bw[ \t]+(?:unlock|login[ \t]+(?!-)[^\s]{1,128})[ \t]+(?=['\"]?[^\s'\"\-&|;<>])"
+)
 
 # A webhook's signature header, the HMAC (or Ed25519 signature) of its body under the
 # endpoint's secret: Slack's "X-Slack-Signature: v0=<hex>", GitHub's "X-Hub-Signature-256:
@@ -1252,6 +1263,7 @@ _NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
 _PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
 _LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
 _BW_TEST = re.compile(_BW_PASSWORD, re.ASCII)
+_HERE_STRING_TEST = re.compile(_HERE_STRING_LOGIN, re.ASCII)
 _TYPED_TEST = re.compile(_TYPED_PASSWORD, re.ASCII)
 _SET_TO_TEST = re.compile(_PASSWORD_SET_TO, re.ASCII)
 _IPSEC_TEST = re.compile(_IPSEC_SECRET, re.ASCII)
@@ -1339,6 +1351,7 @@ PATTERN = (
     f"|{_NEW_VALUE}(?P<new_value>)|{_NEXT_LINE_VALUE}(?P<next_line_value>)"
     f"|{_PLIST_VALUE}(?P<plist_value>)"
     f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
+    f"|{_HERE_STRING_LOGIN}(?P<here_string_login>)"
     f"|{_NUT_MONITOR}(?P<nut_password>)|{_TYPED_PASSWORD}(?P<typed_password>)"
     f"|{_PASSWORD_SET_TO}(?P<password_set_to>)"
     f"|{_OSSEC_KEY}(?P<ossec_key>)|{_WITH_VALUE}(?P<with_value>)"
@@ -1450,6 +1463,7 @@ KINDS = {
     "redis_acl_password": Kind("secrets", "SECRET", check_to_word_end),
     "key_line": Kind("secrets", "SECRET", check_to_word_end),
     "echoed_password": Kind("secrets", "SECRET", _check_echoed),
+    "here_string_login": Kind("secrets", "SECRET", _check_echoed),
     "php_connect": Kind("secrets", "SECRET", check_quoted),
     "new_value": Kind("secrets", "SECRET", _check_new_value),
     "next_line_value": Kind("secrets", "SECRET", _check_next_line),
@@ -1712,6 +1726,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ('response="', lambda text: "Digest " in text and _DIGEST_TEST.search(text) is not None),
     ("pushover", lambda text: _PUSHOVER_TEST.search(text) is not None),
     ("echo", lambda text: _ECHOED_TEST.search(text) is not None),
+    ("<<<", lambda text: _HERE_STRING_TEST.search(text) is not None),
     *(
         (mark, lambda text: _PHP_CONNECT_TEST.search(text) is not None)
         for mark in ("pdo", "mysqli")

@@ -28,6 +28,7 @@ import functools
 import re
 from collections.abc import Callable
 
+from tenantlog.redaction.credentials import is_plainly_other
 from tenantlog.redaction.kinds import Kind
 from tenantlog.redaction.passwords import is_masked, looks_like_password, value_span
 from tenantlog.redaction.value_ends import matches_at_word
@@ -139,6 +140,8 @@ _ABOUT_THE_KEY = frozenset(
         *("data", "files", "dir", "store", "pair", "usage", "format", "algorithm"),
         # French's kinds of keys that are no secret's, after "clé": "clé primaire".
         *("primaire", "\u00e9trang\u00e8re", "etrangere", "usb"),
+        # When it ends: "x_security_token_expires = 2024-06-12T18:05:11Z".
+        *("expires", "expiry", "expiration", "expiresat", "ttl"),
     }
 )
 _VALUE = re.compile(r"[A-Za-z0-9+/_\-~]+={0,2}")
@@ -191,7 +194,11 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
         if span is not None:
             value = text[span[0] : span[1]]
             # (A number is a card's, a phone's or a PIN's, found by its own kind.)
-            if looks_like_password(value) and not value.replace(" ", "").replace("-", "").isdigit():
+            if (
+                looks_like_password(value)
+                and not value.replace(" ", "").replace("-", "").isdigit()
+                and not is_plainly_other(value)
+            ):
                 return _checked_name(text, start, name_end, end, span)
     found = _VALUE.match(text, end)
     if found is None:
@@ -201,7 +208,12 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
     after = text[value_end : value_end + 2]
     if after[:1] in ("=", ":", "@") or (after[:1] == "." and after[1:2].isalnum()):
         return None  # the next pair's name, a host's name, an address
-    if is_masked(value) or not _generated(value) or value.startswith("/"):
+    if (
+        is_masked(value)
+        or not _generated(value)
+        or value.startswith("/")
+        or is_plainly_other(value)
+    ):
         return None
     return _checked_name(text, start, name_end, end, (end, value_end), value)
 

@@ -12,7 +12,7 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tenantlog.redaction import Redactor
-from tenantlog.redaction.passwords import _NAME, _NAME_ONLY, is_masked
+from tenantlog.redaction.passwords import _NAME, _NAME_ONLY, _SECRETS_NAME, is_masked
 
 _TYPED = Redactor(style="typed")
 _SECRET = "[REDACTED:SECRET]"
@@ -89,6 +89,9 @@ def test_a_command_line_password_is_removed_whole(
     # (a value that is a secret's field name, "pwd" or "password" in any case, names a
     # field, or stands for the value: "VALUES ('bob', 'PASSWORD')")
     assume(value.lower() not in _NAME_ONLY)
+    # (... nor another secret's name, "client_secret", "apiToken": External Secrets'
+    # "secretKey: client_secret" names the key)
+    assume(_SECRETS_NAME.fullmatch(value) is None)
     # (a value that is a game server's console variable takes the next word as
     # its value: "-p+sv_setsteamaccount shop" reads as "+sv_setsteamaccount <token>")
     assume(not value.startswith("+"))

@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tenantlog.redaction import Redactor, passwords
-from tenantlog.redaction.credentials import is_reference
+from tenantlog.redaction.credentials import is_plainly_other, is_reference
 from tenantlog.redaction.passwords import is_masked
 from tenantlog.redaction.validators import luhn_ok
 
@@ -62,6 +62,10 @@ def _plausible(value: str) -> bool:
         and stripped not in passwords._NSSWITCH_SOURCES
         # Node-RED's placeholder of a credential it does not export
         and stripped != "__PWRD__"
+        # another secret's name: "secretKey: client_secret" names the key it reads
+        and passwords._SECRETS_NAME.fullmatch(stripped) is None
+        # a time, a cmdlet, a store's object path ("exports/2024/03/10/_SUCCESS")
+        and not is_plainly_other(stripped)
     )
 
 
@@ -110,6 +114,8 @@ def test_password_in_each_syntax_is_removed_whole(
     # (a secret's name and its delimiter is an inner pair's start: '"password":"PASS:"';
     # the name alone is a placeholder: 'db_password: "PASSWORD"')
     assume(re.fullmatch(f"(?:{passwords._NAME})[:=]?", value, re.IGNORECASE) is None)
+    # (... and a name, its delimiter and a value is that inner pair: '"password":"PW=0"')
+    assume(re.match(f"(?:{passwords._NAME})[:=]", value, re.IGNORECASE) is None)
     # (a name in capitals holding a secret's word names the variable the value is
     # in: '"password":"A_KEY"')
     assume(
