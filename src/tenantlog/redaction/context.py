@@ -91,7 +91,8 @@ _PHONE_WORD = (
 # may be a JSON key in its quotes ('"channel":"whatsapp","to":"5511…"').
 _PHONE_WORDS = re.compile(
     _PHONE_WORD + r"\w{0,16}\.?"
-    r"[\"']?\s*[:=#;|,\uff1a]?\s*[\"'(>]?\s*"
+    # (A list of objects after it: SCIM's '"phoneNumbers":[{"value":"…"'.)
+    r"[\"']?\s*[:=#;|,\uff1a]?\s*(?:\[\{?)?[\"'(>]?\s*"
     # (A word's letters, and the vowel signs of Devanagari and Thai, which are no
     # letters to ``re``: Hindi "मोबाइल नंबर", "mobile number".)
     # (Or words joined by "-": RADIUS's "Calling-Station-Id", a mobile's MSISDN.)

@@ -186,8 +186,12 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     if text[end : end + 1] == ":":
         # A key's id, then its secret: Ghost's Admin API keys ("<24 hex>:<64 hex>").
         secret = _SECRET_AFTER_ID.match(text, end)
-        if secret is not None and HEX_DIGITS.issuperset(value):
+        if secret is not None and (HEX_DIGITS.issuperset(value) or _NUMBERED_ID.fullmatch(value)):
+            # (Asana's personal access tokens: "2/<user>/<app>:<32 hex>".)
             return value_start, secret.end()
+    signed = _SIGNED_TAIL.match(text, value_end)
+    if signed is not None:
+        return value_start, signed.end()  # oauth2-proxy's cookie: "<value>|<time>|<signature>"
     return value_start, _hex_groups_end(text, value_start, value_end)
 
 
@@ -208,6 +212,10 @@ def _hex_groups_end(text: str, start: int, end: int) -> int:
 
 
 _WORDS_OF_A_NAME = re.compile(r"[A-Za-z_\-]+")
+#: A signed cookie's time and signature after its value.
+_SIGNED_TAIL = re.compile(r"\|[0-9]{9,11}\|[A-Za-z0-9+/_\-]{20,}={0,2}")
+#: Numbers joined by "/", a token's id before its secret.
+_NUMBERED_ID = re.compile(r"[0-9]+(?:/[0-9]+){1,3}")
 #: The secret after a key's id and its ":", hex as long as a key.
 _SECRET_AFTER_ID = re.compile(r":[0-9a-fA-F]{32,}(?![0-9A-Za-z_\-])")
 #: The rest of a quoted value after a character that ended its unquoted form ("…:…",

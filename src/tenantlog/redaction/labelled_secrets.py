@@ -258,6 +258,8 @@ _COMMAND_TOKEN = (
     # Snyk's CLI logged in with its token: "snyk auth <token>".
     r"|snyk[ \t]+auth)[ \t]+"
     r"(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
+    # 1Password's CLI session, named for its account: "OP_SESSION_acme=<token>".
+    r"|(?<![\w\-])OP_SESSION_\w{1,64}=[\"']?(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
     # Vault's unseal key share, base64, given to "vault operator unseal".
     r"|vault[ \t]+operator[ \t]+unseal[ \t]+(?:-[\w\-]+(?:=[^\s]*)?[ \t]+)*"
     r"(?=[A-Za-z0-9+/]{24,}={0,2}(?![^\s\"'])))"
@@ -839,6 +841,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("cloudflared", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("snyk", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("unseal", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
+    ("op_session_", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("${", lambda text: _DEFAULT_TEST.search(text) is not None),
     ("mechanism=", lambda text: _SASL_PLAIN_TEST.search(text) is not None),
     ("at+cgauth=", lambda text: "AT+CGAUTH=" in text),

@@ -45,7 +45,10 @@ def _digits(text: str) -> str:
 
 # An extension named by a word ("ext. 12", "ramal 302", "内線 123") says the
 # number before it is a phone, where "x12" or "#12" might not.
-_WORDED_EXTENSION = re.compile(r"[ ]?(?:" + _EXT_WORDS + r")[ ]?[0-9]+$", re.IGNORECASE)
+# (Or "x" after a blank: "0161 496 0842 x204".)
+_WORDED_EXTENSION = re.compile(
+    r"[ ]?(?:" + _EXT_WORDS + r")[ ]?[0-9]+$|[ ]x[0-9]{2,5}$", re.IGNORECASE
+)
 
 
 def _says_phone(text: str, start: int, end: int) -> bool:
@@ -188,6 +191,8 @@ def _check_nanp(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 #: How a record's key ends before its number ("member no ", "Personal ID ", "meter_no=",
 #: "Polizza n. "), and what may stand between it and the number.
+#: A group of letters and digits together, then one blank: the number goes on a code.
+_CODE_GROUP_BEFORE = re.compile(r"(?<![^\s\"'(])(?=[A-Z]*[0-9])(?=[0-9]*[A-Z])[A-Z0-9]{2,8} \Z")
 _RECORD_KEY_ENDS = frozenset(
     {"id", "no", "nr", "num", "number", "meter", "n", "contratto", "contrato", "contrat"}
     | {"polizza", "poliza", "p\u00f3liza"}
@@ -269,6 +274,11 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     # it too long are left out.
     if _names_a_record(text, start, end):
         return None  # "Polizza n. 0039 0612 4471"
+    if end < len(text) and text[end].isalpha() and not text[end].isascii():
+        # The last group is a count of the words after it: "TEL 06-6345-6789 10時〜20時".
+        last_gap = text.rfind(" ", start, end)
+        if last_gap > start:
+            end = last_gap
     if text.startswith("00", start):
         dialled = _dialled_abroad(text, start, end)
         if dialled is not None:
@@ -334,6 +344,8 @@ def _grouped_mobile(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # (after "#" a record's number: "Receipt #0412-88213")
     if _COUNTRY_LETTERS_BEFORE.search(text, max(0, start - 4), start):
         return None  # a country's letters first: a bovine's ear tag, "DE 01 234 56789"
+    if _CODE_GROUP_BEFORE.search(text, max(0, start - 12), start):
+        return None  # the rest of a code's groups: UPS' tracking "1Z 999 AA1 01 2345 6784"
     if not numbering.trunk_mobile(_digits(text[start:end])):
         return None
     low = max(0, start - 16)

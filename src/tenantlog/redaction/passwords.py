@@ -388,8 +388,9 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
         if _CODE_ACCESS.match(text, value_start):
             return None  # code that reads the value: "os.environ['password']", "getpass()"
         search_from = value_start
-        if text.startswith(("${", "$(", "$${"), value_start):
-            # (FreeSWITCH's "$${name}" is a reference read when its configuration loads.)
+        if text.startswith(("${", "$(", "$${", "%{"), value_start):
+            # (FreeSWITCH's "$${name}" is a reference read when its configuration loads;
+            # Shibboleth's "%{idp.authn.LDAP.bindDNCredential:undefined}" another property.)
             bracket = text[value_start + 1 : value_start + 3].lstrip("$")[:1]
             close = text.find("}" if bracket == "{" else ")", value_start)
             if close != -1:
@@ -551,7 +552,7 @@ _PROSE_FILLER = re.compile(rf"(?:{_FILLER_WORDS}[ \t]+)?", re.IGNORECASE)
 # for the 3rd floor is …", "Password for user 'bi' is …", "old pw was …".
 _PROSE_VERBS = (
     # (A verb and its "now" first: "ist jetzt …" is not "ist" and the word "jetzt".)
-    r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun)"
+    r"(?:is[ \t]+now|(?:ist|lautet)[ \t]+(?:jetzt|nun|ab[ \t]+(?:heute|sofort))"
     # Norwegian's and Danish's "set to", "changed to" ("er nå satt til …", "er ændret til …").
     r"|(?:er[ \t]+(?:n\u00e5[ \t]+|nu[ \t]+)?)?(?:satt|sat|endret|\u00e6ndret)[ \t]+til"
     # Norwegian's and Danish's "is now" ("passord … er nå …"); French's "changed to"
@@ -598,6 +599,9 @@ _PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,10}?" + _PROSE_VERBS + r"[ \
 # user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …", or after a
 # blank line (Jenkins' first start).
 _COLON_GAP_WORDS = 12
+_URL_START = re.compile(r"[A-Za-z][\w+.\-]{1,15}://")
+#: A setting's name in letters, "=" and a plain value: "minLength=14,".
+_SETTING = re.compile(r"[a-z][A-Za-z_.]{2,40}=[0-9A-Za-z_.\-]{1,40},?\Z")
 #: Symbols of passwords that no name follows.
 _SYMBOLS_IN_VALUES = frozenset("#!@$%^&*+~")
 #: An OpenVMS qualifier's name before its value: "/PASSWORD=".
@@ -862,8 +866,11 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
             return None
         value_end = _word_end(text, value_start)
         value = text[value_start:value_end]
-        if _INNER_PAIR.match(value):
-            return None  # a pair, found by its own name: "Kennwort aus Konfig: sftp_kennwort=…"
+        if _INNER_PAIR.match(value) or _SETTING.match(value) or _URL_START.match(value):
+            # A pair, found by its own name: "Kennwort aus Konfig: sftp_kennwort=…"; a
+            # policy's setting: "Password policy 'default': minLength=14, …"; a link
+            # ("Reset your password: https://…", its token is the link's rule's).
+            return None
         if _ENVIRONMENT_NAME.fullmatch(value):
             return None  # a variable's name: "credentials: CLOUDFLARE_DNS_API_TOKEN (set)"
         if (
@@ -1572,6 +1579,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # JSON as the value, its pairs judged by their own names: Power BI's
         # '"credentials":"{\\"credentialData\\":[…]}"', Hasura's 'JWT_SECRET=\'{"key":"…"}\''.
         return None
+    if name.startswith("passw") and _URL_START.match(value):
+        return None  # a link about the password: "Reset your password: https://…/<token>"
     if _SECRETS_NAME.fullmatch(value):
         # Another secret's name as the value: External Secrets' "secretKey: client_secret",
         # Airbyte's '"credentials": "api_token"' (the kind of credential it holds).

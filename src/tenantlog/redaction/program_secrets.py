@@ -119,7 +119,8 @@ _DEVICE_KEY = (
 
 # A header named "…-Auth" (ZeroTier's "X-ZT1-Auth: …"): its value is the credential.
 # (It starts on the "-": a name's letters first would be tried at every letter of a text.)
-_AUTH_HEADER = r"(?<=[A-Za-z0-9])-(?i:auth)[ \t]*:[ \t]*(?=[^\s])"
+# (Also as a dict's key: "{'x-tableau-auth': '…'}".)
+_AUTH_HEADER = r"(?<=[A-Za-z0-9])-(?i:auth)(?:[\"'][ \t]*:[ \t]*[\"']|[ \t]*:[ \t]*)(?=[^\s\"'])"
 
 # OpenVPN's session token, pushed in a comma list ("PUSH_REPLY,…,auth-token <token>,…").
 _OPENVPN_TOKEN = r"(?<![\w\-])auth-token[ \t]+(?=[^\s,'\"])"
@@ -203,6 +204,12 @@ _PHP_CONNECT = (
     r"(?:'[^'\n]*'|\"[^\"\n]*\"|NULL|null)[ \t]*,[ \t]*(?=['\"])"
 )
 
+# ClickHouse's table functions and engines that read another database, the password
+# fifth: "mysql('db:3306', 'shop', 'orders', 'ro', '…')", "ENGINE = PostgreSQL(…)".
+_CLICKHOUSE_REMOTE = (
+    r"(?<![\w.])(?i:mysql|postgresql|mongodb)\([ \t]*(?:'[^'\n]{0,256}'[ \t]*,[ \t]*){4}(?=')"
+)
+
 # A tool's answer after it resets a password: "New value: …" (Elasticsearch's).
 _NEW_VALUE = r"(?:\A|(?<=\n))[ \t]*New[ \t]+value:[ \t]*(?=\S)"
 
@@ -223,7 +230,9 @@ _PLIST_VALUE = (
 # A one-time link's token, in the path after what the link does: Nextcloud's
 # "/lostpassword/reset/form/<token>/alice", "/verify/<token>", "/magic-link/<token>".
 _LINK_TOKEN = (
-    r"/(?i:reset|lostpassword|password[_\-]?reset|verify|verification|confirm|activate"
+    # (Okta's "/signin/reset-password/<token>".)
+    r"/(?i:reset|lostpassword|password[_\-]?reset|reset[_\-]?password|verify|verification"
+    r"|confirm|activate"
     # (A segment may come between: "/reset/form/<token>", Django's "/reset/<uidb64>/<token>/".)
     # (Not a record's number: Laravel's "/email/verify/<id>/<hash of the address>".)
     r"|magic[_\-]?link|invite|invitation)(?:/(?![0-9]+/)[A-Za-z0-9_\-]{1,16})?/"
@@ -606,7 +615,9 @@ _GO_DSN = (
 # (The class's name is read back by the checker: a pattern led by a capital was tried
 # at every capital of a text.)
 _CLIENT_LOGIN = (
-    r"(?<=\w)(?:Client|Api|API|Session|Connection|Login)\([ \t]*"
+    # (Or an authentication's, a credential's: Java's 'PasswordAuthentication("u", "…"
+    # .toCharArray())', trino's 'BasicAuthentication(…)', .NET's 'NetworkCredential(…)'.)
+    r"(?<=\w)(?:Client|Api|API|Session|Connection|Login|Authentication|Credentials?)\([ \t]*"
     r"[\"'][^\"'\n]{1,64}[\"'][ \t]*,[ \t]*(?=[\"'])"
 )
 # Yarn's login for a registry, "user:password": 'npmAuthIdent: "ci-bot:…"'.
@@ -782,8 +793,9 @@ def _check_auth_header(text: str, start: int, end: int) -> tuple[int, int] | Non
 
 #: The header's name before "-Auth" holds a capital.
 _CAPITAL_BEFORE = re.compile(r"[A-Z][\w\-]*\Z")
-#: A word of small letters joined by "_", whole: a field's or a grant's name, no credential.
-_SNAKE_WORD = re.compile(r"[a-z]+(?:_[a-z]+)+(?![\w\-.:/=+])")
+#: A word of small letters joined by "_", whole: a field's or a grant's name, no credential;
+#: or a method's in camelCase, letters alone: "firebase-auth: signInWithPhoneNumber ok".
+_SNAKE_WORD = re.compile(r"(?:[a-z]+(?:_[a-z]+)+|[a-z]+(?:[A-Z][a-z]+)+)(?![\w\-.:/=+])")
 
 
 def _names_rotated(text: str) -> bool:
@@ -1088,8 +1100,9 @@ def _check_client_password(text: str, start: int, end: int) -> tuple[int, int] |
         text[name_start - 1].isalnum() or text[name_start - 1] == "_"
     ):
         name_start -= 1
-    if not text[name_start].isupper() or text[name_start - 1 : name_start] in (".", "_"):
-        return None  # a method ("self.login(…)") or no class's name
+    if not text[name_start].isupper() or text[name_start - 1 : name_start] == "_":
+        return None  # a method ("self.login(…)") or no class's name (a module's may lead it:
+        # "trino.auth.BasicAuthentication(…)")
     span = check_quoted(text, start, end)
     if span is None or not looks_like_password(text[span[0] : span[1]]):
         return None
@@ -1259,6 +1272,7 @@ def _check_set_to(text: str, start: int, end: int) -> tuple[int, int] | None:
 _SNMP_TEST = re.compile(_SNMP_PASSWORD, re.ASCII)
 _ECHOED_TEST = re.compile(_ECHOED_PASSWORD, re.ASCII)
 _PHP_CONNECT_TEST = re.compile(_PHP_CONNECT, re.ASCII)
+_CLICKHOUSE_REMOTE_TEST = re.compile(_CLICKHOUSE_REMOTE, re.ASCII)
 _NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
 _PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
 _LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
@@ -1348,6 +1362,7 @@ PATTERN = (
     f"|{_FNDCPASS}(?P<fndcpass>)|{_STEAM_ACCOUNT}(?P<steam_token>)"
     f"|{_PUSHOVER_USER}(?P<pushover_user>)"
     f"|{_ECHOED_PASSWORD}(?P<echoed_password>)|{_PHP_CONNECT}(?P<php_connect>)"
+    f"|{_CLICKHOUSE_REMOTE}(?P<clickhouse_remote>)"
     f"|{_NEW_VALUE}(?P<new_value>)|{_NEXT_LINE_VALUE}(?P<next_line_value>)"
     f"|{_PLIST_VALUE}(?P<plist_value>)"
     f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
@@ -1465,6 +1480,7 @@ KINDS = {
     "echoed_password": Kind("secrets", "SECRET", _check_echoed),
     "here_string_login": Kind("secrets", "SECRET", _check_echoed),
     "php_connect": Kind("secrets", "SECRET", check_quoted),
+    "clickhouse_remote": Kind("secrets", "SECRET", check_quoted),
     "new_value": Kind("secrets", "SECRET", _check_new_value),
     "next_line_value": Kind("secrets", "SECRET", _check_next_line),
     "plist_value": Kind("secrets", "SECRET", check_element_text),
@@ -1545,7 +1561,11 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("http-basic.", lambda text: _HTTP_BASIC_CONFIG_TEST.search(text) is not None),
     *(
         (mark, lambda text: _CLIENT_LOGIN_TEST.search(text) is not None)
-        for mark in ("client(", "api(", "session(", "connection(", "login(")
+        for mark in ("client(", "api(", "session(", "connection(", "login(", "authentication(")
+    ),
+    *(
+        (mark, lambda text: _CLIENT_LOGIN_TEST.search(text) is not None)
+        for mark in ("credential(", "credentials(")
     ),
     ("npmauthident", lambda text: _NPM_AUTH_IDENT_TEST.search(text) is not None),
     *(
@@ -1731,6 +1751,10 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         (mark, lambda text: _PHP_CONNECT_TEST.search(text) is not None)
         for mark in ("pdo", "mysqli")
     ),
+    *(
+        (mark, lambda text: _CLICKHOUSE_REMOTE_TEST.search(text) is not None)
+        for mark in ("mysql(", "postgresql(", "mongodb(")
+    ),
     ("new value:", lambda text: "New value:" in text),
     *(
         (
@@ -1744,7 +1768,15 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("</key>", lambda text: _PLIST_TEST.search(text) is not None),
     *(
         (mark + "/", lambda text: _LINK_TOKEN_TEST.search(text) is not None)
-        for mark in ("reset", "lostpassword", "verify", "verification", "confirm", "activate")
+        for mark in (
+            "reset",
+            "lostpassword",
+            "verify",
+            "verification",
+            "confirm",
+            "activate",
+            "password",
+        )
     ),
     *(
         (mark + "/", lambda text: _LINK_TOKEN_TEST.search(text) is not None)

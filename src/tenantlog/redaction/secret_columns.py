@@ -35,6 +35,8 @@ _DELIMITERS = ",;\t|"
 #: "sort_key", "token_type". Or a PIN's.
 _SECRET_COLUMN = re.compile(
     r"(?:[a-z]{1,16}[ _\-.])?(?:password|passwd|passphrase|passwort|pwd|pass|pw|secret|psk)"
+    # (A camelCase name, lower-cased: "initialPassword".)
+    r"|[a-z]{2,16}(?:password|passwd|passphrase)"
     r"|(?:app|api|private|secret|signing|auth|authorization|access|network|nwk|encryption|hmac)"
     r"[ _\-.]?key"
     r"|(?:api|access|auth|refresh|bearer)[ _\-.]?token"

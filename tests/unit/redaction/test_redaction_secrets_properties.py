@@ -66,6 +66,8 @@ def _plausible(value: str) -> bool:
         and passwords._SECRETS_NAME.fullmatch(stripped) is None
         # a time, a cmdlet, a store's object path ("exports/2024/03/10/_SUCCESS")
         and not is_plainly_other(stripped)
+        # a link ("Reset your password: https://…"), its token the link's rule's
+        and re.match(r"[A-Za-z][\w+.\-]{1,15}://", stripped) is None
     )
 
 
