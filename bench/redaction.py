@@ -849,6 +849,9 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "client calls, two words": _fill('ApiClient("user", "word") '),
         "Perforce flags, no password": _fill("p4 -p ssl:h:1666 -u svc -c ws sync "),
         "http-basic flags, no login": "poetry config " + _fill("--a "),
+        "remote tables, no password": _fill("mysql('a', 'b', 'c', 'd', x) "),
+        "here-strings of variables": _fill('kinit a <<< "$P" '),
+        "provider references": _fill("password=${secrets:a/b:password} "),
     }
 
 

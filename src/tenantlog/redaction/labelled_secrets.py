@@ -268,7 +268,7 @@ _COMMAND_TOKEN = (
 # Kafka Connect's config provider, a path and a key: "${secrets:connect/pg:password}").
 _DEFAULT_VALUE = (
     r"\$\{[\w.\-]{0,48}(?i:pass|secret|token|pwd)[\w.\-]{0,16}:(?=[^?\-+}\s])"
-    r"(?![\w.\-]*/[\w.\-/]*:[\w.\-]+\})"
+    r"(?![\w.\-]*/[\w.\-/]*:[\w.\-]+(?:\}|\Z))"
 )
 # XMPP's SASL PLAIN: base64 of "\0user\0password" in the <auth> element.
 _SASL_PLAIN = r"mechanism=[\"']PLAIN[\"'][^>\n]{0,64}>(?=[A-Za-z0-9+/]{8,}={0,2}<)"

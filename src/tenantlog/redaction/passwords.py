@@ -397,6 +397,9 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
                 if close + 1 == len(text) or _UNQUOTED_END.match(text, close + 1):
                     return None  # a reference to the value: "${DB_PASSWORD}", "$(DB_PASSWORD)"
                 search_from = close + 1  # "${PREFIX}s3cret": the value runs on past it
+            elif _UNQUOTED_END.search(text, value_start) is None:
+                # A reference the text's end cuts (a log cut at its cap): "password=${secr".
+                return None
         elif _CODE_VARIABLE.match(text, value_start):
             return None  # GraphQL's "login(email:$e,password:$p)"
         if _INNER_PAIR.match(text, value_start):

@@ -616,3 +616,20 @@ def test_every_value_of_a_long_text_of_twenty_fifth_pair_shapes_is_removed() -> 
 )
 def test_redact_handles_costly_twenty_sixth_pair_keeps(text: str) -> None:
     assert _TYPED.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a remote table's arguments without the fifth; here-strings into kinit of a
+        # variable; Azure's settings without a value; providers' references; a login's
+        # class given two words
+        "mysql('a', 'b', 'c', 'd', x) " * (_NEAR // 29),
+        'kinit a <<< "$P" ' * (_NEAR // 17),
+        "fs.azure.account.key.a.b.c = ; " * (_NEAR // 31),
+        "password=${secrets:a/b:password} " * (_NEAR // 33),
+        'BasicAuthentication("user", "word") ' * (_NEAR // 36),
+    ],
+)
+def test_redact_handles_costly_twenty_third_round_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text
