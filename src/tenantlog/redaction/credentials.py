@@ -474,6 +474,8 @@ _SECRET_NAMES = (
     # An account's key to recover it (Apple ID's "Recovery Key: …"), Spring Cloud
     # Config's symmetric key ("ENCRYPT_KEY=", "encrypt.key").
     *("recovery_key", "encrypt_key"),
+    # Redshift's COPY of client-side encrypted files: "master_symmetric_key=…".
+    "symmetric_key",
 )
 
 

@@ -210,6 +210,19 @@ _CLICKHOUSE_REMOTE = (
     r"(?<![\w.])(?i:mysql|postgresql|mongodb)\([ \t]*(?:'[^'\n]{0,256}'[ \t]*,[ \t]*){4}(?=')"
 )
 
+# SQL's AES functions, the key second: "aes_encrypt(card_holder, '…', 'GCM')" (Spark,
+# MySQL, Databricks).
+# (The first may be a call: "aes_decrypt(unbase64(col), '…')".)
+_AES_KEY_ARGUMENT = (
+    r"(?<![\w.])(?i:aes_(?:en|de)crypt)\([ \t]*"
+    r"(?:[^,()'\"\n]|\([^()'\"\n]{0,64}\)){1,128}+,[ \t]*(?=')"
+)
+# Schema Registry's client login, "key:secret": "basic.auth.user.info=KEY:SECRET".
+_REGISTRY_USER_INFO = (
+    r"(?<![\w\-])(?:schema\.registry\.)?basic\.auth\.user\.info[\"']?[ \t]*[=:][ \t]*[\"']?"
+    r"[^\s:\"']{1,128}:(?=[^\s\"'])"
+)
+
 # A tool's answer after it resets a password: "New value: …" (Elasticsearch's).
 _NEW_VALUE = r"(?:\A|(?<=\n))[ \t]*New[ \t]+value:[ \t]*(?=\S)"
 
@@ -1273,6 +1286,8 @@ _SNMP_TEST = re.compile(_SNMP_PASSWORD, re.ASCII)
 _ECHOED_TEST = re.compile(_ECHOED_PASSWORD, re.ASCII)
 _PHP_CONNECT_TEST = re.compile(_PHP_CONNECT, re.ASCII)
 _CLICKHOUSE_REMOTE_TEST = re.compile(_CLICKHOUSE_REMOTE, re.ASCII)
+_AES_KEY_TEST = re.compile(_AES_KEY_ARGUMENT, re.ASCII)
+_REGISTRY_USER_INFO_TEST = re.compile(_REGISTRY_USER_INFO, re.ASCII)
 _NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
 _PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
 _LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
@@ -1362,7 +1377,8 @@ PATTERN = (
     f"|{_FNDCPASS}(?P<fndcpass>)|{_STEAM_ACCOUNT}(?P<steam_token>)"
     f"|{_PUSHOVER_USER}(?P<pushover_user>)"
     f"|{_ECHOED_PASSWORD}(?P<echoed_password>)|{_PHP_CONNECT}(?P<php_connect>)"
-    f"|{_CLICKHOUSE_REMOTE}(?P<clickhouse_remote>)"
+    f"|{_CLICKHOUSE_REMOTE}(?P<clickhouse_remote>)|{_AES_KEY_ARGUMENT}(?P<aes_key_argument>)"
+    f"|{_REGISTRY_USER_INFO}(?P<registry_user_info>)"
     f"|{_NEW_VALUE}(?P<new_value>)|{_NEXT_LINE_VALUE}(?P<next_line_value>)"
     f"|{_PLIST_VALUE}(?P<plist_value>)"
     f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
@@ -1481,6 +1497,8 @@ KINDS = {
     "here_string_login": Kind("secrets", "SECRET", _check_echoed),
     "php_connect": Kind("secrets", "SECRET", check_quoted),
     "clickhouse_remote": Kind("secrets", "SECRET", check_quoted),
+    "aes_key_argument": Kind("secrets", "SECRET", check_quoted),
+    "registry_user_info": Kind("secrets", "SECRET", check_to_word_end),
     "new_value": Kind("secrets", "SECRET", _check_new_value),
     "next_line_value": Kind("secrets", "SECRET", _check_next_line),
     "plist_value": Kind("secrets", "SECRET", check_element_text),
@@ -1755,6 +1773,11 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         (mark, lambda text: _CLICKHOUSE_REMOTE_TEST.search(text) is not None)
         for mark in ("mysql(", "postgresql(", "mongodb(")
     ),
+    *(
+        (mark, lambda text: _AES_KEY_TEST.search(text) is not None)
+        for mark in ("aes_encrypt(", "aes_decrypt(")
+    ),
+    ("basic.auth.user.info", lambda text: _REGISTRY_USER_INFO_TEST.search(text) is not None),
     ("new value:", lambda text: "New value:" in text),
     *(
         (
