@@ -8,19 +8,21 @@
 2. Short lines: the same two redactors, one call per 50-300-byte line (app
    and access logs, payments, Kubernetes events, stack frames, JSON in
    text; one line in ten with a value), µs per line, as the worker calls it.
-3. Parts: on the short lines with digits or words and no value, µs per line
+3. Values: the short lines with a value, by shape, timed one by one among
+   the others and with their own shape's lines together.
+4. Parts: on the short lines with digits or words and no value, µs per line
    of the plan that picks a line's scans and of the combined scan's search,
    and of that search with the prefixed API keys as branches (as before they
    had a scan of their own) and with no branch behind its lead, in the same run.
-4. Scaling: the log of issue 8 (``555-0199 a@b.co 10.0.0.1`` repeated 650
+5. Scaling: the log of issue 8 (``555-0199 a@b.co 10.0.0.1`` repeated 650
    to 5,200 times, three matches per repeat). Overlap resolution as it was
    (every span compared with every kept one) and as it is, on the same
    candidate spans, then the whole ``redact``; each row's growth over the
    one before shows the order: x2 per doubling is linear, x4 quadratic.
-5. Worst case: 64 KiB logs (the default text cap) of hostile shapes, each
+6. Worst case: 64 KiB logs (the default text cap) of hostile shapes, each
    the best of a few rounds, and the slowest of them.
 
-    .venv/bin/python bench/redaction.py [--section all|throughput|short|parts|scaling|worst]
+    .venv/bin/python bench/redaction.py [--section all|throughput|short|values|parts|scaling|worst]
         [--lines 2000] [--short-lines 20000] [--pii-share 0.1] [--rounds 9] [--seed 7]
 """
 
@@ -414,6 +416,41 @@ def short_lines(count: int, rounds: int, seed: int, pii_share: float) -> None:
             f"{name:24s} {len(corpus):7,} | {us['ours']:5.2f} {us['counted']:7.2f} "
             f"{us['batched']:8.2f} {us['naive']:7.2f} {us['search']:7.2f}   | {ratio:5.2f}x"
         )
+
+
+def values_by_shape(count: int, rounds: int, seed: int, pii_share: float) -> None:
+    """µs per line of the short lines with a value, by the line's shape, two ways.
+
+    "in the mix": each shape's lines timed where they stand among the other
+    lines with a value, as the worker meets them; "together": a shape's lines
+    one after another. A line costs less after lines of its own shape (the
+    scans and checkers it runs stay in the processor's caches); the gap is
+    what the mix of shapes costs, not any one detector.
+    """
+    lines = [line for line in make_short_lines(count, seed, pii_share) if redact(line) != line]
+    shapes: dict[str, list[int]] = {}
+    for index, line in enumerate(lines):
+        shapes.setdefault(re.sub(r"[0-9]+", "0", line)[:16], []).append(index)
+    for line in lines:
+        redact(line)
+    mixed = [0.0] * len(lines)
+    together: dict[str, float] = {}
+    for _ in range(rounds):
+        for index, line in enumerate(lines):
+            started = time.perf_counter()
+            redact(line)
+            elapsed = time.perf_counter() - started
+            mixed[index] = elapsed if not mixed[index] else min(mixed[index], elapsed)
+        for shape, indexes in shapes.items():
+            seconds = _seconds_per_line(redact, [lines[index] for index in indexes])
+            together[shape] = min(together.get(shape, seconds), seconds)
+    print(f"lines with a value: {len(lines)}, shapes with 20 lines or more, rounds: {rounds}")
+    print("shape              lines | in the mix  together (µs a line)")
+    for shape, indexes in sorted(shapes.items(), key=lambda item: -len(item[1])):
+        if len(indexes) < 20:
+            continue
+        in_mix = statistics.mean(mixed[index] for index in indexes) * 1e6
+        print(f"{shape!r:20s} {len(indexes):4d} | {in_mix:9.2f} {together[shape] * 1e6:9.2f}")
 
 
 def parts(count: int, rounds: int, seed: int, pii_share: float) -> None:
@@ -875,7 +912,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--section",
-        choices=("all", "throughput", "short", "parts", "scaling", "worst"),
+        choices=("all", "throughput", "short", "values", "parts", "scaling", "worst"),
         default="all",
     )
     parser.add_argument("--lines", type=int, default=2000)
@@ -888,6 +925,7 @@ def main() -> None:
     sections = {
         "throughput": lambda: throughput(args.lines, args.rounds, args.seed),
         "short": lambda: short_lines(args.short_lines, args.rounds, args.seed, args.pii_share),
+        "values": lambda: values_by_shape(args.short_lines, args.rounds, args.seed, args.pii_share),
         "parts": lambda: parts(args.short_lines, args.rounds, args.seed, args.pii_share),
         "scaling": lambda: scaling(args.rounds),
         "worst": lambda: worst_case(args.rounds, args.seed),
