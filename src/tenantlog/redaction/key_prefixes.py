@@ -12,8 +12,8 @@ whatever the parameter or header around them:
   ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
   ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
-  gloas-``; Buildkite ``bkua_``; npm ``npm_``; crates.io ``cio…``; Snowflake ``ver:1-hint:…``; PyPI
-  ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``; Docker Hub
+  gloas-``; Buildkite ``bkua_``; npm ``npm_``; crates.io ``cio…``; Snowflake
+  ``ver:1-hint:…``; PyPI ``pypi-AgEIcHlwaS5vcmc…``; Pulumi ``pul-``; Docker Hub
   ``dckr_pat_``/``dckr_oat_``; Netlify ``nfp_``; Supabase ``sbp_``;
   PlanetScale ``pscale_tkn_ pscale_pw_ pscale_oauth_``;
 * Slack ``xoxa- xoxb- xoxp- xoxr- xoxs- xoxe-``, ``xoxe.xoxp-``,
