@@ -217,6 +217,10 @@ _AES_KEY_ARGUMENT = (
     r"(?<![\w.])(?i:aes_(?:en|de)crypt)\([ \t]*"
     r"(?:[^,()'\"\n]|\([^()'\"\n]{0,64}\)){1,128}+,[ \t]*(?=')"
 )
+# CyberArk's Central Credential Provider answers with the account's secret in
+# "Content": '{"Content":"…","UserName":"svc","PolicyID":"WinDomain",…}'
+# (``_check_vault_content``: the answer's other fields next to it).
+_VAULT_CONTENT = r"(?<=[{,])[ \t]*\"Content\"[ \t]*:[ \t]*(?=\"[^\"])"
 # Schema Registry's client login, "key:secret": "basic.auth.user.info=KEY:SECRET".
 _REGISTRY_USER_INFO = (
     r"(?<![\w\-])(?:schema\.registry\.)?basic\.auth\.user\.info[\"']?[ \t]*[=:][ \t]*[\"']?"
@@ -1122,6 +1126,18 @@ def _check_client_password(text: str, start: int, end: int) -> tuple[int, int] |
     return span
 
 
+def _check_vault_content(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The "Content" of a credential provider's answer, next to its account's fields."""
+    window = text[max(0, start - _VAULT_ANSWER_WINDOW) : end + _VAULT_ANSWER_WINDOW]
+    if '"PolicyID"' not in window and '"PasswordChangeInProcess"' not in window:
+        return None  # any other JSON's content: a message's, a file's
+    return check_quoted(text, start, end)
+
+
+#: How far the answer's other fields may stand from its "Content".
+_VAULT_ANSWER_WINDOW = 400
+
+
 def _check_go_dsn(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The password, to the "@" before "tcp(", "unix(" or "(" (it may hold "@" itself)."""
     found = _GO_DSN_AT.search(text, end)
@@ -1288,6 +1304,7 @@ _PHP_CONNECT_TEST = re.compile(_PHP_CONNECT, re.ASCII)
 _CLICKHOUSE_REMOTE_TEST = re.compile(_CLICKHOUSE_REMOTE, re.ASCII)
 _AES_KEY_TEST = re.compile(_AES_KEY_ARGUMENT, re.ASCII)
 _REGISTRY_USER_INFO_TEST = re.compile(_REGISTRY_USER_INFO, re.ASCII)
+_VAULT_CONTENT_TEST = re.compile(_VAULT_CONTENT, re.ASCII)
 _NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
 _PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
 _LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
@@ -1378,7 +1395,7 @@ PATTERN = (
     f"|{_PUSHOVER_USER}(?P<pushover_user>)"
     f"|{_ECHOED_PASSWORD}(?P<echoed_password>)|{_PHP_CONNECT}(?P<php_connect>)"
     f"|{_CLICKHOUSE_REMOTE}(?P<clickhouse_remote>)|{_AES_KEY_ARGUMENT}(?P<aes_key_argument>)"
-    f"|{_REGISTRY_USER_INFO}(?P<registry_user_info>)"
+    f"|{_REGISTRY_USER_INFO}(?P<registry_user_info>)|{_VAULT_CONTENT}(?P<vault_content>)"
     f"|{_NEW_VALUE}(?P<new_value>)|{_NEXT_LINE_VALUE}(?P<next_line_value>)"
     f"|{_PLIST_VALUE}(?P<plist_value>)"
     f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
@@ -1498,6 +1515,7 @@ KINDS = {
     "php_connect": Kind("secrets", "SECRET", check_quoted),
     "clickhouse_remote": Kind("secrets", "SECRET", check_quoted),
     "aes_key_argument": Kind("secrets", "SECRET", check_quoted),
+    "vault_content": Kind("secrets", "SECRET", _check_vault_content),
     "registry_user_info": Kind("secrets", "SECRET", check_to_word_end),
     "new_value": Kind("secrets", "SECRET", _check_new_value),
     "next_line_value": Kind("secrets", "SECRET", _check_next_line),
@@ -1778,6 +1796,7 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         for mark in ("aes_encrypt(", "aes_decrypt(")
     ),
     ("basic.auth.user.info", lambda text: _REGISTRY_USER_INFO_TEST.search(text) is not None),
+    ('"content"', lambda text: _VAULT_CONTENT_TEST.search(text) is not None),
     ("new value:", lambda text: "New value:" in text),
     *(
         (
