@@ -118,13 +118,20 @@ def is_plainly_other(value: str) -> bool:
     secret ("$recoveryKey = Read-Host …"), a store's object path ("Key:
     exports/2024/03/10/_SUCCESS")."""
     return bool(
-        _TIMESTAMP.match(value) or _CMDLET.fullmatch(value) or _OBJECT_PATH.fullmatch(value)
+        _TIMESTAMP.match(value)
+        or _CMDLET.fullmatch(value)
+        or _OBJECT_PATH.fullmatch(value)
+        or _DATA_FILE_PATH.fullmatch(value)
     )
 
 
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}|\Z)")
 #: PowerShell's Verb-Noun.
 _CMDLET = re.compile(r"(?:Read|Get|ConvertTo|ConvertFrom|New|Import|Set)-[A-Z][A-Za-z]{2,40}")
+#: A data file's path: Terraform's state under a backend's "key" ("aks/prod.terraform.tfstate").
+_DATA_FILE_PATH = re.compile(
+    r"(?:[\w.\-]+/)+[\w.\-]+\.(?:tfstate|json|ya?ml|txt|csv|parquet|gz|zip|tar|log|xml)"
+)
 #: A path of three parts or more, none of them random (no part mixes cases with digits).
 _OBJECT_PATH = re.compile(
     r"(?:[a-z0-9_.\-]+|[A-Z0-9_.\-]+|[A-Z]?[a-z_.\-]+)"
@@ -476,6 +483,8 @@ _SECRET_NAMES = (
     *("recovery_key", "encrypt_key"),
     # Redshift's COPY of client-side encrypted files: "master_symmetric_key=…".
     "symmetric_key",
+    # A form's CSRF key (Harbor's "CSRF_KEY").
+    "csrf_key",
 )
 
 

@@ -114,7 +114,10 @@ BRANCHES = (
     r"|TATT3[A-Za-z0-9_\-]{150,}+(?:=[A-Fa-f0-9]{8})?(?P<key_atlassian>)"
     # Adyen's API keys: "AQE", base64, then two more parts after "-" (the last may
     # hold any symbol but a delimiter).
-    r"|QE[A-Za-z0-9+/]{30,}+={0,2}-[A-Za-z0-9+/]{20,}+={0,2}-[^\s,;\"'}]{8,32}(?P<key_adyen>))",
+    # (Its last part is sixteen signs, any but a blank or a quote: "…=-qKEA;lCsXMjORLmR";
+    # shorter, it stops at the delimiters that may follow it.)
+    r"|QE[A-Za-z0-9+/]{30,}+={0,2}-[A-Za-z0-9+/]{20,}+={0,2}-"
+    r"(?:[^\s\"']{16}|[^\s,;\"'}]{8,32})(?P<key_adyen>))",
     r"s(?:k(?:_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe>)"
     # Checkout.com's sandbox secret keys.
     r"|_sbox_[a-z0-9]{20,}+(?P<key_checkout>)"

@@ -129,9 +129,19 @@ def _check_ipv4(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if _OID_NAME.match(text, end):
         return None  # an LDAP schema's OID: "( 2.5.4.3 NAME 'cn' …)"
+    if candidate.startswith("2.5.4.") and text[end : end + 1] == "=":
+        return None  # an X.500 attribute's OID in a name: "2.5.4.97=PSDGB-FCA-912345"
+    if text[start - 1 : start] == ":" and _IMAGE_BEFORE.search(text, max(0, start - 128), start):
+        return None  # a container image's tag: "icr.io/ibm-messaging/mq:9.3.4.0-r1"
     return start, end
 
 
+#: A container image's name before its tag's ":": a registry's host and a path
+#: ("icr.io/ibm-messaging/mq:"), or any name after "image:" ("image: postgres:").
+_IMAGE_BEFORE = re.compile(
+    r"(?:(?<![\w./:\-])[\w\-]*[A-Za-z][\w\-]*\.[\w.\-]+(?:/[\w.\-]+)+"
+    r"|(?i:image)[\"']?[ \t]*[:=][ \t]*[\"']?[\w.\-]+(?:/[\w.\-]+)*):\Z"
+)
 _TWO_DIGIT_PADDED = re.compile(r"(?:^|\.)0[0-9](?:\.|$)")
 _OID_NAME = re.compile(r"[ \t]+NAME[ \t]+'")
 

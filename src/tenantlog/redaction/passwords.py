@@ -36,6 +36,7 @@ from tenantlog.redaction.credentials import (
     PUBLIC_VALUE,
     SHOWN_TAIL,
     is_placeholder,
+    is_plainly_other,
     is_reference,
     may_name_secret,
 )
@@ -64,7 +65,7 @@ _NAME = (
     r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
-    r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w))"
+    r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w|SK))"
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd",
     # LDAP's "bindpw".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
@@ -173,7 +174,8 @@ _UNQUOTED_END = re.compile(
 # A format string's replacement field: "{password}", "{0}", "{password!r}", "{pw:>8}".
 _FORMAT_FIELD = r"\{(?:[A-Za-z_][\w.]*|[0-9]*)(?:![rsa])?(?::[^{}]*)?\}"
 _MASKED = re.compile(
-    r"(?:\**|[xX*#•·●.\-]{3,}"
+    # (Argo CD's diff writes a Secret's values as "+" signs: "password: ++++++++".)
+    r"(?:\**|\+{6,}|[xX*#•·●.\-]{3,}"
     # A mask with its word: Spark's "*********(redacted)".
     r"(?:[ \t]*\((?:redacted|hidden|masked|sensitive|filtered)\)?)?"
     r"|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
@@ -605,6 +607,8 @@ _COLON_GAP_WORDS = 12
 _URL_START = re.compile(r"[A-Za-z][\w+.\-]{1,15}://")
 #: A setting's name in letters, "=" and a plain value: "minLength=14,".
 _SETTING = re.compile(r"[a-z][A-Za-z_.]{2,40}=[0-9A-Za-z_.\-]{1,40},?\Z")
+#: nginx's directives that pass a request upstream: "proxy_pass", "fastcgi_pass".
+_UPSTREAM_DIRECTIVES = ("proxy_", "fastcgi_", "uwsgi_", "scgi_", "grpc_", "memcached_")
 #: Symbols of passwords that no name follows.
 _SYMBOLS_IN_VALUES = frozenset("#!@$%^&*+~")
 #: An OpenVMS qualifier's name before its value: "/PASSWORD=".
@@ -1515,6 +1519,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # the end of a crypt hash: "$6$…zQ9Pw:19731:0:99999:7:::" names nothing
     if text.endswith("Get-", 0, start):
         return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
+    if text[start : start + 4] == "pass" and text.endswith(_UPSTREAM_DIRECTIVES, 0, start):
+        return None  # nginx's upstream: "proxy_pass http://orders_backend;"
     if (
         text[start - 1 : start] in _SYMBOLS_IN_VALUES
         and text[end : end + 1] in ("'", '"')
@@ -1584,6 +1590,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if name.startswith("passw") and _URL_START.match(value):
         return None  # a link about the password: "Reset your password: https://…/<token>"
+    if name == "key" and is_plainly_other(value):
+        return None  # a key's name for a path: Terraform's backend 'key = "prod/x.tfstate"'
     if _SECRETS_NAME.fullmatch(value):
         # Another secret's name as the value: External Secrets' "secretKey: client_secret",
         # Airbyte's '"credentials": "api_token"' (the kind of credential it holds).

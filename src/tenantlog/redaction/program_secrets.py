@@ -221,6 +221,28 @@ _AES_KEY_ARGUMENT = (
 # "Content": '{"Content":"…","UserName":"svc","PolicyID":"WinDomain",…}'
 # (``_check_vault_content``: the answer's other fields next to it).
 _VAULT_CONTENT = r"(?<=[{,])[ \t]*\"Content\"[ \t]*:[ \t]*(?=\"[^\"])"
+# A key's literal in code that computes an HMAC: Go's 'hmac.New(sha256.New, []byte("…"))',
+# Python's 'hmac.new(b"…", …)', Node's "crypto.createHmac('sha256', '…')", Java's
+# 'new SecretKeySpec("…".getBytes(), "HmacSHA256")'.
+_HMAC_KEY_LITERAL = (
+    r"(?:hmac\.New\([ \t]*[\w.]{1,64}[ \t]*,[ \t]*\[\]byte\(|hmac\.new\([ \t]*b?"
+    r"|createHmac\([ \t]*['\"][\w\-]{1,16}['\"][ \t]*,[ \t]*|SecretKeySpec\([ \t]*)(?=[\"'])"
+)
+# A PKCS#12 file's password given with it in code: Go's 'pkcs12.Decode(p12, "…")', Rust's
+# 'Identity::from_pkcs12(&der, "…")', .NET's 'new X509Certificate2("qseal.pfx", "…", …)'.
+_PKCS12_PASSWORD = (
+    r"(?:(?i:pkcs12)(?:\.[A-Za-z]\w{0,32})?|X509Certificate2)\([ \t]*"
+    r"(?:\"[^\"\n]{0,256}\"|[^()\"'\n,]{1,64})[ \t]*,[ \t]*(?=\")"
+)
+# curl's client certificate and its password: "--cert transport.pem:'…'", "-E c.p12:…".
+_CURL_CERT_PASSWORD = (
+    r"(?<![\w\-])(?:--cert|-E)[ \t=]+['\"]?[^\s:'\"]{1,256}\.(?:pem|crt|cer|p12|pfx|key)"
+    r":(?=['\"]?[^\s'\"])"
+)
+# A PKCS#11 URI's PIN (RFC 7512): "pkcs11:token=…;object=…?module-path=…&pin-value=…".
+_PKCS11_PIN = r"(?<=[?&;])pin-value=(?=[^&;\s\"']+)"
+# AWS KMS' data key in the clear, next to its encrypted copy ("generate-data-key").
+_KMS_PLAINTEXT = r"\"Plaintext\"[ \t]*:[ \t]*(?=\"[A-Za-z0-9+/]{16,}={0,2}\")"
 # Schema Registry's client login, "key:secret": "basic.auth.user.info=KEY:SECRET".
 _REGISTRY_USER_INFO = (
     r"(?<![\w\-])(?:schema\.registry\.)?basic\.auth\.user\.info[\"']?[ \t]*[=:][ \t]*[\"']?"
@@ -282,6 +304,15 @@ _WEBHOOK_SIGNATURE = (
     r"(?=[A-Za-z0-9+/_\-]{20,})"
 )
 _STRIPE_MORE = r"(?<=[0-9a-f]{64},)v[0-9]=(?=[0-9a-f]{64}(?![0-9A-Za-z]))"
+#: A detached JWS's empty payload and its signature, after its header.
+_DETACHED_JWS_REST = re.compile(r"\.\.[A-Za-z0-9_\-]{20,1024}(?![A-Za-z0-9_\-])")
+
+
+def _is_jws_header(value: str) -> bool:
+    """Base64url of a JSON object, as every JWS header is: '{"' encodes as "eyJ"."""
+    return value.startswith("eyJ")
+
+
 #: A signature's characters (hex, base64, base64url) and its padding.
 _SIGNATURE_VALUE = re.compile(r"[A-Za-z0-9+/_\-]{20,512}={0,2}(?![A-Za-z0-9+/=_\-])")
 
@@ -872,6 +903,9 @@ def _check_signature(text: str, start: int, end: int) -> tuple[int, int] | None:
     found = _SIGNATURE_VALUE.match(text, end)
     if found is None:
         return None
+    detached = _DETACHED_JWS_REST.match(text, found.end())
+    if detached is not None and _is_jws_header(found.group()):
+        return found.start(), detached.end()  # a detached JWS: "<header>..<signature>"
     value = found.group()
     # (A digit, or base64's own signs with both cases: Twilio's "yDExzTPV…/QbS…=".)
     random = any(c.isdigit() for c in value) or (
@@ -1101,6 +1135,8 @@ def _check_key_header(text: str, start: int, end: int) -> tuple[int, int] | None
     After "=" (a pair, not a header's line), to the pair's end: "&", "," or a bracket."""
     if text[end] == "{":
         return None
+    if text[start:end].lower().startswith("x-idempotency-"):
+        return None  # a request's idempotency key names the request, no credential
     if "=" in text[start:end]:
         value_end = stop_at(text, end, " \t\r\n\"'&,;)]}")
         return None if value_end - end < 16 or is_masked(text[end:value_end]) else (end, value_end)
@@ -1136,6 +1172,19 @@ def _check_vault_content(text: str, start: int, end: int) -> tuple[int, int] | N
 
 #: How far the answer's other fields may stand from its "Content".
 _VAULT_ANSWER_WINDOW = 400
+
+
+def _check_uri_attribute(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A URI's attribute value, to the next attribute's "&" or ";"."""
+    value_end = stop_at(text, end, "&; \t\r\n\"'")
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_kms_plaintext(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """KMS' "Plaintext", where its "CiphertextBlob" is in the same answer."""
+    if '"CiphertextBlob"' not in text[max(0, start - 2000) : end + 2000]:
+        return None
+    return check_quoted(text, start, end)
 
 
 def _check_go_dsn(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1305,6 +1354,11 @@ _CLICKHOUSE_REMOTE_TEST = re.compile(_CLICKHOUSE_REMOTE, re.ASCII)
 _AES_KEY_TEST = re.compile(_AES_KEY_ARGUMENT, re.ASCII)
 _REGISTRY_USER_INFO_TEST = re.compile(_REGISTRY_USER_INFO, re.ASCII)
 _VAULT_CONTENT_TEST = re.compile(_VAULT_CONTENT, re.ASCII)
+_HMAC_KEY_TEST = re.compile(_HMAC_KEY_LITERAL, re.ASCII)
+_PKCS12_TEST = re.compile(_PKCS12_PASSWORD, re.ASCII)
+_CURL_CERT_TEST = re.compile(_CURL_CERT_PASSWORD, re.ASCII)
+_PKCS11_PIN_TEST = re.compile(_PKCS11_PIN, re.ASCII)
+_KMS_PLAINTEXT_TEST = re.compile(_KMS_PLAINTEXT, re.ASCII)
 _NEXT_LINE_TEST = re.compile(_NEXT_LINE_VALUE, re.ASCII)
 _PLIST_TEST = re.compile(_PLIST_VALUE, re.ASCII)
 _LINK_TOKEN_TEST = re.compile(_LINK_TOKEN, re.ASCII)
@@ -1396,6 +1450,9 @@ PATTERN = (
     f"|{_ECHOED_PASSWORD}(?P<echoed_password>)|{_PHP_CONNECT}(?P<php_connect>)"
     f"|{_CLICKHOUSE_REMOTE}(?P<clickhouse_remote>)|{_AES_KEY_ARGUMENT}(?P<aes_key_argument>)"
     f"|{_REGISTRY_USER_INFO}(?P<registry_user_info>)|{_VAULT_CONTENT}(?P<vault_content>)"
+    f"|{_HMAC_KEY_LITERAL}(?P<hmac_key_literal>)|{_PKCS12_PASSWORD}(?P<pkcs12_password>)"
+    f"|{_CURL_CERT_PASSWORD}(?P<curl_cert_password>)|{_PKCS11_PIN}(?P<pkcs11_pin>)"
+    f"|{_KMS_PLAINTEXT}(?P<kms_plaintext>)"
     f"|{_NEW_VALUE}(?P<new_value>)|{_NEXT_LINE_VALUE}(?P<next_line_value>)"
     f"|{_PLIST_VALUE}(?P<plist_value>)"
     f"|{_LINK_TOKEN}(?P<link_token>)|{_BW_PASSWORD}(?P<bw_password>)"
@@ -1516,6 +1573,11 @@ KINDS = {
     "clickhouse_remote": Kind("secrets", "SECRET", check_quoted),
     "aes_key_argument": Kind("secrets", "SECRET", check_quoted),
     "vault_content": Kind("secrets", "SECRET", _check_vault_content),
+    "hmac_key_literal": Kind("secrets", "SECRET", check_quoted),
+    "pkcs12_password": Kind("secrets", "SECRET", check_quoted),
+    "curl_cert_password": Kind("secrets", "SECRET", _check_echoed),
+    "pkcs11_pin": Kind("secrets", "SECRET", _check_uri_attribute),
+    "kms_plaintext": Kind("secrets", "SECRET", _check_kms_plaintext),
     "registry_user_info": Kind("secrets", "SECRET", check_to_word_end),
     "new_value": Kind("secrets", "SECRET", _check_new_value),
     "next_line_value": Kind("secrets", "SECRET", _check_next_line),
@@ -1797,6 +1859,17 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ),
     ("basic.auth.user.info", lambda text: _REGISTRY_USER_INFO_TEST.search(text) is not None),
     ('"content"', lambda text: _VAULT_CONTENT_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _HMAC_KEY_TEST.search(text) is not None)
+        for mark in ("hmac.new(", "createhmac(", "secretkeyspec(")
+    ),
+    *(
+        (mark, lambda text: _PKCS12_TEST.search(text) is not None)
+        for mark in ("pkcs12", "x509certificate2(")
+    ),
+    *((mark, lambda text: _CURL_CERT_TEST.search(text) is not None) for mark in ("--cert", "-e ")),
+    ("pin-value=", lambda text: _PKCS11_PIN_TEST.search(text) is not None),
+    ('"plaintext"', lambda text: _KMS_PLAINTEXT_TEST.search(text) is not None),
     ("new value:", lambda text: "New value:" in text),
     *(
         (

@@ -623,12 +623,17 @@ def test_redact_handles_costly_twenty_sixth_pair_keeps(text: str) -> None:
     [
         # a remote table's arguments without the fifth; here-strings into kinit of a
         # variable; Azure's settings without a value; providers' references; a login's
-        # class given two words
+        # class given two words;
         "mysql('a', 'b', 'c', 'd', x) " * (_NEAR // 29),
         'kinit a <<< "$P" ' * (_NEAR // 17),
         "fs.azure.account.key.a.b.c = ; " * (_NEAR // 31),
         "password=${secrets:a/b:password} " * (_NEAR // 33),
         'BasicAuthentication("user", "word") ' * (_NEAR // 36),
+        # a PKCS#12 call without a literal; image tags of addresses' shape; data files'
+        # paths under a key
+        "pkcs12.Decode(a, b) " * (_NEAR // 20),
+        "a.b/c/d:1.2.3.4 " * (_NEAR // 16),
+        "key = a/b/c/d.json " * (_NEAR // 19),
     ],
 )
 def test_redact_handles_costly_twenty_third_round_keeps(text: str) -> None:
