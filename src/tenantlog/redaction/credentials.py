@@ -233,6 +233,8 @@ _QUOTED_REST = re.compile(r"[^\s\"'\\]{1,512}")
 #: A configuration provider's reference, a path and a key: Kafka Connect's
 #: "${secrets:connect/pg-sink:password}", "${file:/opt/connect.properties:pw}".
 PROVIDER_REFERENCE = r"\$\{[a-z][\w\-]*:[^\s{}:]+:[^\s{}]+\}"
+#: A keyword argument's name and its "=".
+_KEYWORD_ARGUMENT = re.compile(r"[A-Za-z_]\w*=")
 # Code that reads the secret from elsewhere, up to its call or subscript:
 # "os.environ[…]", "System.getenv(…)", "jwt.sign(…)".
 _CODE_PATH = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
@@ -283,7 +285,12 @@ def is_reference(text: str, start: int, end: int) -> bool:
     if end < len(text) and text[end] in "([" and _CODE_PATH.fullmatch(text, start, end):
         return True
     call = text.find("(", start, end)
-    if call != -1 and "." in text[start:call] and _CODE_PATH.fullmatch(text, start, call):
+    if (
+        call != -1
+        and "." in text[start:call]
+        and _CODE_PATH.fullmatch(text, start, call)
+        and _KEYWORD_ARGUMENT.fullmatch(text, call + 1, end)
+    ):
         return True  # a call cut at its first argument's "=": "dbutils.secrets.get(scope="
     return _REFERENCE.fullmatch(text, start, end) is not None
 

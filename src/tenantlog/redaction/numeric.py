@@ -131,9 +131,23 @@ def _check_ipv4(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # an LDAP schema's OID: "( 2.5.4.3 NAME 'cn' …)"
     if candidate.startswith("2.5.4.") and text[end : end + 1] == "=":
         return None  # an X.500 attribute's OID in a name: "2.5.4.97=PSDGB-FCA-912345"
-    if text[start - 1 : start] == ":" and _IMAGE_BEFORE.search(text, max(0, start - 128), start):
+    if (
+        text[start - 1 : start] == ":"
+        and text[start - 2 : start - 1] not in (":", "")
+        and _may_name_image(text[max(0, start - _IMAGE_WINDOW) : start])
+        and _IMAGE_BEFORE.search(text, max(0, start - _IMAGE_WINDOW), start)
+    ):
         return None  # a container image's tag: "icr.io/ibm-messaging/mq:9.3.4.0-r1"
     return start, end
+
+
+_IMAGE_WINDOW = 128
+
+
+def _may_name_image(before: str) -> bool:
+    """Whether an image's name can end the text before a tag: a path's "/" or the
+    word "image" (C searches spare the regex to most addresses after a ":")."""
+    return "/" in before or "mage" in before or "MAGE" in before
 
 
 #: A container image's name before its tag's ":": a registry's host and a path
