@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import random
 import re
 import statistics
@@ -433,14 +434,14 @@ def values_by_shape(count: int, rounds: int, seed: int, pii_share: float) -> Non
         shapes.setdefault(re.sub(r"[0-9]+", "0", line)[:16], []).append(index)
     for line in lines:
         redact(line)
-    mixed = [0.0] * len(lines)
+    mixed = [math.inf] * len(lines)
     together: dict[str, float] = {}
     for _ in range(rounds):
         for index, line in enumerate(lines):
             started = time.perf_counter()
             redact(line)
             elapsed = time.perf_counter() - started
-            mixed[index] = elapsed if not mixed[index] else min(mixed[index], elapsed)
+            mixed[index] = min(mixed[index], elapsed)
         for shape, indexes in shapes.items():
             seconds = _seconds_per_line(redact, [lines[index] for index in indexes])
             together[shape] = min(together.get(shape, seconds), seconds)

@@ -117,15 +117,15 @@ def is_plainly_other(value: str) -> bool:
     ("token_expires=2024-06-12T18:05Z"), PowerShell's cmdlet that reads or makes the
     secret ("$recoveryKey = Read-Host …"), a store's object path ("Key:
     exports/2024/03/10/_SUCCESS")."""
-    return bool(
-        _TIMESTAMP.match(value)
-        or _CMDLET.fullmatch(value)
-        or _OBJECT_PATH.fullmatch(value)
-        or _DATA_FILE_PATH.fullmatch(value)
-    )
+    # (Each shape's own sign tested first: this runs for every value under a name.)
+    if value[:4].isdigit() and _DATE_TIME.match(value):
+        return True
+    if "-" in value and _CMDLET.fullmatch(value):
+        return True
+    return "/" in value and bool(_OBJECT_PATH.fullmatch(value) or _DATA_FILE_PATH.fullmatch(value))
 
 
-_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}|\Z)")
+_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}|\Z)")
 #: PowerShell's Verb-Noun.
 _CMDLET = re.compile(r"(?:Read|Get|ConvertTo|ConvertFrom|New|Import|Set)-[A-Z][A-Za-z]{2,40}")
 #: A data file's path: Terraform's state under a backend's "key" ("aks/prod.terraform.tfstate").

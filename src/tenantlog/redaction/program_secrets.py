@@ -308,11 +308,6 @@ _STRIPE_MORE = r"(?<=[0-9a-f]{64},)v[0-9]=(?=[0-9a-f]{64}(?![0-9A-Za-z]))"
 _DETACHED_JWS_REST = re.compile(r"\.\.[A-Za-z0-9_\-]{20,1024}(?![A-Za-z0-9_\-])")
 
 
-def _is_jws_header(value: str) -> bool:
-    """Base64url of a JSON object, as every JWS header is: '{"' encodes as "eyJ"."""
-    return value.startswith("eyJ")
-
-
 #: A signature's characters (hex, base64, base64url) and its padding.
 _SIGNATURE_VALUE = re.compile(r"[A-Za-z0-9+/_\-]{20,512}={0,2}(?![A-Za-z0-9+/=_\-])")
 
@@ -904,7 +899,8 @@ def _check_signature(text: str, start: int, end: int) -> tuple[int, int] | None:
     if found is None:
         return None
     detached = _DETACHED_JWS_REST.match(text, found.end())
-    if detached is not None and _is_jws_header(found.group()):
+    # (A JWS header is base64url of a JSON object: '{"' encodes as "eyJ".)
+    if detached is not None and found.group().startswith("eyJ"):
         return found.start(), detached.end()  # a detached JWS: "<header>..<signature>"
     value = found.group()
     # (A digit, or base64's own signs with both cases: Twilio's "yDExzTPV…/QbS…=".)
@@ -1182,9 +1178,14 @@ def _check_uri_attribute(text: str, start: int, end: int) -> tuple[int, int] | N
 
 def _check_kms_plaintext(text: str, start: int, end: int) -> tuple[int, int] | None:
     """KMS' "Plaintext", where its "CiphertextBlob" is in the same answer."""
-    if '"CiphertextBlob"' not in text[max(0, start - 2000) : end + 2000]:
+    window = text[max(0, start - _KMS_ANSWER_WINDOW) : end + _KMS_ANSWER_WINDOW]
+    if '"CiphertextBlob"' not in window:
         return None
     return check_quoted(text, start, end)
+
+
+#: How far KMS' answer may spread around its "Plaintext".
+_KMS_ANSWER_WINDOW = 2000
 
 
 def _check_go_dsn(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -1659,11 +1660,10 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("http-basic.", lambda text: _HTTP_BASIC_CONFIG_TEST.search(text) is not None),
     *(
         (mark, lambda text: _CLIENT_LOGIN_TEST.search(text) is not None)
-        for mark in ("client(", "api(", "session(", "connection(", "login(", "authentication(")
-    ),
-    *(
-        (mark, lambda text: _CLIENT_LOGIN_TEST.search(text) is not None)
-        for mark in ("credential(", "credentials(")
+        for mark in (
+            *("client(", "api(", "session(", "connection(", "login(", "authentication("),
+            *("credential(", "credentials("),
+        )
     ),
     ("npmauthident", lambda text: _NPM_AUTH_IDENT_TEST.search(text) is not None),
     *(
