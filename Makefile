@@ -10,13 +10,15 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint $(CONSTRAINTS)
 # either command, in either order, installs only what is missing.
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
+# mypyc and setuptools, which compile the redaction modules (`compile` below).
+COMPILER := $(VENV)/.installed-compiler
 CHECKOV_VENV := .venv-checkov
 CHECKOV := $(CHECKOV_VENV)/.installed
 # The console's browser tests drive Debian's Chromium: a test tool's own browser
 # download is not possible everywhere, Debian's package is.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint typecheck pytest package bench clean
+.PHONY: install compile run test lint typecheck pytest package bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tenantlog needs Python 3.11 or newer")'
@@ -32,6 +34,16 @@ $(DEV): $(RUNTIME)
 	$(PIP_INSTALL) --build-constraint $(CONSTRAINTS) --editable '.[dev]'
 	touch $@
 
+$(COMPILER): $(RUNTIME)
+	$(PIP_INSTALL) --build-constraint $(CONSTRAINTS) --editable '.[compile]'
+	touch $@
+
+# The redaction modules in C (mypyc), into build/compiled: minutes the first
+# time, nothing while the sources are unchanged. Without a C compiler it says
+# so and the service runs them as Python (tenantlog/redaction/compiled.py).
+compile: $(COMPILER)
+	$(BIN)/python packaging/compile_redaction.py
+
 # checkov lives in its own virtualenv: its pinned dependencies clash with the app's.
 $(CHECKOV):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
@@ -46,7 +58,7 @@ $(CHROMIUM):
 
 install: $(DEV)
 
-run: $(RUNTIME)
+run: $(RUNTIME) compile
 	$(BIN)/tenantlog serve
 
 lint: $(DEV)
@@ -56,7 +68,7 @@ lint: $(DEV)
 typecheck: $(DEV)
 	$(BIN)/mypy
 
-pytest: $(DEV) $(CHECKOV) $(CHROMIUM)
+pytest: $(DEV) compile $(CHECKOV) $(CHROMIUM)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -64,8 +76,8 @@ test: lint typecheck pytest
 package: $(DEV)
 	$(BIN)/python packaging/build_lambda.py
 
-bench: $(DEV)
+bench: $(DEV) compile
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) dist data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) build dist data .pytest_cache .mypy_cache .ruff_cache

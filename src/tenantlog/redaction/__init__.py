@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
+from tenantlog.redaction.compiled import use_build
+
 if TYPE_CHECKING:
     from tenantlog.redaction.redactor import Redaction, Redactor, redact
+
+# Before any other module of the package is imported: where a fresh mypyc
+# build of them exists, it is found first (``compiled``).
+use_build(__path__)
 
 __all__ = ["DETECTORS", "PlaceholderStyle", "Redaction", "Redactor", "redact"]
 

@@ -1,0 +1,93 @@
+"""The redaction modules compiled to C by mypyc, used in place of their sources when built.
+
+Redaction is the worker's hottest code: on a short log line with a value,
+most of its time goes to Python's own work between the regex calls (the
+checks that confirm a candidate, the plan of scans), which mypyc compiles
+from the same typed sources mypy checks. ``packaging/compile_redaction.py``
+(run by ``make run`` and ``make test``) builds them into ``build/compiled``
+of the checkout; ``bench/redaction.py`` prints which the run used.
+
+The compiled modules are used only when they were built from the sources
+as they are now: a fingerprint of those sources, the compiler and the
+interpreter's ABI is written next to them, and any edit, checkout or other
+Python makes the package import its sources again until the next build. A
+process without the build (an installed wheel, the Lambda package, a
+machine without a C compiler) runs the sources. ``TENANTLOG_REDACTION_COMPILED=0``
+runs them too, to compare the two.
+
+This module and the package's ``__init__`` stay interpreted: they decide
+which modules are imported. ``scans`` does too: it only assembles the
+patterns, once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+#: Where the build puts them: ``build/compiled`` at the root of a source checkout.
+BUILD_DIR = PACKAGE_DIR.parents[2] / "build" / "compiled"
+#: Names the build's shared library (one for every compiled module).
+GROUP = "tenantlog_redaction"
+FINGERPRINT_FILE = "fingerprint"
+#: Set to "0" to import the sources even where a fresh build exists.
+SWITCH = "TENANTLOG_REDACTION_COMPILED"
+_INTERPRETED = frozenset(("__init__.py", "compiled.py", "scans.py"))
+
+
+def compiled_sources() -> list[Path]:
+    """The package's modules the build compiles, in a stable order."""
+    return sorted(path for path in PACKAGE_DIR.glob("*.py") if path.name not in _INTERPRETED)
+
+
+def fingerprint(compiler_version: str) -> str:
+    """What a build was made from: every compiled source, the compiler, the ABI."""
+    # Imported here: a process without a build (a Lambda's cold start) never needs them.
+    import hashlib
+    import sysconfig
+
+    digest = hashlib.sha256()
+    for part in (compiler_version, sysconfig.get_config_var("EXT_SUFFIX") or "", sys.version):
+        digest.update(part.encode() + b"\0")
+    for path in compiled_sources():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def use_build(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+    """Put a fresh build ahead of the sources on the package's path; whether it was.
+
+    The fingerprint file holds the compiler's version and the fingerprint
+    computed with it: the sources are read again here (a few hundred
+    kilobytes, once per process) only where a build exists.
+    """
+    if os.environ.get(SWITCH, "1") == "0":
+        return False
+    try:
+        compiler_version, built_from = (build_dir / FINGERPRINT_FILE).read_text().split()
+    except (OSError, ValueError):
+        return False  # no build, or an unfinished one
+    if fingerprint(compiler_version) != built_from:
+        return False  # the sources (or Python) changed since
+    import importlib.util
+    import sysconfig
+
+    library = build_dir / f"{GROUP}__mypyc{sysconfig.get_config_var('EXT_SUFFIX')}"
+    spec = importlib.util.spec_from_file_location(f"{GROUP}__mypyc", library)
+    if spec is None or spec.loader is None:
+        return False
+    # Each compiled module imports the shared library by this name.
+    shared = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shared)
+    sys.modules[spec.name] = shared
+    package_path.insert(0, str(build_dir / "tenantlog" / "redaction"))
+    return True
+
+
+def in_use() -> bool:
+    """Whether this process runs the compiled modules (the engine's is one of them)."""
+    from tenantlog.redaction import engine
+
+    return not engine.__file__.endswith(".py") if engine.__file__ else False

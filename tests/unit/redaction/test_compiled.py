@@ -1,0 +1,101 @@
+"""The compiled redaction modules: used only when built from the sources as they are,
+and giving the same results as the sources."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tenantlog.redaction import Redactor, compiled
+
+CORPUS = Path(__file__).with_name("corpus.jsonl")
+
+
+def _fresh_build() -> bool:
+    """Whether build/compiled holds a build of the sources as they are now."""
+    try:
+        version, built_from = (compiled.BUILD_DIR / compiled.FINGERPRINT_FILE).read_text().split()
+    except (OSError, ValueError):
+        return False
+    return compiled.fingerprint(version) == built_from
+
+
+def _write_build(directory: Path, version: str, fingerprint: str) -> None:
+    directory.mkdir()
+    (directory / compiled.FINGERPRINT_FILE).write_text(f"{version} {fingerprint}\n")
+
+
+def test_a_build_of_other_sources_is_not_used(tmp_path: Path) -> None:
+    build = tmp_path / "compiled"
+    _write_build(build, "1.0", "0" * 64)
+    path = ["sources"]
+    assert compiled.use_build(path, build) is False
+    assert path == ["sources"]
+
+
+def test_no_build_or_an_unfinished_one_is_not_used(tmp_path: Path) -> None:
+    path = ["sources"]
+    assert compiled.use_build(path, tmp_path / "missing") is False
+    unfinished = tmp_path / "unfinished"
+    unfinished.mkdir()
+    (unfinished / compiled.FINGERPRINT_FILE).write_text("")
+    assert compiled.use_build(path, unfinished) is False
+    assert path == ["sources"]
+
+
+def test_the_switch_turns_a_fresh_build_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A fingerprint of the sources as they are, and no library: only the switch stops it.
+    build = tmp_path / "compiled"
+    _write_build(build, "1.0", compiled.fingerprint("1.0"))
+    monkeypatch.setenv(compiled.SWITCH, "0")
+    path = ["sources"]
+    assert compiled.use_build(path, build) is False
+    assert path == ["sources"]
+
+
+def test_the_fingerprint_follows_every_compiled_source_and_the_compiler() -> None:
+    sources = compiled.compiled_sources()
+    names = {path.name for path in sources}
+    assert {"engine.py", "passwords.py", "screen.py", "redactor.py"} <= names
+    assert not names & {"__init__.py", "compiled.py", "scans.py"}
+    assert compiled.fingerprint("1.0") != compiled.fingerprint("1.1")
+
+
+@pytest.mark.skipif(not _fresh_build(), reason="no fresh build (no C compiler, or sources edited)")
+def test_a_fresh_build_is_what_this_process_runs() -> None:
+    assert compiled.in_use()
+
+
+def _redact_corpus() -> list[list[object]]:
+    redactor = Redactor(style="typed")
+    texts = [json.loads(line)["text"] for line in CORPUS.read_text().splitlines() if line]
+    return [[result.text, result.counts] for result in map(redactor.redact_counted, texts)]
+
+
+@pytest.mark.slow
+def test_the_sources_and_the_build_redact_the_corpus_alike() -> None:
+    # The sources in a process of their own (a package imports one or the other).
+    environment = {**os.environ, compiled.SWITCH: "0"}
+    script = (
+        "import json, sys; sys.path.insert(0, 'tests/unit/redaction');"
+        "from tenantlog.redaction import compiled; assert not compiled.in_use();"
+        "import test_compiled; print(json.dumps(test_compiled._redact_corpus()))"
+    )
+    root = Path(__file__).resolve().parents[3]
+    interpreted = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=240,
+    )
+    assert json.loads(interpreted.stdout) == json.loads(json.dumps(_redact_corpus()))
