@@ -895,6 +895,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "remote tables, no password": _fill("mysql('a', 'b', 'c', 'd', x) "),
         "here-strings of variables": _fill('kinit a <<< "$P" '),
         "provider references": _fill("password=${secrets:a/b:password} "),
+        # The twenty-fourth round: Azure's secret mark without a secret around it.
+        "Azure secret marks, too long": _fill("ab8Q~" + "a" * 36 + " "),
     }
 
 

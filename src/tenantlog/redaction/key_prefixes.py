@@ -9,7 +9,8 @@ whatever the parameter or header around them:
   ``AC…`` named as the account's id, ``AccountSid=``, stays);
   Discord's bot tokens; Firebase Cloud Messaging's server keys
   ``AAAA…:APA91b…``; NATS' nkey seeds ``SU…``, ``SA…``, ``SO…``; Mailchimp
-  ``<32 hex>-us<n>`` (``MAILCHIMP_SCAN``, found by its suffix);
+  ``<32 hex>-us<n>`` and Azure AD's client secrets ``<3 signs><digit>Q~…``
+  (``INFIX_SCAN``, found by the mark inside them);
 * GitHub ``ghp_ gho_ ghu_ ghs_ ghr_`` and ``github_pat_``; GitLab
   ``glpat- glrt- gldt- glptt- glft- glsoat- glcbt- glimt- glagent-
   gloas-``; Buildkite ``bkua_``; npm ``npm_``; crates.io ``cio…``; Snowflake
@@ -560,8 +561,26 @@ def _check_mailchimp(text: str, start: int, end: int) -> tuple[int, int] | None:
     return key_start, end
 
 
-def may_hold_mailchimp_key(text: str) -> bool:
-    return "-us" in text
+#: What an Azure AD (Entra ID) client secret is made of: "abc8Q~" and 31 to 34 more.
+_AZURE_SECRET_SIGNS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~.-"
+)
+
+
+def _check_azure_secret(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The three signs and the digit before "Q~", as the start of a word of their own."""
+    key_start = start - 4
+    if key_start < 0 or not "0" <= text[start - 1] <= "9":
+        return None
+    if not _AZURE_SECRET_SIGNS.issuperset(text[key_start:start]):
+        return None
+    if key_start and text[key_start - 1] in _AZURE_SECRET_SIGNS:
+        return None
+    return key_start, end
+
+
+def may_hold_infix_key(text: str) -> bool:
+    return "-us" in text or "Q~" in text
 
 
 # Mailchimp's keys are 32 hex and their data centre ("…-us14"), with no
@@ -583,10 +602,18 @@ PREFIXED_SCAN = Scan(
     trigger=may_hold_prefixed_key,
 )
 
-MAILCHIMP_SCAN = Scan(
-    r"-us[0-9]{1,2}(?![0-9A-Za-z])(?P<key_mailchimp>)",
-    {"key_mailchimp": Kind("secrets", "TOKEN", _check_mailchimp)},
-    trigger=may_hold_mailchimp_key,
+# Keys known by a mark inside them, read back from it by their checkers: Mailchimp's
+# data centre ("…-us14"); Azure AD's client secrets, "Q~" after three signs and a
+# digit ("7RZ8Q~V910…": a secret in any sentence, whatever names it).
+INFIX_SCAN = Scan(
+    r"-us[0-9]{1,2}(?![0-9A-Za-z])(?P<key_mailchimp>)"
+    # (A sentence's full stop after it is no part of it.)
+    r"|Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~\-]|\.[A-Za-z0-9_~.\-])(?P<key_azure_secret>)",
+    {
+        "key_mailchimp": Kind("secrets", "TOKEN", _check_mailchimp),
+        "key_azure_secret": Kind("secrets", "SECRET", _check_azure_secret),
+    },
+    trigger=may_hold_infix_key,
     flags=re.ASCII,
 )
 

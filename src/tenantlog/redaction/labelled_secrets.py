@@ -255,8 +255,8 @@ _AWS_PAIR = (
 # "ngrok authtoken …", "cloudflared service install …".
 _COMMAND_TOKEN = (
     r"(?:(?:add-authtoken|ngrok[ \t]+authtoken|cloudflared[ \t]+service[ \t]+install"
-    # Snyk's CLI logged in with its token: "snyk auth <token>".
-    r"|snyk[ \t]+auth)[ \t]+"
+    # Snyk's CLI logged in with its token: "snyk auth <token>"; Shodan's: "shodan init <key>".
+    r"|snyk[ \t]+auth|shodan[ \t]+init)[ \t]+"
     r"(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
     # 1Password's CLI session, named for its account: "OP_SESSION_acme=<token>".
     r"|(?<![\w\-])OP_SESSION_\w{1,64}=[\"']?(?=[A-Za-z0-9_\-]{24,}(?![^\s\"']))"
@@ -840,6 +840,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("authtoken", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("cloudflared", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("snyk", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
+    ("shodan", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("unseal", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("op_session_", lambda text: _COMMAND_TOKEN_TEST.search(text) is not None),
     ("${", lambda text: _DEFAULT_TEST.search(text) is not None),

@@ -64,7 +64,7 @@ ALL: tuple[Scan, ...] = (
     iban.LOWER_CASE_SCAN,
     key_prefixes.PEM_SCAN,
     password_hashes.HASH_SCAN,
-    key_prefixes.MAILCHIMP_SCAN,
+    key_prefixes.INFIX_SCAN,
     labelled_secrets.LABELLED_SCAN,
     passwords.URL_SCAN,
     passwords.SIP_SCAN,

@@ -8,7 +8,7 @@ pass over the text:
 * a line without a mark of any enabled detector needs no scan at all;
 * any other line needs the untriggered scans, and those triggered scans
   (prefixed key, email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL
-  password, command-line flag, Mailchimp key, command argument) whose
+  password, command-line flag, Mailchimp key or Azure AD secret, command argument) whose
   trigger holds.
   Most lines with a mark hold digits and none of the rarer marks, and need
   the combined scan alone.
@@ -47,7 +47,8 @@ of marks is complete:
   every character ``re.IGNORECASE`` takes for one of their letters (the
   Kelvin sign for ``k``, the long s for ``s``) case-folds to it, so the words
   are looked for in ``str.casefold()`` of the text.
-* secrets: a digit (a Mailchimp key's ``-us<n>``, Twilio's keys), one of
+* secrets: a digit (a Mailchimp key's ``-us<n>``, an Azure AD secret's digit before
+  ``Q~``, Twilio's keys), one of
   ``key_prefixes.KEY_MARKS`` or ``-----BEGIN``, as written (or a
   ``TESTED_KEY_MARKS`` mark where its test holds); a password in a
   URL an ``@``; a secret's name ``pass``, ``pw``, ``psk``, ``secret``, ``key``,
@@ -106,7 +107,7 @@ from tenantlog.redaction.iban import BANK_ACCOUNT_WORDS, may_name_bank_account
 from tenantlog.redaction.key_prefixes import (
     KEY_MARKS,
     TESTED_KEY_MARKS,
-    may_hold_mailchimp_key,
+    may_hold_infix_key,
     may_hold_pem,
     may_hold_prefixed_key,
 )
@@ -159,7 +160,7 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         128,
         tuple((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
     ),
-    may_hold_mailchimp_key: (256, (("-us", _written("-us")),)),
+    may_hold_infix_key: (256, (("-us", _written("-us")), ("Q~", _written("Q~")))),
     may_hold_prefixed_key: (
         1024,
         (

@@ -638,3 +638,17 @@ def test_redact_handles_costly_twenty_sixth_pair_keeps(text: str) -> None:
 )
 def test_redact_handles_costly_twenty_third_round_keeps(text: str) -> None:
     assert _TYPED.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Azure's secret mark after too many signs, and too long after it; Shodan's CLI
+        # without a key
+        ("abcd8Q~" + "a" * 34 + " ") * (_NEAR // 42),
+        ("ab8Q~" + "a" * 36 + " ") * (_NEAR // 42),
+        "shodan init -h " * (_NEAR // 15),
+    ],
+)
+def test_redact_handles_costly_twenty_fourth_round_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text

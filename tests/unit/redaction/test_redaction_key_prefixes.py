@@ -8,6 +8,8 @@ keys that share a prefix, and keys cut short or glued to a longer token.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tenantlog.redaction import Redaction, Redactor
@@ -258,3 +260,47 @@ def test_okta_scheme_keeps_its_name() -> None:
 def test_near_miss_is_kept(text: str) -> None:
     # GIVEN a word, id or value that shares a prefix; WHEN redacted THEN kept
     assert Redactor(["secrets"], style="typed").redact_counted(text) == Redaction(text, {})
+
+
+# Azure AD's client secrets: three signs, a digit, "Q~", 34 more (40 in all).
+_AZURE_SECRET = "7RZ8Q~V910cS84K8kS2Rekyaby1w4f3LCUIZ4y0p"
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        "{key}",
+        "AZURE_CLIENT_SECRET={key}",
+        '{{"clientSecret": "{key}", "tenant": "contoso"}}',
+        "secreto de cliente {key} (vence 2025-11-30)",
+        "az ad sp credential reset returned '{key}'",
+    ],
+)
+def test_an_azure_client_secret_is_found_by_its_mark_whatever_names_it(context: str) -> None:
+    # (Under a secret's name the name's scan may find it first, as a TOKEN.)
+    assert len(_AZURE_SECRET) == 40
+    result = _redact(context.format(key=_AZURE_SECRET))
+    assert sum(result.counts.values()) == 1
+    assert re.sub(r"\[REDACTED:[A-Z]+\]", "[REDACTED]", result.text) == context.format(
+        key="[REDACTED]"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q~ is a tilde after a capital, " + "x" * 40,  # no three signs and a digit before it
+        "abcd8Q~V910cS84K8kS2Rekyaby1w4f3LCUIZ4y0p",  # four signs before the digit
+        "7RZ8Q~short",  # too short after the mark
+        "7RZ8Q~" + "a" * 40,  # too long after it
+        "7RZxQ~V910cS84K8kS2Rekyaby1w4f3LCUIZ4y0p",  # no digit before the mark
+    ],
+)
+def test_near_misses_of_an_azure_secret_are_kept(text: str) -> None:
+    assert _redact(text) == Redaction(text, {})
+
+
+def test_a_shodan_key_given_to_its_cli_is_found() -> None:
+    text = "analyst@soc:~$ shodan init eAXuQ6mfagfV12VR6PyeBUnFowlObScc\nSuccessfully initialized"
+    redacted = "analyst@soc:~$ shodan init [REDACTED:TOKEN]\nSuccessfully initialized"
+    assert _redact(text).text == redacted
