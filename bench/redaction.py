@@ -897,6 +897,10 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "provider references": _fill("password=${secrets:a/b:password} "),
         # The twenty-fourth round: Azure's secret mark without a secret around it.
         "Azure secret marks, too long": _fill("ab8Q~" + "a" * 36 + " "),
+        "passwd lines, no password": _fill("root:x:0:0::/root:/bin/sh\n"),
+        "honeypot attempts, unclosed": _fill("login attempt [b'a'/b'"),
+        "logins before near-addresses": _fill("a:b@1.2.3 "),
+        "cracked passwd lines": _fill("u:Pw!2025:1000:1000::/home/u:/bin/sh\n"),
     }
 
 

@@ -837,6 +837,20 @@ def _twin_is_version(text: str, start: int, end: int) -> bool:
 _REQUIREMENT_OPERATORS = ("~>", ">=", "<=", "==", "~=", "!=")
 
 
+#: A URL's path segments that name the address after them: threat intel's and
+#: geolocation APIs' "/ip/<address>", Shodan's "/host/<address>", OTX's "/IPv4/<address>".
+_ADDRESS_SEGMENTS = frozenset(("ip", "ips", "ipv4", "ip4", "host", "hosts", "addr", "address"))
+
+
+def _names_address_in_path(text: str, start: int, word: str) -> bool:
+    """Whether the word before a "/" and a dotted quad is a URL's, naming an address:
+    a host right after "//" ("https://ipinfo.io/185.220.101.34"), or a path's segment
+    for addresses ("/v2/ip/…"), not a product's name ("Chrome/…")."""
+    if text[start - 2 : start] == "//":
+        return "." in word
+    return text[start - 1 : start] == "/" and word.casefold() in _ADDRESS_SEGMENTS
+
+
 def _introduced_as_version(text: str, start: int, end: int) -> bool:
     window_start = max(0, start - 16)
     window = text[window_start:start]
@@ -853,6 +867,7 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         and not _PORT_AFTER.match(text, end)
         and not _STATUS_CODE.fullmatch(product.group().rstrip("/\n"))
         and not _NUMBERED_HOST.search(product.group().rstrip("/\n"))
+        and not _names_address_in_path(text, product.start(), product.group().rstrip("/\n"))
     ):
         return True  # "Chrome/112.0.5615.4"; not OpenVPN's "client/192.0.2.88:1194"
     # (JSON's escaped quotes inside text are quotes too.)

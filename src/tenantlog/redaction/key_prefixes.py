@@ -48,7 +48,8 @@ whatever the parameter or header around them:
   NuGet's ``oy2…``; BIP32's extended private keys ``xprv…`` (``tprv``,
   ``yprv``, ``zprv``...); Adyen's ``AQE…``; SumUp's ``sup_sk_``; Sabre's
   session tokens ``T1RLAQ…``; Checkout.com's ``sk_sbox_``; connect-redis'
-  ``sess:<id>``; Laravel Passport's ``def50200…`` tokens.
+  ``sess:<id>``; Laravel Passport's ``def50200…`` tokens; hapi's sealed cookies
+  ``Fe26.2**…`` (Kibana's ``sid``).
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -221,6 +222,9 @@ BRANCHES = (
     # AWS' session tokens (STS), base64 that starts the same for every one of them:
     # "FwoGZXIvYXdz…" and "IQoJb3JpZ2lu…" (a long-term key's id and secret go with it).
     r"(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9+/]{80,}+={0,2}(?P<key_aws_session>)",
+    # hapi's and Kibana's sealed cookies (iron): "Fe26.2**<id>*<salt>*<iv>*…", parts
+    # that may be empty between their "*" (no mask, whatever its stars).
+    r"Fe26\.2\*[A-Za-z0-9_\-*]{40,}+(?P<key_iron>)",
     # Sabre's session tokens ("Authorization: Bearer T1RLAQ…", a "*" may end them).
     r"T1RLAQ[A-Za-z0-9+/=]{40,}+\**(?P<key_sabre>)",
     # BIP32's extended private keys (a wallet's every key derives from one):
@@ -360,6 +364,7 @@ def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 _GROUPS = (
     "key_aws_session",
+    "key_iron",
     "key_tailscale",
     "key_nuget",
     "key_paseto",
@@ -512,7 +517,7 @@ KEY_MARKS = (
     *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
     *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
-    *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu"),
+    *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu", "Fe26.2*"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
     *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0=", "ver:1-hint:"),
 )

@@ -123,6 +123,28 @@ _SASL_LINE = (
     r"(?m:^)(?:[^\s:]{0,64}sasl_passwd(?::[0-9]{1,6})?:[ \t]+)?[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?"
     r"[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
 )
+# Metasploit's console setting a module's password: "setg SMBPass x", "set HttpPassword x",
+# "msf6 auxiliary(…) > set PASSWORD x" (not "set PASS_FILE …", a wordlist's path).
+_MSF_SET = (
+    r"(?m:^)[ \t]*(?:msf[0-9]*[^\n>]{0,80}>[ \t]*)?setg?[ \t]+"
+    # (The value alone to the line's end: "set password to expire" is a sentence. A
+    # quoted one is Tcl's, whose quotes the names' scan keeps: 'set pass "…"'.)
+    r"(?i:[a-z_]{0,16}pass(?:word)?)[ \t]+(?=[^\s/\"'][^\s]*[ \t]*(?:\r?\n|\Z))"
+)
+# Cowrie's (a honeypot's) record of a login tried: "login attempt [b'root'/b'Zz@123456']
+# succeeded", older "login attempt [root/123456] failed": the password tried is kept as
+# typed, often a real one.
+_HONEYPOT_LOGIN = (
+    r"login[ \t]+attempt[ \t]+\[(?:b'[^'\n]{0,64}'/b'(?=[^'\n]{1,128}'\])"
+    r"|[^/\]\n']{0,64}/(?=[^\]\n]{1,128}\]))"
+)
+# A passwd-format line with the password in clear where the "x" goes, as John the
+# Ripper's "--show" prints what it cracked: "jsmith:Summer2024!:1104:1104:Jane,,,:/home/
+# jsmith:/bin/bash" (uid, gid, comment, home, shell; not "x", "*" or "!").
+_CRACKED_PASSWD = (
+    r"(?m:^)[ \t]*[\w.\-$]{1,32}:"
+    r"(?!(?:x|\*|!{1,2}):)(?=[^:\n]{1,64}:[0-9]{1,10}:[0-9]{1,10}:[^:\n]*:/[^:\n]*:/)"
+)
 _LOGIN_LABEL = r"(?<![\w\-])(?:login=|stats[ \t]+auth[ \t]+|addauth[ \t]+digest[ \t]+)"
 _INFLUX_PASSWORD = r"[?&]p=(?=[^&\s#])"
 _INFLUX_USER = re.compile(r"[?&]u=")
@@ -390,6 +412,18 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
 def _check_rest_of_line(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The value the pattern's look-ahead saw: to the next blank."""
     value_end = blank_after(text, end)
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_tried_password(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password the pattern's look-ahead saw: to its quote, or to the "]"."""
+    value_end = text.index("'" if text[end - 2 : end] == "b'" else "]", end)
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+def _check_passwd_field(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The password field the pattern's look-ahead saw: to the next ":"."""
+    value_end = text.index(":", end)
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
@@ -761,6 +795,9 @@ _LOGIN_TEST = re.compile(_LOGIN_LABEL, re.ASCII)
 _STATS_AUTH = re.compile(r"stats[ \t]+auth[ \t]")
 _INFLUX_TEST = re.compile(r"[?&]u=[^&\s]*&p=", re.ASCII)
 _LINE_TEST = re.compile(f"{_PGPASS_LINE}|{_SASL_LINE}", re.ASCII)
+_CRACKED_PASSWD_TEST = re.compile(_CRACKED_PASSWD, re.ASCII)
+_MSF_SET_TEST = re.compile(_MSF_SET, re.ASCII)
+_HONEYPOT_TEST = re.compile(_HONEYPOT_LOGIN, re.ASCII)
 _PRINTED_TEST = re.compile(_PRINTED, re.ASCII)
 _SLASH_TEST = re.compile(_USER_SLASH_PASSWORD, re.ASCII)
 _ONE_TIME_TEST = re.compile(_ONE_TIME_CODE, re.ASCII)
@@ -920,6 +957,14 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # A .pgpass or sasl_passwd line: a port, or .pgpass's "*", between colons.
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
+    ("login attempt [", lambda text: _HONEYPOT_TEST.search(text) is not None),
+    # Metasploit's "set"/"setg" of a password.
+    *((mark, lambda text: _MSF_SET_TEST.search(text) is not None) for mark in ("setg ", "set ")),
+    # A passwd-format line, by its shell's path.
+    *(
+        (mark, lambda text: _CRACKED_PASSWD_TEST.search(text) is not None)
+        for mark in (":/bin/", ":/sbin/", ":/usr/")
+    ),
     *program_secrets.MARKS,
     *prose_keys.MARKS,
     # BitLocker's recovery keys, in a text that names them or says "password".
@@ -934,6 +979,9 @@ LABELLED_SCAN = Scan(
     f"|{_ENCODED_PEM}(?P<encoded_pem>)|{_SMTP_PASSWORD_PROMPT}(?P<smtp_password>)"
     f"|{_BITLOCKER}(?P<bitlocker>)|{_PLAIN_SCHEME}(?P<plain_scheme>)"
     f"|{_PGPASS_LINE}(?P<pgpass_line>)|{_SASL_LINE}(?P<sasl_line>)"
+    f"|{_CRACKED_PASSWD}(?P<cracked_passwd>)"
+    f"|{_MSF_SET}(?P<msf_password>)"
+    f"|{_HONEYPOT_LOGIN}(?P<honeypot_password>)"
     f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
     f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)"
     f"|{_ONE_TIME_CODE}(?P<one_time_code>)|{_USER_SLASH_PASSWORD}(?P<slash_password>)"
@@ -1002,6 +1050,9 @@ LABELLED_SCAN = Scan(
         "bitlocker": Kind("secrets", "SECRET", lambda text, start, end: (start, end)),
         "plain_scheme": Kind("secrets", "SECRET", _check_plain_scheme),
         "pgpass_line": Kind("secrets", "SECRET", _check_rest_of_line),
+        "cracked_passwd": Kind("secrets", "SECRET", _check_passwd_field),
+        "msf_password": Kind("secrets", "SECRET", _check_rest_of_line),
+        "honeypot_password": Kind("secrets", "SECRET", _check_tried_password),
         "sasl_line": Kind("secrets", "SECRET", _check_sasl_line),
         "labelled_login": Kind("secrets", "SECRET", _check_login),
         "influx_password": Kind("secrets", "SECRET", _check_influx_password),

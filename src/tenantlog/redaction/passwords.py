@@ -62,7 +62,8 @@ _SUFFIX = (
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?)|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
+    # (Splunk's cluster key, "pass4SymmKey".)
+    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?|4symmkey)|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
     r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w|SK))"
@@ -2544,6 +2545,11 @@ _ORACLE_COMMAND = re.compile(
 #: Oracle's Easy Connect after the "@": "//host:1521/service", "//host/service".
 _EASY_CONNECT = re.compile(r"//[A-Za-z0-9][A-Za-z0-9.\-]*(?::[0-9]{2,5})?/[A-Za-z]")
 _HOST_AND_PORT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])")
+#: An IPv4 address alone after the "@": impacket's targets, "[domain/]user:password@address".
+_ADDRESS_TARGET = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w.\-:@])"
+_ADDRESS_AFTER = re.compile(_ADDRESS_TARGET)
+#: The user of such a target, its domain first if any ("corp.local/administrator").
+_TARGET_USER = re.compile(r"(?:[\w.\-]+/)?[\w.\-%+\\$]+\Z")
 
 
 #: Schemes written without "//" before a user and its "@": no password between.
@@ -2555,8 +2561,9 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
 
     Go's MySQL DSN ``user:pass@tcp(host:3306)/db`` (``@unix(…)``, ``@/db``),
     Oracle's ``user/pass@db`` and ``jdbc:oracle:thin:user/pass@//host``, a
-    proxy's ``user:pass@proxy:3128``. A URL's login (``scheme://``) is
-    ``URL_SCAN``'s; an email address has no ":" or "/" before its "@".
+    proxy's ``user:pass@proxy:3128``, impacket's ``domain/user:pass@10.0.0.5``.
+    A URL's login (``scheme://``) is ``URL_SCAN``'s; an email address has no
+    ":" or "/" before its "@".
     """
     token_start = login_start(text, start)
     token = text[token_start:start]
@@ -2583,6 +2590,13 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
         separator_at = token_start + len(user)
         if not _USER_NAME.match(user):
             return None
+    elif _ADDRESS_AFTER.match(text, end):
+        # impacket's "corp.local/administrator:Summer#2023!@10.14.2.31" (the password
+        # may hold an "@": the login is read back from the last one).
+        user, slash, password = token.partition(":")
+        separator_at = token_start + len(user)
+        if not _TARGET_USER.match(user):
+            return None
     else:
         return None
     if not (slash and user and password) or is_masked(password):
@@ -2597,7 +2611,7 @@ LOGIN_SCAN = Scan(
     # port): Go's "tcp(", "unix(" or "/db", a host and its port, Oracle's
     # "//host" or a TNS alias. Other "@"s are turned away in C.
     r"@(?=(?:tcp|unix)\(|/|[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])"
-    r"|[A-Za-z_][\w$#]*(?![\w.@\-:]))(?P<login_password>)",
+    r"|[A-Za-z_][\w$#]*(?![\w.@\-:])|" + _ADDRESS_TARGET + r")(?P<login_password>)",
     {"login_password": Kind("secrets", "SECRET", _check_login)},
     trigger=may_hold_email,
 )

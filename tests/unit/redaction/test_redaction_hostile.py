@@ -648,6 +648,14 @@ def test_redact_handles_costly_twenty_third_round_keeps(text: str) -> None:
         ("abcd8Q~" + "a" * 34 + " ") * (_NEAR // 42),
         ("ab8Q~" + "a" * 36 + " ") * (_NEAR // 42),
         "shodan init -h " * (_NEAR // 15),
+        # passwd lines without a password; Metasploit's sentences; honeypots' attempts
+        # never closed; logins before a near-address; iron's mark alone; version paths
+        "root:x:0:0::/root:/bin/sh\n" * (_NEAR // 26),
+        "set password to expire\n" * (_NEAR // 23),
+        "login attempt [b'a'/b'" * (_NEAR // 22),
+        "a:b@1.2.3 " * (_NEAR // 10),
+        "Fe26.2* " * (_NEAR // 8),
+        "https://cdn.example/libs/1.2.3.4/ " * (_NEAR // 34),
     ],
 )
 def test_redact_handles_costly_twenty_fourth_round_keeps(text: str) -> None:

@@ -34,10 +34,15 @@ def test_luhn_ok_agrees_with_the_textbook_rule(digits: str) -> None:
 
 
 def _card_ok_reference(digits: str) -> bool:
-    """The network table read rule by rule, then Luhn."""
-    return _luhn_reference(digits) and any(
-        len(digits) in lengths and low <= int(digits[: len(str(low))]) <= high
-        for low, high, lengths in validators._CARD_RULES
+    """The network table read rule by rule, then Luhn; thirteen digits that are also a
+    GS1 number (a barcode, a location number) are no card."""
+    return (
+        _luhn_reference(digits)
+        and any(
+            len(digits) in lengths and low <= int(digits[: len(str(low))]) <= high
+            for low, high, lengths in validators._CARD_RULES
+        )
+        and not (len(digits) == 13 and validators.gs1_ok(digits))
     )
 
 
