@@ -901,6 +901,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "honeypot attempts, unclosed": _fill("login attempt [b'a'/b'"),
         "logins before near-addresses": _fill("a:b@1.2.3 "),
         "cracked passwd lines": _fill("u:Pw!2025:1000:1000::/home/u:/bin/sh\n"),
+        "serialized secrets": _fill('s:8:"password";s:4:"Pw!1";'),
+        "CDATA never closed": _fill("<password><![CDATA["),
     }
 
 

@@ -1227,6 +1227,8 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
         and _SESSION_HEX.fullmatch(value.group())
     ):
         return True  # an app's session cookie in hex: "grafana_session", "_gitlab_session"
+    if value is not None and folded.endswith("key") and _SESSION_HEX.fullmatch(value.group()):
+        return True  # a session's key in hex, no id: "session_key=8b249e29…" (ECDH's)
     if value is not None and folded.lstrip("_") == "sid" and _TOMCAT_SID.fullmatch(value.group()):
         return True  # Tomcat's session id in a request's context: "[sid=CB5774…]"
     # Capitals among its letters: a trace's hex or a UUID is a correlation id,

@@ -49,7 +49,9 @@ whatever the parameter or header around them:
   ``yprv``, ``zprv``...); Adyen's ``AQE…``; SumUp's ``sup_sk_``; Sabre's
   session tokens ``T1RLAQ…``; Checkout.com's ``sk_sbox_``; connect-redis'
   ``sess:<id>``; Laravel Passport's ``def50200…`` tokens; hapi's sealed cookies
-  ``Fe26.2**…`` (Kibana's ``sid``).
+  ``Fe26.2**…`` (Kibana's ``sid``); WooCommerce's ``ck_``/``cs_`` keys; eBay's
+  ``v^1.1#i^1#…`` and ``AgAAAA**…`` tokens; New Relic's licence keys ``…NRAL``
+  (``INFIX_SCAN``).
 
 The key is replaced whole; a private key's PEM block from its
 ``-----BEGIN`` line to its ``-----END`` line, markers included (the type of
@@ -173,6 +175,10 @@ BRANCHES = (
     # crates.io's API tokens ("cargo login …"): "cio" and 32 letters and digits.
     r"cio(?=[A-Za-z0-9]{0,31}[0-9])(?=[A-Za-z0-9]{0,31}[A-Z])[A-Za-z0-9]{32}(?![A-Za-z0-9])"
     r"(?P<key_crates>)",
+    # WooCommerce's REST API keys: "ck_" (consumer key) or "cs_" (its secret) and 40 hex.
+    r"c[ks]_" + _hex_with_digit(40) + r"(?![0-9A-Za-z])(?P<key_woocommerce>)",
+    # eBay's OAuth user tokens ("v^1.1#i^1#p^3#…") and Auth'n'Auth tokens ("AgAAAA**…").
+    r"(?:v\^1\.1#i\^1#|AgAAAA\*\*)[A-Za-z0-9+/=^#*._\-]{40,}+(?P<key_ebay>)",
     # Snowflake's session and master tokens: "ver:1-hint:<number>-", then base64.
     r"ver:1-hint:[0-9]{1,12}-[A-Za-z0-9+/]{40,}+={0,2}(?P<key_snowflake>)",
     # Mailgun's API keys: "key-" and 32 hex.
@@ -364,6 +370,8 @@ def _check_okta(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 _GROUPS = (
     "key_aws_session",
+    "key_woocommerce",
+    "key_ebay",
     "key_iron",
     "key_tailscale",
     "key_nuget",
@@ -517,7 +525,8 @@ KEY_MARKS = (
     *("nsec1", "K10", "base64:", "sess_", "ExponentPushToken[", "ExpoPushToken["),
     *("v1.local.", "v2.local.", "v3.local.", "v4.local."),
     *("v1.public.", "v2.public.", "v3.public.", "v4.public."),
-    *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu", "Fe26.2*"),
+    *("tskey-", "oy2", "FwoGZXIvYXdz", "IQoJb3JpZ2lu", "Fe26.2*", "ck_", "cs_"),
+    *("v^1.1#i^1#", "AgAAAA**"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
     *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0=", "ver:1-hint:"),
 )
@@ -584,8 +593,21 @@ def _check_azure_secret(text: str, start: int, end: int) -> tuple[int, int] | No
     return key_start, end
 
 
+_NEWRELIC_HEX = 36
+
+
+def _check_newrelic_license(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The 36 lower-case hex before "NRAL", as a word of their own."""
+    key_start = start - _NEWRELIC_HEX
+    if key_start < 0 or not _LOWER_HEX.issuperset(text[key_start:start]):
+        return None
+    if key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_-"):
+        return None
+    return key_start, end
+
+
 def may_hold_infix_key(text: str) -> bool:
-    return "-us" in text or "Q~" in text
+    return "-us" in text or "Q~" in text or "NRAL" in text
 
 
 # Mailchimp's keys are 32 hex and their data centre ("…-us14"), with no
@@ -613,10 +635,13 @@ PREFIXED_SCAN = Scan(
 INFIX_SCAN = Scan(
     r"-us[0-9]{1,2}(?![0-9A-Za-z])(?P<key_mailchimp>)"
     # (A sentence's full stop after it is no part of it.)
-    r"|Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~\-]|\.[A-Za-z0-9_~.\-])(?P<key_azure_secret>)",
+    r"|Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~\-]|\.[A-Za-z0-9_~.\-])(?P<key_azure_secret>)"
+    # New Relic's licence keys: 36 hex and "NRAL".
+    r"|NRAL(?![0-9A-Za-z])(?P<key_newrelic_license>)",
     {
         "key_mailchimp": Kind("secrets", "TOKEN", _check_mailchimp),
         "key_azure_secret": Kind("secrets", "SECRET", _check_azure_secret),
+        "key_newrelic_license": Kind("secrets", "SECRET", _check_newrelic_license),
     },
     trigger=may_hold_infix_key,
     flags=re.ASCII,

@@ -138,6 +138,14 @@ _HONEYPOT_LOGIN = (
     r"login[ \t]+attempt[ \t]+\[(?:b'[^'\n]{0,64}'/b'(?=[^'\n]{1,128}'\])"
     r"|[^/\]\n']{0,64}/(?=[^\]\n]{1,128}\]))"
 )
+# PHP's serialized arrays (WordPress' options, "wp option get …"): a secret's name as a
+# string, then its value as one, which says its own length:
+# 's:8:"password";s:12:"Q!8vN$2p^L3w";'.
+_PHP_SERIALIZED = (
+    r"s:[0-9]{1,3}:\"[\w.\-]{0,32}"
+    r"(?i:pass(?:word|wd)?|secret|token|api_?key|private_?key|license_?key)"
+    r"[\w.\-]{0,16}\";s:[0-9]{1,5}:\"(?=[^\"])"
+)
 # A passwd-format line with the password in clear where the "x" goes, as John the
 # Ripper's "--show" prints what it cracked: "jsmith:Summer2024!:1104:1104:Jane,,,:/home/
 # jsmith:/bin/bash" (uid, gid, comment, home, shell; not "x", "*" or "!").
@@ -235,10 +243,11 @@ _JWK_WINDOW = 512
 # (After a line break the code is tried when a CSV's row is turned away: the two
 # start on the same character, ``column_secret`` first.)
 _CODE_SHAPE = r"(?:[0-9A-Za-z]{4,6}-[0-9A-Za-z]{4,6}|[0-9a-f]{8,16}|[0-9]{8,10})(?![\w\-])"
-_RECOVERY_CODE = rf"[ \t:,](?={_CODE_SHAPE})"
+# (Or quoted in a JSON list: '"recoveryCodes":["477b87414a","316f932fed",…]'.)
+_RECOVERY_CODE = rf"(?:[ \t:,]|(?<=[\[,])\"|(?<=[\[,] )\")(?={_CODE_SHAPE})"
 _CODE_AT = re.compile(_CODE_SHAPE)
 _RECOVERY_WORDS = re.compile(
-    r"(?:recovery|backup|rescue)[ \t_\-]+codes?"
+    r"(?:recovery|backup|rescue)[ \t_\-]*codes?"
     r"|c\u00f3digos[ \t]+de[ \t]+(?:respaldo|recuperaci\u00f3n|seguridad)"
     r"|codes[ \t]+de[ \t]+(?:secours|r\u00e9cup\u00e9ration)|wiederherstellungscodes?",
     re.IGNORECASE,
@@ -340,7 +349,9 @@ _KEY_BYTES = (
 # PrestaShop's "define('_COOKIE_KEY_', '…')" and its cipher's "_COOKIE_IV_".
 # C's (an Arduino sketch's) "#define BLYNK_AUTH_TOKEN \"…\"".
 _DEFINED = (
-    r"(?:define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_(?:KEY|SALT|SECRET|TOKEN|IV)_{0,2}"
+    # (PrestaShop's and WordPress' database password too: "define('_DB_PASSWD_', '…')".)
+    r"(?:define\([ \t]*(?P<define_quote>[\"'])[A-Z0-9_]*_"
+    r"(?:KEY|SALT|SECRET|TOKEN|IV|PASSWD|PASSWORD|PASS|PWD)_{0,2}"
     r"(?P=define_quote)[ \t]*,"
     r"|#[ \t]*define[ \t]+[A-Z0-9_]*_(?:KEY|SECRET|TOKEN)[ \t]"
     # A secret's default where settings read it: Django's 'os.environ.get("DJANGO_SECRET_KEY",
@@ -418,6 +429,22 @@ def _check_rest_of_line(text: str, start: int, end: int) -> tuple[int, int] | No
 def _check_tried_password(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The password the pattern's look-ahead saw: to its quote, or to the "]"."""
     value_end = text.index("'" if text[end - 2 : end] == "b'" else "]", end)
+    return None if is_masked(text[end:value_end]) else (end, value_end)
+
+
+#: How far a serialized value whose length does not match may run to its '";'.
+_SERIALIZED_WINDOW = 1024
+
+
+def _check_serialized(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A serialized string's value: as long as its length says (in bytes: to its
+    closing '";' where a character outside ASCII makes them differ)."""
+    length_at = text.rfind("s:", start, end) + 2
+    value_end = end + int(text[length_at : text.index(":", length_at)])
+    if text[value_end : value_end + 2] != '";':
+        value_end = text.find('";', end, end + _SERIALIZED_WINDOW)
+        if value_end == -1:
+            return None
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
@@ -798,6 +825,7 @@ _LINE_TEST = re.compile(f"{_PGPASS_LINE}|{_SASL_LINE}", re.ASCII)
 _CRACKED_PASSWD_TEST = re.compile(_CRACKED_PASSWD, re.ASCII)
 _MSF_SET_TEST = re.compile(_MSF_SET, re.ASCII)
 _HONEYPOT_TEST = re.compile(_HONEYPOT_LOGIN, re.ASCII)
+_SERIALIZED_TEST = re.compile(_PHP_SERIALIZED, re.ASCII)
 _PRINTED_TEST = re.compile(_PRINTED, re.ASCII)
 _SLASH_TEST = re.compile(_USER_SLASH_PASSWORD, re.ASCII)
 _ONE_TIME_TEST = re.compile(_ONE_TIME_CODE, re.ASCII)
@@ -858,6 +886,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
         (mark, lambda text: _RECOVERY_WORDS.search(text) is not None)
         for mark in (
             *("recovery code", "recovery_code", "recovery-code", "backup code", "backup_code"),
+            *("recoverycode", "backupcode"),
             *("backup-code", "rescue code", "c\u00f3digos de", "codes de"),
             "wiederherstellungscode",
         )
@@ -958,6 +987,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((mark, lambda text: _LINE_TEST.search(text) is not None) for mark in (":*:", "]:")),
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
     ("login attempt [", lambda text: _HONEYPOT_TEST.search(text) is not None),
+    ('";s:', lambda text: _SERIALIZED_TEST.search(text) is not None),
     # Metasploit's "set"/"setg" of a password.
     *((mark, lambda text: _MSF_SET_TEST.search(text) is not None) for mark in ("setg ", "set ")),
     # A passwd-format line, by its shell's path.
@@ -982,6 +1012,7 @@ LABELLED_SCAN = Scan(
     f"|{_CRACKED_PASSWD}(?P<cracked_passwd>)"
     f"|{_MSF_SET}(?P<msf_password>)"
     f"|{_HONEYPOT_LOGIN}(?P<honeypot_password>)"
+    f"|{_PHP_SERIALIZED}(?P<serialized_secret>)"
     f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
     f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)"
     f"|{_ONE_TIME_CODE}(?P<one_time_code>)|{_USER_SLASH_PASSWORD}(?P<slash_password>)"
@@ -1053,6 +1084,7 @@ LABELLED_SCAN = Scan(
         "cracked_passwd": Kind("secrets", "SECRET", _check_passwd_field),
         "msf_password": Kind("secrets", "SECRET", _check_rest_of_line),
         "honeypot_password": Kind("secrets", "SECRET", _check_tried_password),
+        "serialized_secret": Kind("secrets", "SECRET", _check_serialized),
         "sasl_line": Kind("secrets", "SECRET", _check_sasl_line),
         "labelled_login": Kind("secrets", "SECRET", _check_login),
         "influx_password": Kind("secrets", "SECRET", _check_influx_password),

@@ -62,8 +62,10 @@ _SUFFIX = (
 # ("client_secret", "jwt_secret") but not "secretary". Keys whose value is
 # key material: "private_key", "signing_key", "encryption_key", "master_key".
 _NAME = (
-    # (Splunk's cluster key, "pass4SymmKey".)
-    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?|4symmkey)|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
+    # (Splunk's cluster key, "pass4SymmKey"; "pass phrase" in two words, Ingenico's
+    # "SHA-IN pass phrase".)
+    r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?|4symmkey|[ \t]phrase)"
+    r"|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
     r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w|SK))"
@@ -1204,6 +1206,8 @@ def _opens_pair(text: str, key_start: int, quote: str) -> bool:
     return before.endswith(("[", "("))
 
 
+#: How far a password's CDATA section may run to its "]]>".
+_CDATA_WINDOW = 1024
 #: The value in an element of its own, inside the name's: "<Password><Value>x</Value>".
 _VALUE_ELEMENT = re.compile(r"(?:\s|\\[nrt])*<value>", re.IGNORECASE)
 
@@ -2133,6 +2137,14 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         inner = _VALUE_ELEMENT.match(text, position)
         if inner is not None:
             position = inner.end()
+        if text.startswith("<![CDATA[", position):
+            # Magento's local.xml: "<password><![CDATA[M@g3nt0_1.9!]]></password>".
+            position += len("<![CDATA[")
+            # (Looked for within a bound: a text of unclosed sections reads each once.)
+            close = text.find("]]>", position, position + _CDATA_WINDOW)
+            if close == -1 or close == position or is_masked(text[position:close]):
+                return None
+            return position, close
         found = text.find("<", position)
         value_end = len(text) if found == -1 else found
         value = text[position:value_end]

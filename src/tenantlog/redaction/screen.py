@@ -160,7 +160,10 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
         128,
         tuple((lead, _tested(may_hold_flag_password)) for lead in FLAG_LEADS),
     ),
-    may_hold_infix_key: (256, (("-us", _written("-us")), ("Q~", _written("Q~")))),
+    may_hold_infix_key: (
+        256,
+        (("-us", _written("-us")), ("Q~", _written("Q~")), ("NRAL", _written("NRAL"))),
+    ),
     may_hold_prefixed_key: (
         1024,
         (

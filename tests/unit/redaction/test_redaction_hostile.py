@@ -656,6 +656,13 @@ def test_redact_handles_costly_twenty_third_round_keeps(text: str) -> None:
         "a:b@1.2.3 " * (_NEAR // 10),
         "Fe26.2* " * (_NEAR // 8),
         "https://cdn.example/libs/1.2.3.4/ " * (_NEAR // 34),
+        # serialized strings named like secrets but empty; New Relic's suffix without its
+        # hex; WooCommerce's prefixes on short hex; CDATA never closed; "pass phrase" alone
+        's:8:"password";s:0:"";' * (_NEAR // 23),
+        "abc NRAL " * (_NEAR // 9),
+        "ck_0123 cs_abcd " * (_NEAR // 16),
+        "<password><![CDATA[" * (_NEAR // 19),
+        "pass phrase pass phrase " * (_NEAR // 24),
     ],
 )
 def test_redact_handles_costly_twenty_fourth_round_keeps(text: str) -> None:
