@@ -852,6 +852,10 @@ def _names_address_in_path(text: str, start: int, word: str) -> bool:
 
 
 def _introduced_as_version(text: str, start: int, end: int) -> bool:
+    if start == 0:
+        # Nothing before it (an access log's client, first on its line): only
+        # what follows can say so, and every test below but the last reads before.
+        return _VERSION_AFTER.match(text, end) is not None
     window_start = max(0, start - 16)
     window = text[window_start:start]
     if window.rstrip(" \t\"'").endswith(_REQUIREMENT_OPERATORS):
