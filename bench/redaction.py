@@ -903,6 +903,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "cracked passwd lines": _fill("u:Pw!2025:1000:1000::/home/u:/bin/sh\n"),
         "serialized secrets": _fill('s:8:"password";s:4:"Pw!1";'),
         "CDATA never closed": _fill("<password><![CDATA["),
+        "remarks in brackets, no verb": _fill("password (a: b) (c: d) "),
+        "logins before host paths": _fill("a:b@c.example/ "),
     }
 
 

@@ -157,6 +157,8 @@ def _check_email(text: str, start: int, end: int) -> tuple[int, int] | None:
             return None  # a proxy's "user:password@proxy.corp:3128": a login, not a mailbox
         if _PASSWORD_THEN_HOST.match(text, end + 1):
             return local_start, end  # a URL's user that is an address: "smtp://a@b.io:pw@host"
+    if text[end : end + 1] == "/" and _has_login_before(text, start):
+        return None  # a login's host and path: Asterisk's "register => user:secret@host/ext"
     if local_start >= 3 and _is_url_login(text, local_start, start):
         return None
     if _SIP_LOGIN_BEFORE.search(text, max(0, local_start - _LOGIN_WINDOW), local_start):
@@ -238,7 +240,10 @@ def _may_follow_id_header(text: str, local_start: int) -> bool:
 _DIALLED = re.compile(r"[0-9][0-9\-. ]{5,20}[0-9]")
 #: The header or field of a message's id, right before its value.
 _ID_HEADER = re.compile(
-    r"(?:^|(?<=[\s;,{\[\"']))(?:Message-ID|In-Reply-To|References|Call-ID|Content-ID|UID"
+    # (iCalendar's "UID:" in capitals: a "uid=" or "uid:" field holds a user's address,
+    # devise_token_auth's "uid=ana@example.mx".)
+    r"(?:^|(?<=[\s;,{\[\"']))(?:Message-ID|In-Reply-To|References|Call-ID|Content-ID"
+    r"|(?-i:UID)(?=[ \t]*:)"
     r"|message_?id|msg_?id|call_?id)[\"']?[ \t]*[:=][ \t]*[\"']?(?:<[^\s<>@]{0,64})?\Z",
     re.IGNORECASE,
 )

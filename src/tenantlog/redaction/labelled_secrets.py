@@ -146,6 +146,9 @@ _PHP_SERIALIZED = (
     r"(?i:pass(?:word|wd)?|secret|token|api_?key|private_?key|license_?key)"
     r"[\w.\-]{0,16}\";s:[0-9]{1,5}:\"(?=[^\"])"
 )
+# coturn's long-term credentials, one a line: "user=webrtc:Turn!Pass2024" (turnserver.conf,
+# and its "--user=name:password" flag).
+_TURN_USER = r"(?m:^)[ \t]*(?:--)?user[ \t]*=[ \t]*[^\s:=]{1,64}:(?=[^\s]{1,128}[ \t]*(?:\r?\n|\Z))"
 # A passwd-format line with the password in clear where the "x" goes, as John the
 # Ripper's "--show" prints what it cracked: "jsmith:Summer2024!:1104:1104:Jane,,,:/home/
 # jsmith:/bin/bash" (uid, gid, comment, home, shell; not "x", "*" or "!").
@@ -826,6 +829,7 @@ _CRACKED_PASSWD_TEST = re.compile(_CRACKED_PASSWD, re.ASCII)
 _MSF_SET_TEST = re.compile(_MSF_SET, re.ASCII)
 _HONEYPOT_TEST = re.compile(_HONEYPOT_LOGIN, re.ASCII)
 _SERIALIZED_TEST = re.compile(_PHP_SERIALIZED, re.ASCII)
+_TURN_USER_TEST = re.compile(_TURN_USER, re.ASCII)
 _PRINTED_TEST = re.compile(_PRINTED, re.ASCII)
 _SLASH_TEST = re.compile(_USER_SLASH_PASSWORD, re.ASCII)
 _ONE_TIME_TEST = re.compile(_ONE_TIME_CODE, re.ASCII)
@@ -988,6 +992,11 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     *((f":{port}:", lambda text: _LINE_TEST.search(text) is not None) for port in ("5432", "6432")),
     ("login attempt [", lambda text: _HONEYPOT_TEST.search(text) is not None),
     ('";s:', lambda text: _SERIALIZED_TEST.search(text) is not None),
+    # (In coturn's own texts: "user=www-data:www-data" elsewhere is a user and a group.)
+    *(
+        (mark, lambda text: _TURN_USER_TEST.search(text) is not None)
+        for mark in ("turnserver", "lt-cred-mech", "turnadmin")
+    ),
     # Metasploit's "set"/"setg" of a password.
     *((mark, lambda text: _MSF_SET_TEST.search(text) is not None) for mark in ("setg ", "set ")),
     # A passwd-format line, by its shell's path.
@@ -1013,6 +1022,7 @@ LABELLED_SCAN = Scan(
     f"|{_MSF_SET}(?P<msf_password>)"
     f"|{_HONEYPOT_LOGIN}(?P<honeypot_password>)"
     f"|{_PHP_SERIALIZED}(?P<serialized_secret>)"
+    f"|{_TURN_USER}(?P<turn_password>)"
     f"|{_LOGIN_LABEL}(?P<labelled_login>)|{_INFLUX_PASSWORD}(?P<influx_password>)"
     f"|{_ENROLLMENT}(?P<enrollment_token>)|{_PRINTED}(?P<printed_secret>)"
     f"|{_ONE_TIME_CODE}(?P<one_time_code>)|{_USER_SLASH_PASSWORD}(?P<slash_password>)"
@@ -1085,6 +1095,7 @@ LABELLED_SCAN = Scan(
         "msf_password": Kind("secrets", "SECRET", _check_rest_of_line),
         "honeypot_password": Kind("secrets", "SECRET", _check_tried_password),
         "serialized_secret": Kind("secrets", "SECRET", _check_serialized),
+        "turn_password": Kind("secrets", "SECRET", _check_rest_of_line),
         "sasl_line": Kind("secrets", "SECRET", _check_sasl_line),
         "labelled_login": Kind("secrets", "SECRET", _check_login),
         "influx_password": Kind("secrets", "SECRET", _check_influx_password),

@@ -161,7 +161,10 @@ _UNQUOTED_END = re.compile(
     r"|(?<![=:])/(?=[A-Z]{4,}+(?:[\s/,)]|\Z|=[^\s=]))"
     # A colon before a blank: a message goes on ("password=x: not authorised").
     r"|:(?=[ \t]|\Z)"
-    r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}[ \t]*[=:])"
+    # (The next name may be a form's field in brackets, encoded or not: "&user[remember]=",
+    # "&user%5Bremember%5D=".)
+    r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}"
+    r"(?:\[[\w.\-]{0,63}\]|%5[Bb][\w.\-]{0,63}%5[Dd])?[ \t]*[=:])"
     # A connection string's next key may hold spaces: ";Connect Timeout=30".
     r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
     # Unreal Engine's URL options, each after a "?": "?Password=x?MaxPlayers=70".
@@ -598,7 +601,12 @@ _PROSE_VERBS = (
     # the password is for, as the verb is left out: "пароль от роутера …".
     r"|c['\u2019]est|\u043e\u0442[ \t]+[^\s=:]{1,24})"
 )
-_PROSE_GAP = re.compile(r"(?:[^\s=:]{1,32}[ \t]+){0,10}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE)
+# A word of the gap, or a remark in brackets: "the password for the admin (user:
+# admin) is …", "das Passwort (Benutzer: lager) lautet …".
+_GAP_WORD = r"(?:[^\s=:]{1,32}+|\([^()\n]{1,48}\))"
+_PROSE_GAP = re.compile(
+    r"(?:" + _GAP_WORD + r"[ \t]+){0,10}?" + _PROSE_VERBS + r"[ \t]+", re.IGNORECASE
+)
 # Or words, then a colon: "Mot de passe provisoire : …", "пароль от админки: …",
 # MySQL's "temporary password is generated for root@localhost: …", Jenkins'
 # "password to proceed to installation: …" (tried apart from the verbs: "is"
@@ -2095,6 +2103,8 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
             return value_span(text, attribute.end())
     if text[position : position + 1] == "]":
         position += 1  # Python's settings["PASSWORD"] = "…"
+    elif text.startswith(("%5D", "%5d"), position):
+        position += 3  # a form's field, encoded: "user%5Bpassword%5D=…"
     after_name = position
     position = _skip_blank(text, position)
     if text.startswith((":=", "=>"), position):
@@ -2377,7 +2387,8 @@ _SEPARATED = (
     # The name once, then what may follow it: matched again for each form,
     # the name's alternation cost a short line with "password" in it 10 µs.
     rf"{_NAME}(?="
-    r"\\?[\"']?\]?[ \t]*[:=>\uff1a]|[\"'][ \t]+value[ \t]*="
+    # (A form's field in brackets, encoded in a logged body: "user%5Bpassword%5D=".)
+    r"\\?[\"']?(?:\]|%5[Dd])?[ \t]*[:=>\uff1a]|[\"'][ \t]+value[ \t]*="
     r"|[\"'][ \t]*,[ \t]*value[ \t]*[:=]|[ \t]+value="
     r"|\\?[\"']?(?:[ \t]*,[ \t]*(?:(?:\\n|\r?\n)[ \t]*)?\\?[\"']|[ \t]*(?:\\n|\n)[ \t]*)"
     r"value\\?[\"']?[ \t]*[:=]"
@@ -2421,7 +2432,9 @@ _SEPARATED = (
     # ... with words before the verb: "the password i set was …", "pw was \"x1\"".
     # (Each word possessive: a word is followed by a blank, which it cannot
     # hold, so giving back its letters only tries in vain; 1 µs a name.)
-    r"|[ \t]+(?:[^\s=:]{1,32}+[ \t]+){0,10}?"
+    + r"|[ \t]+(?:"
+    + _GAP_WORD
+    + r"[ \t]+){0,10}?"
     + _PROSE_VERBS
     + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
@@ -2560,6 +2573,9 @@ _HOST_AND_PORT = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])")
 #: An IPv4 address alone after the "@": impacket's targets, "[domain/]user:password@address".
 _ADDRESS_TARGET = r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?![\w.\-:@])"
 _ADDRESS_AFTER = re.compile(_ADDRESS_TARGET)
+#: A host's name, then a path, after the "@": Asterisk's "register => user:secret@host/ext".
+_HOST_THEN_PATH = r"[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)+/"
+_HOST_THEN_PATH_AFTER = re.compile(_HOST_THEN_PATH)
 #: The user of such a target, its domain first if any ("corp.local/administrator").
 _TARGET_USER = re.compile(r"(?:[\w.\-]+/)?[\w.\-%+\\$]+\Z")
 
@@ -2597,7 +2613,7 @@ def _check_login(text: str, start: int, end: int) -> tuple[int, int] | None:
     elif after.startswith(("tcp(", "unix(", "/")) and not after.startswith("//"):
         user, slash, password = token.partition(":")
         separator_at = token_start + len(user)
-    elif _HOST_AND_PORT.match(text, end):
+    elif _HOST_AND_PORT.match(text, end) or _HOST_THEN_PATH_AFTER.match(text, end):
         user, slash, password = token.partition(":")
         separator_at = token_start + len(user)
         if not _USER_NAME.match(user):
@@ -2623,7 +2639,11 @@ LOGIN_SCAN = Scan(
     # port): Go's "tcp(", "unix(" or "/db", a host and its port, Oracle's
     # "//host" or a TNS alias. Other "@"s are turned away in C.
     r"@(?=(?:tcp|unix)\(|/|[A-Za-z0-9][A-Za-z0-9.\-]*:[0-9]{2,5}(?![0-9])"
-    r"|[A-Za-z_][\w$#]*(?![\w.@\-:])|" + _ADDRESS_TARGET + r")(?P<login_password>)",
+    r"|[A-Za-z_][\w$#]*(?![\w.@\-:])|"
+    + _ADDRESS_TARGET
+    + "|"
+    + _HOST_THEN_PATH
+    + r")(?P<login_password>)",
     {"login_password": Kind("secrets", "SECRET", _check_login)},
     trigger=may_hold_email,
 )

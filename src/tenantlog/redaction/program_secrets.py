@@ -270,8 +270,10 @@ _PLIST_VALUE = (
 # "/lostpassword/reset/form/<token>/alice", "/verify/<token>", "/magic-link/<token>".
 _LINK_TOKEN = (
     # (Okta's "/signin/reset-password/<token>".)
-    r"/(?i:reset|lostpassword|password[_\-]?reset|reset[_\-]?password|verify|verification"
-    r"|confirm|activate"
+    # (Rails' "/password_resets/<token>/edit"; Zendesk's signed "/attachments/token/<token>/",
+    # its survey's "/satisfaction/new/<token>".)
+    r"/(?i:reset|lostpassword|password[_\-]?resets?|reset[_\-]?password|verify|verification"
+    r"|confirm|activate|attachments/token|satisfaction/new"
     # (A segment may come between: "/reset/form/<token>", Django's "/reset/<uidb64>/<token>/".)
     # (Not a record's number: Laravel's "/email/verify/<id>/<hash of the address>".)
     r"|magic[_\-]?link|invite|invitation)(?:/(?![0-9]+/)[A-Za-z0-9_\-]{1,16})?/"
@@ -1891,6 +1893,9 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
             "confirm",
             "activate",
             "password",
+            "resets",
+            "attachments/token",
+            "satisfaction/new",
         )
     ),
     *(

@@ -663,6 +663,11 @@ def test_redact_handles_costly_twenty_third_round_keeps(text: str) -> None:
         "ck_0123 cs_abcd " * (_NEAR // 16),
         "<password><![CDATA[" * (_NEAR // 19),
         "pass phrase pass phrase " * (_NEAR // 24),
+        # remarks in brackets after a password's name, with no verb; form fields in
+        # brackets with no value; reset links without a token
+        "password (a: b) (c: d) " * (_NEAR // 23),
+        "&a[b]=&c%5Bd%5D= " * (_NEAR // 17),
+        "/password_resets/new/ " * (_NEAR // 22),
     ],
 )
 def test_redact_handles_costly_twenty_fourth_round_keeps(text: str) -> None:
