@@ -565,14 +565,22 @@ _MAILCHIMP_HEX = 32
 _LOWER_HEX = frozenset("0123456789abcdef")
 
 
-def _check_mailchimp(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The 32 lower-case hex before the data centre, as a word of their own."""
-    key_start = start - _MAILCHIMP_HEX
-    if key_start < 0 or not _LOWER_HEX.issuperset(text[key_start:start]):
-        return None
-    if key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_-"):
-        return None
-    return key_start, end
+def _hex_before(count: int) -> Callable[[str, int, int], tuple[int, int] | None]:
+    """A checker of ``count`` lower-case hex before the mark, as a word of their own."""
+
+    def check(text: str, start: int, end: int) -> tuple[int, int] | None:
+        key_start = start - count
+        if key_start < 0 or not _LOWER_HEX.issuperset(text[key_start:start]):
+            return None
+        if key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_-"):
+            return None
+        return key_start, end
+
+    return check
+
+
+#: Mailchimp's: 32 hex before the data centre.
+_check_mailchimp = _hex_before(_MAILCHIMP_HEX)
 
 
 #: What an Azure AD (Entra ID) client secret is made of: "abc8Q~" and 31 to 34 more.
@@ -593,17 +601,8 @@ def _check_azure_secret(text: str, start: int, end: int) -> tuple[int, int] | No
     return key_start, end
 
 
-_NEWRELIC_HEX = 36
-
-
-def _check_newrelic_license(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The 36 lower-case hex before "NRAL", as a word of their own."""
-    key_start = start - _NEWRELIC_HEX
-    if key_start < 0 or not _LOWER_HEX.issuperset(text[key_start:start]):
-        return None
-    if key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_-"):
-        return None
-    return key_start, end
+#: New Relic's licence keys: 36 hex before "NRAL".
+_check_newrelic_license = _hex_before(36)
 
 
 def may_hold_infix_key(text: str) -> bool:
