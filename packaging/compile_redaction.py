@@ -67,9 +67,7 @@ def main() -> int:
     from mypy.version import __version__ as compiler_version
 
     target = compiled.BUILD_DIR
-    fingerprint = compiled.fingerprint(compiler_version)
-    stamp = target / compiled.FINGERPRINT_FILE
-    if stamp.is_file() and stamp.read_text().split() == [compiler_version, fingerprint]:
+    if compiled.is_fresh(target, compiler_version):
         print(f"compiled redaction is up to date ({target})")
         return 0
     problem = missing_toolchain()
@@ -83,7 +81,7 @@ def main() -> int:
         work = Path(scratch)
         built = work / "built"
         build(built, work)
-        (built / compiled.FINGERPRINT_FILE).write_text(f"{compiler_version} {fingerprint}\n")
+        compiled.record(built, compiler_version)
         # Swapped in whole: a build stopped halfway leaves the last one (or none).
         if target.exists():
             target.rename(work / "previous")

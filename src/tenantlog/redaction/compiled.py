@@ -56,21 +56,33 @@ def fingerprint(compiler_version: str) -> str:
     return digest.hexdigest()
 
 
-def use_build(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
-    """Put a fresh build ahead of the sources on the package's path; whether it was.
+def record(build_dir: Path, compiler_version: str) -> None:
+    """Write what the build in ``build_dir`` was made from, for ``is_fresh``."""
+    text = f"{compiler_version} {fingerprint(compiler_version)}\n"
+    (build_dir / FINGERPRINT_FILE).write_text(text)
+
+
+def is_fresh(build_dir: Path = BUILD_DIR, compiler_version: str | None = None) -> bool:
+    """Whether ``build_dir`` holds a build of the sources as they are (by the given
+    compiler, if one is named).
 
     The fingerprint file holds the compiler's version and the fingerprint
     computed with it: the sources are read again here (a few hundred
-    kilobytes, once per process) only where a build exists.
+    kilobytes) only where a build exists.
     """
-    if os.environ.get(SWITCH, "1") == "0":
-        return False
     try:
-        compiler_version, built_from = (build_dir / FINGERPRINT_FILE).read_text().split()
+        version, built_from = (build_dir / FINGERPRINT_FILE).read_text().split()
     except (OSError, ValueError):
         return False  # no build, or an unfinished one
-    if fingerprint(compiler_version) != built_from:
-        return False  # the sources (or Python) changed since
+    if compiler_version is not None and version != compiler_version:
+        return False
+    return fingerprint(version) == built_from  # else the sources (or Python) changed since
+
+
+def use_build(package_path: list[str], build_dir: Path = BUILD_DIR) -> bool:
+    """Put a fresh build ahead of the sources on the package's path; whether it was."""
+    if os.environ.get(SWITCH, "1") == "0" or not is_fresh(build_dir):
+        return False
     import importlib.util
     import sysconfig
 
