@@ -905,6 +905,17 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "CDATA never closed": _fill("<password><![CDATA["),
         "remarks in brackets, no verb": _fill("password (a: b) (c: d) "),
         "logins before host paths": _fill("a:b@c.example/ "),
+        # The twenty-fifth round: password files' lines, Canvas' and Braintree's marks,
+        # secret stores' commands, one-time links' names, phone words and extensions.
+        "pgpass lines": _fill(".pgpass h:5432:d:u:Pw!1 "),
+        "pgpass ports, no password": _fill(".pgpass :1:a:b: "),
+        "Canvas marks, too short": _fill("7~abc "),
+        "secret stores, no value": _fill("az keyvault secret set --name a --vault-name b "),
+        "store values": _fill("az keyvault secret set --name a --value Pw!2025x "),
+        "Mirth calls, too few": _fill("createDatabaseConnection('a', 'b', 'c') "),
+        "one-time links": _fill("?t=Qm8vK2xR7pT4wY9zL1nB6cD3&invite=a "),
+        "extension words": _fill("Tel. Durchwahl - DW 1 App. "),
+        "call words, no number": _fill("h\u00edvja zentrale llam\u00f3 ringte "),
     }
 
 

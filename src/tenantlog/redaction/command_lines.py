@@ -471,6 +471,8 @@ ARGUMENT_MARKS = (
     *("radtest", "openssl", "SMTP.start(", "smbpasswd", "keystore", "echo", " on >"),
     *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"', "nextflow"),
     *("secret set", "algoliasearch(", "pgp_sym_", "ADDUSER"),
+    *("secrets put", "credential create", "put-parameter", "secretsmanager"),
+    "createDatabaseConnection(",
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -492,6 +494,11 @@ def may_hold_command_argument(text: str) -> bool:
         or '"CONFIG"' in text
         or "nextflow secrets" in text
         or "secret set" in text
+        or "secrets put" in text
+        or "credential create" in text
+        or "put-parameter" in text
+        or "secretsmanager" in text
+        or "createDatabaseConnection(" in text
         or "algoliasearch(" in text
         or "pgp_sym_" in text
         or "ADDUSER" in text
@@ -545,9 +552,15 @@ _ARGUMENTS = re.compile(
     + r"[ \t]*,[ \t]*(?P<real_connect>"
     + _LITERAL
     + ")"
+    # Mirth Connect's "DatabaseConnectionFactory.createDatabaseConnection(driver, url,
+    # user, pw)": the fourth string.
+    r"|createDatabaseConnection\((?:[ \t]*" + _LITERAL + r"[ \t]*,){3}[ \t]*"
+    r"(?P<mirth_connect>" + _LITERAL + ")"
     # Odoo's XML-RPC "common.authenticate(db, user, 'pw', {})", Ruby's
     # "Net::FTP.open(host, user, 'pw')": the third argument, the first two any.
-    r"|(?:authenticate|FTP\.open|FTP\.new)\([ \t]*[^,()]{1,200},[ \t]*[^,()]{1,200},[ \t]*"
+    # PHP's "ftp_login($conn, 'user', 'pw')" too.
+    r"|(?:authenticate|FTP\.open|FTP\.new|ftp_login)\("
+    r"[ \t]*[^,()]{1,200},[ \t]*[^,()]{1,200},[ \t]*"
     r"(?P<third>" + _LITERAL + ")"
     # Lua's (OpenResty's) Redis client: 'red:auth("pw")'.
     r"|(?<=:)auth\([ \t]*(?P<lua_auth>" + _LITERAL + r")[ \t]*\)"
@@ -562,6 +575,19 @@ _ARGUMENTS = re.compile(
     r"|(?<![\w\-])gh[ \t]+secret[ \t]+set"
     r"(?:[ \t]+[^\s\-]\S{0,127}|[ \t]+--?(?!b)[\w\-]{1,16}(?:[ \t]+[^\s\-]\S{0,127})?){0,6}?"
     r"[ \t]+(?:-b|--body)(?:[ \t]+|=)(?P<gh_secret>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
+    # A secret store's command line, the value after its flag: "az keyvault secret set
+    # --name X --value <v>", "databricks secrets put-secret scope key --string-value <v>",
+    # "hadoop credential create alias -value <v>", AWS' "ssm put-parameter … --value <v>"
+    # and "secretsmanager create-secret … --secret-string <v>".
+    r"|(?<![\w\-])(?:az[ \t]+keyvault[ \t]+secret[ \t]+set|databricks[ \t]+secrets[ \t]+put"
+    r"(?:-secret)?|hadoop[ \t]+credential[ \t]+create|aws[ \t]+ssm[ \t]+put-parameter"
+    r"|aws[ \t]+secretsmanager[ \t]+(?:create-secret|put-secret-value|update-secret))"
+    r"(?:[ \t]+[^\s\-]\S{0,127}"
+    r"|[ \t]+-{1,2}+(?!(?:string-|secret-)?value\b|secret-string\b)[\w\-]{1,24}"
+    r"(?:[ \t]+[^\s\-]\S{0,127})?)"
+    # (Possessive: the value's own flag is no other flag, so nothing is given back.)
+    r"{0,8}+[ \t]+--?(?:value|string-value|secret-value|secret-string)(?:[ \t]+|=)"
+    r"(?P<store_secret>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
     # Crestron's console: "ADDUSER -N:name -P:password".
     r"|ADDUSER[ \t]+-N:\S+[ \t]+-P:(?P<crestron>[^\s\"']+)"
     # PostgreSQL's pgcrypto: "pgp_sym_encrypt(data, 'key')": the second argument.
@@ -757,6 +783,8 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             "third",
             "algolia",
             "gh_secret",
+            "store_secret",
+            "mirth_connect",
             "pgp_key",
         ):
             value = text[span[0] : span[1]]
@@ -791,6 +819,7 @@ ARGUMENT_SCAN = Scan(
             'config"',
             "nextflow",
             "gh",
+            *("az", "databricks", "hadoop", "aws", "ftp_login(", "createdatabaseconnection("),
             "algoliasearch(",
             "pgp_sym_",
             "adduser",

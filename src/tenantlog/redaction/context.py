@@ -30,7 +30,9 @@ _PHONE_WORD = (
     r"|caller_?id|did(?=[\"']?[ \t]*[:=])"
     # French, Spanish and German: "portable", "móvil", "llamar al", "Anruf von",
     # "rappel" and "Rückruf" (a call back); SMPP's addresses.
-    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|e)|anruf|appel|rappel|r[u\u00fc]ckruf"
+    r"|portable|m[o\u00f3]vil|llam(?:ar|ada|an?|e|\u00f3)|anruf|appel|rappel|r[u\u00fc]ckruf"
+    # A switchboard: German "Zentrale", Spanish "centralita"; Polish "stacjonarny" (a landline).
+    r"|zentrale|centralita|stacjonarn"
     r"|(?:dest|dst|destination|src|source)_(?:addr|number)|wa_id"
     # Portuguese "contato"; a person's "my number is", in four languages.
     # Vietnamese "liên hệ" (contact).
@@ -48,8 +50,8 @@ _PHONE_WORD = (
     # Italian "chiamata" (a call), Finnish "soitti" (called), an SMS API's
     # "originator", a call centre's "DNIS" (the number dialled).
     r"|soitt|originator"
-    # Dutch "bereikbaar op", German "Rückfragen an", British "ring"/"rang".
-    r"|bereikbaar|r[u\u00fc]ckfrage"
+    # Dutch "bereikbaar op", German "erreichbar unter", "Rückfragen an", British "ring"/"rang".
+    r"|bereikbaar|erreichbar|r[u\u00fc]ckfrage"
     # Russian "звонок" and "перезвонить" (a call, call back), Korean
     # "수신번호"/"발신번호" (the recipient's and sender's number).
     r"|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638|\ubc1c\uc2e0\ubc88\ud638"
@@ -72,7 +74,10 @@ _PHONE_WORD = (
     # (And "ph", written alone: "pharmacy" holds it.)
     # Vietnamese "ĐT" (điện thoại). (Not Turkish "cep": Brazil's postal code.)
     r"|\u0111t"
-    r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:de|er|t)?|ang)"
+    # Portuguese "ligou"/"ligar" (called, to call), Swedish "nås på" (reached at),
+    # Czech and Slovak "volá"/"volejte" (calls, call), Danish "ringede" (called).
+    r"|lig(?:ou|ar|ue|a[c\u00e7][a\u00e3]o)|n\u00e5s|vol(?:\u00e1|at|ejte|ajte)"
+    r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:e?de|er|te?)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
     # Hebrew, Arabic, Thai, Chinese, Japanese and Korean words for a phone.
@@ -82,6 +87,10 @@ _PHONE_WORD = (
     r"|\u624b\u6a5f|\u643a\u5e2f|\uc804\ud654|\ud734\ub300\ud3f0|\ud578\ub4dc\ud3f0"
     # "contact" in Korean and Japanese: "연락처", "連絡先".
     r"|\uc5f0\ub77d\ucc98|\u9023\u7d61\u5148"
+    # To call, or a call: Hungarian "hívja", Greek "κλήση"/"καλέστε", Arabic "اتصل",
+    # Hebrew "להתקשר".
+    r"|h\u00edv|\u03ba\u03bb\u03ae\u03c3|\u03ba\u03b1\u03bb\u03ad\u03c3|\u0627\u062a\u0635\u0644"
+    r"|\u05d4\u05ea\u05e7\u05e9\u05e8"
     # Hindi: "phone" (with and without its nukta), "mobile".
     r"|\u092b\u093c?\u094b\u0928|\u092e\u094b\u092c\u093e\u0907\u0932)"
 )
@@ -197,9 +206,10 @@ _SSN_WORDS = re.compile(
     # A taxpayer's identification number, an SSN to the IRS: "payee TIN", "recipient_tin=".
     r"|(?<![A-Za-z])i?tin(?![a-z])"
     # "ss no.", "SS#", "ss num": the abbreviation with its number's word.
-    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))[\w\-]{0,8}\.?"
-    # up to two words between: 'invalid SSN format "…"', "SSN on file: …"
-    r"(?:[ \t]+[^\W\d_]{2,12}+){0,2}"
+    r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))[\w\-]{0,8}[.?]?"
+    # up to two words between: 'invalid SSN format "…"', "SSN on file: …", "TIN type
+    # SSN, number …", "my social? it's …"
+    r"(?:,?[ \t]+[^\W\d_]{2,12}+(?:['\u2019][a-z]{1,2})?){0,2}"
     # ... or an element's end: "<PrimarySSN>401…"; PostgreSQL's "Key (ssn)=(…)", a
     # JSON escaped in a message ('ssn: \\"5448…').
     r"(?:\\?[\"')])?\s*[:=#>]?\s*(?:\\?[\"'(])?\s*(?:is\s*)?\Z",
@@ -260,6 +270,7 @@ _UPGRADE_WORD = re.compile(
     r"(?:up|down)grad|updat|rollout|roll(?:ing|ed)? back|install|firmware", re.IGNORECASE
 )
 _UPGRADE_WINDOW = 96
+_AVAILABLE = re.compile(r"[ \t]+available\b")
 _KEY_WINDOW = 56
 # "Chrome/112.0.5615.4".
 _PRODUCT_BEFORE = re.compile(r"[A-Za-z][\w.\-]*/$", re.IGNORECASE)
@@ -345,7 +356,11 @@ _IDENTIFIER_ENDS = tuple(
     word[::-1]
     for word in sorted(_IDENTIFIER_LAST | _RECORD_WORDS | _NUMBER_WORDS | _NUMBERED_RECORD_WORDS)
 )
-_NOT_IDENTIFIER = frozenset({"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"})
+_NOT_IDENTIFIER = frozenset(
+    {"card", "cc", "pan", "credit", "debit", "account", "acct", "iban"}
+    # ... nor the caller's id, a phone number: "caller_id=934 567 890", "callerId".
+    | {"caller", "callerid"}
+)
 #: How far back a word naming a card still counts.
 _NEAR_WORDS = 24
 
@@ -902,6 +917,12 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
     ):
         return True  # an upgrade's "from:" and "to:" keys: "upgrade billing-sdk\n from: …"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _upgraded_before(head[-96:]):
+        return True
+    if (head[-4:].lower() == "(was" or _AVAILABLE.match(text, end)) and _UPGRADE_WORD.search(
+        text, max(0, start - _UPGRADE_WINDOW), start
+    ):
+        # The version before, or a release offered: "updated to firmware 4.1.2.7 (was
+        # 4.1.1.9)", "(update to 4.12.0.3 available)".
         return True
     if head[-11:].lower().endswith("delta from") and _UPGRADE_WORD.search(head[-96:]):
         return True  # Squirrel's "Applying update …-full.nupkg (delta from 2.5.0.2)"

@@ -73,10 +73,16 @@ _DIGEST_SCHEME = re.compile(r"(?:hmac-)?(?:sha|md5)[0-9]*", re.IGNORECASE)
 
 def is_placeholder(value: str) -> bool:
     """A key's shape filled with one character: "sk_test_xxxxxxxxxxxxxxxx",
-    "SG.xxxxx.yyyyy" (example files and docs)."""
+    "SG.xxxxx.yyyyy", "AKIAXXXXXXXXXXXXXXXX" (example files and docs).
+
+    (AWS' documented example keys, "AKIAIOSFODNN7EXAMPLE", are redacted: tests
+    and samples use them as they would a real key.)
+    """
     if len(value) < 4 or value[-4:] != value[-1] * 4:
         return False  # a fill ends the value: most values are told by one comparison
     parts = [part for part in _PARTS.split(value) if part]
+    if len(parts) == 1 and len(value) >= 12 and value[-1] in "xX" and len(set(value[4:])) == 1:
+        return True  # a prefix of four, then the fill: "AKIAXXXXXXXXXXXXXXXX"
     filled = [part for part in parts if len(part) >= 4 and len(set(part)) == 1]
     # A prefix of the key's own stays ("sk", "test", "SG"): one fill alone ("0000") is
     # as likely a password.
@@ -372,6 +378,12 @@ def _check_token_scheme(text: str, start: int, end: int) -> tuple[int, int] | No
 #: An AWS access key's id. AKIA: long-term IAM user keys; ASIA: temporary STS credentials.
 AWS_KEY_ID = r"A[KS]IA[A-Z0-9]{16}"
 
+
+def _check_aws_key_id(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """A key id, unless it is a fill ("AKIAXXXXXXXXXXXXXXXX")."""
+    return None if is_placeholder(text[start:end]) else (start, end)
+
+
 # Branches of the combined scan (see ``scans``), which starts them after a
 # delimiter, so a key id or JWT inside a longer token is not one.
 BRANCHES = (
@@ -393,7 +405,7 @@ BRANCHES = (
     r"Token[ \t]+" + _TOKEN_VALUE + r"(?P<auth_token_title>)",
 )
 KINDS = {
-    "aws_key_id": Kind("aws_key", "AWS_KEY"),
+    "aws_key_id": Kind("aws_key", "AWS_KEY", _check_aws_key_id),
     "tenantlog_key": Kind("token", "TOKEN"),
     "auth_scheme": Kind("token", "TOKEN", _check_auth_scheme),
     "auth_scheme_named": Kind("token", "TOKEN", _check_named_scheme),
@@ -626,6 +638,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
         or "mysapsso2" in folded
         or "authcookie=" in folded
         or "oauth2_proxy=" in folded
+        or "_hmac=" in folded  # a webhook's key in its variable: "LAB_WEBHOOK_HMAC=…"
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
         or (
@@ -636,6 +649,10 @@ def holds_named_pair(text: str, folded: str) -> bool:
                 or "appid=" in text
                 or "app_id=" in text
                 or "auth=" in text
+                or "t=" in text  # (a one-time link's "?t=")
+                or "invite=" in text
+                or "jeton=" in text
+                or "codigo=" in text
             )
         )
     )
@@ -736,7 +753,7 @@ PASSWORD_WORDS_ASCII = (
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
     *("wordpress_", "mysapsso2", "appid=", "app_id=", "authcookie=", "oauth2_proxy="),
-    "auth=",
+    *("auth=", "?t=", "&t=", "invite=", "jeton=", "codigo=", "_hmac="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -762,11 +779,13 @@ SECRET_NAME_WORDS = (
 
 
 #: A token that pages through a list, no credential: Google's "nextPageToken",
-#: AWS' "NextToken", Kubernetes' "continue" token, a change stream's "resumeToken";
+#: AWS' "NextToken" and S3's "NextContinuationToken", Google's "prevPageToken",
+#: Kubernetes' "continue" token, a change stream's "resumeToken";
 #: or one that makes a request idempotent: AWS' "ClientRequestToken", EC2's "ClientToken"
 #: (Vault's "client_token" is a login's).
 _NOT_A_CREDENTIAL_TOKEN = re.compile(
-    r"(?<![^\W_])(?:page|next|next[_\-]?page|continu(?:e|ation)|sync|resume"
+    r"(?<![^\W_])(?:page|next(?:[_\-]?(?:page|continuation))?|prev(?:ious)?[_\-]?page"
+    r"|continu(?:e|ation)|sync|resume"
     r"|client[_\-]?request|(?-i:Client)|idempotency)"
     r"[_\-]?token[\"']?[ \t]?\Z",
     re.IGNORECASE,
@@ -775,10 +794,23 @@ _NOT_A_CREDENTIAL_TOKEN = re.compile(
 _MIN_CODE = 20
 
 
+#: A URL's parameters that carry a one-time link's token under a name of no secret:
+#: a magic sign-in link's "?t=…", an invitation's "?invite=…".
+_ONE_TIME_PARAMETERS = ("?t", "&t", "?invite", "&invite")
+#: ... and a link's token named in French and Spanish: "?jeton=…", "?codigo=…".
+_WORDED_ONE_TIME_PARAMETERS = ("?jeton", "&jeton", "?codigo", "&codigo")
+
+
 def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     last = text[start - 1 : start]
     if (last == "g" or last == "e") and _in_query(text, start):
         return _check_query_parameter(text, start, end)
+    if ((last == "t" or last == "e") and text.endswith(_ONE_TIME_PARAMETERS, 0, start)) or (
+        (last == "n" or last == "o") and text.endswith(_WORDED_ONE_TIME_PARAMETERS, 0, start)
+    ):
+        # Its value decides: "?t=1733603600" is a time, "?t=8EjRcXlG…" no person wrote.
+        value = text[start + 1 : end]
+        return (start + 1, end) if looks_random(value) else None
     if (
         last == "h"
         and text[start - 5 : start - 4] in ("?", "&")
@@ -845,6 +877,12 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
             span = _value_after(text, start, end, 1)
             if span is not None and _machine_made(text[span[0] : span[1]]):
                 return span
+        if _PAIRED_KEY_NAME.search(text, max(0, name_end - 16), name_end) and _long_random(
+            text[start + 1 : end].lstrip(">").strip(_QUOTES_AND_SPACE)
+        ):
+            # Azure's pair of keys ("primaryKey", "secondaryKey"): a key when its value is
+            # one no person wrote and as long (a table's or a binding's key is a name).
+            return _value_after(text, start, end, 1)
         bare = _BARE_KEY.search(text, max(0, name_end - 16), name_end)
         if bare is None and "alt" in text[max(0, name_end - 8) : name_end].lower():
             # A salt's name may be a long property's: "idp.persistentId.salt".
@@ -1018,7 +1056,8 @@ def _check_query_parameter(text: str, start: int, end: int) -> tuple[int, int] |
 # An environment variable named "…_KEY" holds a key ("ALGOLIA_ADMIN_KEY=…"),
 # unless its name says the key is public or an index's.
 # (Strapi's "APP_KEYS=a==,b==" holds several; a "…_SALT" is a key for a hash.)
-_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_(?:KEYS?|SALT|PAT)")
+# (A webhook's "…_HMAC" is its key too.)
+_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_(?:KEYS?|SALT|PAT|HMAC)")
 _NOT_SECRET_ENV_KEYS = (
     "PUBLIC",
     "PUBLISHABLE",
@@ -1160,9 +1199,14 @@ def _names_key_or_session(text: str, start: int) -> bool:
     (or, before a JSON ":", a session cookie: '"laravel_session":"…"')."""
     if text[start] == ":" and text[start - 1 : start] in ('"', "'"):
         quoted = _NAME_REVERSED.match(text[max(0, start - 1 - _NAME_WINDOW) : start - 1][::-1])
-        return quoted is not None and _names_session(
-            text, quoted.group()[::-1], start, _value_start(text, start + 1)
-        )
+        if quoted is None:
+            return False
+        name = quoted.group()[::-1]
+        if _ENV_KEY.fullmatch(name) and "SECRET" not in name and "PASS" not in name:
+            # A settings dict's key in capitals: "{'STEAM_PARTNER_KEY': '…'}" (Python's
+            # repr, JSON), as the variable it comes from.
+            return _NOT_SECRET_KEYS.search(name) is None
+        return _names_session(text, name, start, _value_start(text, start + 1))
     if text[start] != "=" and text[start] != ":":
         return False
     name_end = start
@@ -1244,6 +1288,16 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
 
 
 _TWILIO_SID = re.compile(r"[A-Z]{2}[0-9a-f]{32}")
+#: The names of a pair of keys, the first and the second, which Azure gives each resource.
+_PAIRED_KEY_NAME = re.compile(r"(?:primary|secondary)[_\-]?key[\"']?[ \t]*\Z", re.IGNORECASE)
+#: A key's length in base64: 32 bytes and more.
+_LEAST_KEY_LENGTH = 40
+
+
+def _long_random(value: str) -> bool:
+    return len(value) >= _LEAST_KEY_LENGTH and looks_random(value)
+
+
 _NOT_SESSION_ENDINGS = ("_expiry", "_expires", "_expiration", "_exp", "_ts", "_timeout")
 _SESSION_HEX = re.compile(r"[0-9a-f]{32,128}")
 _TOMCAT_SID = re.compile(r"[0-9A-F]{32,64}")
@@ -1380,6 +1434,9 @@ _AFTER_NAMES = (
     r"[?&]app_id.",
     # A query's "auth": Firebase's REST API ("?auth=<token>"), a bidder's win notice.
     r"[?&]auth.",
+    r"[?&]invite.",
+    r"_HMAC.",
+    r"[?&]codigo.",
 )
 PARAMETER_SCANS = (
     # "...ure=": a signature; "...Code": an OAuth code ('"authorizationCode":"c84a…"').

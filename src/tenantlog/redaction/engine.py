@@ -149,7 +149,7 @@ def find_spans(scans: Iterable[CompiledScan], text: str, screened: bool = False)
             searched = scan.search(text, 0)
             if searched is None:
                 continue
-            found = _add_spans(scan, text, spans, searched, True)
+            found = _add_spans(scan, text, spans, searched, True, head_tried=True)
         else:
             found = _add_spans(scan, text, spans)
         if found:
@@ -245,15 +245,22 @@ def _add_spans(
     spans: list[Span],
     searched: re.Match[str] | None = None,
     has_searched: bool = False,
+    head_tried: bool = False,
 ) -> int:
-    """Append the confirmed spans of ``scan``: 0 for none, 1 if in order, 2 if any overlap."""
+    """Append the confirmed spans of ``scan``: 0 for none, 1 if in order, 2 if any overlap.
+
+    ``head_tried``: the caller found no value at the text's start (``find_spans``
+    asks first, and a second match there cost each scan of each line a regex call).
+    """
     search, head = scan.search, scan.head
     # A led scan's matches start on the delimiter before the value; only
     # a value at the very start of the text has none.
     led = 0 if head is None else 1
     skip = 0
     starts = scan.head_starts
-    match = None if head is None or (starts and text[:1] not in starts) else head(text)
+    match = (
+        None if head_tried or head is None or (starts and text[:1] not in starts) else head(text)
+    )
     if match is None:
         match = searched if has_searched else search(text, 0)
         if match is None:

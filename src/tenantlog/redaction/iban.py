@@ -90,6 +90,8 @@ BANK_ACCOUNT_WORDS = (
     *("iban", "account", "bank", "payee", "beneficiar", "refund", "payout"),
     # Portuguese "conta" with what follows it: "container" holds it too.
     *("konto", "conta ", "conta:", "conta=", "compte", "cuenta", "conto", "rekening", "hesap"),
+    # Romanian "cont" (an account), as a word.
+    *("cont ", "cont:"),
     # Its abbreviation; Polish "rachunek", Czech and Slovak "účet".
     *("acct", "rachunek", "\u00fa\u010det"),
     # Money moved to it: "settlement credited to kw74…", "wire to", "remitted", "deposit".
@@ -108,6 +110,9 @@ BANK_ACCOUNT_WORDS = (
     # SEPA's anything ("sepa:mandate:…"), withdrawals (French "retrait", Danish
     # "udbetaling"), Finnish "tilille" and "tilinumero" (to the account, its number).
     *("sepa", "retrait", "udbetal", "tilille", "tilinumero"),
+    # A direct debit's mandate, which names the account it draws on; a refund in
+    # Romanian, Spanish and Italian ("restituire", "restitución", "restituzione").
+    *("mandate", "restitu"),
     # ... and "tilisiirto" (a bank transfer), "tili" (an account) as a word.
     *("tilisiirto", "tili ", "tili:"),
     # A British bank's sort code, asked for beside the account.

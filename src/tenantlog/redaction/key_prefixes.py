@@ -32,7 +32,8 @@ whatever the parameter or header around them:
   ``sk-…`` (Anthropic's ``sk-ant-``, DeepSeek's, OpenRouter's ``sk-or-``
   too); xAI ``xai-``; Groq ``gsk_``; Replicate ``r8_``; Hugging Face
   ``hf_``; Perplexity ``pplx-``; LangSmith ``lsv2_pt_``/``lsv2_sk_``;
-  Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``;
+  Grafana ``glc_``/``glsa_``; RubyGems ``rubygems_``; Figma ``figd_``; Twitch's
+  stream keys ``live_<channel>_…``;
 * Alibaba Cloud ``LTAI`` key ids, Tencent Cloud ``AKID``, Mercado Pago
   ``APP_USR-``, Xendit ``xnd_production_``/``xnd_development_``, Dropbox
   ``sl.``, Fly.io ``fm2_`` (after ``FlyV1``), Salesforce's ``00D…!…`` sessions;
@@ -148,12 +149,17 @@ BRANCHES = (
     r"|RKU-(?:[A-Za-z0-9_\-]{50,}+|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\b)(?P<key_heroku>)"
     r"|OCSPX-[A-Za-z0-9_\-]{28}(?P<key_google_oauth>))",
     r"bkua_" + _hex_with_digit(40) + r"(?P<key_buildkite>)",
+    # Figma's personal access tokens.
+    r"figd_[A-Za-z0-9_\-]{32,}+(?P<key_figma>)",
+    # Braintree's access tokens, as an SDK is given them: "access_token$production$…$…".
+    r"access_token\$(?:production|sandbox)\$[0-9a-z]{16}\$[0-9a-f]{32}(?P<key_braintree>)",
     r"n(?:pm_[A-Za-z0-9]{36}(?P<key_npm>)"
     # Nostr's private keys, bech32 "nsec1" and 58 characters.
     r"|sec1[02-9ac-hj-np-z]{58}(?P<key_nostr>)"
     r"|tn_[A-Za-z0-9]{40,}+(?P<key_notion_ntn>)"
     r"|fp_[A-Za-z0-9]{36,40}+(?P<key_netlify>))",
-    r"h(?:f_[A-Za-z]{34,}+(?P<key_huggingface>)"
+    # (Hugging Face's: 34 letters, and in some tools' output digits among them.)
+    r"h(?:f_[A-Za-z0-9]{34,}+(?P<key_huggingface>)"
     r"|v[sbr]\.[A-Za-z0-9_\-]{24,}+(?P<key_vault>)"
     # Slack's incoming webhooks: the URL's last segment is the secret.
     r"|ttps?://h" + _SLACK_HOOK + r"(?P<key_slack_webhook>)"
@@ -184,6 +190,8 @@ BRANCHES = (
     # Mailgun's API keys: "key-" and 32 hex.
     r"key-[0-9a-f]{32}(?![0-9A-Za-z])(?P<key_mailgun>)",
     r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
+    # Twitch's stream keys: "live_", the channel's number, then the key.
+    r"|ive_[0-9]{6,12}_[A-Za-z0-9]{20,}+(?P<key_twitch_stream>)"
     r"|sv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?P<key_langsmith>))",
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     # A service account's starts "ya29.c.".
@@ -418,6 +426,9 @@ _GROUPS = (
     "key_pypi",
     "key_pulumi",
     "key_linear",
+    "key_twitch_stream",
+    "key_figma",
+    "key_braintree",
     "key_stripe_webhook",
     "key_shippo",
     "key_supabase",
@@ -518,6 +529,7 @@ KEY_MARKS = (
     "secret_",
     *("PMAK-", "NRAK-", "CFPAT-", "HRKU-", "GOCSPX-"),
     *("bkua_", "npm_", "ntn_", "nfp_", "hf_", "hvs.", "hvb.", "hvr.", "hooks.slack.com"),
+    *("figd_", "access_token$"),
     *("dop_v1_", "doo_v1_", "dor_v1_", "dapi", "dp.pt.", "dp.st.", "dp.sa.", "dp.ct."),
     *("dp.scim.", "dt0c01.", "dckr_pat_", "dckr_oat_", "discord.com/api", "discordapp.com/api"),
     *("pypi-AgEIcHlwaS5vcmc", "pul-", "pplx-", "pscale_tkn_", "pscale_pw_", "pscale_oauth_"),
@@ -540,6 +552,8 @@ TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
     ("key-", re.compile(r"key-[0-9a-f]{32}(?![0-9A-Za-z])").search),
     # "cio" is in words ("precio", "social"): crates.io's token is tested where it is.
     ("cio", re.compile(r"cio[A-Za-z0-9]{32}(?![A-Za-z0-9])").search),
+    # "live_" is in names ("is_live_event"): a Twitch stream key is tested where it is.
+    ("live_", re.compile(r"live_[0-9]{6,12}_[A-Za-z0-9]{20}").search),
     # "st-" ends "host-", "list-" and "first-": tested where it is.
     *(
         (mark, re.compile(r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-[A-Za-z0-9]{15}").search)
@@ -603,10 +617,30 @@ def _check_azure_secret(text: str, start: int, end: int) -> tuple[int, int] | No
 
 #: New Relic's licence keys: 36 hex before "NRAL".
 _check_newrelic_license = _hex_before(36)
+#: Canvas LMS' access tokens: the account's number, "~", then 64 letters and digits.
+_CANVAS_TOKEN = re.compile(r"[0-9]~[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+_CANVAS_ACCOUNT_DIGITS = 5
+
+
+def _check_canvas(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The account's digits before "~", as the start of a word of their own."""
+    key_start = start
+    while key_start > max(0, start - _CANVAS_ACCOUNT_DIGITS) and text[key_start - 1].isdigit():
+        key_start -= 1
+    if key_start == start or (
+        key_start and (text[key_start - 1].isalnum() or text[key_start - 1] in "_-")
+    ):
+        return None
+    return key_start, end
 
 
 def may_hold_infix_key(text: str) -> bool:
-    return "-us" in text or "Q~" in text or "NRAL" in text
+    return (
+        "-us" in text
+        or "Q~" in text
+        or "NRAL" in text
+        or ("~" in text and _CANVAS_TOKEN.search(text) is not None)
+    )
 
 
 # Mailchimp's keys are 32 hex and their data centre ("…-us14"), with no
@@ -624,7 +658,7 @@ PREFIXED_SCAN = Scan(
     KINDS,
     flags=re.ASCII,
     lead=DELIMITER,
-    starts="01ACEFGHIKLNPSTbcdfghklnoprstuvwxyz",
+    starts="01ACEFGHIKLNPSTabcdfghklnoprstuvwxyz",
     trigger=may_hold_prefixed_key,
 )
 
@@ -636,11 +670,13 @@ INFIX_SCAN = Scan(
     # (A sentence's full stop after it is no part of it.)
     r"|Q~[A-Za-z0-9_~.\-]{31,34}(?![A-Za-z0-9_~\-]|\.[A-Za-z0-9_~.\-])(?P<key_azure_secret>)"
     # New Relic's licence keys: 36 hex and "NRAL".
-    r"|NRAL(?![0-9A-Za-z])(?P<key_newrelic_license>)",
+    r"|NRAL(?![0-9A-Za-z])(?P<key_newrelic_license>)"
+    r"|~[A-Za-z0-9]{64}(?![A-Za-z0-9])(?P<key_canvas>)",
     {
         "key_mailchimp": Kind("secrets", "TOKEN", _check_mailchimp),
         "key_azure_secret": Kind("secrets", "SECRET", _check_azure_secret),
         "key_newrelic_license": Kind("secrets", "SECRET", _check_newrelic_license),
+        "key_canvas": Kind("secrets", "TOKEN", _check_canvas),
     },
     trigger=may_hold_infix_key,
     flags=re.ASCII,

@@ -25,13 +25,18 @@ _GROUP_GAP = re.compile(r"[ \-.()]+")
 # The words that name an extension: English, French "poste", Italian "int.",
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
 # Spanish "anexo" (Chile, Peru) and "interno" (Argentina), Swedish "ankn.",
-# Czech and Slovak "kl." (klapka), Japanese "内線", Russian "доб.".
+# Czech and Slovak "kl." (klapka), Japanese "内線", Russian "доб.", Spanish
+# "extensión", Austrian "DW" (Durchwahl) and German "App." (Apparat). A word
+# may take a "-" before the digits ("Durchwahl -34": the digits a caller adds).
 _EXT_WORDS = (
     # (a colon after the word too: "Ext: 5521").
-    r"ext(?:ension|n)?[.:]?|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo|interno|ankn\.|kl\."
-    r"|\u5185\u7dda|\u0434\u043e\u0431\."
+    r"ext(?:ension|n)?[.:]?|extensi\u00f3n|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo"
+    r"|interno|ankn\.|kl\.|dw|app\.|\u5185\u7dda|\u0434\u043e\u0431\."
 )
-_EXTENSION = re.compile(r"(?:,?[ ]?(?:" + _EXT_WORDS + r"|[x#])[ ]?|;ext=)[0-9]+$", re.IGNORECASE)
+# A dial string's pause, ",,", before the digits an automaton dials: "+1312…,,3021".
+_EXTENSION = re.compile(
+    r"(?:,?[ ]?(?:(?:" + _EXT_WORDS + r")[ ]?-?|[x#][ ]?)|;ext=|,,)[0-9]+$", re.IGNORECASE
+)
 
 
 def _digits(text: str) -> str:
@@ -47,7 +52,7 @@ def _digits(text: str) -> str:
 # number before it is a phone, where "x12" or "#12" might not.
 # (Or "x" after a blank: "0161 496 0842 x204".)
 _WORDED_EXTENSION = re.compile(
-    r"[ ]?(?:" + _EXT_WORDS + r")[ ]?[0-9]+$|[ ]x[0-9]{2,5}$", re.IGNORECASE
+    r"[ ]?(?:" + _EXT_WORDS + r")[ ]?-?[0-9]+$|[ ]x[0-9]{2,5}$", re.IGNORECASE
 )
 
 
@@ -66,6 +71,7 @@ def _without_extension(candidate: str) -> str:
     if (
         ";" in candidate
         or "#" in candidate
+        or ",," in candidate
         or candidate.lower() != candidate.upper()
         or not candidate.isascii()
     ):
@@ -264,9 +270,20 @@ def _check_paren_glued(text: str, start: int, end: int) -> tuple[int, int] | Non
     return _check_nanp(text, start - 1, end)
 
 
+#: A record's number named by a compound right before bare digits, no phone's:
+#: "Kundennr. 5003318872", "Vertragsnummer: …" (not "Telefonnr.", "Rufnummer").
+_RECORD_COMPOUND_BEFORE = re.compile(
+    r"(?<![^\W\d_])(?![^\W\d_]*(?:tel|fon|phone|handy|mobil|ruf))"
+    r"[^\W\d_]{2,24}(?:nr|nummer|number)\.?[ \t]*[:#=]?[ \t]*\Z",
+    re.IGNORECASE,
+)
+
+
 def _check_phone_by_word(text: str, start: int, end: int) -> tuple[int, int] | None:
     # Bare digits are as often byte counts or ids, or a build's number.
     if not context.says_phone(text, start, end) or context.says_version_key(text, start):
+        return None
+    if _RECORD_COMPOUND_BEFORE.search(text, max(0, start - 32), start):
         return None
     nanp = _check_nanp(text, start, end)
     if nanp is None and numbering.possible_number(text[start:end]):
@@ -340,13 +357,15 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 #: A mobile number as people write it: the trunk and operator's code in a group
 #: of two to five ("06", "0917", "01712"), then groups of three or more apart by
-#: blanks or a dash (Turkey's ends in two pairs). Not a date's or a time's
-#: ("05/02/24 09"), a list of small numbers ("04 15 23 42 55") or an ISBN's
-#: ("0-306-40615-2").
+#: blanks or a dash (Turkey's ends in two pairs, France's mobiles are five pairs).
+#: Not a date's or a time's ("05/02/24 09"), a list of small numbers ("04 15 23 42
+#: 55") or an ISBN's ("0-306-40615-2").
 _WRITTEN_MOBILE = re.compile(
     r"0[0-9]{1,4}(?:[ \-][0-9]{3,8}){1,3}"
     # Turkey's 4-3-2-2: "0532 123 45 67".
     r"|0[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{2}[ \-][0-9]{2}"
+    # France's mobiles in five pairs, "07 58 21 46 93" or "06.12.34.56.78".
+    r"|0[67]([ .])[0-9]{2}(?:\1[0-9]{2}){3}"
 )
 
 
@@ -559,7 +578,7 @@ def _check_encoded_international(text: str, start: int, end: int) -> tuple[int, 
 # An extension belongs to the number: "x204", "ext. 12", "Ext 12", "extension 12",
 # "#12", ";ext=12" (RFC 3966), and the other languages' words (``_EXT_WORDS``),
 # in any case within the case-sensitive combined scan.
-_EXT_BODY = r"(?:,?[ ]?(?i:" + _EXT_WORDS + r"|[x#])[ ]?|;(?i:ext)=)[0-9]{1,6}"
+_EXT_BODY = r"(?:,?[ ]?(?:(?i:" + _EXT_WORDS + r")[ ]?-?|(?i:[x#])[ ]?)|;(?i:ext)=|,,)[0-9]{1,6}"
 _EXT = f"(?:{_EXT_BODY})?"
 _LAST4 = r"[0-9]{4}" + _EXT + _END  # the subscriber number that ends a phone
 # Nor a "-" and more of an id after it: "4026171946936771-A" is an order's number.
@@ -614,10 +633,10 @@ _AFTER_3_DIGITS = "|".join(
     (
         r"\." + _ipv4_rest("ipv4_3"),
         # Cards: 16-19 digits in groups of four, Amex/Diners 4-6-5/4, 13-digit
-        # Visa 4-3-3-3, 14-digit Diners 4-4-4-2, Amex 4-4-4-3, 13-19 plain.
+        # Visa 4-3-3-3 and 4-4-4-1, 14-digit Diners 4-4-4-2, Amex 4-4-4-3, 13-19 plain.
         # (OCR may read two blanks between groups: "3566  0020  2036  0505".)
         r"[0-9](?:(?: ?[ \-](?:[0-9]{4} ?[ \-]?[0-9]{4} ?[ \-]?"
-        r"(?:[0-9]{4}(?:[ \-]?[0-9]{1,3})?|[0-9]{2,3})"
+        r"(?:[0-9]{4}(?:[ \-]?[0-9]{1,3})?|[0-9]{1,3})"
         r"|[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{3})"
         # ... and 4-4-4-4 with dots, as OCR reads a card's front.
         r"|\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}(?![0-9.]))" + _CARD_END + "(?P<card_groups>)"

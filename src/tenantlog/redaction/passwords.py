@@ -586,6 +586,8 @@ _PROSE_VERBS = (
     r"|auf"
     # Czech "changed to" ("bylo změněno na …"), Arabic "to" ("… إلى …").
     r"|zm\u011bn\u011bno[ \t]+na|\u0625\u0644\u0649"
+    # Polish "changed to" ("hasło … zmienione na …"); Hinglish "is" ("password hai …").
+    r"|zmienion[aeoy][ \t]+na|hai"
     # Spanish, Portuguese, Italian, French, German: "la contraseña es …";
     # Swedish, Danish and Norwegian, Indonesian (not Finnish "on": "agreed on").
     r"|es|era|\u00e9|\u00e8|est|ist|lautet|war|\u00e4r|er|adalah"
@@ -599,7 +601,7 @@ _PROSE_VERBS = (
     r"|\u0647\u064a|\u0647\u0648|l\u00e0|saya"
     # French's "c'est" ("le mot de passe de la box c'est …"); Russian's "от" and what
     # the password is for, as the verb is left out: "пароль от роутера …".
-    r"|c['\u2019]est|\u043e\u0442[ \t]+[^\s=:]{1,24})"
+    r"|c['\u2019](?:est|\u00e9tait|etait)|\u043e\u0442[ \t]+[^\s=:]{1,24})"
 )
 # A word of the gap, or a remark in brackets: "the password for the admin (user:
 # admin) is …", "das Passwort (Benutzer: lager) lautet …".
@@ -863,6 +865,8 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         return None  # a word of its own in prose: "pass 3 tests" (not "auth-pass x")
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
     colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
+    if colon is not None and any(mark in colon.group() for mark in _QUOTE_OPENERS):
+        colon = None  # a colon inside the quoted value: "c'est « Étoile:du:Nord9 »"
     if (
         colon is not None
         and not _DIGEST_WORDS.search(text, position, colon.end())
@@ -874,7 +878,10 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         if text[value_start : value_start + 1] in _QUOTATION_MARKS:
             # "Mot de passe : « Tr0ub4dor&3 »": what the marks hold, if a password may be it.
             quoted = _in_quotation_marks(text, value_start)
-            if quoted is not None and _looks_like_quoted_phrase(text[quoted[0] : quoted[1]]):
+            if quoted is not None and (
+                _looks_like_quoted_phrase(text[quoted[0] : quoted[1]])
+                or _looks_like_quoted_password_after_verb(text[quoted[0] : quoted[1]])
+            ):
                 return quoted
         if text[value_start : value_start + 1] in ('"', "'"):
             # 'Initialpasswort für Benutzer x: "Kx7!pQ2m"': what the quotes hold.
@@ -1289,7 +1296,8 @@ def _chpasswd_input(text: str, start: int) -> tuple[int, int] | None:
     return given.span("value")
 
 
-#: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!".
+#: A .pgpass line shown after the file's name: "db:5432:*:replicator:Repl1cat0r!" (or
+#: before it: "wrote entry db:5432:*:etl:… to /home/etl/.pgpass").
 _PGPASS_LINE = re.compile(
     r"[\w.\-*]+:(?:[0-9]+|\*):[\w.\-*]+:[\w.\-*]+:(?P<value>(?:[^\s:\\]|\\.)+)(?!\S)"
 )
@@ -1515,6 +1523,23 @@ _DECLARATION = re.compile(
 _DECLARATION_WINDOW = 400
 
 
+def _wpa_passphrase(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """wpa_passphrase's arguments: the network's name, then its passphrase (none: the
+    command reads it from its input)."""
+    after = end
+    while text[after : after + 1] in (" ", "\t"):
+        after += 1
+    network = value_span(text, after)
+    if network is None:
+        return None
+    after = network[1] + (text[network[1] : network[1] + 1] in _QUOTES)
+    while text[after : after + 1] in (" ", "\t"):
+        after += 1
+    if after >= len(text) or text[after] in ">|;&\n":
+        return None
+    return value_span(text, after)
+
+
 def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     """``_named_value``, unless the value says where the secret is: code that
     reads it ("os.environ[…]"), a Terraform reference, a file's path."""
@@ -1532,6 +1557,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None  # the end of a crypt hash: "$6$…zQ9Pw:19731:0:99999:7:::" names nothing
     if text.endswith("Get-", 0, start):
         return None  # a cmdlet that asks for one: "(Get-Credential CORP\\dba01)"
+    if text.endswith("wpa_", 0, start) and text[end : end + 1] in (" ", "\t"):
+        return _wpa_passphrase(text, start, end)
+    if text.endswith("change_", 0, start) and "rabbitmqctl" in text[max(0, start - 80) : start]:
+        return None  # "rabbitmqctl change_password <user> <pw>": the command's argument scan
     if text[start : start + 4] == "pass" and text.endswith(_UPSTREAM_DIRECTIVES, 0, start):
         return None  # nginx's upstream: "proxy_pass http://orders_backend;"
     if (
@@ -1764,6 +1793,8 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         text[start:end] == "Secret"
         and text[start - 1 : start].islower()
         and _OBJECT_NAME.fullmatch(value)
+        # (Not with a run of hex no name holds: "credentialSecret: "d54b0db6…-nodered"".)
+        and not _LONG_HEX_RUN.search(value)
     ):
         return None  # a Kubernetes Secret's name in Helm's values: "certSecret: partner-api-tls"
     if name == "key" and _SETTING_NAME.fullmatch(value) and _names_a_secret(value.lower()):
@@ -1971,6 +2002,8 @@ _NAME_ONLY = frozenset(("password", "passwd", "passphrase", "secret", "token", "
 #: Terraform's block of a resource or data source, whose type is named next.
 _RESOURCE_TYPE = re.compile(r"(?<![\w\-])(?:resource|data|ephemeral)[ \t]+\"[\w\-]*\Z")
 _RESOURCE_WINDOW = 64
+#: Sixteen hex digits and more, a digit and a letter among them: a key's, not a name's.
+_LONG_HEX_RUN = re.compile(r"(?=[0-9a-f]{0,15}[0-9])(?=[0-9a-f]{0,15}[a-f])[0-9a-f]{16,}")
 
 
 #: A key whose value names where a secret is kept: an existing Kubernetes Secret, the
@@ -1988,7 +2021,8 @@ _URL_WITH_LOGIN = re.compile(r"[A-Za-z][\w+.\-]*://[^\s/?#@:]*:[^\s/?]+@")
 
 
 #: After "name= ", what says the value is empty: the line's end, the next pair, a remark.
-_EMPTY_AFTER = re.compile(r"[ \t]*(?:\r?\n|\Z|\(|\[|<|[^\s=:\"']*[=:])")
+# (Or a comment: ".env.example: DB_PASSWORD= # ask ops for it".)
+_EMPTY_AFTER = re.compile(r"[ \t]*(?:\r?\n|\Z|\(|\[|<|#[ \t]|[^\s=:\"']*[=:])")
 
 
 def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -2047,6 +2081,9 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         return _chpasswd_input(text, start)
     if text[start - 3 : start] == ".pg":
         line = _PGPASS_LINE.search(text, end, end + _PGPASS_WINDOW)
+        if line is None:  # the last line before the name
+            lines = list(_PGPASS_LINE.finditer(text, max(0, start - 3 - _PGPASS_WINDOW), start - 3))
+            line = lines[-1] if lines else None
         return None if line is None or is_masked(line.group("value")) else line.span("value")
     if text[end : end + 1] == "(":
         # A call: "PASSWORD('x')", ".password(\"x\")"; not a getter's argument.

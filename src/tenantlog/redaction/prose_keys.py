@@ -28,7 +28,7 @@ import functools
 import re
 from collections.abc import Callable
 
-from tenantlog.redaction.credentials import is_plainly_other
+from tenantlog.redaction.credentials import AWS_KEY_ID, is_plainly_other
 from tenantlog.redaction.kinds import Kind
 from tenantlog.redaction.passwords import is_masked, looks_like_password, value_span
 from tenantlog.redaction.value_ends import matches_at_word
@@ -154,6 +154,7 @@ _LEAST_HEX = 32
 _LEAST_SMALL = 24
 _LEAST_SMALL_DIGITS = 4
 _NOT_LETTERS = re.compile(r"[\W\d_]+")
+_AWS_KEY_ID_AT = re.compile(AWS_KEY_ID)
 _NAME_AT = re.compile(f"{_ENGLISH_NAME}(?:{_COMPOUND_END})?|{_FOREIGN_NAME}", re.ASCII)
 
 
@@ -212,6 +213,8 @@ def _check(text: str, start: int, end: int) -> tuple[int, int] | None:
         is_masked(value)
         or not _generated(value)
         or value.startswith("/")
+        # An access key's id, the key id scan's: the secret after it is the AWS pair's.
+        or _AWS_KEY_ID_AT.fullmatch(value)
         or is_plainly_other(value)
     ):
         return None

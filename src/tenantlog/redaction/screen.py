@@ -8,8 +8,8 @@ pass over the text:
 * a line without a mark of any enabled detector needs no scan at all;
 * any other line needs the untriggered scans, and those triggered scans
   (prefixed key, email, JWT, secret names, IPv6, lower-case IBAN, PEM, URL
-  password, command-line flag, Mailchimp key or Azure AD secret, command argument) whose
-  trigger holds.
+  password, command-line flag, Mailchimp key, Azure AD secret or Canvas token,
+  command argument) whose trigger holds.
   Most lines with a mark hold digits and none of the rarer marks, and need
   the combined scan alone.
 
@@ -162,7 +162,12 @@ _TRIGGER_MARKS: dict[Callable[[str], bool], tuple[int, tuple[tuple[str, Proof], 
     ),
     may_hold_infix_key: (
         256,
-        (("-us", _written("-us")), ("Q~", _written("Q~")), ("NRAL", _written("NRAL"))),
+        (
+            ("-us", _written("-us")),
+            ("Q~", _written("Q~")),
+            ("NRAL", _written("NRAL")),
+            ("~", _tested(may_hold_infix_key)),
+        ),
     ),
     may_hold_prefixed_key: (
         1024,

@@ -47,6 +47,9 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (9792, 9792, frozenset({16})),  # Troy
     (94, 94, frozenset({16})),  # BC Card's domestic cards (Korea)
     (5019, 5019, frozenset({16})),  # Dankort
+    (8600, 8600, frozenset({16})),  # UzCard (Uzbekistan)
+    (9860, 9860, frozenset({16})),  # Humo (Uzbekistan)
+    (9704, 9704, frozenset({16, 19})),  # Napas (Vietnam)
     (6703, 6703, frozenset(range(16, 20))),  # Bancontact
     # Maestro's wider ranges (50, 56 to 58), as long as the other networks' cards.
     (50, 50, frozenset(range(16, 20))),
