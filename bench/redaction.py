@@ -916,6 +916,10 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "one-time links": _fill("?t=Qm8vK2xR7pT4wY9zL1nB6cD3&invite=a "),
         "extension words": _fill("Tel. Durchwahl - DW 1 App. "),
         "call words, no number": _fill("h\u00edvja zentrale llam\u00f3 ringte "),
+        "quoted key, never closed": 'api_key="Ab12Cd34Ef56 ' + _fill("word ")[:-24],
+        "curl logins with '&'": _fill("curl -u a:b&c&d&e;f "),
+        "htpasswd, no batch flag": _fill("htpasswd -c a b "),
+        "stdin flags, no here-string": _fill("x --password-stdin y "),
     }
 
 

@@ -80,8 +80,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".compiling-") as scratch:
         work = Path(scratch)
         built = work / "built"
+        # (Read before compiling: the sources may be edited while it runs.)
+        built_from = compiled.fingerprint(compiler_version)
         build(built, work)
-        compiled.record(built, compiler_version)
+        compiled.record(built, compiler_version, built_from)
         # Swapped in whole: a build stopped halfway leaves the last one (or none).
         if target.exists():
             target.rename(work / "previous")

@@ -157,9 +157,21 @@ def _check_user_password(text: str, start: int, end: int) -> tuple[int, int] | N
     span = _argument(text, end)
     if span is None:
         return None
+    if text[span[0] - 1 : span[0]] not in ("'", '"'):
+        # A ";" or "&" inside the word, as a trace prints a variable's value ("+ curl -u
+        # svc:J3nkins&Boomi -X …"): a separator of commands has a blank after it.
+        value_end = span[1]
+        while text[value_end : value_end + 1] in (";", "&") and value_end + 1 < len(text):
+            if text[value_end + 1].isspace() or text[value_end + 1] in ";&|":
+                break
+            word_end = _SHELL_WORD_END.search(text, value_end + 1)
+            value_end = len(text) if word_end is None else word_end.start()
+        span = (span[0], value_end)
     if text[start + 1] in "sSkvLfi" and "curl" not in _command(text, start):
         return None  # short flags together mean a user's only to curl
     value = text[span[0] : span[1]]
+    if "[REDACTED" in value:
+        return None  # replaced already: "lftp -u edi,[REDACTED:SECRET]" (its ":" is no separator)
     separator = ":"
     percent, colon = value.find("%"), value.find(":")
     if text[start + 1] == "U" and percent != -1 and (colon == -1 or percent < colon):
@@ -472,7 +484,7 @@ ARGUMENT_MARKS = (
     *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"', "nextflow"),
     *("secret set", "algoliasearch(", "pgp_sym_", "ADDUSER"),
     *("secrets put", "credential create", "put-parameter", "secretsmanager"),
-    "createDatabaseConnection(",
+    *("createDatabaseConnection(", "htpasswd", "-stdin"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -499,6 +511,8 @@ def may_hold_command_argument(text: str) -> bool:
         or "put-parameter" in text
         or "secretsmanager" in text
         or "createDatabaseConnection(" in text
+        or "htpasswd" in text
+        or ("-stdin" in text and "<<<" in text)
         or "algoliasearch(" in text
         or "pgp_sym_" in text
         or "ADDUSER" in text
@@ -588,6 +602,15 @@ _ARGUMENTS = re.compile(
     # (Possessive: the value's own flag is no other flag, so nothing is given back.)
     r"{0,8}+[ \t]+--?(?:value|string-value|secret-value|secret-string)(?:[ \t]+|=)"
     r"(?P<store_secret>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
+    # Apache's "htpasswd -b <file> <user> <pw>" ("-nb": no file, "-c" may come too).
+    r"|(?<![\w\-])htpasswd(?:[ \t]+-[A-Za-z]*n[A-Za-z]*)" + _WORD + "(?P<htpasswd_n>" + _WORD + ")"
+    r"|(?<![\w\-])htpasswd(?:[ \t]+-[A-Za-mo-z]+)*?[ \t]+-[A-Za-mo-z]*b[A-Za-mo-z]*"
+    r"(?:[ \t]+-[A-Za-mo-z]+)*+" + _WORD * 2 + "(?P<htpasswd>" + _WORD + ")"
+    # A here-string into a command that reads its password from its input:
+    # "openconnect --passwd-on-stdin host <<< 'pw'", "docker login --password-stdin <<< …".
+    r"|(?:passwd-on-stdin|password-stdin)[^\n|;&]{0,200}?<<<[ \t]*(?P<herestring>"
+    + _LITERAL
+    + r"|[^\s\"'|;&]+)"
     # Crestron's console: "ADDUSER -N:name -P:password".
     r"|ADDUSER[ \t]+-N:\S+[ \t]+-P:(?P<crestron>[^\s\"']+)"
     # PostgreSQL's pgcrypto: "pgp_sym_encrypt(data, 'key')": the second argument.
@@ -785,6 +808,7 @@ def _check_argument(text: str, start: int, end: int) -> tuple[int, int] | None:
             "gh_secret",
             "store_secret",
             "mirth_connect",
+            "herestring",
             "pgp_key",
         ):
             value = text[span[0] : span[1]]
@@ -820,6 +844,7 @@ ARGUMENT_SCAN = Scan(
             "nextflow",
             "gh",
             *("az", "databricks", "hadoop", "aws", "ftp_login(", "createdatabaseconnection("),
+            *("htpasswd", "passwd-on-stdin", "password-stdin"),
             "algoliasearch(",
             "pgp_sym_",
             "adduser",

@@ -56,9 +56,13 @@ def fingerprint(compiler_version: str) -> str:
     return digest.hexdigest()
 
 
-def record(build_dir: Path, compiler_version: str) -> None:
-    """Write what the build in ``build_dir`` was made from, for ``is_fresh``."""
-    text = f"{compiler_version} {fingerprint(compiler_version)}\n"
+def record(build_dir: Path, compiler_version: str, built_from: str) -> None:
+    """Write what the build in ``build_dir`` was made from, for ``is_fresh``.
+
+    ``built_from``: the sources' ``fingerprint`` read before the build began. Read
+    after it, a source edited while it ran would pass for the one compiled.
+    """
+    text = f"{compiler_version} {built_from}\n"
     (build_dir / FINGERPRINT_FILE).write_text(text)
 
 

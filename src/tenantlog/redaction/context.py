@@ -76,7 +76,9 @@ _PHONE_WORD = (
     r"|\u0111t"
     # Portuguese "ligou"/"ligar" (called, to call), Swedish "nås på" (reached at),
     # Czech and Slovak "volá"/"volejte" (calls, call), Danish "ringede" (called).
-    r"|lig(?:ou|ar|ue|a[c\u00e7][a\u00e3]o)|n\u00e5s|vol(?:\u00e1|at|ejte|ajte)"
+    # Czech "zavolat" (to call), Danish "opkald" (a call), French "fixe" (a landline).
+    r"|lig(?:ou|ar|ue|a[c\u00e7][a\u00e3]o)|n\u00e5s|vol(?:\u00e1|at|ejte|ajte)|zavol\w{0,4}"
+    r"|opkald|fixe"
     r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:e?de|er|te?)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
@@ -90,6 +92,8 @@ _PHONE_WORD = (
     # To call, or a call: Hungarian "hívja", Greek "κλήση"/"καλέστε", Arabic "اتصل",
     # Hebrew "להתקשר".
     r"|h\u00edv|\u03ba\u03bb\u03ae\u03c3|\u03ba\u03b1\u03bb\u03ad\u03c3|\u0627\u062a\u0635\u0644"
+    # ... and Hungarian "visszahívás" (a call back), Greek "επικοινωνία" (contact).
+    r"|visszah\u00edv|\u03b5\u03c0\u03b9\u03ba\u03bf\u03b9\u03bd\u03c9\u03bd"
     r"|\u05d4\u05ea\u05e7\u05e9\u05e8"
     # Hindi: "phone" (with and without its nukta), "mobile".
     r"|\u092b\u093c?\u094b\u0928|\u092e\u094b\u092c\u093e\u0907\u0932)"
@@ -300,6 +304,12 @@ _TRANSITION_BEFORE = re.compile(
 _UPGRADED = (
     r"(?:(?:firmware|fw|software|os|bios|kernel|agent|package|image|version"
     r"|[A-Za-z][\w]*[\-.][\w.\-]+)[ \t]+)"
+)
+# What was updated, named before the verb: "console software updated 2.1.0.45 → …".
+_NOUN_UPDATED = re.compile(
+    r"(?:firmware|fw|software|os|bios|kernel|agent|package|image|version)[ \t]+"
+    r"(?:up|down)?(?:dated|graded)(?:[ \t]+to)?\Z",
+    re.IGNORECASE,
 )
 _UPGRADE_BEFORE = re.compile(
     # (What is upgraded may be named first: "upgrading meter firmware from …".)
@@ -918,6 +928,8 @@ def _introduced_as_version(text: str, start: int, end: int) -> bool:
         return True  # an upgrade's "from:" and "to:" keys: "upgrade billing-sdk\n from: …"
     if head[-5:].lower().endswith(("from", " to", "\tto")) and _upgraded_before(head[-96:]):
         return True
+    if ("dated" in head[-12:] or "graded" in head[-12:]) and _NOUN_UPDATED.search(head[-40:]):
+        return True  # "console software updated 2.1.0.45 → 2.1.1.3"
     if (head[-4:].lower() == "(was" or _AVAILABLE.match(text, end)) and _UPGRADE_WORD.search(
         text, max(0, start - _UPGRADE_WINDOW), start
     ):

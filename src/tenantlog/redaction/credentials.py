@@ -181,6 +181,10 @@ def _value_after(text: str, start: int, end: int, skip: int) -> tuple[int, int] 
     quote = text[value_start - 1 : value_start]
     if quote in ('"', "'") and text[end : end + 1] not in ("", quote):
         close = _QUOTED_REST.match(text, end)
+        if close is None or text[close.end() : close.end() + 1] != quote:
+            # ... blanks too, once the part before them looks secret: a recovery key
+            # '="Gw-Rec0very Key!2024"' (a sentence is no secret: judged below).
+            close = _QUOTED_SPACED_REST.match(text, end)
         if close is not None and text[close.end() : close.end() + 1] == quote:
             value_end = close.end()
     if (
@@ -234,6 +238,7 @@ _SECRET_AFTER_ID = re.compile(r":[0-9a-fA-F]{32,}(?![0-9A-Za-z_\-])")
 #: The rest of a quoted value after a character that ended its unquoted form ("…:…",
 #: "…|…", "…!…"), up to its closing quote: no blank, quote or escape.
 _QUOTED_REST = re.compile(r"[^\s\"'\\]{1,512}")
+_QUOTED_SPACED_REST = re.compile(r"[^\"'\\\n]{1,128}")
 
 
 #: A configuration provider's reference, a path and a key: Kafka Connect's
@@ -259,6 +264,8 @@ _REFERENCE = re.compile(
     + PROVIDER_REFERENCE
     # Nextflow's and GitHub's secrets by name: "accessToken = secrets.TOWER_ACCESS_TOKEN".
     + r"|secrets\.[A-Z_][A-Z0-9_]*"
+    # Grafana's expansion of a file's, a variable's or Vault's value: "$__file{/etc/x}".
+    + r"|\$__(?:file|env|vault)\{[^{}\s]{1,256}\}?"
     # Google Cloud's resource names of a key or a secret: "projects/p/locations/l/keyRings/…",
     # "projects/p/secrets/db-password/versions/3".
     r"|projects/[\w.\-]+/(?:locations|secrets)/[\w.\-/]+"
@@ -650,6 +657,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
                 or "app_id=" in text
                 or "auth=" in text
                 or "t=" in text  # (a one-time link's "?t=")
+                or "tk=" in text
                 or "invite=" in text
                 or "jeton=" in text
                 or "codigo=" in text
@@ -753,7 +761,7 @@ PASSWORD_WORDS_ASCII = (
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
     *("wordpress_", "mysapsso2", "appid=", "app_id=", "authcookie=", "oauth2_proxy="),
-    *("auth=", "?t=", "&t=", "invite=", "jeton=", "codigo=", "_hmac="),
+    *("auth=", "?t=", "&t=", "?tk=", "&tk=", "invite=", "jeton=", "codigo=", "_hmac="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -785,7 +793,8 @@ SECRET_NAME_WORDS = (
 #: (Vault's "client_token" is a login's).
 _NOT_A_CREDENTIAL_TOKEN = re.compile(
     r"(?<![^\W_])(?:page|next(?:[_\-]?(?:page|continuation))?|prev(?:ious)?[_\-]?page"
-    r"|continu(?:e|ation)|sync|resume"
+    # (Microsoft Graph's "$skiptoken" too.)
+    r"|continu(?:e|ation)|sync|resume|skip"
     r"|client[_\-]?request|(?-i:Client)|idempotency)"
     r"[_\-]?token[\"']?[ \t]?\Z",
     re.IGNORECASE,
@@ -796,7 +805,7 @@ _MIN_CODE = 20
 
 #: A URL's parameters that carry a one-time link's token under a name of no secret:
 #: a magic sign-in link's "?t=…", an invitation's "?invite=…".
-_ONE_TIME_PARAMETERS = ("?t", "&t", "?invite", "&invite")
+_ONE_TIME_PARAMETERS = ("?t", "&t", "?tk", "&tk", "?invite", "&invite")
 #: ... and a link's token named in French and Spanish: "?jeton=…", "?codigo=…".
 _WORDED_ONE_TIME_PARAMETERS = ("?jeton", "&jeton", "?codigo", "&codigo")
 
@@ -805,7 +814,7 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
     last = text[start - 1 : start]
     if (last == "g" or last == "e") and _in_query(text, start):
         return _check_query_parameter(text, start, end)
-    if ((last == "t" or last == "e") and text.endswith(_ONE_TIME_PARAMETERS, 0, start)) or (
+    if (last in ("t", "e", "k") and text.endswith(_ONE_TIME_PARAMETERS, 0, start)) or (
         (last == "n" or last == "o") and text.endswith(_WORDED_ONE_TIME_PARAMETERS, 0, start)
     ):
         # Its value decides: "?t=1733603600" is a time, "?t=8EjRcXlG…" no person wrote.
@@ -1149,6 +1158,9 @@ _NOT_SECRET_KEY_WORDS = frozenset(
         *("pub", "verify"),
         # A job's or a task's key: its id in a queue ("job_key=img-tx-7f3e9a21").
         *("job", "task"),
+        # An alert's key that groups its events: PagerDuty's "incident_key", "dedup_key"
+        # (its "routing_key" is the integration's secret).
+        *("incident", "dedup"),
     }
 )
 
@@ -1435,6 +1447,7 @@ _AFTER_NAMES = (
     # A query's "auth": Firebase's REST API ("?auth=<token>"), a bidder's win notice.
     r"[?&]auth.",
     r"[?&]invite.",
+    r"[?&]tk.",
     r"_HMAC.",
     r"[?&]codigo.",
 )

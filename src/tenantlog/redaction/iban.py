@@ -113,6 +113,8 @@ BANK_ACCOUNT_WORDS = (
     # A direct debit's mandate, which names the account it draws on; a refund in
     # Romanian, Spanish and Italian ("restituire", "restitución", "restituzione").
     *("mandate", "restitu"),
+    # Dutch "betaald" (paid), "betaling" (a payment).
+    "betaal",
     # ... and "tilisiirto" (a bank transfer), "tili" (an account) as a word.
     *("tilisiirto", "tili ", "tili:"),
     # A British bank's sort code, asked for beside the account.

@@ -99,7 +99,9 @@ def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     candidate = text[start:end]
     if candidate.isdigit():
-        return (start, end) if validators.card_ok(candidate) else None
+        # (UATP's fifteen digits from "1" only in their groups; JCB's "1800…" plain too.)
+        uatp = candidate[0] == "1" and not candidate.startswith("1800")
+        return (start, end) if not uatp and validators.card_ok(candidate) else None
     # A trailing group may be a CVV or an unrelated number ("4111 ... 1111 123"):
     # try the whole candidate, then without its last groups. The card patterns
     # separate groups by one " ", "-" or "."; string methods rather than the regexes

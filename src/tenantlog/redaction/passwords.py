@@ -163,7 +163,9 @@ _UNQUOTED_END = re.compile(
     r"|:(?=[ \t]|\Z)"
     # (The next name may be a form's field in brackets, encoded or not: "&user[remember]=",
     # "&user%5Bremember%5D=".)
-    r"|[&;,](?:[\s\"'<>)\]}]|\Z|[ \t]*[A-Za-z_][\w.\-]{0,63}"
+    # (OData's system options start with "$": "&$format=json"; XML escapes the "&"
+    # between a URL's pairs: "password=x&amp;ssl=true".)
+    r"|(?:&amp;|[&;,])(?:[\s\"'<>)\]}]|\Z|[ \t]*\$?[A-Za-z_][\w.\-]{0,63}"
     r"(?:\[[\w.\-]{0,63}\]|%5[Bb][\w.\-]{0,63}%5[Dd])?[ \t]*[=:])"
     # A connection string's next key may hold spaces: ";Connect Timeout=30".
     r"|;(?=[A-Za-z][\w.\- ]{0,63}=)"
@@ -617,6 +619,10 @@ _PROSE_GAP = re.compile(
 # user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  …", or after a
 # blank line (Jenkins' first start).
 _COLON_GAP_WORDS = 12
+#: A colon's gap that ends naming a file or a log: what follows is its name.
+_NAMES_A_FILE = re.compile(
+    r"[.!?][ \t]+(?:[A-Za-z]+[ \t]+)?(?:file|log)[ \t]*:[ \t]*\Z", re.IGNORECASE
+)
 _URL_START = re.compile(r"[A-Za-z][\w+.\-]{1,15}://")
 #: A setting's name in letters, "=" and a plain value: "minLength=14,".
 _SETTING = re.compile(r"[a-z][A-Za-z_.]{2,40}=[0-9A-Za-z_.\-]{1,40},?\Z")
@@ -865,8 +871,13 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         return None  # a word of its own in prose: "pass 3 tests" (not "auth-pass x")
     secret = secret or name.endswith("key")  # a key in a sentence is a long one
     colon = _COLON_GAP.match(text, position) if _COLON_AHEAD.match(text, position) else None
-    if colon is not None and any(mark in colon.group() for mark in _QUOTE_OPENERS):
-        colon = None  # a colon inside the quoted value: "c'est « Étoile:du:Nord9 »"
+    if colon is not None and (
+        any(mark in colon.group() for mark in _QUOTE_OPENERS)
+        or _NAMES_A_FILE.search(colon.group()) is not None
+    ):
+        # A colon inside the quoted value ("c'est « Étoile:du:Nord9 »"), or a file's
+        # name after it ("… changed successfully. Log file: L7741233.log").
+        colon = None
     if (
         colon is not None
         and not _DIGEST_WORDS.search(text, position, colon.end())

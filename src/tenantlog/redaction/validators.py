@@ -50,6 +50,9 @@ _CARD_RULES: tuple[tuple[int, int, frozenset[int]], ...] = (
     (8600, 8600, frozenset({16})),  # UzCard (Uzbekistan)
     (9860, 9860, frozenset({16})),  # Humo (Uzbekistan)
     (9704, 9704, frozenset({16, 19})),  # Napas (Vietnam)
+    # UATP (airlines' cards): "1", fifteen digits, found only in its groups (4-6-5, as
+    # Amex prints): a plain run of fifteen digits from "1" is as often an id.
+    (1, 1, frozenset({15})),
     (6703, 6703, frozenset(range(16, 20))),  # Bancontact
     # Maestro's wider ranges (50, 56 to 58), as long as the other networks' cards.
     (50, 50, frozenset(range(16, 20))),

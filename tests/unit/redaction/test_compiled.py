@@ -54,6 +54,16 @@ def test_the_switch_turns_a_fresh_build_off(
     assert path == ["sources"]
 
 
+def test_a_build_records_the_sources_it_was_given_not_those_after_it(tmp_path: Path) -> None:
+    # The build script reads the fingerprint before compiling: a source edited while
+    # the compiler ran leaves a build that is not fresh for the edited sources.
+    before_the_edit = "0" * 64
+    compiled.record(tmp_path, "1.0", before_the_edit)
+    assert compiled.is_fresh(tmp_path, "1.0") is False
+    compiled.record(tmp_path, "1.0", compiled.fingerprint("1.0"))
+    assert compiled.is_fresh(tmp_path, "1.0") is True
+
+
 def test_the_fingerprint_follows_every_compiled_source_and_the_compiler() -> None:
     sources = compiled.compiled_sources()
     names = {path.name for path in sources}

@@ -693,6 +693,14 @@ def test_redact_handles_costly_twenty_fourth_round_keeps(text: str) -> None:
         "Tel. Durchwahl - DW 1 App. " * (_NEAR // 27),
         "\u05d4\u05ea\u05e7\u05e9\u05e8 \u03ba\u03bb\u03ae\u03c3\u03b7 h\u00edvja zentrale "
         * (_NEAR // 32),
+        # a key's quoted value of words never closed; Grafana's references never closed;
+        # a colon's gap naming a log file, again and again
+        'api_key="expired ' + "word " * (_NEAR // 5),
+        "password = $__file{/a " * (_NEAR // 22),
+        "Password reset. Log file: a.log " * (_NEAR // 32),
+        # htpasswd without its batch flag; "-stdin" and a here-string of a variable
+        "htpasswd -c a b " * (_NEAR // 16),
+        'x --password-stdin <<< "$P" ' * (_NEAR // 28),
     ],
 )
 def test_redact_handles_costly_twenty_fifth_round_keeps(text: str) -> None:
