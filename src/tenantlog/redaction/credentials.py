@@ -656,8 +656,11 @@ def holds_named_pair(text: str, folded: str) -> bool:
                 or "appid=" in text
                 or "app_id=" in text
                 or "auth=" in text
-                or "t=" in text  # (a one-time link's "?t=")
-                or "tk=" in text
+                # A one-time link's token: "?t=", "?tk=" (not every name ending in "t").
+                or "?t=" in text
+                or "&t=" in text
+                or "?tk=" in text
+                or "&tk=" in text
                 or "invite=" in text
                 or "jeton=" in text
                 or "codigo=" in text
