@@ -301,13 +301,11 @@ _TRANSITION_BEFORE = re.compile(
 # A word for what was upgraded may come between: "Upgraded firmware from …";
 # after "updated" it must ("route updated from 10.0.0.1 to …" is an address).
 # Or a package's name, which a word of prose is not: "upgraded fleet-agent from …".
-_UPGRADED = (
-    r"(?:(?:firmware|fw|software|os|bios|kernel|agent|package|image|version"
-    r"|[A-Za-z][\w]*[\-.][\w.\-]+)[ \t]+)"
-)
+_UPGRADED_NOUNS = r"firmware|fw|software|os|bios|kernel|agent|package|image|version"
+_UPGRADED = rf"(?:(?:{_UPGRADED_NOUNS}|[A-Za-z][\w]*[\-.][\w.\-]+)[ \t]+)"
 # What was updated, named before the verb: "console software updated 2.1.0.45 → …".
 _NOUN_UPDATED = re.compile(
-    r"(?:firmware|fw|software|os|bios|kernel|agent|package|image|version)[ \t]+"
+    rf"(?:{_UPGRADED_NOUNS})[ \t]+"
     r"(?:up|down)?(?:dated|graded)(?:[ \t]+to)?\Z",
     re.IGNORECASE,
 )
