@@ -11,6 +11,7 @@ credentials, which is exactly how a user points tenantlog at an emulator.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 import boto3
+from moto.dynamodb.models import DynamoDBBackend
 from moto.server import ThreadedMotoServer
 
 from tenantlog.audit.dynamodb import DynamoDbAuditLog, create_audit_table
@@ -52,6 +54,30 @@ _lock = threading.Lock()
 _endpoint: str | None = None
 
 
+#: DynamoDB applies each write to an item atomically: a conditional update's
+#: condition and its change are one step. moto's server answers requests on
+#: many threads and checks a condition, then writes, with no lock between, so
+#: under load two refills of one new rate-limit bucket could both pass their
+#: condition. The emulator serialises its item writes to keep DynamoDB's
+#: guarantee that the backends rely on (reads stay concurrent).
+_ITEM_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_item_writes_lock = threading.RLock()
+
+
+def _serialise_item_writes() -> None:
+    for name in _ITEM_WRITES:
+        write = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(write)
+        def serialised(
+            *args: object, _write: Callable[..., object] = write, **kwargs: object
+        ) -> object:
+            with _item_writes_lock:
+                return _write(*args, **kwargs)
+
+        setattr(DynamoDBBackend, name, serialised)
+
+
 def emulator_endpoint() -> str:
     """The URL of the session's moto server, starting it (and pointing boto3 at it) once."""
     global _endpoint
@@ -59,6 +85,7 @@ def emulator_endpoint() -> str:
         if _endpoint is None:
             # moto logs every request through werkzeug; keep test output for failures.
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
+            _serialise_item_writes()
             server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             server.start()
             atexit.register(server.stop)

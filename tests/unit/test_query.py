@@ -88,6 +88,7 @@ def test_parse_query_order_is_kept_and_time_order_only_when_asked() -> None:
         ([("since", "1h"), ("until", "2h")], "invalid until: must be later than since"),
         ([("q", "")], "invalid q: empty"),
         ([("q", "x" * 1025)], "invalid q: longer than 1024 characters"),
+        ([("q", "before\x00after")], "invalid q: holds a NUL character (U+0000)"),
         ([("severity", "error,")], "invalid severity: empty"),
         ([("source", "carrier-pigeon")], "invalid source: use one of"),
         ([("order", "newest")], "invalid order: use asc or desc"),

@@ -48,6 +48,7 @@ def ids(answer: Any) -> list[str]:
         ("since=1h&until=2h", "invalid until: must be later than since"),
         ("q=", "invalid q: empty"),
         ("q=" + "x" * 1025, "invalid q: longer than 1024 characters"),
+        ("q=before%00after", "invalid q: holds a NUL character (U+0000)"),
         ("severity=error,", "invalid severity: empty"),
         ("source=fax", "invalid source: "),
         ("order=newest", "invalid order: use asc or desc"),

@@ -11,11 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tenantlog.core.erasure import Erasure
 from tenantlog.core.models import LogRecord
-from tenantlog.core.query import LogQuery, parse_query
-from tenantlog.db.sqlite import SqliteDatabase
+from tenantlog.core.query import InvalidQuery, LogQuery, parse_query
+from tenantlog.db.sqlite import DATABASE_FILE, SqliteDatabase
 from tenantlog.store import sqlite_text_index as text_index
 from tenantlog.store.memory import MemoryStore
 from tenantlog.store.sqlite import SqliteStore
@@ -363,3 +365,48 @@ async def test_an_older_file_gets_the_store_sequence_and_follows_new_records(
         assert len(await matches(database, "before")) == 3
     finally:
         await database.close()
+
+
+@pytest.fixture(scope="module")
+def indexed_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, str]]:
+    """A database whose every record is in the text index, and each record's folded text
+    by its seq: built once, for the property below."""
+    data_dir = tmp_path_factory.mktemp("indexed")
+    rng = random.Random(11)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 6))) for _ in range(60)]
+
+    async def build() -> None:
+        database = await SqliteDatabase.open(data_dir)
+        store = SqliteStore(database)
+        for n, text in enumerate(texts):
+            await store.put_if_absent(rec(f"id-{n:02d}", text))
+        await TextIndexer(database).index_batch(len(texts))
+        await database.close()
+
+    asyncio.run(build())
+    with sqlite3.connect(data_dir / DATABASE_FILE) as conn:
+        rows = conn.execute("SELECT seq, modified_data FROM logs").fetchall()
+    return data_dir / DATABASE_FILE, {seq: text.casefold() for seq, text in rows}
+
+
+@given(text=st.text(min_size=1, max_size=24))
+@settings(max_examples=300, deadline=None)
+def test_any_text_a_search_accepts_is_a_phrase_the_index_can_answer(
+    indexed_file: tuple[Path, dict[int, str]], text: str
+) -> None:
+    # GIVEN an indexed file; WHEN any text (quotes, operators, control characters) is
+    # accepted as q, or refused as a malformed filter
+    path, folded = indexed_file
+    if "\x00" in text:
+        with pytest.raises(InvalidQuery, match="NUL"):
+            parse_query([("q", text)], START)
+        return
+    query = parse_query([("q", text)], START)
+    assert query.text is not None
+    with sqlite3.connect(path) as conn:
+        found = candidates(conn, query.text, 1_000_000)
+    # THEN the index answers it without an error, and exactly for trigram-long texts
+    assert found is not None
+    if len(query.text.casefold()) >= 3:
+        needle = query.text.casefold()
+        assert sorted(found) == sorted(seq for seq, text in folded.items() if needle in text)

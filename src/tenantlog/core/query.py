@@ -186,6 +186,10 @@ def parse_query(params: Iterable[tuple[str, str]], now: float) -> LogQuery:
     text = _single(values, "q")
     if text is not None and len(text) > MAX_TEXT_CHARS:
         raise InvalidQuery(f"invalid q: longer than {MAX_TEXT_CHARS} characters")
+    if text is not None and "\x00" in text:
+        # SQLite's full-text query parser reads a C string: a NUL ends the quoted phrase
+        # early, and the search failed as "unterminated string" (a 503, not a 400).
+        raise InvalidQuery("invalid q: holds a NUL character (U+0000)")
     severities = frozenset(_severities(values.get("severity", [])))
     source = _single(values, "source")
     if source is not None and source not in SOURCES:
