@@ -50,8 +50,9 @@ _PHONE_WORD = (
     # Italian "chiamata" (a call), Finnish "soitti" (called), an SMS API's
     # "originator", a call centre's "DNIS" (the number dialled).
     r"|soitt|originator"
-    # Dutch "bereikbaar op", German "erreichbar unter", "Rückfragen an", British "ring"/"rang".
-    r"|bereikbaar|erreichbar|r[u\u00fc]ckfrage"
+    # Dutch "bereikbaar op", German "erreichbar unter" ("zu erreichen unter"), "Rückfragen
+    # an", "ruft an unter" (calls from); British "ring"/"rang".
+    r"|bereikbaar|erreich(?:bar|en)|r[u\u00fc]ckfrage|r(?:uft|ief)[ \t]+(?:uns[ \t]+)?an\b"
     # Russian "звонок" and "перезвонить" (a call, call back), Korean
     # "수신번호"/"발신번호" (the recipient's and sender's number).
     r"|\u0437\u0432\u043e\u043d|\uc218\uc2e0\ubc88\ud638|\ubc1c\uc2e0\ubc88\ud638"
@@ -79,6 +80,15 @@ _PHONE_WORD = (
     # Czech "zavolat" (to call), Danish "opkald" (a call), French "fixe" (a landline).
     r"|lig(?:ou|ar|ue|a[c\u00e7][a\u00e3]o)|n\u00e5s|vol(?:\u00e1|at|ejte|ajte)|zavol\w{0,4}"
     r"|opkald|fixe"
+    # Portuguese "tlm" (telemóvel); a contact's "home" number, as address books label it.
+    r"|tlm|home"
+    # A reminder or a code sent to a number: "sent to", Danish and Norwegian "sendt til",
+    # Swedish "skickat till", Portuguese and Spanish "enviado para"/"enviado al", Polish
+    # "wysłane na (numer)", German "gesendet an", French "envoyé au", Italian "inviato
+    # al", Dutch "verstuurd naar"; Polish "na numer" (to the number), Czech "recepce".
+    r"|sent[ \t]+to|sendt[ \t]+til|skickad?t?[ \t]+till|enviad[oa][ \t]+(?:para|al?)"
+    r"|wys[l\u0142]an[aeoy][ \t]+na|gesendet[ \t]+an|envoy[e\u00e9]e?[ \t]+(?:au|[a\u00e0])"
+    r"|inviat[oa][ \t]+(?:al|a)|verstuurd[ \t]+naar|na[ \t]+numer|recepc[ei]"
     r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:e?de|er|te?)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,
@@ -95,6 +105,8 @@ _PHONE_WORD = (
     # ... and Hungarian "visszahívás" (a call back), Greek "επικοινωνία" (contact).
     r"|visszah\u00edv|\u03b5\u03c0\u03b9\u03ba\u03bf\u03b9\u03bd\u03c9\u03bd"
     r"|\u05d4\u05ea\u05e7\u05e9\u05e8"
+    # Chinese "sent to" (发送至, 发送到) and Japanese "送信先" (the address sent to).
+    r"|\u53d1\u9001[\u81f3\u5230]|\u9001\u4fe1\u5148"
     # Hindi: "phone" (with and without its nukta), "mobile".
     r"|\u092b\u093c?\u094b\u0928|\u092e\u094b\u092c\u093e\u0907\u0932)"
 )
@@ -103,19 +115,23 @@ _PHONE_WORD = (
 # brackets after the last one ('field "mobile" changed (07911 …'); a gap word
 # may be a JSON key in its quotes ('"channel":"whatsapp","to":"5511…"').
 _PHONE_WORDS = re.compile(
-    _PHONE_WORD + r"\w{0,16}\.?"
+    # (A word in brackets before its colon: "Urgencias (móvil): 644 302 118".)
+    _PHONE_WORD + r"\w{0,16}\.?\)?"
     # (A list of objects after it: SCIM's '"phoneNumbers":[{"value":"…"'.)
     r"[\"']?\s*[:=#;|,\uff1a]?\s*(?:\[\{?)?[\"'(>]?\s*"
     # (A word's letters, and the vowel signs of Devanagari and Thai, which are no
     # letters to ``re``: Hindi "मोबाइल नंबर", "mobile number".)
     # (Or words joined by "-": RADIUS's "Calling-Station-Id", a mobile's MSISDN.)
-    r"(?:[\-/]?\(?(?:[^\W\d_]|[\u0900-\u0963\u0e30-\u0e4e]){1,14}+(?:-[^\W\d_]{1,14}+){0,2}"
+    # (French and Italian elide an article: "contacter l'assurée au 04 …".)
+    r"(?:[\-/]?\(?(?:[ldjLDJ]['\u2019])?(?:[^\W\d_]|[\u0900-\u0963\u0e30-\u0e4e]){1,14}+"
+    r"(?:-[^\W\d_]{1,14}+){0,2}"
     r"[.?]?\)?[\"']?"
     r"(?:\s+|\s*[:=#\uff1a]\s*)[\"']?){0,5}[\"'(<\[]?\Z",
     re.IGNORECASE,
 )
 # A phone word right after the number: "01 42 68 53 00 (téléphone fixe)".
-_PHONE_WORD_AFTER = re.compile(r"[(\[]?" + _PHONE_WORD, re.IGNORECASE)
+# (Or the way it came: "annulé par le 0745128390 via SMS".)
+_PHONE_WORD_AFTER = re.compile(r"(?:via[ \t]+)?[(\[]?" + _PHONE_WORD, re.IGNORECASE)
 #: The last word before a number, and how far back it is looked for.
 _LAST_WORD = re.compile(r"[^\W\d_]+[^\w\n]{0,3}\Z")
 _LAST_WORD_WINDOW = 24
@@ -201,8 +217,8 @@ def _may_follow_joiner(text: str, start: int) -> bool:
 _SSN_WORDS = re.compile(
     # "social" alone too, as people say it: "gave her social as 601 23 4417".
     r"(?:ssn|social(?:[ _\-]?security(?:[ _\-]?(?:number|no))?)?|tax[ _\-]?id"
-    # A DMV's or a payroll's abbreviation: "soc_sec_no=", "SocSecNum".
-    r"|soc[ _\-]?sec"
+    # A DMV's or a payroll's abbreviation: "soc_sec_no=", "SocSecNum", "soc. sec. no.".
+    r"|soc\.?[ _\-]?sec"
     # NCIC's field: "SOC/412671893".
     r"|(?<![A-Za-z])soc/"
     # PeopleSoft's "NATIONAL_ID" (an SSN's shape is checked besides).
@@ -213,7 +229,7 @@ _SSN_WORDS = re.compile(
     r"|ss[ \t]*(?:no\b\.?|num(?:ber)?\b|#))[\w\-]{0,8}[.?]?"
     # up to two words between: 'invalid SSN format "…"', "SSN on file: …", "TIN type
     # SSN, number …", "my social? it's …"
-    r"(?:,?[ \t]+[^\W\d_]{2,12}+(?:['\u2019][a-z]{1,2})?){0,2}"
+    r"(?:,?[ \t]+[^\W\d_]{2,12}+(?:['\u2019][a-z]{1,2}|\.)?){0,2}"
     # ... or an element's end: "<PrimarySSN>401…"; PostgreSQL's "Key (ssn)=(…)", a
     # JSON escaped in a message ('ssn: \\"5448…').
     r"(?:\\?[\"')])?\s*[:=#>]?\s*(?:\\?[\"'(])?\s*(?:is\s*)?\Z",
@@ -231,6 +247,9 @@ _VERSION_PARTS = frozenset(
     # A driver's or a piece of software's: "ScaleCom driver 2.14.0.5",
     # "certified software 12.4.1.0".
     | {"driver", "software"}
+    # ... a part's, which no host is called: "ERP plugin 22.2.1.1", "TWAIN module 3.1.0.12",
+    # "launcher 2.0.7.1", French "pilote" (a driver).
+    | {"plugin", "module", "addon", "package", "launcher", "pilote"}
     # A database schema's: "database schema 6.6.3.0".
     | {"schema"}
     # A standard's numbered parts: "ISO 8601 clause 4.3.2.1", "section 6.5.1.2".
@@ -286,6 +305,8 @@ _PORT_AFTER = re.compile(r":[0-9]{1,5}(?![0-9.])")
 # "1.2.3.4-beta", "17.1.1.3 Build 0.0.5".
 _VERSION_AFTER = re.compile(
     r"[\-+](?:alpha|beta|rc|dev|snapshot|build|pre)|[ \t]+\(?build[ \t]+[0-9]"
+    # An Android app's version and its code: "DentaCare 7.12.0.3 (versionCode 712003)".
+    r"|[ \t]+\(version_?code\b"
     # A build's architecture: "vMix 27.0.0.49 x64".
     r"|[ \t]+(?:x64|x86|x86_64|amd64|arm64|aarch64)\b",
     re.IGNORECASE,
@@ -825,13 +846,13 @@ def _among_versions(text: str, start: int, end: int) -> bool:
     )
     if siblings >= needed:
         return True
-    if needed == 2:
-        return False
-    # (Or another dotted quad that its own words call a version: "firmware 1.25.0.5".)
-    return any(
+    # (Or other dotted quads that their own words call versions: "firmware 1.25.0.5";
+    # "build 10.0.19045.4291, sensor driver 6.2.0.4, TWAIN module 3.1.0.12".)
+    named = sum(
         found.start() != start and _introduced_as_version(text, found.start(), found.end())
         for found in _DOTTED_QUAD.finditer(text, line_start, line_end)
     )
+    return siblings + named >= needed
 
 
 #: How far apart the same dotted quad, once named a version, makes both one.

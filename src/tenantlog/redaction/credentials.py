@@ -482,8 +482,9 @@ _SECRET_NAMES = (
     "client_key",
     # OCLC's and Europeana's web service keys ("?wskey=…"), a developer's key ("devkey").
     *("ws_key", "dev_key"),
-    # A message authentication code's key: "hmac_key", "hmacKey".
-    "hmac_key",
+    # A message authentication code's key: "hmac_key", "hmacKey"; or the code itself,
+    # which signs a message as a signature does ('"hmac":"6877a3…"', "cle_hmac=").
+    *("hmac_key", "hmac"),
     # Rails' Active Record encryption: "key_derivation_salt:" (its "primary_key:" is a
     # column's name elsewhere: a bare key's, only when its value looks random).
     "key_derivation_salt",
@@ -645,7 +646,6 @@ def holds_named_pair(text: str, folded: str) -> bool:
         or "mysapsso2" in folded
         or "authcookie=" in folded
         or "oauth2_proxy=" in folded
-        or "_hmac=" in folded  # a webhook's key in its variable: "LAB_WEBHOOK_HMAC=…"
         or ("asp" in folded and ("aspxauth" in folded or "aspnetcore." in folded))
         or "remember" in folded
         or (
@@ -777,6 +777,7 @@ SECRET_NAME_WORDS = (
     "identified",
     "credential",
     "signature=",
+    "hmac",
     *("authorizationcode", "authorization_code", "authorization-code"),
     *("authcode", "auth_code", "auth-code"),
     *("auth_ticket", "authticket", "auth-ticket"),
@@ -837,7 +838,9 @@ def _check_parameter(text: str, start: int, end: int) -> tuple[int, int] | None:
         value = text[start + 1 : end]
         hex_key = len(value) == 32 and HEX_DIGITS.issuperset(value) and not value.isdigit()
         return (start + 1, end) if hex_key else None
-    if last in _SESSION_ENDINGS:
+    if last in _SESSION_ENDINGS and not (
+        (last == "c" or last == "C") and text[start - 4 : start].lower() == "hmac"
+    ):
         # No secret's name ends so but "secret_id", only session cookies'
         # ("JSESSIONID", "_gh_sess", "remember_web_<sha1>"): most such names are
         # ids ("trace_id=") and cost no search.
@@ -1070,7 +1073,7 @@ def _check_query_parameter(text: str, start: int, end: int) -> tuple[int, int] |
 # unless its name says the key is public or an index's.
 # (Strapi's "APP_KEYS=a==,b==" holds several; a "…_SALT" is a key for a hash.)
 # (A webhook's "…_HMAC" is its key too.)
-_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_(?:KEYS?|SALT|PAT|HMAC)")
+_ENV_KEY = re.compile(r"[A-Z][A-Z0-9_]*_(?:KEYS?|SALT|PAT|HMAC)(?:_[0-9]{1,2})?")
 _NOT_SECRET_ENV_KEYS = (
     "PUBLIC",
     "PUBLISHABLE",
@@ -1291,11 +1294,21 @@ def _names_session(text: str, name: str, start: int, value_at: int) -> bool:
         return True  # a session's key in hex, no id: "session_key=8b249e29…" (ECDH's)
     if value is not None and folded.lstrip("_") == "sid" and _TOMCAT_SID.fullmatch(value.group()):
         return True  # Tomcat's session id in a request's context: "[sid=CB5774…]"
+    if (
+        value is not None
+        and folded.lstrip("_") in _SESSION_ID_NAMES
+        and _SESSION_HEX.fullmatch(value.group())
+        and (len(value.group()) >= 40 or folded.lstrip("_") == "sid")
+    ):
+        # A session's id of 40 hex or more (Odoo's, a SHA-1), or a bare "sid" of 32: the
+        # session itself ("session_id=2b187af4…" logged at login). 32 hex under
+        # "session_id" is as often a trace's id (W3C's trace ids are 32 hex), and stays.
+        return True
     # Capitals among its letters: a trace's hex or a UUID is a correlation id,
     # and so is a Twilio resource's "sid=SM<32 hex>".
     return (
         value is not None
-        and (looks_random(value.group()) or _is_lower_session_key(value.group()))
+        and (looks_random(value.group()) or is_lower_session_key(value.group()))
         and not HEX_DIGITS.issuperset(value.group())
         and _TWILIO_SID.fullmatch(value.group()) is None
         # Pairs encoded: JDBC's "sessionVariables=default_storage_engine%3DInnoDB".
@@ -1314,6 +1327,8 @@ def _long_random(value: str) -> bool:
     return len(value) >= _LEAST_KEY_LENGTH and looks_random(value)
 
 
+#: A session's id by its own name (not "trace_session_id", not "sessionIndex").
+_SESSION_ID_NAMES = frozenset({"session_id", "sid", "sess_id", "session"})
 _NOT_SESSION_ENDINGS = ("_expiry", "_expires", "_expiration", "_exp", "_ts", "_timeout")
 _SESSION_HEX = re.compile(r"[0-9a-f]{32,128}")
 _TOMCAT_SID = re.compile(r"[0-9A-F]{32,64}")
@@ -1328,7 +1343,7 @@ _LOWER_SESSION_KEY = re.compile(r"[a-z0-9]{24,64}")
 _MIN_SWITCHES = 6
 
 
-def _is_lower_session_key(value: str) -> bool:
+def is_lower_session_key(value: str) -> bool:
     """A session's key in small letters and digits, mixed as no word or counter is."""
     if _LOWER_SESSION_KEY.fullmatch(value) is None:
         return False
@@ -1369,6 +1384,8 @@ def _parameter_scan(delimiter: str, *after_names: str) -> Scan:
         + r"|(?<=[nNsS][iI][dD][\"'].)|(?<=[tT]_[iI][dD][\"'].)"
         # JSON's '"value": "…"' after a field naming the secret ('"name": "API_KEY"').
         + r"|(?<=[vV][aA][lL][uU][eE][\"'].)"
+        # A numbered key's variable: "VAULT_UNSEAL_KEY_1=…".
+        + r"|(?<=EY_[0-9].)|(?<=EY_[0-9][0-9].)"
         + "".join(f"|(?<={name})" for name in after_names)
         # Python's bytes print with a "b" before their quote: "'X-Amz-Security-Token': b'…'".
         + ")"
@@ -1452,13 +1469,21 @@ _AFTER_NAMES = (
     r"[?&]auth.",
     r"[?&]invite.",
     r"[?&]tk.",
-    r"_HMAC.",
+    # A message authentication code's key, or the code: "LAB_WEBHOOK_HMAC=", "cle_hmac=".
+    r"[hH][mM][aA][cC].",
     r"[?&]codigo.",
 )
 PARAMETER_SCANS = (
     # "...ure=": a signature; "...Code": an OAuth code ('"authorizationCode":"c84a…"').
     _parameter_scan("=", *_AFTER_NAMES, r"[uU][rR][eE].", _CODE_NAME),
-    _parameter_scan(":", _CODE_NAME, r"[cC][oO][dD][eE][\"'].", r"[cC][oO][dD][eE]\\[\"']."),
+    _parameter_scan(
+        ":",
+        _CODE_NAME,
+        r"[cC][oO][dD][eE][\"'].",
+        r"[cC][oO][dD][eE]\\[\"'].",
+        r"[hH][mM][aA][cC].",
+        r"[hH][mM][aA][cC][\"'].",
+    ),
     # An XML element's text: Android's '<string name="refresh_token">…</string>',
     # "<accessToken>…</accessToken>".
     _parameter_scan(">"),

@@ -171,7 +171,9 @@ BRANCHES = (
     # (A service token may name its environment: "dp.st.prd.<40>".)
     r"|p\.(?:pt|st|sa|ct|scim)\.(?:[a-z0-9_\-]{1,32}\.)?[A-Za-z0-9]{40,}+(?P<key_doppler>)"
     r"|t0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}(?P<key_dynatrace>)"
-    r"|ckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}+(?P<key_docker>))",
+    r"|ckr_(?:pat|oat)_[A-Za-z0-9_\-]{27,}+(?P<key_docker>)"
+    # Duffel's access tokens (flights' API): "duffel_test_" or "duffel_live_", then 43.
+    r"|uffel_(?:test|live)_[A-Za-z0-9_\-]{40,}+(?P<key_duffel>))",
     r"p(?:ypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}+(?P<key_pypi>)"
     # Airtable's personal access tokens: an id, a dot, 64 hex.
     r"|at[A-Za-z0-9]{14}\.[a-f0-9]{64}(?P<key_airtable>)"
@@ -245,6 +247,10 @@ BRANCHES = (
     # "xprv" (mainnet), "tprv" (testnet), "yprv"/"zprv" (SegWit), "uprv"/"vprv",
     # then 107 or 108 base58 characters. Their public twins ("xpub…") stay.
     r"[tuvxyz]prv[1-9A-HJ-NP-Za-km-z]{107,108}(?P<key_bip32>)",
+    # Square's access tokens, "EAAA" and 60 more (Meta's "EAA…" tokens go on otherwise).
+    r"EAAA[A-Za-z0-9_\-]{60}(?![A-Za-z0-9_\-])(?P<key_square_access>)",
+    # Flutterwave's secret keys: "FLWSECK-" (or "FLWSECK_TEST-"), 32 hex, "-X".
+    r"FLWSECK(?:_TEST)?-[0-9a-f]{32}-X(?P<key_flutterwave>)",
 )
 
 
@@ -434,6 +440,9 @@ _GROUPS = (
     "key_supabase",
     "key_netlify",
     "key_docker",
+    "key_duffel",
+    "key_square_access",
+    "key_flutterwave",
     "key_perplexity",
     "key_planetscale",
     "key_langsmith",
@@ -541,6 +550,7 @@ KEY_MARKS = (
     *("v^1.1#i^1#", "AgAAAA**"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
     *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0=", "ver:1-hint:"),
+    *("duffel_test_", "duffel_live_", "EAAA", "FLWSECK"),
 )
 
 

@@ -175,7 +175,9 @@ _PRINTED = (
     r"(?=(?:---[ \t])?[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
 _ONE_TIME_CODE = (
-    r"(?:(?i:verification|security|one[ \-]time|login|otp|2fa|mfa)[ \t]+(?i:code|pin|passcode)"
+    # (A sign-in's and an authentication's too: "Your Shop sign-in code is 482913".)
+    r"(?:(?i:verification|security|one[ \-]time|login|sign[ \-]?in|authentication|otp|2fa|mfa)"
+    r"[ \t]+(?i:code|pin|passcode)"
     # "OTP" alone in capitals: "sent OTP 482913 to …".
     r"|(?<![\w\-])OTP"
     # German's compounds, French's, Spanish's, Portuguese's and Italian's words.
@@ -980,7 +982,7 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ),
     *(
         (f"{word} {kind}", lambda text: _ONE_TIME_TEST.search(text) is not None)
-        for word in ("login", "otp", "2fa", "mfa")
+        for word in ("login", "sign-in", "signin", "sign in", "authentication", "otp", "2fa", "mfa")
         for kind in ("code", "pin", "passcode")
     ),
     *(

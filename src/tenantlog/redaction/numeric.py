@@ -24,14 +24,14 @@ _NON_DIGIT = re.compile(r"[^0-9]")
 _GROUP_GAP = re.compile(r"[ \-.()]+")
 # The words that name an extension: English, French "poste", Italian "int.",
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
-# Spanish "anexo" (Chile, Peru) and "interno" (Argentina), Swedish "ankn.",
-# Czech and Slovak "kl." (klapka), Japanese "内線", Russian "доб.", Spanish
-# "extensión", Austrian "DW" (Durchwahl) and German "App." (Apparat). A word
+# Spanish "anexo" (Chile, Peru) and "interno" (Argentina), Swedish "ankn." and
+# "anknytning", Czech and Slovak "kl." and "klapka", Japanese "内線", Russian "доб.",
+# Spanish "extensión", Austrian "DW" (Durchwahl) and German "App." (Apparat). A word
 # may take a "-" before the digits ("Durchwahl -34": the digits a caller adds).
 _EXT_WORDS = (
     # (a colon after the word too: "Ext: 5521").
     r"ext(?:ension|n)?[.:]?|extensi\u00f3n|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo"
-    r"|interno|ankn\.|kl\.|dw|app\.|\u5185\u7dda|\u0434\u043e\u0431\."
+    r"|interno|ankn\.|anknytning|kl\.|klapka|dw|app\.|\u5185\u7dda|\u0434\u043e\u0431\."
 )
 # A dial string's pause, ",,", before the digits an automaton dials: "+1312…,,3021".
 _EXTENSION = re.compile(
@@ -90,6 +90,13 @@ def _group_ends(text: str, start: int, end: int) -> list[int]:
 _GLOBAL_ID = re.compile(r"gid://[\w.\-]+/[\w.\-]+/\Z|/webhooks/\Z")
 
 
+#: A card's key right before its digits: "card=", "old_card=", '"card_number": "'.
+_CARD_KEY_BEFORE = re.compile(
+    r"(?<![^\W_])(?:[a-z]+_)?(?:card|pan|cc)(?:_?(?:number|num|no))?[\"']?[ \t]*[:=][ \t]*[\"']?\Z",
+    re.IGNORECASE,
+)
+
+
 def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     if text[start - 1 : start] in ("=", ":", " ", '"', "#") and context.says_identifier(
         text, start
@@ -101,7 +108,11 @@ def _check_card(text: str, start: int, end: int) -> tuple[int, int] | None:
     if candidate.isdigit():
         # (UATP's fifteen digits from "1" only in their groups; JCB's "1800…" plain too.)
         uatp = candidate[0] == "1" and not candidate.startswith("1800")
-        return (start, end) if not uatp and validators.card_ok(candidate) else None
+        named = (
+            len(candidate) == 13
+            and _CARD_KEY_BEFORE.search(text, max(0, start - 24), start) is not None
+        )
+        return (start, end) if not uatp and validators.card_ok(candidate, named) else None
     # A trailing group may be a CVV or an unrelated number ("4111 ... 1111 123"):
     # try the whole candidate, then without its last groups. The card patterns
     # separate groups by one " ", "-" or "."; string methods rather than the regexes
@@ -333,6 +344,9 @@ def _check_national(text: str, start: int, end: int) -> tuple[int, int] | None:
     if not _digits(text[start:end]).strip("0"):
         return None  # a placeholder: "phone=000-000-0000"
     if not _says_phone(text, start, end):
+        listed = text.find(" / ", start, end)
+        if listed != -1:
+            end = listed  # a field of a list: "佐藤 花子 / 080-2749-3815 / 11:30"
         return _grouped_mobile(text, start, end)
     paren = text[start] == "("
     number_end = start + len(_without_extension(text[start:end]))

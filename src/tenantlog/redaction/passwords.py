@@ -204,7 +204,8 @@ _MASKED = re.compile(
     + SHOWN_TAIL
     # An instruction in angle brackets: "<generate with: openssl rand -base64 32>".
     + r"|<[a-z_\- ]*>|<[a-z]+(?:[ \t]+[^<>\s]+){2,12}>"
-    r"|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)"
+    # (And Octopus Deploy's and Azure Pipelines' tokens to replace: "#{SMTP_PASSWORD}#".)
+    r"|\$\{[^}]*\}|%\([a-z_]+\)s|\$\([A-Za-z_][A-Za-z0-9_]*\)|#\{[\w.\-]{1,64}\}?#?"
     # Placeholders of printf, SQL's bind parameters, format strings: "%s", "$1", "{password}".
     r"|(?-i:%[sdvqr])|\$[0-9]{1,2}|\?|"
     + _FORMAT_FIELD
@@ -897,7 +898,10 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         if text[value_start : value_start + 1] in ('"', "'"):
             # 'Initialpasswort für Benutzer x: "Kx7!pQ2m"': what the quotes hold.
             quoted = value_span(text, value_start)
-            if quoted is not None and _looks_like_quoted_password(text[quoted[0] : quoted[1]]):
+            if quoted is not None and (
+                _looks_like_quoted_password_after_verb(text[quoted[0] : quoted[1]])
+                or ("phrase" in name and _looks_like_passphrase(text[quoted[0] : quoted[1]]))
+            ):
                 return quoted
             return None
         value_end = _word_end(text, value_start)
@@ -938,7 +942,10 @@ def _prose_value(text: str, start: int, end: int, position: int) -> tuple[int, i
         # A quoted value after the verb: any value with a letter and a digit.
         at = gap.end()
         span = value_span(text, at) if mark in _QUOTES else _in_quotation_marks(text, at)
-        if span is not None and _looks_like_quoted_password_after_verb(text[span[0] : span[1]]):
+        if span is not None and (
+            _looks_like_quoted_password_after_verb(text[span[0] : span[1]])
+            or ("phrase" in name and _looks_like_passphrase(text[span[0] : span[1]]))
+        ):
             return span
     filler = _PROSE_FILLER.match(text, position)
     starts = [position if filler is None else filler.end()]
@@ -1115,6 +1122,20 @@ def _looks_like_quoted_password_after_verb(value: str) -> bool:
         and "\n" not in value
         and any(c.isdigit() for c in value)
         and any(c.isupper() or not (c.isalnum() or c.isspace()) for c in value)
+        and not value.startswith("[REDACTED")
+        and not is_masked(value)
+    )
+
+
+def _looks_like_passphrase(value: str) -> bool:
+    """A quoted passphrase: words, as a passphrase is made of ("purple monkey dishwasher
+    7", "la luna sale a las 9"), three or more, or two with a digit."""
+    words = value.split()
+    return (
+        12 <= len(value) <= 96
+        and "\n" not in value
+        and (len(words) >= 3 or (len(words) == 2 and any(c.isdigit() for c in value)))
+        and sum(c.isalpha() for c in value) >= len(value) // 2
         and not value.startswith("[REDACTED")
         and not is_masked(value)
     )
@@ -2137,8 +2158,18 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
         if values is not None:  # a column of SQL's INSERT, whatever its value
             return _insert_value(text, text.count(",", values[0], start), values[1])
         pair = _LIST_PAIR.match(text, name_end)
-        if pair is not None and _opens_pair(text, _key_start(text, start), text[name_end]):
-            return _bracketed_value(text, pair.end())
+        if pair is not None:
+            key_start = _key_start(text, start)
+            if (
+                text[key_start : key_start + 1] == "-"
+                and text[key_start - 1 : key_start] == (text[name_end])
+            ):
+                # A flag among a command's arguments, its value the next one, however
+                # long the list: '["pos-exporter", "--password", "Arg$Pass!5", …]'.
+                span = value_span(text, pair.end())
+                return None if span is None or text[span[0]] == "-" else span
+            if _opens_pair(text, key_start, text[name_end]):
+                return _bracketed_value(text, pair.end())
     position = end
     quoted_name = False
     if text.startswith(('\\"', "\\'"), position):
@@ -2484,7 +2515,8 @@ _SEPARATED = (
     + _GAP_WORD
     + r"[ \t]+){0,10}?"
     + _PROSE_VERBS
-    + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"']{4}|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
+    # (A quoted value may start with a short word: 'is now "Go Eagles 2024"'.)
+    + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"'][^\"'\n]{3}|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
     # (A colon must follow on the line: one run of the class says whether before
     # the words are tried at each of their ends.)
@@ -2493,7 +2525,7 @@ _SEPARATED = (
     + str(_COLON_GAP_WORDS)
     + "}?"
     + _COLON_GAP_TAIL
-    + r"[^\s]{6}"
+    + r"(?:[^\s]{6}|[\"'][^\s\"'][^\"'\n]{3})"
     + r")"
     # A flag's value, where the name follows a "-" ("--password x").
     + rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"

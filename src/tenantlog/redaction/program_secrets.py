@@ -84,7 +84,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from tenantlog.redaction import validators
-from tenantlog.redaction.credentials import looks_random
+from tenantlog.redaction.credentials import is_lower_session_key, looks_random
 from tenantlog.redaction.kinds import Kind
 from tenantlog.redaction.passwords import is_masked, looks_like_password, mixes_cases_and_digits
 from tenantlog.redaction.validators import HEX_DIGITS
@@ -1218,7 +1218,8 @@ def _check_cookie(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if "&" in unquote(value) or "=" in unquote(value).rstrip("="):
         return None  # pairs encoded: WordPress' "wp-settings-1=libraryContent%3Dbrowse"
-    random = looks_random(value.replace(".", ""))
+    # (Or small letters and digits, as Magento's "admin=lk8t7j0pdla6ixqiioitdl1qlaldumdc".)
+    random = looks_random(value.replace(".", "")) or is_lower_session_key(value)
     return (end, value_end) if random and not is_masked(value) else None
 
 

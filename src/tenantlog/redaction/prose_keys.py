@@ -34,8 +34,8 @@ from tenantlog.redaction.passwords import is_masked, looks_like_password, value_
 from tenantlog.redaction.value_ends import matches_at_word
 
 #: Where a name starts: the text's start, a blank, a quote, a bracket, a separator or a
-#: property's dot ("palkanmaksu.api_salaisuus").
-_NAME_STARTS = frozenset(" \t\r\n\"'([{,;|.")
+#: property's dot ("palkanmaksu.api_salaisuus"), or CJK punctuation ("【ログ】認証トークン").
+_NAME_STARTS = frozenset(" \t\r\n\"'([{,;|.\u3011\u300d\u300f\uff09\u3001\u3002\uff1a")
 #: Words for a key, a token or a secret in other languages, in ASCII or as they are
 #: written: Dutch, Swedish, Polish, Italian, Spanish, Danish and Norwegian, Finnish,
 #: Hungarian, Romanian; Dutch, Swedish, Polish, Italian, Spanish and Danish for "secret".
@@ -94,7 +94,8 @@ _DELIMITER = r"[ \t]*(?:=>|[:=])[ \t]*[\"']?"
 #: quote), then the value.
 _PROSE_KEY = (
     _ENGLISH_NAME
-    + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,2}}?[\"']?)"
+    # (Up to five words before a value: "Zugangstoken für die Händler-API lautet …".)
+    + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,5}}?[\"']?)"
     + _VALUE_AHEAD
 )
 #: A name in another language, then any of those, or its own delimiter (then any

@@ -128,16 +128,17 @@ def gs1_ok(digits: str) -> bool:
     return (10 - total % 10) % 10 == int(digits[-1])
 
 
-def card_ok(digits: str) -> bool:
+def card_ok(digits: str, named: bool = False) -> bool:
     """A real network prefix, a length that network issues, and a valid Luhn digit.
 
     Thirteen digits that are also a valid GS1 number are a barcode or a location
-    number (an EDI partner's GLN, Germany's start with 40 to 44), not an old Visa card.
+    number (an EDI partner's GLN, Germany's start with 40 to 44), not an old Visa card,
+    unless ``named`` says a card's key names them ("old_card=4015628390712").
     """
     n = len(digits)
     for width, low, high, lengths in _CARD_RULES_BY_LEAD.get(digits[:1], ()):
         if n in lengths and low <= int(digits[:width]) <= high:
-            return luhn_ok(digits) and not (n == 13 and gs1_ok(digits))
+            return luhn_ok(digits) and (named or not (n == 13 and gs1_ok(digits)))
     return False
 
 
