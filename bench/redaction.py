@@ -920,6 +920,13 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "curl logins with '&'": _fill("curl -u a:b&c&d&e;f "),
         "htpasswd, no batch flag": _fill("htpasswd -c a b "),
         "stdin flags, no here-string": _fill("x --password-stdin y "),
+        "quoted words after a verb": _fill('password is "Go '),
+        "quoted words after a colon's gap": _fill('Kennwort laut Kundin: "Nord '),
+        "subscriber keys, short": _fill("ki=12 OPc=34 ha1=56 kic=78 "),
+        "argv flags, list never closed": _fill('["--password", '),
+        "PIN and sign-in words": _fill("sign-in code is voicemail pin is 12 "),
+        "FTP prompts, no password": _fill("ftp> user a\n"),
+        "parts' versions": _fill("plugin 1.2.3.4 module 5.6.7.8 "),
     }
 
 

@@ -36,7 +36,9 @@ from tenantlog.redaction.validators import HEX_DIGITS
 
 #: How far back a command's name may be from its flag.
 _COMMAND_WINDOW = 200
-_SHELL_WORD_END = re.compile(r"[\s|;&<>\"'`]")
+# (An "&" inside a word is the password's, as people write it unquoted: "7z a -pZip&Cdr!77";
+# "&&" or "&" before a blank or the end runs the next command.)
+_SHELL_WORD_END = re.compile(r"[\s|;<>\"'`]|&(?=[&\s]|\Z)")
 # A shell variable the log shows unexpanded ("$db_pass", "${PW}", "$(PW)") is not
 # the secret. On a command line any "$name" is one, where ``passwords`` takes
 # only capitals for one: a value after "password=" may start with "$".
@@ -54,7 +56,16 @@ _SPACED = {
     # macOS' "security unlock-keychain -p x", "create-keychain -p x".
     # The VS Code extension manager's personal access token ("vsce publish -p …").
     # FreeIPA's installer: "-p" the Directory Manager's password, "-a" the admin's.
-    "-p": ("login", "sshpass", "mongo", "keychain", "vsce", "ipa-server-install"),
+    # HTCondor's "condor_store_cred add -p x", the pool's password.
+    "-p": (
+        "login",
+        "sshpass",
+        "mongo",
+        "keychain",
+        "vsce",
+        "ipa-server-install",
+        "condor_store_cred",
+    ),
     # ssh-keygen's old passphrase; an MQTT client's password; a PKCS#12 file's passphrase
     # to macOS' "security import" (and Perforce's password: ``_PERFORCE``).
     "-P": (
@@ -484,7 +495,7 @@ ARGUMENT_MARKS = (
     *("mc alias", "mc config", "sapcontrol", "-creds", '"CONFIG"', "nextflow"),
     *("secret set", "algoliasearch(", "pgp_sym_", "ADDUSER"),
     *("secrets put", "credential create", "put-parameter", "secretsmanager"),
-    *("createDatabaseConnection(", "htpasswd", "-stdin"),
+    *("createDatabaseConnection(", "htpasswd", "-stdin", "ftp> user"),
     *CALL_MARKS,
 )
 #: Looked for in the case-folded text: Windows writes its commands in either case.
@@ -516,6 +527,7 @@ def may_hold_command_argument(text: str) -> bool:
         or "algoliasearch(" in text
         or "pgp_sym_" in text
         or "ADDUSER" in text
+        or "ftp> user" in text
         or "-creds" in text
         or "SMTP.start(" in text
         or ("openssl" in text and "passwd" in text)
@@ -530,7 +542,7 @@ def may_hold_command_argument(text: str) -> bool:
 
 #: Commands that read a password from their input: "echo 'pw' | smbpasswd -s -a bob",
 #: "echo pw | bin/elasticsearch-keystore add -x name".
-_READS_PASSWORD = ("kinit", "cryptsetup", "smbpasswd", "keystore")
+_READS_PASSWORD = ("kinit", "cryptsetup", "smbpasswd", "keystore", "vncpasswd")
 # A word echoed into a file whose name says it holds a secret.
 _ECHOED_INTO_FILE = (
     r"(?<![\w\-])echo(?:[ \t]+-[ne]+)?[ \t]+(?P<echoed>\"[^\"\n]+\"|'[^'\n]+'|[^\s|\"'>]+)"
@@ -619,6 +631,8 @@ _ARGUMENTS = re.compile(
     r"|algoliasearch\([ \t]*" + _LITERAL + r"[ \t]*,[ \t]*(?P<algolia>" + _LITERAL + ")"
     # Nextflow's secrets: "nextflow secrets set NCBI_API_KEY <value>".
     r"|(?<![\w\-])nextflow[ \t]+secrets[ \t]+(?:set|put)" + _WORD + "(?P<nextflow>" + _WORD + ")"
+    # The FTP client's "ftp> user <name> <password>", both given on its prompt.
+    r"|(?<=ftp> )user" + _WORD + "(?P<ftp_user>" + _WORD + ")"
     # DB2's "CONNECT TO db USER name USING password".
     r"|USER[ \t]+\S+[ \t]+USING(?P<db2>" + _WORD + ")"
     # IMAP's login, after the command's tag (``_after_imap_tag``): the user, then the password.
@@ -651,7 +665,8 @@ _ARGUMENTS = re.compile(
     # "echo 'pw' | kinit user", "echo -n 'pw' | cryptsetup luksOpen /dev/x name -".
     r"|(?<![\w\-])(?:echo(?:[ \t]+-[ne]+)?|printf[ \t]+'%s\\?n?')[ \t]+"
     r"(?P<piped>\"[^\"\n]+\"|'[^'\n]+'|[^\s|\"']+)[ \t]*\|[ \t]*"
-    r"(?:sudo[ \t]+)?(?:[\w.\-]*/)?(?:kinit|cryptsetup|smbpasswd|[\w\-]*keystore)\b"
+    # (TigerVNC's "vncpasswd -f" reads it so too.)
+    r"(?:sudo[ \t]+)?(?:[\w.\-]*/)?(?:kinit|cryptsetup|smbpasswd|vncpasswd|[\w\-]*keystore)\b"
     # ... or into a file that holds it: "echo 'pw' > /etc/rsync.pass".
     r"|"
     + _ECHOED_INTO_FILE

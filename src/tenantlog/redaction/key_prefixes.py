@@ -98,7 +98,10 @@ BRANCHES = (
     r"|l(?:(?:pat|rt|dt|ptt|ft|soat|cbt|imt|agent|oas)-[A-Za-z0-9_\-]{20,}+(?P<key_gitlab>)"
     r"|c_[A-Za-z0-9+/]{32,}+={0,2}(?P<key_grafana>)"
     r"|sa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?P<key_grafana_sa>))"
-    r"|sk_[A-Za-z0-9]{52}(?P<key_groq>))",
+    r"|sk_[A-Za-z0-9]{52}(?P<key_groq>)"
+    # Fernet tokens (OpenStack Keystone's, "openstack token issue"): version byte 0x80
+    # and a time, "gAAAAA" in base64url, then a hundred characters and more.
+    r"|AAAAA[A-Za-z0-9_\-]{100,}+={0,2}(?P<key_fernet>))",
     r"x(?:ox(?:[abprse]|e\.xox[bp])-[A-Za-z0-9\-]{10,}+(?P<key_slack>)"
     r"|app-[0-9]-[A-Za-z0-9\-]{10,}+(?P<key_slack_app>)"
     r"|keysib-" + _hex_with_digit(64) + r"-[A-Za-z0-9]{16}(?P<key_brevo>)"
@@ -441,6 +444,7 @@ _GROUPS = (
     "key_netlify",
     "key_docker",
     "key_duffel",
+    "key_fernet",
     "key_square_access",
     "key_flutterwave",
     "key_perplexity",
@@ -550,7 +554,7 @@ KEY_MARKS = (
     *("v^1.1#i^1#", "AgAAAA**"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
     *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0=", "ver:1-hint:"),
-    *("duffel_test_", "duffel_live_", "EAAA", "FLWSECK"),
+    *("duffel_test_", "duffel_live_", "EAAA", "FLWSECK", "gAAAAA"),
 )
 
 

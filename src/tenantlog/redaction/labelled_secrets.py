@@ -175,8 +175,10 @@ _PRINTED = (
     r"(?=(?:---[ \t])?[^\s]{6,512}[ \t]*(?:\r?\n|\Z))"
 )
 _ONE_TIME_CODE = (
-    # (A sign-in's and an authentication's too: "Your Shop sign-in code is 482913".)
-    r"(?:(?i:verification|security|one[ \-]time|login|sign[ \-]?in|authentication|otp|2fa|mfa)"
+    # (A sign-in's and an authentication's too: "Your Shop sign-in code is 482913"; a
+    # voicemail's, a SIM's, a card's, a door's or an alarm's PIN: "voicemail pin is 8812".)
+    r"(?:(?i:verification|security|one[ \-]time|login|sign[ \-]?in|authentication|otp|2fa|mfa"
+    r"|voicemail|sim|card|door|alarm|access)"
     r"[ \t]+(?i:code|pin|passcode)"
     # "OTP" alone in capitals: "sent OTP 482913 to …".
     r"|(?<![\w\-])OTP"
@@ -982,7 +984,10 @@ LABEL_MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ),
     *(
         (f"{word} {kind}", lambda text: _ONE_TIME_TEST.search(text) is not None)
-        for word in ("login", "sign-in", "signin", "sign in", "authentication", "otp", "2fa", "mfa")
+        for word in (
+            *("login", "sign-in", "signin", "sign in", "authentication", "otp", "2fa", "mfa"),
+            *("voicemail", "sim", "card", "door", "alarm", "access"),
+        )
         for kind in ("code", "pin", "passcode")
     ),
     *(

@@ -76,8 +76,9 @@ _NAME = (
     # ... a mail server's, a key store's or a key's: Moodle's "smtppass", keytool's
     # "storepass" and "keypass" written as properties.
     r"|(?<=smtp)|(?<=mail)|(?<=ftp)|(?<=store)|(?<=[^e]key)"
-    # ... or a device's: Unreal's "-devicepass=".
-    r"|(?<=device))(?:pass|pwd|pw)"
+    # ... or a device's: Unreal's "-devicepass="; an authentication's: Huawei's MML
+    # "AUTHPWD=", "authpass".
+    r"|(?<=device)|(?<=auth))(?:pass|pwd|pw)"
     # French's "mot de passe" written as one word: "motdepasse=", "motDePasse".
     r"|(?<=motde)passe|(?<=mot_de_)passe|(?<=mot-de-)passe"
     r"|secret(?:o|a(?![A-Za-z]))?|credentials?"
@@ -1877,7 +1878,19 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         close = -1 if marker == -1 else value.find("-----", marker + len("-----END "))
         if close != -1:
             return span[0], span[0] + close + len("-----")
+    comma = value.find(",")
+    if comma > 0 and text[_key_start(text, start) - 1 : _key_start(text, start)] == ",":
+        # A pair of an options' list ends at its ",": mount's "-o name=hpc,secret=AQh3…==,noatime".
+        return span[0], span[0] + comma
+    if _METHOD_CALL.match(value):
+        # Code that makes the credentials, not a literal: "AwsBasicCredentials creds =
+        # AwsBasicCredentials.create(…)" (its literals are judged as what they are).
+        return None
     return span
+
+
+#: A method's call on a class or an object: "AwsBasicCredentials.create(".
+_METHOD_CALL = re.compile(r"(?:new[ \t]+)?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(")
 
 
 _PLAIN_WORDS = re.compile(r"[a-z]+(?:[\-_][a-z]+)*")
@@ -1968,8 +1981,11 @@ _USER_WORDS = frozenset(
 
 def _names_user_last(gap: str) -> bool:
     """Whether the last word of a colon's gap names a user in an aside: "(Benutzer:"
-    ("password for user: x" may be a prompt's answer)."""
+    ("password for user: x" may be a prompt's answer); or is the gap's one word, the
+    next pair's name: "auth_type: userpass  username: ck_48811"."""
     words = gap.rstrip().rstrip(":\uff1a").split()
+    if len(words) == 1 and words[0].lower() in _USER_WORDS:
+        return True
     return (
         bool(words) and words[-1][:1] in "([" and words[-1].strip("([{\"'").lower() in _USER_WORDS
     )

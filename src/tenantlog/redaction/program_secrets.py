@@ -40,7 +40,8 @@ scan, behind its trigger, with its own marks.
   where its service puts one (conda's ``/t/<token>/``, a Hue bridge's
   ``/api/<user>/lights``), a posted ``SAMLResponse`` or SAML artifact.
 * Devices and servers' own syntaxes: Z-Wave JS' network keys
-  (``"S2_AccessControl": "<hex>"``), a SIM's ``Ki`` and ``OPc`` on an IMSI's line,
+  (``"S2_AccessControl": "<hex>"``), a SIM's ``Ki``, ``OPc`` and ``KIc`` (its ``K``
+  and ``OP`` on an IMSI's line), a SIP account's ``ha1`` digests,
   PAN-OS' ``<pre-shared-key><key>…``, Junos' ``md5 1 key "…"``, Kamailio's
   ``modparam("auth", "secret", "…")``, SSIS' configured values and dtexec's
   ``/SET …[User::SftpPassword].Properties[Value];…``.
@@ -628,10 +629,12 @@ _KEY_HEADER = (
 _MODPARAM = (
     r"modparam\([ \t]*\"\w+\"[ \t]*,[ \t]*\"\w*(?i:secret|passw(?:or)?d|pass)\"[ \t]*,[ \t]*(?=\")"
 )
-# A SIM's keys as an HSS or a SIM vendor's file provisions them, on a line about a SIM
-# ("IMSI=…"): the subscriber key "K"/"Ki" and the operator's "OP"/"OPc", 32 hex each.
+# A SIM's keys as an HSS or a SIM vendor's file provisions them: the subscriber key
+# "Ki" and the operator's "OPc", an OTA key "KIc", 32 hex each (and "K"/"OP", on a line
+# about a SIM, "IMSI=…"); a SIP account's digests "ha1"/"ha1b", as Kamailio stores them.
 _SIM_KEY = (
-    r"(?<![\w\-])(?:Ki|K|OPc|OP)[\"']?[ \t]*[:=][ \t]*[\"']?(?=[0-9A-Fa-f]{32}(?![0-9A-Za-z]))"
+    r"(?<![\w\-])(?:(?i:ki|opc|kic|ha1b?)|K|OP)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?=[0-9A-Fa-f]{32}(?![0-9A-Za-z]))"
 )
 # Keys written in a device's own syntax: PAN-OS' XML "<pre-shared-key><key>…</key>",
 # Junos' "md5 1 key \"…\";" under an interface's authentication.
@@ -1113,8 +1116,16 @@ def _check_sip2(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None if is_masked(text[end:value_end]) else (end, value_end)
 
 
+#: What follows the names "K" and "OP" (not "Ki", "OPc").
+_SIM_NAME_ENDS = frozenset("=: \t\"'")
+
+
 def _check_sim_key(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The 32 hex of a SIM's key, on a line that names a SIM by its IMSI."""
+    """The 32 hex of a SIM's key ("K" and "OP" only on a line that names a SIM by its
+    IMSI: one letter or two name too much else)."""
+    name_end = start + 1 if text[start] == "K" else start + 2
+    if not (text.startswith(("K", "OP"), start) and text[name_end] in _SIM_NAME_ENDS):
+        return end, end + 32  # "Ki", "OPc", "KIc", "ha1": no other key is named so
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line = text[line_start : len(text) if line_end == -1 else line_end]
@@ -1637,7 +1648,13 @@ MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     # character.)
     ("authorization", functools.partial(matches_at_word, _SHORT_SCHEME_TEST, "authorization")),
     ("modparam(", lambda text: _MODPARAM_TEST.search(text) is not None),
-    ("imsi", lambda text: _SIM_KEY_TEST.search(text) is not None),
+    *(
+        (mark, lambda text: _SIM_KEY_TEST.search(text) is not None)
+        for mark in (
+            *("imsi", "opc"),
+            *(name + end for name in ("ki", "kic", "ha1", "ha1b") for end in "=:\"' \t"),
+        )
+    ),
     *(
         (mark, lambda text: _WEBHOOK_TEST.search(text) is not None)
         for mark in ("signature", "-hmac-sha", "-sign", '"sign"', "'sign'")

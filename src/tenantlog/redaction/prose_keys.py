@@ -89,13 +89,18 @@ _WORD = r"[^\s=:\"'<>][^\s=:\"<>]{0,23}"  # (an apostrophe inside: French's "d'a
 #: The value's first characters, as a generated value starts.
 _VALUE_AHEAD = r"(?=[A-Za-z0-9+/_\-]{16})"
 _DELIMITER = r"[ \t]*(?:=>|[:=])[ \t]*[\"']?"
+#: A verb that gives the value: English, German, French, Spanish, Italian, Dutch.
+_VERB = r"(?i:is|was|lautet|ist|est|es|era|\u00e8|\u00e9|wordt|blijft)"
 
 #: An English name, then words and a delimiter, or a blank (and words before a
 #: quote), then the value.
 _PROSE_KEY = (
     _ENGLISH_NAME
-    # (Up to five words before a value: "Zugangstoken für die Händler-API lautet …".)
-    + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,5}}?[\"']?)"
+    + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,2}}?[\"']?"
+    # (Or more words, then a verb that says the value follows: "Zugangstoken für die
+    # Händler-API lautet …", "token for the billing API is …"; not "token expired for
+    # user <uuid>".)
+    + rf"|[ \t]+(?:{_WORD}[ \t]+){{2,5}}?{_VERB}[ \t]+[\"']?)"
     + _VALUE_AHEAD
 )
 #: A name in another language, then any of those, or its own delimiter (then any

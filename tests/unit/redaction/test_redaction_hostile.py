@@ -705,3 +705,38 @@ def test_redact_handles_costly_twenty_fourth_round_keeps(text: str) -> None:
 )
 def test_redact_handles_costly_twenty_fifth_round_keeps(text: str) -> None:
     assert _TYPED.redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # quoted words after a verb and after a colon's gap, never closed; elided articles
+        # and verbs of sending before no number; SIM keys and digests too short
+        'password is "Go ' * (_NEAR // 16),
+        'Kennwort laut Kundin: "Nord ' * (_NEAR // 28),
+        "contacter l'a d'b l'c au " * (_NEAR // 25),
+        "sent to 12 34 via " * (_NEAR // 18),
+        "ki=12 OPc=34 ha1=56 kic=78 " * (_NEAR // 27),
+        # numbered keys, HMAC names and a deployment tool's tokens without a value; a
+        # list of arguments never closed; one-time words before too few digits
+        "x_KEY_1=a y_KEY_22=b " * (_NEAR // 21),
+        "hmac: a hmac=b cle_hmac=c " * (_NEAR // 26),
+        "#{A}# " * (_NEAR // 6),
+        '["--password", ' * (_NEAR // 15),
+        "sign-in code is voicemail pin is 12 " * (_NEAR // 36),
+        # a token's name, words and a verb before no value; names after CJK brackets;
+        # Fernet's and Square's marks before too few signs; FTP prompts without a
+        # password; code after a credentials' name; versions of parts
+        "token a b c d e is " * (_NEAR // 19),
+        "\u3010a\u3011\u30c8\u30fc\u30af\u30f3 " * (_NEAR // 8),
+        ("gAAAAA" + "a" * 99 + " ") * (_NEAR // 106),
+        ("EAAA" + "a" * 59 + " ") * (_NEAR // 64),
+        "ftp> user a\n" * (_NEAR // 12),
+        "creds = A.b( " * (_NEAR // 13),
+        "1.2.3.4 (versionCode " * (_NEAR // 21),
+        "plugin 1.2.3.4 module 5.6.7.8 " * (_NEAR // 30),
+        "soc. sec. no. no. " * (_NEAR // 18),
+    ],
+)
+def test_redact_handles_costly_twenty_sixth_round_keeps(text: str) -> None:
+    assert _TYPED.redact(text) == text
