@@ -56,7 +56,8 @@ _SPACED = {
     # macOS' "security unlock-keychain -p x", "create-keychain -p x".
     # The VS Code extension manager's personal access token ("vsce publish -p …").
     # FreeIPA's installer: "-p" the Directory Manager's password, "-a" the admin's.
-    # HTCondor's "condor_store_cred add -p x", the pool's password.
+    # HTCondor's "condor_store_cred add -p x", the pool's password; Elasticsearch's
+    # "elasticsearch-users useradd <name> -p x".
     "-p": (
         "login",
         "sshpass",
@@ -65,6 +66,7 @@ _SPACED = {
         "vsce",
         "ipa-server-install",
         "condor_store_cred",
+        "elasticsearch-users",
     ),
     # ssh-keygen's old passphrase; an MQTT client's password; a PKCS#12 file's passphrase
     # to macOS' "security import" (and Perforce's password: ``_PERFORCE``).

@@ -89,6 +89,9 @@ _PHONE_WORD = (
     r"|sent[ \t]+to|sendt[ \t]+til|skickad?t?[ \t]+till|enviad[oa][ \t]+(?:para|al?)"
     r"|wys[l\u0142]an[aeoy][ \t]+na|gesendet[ \t]+an|envoy[e\u00e9]e?[ \t]+(?:au|[a\u00e0])"
     r"|inviat[oa][ \t]+(?:al|a)|verstuurd[ \t]+naar|na[ \t]+numer|recepc[ei]"
+    # A message's recipient, as an SMS gateway names it ("destinataire=07…"); Danish
+    # "tilbagekald" (a call back).
+    r"|recipient|destinataire|destinatario|empf(?:ae|\u00e4)nger|tilbagekald"
     r"|fone|puh(?:elin)?|simu|s[d\u0111]t|fijo|fisso|cel|hp|ph|ani|dnis|r(?:ing(?:e?de|er|te?)?|ang)"
     r"|bel(?:len|t|de)?)\b"
     # Other scripts, written in no word of Latin letters: Cyrillic, Greek,

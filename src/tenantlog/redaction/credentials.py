@@ -764,7 +764,7 @@ PASSWORD_WORDS_ASCII = (
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
     *("wordpress_", "mysapsso2", "appid=", "app_id=", "authcookie=", "oauth2_proxy="),
-    *("auth=", "?t=", "&t=", "?tk=", "&tk=", "invite=", "jeton=", "codigo=", "_hmac="),
+    *("auth=", "?t=", "&t=", "?tk=", "&tk=", "invite=", "jeton=", "codigo="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -774,6 +774,7 @@ SECRET_NAME_WORDS = (
     "secret",
     "pass",
     "pw",
+    "pswd",  # ACORD's "<Pswd>", "CustPswd"
     "identified",
     "credential",
     "signature=",

@@ -254,6 +254,8 @@ BRANCHES = (
     r"EAAA[A-Za-z0-9_\-]{60}(?![A-Za-z0-9_\-])(?P<key_square_access>)",
     # Flutterwave's secret keys: "FLWSECK-" (or "FLWSECK_TEST-"), 32 hex, "-X".
     r"FLWSECK(?:_TEST)?-[0-9a-f]{32}-X(?P<key_flutterwave>)",
+    # EasyPost's API keys: "EZAK" (production) or "EZTK" (test), then 54 hex.
+    r"EZ[AT]K[0-9a-f]{54}(?![0-9A-Za-z])(?P<key_easypost>)",
 )
 
 
@@ -447,6 +449,7 @@ _GROUPS = (
     "key_fernet",
     "key_square_access",
     "key_flutterwave",
+    "key_easypost",
     "key_perplexity",
     "key_planetscale",
     "key_langsmith",
@@ -554,7 +557,7 @@ KEY_MARKS = (
     *("v^1.1#i^1#", "AgAAAA**"),
     *("xprv", "tprv", "yprv", "zprv", "uprv", "vprv"),
     *("AQE", "sup_sk_", "T1RLAQ", "sk_sbox_", "sess:", "def50200", "v0=", "ver:1-hint:"),
-    *("duffel_test_", "duffel_live_", "EAAA", "FLWSECK", "gAAAAA"),
+    *("duffel_test_", "duffel_live_", "EAAA", "FLWSECK", "gAAAAA", "EZAK", "EZTK"),
 )
 
 

@@ -65,10 +65,10 @@ _NAME = (
     # (Splunk's cluster key, "pass4SymmKey"; "pass phrase" in two words, Ingenico's
     # "SHA-IN pass phrase".)
     r"(?:pass(?:word|wd|phrase|code|wort|ord(?:et)?|4symmkey|[ \t]phrase)"
-    r"|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe)"
+    r"|(?:(?<![A-Za-z])|(?<=\\[nrt]))(?:pass|pwd|pw|psk|passe|pswd)"
     r"|(?<=require)pass"
     # The last word of a camelCase name: Tomcat's "keystorePass", "smtpPwd", "dbPw".
-    r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w|SK))"
+    r"|(?<=(?-i:[a-z]{2}))(?-i:P(?:ass|wd|w|SK|swd))"
     # Glued to a short word of whose it is: "admpass=", "rootpass", "initpw=", "newpwd",
     # LDAP's "bindpw".
     r"|(?:(?<=adm)|(?<=admin)|(?<=root)|(?<=user)|(?<=db)|(?<=init)|(?<=new)|(?<=old)|(?<=tmp)"
@@ -342,6 +342,11 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     elif first == "S" and text.startswith(('Some("', "Some('"), value_start):
         value_start += 5  # Rust's Option, as Debug prints it: 'password: Some("…")'
         first = text[value_start]
+    elif first == "&":
+        anchor = _YAML_ANCHOR.match(text, value_start)
+        if anchor is not None:  # YAML's anchor, then the value: "password: &dbpass Anch0r&Pass"
+            value_start = anchor.end()
+            first = text[value_start]
     if first in _QUOTATION_MARKS and _quotation_close(text, value_start) != -1:
         # "« Tr0ub4dor&3 »", "„Geh3im!x“": what the marks hold, blanks inside left out.
         return _in_quotation_marks(text, value_start)
@@ -440,9 +445,17 @@ def value_span(text: str, value_start: int) -> tuple[int, int] | None:
     return value_start, end
 
 
+#: A YAML anchor's name before a value.
+_YAML_ANCHOR = re.compile(r"&[A-Za-z_][\w\-]{0,31}[ \t]+(?=[^\s#])")
+#: A YAML list's item starts its line: "  - ".
+_LIST_ITEM_BEFORE = re.compile(r"(?:^|\n)[ \t]*-[ \t]\Z")
+
+
 def _quoted_pair_end(text: str, value_start: int) -> int | None:
     """Where the value ends when quotes hold the whole pair, as a shell's trace
-    writes a word with blanks: "+ export 'ADMIN_PASS=Pk9 meter 2024'"."""
+    writes a word with blanks: "+ export 'ADMIN_PASS=Pk9 meter 2024'" (and systemd's
+    'Environment="SCADA_PASS=Scada 2024!"'); or a list item's line holds it, as
+    Compose's environment does: "  - POSTGRES_PASSWORD=pg compose 2024"."""
     if text[value_start - 1 : value_start] != "=":
         return None
     name_start = value_start - 1
@@ -450,9 +463,23 @@ def _quoted_pair_end(text: str, value_start: int) -> int | None:
         name_start -= 1
     quote = text[name_start - 1 : name_start]
     if (
+        quote == " "
+        and name_start < value_start - 1
+        and _LIST_ITEM_BEFORE.search(text, max(0, name_start - 64), name_start)
+    ):
+        line_end = text.find("\n", value_start)
+        line_end = len(text) if line_end == -1 else line_end
+        if "=" in text[value_start:line_end] or " #" in text[value_start:line_end]:
+            return None  # more pairs, or a comment after it: the value ends as any does
+        return value_start + len(text[value_start:line_end].rstrip())
+    if (
         name_start == value_start - 1
         or quote not in ("'", '"')
-        or (name_start > 1 and text[name_start - 2] not in " \t")
+        or (
+            name_start > 1
+            and text[name_start - 2] not in " \t"
+            and not text.endswith("Environment=", 0, name_start - 1)
+        )
     ):
         return None
     line_end = text.find("\n", value_start)
@@ -1882,6 +1909,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if comma > 0 and text[_key_start(text, start) - 1 : _key_start(text, start)] == ",":
         # A pair of an options' list ends at its ",": mount's "-o name=hpc,secret=AQh3…==,noatime".
         return span[0], span[0] + comma
+    if _ALGORITHM_NAME.fullmatch(value):
+        # An algorithm's name: "password_hash=argon2id t=3 …", "credential scope,
+        # Authorization: AWS4-HMAC-SHA256 Credential=…" (its key id is found as one).
+        return None
+    if _URL_START.match(value):
+        # A link, not a password: "Votre lien de réinitialisation du mot de passe :
+        # https://…?jeton=…" (its token is the link's rule's).
+        return None
     if _METHOD_CALL.match(value):
         # Code that makes the credentials, not a literal: "AwsBasicCredentials creds =
         # AwsBasicCredentials.create(…)" (its literals are judged as what they are).
@@ -1889,6 +1924,11 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     return span
 
 
+#: A hash's or a signature's algorithm, named.
+_ALGORITHM_NAME = re.compile(
+    r"(?i:argon2(?:id|i|d)?|bcrypt|scrypt|yescrypt|pbkdf2(?:[_\-]sha(?:1|256|512))?"
+    r"|(?:aws4-)?hmac-sha(?:1|256|384|512)|sha-?(?:1|224|256|384|512)|md5|sha3-(?:256|512))"
+)
 #: A method's call on a class or an object: "AwsBasicCredentials.create(".
 _METHOD_CALL = re.compile(r"(?:new[ \t]+)?[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\(")
 
@@ -2372,7 +2412,7 @@ def _named_value(text: str, start: int, end: int) -> tuple[int, int] | None:
 # "identified", "credential", the directives' and devices' own names
 # (``credentials.DIRECTIVE_NAME_WORDS``) and other languages' in ASCII.
 _NAME_WORDS = (
-    *("pass", "pw", "psk", "secret", "key", "identified", "credential", "replace"),
+    *("pass", "pw", "pswd", "psk", "secret", "key", "identified", "credential", "replace"),
     *DIRECTIVE_NAME_WORDS,
     *PASSWORD_WORDS_ASCII,
 )

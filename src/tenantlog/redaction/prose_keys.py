@@ -70,7 +70,8 @@ _KEY_PREFIXES = frozenset(
 # Each name is matched from its own word, which ``re`` finds fast; the letters
 # glued before it (a compound's) are read back by ``_checked_name``. Started on any
 # letter, a compound's pattern cost every line with "key" or "token" a search.
-_ENGLISH_NAME = r"(?=[kKtT])(?i:key|token)(?![A-Za-z])"
+# (A bearer token by its scheme's word too: "hier der Bearer für die API: mvDQ…".)
+_ENGLISH_NAME = r"(?=[kKtTbB])(?i:key|token|bearer)(?![A-Za-z])"
 #: ... with a compound's last part in another language: Portuguese "token_renovacao=".
 _COMPOUND_END = r"[_\-][A-Za-z]{2,24}(?![\w\-])"
 #: A name in another language, with its ending and a compound's last part:
@@ -96,7 +97,7 @@ _VERB = r"(?i:is|was|lautet|ist|est|es|era|\u00e8|\u00e9|wordt|blijft)"
 #: quote), then the value.
 _PROSE_KEY = (
     _ENGLISH_NAME
-    + rf"(?:(?:[ \t]+{_WORD}){{1,4}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,2}}?[\"']?"
+    + rf"(?:(?:[ \t]+{_WORD}){{1,5}}?{_DELIMITER}|[ \t]+(?:{_WORD}[ \t]+){{0,2}}?[\"']?"
     # (Or more words, then a verb that says the value follows: "Zugangstoken für die
     # Händler-API lautet …", "token for the billing API is …"; not "token expired for
     # user <uuid>".)
@@ -275,6 +276,7 @@ KINDS = {
     "foreign_key": Kind("secrets", "SECRET", _check),
 }
 
+_ENGLISH_WORDS = ("key", "token", "bearer")
 _ENGLISH_TEST = re.compile(f"{_PROSE_KEY}|{_COMPOUND_KEY}", re.ASCII)
 _FOREIGN_TEST = re.compile(_FOREIGN_KEY, re.ASCII)
 
@@ -282,11 +284,11 @@ _FOREIGN_TEST = re.compile(_FOREIGN_KEY, re.ASCII)
 def _holds(word: str, text: str) -> bool:
     """Whether a name of the pattern stands where ``word`` is, followed as it says:
     only the branch the word starts (the foreign names' first letters include "k")."""
-    branch = _ENGLISH_TEST if word in ("key", "token") else _FOREIGN_TEST
+    branch = _ENGLISH_TEST if word in _ENGLISH_WORDS else _FOREIGN_TEST
     return matches_at_word(branch, word, text)
 
 
 #: The marks of the names above, case-folded, each with the branch's test (``screen``).
 MARKS: tuple[tuple[str, Callable[[str], bool]], ...] = tuple(
-    (word, functools.partial(_holds, word)) for word in ("key", "token", *FOREIGN_WORDS)
+    (word, functools.partial(_holds, word)) for word in (*_ENGLISH_WORDS, *FOREIGN_WORDS)
 )

@@ -51,7 +51,7 @@ of marks is complete:
   ``Q~``, Twilio's keys), one of
   ``key_prefixes.KEY_MARKS`` or ``-----BEGIN``, as written (or a
   ``TESTED_KEY_MARKS`` mark where its test holds); a password in a
-  URL an ``@``; a secret's name ``pass``, ``pw``, ``psk``, ``secret``, ``key``,
+  URL an ``@``; a secret's name ``pass``, ``pw``, ``pswd``, ``psk``, ``secret``, ``key``,
   ``credential`` or ``identified`` (in the case-folded text, as above), or
   a name in another language (``credentials.SECRET_NAME_WORDS``); a
   command-line flag a ``-`` after a space, tab or quote

@@ -736,6 +736,18 @@ def test_redact_handles_costly_twenty_fifth_round_keeps(text: str) -> None:
         "1.2.3.4 (versionCode " * (_NEAR // 21),
         "plugin 1.2.3.4 module 5.6.7.8 " * (_NEAR // 30),
         "soc. sec. no. no. " * (_NEAR // 18),
+        # ACORD's password element, empty; a bearer's name, words and a colon before no
+        # value; algorithms' names; YAML anchors before a reference, list items without
+        # a value; systemd's pairs of references never closed; recipients' keys before no
+        # number
+        "<Pswd></Pswd> " * (_NEAR // 14),
+        "Bearer a b c d e: f " * (_NEAR // 20),
+        "password_hash=argon2id credential: AWS4-HMAC-SHA256 " * (_NEAR // 52),
+        "password: &a ${X}\n" * (_NEAR // 18),
+        "  - A_PASSWORD=${X} # y\n" * (_NEAR // 24),
+        'Environment="A_PASS=${X} ' * (_NEAR // 25),
+        "destinataire=ab tilbagekald " * (_NEAR // 28),
+        ("EZTK" + "a" * 53 + " ") * (_NEAR // 58),
     ],
 )
 def test_redact_handles_costly_twenty_sixth_round_keeps(text: str) -> None:
