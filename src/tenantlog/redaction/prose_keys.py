@@ -70,8 +70,7 @@ _KEY_PREFIXES = frozenset(
 # Each name is matched from its own word, which ``re`` finds fast; the letters
 # glued before it (a compound's) are read back by ``_checked_name``. Started on any
 # letter, a compound's pattern cost every line with "key" or "token" a search.
-# (A bearer token by its scheme's word too: "hier der Bearer für die API: mvDQ…".)
-_ENGLISH_NAME = r"(?=[kKtTbB])(?i:key|token|bearer)(?![A-Za-z])"
+_ENGLISH_NAME = r"(?=[kKtT])(?i:key|token)(?![A-Za-z])"
 #: ... with a compound's last part in another language: Portuguese "token_renovacao=".
 _COMPOUND_END = r"[_\-][A-Za-z]{2,24}(?![\w\-])"
 #: A name in another language, with its ending and a compound's last part:
@@ -276,7 +275,7 @@ KINDS = {
     "foreign_key": Kind("secrets", "SECRET", _check),
 }
 
-_ENGLISH_WORDS = ("key", "token", "bearer")
+_ENGLISH_WORDS = ("key", "token")
 _ENGLISH_TEST = re.compile(f"{_PROSE_KEY}|{_COMPOUND_KEY}", re.ASCII)
 _FOREIGN_TEST = re.compile(_FOREIGN_KEY, re.ASCII)
 

@@ -736,7 +736,7 @@ def test_redact_handles_costly_twenty_fifth_round_keeps(text: str) -> None:
         "1.2.3.4 (versionCode " * (_NEAR // 21),
         "plugin 1.2.3.4 module 5.6.7.8 " * (_NEAR // 30),
         "soc. sec. no. no. " * (_NEAR // 18),
-        # ACORD's password element, empty; a bearer's name, words and a colon before no
+        # ACORD's password element, empty; a bearer's word, words and a colon before no
         # value; algorithms' names; YAML anchors before a reference, list items without
         # a value; systemd's pairs of references never closed; recipients' keys before no
         # number
