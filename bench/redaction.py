@@ -927,6 +927,8 @@ def worst_case_logs(seed: int) -> dict[str, str]:
         "PIN and sign-in words": _fill("sign-in code is voicemail pin is 12 "),
         "FTP prompts, no password": _fill("ftp> user a\n"),
         "parts' versions": _fill("plugin 1.2.3.4 module 5.6.7.8 "),
+        "runs and a group of three": _fill("4012888888882 123 "),
+        "updates after versions": _fill("version 5.6.7.8 update to 1.2.3.4 "),
     }
 
 

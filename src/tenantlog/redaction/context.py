@@ -65,7 +65,8 @@ _PHONE_WORD = (
     # Malay and Indonesian "HP" (handphone), a switch's "ANI".
     # Portuguese "contato", Indonesian "hubungi" (contact); a person's "my number is", in
     # four languages.
-    r"|(?:contato|hubungi|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro"
+    # (Brazil's "zap", WhatsApp: "pode me chamar no zap 11 97612-4408".)
+    r"|(?:contato|hubungi|zap|my[ \t]+number|mi[ \t]+n[u\u00fa]mero|mon[ \t]+num[e\u00e9]ro"
     # Portuguese "meu número"; Turkish "arayan", "aranan" (the caller, the called) and
     # "numarasi", "numarasina" (its number; the Turkish "i" without its dot).
     r"|meu[ \t]+n[u\u00fa]mero|arayan|aranan|numaras\w{0,3}"
@@ -782,9 +783,30 @@ def says_version(text: str, start: int, end: int) -> bool:
         return False
     before = _TRANSITION_BEFORE.search(text, head_start, start)
     if before is None:
-        return False
+        # "OTA update to 8.3.2.0" after a version the line names: the release the
+        # update brings ("ECU software version 8.3.1.12 detected, OTA update to …").
+        return _UPDATE_TO.search(text, head_start, start) is not None and _version_before(
+            text, start
+        )
     first = before.start()
     return _introduced_as_version(text, first, first + len(before.group(1)))
+
+
+#: An update's or an upgrade's target word before a number.
+_UPDATE_TO = re.compile(r"(?i:update|upgrade)[ \t]+to[ \t]*\Z")
+
+
+#: How far before an update's target the version it replaces is looked for.
+_UPDATE_WINDOW = 96
+
+
+def _version_before(text: str, start: int) -> bool:
+    """Whether the last dotted quad shortly before ``start``, on its line, is called a
+    version (one, in a window: each of a text's updates looks again)."""
+    low = max(0, start - _UPDATE_WINDOW)
+    low = max(low, text.rfind("\n", low, start) + 1)
+    quads = list(_DOTTED_QUAD.finditer(text, low, start))
+    return bool(quads) and _introduced_as_version(text, quads[-1].start(), quads[-1].end())
 
 
 #: A product's name right before a number: "Simphony", "SPACE", "rtpengine".
@@ -837,12 +859,7 @@ def _among_versions(text: str, start: int, end: int) -> bool:
     needed = 1 if word[0].isupper() else 2
     if needed == 2 and any(c.isdigit() for c in word):
         return False
-    # The line, within a window: a text of thousands of addresses on one line
-    # must not be read again for each.
-    low, high = max(0, start - _SIBLING_WINDOW), min(len(text), end + _SIBLING_WINDOW)
-    line_start = max(low, text.rfind("\n", low, start) + 1)
-    line_end = text.find("\n", end, high)
-    line_end = high if line_end == -1 else line_end
+    line_start, line_end = _line_window(text, start, end)
     siblings = sum(
         not (found.start() <= start < found.end())
         for found in _SIBLING_VERSION.finditer(text, line_start, line_end)
@@ -851,11 +868,24 @@ def _among_versions(text: str, start: int, end: int) -> bool:
         return True
     # (Or other dotted quads that their own words call versions: "firmware 1.25.0.5";
     # "build 10.0.19045.4291, sensor driver 6.2.0.4, TWAIN module 3.1.0.12".)
-    named = sum(
+    return siblings + _named_versions(text, start, line_start, line_end) >= needed
+
+
+def _line_window(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line around a number, within a window: a text of thousands of addresses on
+    one line must not be read again for each."""
+    low, high = max(0, start - _SIBLING_WINDOW), min(len(text), end + _SIBLING_WINDOW)
+    line_start = max(low, text.rfind("\n", low, start) + 1)
+    line_end = text.find("\n", end, high)
+    return line_start, high if line_end == -1 else line_end
+
+
+def _named_versions(text: str, start: int, line_start: int, line_end: int) -> int:
+    """How many other dotted quads of the line their own words call versions."""
+    return sum(
         found.start() != start and _introduced_as_version(text, found.start(), found.end())
         for found in _DOTTED_QUAD.finditer(text, line_start, line_end)
     )
-    return siblings + named >= needed
 
 
 #: How far apart the same dotted quad, once named a version, makes both one.

@@ -25,13 +25,13 @@ _GROUP_GAP = re.compile(r"[ \-.()]+")
 # The words that name an extension: English, French "poste", Italian "int.",
 # Dutch "toestel", Polish "wew.", German "Durchwahl", Portuguese "ramal",
 # Spanish "anexo" (Chile, Peru) and "interno" (Argentina), Swedish "ankn." and
-# "anknytning", Czech and Slovak "kl." and "klapka", Japanese "内線", Russian "доб.",
+# "anknytning", Czech and Slovak "kl.", "klapka" and "linka", Japanese "内線", Russian "доб.",
 # Spanish "extensión", Austrian "DW" (Durchwahl) and German "App." (Apparat). A word
 # may take a "-" before the digits ("Durchwahl -34": the digits a caller adds).
 _EXT_WORDS = (
     # (a colon after the word too: "Ext: 5521").
     r"ext(?:ension|n)?[.:]?|extensi\u00f3n|poste|int\.|toestel|wewn?\.|durchwahl|ramal|anexo"
-    r"|interno|ankn\.|anknytning|kl\.|klapka|dw|app\.|\u5185\u7dda|\u0434\u043e\u0431\."
+    r"|interno|ankn\.|anknytning|kl\.|klapka|linka|dw|app\.|\u5185\u7dda|\u0434\u043e\u0431\."
 )
 # A dial string's pause, ",,", before the digits an automaton dials: "+1312…,,3021".
 _EXTENSION = re.compile(
@@ -656,7 +656,9 @@ _AFTER_3_DIGITS = "|".join(
         r"|[0-9]{6}[ \-]?[0-9]{4,5}|[0-9]{3}[ \-][0-9]{3}[ \-][0-9]{3})"
         # ... and 4-4-4-4 with dots, as OCR reads a card's front.
         r"|\.[0-9]{4}\.[0-9]{4}\.[0-9]{4}(?![0-9.]))" + _CARD_END + "(?P<card_groups>)"
-        r"|[0-9]{9,15}" + _CARD_END + "(?P<card_plain>)"
+        # (A plain run may end in a group of three: "372841390766 217", the card's
+        # last digits apart, or its CVV, which ``_check_card`` leaves if it must.)
+        r"|(?:[0-9]{9,15}(?: [0-9]{3})?|[0-9]{8} [0-9]{3})" + _CARD_END + "(?P<card_plain>)"
         # Four digits, then one group, after a phone word: Greece's "2310 123456";
         # or two of three: Australia's business numbers, "1300 123 456".
         r"|(?: [0-9]{5,7}|(?<=1[0-9]{3}) [0-9]{3} [0-9]{3})" + _EXT + _END + "(?P<phone_grouped_4>)"

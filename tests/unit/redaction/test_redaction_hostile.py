@@ -748,6 +748,12 @@ def test_redact_handles_costly_twenty_fifth_round_keeps(text: str) -> None:
         'Environment="A_PASS=${X} ' * (_NEAR // 25),
         "destinataire=ab tilbagekald " * (_NEAR // 28),
         ("EZTK" + "a" * 53 + " ") * (_NEAR // 58),
+        # plain runs and a group of three that are no card; updates' targets after
+        # versions, again and again; Czech extensions and "zap" before no number
+        "40128888 123 " * (_NEAR // 13),
+        "4012888888882 123 " * (_NEAR // 18),
+        "version 5.6.7.8 update to 1.2.3.4\n" * (_NEAR // 34),
+        "zap linka 12 " * (_NEAR // 13),
     ],
 )
 def test_redact_handles_costly_twenty_sixth_round_keeps(text: str) -> None:
