@@ -57,7 +57,8 @@ _SPACED = {
     # The VS Code extension manager's personal access token ("vsce publish -p …").
     # FreeIPA's installer: "-p" the Directory Manager's password, "-a" the admin's.
     # HTCondor's "condor_store_cred add -p x", the pool's password; Elasticsearch's
-    # "elasticsearch-users useradd <name> -p x".
+    # "elasticsearch-users useradd <name> -p x"; Supabase's "supabase link -p x" (the
+    # database's password).
     "-p": (
         "login",
         "sshpass",
@@ -67,6 +68,7 @@ _SPACED = {
         "ipa-server-install",
         "condor_store_cred",
         "elasticsearch-users",
+        "supabase",
     ),
     # ssh-keygen's old passphrase; an MQTT client's password; a PKCS#12 file's passphrase
     # to macOS' "security import" (and Perforce's password: ``_PERFORCE``).

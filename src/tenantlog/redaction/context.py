@@ -866,9 +866,16 @@ def _among_versions(text: str, start: int, end: int) -> bool:
     )
     if siblings >= needed:
         return True
+    if needed == 1 and _VERSION_WORD.search(text, line_start, line_end):
+        # A product's name before it on a line that speaks of versions: "OPERA PMS
+        # 5.6.19.4, Simphony 19.5.0.12, IFC8 8.14.2.1 — all versions supported".
+        return True
     # (Or other dotted quads that their own words call versions: "firmware 1.25.0.5";
     # "build 10.0.19045.4291, sensor driver 6.2.0.4, TWAIN module 3.1.0.12".)
     return siblings + _named_versions(text, start, line_start, line_end) >= needed
+
+
+_VERSION_WORD = re.compile(r"(?<![A-Za-z])[Vv]ersions?(?![A-Za-z])")
 
 
 def _line_window(text: str, start: int, end: int) -> tuple[int, int]:

@@ -27,7 +27,7 @@ _TOKEN_VALUE = (
     # Login with Amazon's "Atza|IwEB…" and "Atzr|…".
     # Sumsub's "prd:…" and "sbx:…": the environment before the token. Unleash's API
     # tokens: the project (or "*"), ":", the environment, ".", 64 hex.
-    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|Atz[ar]\||(?:prd|sbx|live|test):(?=[A-Za-z0-9]{20})"
+    r"(?:base64:|[0-9]{1,10}\|(?=[A-Za-z0-9]{40})|At(?:z[ar]|c)\||(?:prd|sbx|live|test):(?=[A-Za-z0-9]{20})"
     r"|(?:\*|[a-z0-9_\-]{1,40}):(?=(?:\*|[a-z0-9_\-]{1,40})\.[0-9a-f]{64}(?![0-9A-Za-z])))?"
     + _VALUE_CHAR
     + r"{8,}(?:\$"
@@ -664,6 +664,7 @@ def holds_named_pair(text: str, folded: str) -> bool:
                 or "invite=" in text
                 or "jeton=" in text
                 or "codigo=" in text
+                or "oobCode=" in text  # Firebase's email action: "?mode=resetPassword&oobCode="
             )
         )
     )
@@ -764,7 +765,7 @@ PASSWORD_WORDS_ASCII = (
 NAMED_PAIR_WORDS = (
     *("sess", "sid=", "remember", "sig=", "code=", "aspxauth", "aspnetcore."),
     *("wordpress_", "mysapsso2", "appid=", "app_id=", "authcookie=", "oauth2_proxy="),
-    *("auth=", "?t=", "&t=", "?tk=", "&tk=", "invite=", "jeton=", "codigo="),
+    *("auth=", "?t=", "&t=", "?tk=", "&tk=", "invite=", "jeton=", "codigo=", "oobcode="),
 )
 #: Words in a secret's name, looked for in the case-folded text.
 SECRET_NAME_WORDS = (
@@ -812,7 +813,7 @@ _MIN_CODE = 20
 #: a magic sign-in link's "?t=…", an invitation's "?invite=…".
 #: (And in French and Spanish: "?jeton=…", "?codigo=…".)
 _ONE_TIME_PARAMETERS = tuple(
-    f"{lead}{name}" for name in ("t", "tk", "invite", "jeton", "codigo") for lead in "?&"
+    f"{lead}{name}" for name in ("t", "tk", "invite", "jeton", "codigo", "oobCode") for lead in "?&"
 )
 #: Their last letters: a name that ends otherwise is none of them, told by one test.
 _ONE_TIME_LAST = frozenset(name[-1] for name in _ONE_TIME_PARAMETERS)

@@ -90,6 +90,11 @@ def _hex_with_digit(count: int) -> str:
 _SLACK_HOOK = r"ooks\.slack\.com/services/T[A-Z0-9]{8,}/B[A-Z0-9]{8,}/[A-Za-z0-9]{24}"
 _DISCORD_HOOK = r"discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_\-]{60,}+"
 
+#: A Mollie key's body: 30 letters and digits, with a digit, a capital and a small letter.
+_MOLLIE_KEY = (
+    r"(?=[A-Za-z0-9]{0,29}[0-9])(?=[A-Za-z0-9]{0,29}[A-Z])(?=[A-Za-z0-9]{0,29}[a-z])"
+    r"[A-Za-z0-9]{30}(?![A-Za-z0-9_\-])"
+)
 BRANCHES = (
     r"r(?:k_(?:live|test)_[A-Za-z0-9]{10,}+(?P<key_stripe_restricted>)"
     r"|8_[A-Za-z0-9]{37}(?P<key_replicate>)"
@@ -197,6 +202,8 @@ BRANCHES = (
     r"l(?:in_api_[A-Za-z0-9]{40}(?P<key_linear>)"
     # Twitch's stream keys: "live_", the channel's number, then the key.
     r"|ive_[0-9]{6,12}_[A-Za-z0-9]{20,}+(?P<key_twitch_stream>)"
+    # Mollie's API keys: "live_" or "test_", then 30 letters and digits, mixed.
+    r"|ive_" + _MOLLIE_KEY + r"(?P<key_mollie>)"
     r"|sv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?P<key_langsmith>))",
     # Google's OAuth access tokens, as "gcloud auth print-access-token" prints them.
     # A service account's starts "ya29.c.".
@@ -254,6 +261,7 @@ BRANCHES = (
     r"EAAA[A-Za-z0-9_\-]{60}(?![A-Za-z0-9_\-])(?P<key_square_access>)",
     # Flutterwave's secret keys: "FLWSECK-" (or "FLWSECK_TEST-"), 32 hex, "-X".
     r"FLWSECK(?:_TEST)?-[0-9a-f]{32}-X(?P<key_flutterwave>)",
+    r"test_" + _MOLLIE_KEY + r"(?P<key_mollie_test>)",
     # EasyPost's API keys: "EZAK" (production) or "EZTK" (test), then 54 hex.
     r"EZ[AT]K[0-9a-f]{54}(?![0-9A-Za-z])(?P<key_easypost>)",
 )
@@ -450,6 +458,8 @@ _GROUPS = (
     "key_square_access",
     "key_flutterwave",
     "key_easypost",
+    "key_mollie",
+    "key_mollie_test",
     "key_perplexity",
     "key_planetscale",
     "key_langsmith",
@@ -570,7 +580,9 @@ TESTED_KEY_MARKS: tuple[tuple[str, Callable[[str], object]], ...] = (
     # "cio" is in words ("precio", "social"): crates.io's token is tested where it is.
     ("cio", re.compile(r"cio[A-Za-z0-9]{32}(?![A-Za-z0-9])").search),
     # "live_" is in names ("is_live_event"): a Twitch stream key is tested where it is.
-    ("live_", re.compile(r"live_[0-9]{6,12}_[A-Za-z0-9]{20}").search),
+    # ... and Mollie's "live_"/"test_" keys (``_MOLLIE_KEY``).
+    ("live_", re.compile(r"live_[0-9]{6,12}_[A-Za-z0-9]{20}|live_" + _MOLLIE_KEY).search),
+    ("test_", re.compile(r"test_" + _MOLLIE_KEY).search),
     # "st-" ends "host-", "list-" and "first-": tested where it is.
     *(
         (mark, re.compile(r"(?:ST|PT|PGT|TGT)-[0-9]{1,12}-[A-Za-z0-9]{15}").search)

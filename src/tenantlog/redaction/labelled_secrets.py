@@ -121,7 +121,8 @@ _PGPASS_LINE = (
 _SASL_LINE = (
     # (After the file's name, as grep prints its lines: "/etc/postfix/sasl_passwd:1: [h]:587 …".)
     r"(?m:^)(?:[^\s:]{0,64}sasl_passwd(?::[0-9]{1,6})?:[ \t]+)?[ \t]*\[[\w.\-]+\](?::[0-9]{1,5})?"
-    r"[ \t]+(?=[^\s:]+:[^\s]+[ \t]*(?:\r?\n|\Z))"
+    # (The user has no "=" or quote: '[mysql] dsn="meter:…"' is an INI section's pair.)
+    r"[ \t]+(?=[^\s:=\"']+:[^\s]+[ \t]*(?:\r?\n|\Z))"
 )
 # Metasploit's console setting a module's password: "setg SMBPass x", "set HttpPassword x",
 # "msf6 auxiliary(…) > set PASSWORD x" (not "set PASS_FILE …", a wordlist's path).

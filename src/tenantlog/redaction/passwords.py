@@ -97,7 +97,7 @@ _NAME = (
     r"|\u0631\u0645\u0632 \u0639\u0628\u0648\u0631|\u05e1\u05d9\u05e1\u05de(?:\u05d4|\u05d0)"
     r"|\u092a\u093e\u0938\u0935\u0930\u094d\u0921|\u0e23\u0e2b\u0e31\u0e2a\u0e1c\u0e48\u0e32\u0e19"
     r"|(?:\u039a|\u03ba)\u03c9\u03b4\u03b9\u03ba(?:\u03cc\u03c2|\u03cc|\u03bf\u03cd)?"
-    r"|(?:\u015e|\u015f)ifre(?:m|n|niz|miz|si)?|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u"
+    r"|(?:\u015e|\u015f)ifre(?:m|n|niz|miz|sini|si|ni|yi)?|m(?:\u1ead|\u1eac)t kh(?:\u1ea9|\u1ea8)u"
     r"|jelsz(?:\u00f3|\u00d3|av(?:a|at)?)"
     # Keys and secrets in other languages (``credentials._OTHER_LANGUAGE_NAMES`` and
     # ``PASSWORD_WORDS_ASCII``): Portuguese "chave de API", "chave secreta", "chave de
@@ -190,8 +190,8 @@ _MASKED = re.compile(
     r"|null|none|nil|true|false|undefined|n/a|hidden|redacted|filtered"
     # A word between stars: Source engine's "***PROTECTED***".
     r"|\*{2,}[a-z _]{1,24}\*{2,}"
-    # Ansible's mask of a no_log parameter.
-    r"|value_specified_in_no_log_parameter"
+    # Ansible's mask of a no_log parameter; CloudTrail's of a request's password.
+    r"|value_specified_in_no_log_parameter|hidden_due_to_security_reasons"
     # Jasypt's encrypted value, decrypted where it is used: "ENC(…)".
     r"|ENC\([^)\s]*\)?"
     # Whether a key is set, as Windows' netsh says: "Security key : Present"; whether
@@ -608,9 +608,10 @@ _PROSE_VERBS = (
     # Russian's "changed to" ("сменён на …", "изменен на …").
     r"|(?:\u0441|\u0438\u0437)\u043c\u0435\u043d[\u0435\u0451]\u043d[ \t]+\u043d\u0430"
     # Portuguese's and Spanish's "to" ("foi alterada para …", "cambiada a …"), Dutch's
-    # ("gereset naar …").
+    # ("gereset naar …"); French's "en" after the name, the verb before it ("j'ai changé
+    # mon mot de passe en …").
     r"|(?:cambiad|modificad|actualizad|establecid|alterad|mudad|trocad|definid)[oa][ \t]+a"
-    r"|para|naar"
+    r"|para|naar|en"
     # Dutch's "is set to" ("wachtwoord staat nu op …"); Vietnamese's "changed to" ("đổi thành").
     r"|staat[ \t]+(?:nu[ \t]+)?op|\u0111\u1ed5i[ \t]+th\u00e0nh"
     # German's "to" before the verb at the clause's end: "hat das Kennwort auf … zurückgesetzt".
@@ -1562,7 +1563,10 @@ _NEXT_SETTING = re.compile(r"[ \t]+[a-z]+(?:_[a-z]+)*=")
 #: A switch's values, and the words of a name that make it a switch about a password:
 #: MySQL's "MYSQL_ALLOW_EMPTY_PASSWORD=no", "MYSQL_RANDOM_ROOT_PASSWORD=yes".
 _SWITCH_VALUES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1"})
-_SWITCH_NAME = re.compile(r"allow|empty|random|require|enable|disable|skip|expire", re.IGNORECASE)
+# (Windows' policy "ClearTextPassword=0" too.)
+_SWITCH_NAME = re.compile(
+    r"allow|empty|random|require|enable|disable|skip|expire|cleartext", re.IGNORECASE
+)
 
 
 _TERRAFORM_STATUS = re.compile(
@@ -1898,6 +1902,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         pair_rest = _CONNECTION_VALUE_REST.match(text, span[1])
         if pair_rest is not None:
             return span[0], pair_rest.end()
+    if (
+        text[span[1] : span[1] + 1] == " "
+        and text[_key_start(text, start) - 1 : _key_start(text, start)] == ";"
+        and text[end : end + 1] == "="
+    ):
+        spaced = _CONNECTION_VALUE_SPACED.match(text, span[1])
+        if spaced is not None:
+            return span[0], spaced.end()
     if value.startswith("-----BEGIN "):
         # A PEM block in a string ends with its END line; the escaped line break
         # after it is the string's: '"private_key": "-----BEGIN …-----END …-----\\n"'.
@@ -1909,6 +1921,15 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if comma > 0 and text[_key_start(text, start) - 1 : _key_start(text, start)] == ",":
         # A pair of an options' list ends at its ",": mount's "-o name=hpc,secret=AQh3…==,noatime".
         return span[0], span[0] + comma
+    key_start = _key_start(text, start)
+    if text[key_start - 1 : key_start] in ("+", "/") and _BASE64_RUN.fullmatch(
+        text, max(0, key_start - 16), key_start
+    ):
+        return None  # letters of a key in base64, not a name: "glc_0000…0+PW ok"
+    if span[0] > end + 1 and text[end : end + 1] == "=" and value.lower() in _PROSE_AFTER_EQUALS:
+        return None  # a word of a sentence after "= ": Suricata's "contains pass= in cleartext"
+    if name.startswith("credential") and value.isalpha() and text[span[1] : span[1] + 1] == " ":
+        return None  # a word of a sentence: "eas credentials: Android keystore for …"
     if _ALGORITHM_NAME.fullmatch(value):
         # An algorithm's name: "password_hash=argon2id t=3 …", "credential scope,
         # Authorization: AWS4-HMAC-SHA256 Credential=…" (its key id is found as one).
@@ -1917,13 +1938,19 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         # A link, not a password: "Votre lien de réinitialisation du mot de passe :
         # https://…?jeton=…" (its token is the link's rule's).
         return None
-    if _METHOD_CALL.match(value):
+    if _METHOD_CALL.match(value) and text[span[0] - 1 : span[0]] not in _QUOTES:
         # Code that makes the credentials, not a literal: "AwsBasicCredentials creds =
         # AwsBasicCredentials.create(…)" (its literals are judged as what they are).
         return None
     return span
 
 
+#: Sixteen characters of base64 before a name: the name's letters are the key's.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{16}")
+#: Words of a sentence that may follow "name= " where no value was given.
+_PROSE_AFTER_EQUALS = frozenset(
+    {"in", "is", "of", "to", "for", "and", "or", "at", "on", "with", "from", "as", "by", "the"}
+)
 #: A hash's or a signature's algorithm, named.
 _ALGORITHM_NAME = re.compile(
     r"(?i:argon2(?:id|i|d)?|bcrypt|scrypt|yescrypt|pbkdf2(?:[_\-]sha(?:1|256|512))?"
@@ -2665,6 +2692,8 @@ _SSH_KEY_ID = re.compile(r"APKA[A-Z0-9]{16}")
 #: connection string's pair, and the rest of such a value up to its ";".
 _MARKUP_STOPS = frozenset("<>|`")
 _CONNECTION_VALUE_REST = re.compile(r"[^\s;\"']{1,128}(?=;|\Z)")
+#: ... or over blanks, up to its ";" with no pair between: "Password=Pr0tel App#1;".
+_CONNECTION_VALUE_SPACED = re.compile(r"[ \t][^;=\"'\n]{1,64}(?=;)")
 
 
 # "postgres://user:Secr3t$!@host/db", "redis://:pw@host": the user name has
