@@ -810,8 +810,8 @@ _MIN_CODE = 20
 
 
 #: A URL's parameters that carry a one-time link's token under a name of no secret:
-#: a magic sign-in link's "?t=…", an invitation's "?invite=…".
-#: (And in French and Spanish: "?jeton=…", "?codigo=…".)
+#: a magic sign-in link's "?t=…", an invitation's "?invite=…", French and Spanish
+#: "?jeton=…", "?codigo=…", Firebase's email action "&oobCode=…".
 _ONE_TIME_PARAMETERS = tuple(
     f"{lead}{name}" for name in ("t", "tk", "invite", "jeton", "codigo", "oobCode") for lead in "?&"
 )

@@ -682,6 +682,8 @@ _SECRETS_NAME = re.compile(
 # (Or " = ": "clé secrète partagée = …".)
 # (A word of code before " = " is none of prose's: SQL's "FOR 'u'@'%' = '…'".)
 # (Nor a dict's first key: "credentials {'drivername': …".)
+#: A quoted value whose first word may be short: '"Go Eagles 2024"', '"Elbe Hafen 1998"'.
+_QUOTED_START = r"[\"'][^\s\"'][^\"'\n]{3}"
 _COLON_GAP_TAIL = (
     r"(?:(?![{\[])[^\s=:\uff1a]{1,48}+[ \t]*[:\uff1a]|[^\s=:\uff1a\"'()@\[\]{}]{1,48}+[ \t]+=)"
     r"[ \t]*(?:\r?\n[ \t]*){0,2}"
@@ -1894,19 +1896,14 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
     if value[-1:] in _CLOSING_QUOTES and _CLOSING_QUOTES[value[-1]] not in value:
         # A quote closes around the sentence, not the value: "«Пароль: Zayavka#2024»".
         return span[0], span[1] - 1
-    if (
-        text[span[1] : span[1] + 1] in _MARKUP_STOPS
-        and text[_key_start(text, start) - 1 : _key_start(text, start)] == ";"
-    ):
+    key_start = _key_start(text, start)
+    before_key = text[key_start - 1 : key_start]
+    if text[span[1] : span[1] + 1] in _MARKUP_STOPS and before_key == ";":
         # A connection string's pair ends at its ";" alone: "…;Pwd=S<ada=App1;Encrypt=yes;".
         pair_rest = _CONNECTION_VALUE_REST.match(text, span[1])
         if pair_rest is not None:
             return span[0], pair_rest.end()
-    if (
-        text[span[1] : span[1] + 1] == " "
-        and text[_key_start(text, start) - 1 : _key_start(text, start)] == ";"
-        and text[end : end + 1] == "="
-    ):
+    if text[span[1] : span[1] + 1] == " " and before_key == ";" and text[end : end + 1] == "=":
         spaced = _CONNECTION_VALUE_SPACED.match(text, span[1])
         if spaced is not None:
             return span[0], spaced.end()
@@ -1918,13 +1915,10 @@ def _check_named(text: str, start: int, end: int) -> tuple[int, int] | None:
         if close != -1:
             return span[0], span[0] + close + len("-----")
     comma = value.find(",")
-    if comma > 0 and text[_key_start(text, start) - 1 : _key_start(text, start)] == ",":
+    if comma > 0 and before_key == ",":
         # A pair of an options' list ends at its ",": mount's "-o name=hpc,secret=AQh3…==,noatime".
         return span[0], span[0] + comma
-    key_start = _key_start(text, start)
-    if text[key_start - 1 : key_start] in ("+", "/") and _BASE64_RUN.fullmatch(
-        text, max(0, key_start - 16), key_start
-    ):
+    if before_key in ("+", "/") and _BASE64_RUN.fullmatch(text, max(0, key_start - 16), key_start):
         return None  # letters of a key in base64, not a name: "glc_0000…0+PW ok"
     if span[0] > end + 1 and text[end : end + 1] == "=" and value.lower() in _PROSE_AFTER_EQUALS:
         return None  # a word of a sentence after "= ": Suricata's "contains pass= in cleartext"
@@ -2598,8 +2592,9 @@ _SEPARATED = (
     + _GAP_WORD
     + r"[ \t]+){0,10}?"
     + _PROSE_VERBS
-    # (A quoted value may start with a short word: 'is now "Go Eagles 2024"'.)
-    + r"[ \t]+(?:[^\s]{8}|[\"'][^\s\"'][^\"'\n]{3}|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
+    + r"[ \t]+(?:[^\s]{8}|"
+    + _QUOTED_START
+    + r"|[\u00ab\u201c\u201e][ \t\u00a0\u202f]?[^\s]{4})"
     # ... or words, then a colon: "Mot de passe provisoire : …".
     # (A colon must follow on the line: one run of the class says whether before
     # the words are tried at each of their ends.)
@@ -2608,7 +2603,9 @@ _SEPARATED = (
     + str(_COLON_GAP_WORDS)
     + "}?"
     + _COLON_GAP_TAIL
-    + r"(?:[^\s]{6}|[\"'][^\s\"'][^\"'\n]{3})"
+    + r"(?:[^\s]{6}|"
+    + _QUOTED_START
+    + ")"
     + r")"
     # A flag's value, where the name follows a "-" ("--password x").
     + rf"|(?<=-){_NAME}(?=[ \t]+[^\s\-])"
